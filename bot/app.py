@@ -1,0 +1,139 @@
+"""The Discord client: wires settings, store, clock and cogs; one error path for commands."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.errors import UserError
+from bot.i18n import t
+from bot.logs import log_context
+from bot.store import Database
+from bot.store.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = ("cogs.about",)
+
+
+def intents() -> discord.Intents:
+    """The gateway intents Twinbridge needs; none of them is privileged."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True  # channels, roles and threads of the servers we serve
+    wanted.guild_messages = True  # count (never read) messages in paired spaces
+    wanted.voice_states = True  # attendance by presence in a session's voice channel
+    wanted.guild_scheduled_events = True  # keep session events in step
+    return wanted
+
+
+@dataclass
+class Context:
+    """What services need, shared by every cog."""
+
+    settings: Settings
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+
+
+def language_of(interaction: discord.Interaction[Any]) -> str:
+    """The language to answer in. Profiles refine this once the roster exists."""
+    locale = str(interaction.locale)
+    return locale.split("-", 1)[0] if locale else "en"
+
+
+async def reply(interaction: discord.Interaction[Any], content: str, **kwargs: Any) -> None:
+    """Answer an interaction ephemerally, whether or not it was already acknowledged."""
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
+    """A command tree that tags log records with the interaction and renders errors once."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Twinbridge]) -> bool:
+        name = interaction.command.qualified_name if interaction.command else None
+        # Entered without exit: the context lives exactly as long as this interaction's task.
+        log_context(interaction.guild_id, interaction.user.id, name).__enter__()
+        return True
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        error: app_commands.AppCommandError,
+    ) -> None:
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        language = language_of(interaction)
+        if isinstance(cause, UserError):
+            message = t(cause.key, language, **cause.params)
+        elif isinstance(cause, app_commands.NoPrivateMessage):
+            message = t("error.guild_only", language)
+        elif isinstance(cause, app_commands.CommandOnCooldown):
+            message = t("error.cooldown", language, seconds=round(cause.retry_after))
+        elif isinstance(cause, app_commands.BotMissingPermissions):
+            missing = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
+            message = t("error.bot_missing_permission", language, permission=missing)
+        else:
+            log.error("command failed", exc_info=cause)
+            message = t("error.generic", language)
+        try:
+            await reply(interaction, message)
+        except discord.HTTPException:
+            log.exception("could not tell the user about an error")
+        self.client.dispatch("twinbridge_command_error", interaction, cause)
+
+
+class Twinbridge(commands.Bot):
+    """The bot. Cogs are extensions loaded in `setup_hook`."""
+
+    def __init__(
+        self,
+        context: Context,
+        *,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        migrate: bool = True,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            tree_cls=TwinbridgeTree,
+            # Text users typed may be repeated by the bot: it must never ping anyone by itself.
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.ctx = context
+        self._extensions = extensions
+        self._migrate = migrate
+
+    async def setup_hook(self) -> None:
+        if self._migrate:
+            await upgrade(self.ctx.db)
+        for name in self._extensions:
+            await self.load_extension(name)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Register the commands: instantly in DEV_GUILD_ID, otherwise globally."""
+        guild_id = self.ctx.settings.dev_guild_id
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        log.info("registered %d application commands", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        await super().close()
+        await self.ctx.db.dispose()

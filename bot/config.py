@@ -1,0 +1,74 @@
+"""Settings read from the environment and `.env`, with one clear line per mistake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/twinbridge.db"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot. `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    discord_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: LogLevel = "INFO"
+    dev_guild_id: int | None = Field(default=None, gt=0)
+    reminder_grace_minutes: int = Field(default=30, ge=0, le=24 * 60)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("dev_guild_id", "discord_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `.env.example` ships `DEV_GUILD_ID=`; an empty value means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError("expected a URL such as " + DEFAULT_DATABASE_URL)
+        return value
+
+    def sqlite_path(self) -> Path | None:
+        """The database file for a SQLite URL, or None for another database or memory."""
+        return sqlite_file(self.database_url)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a `sqlite…:///path` URL, or None when there is none."""
+    if not url.startswith("sqlite"):
+        return None
+    _, _, rest = url.partition(":///")
+    path = rest.split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Read the settings, raising SettingsError with one line naming a bad setting."""
+    try:
+        return Settings(_env_file=env_file)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"Setting {name} is invalid: {first['msg']}") from None

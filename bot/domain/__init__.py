@@ -1,0 +1,1 @@
+"""Pure logic with no Discord import: pairing, recurrence and time zones, chess, attendance."""

@@ -1,0 +1,82 @@
+"""One logging setup: context (guild, user, command) in every record, tokens never."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_guild: contextvars.ContextVar[int | None] = contextvars.ContextVar("guild", default=None)
+_user: contextvars.ContextVar[int | None] = contextvars.ContextVar("user", default=None)
+_command: contextvars.ContextVar[str | None] = contextvars.ContextVar("command", default=None)
+
+# Discord bot tokens are three dot-separated base64url parts; the first one encodes the bot id.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}")
+
+
+class ContextFilter(logging.Filter):
+    """Adds the guild, user and command being handled to each record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.guild = _guild.get() or "-"
+        record.user = _user.get() or "-"
+        record.command = _command.get() or "-"
+        return True
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces anything shaped like a bot token, and the configured token, with ***."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def redact(self, text: str) -> str:
+        """The text with every secret removed."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return _TOKEN_SHAPE.sub("***", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+FORMAT = (
+    "%(asctime)s %(levelname)-7s %(name)s "
+    "[guild=%(guild)s user=%(user)s cmd=%(command)s] %(message)s"
+)
+
+
+def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None:
+    """Configure the root logger once; safe to call again (it replaces our handler)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_twinbridge", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler()
+    handler._twinbridge = True  # type: ignore[attr-defined]
+    handler.addFilter(ContextFilter())
+    handler.addFilter(RedactingFilter(secrets or []))
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root.addHandler(handler)
+    root.setLevel(level)
+    # discord.py's HTTP debug lines include request bodies; keep them out unless asked for.
+    logging.getLogger("discord.http").setLevel(max(logging.INFO, root.level))
+
+
+@contextmanager
+def log_context(guild: int | None, user: int | None, command: str | None) -> Iterator[None]:
+    """Within the block, log records carry this guild, user and command."""
+    tokens = (_guild.set(guild), _user.set(user), _command.set(command))
+    try:
+        yield
+    finally:
+        _guild.reset(tokens[0])
+        _user.reset(tokens[1])
+        _command.reset(tokens[2])

@@ -1,0 +1,1 @@
+"""Discord-facing extensions: commands, views and embeds. Thin: they call services."""

@@ -1,0 +1,62 @@
+"""The command line as a maintainer meets it."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "DATABASE_URL"}}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_run_without_token_prints_hint_and_exits_1(tmp_path: Path) -> None:
+    """`python -m bot` with no token says how to set one, without a traceback."""
+    result = run_cli(cwd=tmp_path)
+    assert result.returncode == 1
+    assert "DISCORD_TOKEN" in result.stderr
+    assert "make demo" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_setting_exits_with_one_line(tmp_path: Path) -> None:
+    """A malformed setting is one line on stderr, never a traceback."""
+    result = run_cli("migrate", cwd=tmp_path, env={"DEV_GUILD_ID": "abc"})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "DEV_GUILD_ID" in result.stderr
+
+
+def test_migrate_creates_schema_and_directory(tmp_path: Path) -> None:
+    """`python -m bot migrate` creates the database directory and every core table."""
+    result = run_cli(
+        "migrate", cwd=tmp_path, env={"DATABASE_URL": "sqlite+aiosqlite:///nested/x.db"}
+    )
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "nested" / "x.db") as conn:
+        tables = {
+            row[0] for row in conn.execute("select name from sqlite_master where type='table'")
+        }
+    assert {"guild_settings", "partnerships", "cities", "participants"} <= tables
+
+
+@pytest.mark.parametrize("flag", ["--version"])
+def test_version_flag(tmp_path: Path, flag: str) -> None:
+    """`--version` prints the package version."""
+    from bot import __version__
+
+    result = run_cli(flag, cwd=tmp_path)
+    assert __version__ in result.stdout

@@ -1,0 +1,72 @@
+"""Settings: defaults, and one clear line for a bad value."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_DATABASE_URL, SettingsError, load_settings, sqlite_file
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISCORD_TOKEN", "DATABASE_URL", "LOG_LEVEL", "DEV_GUILD_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_when_nothing_is_set() -> None:
+    """With no .env and no environment, the bot uses the documented defaults."""
+    settings = load_settings(env_file=None)
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.log_level == "INFO"
+    assert settings.discord_token is None
+    assert settings.dev_guild_id is None
+
+
+def test_env_file_values_are_read(tmp_path: Path) -> None:
+    """A .env file sets values; an empty DEV_GUILD_ID means unset, as in .env.example."""
+    env = tmp_path / ".env"
+    env.write_text("DISCORD_TOKEN=abc\nLOG_LEVEL=debug\nDEV_GUILD_ID=\n")
+    settings = load_settings(env_file=env)
+    assert settings.discord_token is not None
+    assert settings.discord_token.get_secret_value() == "abc"
+    assert settings.log_level == "DEBUG"
+    assert settings.dev_guild_id is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DEV_GUILD_ID", "not-a-number"), ("LOG_LEVEL", "LOUD"), ("DATABASE_URL", "data.db")],
+)
+def test_malformed_setting_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    """A malformed setting raises a one-line error that names the setting."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    message = str(caught.value)
+    assert name in message
+    assert "\n" not in message
+
+
+def test_env_example_documents_every_setting() -> None:
+    """Every field of Settings appears in .env.example."""
+    from bot.config import Settings
+
+    example = (Path(__file__).parents[1] / ".env.example").read_text()
+    for field in Settings.model_fields:
+        assert f"{field.upper()}=" in example
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite+aiosqlite:///data/twinbridge.db", Path("data/twinbridge.db")),
+        ("sqlite+aiosqlite:////abs/x.db", Path("/abs/x.db")),
+        ("sqlite+aiosqlite:///:memory:", None),
+        ("postgresql+asyncpg://u@h/db", None),
+    ],
+)
+def test_sqlite_file(url: str, expected: Path | None) -> None:
+    """The file behind a SQLite URL is found; other URLs have none."""
+    assert sqlite_file(url) == expected
