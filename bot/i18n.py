@@ -15,21 +15,24 @@ DEFAULT_LANGUAGE = "en"
 
 @cache
 def _catalogue(language: str) -> dict[str, str]:
-    try:
-        text = resources.files("bot").joinpath("locales", f"{language}.json").read_text("utf-8")
-    except FileNotFoundError:
-        return {}
-    data: dict[str, str] = json.loads(text)
-    return data
+    # One folder per language, one JSON file per feature, so features never edit the same file.
+    folder = resources.files("bot").joinpath("locales", language)
+    merged: dict[str, str] = {}
+    if not folder.is_dir():
+        return merged
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            data: dict[str, str] = json.loads(entry.read_text("utf-8"))
+            duplicated = merged.keys() & data.keys()
+            if duplicated:
+                raise ValueError(f"{language}/{entry.name} repeats keys {sorted(duplicated)}")
+            merged.update(data)
+    return merged
 
 
 def available_languages() -> list[str]:
     """Languages that have a catalogue, English first."""
-    names = [
-        p.name.removesuffix(".json")
-        for p in resources.files("bot").joinpath("locales").iterdir()
-        if p.name.endswith(".json")
-    ]
+    names = [p.name for p in resources.files("bot").joinpath("locales").iterdir() if p.is_dir()]
     return sorted(names, key=lambda n: (n != DEFAULT_LANGUAGE, n))
 
 

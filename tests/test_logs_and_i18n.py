@@ -1,12 +1,11 @@
 """Logging never shows a token; every catalogue speaks every key."""
 
-import json
 import logging
 from pathlib import Path
 
 import pytest
 
-from bot.i18n import available_languages, t
+from bot.i18n import _catalogue, available_languages, t
 from bot.logs import log_context, setup_logging
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -41,11 +40,31 @@ def test_records_carry_guild_user_command(capsys: pytest.CaptureFixture[str]) ->
 
 def test_every_language_has_every_key() -> None:
     """Each catalogue translates exactly the English keys."""
-    folder = Path(__file__).parents[1] / "bot" / "locales"
-    english = set(json.loads((folder / "en.json").read_text()))
+    english = set(_catalogue("en"))
+    assert len(english) > 5
     for language in available_languages():
-        keys = set(json.loads((folder / f"{language}.json").read_text()))
-        assert keys == english, language
+        assert set(_catalogue(language)) == english, language
+
+
+def test_every_feature_file_exists_in_every_language() -> None:
+    """Each language has the same feature files, so a missing translation is easy to spot."""
+    folder = Path(__file__).parents[1] / "bot" / "locales"
+    english = sorted(p.name for p in (folder / "en").glob("*.json"))
+    for language in available_languages():
+        assert sorted(p.name for p in (folder / language).glob("*.json")) == english, language
+
+
+def test_catalogue_values_keep_their_placeholders() -> None:
+    """A translation uses exactly the placeholders of its English text."""
+    import string
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    english = _catalogue("en")
+    for language in available_languages():
+        for key, text in _catalogue(language).items():
+            assert fields(text) == fields(english[key]), (language, key)
 
 
 def test_translation_falls_back_to_english() -> None:
