@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -15,12 +16,13 @@ from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import t
 from bot.logs import log_context
+from bot.services.scheduler import Scheduler
 from bot.store import Database
 from bot.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.about",)
+EXTENSIONS: tuple[str, ...] = ("cogs.about", "cogs.exchange", "cogs.pairing")
 
 
 def intents() -> discord.Intents:
@@ -40,12 +42,25 @@ class Context:
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=SystemClock)
+    scheduler: Scheduler = field(init=False)
+
+    def __post_init__(self) -> None:
+        grace = timedelta(minutes=self.settings.reminder_grace_minutes)
+        self.scheduler = Scheduler(self.db, self.clock, grace)
 
 
 def language_of(interaction: discord.Interaction[Any]) -> str:
     """The language to answer in. Profiles refine this once the roster exists."""
     locale = str(interaction.locale)
     return locale.split("-", 1)[0] if locale else "en"
+
+
+def render_error(error: UserError, language: str) -> str:
+    """A user error in the reader's language (field names translated too)."""
+    params = dict(error.params)
+    if isinstance(params.get("field"), str):
+        params["field"] = t(f"field.{params['field']}", language)
+    return t(error.key, language, **params)
 
 
 async def reply(interaction: discord.Interaction[Any], content: str, **kwargs: Any) -> None:
@@ -73,7 +88,7 @@ class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         language = language_of(interaction)
         if isinstance(cause, UserError):
-            message = t(cause.key, language, **cause.params)
+            message = render_error(cause, language)
         elif isinstance(cause, app_commands.NoPrivateMessage):
             message = t("error.guild_only", language)
         elif isinstance(cause, app_commands.CommandOnCooldown):
@@ -91,6 +106,12 @@ class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
         self.client.dispatch("twinbridge_command_error", interaction, cause)
 
 
+# Twinbridge never plays audio (voice presence comes from gateway events), so the
+# "PyNaCl/davey is not installed" warnings would only mislead an operator.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class Twinbridge(commands.Bot):
     """The bot. Cogs are extensions loaded in `setup_hook`."""
 
@@ -100,6 +121,7 @@ class Twinbridge(commands.Bot):
         *,
         extensions: tuple[str, ...] = EXTENSIONS,
         migrate: bool = True,
+        client_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -108,6 +130,7 @@ class Twinbridge(commands.Bot):
             # Text users typed may be repeated by the bot: it must never ping anyone by itself.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **(client_options or {}),
         )
         self.ctx = context
         self._extensions = extensions
@@ -119,6 +142,13 @@ class Twinbridge(commands.Bot):
         for name in self._extensions:
             await self.load_extension(name)
         await self.sync_commands()
+        self.loop.create_task(self._start_scheduler(), name="twinbridge:scheduler-start")
+
+    async def _start_scheduler(self) -> None:
+        # Sends post to channels: wait for the guild cache. Cogs registered their handlers
+        # while loading; now the schedule is rebuilt from the store.
+        await self.wait_until_ready()
+        await self.ctx.scheduler.start()
 
     async def sync_commands(self) -> None:
         """Register the commands: instantly in DEV_GUILD_ID, otherwise globally."""
@@ -135,5 +165,6 @@ class Twinbridge(commands.Bot):
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        await self.ctx.scheduler.stop()
         await super().close()
         await self.ctx.db.dispose()

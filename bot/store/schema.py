@@ -91,11 +91,139 @@ participants = Table(
     Column("display_name", String(100), nullable=False),
     Column("language", String(8), nullable=False, server_default="en"),
     Column("status", String(16), nullable=False, server_default="active"),
-    Column("profile", Text, nullable=False, server_default="{}"),
+    Column("grade_band", String(8)),
+    # Comma-separated language codes and a JSON list of interests.
+    Column("languages", String(100), nullable=False, server_default=""),
+    Column("interests", Text, nullable=False, server_default="[]"),
+    Column("intro", Text, nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("partnership_id", "user_id"),
     CheckConstraint("role IN ('student', 'teacher', 'coordinator')", name="role"),
     CheckConstraint("status IN ('active', 'paused', 'removed')", name="status"),
     Index("ix_participants_guild_user", "guild_id", "user_id"),
+)
+
+# -- 0002: exchanges, roster, pairing, activity -----------------------------------------------
+
+exchange_spaces = Table(
+    "exchange_spaces",
+    metadata,
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # Where pairs live: categories of private channels, or private threads in one channel.
+    Column("category_ids", Text, nullable=False, server_default="[]"),
+    Column("thread_parent_id", BigInteger),
+    Column("exchange_channel_id", BigInteger),
+    Column("teachers_channel_id", BigInteger),
+)
+
+keep_apart = Table(
+    "keep_apart",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("first_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("second_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("partnership_id", "first_id", "second_id"),
+    CheckConstraint("first_id < second_id", name="ordered"),
+)
+
+pairing_rounds = Table(
+    "pairing_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("space_kind", String(16), nullable=False),
+    Column("total_score", Integer, nullable=False, server_default="0"),
+    CheckConstraint("space_kind IN ('channels', 'threads')", name="space_kind"),
+)
+
+pairs = Table(
+    "pairs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "round_id", Integer, ForeignKey("pairing_rounds.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("space_id", BigInteger),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("reasons", Text, nullable=False, server_default="{}"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    CheckConstraint("status IN ('active', 'paused', 'archived')", name="status"),
+    Index("ix_pairs_partnership_status", "partnership_id", "status"),
+)
+
+pair_members = Table(
+    "pair_members",
+    metadata,
+    Column("pair_id", Integer, ForeignKey("pairs.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "participant_id",
+        Integer,
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+activity = Table(
+    "activity",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("partnership_id", Integer),
+    # The Discord user who acted (None for the bot's own scheduled work).
+    Column("actor_id", BigInteger),
+    Column("kind", String(40), nullable=False),
+    Column("details", Text, nullable=False, server_default="{}"),
+    Index("ix_activity_partnership_kind_at", "partnership_id", "kind", "at"),
+    Index("ix_activity_guild_at", "guild_id", "at"),
+)
+
+# -- 0003: scheduled sends (reminders, session posts, chess deadlines) -------------------------
+
+scheduled_sends = Table(
+    "scheduled_sends",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # Stable identity of a send (e.g. "session:4:2026-12-01T21:00:00+00:00:remind-24h"): planning
+    # the same send twice is a no-op, so restarts and re-plans never double a reminder.
+    Column("key", String(200), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("payload", Text, nullable=False, server_default="{}"),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("partnership_id", Integer),
+    Column("done_at", UTCDateTime),
+    CheckConstraint(
+        "status IN ('pending', 'sending', 'sent', 'missed', 'cancelled', 'failed')", name="status"
+    ),
+    Index("ix_scheduled_sends_status_due", "status", "due_at"),
 )

@@ -1,0 +1,939 @@
+"""The driver: runs the sandbox and the real bot in one loop, and plays the users.
+
+A test reads like what people do::
+
+    async with Sandbox.running(tmp_path) as sb:
+        teacher = sb.add_member("Ms Rivera")
+        reply = await sb.command(teacher, "about")
+        assert reply.ephemeral and "Version" in reply.text
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord import app_commands
+
+from bot.app import Context, Twinbridge
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.errors import UserError
+from bot.sandbox.permissions import ALL, P
+from bot.sandbox.ratelimit import Limits
+from bot.sandbox.server import EPHEMERAL, Interaction, SandboxServer
+from bot.sandbox.spec import SpecValidator
+from bot.sandbox.state import (
+    JSON,
+    Attachment,
+    Channel,
+    ChannelType,
+    Guild,
+    Member,
+    Message,
+    Role,
+    User,
+    VoiceState,
+    new_guild,
+)
+from bot.services.scheduler import clock_aware_apscheduler
+from bot.store import create_database, sends
+
+log = logging.getLogger("bot.sandbox")
+
+# What the README's invite link grants the bot.
+INVITE_PERMISSIONS = int(
+    P.VIEW_CHANNEL
+    | P.SEND_MESSAGES
+    | P.SEND_MESSAGES_IN_THREADS
+    | P.EMBED_LINKS
+    | P.ATTACH_FILES
+    | P.READ_MESSAGE_HISTORY
+    | P.MANAGE_CHANNELS
+    | P.MANAGE_ROLES
+    | P.MANAGE_THREADS
+    | P.CREATE_PRIVATE_THREADS
+    | P.MANAGE_EVENTS
+    | P.CREATE_EVENTS
+)
+
+# Tasks that mean "the bot is still working on something".
+_BUSY_TASK_PREFIXES = (
+    "discord.py: ",
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch",
+    "discord-ui-modal-dispatch",
+    "sandbox-dispatch",
+    "twinbridge:",
+)
+
+OPTION_TYPES = {
+    "sub_command": 1,
+    "group": 2,
+    "string": 3,
+    "integer": 4,
+    "boolean": 5,
+    "user": 6,
+    "channel": 7,
+    "role": 8,
+    "mentionable": 9,
+    "number": 10,
+    "attachment": 11,
+}
+
+
+class SandboxError(AssertionError):
+    """A test did something a Discord user could not, or the bot misbehaved."""
+
+
+class _ProblemHandler(logging.Handler):
+    """Turns errors that discord.py logs (and swallows) into sandbox problems."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        super().__init__(logging.ERROR)
+        self.server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        cause = f": {record.exc_info[1]!r}" if record.exc_info else ""
+        self.server.problem(f"discord.py logged an error: {record.getMessage()}{cause}")
+
+
+@cache
+def _spec() -> SpecValidator | None:
+    # Loading and indexing the 1 MB spec once per process keeps each test start fast.
+    return SpecValidator.load()
+
+
+@dataclass
+class Upload:
+    """A file a user attaches to a command option."""
+
+    filename: str
+    data: bytes
+    content_type: str = "text/csv"
+
+
+@dataclass
+class Reply:
+    """What the bot answered to one interaction, as the user sees it."""
+
+    interaction: Interaction
+    server: SandboxServer
+
+    @property
+    def message(self) -> Message | None:
+        return self.interaction.response_message
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.interaction.response_type is not None
+
+    @property
+    def deferred(self) -> bool:
+        return self.interaction.response_type in (5, 6)
+
+    @property
+    def content(self) -> str:
+        return self.message.content if self.message else ""
+
+    @property
+    def embeds(self) -> list[JSON]:
+        return self.message.embeds if self.message else []
+
+    @property
+    def components(self) -> list[JSON]:
+        return self.message.components if self.message else []
+
+    @property
+    def files(self) -> list[Attachment]:
+        found = list(self.message.attachments) if self.message else []
+        for followup in self.interaction.followups:
+            found.extend(followup.attachments)
+        return found
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.message and self.message.flags & EPHEMERAL)
+
+    @property
+    def modal(self) -> JSON | None:
+        return self.interaction.modal
+
+    @property
+    def choices(self) -> list[JSON]:
+        return self.interaction.choices or []
+
+    @property
+    def followups(self) -> list[Message]:
+        return self.interaction.followups
+
+    @property
+    def messages(self) -> list[Message]:
+        """The response and every follow-up, in order."""
+        first = [self.message] if self.message else []
+        return first + list(self.interaction.followups)
+
+    @property
+    def text(self) -> str:
+        """All the text the user sees: content and embeds of the response and follow-ups."""
+        return "\n".join(message_text(m) for m in self.messages)
+
+    def file(self, filename: str) -> Attachment:
+        for attachment in self.files:
+            if attachment.filename == filename:
+                return attachment
+        raise SandboxError(f"no file {filename!r} in the reply: {[a.filename for a in self.files]}")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, Member):
+        return "@" + (value.user.global_name or value.user.username)
+    if isinstance(value, (Role, Channel)):
+        return value.name
+    if isinstance(value, Upload):
+        return value.filename
+    return repr(value) if isinstance(value, str) and " " in value else str(value)
+
+
+def _check_constraints(definition: JSON, value: Any) -> None:
+    """What Discord's client enforces before a command is ever sent."""
+    name = definition["name"]
+    if isinstance(value, str) and definition["type"] == 3:
+        if len(value) > definition.get("max_length", 6000):
+            raise SandboxError(f"Discord refuses {name!r}: longer than {definition['max_length']}")
+        if len(value) < definition.get("min_length", 0):
+            raise SandboxError(f"Discord refuses {name!r}: shorter than {definition['min_length']}")
+    if isinstance(value, (int, float)) and definition["type"] in (4, 10):
+        if "min_value" in definition and value < definition["min_value"]:
+            raise SandboxError(f"Discord refuses {name!r}: below {definition['min_value']}")
+        if "max_value" in definition and value > definition["max_value"]:
+            raise SandboxError(f"Discord refuses {name!r}: above {definition['max_value']}")
+
+
+def message_text(message: Message) -> str:
+    """A message's content plus its embeds' titles, descriptions, fields and footers."""
+    parts = [message.content]
+    for embed in message.embeds:
+        parts += [embed.get("title", ""), embed.get("description", "")]
+        for field in embed.get("fields", []):
+            parts += [field.get("name", ""), field.get("value", "")]
+        parts.append((embed.get("footer") or {}).get("text", ""))
+    return "\n".join(p for p in parts if p)
+
+
+def iter_components(components: Iterable[JSON]) -> Iterable[JSON]:
+    """Every interactive component in a message's rows (and containers)."""
+    for component in components:
+        children = component.get("components")
+        if children:
+            yield from iter_components(children)
+        elif component.get("component"):
+            yield from iter_components([component["component"]])
+        else:
+            yield component
+
+
+class Sandbox:
+    """The loopback Discord plus the real bot, and the users who drive them."""
+
+    def __init__(self, server: SandboxServer, clock: ManualClock) -> None:
+        self.server = server
+        self.clock = clock
+        self.bot: Twinbridge
+        self.guild: Guild
+        self.owner: Member
+        self.bot_role: Role
+        self.general: Channel
+        self._task: asyncio.Task[None] | None = None
+        self._checked_problems = 0
+        self._extensions: tuple[str, ...] | None = None
+        # The demo's transcript listens here for what users do.
+        self.narrator: Callable[[str], None] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    @classmethod
+    @asynccontextmanager
+    async def running(
+        cls,
+        folder: Path,
+        *,
+        clock: ManualClock | None = None,
+        bot_permissions: int = INVITE_PERMISSIONS,
+        limits: Limits | None = None,
+        record_path: Path | None = None,
+        extensions: Sequence[str] | None = None,
+        database_url: str | None = None,
+    ) -> AsyncIterator[Sandbox]:
+        """Start the sandbox, seed a guild, start the bot against it; stop both afterwards."""
+        clock = clock or ManualClock()
+        server = SandboxServer(spec=_spec(), limits=limits, record_path=record_path, now=clock.now)
+        sandbox = cls(server, clock)
+        await server.start()
+        sandbox._seed(bot_permissions)
+        saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+        discord.http.Route.BASE = server.base_url + "/api/v10"
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
+        loop = asyncio.get_running_loop()
+        previous_handler = loop.get_exception_handler()
+        loop.set_exception_handler(sandbox._loop_exception)
+        # discord.py only logs failures in autocomplete, views and modals: make them fail tests.
+        library_errors = _ProblemHandler(server)
+        logging.getLogger("discord").addHandler(library_errors)
+        undo_clock = clock_aware_apscheduler(clock)
+        try:
+            url = database_url or f"sqlite+aiosqlite:///{folder / 'sandbox.db'}"
+            await sandbox.start_bot(url, extensions)
+            yield sandbox
+            await sandbox.idle()
+            sandbox.check()
+        finally:
+            await sandbox.stop_bot()
+            await server.stop()
+            loop.set_exception_handler(previous_handler)
+            logging.getLogger("discord").removeHandler(library_errors)
+            undo_clock()
+            discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+    def _seed(self, bot_permissions: int) -> None:
+        owner_user = self._new_user("Principal Okafor")
+        self.guild = new_guild(self.server.ids, "Twinbridge Exchange", owner_user)
+        self.server.guilds[self.guild.id] = self.guild
+        self.owner = self.guild.members[owner_user.id]
+        self.bot_role = self.server.add_role(self.guild, "Twinbridge", bot_permissions, position=50)
+        self.bot_role.managed = True
+        self.guild.members[self.server.bot_user.id] = Member(
+            self.server.bot_user, roles=[self.bot_role.id]
+        )
+        self.general = self.add_channel("general")
+
+    async def start_bot(self, database_url: str, extensions: Sequence[str] | None = None) -> None:
+        """Start (or restart) the bot process against the same database."""
+        settings = Settings(
+            _env_file=None,
+            discord_token=self.server.token,
+            database_url=database_url,
+            dev_guild_id=self.guild.id,
+        )
+        context = Context(settings=settings, db=create_database(database_url), clock=self.clock)
+        options: dict[str, Any] = {"guild_ready_timeout": 0.01}
+        if extensions is not None:
+            self._extensions = tuple(extensions)
+        if self._extensions is not None:
+            bot = Twinbridge(context, extensions=self._extensions, client_options=options)
+        else:
+            bot = Twinbridge(context, client_options=options)
+        self.bot = bot
+        bot.on_error = self._on_bot_error  # type: ignore[method-assign]
+        bot.add_listener(self._on_command_error, "on_twinbridge_command_error")
+        self.server.gateway.identified.clear()
+        await bot.login(self.server.token)
+        self._task = asyncio.create_task(bot.connect(reconnect=True), name="sandbox-bot")
+        self._task.add_done_callback(self._bot_task_done)
+        await self.wait_for(bot.is_ready, "the bot to be ready")
+        await self.idle()
+
+    async def stop_bot(self) -> None:
+        """Stop the bot cleanly (as a shutdown would)."""
+        if self._task is None:
+            return
+        await self.bot.close()
+        task, self._task = self._task, None
+        try:
+            await asyncio.wait_for(task, 5)
+        except (TimeoutError, asyncio.CancelledError):
+            task.cancel()
+
+    async def restart_bot(self, downtime: timedelta = timedelta(0)) -> None:
+        """Stop the bot, let `downtime` pass, and start a new one on the same database."""
+        url = self.bot.ctx.settings.database_url
+        await self.stop_bot()
+        self.clock.advance(downtime)
+        await self.start_bot(url)
+
+    def _bot_task_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.server.problem(f"the bot's client task died: {task.exception()!r}")
+
+    async def _on_bot_error(self, event: str, *args: Any, **kwargs: Any) -> None:
+        import traceback
+
+        self.server.problem(f"the bot failed in {event}: {traceback.format_exc()}")
+
+    async def _on_command_error(
+        self, interaction: discord.Interaction[Any], error: Exception
+    ) -> None:
+        expected = (UserError, app_commands.CheckFailure, app_commands.CommandOnCooldown)
+        if not isinstance(error, expected):
+            self.server.problem(f"command error: {error!r}")
+
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        self.server.problem(
+            f"unhandled in the event loop: {context.get('message')} {context.get('exception')!r}"
+        )
+        loop.default_exception_handler(context)
+
+    def check(self) -> None:
+        """Fail with every problem seen since the last check (spec violations, bot errors…)."""
+        fresh = self.server.problems[self._checked_problems :]
+        self._checked_problems = len(self.server.problems)
+        if fresh:
+            raise SandboxError("sandbox problems:\n- " + "\n- ".join(fresh))
+
+    def expect_problems(self) -> list[str]:
+        """Take the problems seen so far without failing (for tests that provoke them)."""
+        fresh = self.server.problems[self._checked_problems :]
+        self._checked_problems = len(self.server.problems)
+        return fresh
+
+    # -- waiting -------------------------------------------------------------------------------
+
+    def busy(self) -> bool:
+        """Whether the bot or the sandbox still has work in flight."""
+        if self.server.in_flight:
+            return True
+        ws = getattr(self.bot, "ws", None)
+        for session in self.server.gateway.sessions.values():
+            if session.socket is not None and ws is not None and ws.sequence != session.seq:
+                return True
+        current = asyncio.current_task()
+        for task in asyncio.all_tasks():
+            if task is current or task.done():
+                continue
+            if task.get_name().startswith(_BUSY_TASK_PREFIXES):
+                return True
+        return False
+
+    async def idle(self, within: float = 15.0) -> None:
+        """Wait until nothing is in flight: no request, no event being handled, no job running."""
+        deadline = time.monotonic() + within
+        quiet = 0
+        while quiet < 3:
+            await asyncio.sleep(0.001 if quiet else 0)
+            if self.busy():
+                quiet = 0
+                if time.monotonic() > deadline:
+                    raise SandboxError("the bot did not become idle in time")
+            else:
+                quiet += 1
+
+    async def wait_for(self, condition: Any, what: str, within: float = 15.0) -> None:
+        deadline = time.monotonic() + within
+        while not condition():
+            if time.monotonic() > deadline:
+                raise SandboxError(f"timed out waiting for {what}")
+            await asyncio.sleep(0.005)
+
+    # -- building the world --------------------------------------------------------------------
+
+    def _new_user(self, name: str) -> User:
+        user = User(self.server.ids.next(), name.lower().replace(" ", "_")[:32], global_name=name)
+        self.server.users[user.id] = user
+        return user
+
+    def add_role(self, name: str, permissions: int = 0) -> Role:
+        """A role below the bot's, as a server admin would create it."""
+        role = self.server.add_role(self.guild, name, permissions)
+        self._dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(self.guild.id), "role": role.to_payload()}
+        )
+        return role
+
+    def add_member(self, name: str, roles: Sequence[Role] = (), locale: str = "en-US") -> Member:
+        """A person joins the server (Discord client language `locale`)."""
+        member = Member(self._new_user(name), roles=[r.id for r in roles], locale=locale)
+        self.guild.members[member.user.id] = member
+        self._dispatch("GUILD_MEMBER_ADD", {"guild_id": str(self.guild.id), **member.to_payload()})
+        return member
+
+    def give_role(self, member: Member, role: Role) -> None:
+        """A server admin gives a member a role."""
+        if role.id not in member.roles:
+            member.roles.append(role.id)
+        self._dispatch(
+            "GUILD_MEMBER_UPDATE", {"guild_id": str(self.guild.id), **member.to_payload()}
+        )
+
+    def add_channel(
+        self, name: str, kind: int = ChannelType.TEXT, parent: Channel | None = None
+    ) -> Channel:
+        """A channel created by a server admin."""
+        channel = Channel(
+            id=self.server.ids.next(),
+            guild_id=self.guild.id,
+            type=kind,
+            name=name,
+            position=len(self.guild.channels),
+            parent_id=parent.id if parent else None,
+        )
+        self.guild.channels[channel.id] = channel
+        self._dispatch("CHANNEL_CREATE", channel.to_payload())
+        return channel
+
+    def set_bot_permissions(self, permissions: int) -> None:
+        """A server admin changes the bot's role permissions."""
+        self.bot_role.permissions = permissions
+        self._dispatch(
+            "GUILD_ROLE_UPDATE",
+            {"guild_id": str(self.guild.id), "role": self.bot_role.to_payload()},
+        )
+
+    def _dispatch(self, event: str, data: JSON) -> None:
+        asyncio.get_running_loop().create_task(
+            self.server.gateway.dispatch(event, data), name="sandbox-dispatch"
+        )
+
+    # -- observing -----------------------------------------------------------------------------
+
+    def channel_named(self, name: str) -> Channel:
+        for channel in self.guild.channels.values():
+            if channel.name == name:
+                return channel
+        raise SandboxError(
+            f"no channel named {name!r}: {[c.name for c in self.guild.channels.values()]}"
+        )
+
+    def channels(self, kind: int | None = None, parent: Channel | None = None) -> list[Channel]:
+        return [
+            c
+            for c in self.guild.channels.values()
+            if (kind is None or c.type == kind) and (parent is None or c.parent_id == parent.id)
+        ]
+
+    def visible_channels(self, member: Member) -> list[Channel]:
+        """The channels and threads this member can see, from the permissions Discord computes."""
+        return [
+            c for c in self.guild.channels.values() if self.guild.can_view(member.user.id, c.id)
+        ]
+
+    def messages_in(self, channel: Channel) -> list[Message]:
+        """Messages everyone with access sees in a channel (no ephemeral ones), oldest first."""
+        return sorted(
+            (
+                m
+                for m in self.server.messages.values()
+                if m.channel_id == channel.id and not m.deleted and not m.ephemeral
+            ),
+            key=lambda m: m.id,
+        )
+
+    def last_message(self, channel: Channel) -> Message:
+        found = self.messages_in(channel)
+        if not found:
+            raise SandboxError(f"no message in #{channel.name}")
+        return found[-1]
+
+    def events(self) -> list[JSON]:
+        return [e.to_payload(None) for e in self.guild.events.values()]
+
+    # -- acting as a member --------------------------------------------------------------------
+
+    def _narrate(self, member: Member, text: str) -> None:
+        if self.narrator is not None:
+            self.narrator(f"{member.user.global_name or member.user.username} {text}")
+
+    def _interaction(
+        self,
+        member: Member,
+        channel: Channel,
+        kind: int,
+        data: JSON,
+        message: Message | None = None,
+    ) -> tuple[Interaction, JSON]:
+        if member.user.id not in self.guild.members:
+            raise SandboxError(f"{member.user.username} is not in the server")
+        if not self.guild.can_view(member.user.id, channel.id):
+            raise SandboxError(f"{member.user.username} cannot see #{channel.name}")
+        interaction = Interaction(
+            id=self.server.ids.next(),
+            token=secrets.token_urlsafe(32),
+            type=kind,
+            guild_id=self.guild.id,
+            channel_id=channel.id,
+            user_id=member.user.id,
+            created_monotonic=time.monotonic(),
+            created_at=self.clock.now(),
+            source_message_id=message.id if message else None,
+        )
+        self.server.interactions[interaction.id] = interaction
+        perms = self.guild.permissions_in(member.user.id, channel.id)
+        member_payload = {**member.to_payload(), "permissions": str(perms)}
+        payload: JSON = {
+            "id": str(interaction.id),
+            "application_id": str(self.server.application_id),
+            "type": kind,
+            "data": data,
+            "guild_id": str(self.guild.id),
+            "guild": {
+                "id": str(self.guild.id),
+                "locale": self.guild.preferred_locale,
+                "features": [],
+            },
+            "channel_id": str(channel.id),
+            "channel": {**channel.to_payload(), "permissions": str(perms)},
+            "member": member_payload,
+            "token": interaction.token,
+            "version": 1,
+            "app_permissions": str(self.guild.permissions_in(self.server.bot_user.id, channel.id)),
+            "locale": member.locale,
+            "guild_locale": self.guild.preferred_locale,
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild.id)},
+            "context": 0,
+            "attachment_size_limit": 26_214_400,
+        }
+        if message is not None:
+            payload["message"] = message.to_payload(self.server.users)
+        return interaction, payload
+
+    async def _send_interaction(self, interaction: Interaction, payload: JSON) -> Reply:
+        await self.server.gateway.dispatch("INTERACTION_CREATE", payload)
+        await self.idle()
+        self.check()
+        if interaction.response_type is None:
+            what = payload["data"].get("name") or payload["data"].get("custom_id")
+            raise SandboxError(
+                f"the bot never answered {what} (Discord shows 'This interaction failed')"
+            )
+        return Reply(interaction, self.server)
+
+    def _command_definition(self, member: Member, path: str) -> tuple[JSON, list[str], JSON]:
+        top, *rest = path.split()
+        command = self.server.find_command(self.guild.id, top)
+        if command is None:
+            raise SandboxError(f"the bot never registered /{top}; a user cannot run it")
+        required = command.get("default_member_permissions")
+        if required is not None and int(required) & ~self.guild.base_permissions(member.user.id):
+            raise SandboxError(
+                f"/{top} is hidden from {member.user.username} by its default permissions"
+            )
+        node = command
+        for part in rest:
+            options = [o for o in node.get("options", []) if o["type"] in (1, 2)]
+            found = next((o for o in options if o["name"] == part), None)
+            if found is None:
+                raise SandboxError(f"/{path}: no subcommand {part!r}")
+            node = found
+        return command, rest, node
+
+    def _option_values(
+        self, node: JSON, values: dict[str, Any], focused: str | None = None
+    ) -> tuple[list[JSON], JSON]:
+        definitions = {o["name"]: o for o in node.get("options", [])}
+        resolved: JSON = {}
+        options: list[JSON] = []
+        for name, value in values.items():
+            if name not in definitions:
+                raise SandboxError(f"no option {name!r}; the command has {sorted(definitions)}")
+            definition = definitions[name]
+            kind = definition["type"]
+            option: JSON = {"name": name, "type": kind}
+            if name == focused:
+                option.update(value=str(value), focused=True)
+            else:
+                option["value"] = self._option_value(kind, value, resolved)
+                _check_constraints(definition, option["value"])
+                choices = definition.get("choices")
+                if choices and option["value"] not in [c["value"] for c in choices]:
+                    raise SandboxError(f"{value!r} is not one of the choices of {name!r}")
+            options.append(option)
+        for definition in definitions.values():
+            # While typing (autocomplete) the other options may still be empty.
+            if focused is None and definition.get("required") and definition["name"] not in values:
+                raise SandboxError(f"the required option {definition['name']!r} is missing")
+        return options, resolved
+
+    def _option_value(self, kind: int, value: Any, resolved: JSON) -> Any:
+        if kind in (6, 9) and isinstance(value, Member):
+            user_id = str(value.user.id)
+            resolved.setdefault("users", {})[user_id] = value.user.to_payload()
+            member = value.to_payload()
+            member.pop("user")
+            member["permissions"] = str(self.guild.base_permissions(value.user.id))
+            resolved.setdefault("members", {})[user_id] = member
+            return user_id
+        if kind in (8, 9) and isinstance(value, Role):
+            resolved.setdefault("roles", {})[str(value.id)] = value.to_payload()
+            return str(value.id)
+        if kind == 7 and isinstance(value, Channel):
+            resolved.setdefault("channels", {})[str(value.id)] = {
+                **value.to_payload(),
+                "permissions": str(ALL),
+            }
+            return str(value.id)
+        if kind == 11 and isinstance(value, Upload):
+            attachment = self.server._attachments(
+                [(value.filename, value.content_type, value.data)]
+            )[0]
+            resolved.setdefault("attachments", {})[str(attachment.id)] = attachment.to_payload()
+            return str(attachment.id)
+        if kind == 3:
+            return str(value)
+        if kind == 4:
+            return int(value)
+        if kind == 10:
+            return float(value)
+        if kind == 5:
+            return bool(value)
+        raise SandboxError(f"cannot pass {value!r} to an option of type {kind}")
+
+    def _command_data(
+        self, member: Member, path: str, values: dict[str, Any], focused: str | None = None
+    ) -> JSON:
+        command, rest, node = self._command_definition(member, path)
+        options, resolved = self._option_values(node, values, focused)
+        # Wrap the leaf options in their subcommand (and group) the way Discord nests them.
+        for depth in reversed(range(len(rest))):
+            kind = 1 if depth == len(rest) - 1 else 2
+            options = [{"name": rest[depth], "type": kind, "options": options}]
+        data: JSON = {"id": command["id"], "name": command["name"], "type": 1, "options": options}
+        if resolved:
+            data["resolved"] = resolved
+        if command.get("guild_id"):
+            data["guild_id"] = command["guild_id"]
+        return data
+
+    async def command(
+        self, member: Member, path: str, /, *, where: Channel | None = None, **options: Any
+    ) -> Reply:
+        """`member` runs `/path` (e.g. "exchange create") with options, in `where` or #general."""
+        channel = where or self.general
+        shown = " ".join(f"{k}:{_shown(v)}" for k, v in options.items())
+        self._narrate(member, f"runs /{path} {shown}".rstrip() + f" in #{channel.name}")
+        interaction, payload = self._interaction(
+            member, channel, 2, self._command_data(member, path, options)
+        )
+        return await self._send_interaction(interaction, payload)
+
+    async def autocomplete(
+        self,
+        member: Member,
+        path: str,
+        option: str,
+        typed: str,
+        /,
+        *,
+        where: Channel | None = None,
+        **options: Any,
+    ) -> list[JSON]:
+        """The choices the bot suggests while `member` types `typed` into `option`."""
+        channel = where or self.general
+        data = self._command_data(member, path, {**options, option: typed}, focused=option)
+        interaction, payload = self._interaction(member, channel, 4, data)
+        reply = await self._send_interaction(interaction, payload)
+        return reply.choices
+
+    async def context_menu(self, member: Member, name: str, message: Message) -> Reply:
+        """`member` uses the message command `name` on `message` (Apps → name)."""
+        command = self.server.find_command(self.guild.id, name, kind=3)
+        if command is None:
+            raise SandboxError(f"the bot never registered the message command {name!r}")
+        channel = self.guild.channels[message.channel_id]
+        data = {
+            "id": command["id"],
+            "name": name,
+            "type": 3,
+            "target_id": str(message.id),
+            "resolved": {"messages": {str(message.id): message.to_payload(self.server.users)}},
+        }
+        interaction, payload = self._interaction(member, channel, 2, data)
+        return await self._send_interaction(interaction, payload)
+
+    def _find_component(self, message: Message, custom_id: str | None, label: str | None) -> JSON:
+        for component in iter_components(message.components):
+            if custom_id is not None and component.get("custom_id") == custom_id:
+                return component
+            if label is not None and component.get("label") == label:
+                return component
+        raise SandboxError(
+            f"no component {custom_id or label!r} on the message; it has "
+            f"{[c.get('label') or c.get('custom_id') for c in iter_components(message.components)]}"
+        )
+
+    def _source(self, message: Message | Reply) -> Message:
+        if isinstance(message, Reply):
+            if message.message is None:
+                raise SandboxError("that reply has no message")
+            return message.message
+        return message
+
+    async def click(
+        self,
+        member: Member,
+        message: Message | Reply,
+        label: str | None = None,
+        *,
+        custom_id: str | None = None,
+    ) -> Reply:
+        """`member` presses a button (found by label or custom_id) on a message."""
+        source = self._source(message)
+        button = self._find_component(source, custom_id, label)
+        if button.get("type") != 2:
+            raise SandboxError(f"{label or custom_id!r} is not a button")
+        if button.get("disabled"):
+            raise SandboxError(f"the button {label or custom_id!r} is disabled")
+        channel = self.guild.channels[source.channel_id]
+        self._narrate(member, f"presses [{button.get('label') or button['custom_id']}]")
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        interaction, payload = self._interaction(member, channel, 3, data, message=source)
+        return await self._send_interaction(interaction, payload)
+
+    async def choose(
+        self,
+        member: Member,
+        message: Message | Reply,
+        values: Sequence[str],
+        *,
+        custom_id: str | None = None,
+        placeholder: str | None = None,
+    ) -> Reply:
+        """`member` picks `values` in a select menu on a message."""
+        source = self._source(message)
+        select = None
+        for component in iter_components(source.components):
+            if component.get("type") in (3, 5, 6, 7, 8) and (
+                (custom_id is None and placeholder is None)
+                or component.get("custom_id") == custom_id
+                or component.get("placeholder") == placeholder
+            ):
+                select = component
+                break
+        if select is None:
+            raise SandboxError("no such select menu on the message")
+        allowed = {o["value"] for o in select.get("options", [])}
+        if select.get("type") == 3 and not set(values) <= allowed:
+            raise SandboxError(f"{values} are not options of the select ({sorted(allowed)})")
+        channel = self.guild.channels[source.channel_id]
+        self._narrate(member, f"chooses {', '.join(values)}")
+        data = {
+            "custom_id": select["custom_id"],
+            "component_type": select["type"],
+            "values": list(values),
+        }
+        interaction, payload = self._interaction(member, channel, 3, data, message=source)
+        return await self._send_interaction(interaction, payload)
+
+    async def submit(self, member: Member, reply: Reply, **values: str) -> Reply:
+        """`member` fills in the modal the bot opened in `reply` and submits it."""
+        modal = reply.modal
+        if modal is None:
+            raise SandboxError("the bot did not open a modal")
+        rows: list[JSON] = []
+        for component in modal.get("components", []):
+            inner = component.get("components") or [component.get("component")]
+            filled = []
+            for item in inner:
+                if item is None:
+                    continue
+                custom_id = item["custom_id"]
+                value = values.pop(custom_id, item.get("value") or "")
+                if item.get("required", True) and not value:
+                    raise SandboxError(f"the modal field {custom_id!r} is required")
+                filled.append({"type": item["type"], "custom_id": custom_id, "value": value})
+            if component.get("type") == 18:
+                rows.append({"type": 18, "component": filled[0]})
+            else:
+                rows.append({"type": 1, "components": filled})
+        if values:
+            raise SandboxError(f"the modal has no fields {sorted(values)}")
+        channel = self.guild.channels[reply.interaction.channel_id]
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        source = self.server.messages.get(reply.interaction.source_message_id or 0)
+        interaction, payload = self._interaction(member, channel, 5, data, message=source)
+        return await self._send_interaction(interaction, payload)
+
+    async def say(self, member: Member, channel: Channel, content: str) -> Message:
+        """`member` writes a message in a channel."""
+        perms = self.guild.permissions_in(member.user.id, channel.id)
+        needed = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
+        if not perms & P.VIEW_CHANNEL or not perms & needed:
+            raise SandboxError(f"{member.user.username} cannot write in #{channel.name}")
+        if channel.is_thread and channel.locked:
+            raise SandboxError(f"#{channel.name} is locked")
+        self._narrate(member, f"in #{channel.name}: {content}")
+        message = self.server._new_message(
+            self.guild, channel, {"content": content}, [], author=member.user, check_perms=False
+        )
+        await self.idle()
+        self.check()
+        return message
+
+    async def join_voice(self, member: Member, channel: Channel | None) -> None:
+        """`member` joins a voice or stage channel (None: leaves voice)."""
+        if (
+            channel is not None
+            and not self.guild.permissions_in(member.user.id, channel.id) & P.CONNECT
+        ):
+            raise SandboxError(f"{member.user.username} cannot connect to {channel.name}")
+        state = VoiceState(member.user.id, channel.id if channel else None, secrets.token_hex(8))
+        self.guild.voice[member.user.id] = state
+        await self.server.gateway.dispatch(
+            "VOICE_STATE_UPDATE",
+            {
+                "guild_id": str(self.guild.id),
+                "channel_id": str(channel.id) if channel else None,
+                "user_id": str(member.user.id),
+                "member": member.to_payload(),
+                "session_id": state.session_id,
+                "deaf": False,
+                "mute": False,
+                "self_deaf": False,
+                "self_mute": False,
+                "self_video": False,
+                "suppress": False,
+                "request_to_speak_timestamp": None,
+            },
+        )
+        await self.idle()
+        self.check()
+
+    # -- time ----------------------------------------------------------------------------------
+
+    async def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
+        """Move the clock forward (e.g. `hours=25`) and let every job that fell due run."""
+        target = self.clock.now() + (delta or timedelta(**parts))
+        # Time passes as it would: the clock stops at each send's due time on the way, so
+        # APScheduler (which reads this clock, see `clock_aware_apscheduler`) fires it on time.
+        for _ in range(10_000):
+            async with self.bot.ctx.db.read() as conn:
+                upcoming = await sends.pending(conn, until=target)
+            if not upcoming:
+                break
+            self.clock.set(max(upcoming[0].due_at, self.clock.now()))
+            self.bot.ctx.scheduler.wakeup()
+            await self.idle()
+            async with self.bot.ctx.db.read() as conn:
+                stuck = await sends.pending(conn, until=self.clock.now())
+            if stuck and stuck[0].id == upcoming[0].id:
+                break
+        now = self.clock.set(target)
+        self.bot.ctx.scheduler.wakeup()
+        await self.idle()
+        async with self.bot.ctx.db.read() as conn:
+            overdue = await sends.pending(conn, until=now)
+        if overdue:
+            self.server.problem(
+                f"sends due but not done after the clock moved: {[s.key for s in overdue]}"
+            )
+        self.check()
+        return now
+
+    async def advance_to(self, when: datetime) -> datetime:
+        """Move the clock to an absolute time (forward only)."""
+        return await self.advance(when - self.clock.now())
+
+    def now(self) -> datetime:
+        return self.clock.now().astimezone(UTC)

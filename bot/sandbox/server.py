@@ -1,0 +1,1209 @@
+"""The sandbox's REST API under `/api/v10` and its gateway, served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from bot.sandbox import limits as discord_limits
+from bot.sandbox.gateway import MESSAGE_CONTENT, Gateway, Session
+from bot.sandbox.permissions import Overwrite, P, names
+from bot.sandbox.ratelimit import Limits, RateLimiter
+from bot.sandbox.spec import SpecValidator
+from bot.sandbox.state import (
+    JSON,
+    Attachment,
+    Channel,
+    ChannelType,
+    Guild,
+    Member,
+    Message,
+    Role,
+    ScheduledEvent,
+    Snowflakes,
+    User,
+    iso,
+)
+
+log = logging.getLogger("bot.sandbox")
+
+API = "/api/v10"
+ACK_DEADLINE_S = 3.0
+FOLLOWUP_WINDOW = timedelta(minutes=15)
+EPHEMERAL = 64
+LOADING = 128
+
+
+class HttpError(Exception):
+    """An error answered in Discord's shape."""
+
+    def __init__(
+        self, status: int, code: int, message: str, errors: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.errors = status, code, message, errors
+
+    def body(self) -> JSON:
+        data: JSON = {"message": self.message, "code": self.code}
+        if self.errors:
+            data["errors"] = self.errors
+        return data
+
+
+def missing_permissions(needed: int) -> HttpError:
+    return HttpError(403, 50013, f"Missing Permissions: {', '.join(names(needed))}")
+
+
+def unknown(what: str, code: int) -> HttpError:
+    return HttpError(404, code, f"Unknown {what}")
+
+
+@dataclass
+class Interaction:
+    """An interaction the driver created, and everything the bot answered to it."""
+
+    id: int
+    token: str
+    type: int
+    guild_id: int
+    channel_id: int
+    user_id: int
+    created_monotonic: float
+    created_at: datetime
+    response_type: int | None = None
+    response_message: Message | None = None
+    followups: list[Message] = field(default_factory=list)
+    modal: JSON | None = None
+    choices: list[JSON] | None = None
+    source_message_id: int | None = None
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class Request:
+    """A parsed REST request."""
+
+    method: str
+    path: str
+    template: str
+    params: dict[str, str]
+    query: dict[str, str]
+    json: Any
+    files: list[tuple[str, str, bytes]]
+    authorised: bool
+
+
+Handler = Callable[[Request], Awaitable[Any]]
+
+
+class SandboxServer:
+    """Discord, as far as Twinbridge uses it, in memory."""
+
+    def __init__(
+        self,
+        *,
+        spec: SpecValidator | None = None,
+        limits: Limits | None = None,
+        record_path: Path | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        privileged_intents: int = 0,
+    ) -> None:
+        self.ids = Snowflakes()
+        self.token = "sandbox." + secrets.token_urlsafe(24)
+        self.application_id = self.ids.next()
+        self.bot_user = User(self.ids.next(), "Twinbridge", bot=True)
+        self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
+        self.guilds: dict[int, Guild] = {}
+        self.messages: dict[int, Message] = {}
+        self.attachments: dict[int, Attachment] = {}
+        self.global_commands: list[JSON] = []
+        self.guild_commands: dict[int, list[JSON]] = {}
+        self._command_ids: dict[tuple[int | None, str, int], int] = {}
+        self.interactions: dict[int, Interaction] = {}
+        self.spec = spec
+        self.ratelimiter = RateLimiter(limits)
+        self.record_path = record_path
+        self.now = now
+        self.problems: list[str] = []
+        # Called with ("new" | "edit", message) for every message: the demo's transcript.
+        self.watchers: list[Callable[[str, Message], None]] = []
+        self.requests: list[tuple[str, str]] = []
+        self.in_flight = 0
+        self.base_url = ""
+        self.gateway = Gateway(
+            token=self.token,
+            ready_payload=self._ready,
+            guild_payloads=lambda: [g.to_payload(self.users) for g in self.guilds.values()],
+            resume_url=lambda: self.gateway_url,
+            privileged_allowed=privileged_intents,
+        )
+        self._routes: list[tuple[str, str, re.Pattern[str], Handler]] = []
+        self._register_routes()
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    @property
+    def gateway_url(self) -> str:
+        return self.base_url.replace("http://", "ws://") + "/gateway"
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        await self.gateway.cut()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _ready(self, session: Session) -> JSON:
+        return {
+            "v": 10,
+            "user": self.bot_user.to_payload(),
+            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "session_id": session.id,
+            "resume_gateway_url": self.gateway_url,
+            "shard": [0, 1],
+            "application": {"id": str(self.application_id), "flags": 0},
+        }
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _register_routes(self) -> None:
+        table: list[tuple[str, str, Handler]] = [
+            ("GET", "/users/@me", self._get_me),
+            ("GET", "/oauth2/applications/@me", self._get_application),
+            ("GET", "/applications/@me", self._get_application),
+            ("GET", "/gateway", self._get_gateway),
+            ("GET", "/gateway/bot", self._get_gateway),
+            ("GET", "/applications/{application_id}/commands", self._get_commands),
+            ("PUT", "/applications/{application_id}/commands", self._put_commands),
+            (
+                "GET",
+                "/applications/{application_id}/guilds/{guild_id}/commands",
+                self._get_commands,
+            ),
+            (
+                "PUT",
+                "/applications/{application_id}/guilds/{guild_id}/commands",
+                self._put_commands,
+            ),
+            ("POST", "/interactions/{interaction_id}/{interaction_token}/callback", self._callback),
+            ("POST", "/webhooks/{application_id}/{webhook_token}", self._followup),
+            (
+                "GET",
+                "/webhooks/{application_id}/{webhook_token}/messages/{message_id}",
+                self._wh_get,
+            ),
+            (
+                "PATCH",
+                "/webhooks/{application_id}/{webhook_token}/messages/{message_id}",
+                self._wh_edit,
+            ),
+            (
+                "DELETE",
+                "/webhooks/{application_id}/{webhook_token}/messages/{message_id}",
+                self._wh_delete,
+            ),
+            ("GET", "/channels/{channel_id}", self._get_channel),
+            ("PATCH", "/channels/{channel_id}", self._edit_channel),
+            ("DELETE", "/channels/{channel_id}", self._delete_channel),
+            ("PUT", "/channels/{channel_id}/permissions/{overwrite_id}", self._put_overwrite),
+            ("DELETE", "/channels/{channel_id}/permissions/{overwrite_id}", self._delete_overwrite),
+            ("GET", "/channels/{channel_id}/messages", self._list_messages),
+            ("POST", "/channels/{channel_id}/messages", self._create_message),
+            ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message),
+            ("PATCH", "/channels/{channel_id}/messages/{message_id}", self._edit_message),
+            ("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_message),
+            ("POST", "/channels/{channel_id}/threads", self._create_thread),
+            ("PUT", "/channels/{channel_id}/thread-members/{user_id}", self._add_thread_member),
+            (
+                "DELETE",
+                "/channels/{channel_id}/thread-members/{user_id}",
+                self._remove_thread_member,
+            ),
+            ("GET", "/guilds/{guild_id}", self._get_guild),
+            ("GET", "/guilds/{guild_id}/channels", self._list_channels),
+            ("POST", "/guilds/{guild_id}/channels", self._create_channel),
+            ("GET", "/guilds/{guild_id}/roles", self._list_roles),
+            ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member),
+            ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self._add_role),
+            ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self._remove_role),
+            ("GET", "/guilds/{guild_id}/scheduled-events", self._list_events),
+            ("POST", "/guilds/{guild_id}/scheduled-events", self._create_event),
+            ("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", self._get_event),
+            ("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}", self._edit_event),
+            ("DELETE", "/guilds/{guild_id}/scheduled-events/{event_id}", self._delete_event),
+        ]
+        for method, template, handler in table:
+            pattern = re.compile(
+                "^"
+                + re.sub(
+                    r"\{(\w+)\}",
+                    r"(?P<\1>[^/]+)",
+                    re.escape(template).replace(r"\{", "{").replace(r"\}", "}"),
+                )
+                + "$"
+            )
+            self._routes.append((method, template, pattern, handler))
+
+    def _match(self, method: str, path: str) -> tuple[str, dict[str, str], Handler] | None:
+        for route_method, template, pattern, handler in self._routes:
+            if route_method == method and (m := pattern.match(path)):
+                return template, m.groupdict(), handler
+        return None
+
+    def problem(self, text: str) -> None:
+        """Something the real Discord would refuse, or a bot failure: fails the running test."""
+        log.error("sandbox problem: %s", text)
+        self.problems.append(text)
+
+    @staticmethod
+    def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+        # discord.py decodes JSON only for exactly "application/json" (no charset suffix).
+        body = json.dumps(data).encode()
+        # Discord's edge always sends Via; discord.py reads a 429 without it as a Cloudflare ban.
+        base = {"Content-Type": "application/json", "Via": "1.1 google"}
+        return web.Response(body=body, status=status, headers={**base, **(headers or {})})
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        try:
+            return await self._handle_rest(request)
+        except Exception as exc:
+            # A sandbox bug must fail the test that hit it, loudly and with its cause.
+            log.exception("sandbox failed on %s %s", request.method, request.path)
+            self.problem(f"sandbox error on {request.method} {request.path}: {exc!r}")
+            return self._json({"message": "500: Internal Server Error", "code": 0}, status=500)
+        finally:
+            self.in_flight -= 1
+
+    async def _handle_rest(self, request: web.Request) -> web.StreamResponse:
+        path = request.path[len(API) :]
+        method = request.method
+        self.requests.append((method, path))
+        matched = self._match(method, path)
+        if matched is None:
+            self.problem(f"unknown route {method} {path}")
+            return self._json({"message": "404: Not Found", "code": 0}, status=404)
+        template, params, handler = matched
+
+        body, files = await self._read_body(request)
+        self._record(method, path, body)
+
+        exempt = template.startswith(("/interactions/", "/webhooks/"))
+        major = (
+            params.get("channel_id") or params.get("guild_id") or params.get("webhook_token", "")
+        )
+        verdict = self.ratelimiter.check(method, template, major, exempt_global=exempt)
+        if verdict.retry_after > 0:
+            return self._json(
+                {
+                    "message": "You are being rate limited.",
+                    "retry_after": verdict.retry_after,
+                    "global": verdict.is_global,
+                },
+                status=429,
+                headers={**verdict.headers, "Retry-After": str(max(1, round(verdict.retry_after)))},
+            )
+
+        authorised = request.headers.get("Authorization") == f"Bot {self.token}"
+        if not exempt and not authorised:
+            return self._json({"message": "401: Unauthorized", "code": 0}, status=401)
+
+        if body is not None and self.spec is not None:
+            violations = self.spec.validate(method, path, body)
+            if violations:
+                self.problem(f"{method} {path} breaks Discord's OpenAPI spec: {violations[:3]}")
+                return self._json(
+                    {
+                        "message": "Invalid Form Body",
+                        "code": 50035,
+                        "errors": {"_spec": violations},
+                    },
+                    status=400,
+                )
+
+        query = {k: v for k, v in request.query.items()}
+        req = Request(method, path, template, params, query, body, files, authorised)
+        try:
+            result = await handler(req)
+        except discord_limits.DiscordLimitError as exc:
+            self.problem(f"{method} {path}: {exc.errors or exc.message}")
+            return self._json(
+                {"message": exc.message, "code": exc.code, "errors": exc.errors}, status=exc.status
+            )
+        except HttpError as exc:
+            if exc.status >= 500:
+                self.problem(f"{method} {path}: {exc.message}")
+            return self._json(exc.body(), status=exc.status, headers=verdict.headers)
+        if result is None:
+            return web.Response(status=204, headers=verdict.headers)
+        return self._json(result, headers=verdict.headers)
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[tuple[str, str, bytes]]]:
+        files: list[tuple[str, str, bytes]] = []
+        if not request.can_read_body:
+            return None, files
+        if request.content_type.startswith("multipart/"):
+            body: Any = None
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):
+                    continue
+                if part.name == "payload_json":
+                    body = json.loads(await part.text())
+                else:
+                    data = await part.read()
+                    files.append(
+                        (part.filename or "file", part.headers.get("Content-Type", ""), data)
+                    )
+            return body, files
+        raw = await request.read()
+        return (json.loads(raw) if raw else None), files
+
+    def _record(self, method: str, path: str, body: Any) -> None:
+        if self.record_path is None:
+            return
+        with self.record_path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"method": method, "path": path, "json": body}) + "\n")
+
+    async def _serve_attachment(self, request: web.Request) -> web.Response:
+        attachment = self.attachments.get(int(request.match_info["attachment_id"]))
+        if attachment is None:
+            return web.Response(status=404)
+        return web.Response(body=attachment.data, content_type=attachment.content_type or None)
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def guild(self, guild_id: int | str) -> Guild:
+        guild = self.guilds.get(int(guild_id))
+        if guild is None:
+            raise unknown("Guild", 10004)
+        return guild
+
+    def channel(self, channel_id: int | str) -> tuple[Guild, Channel]:
+        for guild in self.guilds.values():
+            channel = guild.channels.get(int(channel_id))
+            if channel is not None:
+                return guild, channel
+        raise unknown("Channel", 10003)
+
+    def _require(self, guild: Guild, needed: int, channel: Channel | None = None) -> None:
+        have = (
+            guild.permissions_in(self.bot_user.id, channel.id)
+            if channel is not None
+            else guild.base_permissions(self.bot_user.id)
+        )
+        if have & P.ADMINISTRATOR:
+            return
+        lacking = needed & ~have
+        if lacking:
+            raise missing_permissions(lacking)
+
+    # -- identity ------------------------------------------------------------------------------
+
+    async def _get_me(self, req: Request) -> JSON:
+        return self.bot_user.to_payload()
+
+    async def _get_application(self, req: Request) -> JSON:
+        return {
+            "id": str(self.application_id),
+            "name": "Twinbridge",
+            "icon": None,
+            "description": "",
+            "bot_public": False,
+            "bot_require_code_grant": False,
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "owner": self.bot_user.to_payload(),
+            "team": None,
+            "summary": "",
+            "bot": self.bot_user.to_payload(),
+        }
+
+    async def _get_gateway(self, req: Request) -> JSON:
+        return {
+            "url": self.gateway_url,
+            "shards": 1,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 0,
+                "max_concurrency": 1,
+            },
+        }
+
+    # -- application commands ------------------------------------------------------------------
+
+    def _check_app(self, req: Request) -> None:
+        if int(req.params["application_id"]) != self.application_id:
+            raise unknown("Application", 10002)
+
+    async def _get_commands(self, req: Request) -> list[JSON]:
+        self._check_app(req)
+        if "guild_id" in req.params:
+            return self.guild_commands.get(int(req.params["guild_id"]), [])
+        return self.global_commands
+
+    async def _put_commands(self, req: Request) -> list[JSON]:
+        self._check_app(req)
+        guild_id = int(req.params["guild_id"]) if "guild_id" in req.params else None
+        if guild_id is not None:
+            self.guild(guild_id)
+        stored: list[JSON] = []
+        for command in req.json or []:
+            key = (guild_id, command["name"], int(command.get("type", 1)))
+            command_id = self._command_ids.setdefault(key, self.ids.next())
+            stored.append(
+                {
+                    **command,
+                    "id": str(command_id),
+                    "application_id": str(self.application_id),
+                    "version": str(self.ids.next()),
+                    "type": int(command.get("type", 1)),
+                    "guild_id": str(guild_id) if guild_id else None,
+                    "default_member_permissions": command.get("default_member_permissions"),
+                    "nsfw": command.get("nsfw", False),
+                    "options": command.get("options", []),
+                    "description": command.get("description", ""),
+                }
+            )
+        if guild_id is None:
+            self.global_commands = stored
+        else:
+            self.guild_commands[guild_id] = stored
+        return stored
+
+    def find_command(self, guild_id: int, name: str, kind: int = 1) -> JSON | None:
+        """A registered command by name, guild commands first, as a user's client would list it."""
+        for command in self.guild_commands.get(guild_id, []) + self.global_commands:
+            if command["name"] == name and command["type"] == kind:
+                return command
+        return None
+
+    # -- interactions --------------------------------------------------------------------------
+
+    def _interaction(self, req: Request, token_key: str) -> Interaction:
+        token = req.params[token_key]
+        for interaction in self.interactions.values():
+            if interaction.token == token:
+                return interaction
+        raise unknown("interaction", 10062)
+
+    async def _callback(self, req: Request) -> JSON | None:
+        interaction = self.interactions.get(int(req.params["interaction_id"]))
+        if interaction is None or interaction.token != req.params["interaction_token"]:
+            raise unknown("interaction", 10062)
+        if interaction.response_type is not None:
+            raise HttpError(400, 40060, "Interaction has already been acknowledged.")
+        if time.monotonic() - interaction.created_monotonic > ACK_DEADLINE_S:
+            self.problem(f"interaction {interaction.id} answered after {ACK_DEADLINE_S:.0f} s")
+            raise unknown("interaction", 10062)
+        body = req.json or {}
+        kind = int(body.get("type", 0))
+        data = body.get("data") or {}
+        guild, channel = self.channel(interaction.channel_id)
+        resource: JSON | None = None
+        if kind == 4:
+            message = self._new_message(
+                guild, channel, data, req.files, interaction=interaction, check_perms=False
+            )
+            interaction.response_message = message
+            resource = message.to_payload(self.users)
+        elif kind == 5:
+            flags = int(data.get("flags", 0)) | LOADING
+            message = self._store_message(
+                guild,
+                channel,
+                Message(
+                    id=self.ids.next(),
+                    channel_id=channel.id,
+                    guild_id=guild.id,
+                    author=self.bot_user,
+                    flags=flags,
+                    interaction_id=interaction.id,
+                    visible_to=interaction.user_id if flags & EPHEMERAL else None,
+                    application_id=self.application_id,
+                ),
+                announce=False,
+            )
+            interaction.response_message = message
+            resource = message.to_payload(self.users)
+        elif kind in (6, 7):
+            if interaction.source_message_id is None:
+                raise HttpError(400, 40061, "This interaction has no message to update.")
+            source = self.messages[interaction.source_message_id]
+            if kind == 7:
+                await self._apply_edit(source, data, req.files)
+            interaction.response_message = source
+            resource = source.to_payload(self.users) if kind == 7 else None
+        elif kind == 8:
+            choices = data.get("choices", [])
+            discord_limits.check_autocomplete_choices(choices)
+            interaction.choices = choices
+        elif kind == 9:
+            discord_limits.check_modal(data)
+            interaction.modal = data
+        else:
+            raise HttpError(400, 50035, f"Unsupported interaction callback type {kind}")
+        interaction.response_type = kind
+        interaction.answered.set()
+        if req.query.get("with_response") not in ("1", "true", "True"):
+            return None
+        answer: JSON = {
+            "interaction": {
+                "id": str(interaction.id),
+                "type": interaction.type,
+                "response_message_id": (
+                    str(interaction.response_message.id) if interaction.response_message else None
+                ),
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(
+                    interaction.response_message and interaction.response_message.ephemeral
+                ),
+            }
+        }
+        if resource is not None:
+            answer["resource"] = {"type": kind, "message": resource}
+        return answer
+
+    def _check_followup_window(self, interaction: Interaction) -> None:
+        if self.now() - interaction.created_at > FOLLOWUP_WINDOW:
+            raise HttpError(401, 50027, "Invalid Webhook Token")
+
+    async def _followup(self, req: Request) -> JSON | None:
+        interaction = self._interaction(req, "webhook_token")
+        self._check_followup_window(interaction)
+        if interaction.response_type is None:
+            raise HttpError(400, 40060, "Interaction has not been acknowledged.")
+        guild, channel = self.channel(interaction.channel_id)
+        message = self._new_message(
+            guild, channel, req.json or {}, req.files, interaction=interaction, check_perms=False
+        )
+        interaction.followups.append(message)
+        return message.to_payload(self.users)
+
+    def _webhook_message(self, req: Request) -> tuple[Interaction, Message]:
+        interaction = self._interaction(req, "webhook_token")
+        self._check_followup_window(interaction)
+        if req.params["message_id"] == "@original":
+            if interaction.response_message is None:
+                raise unknown("Message", 10008)
+            return interaction, interaction.response_message
+        message = self.messages.get(int(req.params["message_id"]))
+        if message is None or message.deleted:
+            raise unknown("Message", 10008)
+        return interaction, message
+
+    async def _wh_get(self, req: Request) -> JSON:
+        _, message = self._webhook_message(req)
+        return message.to_payload(self.users)
+
+    async def _wh_edit(self, req: Request) -> JSON:
+        interaction, message = self._webhook_message(req)
+        await self._apply_edit(message, req.json or {}, req.files)
+        interaction.answered.set()
+        return message.to_payload(self.users)
+
+    async def _wh_delete(self, req: Request) -> None:
+        _, message = self._webhook_message(req)
+        await self._remove_message(message)
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def _mentions(
+        self, guild: Guild, content: str, allowed: JSON | None
+    ) -> tuple[bool, list[int], list[int]]:
+        """Who a message pings, after `allowed_mentions` (absent means: everything parses)."""
+        parse = (
+            set(allowed.get("parse", [])) if allowed is not None else {"everyone", "users", "roles"}
+        )
+        users_allowed = {int(u) for u in (allowed or {}).get("users", [])}
+        roles_allowed = {int(r) for r in (allowed or {}).get("roles", [])}
+        everyone = "everyone" in parse and bool(re.search(r"@(everyone|here)", content))
+        user_ids = [int(u) for u in re.findall(r"<@!?(\d+)>", content)]
+        role_ids = [int(r) for r in re.findall(r"<@&(\d+)>", content)]
+        users = [u for u in user_ids if "users" in parse or u in users_allowed]
+        roles = [
+            r for r in role_ids if r in guild.roles and ("roles" in parse or r in roles_allowed)
+        ]
+        return everyone, users, roles
+
+    def _attachments(self, files: list[tuple[str, str, bytes]]) -> list[Attachment]:
+        stored = []
+        for filename, content_type, data in files:
+            attachment_id = self.ids.next()
+            attachment = Attachment(
+                attachment_id,
+                filename,
+                content_type,
+                data,
+                f"{self.base_url}/attachments/{attachment_id}/{filename}",
+            )
+            self.attachments[attachment_id] = attachment
+            stored.append(attachment)
+        return stored
+
+    def _new_message(
+        self,
+        guild: Guild,
+        channel: Channel,
+        body: JSON,
+        files: list[tuple[str, str, bytes]],
+        *,
+        author: User | None = None,
+        interaction: Interaction | None = None,
+        check_perms: bool = True,
+    ) -> Message:
+        author = author or self.bot_user
+        if check_perms:
+            needed = P.VIEW_CHANNEL | (
+                P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
+            )
+            if files:
+                needed |= P.ATTACH_FILES
+            if author.id == self.bot_user.id:
+                self._require(guild, needed, channel)
+            if channel.is_thread and channel.locked:
+                raise HttpError(403, 50083, "Thread is archived")
+        if channel.type == ChannelType.CATEGORY:
+            raise HttpError(400, 50008, "Cannot send messages in a non-text channel")
+        checked = {**body}
+        if files:
+            checked.setdefault("attachments", [{"id": i} for i in range(len(files))])
+        discord_limits.check_message(checked)
+        flags = int(body.get("flags") or 0)
+        everyone, mentions, roles = self._mentions(
+            guild, body.get("content") or "", body.get("allowed_mentions")
+        )
+        message = Message(
+            id=self.ids.next(),
+            channel_id=channel.id,
+            guild_id=guild.id,
+            author=author,
+            content=body.get("content") or "",
+            embeds=list(body.get("embeds") or []),
+            components=list(body.get("components") or []),
+            attachments=self._attachments(files),
+            flags=flags,
+            mention_everyone=everyone,
+            mentions=mentions,
+            mention_roles=roles,
+            interaction_id=interaction.id if interaction else None,
+            visible_to=interaction.user_id if interaction and flags & EPHEMERAL else None,
+            application_id=self.application_id if interaction else None,
+            created_at=self.now(),
+        )
+        return self._store_message(guild, channel, message, announce=not message.ephemeral)
+
+    def _store_message(
+        self, guild: Guild, channel: Channel, message: Message, *, announce: bool
+    ) -> Message:
+        self.messages[message.id] = message
+        self._notify("new", message)
+        if announce:
+            asyncio.get_running_loop().create_task(
+                self.gateway.dispatch("MESSAGE_CREATE", self._as_seen_by_bot(message)),
+                name="sandbox-dispatch",
+            )
+        return message
+
+    def _notify(self, what: str, message: Message) -> None:
+        for watcher in self.watchers:
+            watcher(what, message)
+
+    def _as_seen_by_bot(self, message: Message) -> JSON:
+        """A message event as the bot receives it: no content without the privileged intent."""
+        payload = message.to_payload(self.users)
+        mentioned = self.bot_user.id in message.mentions
+        if (
+            message.author.id != self.bot_user.id
+            and not mentioned
+            and not self.gateway.has_intent(MESSAGE_CONTENT)
+        ):
+            payload.update(content="", embeds=[], attachments=[], components=[])
+        guild = self.guilds[message.guild_id]
+        member = guild.members.get(message.author.id)
+        if member is not None and not message.author.bot:
+            member_payload = member.to_payload()
+            member_payload.pop("user")
+            payload["member"] = member_payload
+        return payload
+
+    async def _apply_edit(
+        self, message: Message, body: JSON, files: list[tuple[str, str, bytes]]
+    ) -> None:
+        merged = {
+            "content": body.get("content", message.content),
+            "embeds": body.get("embeds", message.embeds),
+            "components": body.get("components", message.components),
+        }
+        kept: list[Attachment] = []
+        if "attachments" in body:
+            keep_ids = {str(a.get("id")) for a in body.get("attachments") or []}
+            kept = [a for a in message.attachments if str(a.id) in keep_ids]
+        else:
+            kept = list(message.attachments)
+        checked = {**merged, "attachments": [{"id": i} for i in range(len(kept) + len(files))]}
+        discord_limits.check_message(checked)
+        message.content = merged["content"] or ""
+        message.embeds = list(merged["embeds"] or [])
+        message.components = list(merged["components"] or [])
+        message.attachments = kept + self._attachments(files)
+        message.flags &= ~LOADING
+        message.edited_at = self.now()
+        self._notify("edit", message)
+        if not message.ephemeral:
+            await self.gateway.dispatch("MESSAGE_UPDATE", self._as_seen_by_bot(message))
+
+    async def _remove_message(self, message: Message) -> None:
+        message.deleted = True
+        if not message.ephemeral:
+            await self.gateway.dispatch(
+                "MESSAGE_DELETE",
+                {
+                    "id": str(message.id),
+                    "channel_id": str(message.channel_id),
+                    "guild_id": str(message.guild_id),
+                },
+            )
+
+    def _visible_message(self, guild: Guild, channel: Channel, message_id: str) -> Message:
+        message = self.messages.get(int(message_id))
+        if (
+            message is None
+            or message.deleted
+            or message.channel_id != channel.id
+            or message.ephemeral
+        ):
+            raise unknown("Message", 10008)
+        return message
+
+    async def _create_message(self, req: Request) -> JSON:
+        guild, channel = self.channel(req.params["channel_id"])
+        message = self._new_message(guild, channel, req.json or {}, req.files)
+        return message.to_payload(self.users)
+
+    async def _list_messages(self, req: Request) -> list[JSON]:
+        guild, channel = self.channel(req.params["channel_id"])
+        self._require(guild, P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY, channel)
+        limit = min(100, int(req.query.get("limit", 50)))
+        found = [
+            m
+            for m in self.messages.values()
+            if m.channel_id == channel.id and not m.deleted and not m.ephemeral
+        ]
+        return [m.to_payload(self.users) for m in sorted(found, key=lambda m: -m.id)[:limit]]
+
+    async def _get_message(self, req: Request) -> JSON:
+        guild, channel = self.channel(req.params["channel_id"])
+        self._require(guild, P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY, channel)
+        return self._visible_message(guild, channel, req.params["message_id"]).to_payload(
+            self.users
+        )
+
+    async def _edit_message(self, req: Request) -> JSON:
+        guild, channel = self.channel(req.params["channel_id"])
+        message = self._visible_message(guild, channel, req.params["message_id"])
+        if message.author.id != self.bot_user.id:
+            raise HttpError(403, 50005, "Cannot edit a message authored by another user")
+        await self._apply_edit(message, req.json or {}, req.files)
+        return message.to_payload(self.users)
+
+    async def _delete_message(self, req: Request) -> None:
+        guild, channel = self.channel(req.params["channel_id"])
+        message = self._visible_message(guild, channel, req.params["message_id"])
+        if message.author.id != self.bot_user.id:
+            self._require(guild, P.MANAGE_MESSAGES, channel)
+        await self._remove_message(message)
+
+    # -- channels and threads ------------------------------------------------------------------
+
+    async def _get_channel(self, req: Request) -> JSON:
+        guild, channel = self.channel(req.params["channel_id"])
+        if not guild.can_view(self.bot_user.id, channel.id):
+            raise missing_permissions(P.VIEW_CHANNEL)
+        return channel.to_payload()
+
+    def _overwrites(self, guild: Guild, raw: list[JSON]) -> list[Overwrite]:
+        overwrites = [
+            Overwrite(
+                int(o["id"]),
+                int(o.get("type", 0)),
+                int(o.get("allow") or 0),
+                int(o.get("deny") or 0),
+            )
+            for o in raw
+        ]
+        have = guild.base_permissions(self.bot_user.id)
+        if not have & P.ADMINISTRATOR:
+            # Discord: a bot may only allow or deny permissions it has itself.
+            granted = 0
+            for o in overwrites:
+                granted |= o.allow | o.deny
+            lacking = granted & ~have
+            if lacking:
+                raise missing_permissions(lacking)
+        return overwrites
+
+    def _count_check(self, guild: Guild, parent_id: int | None) -> None:
+        top_level = [c for c in guild.channels.values() if not c.is_thread]
+        if len(top_level) >= 500:
+            raise HttpError(400, 30013, "Maximum number of guild channels reached (500)")
+        if parent_id is not None:
+            siblings = [c for c in top_level if c.parent_id == parent_id]
+            if len(siblings) >= 50:
+                raise HttpError(
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    {
+                        "parent_id": {
+                            "_errors": [
+                                {
+                                    "code": "CHANNEL_PARENT_MAX_CHANNELS",
+                                    "message": "Maximum number of channels in category reached",
+                                }
+                            ]
+                        }
+                    },
+                )
+
+    async def _create_channel(self, req: Request) -> JSON:
+        guild = self.guild(req.params["guild_id"])
+        self._require(guild, P.MANAGE_CHANNELS)
+        body = req.json or {}
+        discord_limits.check_channel_name(body.get("name", ""))
+        kind = int(body.get("type", 0))
+        parent_id = int(body["parent_id"]) if body.get("parent_id") else None
+        if parent_id is not None:
+            parent = guild.channels.get(parent_id)
+            if parent is None or parent.type != ChannelType.CATEGORY:
+                raise HttpError(
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    {
+                        "parent_id": {
+                            "_errors": [
+                                {"code": "CHANNEL_PARENT_INVALID_TYPE", "message": "Not a category"}
+                            ]
+                        }
+                    },
+                )
+        self._count_check(guild, parent_id)
+        raw_overwrites = body.get("permission_overwrites")
+        if raw_overwrites is None and parent_id is not None:
+            overwrites = list(guild.channels[parent_id].overwrites)
+        else:
+            overwrites = self._overwrites(guild, raw_overwrites or [])
+        channel = Channel(
+            id=self.ids.next(),
+            guild_id=guild.id,
+            type=kind,
+            name=body["name"] if kind != 0 else body["name"].lower().replace(" ", "-"),
+            position=int(body.get("position") or len(guild.channels)),
+            parent_id=parent_id,
+            topic=body.get("topic"),
+            overwrites=overwrites,
+            created_at=self.now(),
+        )
+        guild.channels[channel.id] = channel
+        payload = channel.to_payload()
+        await self.gateway.dispatch("CHANNEL_CREATE", payload)
+        return payload
+
+    async def _edit_channel(self, req: Request) -> JSON:
+        guild, channel = self.channel(req.params["channel_id"])
+        body = req.json or {}
+        if channel.is_thread:
+            needed = 0 if channel.owner_id == self.bot_user.id else P.MANAGE_THREADS
+            self._require(guild, needed, channel)
+            if "archived" in body:
+                channel.archived = bool(body["archived"])
+            if "locked" in body:
+                channel.locked = bool(body["locked"])
+            if "name" in body:
+                discord_limits.check_thread_name(body["name"])
+                channel.name = body["name"]
+            payload = channel.to_payload()
+            await self.gateway.dispatch("THREAD_UPDATE", payload)
+            return payload
+        self._require(guild, P.MANAGE_CHANNELS, channel)
+        if "permission_overwrites" in body:
+            self._require(guild, P.MANAGE_ROLES)
+            channel.overwrites = self._overwrites(guild, body["permission_overwrites"] or [])
+        if "name" in body:
+            discord_limits.check_channel_name(body["name"])
+            channel.name = body["name"]
+        if "topic" in body:
+            channel.topic = body["topic"]
+        if "parent_id" in body:
+            new_parent = int(body["parent_id"]) if body["parent_id"] else None
+            if new_parent != channel.parent_id:
+                self._count_check(guild, new_parent) if new_parent else None
+                channel.parent_id = new_parent
+        if "position" in body and body["position"] is not None:
+            channel.position = int(body["position"])
+        payload = channel.to_payload()
+        await self.gateway.dispatch("CHANNEL_UPDATE", payload)
+        return payload
+
+    async def _delete_channel(self, req: Request) -> JSON:
+        guild, channel = self.channel(req.params["channel_id"])
+        self._require(guild, P.MANAGE_THREADS if channel.is_thread else P.MANAGE_CHANNELS, channel)
+        del guild.channels[channel.id]
+        payload = channel.to_payload()
+        await self.gateway.dispatch(
+            "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE", payload
+        )
+        return payload
+
+    async def _put_overwrite(self, req: Request) -> None:
+        guild, channel = self.channel(req.params["channel_id"])
+        self._require(guild, P.MANAGE_ROLES, channel)
+        body = req.json or {}
+        new = self._overwrites(
+            guild,
+            [
+                {
+                    "id": req.params["overwrite_id"],
+                    "type": body.get("type", 0),
+                    "allow": body.get("allow"),
+                    "deny": body.get("deny"),
+                }
+            ],
+        )[0]
+        channel.overwrites = [o for o in channel.overwrites if o.id != new.id] + [new]
+        await self.gateway.dispatch("CHANNEL_UPDATE", channel.to_payload())
+
+    async def _delete_overwrite(self, req: Request) -> None:
+        guild, channel = self.channel(req.params["channel_id"])
+        self._require(guild, P.MANAGE_ROLES, channel)
+        channel.overwrites = [
+            o for o in channel.overwrites if o.id != int(req.params["overwrite_id"])
+        ]
+        await self.gateway.dispatch("CHANNEL_UPDATE", channel.to_payload())
+
+    async def _create_thread(self, req: Request) -> JSON:
+        guild, parent = self.channel(req.params["channel_id"])
+        if parent.type != ChannelType.TEXT:
+            raise HttpError(400, 50024, "Cannot execute action on this channel type")
+        body = req.json or {}
+        kind = int(body.get("type", ChannelType.PRIVATE_THREAD))
+        needed = P.VIEW_CHANNEL | (
+            P.CREATE_PRIVATE_THREADS
+            if kind == ChannelType.PRIVATE_THREAD
+            else P.CREATE_PUBLIC_THREADS
+        )
+        self._require(guild, needed, parent)
+        discord_limits.check_thread_name(body.get("name", ""))
+        active = [c for c in guild.channels.values() if c.is_thread and not c.archived]
+        if len(active) >= 1000:
+            raise HttpError(400, 160006, "Maximum number of active threads reached")
+        thread = Channel(
+            id=self.ids.next(),
+            guild_id=guild.id,
+            type=kind,
+            name=body["name"],
+            parent_id=parent.id,
+            owner_id=self.bot_user.id,
+            invitable=bool(body.get("invitable", True)),
+            thread_members={self.bot_user.id},
+            created_at=self.now(),
+        )
+        guild.channels[thread.id] = thread
+        payload = thread.to_payload()
+        await self.gateway.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
+        return payload
+
+    async def _add_thread_member(self, req: Request) -> None:
+        guild, thread = self.channel(req.params["channel_id"])
+        if not thread.is_thread:
+            raise HttpError(400, 50024, "Cannot execute action on this channel type")
+        if thread.archived:
+            raise HttpError(400, 50083, "Thread is archived")
+        user_id = int(req.params["user_id"])
+        if user_id not in guild.members:
+            raise unknown("Member", 10007)
+        self._require(guild, P.SEND_MESSAGES_IN_THREADS, thread)
+        if len(thread.thread_members) >= 1000:
+            raise HttpError(400, 30033, "Maximum number of thread participants reached (1000)")
+        thread.thread_members.add(user_id)
+
+    async def _remove_thread_member(self, req: Request) -> None:
+        guild, thread = self.channel(req.params["channel_id"])
+        self._require(guild, P.MANAGE_THREADS, thread)
+        thread.thread_members.discard(int(req.params["user_id"]))
+
+    # -- guilds, roles, members ----------------------------------------------------------------
+
+    async def _get_guild(self, req: Request) -> JSON:
+        payload = self.guild(req.params["guild_id"]).to_payload(self.users)
+        for key in ("channels", "threads", "members", "voice_states", "presences"):
+            payload.pop(key, None)
+        return payload
+
+    async def _list_channels(self, req: Request) -> list[JSON]:
+        guild = self.guild(req.params["guild_id"])
+        return [c.to_payload() for c in guild.channels.values() if not c.is_thread]
+
+    async def _list_roles(self, req: Request) -> list[JSON]:
+        return [r.to_payload() for r in self.guild(req.params["guild_id"]).roles.values()]
+
+    def _member(self, guild: Guild, user_id: str) -> Member:
+        member = guild.members.get(int(user_id))
+        if member is None:
+            raise unknown("Member", 10007)
+        return member
+
+    async def _get_member(self, req: Request) -> JSON:
+        guild = self.guild(req.params["guild_id"])
+        return self._member(guild, req.params["user_id"]).to_payload()
+
+    async def _change_role(self, req: Request, add: bool) -> None:
+        guild = self.guild(req.params["guild_id"])
+        member = self._member(guild, req.params["user_id"])
+        role = guild.roles.get(int(req.params["role_id"]))
+        if role is None:
+            raise unknown("Role", 10011)
+        self._require(guild, P.MANAGE_ROLES)
+        if role.position >= guild.top_role_position(self.bot_user.id):
+            raise HttpError(403, 50013, "Missing Permissions: role is above the bot's highest role")
+        if add and role.id not in member.roles:
+            member.roles.append(role.id)
+        elif not add and role.id in member.roles:
+            member.roles.remove(role.id)
+        await self.gateway.dispatch(
+            "GUILD_MEMBER_UPDATE", {"guild_id": str(guild.id), **member.to_payload()}
+        )
+
+    async def _add_role(self, req: Request) -> None:
+        await self._change_role(req, add=True)
+
+    async def _remove_role(self, req: Request) -> None:
+        await self._change_role(req, add=False)
+
+    # -- scheduled events ----------------------------------------------------------------------
+
+    def _event(self, guild: Guild, event_id: str) -> ScheduledEvent:
+        event = guild.events.get(int(event_id))
+        if event is None:
+            raise unknown("Guild Scheduled Event", 10070)
+        return event
+
+    async def _list_events(self, req: Request) -> list[JSON]:
+        guild = self.guild(req.params["guild_id"])
+        return [e.to_payload(self.users.get(e.creator_id)) for e in guild.events.values()]
+
+    async def _get_event(self, req: Request) -> JSON:
+        guild = self.guild(req.params["guild_id"])
+        event = self._event(guild, req.params["event_id"])
+        return event.to_payload(self.users.get(event.creator_id))
+
+    async def _create_event(self, req: Request) -> JSON:
+        guild = self.guild(req.params["guild_id"])
+        self._require(guild, P.CREATE_EVENTS)
+        body = req.json or {}
+        unfinished = [e for e in guild.events.values() if e.status in (1, 2)]
+        if len(unfinished) >= 100:
+            raise HttpError(
+                400, 30038, "Maximum number of uncompleted guild scheduled events reached (100)"
+            )
+        start = datetime.fromisoformat(body["scheduled_start_time"])
+        if start < self.now():
+            raise HttpError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "scheduled_start_time": {
+                        "_errors": [
+                            {
+                                "code": "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
+                                "message": "Cannot schedule event in the past.",
+                            }
+                        ]
+                    }
+                },
+            )
+        event = ScheduledEvent(
+            id=self.ids.next(),
+            guild_id=guild.id,
+            name=body["name"],
+            start=body["scheduled_start_time"],
+            end=body.get("scheduled_end_time"),
+            entity_type=int(body["entity_type"]),
+            channel_id=int(body["channel_id"]) if body.get("channel_id") else None,
+            location=(body.get("entity_metadata") or {}).get("location"),
+            description=body.get("description"),
+            creator_id=self.bot_user.id,
+        )
+        guild.events[event.id] = event
+        payload = event.to_payload(self.bot_user)
+        await self.gateway.dispatch("GUILD_SCHEDULED_EVENT_CREATE", payload)
+        return payload
+
+    async def _edit_event(self, req: Request) -> JSON:
+        guild = self.guild(req.params["guild_id"])
+        self._require(guild, P.MANAGE_EVENTS)
+        event = self._event(guild, req.params["event_id"])
+        body = req.json or {}
+        if "name" in body:
+            event.name = body["name"]
+        if "description" in body:
+            event.description = body["description"]
+        if "scheduled_start_time" in body:
+            event.start = body["scheduled_start_time"]
+        if "scheduled_end_time" in body:
+            event.end = body["scheduled_end_time"]
+        if "status" in body:
+            event.status = int(body["status"])
+        if "channel_id" in body:
+            event.channel_id = int(body["channel_id"]) if body["channel_id"] else None
+        if body.get("entity_metadata"):
+            event.location = body["entity_metadata"].get("location")
+        payload = event.to_payload(self.bot_user)
+        await self.gateway.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", payload)
+        return payload
+
+    async def _delete_event(self, req: Request) -> None:
+        guild = self.guild(req.params["guild_id"])
+        self._require(guild, P.MANAGE_EVENTS)
+        event = self._event(guild, req.params["event_id"])
+        del guild.events[event.id]
+        await self.gateway.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event.to_payload(self.bot_user))
+
+    # -- world building for the driver ---------------------------------------------------------
+
+    def add_role(
+        self, guild: Guild, name: str, permissions: int = 0, position: int | None = None
+    ) -> Role:
+        role = Role(self.ids.next(), name, permissions, position=position or len(guild.roles))
+        guild.roles[role.id] = role
+        return role
+
+    def when(self) -> str:
+        return iso(self.now())

@@ -1,0 +1,140 @@
+"""Validates the bot's REST bodies against Discord's official OpenAPI spec.
+
+The spec is read from `DISCORD_OPENAPI_SPEC`, or from `shared/discord-api-spec/openapi.json`
+beside the project. Without it validation is skipped, with one warning, never silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+log = logging.getLogger("bot.sandbox.spec")
+
+SPEC_ENV = "DISCORD_OPENAPI_SPEC"
+_BASE_URI = "urn:discord-openapi"
+_PROJECT = Path(__file__).resolve().parents[2]
+DEFAULT_LOCATIONS = (
+    _PROJECT.parent / "shared" / "discord-api-spec" / "openapi.json",
+    _PROJECT / "shared" / "discord-api-spec" / "openapi.json",
+)
+
+
+class SpecMissingWarning(UserWarning):
+    """No OpenAPI spec was found: REST bodies are not checked against Discord's schema."""
+
+
+def _pointer(*parts: str) -> str:
+    return "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    template: str
+    pattern: re.Pattern[str]
+    literals: int  # more literal segments = more specific (`/@original` beats `{id}`)
+
+
+class SpecValidator:
+    """Finds the spec's operation for a request and validates its JSON body."""
+
+    def __init__(self, document: dict[str, Any], source: str = "") -> None:
+        self.source = source
+        schemas = document.get("components", {}).get("schemas", {})
+        if "SnowflakeType" in schemas:
+            # Discord takes a snowflake as a JSON string or an integer, and discord.py sends
+            # integers (overwrite ids, for one); the spec only lists the string form.
+            schemas["SnowflakeType"] = {
+                "anyOf": [schemas["SnowflakeType"], {"type": "integer", "minimum": 0}]
+            }
+        self._paths: dict[str, Any] = document.get("paths", {})
+        self._registry: Registry[Any] = Registry().with_resource(
+            _BASE_URI, Resource.from_contents(document, default_specification=DRAFT202012)
+        )
+        self._routes = sorted((self._route(t) for t in self._paths), key=lambda r: -r.literals)
+        self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
+
+    @staticmethod
+    def _route(template: str) -> _Route:
+        parts = template.strip("/").split("/")
+        regex = "/".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+        literals = sum(not p.startswith("{") for p in parts)
+        return _Route(template, re.compile(f"^/{regex}$"), literals)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> SpecValidator | None:
+        """The validator for the spec found, or None (with a warning) when there is none."""
+        candidates = [Path(p) for p in (path, os.environ.get(SPEC_ENV)) if p]
+        candidates += list(DEFAULT_LOCATIONS)
+        for candidate in candidates:
+            if candidate.is_file():
+                document = json.loads(candidate.read_text("utf-8"))
+                return cls(document, str(candidate))
+        message = (
+            "Discord's OpenAPI spec was not found (set DISCORD_OPENAPI_SPEC or put it at "
+            f"{DEFAULT_LOCATIONS[0]}): the sandbox will NOT validate request bodies"
+        )
+        log.warning(message)
+        warnings.warn(message, SpecMissingWarning, stacklevel=2)
+        return None
+
+    def template_for(self, path: str) -> str | None:
+        """The spec's path template matching a concrete path, the most specific first."""
+        for route in self._routes:
+            if route.pattern.match(path):
+                return route.template
+        return None
+
+    def _validator(self, method: str, template: str) -> Draft202012Validator | None:
+        key = (method, template)
+        if key not in self._validators:
+            operation = self._paths.get(template, {}).get(method.lower())
+            content = ((operation or {}).get("requestBody") or {}).get("content") or {}
+            if "application/json" not in content:
+                self._validators[key] = None
+            else:
+                pointer = _pointer(
+                    "paths",
+                    template,
+                    method.lower(),
+                    "requestBody",
+                    "content",
+                    "application/json",
+                    "schema",
+                )
+                schema = {"$ref": f"{_BASE_URI}#/{pointer}"}
+                self._validators[key] = Draft202012Validator(schema, registry=self._registry)
+        return self._validators[key]
+
+    def validate(self, method: str, path: str, body: Any) -> list[str]:
+        """What is wrong with `body` for `method path` per the spec (empty when fine)."""
+        template = self.template_for(path)
+        if template is None:
+            return [f"the spec has no path {path}"]
+        if method.lower() not in self._paths[template]:
+            return [f"the spec has no {method} {template}"]
+        validator = self._validator(method, template)
+        if validator is None:
+            return []
+        errors = list(validator.iter_errors(body))
+        if not errors:
+            return []
+        described = [_describe(best_match(errors)), *(_describe(e) for e in errors)]
+        return list(dict.fromkeys(described))[:3]
+
+
+def _describe(error: ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "(body)"
+    message = error.message if len(error.message) < 300 else error.message[:297] + "..."
+    return f"{where}: {message}"

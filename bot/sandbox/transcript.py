@@ -1,0 +1,105 @@
+"""A readable transcript of what users did and what the bot said, for the demo."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.sandbox.driver import Sandbox, iter_components
+from bot.sandbox.state import Message
+
+_TIMESTAMP = re.compile(r"<t:(\d+)(?::([tTdDfFR]))?>")
+_USER = re.compile(r"<@!?(\d+)>")
+_ROLE = re.compile(r"<@&(\d+)>")
+_CHANNEL = re.compile(r"<#(\d+)>")
+
+
+class Transcript:
+    """Collects lines as the scenario runs and prints them as they come."""
+
+    def __init__(self, sb: Sandbox, out: Callable[[str], None] = print) -> None:
+        self.sb = sb
+        self.out = out
+        self.lines: list[str] = []
+        sb.server.watchers.append(self._on_message)
+        sb.narrator = self.user_did
+
+    def section(self, title: str) -> None:
+        self._emit("")
+        self._emit(f"── {title} " + "─" * max(0, 70 - len(title)))
+
+    def note(self, text: str) -> None:
+        self._emit(f"   ({text})")
+
+    def user_did(self, text: str) -> None:
+        self._emit(f"👤 {text}")
+
+    def _emit(self, line: str) -> None:
+        self.lines.append(line)
+        self.out(line)
+
+    def readable(self, text: str) -> str:
+        """Discord markup as a reader would see it (timestamps in UTC, mentions by name)."""
+        users = self.sb.server.users
+        roles = self.sb.guild.roles
+        channels = self.sb.guild.channels
+
+        def stamp(m: re.Match[str]) -> str:
+            when = datetime.fromtimestamp(int(m.group(1)), UTC)
+            return when.strftime("%a %d %b %Y %H:%M UTC")
+
+        text = _TIMESTAMP.sub(stamp, text)
+        text = _USER.sub(
+            lambda m: (
+                "@" + (users[int(m.group(1))].global_name or "?")
+                if int(m.group(1)) in users
+                else "@?"
+            ),
+            text,
+        )
+        text = _ROLE.sub(
+            lambda m: "@" + roles[int(m.group(1))].name if int(m.group(1)) in roles else "@role",
+            text,
+        )
+        return _CHANNEL.sub(
+            lambda m: "#" + channels[int(m.group(1))].name if int(m.group(1)) in channels else "#?",
+            text,
+        )
+
+    def _on_message(self, what: str, message: Message) -> None:
+        if message.flags & 128 and not message.content and not message.embeds:
+            return  # "Twinbridge is thinking…"
+        channel = self.sb.guild.channels.get(message.channel_id)
+        where = f"#{channel.name}" if channel else "?"
+        who = message.author.global_name or message.author.username
+        if not message.author.bot:
+            return  # users' own words are narrated by the driver
+        audience = ""
+        if message.visible_to is not None:
+            viewer = self.sb.server.users.get(message.visible_to)
+            audience = f" (only {viewer.global_name if viewer else '?'} sees this)"
+        verb = "edits" if what == "edit" else "says"
+        self._emit(f"🤖 {who} {verb} in {where}{audience}:")
+        body: list[str] = []
+        if message.content:
+            body.append(self.readable(message.content))
+        for embed in message.embeds:
+            if embed.get("title"):
+                body.append(f"▌ {self.readable(embed['title'])}")
+            if embed.get("description"):
+                body.append(textwrap.indent(self.readable(embed["description"]), "▌ "))
+            for field in embed.get("fields", []):
+                body.append(f"▌ {self.readable(field['name'])}: {self.readable(field['value'])}")
+            if (embed.get("footer") or {}).get("text"):
+                body.append(f"▌ — {self.readable(embed['footer']['text'])}")
+        for attachment in message.attachments:
+            body.append(f"📎 {attachment.filename} ({len(attachment.data):,} bytes)")
+        buttons = [
+            c.get("label") or c.get("placeholder") for c in iter_components(message.components)
+        ]
+        if buttons:
+            body.append("   " + "  ".join(f"[{b}]" for b in buttons if b))
+        for line in "\n".join(body).splitlines():
+            self._emit(f"     {line}")

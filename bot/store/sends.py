@@ -1,0 +1,133 @@
+"""Queries for scheduled sends: plan once, claim once, record the outcome."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.store.schema import scheduled_sends
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    id: int
+    key: str
+    kind: str
+    due_at: datetime
+    status: str
+    payload: dict[str, Any]
+    guild_id: int
+    partnership_id: int | None
+
+
+def _send(row: Any) -> Send:
+    return Send(
+        id=row.id,
+        key=row.key,
+        kind=row.kind,
+        due_at=row.due_at,
+        status=row.status,
+        payload=json.loads(row.payload),
+        guild_id=row.guild_id,
+        partnership_id=row.partnership_id,
+    )
+
+
+async def plan(
+    conn: AsyncConnection,
+    *,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    guild_id: int,
+    partnership_id: int | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> bool:
+    """Record a send unless one with this key exists; True when it was new."""
+    exists = await conn.scalar(select(scheduled_sends.c.id).where(scheduled_sends.c.key == key))
+    if exists is not None:
+        return False
+    await conn.execute(
+        scheduled_sends.insert().values(
+            key=key,
+            kind=kind,
+            due_at=due_at,
+            guild_id=guild_id,
+            partnership_id=partnership_id,
+            payload=json.dumps(dict(payload or {}), ensure_ascii=False, sort_keys=True),
+        )
+    )
+    return True
+
+
+async def pending(conn: AsyncConnection, until: datetime | None = None) -> list[Send]:
+    """Sends still to do (due by `until` when given), earliest first."""
+    query = select(scheduled_sends).where(scheduled_sends.c.status == "pending")
+    if until is not None:
+        query = query.where(scheduled_sends.c.due_at <= until)
+    rows = (
+        await conn.execute(query.order_by(scheduled_sends.c.due_at, scheduled_sends.c.id))
+    ).all()
+    return [_send(r) for r in rows]
+
+
+async def claim(conn: AsyncConnection, send_id: int) -> bool:
+    """Take a pending send for doing; False if someone else already took it."""
+    result = await conn.execute(
+        update(scheduled_sends)
+        .where(scheduled_sends.c.id == send_id, scheduled_sends.c.status == "pending")
+        .values(status="sending")
+    )
+    return bool(result.rowcount)
+
+
+async def finish(conn: AsyncConnection, send_id: int, status: str, now: datetime) -> None:
+    await conn.execute(
+        update(scheduled_sends)
+        .where(scheduled_sends.c.id == send_id)
+        .values(status=status, done_at=now)
+    )
+
+
+async def cancel_matching(conn: AsyncConnection, prefix: str, now: datetime) -> int:
+    """Cancel every pending send whose key starts with prefix (a re-plan or a cancellation)."""
+    result = await conn.execute(
+        update(scheduled_sends)
+        .where(scheduled_sends.c.status == "pending", scheduled_sends.c.key.startswith(prefix))
+        .values(status="cancelled", done_at=now)
+    )
+    return int(result.rowcount)
+
+
+async def reset_interrupted(conn: AsyncConnection) -> int:
+    """Sends a crash left half-done go back to pending (at-least-once beats lost)."""
+    result = await conn.execute(
+        update(scheduled_sends)
+        .where(scheduled_sends.c.status == "sending")
+        .values(status="pending")
+    )
+    return int(result.rowcount)
+
+
+async def by_keys(conn: AsyncConnection, keys: Sequence[str]) -> list[Send]:
+    rows = (
+        await conn.execute(select(scheduled_sends).where(scheduled_sends.c.key.in_(list(keys))))
+    ).all()
+    return [_send(r) for r in rows]
+
+
+async def with_prefix(conn: AsyncConnection, prefix: str) -> list[Send]:
+    rows = (
+        await conn.execute(
+            select(scheduled_sends)
+            .where(scheduled_sends.c.key.startswith(prefix))
+            .order_by(scheduled_sends.c.due_at)
+        )
+    ).all()
+    return [_send(r) for r in rows]

@@ -1,0 +1,521 @@
+"""The loopback Discord behaves like Discord toward the real, unmodified discord.py client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import discord
+import pytest
+
+from bot.sandbox.driver import EPHEMERAL, Sandbox, SandboxError
+from bot.sandbox.permissions import Overwrite, P
+from bot.sandbox.ratelimit import Limits
+from bot.sandbox.state import Channel, ChannelType
+
+PROBE = ("cogs.about", "tests.sandbox.probe_cog")
+
+
+@pytest.fixture
+async def probe(tmp_path: Path) -> AsyncIterator[Sandbox]:
+    """A sandbox whose bot also loads the probe extension."""
+    async with Sandbox.running(tmp_path, extensions=PROBE) as sandbox:
+        yield sandbox
+
+
+async def raw(
+    sb: Sandbox, method: str, path: str, body: Any = None, auth: bool = True
+) -> tuple[int, Any]:
+    """A REST call straight to the sandbox, bypassing discord.py."""
+    headers = {"Authorization": f"Bot {sb.server.token}"} if auth else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(
+            method, sb.server.base_url + "/api/v10" + path, json=body, headers=headers
+        ) as r,
+    ):
+        text = await r.text()
+        return r.status, json.loads(text) if text else None
+
+
+# -- handshake and gateway ------------------------------------------------------------------------
+
+
+async def test_bot_logs_in_and_sees_the_seeded_guild(sb: Sandbox) -> None:
+    """IDENTIFY, READY and GUILD_CREATE give the bot the guild with its channels and roles."""
+    guild = sb.bot.get_guild(sb.guild.id)
+    assert guild is not None
+    assert guild.get_channel(sb.general.id) is not None
+    assert sb.bot.user is not None and sb.bot.user.id == sb.server.bot_user.id
+    assert sb.server.gateway.identify_count == 1
+
+
+async def test_commands_are_registered_with_the_sandbox(sb: Sandbox) -> None:
+    """tree.sync registers /about in the dev guild with an id Discord assigned."""
+    command = sb.server.find_command(sb.guild.id, "about")
+    assert command is not None and command["id"].isdigit()
+
+
+async def test_bot_identifies_without_privileged_intents(sb: Sandbox) -> None:
+    """The bot asks for no privileged intent (members, presences, message content)."""
+    session = next(iter(sb.server.gateway.sessions.values()))
+    assert session.intents & (1 << 1 | 1 << 8 | 1 << 15) == 0
+
+
+async def test_resume_after_a_cut_connection_loses_no_event(sb: Sandbox) -> None:
+    """Events sent while the connection is down are replayed on RESUME."""
+    await sb.server.gateway.cut()
+    created = sb.add_channel("made-while-cut")
+    await sb.wait_for(lambda: sb.server.gateway.resume_count == 1, "a RESUME", within=20)
+    await sb.idle()
+    guild = sb.bot.get_guild(sb.guild.id)
+    assert guild is not None and guild.get_channel(created.id) is not None
+    assert sb.server.gateway.identify_count == 1
+
+
+async def test_reconnect_request_resumes_the_session(sb: Sandbox) -> None:
+    """Op 7 makes the client reconnect and resume the same session."""
+    await sb.server.gateway.request_reconnect()
+    await sb.wait_for(lambda: sb.server.gateway.resume_count == 1, "a RESUME", within=20)
+    reply = await sb.command(sb.owner, "about")
+    assert reply.embeds
+
+
+async def test_invalid_session_makes_the_bot_identify_again(sb: Sandbox) -> None:
+    """Op 9 (not resumable) makes the client start a new session with IDENTIFY."""
+    await sb.server.gateway.invalidate(resumable=False)
+    await sb.wait_for(lambda: sb.server.gateway.identify_count == 2, "a new IDENTIFY", within=20)
+    await sb.idle()
+    reply = await sb.command(sb.owner, "about")
+    assert reply.embeds
+
+
+# -- the foundation's slice, end to end ------------------------------------------------------------
+
+
+async def test_about_answers_with_version_and_partnership_count(sb: Sandbox) -> None:
+    """/about shows the version and the number of exchanges, privately."""
+    from bot import __version__
+
+    member = sb.add_member("Amira")
+    reply = await sb.command(member, "about")
+    assert reply.ephemeral
+    embed = reply.embeds[0]
+    assert embed["title"] == "Twinbridge"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Version"] == __version__
+    assert fields["Exchanges in this server"] == "0"
+
+
+async def test_about_counts_partnerships_from_the_store(sb: Sandbox) -> None:
+    """/about reads the count from the database, not a constant."""
+    from datetime import UTC, datetime
+
+    from bot.store.schema import partnerships
+
+    async with sb.bot.ctx.db.transaction() as conn:
+        await conn.execute(
+            partnerships.insert().values(
+                guild_id=sb.guild.id, name="Minneapolis–Najaf", created_at=datetime.now(UTC)
+            )
+        )
+    reply = await sb.command(sb.owner, "about")
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert fields["Exchanges in this server"] == "1"
+
+
+async def test_about_speaks_the_users_language(sb: Sandbox) -> None:
+    """A member whose Discord is in Spanish reads /about in Spanish."""
+    member = sb.add_member("Lucía", locale="es-ES")
+    reply = await sb.command(member, "about")
+    names = [f["name"] for f in reply.embeds[0]["fields"]]
+    assert "Versión" in names
+
+
+# -- interactions --------------------------------------------------------------------------------
+
+
+async def test_slash_command_with_options_echoes(probe: Sandbox) -> None:
+    """Options reach the command; ephemeral flag is set as asked."""
+    member = probe.add_member("Omar")
+    quiet = await probe.command(member, "probe echo", text="salaam")
+    loud = await probe.command(member, "probe echo", text="hello", loud=True)
+    assert (quiet.content, quiet.ephemeral) == ("salaam", True)
+    assert (loud.content, loud.ephemeral) == ("hello", False)
+    assert probe.last_message(probe.general).content == "hello"
+
+
+async def test_autocomplete_returns_the_bots_choices(probe: Sandbox) -> None:
+    """Typing into an autocompleted option shows the bot's suggestions."""
+    choices = await probe.autocomplete(probe.owner, "probe echo", "text", "hel")
+    assert [c["value"] for c in choices] == ["hello", "help"]
+
+
+async def test_button_click_updates_the_message(probe: Sandbox) -> None:
+    """Pressing a button edits the message it sits on."""
+    reply = await probe.command(probe.owner, "probe widgets")
+    await probe.click(probe.owner, reply, "Count")
+    await probe.click(probe.owner, reply, "Count")
+    assert reply.message is not None and reply.message.content == "Count: 2"
+
+
+async def test_select_menu_choice_reaches_the_bot(probe: Sandbox) -> None:
+    """Choosing in a select menu answers with the value chosen."""
+    reply = await probe.command(probe.owner, "probe widgets")
+    answer = await probe.choose(probe.owner, reply, ["fig"], placeholder="Pick a fruit")
+    assert answer.content == "Picked fig"
+
+
+async def test_modal_is_shown_and_submitted(probe: Sandbox) -> None:
+    """A modal opens; its submitted values reach the bot."""
+    reply = await probe.command(probe.owner, "probe modal")
+    assert reply.modal is not None and reply.modal["title"] == "Tell us"
+    answer = await probe.submit(probe.owner, reply, said="مرحبا 👋")
+    assert answer.content == "You said: مرحبا 👋"
+
+
+async def test_deferred_answer_with_a_file_follow_up(probe: Sandbox) -> None:
+    """A deferred command's follow-up carries its file (multipart with payload_json)."""
+    reply = await probe.command(probe.owner, "probe slow")
+    assert reply.deferred
+    assert reply.file("t.csv").data == b"a,b\n1,2\n"
+    assert "done" in reply.text
+
+
+async def test_user_and_role_options_are_resolved(probe: Sandbox) -> None:
+    """User and role options arrive as members and roles the bot can use."""
+    teachers = probe.add_role("Teachers")
+    teacher = probe.add_member("Mr Hassan", roles=[teachers])
+    reply = await probe.command(probe.owner, "probe who", member=teacher, role=teachers)
+    assert reply.content == "Mr Hassan has Teachers: True"
+
+
+async def test_a_second_acknowledgement_is_refused(probe: Sandbox) -> None:
+    """An interaction can be acknowledged once; the second callback gets 40060."""
+    reply = await probe.command(probe.owner, "probe echo", text="x")
+    i = reply.interaction
+    status, body = await raw(
+        probe,
+        "POST",
+        f"/interactions/{i.id}/{i.token}/callback",
+        {"type": 4, "data": {"content": "again"}},
+        auth=False,
+    )
+    assert (status, body["code"]) == (400, 40060)
+
+
+async def test_an_answer_after_three_seconds_is_unknown_interaction(probe: Sandbox) -> None:
+    """A callback later than 3 s is refused with 10062 Unknown interaction."""
+    data = probe._command_data(probe.owner, "probe echo", {"text": "late"})
+    interaction, payload = probe._interaction(probe.owner, probe.general, 2, data)
+    interaction.created_monotonic = time.monotonic() - 3.5
+    await probe.server.gateway.dispatch("INTERACTION_CREATE", payload)
+    await probe.idle()
+    problems = probe.expect_problems()
+    assert any("after 3 s" in p for p in problems)
+    assert interaction.response_type is None
+
+
+async def test_follow_ups_expire_after_fifteen_minutes(probe: Sandbox) -> None:
+    """The interaction token works for follow-ups for 15 minutes, not longer."""
+    reply = await probe.command(probe.owner, "probe echo", text="x")
+    token = reply.interaction.token
+    app = probe.server.application_id
+    status, _ = await raw(
+        probe, "POST", f"/webhooks/{app}/{token}", {"content": "soon"}, auth=False
+    )
+    assert status == 200
+    await probe.advance(minutes=16)
+    status, body = await raw(
+        probe, "POST", f"/webhooks/{app}/{token}", {"content": "late"}, auth=False
+    )
+    assert (status, body["code"]) == (401, 50027)
+
+
+async def test_unregistered_commands_cannot_be_run(sb: Sandbox) -> None:
+    """The driver, like Discord, refuses a command the bot never registered."""
+    with pytest.raises(SandboxError, match="never registered"):
+        await sb.command(sb.owner, "probe echo", text="x")
+
+
+async def test_member_messages_reach_the_bot_without_their_text(sb: Sandbox) -> None:
+    """Without the message content intent, the bot is told a message exists but not its text."""
+    seen: list[discord.Message] = []
+
+    async def on_message(message: discord.Message) -> None:
+        seen.append(message)
+
+    sb.bot.add_listener(on_message)
+    member = sb.add_member("Sami")
+    await sb.say(member, sb.general, "a secret sentence")
+    assert len(seen) == 1
+    assert seen[0].author.id == member.user.id and seen[0].content == ""
+
+
+# -- permissions ---------------------------------------------------------------------------------
+
+
+async def test_bot_without_manage_channels_gets_50013(sb: Sandbox) -> None:
+    """Creating a channel without Manage Channels is refused with 403 / 50013."""
+    sb.set_bot_permissions(int(P.VIEW_CHANNEL | P.SEND_MESSAGES))
+    await sb.idle()
+    guild = sb.bot.get_guild(sb.guild.id)
+    assert guild is not None
+    with pytest.raises(discord.Forbidden) as caught:
+        await guild.create_text_channel("pair-1")
+    assert caught.value.code == 50013
+    assert not any(c.name == "pair-1" for c in sb.channels())
+
+
+async def test_members_see_only_channels_they_may_view(sb: Sandbox) -> None:
+    """Overwrites hide a private channel from everyone but the allowed role and member."""
+    teachers = sb.add_role("Teachers")
+    teacher = sb.add_member("Ms Rivera", roles=[teachers])
+    student = sb.add_member("Ali")
+    outsider = sb.add_member("Noor")
+    private = sb.add_channel("pair-ali")
+    view = int(P.VIEW_CHANNEL)
+    private.overwrites = [
+        Overwrite(sb.guild.id, 0, 0, view),
+        Overwrite(teachers.id, 0, view, 0),
+        Overwrite(student.user.id, 1, view, 0),
+    ]
+    assert private in sb.visible_channels(teacher)
+    assert private in sb.visible_channels(student)
+    assert private not in sb.visible_channels(outsider)
+    with pytest.raises(SandboxError, match="cannot write"):
+        await sb.say(outsider, private, "hi")
+
+
+async def test_private_thread_is_visible_to_members_and_thread_managers_only(sb: Sandbox) -> None:
+    """A private thread shows to its members and to Manage Threads holders only."""
+    mods = sb.add_role("Teachers", int(P.MANAGE_THREADS))
+    teacher = sb.add_member("Ms Rivera", roles=[mods])
+    student, other = sb.add_member("Ali"), sb.add_member("Noor")
+    channel = sb.bot.get_channel(sb.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    thread = await channel.create_thread(name="pair-1", type=discord.ChannelType.private_thread)
+    await thread.add_user(discord.Object(student.user.id))
+    state_thread = sb.guild.channels[thread.id]
+    assert state_thread in sb.visible_channels(student)
+    assert state_thread in sb.visible_channels(teacher)
+    assert state_thread not in sb.visible_channels(other)
+
+
+# -- limits --------------------------------------------------------------------------------------
+
+
+def _channel(sb: Sandbox) -> discord.TextChannel:
+    channel = sb.bot.get_channel(sb.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    return channel
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"content": "x" * 2001},
+        {"embed": discord.Embed(title="t" * 257)},
+        {"embed": discord.Embed(description="d" * 4097)},
+        {"embeds": [discord.Embed(description="d" * 4000), discord.Embed(description="d" * 2001)]},
+    ],
+    ids=["content-2001", "title-257", "description-4097", "embeds-total-6001"],
+)
+async def test_message_limits_are_enforced(sb: Sandbox, kwargs: dict[str, Any]) -> None:
+    """Messages over Discord's limits are refused with 400 / 50035 and nothing is posted."""
+    before = len(sb.messages_in(sb.general))
+    with pytest.raises(discord.HTTPException) as caught:
+        await _channel(sb).send(**kwargs)
+    assert (caught.value.status, caught.value.code) == (400, 50035)
+    assert len(sb.messages_in(sb.general)) == before
+    assert sb.expect_problems()
+
+
+async def test_twenty_six_embed_fields_are_refused(sb: Sandbox) -> None:
+    """An embed may carry at most 25 fields."""
+    embed = discord.Embed(title="roster")
+    for i in range(26):
+        embed.add_field(name=f"n{i}", value="v")
+    with pytest.raises(discord.HTTPException):
+        await _channel(sb).send(embed=embed)
+    assert sb.expect_problems()
+
+
+async def test_component_limits_are_enforced(sb: Sandbox) -> None:
+    """Six action rows, a 101-char custom_id or 26 select options are refused."""
+    bodies = [
+        {
+            "content": "x",
+            "components": [
+                {
+                    "type": 1,
+                    "components": [{"type": 2, "style": 1, "label": "b", "custom_id": f"c{i}"}],
+                }
+                for i in range(6)
+            ],
+        },
+        {
+            "content": "x",
+            "components": [
+                {
+                    "type": 1,
+                    "components": [{"type": 2, "style": 1, "label": "b", "custom_id": "c" * 101}],
+                }
+            ],
+        },
+        {
+            "content": "x",
+            "components": [
+                {
+                    "type": 1,
+                    "components": [
+                        {
+                            "type": 3,
+                            "custom_id": "s",
+                            "options": [{"label": str(i), "value": str(i)} for i in range(26)],
+                        }
+                    ],
+                }
+            ],
+        },
+    ]
+    for body in bodies:
+        status, answer = await raw(sb, "POST", f"/channels/{sb.general.id}/messages", body)
+        assert status == 400, body
+        assert answer["code"] == 50035
+    assert sb.messages_in(sb.general) == []
+    sb.expect_problems()
+
+
+async def test_fifty_channels_per_category(sb: Sandbox) -> None:
+    """The 51st channel in a category is refused."""
+    guild = sb.bot.get_guild(sb.guild.id)
+    assert guild is not None
+    category = sb.add_channel("Pairs", ChannelType.CATEGORY)
+    for i in range(50):
+        sb.guild.channels[sb.server.ids.next()] = Channel(
+            id=sb.server.ids.next(),
+            guild_id=sb.guild.id,
+            type=0,
+            name=f"p{i}",
+            parent_id=category.id,
+        )
+    status, body = await raw(
+        sb,
+        "POST",
+        f"/guilds/{sb.guild.id}/channels",
+        {"name": "p51", "type": 0, "parent_id": str(category.id)},
+    )
+    assert status == 400 and body["code"] == 50035
+
+
+async def test_five_hundred_channels_per_guild(sb: Sandbox) -> None:
+    """The 501st channel in a guild is refused with 30013."""
+    while len([c for c in sb.guild.channels.values() if not c.is_thread]) < 500:
+        cid = sb.server.ids.next()
+        sb.guild.channels[cid] = Channel(id=cid, guild_id=sb.guild.id, type=0, name=f"c{cid}")
+    status, body = await raw(
+        sb, "POST", f"/guilds/{sb.guild.id}/channels", {"name": "one-more", "type": 0}
+    )
+    assert (status, body["code"]) == (400, 30013)
+
+
+# -- rate limits ---------------------------------------------------------------------------------
+
+
+async def test_route_rate_limit_paces_a_burst_without_loss(tmp_path: Path) -> None:
+    """A burst over a channel's limit gets 429s that discord.py waits out; every message lands."""
+    limits = Limits(messages_per_channel=3, messages_window=0.3)
+    async with Sandbox.running(tmp_path, limits=limits) as sb:
+        channel = _channel(sb)
+        await asyncio.gather(*(channel.send(f"m{i}") for i in range(8)))
+        await sb.idle()
+        assert sorted(m.content for m in sb.messages_in(sb.general)) == sorted(
+            f"m{i}" for i in range(8)
+        )
+
+
+async def test_global_rate_limit_paces_a_burst_without_loss(tmp_path: Path) -> None:
+    """Over the global limit the bot gets 429 global and retries; nothing is lost."""
+    limits = Limits(global_per_second=5)
+    async with Sandbox.running(tmp_path, limits=limits) as sb:
+        channels = [sb.add_channel(f"room-{i}") for i in range(4)]
+        await sb.idle()
+        sends = []
+        for ch in channels:
+            target = sb.bot.get_channel(ch.id)
+            assert isinstance(target, discord.TextChannel)
+            sends += [target.send(f"{ch.name}-{i}") for i in range(2)]
+        await asyncio.gather(*sends)
+        await sb.idle()
+        assert "global" in sb.server.ratelimiter.limited
+        assert sum(len(sb.messages_in(c)) for c in channels) == 8
+
+
+async def test_rate_limit_headers_are_sent(sb: Sandbox) -> None:
+    """Responses carry Discord's X-RateLimit headers."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{sb.server.base_url}/api/v10/channels/{sb.general.id}/messages",
+            json={"content": "hi"},
+            headers={"Authorization": f"Bot {sb.server.token}"},
+        ) as r,
+    ):
+        assert r.headers["X-RateLimit-Limit"] == "5"
+        assert r.headers["X-RateLimit-Remaining"] == "4"
+        assert "X-RateLimit-Bucket" in r.headers and "X-RateLimit-Reset-After" in r.headers
+
+
+# -- validation, unknown routes, recording ---------------------------------------------------------
+
+
+async def test_spec_validation_catches_a_wrong_body(sb: Sandbox) -> None:
+    """A body that breaks Discord's OpenAPI spec is refused and reported."""
+    status, _ = await raw(sb, "POST", f"/channels/{sb.general.id}/messages", {"content": 5})
+    assert status == 400
+    problems = sb.expect_problems()
+    assert any("OpenAPI" in p for p in problems)
+
+
+async def test_unknown_route_is_a_loud_404(sb: Sandbox) -> None:
+    """A route the sandbox does not know answers 404 and is reported, never a silent 200."""
+    status, _ = await raw(sb, "GET", "/guilds/1/bans")
+    assert status == 404
+    assert any("unknown route" in p for p in sb.expect_problems())
+
+
+async def test_record_writes_every_request_as_a_json_line(tmp_path: Path) -> None:
+    """SANDBOX_RECORD-style recording keeps method, path and JSON (or payload_json) body."""
+    record = tmp_path / "requests.jsonl"
+    async with Sandbox.running(tmp_path, record_path=record, extensions=PROBE) as sb:
+        await sb.command(sb.owner, "probe slow")
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    assert {"method", "path", "json"} <= set(lines[0])
+    followups = [x for x in lines if x["path"].startswith("/webhooks/")]
+    assert followups and followups[0]["json"]["attachments"][0]["filename"] == "t.csv"
+
+
+# -- the clock, and a restart --------------------------------------------------------------------
+
+
+async def test_clock_moves_only_when_told(sb: Sandbox) -> None:
+    """The sandbox clock is the bot's clock, and it moves when the test says so."""
+    start = sb.now()
+    assert sb.bot.ctx.clock.now() == start
+    await sb.advance(days=31)
+    assert sb.bot.ctx.clock.now() - start == timedelta(days=31)
+
+
+async def test_restart_keeps_the_database(sb: Sandbox) -> None:
+    """A restarted bot logs in again and reads the same store."""
+    await sb.restart_bot()
+    reply = await sb.command(sb.owner, "about")
+    assert reply.embeds and reply.message is not None and reply.message.flags & EPHEMERAL
+    assert sb.server.gateway.identify_count == 2

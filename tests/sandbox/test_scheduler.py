@@ -1,0 +1,89 @@
+"""Timed sends through the real bot: exactly once, across restarts and downtime."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.driver import Sandbox
+from bot.store import sends
+
+PROBE = ("cogs.about", "tests.sandbox.probe_cog")
+
+
+@pytest.fixture
+async def probe(tmp_path: Path) -> AsyncIterator[Sandbox]:
+    async with Sandbox.running(tmp_path, extensions=PROBE) as sandbox:
+        yield sandbox
+
+
+async def plan(sb: Sandbox, key: str, after: timedelta, text: str) -> None:
+    async with sb.bot.ctx.db.transaction() as conn:
+        await sends.plan(
+            conn,
+            key=key,
+            kind="probe.say",
+            due_at=sb.now() + after,
+            guild_id=sb.guild.id,
+            payload={"channel_id": str(sb.general.id), "text": text},
+        )
+    await sb.bot.ctx.scheduler.rearm()
+
+
+def said(sb: Sandbox, text: str) -> int:
+    return sum(1 for m in sb.messages_in(sb.general) if m.content == text)
+
+
+async def test_a_send_happens_when_due_and_only_once(probe: Sandbox) -> None:
+    """Nothing before its time; exactly one message after it, however far the clock moves."""
+    await plan(probe, "t:1", timedelta(hours=1), "reminder")
+    await probe.advance(minutes=30)
+    assert said(probe, "reminder") == 0
+    await probe.advance(minutes=31)
+    assert said(probe, "reminder") == 1
+    await probe.advance(days=3)
+    assert said(probe, "reminder") == 1
+
+
+async def test_planning_the_same_key_twice_sends_once(probe: Sandbox) -> None:
+    """Re-planning (e.g. after a restart) never doubles a send."""
+    await plan(probe, "t:dup", timedelta(minutes=5), "once")
+    await plan(probe, "t:dup", timedelta(minutes=5), "once")
+    await probe.advance(minutes=6)
+    assert said(probe, "once") == 1
+
+
+async def test_a_restart_before_the_time_still_sends_once(probe: Sandbox) -> None:
+    """The schedule is rebuilt from the database at start-up."""
+    await plan(probe, "t:restart", timedelta(hours=2), "after restart")
+    await probe.restart_bot()
+    await probe.advance(hours=3)
+    assert said(probe, "after restart") == 1
+
+
+async def test_downtime_within_grace_sends_late(probe: Sandbox) -> None:
+    """A send due while the bot was down goes out late if within the grace window."""
+    await plan(probe, "t:late", timedelta(minutes=10), "late but sent")
+    await probe.restart_bot(downtime=timedelta(minutes=25))
+    assert said(probe, "late but sent") == 1
+
+
+async def test_downtime_beyond_grace_is_recorded_as_missed(probe: Sandbox) -> None:
+    """Too late (over 30 minutes by default): not sent, recorded as missed."""
+    await plan(probe, "t:missed", timedelta(minutes=10), "too late")
+    await probe.restart_bot(downtime=timedelta(hours=2))
+    assert said(probe, "too late") == 0
+    assert await probe.bot.ctx.scheduler.status_of(["t:missed"]) == {"t:missed": "missed"}
+
+
+async def test_two_wake_ups_at_once_send_once(probe: Sandbox) -> None:
+    """Concurrent runs claim each send atomically."""
+    await plan(probe, "t:race", timedelta(minutes=1), "raced")
+    probe.clock.advance(timedelta(minutes=2))
+    await asyncio.gather(*(probe.bot.ctx.scheduler.run_due() for _ in range(3)))
+    await probe.idle()
+    assert said(probe, "raced") == 1
