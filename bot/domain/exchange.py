@@ -1,0 +1,219 @@
+"""Exchanges, cities and student profiles: the rules their values must follow."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+MAX_NAME = 100
+MAX_INTRO = 500
+MAX_INTEREST = 40
+MAX_INTERESTS = 8
+GRADE_BANDS = ("10-12", "13-15", "16-18")
+
+# Language codes (ISO 639-1) with their names, for parsing what people type and for display.
+LANGUAGES: dict[str, str] = {
+    "ak": "Akan (Twi)",
+    "ar": "Arabic",
+    "de": "German",
+    "ee": "Ewe",
+    "en": "English",
+    "es": "Spanish",
+    "fa": "Persian",
+    "fr": "French",
+    "ha": "Hausa",
+    "hi": "Hindi",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "ku": "Kurdish",
+    "pt": "Portuguese",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "so": "Somali",
+    "sw": "Swahili",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "ur": "Urdu",
+    "yo": "Yoruba",
+    "zh": "Chinese",
+}
+_BY_NAME = {name.lower(): code for code, name in LANGUAGES.items()} | {
+    "twi": "ak",
+    "mandarin": "zh",
+    "farsi": "fa",
+    "castellano": "es",
+    "español": "es",
+    "français": "fr",
+    "عربي": "ar",
+    "العربية": "ar",
+}
+
+# A curated list students pick from; free text adds to it.
+INTERESTS = (
+    "football",
+    "basketball",
+    "chess",
+    "music",
+    "drawing",
+    "reading",
+    "video games",
+    "cooking",
+    "science",
+    "maths",
+    "history",
+    "animals",
+    "nature",
+    "films",
+    "photography",
+    "dance",
+    "fashion",
+    "coding",
+    "languages",
+    "travel",
+)
+
+WEEKDAYS = {
+    "mon": 1,
+    "tue": 2,
+    "wed": 3,
+    "thu": 4,
+    "fri": 5,
+    "sat": 6,
+    "sun": 7,
+}
+
+
+class Role(StrEnum):
+    """What a participant is in an exchange."""
+
+    STUDENT = "student"
+    TEACHER = "teacher"
+    COORDINATOR = "coordinator"
+
+
+class ProfileError(ValueError):
+    """A value a user typed breaks a rule; `key` names the message, `params` fill it."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def clean_text(text: str, *, limit: int, what: str) -> str:
+    """Trimmed text within `limit` characters; empty or too long raises ProfileError."""
+    value = " ".join(text.split()) if "\n" not in text else text.strip()
+    if not value:
+        raise ProfileError("error.empty", field=what)
+    if len(value) > limit:
+        raise ProfileError("error.too_long", field=what, limit=limit, length=len(value))
+    return value
+
+
+def parse_languages(text: str) -> tuple[str, ...]:
+    """Language codes from "en, ar" or "English and Arabic"; unknown ones raise ProfileError."""
+    parts = [p for p in re.split(r"[,;/ ]+|\band\b|\bو\b", text.strip().lower()) if p]
+    codes: list[str] = []
+    for part in parts:
+        code = part if part in LANGUAGES else _BY_NAME.get(part)
+        if code is None:
+            raise ProfileError("error.unknown_language", language=part[:40])
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise ProfileError("error.empty", field="languages")
+    return tuple(codes)
+
+
+def parse_weekend(text: str) -> frozenset[int]:
+    """ISO weekdays from "fri,sat" or "Friday Saturday"."""
+    days: set[int] = set()
+    for part in re.split(r"[,;/ ]+|\band\b", text.strip().lower()):
+        if not part:
+            continue
+        day = WEEKDAYS.get(part[:3])
+        if day is None:
+            raise ProfileError("error.unknown_weekday", day=part[:20])
+        days.add(day)
+    if not days or len(days) > 3:
+        raise ProfileError("error.weekend_days")
+    return frozenset(days)
+
+
+def parse_interests(chosen: list[str], free_text: str = "") -> tuple[str, ...]:
+    """Curated choices plus comma-separated free text, de-duplicated, within limits."""
+    found: list[str] = []
+    for item in [*chosen, *free_text.split(",")]:
+        value = " ".join(item.split()).lower()
+        if not value:
+            continue
+        if len(value) > MAX_INTEREST:
+            raise ProfileError(
+                "error.too_long", field="interest", limit=MAX_INTEREST, length=len(value)
+            )
+        if value not in found:
+            found.append(value)
+    if len(found) > MAX_INTERESTS:
+        raise ProfileError("error.too_many_interests", limit=MAX_INTERESTS)
+    return tuple(found)
+
+
+def language_names(codes: tuple[str, ...] | list[str]) -> str:
+    """ "English, Arabic" for ("en", "ar")."""
+    return ", ".join(LANGUAGES.get(c, c) for c in codes)
+
+
+def weekend_text(days: frozenset[int]) -> str:
+    names = {v: k.title() for k, v in WEEKDAYS.items()}
+    return "–".join(names[d] for d in sorted(days))
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    """One side of an exchange."""
+
+    id: int
+    position: int
+    name: str
+    timezone: str
+    languages: tuple[str, ...]
+    weekend_days: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """A partnership of two sister cities in one guild."""
+
+    id: int
+    guild_id: int
+    name: str
+    cities: tuple[City, City]
+
+    def city(self, city_id: int) -> City:
+        for city in self.cities:
+            if city.id == city_id:
+                return city
+        raise KeyError(city_id)
+
+    def partner_of(self, city_id: int) -> City:
+        return self.cities[1] if self.cities[0].id == city_id else self.cities[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Someone in an exchange with their profile."""
+
+    id: int
+    partnership_id: int
+    user_id: int
+    role: Role
+    display_name: str
+    city_id: int | None
+    status: str
+    grade_band: str | None = None
+    languages: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()
+    intro: str = ""
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,64 @@
+"""Where pairs talk: private channels while Discord's limits allow, private threads beyond."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+CHANNELS_PER_CATEGORY = 50
+CHANNELS_PER_GUILD = 500
+WAKING_START = time(7, 0)
+WAKING_END = time(21, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SpacePlan:
+    """How a round's pairs will be housed."""
+
+    kind: str  # "channels" or "threads"
+    categories: int  # categories needed (channels only)
+    free_channels: int  # what the guild had left before this round
+
+
+def plan_spaces(
+    existing_channels: int,
+    pairs: int,
+    reusable_category_slots: int = 0,
+    *,
+    per_category: int = CHANNELS_PER_CATEGORY,
+    guild_limit: int = CHANNELS_PER_GUILD,
+) -> SpacePlan:
+    """Channels if the pairs plus their categories fit under the guild limit, else threads.
+
+    `reusable_category_slots` counts free places in the exchange's existing categories.
+    Threads need one parent channel, so they always fit while one channel slot is free.
+    """
+    free = guild_limit - existing_channels
+    overflow = max(0, pairs - reusable_category_slots)
+    categories = math.ceil(overflow / per_category)
+    if pairs + categories <= free:
+        return SpacePlan("channels", categories, free)
+    return SpacePlan("threads", 0, free)
+
+
+def waking_overlap_hours(zone_a: str, zone_b: str, on: date) -> float:
+    """Hours on a given day when it is between 07:00 and 21:00 in both cities."""
+    a, b = ZoneInfo(zone_a), ZoneInfo(zone_b)
+    start_a = datetime.combine(on, WAKING_START, a)
+    end_a = datetime.combine(on, WAKING_END, a)
+    best = timedelta(0)
+    # The partner's waking window may fall on the previous, same or next local date.
+    for shift in (-1, 0, 1):
+        day_b = on + timedelta(days=shift)
+        start_b = datetime.combine(day_b, WAKING_START, b)
+        end_b = datetime.combine(day_b, WAKING_END, b)
+        overlap = min(end_a, end_b) - max(start_a, start_b)
+        best = max(best, overlap)
+    return best.total_seconds() / 3600
+
+
+def space_name(index: int) -> str:
+    """A neutral channel name: no student names in the channel list."""
+    return f"pair-{index:03d}"

@@ -1,0 +1,163 @@
+"""Setting up exchanges: two sister cities, their zones, languages and weekends; role choice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.clock import Clock
+from bot.domain.exchange import (
+    MAX_NAME,
+    Exchange,
+    ProfileError,
+    Role,
+    clean_text,
+    parse_languages,
+    parse_weekend,
+)
+from bot.errors import NotFoundError, UserError
+from bot.services.access import Actor, require
+from bot.store import Database, roster
+from bot.store import activity as activity_log
+from bot.store import exchanges as store
+
+
+@dataclass(frozen=True, slots=True)
+class CityInput:
+    """What a coordinator typed for one city."""
+
+    name: str
+    timezone: str
+    languages: str
+    weekend: str = "sat,sun"
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError("error.unknown_zone", zone=name[:64]) from None
+    if "/" not in name and name != "UTC":
+        # Abbreviations like "EST" exist in tzdata but ignore daylight saving.
+        raise UserError("error.unknown_zone", zone=name[:64])
+    return name
+
+
+def _user_error(exc: ProfileError) -> UserError:
+    return UserError(exc.key, **exc.params)
+
+
+async def create_exchange(
+    db: Database, clock: Clock, actor: Actor, name: str, first: CityInput, second: CityInput
+) -> Exchange:
+    """Create an exchange between two different cities (coordinators and admins)."""
+    await require(db, actor, {"coordinator"})
+    try:
+        title = clean_text(name, limit=MAX_NAME, what="name")
+        sides = []
+        for city in (first, second):
+            sides.append(
+                (
+                    clean_text(city.name, limit=MAX_NAME, what="city"),
+                    _zone(city.timezone.strip()),
+                    parse_languages(city.languages),
+                    parse_weekend(city.weekend),
+                )
+            )
+    except ProfileError as exc:
+        raise _user_error(exc) from None
+    if sides[0][0].casefold() == sides[1][0].casefold():
+        raise UserError("error.same_city", city=sides[0][0])
+    now = clock.now()
+    async with db.transaction() as conn:
+        exchange_id = await store.create_exchange(
+            conn, guild_id=actor.guild_id, name=title, sides=sides, now=now
+        )
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            partnership_id=exchange_id,
+            actor_id=actor.user_id,
+            kind="exchange.created",
+            details={"cities": [s[0] for s in sides]},
+        )
+        exchange = await store.get_exchange(conn, actor.guild_id, exchange_id)
+    assert exchange is not None
+    return exchange
+
+
+async def set_roles(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    student: int | None,
+    teacher: int | None,
+    coordinator: int | None,
+) -> None:
+    """Choose which Discord roles mean student, teacher and coordinator (admins only)."""
+    await require(db, actor, {"admin"})
+    chosen = [r for r in (student, teacher, coordinator) if r is not None]
+    if len(set(chosen)) != len(chosen):
+        raise UserError("error.roles_distinct")
+    now = clock.now()
+    async with db.transaction() as conn:
+        await store.set_role_ids(
+            conn, actor.guild_id, now, student=student, teacher=teacher, coordinator=coordinator
+        )
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            actor_id=actor.user_id,
+            kind="guild.roles_set",
+            details={"student": student, "teacher": teacher, "coordinator": coordinator},
+        )
+
+
+async def exchanges(db: Database, guild_id: int) -> list[Exchange]:
+    """The guild's exchanges (for lists and autocomplete)."""
+    async with db.read() as conn:
+        return await store.exchanges_in(conn, guild_id)
+
+
+async def get(db: Database, guild_id: int, exchange_id: int | None) -> Exchange:
+    """An exchange of this guild; when none is named and there is exactly one, that one."""
+    async with db.read() as conn:
+        if exchange_id is not None:
+            found = await store.get_exchange(conn, guild_id, exchange_id)
+            if found is None:
+                raise NotFoundError("error.unknown_exchange")
+            return found
+        every = await store.exchanges_in(conn, guild_id)
+    if not every:
+        raise NotFoundError("error.no_exchange")
+    if len(every) > 1:
+        raise UserError("error.choose_exchange")
+    return every[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeInfo:
+    exchange: Exchange
+    students: dict[int, int]  # city id -> active students
+    teachers: dict[int, int]
+    roles: dict[str, int | None]
+
+
+async def info(db: Database, guild_id: int, exchange_id: int | None) -> ExchangeInfo:
+    """An exchange with head counts per city and the configured roles."""
+    exchange = await get(db, guild_id, exchange_id)
+    async with db.read() as conn:
+        people = await roster.listing(conn, exchange.id, statuses=("active",))
+        roles = await store.role_ids(conn, guild_id)
+    students = {c.id: 0 for c in exchange.cities}
+    teachers = {c.id: 0 for c in exchange.cities}
+    for person in people:
+        if person.city_id is None:
+            continue
+        if person.role is Role.STUDENT:
+            students[person.city_id] += 1
+        elif person.role is Role.TEACHER:
+            teachers[person.city_id] += 1
+    return ExchangeInfo(exchange, students, teachers, roles)

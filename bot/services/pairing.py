@@ -1,0 +1,426 @@
+"""Pairing students across the two cities, and the private spaces where pairs talk."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.clock import Clock
+from bot.domain.exchange import Exchange, Participant, Role
+from bot.domain.pairing import Candidate, PairingError, pair_students
+from bot.domain.spaces import (
+    CHANNELS_PER_CATEGORY,
+    SpacePlan,
+    plan_spaces,
+    space_name,
+    waking_overlap_hours,
+)
+from bot.errors import NotFoundError, UserError
+from bot.services import exchanges as exchange_service
+from bot.services.access import Actor, require
+from bot.store import Database, roster
+from bot.store import activity as activity_log
+from bot.store import exchanges as exchange_store
+from bot.store import pairing as store
+
+STAFF = {"teacher", "coordinator"}
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomeMember:
+    """One student as the welcome post introduces them."""
+
+    user_id: int
+    name: str
+    city: str
+    timezone: str
+    intro: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    """What the bot posts when a pair's space opens."""
+
+    exchange: str
+    members: tuple[WelcomeMember, ...]
+    shared_interests: tuple[str, ...]
+    common_languages: tuple[str, ...]
+
+
+class SpacePort(Protocol):
+    """What pairing needs from Discord; the cog implements it with discord.py."""
+
+    async def check_permissions(self, kind: str) -> None:
+        """Raise BotMissingPermissionError naming what the bot lacks for this kind of space."""
+
+    async def channel_count(self) -> int:
+        """Channels (not threads) in the guild now."""
+
+    async def children(self, category_id: int) -> int | None:
+        """Channels in a category, or None if it no longer exists."""
+
+    async def create_category(self, name: str) -> int: ...
+
+    async def create_channel(self, category_id: int, name: str, user_ids: Sequence[int]) -> int: ...
+
+    async def create_thread_parent(self, name: str) -> int: ...
+
+    async def create_thread(self, parent_id: int, name: str, user_ids: Sequence[int]) -> int: ...
+
+    async def welcome(self, space_id: int, welcome: Welcome) -> None: ...
+
+    async def set_members(
+        self, space_id: int, kind: str, add: Sequence[int], remove: Sequence[int]
+    ) -> None: ...
+
+    async def archive(self, space_id: int, kind: str, user_ids: Sequence[int]) -> None:
+        """Make a space read-only and mark it archived; never delete it."""
+
+    async def delete_unused(self, space_id: int) -> None:
+        """Remove a space created moments ago that nobody has used (rollback only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedGroup:
+    members: tuple[Participant, ...]
+    reasons: dict[str, Any]
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """What `/pair preview` shows and `/pair confirm` creates."""
+
+    exchange: Exchange
+    groups: tuple[ProposedGroup, ...]
+    total_score: float
+    space_plan: SpacePlan
+    replaces: int  # live pairs a confirmation will archive
+    waking_overlap: float
+    paused: int  # students left out because they paused
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    proposal: Proposal
+    round_id: int
+    space_ids: tuple[int, ...]
+
+
+async def _load(
+    db: Database, exchange: Exchange
+) -> tuple[list[Participant], list[frozenset[int]], list[frozenset[int]], int, int]:
+    async with db.read() as conn:
+        students = await roster.listing(conn, exchange.id, role=Role.STUDENT, statuses=("active",))
+        paused = await roster.listing(conn, exchange.id, role=Role.STUDENT, statuses=("paused",))
+        history = await store.all_pairs(conn, exchange.id)
+        live = [p for p in history if p.status in store.LIVE]
+        apart = await roster.keep_apart_pairs(conn, exchange.id)
+    previous = [frozenset(p.members) for p in history]
+    return students, previous, apart, len(live), len(paused)
+
+
+async def propose(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, port: SpacePort
+) -> Proposal:
+    """The optimal pairs for the exchange's active students, with the reasons for each."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    students, previous, apart, live, paused = await _load(db, exchange)
+    positions = {c.id: c.position for c in exchange.cities}
+    placed = [s for s in students if s.city_id in positions]
+    if len(placed) < 2:
+        raise UserError("error.pair_too_few", count=len(placed))
+    if len({positions[s.city_id] for s in placed if s.city_id is not None}) < 2:
+        raise UserError("error.pair_one_city")
+    candidates = [
+        Candidate(
+            id=s.id,
+            city=0 if positions[s.city_id] == 0 else 1,
+            grade_band=s.grade_band or "",
+            languages=frozenset(s.languages),
+            interests=frozenset(s.interests),
+        )
+        for s in placed
+        if s.city_id is not None
+    ]
+    try:
+        plan = pair_students(candidates, previous_pairs=previous, keep_apart=apart)
+    except PairingError:
+        # Counts and cities were checked above; what is left is keep-apart marks that
+        # leave some student with nobody allowed to be their partner.
+        raise UserError("error.pair_infeasible") from None
+    by_id = {s.id: s for s in placed}
+    groups = tuple(
+        ProposedGroup(
+            members=tuple(by_id[m] for m in group.members),
+            reasons=dataclasses.asdict(group.reasons),
+            score=group.score,
+        )
+        for group in plan.groups
+    )
+    async with db.read() as conn:
+        where = await exchange_store.spaces(conn, exchange.id)
+    free_slots = 0
+    for category_id in where.category_ids:
+        children = await port.children(category_id)
+        if children is not None:
+            free_slots += CHANNELS_PER_CATEGORY - children
+    space_plan = plan_spaces(await port.channel_count(), len(groups), free_slots)
+    overlap = waking_overlap_hours(
+        exchange.cities[0].timezone, exchange.cities[1].timezone, clock.now().date()
+    )
+    return Proposal(exchange, groups, plan.total_score, space_plan, live, overlap, paused)
+
+
+async def confirm(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, port: SpacePort
+) -> Confirmed:
+    """Create the proposed pairs and their private spaces; archive the previous round's.
+
+    Every Discord space is created before anything is stored; if one fails, the spaces made
+    in this attempt are removed and nothing is recorded, so a retry starts clean.
+    """
+    proposal = await propose(db, clock, actor, exchange_id, port)
+    exchange = proposal.exchange
+    kind = proposal.space_plan.kind
+    await port.check_permissions(kind)
+    async with db.read() as conn:
+        where = await exchange_store.spaces(conn, exchange.id)
+        live = await store.live_pairs(conn, exchange.id)
+    created: list[int] = []
+    new_categories: list[int] = []
+    categories = list(where.category_ids)
+    thread_parent = where.thread_parent_id
+    try:
+        if kind == "threads" and thread_parent is None:
+            thread_parent = await port.create_thread_parent(f"{exchange.name} pairs")
+            created.append(thread_parent)
+        free: dict[int, int] = {}
+        for category_id in categories:
+            children = await port.children(category_id)
+            if children is not None:
+                free[category_id] = CHANNELS_PER_CATEGORY - children
+        for index, group in enumerate(proposal.groups, start=1):
+            user_ids = [m.user_id for m in group.members]
+            name = space_name(index)
+            if kind == "threads":
+                assert thread_parent is not None
+                space = await port.create_thread(thread_parent, name, user_ids)
+            else:
+                target = next((c for c, n in free.items() if n > 0), None)
+                if target is None:
+                    number = len(categories) + 1
+                    target = await port.create_category(f"{exchange.name} · pairs {number}")
+                    categories.append(target)
+                    new_categories.append(target)
+                    free[target] = CHANNELS_PER_CATEGORY
+                space = await port.create_channel(target, name, user_ids)
+                free[target] -= 1
+            created.append(space)
+    except Exception:
+        for space in reversed(created + new_categories):
+            try:
+                await port.delete_unused(space)
+            except Exception:
+                continue
+        raise
+    space_ids = tuple(s for s in created if s != thread_parent)
+    now = clock.now()
+    async with db.transaction() as conn:
+        round_id = await store.create_round(
+            conn, exchange.id, actor.user_id, now, kind, round(proposal.total_score)
+        )
+        for group, space_id in zip(proposal.groups, space_ids, strict=True):
+            await store.add_pair(
+                conn,
+                round_id=round_id,
+                exchange_id=exchange.id,
+                space_id=space_id,
+                reasons=group.reasons,
+                members=tuple(m.id for m in group.members),
+                now=now,
+            )
+        for old in live:
+            await store.set_status(conn, old.id, "archived", now)
+        await exchange_store.set_spaces(
+            conn, exchange.id, category_ids=categories, thread_parent_id=thread_parent
+        )
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            partnership_id=exchange.id,
+            actor_id=actor.user_id,
+            kind="pairing.confirmed",
+            details={
+                "round": round_id,
+                "pairs": len(proposal.groups),
+                "space_kind": kind,
+                "archived": len(live),
+            },
+        )
+    await _archive(db, port, exchange.id, live)
+    for group, space_id in zip(proposal.groups, space_ids, strict=True):
+        await port.welcome(space_id, _welcome(exchange, group))
+    return Confirmed(proposal, round_id, space_ids)
+
+
+def _welcome(exchange: Exchange, group: ProposedGroup) -> Welcome:
+    members = []
+    for m in group.members:
+        city = exchange.city(m.city_id) if m.city_id is not None else exchange.cities[0]
+        members.append(
+            WelcomeMember(m.user_id, m.display_name, city.name, city.timezone, m.intro, m.languages)
+        )
+    return Welcome(
+        exchange=exchange.name,
+        members=tuple(members),
+        shared_interests=tuple(group.reasons.get("shared_interests", ())),
+        common_languages=tuple(group.reasons.get("common_languages", ())),
+    )
+
+
+async def _archive(
+    db: Database, port: SpacePort, exchange_id: int, old: Sequence[store.PairRecord]
+) -> None:
+    """Make the spaces of pairs that just ended read-only for their students."""
+    async with db.read() as conn:
+        kinds = {r["id"]: r["space_kind"] for r in await store.rounds(conn, exchange_id)}
+        for pair in old:
+            if pair.space_id is None:
+                continue
+            people = await roster.by_ids(conn, pair.members)
+            await port.archive(pair.space_id, kinds[pair.round_id], [p.user_id for p in people])
+
+
+async def _student(db: Database, exchange: Exchange, user_id: int) -> Participant:
+    async with db.read() as conn:
+        found = await roster.find(conn, exchange.id, user_id)
+    if found is None or found.role is not Role.STUDENT or found.status == "removed":
+        raise NotFoundError("error.not_a_student")
+    return found
+
+
+async def remove(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, user_id: int, port: SpacePort
+) -> store.PairRecord:
+    """Archive the pair a student is in; the space becomes read-only, nothing is deleted."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    student = await _student(db, exchange, user_id)
+    async with db.read() as conn:
+        pair = await store.live_pair_of(conn, student.id)
+    if pair is None:
+        raise UserError("error.not_paired", name=student.display_name)
+    now = clock.now()
+    async with db.transaction() as conn:
+        await store.set_status(conn, pair.id, "archived", now)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            partnership_id=exchange.id,
+            actor_id=actor.user_id,
+            kind="pairing.removed",
+            details={"pair": pair.id},
+        )
+    await _archive(db, port, exchange.id, [pair])
+    return pair
+
+
+async def swap(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    first_user: int,
+    second_user: int,
+    port: SpacePort,
+) -> tuple[store.PairRecord, store.PairRecord]:
+    """Exchange two students of the same city between their pairs."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    first = await _student(db, exchange, first_user)
+    second = await _student(db, exchange, second_user)
+    if first.id == second.id:
+        raise UserError("error.swap_same")
+    if first.city_id != second.city_id:
+        raise UserError("error.swap_cities")
+    async with db.read() as conn:
+        pair_a = await store.live_pair_of(conn, first.id)
+        pair_b = await store.live_pair_of(conn, second.id)
+        apart = await roster.keep_apart_pairs(conn, exchange.id)
+        rounds = {r["id"]: r["space_kind"] for r in await store.rounds(conn, exchange.id)}
+    if pair_a is None or pair_b is None:
+        missing = first if pair_a is None else second
+        raise UserError("error.not_paired", name=missing.display_name)
+    if pair_a.id == pair_b.id:
+        raise UserError("error.swap_same_pair")
+    new_a = (set(pair_a.members) - {first.id}) | {second.id}
+    new_b = (set(pair_b.members) - {second.id}) | {first.id}
+    for mark in apart:
+        if mark <= new_a or mark <= new_b:
+            raise UserError("error.swap_keep_apart")
+    now = clock.now()
+    async with db.transaction() as conn:
+        await store.move_member(conn, first.id, pair_a.id, pair_b.id)
+        await store.move_member(conn, second.id, pair_b.id, pair_a.id)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            partnership_id=exchange.id,
+            actor_id=actor.user_id,
+            kind="pairing.swapped",
+            details={"pairs": [pair_a.id, pair_b.id]},
+        )
+    if pair_a.space_id is not None:
+        await port.set_members(
+            pair_a.space_id, rounds[pair_a.round_id], [second.user_id], [first.user_id]
+        )
+    if pair_b.space_id is not None:
+        await port.set_members(
+            pair_b.space_id, rounds[pair_b.round_id], [first.user_id], [second.user_id]
+        )
+    return pair_a, pair_b
+
+
+@dataclass(frozen=True, slots=True)
+class RoundView:
+    id: int
+    created_at: Any
+    space_kind: str
+    pairs: tuple[tuple[str, ...], ...]
+    archived: int
+
+
+async def history(db: Database, actor: Actor, exchange_id: int | None) -> list[RoundView]:
+    """Every round of the exchange with who was paired with whom (staff only)."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    async with db.read() as conn:
+        rounds = await store.rounds(conn, exchange.id)
+        every = await store.all_pairs(conn, exchange.id)
+        people = {
+            p.id: p.display_name
+            for p in await roster.listing(
+                conn, exchange.id, statuses=("active", "paused", "removed")
+            )
+        }
+    views = []
+    for r in rounds:
+        mine = [p for p in every if p.round_id == r["id"]]
+        views.append(
+            RoundView(
+                id=r["id"],
+                created_at=r["created_at"],
+                space_kind=r["space_kind"],
+                pairs=tuple(tuple(people.get(m, "?") for m in p.members) for p in mine),
+                archived=sum(1 for p in mine if p.status == "archived"),
+            )
+        )
+    return views

@@ -1,0 +1,170 @@
+"""Queries for guild settings, exchanges (partnerships), their cities and spaces."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.exchange import City, Exchange
+from bot.store.schema import cities, exchange_spaces, guild_settings, partnerships
+
+
+async def ensure_guild(conn: AsyncConnection, guild_id: int, now: datetime) -> None:
+    """Create the guild's settings row if it is missing."""
+    found = await conn.scalar(
+        select(guild_settings.c.guild_id).where(guild_settings.c.guild_id == guild_id)
+    )
+    if found is None:
+        await conn.execute(guild_settings.insert().values(guild_id=guild_id, created_at=now))
+
+
+async def role_ids(conn: AsyncConnection, guild_id: int) -> dict[str, int | None]:
+    """The Discord role chosen for students, teachers and coordinators."""
+    row = (
+        await conn.execute(select(guild_settings).where(guild_settings.c.guild_id == guild_id))
+    ).first()
+    if row is None:
+        return {"student": None, "teacher": None, "coordinator": None}
+    return {
+        "student": row.student_role_id,
+        "teacher": row.teacher_role_id,
+        "coordinator": row.coordinator_role_id,
+    }
+
+
+async def set_role_ids(
+    conn: AsyncConnection, guild_id: int, now: datetime, **roles: int | None
+) -> None:
+    await ensure_guild(conn, guild_id, now)
+    values = {f"{name}_role_id": value for name, value in roles.items()}
+    await conn.execute(
+        update(guild_settings).where(guild_settings.c.guild_id == guild_id).values(**values)
+    )
+
+
+async def create_exchange(
+    conn: AsyncConnection,
+    *,
+    guild_id: int,
+    name: str,
+    sides: list[tuple[str, str, tuple[str, ...], frozenset[int]]],
+    now: datetime,
+) -> int:
+    """Insert an exchange and its two cities; returns the exchange id."""
+    await ensure_guild(conn, guild_id, now)
+    result = await conn.execute(
+        partnerships.insert().values(guild_id=guild_id, name=name, created_at=now)
+    )
+    exchange_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    for position, (city, zone, languages, weekend) in enumerate(sides):
+        await conn.execute(
+            cities.insert().values(
+                partnership_id=exchange_id,
+                position=position,
+                name=city,
+                timezone=zone,
+                languages=",".join(languages),
+                weekend_days=",".join(str(d) for d in sorted(weekend)),
+            )
+        )
+    await conn.execute(exchange_spaces.insert().values(partnership_id=exchange_id))
+    return exchange_id
+
+
+def _exchange(row: Row[Any], city_rows: Sequence[Row[Any]]) -> Exchange:
+    made = tuple(
+        City(
+            id=c.id,
+            position=c.position,
+            name=c.name,
+            timezone=c.timezone,
+            languages=tuple(x for x in c.languages.split(",") if x),
+            weekend_days=frozenset(int(d) for d in c.weekend_days.split(",") if d),
+        )
+        for c in sorted(city_rows, key=lambda c: c.position)
+    )
+    assert len(made) == 2
+    return Exchange(
+        id=row.id,
+        guild_id=row.guild_id,
+        name=row.name,
+        cities=(made[0], made[1]),
+    )
+
+
+async def exchanges_in(conn: AsyncConnection, guild_id: int) -> list[Exchange]:
+    """The guild's active exchanges, oldest first."""
+    rows = (
+        await conn.execute(
+            select(partnerships)
+            .where(partnerships.c.guild_id == guild_id, partnerships.c.status == "active")
+            .order_by(partnerships.c.id)
+        )
+    ).all()
+    if not rows:
+        return []
+    city_rows = (
+        await conn.execute(select(cities).where(cities.c.partnership_id.in_([r.id for r in rows])))
+    ).all()
+    return [_exchange(r, [c for c in city_rows if c.partnership_id == r.id]) for r in rows]
+
+
+async def get_exchange(conn: AsyncConnection, guild_id: int, exchange_id: int) -> Exchange | None:
+    """One exchange of this guild (None if it belongs elsewhere or does not exist)."""
+    row = (
+        await conn.execute(
+            select(partnerships).where(
+                partnerships.c.id == exchange_id,
+                partnerships.c.guild_id == guild_id,
+                partnerships.c.status == "active",
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    city_rows = (await conn.execute(select(cities).where(cities.c.partnership_id == row.id))).all()
+    return _exchange(row, city_rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Spaces:
+    """Where an exchange's channels are."""
+
+    category_ids: tuple[int, ...] = ()
+    thread_parent_id: int | None = None
+    exchange_channel_id: int | None = None
+    teachers_channel_id: int | None = None
+
+
+async def spaces(conn: AsyncConnection, exchange_id: int) -> Spaces:
+    """The exchange's pair categories or thread parent, and its exchange/teacher channels."""
+    row = (
+        await conn.execute(
+            select(exchange_spaces).where(exchange_spaces.c.partnership_id == exchange_id)
+        )
+    ).first()
+    if row is None:
+        return Spaces()
+    return Spaces(
+        category_ids=tuple(json.loads(row.category_ids)),
+        thread_parent_id=row.thread_parent_id,
+        exchange_channel_id=row.exchange_channel_id,
+        teachers_channel_id=row.teachers_channel_id,
+    )
+
+
+async def set_spaces(conn: AsyncConnection, exchange_id: int, **values: Any) -> None:
+    """Change where the exchange's spaces are (any column of `exchange_spaces`)."""
+    if "category_ids" in values:
+        values["category_ids"] = json.dumps(list(values["category_ids"]))
+    await conn.execute(
+        update(exchange_spaces)
+        .where(exchange_spaces.c.partnership_id == exchange_id)
+        .values(**values)
+    )

@@ -1,0 +1,163 @@
+"""Queries for pairing rounds, pairs and their members."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.store.schema import pair_members, pairing_rounds, pairs
+
+LIVE = ("active", "paused")
+
+
+@dataclass(frozen=True, slots=True)
+class PairRecord:
+    """A stored pair (or triad)."""
+
+    id: int
+    round_id: int
+    space_id: int | None
+    status: str
+    members: tuple[int, ...]  # participant ids
+    reasons: dict[str, Any]
+    created_at: datetime
+
+
+async def _records(conn: AsyncConnection, where: Any) -> list[PairRecord]:
+    rows = (await conn.execute(select(pairs).where(where).order_by(pairs.c.id))).all()
+    if not rows:
+        return []
+    members: dict[int, list[int]] = defaultdict(list)
+    member_rows = await conn.execute(
+        select(pair_members).where(pair_members.c.pair_id.in_([r.id for r in rows]))
+    )
+    for m in member_rows:
+        members[m.pair_id].append(m.participant_id)
+    return [
+        PairRecord(
+            id=r.id,
+            round_id=r.round_id,
+            space_id=r.space_id,
+            status=r.status,
+            members=tuple(sorted(members[r.id])),
+            reasons=json.loads(r.reasons),
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+async def live_pairs(conn: AsyncConnection, exchange_id: int) -> list[PairRecord]:
+    """Pairs that still have a space in use (active or paused)."""
+    return await _records(conn, (pairs.c.partnership_id == exchange_id) & pairs.c.status.in_(LIVE))
+
+
+async def all_pairs(conn: AsyncConnection, exchange_id: int) -> list[PairRecord]:
+    """Every pair the exchange ever had, for history and for avoiding repeats."""
+    return await _records(conn, pairs.c.partnership_id == exchange_id)
+
+
+async def get_pair(conn: AsyncConnection, pair_id: int) -> PairRecord | None:
+    found = await _records(conn, pairs.c.id == pair_id)
+    return found[0] if found else None
+
+
+async def pair_by_space(conn: AsyncConnection, space_id: int) -> PairRecord | None:
+    """The pair whose channel or thread this is."""
+    found = await _records(conn, pairs.c.space_id == space_id)
+    return found[-1] if found else None
+
+
+async def live_pair_of(conn: AsyncConnection, participant_id: int) -> PairRecord | None:
+    """The active or paused pair a participant is in, if any."""
+    pair_id = await conn.scalar(
+        select(pairs.c.id)
+        .join(pair_members, pair_members.c.pair_id == pairs.c.id)
+        .where(pair_members.c.participant_id == participant_id, pairs.c.status.in_(LIVE))
+    )
+    return await get_pair(conn, pair_id) if pair_id is not None else None
+
+
+async def create_round(
+    conn: AsyncConnection, exchange_id: int, by: int, now: datetime, space_kind: str, score: int
+) -> int:
+    result = await conn.execute(
+        pairing_rounds.insert().values(
+            partnership_id=exchange_id,
+            created_by=by,
+            created_at=now,
+            space_kind=space_kind,
+            total_score=score,
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+async def add_pair(
+    conn: AsyncConnection,
+    *,
+    round_id: int,
+    exchange_id: int,
+    space_id: int | None,
+    reasons: dict[str, Any],
+    members: tuple[int, ...],
+    now: datetime,
+) -> int:
+    result = await conn.execute(
+        pairs.insert().values(
+            round_id=round_id,
+            partnership_id=exchange_id,
+            space_id=space_id,
+            reasons=json.dumps(reasons, ensure_ascii=False, sort_keys=True),
+            created_at=now,
+        )
+    )
+    pair_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    await conn.execute(
+        pair_members.insert(), [{"pair_id": pair_id, "participant_id": m} for m in members]
+    )
+    return pair_id
+
+
+async def set_status(conn: AsyncConnection, pair_id: int, status: str, now: datetime) -> None:
+    values: dict[str, Any] = {"status": status}
+    if status == "archived":
+        values["ended_at"] = now
+    await conn.execute(update(pairs).where(pairs.c.id == pair_id).values(**values))
+
+
+async def move_member(
+    conn: AsyncConnection, participant_id: int, from_pair: int, to_pair: int
+) -> None:
+    await conn.execute(
+        update(pair_members)
+        .where(pair_members.c.pair_id == from_pair, pair_members.c.participant_id == participant_id)
+        .values(pair_id=to_pair)
+    )
+
+
+async def rounds(conn: AsyncConnection, exchange_id: int) -> list[dict[str, Any]]:
+    """Every pairing round of the exchange, newest first."""
+    rows = (
+        await conn.execute(
+            select(pairing_rounds)
+            .where(pairing_rounds.c.partnership_id == exchange_id)
+            .order_by(pairing_rounds.c.id.desc())
+        )
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "created_at": r.created_at,
+            "created_by": r.created_by,
+            "space_kind": r.space_kind,
+            "total_score": r.total_score,
+        }
+        for r in rows
+    ]

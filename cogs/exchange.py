@@ -1,0 +1,165 @@
+"""`/exchange create|roles|info`: coordinators set up a partnership of two sister cities."""
+
+from __future__ import annotations
+
+import discord
+from bot.domain.timezones import search_zones
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Twinbridge
+from bot.domain.exchange import language_names, weekend_text
+from bot.i18n import t
+from bot.services import exchanges as service
+from cogs.utils import NO_PINGS, actor_of, exchange_autocomplete
+
+
+async def zone_autocomplete(
+    interaction: discord.Interaction[Twinbridge], current: str
+) -> list[app_commands.Choice[str]]:
+    """IANA time zones matching what was typed ("chicago", "new york", "baghdad")."""
+    return [app_commands.Choice(name=z, value=z) for z in search_zones(current, limit=25)]
+
+
+@app_commands.guild_only()
+class ExchangeCog(
+    commands.GroupCog, group_name="exchange", group_description="Set up sister-city exchanges"
+):
+    """Exchanges between two sister cities."""
+
+    def __init__(self, bot: Twinbridge) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="create", description="Create an exchange between two sister cities")
+    @app_commands.describe(
+        name="A name everyone recognises, e.g. Minneapolis–Najaf 2026",
+        city_a="First city",
+        zone_a="First city's time zone",
+        languages_a="Languages spoken in the first city, e.g. en, es",
+        city_b="Partner city",
+        zone_b="Partner city's time zone",
+        languages_b="Languages spoken in the partner city, e.g. ar",
+        weekend_a="First city's weekend days (default sat,sun)",
+        weekend_b="Partner city's weekend days, e.g. fri,sat",
+    )
+    @app_commands.autocomplete(zone_a=zone_autocomplete, zone_b=zone_autocomplete)
+    async def create(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        name: app_commands.Range[str, 1, 100],
+        city_a: app_commands.Range[str, 1, 100],
+        zone_a: app_commands.Range[str, 1, 64],
+        languages_a: app_commands.Range[str, 1, 100],
+        city_b: app_commands.Range[str, 1, 100],
+        zone_b: app_commands.Range[str, 1, 64],
+        languages_b: app_commands.Range[str, 1, 100],
+        weekend_a: app_commands.Range[str, 1, 40] = "sat,sun",
+        weekend_b: app_commands.Range[str, 1, 40] = "sat,sun",
+    ) -> None:
+        actor = actor_of(interaction)
+        exchange = await service.create_exchange(
+            self.bot.ctx.db,
+            self.bot.ctx.clock,
+            actor,
+            name,
+            service.CityInput(city_a, zone_a, languages_a, weekend_a),
+            service.CityInput(city_b, zone_b, languages_b, weekend_b),
+        )
+        lang = actor.language
+        embed = discord.Embed(
+            title=t("exchange.created", lang, name=exchange.name),
+            description=t("exchange.created_next", lang),
+            colour=discord.Colour.green(),
+        )
+        for city in exchange.cities:
+            embed.add_field(
+                name=city.name,
+                value=t(
+                    "exchange.city_line",
+                    lang,
+                    zone=city.timezone,
+                    languages=language_names(city.languages),
+                    weekend=weekend_text(city.weekend_days),
+                ),
+            )
+        embed.set_footer(text=t("exchange.id", lang, id=exchange.id))
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @app_commands.command(
+        name="roles", description="Choose the roles for students, teachers and coordinators"
+    )
+    async def roles(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        student: discord.Role,
+        teacher: discord.Role,
+        coordinator: discord.Role | None = None,
+    ) -> None:
+        actor = actor_of(interaction)
+        await service.set_roles(
+            self.bot.ctx.db,
+            self.bot.ctx.clock,
+            actor,
+            student.id,
+            teacher.id,
+            coordinator.id if coordinator else None,
+        )
+        await interaction.response.send_message(
+            t(
+                "exchange.roles_set",
+                actor.language,
+                student=student.mention,
+                teacher=teacher.mention,
+                coordinator=coordinator.mention if coordinator else "—",
+            ),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="info", description="Show an exchange: cities, zones, people")
+    @app_commands.autocomplete(exchange=exchange_autocomplete)
+    async def info(
+        self, interaction: discord.Interaction[Twinbridge], exchange: int | None = None
+    ) -> None:
+        actor = actor_of(interaction)
+        found = await service.info(self.bot.ctx.db, actor.guild_id, exchange)
+        lang = actor.language
+        embed = discord.Embed(title=found.exchange.name, colour=discord.Colour.blurple())
+        for city in found.exchange.cities:
+            embed.add_field(
+                name=city.name,
+                value=t(
+                    "exchange.city_line",
+                    lang,
+                    zone=city.timezone,
+                    languages=language_names(city.languages),
+                    weekend=weekend_text(city.weekend_days),
+                )
+                + "\n"
+                + t(
+                    "exchange.city_counts",
+                    lang,
+                    students=found.students[city.id],
+                    teachers=found.teachers[city.id],
+                ),
+            )
+        roles = found.roles
+        embed.add_field(
+            name=t("exchange.roles", lang),
+            value="\n".join(
+                f"{t('role.' + name, lang)}: " + (f"<@&{rid}>" if rid else "—")
+                for name, rid in roles.items()
+            ),
+            inline=False,
+        )
+        embed.set_footer(text=t("exchange.id", lang, id=found.exchange.id))
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+
+async def setup(bot: Twinbridge) -> None:
+    """Extension entry point."""
+    await bot.add_cog(ExchangeCog(bot))

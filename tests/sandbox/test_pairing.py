@@ -1,0 +1,248 @@
+"""Pairing through the real bot: previews, confirmed pairs in private spaces, swaps, history."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.sandbox.driver import Sandbox
+from bot.sandbox.permissions import P
+from bot.sandbox.state import Channel, ChannelType
+from bot.store import roster
+from bot.store.schema import activity, pairing_rounds, pairs
+from tests.sandbox.world import World, make_world
+
+
+@pytest.fixture
+async def world(sb: Sandbox) -> World:
+    return await make_world(sb)
+
+
+async def count(sb: Sandbox, table: object) -> int:
+    async with sb.bot.ctx.db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())  # type: ignore[arg-type]
+
+
+async def four_students(world: World) -> None:
+    await world.add_student("Ali", 1, interests=("chess", "music"), languages=("ar", "en"))
+    await world.add_student("Zainab", 1, interests=("football",), languages=("ar",))
+    await world.add_student("Ben", 0, interests=("chess", "music"), languages=("en",))
+    await world.add_student("Maya", 0, interests=("football", "drawing"), languages=("en", "es"))
+
+
+def pair_spaces(sb: Sandbox) -> list[Channel]:
+    return [c for c in sb.guild.channels.values() if c.name.startswith("pair-")]
+
+
+async def test_preview_shows_pairs_with_reasons_and_creates_nothing(world: World) -> None:
+    """A teacher sees who would be paired and why; nothing is created yet."""
+    await four_students(world)
+    reply = await world.sb.command(world.teacher, "pair preview")
+    assert reply.ephemeral
+    text = reply.text
+    assert "Ali (Najaf) · Ben (Minneapolis)" in text or "Ben (Minneapolis) · Ali (Najaf)" in text
+    assert "shared: chess, music" in text
+    assert "/pair confirm" in text
+    assert pair_spaces(world.sb) == []
+    assert await count(world.sb, pairing_rounds) == 0
+
+
+async def test_student_cannot_preview_pairs(world: World) -> None:
+    """A student running /pair preview is told only teachers can; nothing happens."""
+    await four_students(world)
+    reply = await world.sb.command(world.students["Ali"], "pair preview")
+    assert reply.ephemeral and "Only teachers" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [("one", "at least two active students"), ("same-city", "All active students are in one city")],
+)
+async def test_pairing_needs_two_cities_and_two_students(
+    world: World, setup: str, expected: str
+) -> None:
+    """Too few students, or all in one city, gets a clear answer."""
+    await world.add_student("Ali", 1)
+    if setup == "same-city":
+        await world.add_student("Zainab", 1)
+    reply = await world.sb.command(world.teacher, "pair confirm")
+    assert expected in reply.text
+    assert await count(world.sb, pairing_rounds) == 0
+
+
+async def test_confirm_creates_private_channels_with_a_welcome(world: World) -> None:
+    """Each pair gets a private channel that only it, the teachers and coordinators can see."""
+    sb = world.sb
+    await four_students(world)
+    reply = await sb.command(world.teacher, "pair confirm")
+    assert "2 paired spaces created as private channels" in reply.text
+    spaces = pair_spaces(sb)
+    assert len(spaces) == 2
+    category = sb.guild.channels[spaces[0].parent_id or 0]
+    assert category.type == ChannelType.CATEGORY
+    for name, student in world.students.items():
+        visible = [c for c in spaces if c in sb.visible_channels(student)]
+        assert len(visible) == 1, name
+    for staff in (world.teacher, world.partner_teacher, world.coordinator):
+        assert all(c in sb.visible_channels(staff) for c in spaces)
+    outsider = sb.add_member("Visitor")
+    assert not any(c in sb.visible_channels(outsider) for c in spaces)
+    ali_space = next(c for c in spaces if c in sb.visible_channels(world.students["Ali"]))
+    welcome = sb.messages_in(ali_space)
+    assert welcome, "a welcome post"
+    first = welcome[0]
+    assert {world.students["Ali"].user.id, world.students["Ben"].user.id} == set(first.mentions)
+    assert not first.mention_everyone
+    assert any("chess" in f["value"] for e in first.embeds for f in e["fields"])
+
+
+async def test_confirm_is_recorded_in_the_activity_log(world: World) -> None:
+    """The round, its pairs and who confirmed them are stored."""
+    await four_students(world)
+    await world.sb.command(world.teacher, "pair confirm")
+    assert await count(world.sb, pairing_rounds) == 1
+    assert await count(world.sb, pairs) == 2
+    async with world.sb.bot.ctx.db.read() as conn:
+        row = (
+            await conn.execute(select(activity).where(activity.c.kind == "pairing.confirmed"))
+        ).one()
+    assert row.actor_id == world.teacher.user.id
+
+
+async def test_uneven_counts_make_a_trio_and_say_why(world: World) -> None:
+    """Three students in one city and two in the other: nobody is left out."""
+    await four_students(world)
+    await world.add_student("Sara", 0, interests=("chess",))
+    preview = await world.sb.command(world.teacher, "pair preview")
+    assert "1 trios" in preview.text
+    await world.sb.command(world.teacher, "pair confirm")
+    spaces = pair_spaces(world.sb)
+    assert len(spaces) == 2
+    trio_space = next(c for c in spaces if len(world.sb.messages_in(c)[0].mentions) == 3)
+    footers = [e["footer"]["text"] for m in world.sb.messages_in(trio_space) for e in m.embeds]
+    assert any("nobody is left out" in f for f in footers)
+
+
+async def test_paused_students_are_not_paired(world: World) -> None:
+    """A paused student stays out of the round."""
+    await four_students(world)
+    await world.add_student("Omar", 1, status="paused")
+    reply = await world.sb.command(world.teacher, "pair preview")
+    assert "Omar" not in reply.text
+    assert "1 paused students" in reply.text
+
+
+async def test_keep_apart_is_never_violated(world: World) -> None:
+    """Two students marked keep-apart never share a space, even when they match best."""
+    sb = world.sb
+    await four_students(world)
+    async with sb.bot.ctx.db.transaction() as conn:
+        ali = await roster.find(conn, world.exchange_id, world.students["Ali"].user.id)
+        ben = await roster.find(conn, world.exchange_id, world.students["Ben"].user.id)
+        assert ali and ben
+        await roster.add_keep_apart(
+            conn, world.exchange_id, ali.id, ben.id, world.teacher.user.id, sb.now()
+        )
+    await sb.command(world.teacher, "pair confirm")
+    for space in pair_spaces(sb):
+        seen = {m.user.id for m in world.students.values() if space in sb.visible_channels(m)}
+        assert not {world.students["Ali"].user.id, world.students["Ben"].user.id} <= seen
+
+
+async def test_next_round_avoids_repeats_and_archives_old_spaces(world: World) -> None:
+    """A second round pairs new partners; the old spaces become read-only, not deleted."""
+    sb = world.sb
+    await four_students(world)
+    await sb.command(world.teacher, "pair confirm")
+    first_spaces = pair_spaces(sb)
+    ali = world.students["Ali"]
+    first_partner = next(
+        m
+        for n, m in world.students.items()
+        if n != "Ali"
+        and any(c in sb.visible_channels(m) and c in sb.visible_channels(ali) for c in first_spaces)
+    )
+    reply = await sb.command(world.teacher, "pair confirm")
+    assert "2 earlier pairs archived" in reply.text
+    for old in first_spaces:
+        assert old.name.startswith("archived-")
+        assert old.id in sb.guild.channels
+        assert not sb.guild.permissions_in(
+            ali.user.id, old.id
+        ) & P.SEND_MESSAGES or old not in sb.visible_channels(ali)
+    new_spaces = [c for c in pair_spaces(sb) if c not in first_spaces]
+    ali_new = next(c for c in new_spaces if c in sb.visible_channels(ali))
+    assert ali_new not in sb.visible_channels(first_partner)
+
+
+async def test_missing_manage_channels_is_named_and_nothing_is_created(world: World) -> None:
+    """Without Manage Channels the teacher is told which permission is missing."""
+    sb = world.sb
+    await four_students(world)
+    sb.set_bot_permissions(int(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.MANAGE_ROLES))
+    reply = await sb.command(world.teacher, "pair confirm")
+    assert "Manage Channels" in reply.text
+    assert pair_spaces(sb) == []
+    assert await count(sb, pairing_rounds) == 0
+
+
+async def test_exchange_too_big_for_channels_uses_private_threads(world: World) -> None:
+    """When the guild cannot hold more channels, pairs get private threads; the reply says so."""
+    sb = world.sb
+    await four_students(world)
+    for i in range(498 - len(sb.guild.channels)):
+        sb.add_channel(f"club-{i}")
+    await sb.idle()
+    reply = await sb.command(world.teacher, "pair confirm")
+    assert "private threads" in reply.text
+    threads = [c for c in sb.guild.channels.values() if c.type == ChannelType.PRIVATE_THREAD]
+    assert len(threads) == 2
+    for thread in threads:
+        members = [m for m in world.students.values() if thread in sb.visible_channels(m)]
+        assert len(members) == 2
+        assert thread in sb.visible_channels(world.teacher)
+        assert thread in sb.visible_channels(world.coordinator)
+
+
+async def test_swap_moves_two_students_between_pairs(world: World) -> None:
+    """Swapping two same-city students changes who sees which space."""
+    sb = world.sb
+    await four_students(world)
+    await sb.command(world.teacher, "pair confirm")
+    ali, zainab = world.students["Ali"], world.students["Zainab"]
+    ali_before = next(c for c in pair_spaces(sb) if c in sb.visible_channels(ali))
+    reply = await sb.command(world.teacher, "pair swap", first=ali, second=zainab)
+    assert "Swapped" in reply.text
+    assert ali_before not in sb.visible_channels(ali)
+    assert ali_before in sb.visible_channels(zainab)
+
+
+async def test_swap_across_cities_is_refused(world: World) -> None:
+    """Swapping students of different cities would break cross-city pairs: refused."""
+    await four_students(world)
+    await world.sb.command(world.teacher, "pair confirm")
+    reply = await world.sb.command(
+        world.teacher, "pair swap", first=world.students["Ali"], second=world.students["Ben"]
+    )
+    assert "same city" in reply.text
+
+
+async def test_remove_archives_the_pair_space(world: World) -> None:
+    """Removing a pair makes its space read-only and keeps it."""
+    sb = world.sb
+    await four_students(world)
+    await sb.command(world.teacher, "pair confirm")
+    ali = world.students["Ali"]
+    space = next(c for c in pair_spaces(sb) if c in sb.visible_channels(ali))
+    reply = await sb.command(world.teacher, "pair remove", student=ali)
+    assert "read-only" in reply.text
+    assert space.name.startswith("archived-")
+    assert not sb.guild.permissions_in(ali.user.id, space.id) & P.SEND_MESSAGES
+
+
+async def test_history_lists_rounds(world: World) -> None:
+    """/pair history shows each round and its groups."""
+    await four_students(world)
+    await world.sb.command(world.teacher, "pair confirm")
+    reply = await world.sb.command(world.teacher, "pair history")
+    assert "Round 1" in reply.text and "Ali" in reply.text

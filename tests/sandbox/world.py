@@ -1,0 +1,109 @@
+"""A small exchange world for sandbox tests: roles, an exchange and its people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain.exchange import Role
+from bot.sandbox.driver import Sandbox
+from bot.sandbox.state import Member
+from bot.sandbox.state import Role as DiscordRole
+from bot.store import roster
+
+INTERESTS = [
+    ("chess", "music"),
+    ("football", "music"),
+    ("chess", "drawing"),
+    ("cooking",),
+    ("science", "chess"),
+]
+
+
+@dataclass
+class World:
+    """What a test needs to act in an exchange."""
+
+    sb: Sandbox
+    exchange_id: int
+    city_ids: tuple[int, int]
+    students_role: DiscordRole
+    teachers_role: DiscordRole
+    coordinators_role: DiscordRole
+    teacher: Member
+    partner_teacher: Member
+    coordinator: Member
+    students: dict[str, Member] = field(default_factory=dict)
+
+    async def add_student(
+        self,
+        name: str,
+        city: int,
+        *,
+        grade_band: str = "13-15",
+        languages: tuple[str, ...] = ("en",),
+        interests: tuple[str, ...] = ("chess",),
+        intro: str = "Hello!",
+        status: str = "active",
+    ) -> Member:
+        """A student joins (as /join would record them)."""
+        member = self.sb.add_member(name, roles=[self.students_role])
+        async with self.sb.bot.ctx.db.transaction() as conn:
+            participant_id = await roster.add(
+                conn,
+                guild_id=self.sb.guild.id,
+                exchange_id=self.exchange_id,
+                user_id=member.user.id,
+                role=Role.STUDENT,
+                display_name=name,
+                city_id=self.city_ids[city],
+                now=self.sb.now(),
+                grade_band=grade_band,
+                languages=languages,
+                interests=interests,
+                intro=intro,
+            )
+            if status != "active":
+                await roster.update_profile(conn, participant_id, self.sb.now(), status=status)
+        self.students[name] = member
+        return member
+
+
+async def make_world(sb: Sandbox) -> World:
+    """Minneapolis ↔ Najaf, with roles chosen and a teacher on each side and a coordinator."""
+    students = sb.add_role("Students")
+    teachers = sb.add_role("Teachers")
+    coordinators = sb.add_role("Coordinators")
+    await sb.command(
+        sb.owner, "exchange roles", student=students, teacher=teachers, coordinator=coordinators
+    )
+    coordinator = sb.add_member("Dr Baker", roles=[coordinators])
+    reply = await sb.command(
+        coordinator,
+        "exchange create",
+        name="Minneapolis–Najaf",
+        city_a="Minneapolis",
+        zone_a="America/Chicago",
+        languages_a="en, es",
+        city_b="Najaf",
+        zone_b="Asia/Baghdad",
+        languages_b="ar, en",
+        weekend_b="fri,sat",
+    )
+    footer = reply.embeds[0]["footer"]["text"]
+    exchange_id = int(footer.rsplit("#", 1)[1])
+    from bot.store.exchanges import get_exchange
+
+    async with sb.bot.ctx.db.read() as conn:
+        exchange = await get_exchange(conn, sb.guild.id, exchange_id)
+    assert exchange is not None
+    return World(
+        sb=sb,
+        exchange_id=exchange_id,
+        city_ids=(exchange.cities[0].id, exchange.cities[1].id),
+        students_role=students,
+        teachers_role=teachers,
+        coordinators_role=coordinators,
+        teacher=sb.add_member("Ms Rivera", roles=[teachers]),
+        partner_teacher=sb.add_member("Ustadh Kareem", roles=[teachers], locale="ar"),
+        coordinator=coordinator,
+    )
