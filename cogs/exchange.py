@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import discord
-from bot.domain.timezones import search_zones
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Twinbridge
 from bot.domain.exchange import language_names, weekend_text
+from bot.domain.timezones import search_zones
 from bot.i18n import t
 from bot.services import exchanges as service
 from cogs.utils import NO_PINGS, actor_of, exchange_autocomplete
