@@ -277,10 +277,16 @@ class Sandbox:
         record_path: Path | None = None,
         extensions: Sequence[str] | None = None,
         database_url: str | None = None,
+        spec: SpecValidator | None = None,
     ) -> AsyncIterator[Sandbox]:
-        """Start the sandbox, seed a guild, start the bot against it; stop both afterwards."""
+        """Start the sandbox, seed a guild, start the bot against it; stop both afterwards.
+
+        `spec` replaces Discord's OpenAPI spec (found as `bot.sandbox.spec` describes).
+        """
         clock = clock or ManualClock()
-        server = SandboxServer(spec=_spec(), limits=limits, record_path=record_path, now=clock.now)
+        server = SandboxServer(
+            spec=spec or _spec(), limits=limits, record_path=record_path, now=clock.now
+        )
         sandbox = cls(server, clock)
         await server.start()
         sandbox._seed(bot_permissions)

@@ -340,7 +340,9 @@ class SandboxServer:
                     {
                         "message": "Invalid Form Body",
                         "code": 50035,
-                        "errors": {"_spec": violations},
+                        "errors": {
+                            "_errors": [{"code": "OPENAPI_SPEC", "message": v} for v in violations]
+                        },
                     },
                     status=400,
                 )
