@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -53,6 +54,8 @@ from bot.services.scheduler import clock_aware_apscheduler
 from bot.store import create_database, sends
 
 log = logging.getLogger("bot.sandbox")
+
+RECORD_ENV = "SANDBOX_RECORD"
 
 # What the README's invite link grants the bot.
 INVITE_PERMISSIONS = int(
@@ -282,8 +285,12 @@ class Sandbox:
         """Start the sandbox, seed a guild, start the bot against it; stop both afterwards.
 
         `spec` replaces Discord's OpenAPI spec (found as `bot.sandbox.spec` describes).
+        `record_path` (or the `SANDBOX_RECORD` environment variable) names a file that gets
+        every REST request as a JSON line.
         """
         clock = clock or ManualClock()
+        if record_path is None and os.environ.get(RECORD_ENV):
+            record_path = Path(os.environ[RECORD_ENV])
         server = SandboxServer(
             spec=spec or _spec(), limits=limits, record_path=record_path, now=clock.now
         )

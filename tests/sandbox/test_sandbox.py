@@ -544,10 +544,13 @@ async def test_unknown_route_is_a_loud_404(sb: Sandbox) -> None:
     assert any("unknown route" in p for p in sb.expect_problems())
 
 
-async def test_record_writes_every_request_as_a_json_line(tmp_path: Path) -> None:
-    """SANDBOX_RECORD-style recording keeps method, path and JSON (or payload_json) body."""
+async def test_record_writes_every_request_as_a_json_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SANDBOX_RECORD=path keeps each request's method, path and JSON (or payload_json) body."""
     record = tmp_path / "requests.jsonl"
-    async with Sandbox.running(tmp_path, record_path=record, extensions=PROBE) as sb:
+    monkeypatch.setenv("SANDBOX_RECORD", str(record))
+    async with Sandbox.running(tmp_path, extensions=PROBE) as sb:
         await sb.command(sb.owner, "probe slow")
     lines = [json.loads(line) for line in record.read_text().splitlines()]
     assert {"method", "path", "json"} <= set(lines[0])
