@@ -17,7 +17,7 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.logs import log_context
 from bot.services.scheduler import Scheduler
-from bot.store import Database
+from bot.store import Database, roster
 from bot.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -50,9 +50,25 @@ class Context:
 
 
 def language_of(interaction: discord.Interaction[Any]) -> str:
-    """The language to answer in. Profiles refine this once the roster exists."""
+    """The language of the user's Discord client: a fallback, since it has no Arabic."""
     locale = str(interaction.locale)
     return locale.split("-", 1)[0] if locale else "en"
+
+
+async def language_for(interaction: discord.Interaction[Any]) -> str:
+    """The language to answer in: the user's profile first, then their Discord client's.
+
+    Discord's locale list has no Arabic, so a student's language must come from their profile.
+    """
+    client = interaction.client
+    if interaction.guild_id is not None and isinstance(client, Twinbridge):
+        async with client.ctx.db.read() as conn:
+            chosen = await roster.preferred_language(
+                conn, interaction.guild_id, interaction.user.id
+            )
+        if chosen:
+            return chosen
+    return language_of(interaction)
 
 
 def render_error(error: UserError, language: str) -> str:
@@ -86,7 +102,10 @@ class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
         error: app_commands.AppCommandError,
     ) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        language = language_of(interaction)
+        try:
+            language = await language_for(interaction)
+        except Exception:  # the error may be the database itself
+            language = language_of(interaction)
         if isinstance(cause, UserError):
             message = render_error(cause, language)
         elif isinstance(cause, app_commands.NoPrivateMessage):

@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Twinbridge, language_of
+from bot.app import Twinbridge, language_for
 from bot.i18n import t
 from bot.services.about import about
 
@@ -22,7 +22,7 @@ class About(commands.Cog):
     )
     async def about_command(self, interaction: discord.Interaction[Twinbridge]) -> None:
         info = await about(self.bot.ctx.db, interaction.guild_id)
-        lang = language_of(interaction)
+        lang = await language_for(interaction)
         embed = discord.Embed(
             title=t("about.title", lang),
             description=t("about.description", lang),

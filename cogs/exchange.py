@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.app import Twinbridge
 from bot.domain.exchange import language_names, weekend_text
 from bot.domain.timezones import search_zones
+from bot.errors import UserError
 from bot.i18n import t
 from bot.services import exchanges as service
 from cogs.utils import NO_PINGS, actor_of, exchange_autocomplete
@@ -56,7 +57,7 @@ class ExchangeCog(
         weekend_a: app_commands.Range[str, 1, 40] = "sat,sun",
         weekend_b: app_commands.Range[str, 1, 40] = "sat,sun",
     ) -> None:
-        actor = actor_of(interaction)
+        actor = await actor_of(interaction)
         exchange = await service.create_exchange(
             self.bot.ctx.db,
             self.bot.ctx.clock,
@@ -97,7 +98,7 @@ class ExchangeCog(
         teacher: discord.Role,
         coordinator: discord.Role | None = None,
     ) -> None:
-        actor = actor_of(interaction)
+        actor = await actor_of(interaction)
         await service.set_roles(
             self.bot.ctx.db,
             self.bot.ctx.clock,
@@ -123,7 +124,7 @@ class ExchangeCog(
     async def info(
         self, interaction: discord.Interaction[Twinbridge], exchange: int | None = None
     ) -> None:
-        actor = actor_of(interaction)
+        actor = await actor_of(interaction)
         found = await service.info(self.bot.ctx.db, actor.guild_id, exchange)
         lang = actor.language
         embed = discord.Embed(title=found.exchange.name, colour=discord.Colour.blurple())
@@ -157,6 +158,57 @@ class ExchangeCog(
         embed.set_footer(text=t("exchange.id", lang, id=found.exchange.id))
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @app_commands.command(
+        name="channels",
+        description="Choose the exchange's announcements channel and its private teachers' channel",
+    )
+    @app_commands.describe(
+        announcements="Where reminders and session posts go (students and teachers read it)",
+        teachers="Where reports and concerns go: only teachers and coordinators may read it",
+    )
+    @app_commands.autocomplete(exchange=exchange_autocomplete)
+    async def channels(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        announcements: discord.TextChannel,
+        teachers: discord.TextChannel,
+        exchange: int | None = None,
+    ) -> None:
+        actor = await actor_of(interaction)
+        guild = interaction.guild
+        assert guild is not None
+        lang = actor.language
+        for channel in (announcements, teachers):
+            mine = channel.permissions_for(guild.me)
+            if not (mine.view_channel and mine.send_messages and mine.embed_links):
+                raise UserError("error.bot_cannot_post", channel=channel.mention)
+        roles = await service.role_ids(self.bot.ctx.db, guild.id)
+        readers = [guild.default_role]
+        student_role = guild.get_role(roles["student"]) if roles["student"] else None
+        if student_role is not None:
+            readers.append(student_role)
+        if any(teachers.permissions_for(role).view_channel for role in readers):
+            raise UserError("error.teachers_channel_public", channel=teachers.mention)
+        found = await service.set_channels(
+            self.bot.ctx.db,
+            self.bot.ctx.clock,
+            actor,
+            exchange,
+            announcements=announcements.id,
+            teachers=teachers.id,
+        )
+        await interaction.response.send_message(
+            t(
+                "exchange.channels_set",
+                lang,
+                name=found.name,
+                announcements=announcements.mention,
+                teachers=teachers.mention,
+            ),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
         )
 
 

@@ -248,7 +248,7 @@ class PairingCog(
         exchange: int | None = None,
         page: app_commands.Range[int, 1, 500] = 1,
     ) -> None:
-        actor = actor_of(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         proposal = await service.propose(
             self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, await self._port(interaction)
@@ -305,7 +305,7 @@ class PairingCog(
     async def confirm(
         self, interaction: discord.Interaction[Twinbridge], exchange: int | None = None
     ) -> None:
-        actor = actor_of(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         done = await service.confirm(
             self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, await self._port(interaction)
@@ -333,7 +333,7 @@ class PairingCog(
         second: discord.Member,
         exchange: int | None = None,
     ) -> None:
-        actor = actor_of(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await service.swap(
             self.bot.ctx.db,
@@ -360,7 +360,7 @@ class PairingCog(
         student: discord.Member,
         exchange: int | None = None,
     ) -> None:
-        actor = actor_of(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await service.remove(
             self.bot.ctx.db,
@@ -383,7 +383,7 @@ class PairingCog(
     async def history(
         self, interaction: discord.Interaction[Twinbridge], exchange: int | None = None
     ) -> None:
-        actor = actor_of(interaction)
+        actor = await actor_of(interaction)
         rounds = await service.history(self.bot.ctx.db, actor, exchange)
         lang = actor.language
         embed = discord.Embed(title=t("pair.history_title", lang), colour=discord.Colour.blurple())

@@ -7,7 +7,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.app import Twinbridge, language_of
+from bot.app import Twinbridge, language_for
 from bot.errors import UserError
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor
@@ -16,8 +16,8 @@ from bot.services.access import Actor
 NO_PINGS = discord.AllowedMentions.none()
 
 
-def actor_of(interaction: discord.Interaction[Any]) -> Actor:
-    """The member behind an interaction, as the services see them."""
+async def actor_of(interaction: discord.Interaction[Any]) -> Actor:
+    """The member behind an interaction, as the services see them, in their own language."""
     if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
         raise UserError("error.guild_only")
     member = interaction.user
@@ -28,7 +28,7 @@ def actor_of(interaction: discord.Interaction[Any]) -> Actor:
         role_ids=frozenset(r.id for r in member.roles),
         is_admin=perms.administrator or perms.manage_guild,
         display_name=member.display_name,
-        language=language_of(interaction),
+        language=await language_for(interaction),
     )
 
 

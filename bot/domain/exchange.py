@@ -216,4 +216,5 @@ class Participant:
     languages: tuple[str, ...] = ()
     interests: tuple[str, ...] = ()
     intro: str = ""
+    language: str = "en"  # the language the bot speaks to this person (from their profile)
     extra: dict[str, str] = field(default_factory=dict)

@@ -33,7 +33,7 @@ from bot.app import Context, Twinbridge
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.errors import UserError
-from bot.sandbox.permissions import ALL, P
+from bot.sandbox.permissions import ALL, Overwrite, P
 from bot.sandbox.ratelimit import Limits
 from bot.sandbox.server import EPHEMERAL, Interaction, SandboxServer
 from bot.sandbox.spec import SpecValidator
@@ -481,9 +481,19 @@ class Sandbox:
         )
 
     def add_channel(
-        self, name: str, kind: int = ChannelType.TEXT, parent: Channel | None = None
+        self,
+        name: str,
+        kind: int = ChannelType.TEXT,
+        parent: Channel | None = None,
+        *,
+        private_to: Sequence[Role] = (),
     ) -> Channel:
-        """A channel created by a server admin."""
+        """A channel created by a server admin; `private_to` hides it from everyone else."""
+        overwrites: list[Overwrite] = []
+        if private_to:
+            view = int(P.VIEW_CHANNEL)
+            overwrites.append(Overwrite(self.guild.id, 0, 0, view))
+            overwrites += [Overwrite(r.id, 0, view, 0) for r in (*private_to, self.bot_role)]
         channel = Channel(
             id=self.server.ids.next(),
             guild_id=self.guild.id,
@@ -491,6 +501,7 @@ class Sandbox:
             name=name,
             position=len(self.guild.channels),
             parent_id=parent.id if parent else None,
+            overwrites=overwrites,
         )
         self.guild.channels[channel.id] = channel
         self._dispatch("CHANNEL_CREATE", channel.to_payload())

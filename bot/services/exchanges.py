@@ -115,6 +115,12 @@ async def set_roles(
         )
 
 
+async def role_ids(db: Database, guild_id: int) -> dict[str, int | None]:
+    """The Discord roles this guild chose for students, teachers and coordinators."""
+    async with db.read() as conn:
+        return await store.role_ids(conn, guild_id)
+
+
 async def exchanges(db: Database, guild_id: int) -> list[Exchange]:
     """The guild's exchanges (for lists and autocomplete)."""
     async with db.read() as conn:
@@ -161,3 +167,43 @@ async def info(db: Database, guild_id: int, exchange_id: int | None) -> Exchange
         elif person.role is Role.TEACHER:
             teachers[person.city_id] += 1
     return ExchangeInfo(exchange, students, teachers, roles)
+
+
+async def set_channels(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    *,
+    announcements: int,
+    teachers: int,
+) -> Exchange:
+    """Choose where the exchange posts to everyone and where only its teachers read.
+
+    The cog checks Discord's side (that students cannot read the teachers' channel).
+    """
+    await require(db, actor, {"coordinator"})
+    if announcements == teachers:
+        raise UserError("error.channels_distinct")
+    exchange = await get(db, actor.guild_id, exchange_id)
+    now = clock.now()
+    async with db.transaction() as conn:
+        await store.set_spaces(
+            conn, exchange.id, exchange_channel_id=announcements, teachers_channel_id=teachers
+        )
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            partnership_id=exchange.id,
+            actor_id=actor.user_id,
+            kind="exchange.channels_set",
+            details={"announcements": announcements, "teachers": teachers},
+        )
+    return exchange
+
+
+async def channels(db: Database, exchange_id: int) -> store.Spaces:
+    """Where an exchange's announcements, teachers' channel and pair spaces are."""
+    async with db.read() as conn:
+        return await store.spaces(conn, exchange_id)

@@ -27,6 +27,7 @@ def _participant(row: Row[Any]) -> Participant:
         languages=tuple(x for x in row.languages.split(",") if x),
         interests=tuple(json.loads(row.interests)),
         intro=row.intro,
+        language=row.language,
     )
 
 
@@ -44,8 +45,9 @@ async def add(
     languages: Sequence[str] = (),
     interests: Sequence[str] = (),
     intro: str = "",
+    language: str | None = None,
 ) -> int:
-    """Insert a participant; returns its id."""
+    """Insert a participant; returns its id. `language` defaults to their first language."""
     result = await conn.execute(
         participants.insert().values(
             guild_id=guild_id,
@@ -58,6 +60,7 @@ async def add(
             languages=",".join(languages),
             interests=json.dumps(list(interests), ensure_ascii=False),
             intro=intro,
+            language=language or (languages[0] if languages else "en"),
             created_at=now,
             updated_at=now,
         )
@@ -193,3 +196,17 @@ async def is_kept_apart(conn: AsyncConnection, exchange_id: int, a: int, b: int)
         )
     )
     return found is not None
+
+
+async def preferred_language(conn: AsyncConnection, guild_id: int, user_id: int) -> str | None:
+    """The language a person chose in their most recent profile in this guild, if any."""
+    return await conn.scalar(
+        select(participants.c.language)
+        .where(
+            participants.c.guild_id == guild_id,
+            participants.c.user_id == user_id,
+            participants.c.status != "removed",
+        )
+        .order_by(participants.c.updated_at.desc(), participants.c.id.desc())
+        .limit(1)
+    )

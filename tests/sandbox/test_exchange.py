@@ -115,3 +115,37 @@ async def test_exchange_autocomplete_lists_the_guilds_exchanges(sb: Sandbox) -> 
     await sb.command(sb.owner, "exchange create", **CREATE)
     choices = await sb.autocomplete(sb.owner, "exchange info", "exchange", "Minn")
     assert [c["name"] for c in choices] == ["Minneapolis–Najaf (#1)"]
+
+
+async def test_coordinator_chooses_the_exchange_channels(sb: Sandbox) -> None:
+    """Announcements and a private teachers' channel are stored for the exchange."""
+    world = await make_world(sb)
+    from bot.services.exchanges import channels
+
+    found = await channels(sb.bot.ctx.db, world.exchange_id)
+    assert found.exchange_channel_id == world.announcements.id
+    assert found.teachers_channel_id == world.teachers_channel.id
+
+
+async def test_a_teachers_channel_students_can_read_is_refused(sb: Sandbox) -> None:
+    """A public channel cannot be the teachers' channel: reports about students go there."""
+    world = await make_world(sb)
+    public = sb.add_channel("lobby")
+    reply = await sb.command(
+        world.coordinator, "exchange channels", announcements=world.announcements, teachers=public
+    )
+    assert reply.ephemeral and "Students can read" in reply.text
+    from bot.services.exchanges import channels
+
+    found = await channels(sb.bot.ctx.db, world.exchange_id)
+    assert found.teachers_channel_id == world.teachers_channel.id
+
+
+async def test_a_student_cannot_choose_the_channels(sb: Sandbox) -> None:
+    """Only coordinators choose where the exchange posts."""
+    world = await make_world(sb)
+    student = sb.add_member("Ali", roles=[world.students_role])
+    reply = await sb.command(
+        student, "exchange channels", announcements=sb.general, teachers=world.teachers_channel
+    )
+    assert "Only coordinators" in reply.text

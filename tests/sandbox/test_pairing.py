@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.i18n import t
 from bot.sandbox.driver import Sandbox
 from bot.sandbox.permissions import P
 from bot.sandbox.state import Channel, ChannelType
@@ -50,8 +51,16 @@ async def test_preview_shows_pairs_with_reasons_and_creates_nothing(world: World
 async def test_student_cannot_preview_pairs(world: World) -> None:
     """A student running /pair preview is told only teachers can; nothing happens."""
     await four_students(world)
-    reply = await world.sb.command(world.students["Ali"], "pair preview")
+    reply = await world.sb.command(world.students["Ben"], "pair preview")
     assert reply.ephemeral and "Only teachers" in reply.text
+    assert await count(world.sb, pairing_rounds) == 0
+
+
+async def test_a_student_is_answered_in_their_profiles_language(world: World) -> None:
+    """Ali's profile says Arabic, which Discord's locales lack: the refusal comes in Arabic."""
+    await four_students(world)
+    reply = await world.sb.command(world.students["Ali"], "pair preview")
+    assert reply.ephemeral and t("error.only_teacher", "ar") in reply.text
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.exchange import Role
 from bot.sandbox.driver import Sandbox
-from bot.sandbox.state import Member
+from bot.sandbox.state import Channel, Member
 from bot.sandbox.state import Role as DiscordRole
 from bot.store import roster
 
@@ -32,6 +32,8 @@ class World:
     teacher: Member
     partner_teacher: Member
     coordinator: Member
+    announcements: Channel
+    teachers_channel: Channel
     students: dict[str, Member] = field(default_factory=dict)
 
     async def add_student(
@@ -96,6 +98,11 @@ async def make_world(sb: Sandbox) -> World:
     async with sb.bot.ctx.db.read() as conn:
         exchange = await get_exchange(conn, sb.guild.id, exchange_id)
     assert exchange is not None
+    announcements = sb.add_channel("exchange")
+    teachers_channel = sb.add_channel("teachers", private_to=[teachers, coordinators])
+    await sb.command(
+        coordinator, "exchange channels", announcements=announcements, teachers=teachers_channel
+    )
     return World(
         sb=sb,
         exchange_id=exchange_id,
@@ -106,4 +113,6 @@ async def make_world(sb: Sandbox) -> World:
         teacher=sb.add_member("Ms Rivera", roles=[teachers]),
         partner_teacher=sb.add_member("Ustadh Kareem", roles=[teachers], locale="ar"),
         coordinator=coordinator,
+        announcements=announcements,
+        teachers_channel=teachers_channel,
     )
