@@ -1,0 +1,76 @@
+"""Run every `bench/bench_*.py` and write `bench/RESULTS.md`."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.core import Figure
+
+HERE = Path(__file__).resolve().parent
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def _row(figure: Figure) -> str:
+    def show(value: float | None) -> str:
+        return "—" if value is None else f"{value:,.3g}" if value < 100 else f"{value:,.0f}"
+
+    verdict = {True: "✅ met", False: "❌ missed", None: "—"}[figure.met]
+    comparator = "≥" if figure.higher_is_better else "≤"
+    target = "—" if figure.target is None else f"{comparator} {show(figure.target)} {figure.unit}"
+    median = (
+        "not yet measurable" if figure.median is None else f"{show(figure.median)} {figure.unit}"
+    )
+    return f"| {figure.name} | {median} | {target} | {verdict} | {figure.note} |"
+
+
+async def main(selected: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    if selected:
+        modules = [m for m in modules if any(s in m for s in selected)]
+    rows: list[Figure] = []
+    for name in modules:
+        print(f"running {name} …", flush=True)
+        module = importlib.import_module(f"bench.{name}")
+        found: list[Figure] = await module.figures()
+        for figure in found:
+            print("  " + _row(figure), flush=True)
+        rows += found
+    lines = [
+        "# Benchmark results",
+        "",
+        f"- Machine: {_machine()}",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "- Medians of repeated runs; `make bench` regenerates this file.",
+        "",
+        "| figure | median | target | verdict | note |",
+        "|---|---|---|---|---|",
+        *(_row(f) for f in rows),
+        "",
+    ]
+    (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    missed = [f.name for f in rows if f.met is False]
+    print(f"\nwrote {HERE / 'RESULTS.md'}" + (f"; MISSED: {missed}" if missed else ""))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main(sys.argv[1:])))
