@@ -20,7 +20,7 @@ from bot.i18n import t
 from bot.logs import setup_logging
 from bot.sandbox.driver import Sandbox
 from bot.sandbox.gateway import MESSAGE_CONTENT
-from bot.sandbox.state import Channel, Message
+from bot.sandbox.state import Channel, ChannelType, Message
 from bot.services import prompts as service
 from bot.store import pairing as pairing_store
 from bot.store import roster
@@ -365,6 +365,23 @@ async def test_replies_count_and_teachers_see_response_rates(world: World) -> No
     assert "Message Content intent is off" in reply.text
     kareem = await sb.command(world.partner_teacher, "prompt stats")
     assert "نسب الردود" in kareem.text
+
+
+async def test_prompts_and_replies_work_in_private_thread_spaces(world: World) -> None:
+    """For very large exchanges pairs live in private threads: cards go there, replies count."""
+    sb = world.sb
+    for i in range(498 - len(sb.guild.channels)):
+        sb.add_channel(f"club-{i}")
+    await sb.idle()
+    await pair_up(world)
+    thread = space_of(world, "Ali")
+    assert thread.type == ChannelType.PRIVATE_THREAD
+    await sb.command(world.teacher, "prompt now")
+    assert len(cards(sb, thread)) == 1
+    await sb.say(world.students["Ben"], thread, "Cereal and orange juice, every day")
+    assert await count(sb, prompt_responses) == 1
+    reply = await sb.command(world.students["Ben"], "prompt next", where=thread)
+    assert "already got a prompt" in reply.text
 
 
 async def test_messages_are_counted_without_length_or_text_by_default(world: World) -> None:
