@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Literal
 
@@ -11,11 +12,19 @@ from discord.ext import commands
 
 from bot.app import Twinbridge
 from bot.domain.exchange import language_names
-from bot.domain.prompts import AGE_RANGES, PAIR_REQUEST_INTERVAL, THEMES, Prompt
+from bot.domain.prompts import (
+    AGE_RANGES,
+    PAIR_REQUEST_INTERVAL,
+    PROMPT_LANGUAGES,
+    THEMES,
+    Prompt,
+)
 from bot.i18n import t
 from bot.services import prompts as service
 from bot.services.access import Actor
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
+
+log = logging.getLogger(__name__)
 
 PER_PAGE = 10
 
@@ -72,13 +81,15 @@ class DiscordPrompts:
                     users=[discord.Object(user_id) for user_id in card.mention_ids]
                 ),
             )
-        except (discord.Forbidden, discord.NotFound):
+        except discord.HTTPException as exc:
+            # One space's trouble must not stop a fan-out to every other pair; no blind retry.
+            log.warning("could not post a prompt in %s: HTTP %s", space_id, exc.status)
             return None
         return message.id
 
 
 def _languages(prompt: Prompt) -> str:
-    return language_names([lang for lang in ("en", "ar", "es") if lang in prompt.texts])
+    return language_names([lang for lang in PROMPT_LANGUAGES if lang in prompt.texts])
 
 
 async def _choices(

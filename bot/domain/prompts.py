@@ -164,7 +164,9 @@ def builtin_prompts() -> tuple[Prompt, ...]:
     return tuple(ordered)
 
 
+@cache
 def builtin_by_key() -> dict[str, Prompt]:
+    """The shipped bank by id (shared: do not modify)."""
     return {p.key: p for p in builtin_prompts()}
 
 

@@ -294,8 +294,7 @@ async def request_for_pair(
     """A student asks for their pair's next prompt, in their pair's space, once a day."""
     async with db.read() as conn:
         where = await store.space_context(conn, space_id, actor.user_id)
-        guild_id = await store.exchange_guild(conn, where.exchange_id) if where else None
-    if where is None or where.status == "archived" or guild_id != actor.guild_id:
+    if where is None or where.status == "archived" or where.guild_id != actor.guild_id:
         raise UserError("error.prompt_not_in_space")
     if where.member_id is None:
         raise NotAllowedError("error.prompt_not_your_pair")
@@ -367,13 +366,10 @@ async def record_message(
         where = await store.space_context(conn, space_id, user_id)
         if where is None:
             return False
-        guild_id = await store.exchange_guild(conn, where.exchange_id)
-        if guild_id is None:
-            return False
         await activity_log.append(
             conn,
             at=now,
-            guild_id=guild_id,
+            guild_id=where.guild_id,
             partnership_id=where.exchange_id,
             actor_id=user_id,
             kind="pair.message",

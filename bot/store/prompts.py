@@ -287,16 +287,18 @@ class SpaceContext:
 
     pair_id: int
     exchange_id: int
+    guild_id: int
     status: str
     member_id: int | None  # the writer's participant id when they are in the pair
 
 
 async def space_context(conn: AsyncConnection, space_id: int, user_id: int) -> SpaceContext | None:
-    """The latest pair of a channel or thread (None if it is no paired space)."""
+    """The latest pair of a channel or thread of an active exchange (None: no paired space)."""
     row = (
         await conn.execute(
-            select(pairs.c.id, pairs.c.partnership_id, pairs.c.status)
-            .where(pairs.c.space_id == space_id)
+            select(pairs.c.id, pairs.c.partnership_id, pairs.c.status, partnerships.c.guild_id)
+            .join(partnerships, partnerships.c.id == pairs.c.partnership_id)
+            .where(pairs.c.space_id == space_id, partnerships.c.status == "active")
             .order_by(pairs.c.id.desc())
             .limit(1)
         )
@@ -308,7 +310,7 @@ async def space_context(conn: AsyncConnection, space_id: int, user_id: int) -> S
         .join(pair_members, pair_members.c.participant_id == participants.c.id)
         .where(pair_members.c.pair_id == row.id, participants.c.user_id == user_id)
     )
-    return SpaceContext(row.id, row.partnership_id, row.status, member)
+    return SpaceContext(row.id, row.partnership_id, row.guild_id, row.status, member)
 
 
 async def exchange_guild(conn: AsyncConnection, exchange_id: int) -> int | None:

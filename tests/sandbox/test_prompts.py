@@ -130,6 +130,24 @@ async def test_a_paused_pair_gets_no_prompt(world: World) -> None:
     assert cards(sb, space_of(world, "Ali")) == []
 
 
+async def test_a_deleted_space_is_reported_and_the_other_pairs_still_get_theirs(
+    world: World,
+) -> None:
+    """An admin deleted one pair's channel: the teacher is told; the other pair is served."""
+    sb = world.sb
+    await pair_up(world)
+    gone = space_of(world, "Ali")
+    channel = sb.bot.get_channel(gone.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.delete()
+    await sb.idle()
+    reply = await sb.command(world.teacher, "prompt now")
+    assert "Posted the next prompt in 1 paired spaces" in reply.text
+    assert "1 spaces could not be reached" in reply.text
+    assert len(cards(sb, space_of(world, "Maya"))) == 1
+    assert await count(sb, prompt_posts) == 1, "no post is recorded for the deleted space"
+
+
 async def test_prompt_now_without_pairs_says_what_to_do_first(world: World) -> None:
     """Before pairing, a teacher is told to pair students first; nothing is stored."""
     reply = await world.sb.command(world.teacher, "prompt now")
