@@ -22,16 +22,21 @@ from bot.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.about", "cogs.exchange", "cogs.pairing")
+EXTENSIONS: tuple[str, ...] = ("cogs.about", "cogs.exchange", "cogs.pairing", "cogs.prompts")
 
 
-def intents() -> discord.Intents:
-    """The gateway intents Twinbridge needs; none of them is privileged."""
+def intents(message_content: bool = False) -> discord.Intents:
+    """The gateway intents Twinbridge needs; none is privileged unless `message_content`.
+
+    Message Content (the MESSAGE_CONTENT_INTENT setting) only lets the bot measure how long
+    replies in paired spaces are; their text is never kept.
+    """
     wanted = discord.Intents.none()
     wanted.guilds = True  # channels, roles and threads of the servers we serve
     wanted.guild_messages = True  # count (never read) messages in paired spaces
     wanted.voice_states = True  # attendance by presence in a session's voice channel
     wanted.guild_scheduled_events = True  # keep session events in step
+    wanted.message_content = message_content
     return wanted
 
 
@@ -144,7 +149,7 @@ class Twinbridge(commands.Bot):
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=intents(),
+            intents=intents(context.settings.message_content_intent),
             tree_cls=TwinbridgeTree,
             # Text users typed may be repeated by the bot: it must never ping anyone by itself.
             allowed_mentions=discord.AllowedMentions.none(),

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     dev_guild_id: int | None = Field(default=None, gt=0)
     reminder_grace_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    # Privileged: only with it does Discord send message text, from which the bot keeps the
+    # length of replies in paired spaces (never the text). Off: lengths are recorded as unknown.
+    message_content_intent: bool = False
 
     @field_validator("log_level", mode="before")
     @classmethod

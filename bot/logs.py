@@ -68,6 +68,9 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None
     root.setLevel(level)
     # discord.py's HTTP debug lines include request bodies; keep them out unless asked for.
     logging.getLogger("discord.http").setLevel(max(logging.INFO, root.level))
+    # Its gateway debug lines are whole payloads: members' details and, with the Message
+    # Content intent, what students write. Never log them, even at DEBUG.
+    logging.getLogger("discord.gateway").setLevel(max(logging.INFO, root.level))
     # Alembic narrates every plugin it loads at INFO; its warnings and errors still show.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
 

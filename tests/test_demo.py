@@ -15,3 +15,10 @@ async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFi
     transcript = (tmp_path / "transcript.txt").read_text("utf-8")
     assert "Minneapolis–Najaf" in transcript
     assert "#pair-001 is private to" in transcript
+    # Prompts: a teacher's own prompt posted to every pair in each member's language, a pair
+    # answers, and the teachers' rates show it.
+    assert "Posted the next prompt in 2 paired spaces" in transcript
+    assert "Let's talk" in transcript and "لنتحدّث" in transcript
+    assert "🔖 own-1" in transcript
+    assert "Español · La comida: Si tu compañero/a viniera" in transcript
+    assert "2 prompts posted to pairs; 1 got a reply (50%)" in transcript

@@ -263,6 +263,7 @@ class Sandbox:
         self._task: asyncio.Task[None] | None = None
         self._checked_problems = 0
         self._extensions: tuple[str, ...] | None = None
+        self._settings: dict[str, Any] = {}
         # The demo's transcript listens here for what users do.
         self.narrator: Callable[[str], None] | None = None
 
@@ -281,20 +282,29 @@ class Sandbox:
         extensions: Sequence[str] | None = None,
         database_url: str | None = None,
         spec: SpecValidator | None = None,
+        privileged_intents: int = 0,
+        settings: dict[str, Any] | None = None,
     ) -> AsyncIterator[Sandbox]:
         """Start the sandbox, seed a guild, start the bot against it; stop both afterwards.
 
         `spec` replaces Discord's OpenAPI spec (found as `bot.sandbox.spec` describes).
         `record_path` (or the `SANDBOX_RECORD` environment variable) names a file that gets
-        every REST request as a JSON line.
+        every REST request as a JSON line. `privileged_intents` are the bits the application
+        is approved for in the Developer Portal (none by default, as the README asks);
+        `settings` overrides the bot's settings (e.g. `{"message_content_intent": True}`).
         """
         clock = clock or ManualClock()
         if record_path is None and os.environ.get(RECORD_ENV):
             record_path = Path(os.environ[RECORD_ENV])
         server = SandboxServer(
-            spec=spec or _spec(), limits=limits, record_path=record_path, now=clock.now
+            spec=spec or _spec(),
+            limits=limits,
+            record_path=record_path,
+            now=clock.now,
+            privileged_intents=privileged_intents,
         )
         sandbox = cls(server, clock)
+        sandbox._settings = dict(settings or {})
         await server.start()
         sandbox._seed(bot_permissions)
         saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
@@ -337,9 +347,12 @@ class Sandbox:
         """Start (or restart) the bot process against the same database."""
         settings = Settings(
             _env_file=None,
-            discord_token=self.server.token,
-            database_url=database_url,
-            dev_guild_id=self.guild.id,
+            **{
+                **self._settings,
+                "discord_token": self.server.token,
+                "database_url": database_url,
+                "dev_guild_id": self.guild.id,
+            },
         )
         context = Context(settings=settings, db=create_database(database_url), clock=self.clock)
         options: dict[str, Any] = {"guild_ready_timeout": 0.01}

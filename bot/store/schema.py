@@ -227,3 +227,91 @@ scheduled_sends = Table(
     ),
     Index("ix_scheduled_sends_status_due", "status", "due_at"),
 )
+
+# -- 0006: prompts ----------------------------------------------------------------------------
+
+# Finding the pair of a paired space happens for every message in it.
+Index("ix_pairs_space_id", pairs.c.space_id)
+
+# An exchange's own prompts; built-in ones ship as data files (bot/data/prompts/).
+prompts = Table(
+    "prompts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # A JSON object of language code -> text, e.g. {"en": "...", "ar": "..."}.
+    Column("texts", Text, nullable=False),
+    Column("ages", String(8), nullable=False, server_default="10-18"),
+    Column("theme", String(24), nullable=False, server_default="other"),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Prompts (built-in or own, by key) an exchange no longer wants posted.
+prompt_retirements = Table(
+    "prompt_retirements",
+    metadata,
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("prompt_key", String(64), primary_key=True),
+    Column("retired_by", BigInteger, nullable=False),
+    Column("retired_at", UTCDateTime, nullable=False),
+)
+
+# Every prompt posted in a pair's space: rotation history, the daily limit, response rates.
+prompt_posts = Table(
+    "prompt_posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("pair_id", Integer, ForeignKey("pairs.id", ondelete="CASCADE"), nullable=False),
+    Column("prompt_key", String(64), nullable=False),
+    Column("reason", String(16), nullable=False),
+    # Set when a session posts: one post per pair per session key, however often it is asked.
+    Column("session_key", String(100)),
+    Column("posted_by", BigInteger),
+    Column("posted_at", UTCDateTime, nullable=False),
+    Column("message_id", BigInteger),
+    UniqueConstraint("pair_id", "session_key"),
+    CheckConstraint("reason IN ('session', 'teacher', 'pair')", name="reason"),
+    Index("ix_prompt_posts_pair_posted", "pair_id", "posted_at"),
+    Index("ix_prompt_posts_partnership_key", "partnership_id", "prompt_key"),
+)
+
+# Who answered which post, when, and how long the message was (NULL when unknown). Never text.
+prompt_responses = Table(
+    "prompt_responses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "post_id",
+        Integer,
+        ForeignKey("prompt_posts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column(
+        "participant_id",
+        Integer,
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Column("length", Integer),
+)

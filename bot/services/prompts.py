@@ -1,0 +1,613 @@
+"""Discussion prompts: the exchange's bank, posting prompts to pairs, replies and rates.
+
+Sessions call `deliver_to_pairs` at session start; teachers post with `post_now`; a pair asks
+for its own with `request_for_pair`. Each pair gets prompts in rotation (never a repeat until
+its bank is used up), shown in every member's own language side by side. Replies are counted
+from message events: who, when, which prompt and the length when known, never the text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from bot.clock import Clock
+from bot.domain.exchange import Exchange, Participant, ProfileError
+from bot.domain.prompts import (
+    AGE_RANGES,
+    THEMES,
+    Prompt,
+    PromptRate,
+    bank_for,
+    builtin_by_key,
+    builtin_prompts,
+    clean_texts,
+    counts_as_response,
+    next_prompt,
+    next_request_at,
+    own_id,
+    response_rates,
+)
+from bot.errors import NotAllowedError, NotFoundError, UserError
+from bot.services import exchanges as exchange_service
+from bot.services.access import Actor, require
+from bot.store import Database, roster
+from bot.store import activity as activity_log
+from bot.store import pairing as pairing_store
+from bot.store import prompts as store
+
+log = logging.getLogger(__name__)
+
+STAFF = {"teacher", "coordinator"}
+REMOVE = "-"  # typed as a translation in /prompt edit: remove that language
+
+Reason = Literal["session", "teacher", "pair"]
+Show = Literal["own", "builtin", "retired"]
+
+
+# -- what the cog renders, and the port it implements ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PromptCard:
+    """A prompt as a pair sees it: the text in each member's language, side by side."""
+
+    key: str
+    theme: str
+    texts: tuple[tuple[str, str], ...]  # (language, text), members' languages, no repeats
+    mention_ids: tuple[int, ...]  # the members to notify
+
+
+class PromptPort(Protocol):
+    """What prompts need from Discord; the prompts cog implements it with discord.py."""
+
+    async def post(self, space_id: int, card: PromptCard) -> int | None:
+        """Post the card in a pair's space: the message id, or None if the space is gone
+        or the bot may not post there."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostedPrompt:
+    pair_id: int
+    space_id: int
+    key: str
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What one delivery to an exchange's pairs did."""
+
+    posted: tuple[PostedPrompt, ...]
+    already: int  # pairs that already had this session's prompt (idempotent repeat)
+    unreachable: int  # spaces that were gone or closed to the bot
+    without_prompt: int  # pairs whose bank is empty (every suitable prompt retired)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _stamp(when: datetime, style: str) -> str:
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def _card(prompt: Prompt, members: Sequence[Participant], skip_mention: int | None) -> PromptCard:
+    texts: list[tuple[str, str]] = []
+    for member in members:
+        language, text = prompt.text_in(member.language)
+        if language not in (used for used, _ in texts):
+            texts.append((language, text))
+    if not texts:
+        texts.append(prompt.text_in("en"))
+    mentions = tuple(m.user_id for m in members if m.user_id != skip_mention)
+    return PromptCard(prompt.key, prompt.theme, tuple(texts), mentions)
+
+
+def _user_error(exc: ProfileError) -> UserError:
+    return UserError(exc.key, **exc.params)
+
+
+async def _find(db: Database, exchange_id: int, key: str) -> Prompt:
+    """A built-in prompt or one of this exchange's own, by key."""
+    builtin = builtin_by_key().get(key)
+    if builtin is not None:
+        return builtin
+    prompt_id = own_id(key)
+    if prompt_id is not None:
+        async with db.read() as conn:
+            found = await store.get_own(conn, exchange_id, prompt_id)
+        if found is not None:
+            return found
+    raise NotFoundError("error.prompt_unknown", prompt=key[:64])
+
+
+# -- delivery -------------------------------------------------------------------------------------
+
+# One pair's own request at a time, so two quick requests cannot both pass the daily limit.
+_pair_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+async def _post_one(
+    db: Database,
+    clock: Clock,
+    port: PromptPort,
+    *,
+    exchange_id: int,
+    pair: pairing_store.PairRecord,
+    prompt: Prompt,
+    members: Sequence[Participant],
+    reason: Reason,
+    session_key: str | None,
+    posted_by: int | None,
+) -> PostedPrompt | Literal["already", "unreachable"]:
+    assert pair.space_id is not None
+    async with db.transaction() as conn:
+        post_id = await store.claim_post(
+            conn,
+            exchange_id=exchange_id,
+            pair_id=pair.id,
+            key=prompt.key,
+            reason=reason,
+            session_key=session_key,
+            by=posted_by,
+            now=clock.now(),
+        )
+    if post_id is None:
+        return "already"
+    card = _card(prompt, members, posted_by if reason == "pair" else None)
+    try:
+        message_id = await port.post(pair.space_id, card)
+    except Exception:
+        async with db.transaction() as conn:
+            await store.drop_post(conn, post_id)
+        raise
+    async with db.transaction() as conn:
+        if message_id is None:
+            await store.drop_post(conn, post_id)
+            return "unreachable"
+        await store.set_message(conn, post_id, message_id)
+    return PostedPrompt(pair.id, pair.space_id, prompt.key, message_id)
+
+
+async def deliver_to_pairs(
+    db: Database,
+    clock: Clock,
+    exchange_id: int,
+    port: PromptPort,
+    *,
+    reason: Reason,
+    session_key: str | None = None,
+    posted_by: int | None = None,
+    only: Collection[str] | None = None,
+) -> Delivery:
+    """Post the next rotation prompt in the space of every active pair of the exchange.
+
+    With a `session_key` the call is idempotent: a pair that already got a prompt for that
+    key gets nothing more, however often (or concurrently) this runs. `only` limits the
+    choice to a set of prompt keys (a session's prompt set) while it still has one the pair
+    has not had; otherwise the pair's whole bank is used. Paused pairs get nothing.
+    """
+    async with db.read() as conn:
+        guild_id = await store.exchange_guild(conn, exchange_id)
+        if guild_id is None:
+            raise NotFoundError("error.unknown_exchange")
+        pairs = [
+            p
+            for p in await pairing_store.live_pairs(conn, exchange_id)
+            if p.status == "active" and p.space_id is not None
+        ]
+        people = {
+            p.id: p for p in await roster.by_ids(conn, [m for pair in pairs for m in pair.members])
+        }
+        own = await store.own_prompts(conn, exchange_id)
+        retired = await store.retired_keys(conn, exchange_id)
+        histories = await store.history(conn, [p.id for p in pairs])
+        done = (
+            await store.pairs_posted_for_session(conn, exchange_id, session_key)
+            if session_key is not None
+            else set()
+        )
+    posted: list[PostedPrompt] = []
+    already = unreachable = without = 0
+    for pair in pairs:
+        if pair.id in done:
+            already += 1
+            continue
+        members = [people[m] for m in pair.members if m in people]
+        bank = bank_for(own, retired, [m.grade_band for m in members])
+        history = histories.get(pair.id, [])
+        chosen = None
+        if only is not None:
+            narrowed = [p for p in bank if p.key in only and p.key not in history]
+            chosen = next_prompt([p.key for p in narrowed], history)
+        if chosen is None:
+            chosen = next_prompt([p.key for p in bank], history)
+        if chosen is None:
+            without += 1
+            continue
+        prompt = next(p for p in bank if p.key == chosen)
+        outcome = await _post_one(
+            db,
+            clock,
+            port,
+            exchange_id=exchange_id,
+            pair=pair,
+            prompt=prompt,
+            members=members,
+            reason=reason,
+            session_key=session_key,
+            posted_by=posted_by,
+        )
+        if outcome == "already":
+            already += 1
+        elif outcome == "unreachable":
+            unreachable += 1
+        else:
+            posted.append(outcome)
+    if posted or unreachable:
+        async with db.transaction() as conn:
+            await activity_log.append(
+                conn,
+                at=clock.now(),
+                guild_id=guild_id,
+                partnership_id=exchange_id,
+                actor_id=posted_by,
+                kind="prompt.posted",
+                details={
+                    "reason": reason,
+                    "session": session_key,
+                    "pairs": len(posted),
+                    "unreachable": unreachable,
+                    "prompts": sorted({p.key for p in posted}),
+                },
+            )
+    if unreachable:
+        log.warning("exchange %s: %d pair spaces could not get a prompt", exchange_id, unreachable)
+    return Delivery(tuple(posted), already, unreachable, without)
+
+
+async def post_now(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, port: PromptPort
+) -> Delivery:
+    """A teacher posts the next prompt to every active pair of the exchange."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    async with db.read() as conn:
+        active = [
+            p for p in await pairing_store.live_pairs(conn, exchange.id) if p.status == "active"
+        ]
+    if not active:
+        raise UserError("error.prompt_no_pairs")
+    return await deliver_to_pairs(
+        db, clock, exchange.id, port, reason="teacher", posted_by=actor.user_id
+    )
+
+
+async def request_for_pair(
+    db: Database, clock: Clock, actor: Actor, space_id: int, port: PromptPort
+) -> PostedPrompt:
+    """A student asks for their pair's next prompt, in their pair's space, once a day."""
+    async with db.read() as conn:
+        where = await store.space_context(conn, space_id, actor.user_id)
+    if where is None or where.status == "archived" or where.guild_id != actor.guild_id:
+        raise UserError("error.prompt_not_in_space")
+    if where.member_id is None:
+        raise NotAllowedError("error.prompt_not_your_pair")
+    if where.status != "active":
+        raise UserError("error.prompt_pair_paused")
+    async with _pair_locks[where.pair_id]:
+        async with db.read() as conn:
+            pair = await pairing_store.get_pair(conn, where.pair_id)
+            assert pair is not None
+            members = sorted(await roster.by_ids(conn, pair.members), key=lambda m: m.id)
+            latest = await store.latest_post(conn, pair.id)
+            own = await store.own_prompts(conn, where.exchange_id)
+            retired = await store.retired_keys(conn, where.exchange_id)
+            history = (await store.history(conn, [pair.id])).get(pair.id, [])
+        now = clock.now()
+        allowed_at = next_request_at(latest.posted_at if latest else None)
+        if allowed_at is not None and allowed_at > now:
+            raise UserError(
+                "error.prompt_too_soon",
+                when=_stamp(allowed_at, "F"),
+                relative=_stamp(allowed_at, "R"),
+            )
+        bank = bank_for(own, retired, [m.grade_band for m in members])
+        chosen = next_prompt([p.key for p in bank], history)
+        if chosen is None:
+            raise UserError("error.prompt_bank_empty")
+        prompt = next(p for p in bank if p.key == chosen)
+        outcome = await _post_one(
+            db,
+            clock,
+            port,
+            exchange_id=where.exchange_id,
+            pair=pair,
+            prompt=prompt,
+            members=members,
+            reason="pair",
+            session_key=None,
+            posted_by=actor.user_id,
+        )
+    if not isinstance(outcome, PostedPrompt):
+        raise UserError("error.prompt_space_unreachable")
+    async with db.transaction() as conn:
+        await activity_log.append(
+            conn,
+            at=clock.now(),
+            guild_id=actor.guild_id,
+            partnership_id=where.exchange_id,
+            actor_id=actor.user_id,
+            kind="prompt.requested",
+            details={"pair": pair.id, "prompt": prompt.key},
+        )
+    return outcome
+
+
+# -- replies --------------------------------------------------------------------------------------
+
+
+async def record_message(
+    db: Database, clock: Clock, *, space_id: int, user_id: int, length: int | None
+) -> bool:
+    """Count a message written in a paired space; False if the channel is no paired space.
+
+    Every message becomes a `pair.message` activity row (who, when, pair, length or None); a
+    pair member's message within the response window of the pair's latest prompt is also a
+    reply to it. The text is never passed in, so it cannot be stored.
+    """
+    now = clock.now()
+    async with db.transaction() as conn:
+        where = await store.space_context(conn, space_id, user_id)
+        if where is None:
+            return False
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=where.guild_id,
+            partnership_id=where.exchange_id,
+            actor_id=user_id,
+            kind="pair.message",
+            details={"pair": where.pair_id, "length": length},
+        )
+        if where.member_id is not None and where.status == "active":
+            latest = await store.latest_post(conn, where.pair_id)
+            if latest is not None and counts_as_response(latest.posted_at, now):
+                await store.add_response(
+                    conn, post_id=latest.id, participant_id=where.member_id, at=now, length=length
+                )
+    return True
+
+
+# -- the exchange's own prompts -------------------------------------------------------------------
+
+
+def _check_choice(ages: str | None, theme: str | None) -> None:
+    # The command offers choices; a direct call must still respect them.
+    if ages is not None and ages not in AGE_RANGES:
+        raise UserError("error.prompt_bad_ages")
+    if theme is not None and theme not in THEMES:
+        raise UserError("error.prompt_bad_theme")
+
+
+async def _log(
+    db: Database, clock: Clock, actor: Actor, exchange: Exchange, kind: str, key: str
+) -> None:
+    async with db.transaction() as conn:
+        await activity_log.append(
+            conn,
+            at=clock.now(),
+            guild_id=actor.guild_id,
+            partnership_id=exchange.id,
+            actor_id=actor.user_id,
+            kind=kind,
+            details={"prompt": key},
+        )
+
+
+async def add_prompt(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    *,
+    texts: Mapping[str, str | None],
+    ages: str = "10-18",
+    theme: str = "other",
+) -> Prompt:
+    """A teacher adds a prompt of their own: at least one language, translations optional."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    _check_choice(ages, theme)
+    try:
+        cleaned = clean_texts(texts)
+    except ProfileError as exc:
+        raise _user_error(exc) from None
+    now = clock.now()
+    async with db.transaction() as conn:
+        prompt = await store.add_prompt(
+            conn,
+            exchange_id=exchange.id,
+            texts=cleaned,
+            ages=ages,
+            theme=theme,
+            by=actor.user_id,
+            now=now,
+        )
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            partnership_id=exchange.id,
+            actor_id=actor.user_id,
+            kind="prompt.added",
+            details={"prompt": prompt.key, "languages": sorted(cleaned)},
+        )
+    return prompt
+
+
+async def edit_prompt(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    key: str,
+    *,
+    texts: Mapping[str, str | None],
+    ages: str | None = None,
+    theme: str | None = None,
+) -> Prompt:
+    """Change an own prompt: given texts replace, "-" removes a language; one must remain."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    _check_choice(ages, theme)
+    prompt = await _find(db, exchange.id, key)
+    prompt_id = own_id(prompt.key)
+    if prompt.builtin or prompt_id is None:
+        raise UserError("error.prompt_builtin_readonly")
+    merged: dict[str, str | None] = dict(prompt.texts)
+    for language, text in texts.items():
+        if text is None:
+            continue
+        merged[language] = None if text.strip() == REMOVE else text
+    try:
+        cleaned = clean_texts(merged)
+    except ProfileError as exc:
+        raise _user_error(exc) from None
+    changed = Prompt(prompt.key, theme or prompt.theme, ages or prompt.ages, cleaned, False)
+    async with db.transaction() as conn:
+        await store.update_prompt(
+            conn,
+            prompt_id,
+            texts=cleaned,
+            ages=changed.ages,
+            theme=changed.theme,
+            now=clock.now(),
+        )
+    await _log(db, clock, actor, exchange, "prompt.edited", prompt.key)
+    return changed
+
+
+async def retire_prompt(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, key: str
+) -> Prompt:
+    """Stop posting a prompt (built-in or own) in this exchange; history and rates stay."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    prompt = await _find(db, exchange.id, key)
+    async with db.transaction() as conn:
+        retired = await store.retire(conn, exchange.id, prompt.key, actor.user_id, clock.now())
+    if not retired:
+        raise UserError("error.prompt_already_retired", prompt=prompt.key)
+    await _log(db, clock, actor, exchange, "prompt.retired", prompt.key)
+    return prompt
+
+
+async def restore_prompt(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, key: str
+) -> Prompt:
+    """Put a retired prompt back into rotation."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    prompt = await _find(db, exchange.id, key)
+    async with db.transaction() as conn:
+        restored = await store.restore(conn, exchange.id, prompt.key)
+    if not restored:
+        raise UserError("error.prompt_not_retired", prompt=prompt.key)
+    await _log(db, clock, actor, exchange, "prompt.restored", prompt.key)
+    return prompt
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    prompt: Prompt
+    retired: bool
+
+
+async def list_prompts(
+    db: Database, actor: Actor, exchange_id: int | None, show: Show = "own"
+) -> tuple[Exchange, list[Listed]]:
+    """The exchange's own prompts, the built-in bank, or the retired ones (staff only)."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    async with db.read() as conn:
+        own = await store.own_prompts(conn, exchange.id)
+        retired = await store.retired_keys(conn, exchange.id)
+    if show == "own":
+        chosen: Sequence[Prompt] = own
+    elif show == "builtin":
+        chosen = builtin_prompts()
+    else:
+        chosen = [p for p in [*own, *builtin_prompts()] if p.key in retired]
+    return exchange, [Listed(p, p.key in retired) for p in chosen]
+
+
+async def choices(
+    db: Database,
+    actor: Actor,
+    exchange_id: int | None,
+    typed: str,
+    which: Literal["own", "active", "retired"],
+) -> list[tuple[str, str]]:
+    """(key, text in the actor's language) for autocomplete; empty for non-staff."""
+    try:
+        await require(db, actor, STAFF)
+        exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    except UserError:
+        return []
+    async with db.read() as conn:
+        own = await store.own_prompts(conn, exchange.id)
+        retired = await store.retired_keys(conn, exchange.id)
+    if which == "own":
+        pool: list[Prompt] = own
+    elif which == "active":
+        pool = [p for p in [*own, *builtin_prompts()] if p.key not in retired]
+    else:
+        pool = [p for p in [*own, *builtin_prompts()] if p.key in retired]
+    needle = typed.casefold().strip()
+    found = []
+    for prompt in pool:
+        text = prompt.text_in(actor.language)[1]
+        if needle in prompt.key.casefold() or needle in text.casefold():
+            found.append((prompt.key, text))
+    return found
+
+
+# -- response rates -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PromptStats:
+    exchange: Exchange
+    rates: tuple[PromptRate, ...]
+    prompts: dict[str, Prompt]  # every prompt named in the rates that still exists
+    posts: int  # prompts posted to pairs, all together
+    answered: int  # of which got at least one reply
+
+    @property
+    def lengths_known(self) -> bool:
+        return any(r.average_length is not None for r in self.rates)
+
+
+async def stats(db: Database, actor: Actor, exchange_id: int | None) -> PromptStats:
+    """Per prompt: the pairs it was posted to, how many answered, and the rate (staff only)."""
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    async with db.read() as conn:
+        posts, responses = await store.rate_rows(conn, exchange.id)
+        own = await store.own_prompts(conn, exchange.id)
+    answered_posts = {r.post_id for r in responses}
+    known = builtin_by_key() | {p.key: p for p in own}
+    rates = response_rates(posts, responses)
+    return PromptStats(
+        exchange=exchange,
+        rates=tuple(rates),
+        prompts={r.key: known[r.key] for r in rates if r.key in known},
+        posts=len(posts),
+        answered=sum(1 for p in posts if p.post_id in answered_posts),
+    )

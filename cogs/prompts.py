@@ -1,0 +1,465 @@
+"""`/prompt now|next|add|edit|retire|restore|list|stats`, prompt cards, and counting replies."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Twinbridge
+from bot.domain.exchange import language_names
+from bot.domain.prompts import (
+    AGE_RANGES,
+    PAIR_REQUEST_INTERVAL,
+    PROMPT_LANGUAGES,
+    THEMES,
+    Prompt,
+)
+from bot.i18n import t
+from bot.services import prompts as service
+from bot.services.access import Actor
+from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 10
+
+AGE_CHOICES = [
+    app_commands.Choice(name="All ages (10–18)" if r == "10-18" else r.replace("-", "–"), value=r)
+    for r in AGE_RANGES
+]
+THEME_CHOICES = [app_commands.Choice(name=t(f"prompt.theme.{th}", "en"), value=th) for th in THEMES]
+SHOW_CHOICES = [
+    app_commands.Choice(name="Your exchange's own", value="own"),
+    app_commands.Choice(name="Built-in bank", value="builtin"),
+    app_commands.Choice(name="Retired", value="retired"),
+]
+TEXT_HELP = "Up to 300 characters"
+
+
+def prompt_embed(card: service.PromptCard) -> discord.Embed:
+    """One card for the pair: the prompt in each member's language, side by side."""
+    languages = [language for language, _ in card.texts]
+    embed = discord.Embed(
+        title=clip("💬 " + " · ".join(t("prompt.card_title", lang) for lang in languages), 256),
+        description="\n".join(t("prompt.card_hint", lang) for lang in languages),
+        colour=discord.Colour.teal(),
+    )
+    for language, text in card.texts:
+        label = (
+            f"{t('prompt.language_name', language)} · {t(f'prompt.theme.{card.theme}', language)}"
+        )
+        embed.add_field(name=clip(label, 256), value=clip(text, 1024), inline=True)
+    embed.set_footer(text=f"🔖 {card.key}")
+    return embed
+
+
+class DiscordPrompts:
+    """The prompts service's `PromptPort`, done with discord.py in one guild.
+
+    Sessions post their prompts through this too: `DiscordPrompts(guild)`.
+    """
+
+    def __init__(self, guild: discord.Guild) -> None:
+        self.guild = guild
+
+    async def post(self, space_id: int, card: service.PromptCard) -> int | None:
+        space = self.guild.get_channel_or_thread(space_id)
+        if not isinstance(space, (discord.TextChannel, discord.Thread)):
+            return None
+        mentions = " ".join(f"<@{user_id}>" for user_id in card.mention_ids)
+        try:
+            message = await space.send(
+                mentions or None,
+                embed=prompt_embed(card),
+                # Only the pair's members are pinged; a teacher's prompt text never pings.
+                allowed_mentions=discord.AllowedMentions(
+                    users=[discord.Object(user_id) for user_id in card.mention_ids]
+                ),
+            )
+        except discord.HTTPException as exc:
+            # One space's trouble must not stop a fan-out to every other pair; no blind retry.
+            log.warning("could not post a prompt in %s: HTTP %s", space_id, exc.status)
+            return None
+        return message.id
+
+
+def _languages(prompt: Prompt) -> str:
+    return language_names([lang for lang in PROMPT_LANGUAGES if lang in prompt.texts])
+
+
+async def _choices(
+    interaction: discord.Interaction[Twinbridge],
+    current: str,
+    which: Literal["own", "active", "retired"],
+) -> list[app_commands.Choice[str]]:
+    actor = await actor_of(interaction)
+    exchange = getattr(interaction.namespace, "exchange", None)
+    found = await service.choices(
+        interaction.client.ctx.db,
+        actor,
+        exchange if isinstance(exchange, int) else None,
+        current,
+        which,
+    )
+    return [
+        app_commands.Choice(name=clip(f"{key} · {text}", 100), value=key) for key, text in found
+    ][:25]
+
+
+async def own_autocomplete(
+    interaction: discord.Interaction[Twinbridge], current: str
+) -> list[app_commands.Choice[str]]:
+    """The exchange's own prompts matching what was typed."""
+    return await _choices(interaction, current, "own")
+
+
+async def active_autocomplete(
+    interaction: discord.Interaction[Twinbridge], current: str
+) -> list[app_commands.Choice[str]]:
+    """Prompts still in rotation (own and built-in) matching what was typed."""
+    return await _choices(interaction, current, "active")
+
+
+async def retired_autocomplete(
+    interaction: discord.Interaction[Twinbridge], current: str
+) -> list[app_commands.Choice[str]]:
+    """Retired prompts matching what was typed."""
+    return await _choices(interaction, current, "retired")
+
+
+@app_commands.guild_only()
+class PromptsCog(
+    commands.GroupCog,
+    group_name="prompt",
+    group_description="Discussion prompts that get pairs talking",
+):
+    """Discussion prompts for paired spaces."""
+
+    def __init__(self, bot: Twinbridge) -> None:
+        self.bot = bot
+
+    def _port(self, interaction: discord.Interaction[Twinbridge]) -> DiscordPrompts:
+        assert interaction.guild is not None
+        return DiscordPrompts(interaction.guild)
+
+    # -- delivery ---------------------------------------------------------------------------------
+
+    @app_commands.command(
+        name="now", description="Post the next prompt in every active pair's space"
+    )
+    @app_commands.autocomplete(exchange=exchange_autocomplete)
+    async def now(
+        self, interaction: discord.Interaction[Twinbridge], exchange: int | None = None
+    ) -> None:
+        actor = await actor_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        delivery = await service.post_now(
+            self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, self._port(interaction)
+        )
+        lang = actor.language
+        lines = [t("prompt.posted", lang, count=len(delivery.posted))]
+        if delivery.unreachable:
+            lines.append(t("prompt.posted_unreachable", lang, count=delivery.unreachable))
+        if delivery.without_prompt:
+            lines.append(t("prompt.posted_without", lang, count=delivery.without_prompt))
+        await interaction.followup.send("\n".join(lines), ephemeral=True)
+
+    @app_commands.command(name="next", description="Ask for your pair's next prompt (once a day)")
+    async def next_prompt(self, interaction: discord.Interaction[Twinbridge]) -> None:
+        actor = await actor_of(interaction)
+        assert interaction.channel_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await service.request_for_pair(
+            self.bot.ctx.db,
+            self.bot.ctx.clock,
+            actor,
+            interaction.channel_id,
+            self._port(interaction),
+        )
+        again = self.bot.ctx.clock.now() + PAIR_REQUEST_INTERVAL
+        await interaction.followup.send(
+            t("prompt.requested", actor.language, relative=timestamp(again, "R")), ephemeral=True
+        )
+
+    # -- the exchange's own prompts ---------------------------------------------------------------
+
+    @app_commands.command(
+        name="add", description="Add a prompt of your own; one language is enough"
+    )
+    @app_commands.describe(
+        english=f"The prompt in English. {TEXT_HELP}",
+        arabic=f"The prompt in Arabic. {TEXT_HELP}",
+        spanish=f"The prompt in Spanish. {TEXT_HELP}",
+        ages="Who it suits (default: all ages)",
+        theme="Its theme (default: Other)",
+    )
+    @app_commands.choices(ages=AGE_CHOICES, theme=THEME_CHOICES)
+    @app_commands.autocomplete(exchange=exchange_autocomplete)
+    async def add(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        english: app_commands.Range[str, 1, 300] | None = None,
+        arabic: app_commands.Range[str, 1, 300] | None = None,
+        spanish: app_commands.Range[str, 1, 300] | None = None,
+        ages: str = "10-18",
+        theme: str = "other",
+        exchange: int | None = None,
+    ) -> None:
+        actor = await actor_of(interaction)
+        prompt = await service.add_prompt(
+            self.bot.ctx.db,
+            self.bot.ctx.clock,
+            actor,
+            exchange,
+            texts={"en": english, "ar": arabic, "es": spanish},
+            ages=ages,
+            theme=theme,
+        )
+        await interaction.response.send_message(
+            t(
+                "prompt.added",
+                actor.language,
+                key=prompt.key,
+                languages=_languages(prompt),
+                ages=prompt.ages,
+            ),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="edit", description="Change one of your exchange's own prompts")
+    @app_commands.describe(
+        prompt="Which of your prompts",
+        english='New English text, or "-" to remove it',
+        arabic='New Arabic text, or "-" to remove it',
+        spanish='New Spanish text, or "-" to remove it',
+        ages="Who it suits",
+        theme="Its theme",
+    )
+    @app_commands.choices(ages=AGE_CHOICES, theme=THEME_CHOICES)
+    @app_commands.autocomplete(prompt=own_autocomplete)
+    @app_commands.autocomplete(exchange=exchange_autocomplete)
+    async def edit(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        prompt: app_commands.Range[str, 1, 64],
+        english: app_commands.Range[str, 1, 300] | None = None,
+        arabic: app_commands.Range[str, 1, 300] | None = None,
+        spanish: app_commands.Range[str, 1, 300] | None = None,
+        ages: str | None = None,
+        theme: str | None = None,
+        exchange: int | None = None,
+    ) -> None:
+        actor = await actor_of(interaction)
+        changed = await service.edit_prompt(
+            self.bot.ctx.db,
+            self.bot.ctx.clock,
+            actor,
+            exchange,
+            prompt,
+            texts={"en": english, "ar": arabic, "es": spanish},
+            ages=ages,
+            theme=theme,
+        )
+        await interaction.response.send_message(
+            t(
+                "prompt.edited",
+                actor.language,
+                key=changed.key,
+                languages=_languages(changed),
+                ages=changed.ages,
+            ),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="retire", description="Stop posting a prompt in this exchange")
+    @app_commands.describe(prompt="A built-in prompt or one of your own")
+    @app_commands.autocomplete(prompt=active_autocomplete)
+    @app_commands.autocomplete(exchange=exchange_autocomplete)
+    async def retire(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        prompt: app_commands.Range[str, 1, 64],
+        exchange: int | None = None,
+    ) -> None:
+        actor = await actor_of(interaction)
+        retired = await service.retire_prompt(
+            self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, prompt
+        )
+        await interaction.response.send_message(
+            t("prompt.retired", actor.language, key=retired.key), ephemeral=True
+        )
+
+    @app_commands.command(name="restore", description="Put a retired prompt back into rotation")
+    @app_commands.describe(prompt="A retired prompt")
+    @app_commands.autocomplete(prompt=retired_autocomplete)
+    @app_commands.autocomplete(exchange=exchange_autocomplete)
+    async def restore(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        prompt: app_commands.Range[str, 1, 64],
+        exchange: int | None = None,
+    ) -> None:
+        actor = await actor_of(interaction)
+        restored = await service.restore_prompt(
+            self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, prompt
+        )
+        await interaction.response.send_message(
+            t("prompt.restored", actor.language, key=restored.key), ephemeral=True
+        )
+
+    @app_commands.command(
+        name="list", description="List your exchange's prompts, built-in or retired"
+    )
+    @app_commands.describe(show="Which prompts (default: your exchange's own)")
+    @app_commands.choices(show=SHOW_CHOICES)
+    @app_commands.autocomplete(exchange=exchange_autocomplete)
+    async def list_prompts(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        show: str = "own",
+        page: app_commands.Range[int, 1, 100] = 1,
+        exchange: int | None = None,
+    ) -> None:
+        actor = await actor_of(interaction)
+        which: service.Show = (
+            "builtin" if show == "builtin" else "retired" if show == "retired" else "own"
+        )
+        found_exchange, listed = await service.list_prompts(self.bot.ctx.db, actor, exchange, which)
+        await interaction.response.send_message(
+            embed=self._list_embed(actor, found_exchange.name, which, listed, page),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    def _list_embed(
+        self,
+        actor: Actor,
+        exchange_name: str,
+        which: service.Show,
+        listed: list[service.Listed],
+        page: int,
+    ) -> discord.Embed:
+        lang = actor.language
+        pages = max(1, math.ceil(len(listed) / PER_PAGE))
+        page = min(page, pages)
+        lines = []
+        for item in listed[(page - 1) * PER_PAGE : page * PER_PAGE]:
+            prompt = item.prompt
+            line = t(
+                "prompt.list_line",
+                lang,
+                key=prompt.key,
+                theme=t(f"prompt.theme.{prompt.theme}", lang),
+                ages=prompt.ages,
+                languages=_languages(prompt),
+            )
+            if item.retired and which != "retired":
+                line += f" · *{t('prompt.retired_tag', lang)}*"
+            # At most ten entries of ~400 characters keep the description under 4096.
+            lines.append(f"{clip(line, 180)}\n> {clip(prompt.text_in(lang)[1], 200)}")
+        empty = "prompt.list_empty_own" if which == "own" else "prompt.list_empty"
+        embed = discord.Embed(
+            title=clip(t(f"prompt.list_{which}", lang, exchange=exchange_name), 256),
+            description="\n".join(lines) or t(empty, lang),
+            colour=discord.Colour.teal(),
+        )
+        embed.set_footer(text=t("prompt.page", lang, page=page, pages=pages, count=len(listed)))
+        return embed
+
+    # -- response rates ---------------------------------------------------------------------------
+
+    @app_commands.command(name="stats", description="How many pairs answered each prompt")
+    @app_commands.autocomplete(exchange=exchange_autocomplete)
+    async def stats(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        page: app_commands.Range[int, 1, 100] = 1,
+        exchange: int | None = None,
+    ) -> None:
+        actor = await actor_of(interaction)
+        found = await service.stats(self.bot.ctx.db, actor, exchange)
+        await interaction.response.send_message(
+            embed=self._stats_embed(actor, found, page), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    def _stats_embed(self, actor: Actor, found: service.PromptStats, page: int) -> discord.Embed:
+        lang = actor.language
+        pages = max(1, math.ceil(len(found.rates) / PER_PAGE))
+        page = min(page, pages)
+        if found.rates:
+            rate = found.answered / found.posts if found.posts else 0.0
+            summary = t(
+                "prompt.stats_summary",
+                lang,
+                posts=found.posts,
+                answered=found.answered,
+                rate=f"{rate:.0%}",
+            )
+            if not self.bot.intents.message_content and not found.lengths_known:
+                summary += "\n" + t("prompt.stats_lengths_unknown", lang)
+        else:
+            summary = t("prompt.stats_empty", lang)
+        embed = discord.Embed(
+            title=clip(t("prompt.stats_title", lang, exchange=found.exchange.name), 256),
+            description=summary,
+            colour=discord.Colour.teal(),
+        )
+        for rate_row in found.rates[(page - 1) * PER_PAGE : page * PER_PAGE]:
+            prompt = found.prompts.get(rate_row.key)
+            text = prompt.text_in(lang)[1] if prompt else t("prompt.gone", lang)
+            theme = t(f"prompt.theme.{prompt.theme}", lang) if prompt else "—"
+            line = t(
+                "prompt.stats_line",
+                lang,
+                posted=rate_row.posted,
+                responded=rate_row.responded,
+                rate=f"{rate_row.rate:.0%}",
+                messages=rate_row.messages,
+            )
+            if rate_row.average_length is not None:
+                line += " · " + t(
+                    "prompt.stats_length", lang, length=round(rate_row.average_length)
+                )
+            # Ten fields of at most 100 + 450 characters stay under the 6000 an embed allows.
+            embed.add_field(
+                name=clip(f"{rate_row.key} · {theme}", 100),
+                value=clip(f"{clip(text, 150)}\n{line}", 450),
+                inline=False,
+            )
+        if found.rates:
+            embed.set_footer(
+                text=t("prompt.page", lang, page=page, pages=pages, count=len(found.rates))
+            )
+        return embed
+
+    # -- replies in paired spaces -----------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Count a message in a paired space: who, when, and its length if Discord sent it.
+
+        Without the Message Content intent Discord sends no text, so the length is unknown
+        (None). With it, only `len()` of the text leaves this function: never the text.
+        """
+        if message.guild is None or message.author.bot or message.webhook_id is not None:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        length = len(message.content) if self.bot.intents.message_content else None
+        await service.record_message(
+            self.bot.ctx.db,
+            self.bot.ctx.clock,
+            space_id=message.channel.id,
+            user_id=message.author.id,
+            length=length,
+        )
+
+
+async def setup(bot: Twinbridge) -> None:
+    """Extension entry point."""
+    await bot.add_cog(PromptsCog(bot))
