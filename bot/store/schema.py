@@ -228,7 +228,7 @@ scheduled_sends = Table(
     Index("ix_scheduled_sends_status_due", "status", "due_at"),
 )
 
-# -- 0006: prompts ----------------------------------------------------------------------------
+# -- 0004: prompts ----------------------------------------------------------------------------
 
 # Finding the pair of a paired space happens for every message in it.
 Index("ix_pairs_space_id", pairs.c.space_id)
