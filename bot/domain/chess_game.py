@@ -688,8 +688,12 @@ class ChessGame:
         white_name: str,
         black_name: str,
         time_control: TimeControl | None = None,
+        teams: tuple[str, str] | None = None,
     ) -> str:
-        """The game as PGN with the Seven Tag Roster, TimeControl and Termination."""
+        """The game as PGN with the Seven Tag Roster, TimeControl and Termination.
+
+        `teams` (white's, black's: their cities) become the WhiteTeam and BlackTeam tags.
+        """
         game = chess.pgn.Game.from_board(self._board)
         result = self.result
         game.headers["Event"] = _header(event)
@@ -701,6 +705,9 @@ class ChessGame:
         game.headers["Result"] = result.pgn_result if result else "*"
         game.headers["TimeControl"] = time_control.pgn if time_control else "-"
         game.headers["Termination"] = result.pgn_termination if result else "unterminated"
+        if teams is not None:
+            game.headers["WhiteTeam"] = _header(teams[0])
+            game.headers["BlackTeam"] = _header(teams[1])
         return str(game) + "\n"
 
     # Internals ---------------------------------------------------------------------------------

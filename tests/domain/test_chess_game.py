@@ -673,6 +673,7 @@ def opera_pgn() -> str:
         white_name="Amira",
         black_name="Jonah",
         time_control=TimeControl.correspondence(2),
+        teams=("Najaf", "Minneapolis"),
     )
 
 
@@ -689,6 +690,8 @@ def test_pgn_carries_the_exchange_headers() -> None:
         "Result": "1-0",
         "TimeControl": "1/172800",
         "Termination": "normal",
+        "WhiteTeam": "Najaf",
+        "BlackTeam": "Minneapolis",
     }.items() <= dict(headers).items()
 
 
