@@ -230,7 +230,8 @@ class DiscordChessTable:
         lang = reader.language
         png = render_game(view.game)
         filename = f"chess-{view.id}-{view.record.ply}.png"
-        embed = board_embed(view, lang, f"attachment://{filename}")
+        # An ending is announced in the message text, in both players' languages.
+        embed = board_embed(view, lang, f"attachment://{filename}", with_result=not over)
         if over:
             content = "\n".join(ending_text(view, language) for language in _languages(view))
             mentioned = [p.user_id for p in view.players]
@@ -342,8 +343,10 @@ def turn_text(view: service.GameView, played: PlayedMove | None, lang: str) -> s
     return text
 
 
-def board_embed(view: service.GameView, lang: str, image: str) -> discord.Embed:
-    """Players, moves, clocks and the board picture."""
+def board_embed(
+    view: service.GameView, lang: str, image: str, *, with_result: bool = True
+) -> discord.Embed:
+    """Players, moves, clocks, the result (unless the message text says it) and the picture."""
     embed = discord.Embed(
         title=clip(
             t(
@@ -392,7 +395,7 @@ def board_embed(view: service.GameView, lang: str, image: str) -> discord.Embed:
             value=t("chess.draw_standing", lang, name=view.player(view.game.draw_offer).name),
             inline=False,
         )
-    if view.result is not None:
+    if view.result is not None and with_result:
         embed.add_field(
             name=t("chess.field.result", lang), value=ending_text(view, lang), inline=False
         )

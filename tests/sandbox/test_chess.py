@@ -683,11 +683,14 @@ async def test_standings_score_every_finished_game_for_its_cities(table: Table) 
     await table.sb.click(table.ben, last_message(table.sb, table.space), "Accept draw")
     reply = await table.sb.command(table.world.teacher, "chess standings")
     assert reply.ephemeral
-    assert "**Minneapolis 1½ – ½ Najaf** after 2 finished games" in reply.text
+    assert "**Minneapolis 1½ – ½ Najaf** · finished games: 2" in reply.text
     lines = [line for line in reply.text.splitlines() if line[:2] in ("1.", "2.")]
-    assert lines[0].startswith("1. **Ben** (Minneapolis) · 1½ points from 2 games")
-    assert "rating 1215" in lines[0] or "rating 1216" in lines[0]
-    assert lines[1].startswith("2. **Ali** (Najaf) · ½ points from 2 games")
+    assert lines[0] == (
+        "1. **Ben** (Minneapolis) · points: 1½ · played 2: won 1, drawn 1, lost 0 · rating 1215"
+    )
+    assert lines[1] == (
+        "2. **Ali** (Najaf) · points: ½ · played 2: won 0, drawn 1, lost 1 · rating 1185"
+    )
 
 
 async def test_games_lists_ones_own_games_with_whose_turn(table: Table) -> None:
