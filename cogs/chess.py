@@ -190,13 +190,14 @@ class DiscordChessTable:
         buttons = discord.ui.View(timeout=None)
         buttons.add_item(AcceptChallenge(view.id, t("chess.button.accept", lang)))
         buttons.add_item(DeclineChallenge(view.id, t("chess.button.decline", lang)))
-        message = await space.send(
+        message = await _post(
+            space,
             t("chess.challenge", lang, mention=f"<@{them.user_id}>", name=me.name, city=me.city),
             embed=embed,
             view=buttons,
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(them.user_id)]),
         )
-        return message.id
+        return message.id if message else None
 
     async def close_challenge(self, view: service.GameView) -> None:
         message_id = view.record.challenge_message_id
@@ -241,7 +242,8 @@ class DiscordChessTable:
             mentioned = [reader.user_id]
             buttons = board_buttons(view, lang)
         mentions = " ".join(f"<@{user_id}>" for user_id in mentioned) if over else ""
-        message = await space.send(
+        message = await _post(
+            space,
             clip(f"{mentions}\n{content}".strip(), 2000),
             embed=embed,
             file=discord.File(io.BytesIO(png), filename=filename),
@@ -250,7 +252,7 @@ class DiscordChessTable:
                 users=[discord.Object(user_id) for user_id in mentioned]
             ),
         )
-        return message.id
+        return message.id if message else None
 
     async def retire_board(self, space_id: int, message_id: int) -> None:
         space = await self._space(space_id)
@@ -275,7 +277,8 @@ class DiscordChessTable:
             buttons.add_item(
                 DeclineDraw(view.id, view.record.ply, t("chess.button.decline_draw", lang))
             )
-            await space.send(
+            await _post(
+                space,
                 t(
                     "chess.draw_offered",
                     lang,
@@ -287,8 +290,10 @@ class DiscordChessTable:
                 allowed_mentions=discord.AllowedMentions(users=[discord.Object(other.user_id)]),
             )
         else:
-            await space.send(
-                t(f"chess.{kind}", lang, name=by.name, game=view.id), allowed_mentions=NO_PINGS
+            await _post(
+                space,
+                t(f"chess.{kind}", lang, name=by.name, game=view.id),
+                allowed_mentions=NO_PINGS,
             )
 
     async def remind(self, view: service.GameView) -> None:
@@ -299,7 +304,8 @@ class DiscordChessTable:
         lang = who.language
         buttons = discord.ui.View(timeout=None)
         buttons.add_item(MoveButton(view.id, t("chess.button.move", lang)))
-        await space.send(
+        await _post(
+            space,
             t(
                 "chess.reminder",
                 lang,
@@ -312,6 +318,18 @@ class DiscordChessTable:
             view=buttons,
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(who.user_id)]),
         )
+
+
+async def _post(
+    space: discord.TextChannel | discord.Thread, content: str, **kwargs: Any
+) -> discord.Message | None:
+    """Post in a game's space; a failure (permissions changed, space archived) is logged, not
+    raised: the game itself is already stored, and /chess board shows it again."""
+    try:
+        return await space.send(content, **kwargs)
+    except discord.HTTPException as error:
+        log.warning("could not post in %s: %s", space.id, error)
+        return None
 
 
 def turn_text(view: service.GameView, played: PlayedMove | None, lang: str) -> str:
@@ -818,7 +836,13 @@ async def offer_draw(interaction: discord.Interaction[Twinbridge], game_id: int 
         await interaction.response.defer(ephemeral=True, thinking=True)
         ctx = interaction.client.ctx
         answer = await service.offer_draw(
-            ctx.db, ctx.clock, ctx.scheduler, actor, game_id, port_of(interaction)
+            ctx.db,
+            ctx.clock,
+            ctx.scheduler,
+            actor,
+            game_id,
+            port_of(interaction),
+            interaction.channel_id,
         )
         me = answer.view.of_user(actor.user_id)
         assert me is not None
@@ -1015,7 +1039,14 @@ async def claim_draw(
         await interaction.response.defer(ephemeral=True, thinking=True)
         ctx = interaction.client.ctx
         view = await service.claim_draw(
-            ctx.db, ctx.clock, ctx.scheduler, actor, game_id, move, port_of(interaction)
+            ctx.db,
+            ctx.clock,
+            ctx.scheduler,
+            actor,
+            game_id,
+            move,
+            port_of(interaction),
+            interaction.channel_id,
         )
         await interaction.followup.send(
             t("chess.claimed_you", actor.language, game=view.id)

@@ -797,10 +797,16 @@ async def resignable(
 
 
 async def resign(
-    db: Database, clock: Clock, scheduler: Rearm, actor: Actor, game_id: int | None, port: ChessPort
+    db: Database,
+    clock: Clock,
+    scheduler: Rearm,
+    actor: Actor,
+    game_id: int | None,
+    port: ChessPort,
+    channel_id: int | None = None,
 ) -> GameView:
     """A player gives up; the opponent wins."""
-    record = await resolve(db, actor, game_id, None)
+    record = await resolve(db, actor, game_id, channel_id)
     view = await load(db, clock, record.id)
     me = _player(view, actor)
     _in_play(view)
@@ -809,10 +815,16 @@ async def resign(
 
 
 async def offer_draw(
-    db: Database, clock: Clock, scheduler: Rearm, actor: Actor, game_id: int | None, port: ChessPort
+    db: Database,
+    clock: Clock,
+    scheduler: Rearm,
+    actor: Actor,
+    game_id: int | None,
+    port: ChessPort,
+    channel_id: int | None = None,
 ) -> DrawAnswer:
     """Offer a draw; if the opponent already offered one, this agrees it."""
-    record = await resolve(db, actor, game_id, None)
+    record = await resolve(db, actor, game_id, channel_id)
     view = await load(db, clock, record.id)
     me = _player(view, actor)
     _in_play(view)
@@ -882,10 +894,11 @@ async def claim_draw(
     game_id: int | None,
     move: str | None,
     port: ChessPort,
+    channel_id: int | None = None,
 ) -> GameView:
     """The player to move claims threefold repetition or the 50-move rule, optionally with
     the move that brings it about."""
-    record = await resolve(db, actor, game_id, None)
+    record = await resolve(db, actor, game_id, channel_id)
     view = await load(db, clock, record.id)
     me = _player(view, actor)
     _in_play(view)

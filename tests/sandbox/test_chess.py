@@ -734,3 +734,42 @@ async def test_a_board_from_the_domain_matches_what_the_bot_posts(table: Table) 
     game = ChessGame(1, 2)
     game.play(1, "d4")
     assert boards(table.sb, table.space)[-1].attachments[0].data == render_game(game)
+
+
+async def test_a_student_is_told_their_turn_in_their_own_language(world: World) -> None:
+    """Zainab's profile says Arabic: her "your turn" notice and buttons are in Arabic."""
+    from bot.i18n import t
+
+    ben = await world.add_student("Ben", 0)
+    zainab = await world.add_student("Zainab", 1, languages=("ar",))
+    await world.sb.command(world.teacher, "pair confirm")
+    space = next(c for c in world.sb.guild.channels.values() if c.name.startswith("pair-"))
+    table = Table(world, ben, zainab, space)
+    await challenge(table, ben, zainab)
+    await world.sb.click(zainab, last_message(world.sb, space), t("chess.button.accept", "ar"))
+    await play(table, ["e4"])
+    board = boards(world.sb, space)[-1]
+    assert (
+        t(
+            "chess.your_turn",
+            "ar",
+            mention=f"<@{zainab.user.id}>",
+            game=1,
+            name="Ben",
+            san="e4",
+            words="البيدق e2 ← e4",
+        )
+        == board.content
+    )
+    assert buttons(board) == [
+        t(f"chess.button.{b}", "ar") for b in ("move", "offer_draw", "resign")
+    ]
+
+
+async def test_a_teacher_may_list_a_students_games_but_a_student_may_not(table: Table) -> None:
+    """Ms Rivera sees Ali's games; Ben asking for Ali's list is told only teachers can."""
+    await start_game(table)
+    teacher = await table.sb.command(table.world.teacher, "chess games", student=table.ali)
+    assert "Chess games of Ali" in teacher.text and "#1 vs Ben (Black)" in teacher.text
+    student = await table.sb.command(table.ben, "chess games", student=table.ali)
+    assert "Only teachers" in student.text and "#1" not in student.text
