@@ -442,12 +442,21 @@ def port_of(interaction: discord.Interaction[Twinbridge]) -> DiscordChessTable:
 async def guarded(
     interaction: discord.Interaction[Twinbridge], action: Callable[[Actor], Awaitable[None]]
 ) -> None:
-    """Run a component's action; a UserError becomes an ephemeral answer, as for commands."""
+    """Run a component's action; errors are answered ephemerally, as the tree does for commands.
+
+    A bug is still raised after the apology, so discord.py logs it with its traceback.
+    """
     try:
         actor = await actor_of(interaction)
         await action(actor)
     except UserError as error:
         await reply(interaction, render_error(error, await language_for(interaction)))
+    except Exception:
+        try:
+            await reply(interaction, t("error.generic", await language_for(interaction)))
+        except discord.HTTPException:
+            log.warning("could not apologise for a failed chess component")
+        raise
 
 
 def _ids(match: re.Match[str]) -> tuple[int, int]:

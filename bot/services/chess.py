@@ -1084,8 +1084,15 @@ async def game_choices(db: Database, actor: Actor, typed: str, *, finished: bool
 
 
 async def standings(db: Database, actor: Actor, exchange_id: int | None) -> Standings:
-    """The exchange's city-vs-city score and every student's results and rating."""
+    """The exchange's city-vs-city score and every student's results and rating.
+
+    Students' names and results are for the exchange's own people: its participants and staff.
+    """
     exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    async with db.read() as conn:
+        member = await roster.find(conn, exchange.id, actor.user_id)
+    if (member is None or member.status == "removed") and not (await standing(db, actor)).staff:
+        raise NotAllowedError("chess.error.not_in_this_exchange")
     async with db.read() as conn:
         done = await store.finished(conn, exchange.id)
         people = {

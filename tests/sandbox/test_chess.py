@@ -773,3 +773,13 @@ async def test_a_teacher_may_list_a_students_games_but_a_student_may_not(table: 
     assert "Chess games of Ali" in teacher.text and "#1 vs Ben (Black)" in teacher.text
     student = await table.sb.command(table.ben, "chess games", student=table.ali)
     assert "Only teachers" in student.text and "#1" not in student.text
+
+
+async def test_standings_are_only_for_the_exchanges_people(table: Table) -> None:
+    """A server member outside the exchange is refused the students' results."""
+    visitor = table.sb.add_member("Visitor")
+    reply = await table.sb.command(visitor, "chess standings")
+    assert reply.ephemeral and "for the students and teachers of this exchange" in reply.text
+    assert "Ben" not in reply.text
+    student = await table.sb.command(table.ben, "chess standings")
+    assert "Minneapolis 0 – 0 Najaf" in student.text
