@@ -22,7 +22,13 @@ from bot.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.about", "cogs.exchange", "cogs.pairing", "cogs.prompts")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.about",
+    "cogs.exchange",
+    "cogs.pairing",
+    "cogs.prompts",
+    "cogs.chess",
+)
 
 
 def intents(message_content: bool = False) -> discord.Intents:

@@ -10,7 +10,8 @@ from bot.demo import run_demo
 
 
 async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The transcript shows the exchange set up and the students in private paired spaces."""
+    """The transcript shows the exchange set up, students in private paired spaces, and a
+    chess game to mate whose boards are saved."""
     assert await run_demo(str(tmp_path)) == 0
     transcript = (tmp_path / "transcript.txt").read_text("utf-8")
     assert "Minneapolis–Najaf" in transcript
@@ -22,3 +23,10 @@ async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFi
     assert "🔖 own-1" in transcript
     assert "Español · La comida: Si tu compañero/a viniera" in transcript
     assert "2 prompts posted to pairs; 1 got a reply (50%)" in transcript
+    # Chess: a game to mate in a paired space, its boards and PGN saved for the reader.
+    assert "Game #1: Ben wins by checkmate (1-0)." in transcript
+    assert "⏰" in transcript  # the reminder before a deadline
+    boards = sorted((tmp_path / "chess").glob("chess-1-*.png"))
+    assert len(boards) == 8  # the start and each of the seven moves
+    assert all(b.read_bytes().startswith(b"\x89PNG") for b in boards)
+    assert (tmp_path / "chess" / "twinbridge-chess-1.pgn").read_text("utf-8").count("Qxf7#") == 1

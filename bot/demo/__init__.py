@@ -18,9 +18,9 @@ Chapter = Callable[[DemoRun], Awaitable[None]]
 
 def chapters() -> list[Chapter]:
     """The demo's chapters, in the order a teacher evaluating Twinbridge would meet them."""
-    from bot.demo import prompts, setup
+    from bot.demo import chess, prompts, setup
 
-    return [setup.chapter, prompts.chapter]
+    return [setup.chapter, prompts.chapter, chess.chapter]
 
 
 async def run_demo(output: str) -> int:

@@ -8,6 +8,7 @@ nothing. Errors carry a machine-readable reason; the service layer words them fo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -336,12 +337,37 @@ class Material:
 
 @dataclass(frozen=True, slots=True)
 class PlayedMove:
-    """A move that was played: what was understood, by whom, and the result it caused."""
+    """A move that was played: what was understood, by whom, and the result it caused.
+
+    The piece, squares and capture let a notice say the move in words ("knight g1 → f3")
+    for students who do not read notation.
+    """
 
     uci: str
     san: str
     color: Color
     result: GameResult | None
+    piece: str  # the moving piece's symbol, upper case for white ("N", "p")
+    from_square: str
+    to_square: str
+    captured: str | None = None  # the taken piece's symbol, en passant included
+    promotion: str | None = None  # "q", "r", "b" or "n"
+    castling: str | None = None  # "king" or "queen" side
+
+    @property
+    def is_check(self) -> bool:
+        return self.san.endswith(("+", "#"))
+
+
+@dataclass(frozen=True, slots=True)
+class MoveHint:
+    """A legal move offered while a student types: its SAN, UCI and what it moves where."""
+
+    san: str
+    uci: str
+    piece: str
+    from_square: str
+    to_square: str
 
 
 def _by_value(symbols: Iterable[str]) -> tuple[str, ...]:
@@ -460,8 +486,22 @@ class ChessGame:
 
     @property
     def can_claim_draw(self) -> bool:
-        """Whether the player to move may claim threefold repetition or the 50-move rule."""
-        return not self.is_over and self._board.can_claim_draw()
+        """Whether the player to move may claim a draw now: the position stands for the third
+        time, or fifty moves passed without a capture or a pawn move.
+
+        python-chess's own `can_claim_draw` also counts a move that *would* repeat; such a claim
+        goes through `claim_draw(player, move)`, which plays that move first, so the stored
+        game always shows what the claim rests on.
+        """
+        return not self.is_over and self._claimable() is not None
+
+    def _claimable(self) -> Termination | None:
+        board = self._board
+        if board.is_fifty_moves():
+            return Termination.FIFTY_MOVES
+        if board.is_repetition(3):
+            return Termination.THREEFOLD_REPETITION
+        return None
 
     @property
     def material(self) -> Material:
@@ -511,10 +551,14 @@ class ChessGame:
 
     def san_suggestions(self, prefix: str = "", limit: int = AUTOCOMPLETE_LIMIT) -> list[str]:
         """Legal moves in SAN that start like `prefix` (case, "x", "+" and "=" forgiven)."""
+        return [hint.san for hint in self.move_hints(prefix, limit)]
+
+    def move_hints(self, prefix: str = "", limit: int = AUTOCOMPLETE_LIMIT) -> list[MoveHint]:
+        """Legal moves whose SAN or UCI starts like `prefix`, pawn moves first, at most `limit`."""
         if self.is_over:
             return []
         key = _suggest_key(_clean(prefix) if prefix.strip() else "")
-        uci_prefix = prefix.strip().lower()
+        uci_prefix = prefix.strip().lower().replace("-", "")
         board = self._board
         found = []
         for move in board.legal_moves:
@@ -522,9 +566,17 @@ class ChessGame:
             if _suggest_key(san).startswith(key) or (
                 uci_prefix and move.uci().startswith(uci_prefix)
             ):
-                piece = board.piece_type_at(move.from_square) or chess.PAWN
-                found.append((_SUGGEST_ORDER.index(piece), san))
-        return [san for _, san in sorted(found)[:limit]]
+                piece = board.piece_at(move.from_square)
+                assert piece is not None  # a legal move starts on a piece
+                hint = MoveHint(
+                    san=san,
+                    uci=move.uci(),
+                    piece=piece.symbol(),
+                    from_square=chess.square_name(move.from_square),
+                    to_square=chess.square_name(move.to_square),
+                )
+                found.append((_SUGGEST_ORDER.index(piece.piece_type), san, hint))
+        return [hint for _, _, hint in sorted(found, key=lambda f: (f[0], f[1]))[:limit]]
 
     def move_list(self, max_chars: int = EMBED_DESCRIPTION_LIMIT) -> str:
         """ "1. e4 e5 2. Nf3 …" within `max_chars`; the start gives way to "… " when too long."""
@@ -561,11 +613,10 @@ class ChessGame:
         color = self._acting(player)
         if color is not self.turn:
             raise ChessMoveError(MoveErrorReason.NOT_YOUR_TURN)
-        move = parse_move(self._board, text)
-        san = self._push(move)
+        played = self._push(parse_move(self._board, text))
         if self.draw_offer is color.other:
             self.draw_offer = None  # playing on declines the opponent's offer
-        return PlayedMove(uci=move.uci(), san=san, color=color, result=self.result)
+        return dataclasses.replace(played, result=self.result)
 
     def resign(self, player: int) -> GameResult:
         color = self._acting(player)
@@ -591,16 +642,34 @@ class ChessGame:
             raise ChessMoveError(MoveErrorReason.NO_DRAW_OFFER)
         self.draw_offer = None
 
-    def claim_draw(self, player: int) -> GameResult:
-        """The player to move claims the 50-move rule or threefold repetition."""
+    def claim_draw(
+        self, player: int, move: str | None = None
+    ) -> tuple[GameResult, PlayedMove | None]:
+        """The player to move claims threefold repetition or the 50-move rule.
+
+        With `move`, the claim rests on the position that move makes (as over the board, the
+        move is written down and then claimed): it is played only if the claim then holds.
+        """
         color = self._acting(player)
         if color is not self.turn:
             raise ChessMoveError(MoveErrorReason.NOT_YOUR_TURN)
-        if self._board.can_claim_fifty_moves():
-            return self._end(GameResult(None, Termination.FIFTY_MOVES))
-        if self._board.can_claim_threefold_repetition():
-            return self._end(GameResult(None, Termination.THREEFOLD_REPETITION))
-        raise ChessMoveError(MoveErrorReason.NO_DRAW_TO_CLAIM)
+        played: PlayedMove | None = None
+        if move is not None:
+            parsed = parse_move(self._board, move)
+            probe = self._board.copy()
+            probe.push(parsed)
+            if not (probe.is_fifty_moves() or probe.is_repetition(3)) or probe.is_checkmate():
+                raise ChessMoveError(MoveErrorReason.NO_DRAW_TO_CLAIM)
+            played = self._push(parsed)
+            self.draw_offer = None
+            if self.result is not None:  # e.g. stalemate: the move itself ended the game
+                result = self.result
+                return result, dataclasses.replace(played, result=result)
+        reason = self._claimable()
+        if reason is None:
+            raise ChessMoveError(MoveErrorReason.NO_DRAW_TO_CLAIM)
+        result = self._end(GameResult(None, reason))
+        return result, dataclasses.replace(played, result=result) if played else None
 
     def time_out(self, loser: Color) -> GameResult:
         """`loser` ran out of time; a draw if the opponent has no material left to mate with."""
@@ -619,8 +688,12 @@ class ChessGame:
         white_name: str,
         black_name: str,
         time_control: TimeControl | None = None,
+        teams: tuple[str, str] | None = None,
     ) -> str:
-        """The game as PGN with the Seven Tag Roster, TimeControl and Termination."""
+        """The game as PGN with the Seven Tag Roster, TimeControl and Termination.
+
+        `teams` (white's, black's: their cities) become the WhiteTeam and BlackTeam tags.
+        """
         game = chess.pgn.Game.from_board(self._board)
         result = self.result
         game.headers["Event"] = _header(event)
@@ -632,6 +705,9 @@ class ChessGame:
         game.headers["Result"] = result.pgn_result if result else "*"
         game.headers["TimeControl"] = time_control.pgn if time_control else "-"
         game.headers["Termination"] = result.pgn_termination if result else "unterminated"
+        if teams is not None:
+            game.headers["WhiteTeam"] = _header(teams[0])
+            game.headers["BlackTeam"] = _header(teams[1])
         return str(game) + "\n"
 
     # Internals ---------------------------------------------------------------------------------
@@ -642,18 +718,37 @@ class ChessGame:
             raise ChessMoveError(MoveErrorReason.GAME_OVER)
         return color
 
-    def _push(self, move: chess.Move) -> str:
+    def _push(self, move: chess.Move) -> PlayedMove:
         board = self._board
         mover = Color.of(board.turn)
+        piece = board.piece_at(move.from_square)
+        assert piece is not None  # a legal move starts on a piece
+        taken: str | None = None
         if board.is_en_passant(move):
-            self._captured[mover].append(chess.Piece(chess.PAWN, not board.turn).symbol())
+            taken = chess.Piece(chess.PAWN, not board.turn).symbol()
         elif board.is_capture(move):
-            taken = board.piece_at(move.to_square)
-            assert taken is not None  # a capture that is not en passant lands on a piece
-            self._captured[mover].append(taken.symbol())
+            on_target = board.piece_at(move.to_square)
+            assert on_target is not None  # a capture that is not en passant lands on a piece
+            taken = on_target.symbol()
+        castling = None
+        if board.is_castling(move):
+            castling = "king" if board.is_kingside_castling(move) else "queen"
         san = board.san_and_push(move)
+        if taken is not None:
+            self._captured[mover].append(taken)
         self._sans.append(san)
-        return san
+        return PlayedMove(
+            uci=move.uci(),
+            san=san,
+            color=mover,
+            result=None,
+            piece=piece.symbol(),
+            from_square=chess.square_name(move.from_square),
+            to_square=chess.square_name(move.to_square),
+            captured=taken,
+            promotion=chess.piece_symbol(move.promotion) if move.promotion else None,
+            castling=castling,
+        )
 
     def _end(self, result: GameResult) -> GameResult:
         self._ending = result

@@ -315,3 +315,83 @@ prompt_responses = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("length", Integer),
 )
+
+# -- 0005: chess --------------------------------------------------------------------------------
+
+chess_settings = Table(
+    "chess_settings",
+    metadata,
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # Games two students may have going at once (offered or in play); teachers raise it.
+    Column("games_per_pair", SmallInteger, nullable=False, server_default="1"),
+    Column("updated_by", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("games_per_pair BETWEEN 1 AND 10", name="games_per_pair"),
+)
+
+chess_games = Table(
+    "chess_games",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("white_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("black_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "challenger_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False
+    ),
+    # The channel or thread where the game is played: the pair's space for partners.
+    Column("space_id", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False, server_default="offered"),
+    Column("time_kind", String(16), nullable=False),
+    Column("base_seconds", Integer, nullable=False),
+    Column("increment_seconds", Integer, nullable=False, server_default="0"),
+    # Moves played so far. Every change to a game in play is conditional on it, so two
+    # submissions for the same position (a double click) cannot both be played.
+    Column("ply", Integer, nullable=False, server_default="0"),
+    Column("draw_offer", String(8)),
+    Column("result", String(8)),
+    Column("termination", String(32)),
+    # When the side to move runs out of time (clock or correspondence allowance).
+    Column("deadline_at", UTCDateTime),
+    Column("challenge_message_id", BigInteger),
+    Column("board_message_id", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    CheckConstraint(
+        "status IN ('offered', 'active', 'finished', 'declined', 'withdrawn', 'expired')",
+        name="status",
+    ),
+    CheckConstraint("time_kind IN ('correspondence', 'live')", name="time_kind"),
+    CheckConstraint("white_id <> black_id", name="players"),
+    CheckConstraint("ply >= 0", name="ply"),
+    CheckConstraint("draw_offer IN ('white', 'black')", name="draw_offer"),
+    CheckConstraint("result IN ('1-0', '0-1', '1/2-1/2')", name="result"),
+    Index("ix_chess_games_partnership_status", "partnership_id", "status"),
+    Index("ix_chess_games_status_deadline", "status", "deadline_at"),
+    Index("ix_chess_games_white", "white_id"),
+    Index("ix_chess_games_black", "black_id"),
+)
+
+chess_moves = Table(
+    "chess_moves",
+    metadata,
+    Column("game_id", Integer, ForeignKey("chess_games.id", ondelete="CASCADE"), primary_key=True),
+    # 1 for white's first move, 2 for black's reply…: one row per ply, never two.
+    Column("ply", Integer, primary_key=True),
+    Column("uci", String(5), nullable=False),
+    Column("san", String(10), nullable=False),
+    Column("played_by", BigInteger, nullable=False),
+    Column("played_at", UTCDateTime, nullable=False),
+)

@@ -83,6 +83,26 @@ def test_the_mating_move_reports_the_result() -> None:
     assert (played.san, played.result) == ("Qxf7#", GameResult(Color.WHITE, Termination.CHECKMATE))
 
 
+def test_a_played_move_says_what_moved_where_and_what_it_took() -> None:
+    """Qxf7# is the white queen from h5 to f7 taking a pawn, with check."""
+    game = ChessGame(WHITE, BLACK)
+    play_all(game, SCHOLARS_MATE[:-1])
+    played = game.play(WHITE, "Qxf7")
+    assert (played.piece, played.from_square, played.to_square, played.captured) == (
+        "Q",
+        "h5",
+        "f7",
+        "p",
+    )
+    assert played.is_check and played.castling is None and played.color is Color.WHITE
+
+
+def test_castling_is_reported_with_its_side() -> None:
+    """O-O-O comes back as queen-side castling of the king."""
+    played = game_from(CASTLING_FEN).play(WHITE, "O-O-O")
+    assert (played.piece, played.castling, played.to_square) == ("K", "queen", "c1")
+
+
 def test_no_move_is_accepted_after_the_game_ended() -> None:
     """After mate, a further move is refused as game_over."""
     game = ChessGame(WHITE, BLACK)
@@ -144,6 +164,11 @@ def test_promotion_gives_the_chosen_piece(typed: str, piece: str) -> None:
     game = game_from(PROMOTION_FEN)
     game.play(WHITE, typed)
     assert game.board.piece_at(chess.A8) == chess.Piece.from_symbol(piece)
+
+
+def test_a_promotion_reports_the_piece_chosen() -> None:
+    """a8=N comes back with promotion "n"."""
+    assert game_from(PROMOTION_FEN).play(WHITE, "a8=N").promotion == "n"
 
 
 @pytest.mark.parametrize("typed", ["a8", "a7a8"])
@@ -274,11 +299,34 @@ KNIGHT_SHUFFLE = ["Nf3", "Nf6", "Ng1", "Ng8", "Nf3", "Nf6", "Ng1"]
 
 
 def test_threefold_repetition_can_be_claimed_by_the_player_to_move() -> None:
-    """Shuffling knights back and forth lets the player to move claim a draw."""
+    """The start position standing for the third time: white, to move, claims the draw."""
     game = ChessGame(WHITE, BLACK)
-    play_all(game, KNIGHT_SHUFFLE)  # Ng8 would repeat the start a third time
+    play_all(game, [*KNIGHT_SHUFFLE, "Ng8"])
     assert game.can_claim_draw
-    assert game.claim_draw(BLACK) == GameResult(None, Termination.THREEFOLD_REPETITION)
+    result, played = game.claim_draw(WHITE)
+    assert (result, played) == (GameResult(None, Termination.THREEFOLD_REPETITION), None)
+    assert game.result == result
+
+
+def test_a_claim_may_name_the_move_that_repeats() -> None:
+    """Black claims with Ng8, which repeats the start a third time: the move is played too."""
+    game = ChessGame(WHITE, BLACK)
+    play_all(game, KNIGHT_SHUFFLE)
+    assert not game.can_claim_draw  # the repetition is not on the board yet
+    result, played = game.claim_draw(BLACK, "Ng8")
+    assert result.termination is Termination.THREEFOLD_REPETITION
+    assert played is not None and played.san == "Ng8"
+    assert game.sans[-1] == "Ng8" and game.result == result
+
+
+def test_a_claim_with_a_move_that_repeats_nothing_is_refused_and_changes_nothing() -> None:
+    """Claiming with a move that leads nowhere near a repetition plays nothing."""
+    game = ChessGame(WHITE, BLACK)
+    play_all(game, KNIGHT_SHUFFLE)
+    with pytest.raises(ChessMoveError) as caught:
+        game.claim_draw(BLACK, "e5")
+    assert caught.value.reason is MoveErrorReason.NO_DRAW_TO_CLAIM
+    assert len(game.moves) == len(KNIGHT_SHUFFLE) and game.result is None
 
 
 def test_a_repetition_is_not_automatic() -> None:
@@ -299,9 +347,9 @@ def test_no_draw_can_be_claimed_in_a_fresh_game() -> None:
 def test_only_the_player_to_move_may_claim() -> None:
     """The player waiting for the opponent cannot claim."""
     game = ChessGame(WHITE, BLACK)
-    play_all(game, KNIGHT_SHUFFLE)
+    play_all(game, [*KNIGHT_SHUFFLE, "Ng8"])
     with pytest.raises(ChessMoveError) as caught:
-        game.claim_draw(WHITE)
+        game.claim_draw(BLACK)
     assert caught.value.reason is MoveErrorReason.NOT_YOUR_TURN
 
 
@@ -319,7 +367,7 @@ def test_a_fifty_move_claim_ends_the_game_for_that_reason() -> None:
     """Claiming with the 50-move rule available records fifty_moves."""
     game = game_from("4k3/8/8/8/8/8/8/R3K3 w - - 99 80")
     game.play(WHITE, "Ra2")
-    assert game.claim_draw(BLACK).termination is Termination.FIFTY_MOVES
+    assert game.claim_draw(BLACK)[0].termination is Termination.FIFTY_MOVES
 
 
 def test_resignation_gives_the_game_to_the_opponent() -> None:
@@ -548,6 +596,22 @@ def test_suggestions_forgive_a_missing_capture_sign() -> None:
     assert set(game_from(BISHOP_OR_PAWN_FEN).san_suggestions("bc4")) == {"Bxc4", "bxc4"}
 
 
+def test_suggestions_match_a_uci_prefix_too() -> None:
+    """ "g1" suggests the knight's two moves, with their squares for a plain-words label."""
+    hints = ChessGame(WHITE, BLACK).move_hints("g1")
+    assert [(h.san, h.uci, h.piece, h.to_square) for h in hints] == [
+        ("Nf3", "g1f3", "N", "f3"),
+        ("Nh3", "g1h3", "N", "h3"),
+    ]
+
+
+def test_a_finished_game_suggests_nothing() -> None:
+    """After mate there is no move to suggest."""
+    game = ChessGame(WHITE, BLACK)
+    play_all(game, SCHOLARS_MATE)
+    assert game.move_hints("") == []
+
+
 def test_suggestions_are_capped_for_autocomplete() -> None:
     """A position with many moves yields at most 25 suggestions."""
     game = game_from("4k3/8/8/8/3Q4/8/8/R3K2R w KQ - 0 1")
@@ -609,6 +673,7 @@ def opera_pgn() -> str:
         white_name="Amira",
         black_name="Jonah",
         time_control=TimeControl.correspondence(2),
+        teams=("Najaf", "Minneapolis"),
     )
 
 
@@ -625,6 +690,8 @@ def test_pgn_carries_the_exchange_headers() -> None:
         "Result": "1-0",
         "TimeControl": "1/172800",
         "Termination": "normal",
+        "WhiteTeam": "Najaf",
+        "BlackTeam": "Minneapolis",
     }.items() <= dict(headers).items()
 
 
