@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.sandbox.driver import Sandbox, iter_components
 from bot.sandbox.state import Message
@@ -23,6 +23,7 @@ class Transcript:
         self.sb = sb
         self.out = out
         self.lines: list[str] = []
+        self._said: dict[int, str] = {}  # what each bot message said last
         sb.server.watchers.append(self._on_message)
         sb.narrator = self.user_did
 
@@ -48,6 +49,8 @@ class Transcript:
 
         def stamp(m: re.Match[str]) -> str:
             when = datetime.fromtimestamp(int(m.group(1)), UTC)
+            if m.group(2) == "R":
+                return relative(when - self.sb.now())
             return when.strftime("%a %d %b %Y %H:%M UTC")
 
         text = _TIMESTAMP.sub(stamp, text)
@@ -80,8 +83,20 @@ class Transcript:
         if message.visible_to is not None:
             viewer = self.sb.server.users.get(message.visible_to)
             audience = f" (only {viewer.global_name if viewer else '?'} sees this)"
+        # Compare what the message says (not how the clock now renders it) to spot edits that
+        # only change buttons, such as an old board losing its Move button.
+        said = repr((message.content, message.embeds, [a.id for a in message.attachments]))
+        previous, self._said[message.id] = self._said.get(message.id), said
+        if what == "edit" and previous == said:
+            self._emit(f"🤖 {who} updates the buttons of an earlier message in {where}{audience}")
+            return
         verb = "edits" if what == "edit" else "says"
         self._emit(f"🤖 {who} {verb} in {where}{audience}:")
+        for line in self._body(message):
+            self._emit(f"     {line}")
+
+    def _body(self, message: Message) -> list[str]:
+        """The lines a reader sees in a message."""
         body: list[str] = []
         if message.content:
             body.append(self.readable(message.content))
@@ -101,5 +116,18 @@ class Transcript:
         ]
         if buttons:
             body.append("   " + "  ".join(f"[{b}]" for b in buttons if b))
-        for line in "\n".join(body).splitlines():
-            self._emit(f"     {line}")
+        return "\n".join(body).splitlines()
+
+
+def relative(delta: timedelta) -> str:
+    """A Discord relative timestamp as a reader sees it: "in 2 days", "3 hours ago"."""
+    seconds = delta.total_seconds()
+    size = abs(seconds)
+    for unit, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if size >= length:
+            count = round(size / length)
+            words = f"{count} {unit}{'s' if count != 1 else ''}"
+            break
+    else:
+        return "now"
+    return f"in {words}" if seconds > 0 else f"{words} ago"
