@@ -78,6 +78,7 @@ _BUSY_TASK_PREFIXES = (
     "discord.py: ",
     "CommandTree-invoker",
     "discord-ui-view-dispatch",
+    "discord-ui-dynamic-item",  # DynamicItem callbacks (buttons that survive restarts)
     "discord-ui-modal-dispatch",
     "sandbox-dispatch",
     "twinbridge:",

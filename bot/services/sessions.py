@@ -1,0 +1,1038 @@
+"""Scheduling session series: previews in both cities' times, confirmation, changes, planning.
+
+The series' RRULE in the organiser's zone is the truth. A rolling horizon of its occurrences
+is recorded (`session_occurrences`), each with its reminder, start and end sends planned in
+`scheduled_sends`; the Discord scheduled event only ever stands for the next occurrence and
+rolls forward (Discord caps unfinished events and cannot express our rules).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock
+from bot.domain import sessions as rules
+from bot.domain.exchange import Exchange, ProfileError, clean_text
+from bot.domain.ical import SeriesFile, series_calendar
+from bot.domain.timezones import UnknownZoneError, check_zone
+from bot.errors import NotAllowedError, NotFoundError, UserError
+from bot.i18n import available_languages
+from bot.services import exchanges as exchange_service
+from bot.services.access import Actor, require
+from bot.services.scheduler import Scheduler
+from bot.store import Database, roster, sends
+from bot.store import activity as activity_log
+from bot.store import exchanges as exchange_store
+from bot.store import sessions as store
+from bot.store.sessions import OccurrenceRecord, SessionRecord
+
+log = logging.getLogger(__name__)
+
+STAFF = {"teacher", "coordinator"}
+# Occurrences are recorded (and their sends planned) this far ahead, and at least the next one.
+HORIZON = timedelta(days=62)
+MAX_PLANNED = 20
+# An unconfirmed preview is forgotten after this long.
+DRAFT_TTL = timedelta(hours=1)
+SHOWN = 6  # occurrences listed in a preview
+
+
+# -- what Discord must do: the cog implements it ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """A Discord scheduled event for one occurrence."""
+
+    name: str
+    description: str
+    start: datetime
+    end: datetime
+    channel_id: int | None  # a voice or stage channel; otherwise an external event
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """A schedule change everyone should know about (posted in the announcements channel).
+
+    kind: "scheduled", "cancelled", "skipped", "moved" or "series_cancelled".
+    """
+
+    kind: str
+    title: str
+    languages: tuple[str, ...]
+    start: datetime | None = None
+    end: datetime | None = None
+    previous: datetime | None = None
+    shape: rules.RuleShape | None = None
+    zone: str = ""
+    local_time: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    title: str
+    start: datetime
+    end: datetime
+    minutes_before: int
+    voice_channel_id: int | None
+    languages: tuple[str, ...]
+    mentions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The "session started" post with its check-in button."""
+
+    occurrence_id: int
+    title: str
+    end: datetime
+    voice_channel_id: int | None
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PromptPost:
+    """The discussion prompt in one paired space; `text` None means the default invitation."""
+
+    title: str
+    text: str | None
+    languages: tuple[str, ...]
+    mentions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CityAttendance:
+    city: str
+    present: tuple[str, ...]  # students' display names
+    absent: tuple[str, ...]
+    teachers: int  # teachers and coordinators seen
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Who came, per city. `detailed` (names) only goes to the private teachers' channel."""
+
+    title: str
+    start: datetime
+    cities: tuple[CityAttendance, ...]
+    detailed: bool
+    languages: tuple[str, ...]
+
+
+Post = Announcement | Reminder | Started | PromptPost | Summary
+
+
+class SessionPort(Protocol):
+    """What sessions need from Discord in one guild."""
+
+    async def create_event(self, spec: EventSpec) -> int | None:
+        """The new event's id, or None when Discord refused (the reason is logged)."""
+
+    async def update_event(self, event_id: int, spec: EventSpec) -> bool:
+        """False when the event no longer exists."""
+
+    async def start_event(self, event_id: int) -> None: ...
+
+    async def end_event(self, event_id: int) -> None: ...
+
+    async def cancel_event(self, event_id: int) -> None: ...
+
+    async def delete_event(self, event_id: int) -> None: ...
+
+    async def post(self, channel_id: int, post: Post) -> int | None:
+        """The message id, or None when the channel is gone or closed to the bot."""
+
+    async def close_checkin(
+        self, channel_id: int, message_id: int, count: int, languages: tuple[str, ...]
+    ) -> None:
+        """Mark a "session started" post as closed, with how many came."""
+
+    async def voice_members(self, channel_id: int) -> list[int]:
+        """Users in a voice or stage channel now."""
+
+    def channel_label(self, channel_id: int | None) -> str:
+        """A readable name for a channel ("" when unknown)."""
+
+
+@dataclass
+class Runtime:
+    """What session use cases share; one lock keeps Discord events in step with the store."""
+
+    db: Database
+    clock: Clock
+    scheduler: Scheduler
+    events_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def first_start(series: SessionRecord) -> datetime:
+    """The series' first start as an aware local datetime in its zone."""
+    local = datetime.fromisoformat(series.first_local)
+    return rules.local_start(local.date(), local.time(), series.timezone)
+
+
+def key_base(session_id: int, original: datetime) -> str:
+    """The key prefix of every send of one occurrence."""
+    return f"sess:{session_id}:{int(original.timestamp())}"
+
+
+def languages_of(exchange: Exchange) -> tuple[str, ...]:
+    """The languages the whole exchange reads: each city's first language we can speak."""
+    known = set(available_languages())
+    found: list[str] = []
+    for city in exchange.cities:
+        language = next((lang for lang in city.languages if lang in known), "en")
+        if language not in found:
+            found.append(language)
+    return tuple(found)
+
+
+def people_languages(languages: Sequence[str]) -> tuple[str, ...]:
+    known = set(available_languages())
+    found: list[str] = []
+    for language in languages:
+        chosen = language if language in known else "en"
+        if chosen not in found:
+            found.append(chosen)
+    return tuple(found) or ("en",)
+
+
+def _user_error(exc: rules.RuleError | ProfileError) -> UserError:
+    return UserError(exc.key, **exc.params)
+
+
+def city_clocks(exchange: Exchange) -> list[rules.CityClock]:
+    return [rules.CityClock(c.name, c.timezone, c.weekend_days) for c in exchange.cities]
+
+
+async def _exchange_of(conn: AsyncConnection, series: SessionRecord) -> Exchange:
+    exchange = await exchange_store.get_exchange(conn, series.guild_id, series.exchange_id)
+    if exchange is None:
+        raise NotFoundError("error.unknown_exchange")
+    return exchange
+
+
+async def resolve(db: Database, guild_id: int, session_id: int | None) -> SessionRecord:
+    """An active series of this guild; when none is named and there is exactly one, that one."""
+    async with db.read() as conn:
+        if session_id is not None:
+            found = await store.get(conn, guild_id, session_id)
+            if found is None or found.status != "active":
+                raise NotFoundError("error.session_unknown")
+            return found
+        every = await store.of_guild(conn, guild_id)
+    if not every:
+        raise NotFoundError("error.session_none")
+    if len(every) > 1:
+        raise UserError("error.session_choose")
+    return every[0]
+
+
+async def effective_slots(
+    conn: AsyncConnection,
+    series: SessionRecord,
+    *,
+    after: datetime,
+    before: datetime,
+    limit: int = rules.EXAMINED,
+) -> list[tuple[rules.Slot, str]]:
+    """The series' live occurrences in [after, before): the rule with its recorded changes.
+
+    Each comes with its status ("scheduled" also for occurrences not yet recorded).
+    """
+    recorded = {o.original_start: o for o in await store.occurrences(conn, series.id)}
+    found: dict[datetime, tuple[rules.Slot, str]] = {}
+    for slot in rules.occurrences(
+        series.rrule, first_start(series), series.duration, after=after, before=before, limit=limit
+    ):
+        record = recorded.get(slot.original)
+        if record is None:
+            found[slot.original] = (slot, "scheduled")
+        elif record.status in store.LIVE:
+            found[slot.original] = (
+                rules.Slot(record.original_start, record.starts_at, record.ends_at),
+                record.status,
+            )
+    for record in recorded.values():
+        # Moved into the window from outside it.
+        if record.status in store.LIVE and after <= record.starts_at < before:
+            found.setdefault(
+                record.original_start,
+                (
+                    rules.Slot(record.original_start, record.starts_at, record.ends_at),
+                    record.status,
+                ),
+            )
+    ordered = sorted(found.values(), key=lambda pair: pair[0].start)
+    return ordered[:limit]
+
+
+async def _others(
+    conn: AsyncConnection, exchange_id: int, skip: int | None, after: datetime, before: datetime
+) -> list[tuple[str, list[rules.Slot]]]:
+    others = []
+    for series in await store.of_exchange(conn, exchange_id):
+        if series.id == skip:
+            continue
+        slots = await effective_slots(conn, series, after=after, before=before, limit=200)
+        others.append((series.title, [s for s, _ in slots]))
+    return others
+
+
+# -- planning ------------------------------------------------------------------------------------
+
+
+async def plan_occurrence(
+    conn: AsyncConnection, series: SessionRecord, occurrence: OccurrenceRecord, now: datetime
+) -> None:
+    """Plan the reminders, start and end of one occurrence (only what is still ahead)."""
+    base = f"{key_base(series.id, occurrence.original_start)}:r{occurrence.revision}"
+    common = {"guild_id": series.guild_id, "partnership_id": series.exchange_id}
+    payload = {"occurrence": occurrence.id, "revision": occurrence.revision}
+    for minutes in await store.reminder_minutes(conn, series.exchange_id):
+        due = occurrence.starts_at - timedelta(minutes=minutes)
+        if due > now:
+            await sends.plan(
+                conn,
+                key=f"{base}:remind{minutes}",
+                kind="session.remind",
+                due_at=due,
+                payload={**payload, "minutes": minutes},
+                **common,
+            )
+    if occurrence.starts_at >= now:
+        await sends.plan(
+            conn,
+            key=f"{base}:start",
+            kind="session.start",
+            due_at=occurrence.starts_at,
+            payload=payload,
+            **common,
+        )
+    if occurrence.ends_at > now:
+        await sends.plan(
+            conn,
+            key=f"{base}:end",
+            kind="session.end",
+            due_at=occurrence.ends_at,
+            payload=payload,
+            **common,
+        )
+
+
+async def replan(
+    conn: AsyncConnection, series: SessionRecord, occurrence: OccurrenceRecord, now: datetime
+) -> None:
+    """Cancel an occurrence's pending sends and plan them again under a new revision."""
+    await sends.cancel_matching(conn, key_base(series.id, occurrence.original_start) + ":", now)
+    await store.bump_revision(conn, occurrence.id)
+    fresh = await store.occurrence(conn, occurrence.id)
+    assert fresh is not None
+    await plan_occurrence(conn, series, fresh, now)
+
+
+async def extend(
+    conn: AsyncConnection, series: SessionRecord, now: datetime
+) -> list[OccurrenceRecord]:
+    """Record the occurrences within the horizon (at least the next one) and plan them.
+
+    Idempotent: occurrences already recorded (moved, cancelled, done) are left as they are.
+    """
+    if series.status != "active":
+        return []
+    first = first_start(series)
+    slots = rules.occurrences(
+        series.rrule, first, series.duration, after=now, before=now + HORIZON, limit=MAX_PLANNED
+    )
+    if not slots:
+        slots = rules.occurrences(series.rrule, first, series.duration, after=now, limit=1)
+    added = []
+    for slot in slots:
+        record = await store.add_occurrence(conn, series.id, slot.original, slot.end)
+        if record is not None:
+            await plan_occurrence(conn, series, record, now)
+            added.append(record)
+    return added
+
+
+async def materialise(
+    conn: AsyncConnection, series: SessionRecord, original: datetime
+) -> OccurrenceRecord | None:
+    """The recorded occurrence at `original`, recording it if the rule has it there."""
+    for record in await store.occurrences(conn, series.id):
+        if record.original_start == original:
+            return record
+    window = rules.occurrences(
+        series.rrule,
+        first_start(series),
+        series.duration,
+        after=original,
+        before=original + timedelta(seconds=1),
+        limit=1,
+    )
+    if not window:
+        return None
+    return await store.add_occurrence(conn, series.id, window[0].original, window[0].end)
+
+
+def event_spec(
+    series: SessionRecord, occurrence: OccurrenceRecord, exchange: Exchange, location: str
+) -> EventSpec:
+    """The Discord event of an occurrence (a voice/stage event when the series has a channel)."""
+    return EventSpec(
+        name=series.title,
+        description=description_for(exchange, occurrence),
+        start=occurrence.starts_at,
+        end=occurrence.ends_at,
+        channel_id=series.channel_id,
+        location=location,
+    )
+
+
+async def sync_event(
+    rt: Runtime, series_id: int, port: SessionPort, *, refresh: bool = False
+) -> None:
+    """Keep exactly one Discord event per series: for its next live occurrence.
+
+    Events of occurrences that are no longer next (after a move) are deleted; `refresh`
+    updates the next one's times after a change.
+    """
+    async with rt.events_lock:
+        now = rt.clock.now()
+        async with rt.db.read() as conn:
+            series = await store.by_id(conn, series_id)
+            if series is None:
+                return
+            live = await store.occurrences(conn, series_id, statuses=store.LIVE, ending_after=now)
+            exchange = await _exchange_of(conn, series)
+            where = await exchange_store.spaces(conn, exchange.id)
+        target = live[0] if live and series.status == "active" else None
+        for other in live:
+            if other is not target and other.event_id is not None and other.status == "scheduled":
+                await port.delete_event(other.event_id)
+                await _set_event(rt, other.id, None)
+        if target is None or target.status != "scheduled" or target.starts_at <= now:
+            return
+        location = port.channel_label(where.exchange_channel_id) or exchange.name
+        spec = event_spec(series, target, exchange, location[:100])
+        if target.event_id is not None and (
+            not refresh or await port.update_event(target.event_id, spec)
+        ):
+            return
+        event_id = await port.create_event(spec)
+        await _set_event(rt, target.id, event_id)
+
+
+def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:
+    """Both cities' local times, for the event's description (readers see their own too)."""
+    parts = []
+    for city in exchange.cities:
+        local = occurrence.starts_at.astimezone(ZoneInfo(city.timezone))
+        end = occurrence.ends_at.astimezone(ZoneInfo(city.timezone))
+        parts.append(f"{city.name}: {local:%Y-%m-%d %H:%M}–{end:%H:%M}")
+    return f"{exchange.name} · " + " · ".join(parts)
+
+
+async def _set_event(rt: Runtime, occurrence_id: int, event_id: int | None) -> None:
+    async with rt.db.transaction() as conn:
+        await store.set_event(conn, occurrence_id, event_id)
+
+
+# -- previews ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleInput:
+    """What a teacher typed into /session schedule."""
+
+    title: str
+    repeat: str
+    start: str
+    time: str
+    zone: str | None = None
+    duration: int = 60
+    count: int | None = None
+    until: str | None = None
+    channel_id: int | None = None
+    prompt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a teacher sees before confirming a schedule or a move."""
+
+    exchange: Exchange
+    title: str
+    zone: str
+    local_time: str
+    duration: timedelta
+    shape: rules.RuleShape
+    slots: tuple[rules.Slot, ...]
+    finite: bool
+    warnings: tuple[rules.Warning, ...]
+    overlap: rules.Overlap | None
+    channel_id: int | None = None
+    draft_id: int | None = None
+
+
+def _zone(typed: str | None, fallback: str) -> str:
+    name = (typed or "").strip() or fallback
+    try:
+        check_zone(name)
+    except UnknownZoneError:
+        raise UserError("error.unknown_zone", zone=name[:64]) from None
+    return name
+
+
+async def default_zone(db: Database, actor: Actor, exchange: Exchange) -> str:
+    """The organiser's own city's zone when the roster knows it, else the first city's."""
+    async with db.read() as conn:
+        me = await roster.find(conn, exchange.id, actor.user_id)
+    if me is not None and me.city_id is not None:
+        return exchange.city(me.city_id).timezone
+    return exchange.cities[0].timezone
+
+
+async def preview_schedule(
+    rt: Runtime, actor: Actor, exchange_id: int | None, typed: ScheduleInput
+) -> Preview:
+    """Check what was typed, and keep it as a draft that only the organiser can confirm."""
+    await require(rt.db, actor, STAFF)
+    exchange = await exchange_service.get(rt.db, actor.guild_id, exchange_id)
+    async with rt.db.read() as conn:
+        where = await exchange_store.spaces(conn, exchange.id)
+    if where.exchange_channel_id is None:
+        raise UserError("error.session_needs_channels")
+    try:
+        title = clean_text(typed.title, limit=rules.MAX_TITLE, what="name")
+        prompt = (
+            clean_text(typed.prompt, limit=rules.MAX_PROMPT, what="prompt")
+            if typed.prompt and typed.prompt.strip()
+            else None
+        )
+    except ProfileError as exc:
+        raise _user_error(exc) from None
+    zone = _zone(typed.zone, await default_zone(rt.db, actor, exchange))
+    if not rules.MIN_DURATION <= typed.duration <= rules.MAX_DURATION:
+        raise UserError("error.session_duration", low=rules.MIN_DURATION, high=rules.MAX_DURATION)
+    duration = timedelta(minutes=typed.duration)
+    now = rt.clock.now()
+    try:
+        day = rules.parse_date(typed.start)
+        at = rules.parse_time(typed.time)
+        first = rules.local_start(day, at, zone)
+        if first.astimezone(UTC) <= now:
+            raise rules.RuleError("error.session_past")
+        until = rules.end_of_day(rules.parse_date(typed.until), zone) if typed.until else None
+        rule = rules.with_end(rules.parse_repeat(typed.repeat, day), count=typed.count, until=until)
+    except rules.RuleError as exc:
+        raise _user_error(exc) from None
+    slots = rules.occurrences(
+        rule, first, duration, before=first.astimezone(UTC) + rules.EXAMINED_SPAN
+    )
+    if not slots:
+        raise UserError("error.session_no_occurrence")
+    async with rt.db.read() as conn:
+        others = await _others(
+            conn, exchange.id, None, slots[0].start - timedelta(days=1), slots[-1].end
+        )
+    overlap = rules.find_overlap(slots, others)
+    async with rt.db.transaction() as conn:
+        await store.purge_drafts(conn, now - DRAFT_TTL)
+        draft_id = await store.create(
+            conn,
+            guild_id=actor.guild_id,
+            exchange_id=exchange.id,
+            title=title,
+            timezone=zone,
+            first_local=first.replace(tzinfo=None).isoformat(timespec="minutes"),
+            starts_at=slots[0].start,
+            rrule=rule,
+            duration=duration,
+            channel_id=typed.channel_id,
+            prompt=prompt,
+            created_by=actor.user_id,
+            now=now,
+        )
+    return Preview(
+        exchange=exchange,
+        title=title,
+        zone=zone,
+        local_time=f"{at:%H:%M}",
+        duration=duration,
+        shape=rules.describe(rule),
+        slots=tuple(slots),
+        finite=rules.is_finite(rule),
+        warnings=tuple(rules.warnings(slots, city_clocks(exchange))),
+        overlap=overlap,
+        channel_id=typed.channel_id,
+        draft_id=draft_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    series: SessionRecord
+    next_slots: tuple[rules.Slot, ...]
+    shape: rules.RuleShape
+
+
+async def _draft(rt: Runtime, actor: Actor, draft_id: int) -> SessionRecord:
+    async with rt.db.read() as conn:
+        draft = await store.get(conn, actor.guild_id, draft_id)
+    if draft is None or draft.status != "draft":
+        raise UserError("error.session_preview_gone")
+    if draft.created_by != actor.user_id:
+        raise NotAllowedError("error.session_not_yours")
+    return draft
+
+
+async def confirm_schedule(
+    rt: Runtime, actor: Actor, draft_id: int, port: SessionPort
+) -> Scheduled:
+    """Turn a previewed draft into a live series: occurrences, sends, event, announcement."""
+    await require(rt.db, actor, STAFF)
+    draft = await _draft(rt, actor, draft_id)
+    now = rt.clock.now()
+    if draft.starts_at <= now:
+        async with rt.db.transaction() as conn:
+            await store.delete_draft(conn, draft.id)
+        raise UserError("error.session_past")
+    async with rt.db.transaction() as conn:
+        if not await store.set_status(conn, draft.id, "active", now, was="draft"):
+            raise UserError("error.session_preview_gone")
+        series = await store.by_id(conn, draft.id)
+        assert series is not None
+        await extend(conn, series, now)
+        exchange = await _exchange_of(conn, series)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=series.guild_id,
+            partnership_id=series.exchange_id,
+            actor_id=actor.user_id,
+            kind="session.scheduled",
+            details={
+                "session": series.id,
+                "rule": series.rrule,
+                "zone": series.timezone,
+                "first": series.starts_at.isoformat(),
+            },
+        )
+        upcoming = await effective_slots(
+            conn, series, after=now, before=now + rules.EXAMINED_SPAN, limit=3
+        )
+        where = await exchange_store.spaces(conn, exchange.id)
+    await rt.scheduler.rearm()
+    await sync_event(rt, series.id, port)
+    shape = rules.describe(series.rrule)
+    if where.exchange_channel_id is not None:
+        first_slot = upcoming[0][0]
+        await port.post(
+            where.exchange_channel_id,
+            Announcement(
+                "scheduled",
+                series.title,
+                languages_of(exchange),
+                start=first_slot.start,
+                end=first_slot.end,
+                shape=shape,
+                zone=series.timezone,
+                local_time=series.first_local[-5:],
+            ),
+        )
+    return Scheduled(series, tuple(s for s, _ in upcoming), shape)
+
+
+async def discard_draft(rt: Runtime, actor: Actor, draft_id: int) -> None:
+    """The organiser dropped the preview: forget it."""
+    draft = await _draft(rt, actor, draft_id)
+    async with rt.db.transaction() as conn:
+        await store.delete_draft(conn, draft.id)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesView:
+    series: SessionRecord
+    shape: rules.RuleShape
+    upcoming: tuple[rules.Slot, ...]
+    exchange: Exchange
+
+
+async def list_sessions(rt: Runtime, actor: Actor, exchange_id: int | None) -> list[SeriesView]:
+    """An exchange's active series with their next occurrences (anyone may look)."""
+    exchange = await exchange_service.get(rt.db, actor.guild_id, exchange_id)
+    now = rt.clock.now()
+    views = []
+    async with rt.db.read() as conn:
+        for series in await store.of_exchange(conn, exchange.id):
+            upcoming = await effective_slots(
+                conn, series, after=now - series.duration, before=now + rules.EXAMINED_SPAN, limit=3
+            )
+            views.append(
+                SeriesView(
+                    series,
+                    rules.describe(series.rrule),
+                    tuple(s for s, _ in upcoming if s.end > now),
+                    exchange,
+                )
+            )
+    return views
+
+
+async def upcoming_of(
+    rt: Runtime, guild_id: int, session_id: int, limit: int = 25
+) -> list[rules.Slot]:
+    """The next occurrences of a series that have not started (for autocomplete)."""
+    now = rt.clock.now()
+    async with rt.db.read() as conn:
+        series = await store.get(conn, guild_id, session_id)
+        if series is None or series.status != "active":
+            return []
+        found = await effective_slots(
+            conn, series, after=now, before=now + rules.EXAMINED_SPAN * 2, limit=limit
+        )
+    return [slot for slot, status in found if status == "scheduled"]
+
+
+async def series_in_guild(rt: Runtime, guild_id: int) -> list[SessionRecord]:
+    async with rt.db.read() as conn:
+        return await store.of_guild(conn, guild_id)
+
+
+# -- changes -------------------------------------------------------------------------------------
+
+
+async def _occurrence_at(
+    rt: Runtime, series: SessionRecord, original_unix: str | None
+) -> OccurrenceRecord:
+    """The occurrence a teacher picked (its original start as unix seconds), recorded."""
+    now = rt.clock.now()
+    if original_unix is None:
+        upcoming = await upcoming_of(rt, series.guild_id, series.id, limit=1)
+        if not upcoming:
+            raise UserError("error.session_no_upcoming")
+        original = upcoming[0].original
+    else:
+        try:
+            original = datetime.fromtimestamp(int(original_unix.strip()), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise UserError("error.session_occurrence_unknown") from None
+    async with rt.db.transaction() as conn:
+        found = await materialise(conn, series, original)
+    if found is None:
+        raise UserError("error.session_occurrence_unknown")
+    if found.status == "started" or (found.status == "scheduled" and found.starts_at <= now):
+        raise UserError("error.session_already_started")
+    if found.status not in store.LIVE:
+        raise UserError("error.session_occurrence_gone")
+    return found
+
+
+async def _announce(
+    rt: Runtime, series: SessionRecord, announcement: Announcement, port: SessionPort
+) -> None:
+    async with rt.db.read() as conn:
+        where = await exchange_store.spaces(conn, series.exchange_id)
+    if where.exchange_channel_id is not None:
+        await port.post(where.exchange_channel_id, announcement)
+
+
+async def cancel_occurrence(
+    rt: Runtime,
+    actor: Actor,
+    session_id: int | None,
+    original_unix: str | None,
+    port: SessionPort,
+    *,
+    kind: str = "cancelled",
+) -> tuple[SessionRecord, OccurrenceRecord]:
+    """Cancel (or skip) one occurrence; the series goes on. Without a date: the next one."""
+    await require(rt.db, actor, STAFF)
+    series = await resolve(rt.db, actor.guild_id, session_id)
+    occurrence = await _occurrence_at(rt, series, original_unix)
+    now = rt.clock.now()
+    async with rt.db.transaction() as conn:
+        if not await store.set_occurrence_status(
+            conn, occurrence.id, kind, was=("scheduled",), by=actor.user_id, now=now
+        ):
+            raise UserError("error.session_occurrence_gone")
+        await sends.cancel_matching(conn, key_base(series.id, occurrence.original_start) + ":", now)
+        await extend(conn, series, now)
+        exchange = await _exchange_of(conn, series)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=series.guild_id,
+            partnership_id=series.exchange_id,
+            actor_id=actor.user_id,
+            kind="session.skipped" if kind == "skipped" else "session.occurrence_cancelled",
+            details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
+        )
+    await rt.scheduler.rearm()
+    if occurrence.event_id is not None:
+        await port.cancel_event(occurrence.event_id)
+        await _set_event(rt, occurrence.id, None)
+    await sync_event(rt, series.id, port)
+    await _announce(
+        rt,
+        series,
+        Announcement(
+            kind,
+            series.title,
+            languages_of(exchange),
+            start=occurrence.starts_at,
+            end=occurrence.ends_at,
+        ),
+        port,
+    )
+    return series, occurrence
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesEnd:
+    series: SessionRecord
+    upcoming: int
+
+
+async def preview_cancel_series(rt: Runtime, actor: Actor, session_id: int | None) -> SeriesEnd:
+    """What cancelling a whole series would remove (nothing changes yet)."""
+    await require(rt.db, actor, STAFF)
+    series = await resolve(rt.db, actor.guild_id, session_id)
+    upcoming = await upcoming_of(rt, actor.guild_id, series.id, limit=200)
+    return SeriesEnd(series, len(upcoming))
+
+
+async def cancel_series(rt: Runtime, actor: Actor, session_id: int, port: SessionPort) -> SeriesEnd:
+    """End a series: every occurrence not yet started is cancelled; the past is kept."""
+    await require(rt.db, actor, STAFF)
+    series = await resolve(rt.db, actor.guild_id, session_id)
+    now = rt.clock.now()
+    events: list[tuple[int, int]] = []
+    async with rt.db.transaction() as conn:
+        if not await store.set_status(conn, series.id, "cancelled", now, was="active"):
+            raise NotFoundError("error.session_unknown")
+        live = await store.occurrences(conn, series.id, statuses=("scheduled",))
+        for occurrence in live:
+            await store.set_occurrence_status(
+                conn, occurrence.id, "cancelled", was=("scheduled",), by=actor.user_id, now=now
+            )
+            await sends.cancel_matching(
+                conn, key_base(series.id, occurrence.original_start) + ":", now
+            )
+            if occurrence.event_id is not None:
+                events.append((occurrence.id, occurrence.event_id))
+        exchange = await _exchange_of(conn, series)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=series.guild_id,
+            partnership_id=series.exchange_id,
+            actor_id=actor.user_id,
+            kind="session.cancelled",
+            details={"session": series.id, "occurrences": len(live)},
+        )
+    await rt.scheduler.rearm()
+    for occurrence_id, event_id in events:
+        await port.cancel_event(event_id)
+        await _set_event(rt, occurrence_id, None)
+    await _announce(
+        rt, series, Announcement("series_cancelled", series.title, languages_of(exchange)), port
+    )
+    return SeriesEnd(series, len(live))
+
+
+async def preview_move(
+    rt: Runtime,
+    actor: Actor,
+    session_id: int | None,
+    original_unix: str | None,
+    new_date: str,
+    new_time: str,
+) -> tuple[Preview, OccurrenceRecord, datetime]:
+    """Check a move of one occurrence; show both cities' times, warnings and clashes."""
+    await require(rt.db, actor, STAFF)
+    series = await resolve(rt.db, actor.guild_id, session_id)
+    occurrence = await _occurrence_at(rt, series, original_unix)
+    try:
+        day = rules.parse_date(new_date)
+        at = rules.parse_time(new_time)
+    except rules.RuleError as exc:
+        raise _user_error(exc) from None
+    start = rules.local_start(day, at, series.timezone).astimezone(UTC)
+    now = rt.clock.now()
+    if start <= now:
+        raise UserError("error.session_past")
+    duration = occurrence.ends_at - occurrence.starts_at
+    slot = rules.Slot(occurrence.original_start, start, start + duration)
+    async with rt.db.read() as conn:
+        exchange = await _exchange_of(conn, series)
+        others = await _others(
+            conn, exchange.id, series.id, start - timedelta(days=1), slot.end + timedelta(days=1)
+        )
+        siblings = await effective_slots(
+            conn, series, after=start - timedelta(days=1), before=slot.end + timedelta(days=1)
+        )
+    others.append(
+        (series.title, [s for s, _ in siblings if s.original != occurrence.original_start])
+    )
+    preview = Preview(
+        exchange=exchange,
+        title=series.title,
+        zone=series.timezone,
+        local_time=f"{at:%H:%M}",
+        duration=duration,
+        shape=rules.describe(series.rrule),
+        slots=(slot,),
+        finite=True,
+        warnings=tuple(rules.warnings([slot], city_clocks(exchange))),
+        overlap=rules.find_overlap([slot], others),
+        channel_id=series.channel_id,
+    )
+    return preview, occurrence, start
+
+
+async def move_occurrence(
+    rt: Runtime,
+    actor: Actor,
+    session_id: int,
+    original_unix: str,
+    new_start_unix: int,
+    port: SessionPort,
+) -> tuple[SessionRecord, OccurrenceRecord]:
+    """Move one occurrence (confirmed); its reminders, start and end follow it."""
+    await require(rt.db, actor, STAFF)
+    series = await resolve(rt.db, actor.guild_id, session_id)
+    occurrence = await _occurrence_at(rt, series, original_unix)
+    start = datetime.fromtimestamp(new_start_unix, UTC)
+    now = rt.clock.now()
+    if start <= now:
+        raise UserError("error.session_past")
+    duration = occurrence.ends_at - occurrence.starts_at
+    async with rt.db.transaction() as conn:
+        await sends.cancel_matching(conn, key_base(series.id, occurrence.original_start) + ":", now)
+        await store.reschedule(
+            conn, occurrence.id, start, start + duration, by=actor.user_id, now=now
+        )
+        moved = await store.occurrence(conn, occurrence.id)
+        assert moved is not None
+        await plan_occurrence(conn, series, moved, now)
+        exchange = await _exchange_of(conn, series)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=series.guild_id,
+            partnership_id=series.exchange_id,
+            actor_id=actor.user_id,
+            kind="session.moved",
+            details={
+                "session": series.id,
+                "from": occurrence.starts_at.isoformat(),
+                "to": start.isoformat(),
+            },
+        )
+    await rt.scheduler.rearm()
+    await sync_event(rt, series.id, port, refresh=True)
+    await _announce(
+        rt,
+        series,
+        Announcement(
+            "moved",
+            series.title,
+            languages_of(exchange),
+            start=moved.starts_at,
+            end=moved.ends_at,
+            previous=occurrence.starts_at,
+        ),
+        port,
+    )
+    return series, moved
+
+
+async def set_reminders(
+    rt: Runtime, actor: Actor, exchange_id: int | None, typed: str
+) -> tuple[Exchange, tuple[int, ...]]:
+    """Choose when reminders go out for an exchange; future occurrences are re-planned."""
+    await require(rt.db, actor, STAFF)
+    exchange = await exchange_service.get(rt.db, actor.guild_id, exchange_id)
+    try:
+        minutes = rules.parse_reminders(typed)
+    except rules.RuleError as exc:
+        raise _user_error(exc) from None
+    now = rt.clock.now()
+    async with rt.db.transaction() as conn:
+        await store.set_reminder_minutes(conn, exchange.id, minutes)
+        for series in await store.of_exchange(conn, exchange.id):
+            for occurrence in await store.occurrences(conn, series.id, statuses=("scheduled",)):
+                if occurrence.starts_at > now:
+                    await replan(conn, series, occurrence, now)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            partnership_id=exchange.id,
+            actor_id=actor.user_id,
+            kind="session.reminders_set",
+            details={"minutes": list(minutes)},
+        )
+    await rt.scheduler.rearm()
+    return exchange, minutes
+
+
+async def reminders_of(rt: Runtime, actor: Actor, exchange_id: int | None) -> tuple[int, ...]:
+    exchange = await exchange_service.get(rt.db, actor.guild_id, exchange_id)
+    async with rt.db.read() as conn:
+        return await store.reminder_minutes(conn, exchange.id)
+
+
+async def ics(
+    rt: Runtime, actor: Actor, session_id: int | None, port: SessionPort
+) -> tuple[SessionRecord, bytes]:
+    """The series as an iCalendar file (RRULE, EXDATE for cancellations, moved overrides)."""
+    await require(rt.db, actor, STAFF)
+    series = await resolve(rt.db, actor.guild_id, session_id)
+    async with rt.db.read() as conn:
+        recorded = await store.occurrences(conn, series.id)
+        exchange = await _exchange_of(conn, series)
+        where = await exchange_store.spaces(conn, exchange.id)
+    location = (
+        port.channel_label(series.channel_id)
+        or port.channel_label(where.exchange_channel_id)
+        or exchange.name
+    )
+    cancelled = [o.original_start for o in recorded if o.status in ("cancelled", "skipped")]
+    moved = [
+        rules.Slot(o.original_start, o.starts_at, o.ends_at)
+        for o in recorded
+        if o.status not in ("cancelled", "skipped")
+        and (o.starts_at != o.original_start or o.ends_at - o.starts_at != series.duration)
+    ]
+    file = SeriesFile(
+        uid=f"session-{series.id}-{series.guild_id}@twinbridge",
+        title=series.title,
+        description=" · ".join(f"{c.name} ({c.timezone})" for c in exchange.cities),
+        zone=series.timezone,
+        first=first_start(series),
+        duration=series.duration,
+        rule=series.rrule,
+        location=location,
+        stamp=rt.clock.now(),
+        cancelled=cancelled,
+        moved=moved,
+    )
+    return series, series_calendar(file)
