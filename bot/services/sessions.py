@@ -346,24 +346,27 @@ async def replan(
 async def extend(
     conn: AsyncConnection, series: SessionRecord, now: datetime
 ) -> list[OccurrenceRecord]:
-    """Record the occurrences within the horizon (at least the next one) and plan them.
+    """Record the occurrences within the horizon, and at least the next live one; plan them.
 
     Idempotent: occurrences already recorded (moved, cancelled, done) are left as they are.
     """
     if series.status != "active":
         return []
-    first = first_start(series)
-    slots = rules.occurrences(
-        series.rrule, first, series.duration, after=now, before=now + HORIZON, limit=MAX_PLANNED
-    )
-    if not slots:
-        slots = rules.occurrences(series.rrule, first, series.duration, after=now, limit=1)
-    added = []
-    for slot in slots:
-        record = await store.add_occurrence(conn, series.id, slot.original, slot.end)
-        if record is not None:
-            await plan_occurrence(conn, series, record, now)
-            added.append(record)
+    recorded = {o.original_start: o for o in await store.occurrences(conn, series.id)}
+    added: list[OccurrenceRecord] = []
+    has_live = False
+    for slot in rules.occurrences(
+        series.rrule, first_start(series), series.duration, after=now, limit=MAX_PLANNED
+    ):
+        if slot.start >= now + HORIZON and has_live:
+            break
+        known = recorded.get(slot.original)
+        if known is None:
+            known = await store.add_occurrence(conn, series.id, slot.original, slot.end)
+            assert known is not None
+            await plan_occurrence(conn, series, known, now)
+            added.append(known)
+        has_live = has_live or known.status in store.LIVE
     return added
 
 
@@ -822,6 +825,7 @@ async def cancel_series(rt: Runtime, actor: Actor, session_id: int, port: Sessio
     """End a series: every occurrence not yet started is cancelled; the past is kept."""
     await require(rt.db, actor, STAFF)
     series = await resolve(rt.db, actor.guild_id, session_id)
+    upcoming = len(await upcoming_of(rt, actor.guild_id, series.id, limit=200))
     now = rt.clock.now()
     events: list[tuple[int, int]] = []
     async with rt.db.transaction() as conn:
@@ -854,7 +858,7 @@ async def cancel_series(rt: Runtime, actor: Actor, session_id: int, port: Sessio
     await _announce(
         rt, series, Announcement("series_cancelled", series.title, languages_of(exchange)), port
     )
-    return SeriesEnd(series, len(live))
+    return SeriesEnd(series, upcoming)
 
 
 async def preview_move(
