@@ -79,6 +79,7 @@ _BUSY_TASK_PREFIXES = (
     "CommandTree-invoker",
     "discord-ui-view-dispatch",
     "discord-ui-dynamic-item",  # DynamicItem callbacks (buttons that survive restarts)
+    "discord-ui-dynamic-item",  # DynamicItem callbacks (buttons that survive restarts)
     "discord-ui-modal-dispatch",
     "sandbox-dispatch",
     "twinbridge:",

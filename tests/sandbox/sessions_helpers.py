@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from bot.sandbox.driver import Reply, Sandbox, message_text
+from bot.sandbox.ratelimit import Limits
 from bot.sandbox.state import Channel, ChannelType, Message
 from bot.store.schema import scheduled_sends, session_attendance, session_occurrences, sessions
 from tests.sandbox.world import World, make_world
@@ -18,6 +22,18 @@ from tests.sandbox.world import World, make_world
 OCT = datetime(2026, 10, 6, 20, tzinfo=UTC)
 NOV = datetime(2026, 11, 3, 21, tzinfo=UTC)
 DEC = datetime(2026, 12, 1, 21, tzinfo=UTC)
+
+
+# Discord allows 5 messages per channel in 5 real seconds. These tests compress months into
+# seconds, so posts that would be weeks apart must not wait on a real-time window.
+MONTHS_IN_SECONDS = Limits(messages_window=0.01)
+
+
+@asynccontextmanager
+async def compressed_time(folder: Path) -> AsyncIterator[Sandbox]:
+    """A sandbox whose per-channel message window suits a clock moving by weeks."""
+    async with Sandbox.running(folder, limits=MONTHS_IN_SECONDS) as sandbox:
+        yield sandbox
 
 
 @dataclass

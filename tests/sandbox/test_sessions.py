@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -16,6 +18,7 @@ from tests.sandbox.sessions_helpers import (
     NOV,
     OCT,
     Exchange,
+    compressed_time,
     count,
     nothing_scheduled,
     paired_exchange,
@@ -24,6 +27,12 @@ from tests.sandbox.sessions_helpers import (
     schedule_confirmed,
     texts,
 )
+
+
+@pytest.fixture
+async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
+    async with compressed_time(tmp_path) as sandbox:
+        yield sandbox
 
 
 @pytest.fixture
