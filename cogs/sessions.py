@@ -48,7 +48,7 @@ SCHEDULED, ACTIVE, COMPLETED, CANCELED = 1, 2, 3, 4
 EXTERNAL, STAGE, VOICE = 3, 1, 2
 
 
-# -- rendering -----------------------------------------------------------------------------------
+# -- rendering -------------------------------------------------------------------------------------
 
 
 def weekday_name(iso_day: int, language: str) -> str:
@@ -230,7 +230,7 @@ def summary_embed(post: Summary) -> discord.Embed:
     return embed
 
 
-# -- buttons that survive restarts ---------------------------------------------------------------
+# -- buttons that survive restarts -----------------------------------------------------------------
 
 
 async def _guarded(
@@ -382,7 +382,7 @@ def buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
     return view
 
 
-# -- the Discord side of sessions ----------------------------------------------------------------
+# -- the Discord side of sessions ------------------------------------------------------------------
 
 
 class DiscordSessions:
@@ -530,7 +530,7 @@ class DiscordSessions:
         return f"#{channel.name}" if channel is not None else ""
 
 
-# -- autocomplete --------------------------------------------------------------------------------
+# -- autocomplete ----------------------------------------------------------------------------------
 
 
 def _namespace(interaction: discord.Interaction[Any], name: str) -> Any:
@@ -648,7 +648,7 @@ async def occurrence_autocomplete(
     return choices[:25]
 
 
-# -- the cog -------------------------------------------------------------------------------------
+# -- the cog ---------------------------------------------------------------------------------------
 
 
 @app_commands.guild_only()
@@ -671,7 +671,7 @@ class SessionsCog(
         assert interaction.guild is not None
         return DiscordSessions(self.bot, interaction.guild)
 
-    # -- scheduling ----------------------------------------------------------------------------
+    # -- scheduling --------------------------------------------------------------------------------
 
     @app_commands.command(name="schedule", description="Schedule a session series (teachers)")
     @app_commands.describe(
@@ -772,7 +772,7 @@ class SessionsCog(
             allowed_mentions=NO_PINGS,
         )
 
-    # -- reading -------------------------------------------------------------------------------
+    # -- reading -----------------------------------------------------------------------------------
 
     @app_commands.command(name="list", description="Upcoming sessions of the exchange")
     @app_commands.autocomplete(exchange=exchange_autocomplete)
@@ -812,7 +812,7 @@ class SessionsCog(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
         )
 
-    # -- changes -------------------------------------------------------------------------------
+    # -- changes -----------------------------------------------------------------------------------
 
     @app_commands.command(
         name="cancel", description="Cancel one session, or the whole series (teachers)"
@@ -993,7 +993,7 @@ class SessionsCog(
             allowed_mentions=NO_PINGS,
         )
 
-    # -- attendance ----------------------------------------------------------------------------
+    # -- attendance --------------------------------------------------------------------------------
 
     async def check_in(
         self, interaction: discord.Interaction[Twinbridge], button: CheckInButton
@@ -1023,7 +1023,7 @@ class SessionsCog(
         # horizon and events forward, count who is already in voice. Idempotent.
         await runs.catch_up(self.rt, self.port_for)
 
-    # -- timed work ----------------------------------------------------------------------------
+    # -- timed work --------------------------------------------------------------------------------
 
     def _guild_port(self, send: Send) -> DiscordSessions:
         port = self.port_for(send.guild_id)

@@ -70,7 +70,7 @@ class RuleError(ValueError):
         self.params = params
 
 
-# -- what people type ---------------------------------------------------------------------------
+# -- what people type ------------------------------------------------------------------------------
 
 
 def parse_date(text: str) -> date:
@@ -256,7 +256,7 @@ def parse_reminders(text: str) -> tuple[int, ...]:
     return tuple(sorted(found, reverse=True))
 
 
-# -- occurrences -------------------------------------------------------------------------------
+# -- occurrences -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +317,7 @@ def is_finite(rule: str) -> bool:
     return "COUNT" in parts or "UNTIL" in parts
 
 
-# -- what each city sees -----------------------------------------------------------------------
+# -- what each city sees ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,7 +414,7 @@ def find_overlap(
     return min(clashes, key=lambda o: o.start) if clashes else None
 
 
-# -- describing a rule ---------------------------------------------------------------------------
+# -- describing a rule -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ DRAFT_TTL = timedelta(hours=1)
 SHOWN = 6  # occurrences listed in a preview
 
 
-# -- what Discord must do: the cog implements it ------------------------------------------------
+# -- what Discord must do: the cog implements it ---------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +174,7 @@ class Runtime:
     events_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-# -- helpers -------------------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------------------
 
 
 def first_start(series: SessionRecord) -> datetime:
@@ -291,7 +291,7 @@ async def _others(
     return others
 
 
-# -- planning ------------------------------------------------------------------------------------
+# -- planning --------------------------------------------------------------------------------------
 
 
 async def plan_occurrence(
@@ -453,7 +453,7 @@ async def _set_event(rt: Runtime, occurrence_id: int, event_id: int | None) -> N
         await store.set_event(conn, occurrence_id, event_id)
 
 
-# -- previews ------------------------------------------------------------------------------------
+# -- previews --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -666,7 +666,7 @@ async def discard_draft(rt: Runtime, actor: Actor, draft_id: int) -> None:
         await store.delete_draft(conn, draft.id)
 
 
-# -- reading -------------------------------------------------------------------------------------
+# -- reading ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -718,7 +718,7 @@ async def series_in_guild(rt: Runtime, guild_id: int) -> list[SessionRecord]:
         return await store.of_guild(conn, guild_id)
 
 
-# -- changes -------------------------------------------------------------------------------------
+# -- changes ---------------------------------------------------------------------------------------
 
 
 async def _occurrence_at(

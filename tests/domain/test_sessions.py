@@ -28,7 +28,7 @@ def monthly_chicago(count: int = 7) -> list[rules.Slot]:
     return rules.occurrences(rule, first, HOUR)
 
 
-# -- recurrence across daylight-saving changes ---------------------------------------------------
+# -- recurrence across daylight-saving changes -----------------------------------------------------
 
 
 def test_the_organisers_local_time_holds_across_their_clock_change() -> None:

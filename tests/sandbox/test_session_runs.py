@@ -116,7 +116,7 @@ async def test_the_prompt_reaches_every_paired_space_at_the_start(ex: Exchange) 
         assert "موضوع اليوم" in prompt  # one partner reads Arabic
 
 
-# -- attendance ----------------------------------------------------------------------------------
+# -- attendance ------------------------------------------------------------------------------------
 
 
 async def test_check_in_counts_once(ex: Exchange) -> None:
@@ -191,7 +191,7 @@ async def test_the_end_summary_names_students_only_for_teachers(ex: Exchange) ->
     assert not any(name in text for name in ("Ben", "Maya", "Ali", "Zainab"))
 
 
-# -- restarts and reconnects --------------------------------------------------------------------
+# -- restarts and reconnects -----------------------------------------------------------------------
 
 
 async def test_the_check_in_button_survives_a_restart(ex: Exchange) -> None:

@@ -40,7 +40,7 @@ async def ex(sb: Sandbox) -> Exchange:
     return await paired_exchange(sb)
 
 
-# -- previews ------------------------------------------------------------------------------------
+# -- previews --------------------------------------------------------------------------------------
 
 
 async def test_preview_shows_both_cities_times_and_warnings(ex: Exchange) -> None:
@@ -83,7 +83,7 @@ async def test_a_zone_from_the_partner_city_is_kept(ex: Exchange) -> None:
     assert "Tue 2026-10-06 08:00–09:00" in reply.text
 
 
-# -- confirming ----------------------------------------------------------------------------------
+# -- confirming ------------------------------------------------------------------------------------
 
 
 async def test_confirming_creates_the_series_and_the_next_event(ex: Exchange) -> None:
@@ -139,7 +139,7 @@ async def test_confirming_is_logged(ex: Exchange) -> None:
     assert "breakfast" not in row.details
 
 
-# -- bad input: a clear answer, nothing changed -----------------------------------------------
+# -- bad input: a clear answer, nothing changed ----------------------------------------------------
 
 
 async def test_a_student_cannot_schedule(ex: Exchange) -> None:
@@ -260,7 +260,7 @@ async def test_occurrence_choices_list_upcoming_dates(ex: Exchange) -> None:
     assert choices[1]["name"].startswith("Tue 2026-11-03 15:00")
 
 
-# -- listing, calendar file ---------------------------------------------------------------------
+# -- listing, calendar file ------------------------------------------------------------------------
 
 
 async def test_list_shows_next_sessions_in_both_cities(ex: Exchange) -> None:
