@@ -181,6 +181,7 @@ def render_reminder(post: Reminder, language: str) -> str:
     text = t(
         "session.reminder",
         language,
+        lead=duration_text(post.minutes_before, language),
         title=post.title,
         start=timestamp(post.start, "F"),
         relative=timestamp(post.start, "R"),
@@ -480,8 +481,8 @@ class DiscordSessions:
             label = " · ".join(t("session.checkin_button", lang) for lang in post.languages)
             kwargs["view"] = buttons(CheckInButton(post.occurrence_id, label))
         elif isinstance(post, PromptPost):
-            header = blocks(
-                post.languages, lambda lang: t("session.prompt_header", lang, title=post.title)
+            header = "\n".join(
+                t("session.prompt_header", lang, title=post.title) for lang in post.languages
             )
             body = post.text or blocks(
                 post.languages, lambda lang: t("session.prompt_default", lang)
@@ -1046,7 +1047,7 @@ class SessionsCog(
 
 def duration_text(minutes: int, language: str) -> str:
     """ "24 h", "1 h 30 min", "2 days"."""
-    if minutes % 1440 == 0:
+    if minutes % 1440 == 0 and minutes > 1440:
         return t("session.days", language, count=minutes // 1440)
     hours, rest = divmod(minutes, 60)
     if hours and rest:

@@ -46,7 +46,7 @@ async def ex(sb: Sandbox) -> Exchange:
 
 
 def reminders_for(sb: Sandbox, channel: Channel, start: datetime) -> int:
-    return len(texts(sb, channel, f"🔔 **Exchange session** starts <t:{int(start.timestamp())}:F>"))
+    return len(texts(sb, channel, f"**Exchange session** starts <t:{int(start.timestamp())}:F>"))
 
 
 def assert_each_post_once(ex: Exchange) -> None:
