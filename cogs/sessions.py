@@ -1,4 +1,4 @@
-"""`/session schedule|list|cancel|skip|move|reminders|ics`, check-in buttons, voice presence.
+"""`/session schedule|list|cancel|skip|move|edit|reminders|ics`, check-in, voice presence.
 
 Buttons are `DynamicItem`s carrying their ids in the custom_id, so they keep working after a
 restart. The service does the work; this module parses, renders and talks to Discord.
@@ -75,11 +75,12 @@ def rule_text(shape: rules.RuleShape, language: str, local_time: str = "", zone:
         text += " " + t("session.rule_at", language, time=local_time, zone=zone)
     if shape.kind == "once":
         return text
+    sep = t("session.sep", language)
     if shape.count is not None:
-        return text + ", " + t("session.rule_count", language, count=shape.count)
+        return text + sep + t("session.rule_count", language, count=shape.count)
     if shape.until is not None:
-        return text + ", " + t("session.rule_until", language, date=timestamp(shape.until, "D"))
-    return text + ", " + t("session.rule_forever", language)
+        return text + sep + t("session.rule_until", language, date=timestamp(shape.until, "D"))
+    return text + sep + t("session.rule_forever", language)
 
 
 def local_line(slot: rules.Slot, zone: str, language: str) -> str:
@@ -500,7 +501,8 @@ class DiscordSessions:
             kwargs["content"] = clip(kwargs["content"], 2000)
         try:
             message = await channel.send(**kwargs)
-        except discord.Forbidden as exc:
+        except discord.HTTPException as exc:
+            # Closed to the bot, or an archived thread: the send is done, not retried.
             log.warning("session post: cannot post in %s: %s", channel_id, exc)
             return None
         return message.id
@@ -570,8 +572,10 @@ async def repeat_autocomplete(
     choices = []
     for code in rules.repeat_codes(day):
         if day is not None:
-            name = rule_text(rules.describe(rules.parse_repeat(code, day)), language)
-            name = name.rsplit(",", 1)[0] if code != "once" else name
+            shape = rules.describe(rules.parse_repeat(code, day))
+            sep = t("session.sep", language)
+            name = rule_text(shape, language)
+            name = name.rsplit(sep, 1)[0] if code != "once" else name
         else:
             name = t(f"session.repeat_{code.replace(':', '_')}", language)
         choices.append(app_commands.Choice(name=clip(name, 100), value=code))
@@ -950,6 +954,48 @@ class SessionsCog(
             ),
             embed=None,
             view=None,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(
+        name="edit", description="Change a series from now on: title, prompt, length, channel"
+    )
+    @app_commands.describe(
+        title="New name",
+        prompt="New discussion prompt for the sessions to come",
+        duration="New length in minutes (sessions not yet started)",
+        channel="New voice or stage channel",
+        no_channel="Stop using a voice channel",
+    )
+    @app_commands.autocomplete(session=session_autocomplete)
+    async def edit(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        session: int | None = None,
+        title: str | None = None,
+        prompt: str | None = None,
+        duration: int | None = None,
+        channel: discord.VoiceChannel | discord.StageChannel | None = None,
+        no_channel: bool = False,
+    ) -> None:
+        actor = await actor_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        series = await service.edit_series(
+            self.rt,
+            actor,
+            session,
+            service.SeriesEdit(
+                title=title,
+                prompt=prompt,
+                duration=duration,
+                channel_id=channel.id if channel else None,
+                no_channel=no_channel,
+            ),
+            self._port(interaction),
+        )
+        await interaction.followup.send(
+            t("session.edited", actor.language, title=series.title),
+            ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
 

@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError, clean_text
 from bot.domain.ical import SeriesFile, series_calendar
-from bot.domain.timezones import UnknownZoneError, check_zone
+from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
@@ -492,6 +492,8 @@ class Preview:
 
 def _zone(typed: str | None, fallback: str) -> str:
     name = (typed or "").strip() or fallback
+    # "Najaf" or "Minneapolis" typed without picking from the list.
+    name = ALIASES.get(name.casefold(), name)
     try:
         check_zone(name)
     except UnknownZoneError:
@@ -966,6 +968,80 @@ async def move_occurrence(
         port,
     )
     return series, moved
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesEdit:
+    """What a teacher changes in a series; None leaves a value as it is."""
+
+    title: str | None = None
+    prompt: str | None = None
+    duration: int | None = None
+    channel_id: int | None = None
+    no_channel: bool = False
+
+
+async def edit_series(
+    rt: Runtime, actor: Actor, session_id: int | None, change: SeriesEdit, port: SessionPort
+) -> SessionRecord:
+    """Change a series from now on: recorded occurrences not yet started are re-planned (later
+    ones are recorded with the new values); the past and a session under way are kept."""
+    await require(rt.db, actor, STAFF)
+    series = await resolve(rt.db, actor.guild_id, session_id)
+    values: dict[str, object] = {}
+    try:
+        if change.title is not None:
+            values["title"] = clean_text(change.title, limit=rules.MAX_TITLE, what="name")
+        if change.prompt is not None:
+            values["prompt"] = clean_text(change.prompt, limit=rules.MAX_PROMPT, what="prompt")
+    except ProfileError as exc:
+        raise _user_error(exc) from None
+    if change.duration is not None:
+        if not rules.MIN_DURATION <= change.duration <= rules.MAX_DURATION:
+            raise UserError(
+                "error.session_duration", low=rules.MIN_DURATION, high=rules.MAX_DURATION
+            )
+        values["duration"] = timedelta(minutes=change.duration)
+    if change.channel_id is not None or change.no_channel:
+        values["channel_id"] = None if change.no_channel else change.channel_id
+    if not values:
+        raise UserError("error.session_edit_nothing")
+    now = rt.clock.now()
+    async with rt.db.transaction() as conn:
+        await store.change(conn, series.id, now, **values)
+        fresh = await store.by_id(conn, series.id)
+        assert fresh is not None
+        if "duration" in values:
+            for occurrence in await store.occurrences(conn, series.id, statuses=("scheduled",)):
+                if occurrence.starts_at <= now:
+                    continue
+                await sends.cancel_matching(
+                    conn, key_base(series.id, occurrence.original_start) + ":", now
+                )
+                await store.reschedule(
+                    conn,
+                    occurrence.id,
+                    occurrence.starts_at,
+                    occurrence.starts_at + fresh.duration,
+                    by=actor.user_id,
+                    now=now,
+                )
+                moved = await store.occurrence(conn, occurrence.id)
+                assert moved is not None
+                await plan_occurrence(conn, fresh, moved, now)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=series.guild_id,
+            partnership_id=series.exchange_id,
+            actor_id=actor.user_id,
+            kind="session.edited",
+            # Which fields changed, never the text itself.
+            details={"session": series.id, "changed": sorted(values)},
+        )
+    await rt.scheduler.rearm()
+    await sync_event(rt, series.id, port, refresh=True)
+    return fresh
 
 
 async def set_reminders(

@@ -202,6 +202,15 @@ async def set_status(
     return bool(result.rowcount)
 
 
+async def change(conn: AsyncConnection, session_id: int, now: datetime, **values: Any) -> None:
+    """Change a series' title, prompt, duration (timedelta) or channel."""
+    if "duration" in values:
+        values["duration_minutes"] = int(values.pop("duration").total_seconds() // 60)
+    await conn.execute(
+        update(sessions).where(sessions.c.id == session_id).values(updated_at=now, **values)
+    )
+
+
 async def delete_draft(conn: AsyncConnection, session_id: int) -> None:
     await conn.execute(
         delete(sessions).where(sessions.c.id == session_id, sessions.c.status == "draft")

@@ -476,3 +476,65 @@ async def test_bad_reminder_times_change_nothing(ex: Exchange) -> None:
     reply = await ex.sb.command(ex.world.teacher, "session reminders", before="whenever")
     assert "is not a list of reminder times" in reply.text
     assert await count(ex.sb, scheduled_sends) == before
+
+
+# -- editing a series from now on ------------------------------------------------------------------
+
+
+async def test_a_new_prompt_is_posted_at_the_next_start(ex: Exchange) -> None:
+    """Editing the prompt changes what the pairs get next; the old prompt is not posted."""
+    sb = ex.sb
+    await schedule_confirmed(ex)
+    reply = await sb.command(ex.world.teacher, "session edit", prompt="Which festival do you love?")
+    assert "Updated **Exchange session** for the sessions to come" in reply.text
+    await sb.advance_to(OCT + timedelta(minutes=1))
+    for space in ex.spaces():
+        (prompt,) = texts(sb, space, "💬")
+        assert "Which festival do you love?" in prompt and "breakfast" not in prompt
+
+
+async def test_a_longer_session_moves_its_end_and_its_event(ex: Exchange) -> None:
+    """90 minutes instead of 60: the event and the end summary follow."""
+    sb = ex.sb
+    await schedule_confirmed(ex)
+    await sb.command(ex.world.teacher, "session edit", duration=90)
+    end = OCT + timedelta(minutes=90)
+    assert [e["scheduled_end_time"] for e in sb.events()] == [end.isoformat()]
+    await sb.advance_to(OCT + timedelta(minutes=80))
+    assert not [m for m in sb.messages_in(ex.world.announcements) if m.embeds]
+    await sb.advance_to(end + timedelta(minutes=1))
+    assert len([m for m in sb.messages_in(ex.world.announcements) if m.embeds]) == 1
+
+
+async def test_a_session_under_way_keeps_its_length(ex: Exchange) -> None:
+    """Edited during October's session: October still ends at 60 minutes, November gets 90."""
+    sb = ex.sb
+    await schedule_confirmed(ex)
+    await sb.advance_to(OCT + timedelta(minutes=10))
+    reply = await sb.command(ex.world.teacher, "session edit", duration=90)
+    assert "one under way, keep what they had" in reply.text
+    await sb.advance_to(OCT + timedelta(minutes=61))
+    assert len([m for m in sb.messages_in(ex.world.announcements) if m.embeds]) == 1
+    november = next(e for e in sb.events() if e["scheduled_start_time"] == NOV.isoformat())
+    assert november["scheduled_end_time"] == (NOV + timedelta(minutes=90)).isoformat()
+
+
+async def test_an_edit_without_changes_is_refused(ex: Exchange) -> None:
+    await schedule_confirmed(ex)
+    reply = await ex.sb.command(ex.world.teacher, "session edit")
+    assert "Tell me what to change" in reply.text
+
+
+async def test_a_student_cannot_edit_a_series(ex: Exchange) -> None:
+    await schedule_confirmed(ex)
+    reply = await ex.sb.command(ex.student("Ben"), "session edit", prompt="Hi")
+    assert "Only teachers" in reply.text
+    async with ex.sb.bot.ctx.db.read() as conn:
+        prompt = (await conn.execute(select(sessions.c.prompt))).scalar_one()
+    assert prompt == "What does your family eat for breakfast?"
+
+
+async def test_a_city_name_is_understood_as_its_zone(ex: Exchange) -> None:
+    """Typing "Najaf" instead of picking Asia/Baghdad works."""
+    reply = await schedule(ex, zone="Najaf", time="16:00")
+    assert "(Asia/Baghdad)" in reply.text
