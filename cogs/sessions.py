@@ -1002,25 +1002,25 @@ class SessionsCog(
     @app_commands.command(
         name="reminders", description="When reminders go out before each session (teachers)"
     )
-    @app_commands.describe(before='e.g. "24h, 1h", "2d, 30m", or "off"')
+    @app_commands.describe(before='e.g. "24h, 1h", "2d, 30m", or "off"; empty shows the current')
     @app_commands.autocomplete(exchange=exchange_autocomplete)
     async def reminders(
         self,
         interaction: discord.Interaction[Twinbridge],
-        before: app_commands.Range[str, 1, 60],
+        before: app_commands.Range[str, 1, 60] | None = None,
         exchange: int | None = None,
     ) -> None:
         actor = await actor_of(interaction)
         lang = actor.language
-        found, minutes = await service.set_reminders(self.rt, actor, exchange, before)
+        if before is None:
+            found, minutes = await service.reminders_of(self.rt, actor, exchange)
+            key = "session.reminders_now"
+        else:
+            found, minutes = await service.set_reminders(self.rt, actor, exchange, before)
+            key = "session.reminders_set"
+        when = ", ".join(duration_text(m, lang) for m in minutes)
         await interaction.response.send_message(
-            t(
-                "session.reminders_set",
-                lang,
-                exchange=found.name,
-                when=", ".join(duration_text(m, lang) for m in minutes)
-                or t("session.reminders_off", lang),
-            ),
+            t(key, lang, exchange=found.name, when=when or t("session.reminders_off", lang)),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )

@@ -1074,10 +1074,13 @@ async def set_reminders(
     return exchange, minutes
 
 
-async def reminders_of(rt: Runtime, actor: Actor, exchange_id: int | None) -> tuple[int, ...]:
+async def reminders_of(
+    rt: Runtime, actor: Actor, exchange_id: int | None
+) -> tuple[Exchange, tuple[int, ...]]:
+    """When an exchange's reminders go out (anyone may look)."""
     exchange = await exchange_service.get(rt.db, actor.guild_id, exchange_id)
     async with rt.db.read() as conn:
-        return await store.reminder_minutes(conn, exchange.id)
+        return exchange, await store.reminder_minutes(conn, exchange.id)
 
 
 async def ics(

@@ -538,3 +538,17 @@ async def test_a_city_name_is_understood_as_its_zone(ex: Exchange) -> None:
     """Typing "Najaf" instead of picking Asia/Baghdad works."""
     reply = await schedule(ex, zone="Najaf", time="16:00")
     assert "(Asia/Baghdad)" in reply.text
+
+
+async def test_anyone_can_see_when_reminders_go_out(ex: Exchange) -> None:
+    """Without a value, /session reminders shows the current setting (24 h and 1 h)."""
+    reply = await ex.sb.command(ex.student("Ben"), "session reminders")
+    assert "go out 24 h, 1 h before each session" in reply.text
+
+
+async def test_a_student_cannot_change_reminders(ex: Exchange) -> None:
+    await schedule_confirmed(ex)
+    before = await count(ex.sb, scheduled_sends)
+    reply = await ex.sb.command(ex.student("Ben"), "session reminders", before="off")
+    assert "Only teachers" in reply.text
+    assert await count(ex.sb, scheduled_sends) == before
