@@ -50,7 +50,7 @@ def _calendar() -> None:
 
 async def _catch_up_figure() -> Figure:
     """Re-deriving 50 weekly series' horizons (what every start-up does) on SQLite."""
-    from bot.services.sessions import extend
+    from bot.services.session_plans import extend
 
     with tempfile.TemporaryDirectory() as folder:
         db = create_database(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}")

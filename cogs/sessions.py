@@ -28,13 +28,13 @@ from bot.i18n import t
 from bot.services import exchanges as exchange_service
 from bot.services import session_runs as runs
 from bot.services import sessions as service
-from bot.services.sessions import (
+from bot.services.session_plans import Runtime
+from bot.services.session_port import (
     Announcement,
     EventSpec,
     Post,
     PromptPost,
     Reminder,
-    Runtime,
     Started,
     Summary,
 )

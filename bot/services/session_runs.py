@@ -17,19 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.exchange import Exchange, Participant, Role
 from bot.errors import NotFoundError, UserError
 from bot.services.access import Actor
-from bot.services.sessions import (
-    CityAttendance,
-    PromptPost,
-    Reminder,
+from bot.services.session_plans import (
     Runtime,
-    SessionPort,
-    Started,
-    Summary,
     extend,
     key_base,
     languages_of,
     people_languages,
     sync_event,
+)
+from bot.services.session_port import (
+    CityAttendance,
+    PromptPost,
+    Reminder,
+    SessionPort,
+    Started,
+    Summary,
 )
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store

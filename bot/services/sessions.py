@@ -1,33 +1,45 @@
-"""Scheduling session series: previews in both cities' times, confirmation, changes, planning.
+"""Session series as teachers shape them: previews in both cities' times, confirmation,
+listing, and changes (cancel, skip, move, edit, reminder times, the calendar file).
 
-The series' RRULE in the organiser's zone is the truth. A rolling horizon of its occurrences
-is recorded (`session_occurrences`), each with its reminder, start and end sends planned in
-`scheduled_sends`; the Discord scheduled event only ever stands for the next occurrence and
-rolls forward (Discord caps unfinished events and cannot express our rules).
+Planning (horizon, sends, the Discord event) is in `session_plans`; what happens at the
+session's times is in `session_runs`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from bot.clock import Clock
 from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError, clean_text
 from bot.domain.ical import SeriesFile, series_calendar
 from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
-from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
-from bot.services.scheduler import Scheduler
+from bot.services.session_plans import (
+    Runtime,
+    city_clocks,
+    effective_slots,
+    exchange_of,
+    extend,
+    first_start,
+    key_base,
+    languages_of,
+    materialise,
+    other_series_slots,
+    plan_occurrence,
+    record_event,
+    replan,
+    resolve,
+    sync_event,
+    user_error,
+)
+from bot.services.session_port import (
+    Announcement,
+    SessionPort,
+)
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -37,420 +49,9 @@ from bot.store.sessions import OccurrenceRecord, SessionRecord
 log = logging.getLogger(__name__)
 
 STAFF = {"teacher", "coordinator"}
-# Occurrences are recorded (and their sends planned) this far ahead, and at least the next one.
-HORIZON = timedelta(days=62)
-MAX_PLANNED = 20
 # An unconfirmed preview is forgotten after this long.
 DRAFT_TTL = timedelta(hours=1)
 SHOWN = 6  # occurrences listed in a preview
-
-
-# -- what Discord must do: the cog implements it ---------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class EventSpec:
-    """A Discord scheduled event for one occurrence."""
-
-    name: str
-    description: str
-    start: datetime
-    end: datetime
-    channel_id: int | None  # a voice or stage channel; otherwise an external event
-    location: str
-
-
-@dataclass(frozen=True, slots=True)
-class Announcement:
-    """A schedule change everyone should know about (posted in the announcements channel).
-
-    kind: "scheduled", "cancelled", "skipped", "moved" or "series_cancelled".
-    """
-
-    kind: str
-    title: str
-    languages: tuple[str, ...]
-    start: datetime | None = None
-    end: datetime | None = None
-    previous: datetime | None = None
-    shape: rules.RuleShape | None = None
-    zone: str = ""
-    local_time: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Reminder:
-    title: str
-    start: datetime
-    end: datetime
-    minutes_before: int
-    voice_channel_id: int | None
-    languages: tuple[str, ...]
-    mentions: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Started:
-    """The "session started" post with its check-in button."""
-
-    occurrence_id: int
-    title: str
-    end: datetime
-    voice_channel_id: int | None
-    languages: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class PromptPost:
-    """The discussion prompt in one paired space; `text` None means the default invitation."""
-
-    title: str
-    text: str | None
-    languages: tuple[str, ...]
-    mentions: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class CityAttendance:
-    city: str
-    present: tuple[str, ...]  # students' display names
-    absent: tuple[str, ...]
-    teachers: int  # teachers and coordinators seen
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """Who came, per city. `detailed` (names) only goes to the private teachers' channel."""
-
-    title: str
-    start: datetime
-    cities: tuple[CityAttendance, ...]
-    detailed: bool
-    languages: tuple[str, ...]
-
-
-Post = Announcement | Reminder | Started | PromptPost | Summary
-
-
-class SessionPort(Protocol):
-    """What sessions need from Discord in one guild."""
-
-    async def create_event(self, spec: EventSpec) -> int | None:
-        """The new event's id, or None when Discord refused (the reason is logged)."""
-
-    async def update_event(self, event_id: int, spec: EventSpec) -> bool:
-        """False when the event no longer exists."""
-
-    async def start_event(self, event_id: int) -> None: ...
-
-    async def end_event(self, event_id: int) -> None: ...
-
-    async def cancel_event(self, event_id: int) -> None: ...
-
-    async def delete_event(self, event_id: int) -> None: ...
-
-    async def post(self, channel_id: int, post: Post) -> int | None:
-        """The message id, or None when the channel is gone or closed to the bot."""
-
-    async def close_checkin(
-        self, channel_id: int, message_id: int, count: int, languages: tuple[str, ...]
-    ) -> None:
-        """Mark a "session started" post as closed, with how many came."""
-
-    async def voice_members(self, channel_id: int) -> list[int]:
-        """Users in a voice or stage channel now."""
-
-    def channel_label(self, channel_id: int | None) -> str:
-        """A readable name for a channel ("" when unknown)."""
-
-
-@dataclass
-class Runtime:
-    """What session use cases share; one lock keeps Discord events in step with the store."""
-
-    db: Database
-    clock: Clock
-    scheduler: Scheduler
-    events_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-# -- helpers ---------------------------------------------------------------------------------------
-
-
-def first_start(series: SessionRecord) -> datetime:
-    """The series' first start as an aware local datetime in its zone."""
-    local = datetime.fromisoformat(series.first_local)
-    return rules.local_start(local.date(), local.time(), series.timezone)
-
-
-def key_base(session_id: int, original: datetime) -> str:
-    """The key prefix of every send of one occurrence."""
-    return f"sess:{session_id}:{int(original.timestamp())}"
-
-
-def languages_of(exchange: Exchange) -> tuple[str, ...]:
-    """The languages the whole exchange reads: each city's first language we can speak."""
-    known = set(available_languages())
-    found: list[str] = []
-    for city in exchange.cities:
-        language = next((lang for lang in city.languages if lang in known), "en")
-        if language not in found:
-            found.append(language)
-    return tuple(found)
-
-
-def people_languages(languages: Sequence[str]) -> tuple[str, ...]:
-    known = set(available_languages())
-    found: list[str] = []
-    for language in languages:
-        chosen = language if language in known else "en"
-        if chosen not in found:
-            found.append(chosen)
-    return tuple(found) or ("en",)
-
-
-def _user_error(exc: rules.RuleError | ProfileError) -> UserError:
-    return UserError(exc.key, **exc.params)
-
-
-def city_clocks(exchange: Exchange) -> list[rules.CityClock]:
-    return [rules.CityClock(c.name, c.timezone, c.weekend_days) for c in exchange.cities]
-
-
-async def _exchange_of(conn: AsyncConnection, series: SessionRecord) -> Exchange:
-    exchange = await exchange_store.get_exchange(conn, series.guild_id, series.exchange_id)
-    if exchange is None:
-        raise NotFoundError("error.unknown_exchange")
-    return exchange
-
-
-async def resolve(db: Database, guild_id: int, session_id: int | None) -> SessionRecord:
-    """An active series of this guild; when none is named and there is exactly one, that one."""
-    async with db.read() as conn:
-        if session_id is not None:
-            found = await store.get(conn, guild_id, session_id)
-            if found is None or found.status != "active":
-                raise NotFoundError("error.session_unknown")
-            return found
-        every = await store.of_guild(conn, guild_id)
-    if not every:
-        raise NotFoundError("error.session_none")
-    if len(every) > 1:
-        raise UserError("error.session_choose")
-    return every[0]
-
-
-async def effective_slots(
-    conn: AsyncConnection,
-    series: SessionRecord,
-    *,
-    after: datetime,
-    before: datetime,
-    limit: int = rules.EXAMINED,
-) -> list[tuple[rules.Slot, str]]:
-    """The series' live occurrences in [after, before): the rule with its recorded changes.
-
-    Each comes with its status ("scheduled" also for occurrences not yet recorded).
-    """
-    recorded = {o.original_start: o for o in await store.occurrences(conn, series.id)}
-    found: dict[datetime, tuple[rules.Slot, str]] = {}
-    for slot in rules.occurrences(
-        series.rrule, first_start(series), series.duration, after=after, before=before, limit=limit
-    ):
-        record = recorded.get(slot.original)
-        if record is None:
-            found[slot.original] = (slot, "scheduled")
-        elif record.status in store.LIVE:
-            found[slot.original] = (
-                rules.Slot(record.original_start, record.starts_at, record.ends_at),
-                record.status,
-            )
-    for record in recorded.values():
-        # Moved into the window from outside it.
-        if record.status in store.LIVE and after <= record.starts_at < before:
-            found.setdefault(
-                record.original_start,
-                (
-                    rules.Slot(record.original_start, record.starts_at, record.ends_at),
-                    record.status,
-                ),
-            )
-    ordered = sorted(found.values(), key=lambda pair: pair[0].start)
-    return ordered[:limit]
-
-
-async def _others(
-    conn: AsyncConnection, exchange_id: int, skip: int | None, after: datetime, before: datetime
-) -> list[tuple[str, list[rules.Slot]]]:
-    others = []
-    for series in await store.of_exchange(conn, exchange_id):
-        if series.id == skip:
-            continue
-        slots = await effective_slots(conn, series, after=after, before=before, limit=200)
-        others.append((series.title, [s for s, _ in slots]))
-    return others
-
-
-# -- planning --------------------------------------------------------------------------------------
-
-
-async def plan_occurrence(
-    conn: AsyncConnection, series: SessionRecord, occurrence: OccurrenceRecord, now: datetime
-) -> None:
-    """Plan the reminders, start and end of one occurrence (only what is still ahead)."""
-    base = f"{key_base(series.id, occurrence.original_start)}:r{occurrence.revision}"
-    common = {"guild_id": series.guild_id, "partnership_id": series.exchange_id}
-    payload = {"occurrence": occurrence.id, "revision": occurrence.revision}
-    for minutes in await store.reminder_minutes(conn, series.exchange_id):
-        due = occurrence.starts_at - timedelta(minutes=minutes)
-        if due > now:
-            await sends.plan(
-                conn,
-                key=f"{base}:remind{minutes}",
-                kind="session.remind",
-                due_at=due,
-                payload={**payload, "minutes": minutes},
-                **common,
-            )
-    if occurrence.starts_at >= now:
-        await sends.plan(
-            conn,
-            key=f"{base}:start",
-            kind="session.start",
-            due_at=occurrence.starts_at,
-            payload=payload,
-            **common,
-        )
-    if occurrence.ends_at > now:
-        await sends.plan(
-            conn,
-            key=f"{base}:end",
-            kind="session.end",
-            due_at=occurrence.ends_at,
-            payload=payload,
-            **common,
-        )
-
-
-async def replan(
-    conn: AsyncConnection, series: SessionRecord, occurrence: OccurrenceRecord, now: datetime
-) -> None:
-    """Cancel an occurrence's pending sends and plan them again under a new revision."""
-    await sends.cancel_matching(conn, key_base(series.id, occurrence.original_start) + ":", now)
-    await store.bump_revision(conn, occurrence.id)
-    fresh = await store.occurrence(conn, occurrence.id)
-    assert fresh is not None
-    await plan_occurrence(conn, series, fresh, now)
-
-
-async def extend(
-    conn: AsyncConnection, series: SessionRecord, now: datetime
-) -> list[OccurrenceRecord]:
-    """Record the occurrences within the horizon, and at least the next live one; plan them.
-
-    Idempotent: occurrences already recorded (moved, cancelled, done) are left as they are.
-    """
-    if series.status != "active":
-        return []
-    recorded = {o.original_start: o for o in await store.occurrences(conn, series.id)}
-    added: list[OccurrenceRecord] = []
-    has_live = False
-    for slot in rules.occurrences(
-        series.rrule, first_start(series), series.duration, after=now, limit=MAX_PLANNED
-    ):
-        if slot.start >= now + HORIZON and has_live:
-            break
-        known = recorded.get(slot.original)
-        if known is None:
-            known = await store.add_occurrence(conn, series.id, slot.original, slot.end)
-            assert known is not None
-            await plan_occurrence(conn, series, known, now)
-            added.append(known)
-        has_live = has_live or known.status in store.LIVE
-    return added
-
-
-async def materialise(
-    conn: AsyncConnection, series: SessionRecord, original: datetime
-) -> OccurrenceRecord | None:
-    """The recorded occurrence at `original`, recording it if the rule has it there."""
-    for record in await store.occurrences(conn, series.id):
-        if record.original_start == original:
-            return record
-    window = rules.occurrences(
-        series.rrule,
-        first_start(series),
-        series.duration,
-        after=original,
-        before=original + timedelta(seconds=1),
-        limit=1,
-    )
-    if not window:
-        return None
-    return await store.add_occurrence(conn, series.id, window[0].original, window[0].end)
-
-
-def event_spec(
-    series: SessionRecord, occurrence: OccurrenceRecord, exchange: Exchange, location: str
-) -> EventSpec:
-    """The Discord event of an occurrence (a voice/stage event when the series has a channel)."""
-    return EventSpec(
-        name=series.title,
-        description=description_for(exchange, occurrence),
-        start=occurrence.starts_at,
-        end=occurrence.ends_at,
-        channel_id=series.channel_id,
-        location=location,
-    )
-
-
-async def sync_event(
-    rt: Runtime, series_id: int, port: SessionPort, *, refresh: bool = False
-) -> None:
-    """Keep exactly one Discord event per series: for its next live occurrence.
-
-    Events of occurrences that are no longer next (after a move) are deleted; `refresh`
-    updates the next one's times after a change.
-    """
-    async with rt.events_lock:
-        now = rt.clock.now()
-        async with rt.db.read() as conn:
-            series = await store.by_id(conn, series_id)
-            if series is None:
-                return
-            live = await store.occurrences(conn, series_id, statuses=store.LIVE, ending_after=now)
-            exchange = await _exchange_of(conn, series)
-            where = await exchange_store.spaces(conn, exchange.id)
-        target = live[0] if live and series.status == "active" else None
-        for other in live:
-            if other is not target and other.event_id is not None and other.status == "scheduled":
-                await port.delete_event(other.event_id)
-                await _set_event(rt, other.id, None)
-        if target is None or target.status != "scheduled" or target.starts_at <= now:
-            return
-        location = port.channel_label(where.exchange_channel_id) or exchange.name
-        spec = event_spec(series, target, exchange, location[:100])
-        if target.event_id is not None and (
-            not refresh or await port.update_event(target.event_id, spec)
-        ):
-            return
-        event_id = await port.create_event(spec)
-        await _set_event(rt, target.id, event_id)
-
-
-def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:
-    """Both cities' local times, for the event's description (readers see their own too)."""
-    parts = []
-    for city in exchange.cities:
-        local = occurrence.starts_at.astimezone(ZoneInfo(city.timezone))
-        end = occurrence.ends_at.astimezone(ZoneInfo(city.timezone))
-        parts.append(f"{city.name}: {local:%Y-%m-%d %H:%M}–{end:%H:%M}")
-    return f"{exchange.name} · " + " · ".join(parts)
-
-
-async def _set_event(rt: Runtime, occurrence_id: int, event_id: int | None) -> None:
-    async with rt.db.transaction() as conn:
-        await store.set_event(conn, occurrence_id, event_id)
 
 
 # -- previews --------------------------------------------------------------------------------------
@@ -528,7 +129,7 @@ async def preview_schedule(
             else None
         )
     except ProfileError as exc:
-        raise _user_error(exc) from None
+        raise user_error(exc) from None
     zone = _zone(typed.zone, await default_zone(rt.db, actor, exchange))
     if not rules.MIN_DURATION <= typed.duration <= rules.MAX_DURATION:
         raise UserError("error.session_duration", low=rules.MIN_DURATION, high=rules.MAX_DURATION)
@@ -543,14 +144,14 @@ async def preview_schedule(
         until = rules.end_of_day(rules.parse_date(typed.until), zone) if typed.until else None
         rule = rules.with_end(rules.parse_repeat(typed.repeat, day), count=typed.count, until=until)
     except rules.RuleError as exc:
-        raise _user_error(exc) from None
+        raise user_error(exc) from None
     slots = rules.occurrences(
         rule, first, duration, before=first.astimezone(UTC) + rules.EXAMINED_SPAN
     )
     if not slots:
         raise UserError("error.session_no_occurrence")
     async with rt.db.read() as conn:
-        others = await _others(
+        others = await other_series_slots(
             conn, exchange.id, None, slots[0].start - timedelta(days=1), slots[-1].end
         )
     overlap = rules.find_overlap(slots, others)
@@ -621,7 +222,7 @@ async def confirm_schedule(
         series = await store.by_id(conn, draft.id)
         assert series is not None
         await extend(conn, series, now)
-        exchange = await _exchange_of(conn, series)
+        exchange = await exchange_of(conn, series)
         await activity_log.append(
             conn,
             at=now,
@@ -779,7 +380,7 @@ async def cancel_occurrence(
             raise UserError("error.session_occurrence_gone")
         await sends.cancel_matching(conn, key_base(series.id, occurrence.original_start) + ":", now)
         await extend(conn, series, now)
-        exchange = await _exchange_of(conn, series)
+        exchange = await exchange_of(conn, series)
         await activity_log.append(
             conn,
             at=now,
@@ -792,7 +393,7 @@ async def cancel_occurrence(
     await rt.scheduler.rearm()
     if occurrence.event_id is not None:
         await port.cancel_event(occurrence.event_id)
-        await _set_event(rt, occurrence.id, None)
+        await record_event(rt, occurrence.id, None)
     await sync_event(rt, series.id, port)
     await _announce(
         rt,
@@ -843,7 +444,7 @@ async def cancel_series(rt: Runtime, actor: Actor, session_id: int, port: Sessio
             )
             if occurrence.event_id is not None:
                 events.append((occurrence.id, occurrence.event_id))
-        exchange = await _exchange_of(conn, series)
+        exchange = await exchange_of(conn, series)
         await activity_log.append(
             conn,
             at=now,
@@ -856,7 +457,7 @@ async def cancel_series(rt: Runtime, actor: Actor, session_id: int, port: Sessio
     await rt.scheduler.rearm()
     for occurrence_id, event_id in events:
         await port.cancel_event(event_id)
-        await _set_event(rt, occurrence_id, None)
+        await record_event(rt, occurrence_id, None)
     await _announce(
         rt, series, Announcement("series_cancelled", series.title, languages_of(exchange)), port
     )
@@ -879,7 +480,7 @@ async def preview_move(
         day = rules.parse_date(new_date)
         at = rules.parse_time(new_time)
     except rules.RuleError as exc:
-        raise _user_error(exc) from None
+        raise user_error(exc) from None
     start = rules.local_start(day, at, series.timezone).astimezone(UTC)
     now = rt.clock.now()
     if start <= now:
@@ -887,8 +488,8 @@ async def preview_move(
     duration = occurrence.ends_at - occurrence.starts_at
     slot = rules.Slot(occurrence.original_start, start, start + duration)
     async with rt.db.read() as conn:
-        exchange = await _exchange_of(conn, series)
-        others = await _others(
+        exchange = await exchange_of(conn, series)
+        others = await other_series_slots(
             conn, exchange.id, series.id, start - timedelta(days=1), slot.end + timedelta(days=1)
         )
         siblings = await effective_slots(
@@ -938,7 +539,7 @@ async def move_occurrence(
         moved = await store.occurrence(conn, occurrence.id)
         assert moved is not None
         await plan_occurrence(conn, series, moved, now)
-        exchange = await _exchange_of(conn, series)
+        exchange = await exchange_of(conn, series)
         await activity_log.append(
             conn,
             at=now,
@@ -995,7 +596,7 @@ async def edit_series(
         if change.prompt is not None:
             values["prompt"] = clean_text(change.prompt, limit=rules.MAX_PROMPT, what="prompt")
     except ProfileError as exc:
-        raise _user_error(exc) from None
+        raise user_error(exc) from None
     if change.duration is not None:
         if not rules.MIN_DURATION <= change.duration <= rules.MAX_DURATION:
             raise UserError(
@@ -1053,7 +654,7 @@ async def set_reminders(
     try:
         minutes = rules.parse_reminders(typed)
     except rules.RuleError as exc:
-        raise _user_error(exc) from None
+        raise user_error(exc) from None
     now = rt.clock.now()
     async with rt.db.transaction() as conn:
         await store.set_reminder_minutes(conn, exchange.id, minutes)
@@ -1091,7 +692,7 @@ async def ics(
     series = await resolve(rt.db, actor.guild_id, session_id)
     async with rt.db.read() as conn:
         recorded = await store.occurrences(conn, series.id)
-        exchange = await _exchange_of(conn, series)
+        exchange = await exchange_of(conn, series)
         where = await exchange_store.spaces(conn, exchange.id)
     location = (
         port.channel_label(series.channel_id)
