@@ -552,3 +552,30 @@ async def test_a_student_cannot_change_reminders(ex: Exchange) -> None:
     reply = await ex.sb.command(ex.student("Ben"), "session reminders", before="off")
     assert "Only teachers" in reply.text
     assert await count(ex.sb, scheduled_sends) == before
+
+
+@pytest.mark.parametrize(
+    ("where", "entity_type", "location"),
+    [("stage", 1, None), ("none", 3, "#exchange")],
+)
+async def test_the_event_matches_the_sessions_place(
+    ex: Exchange, where: str, entity_type: int, location: str | None
+) -> None:
+    """A stage channel makes a stage event; no channel makes an external event at #exchange."""
+    from bot.sandbox.state import ChannelType
+
+    stage = ex.sb.add_channel("Exchange stage", kind=ChannelType.STAGE)
+    await ex.sb.idle()
+    await schedule_confirmed(ex, channel=stage if where == "stage" else None)
+    (event,) = ex.sb.events()
+    assert event["entity_type"] == entity_type
+    assert (event["entity_metadata"] or {}).get("location") == location
+
+
+async def test_without_a_teacher_prompt_pairs_get_an_invitation_to_talk(ex: Exchange) -> None:
+    """No prompt written: each pair still gets a starter at the session's start."""
+    await schedule_confirmed(ex, prompt=None)
+    await ex.sb.advance_to(OCT + timedelta(minutes=1))
+    for space in ex.spaces():
+        (prompt,) = texts(ex.sb, space, "💬")
+        assert "Say hello to your partner" in prompt
