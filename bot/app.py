@@ -26,6 +26,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
     "cogs.exchange",
     "cogs.pairing",
+    "cogs.sessions",
     "cogs.prompts",
     "cogs.chess",
 )

@@ -10,12 +10,21 @@ from bot.demo import run_demo
 
 
 async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The transcript shows the exchange set up, students in private paired spaces, and a
-    chess game to mate whose boards are saved."""
+    """The transcript shows the exchange, paired spaces, a session, prompts and a chess game."""
     assert await run_demo(str(tmp_path)) == 0
     transcript = (tmp_path / "transcript.txt").read_text("utf-8")
     assert "Minneapolis–Najaf" in transcript
     assert "#pair-001 is private to" in transcript
+    # Sessions: both cities' times and warnings, reminders, check-ins (one by voice), summary.
+    assert "Najaf · Asia/Baghdad: Tue 2026-10-06 23:00–00:00" in transcript
+    assert "from 2026-11-03 the session is at 17:00 instead of 16:00" in transcript
+    assert transcript.count("🔔 In 24 h: **Monthly exchange**") == 3
+    assert transcript.count("🔔 In 1 h: **Monthly exchange**") == 3
+    assert "You are checked in for **Monthly exchange**" in transcript
+    assert "✅ Ben, Sofia\n     ❌ Maya" in transcript
+    assert "✅ Ali\n     ❌ Zainab" in transcript
+    assert "check-in is closed" in transcript
+    assert (tmp_path / "monthly-exchange-1.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
     # Prompts: a teacher's own prompt posted to every pair in each member's language, a pair
     # answers, and the teachers' rates show it.
     assert "Posted the next prompt in 2 paired spaces" in transcript

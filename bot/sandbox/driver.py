@@ -78,7 +78,7 @@ _BUSY_TASK_PREFIXES = (
     "discord.py: ",
     "CommandTree-invoker",
     "discord-ui-view-dispatch",
-    "discord-ui-dynamic-item",  # buttons that survive restarts run in these tasks
+    "discord-ui-dynamic-item",  # DynamicItem callbacks (buttons that survive restarts)
     "discord-ui-modal-dispatch",
     "sandbox-dispatch",
     "twinbridge:",

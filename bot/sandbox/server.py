@@ -42,6 +42,8 @@ API = "/api/v10"
 ACK_DEADLINE_S = 3.0
 FOLLOWUP_WINDOW = timedelta(minutes=15)
 EPHEMERAL = 64
+# Guild scheduled event statuses each may move to (1 scheduled, 2 active, 3 completed, 4 cancelled).
+_EVENT_MOVES: dict[int, tuple[int, ...]] = {1: (2, 4), 2: (3,)}
 LOADING = 128
 
 
@@ -1182,7 +1184,25 @@ class SandboxServer:
         if "scheduled_end_time" in body:
             event.end = body["scheduled_end_time"]
         if "status" in body:
-            event.status = int(body["status"])
+            status = int(body["status"])
+            # Discord: SCHEDULED → ACTIVE or CANCELED, ACTIVE → COMPLETED, and nothing after.
+            if status != event.status and status not in _EVENT_MOVES.get(event.status, ()):
+                raise HttpError(
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    {
+                        "status": {
+                            "_errors": [
+                                {
+                                    "code": "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+                                    "message": f"Cannot change status {event.status} to {status}.",
+                                }
+                            ]
+                        }
+                    },
+                )
+            event.status = status
         if "channel_id" in body:
             event.channel_id = int(body["channel_id"]) if body["channel_id"] else None
         if body.get("entity_metadata"):

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[store.Send], Awaitable[None]]
 JOB_ID = "twinbridge-next-send"
+# Rounds of one run: sends planned by handlers and due at once are done in the same run.
+MAX_ROUNDS = 20
 
 
 class Scheduler:
@@ -94,32 +96,45 @@ class Scheduler:
         """Do every send that is due now; returns how many were done."""
         done = 0
         async with self._lock:
-            now = self.clock.now()
-            async with self.db.read() as conn:
-                due = await store.pending(conn, until=now)
-            for send in due:
-                async with self.db.transaction() as conn:
-                    if not await store.claim(conn, send.id):
-                        continue
-                if now - send.due_at > self.grace:
-                    log.warning("send %s missed (due %s, now %s)", send.key, send.due_at, now)
-                    await self._finish(send, "missed")
-                    continue
-                handler = self.handlers.get(send.kind)
-                if handler is None:
-                    log.error("no handler for send kind %r (%s)", send.kind, send.key)
-                    await self._finish(send, "failed")
-                    continue
-                try:
-                    await handler(send)
-                except Exception:
-                    log.exception("send %s failed", send.key)
-                    await self._finish(send, "failed")
-                    continue
-                await self._finish(send, "sent")
-                done += 1
+            # A handler may plan sends that are due at once (a fan-out: one post per channel).
+            # The wake-up job is still running then, so they are done here, in further rounds.
+            for _ in range(MAX_ROUNDS):
+                claimed, sent = await self._round()
+                done += sent
+                if not claimed:
+                    break
         await self.rearm()
         return done
+
+    async def _round(self) -> tuple[int, int]:
+        """One pass over the sends due now: (claimed, sent)."""
+        claimed = sent = 0
+        now = self.clock.now()
+        async with self.db.read() as conn:
+            due = await store.pending(conn, until=now)
+        for send in due:
+            async with self.db.transaction() as conn:
+                if not await store.claim(conn, send.id):
+                    continue
+            claimed += 1
+            if now - send.due_at > self.grace:
+                log.warning("send %s missed (due %s, now %s)", send.key, send.due_at, now)
+                await self._finish(send, "missed")
+                continue
+            handler = self.handlers.get(send.kind)
+            if handler is None:
+                log.error("no handler for send kind %r (%s)", send.kind, send.key)
+                await self._finish(send, "failed")
+                continue
+            try:
+                await handler(send)
+            except Exception:
+                log.exception("send %s failed", send.key)
+                await self._finish(send, "failed")
+                continue
+            await self._finish(send, "sent")
+            sent += 1
+        return claimed, sent
 
     async def _finish(self, send: store.Send, status: str) -> None:
         async with self.db.transaction() as conn:

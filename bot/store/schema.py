@@ -395,3 +395,102 @@ chess_moves = Table(
     Column("played_by", BigInteger, nullable=False),
     Column("played_at", UTCDateTime, nullable=False),
 )
+
+# -- 0006: sessions ------------------------------------------------------------------------------
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("title", String(100), nullable=False),
+    # The organiser's IANA zone and first start as wall-clock text ("2026-10-06T15:00"): the
+    # RRULE repeats that local time, whatever each date's UTC offset (RFC 5545 DTSTART;TZID).
+    Column("timezone", String(64), nullable=False),
+    Column("first_local", String(19), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    # An RFC 5545 RRULE value, e.g. "FREQ=MONTHLY;BYDAY=1TU;COUNT=6".
+    Column("rrule", String(300), nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    # A voice or stage channel where presence counts as attendance.
+    Column("channel_id", BigInteger),
+    # The teacher-written discussion prompt posted in every paired space at the start.
+    Column("prompt", Text),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('draft', 'active', 'cancelled')", name="status"),
+    CheckConstraint("duration_minutes > 0", name="duration"),
+    Index("ix_sessions_partnership_status", "partnership_id", "status"),
+)
+
+session_occurrences = Table(
+    "session_occurrences",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    # The occurrence's place in the series (its RECURRENCE-ID); it stays when the time moves.
+    Column("original_start", UTCDateTime, nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False, server_default="scheduled"),
+    # Bumped by every re-plan, so that re-planned sends get keys of their own.
+    Column("revision", Integer, nullable=False, server_default="0"),
+    # The Discord scheduled event standing for this occurrence, while it has one.
+    Column("event_id", BigInteger),
+    Column("checkin_channel_id", BigInteger),
+    Column("checkin_message_id", BigInteger),
+    Column("changed_by", BigInteger),
+    Column("changed_at", UTCDateTime),
+    UniqueConstraint("session_id", "original_start"),
+    CheckConstraint(
+        "status IN ('scheduled', 'started', 'done', 'cancelled', 'skipped')", name="status"
+    ),
+    Index("ix_session_occurrences_status_start", "status", "starts_at"),
+)
+
+session_attendance = Table(
+    "session_attendance",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "occurrence_id",
+        Integer,
+        ForeignKey("session_occurrences.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("occurrence_start", UTCDateTime, nullable=False),
+    Column(
+        "participant_id",
+        Integer,
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # "button" (check-in) or "voice" (present in the session's voice or stage channel).
+    Column("method", String(16), nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    UniqueConstraint("occurrence_id", "participant_id", "method"),
+    CheckConstraint("method IN ('button', 'voice')", name="method"),
+    Index("ix_session_attendance_session_participant", "session_id", "participant_id"),
+)
+
+session_settings = Table(
+    "session_settings",
+    metadata,
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # Minutes before each session, comma-separated ("1440,60"); empty: no reminders.
+    Column("reminder_minutes", String(40), nullable=False, server_default="1440,60"),
+)

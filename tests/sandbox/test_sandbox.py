@@ -575,3 +575,25 @@ async def test_restart_keeps_the_database(sb: Sandbox) -> None:
     reply = await sb.command(sb.owner, "about")
     assert reply.embeds and reply.message is not None and reply.message.flags & EPHEMERAL
     assert sb.server.gateway.identify_count == 2
+
+
+async def test_scheduled_events_follow_discords_status_moves(sb: Sandbox) -> None:
+    """An event goes scheduled → active → completed; skipping a step is refused, as on Discord."""
+    http = sb.bot.http
+    start = sb.now() + timedelta(hours=1)
+    created = await http.create_guild_scheduled_event(
+        sb.guild.id,
+        name="Session",
+        privacy_level=2,
+        scheduled_start_time=start.isoformat(),
+        scheduled_end_time=(start + timedelta(hours=1)).isoformat(),
+        entity_type=3,
+        entity_metadata={"location": "#exchange"},
+    )
+    with pytest.raises(discord.HTTPException):
+        await http.edit_scheduled_event(sb.guild.id, created["id"], status=3)
+    await http.edit_scheduled_event(sb.guild.id, created["id"], status=2)
+    await http.edit_scheduled_event(sb.guild.id, created["id"], status=3)
+    with pytest.raises(discord.HTTPException):
+        await http.edit_scheduled_event(sb.guild.id, created["id"], status=4)
+    assert [e["status"] for e in sb.events()] == [3]

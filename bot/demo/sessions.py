@@ -1,0 +1,86 @@
+"""Chapter 2: a monthly session across two time zones, from scheduling to the summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.demo.story import DemoRun
+from bot.sandbox.driver import Reply
+from bot.sandbox.state import ChannelType, Message
+
+# The first Tuesday of October 2026, 08:00 in Minneapolis (CDT) = 13:00 UTC = 16:00 in Najaf.
+FIRST = datetime(2026, 10, 6, 13, tzinfo=UTC)
+PROMPT = "What is a dish your family makes for guests? Describe it so your partner can taste it."
+
+
+def _preview(reply: Reply) -> Message:
+    preview = reply.followups[-1] if reply.followups else reply.message
+    assert preview is not None
+    return preview
+
+
+async def chapter(run: DemoRun) -> None:
+    """Scheduling with both cities' times, reminders, check-in and voice, the summary."""
+    sb, story = run.sb, run.story
+    teacher = run.teachers["Ms Rivera"]
+    assert run.announcements is not None
+    voice = sb.add_channel("Exchange call", kind=ChannelType.VOICE)
+
+    story.section("A teacher schedules the monthly session")
+    story.note("Ms Rivera first tries 3 pm, after school in Minneapolis")
+    late = await sb.command(
+        teacher,
+        "session schedule",
+        start="2026-10-06",
+        time="15:00",
+        repeat="monthly:nth",
+        count=6,
+        channel=voice,
+        title="Monthly exchange",
+    )
+    story.note("the preview warns: that is 23:00, then midnight, in Najaf — she cancels")
+    await sb.click(teacher, _preview(late), "Cancel")
+    early = await sb.command(
+        teacher,
+        "session schedule",
+        start="2026-10-06",
+        time="08:00",
+        repeat="monthly:nth",
+        count=6,
+        channel=voice,
+        title="Monthly exchange",
+        prompt=PROMPT,
+    )
+    await sb.click(teacher, _preview(early), "Schedule")
+    await sb.command(run.teachers["Ustadh Kareem"], "session list")
+    calendar = await sb.command(teacher, "session ics")
+    for attachment in calendar.files:
+        (run.out / attachment.filename).write_bytes(bytes(attachment.data))
+        story.note(f"saved {attachment.filename} for the teachers' own calendars")
+
+    story.section("A month passes: reminders the day before and an hour before")
+    await sb.advance_to(FIRST - timedelta(hours=24))
+    await sb.advance_to(FIRST - timedelta(hours=1))
+
+    story.section("The session: check-in by button, or by being in the call")
+    await sb.advance_to(FIRST)
+    started = [m for m in sb.messages_in(run.announcements) if "▶️" in m.content][-1]
+    for name in ("Ben", "Sofia"):
+        await sb.click(run.member(name), started, "Check in · تسجيل الحضور")
+    await sb.click(run.member("Ben"), started, "Check in · تسجيل الحضور")
+    await sb.join_voice(run.member("Ali"), voice)
+    story.note("Ali joined the call from Najaf: that counts as being there")
+
+    story.section("The session ends: who came, per city")
+    await sb.advance_to(FIRST + timedelta(hours=1, minutes=1))
+    events = sb.events()
+    story.note(
+        "Discord events: "
+        + ", ".join(f"{e['scheduled_start_time'][:16]} ({_STATUS[e['status']]})" for e in events)
+    )
+    await sb.join_voice(run.member("Ali"), None)
+    late_click = await sb.click(run.member("Maya"), started, "Check in · تسجيل الحضور")
+    assert "closed" in late_click.text
+
+
+_STATUS = {1: "scheduled", 2: "active", 3: "completed", 4: "cancelled"}

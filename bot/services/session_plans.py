@@ -1,0 +1,323 @@
+"""Planning sessions: the rolling horizon of occurrences, their sends, and the one Discord
+event that stands for each series' next occurrence.
+
+The series' RRULE in the organiser's zone is the truth. Occurrences up to `HORIZON` ahead (and
+always the next live one) are recorded, each with its reminders, start and end planned as
+scheduled sends under keys carrying the occurrence's revision, so a re-plan never collides
+with what was already sent. Everything here is idempotent: start-up simply runs it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock
+from bot.domain import sessions as rules
+from bot.domain.exchange import Exchange, ProfileError
+from bot.errors import NotFoundError, UserError
+from bot.i18n import available_languages
+from bot.services.scheduler import Scheduler
+from bot.services.session_port import EventSpec, SessionPort
+from bot.store import Database, sends
+from bot.store import exchanges as exchange_store
+from bot.store import sessions as store
+from bot.store.sessions import OccurrenceRecord, SessionRecord
+
+# Occurrences are recorded (and their sends planned) this far ahead, and at least the next one.
+HORIZON = timedelta(days=62)
+MAX_PLANNED = 20
+
+
+@dataclass
+class Runtime:
+    """What session use cases share; one lock keeps Discord events in step with the store."""
+
+    db: Database
+    clock: Clock
+    scheduler: Scheduler
+    events_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def first_start(series: SessionRecord) -> datetime:
+    """The series' first start as an aware local datetime in its zone."""
+    local = datetime.fromisoformat(series.first_local)
+    return rules.local_start(local.date(), local.time(), series.timezone)
+
+
+def key_base(session_id: int, original: datetime) -> str:
+    """The key prefix of every send of one occurrence."""
+    return f"sess:{session_id}:{int(original.timestamp())}"
+
+
+def languages_of(exchange: Exchange) -> tuple[str, ...]:
+    """The languages the whole exchange reads: each city's first language we can speak."""
+    known = set(available_languages())
+    found: list[str] = []
+    for city in exchange.cities:
+        language = next((lang for lang in city.languages if lang in known), "en")
+        if language not in found:
+            found.append(language)
+    return tuple(found)
+
+
+def people_languages(languages: Sequence[str]) -> tuple[str, ...]:
+    known = set(available_languages())
+    found: list[str] = []
+    for language in languages:
+        chosen = language if language in known else "en"
+        if chosen not in found:
+            found.append(chosen)
+    return tuple(found) or ("en",)
+
+
+def user_error(exc: rules.RuleError | ProfileError) -> UserError:
+    return UserError(exc.key, **exc.params)
+
+
+def city_clocks(exchange: Exchange) -> list[rules.CityClock]:
+    return [rules.CityClock(c.name, c.timezone, c.weekend_days) for c in exchange.cities]
+
+
+async def exchange_of(conn: AsyncConnection, series: SessionRecord) -> Exchange:
+    exchange = await exchange_store.get_exchange(conn, series.guild_id, series.exchange_id)
+    if exchange is None:
+        raise NotFoundError("error.unknown_exchange")
+    return exchange
+
+
+async def resolve(db: Database, guild_id: int, session_id: int | None) -> SessionRecord:
+    """An active series of this guild; when none is named and there is exactly one, that one."""
+    async with db.read() as conn:
+        if session_id is not None:
+            found = await store.get(conn, guild_id, session_id)
+            if found is None or found.status != "active":
+                raise NotFoundError("error.session_unknown")
+            return found
+        every = await store.of_guild(conn, guild_id)
+    if not every:
+        raise NotFoundError("error.session_none")
+    if len(every) > 1:
+        raise UserError("error.session_choose")
+    return every[0]
+
+
+async def effective_slots(
+    conn: AsyncConnection,
+    series: SessionRecord,
+    *,
+    after: datetime,
+    before: datetime,
+    limit: int = rules.EXAMINED,
+) -> list[tuple[rules.Slot, str]]:
+    """The series' live occurrences in [after, before): the rule with its recorded changes.
+
+    Each comes with its status ("scheduled" also for occurrences not yet recorded).
+    """
+    recorded = {o.original_start: o for o in await store.occurrences(conn, series.id)}
+    found: dict[datetime, tuple[rules.Slot, str]] = {}
+    for slot in rules.occurrences(
+        series.rrule, first_start(series), series.duration, after=after, before=before, limit=limit
+    ):
+        record = recorded.get(slot.original)
+        if record is None:
+            found[slot.original] = (slot, "scheduled")
+        elif record.status in store.LIVE:
+            found[slot.original] = (
+                rules.Slot(record.original_start, record.starts_at, record.ends_at),
+                record.status,
+            )
+    for record in recorded.values():
+        # Moved into the window from outside it.
+        if record.status in store.LIVE and after <= record.starts_at < before:
+            found.setdefault(
+                record.original_start,
+                (
+                    rules.Slot(record.original_start, record.starts_at, record.ends_at),
+                    record.status,
+                ),
+            )
+    ordered = sorted(found.values(), key=lambda pair: pair[0].start)
+    return ordered[:limit]
+
+
+async def other_series_slots(
+    conn: AsyncConnection, exchange_id: int, skip: int | None, after: datetime, before: datetime
+) -> list[tuple[str, list[rules.Slot]]]:
+    others = []
+    for series in await store.of_exchange(conn, exchange_id):
+        if series.id == skip:
+            continue
+        slots = await effective_slots(conn, series, after=after, before=before, limit=200)
+        others.append((series.title, [s for s, _ in slots]))
+    return others
+
+
+# -- planning --------------------------------------------------------------------------------------
+
+
+async def plan_occurrence(
+    conn: AsyncConnection, series: SessionRecord, occurrence: OccurrenceRecord, now: datetime
+) -> None:
+    """Plan the reminders, start and end of one occurrence (only what is still ahead)."""
+    base = f"{key_base(series.id, occurrence.original_start)}:r{occurrence.revision}"
+    common = {"guild_id": series.guild_id, "partnership_id": series.exchange_id}
+    payload = {"occurrence": occurrence.id, "revision": occurrence.revision}
+    for minutes in await store.reminder_minutes(conn, series.exchange_id):
+        due = occurrence.starts_at - timedelta(minutes=minutes)
+        if due > now:
+            await sends.plan(
+                conn,
+                key=f"{base}:remind{minutes}",
+                kind="session.remind",
+                due_at=due,
+                payload={**payload, "minutes": minutes},
+                **common,
+            )
+    if occurrence.starts_at >= now:
+        await sends.plan(
+            conn,
+            key=f"{base}:start",
+            kind="session.start",
+            due_at=occurrence.starts_at,
+            payload=payload,
+            **common,
+        )
+    if occurrence.ends_at > now:
+        await sends.plan(
+            conn,
+            key=f"{base}:end",
+            kind="session.end",
+            due_at=occurrence.ends_at,
+            payload=payload,
+            **common,
+        )
+
+
+async def replan(
+    conn: AsyncConnection, series: SessionRecord, occurrence: OccurrenceRecord, now: datetime
+) -> None:
+    """Cancel an occurrence's pending sends and plan them again under a new revision."""
+    await sends.cancel_matching(conn, key_base(series.id, occurrence.original_start) + ":", now)
+    await store.bump_revision(conn, occurrence.id)
+    fresh = await store.occurrence(conn, occurrence.id)
+    assert fresh is not None
+    await plan_occurrence(conn, series, fresh, now)
+
+
+async def extend(
+    conn: AsyncConnection, series: SessionRecord, now: datetime
+) -> list[OccurrenceRecord]:
+    """Record the occurrences within the horizon, and at least the next live one; plan them.
+
+    Idempotent: occurrences already recorded (moved, cancelled, done) are left as they are.
+    """
+    if series.status != "active":
+        return []
+    recorded = {o.original_start: o for o in await store.occurrences(conn, series.id)}
+    added: list[OccurrenceRecord] = []
+    has_live = False
+    for slot in rules.occurrences(
+        series.rrule, first_start(series), series.duration, after=now, limit=MAX_PLANNED
+    ):
+        if slot.start >= now + HORIZON and has_live:
+            break
+        known = recorded.get(slot.original)
+        if known is None:
+            known = await store.add_occurrence(conn, series.id, slot.original, slot.end)
+            assert known is not None
+            await plan_occurrence(conn, series, known, now)
+            added.append(known)
+        has_live = has_live or known.status in store.LIVE
+    return added
+
+
+async def materialise(
+    conn: AsyncConnection, series: SessionRecord, original: datetime
+) -> OccurrenceRecord | None:
+    """The recorded occurrence at `original`, recording it if the rule has it there."""
+    for record in await store.occurrences(conn, series.id):
+        if record.original_start == original:
+            return record
+    window = rules.occurrences(
+        series.rrule,
+        first_start(series),
+        series.duration,
+        after=original,
+        before=original + timedelta(seconds=1),
+        limit=1,
+    )
+    if not window:
+        return None
+    return await store.add_occurrence(conn, series.id, window[0].original, window[0].end)
+
+
+def event_spec(
+    series: SessionRecord, occurrence: OccurrenceRecord, exchange: Exchange, location: str
+) -> EventSpec:
+    """The Discord event of an occurrence (a voice/stage event when the series has a channel)."""
+    return EventSpec(
+        name=series.title,
+        description=description_for(exchange, occurrence),
+        start=occurrence.starts_at,
+        end=occurrence.ends_at,
+        channel_id=series.channel_id,
+        location=location,
+    )
+
+
+async def sync_event(
+    rt: Runtime, series_id: int, port: SessionPort, *, refresh: bool = False
+) -> None:
+    """Keep exactly one Discord event per series: for its next live occurrence.
+
+    Events of occurrences that are no longer next (after a move) are deleted; `refresh`
+    updates the next one's times after a change.
+    """
+    async with rt.events_lock:
+        now = rt.clock.now()
+        async with rt.db.read() as conn:
+            series = await store.by_id(conn, series_id)
+            if series is None:
+                return
+            live = await store.occurrences(conn, series_id, statuses=store.LIVE, ending_after=now)
+            exchange = await exchange_of(conn, series)
+            where = await exchange_store.spaces(conn, exchange.id)
+        target = live[0] if live and series.status == "active" else None
+        for other in live:
+            if other is not target and other.event_id is not None and other.status == "scheduled":
+                await port.delete_event(other.event_id)
+                await record_event(rt, other.id, None)
+        if target is None or target.status != "scheduled" or target.starts_at <= now:
+            return
+        location = port.channel_label(where.exchange_channel_id) or exchange.name
+        spec = event_spec(series, target, exchange, location[:100])
+        if target.event_id is not None and (
+            not refresh or await port.update_event(target.event_id, spec)
+        ):
+            return
+        event_id = await port.create_event(spec)
+        await record_event(rt, target.id, event_id)
+
+
+def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:
+    """Both cities' local times, for the event's description (readers see their own too)."""
+    parts = []
+    for city in exchange.cities:
+        local = occurrence.starts_at.astimezone(ZoneInfo(city.timezone))
+        end = occurrence.ends_at.astimezone(ZoneInfo(city.timezone))
+        parts.append(f"{city.name}: {local:%Y-%m-%d %H:%M}–{end:%H:%M}")
+    return f"{exchange.name} · " + " · ".join(parts)
+
+
+async def record_event(rt: Runtime, occurrence_id: int, event_id: int | None) -> None:
+    async with rt.db.transaction() as conn:
+        await store.set_event(conn, occurrence_id, event_id)

@@ -1,0 +1,128 @@
+"""What sessions need from Discord (the port the cog implements) and the posts they make.
+
+Posts are plain data; the cog renders them in each reader's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.sessions import RuleShape
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """A Discord scheduled event for one occurrence."""
+
+    name: str
+    description: str
+    start: datetime
+    end: datetime
+    channel_id: int | None  # a voice or stage channel; otherwise an external event
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """A schedule change everyone should know about (posted in the announcements channel).
+
+    kind: "scheduled", "cancelled", "skipped", "moved" or "series_cancelled".
+    """
+
+    kind: str
+    title: str
+    languages: tuple[str, ...]
+    start: datetime | None = None
+    end: datetime | None = None
+    previous: datetime | None = None
+    shape: RuleShape | None = None
+    zone: str = ""
+    local_time: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    title: str
+    start: datetime
+    end: datetime
+    minutes_before: int
+    voice_channel_id: int | None
+    languages: tuple[str, ...]
+    mentions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The "session started" post with its check-in button."""
+
+    occurrence_id: int
+    title: str
+    end: datetime
+    voice_channel_id: int | None
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PromptPost:
+    """The discussion prompt in one paired space; `text` None means the default invitation."""
+
+    title: str
+    text: str | None
+    languages: tuple[str, ...]
+    mentions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CityAttendance:
+    city: str
+    present: tuple[str, ...]  # students' display names
+    absent: tuple[str, ...]
+    teachers: int  # teachers and coordinators seen
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Who came, per city. `detailed` (names) only goes to the private teachers' channel."""
+
+    title: str
+    start: datetime
+    cities: tuple[CityAttendance, ...]
+    detailed: bool
+    languages: tuple[str, ...]
+
+
+Post = Announcement | Reminder | Started | PromptPost | Summary
+
+
+class SessionPort(Protocol):
+    """What sessions need from Discord in one guild."""
+
+    async def create_event(self, spec: EventSpec) -> int | None:
+        """The new event's id, or None when Discord refused (the reason is logged)."""
+
+    async def update_event(self, event_id: int, spec: EventSpec) -> bool:
+        """False when the event no longer exists."""
+
+    async def start_event(self, event_id: int) -> None: ...
+
+    async def end_event(self, event_id: int) -> None: ...
+
+    async def cancel_event(self, event_id: int) -> None: ...
+
+    async def delete_event(self, event_id: int) -> None: ...
+
+    async def post(self, channel_id: int, post: Post) -> int | None:
+        """The message id, or None when the channel is gone or closed to the bot."""
+
+    async def close_checkin(
+        self, channel_id: int, message_id: int, count: int, languages: tuple[str, ...]
+    ) -> None:
+        """Mark a "session started" post as closed, with how many came."""
+
+    async def voice_members(self, channel_id: int) -> list[int]:
+        """Users in a voice or stage channel now."""
+
+    def channel_label(self, channel_id: int | None) -> str:
+        """A readable name for a channel ("" when unknown)."""

@@ -1,0 +1,427 @@
+"""A session as it happens: reminders, the start post and prompts, attendance, the summary.
+
+Each timed step is a scheduled send claimed once (bot/services/scheduler.py). A step that posts
+to many channels fans out into one send per channel, due at once: a restart in the middle of
+a fan-out neither repeats the posts already made nor loses the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.exchange import Exchange, Participant, Role
+from bot.errors import NotFoundError, UserError
+from bot.services.access import Actor
+from bot.services.session_plans import (
+    Runtime,
+    extend,
+    key_base,
+    languages_of,
+    people_languages,
+    sync_event,
+)
+from bot.services.session_port import (
+    CityAttendance,
+    PromptPost,
+    Reminder,
+    SessionPort,
+    Started,
+    Summary,
+)
+from bot.store import activity as activity_log
+from bot.store import exchanges as exchange_store
+from bot.store import pairing as pairing_store
+from bot.store import roster, sends
+from bot.store import sessions as store
+from bot.store.sends import Send
+from bot.store.sessions import OccurrenceRecord, SessionRecord
+
+log = logging.getLogger(__name__)
+
+STAFF_ROLES = (Role.TEACHER, Role.COORDINATOR)
+
+
+async def _current(
+    rt: Runtime, send: Send, *, statuses: Sequence[str] | None = None
+) -> tuple[SessionRecord, OccurrenceRecord] | None:
+    """The occurrence a send was planned for, unless it was re-planned or changed since."""
+    async with rt.db.read() as conn:
+        occurrence = await store.occurrence(conn, int(send.payload["occurrence"]))
+        if occurrence is None or occurrence.revision != int(send.payload["revision"]):
+            return None
+        if statuses is not None and occurrence.status not in statuses:
+            return None
+        series = await store.by_id(conn, occurrence.session_id)
+    if series is None:
+        return None
+    return series, occurrence
+
+
+async def _pair_spaces(conn: AsyncConnection, exchange_id: int) -> list[int]:
+    return [
+        p.space_id
+        for p in await pairing_store.live_pairs(conn, exchange_id)
+        if p.status == "active" and p.space_id is not None
+    ]
+
+
+async def _fan_out(
+    rt: Runtime,
+    series: SessionRecord,
+    occurrence: OccurrenceRecord,
+    what: str,
+    channel_ids: Sequence[int],
+    **extra: object,
+) -> None:
+    """Plan one post per channel, due now; the scheduler does each exactly once."""
+    base = f"{key_base(series.id, occurrence.original_start)}:r{occurrence.revision}:{what}"
+    now = rt.clock.now()
+    async with rt.db.transaction() as conn:
+        for channel_id in channel_ids:
+            await sends.plan(
+                conn,
+                key=f"{base}:to:{channel_id}",
+                kind="session.post",
+                due_at=now,
+                guild_id=series.guild_id,
+                partnership_id=series.exchange_id,
+                payload={
+                    "occurrence": occurrence.id,
+                    "revision": occurrence.revision,
+                    "what": what,
+                    "channel": channel_id,
+                    **extra,
+                },
+            )
+
+
+# -- the timed steps -------------------------------------------------------------------------------
+
+
+async def on_remind(rt: Runtime, send: Send) -> None:
+    """A reminder is due: one post to the announcements channel and each paired space."""
+    current = await _current(rt, send, statuses=("scheduled",))
+    if current is None:
+        return
+    series, occurrence = current
+    async with rt.db.read() as conn:
+        where = await exchange_store.spaces(conn, series.exchange_id)
+        targets = [where.exchange_channel_id] if where.exchange_channel_id else []
+        targets += await _pair_spaces(conn, series.exchange_id)
+    minutes = int(send.payload["minutes"])
+    await _fan_out(rt, series, occurrence, f"remind{minutes}", targets, minutes=minutes)
+
+
+async def on_start(rt: Runtime, send: Send, port: SessionPort) -> None:
+    """The session starts: event started, check-in post, prompts, people already in voice."""
+    current = await _current(rt, send, statuses=("scheduled",))
+    if current is None:
+        return
+    series, occurrence = current
+    now = rt.clock.now()
+    async with rt.db.transaction() as conn:
+        if not await store.set_occurrence_status(
+            conn, occurrence.id, "started", was=("scheduled",)
+        ):
+            return
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=series.guild_id,
+            partnership_id=series.exchange_id,
+            kind="session.started",
+            details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
+        )
+        where = await exchange_store.spaces(conn, series.exchange_id)
+        spaces = await _pair_spaces(conn, series.exchange_id)
+    if occurrence.event_id is not None:
+        # Discord cancels an event nobody started a few hours after its start time.
+        await port.start_event(occurrence.event_id)
+    if where.exchange_channel_id is not None:
+        await _fan_out(rt, series, occurrence, "started", [where.exchange_channel_id])
+    await _fan_out(rt, series, occurrence, "prompt", spaces)
+    if series.channel_id is not None:
+        for user_id in await port.voice_members(series.channel_id):
+            await voice_seen(rt, series.guild_id, user_id, series.channel_id)
+
+
+async def on_end(rt: Runtime, send: Send, port: SessionPort) -> None:
+    """The session ends: event completed, check-in closed, next event, then the summaries."""
+    current = await _current(rt, send)
+    if current is None:
+        return
+    series, occurrence = current
+    if occurrence.status not in (*store.LIVE, "done"):
+        return
+    await finish(rt, series, occurrence, port)
+    async with rt.db.read() as conn:
+        where = await exchange_store.spaces(conn, series.exchange_id)
+    if where.exchange_channel_id is not None:
+        await _fan_out(rt, series, occurrence, "summary", [where.exchange_channel_id])
+    if where.teachers_channel_id is not None:
+        await _fan_out(rt, series, occurrence, "summary_teachers", [where.teachers_channel_id])
+
+
+async def finish(
+    rt: Runtime, series: SessionRecord, occurrence: OccurrenceRecord, port: SessionPort
+) -> None:
+    """Close an occurrence (idempotent): done, its event ended, the next one planned."""
+    now = rt.clock.now()
+    async with rt.db.transaction() as conn:
+        fresh = await store.occurrence(conn, occurrence.id)
+        assert fresh is not None
+        closed = await store.set_occurrence_status(conn, fresh.id, "done", was=store.LIVE)
+        if closed:
+            count = await store.attendance_count(conn, fresh.id)
+            current = await store.by_id(conn, series.id)
+            if current is not None:
+                await extend(conn, current, now)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=series.guild_id,
+                partnership_id=series.exchange_id,
+                kind="session.ended",
+                details={
+                    "session": series.id,
+                    "occurrence": fresh.starts_at.isoformat(),
+                    "attended": count,
+                },
+            )
+    if not closed:
+        return
+    await rt.scheduler.rearm()
+    if fresh.event_id is not None:
+        if fresh.status == "started":
+            await port.end_event(fresh.event_id)
+        else:
+            await port.cancel_event(fresh.event_id)
+    if fresh.checkin_channel_id is not None and fresh.checkin_message_id is not None:
+        async with rt.db.read() as conn:
+            exchange = await exchange_store.get_exchange(conn, series.guild_id, series.exchange_id)
+        languages = languages_of(exchange) if exchange else ("en",)
+        await port.close_checkin(
+            fresh.checkin_channel_id, fresh.checkin_message_id, count, languages
+        )
+    await sync_event(rt, series.id, port)
+
+
+async def on_post(rt: Runtime, send: Send, port: SessionPort) -> None:
+    """One post of a fan-out, in one channel."""
+    what = str(send.payload["what"])
+    channel_id = int(send.payload["channel"])
+    wanted = ("scheduled",) if what.startswith("remind") else None
+    current = await _current(rt, send, statuses=wanted)
+    if current is None:
+        return
+    series, occurrence = current
+    async with rt.db.read() as conn:
+        exchange = await exchange_store.get_exchange(conn, series.guild_id, series.exchange_id)
+        pair = await pairing_store.pair_by_space(conn, channel_id)
+        members = await roster.by_ids(conn, pair.members) if pair else []
+    if exchange is None:
+        return
+    if what.startswith("remind"):
+        languages = (
+            people_languages([m.language for m in members]) if pair else languages_of(exchange)
+        )
+        await port.post(
+            channel_id,
+            Reminder(
+                series.title,
+                occurrence.starts_at,
+                occurrence.ends_at,
+                int(send.payload["minutes"]),
+                series.channel_id,
+                languages,
+                tuple(m.user_id for m in members),
+            ),
+        )
+    elif what == "started":
+        message_id = await port.post(
+            channel_id,
+            Started(
+                occurrence.id,
+                series.title,
+                occurrence.ends_at,
+                series.channel_id,
+                languages_of(exchange),
+            ),
+        )
+        if message_id is not None:
+            async with rt.db.transaction() as conn:
+                await store.set_checkin_message(conn, occurrence.id, channel_id, message_id)
+    elif what == "prompt":
+        await deliver_session_prompt(rt, port, series, occurrence, channel_id, members)
+    elif what in ("summary", "summary_teachers"):
+        summary = await attendance_summary(
+            rt, exchange, occurrence, series.title, detailed=what == "summary_teachers"
+        )
+        await port.post(channel_id, summary)
+
+
+async def deliver_session_prompt(
+    rt: Runtime,
+    port: SessionPort,
+    series: SessionRecord,
+    occurrence: OccurrenceRecord,
+    space_id: int,
+    members: Sequence[Participant],
+) -> None:
+    """Post the session's discussion prompt in one paired space.
+
+    The one place that decides which prompt a pair gets. Today: the teacher-written prompt of
+    the series, or a default invitation to talk when the teacher wrote none. The prompts
+    feature's rotation bank is to be wired in here (it may pick per pair, from `members`).
+    """
+    await port.post(
+        space_id,
+        PromptPost(
+            series.title,
+            series.prompt,
+            people_languages([m.language for m in members]),
+            tuple(m.user_id for m in members),
+        ),
+    )
+
+
+# -- attendance ------------------------------------------------------------------------------------
+
+
+async def attendance_summary(
+    rt: Runtime, exchange: Exchange, occurrence: OccurrenceRecord, title: str, *, detailed: bool
+) -> Summary:
+    """Who was seen (check-in or voice), per city; names only when `detailed`."""
+    async with rt.db.read() as conn:
+        seen = await store.attendance(conn, occurrence.id)
+        people = await roster.listing(
+            conn, exchange.id, statuses=("active", "paused")
+        ) + await roster.by_ids(conn, list(seen))
+    by_id = {p.id: p for p in people}
+    cities = []
+    for city in exchange.cities:
+        students = [p for p in by_id.values() if p.role is Role.STUDENT and p.city_id == city.id]
+        present = sorted(p.display_name for p in students if p.id in seen)
+        absent = sorted(
+            p.display_name for p in students if p.id not in seen and p.status == "active"
+        )
+        teachers = sum(
+            1
+            for p in by_id.values()
+            if p.role in STAFF_ROLES and p.city_id == city.id and p.id in seen
+        )
+        cities.append(CityAttendance(city.name, tuple(present), tuple(absent), teachers))
+    return Summary(title, occurrence.starts_at, tuple(cities), detailed, languages_of(exchange))
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    title: str
+    first_seen: datetime
+    already: bool
+
+
+async def check_in(rt: Runtime, actor: Actor, occurrence_id: int) -> CheckIn:
+    """A participant presses "Check in": counted once, and only while the session is on."""
+    now = rt.clock.now()
+    async with rt.db.read() as conn:
+        occurrence = await store.occurrence(conn, occurrence_id)
+        series = await store.by_id(conn, occurrence.session_id) if occurrence else None
+        if occurrence is None or series is None or series.guild_id != actor.guild_id:
+            raise NotFoundError("error.session_unknown")
+        me = await roster.find(conn, series.exchange_id, actor.user_id)
+    if me is None or me.status == "removed":
+        raise UserError("error.checkin_not_participant")
+    if occurrence.status in ("cancelled", "skipped"):
+        raise UserError("error.checkin_cancelled")
+    if now < occurrence.starts_at:
+        raise UserError("error.checkin_not_open", start=int(occurrence.starts_at.timestamp()))
+    if now > occurrence.ends_at:
+        raise UserError("error.checkin_closed", end=int(occurrence.ends_at.timestamp()))
+    async with rt.db.transaction() as conn:
+        seen = await store.record_attendance(
+            conn, occurrence=occurrence, participant_id=me.id, method="button", now=now
+        )
+        if seen is None:
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=series.guild_id,
+                partnership_id=series.exchange_id,
+                actor_id=actor.user_id,
+                kind="session.checked_in",
+                details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
+            )
+    return CheckIn(series.title, seen or now, seen is not None)
+
+
+async def voice_seen(rt: Runtime, guild_id: int, user_id: int, channel_id: int) -> int:
+    """Someone is in a voice or stage channel: count them for sessions under way there."""
+    now = rt.clock.now()
+    recorded = 0
+    async with rt.db.transaction() as conn:
+        for series, occurrence in await store.in_window(conn, guild_id, channel_id, now):
+            me = await roster.find(conn, series.exchange_id, user_id)
+            if me is None or me.status == "removed":
+                continue
+            seen = await store.record_attendance(
+                conn, occurrence=occurrence, participant_id=me.id, method="voice", now=now
+            )
+            if seen is None:
+                recorded += 1
+                await activity_log.append(
+                    conn,
+                    at=now,
+                    guild_id=guild_id,
+                    partnership_id=series.exchange_id,
+                    actor_id=user_id,
+                    kind="session.present",
+                    details={
+                        "session": series.id,
+                        "occurrence": occurrence.starts_at.isoformat(),
+                        "channel": channel_id,
+                    },
+                )
+    return recorded
+
+
+# -- start-up --------------------------------------------------------------------------------------
+
+
+async def catch_up(rt: Runtime, port_for: Callable[[int], SessionPort | None]) -> None:
+    """Bring every series up to date after a start or a new gateway session (idempotent).
+
+    Occurrences that ended while the bot was away beyond the grace window are closed (their
+    summary was missed, as the scheduler records); each series' horizon is extended, its next
+    Discord event made, and people already in a session's voice channel are counted.
+    """
+    now = rt.clock.now()
+    async with rt.db.read() as conn:
+        every = await store.active(conn)
+    for series in every:
+        port = port_for(series.guild_id)
+        if port is None:
+            continue
+        async with rt.db.read() as conn:
+            live = await store.occurrences(conn, series.id, statuses=store.LIVE)
+        for occurrence in live:
+            if occurrence.ends_at < now - rt.scheduler.grace:
+                await finish(rt, series, occurrence, port)
+        async with rt.db.transaction() as conn:
+            await extend(conn, series, now)
+        await rt.scheduler.rearm()
+        await sync_event(rt, series.id, port)
+        if series.channel_id is not None:
+            for occurrence in live:
+                if (
+                    occurrence.status == "started"
+                    and occurrence.starts_at <= now <= occurrence.ends_at
+                ):
+                    for user_id in await port.voice_members(series.channel_id):
+                        await voice_seen(rt, series.guild_id, user_id, series.channel_id)
+                    break
