@@ -22,7 +22,7 @@ from bot.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.about", "cogs.exchange", "cogs.pairing")
+EXTENSIONS: tuple[str, ...] = ("cogs.about", "cogs.exchange", "cogs.pairing", "cogs.roster")
 
 
 def intents() -> discord.Intents:

@@ -189,6 +189,9 @@ pair_members = Table(
         ForeignKey("participants.id", ondelete="CASCADE"),
         primary_key=True,
     ),
+    # Set when a student leaves a pair that goes on (removed from the roster): the row stays,
+    # so history still shows who was paired with whom and later rounds avoid the repeat.
+    Column("left_at", UTCDateTime),
 )
 
 activity = Table(
@@ -227,3 +230,6 @@ scheduled_sends = Table(
     ),
     Index("ix_scheduled_sends_status_due", "status", "due_at"),
 )
+
+# -- 0004: roster ---------------------------------------------------------------------------------
+# 0004 adds `pair_members.left_at` (defined in place above); the roster needs no new table.
