@@ -697,8 +697,11 @@ def problem_text(problem: roster_csv.CsvProblem, lang: str) -> str:
     )
 
 
-def import_embed(report: service.ImportReport, lang: str) -> discord.Embed:
-    """What an import did: how many joined per city, and the first rows that did not."""
+def import_embed(report: service.ImportReport, lang: str) -> tuple[discord.Embed, bool]:
+    """What an import did: how many joined per city, and the rows that did not.
+
+    Returns the embed and whether every problem fits in it (if not, a file carries them all).
+    """
     exchange = report.exchange
     per_city = report.per_city()
     restored = sum(1 for i in report.imported if i.restored)
@@ -709,9 +712,22 @@ def import_embed(report: service.ImportReport, lang: str) -> discord.Embed:
     if restored:
         lines.append(t("roster.import_restored", lang, count=restored))
     if report.ignored_columns:
-        lines.append(
-            t("roster.import_ignored", lang, columns=clip(", ".join(report.ignored_columns), 200))
-        )
+        columns = clip(", ".join(report.ignored_columns), 200)
+        lines.append(t("roster.import_ignored", lang, columns=columns))
+    shown = 0
+    if report.problems:
+        lines += ["", "**" + t("roster.import_problems", lang, count=len(report.problems)) + "**"]
+        # The description holds 4096 characters: list rows while they fit, then count the rest.
+        room = 3600 - sum(len(x) + 1 for x in lines)
+        for problem in report.problems[:PROBLEMS_SHOWN]:
+            line = escape_markdown(clip(problem_text(problem, lang), 300))
+            if len(line) + 1 > room:
+                break
+            lines.append(line)
+            room -= len(line) + 1
+            shown += 1
+        if shown < len(report.problems):
+            lines.append(t("roster.import_more", lang, count=len(report.problems) - shown))
     embed = discord.Embed(
         title=clip(t("roster.import_title", lang, exchange=exchange.name), 256),
         description="\n".join(lines),
@@ -720,17 +736,7 @@ def import_embed(report: service.ImportReport, lang: str) -> discord.Embed:
     if report.imported:
         names = ", ".join(escape_markdown(i.name) for i in report.imported)
         embed.add_field(name=t("roster.import_who", lang), value=clip(names, 1024), inline=False)
-    if report.problems:
-        shown = "\n".join(problem_text(p, lang) for p in report.problems[:PROBLEMS_SHOWN])
-        more = len(report.problems) - PROBLEMS_SHOWN
-        if more > 0:
-            shown += "\n" + t("roster.import_more", lang, count=more)
-        embed.add_field(
-            name=t("roster.import_problems", lang, count=len(report.problems)),
-            value=clip(escape_markdown(shown), 1024),
-            inline=False,
-        )
-    return embed
+    return embed, shown == len(report.problems)
 
 
 def problems_file(report: service.ImportReport, lang: str) -> discord.File:
@@ -1015,13 +1021,13 @@ class RosterCog(
             DiscordDirectory(interaction.guild),
         )
         lang = actor.language
+        embed, complete = import_embed(report, lang)
         # Beyond what the reply can list, every problem row goes in a file to fix and re-import.
-        many = len(report.problems) > PROBLEMS_SHOWN
         await interaction.followup.send(
-            embed=import_embed(report, lang),
+            embed=embed,
             ephemeral=True,
             allowed_mentions=NO_PINGS,
-            file=problems_file(report, lang) if many else MISSING,
+            file=MISSING if complete else problems_file(report, lang),
         )
 
     # keep-apart -----------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ _BUSY_TASK_PREFIXES = (
     "CommandTree-invoker",
     "discord-ui-view-dispatch",
     "discord-ui-modal-dispatch",
+    "discord-ui-dynamic-item",  # buttons that survive restarts (DynamicItem)
     "sandbox-dispatch",
     "twinbridge:",
 )
