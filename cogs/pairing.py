@@ -327,7 +327,7 @@ def proposal_page(
         header += "\n" + t("pair.preview_paused", lang, count=proposal.paused)
     embed = discord.Embed(
         title=clip(t("pair.preview_title", lang, exchange=proposal.exchange.name), 256),
-        description=clip(header, 1000),
+        description=clip(header, 600),
         colour=discord.Colour.blurple(),
     )
     first = (page - 1) * PER_PAGE
@@ -338,8 +338,8 @@ def proposal_page(
             else m.display_name
             for m in group.members
         )
-        # Ten fields of at most 200 + 300 characters, with the header under 1000 and the
-        # title and footer, keep the embed under Discord's 6000.
+        # Ten fields of at most 200 + 300 characters, a header of 600, a title of 256 and
+        # the footer stay under Discord's 6000 for an embed.
         embed.add_field(
             name=clip(f"{number}. {names}", 200),
             value=clip(reasons_text(group.reasons, lang), 300),

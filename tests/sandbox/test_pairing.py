@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -63,20 +65,22 @@ async def test_a_student_is_answered_in_their_profiles_language(world: World) ->
     assert reply.ephemeral and t("error.only_teacher", "ar") in reply.text
 
 
+@pytest.mark.parametrize("command", ["pair preview", "pair confirm"])
 @pytest.mark.parametrize(
     ("setup", "expected"),
     [("one", "at least two active students"), ("same-city", "All active students are in one city")],
 )
 async def test_pairing_needs_two_cities_and_two_students(
-    world: World, setup: str, expected: str
+    world: World, setup: str, expected: str, command: str
 ) -> None:
-    """Too few students, or all in one city, gets a clear answer."""
+    """Too few students, or all in one city, gets a clear answer and nothing is created."""
     await world.add_student("Ali", 1)
     if setup == "same-city":
         await world.add_student("Zainab", 1)
-    reply = await world.sb.command(world.teacher, "pair confirm")
-    assert expected in reply.text
+    reply = await world.sb.command(world.teacher, command)
+    assert reply.ephemeral and expected in reply.text
     assert await count(world.sb, pairing_rounds) == 0
+    assert pair_spaces(world.sb) == []
 
 
 async def test_confirm_creates_private_channels_with_a_welcome(world: World) -> None:
@@ -195,6 +199,77 @@ async def test_missing_manage_channels_is_named_and_nothing_is_created(world: Wo
     assert await count(sb, pairing_rounds) == 0
 
 
+async def test_missing_manage_roles_is_named_and_nothing_is_created(world: World) -> None:
+    """Private channels need Manage Roles (permission overwrites): the teacher is told so."""
+    sb = world.sb
+    await four_students(world)
+    sb.set_bot_permissions(int(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.MANAGE_CHANNELS))
+    reply = await sb.command(world.teacher, "pair confirm")
+    assert reply.ephemeral and "I need the **Manage Roles** permission" in reply.text
+    assert pair_spaces(sb) == []
+    assert await count(sb, pairing_rounds) == 0
+
+
+async def test_preview_says_how_long_each_pair_is_awake_together(world: World) -> None:
+    """Waking hours come from each city's zone on the pairing day (CDT in September: 6 h)."""
+    await four_students(world)
+    reply = await world.sb.command(world.teacher, "pair preview")
+    assert reply.text.count("🕒 6 h awake together") == 2
+    assert "Waking hours shared by the two cities today: 6 h" in reply.text
+
+
+async def test_the_welcome_speaks_each_students_language_with_local_times(world: World) -> None:
+    """One post: a part in Arabic for Ali and in English for Ben, each one's local time, the
+    stretch both are awake as Discord timestamps, and both introductions."""
+    sb = world.sb
+    ali = await world.add_student(
+        "Ali", 1, languages=("ar", "en"), interests=("chess",), intro="أحب الشطرنج"
+    )
+    await world.add_student("Ben", 0, interests=("chess",), intro="I play chess.")
+    await sb.command(world.teacher, "pair confirm")
+    space = next(c for c in pair_spaces(sb) if c in sb.visible_channels(ali))
+    (post,) = sb.messages_in(space)
+    titles = [e["title"] for e in post.embeds]
+    assert t("pair.welcome_title", "ar", exchange="Minneapolis–Najaf") in titles
+    assert t("pair.welcome_title", "en", exchange="Minneapolis–Najaf") in titles
+    text = message_text(post)
+    assert "🎯 اهتمامات مشتركة: الشطرنج" in text and "🎯 In common: chess" in text
+    # 12:00 UTC on 1 September: 07:00 in Minneapolis (CDT), 15:00 in Najaf.
+    assert "🕒 07:00 · America/Chicago" in text and "🕒 15:00 · Asia/Baghdad" in text
+    start = int(datetime(2026, 9, 1, 12, tzinfo=UTC).timestamp())
+    end = int(datetime(2026, 9, 1, 18, tzinfo=UTC).timestamp())
+    assert f"between <t:{start}:t> and <t:{end}:t>" in text
+    assert "أحب الشطرنج" in text and "I play chess." in text
+    assert "Why three?" not in text
+
+
+async def test_a_large_exchange_previews_in_pages(world: World) -> None:
+    """300 students: the answer is deferred, ten groups a page within Discord's limits, ▶ turns."""
+    sb = world.sb
+    for i in range(300):
+        await world.add_student(f"S{i:03d}", i % 2, interests=("chess",) if i % 3 else ("music",))
+    reply = await sb.command(world.teacher, "pair preview")
+    assert reply.deferred
+    assert "Groups: 150" in reply.text and "Page 1 of 15" in reply.text
+    assert reply.text.count("🕒") == 10
+    await sb.click(world.teacher, reply.followups[0], "▶")
+    assert "Page 2 of 15" in reply.text and "11. " in reply.text
+    assert await count(sb, pairing_rounds) == 0
+
+
+async def test_many_pairs_overflow_into_a_second_category(world: World) -> None:
+    """51 pairs do not fit one category's 50 channels: a second category holds the rest."""
+    sb = world.sb
+    for i in range(102):
+        await world.add_student(f"S{i:03d}", i % 2)
+    reply = await sb.command(world.teacher, "pair confirm")
+    assert reply.deferred and "51 paired spaces created as private channels" in reply.text
+    parents = {c.parent_id for c in pair_spaces(sb)}
+    assert len(parents) == 2
+    sizes = sorted(len(sb.channels(parent=sb.guild.channels[p or 0])) for p in parents)
+    assert sizes == [1, 50]
+
+
 async def test_exchange_too_big_for_channels_uses_private_threads(world: World) -> None:
     """When the guild cannot hold more channels, pairs get private threads; the reply says so."""
     sb = world.sb
@@ -202,6 +277,8 @@ async def test_exchange_too_big_for_channels_uses_private_threads(world: World) 
     for i in range(498 - len(sb.guild.channels)):
         sb.add_channel(f"club-{i}")
     await sb.idle()
+    preview = await sb.command(world.teacher, "pair preview")
+    assert "Spaces: private threads (the server is too full for channels)" in preview.text
     reply = await sb.command(world.teacher, "pair confirm")
     assert "private threads" in reply.text
     threads = [c for c in sb.guild.channels.values() if c.type == ChannelType.PRIVATE_THREAD]
