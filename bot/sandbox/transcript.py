@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from bot.sandbox.driver import Sandbox, iter_components
@@ -23,6 +24,7 @@ class Transcript:
         self.sb = sb
         self.out = out
         self.lines: list[str] = []
+        self._muted = 0
         sb.server.watchers.append(self._on_message)
         sb.narrator = self.user_did
 
@@ -36,7 +38,18 @@ class Transcript:
     def user_did(self, text: str) -> None:
         self._emit(f"👤 {text}")
 
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Leave out what happens inside (a step the story has already shown once)."""
+        self._muted += 1
+        try:
+            yield
+        finally:
+            self._muted -= 1
+
     def _emit(self, line: str) -> None:
+        if self._muted:
+            return
         self.lines.append(line)
         self.out(line)
 
