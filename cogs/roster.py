@@ -331,6 +331,8 @@ class ProfilePanel(GuardedView):
     async def finish(self, interaction: discord.Interaction[Twinbridge]) -> None:
         """Join or save; a refusal is shown on the panel and what was typed is kept."""
         ctx = self.bot.ctx
+        # Roles may have changed since the panel opened: check them as they are now.
+        self.actor = await actor_of(interaction)
         try:
             if self.editing is None:
                 exchange, joined = await service.join_student(
@@ -437,6 +439,7 @@ class ProfileCard(GuardedView):
 
     async def _on_toggle(self, interaction: discord.Interaction[Twinbridge]) -> None:
         ctx = self.bot.ctx
+        self.actor = await actor_of(interaction)
         pause = self.profile.participant.status != "paused"
         saved = await service.set_own_pause(
             ctx.db, ctx.clock, self.actor, self.profile.exchange.id, pause
@@ -1102,15 +1105,22 @@ class RosterCog(
         actor = await actor_of(interaction)
         found, marks = await service.keep_apart_marks(self.bot.ctx.db, actor, exchange)
         lang = actor.language
-        lines = [
-            f"• **{escape_markdown(m.first.display_name)}** ↔ "
-            f"**{escape_markdown(m.second.display_name)}** · <t:{int(m.marked_at.timestamp())}:d>"
-            for m in marks
-        ]
-        body = "\n".join(lines) if lines else t("roster.no_marks", lang)
+        lines: list[str] = []
+        room = 3800  # of the description's 4096, leaving space for the "and more" line
+        for number, m in enumerate(marks):
+            line = (
+                f"• **{escape_markdown(clip(m.first.display_name, 60))}** ↔ "
+                f"**{escape_markdown(clip(m.second.display_name, 60))}** · "
+                f"<t:{int(m.marked_at.timestamp())}:d>"
+            )
+            if len(line) + 1 > room:
+                lines.append(t("roster.more_marks", lang, count=len(marks) - number))
+                break
+            lines.append(line)
+            room -= len(line) + 1
         embed = discord.Embed(
             title=clip(t("roster.marks_title", lang, exchange=found.name), 256),
-            description=clip(body, 4000),
+            description="\n".join(lines) if lines else t("roster.no_marks", lang),
             colour=discord.Colour.dark_red(),
         )
         embed.set_footer(text=t("roster.marks_footer", lang, count=len(marks)))

@@ -430,27 +430,25 @@ async def roster_page(
     if filters.city_id is not None:
         find_city(exchange, str(filters.city_id))
     async with db.read() as conn:
-        _, total = await roster.page(
-            conn,
-            exchange.id,
-            role=filters.role,
-            city_id=filters.city_id,
-            statuses=STATUS_FILTERS[filters.status],
-            grade_band=filters.grade_band,
-            limit=0,
-        )
+
+        async def fetch(number: int) -> tuple[list[Participant], int]:
+            return await roster.page(
+                conn,
+                exchange.id,
+                role=filters.role,
+                city_id=filters.city_id,
+                statuses=STATUS_FILTERS[filters.status],
+                grade_band=filters.grade_band,
+                offset=(number - 1) * PAGE_SIZE,
+                limit=PAGE_SIZE,
+            )
+
+        page = max(1, page)
+        people, total = await fetch(page)
         pages = max(1, math.ceil(total / PAGE_SIZE))
-        page = min(max(1, page), pages)
-        people, total = await roster.page(
-            conn,
-            exchange.id,
-            role=filters.role,
-            city_id=filters.city_id,
-            statuses=STATUS_FILTERS[filters.status],
-            grade_band=filters.grade_band,
-            offset=(page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-        )
+        if page > pages:  # the roster shrank since the page was shown
+            page = pages
+            people, total = await fetch(page)
         spaces = await pairing_store.live_spaces(conn, exchange.id)
         counts = await roster.head_counts(conn, exchange.id, filters.role)
     entries = tuple(RosterEntry(p, spaces.get(p.id)) for p in people)
