@@ -21,6 +21,7 @@ from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, interest
 from cogs.views import guarded
 
 PER_PAGE = 10
+WELCOME_BUDGET = 5900  # of Discord's 6000 characters over a message's embeds
 
 # Students may read and write in their own space; staff roles see every space.
 MEMBER_ALLOW = discord.PermissionOverwrite(
@@ -212,6 +213,7 @@ def welcome_embeds(welcome: service.Welcome) -> list[discord.Embed]:
             lines.append(t("pair.welcome_common", lang, languages=common))
         else:
             lines.append(t("pair.welcome_no_common", lang))
+        lines.append(t("pair.welcome_legend", lang))
         embeds.append(
             discord.Embed(
                 title=clip(t("pair.welcome_title", lang, exchange=welcome.exchange), 256),
@@ -223,15 +225,23 @@ def welcome_embeds(welcome: service.Welcome) -> list[discord.Embed]:
         title=clip(" · ".join(t("pair.welcome_people", lang) for lang in languages), 256),
         colour=discord.Colour.gold(),
     )
+    abouts = []
     for member in welcome.members:
-        about = (
-            f"🗣️ {native_names(member.languages) or '—'}\n🕒 {member.local_time} · {member.timezone}"
-        )
-        people.add_field(
-            name=clip(f"{member.name} · {member.city}", 256),
-            value=clip(f"{about}\n\n{member.intro or '—'}", 1024),
-            inline=False,
-        )
+        about = f"🗣️ {native_names(member.languages) or '—'}\n🕒 {member.local_time}"
+        if member.awake is not None:
+            start, end = member.awake
+            about += f" · ☀️ {timestamp(start, 't')}–{timestamp(end, 't')}"
+        abouts.append(clip(f"{about}\n🌍 {member.timezone}", 300))
+    # Discord allows 6000 characters over all a message's embeds. Intros are at most 500
+    # each, but a trio in three languages with long free-text interests could pass the
+    # limit: then the intros share what is left, each clipped alike.
+    names = [clip(f"{m.name} · {m.city}", 200) for m in welcome.members]
+    used = sum(len(e) for e in embeds) + len(people.title or "")
+    used += sum(len(n) + len(a) + 2 for n, a in zip(names, abouts, strict=True))
+    room = max(40, (WELCOME_BUDGET - used) // max(1, len(welcome.members)))
+    for member, name, about in zip(welcome.members, names, abouts, strict=True):
+        intro = clip(member.intro or "—", min(room, 1024 - len(about) - 2))
+        people.add_field(name=name, value=f"{about}\n\n{intro}", inline=False)
     embeds.append(people)
     return embeds
 

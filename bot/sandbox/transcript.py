@@ -61,7 +61,9 @@ class Transcript:
 
         def stamp(m: re.Match[str]) -> str:
             when = datetime.fromtimestamp(int(m.group(1)), UTC)
-            return when.strftime("%a %d %b %Y %H:%M UTC")
+            # As Discord shows each style (to a reader in UTC): t and T are times only.
+            shown = {"t": "%H:%M UTC", "T": "%H:%M:%S UTC", "d": "%d %b %Y", "D": "%d %B %Y"}
+            return when.strftime(shown.get(m.group(2) or "", "%a %d %b %Y %H:%M UTC"))
 
         text = _TIMESTAMP.sub(stamp, text)
         text = _USER.sub(

@@ -45,6 +45,9 @@ class WelcomeMember:
     languages: tuple[str, ...]
     language: str = "en"  # the language the bot speaks to them
     local_time: str = ""  # their wall clock when the space opened, e.g. "21:00"
+    # Their waking day (07:00-21:00 local) as UTC instants: Discord shows it in each
+    # reader's own time zone.
+    awake: tuple[datetime, datetime] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +310,7 @@ def _welcome(
                 languages=m.languages,
                 language=m.language,
                 local_time=now.astimezone(ZoneInfo(city.timezone)).strftime("%H:%M"),
+                awake=shared_waking_window([city.timezone], now),
             )
         )
     zones = [m.timezone for m in members]

@@ -11,8 +11,10 @@ from bot.i18n import t
 from bot.sandbox.driver import Sandbox, message_text
 from bot.sandbox.permissions import P
 from bot.sandbox.state import Channel, ChannelType
+from bot.services.pairing import Welcome, WelcomeMember
 from bot.store import roster
 from bot.store.schema import activity, pairing_rounds, pairs
+from cogs.pairing import welcome_embeds
 from tests.sandbox.world import World, make_world
 
 
@@ -234,13 +236,39 @@ async def test_the_welcome_speaks_each_students_language_with_local_times(world:
     assert t("pair.welcome_title", "en", exchange="Minneapolis–Najaf") in titles
     text = message_text(post)
     assert "🎯 اهتمامات مشتركة: الشطرنج" in text and "🎯 In common: chess" in text
-    # 12:00 UTC on 1 September: 07:00 in Minneapolis (CDT), 15:00 in Najaf.
-    assert "🕒 07:00 · America/Chicago" in text and "🕒 15:00 · Asia/Baghdad" in text
-    start = int(datetime(2026, 9, 1, 12, tzinfo=UTC).timestamp())
-    end = int(datetime(2026, 9, 1, 18, tzinfo=UTC).timestamp())
-    assert f"between <t:{start}:t> and <t:{end}:t>" in text
+
+    def stamp(day: int, hour: int) -> str:
+        return f"<t:{int(datetime(2026, 9, day, hour, tzinfo=UTC).timestamp())}:t>"
+
+    # 12:00 UTC on 1 September: 07:00 in Minneapolis (CDT), 15:00 in Najaf. Each one's
+    # 07:00-21:00 day, and the stretch both are awake, render in the reader's own time.
+    assert f"🕒 07:00 · ☀️ {stamp(1, 12)}–{stamp(2, 2)}\n🌍 America/Chicago" in text
+    assert f"🕒 15:00 · ☀️ {stamp(1, 4)}–{stamp(1, 18)}\n🌍 Asia/Baghdad" in text
+    assert f"between {stamp(1, 12)} and {stamp(1, 18)}" in text
+    assert t("pair.welcome_legend", "ar") in text
     assert "أحب الشطرنج" in text and "I play chess." in text
     assert "Why three?" not in text
+
+
+async def test_the_fullest_welcome_stays_within_discords_limits(world: World) -> None:
+    """A trio in three languages, with 500-character intros and eight long shared interests,
+    still gets its one welcome post (Discord allows 6000 characters over its embeds)."""
+    sb = world.sb
+    long_interests = tuple(f"{word} " * 19 + str(i) for i, word in enumerate("abcdefgh"))
+    for name, city, speaks in (
+        ("A" * 32, 1, ("ar",)),
+        ("B" * 32, 0, ("en",)),
+        ("C" * 32, 0, ("es",)),
+    ):
+        await world.add_student(
+            name, city, languages=speaks, interests=long_interests, intro="ق" * 500
+        )
+    await sb.command(world.teacher, "pair confirm")
+    (space,) = pair_spaces(sb)
+    (post,) = sb.messages_in(space)
+    assert len(post.embeds) == 4  # Arabic, English, Spanish, then the three introductions
+    intros = [f["value"] for f in post.embeds[-1]["fields"]]
+    assert all("ققق" in intro for intro in intros)
 
 
 async def test_a_large_exchange_previews_in_pages(world: World) -> None:
@@ -332,3 +360,29 @@ async def test_history_lists_rounds(world: World) -> None:
     await world.sb.command(world.teacher, "pair confirm")
     reply = await world.sb.command(world.teacher, "pair history")
     assert "Round 1" in reply.text and "Ali" in reply.text
+
+
+def test_the_welcome_never_passes_6000_characters() -> None:
+    """Even with intros longer than today's limit (older data), the welcome's embeds share
+    Discord's 6000 characters: the intros are clipped alike, everything else is kept."""
+    now = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    interests = tuple(f"{letter} " * 19 + letter for letter in "abcdefgh")
+    members = tuple(
+        WelcomeMember(
+            user_id=i,
+            name=name * 32,
+            city="C" * 100,
+            timezone="America/Argentina/ComodRivadavia",
+            intro="ق" * 4000,
+            languages=("ar", "en", "es"),
+            language=language,
+            local_time="07:00",
+            awake=(now, now),
+        )
+        for i, (name, language) in enumerate((("A", "ar"), ("B", "en"), ("C", "es")))
+    )
+    welcome = Welcome("E" * 100, members, interests, ("en",), (now, now), (("C" * 100, 2),) * 2)
+    embeds = welcome_embeds(welcome)
+    assert sum(len(e) for e in embeds) <= 6000
+    assert all(len(f.value or "") <= 1024 for e in embeds for f in e.fields)
+    assert all("ققق" in (f.value or "") for f in embeds[-1].fields)
