@@ -251,10 +251,25 @@ async def test_moves_that_make_no_sense_are_refused(
 
 
 async def test_a_student_cannot_move_anyone(world: World) -> None:
-    """Moving is for teachers."""
+    """Moving is for teachers: the student is told so and stays where they were."""
     ali = await world.add_student("Ali", 0)
     reply = await world.sb.command(ali, "roster move", student=ali, city="Najaf")
-    assert "Only teachers can do that." in reply.text
+    assert reply.ephemeral and "Only teachers can do that." in reply.text
+    me = await on_roster(world.sb, world.exchange_id, ali)
+    assert me is not None and me.city_id == world.city_ids[0]
+    assert "roster.moved" not in await activity_kinds(world.sb)
+
+
+@pytest.mark.parametrize("command", ["roster pause", "roster resume", "roster remove"])
+async def test_a_student_cannot_change_anyones_status(world: World, command: str) -> None:
+    """Pausing, resuming and removing others are for teachers; nothing changes."""
+    ali = await world.add_student("Ali", 0)
+    ben = await world.add_student("Ben", 0, status="paused")
+    for target, status in ((ali, "active"), (ben, "paused")):
+        reply = await world.sb.command(ali, command, student=target)
+        assert reply.ephemeral and "Only teachers can do that." in reply.text
+        me = await on_roster(world.sb, world.exchange_id, target)
+        assert me is not None and me.status == status
 
 
 async def test_a_teacher_pauses_and_resumes_a_student(world: World) -> None:
