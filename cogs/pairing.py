@@ -18,7 +18,7 @@ from bot.i18n import t
 from bot.services import pairing as service
 from bot.store.exchanges import role_ids
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, interest_label, timestamp
-from cogs.views import guarded
+from cogs.views import guarded, pager
 
 PER_PAGE = 10
 WELCOME_BUDGET = 5900  # of Discord's 6000 characters over a message's embeds
@@ -356,18 +356,13 @@ def proposal_page(
             inline=False,
         )
     embed.set_footer(text=t("pair.page", lang, page=page, pages=pages))
-    if pages == 1:
-        return embed, None
-    view = discord.ui.View(timeout=None)
-    for target, label in ((page - 1, "◀"), (page + 1, "▶")):
-        view.add_item(
-            PreviewPageButton(
-                proposal.exchange.id,
-                min(max(target, 1), pages),
-                label,
-                disabled=not 1 <= target <= pages,
-            )
-        )
+    view = pager(
+        page,
+        pages,
+        lambda target, label, disabled: PreviewPageButton(
+            proposal.exchange.id, target, label, disabled=disabled
+        ),
+    )
     return embed, view
 
 

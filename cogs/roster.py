@@ -39,7 +39,7 @@ from bot.services import roster as service
 from bot.services.access import Actor
 from cogs.pairing import spaces_for
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, interest_label
-from cogs.views import GuardedModal, GuardedView, guarded, wire
+from cogs.views import GuardedModal, GuardedView, guarded, pager, wire
 
 LANGUAGE_CHOICES = [
     app_commands.Choice(name=NATIVE_NAMES.get(code, code), value=code)
@@ -572,20 +572,13 @@ class RosterPageButton(
 
 def roster_pager(page: service.RosterPage) -> discord.ui.View | None:
     """◀ ▶ buttons when the roster has more than one page."""
-    if page.pages <= 1:
-        return None
-    view = discord.ui.View(timeout=None)
-    for target, label in ((page.page - 1, "◀"), (page.page + 1, "▶")):
-        view.add_item(
-            RosterPageButton(
-                page.exchange.id,
-                page.filters,
-                min(max(target, 1), page.pages),
-                label,
-                disabled=not 1 <= target <= page.pages,
-            )
-        )
-    return view
+    return pager(
+        page.page,
+        page.pages,
+        lambda target, label, disabled: RosterPageButton(
+            page.exchange.id, page.filters, target, label, disabled=disabled
+        ),
+    )
 
 
 class RemoveConfirm(GuardedView):

@@ -2,41 +2,20 @@
 
 discord.py sends errors of slash commands to the tree's handler (bot/app.py), but errors in a
 view, a modal or a dynamic item only reach the log, and the user sees "This interaction
-failed". These bases give them the same single path: a `UserError` is answered ephemerally
-in the user's language; anything else is logged and reported as a generic failure.
+failed". These bases send them down the same path, `bot.app.answer_error`: a `UserError` is
+answered ephemerally in the user's language; anything else is logged and reported as a
+generic failure.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 
-from bot.app import language_for, render_error, reply
-from bot.errors import UserError
+from bot.app import answer_error, language_for, reply
 from bot.i18n import t
-
-log = logging.getLogger(__name__)
-
-
-async def answer_error(interaction: discord.Interaction[Any], error: Exception) -> None:
-    """Tell the user what went wrong, privately, as the command error handler would."""
-    try:
-        language = await language_for(interaction)
-    except Exception:  # the error may be the database itself
-        language = "en"
-    if isinstance(error, UserError):
-        message = render_error(error, language)
-    else:
-        log.error("interaction failed", exc_info=error)
-        message = t("error.generic", language)
-    try:
-        await reply(interaction, message)
-    except discord.HTTPException:
-        log.exception("could not tell the user about an error")
-    interaction.client.dispatch("twinbridge_command_error", interaction, error)
 
 
 async def guarded(
@@ -86,3 +65,19 @@ def wire(
 ) -> None:
     """Give a component built at run time its callback (menus whose options vary)."""
     item.callback = handler  # type: ignore[method-assign,assignment]
+
+
+def pager(
+    page: int, pages: int, button: Callable[[int, str, bool], discord.ui.Item[Any]]
+) -> discord.ui.View | None:
+    """◀ ▶ under a paged list, or None for a single page.
+
+    `button(target_page, label, disabled)` makes each button; restart-proof lists pass a
+    `DynamicItem` that carries the page in its custom_id.
+    """
+    if pages <= 1:
+        return None
+    view = discord.ui.View(timeout=None)
+    for target, label in ((page - 1, "◀"), (page + 1, "▶")):
+        view.add_item(button(min(max(target, 1), pages), label, not 1 <= target <= pages))
+    return view

@@ -115,18 +115,10 @@ class Gateway:
         for session in list(self.sessions.values()):
             if not session.valid or (needed and not session.intents & needed):
                 continue
-            session.seq += 1
-            payload = {"op": 0, "t": event, "s": session.seq, "d": data}
-            session.backlog.append((session.seq, payload))
-            del session.backlog[:-1000]
-            if session.socket is not None:
-                try:
-                    await session.socket.send(payload)
-                except (ConnectionError, RuntimeError):
-                    session.socket = None
+            await self._send(session, event, data)
 
     async def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
-        """An event for one session only (the answer to something it asked)."""
+        """An event for one session (kept for a resume while the connection is cut)."""
         session.seq += 1
         payload = {"op": 0, "t": event, "s": session.seq, "d": data}
         session.backlog.append((session.seq, payload))
