@@ -189,14 +189,26 @@ def welcome_embeds(welcome: service.Welcome) -> list[discord.Embed]:
     once, as written. Three languages at most, so the post stays within Discord's 6000.
     """
     languages = list(dict.fromkeys(m.language for m in welcome.members)) or ["en"]
-    trio = len(welcome.members) > 2
+    count = len(welcome.members)
     embeds = []
     for lang in languages:
-        lines = [t("pair.welcome_body_trio" if trio else "pair.welcome_body", lang)]
-        if trio and len(welcome.round_counts) == 2:
+        # A group larger than two (a trio, or more when one city has over twice the other's
+        # students) is told why: nobody is left out.
+        lines = [
+            t("pair.welcome_body_trio" if count > 2 else "pair.welcome_body", lang, count=count)
+        ]
+        if count > 2 and len(welcome.round_counts) == 2:
             (bigger, more), (smaller, fewer) = welcome.round_counts
             lines.append(
-                t("pair.trio_why", lang, bigger=bigger, more=more, smaller=smaller, fewer=fewer)
+                t(
+                    "pair.trio_why",
+                    lang,
+                    count=count,
+                    bigger=bigger,
+                    more=more,
+                    smaller=smaller,
+                    fewer=fewer,
+                )
             )
         if welcome.awake_together is not None:
             start, end = welcome.awake_together

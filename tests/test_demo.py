@@ -24,4 +24,4 @@ async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFi
     assert "**Minneapolis**: 3 active · 0 paused" in transcript
     assert "**Zainab** · Najaf · Age 13–15" in transcript
     assert "#pair-001 is private to" in transcript
-    assert "Why three? In this round Minneapolis has 3 students and Najaf has 2" in transcript
+    assert "Why 3? In this round Minneapolis has 3 students and Najaf has 2" in transcript

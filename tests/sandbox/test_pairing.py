@@ -129,13 +129,31 @@ async def test_uneven_counts_make_a_trio_and_say_why(world: World) -> None:
     await four_students(world)
     await world.add_student("Sara", 0, interests=("chess",))
     preview = await world.sb.command(world.teacher, "pair preview")
-    assert "trios (for uneven numbers): 1" in preview.text
+    assert "of three or more (for uneven numbers): 1" in preview.text
     await world.sb.command(world.teacher, "pair confirm")
     spaces = pair_spaces(world.sb)
     assert len(spaces) == 2
     trio_space = next(c for c in spaces if len(world.sb.messages_in(c)[0].mentions) == 3)
     welcome = message_text(world.sb.messages_in(trio_space)[0])
-    assert "Why three? In this round Minneapolis has 3 students and Najaf has 2" in welcome
+    assert "Why 3? In this round Minneapolis has 3 students and Najaf has 2" in welcome
+
+
+async def test_a_city_with_over_twice_the_students_makes_groups_of_four(world: World) -> None:
+    """Six in Minneapolis, two in Najaf: two groups of four, each told why they are four."""
+    sb = world.sb
+    for i in range(6):
+        await world.add_student(f"M{i}", 0)
+    for i in range(2):
+        await world.add_student(f"N{i}", 1)
+    await sb.command(world.teacher, "pair confirm")
+    spaces = pair_spaces(sb)
+    assert len(spaces) == 2
+    for space in spaces:
+        (post,) = sb.messages_in(space)
+        assert len(post.mentions) == 4
+        text = message_text(post)
+        assert "just for the 4 of you" in text
+        assert "Why 4? In this round Minneapolis has 6 students and Najaf has 2" in text
 
 
 async def test_paused_students_are_not_paired(world: World) -> None:
@@ -247,7 +265,7 @@ async def test_the_welcome_speaks_each_students_language_with_local_times(world:
     assert f"between {stamp(1, 12)} and {stamp(1, 18)}" in text
     assert t("pair.welcome_legend", "ar") in text
     assert "أحب الشطرنج" in text and "I play chess." in text
-    assert "Why three?" not in text
+    assert "Why 2?" not in text and "Why" not in text
 
 
 async def test_the_fullest_welcome_stays_within_discords_limits(world: World) -> None:
