@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
     "cogs.exchange",
+    "cogs.roster",
     "cogs.pairing",
     "cogs.sessions",
     "cogs.prompts",
@@ -91,6 +92,37 @@ def render_error(error: UserError, language: str) -> str:
     return t(error.key, language, **params)
 
 
+def error_text(cause: BaseException, language: str) -> str:
+    """What to tell a user about an error; anything unexpected is logged and kept vague."""
+    if isinstance(cause, UserError):
+        return render_error(cause, language)
+    if isinstance(cause, app_commands.NoPrivateMessage):
+        return t("error.guild_only", language)
+    if isinstance(cause, app_commands.CommandOnCooldown):
+        return t("error.cooldown", language, seconds=round(cause.retry_after))
+    if isinstance(cause, app_commands.BotMissingPermissions):
+        missing = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
+        return t("error.bot_missing_permission", language, permission=missing)
+    log.error("command failed", exc_info=cause)
+    return t("error.generic", language)
+
+
+async def answer_error(interaction: discord.Interaction[Any], cause: BaseException) -> None:
+    """The one error path: the user is told privately, in their language, what went wrong.
+
+    Slash commands come here through the tree; views, modals and buttons through cogs/views.
+    """
+    try:
+        language = await language_for(interaction)
+    except Exception:  # the error may be the database itself
+        language = language_of(interaction)
+    try:
+        await reply(interaction, error_text(cause, language))
+    except discord.HTTPException:
+        log.exception("could not tell the user about an error")
+    interaction.client.dispatch("twinbridge_command_error", interaction, cause)
+
+
 async def reply(interaction: discord.Interaction[Any], content: str, **kwargs: Any) -> None:
     """Answer an interaction ephemerally, whether or not it was already acknowledged."""
     if interaction.response.is_done():
@@ -114,27 +146,7 @@ class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
         error: app_commands.AppCommandError,
     ) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        try:
-            language = await language_for(interaction)
-        except Exception:  # the error may be the database itself
-            language = language_of(interaction)
-        if isinstance(cause, UserError):
-            message = render_error(cause, language)
-        elif isinstance(cause, app_commands.NoPrivateMessage):
-            message = t("error.guild_only", language)
-        elif isinstance(cause, app_commands.CommandOnCooldown):
-            message = t("error.cooldown", language, seconds=round(cause.retry_after))
-        elif isinstance(cause, app_commands.BotMissingPermissions):
-            missing = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
-            message = t("error.bot_missing_permission", language, permission=missing)
-        else:
-            log.error("command failed", exc_info=cause)
-            message = t("error.generic", language)
-        try:
-            await reply(interaction, message)
-        except discord.HTTPException:
-            log.exception("could not tell the user about an error")
-        self.client.dispatch("twinbridge_command_error", interaction, cause)
+        await answer_error(interaction, cause)
 
 
 # Twinbridge never plays audio (voice presence comes from gateway events), so the

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import MISSING
 
 from bot.app import Twinbridge
-from bot.domain.exchange import language_names
+from bot.domain.exchange import native_names
 from bot.errors import BotMissingPermissionError
 from bot.i18n import t
 from bot.services import pairing as service
-from bot.services.access import Actor
 from bot.store.exchanges import role_ids
-from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete
+from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, interest_label, timestamp
+from cogs.views import guarded, pager
 
 PER_PAGE = 10
+WELCOME_BUDGET = 5900  # of Discord's 6000 characters over a message's embeds
 
 # Students may read and write in their own space; staff roles see every space.
 MEMBER_ALLOW = discord.PermissionOverwrite(
@@ -128,45 +131,15 @@ class DiscordSpaces:
     async def welcome(self, space_id: int, welcome: service.Welcome) -> None:
         space = await self._space(space_id)
         assert isinstance(space, (discord.TextChannel, discord.Thread))
-        languages = {lang for m in welcome.members for lang in m.languages[:1]} or {"en"}
-        for language in sorted(languages):
-            embed = discord.Embed(
-                title=clip(t("pair.welcome_title", language, exchange=welcome.exchange), 256),
-                description=t("pair.welcome_body", language),
-                colour=discord.Colour.gold(),
-            )
-            for member in welcome.members:
-                embed.add_field(
-                    name=clip(f"{member.name} · {member.city}", 256),
-                    value=clip(
-                        t(
-                            "pair.welcome_member",
-                            language,
-                            mention=f"<@{member.user_id}>",
-                            intro=member.intro or "—",
-                            languages=language_names(member.languages),
-                            zone=member.timezone,
-                        ),
-                        1024,
-                    ),
-                    inline=False,
-                )
-            if welcome.shared_interests:
-                embed.add_field(
-                    name=t("pair.shared", language),
-                    value=clip(", ".join(welcome.shared_interests), 1024),
-                    inline=False,
-                )
-            if len(welcome.members) > 2:
-                embed.set_footer(text=t("pair.trio_why", language))
-            mentions = " ".join(f"<@{m.user_id}>" for m in welcome.members)
-            await space.send(
-                mentions,
-                embed=embed,
-                allowed_mentions=discord.AllowedMentions(
-                    users=[discord.Object(m.user_id) for m in welcome.members]
-                ),
-            )
+        mentions = " ".join(f"<@{m.user_id}>" for m in welcome.members)
+        await space.send(
+            mentions,
+            embeds=welcome_embeds(welcome),
+            # The students of this space are pinged on purpose; nobody else ever is.
+            allowed_mentions=discord.AllowedMentions(
+                users=[discord.Object(m.user_id) for m in welcome.members]
+            ),
+        )
 
     async def set_members(
         self, space_id: int, kind: str, add: Sequence[int], remove: Sequence[int]
@@ -209,20 +182,200 @@ async def spaces_for(bot: Twinbridge, guild: discord.Guild) -> DiscordSpaces:
     return DiscordSpaces(guild, staff, roles["student"])
 
 
-def reasons_text(reasons: dict[str, object], language: str) -> str:
+def welcome_embeds(welcome: service.Welcome) -> list[discord.Embed]:
+    """One post for a new space: a short welcome in each member's language, then the people.
+
+    Each student reads the welcome in the language they chose; the introductions are shown
+    once, as written. Three languages at most, so the post stays within Discord's 6000.
+    """
+    languages = list(dict.fromkeys(m.language for m in welcome.members)) or ["en"]
+    count = len(welcome.members)
+    embeds = []
+    for lang in languages:
+        # A group larger than two (a trio, or more when one city has over twice the other's
+        # students) is told why: nobody is left out.
+        lines = [
+            t("pair.welcome_body_trio" if count > 2 else "pair.welcome_body", lang, count=count)
+        ]
+        if count > 2 and len(welcome.round_counts) == 2:
+            (bigger, more), (smaller, fewer) = welcome.round_counts
+            lines.append(
+                t(
+                    "pair.trio_why",
+                    lang,
+                    count=count,
+                    bigger=bigger,
+                    more=more,
+                    smaller=smaller,
+                    fewer=fewer,
+                )
+            )
+        if welcome.awake_together is not None:
+            start, end = welcome.awake_together
+            lines.append(
+                t("pair.welcome_awake", lang, start=timestamp(start, "t"), end=timestamp(end, "t"))
+            )
+        if welcome.shared_interests:
+            shared = ", ".join(interest_label(i, lang) for i in welcome.shared_interests)
+            lines.append(t("pair.welcome_shared", lang, interests=shared))
+        else:
+            lines.append(t("pair.welcome_no_shared", lang))
+        if welcome.common_languages:
+            common = native_names(list(welcome.common_languages))
+            lines.append(t("pair.welcome_common", lang, languages=common))
+        else:
+            lines.append(t("pair.welcome_no_common", lang))
+        lines.append(t("pair.welcome_legend", lang))
+        embeds.append(
+            discord.Embed(
+                title=clip(t("pair.welcome_title", lang, exchange=welcome.exchange), 256),
+                description="\n\n".join(lines),
+                colour=discord.Colour.gold(),
+            )
+        )
+    people = discord.Embed(
+        title=clip(" · ".join(t("pair.welcome_people", lang) for lang in languages), 256),
+        colour=discord.Colour.gold(),
+    )
+    abouts = []
+    for member in welcome.members:
+        about = f"🗣️ {native_names(member.languages) or '—'}\n🕒 {member.local_time}"
+        if member.awake is not None:
+            start, end = member.awake
+            about += f" · ☀️ {timestamp(start, 't')}–{timestamp(end, 't')}"
+        abouts.append(clip(f"{about}\n🌍 {member.timezone}", 300))
+    # Discord allows 6000 characters over all a message's embeds. Intros are at most 500
+    # each, but a trio in three languages with long free-text interests could pass the
+    # limit: then the intros share what is left, each clipped alike.
+    names = [clip(f"{m.name} · {m.city}", 200) for m in welcome.members]
+    used = sum(len(e) for e in embeds) + len(people.title or "")
+    used += sum(len(n) + len(a) + 2 for n, a in zip(names, abouts, strict=True))
+    room = max(40, (WELCOME_BUDGET - used) // max(1, len(welcome.members)))
+    for member, name, about in zip(welcome.members, names, abouts, strict=True):
+        intro = clip(member.intro or "—", min(room, 1024 - len(about) - 2))
+        people.add_field(name=name, value=f"{about}\n\n{intro}", inline=False)
+    embeds.append(people)
+    return embeds
+
+
+def reasons_text(reasons: dict[str, Any], language: str) -> str:
     """Why a group was made, in one or two lines."""
     parts = []
     shared = reasons.get("shared_interests") or []
     if shared:
-        parts.append(t("pair.why_interests", language, interests=", ".join(shared)))  # type: ignore[arg-type]
+        labels = ", ".join(interest_label(i, language) for i in shared)
+        parts.append(t("pair.why_interests", language, interests=labels))
     if reasons.get("same_grade_band"):
         parts.append(t("pair.why_grade", language))
     common = reasons.get("common_languages") or []
     if common:
-        parts.append(t("pair.why_language", language, languages=language_names(list(common))))  # type: ignore[call-overload]
+        parts.append(t("pair.why_language", language, languages=native_names(list(common))))
+    hours = reasons.get("waking_overlap_hours")
+    if hours:
+        parts.append(t("pair.why_awake", language, hours=f"{hours:g}"))
     if reasons.get("repeats_earlier_partner"):
         parts.append(t("pair.why_repeat", language))
     return " · ".join(parts) or t("pair.why_balance", language)
+
+
+class PreviewPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"pair:preview:(?P<ex>\d+):(?P<page>\d+)",
+):
+    """◀ or ▶ under /pair preview. The same students give the same plan, so a page is
+    recomputed on each press: nothing to keep in memory, and it survives restarts."""
+
+    def __init__(self, exchange_id: int, page: int, label: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pair:preview:{exchange_id}:{page}",
+                disabled=disabled,
+            )
+        )
+        self.exchange_id = exchange_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: Any,
+    ) -> PreviewPageButton:
+        return cls(int(match["ex"]), int(match["page"]), getattr(item, "label", "") or "")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async def turn() -> None:
+            bot: Twinbridge = interaction.client
+            actor = await actor_of(interaction)
+            # Pairing a large exchange can take a moment: acknowledge before computing.
+            await interaction.response.defer()
+            assert interaction.guild is not None
+            proposal = await service.propose(
+                bot.ctx.db,
+                bot.ctx.clock,
+                actor,
+                self.exchange_id,
+                await spaces_for(bot, interaction.guild),
+            )
+            embed, view = proposal_page(proposal, actor.language, self.page)
+            await interaction.edit_original_response(
+                embed=embed, view=view, allowed_mentions=NO_PINGS
+            )
+
+        await guarded(interaction, turn)
+
+
+def proposal_page(
+    proposal: service.Proposal, lang: str, page: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """One page of proposed groups (ten, to stay within 6000 characters) and ◀ ▶ buttons."""
+    pages = max(1, math.ceil(len(proposal.groups) / PER_PAGE))
+    page = min(max(page, 1), pages)
+    trios = sum(1 for g in proposal.groups if len(g.members) > 2)
+    header = t(
+        "pair.preview_header",
+        lang,
+        pairs=len(proposal.groups),
+        trios=trios,
+        hours=f"{proposal.waking_overlap:g}",
+        kind=t(f"pair.kind_{proposal.space_plan.kind}", lang),
+    )
+    if proposal.replaces:
+        header += "\n" + t("pair.preview_replaces", lang, count=proposal.replaces)
+    if proposal.paused:
+        header += "\n" + t("pair.preview_paused", lang, count=proposal.paused)
+    embed = discord.Embed(
+        title=clip(t("pair.preview_title", lang, exchange=proposal.exchange.name), 256),
+        description=clip(header, 600),
+        colour=discord.Colour.blurple(),
+    )
+    first = (page - 1) * PER_PAGE
+    for number, group in enumerate(proposal.groups[first : first + PER_PAGE], start=first + 1):
+        names = " · ".join(
+            f"{m.display_name} ({proposal.exchange.city(m.city_id).name})"
+            if m.city_id
+            else m.display_name
+            for m in group.members
+        )
+        # Ten fields of at most 200 + 300 characters, a header of 600, a title of 256 and
+        # the footer stay under Discord's 6000 for an embed.
+        embed.add_field(
+            name=clip(f"{number}. {names}", 200),
+            value=clip(reasons_text(group.reasons, lang), 300),
+            inline=False,
+        )
+    embed.set_footer(text=t("pair.page", lang, page=page, pages=pages))
+    view = pager(
+        page,
+        pages,
+        lambda target, label, disabled: PreviewPageButton(
+            proposal.exchange.id, target, label, disabled=disabled
+        ),
+    )
+    return embed, view
 
 
 @app_commands.guild_only()
@@ -253,50 +406,13 @@ class PairingCog(
         proposal = await service.propose(
             self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, await self._port(interaction)
         )
+        embed, view = proposal_page(proposal, actor.language, page)
         await interaction.followup.send(
-            embed=self._proposal_embed(proposal, actor, page),
+            embed=embed,
             ephemeral=True,
             allowed_mentions=NO_PINGS,
+            view=view or MISSING,
         )
-
-    def _proposal_embed(self, proposal: service.Proposal, actor: Actor, page: int) -> discord.Embed:
-        lang = actor.language
-        pages = max(1, math.ceil(len(proposal.groups) / PER_PAGE))
-        page = min(page, pages)
-        trios = sum(1 for g in proposal.groups if len(g.members) > 2)
-        header = t(
-            "pair.preview_header",
-            lang,
-            pairs=len(proposal.groups),
-            trios=trios,
-            hours=f"{proposal.waking_overlap:g}",
-            kind=t(f"pair.kind_{proposal.space_plan.kind}", lang),
-        )
-        if proposal.replaces:
-            header += "\n" + t("pair.preview_replaces", lang, count=proposal.replaces)
-        if proposal.paused:
-            header += "\n" + t("pair.preview_paused", lang, count=proposal.paused)
-        embed = discord.Embed(
-            title=clip(t("pair.preview_title", lang, exchange=proposal.exchange.name), 256),
-            description=header,
-            colour=discord.Colour.blurple(),
-        )
-        first = (page - 1) * PER_PAGE
-        for number, group in enumerate(proposal.groups[first : first + PER_PAGE], start=first + 1):
-            names = " · ".join(
-                f"{m.display_name} ({proposal.exchange.city(m.city_id).name})"
-                if m.city_id
-                else m.display_name
-                for m in group.members
-            )
-            # Ten fields of at most 200 + 300 characters keep the embed under its 6000 total.
-            embed.add_field(
-                name=clip(f"{number}. {names}", 200),
-                value=clip(reasons_text(group.reasons, lang), 300),
-                inline=False,
-            )
-        embed.set_footer(text=t("pair.page", lang, page=page, pages=pages))
-        return embed
 
     @app_commands.command(
         name="confirm", description="Create the proposed pairs and their private spaces"
@@ -390,7 +506,11 @@ class PairingCog(
         if not rounds:
             embed.description = t("pair.history_empty", lang)
         for r in rounds[:25]:
-            lines = [" · ".join(names) for names in r.pairs]
+            lines = []
+            for index, names in enumerate(r.pairs):
+                left = r.left[index] if index < len(r.left) else ()
+                # Students who left a pair that went on are shown struck through.
+                lines.append(" · ".join([*names, *(f"~~{n}~~" for n in left)]))
             embed.add_field(
                 name=clip(
                     t(
@@ -414,3 +534,4 @@ class PairingCog(
 async def setup(bot: Twinbridge) -> None:
     """Extension entry point."""
     await bot.add_cog(PairingCog(bot))
+    bot.add_dynamic_items(PreviewPageButton)

@@ -8,7 +8,9 @@ import discord
 from discord import app_commands
 
 from bot.app import Twinbridge, language_for
+from bot.domain.exchange import INTERESTS
 from bot.errors import UserError
+from bot.i18n import t
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor
 
@@ -55,3 +57,8 @@ async def exchange_autocomplete(
 def timestamp(when: Any, style: str = "F") -> str:
     """A Discord timestamp: every reader sees it in their own time zone."""
     return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def interest_label(interest: str, language: str) -> str:
+    """A curated interest in the reader's language; free-text interests as the student typed."""
+    return t(f"interest.{interest}", language) if interest in INTERESTS else interest

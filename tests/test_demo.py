@@ -10,11 +10,21 @@ from bot.demo import run_demo
 
 
 async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The transcript shows the exchange, paired spaces, a session, prompts and a chess game."""
+    """The transcript shows the exchange, /join, the roster, paired spaces, a session,
+    prompts and a chess game."""
     assert await run_demo(str(tmp_path)) == 0
     transcript = (tmp_path / "transcript.txt").read_text("utf-8")
     assert "Minneapolis–Najaf" in transcript
+    assert "Ustadh Kareem runs /join city:Najaf language:ar" in transcript
+    assert "Ali runs /join city:Najaf language:ar" in transcript
+    assert "Ali presses [متابعة ✍️]" in transcript
+    assert "🎉 أهلًا بك في Minneapolis–Najaf!" in transcript
+    assert "Ben presses [Continue ✍️]" in transcript
+    assert "Ms Rivera runs /roster list" in transcript
+    assert "**Minneapolis**: 3 active · 0 paused" in transcript
+    assert "**Zainab** · Najaf · Age 13–15" in transcript
     assert "#pair-001 is private to" in transcript
+    assert "Why 3? In this round Minneapolis has 3 students and Najaf has 2" in transcript
     # Sessions: both cities' times and warnings, reminders, check-ins (one by voice), summary.
     assert "Najaf · Asia/Baghdad: Tue 2026-10-06 23:00–00:00" in transcript
     assert "from 2026-11-03 the session is at 17:00 instead of 16:00" in transcript

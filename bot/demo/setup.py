@@ -2,19 +2,55 @@
 
 from __future__ import annotations
 
-from bot.demo.story import DemoRun
-from bot.domain.exchange import Role
-from bot.store import roster
+from dataclasses import dataclass
 
-# (name, city index, languages, interests, intro); three in Minneapolis and two in Najaf, so
-# one pair becomes a trio and nobody is left out.
+from bot.demo.story import DemoRun
+from bot.domain.exchange import MAX_INTERESTS
+from bot.i18n import t
+
+
+@dataclass(frozen=True, slots=True)
+class Newcomer:
+    """A student of the story and what they choose when they run /join."""
+
+    name: str
+    city: str
+    language: str  # the language the bot speaks to them
+    speaks: tuple[str, ...]
+    interests: tuple[str, ...]
+    intro: str
+
+
+# Three in Minneapolis and two in Najaf, so one pair becomes a trio and nobody is left out.
 STUDENTS = (
-    ("Ben", 0, ("en",), ("chess", "music"), "I play the trumpet and love chess."),
-    ("Maya", 0, ("en", "es"), ("football", "drawing"), "Striker on my school team!"),
-    ("Sofia", 0, ("es", "en"), ("cooking", "music"), "My grandmother taught me to cook tamales."),
-    ("Ali", 1, ("ar", "en"), ("chess", "football"), "أحب الشطرنج وكرة القدم."),
-    ("Zainab", 1, ("ar",), ("drawing", "cooking"), "أرسم كل يوم بعد المدرسة."),
+    Newcomer("Ali", "Najaf", "ar", ("ar", "en"), ("chess", "football"), "أحب الشطرنج وكرة القدم."),
+    Newcomer(
+        "Ben",
+        "Minneapolis",
+        "en",
+        ("en",),
+        ("chess", "music"),
+        "I play the trumpet and love chess.",
+    ),
+    Newcomer(
+        "Maya",
+        "Minneapolis",
+        "en",
+        ("en", "es"),
+        ("football", "drawing"),
+        "Striker on my school team!",
+    ),
+    Newcomer(
+        "Sofia",
+        "Minneapolis",
+        "es",
+        ("es", "en"),
+        ("cooking", "music"),
+        "Mi abuela me enseñó a cocinar tamales.",
+    ),
+    Newcomer("Zainab", "Najaf", "ar", ("ar",), ("drawing", "cooking"), "أرسم كل يوم بعد المدرسة."),
 )
+SHOWN_IN_FULL = 2  # the first two joins are told step by step; the others join the same way
 
 
 async def chapter(run: DemoRun) -> None:
@@ -66,28 +102,24 @@ async def chapter(run: DemoRun) -> None:
         teachers=run.teachers_channel,
     )
 
-    story.section("Students of both cities join")
-    exchange = await _exchange_cities(run)
-    for name, city, languages, interests, intro in STUDENTS:
-        member = sb.add_member(name, roles=[run.roles["student"]])
-        run.students[name] = member
-        # Until /join lands, profiles are recorded as /join would record them.
-        async with sb.bot.ctx.db.transaction() as conn:
-            await roster.add(
-                conn,
-                guild_id=sb.guild.id,
-                exchange_id=run.exchange_id,
-                user_id=member.user.id,
-                role=Role.STUDENT,
-                display_name=name,
-                city_id=exchange[city],
-                now=sb.now(),
-                grade_band="13-15",
-                languages=languages,
-                interests=interests,
-                intro=intro,
+    story.section("Teachers register with their city")
+    await sb.command(run.teachers["Ms Rivera"], "join", city="Minneapolis", language="en")
+    await sb.command(run.teachers["Ustadh Kareem"], "join", city="Najaf", language="ar")
+
+    story.section("Students of both cities join with /join")
+    for number, newcomer in enumerate(STUDENTS):
+        if number < SHOWN_IN_FULL:
+            await _join(run, newcomer)
+        else:
+            with story.quietly():
+                await _join(run, newcomer)
+            story.note(
+                f"{newcomer.name} joins from {newcomer.city} the same way "
+                f"({', '.join(newcomer.interests)})"
             )
-        story.note(f"{name} joined from {('Minneapolis', 'Najaf')[city]}")
+
+    story.section("A teacher checks the roster")
+    await sb.command(run.teachers["Ms Rivera"], "roster list")
 
     story.section("Teachers preview and confirm the pairs")
     teacher = run.teachers["Ms Rivera"]
@@ -107,10 +139,20 @@ async def chapter(run: DemoRun) -> None:
         )
 
 
-async def _exchange_cities(run: DemoRun) -> tuple[int, int]:
-    from bot.store.exchanges import get_exchange
-
-    async with run.sb.bot.ctx.db.read() as conn:
-        exchange = await get_exchange(conn, run.sb.guild.id, run.exchange_id)
-    assert exchange is not None
-    return exchange.cities[0].id, exchange.cities[1].id
+async def _join(run: DemoRun, who: Newcomer) -> None:
+    """The student runs /join, picks in the panel's menus and sends the introduction form."""
+    sb, lang = run.sb, who.language
+    member = sb.add_member(who.name, roles=[run.roles["student"]])
+    run.students[who.name] = member
+    panel = await sb.command(member, "join", city=who.city, language=lang)
+    await sb.choose(member, panel, ["13-15"], placeholder=t("roster.pick_band", lang))
+    await sb.choose(member, panel, list(who.speaks), placeholder=t("roster.pick_languages", lang))
+    await sb.choose(
+        member,
+        panel,
+        list(who.interests),
+        placeholder=t("roster.pick_interests", lang, limit=MAX_INTERESTS),
+    )
+    form = await sb.click(member, panel, t("roster.continue", lang))
+    run.story.note(f"{who.name} writes in the form: “{who.intro}”")
+    await sb.submit(member, form, intro=who.intro)

@@ -39,6 +39,33 @@ LANGUAGES: dict[str, str] = {
     "yo": "Yoruba",
     "zh": "Chinese",
 }
+# How each language names itself, for menus a speaker of that language reads.
+NATIVE_NAMES: dict[str, str] = {
+    "ak": "Akan (Twi)",
+    "ar": "العربية",
+    "de": "Deutsch",
+    "ee": "Eʋegbe",
+    "en": "English",
+    "es": "Español",
+    "fa": "فارسی",
+    "fr": "Français",
+    "ha": "Hausa",
+    "hi": "हिन्दी",
+    "it": "Italiano",
+    "ja": "日本語",
+    "ko": "한국어",
+    "ku": "Kurdî / کوردی",
+    "pt": "Português",
+    "ro": "Română",
+    "ru": "Русский",
+    "so": "Soomaali",
+    "sw": "Kiswahili",
+    "tr": "Türkçe",
+    "uk": "Українська",
+    "ur": "اردو",
+    "yo": "Yorùbá",
+    "zh": "中文",
+}
 _BY_NAME = {name.lower(): code for code, name in LANGUAGES.items()} | {
     "twi": "ak",
     "mandarin": "zh",
@@ -127,6 +154,22 @@ def parse_languages(text: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def parse_grade_band(text: str) -> str:
+    """One of GRADE_BANDS from "13-15", "13–15" or "13 - 15"; anything else raises ProfileError."""
+    value = re.sub(r"\s*[-–—]\s*", "-", text.strip())
+    if value not in GRADE_BANDS:
+        raise ProfileError(
+            "error.unknown_grade_band", band=text.strip()[:20], bands=", ".join(GRADE_BANDS)
+        )
+    return value
+
+
+def split_interests(interests: tuple[str, ...] | list[str]) -> tuple[list[str], list[str]]:
+    """(curated, free text): which interests come from INTERESTS and which were typed."""
+    curated = [i for i in interests if i in INTERESTS]
+    return curated, [i for i in interests if i not in INTERESTS]
+
+
 def parse_weekend(text: str) -> frozenset[int]:
     """ISO weekdays from "fri,sat" or "Friday Saturday"."""
     days: set[int] = set()
@@ -163,6 +206,11 @@ def parse_interests(chosen: list[str], free_text: str = "") -> tuple[str, ...]:
 def language_names(codes: tuple[str, ...] | list[str]) -> str:
     """ "English, Arabic" for ("en", "ar")."""
     return ", ".join(LANGUAGES.get(c, c) for c in codes)
+
+
+def native_names(codes: tuple[str, ...] | list[str]) -> str:
+    """ "العربية, English" for ("ar", "en"): how each speaker writes their language."""
+    return ", ".join(NATIVE_NAMES.get(c, LANGUAGES.get(c, c)) for c in codes)
 
 
 def weekend_text(days: frozenset[int]) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 CHANNELS_PER_CATEGORY = 50
@@ -57,6 +58,45 @@ def waking_overlap_hours(zone_a: str, zone_b: str, on: date) -> float:
         overlap = min(end_a, end_b) - max(start_a, start_b)
         best = max(best, overlap)
     return best.total_seconds() / 3600
+
+
+def utc_offset_minutes(zone: str, at: datetime) -> int:
+    """The zone's offset from UTC at an instant, in minutes (Chicago in winter: -360)."""
+    offset = at.astimezone(ZoneInfo(zone)).utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds() // 60)
+
+
+def shared_waking_window(
+    zones: Sequence[str], around: datetime
+) -> tuple[datetime, datetime] | None:
+    """The stretch of the day around `around` when it is 07:00-21:00 in every zone (UTC).
+
+    The first such stretch that has not ended yet, so a welcome post can show it as a
+    daily time window; None when the zones share no waking hour at all.
+    """
+    if not zones:
+        return None
+    now = around.astimezone(UTC)
+    common: list[tuple[datetime, datetime]] = [(now - timedelta(days=2), now + timedelta(days=3))]
+    for name in dict.fromkeys(zones):
+        zone = ZoneInfo(name)
+        local_day = now.astimezone(zone).date()
+        awake = [
+            (
+                datetime.combine(local_day + timedelta(days=shift), WAKING_START, zone),
+                datetime.combine(local_day + timedelta(days=shift), WAKING_END, zone),
+            )
+            for shift in (-1, 0, 1, 2)
+        ]
+        common = [
+            (max(a_start, b_start), min(a_end, b_end))
+            for a_start, a_end in common
+            for b_start, b_end in awake
+            if max(a_start, b_start) < min(a_end, b_end)
+        ]
+    upcoming = sorted((s.astimezone(UTC), e.astimezone(UTC)) for s, e in common if e > now)
+    return upcoming[0] if upcoming else None
 
 
 def space_name(index: int) -> str:

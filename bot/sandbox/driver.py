@@ -80,6 +80,7 @@ _BUSY_TASK_PREFIXES = (
     "discord-ui-view-dispatch",
     "discord-ui-dynamic-item",  # DynamicItem callbacks (buttons that survive restarts)
     "discord-ui-modal-dispatch",
+    "discord-ui-dynamic-item",  # buttons that survive restarts (DynamicItem)
     "sandbox-dispatch",
     "twinbridge:",
 )
@@ -854,6 +855,11 @@ class Sandbox:
         allowed = {o["value"] for o in select.get("options", [])}
         if select.get("type") == 3 and not set(values) <= allowed:
             raise SandboxError(f"{values} are not options of the select ({sorted(allowed)})")
+        if select.get("disabled"):
+            raise SandboxError("the select menu is disabled")
+        low, high = select.get("min_values", 1), select.get("max_values", 1)
+        if not low <= len(values) <= high:
+            raise SandboxError(f"the select takes {low} to {high} values, not {len(values)}")
         channel = self.guild.channels[source.channel_id]
         self._narrate(member, f"chooses {', '.join(values)}")
         data = {
@@ -880,6 +886,15 @@ class Sandbox:
                 value = values.pop(custom_id, item.get("value") or "")
                 if item.get("required", True) and not value:
                     raise SandboxError(f"the modal field {custom_id!r} is required")
+                # What Discord's client enforces while typing, before the form can be sent.
+                if value and len(value) > item.get("max_length", 4000):
+                    raise SandboxError(
+                        f"Discord refuses {custom_id!r}: longer than {item.get('max_length', 4000)}"
+                    )
+                if value and len(value) < item.get("min_length", 0):
+                    raise SandboxError(
+                        f"Discord refuses {custom_id!r}: shorter than {item['min_length']}"
+                    )
                 filled.append({"type": item["type"], "custom_id": custom_id, "value": value})
             if component.get("type") == 18:
                 rows.append({"type": 18, "component": filled[0]})

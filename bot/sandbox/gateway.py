@@ -94,8 +94,10 @@ class Gateway:
         guild_payloads: Callable[[], list[dict[str, Any]]],
         resume_url: Callable[[], str],
         privileged_allowed: int = 0,
+        member_chunk: Callable[[Session, dict[str, Any]], dict[str, Any] | None] | None = None,
     ) -> None:
         self._token = token
+        self._member_chunk = member_chunk
         self._ready_payload = ready_payload
         self._guild_payloads = guild_payloads
         self._resume_url = resume_url
@@ -113,15 +115,19 @@ class Gateway:
         for session in list(self.sessions.values()):
             if not session.valid or (needed and not session.intents & needed):
                 continue
-            session.seq += 1
-            payload = {"op": 0, "t": event, "s": session.seq, "d": data}
-            session.backlog.append((session.seq, payload))
-            del session.backlog[:-1000]
-            if session.socket is not None:
-                try:
-                    await session.socket.send(payload)
-                except (ConnectionError, RuntimeError):
-                    session.socket = None
+            await self._send(session, event, data)
+
+    async def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        """An event for one session (kept for a resume while the connection is cut)."""
+        session.seq += 1
+        payload = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.backlog.append((session.seq, payload))
+        del session.backlog[:-1000]
+        if session.socket is not None:
+            try:
+                await session.socket.send(payload)
+            except (ConnectionError, RuntimeError):
+                session.socket = None
 
     def has_intent(self, bit: int) -> bool:
         """Whether the connected bot identified with this intent."""
@@ -173,8 +179,13 @@ class Gateway:
                     break
             elif op == 6:
                 session = await self._resume(conn, data)
-            elif op in (3, 4, 8):
-                pass  # presence, voice and member requests: nothing the sandbox models
+            elif op == 8:
+                if session is not None and self._member_chunk is not None:
+                    chunk = self._member_chunk(session, data or {})
+                    if chunk is not None:
+                        await self._send(session, "GUILD_MEMBERS_CHUNK", chunk)
+            elif op in (3, 4):
+                pass  # presence and voice updates: nothing the sandbox models
             else:
                 log.error("gateway: unknown opcode %r", op)
         if session is not None and session.socket is conn:

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from bot.sandbox import limits as discord_limits
+from bot.sandbox.gateway import GUILD_MEMBERS as GUILD_MEMBERS_INTENT
 from bot.sandbox.gateway import MESSAGE_CONTENT, Gateway, Session
 from bot.sandbox.permissions import Overwrite, P, names
 from bot.sandbox.ratelimit import Limits, RateLimiter
@@ -149,6 +150,7 @@ class SandboxServer:
             guild_payloads=lambda: [g.to_payload(self.users) for g in self.guilds.values()],
             resume_url=lambda: self.gateway_url,
             privileged_allowed=privileged_intents,
+            member_chunk=self._member_chunk,
         )
         self._routes: list[tuple[str, str, re.Pattern[str], Handler]] = []
         self._register_routes()
@@ -189,6 +191,50 @@ class SandboxServer:
             "shard": [0, 1],
             "application": {"id": str(self.application_id), "flags": 0},
         }
+
+    def _member_chunk(self, session: Session, data: JSON) -> JSON | None:
+        """Answer op 8 (Request Guild Members) as Discord does, in a single chunk.
+
+        By user ids, or by a prefix of the username. The whole member list (an empty query)
+        needs the privileged members intent, which Twinbridge does not ask for.
+        """
+        guild = self.guilds.get(int(data.get("guild_id") or 0))
+        if guild is None:
+            self.problem(f"op 8 for an unknown guild: {data.get('guild_id')!r}")
+            return None
+        limit = int(data.get("limit") or 0)
+        if not 0 <= limit <= 100:
+            self.problem(f"op 8 with a limit of {limit}; Discord allows 0-100")
+            return None
+        user_ids = data.get("user_ids")
+        not_found: list[str] = []
+        if user_ids is not None:
+            ids = [int(u) for u in (user_ids if isinstance(user_ids, list) else [user_ids])]
+            if len(ids) > 100:
+                self.problem(f"op 8 with {len(ids)} user ids; Discord allows 100")
+                return None
+            found = [guild.members[i] for i in ids if i in guild.members]
+            not_found = [str(i) for i in ids if i not in guild.members]
+        else:
+            query = str(data.get("query") or "")
+            if not query and not session.intents & GUILD_MEMBERS_INTENT:
+                self.problem("op 8 asked for every member without the members intent")
+                return None
+            wanted = query.casefold()
+            found = [
+                m for m in guild.members.values() if m.user.username.casefold().startswith(wanted)
+            ]
+            found = found[: limit or len(found)]
+        chunk: JSON = {
+            "guild_id": str(guild.id),
+            "members": [m.to_payload() for m in found],
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": not_found,
+        }
+        if data.get("nonce"):
+            chunk["nonce"] = data["nonce"]
+        return chunk
 
     # -- plumbing ------------------------------------------------------------------------------
 

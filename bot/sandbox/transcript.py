@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from bot.sandbox.driver import Sandbox, iter_components
@@ -24,6 +25,7 @@ class Transcript:
         self.out = out
         self.lines: list[str] = []
         self._said: dict[int, str] = {}  # what each bot message said last
+        self._muted = 0
         sb.server.watchers.append(self._on_message)
         sb.narrator = self.user_did
 
@@ -37,7 +39,18 @@ class Transcript:
     def user_did(self, text: str) -> None:
         self._emit(f"👤 {text}")
 
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Leave out what happens inside (a step the story has already shown once)."""
+        self._muted += 1
+        try:
+            yield
+        finally:
+            self._muted -= 1
+
     def _emit(self, line: str) -> None:
+        if self._muted:
+            return
         self.lines.append(line)
         self.out(line)
 
@@ -51,7 +64,9 @@ class Transcript:
             when = datetime.fromtimestamp(int(m.group(1)), UTC)
             if m.group(2) == "R":
                 return relative(when - self.sb.now())
-            return when.strftime("%a %d %b %Y %H:%M UTC")
+            # As Discord shows each style (to a reader in UTC): t and T are times only.
+            shown = {"t": "%H:%M UTC", "T": "%H:%M:%S UTC", "d": "%d %b %Y", "D": "%d %B %Y"}
+            return when.strftime(shown.get(m.group(2) or "", "%a %d %b %Y %H:%M UTC"))
 
         text = _TIMESTAMP.sub(stamp, text)
         text = _USER.sub(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, Participant, Role
@@ -14,7 +17,9 @@ from bot.domain.spaces import (
     CHANNELS_PER_CATEGORY,
     SpacePlan,
     plan_spaces,
+    shared_waking_window,
     space_name,
+    utc_offset_minutes,
     waking_overlap_hours,
 )
 from bot.errors import NotFoundError, UserError
@@ -38,6 +43,11 @@ class WelcomeMember:
     timezone: str
     intro: str
     languages: tuple[str, ...]
+    language: str = "en"  # the language the bot speaks to them
+    local_time: str = ""  # their wall clock when the space opened, e.g. "21:00"
+    # Their waking day (07:00-21:00 local) as UTC instants: Discord shows it in each
+    # reader's own time zone.
+    awake: tuple[datetime, datetime] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,10 @@ class Welcome:
     members: tuple[WelcomeMember, ...]
     shared_interests: tuple[str, ...]
     common_languages: tuple[str, ...]
+    # The daily stretch when every member is awake (07:00-21:00 local), as UTC instants.
+    awake_together: tuple[datetime, datetime] | None = None
+    # Students per city in this round, larger first: why a trio is three.
+    round_counts: tuple[tuple[str, int], ...] = ()
 
 
 class SpacePort(Protocol):
@@ -119,7 +133,7 @@ async def _load(
         history = await store.all_pairs(conn, exchange.id)
         live = [p for p in history if p.status in store.LIVE]
         apart = await roster.keep_apart_pairs(conn, exchange.id)
-    previous = [frozenset(p.members) for p in history]
+    previous = [frozenset(p.everyone) for p in history]
     return students, previous, apart, len(live), len(paused)
 
 
@@ -136,6 +150,9 @@ async def propose(
         raise UserError("error.pair_too_few", count=len(placed))
     if len({positions[s.city_id] for s in placed if s.city_id is not None}) < 2:
         raise UserError("error.pair_one_city")
+    # Waking hours depend on daylight saving: each city's offset on the day of pairing.
+    now = clock.now()
+    offsets = {c.id: utc_offset_minutes(c.timezone, now) for c in exchange.cities}
     candidates = [
         Candidate(
             id=s.id,
@@ -143,6 +160,7 @@ async def propose(
             grade_band=s.grade_band or "",
             languages=frozenset(s.languages),
             interests=frozenset(s.interests),
+            utc_offset_minutes=offsets[s.city_id],
         )
         for s in placed
         if s.city_id is not None
@@ -171,7 +189,7 @@ async def propose(
             free_slots += CHANNELS_PER_CATEGORY - children
     space_plan = plan_spaces(await port.channel_count(), len(groups), free_slots)
     overlap = waking_overlap_hours(
-        exchange.cities[0].timezone, exchange.cities[1].timezone, clock.now().date()
+        exchange.cities[0].timezone, exchange.cities[1].timezone, now.date()
     )
     return Proposal(exchange, groups, plan.total_score, space_plan, live, overlap, paused)
 
@@ -264,23 +282,45 @@ async def confirm(
             },
         )
     await _archive(db, port, exchange.id, live)
+    counts = Counter(m.city_id for g in proposal.groups for m in g.members)
+    round_counts = tuple(
+        sorted(((c.name, counts[c.id]) for c in exchange.cities), key=lambda item: -item[1])
+    )
     for group, space_id in zip(proposal.groups, space_ids, strict=True):
-        await port.welcome(space_id, _welcome(exchange, group))
+        await port.welcome(space_id, _welcome(exchange, group, now, round_counts))
     return Confirmed(proposal, round_id, space_ids)
 
 
-def _welcome(exchange: Exchange, group: ProposedGroup) -> Welcome:
+def _welcome(
+    exchange: Exchange,
+    group: ProposedGroup,
+    now: datetime,
+    round_counts: tuple[tuple[str, int], ...],
+) -> Welcome:
     members = []
     for m in group.members:
         city = exchange.city(m.city_id) if m.city_id is not None else exchange.cities[0]
         members.append(
-            WelcomeMember(m.user_id, m.display_name, city.name, city.timezone, m.intro, m.languages)
+            WelcomeMember(
+                user_id=m.user_id,
+                name=m.display_name,
+                city=city.name,
+                timezone=city.timezone,
+                intro=m.intro,
+                languages=m.languages,
+                language=m.language,
+                local_time=now.astimezone(ZoneInfo(city.timezone)).strftime("%H:%M"),
+                awake=shared_waking_window([city.timezone], now),
+            )
         )
+    zones = [m.timezone for m in members]
     return Welcome(
         exchange=exchange.name,
         members=tuple(members),
         shared_interests=tuple(group.reasons.get("shared_interests", ())),
         common_languages=tuple(group.reasons.get("common_languages", ())),
+        awake_together=shared_waking_window(zones, now),
+        round_counts=round_counts,
     )
 
 
@@ -396,6 +436,8 @@ class RoundView:
     space_kind: str
     pairs: tuple[tuple[str, ...], ...]
     archived: int
+    # Per pair, the names of students who left it while it went on (removed from the roster).
+    left: tuple[tuple[str, ...], ...] = ()
 
 
 async def history(db: Database, actor: Actor, exchange_id: int | None) -> list[RoundView]:
@@ -421,6 +463,7 @@ async def history(db: Database, actor: Actor, exchange_id: int | None) -> list[R
                 space_kind=r["space_kind"],
                 pairs=tuple(tuple(people.get(m, "?") for m in p.members) for p in mine),
                 archived=sum(1 for p in mine if p.status == "archived"),
+                left=tuple(tuple(people.get(m, "?") for m in p.left) for p in mine),
             )
         )
     return views

@@ -24,9 +24,15 @@ class PairRecord:
     round_id: int
     space_id: int | None
     status: str
-    members: tuple[int, ...]  # participant ids
+    members: tuple[int, ...]  # participant ids of those still in the pair
     reasons: dict[str, Any]
     created_at: datetime
+    left: tuple[int, ...] = ()  # participant ids who left the pair while it went on
+
+    @property
+    def everyone(self) -> tuple[int, ...]:
+        """Everyone who was ever in this pair: for history and for avoiding repeats."""
+        return tuple(sorted(self.members + self.left))
 
 
 async def _records(conn: AsyncConnection, where: Any) -> list[PairRecord]:
@@ -34,11 +40,12 @@ async def _records(conn: AsyncConnection, where: Any) -> list[PairRecord]:
     if not rows:
         return []
     members: dict[int, list[int]] = defaultdict(list)
+    left: dict[int, list[int]] = defaultdict(list)
     member_rows = await conn.execute(
         select(pair_members).where(pair_members.c.pair_id.in_([r.id for r in rows]))
     )
     for m in member_rows:
-        members[m.pair_id].append(m.participant_id)
+        (members if m.left_at is None else left)[m.pair_id].append(m.participant_id)
     return [
         PairRecord(
             id=r.id,
@@ -48,6 +55,7 @@ async def _records(conn: AsyncConnection, where: Any) -> list[PairRecord]:
             members=tuple(sorted(members[r.id])),
             reasons=json.loads(r.reasons),
             created_at=r.created_at,
+            left=tuple(sorted(left[r.id])),
         )
         for r in rows
     ]
@@ -79,9 +87,39 @@ async def live_pair_of(conn: AsyncConnection, participant_id: int) -> PairRecord
     pair_id = await conn.scalar(
         select(pairs.c.id)
         .join(pair_members, pair_members.c.pair_id == pairs.c.id)
-        .where(pair_members.c.participant_id == participant_id, pairs.c.status.in_(LIVE))
+        .where(
+            pair_members.c.participant_id == participant_id,
+            pair_members.c.left_at.is_(None),
+            pairs.c.status.in_(LIVE),
+        )
     )
     return await get_pair(conn, pair_id) if pair_id is not None else None
+
+
+async def live_spaces(conn: AsyncConnection, exchange_id: int) -> dict[int, int]:
+    """participant id -> the channel or thread of their live pair, for every paired student."""
+    rows = await conn.execute(
+        select(pair_members.c.participant_id, pairs.c.space_id)
+        .join(pairs, pair_members.c.pair_id == pairs.c.id)
+        .where(
+            pairs.c.partnership_id == exchange_id,
+            pairs.c.status.in_(LIVE),
+            pair_members.c.left_at.is_(None),
+            pairs.c.space_id.is_not(None),
+        )
+    )
+    return {r.participant_id: r.space_id for r in rows}
+
+
+async def leave_pair(
+    conn: AsyncConnection, pair_id: int, participant_id: int, now: datetime
+) -> None:
+    """A member leaves a pair that may go on; the membership row is kept for history."""
+    await conn.execute(
+        update(pair_members)
+        .where(pair_members.c.pair_id == pair_id, pair_members.c.participant_id == participant_id)
+        .values(left_at=now)
+    )
 
 
 async def create_round(

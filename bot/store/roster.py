@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, or_, select, update
+from sqlalchemy import Row, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.exchange import Participant, Role
@@ -210,3 +210,68 @@ async def preferred_language(conn: AsyncConnection, guild_id: int, user_id: int)
         .order_by(participants.c.updated_at.desc(), participants.c.id.desc())
         .limit(1)
     )
+
+
+async def page(
+    conn: AsyncConnection,
+    exchange_id: int,
+    *,
+    role: Role | None = None,
+    city_id: int | None = None,
+    statuses: Sequence[str] = ("active", "paused"),
+    grade_band: str | None = None,
+    offset: int = 0,
+    limit: int = 25,
+) -> tuple[list[Participant], int]:
+    """One page of an exchange's participants by name, and how many match in all."""
+    where = [
+        participants.c.partnership_id == exchange_id,
+        participants.c.status.in_(list(statuses)),
+    ]
+    if role is not None:
+        where.append(participants.c.role == role.value)
+    if city_id is not None:
+        where.append(participants.c.city_id == city_id)
+    if grade_band is not None:
+        where.append(participants.c.grade_band == grade_band)
+    total = int(
+        (
+            await conn.execute(select(func.count()).select_from(participants).where(*where))
+        ).scalar_one()
+    )
+    rows = (
+        await conn.execute(
+            select(participants)
+            .where(*where)
+            .order_by(func.lower(participants.c.display_name), participants.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    return [_participant(r) for r in rows], total
+
+
+async def head_counts(
+    conn: AsyncConnection, exchange_id: int, role: Role = Role.STUDENT
+) -> dict[tuple[int | None, str], int]:
+    """(city id, status) -> how many participants of `role`, removed ones included."""
+    rows = await conn.execute(
+        select(participants.c.city_id, participants.c.status, func.count())
+        .where(participants.c.partnership_id == exchange_id, participants.c.role == role.value)
+        .group_by(participants.c.city_id, participants.c.status)
+    )
+    return {(r[0], r[1]): int(r[2]) for r in rows}
+
+
+async def keep_apart_marks(
+    conn: AsyncConnection, exchange_id: int
+) -> list[tuple[int, int, int, datetime]]:
+    """Every keep-apart mark: (first id, second id, who marked it, when), oldest first."""
+    rows = (
+        await conn.execute(
+            select(keep_apart)
+            .where(keep_apart.c.partnership_id == exchange_id)
+            .order_by(keep_apart.c.id)
+        )
+    ).all()
+    return [(r.first_id, r.second_id, r.created_by, r.created_at) for r in rows]

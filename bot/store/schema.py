@@ -189,6 +189,9 @@ pair_members = Table(
         ForeignKey("participants.id", ondelete="CASCADE"),
         primary_key=True,
     ),
+    # Set when a student leaves a pair that goes on (removed from the roster): the row stays,
+    # so history still shows who was paired with whom and later rounds avoid the repeat.
+    Column("left_at", UTCDateTime),
 )
 
 activity = Table(
@@ -494,3 +497,6 @@ session_settings = Table(
     # Minutes before each session, comma-separated ("1440,60"); empty: no reminders.
     Column("reminder_minutes", String(40), nullable=False, server_default="1440,60"),
 )
+
+# -- 0007: roster ---------------------------------------------------------------------------------
+# 0007 adds `pair_members.left_at` (defined in place above); the roster needs no new table.

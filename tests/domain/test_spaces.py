@@ -1,10 +1,16 @@
 """Where pairs live, and how many waking hours two cities share."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.domain.spaces import plan_spaces, space_name, waking_overlap_hours
+from bot.domain.spaces import (
+    plan_spaces,
+    shared_waking_window,
+    space_name,
+    utc_offset_minutes,
+    waking_overlap_hours,
+)
 
 
 @pytest.mark.parametrize(
@@ -45,3 +51,48 @@ def test_same_zone_overlaps_all_waking_day() -> None:
 def test_space_names_carry_no_student_names() -> None:
     """Channel names are neutral numbers."""
     assert space_name(7) == "pair-007"
+
+
+def test_offsets_follow_daylight_saving() -> None:
+    """Chicago is UTC-6 in winter and UTC-5 in summer; Baghdad is UTC+3 all year."""
+    winter, summer = datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 6, 1, tzinfo=UTC)
+    assert utc_offset_minutes("America/Chicago", winter) == -360
+    assert utc_offset_minutes("America/Chicago", summer) == -300
+    assert utc_offset_minutes("Asia/Baghdad", summer) == 180
+    assert utc_offset_minutes("Asia/Kolkata", winter) == 330
+
+
+def test_minneapolis_and_najaf_are_awake_together_from_13_to_18_utc_in_winter() -> None:
+    """The shared stretch is the same five hours as `waking_overlap_hours` counts."""
+    window = shared_waking_window(
+        ["America/Chicago", "Asia/Baghdad"], datetime(2026, 12, 1, 9, tzinfo=UTC)
+    )
+    assert window == (datetime(2026, 12, 1, 13, tzinfo=UTC), datetime(2026, 12, 1, 18, tzinfo=UTC))
+
+
+def test_after_todays_window_the_next_days_is_given() -> None:
+    """Asked in the evening, the window is tomorrow's; while it lasts, today's."""
+    zones = ["America/Chicago", "Asia/Baghdad"]
+    late = shared_waking_window(zones, datetime(2026, 12, 1, 19, tzinfo=UTC))
+    during = shared_waking_window(zones, datetime(2026, 12, 1, 15, tzinfo=UTC))
+    assert late is not None and late[0] == datetime(2026, 12, 2, 13, tzinfo=UTC)
+    assert during is not None and during[0] == datetime(2026, 12, 1, 13, tzinfo=UTC)
+
+
+def test_a_trio_across_three_zones_shares_the_narrowest_window() -> None:
+    """Every member must be awake: Los Angeles, Chicago and Baghdad share 15:00-18:00 UTC."""
+    window = shared_waking_window(
+        ["America/Los_Angeles", "America/Chicago", "Asia/Baghdad"],
+        datetime(2026, 12, 1, 9, tzinfo=UTC),
+    )
+    assert window == (datetime(2026, 12, 1, 15, tzinfo=UTC), datetime(2026, 12, 1, 18, tzinfo=UTC))
+
+
+def test_zones_twelve_hours_apart_share_mornings_and_evenings() -> None:
+    """Chicago (UTC-6) and Kolkata (UTC+5:30): each one's evening is the other's morning."""
+    window = shared_waking_window(
+        ["America/Chicago", "Asia/Kolkata"], datetime(2026, 12, 1, 0, tzinfo=UTC)
+    )
+    assert window is not None
+    start, end = window
+    assert (end - start).total_seconds() / 3600 == 1.5

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import t
-from bot.sandbox.driver import Sandbox
+from bot.sandbox.driver import Sandbox, message_text
 from bot.sandbox.permissions import P
 from bot.sandbox.state import Channel, ChannelType
+from bot.services.pairing import Welcome, WelcomeMember
 from bot.store import roster
 from bot.store.schema import activity, pairing_rounds, pairs
+from cogs.pairing import welcome_embeds
 from tests.sandbox.world import World, make_world
 
 
@@ -63,20 +67,22 @@ async def test_a_student_is_answered_in_their_profiles_language(world: World) ->
     assert reply.ephemeral and t("error.only_teacher", "ar") in reply.text
 
 
+@pytest.mark.parametrize("command", ["pair preview", "pair confirm"])
 @pytest.mark.parametrize(
     ("setup", "expected"),
     [("one", "at least two active students"), ("same-city", "All active students are in one city")],
 )
 async def test_pairing_needs_two_cities_and_two_students(
-    world: World, setup: str, expected: str
+    world: World, setup: str, expected: str, command: str
 ) -> None:
-    """Too few students, or all in one city, gets a clear answer."""
+    """Too few students, or all in one city, gets a clear answer and nothing is created."""
     await world.add_student("Ali", 1)
     if setup == "same-city":
         await world.add_student("Zainab", 1)
-    reply = await world.sb.command(world.teacher, "pair confirm")
-    assert expected in reply.text
+    reply = await world.sb.command(world.teacher, command)
+    assert reply.ephemeral and expected in reply.text
     assert await count(world.sb, pairing_rounds) == 0
+    assert pair_spaces(world.sb) == []
 
 
 async def test_confirm_creates_private_channels_with_a_welcome(world: World) -> None:
@@ -98,11 +104,11 @@ async def test_confirm_creates_private_channels_with_a_welcome(world: World) -> 
     assert not any(c in sb.visible_channels(outsider) for c in spaces)
     ali_space = next(c for c in spaces if c in sb.visible_channels(world.students["Ali"]))
     welcome = sb.messages_in(ali_space)
-    assert welcome, "a welcome post"
+    assert len(welcome) == 1, "one welcome post"
     first = welcome[0]
     assert {world.students["Ali"].user.id, world.students["Ben"].user.id} == set(first.mentions)
     assert not first.mention_everyone
-    assert any("chess" in f["value"] for e in first.embeds for f in e["fields"])
+    assert "In common: chess, music" in message_text(first)
 
 
 async def test_confirm_is_recorded_in_the_activity_log(world: World) -> None:
@@ -123,13 +129,31 @@ async def test_uneven_counts_make_a_trio_and_say_why(world: World) -> None:
     await four_students(world)
     await world.add_student("Sara", 0, interests=("chess",))
     preview = await world.sb.command(world.teacher, "pair preview")
-    assert "1 trios" in preview.text
+    assert "of three or more (for uneven numbers): 1" in preview.text
     await world.sb.command(world.teacher, "pair confirm")
     spaces = pair_spaces(world.sb)
     assert len(spaces) == 2
     trio_space = next(c for c in spaces if len(world.sb.messages_in(c)[0].mentions) == 3)
-    footers = [e["footer"]["text"] for m in world.sb.messages_in(trio_space) for e in m.embeds]
-    assert any("nobody is left out" in f for f in footers)
+    welcome = message_text(world.sb.messages_in(trio_space)[0])
+    assert "Why 3? In this round Minneapolis has 3 students and Najaf has 2" in welcome
+
+
+async def test_a_city_with_over_twice_the_students_makes_groups_of_four(world: World) -> None:
+    """Six in Minneapolis, two in Najaf: two groups of four, each told why they are four."""
+    sb = world.sb
+    for i in range(6):
+        await world.add_student(f"M{i}", 0)
+    for i in range(2):
+        await world.add_student(f"N{i}", 1)
+    await sb.command(world.teacher, "pair confirm")
+    spaces = pair_spaces(sb)
+    assert len(spaces) == 2
+    for space in spaces:
+        (post,) = sb.messages_in(space)
+        assert len(post.mentions) == 4
+        text = message_text(post)
+        assert "just for the 4 of you" in text
+        assert "Why 4? In this round Minneapolis has 6 students and Najaf has 2" in text
 
 
 async def test_paused_students_are_not_paired(world: World) -> None:
@@ -195,6 +219,103 @@ async def test_missing_manage_channels_is_named_and_nothing_is_created(world: Wo
     assert await count(sb, pairing_rounds) == 0
 
 
+async def test_missing_manage_roles_is_named_and_nothing_is_created(world: World) -> None:
+    """Private channels need Manage Roles (permission overwrites): the teacher is told so."""
+    sb = world.sb
+    await four_students(world)
+    sb.set_bot_permissions(int(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.MANAGE_CHANNELS))
+    reply = await sb.command(world.teacher, "pair confirm")
+    assert reply.ephemeral and "I need the **Manage Roles** permission" in reply.text
+    assert pair_spaces(sb) == []
+    assert await count(sb, pairing_rounds) == 0
+
+
+async def test_preview_says_how_long_each_pair_is_awake_together(world: World) -> None:
+    """Waking hours come from each city's zone on the pairing day (CDT in September: 6 h)."""
+    await four_students(world)
+    reply = await world.sb.command(world.teacher, "pair preview")
+    assert reply.text.count("🕒 6 h awake together") == 2
+    assert "Waking hours shared by the two cities today: 6 h" in reply.text
+
+
+async def test_the_welcome_speaks_each_students_language_with_local_times(world: World) -> None:
+    """One post: a part in Arabic for Ali and in English for Ben, each one's local time, the
+    stretch both are awake as Discord timestamps, and both introductions."""
+    sb = world.sb
+    ali = await world.add_student(
+        "Ali", 1, languages=("ar", "en"), interests=("chess",), intro="أحب الشطرنج"
+    )
+    await world.add_student("Ben", 0, interests=("chess",), intro="I play chess.")
+    await sb.command(world.teacher, "pair confirm")
+    space = next(c for c in pair_spaces(sb) if c in sb.visible_channels(ali))
+    (post,) = sb.messages_in(space)
+    titles = [e["title"] for e in post.embeds]
+    assert t("pair.welcome_title", "ar", exchange="Minneapolis–Najaf") in titles
+    assert t("pair.welcome_title", "en", exchange="Minneapolis–Najaf") in titles
+    text = message_text(post)
+    assert "🎯 اهتمامات مشتركة: الشطرنج" in text and "🎯 In common: chess" in text
+
+    def stamp(day: int, hour: int) -> str:
+        return f"<t:{int(datetime(2026, 9, day, hour, tzinfo=UTC).timestamp())}:t>"
+
+    # 12:00 UTC on 1 September: 07:00 in Minneapolis (CDT), 15:00 in Najaf. Each one's
+    # 07:00-21:00 day, and the stretch both are awake, render in the reader's own time.
+    assert f"🕒 07:00 · ☀️ {stamp(1, 12)}–{stamp(2, 2)}\n🌍 America/Chicago" in text
+    assert f"🕒 15:00 · ☀️ {stamp(1, 4)}–{stamp(1, 18)}\n🌍 Asia/Baghdad" in text
+    assert f"between {stamp(1, 12)} and {stamp(1, 18)}" in text
+    assert t("pair.welcome_legend", "ar") in text
+    assert "أحب الشطرنج" in text and "I play chess." in text
+    assert "Why 2?" not in text and "Why" not in text
+
+
+async def test_the_fullest_welcome_stays_within_discords_limits(world: World) -> None:
+    """A trio in three languages, with 500-character intros and eight long shared interests,
+    still gets its one welcome post (Discord allows 6000 characters over its embeds)."""
+    sb = world.sb
+    long_interests = tuple(f"{word} " * 19 + str(i) for i, word in enumerate("abcdefgh"))
+    for name, city, speaks in (
+        ("A" * 32, 1, ("ar",)),
+        ("B" * 32, 0, ("en",)),
+        ("C" * 32, 0, ("es",)),
+    ):
+        await world.add_student(
+            name, city, languages=speaks, interests=long_interests, intro="ق" * 500
+        )
+    await sb.command(world.teacher, "pair confirm")
+    (space,) = pair_spaces(sb)
+    (post,) = sb.messages_in(space)
+    assert len(post.embeds) == 4  # Arabic, English, Spanish, then the three introductions
+    intros = [f["value"] for f in post.embeds[-1]["fields"]]
+    assert all("ققق" in intro for intro in intros)
+
+
+async def test_a_large_exchange_previews_in_pages(world: World) -> None:
+    """300 students: the answer is deferred, ten groups a page within Discord's limits, ▶ turns."""
+    sb = world.sb
+    for i in range(300):
+        await world.add_student(f"S{i:03d}", i % 2, interests=("chess",) if i % 3 else ("music",))
+    reply = await sb.command(world.teacher, "pair preview")
+    assert reply.deferred
+    assert "Groups: 150" in reply.text and "Page 1 of 15" in reply.text
+    assert reply.text.count("🕒") == 10
+    await sb.click(world.teacher, reply.followups[0], "▶")
+    assert "Page 2 of 15" in reply.text and "11. " in reply.text
+    assert await count(sb, pairing_rounds) == 0
+
+
+async def test_many_pairs_overflow_into_a_second_category(world: World) -> None:
+    """51 pairs do not fit one category's 50 channels: a second category holds the rest."""
+    sb = world.sb
+    for i in range(102):
+        await world.add_student(f"S{i:03d}", i % 2)
+    reply = await sb.command(world.teacher, "pair confirm")
+    assert reply.deferred and "51 paired spaces created as private channels" in reply.text
+    parents = {c.parent_id for c in pair_spaces(sb)}
+    assert len(parents) == 2
+    sizes = sorted(len(sb.channels(parent=sb.guild.channels[p or 0])) for p in parents)
+    assert sizes == [1, 50]
+
+
 async def test_exchange_too_big_for_channels_uses_private_threads(world: World) -> None:
     """When the guild cannot hold more channels, pairs get private threads; the reply says so."""
     sb = world.sb
@@ -202,6 +323,8 @@ async def test_exchange_too_big_for_channels_uses_private_threads(world: World) 
     for i in range(498 - len(sb.guild.channels)):
         sb.add_channel(f"club-{i}")
     await sb.idle()
+    preview = await sb.command(world.teacher, "pair preview")
+    assert "Spaces: private threads (the server is too full for channels)" in preview.text
     reply = await sb.command(world.teacher, "pair confirm")
     assert "private threads" in reply.text
     threads = [c for c in sb.guild.channels.values() if c.type == ChannelType.PRIVATE_THREAD]
@@ -255,3 +378,29 @@ async def test_history_lists_rounds(world: World) -> None:
     await world.sb.command(world.teacher, "pair confirm")
     reply = await world.sb.command(world.teacher, "pair history")
     assert "Round 1" in reply.text and "Ali" in reply.text
+
+
+def test_the_welcome_never_passes_6000_characters() -> None:
+    """Even with intros longer than today's limit (older data), the welcome's embeds share
+    Discord's 6000 characters: the intros are clipped alike, everything else is kept."""
+    now = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    interests = tuple(f"{letter} " * 19 + letter for letter in "abcdefgh")
+    members = tuple(
+        WelcomeMember(
+            user_id=i,
+            name=name * 32,
+            city="C" * 100,
+            timezone="America/Argentina/ComodRivadavia",
+            intro="ق" * 4000,
+            languages=("ar", "en", "es"),
+            language=language,
+            local_time="07:00",
+            awake=(now, now),
+        )
+        for i, (name, language) in enumerate((("A", "ar"), ("B", "en"), ("C", "es")))
+    )
+    welcome = Welcome("E" * 100, members, interests, ("en",), (now, now), (("C" * 100, 2),) * 2)
+    embeds = welcome_embeds(welcome)
+    assert sum(len(e) for e in embeds) <= 6000
+    assert all(len(f.value or "") <= 1024 for e in embeds for f in e.fields)
+    assert all("ققق" in (f.value or "") for f in embeds[-1].fields)

@@ -1,0 +1,229 @@
+"""Reading a teacher's roster CSV: every row checked on its own, problems kept with line numbers.
+
+The file is what a spreadsheet exports. One student a row, a header naming the columns:
+
+    user,city,grade_band,languages,interests,intro,language
+    ali_h,Najaf,13-15,"ar, en","chess, football",أحب الشطرنج,ar
+
+`user` is a Discord username or user ID (or a <@mention>), `city` one of the exchange's two
+cities, `grade_band` one of GRADE_BANDS, `languages` the languages the student speaks. The
+rest may be left out: `interests` (comma- or semicolon-separated), a short `intro`, and
+`language`, the language the bot should speak to the student. Columns may come in any order;
+unknown columns are ignored and named back. Commas, semicolons (European Excel) and tabs are
+all understood as separators.
+
+Nothing here knows Discord: users stay references the service resolves to members.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.exchange import (
+    MAX_INTRO,
+    City,
+    ProfileError,
+    clean_text,
+    parse_grade_band,
+    parse_interests,
+    parse_languages,
+)
+
+COLUMNS = ("user", "city", "grade_band", "languages", "interests", "intro", "language")
+REQUIRED = ("user", "city", "grade_band", "languages")
+MAX_BYTES = 1_000_000
+MAX_ROWS = 5000
+MAX_USER = 100
+
+# What teachers are likely to call the columns.
+_ALIASES = {
+    "username": "user",
+    "discord": "user",
+    "discord_user": "user",
+    "discord_username": "user",
+    "user_id": "user",
+    "discord_id": "user",
+    "student": "user",
+    "grade": "grade_band",
+    "band": "grade_band",
+    "age": "grade_band",
+    "age_band": "grade_band",
+    "spoken_languages": "languages",
+    "bot_language": "language",
+}
+_MENTION = re.compile(r"^<@!?(\d{15,22})>$")
+
+
+class CsvFileError(ProfileError):
+    """The file as a whole cannot be read (encoding, size, header); nothing is imported."""
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """One good row, its values checked and normalised."""
+
+    line: int
+    user: str  # a user id in digits, or a username as typed (without "@")
+    city_id: int
+    grade_band: str
+    languages: tuple[str, ...]
+    interests: tuple[str, ...]
+    intro: str
+    language: str | None
+
+    @property
+    def user_id(self) -> int | None:
+        """The user id when the row names one, else None (a username)."""
+        return int(self.user) if self.user.isdigit() else None
+
+
+@dataclass(frozen=True, slots=True)
+class CsvProblem:
+    """Why the row at `line` was not imported: a catalogue key and its parameters."""
+
+    line: int
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRoster:
+    """What a file holds: good rows, problems by line, and the columns that were ignored."""
+
+    rows: tuple[CsvRow, ...]
+    problems: tuple[CsvProblem, ...]
+    ignored_columns: tuple[str, ...] = ()
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8 (with or without a BOM) or UTF-16 with a BOM."""
+    if len(data) > MAX_BYTES:
+        raise CsvFileError("error.csv_too_big", limit=MAX_BYTES // 1000)
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CsvFileError("error.csv_encoding") from None
+
+
+def user_reference(text: str) -> str:
+    """A user id in digits from "123…", "<@123…>"; otherwise the username without "@"."""
+    value = text.strip()
+    mention = _MENTION.match(value)
+    if mention:
+        return mention.group(1)
+    return value.removeprefix("@").strip()
+
+
+def _column(name: str) -> str:
+    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    return _ALIASES.get(key, key)
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _city(text: str, cities: Sequence[City]) -> int:
+    wanted = " ".join(text.split()).casefold()
+    for city in cities:
+        if city.name.casefold() == wanted:
+            return city.id
+    if not wanted:
+        raise ProfileError("error.empty", field="city")
+    raise ProfileError(
+        "error.unknown_city", city=text.strip()[:40], cities=" / ".join(c.name for c in cities)
+    )
+
+
+def _row(
+    line: int,
+    values: dict[str, str],
+    cities: Sequence[City],
+    bot_languages: Collection[str],
+) -> CsvRow:
+    user = user_reference(values.get("user", ""))
+    if not user:
+        raise ProfileError("error.empty", field="user")
+    if len(user) > MAX_USER:
+        raise ProfileError("error.too_long", field="user", limit=MAX_USER, length=len(user))
+    city_id = _city(values.get("city", ""), cities)
+    band = values.get("grade_band", "")
+    if not band.strip():
+        raise ProfileError("error.empty", field="grade_band")
+    grade_band = parse_grade_band(band)
+    languages = parse_languages(values.get("languages", ""))
+    interests = parse_interests([], values.get("interests", "").replace(";", ","))
+    intro_text = values.get("intro", "")
+    intro = clean_text(intro_text, limit=MAX_INTRO, what="intro") if intro_text.strip() else ""
+    language = values.get("language", "").strip().lower() or None
+    if language is not None and language not in bot_languages:
+        raise ProfileError(
+            "error.unknown_bot_language", language=language[:20], languages=", ".join(bot_languages)
+        )
+    return CsvRow(line, user, city_id, grade_band, languages, interests, intro, language)
+
+
+def parse(text: str, cities: Sequence[City], bot_languages: Collection[str]) -> CsvRoster:
+    """Every row checked on its own; a file without the needed columns raises CsvFileError."""
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise CsvFileError("error.csv_empty")
+    first_line = text.splitlines()[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise CsvFileError("error.csv_empty") from None
+    names = [_column(h) for h in header]
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise CsvFileError(
+            "error.csv_columns", missing=", ".join(missing), expected=",".join(COLUMNS)
+        )
+    ignored = tuple(h.strip() for h, n in zip(header, names, strict=True) if n not in COLUMNS)
+    rows: list[CsvRow] = []
+    problems: list[CsvProblem] = []
+    first_seen: dict[str, int] = {}
+    line = reader.line_num
+    while True:
+        start = line + 1  # a quoted cell may span lines: report where the row starts
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            problems.append(CsvProblem(start, "error.csv_unreadable"))
+            break
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(rows) + len(problems) >= MAX_ROWS:
+            raise CsvFileError("error.csv_too_many_rows", limit=MAX_ROWS)
+        if len(cells) > len(names):
+            problems.append(CsvProblem(start, "error.csv_extra_cells", {"count": len(names)}))
+            continue
+        values: dict[str, str] = {}
+        for name, cell in zip(names, cells, strict=False):
+            if name in COLUMNS and name not in values:
+                values[name] = cell
+        try:
+            row = _row(start, values, cities, bot_languages)
+        except ProfileError as exc:
+            problems.append(CsvProblem(start, exc.key, dict(exc.params)))
+            continue
+        key = row.user.casefold()
+        if key in first_seen:
+            problems.append(CsvProblem(start, "error.csv_duplicate", {"first": first_seen[key]}))
+            continue
+        first_seen[key] = start
+        rows.append(row)
+    return CsvRoster(tuple(rows), tuple(problems), ignored)

@@ -1,0 +1,905 @@
+"""The roster: students join and keep their profile; teachers list, import, move and remove.
+
+Who is a student, teacher or coordinator comes from the Discord roles the guild chose
+(`/exchange roles`); the roster records who joined which exchange, from which city, with
+what profile. A paused student stays on the roster but is left out of pairing rounds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock
+from bot.domain import roster_csv
+from bot.domain.exchange import (
+    INTERESTS,
+    LANGUAGES,
+    MAX_INTRO,
+    City,
+    Exchange,
+    Participant,
+    ProfileError,
+    Role,
+    clean_text,
+    parse_grade_band,
+    parse_interests,
+)
+from bot.errors import NotAllowedError, NotFoundError, UserError
+from bot.i18n import available_languages
+from bot.services import exchanges as exchange_service
+from bot.services.access import Actor, require, standing_from
+from bot.services.pairing import SpacePort
+from bot.store import Database, roster
+from bot.store import activity as activity_log
+from bot.store import exchanges as exchange_store
+from bot.store import pairing as pairing_store
+
+STAFF = {"teacher", "coordinator"}
+PAGE_SIZE = 25
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "current": ("active", "paused"),
+    "active": ("active",),
+    "paused": ("paused",),
+    "removed": ("removed",),
+    "all": ("active", "paused", "removed"),
+}
+
+
+def _user_error(exc: ProfileError) -> UserError:
+    return UserError(exc.key, **exc.params)
+
+
+def bot_languages() -> list[str]:
+    """The languages the bot can speak (those with a catalogue), English first."""
+    return available_languages()
+
+
+def suggested_language(preferred: str | None, city: City | None = None) -> str:
+    """The bot language to offer first: the person's own if the bot speaks it, else the city's."""
+    spoken = bot_languages()
+    if preferred in spoken:
+        return preferred
+    for code in city.languages if city else ():
+        if code in spoken:
+            return code
+    return spoken[0]
+
+
+def find_city(exchange: Exchange, text: str) -> City:
+    """One of the exchange's two cities, by name (any case) or id; UserError naming both."""
+    wanted = " ".join(text.split()).casefold()
+    for city in exchange.cities:
+        if wanted in (city.name.casefold(), str(city.id)):
+            return city
+    raise UserError(
+        "error.unknown_city",
+        city=text.strip()[:40] or "—",
+        cities=" / ".join(c.name for c in exchange.cities),
+    )
+
+
+async def _log(
+    conn: AsyncConnection,
+    actor: Actor,
+    exchange_id: int,
+    kind: str,
+    now: datetime,
+    **details: object,
+) -> None:
+    await activity_log.append(
+        conn,
+        at=now,
+        guild_id=actor.guild_id,
+        partnership_id=exchange_id,
+        actor_id=actor.user_id,
+        kind=kind,
+        details=details,
+    )
+
+
+# -- joining ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JoinStart:
+    """Who is joining which exchange and city, as what, and the language to talk to them in."""
+
+    exchange: Exchange
+    city: City
+    role: Role
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileInput:
+    """What a student chose in the /join or /profile panel and typed in its form."""
+
+    grade_band: str | None
+    languages: tuple[str, ...]
+    interests: tuple[str, ...]  # picked from the curated list
+    other_interests: str  # typed, comma-separated
+    intro: str
+    language: str  # the language the bot speaks to them
+
+
+async def _joining_role(db: Database, actor: Actor) -> Role:
+    """What the actor joins as, from their Discord roles; staff roles come first."""
+    async with db.read() as conn:
+        roles = await exchange_store.role_ids(conn, actor.guild_id)
+    if roles["student"] is None:
+        raise UserError("error.roles_not_set")
+    standing = standing_from(actor, roles)
+    if standing.teacher:
+        return Role.TEACHER
+    if standing.coordinator:
+        return Role.COORDINATOR
+    if standing.student:
+        return Role.STUDENT
+    raise NotAllowedError("error.join_needs_role")
+
+
+async def _refuse_second_join(conn: AsyncConnection, exchange: Exchange, user_id: int) -> None:
+    found = await roster.find(conn, exchange.id, user_id)
+    if found is None:
+        return
+    if found.status == "removed":
+        raise UserError("error.join_removed", exchange=exchange.name)
+    city = exchange.city(found.city_id).name if found.city_id is not None else "—"
+    raise UserError("error.already_joined", exchange=exchange.name, city=city)
+
+
+async def start_join(
+    db: Database, actor: Actor, exchange_id: int | None, city: str, language: str | None
+) -> JoinStart:
+    """Check that the actor may join this exchange from this city, before asking for more."""
+    role = await _joining_role(db, actor)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    chosen = find_city(exchange, city)
+    async with db.read() as conn:
+        await _refuse_second_join(conn, exchange, actor.user_id)
+    if language is not None and language not in bot_languages():
+        raise UserError(
+            "error.unknown_bot_language", language=language, languages=", ".join(bot_languages())
+        )
+    return JoinStart(exchange, chosen, role, suggested_language(language or actor.language, chosen))
+
+
+async def join_staff(db: Database, clock: Clock, actor: Actor, start: JoinStart) -> Participant:
+    """Register a teacher or coordinator with their city: each city knows its teachers."""
+    role = await _joining_role(db, actor)
+    if role is Role.STUDENT:
+        raise NotAllowedError("error.only_teacher")
+    now = clock.now()
+    async with db.transaction() as conn:
+        await _refuse_second_join(conn, start.exchange, actor.user_id)
+        try:
+            participant_id = await roster.add(
+                conn,
+                guild_id=actor.guild_id,
+                exchange_id=start.exchange.id,
+                user_id=actor.user_id,
+                role=role,
+                display_name=actor.display_name or str(actor.user_id),
+                city_id=start.city.id,
+                now=now,
+                language=start.language,
+            )
+        except IntegrityError:
+            raise UserError(
+                "error.already_joined", exchange=start.exchange.name, city=start.city.name
+            ) from None
+        await _log(
+            conn,
+            actor,
+            start.exchange.id,
+            "roster.joined",
+            now,
+            role=role.value,
+            city=start.city.id,
+            via="join",
+        )
+        return (await roster.by_ids(conn, [participant_id]))[0]
+
+
+@dataclass(frozen=True, slots=True)
+class CleanProfile:
+    grade_band: str | None
+    languages: tuple[str, ...]
+    interests: tuple[str, ...]
+    intro: str
+    language: str
+
+
+def check_profile(data: ProfileInput, role: Role = Role.STUDENT) -> CleanProfile:
+    """A profile's values within the rules, or UserError naming the first one that is not."""
+    if data.language not in bot_languages():
+        raise UserError(
+            "error.unknown_bot_language",
+            language=data.language[:20],
+            languages=", ".join(bot_languages()),
+        )
+    if role is not Role.STUDENT:
+        return CleanProfile(None, (), (), "", data.language)
+    try:
+        if not data.grade_band:
+            raise ProfileError("error.choose_grade_band")
+        band = parse_grade_band(data.grade_band)
+        if not data.languages:
+            raise ProfileError("error.choose_languages")
+        for code in data.languages:
+            if code not in LANGUAGES:
+                raise ProfileError("error.unknown_language", language=code[:40])
+        for picked in data.interests:
+            if picked not in INTERESTS:
+                raise ProfileError("error.unknown_interest", interest=picked[:40])
+        interests = parse_interests(list(data.interests), data.other_interests)
+        intro = clean_text(data.intro, limit=MAX_INTRO, what="intro")
+    except ProfileError as exc:
+        raise _user_error(exc) from None
+    languages = tuple(dict.fromkeys(data.languages))
+    return CleanProfile(band, languages, interests, intro, data.language)
+
+
+async def join_student(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int, city_id: int, data: ProfileInput
+) -> tuple[Exchange, Participant]:
+    """A student joins an exchange from one of its cities with a complete profile."""
+    role = await _joining_role(db, actor)
+    if role is not Role.STUDENT:
+        raise NotAllowedError("error.only_student")
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    city = find_city(exchange, str(city_id))
+    profile = check_profile(data)
+    now = clock.now()
+    async with db.transaction() as conn:
+        await _refuse_second_join(conn, exchange, actor.user_id)
+        try:
+            participant_id = await roster.add(
+                conn,
+                guild_id=actor.guild_id,
+                exchange_id=exchange.id,
+                user_id=actor.user_id,
+                role=Role.STUDENT,
+                display_name=actor.display_name or str(actor.user_id),
+                city_id=city.id,
+                now=now,
+                grade_band=profile.grade_band,
+                languages=profile.languages,
+                interests=profile.interests,
+                intro=profile.intro,
+                language=profile.language,
+            )
+        except IntegrityError:
+            raise UserError(
+                "error.already_joined", exchange=exchange.name, city=city.name
+            ) from None
+        # The intro is the student's own words: it lives in the profile, never in the log.
+        await _log(
+            conn,
+            actor,
+            exchange.id,
+            "roster.joined",
+            now,
+            role="student",
+            city=city.id,
+            grade_band=profile.grade_band,
+            via="join",
+        )
+        joined = (await roster.by_ids(conn, [participant_id]))[0]
+    return exchange, joined
+
+
+# -- one's own profile ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    """A participant's profile with where they are now."""
+
+    exchange: Exchange
+    participant: Participant
+    space_id: int | None = None  # their live pair's channel or thread
+
+
+async def _own(db: Database, actor: Actor, exchange_id: int | None) -> tuple[Exchange, Participant]:
+    async with db.read() as conn:
+        mine = await roster.of_user(conn, actor.guild_id, actor.user_id)
+    if exchange_id is not None:
+        mine = [p for p in mine if p.partnership_id == exchange_id]
+    if not mine:
+        raise NotFoundError("error.not_joined")
+    if len(mine) > 1:
+        raise UserError("error.choose_exchange")
+    exchange = await exchange_service.get(db, actor.guild_id, mine[0].partnership_id)
+    return exchange, mine[0]
+
+
+async def _view(db: Database, exchange: Exchange, participant_id: int) -> ProfileView:
+    async with db.read() as conn:
+        participant = (await roster.by_ids(conn, [participant_id]))[0]
+        pair = await pairing_store.live_pair_of(conn, participant_id)
+    return ProfileView(exchange, participant, pair.space_id if pair else None)
+
+
+async def own_profile(db: Database, actor: Actor, exchange_id: int | None) -> ProfileView:
+    """The actor's own profile (in the one exchange they joined, or the one named)."""
+    exchange, me = await _own(db, actor, exchange_id)
+    return await _view(db, exchange, me.id)
+
+
+async def update_own_profile(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, data: ProfileInput
+) -> ProfileView:
+    """Change one's profile; the activity log records which fields changed, never their text."""
+    exchange, me = await _own(db, actor, exchange_id)
+    profile = check_profile(data, me.role)
+    values: dict[str, object] = {"language": profile.language}
+    if me.role is Role.STUDENT:
+        values |= {
+            "grade_band": profile.grade_band,
+            "languages": profile.languages,
+            "interests": profile.interests,
+            "intro": profile.intro,
+        }
+    before = {
+        "language": me.language,
+        "grade_band": me.grade_band,
+        "languages": me.languages,
+        "interests": me.interests,
+        "intro": me.intro,
+    }
+    changed = sorted(k for k, v in values.items() if before[k] != v)
+    if changed:
+        now = clock.now()
+        async with db.transaction() as conn:
+            await roster.update_profile(conn, me.id, now, **values)
+            await _log(conn, actor, exchange.id, "roster.profile_changed", now, fields=changed)
+    return await _view(db, exchange, me.id)
+
+
+async def set_own_pause(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, paused: bool
+) -> ProfileView:
+    """A student pauses (left out of new pairing rounds) or comes back."""
+    exchange, me = await _own(db, actor, exchange_id)
+    if me.role is not Role.STUDENT:
+        raise UserError("error.pause_students_only")
+    wanted = "paused" if paused else "active"
+    if me.status != wanted:
+        now = clock.now()
+        async with db.transaction() as conn:
+            await roster.update_profile(conn, me.id, now, status=wanted)
+            kind = "roster.paused" if paused else "roster.resumed"
+            await _log(conn, actor, exchange.id, kind, now, participant=me.id, by="self")
+    return await _view(db, exchange, me.id)
+
+
+# -- the teacher's roster ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RosterFilter:
+    """What a teacher asked /roster list for."""
+
+    city_id: int | None = None
+    status: str = "current"  # a key of STATUS_FILTERS
+    grade_band: str | None = None
+    role: Role = Role.STUDENT
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    participant: Participant
+    space_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RosterPage:
+    """One page of the roster, with head counts per city for the header."""
+
+    exchange: Exchange
+    filters: RosterFilter
+    entries: tuple[RosterEntry, ...]
+    page: int
+    pages: int
+    total: int
+    counts: dict[tuple[int | None, str], int] = field(default_factory=dict)
+
+
+async def staff_exchange(db: Database, actor: Actor, exchange_id: int | None) -> Exchange:
+    """The exchange a teacher or coordinator acts on (the guild's only one when not named)."""
+    await require(db, actor, STAFF)
+    return await exchange_service.get(db, actor.guild_id, exchange_id)
+
+
+async def roster_page(
+    db: Database, actor: Actor, exchange_id: int | None, filters: RosterFilter, page: int
+) -> RosterPage:
+    """A page of the roster (teachers and coordinators only), 25 people a page."""
+    exchange = await staff_exchange(db, actor, exchange_id)
+    if filters.status not in STATUS_FILTERS:
+        raise UserError("error.unknown_status", status=filters.status[:20])
+    if filters.city_id is not None:
+        find_city(exchange, str(filters.city_id))
+    async with db.read() as conn:
+
+        async def fetch(number: int) -> tuple[list[Participant], int]:
+            return await roster.page(
+                conn,
+                exchange.id,
+                role=filters.role,
+                city_id=filters.city_id,
+                statuses=STATUS_FILTERS[filters.status],
+                grade_band=filters.grade_band,
+                offset=(number - 1) * PAGE_SIZE,
+                limit=PAGE_SIZE,
+            )
+
+        page = max(1, page)
+        people, total = await fetch(page)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        if page > pages:  # the roster shrank since the page was shown
+            page = pages
+            people, total = await fetch(page)
+        spaces = await pairing_store.live_spaces(conn, exchange.id)
+        counts = await roster.head_counts(conn, exchange.id, filters.role)
+    entries = tuple(RosterEntry(p, spaces.get(p.id)) for p in people)
+    return RosterPage(exchange, filters, entries, page, pages, total, counts)
+
+
+async def _student(conn: AsyncConnection, exchange: Exchange, user_id: int) -> Participant:
+    found = await roster.find(conn, exchange.id, user_id)
+    if found is None or found.role is not Role.STUDENT:
+        raise NotFoundError("error.not_a_student")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What removing a student does to their pair."""
+
+    exchange: Exchange
+    student: Participant
+    space_id: int | None  # their live pair's space, if any
+    staying: tuple[Participant, ...]  # who else is in that pair
+    pair_ends: bool  # the rest no longer make a cross-city pair: the pair is archived
+
+
+async def plan_removal(
+    db: Database, actor: Actor, exchange_id: int | None, user_id: int
+) -> Removal:
+    """What removing this student would do, for the teacher to confirm (changes nothing)."""
+    exchange = await staff_exchange(db, actor, exchange_id)
+    async with db.read() as conn:
+        student = await _student(conn, exchange, user_id)
+        if student.status == "removed":
+            raise UserError("error.already_removed", name=student.display_name)
+        pair = await pairing_store.live_pair_of(conn, student.id)
+        staying = (
+            await roster.by_ids(conn, [m for m in pair.members if m != student.id]) if pair else []
+        )
+    cities = {p.city_id for p in staying}
+    pair_ends = pair is not None and (len(staying) < 2 or len(cities) < 2)
+    return Removal(
+        exchange,
+        student,
+        pair.space_id if pair else None,
+        tuple(sorted(staying, key=lambda p: p.display_name)),
+        pair_ends,
+    )
+
+
+async def remove_student(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    user_id: int,
+    port: SpacePort,
+) -> Removal:
+    """Take a student off the roster and out of their paired space; nothing is deleted.
+
+    The student loses access to their space at once. If the others left in the pair no longer
+    span both cities, the pair ends: its space becomes read-only, as `/pair remove` does.
+    """
+    plan = await plan_removal(db, actor, exchange_id, user_id)
+    exchange, student = plan.exchange, plan.student
+    now = clock.now()
+    async with db.transaction() as conn:
+        pair = await pairing_store.live_pair_of(conn, student.id)
+        kinds = {r["id"]: r["space_kind"] for r in await pairing_store.rounds(conn, exchange.id)}
+        await roster.update_profile(conn, student.id, now, status="removed")
+        if pair is not None:
+            await pairing_store.leave_pair(conn, pair.id, student.id, now)
+            if plan.pair_ends:
+                await pairing_store.set_status(conn, pair.id, "archived", now)
+        await _log(
+            conn,
+            actor,
+            exchange.id,
+            "roster.removed",
+            now,
+            participant=student.id,
+            pair=pair.id if pair else None,
+            pair_ended=plan.pair_ends,
+        )
+    if pair is not None and pair.space_id is not None:
+        kind = kinds[pair.round_id]
+        await port.set_members(pair.space_id, kind, [], [student.user_id])
+        if plan.pair_ends:
+            await port.archive(pair.space_id, kind, [p.user_id for p in plan.staying])
+    return plan
+
+
+async def move_student(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, user_id: int, city: str
+) -> tuple[Exchange, Participant, City]:
+    """Move a student to the exchange's other city (a wrong city at /join or in a CSV).
+
+    A paired student is not moved: their pair would no longer span both cities. The teacher
+    ends the pair first (/pair remove), then moves them.
+    """
+    exchange = await staff_exchange(db, actor, exchange_id)
+    target = find_city(exchange, city)
+    async with db.read() as conn:
+        student = await _student(conn, exchange, user_id)
+        pair = await pairing_store.live_pair_of(conn, student.id)
+    if student.status == "removed":
+        raise UserError("error.already_removed", name=student.display_name)
+    if student.city_id == target.id:
+        raise UserError("error.move_same_city", name=student.display_name, city=target.name)
+    if pair is not None:
+        raise UserError("error.move_paired", name=student.display_name)
+    now = clock.now()
+    async with db.transaction() as conn:
+        await roster.update_profile(conn, student.id, now, city_id=target.id)
+        await _log(
+            conn,
+            actor,
+            exchange.id,
+            "roster.moved",
+            now,
+            participant=student.id,
+            from_city=student.city_id,
+            to_city=target.id,
+        )
+        moved = (await roster.by_ids(conn, [student.id]))[0]
+    return exchange, moved, target
+
+
+async def set_student_status(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    user_id: int,
+    status: str,
+) -> tuple[Exchange, Participant, str]:
+    """A teacher pauses a student, or brings back a paused or removed one ("active").
+
+    Returns the exchange, the student and their previous status.
+    """
+    if status not in ("active", "paused"):
+        raise UserError("error.unknown_status", status=status[:20])
+    exchange = await staff_exchange(db, actor, exchange_id)
+    async with db.read() as conn:
+        student = await _student(conn, exchange, user_id)
+    previous = student.status
+    if previous == "removed" and status == "paused":
+        raise UserError("error.already_removed", name=student.display_name)
+    if previous != status:
+        now = clock.now()
+        kind = {"paused": "roster.paused", "active": "roster.resumed"}[status]
+        if previous == "removed":
+            kind = "roster.restored"
+        async with db.transaction() as conn:
+            await roster.update_profile(conn, student.id, now, status=status)
+            await _log(conn, actor, exchange.id, kind, now, participant=student.id, by="teacher")
+            student = (await roster.by_ids(conn, [student.id]))[0]
+    return exchange, student, previous
+
+
+# -- importing a CSV ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FoundMember:
+    """A member of the guild as Discord describes them."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role_ids: frozenset[int]
+    bot: bool = False
+
+
+class MemberDirectory(Protocol):
+    """How the roster finds guild members; the cog implements it with discord.py."""
+
+    async def by_ids(self, user_ids: Sequence[int]) -> dict[int, FoundMember]:
+        """Members of the guild among these user ids (absent ones are left out)."""
+
+    async def by_name(self, name: str) -> list[FoundMember]:
+        """Members whose username, display name or nickname is exactly `name` (any case)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    name: str
+    city_id: int
+    restored: bool  # was removed earlier and is back
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did: who was added, which rows were not and why."""
+
+    exchange: Exchange
+    imported: tuple[Imported, ...]
+    problems: tuple[roster_csv.CsvProblem, ...]
+    ignored_columns: tuple[str, ...]
+    rows: int  # rows with content in the file
+
+    def per_city(self) -> dict[int, int]:
+        return dict(Counter(i.city_id for i in self.imported))
+
+
+def _problem(row: roster_csv.CsvRow, key: str, **params: object) -> roster_csv.CsvProblem:
+    return roster_csv.CsvProblem(row.line, key, dict(params))
+
+
+async def _resolve(
+    rows: Sequence[roster_csv.CsvRow], directory: MemberDirectory
+) -> dict[int, FoundMember | str]:
+    """Row line -> the member it names, or the catalogue key of why it names nobody."""
+    ids = sorted({r.user_id for r in rows if r.user_id is not None})
+    by_id = await directory.by_ids(ids) if ids else {}
+    names: dict[str, list[FoundMember]] = {}
+    for row in rows:
+        if row.user_id is None and row.user.casefold() not in names:
+            names[row.user.casefold()] = await directory.by_name(row.user)
+    found: dict[int, FoundMember | str] = {}
+    for row in rows:
+        if row.user_id is not None:
+            member = by_id.get(row.user_id)
+            found[row.line] = member if member is not None else "error.csv_no_member"
+            continue
+        matches = names[row.user.casefold()]
+        if not matches:
+            found[row.line] = "error.csv_no_member"
+        elif len(matches) > 1:
+            found[row.line] = "error.csv_ambiguous"
+        else:
+            found[row.line] = matches[0]
+    return found
+
+
+async def import_roster(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    data: bytes,
+    directory: MemberDirectory,
+) -> ImportReport:
+    """Add the students of a CSV file; each row is checked on its own.
+
+    Good rows are imported together; every other row is reported with its line and reason.
+    A student already on the roster is left as they are (their own profile wins); one a
+    teacher removed earlier is brought back with the file's values.
+    """
+    exchange = await staff_exchange(db, actor, exchange_id)
+    async with db.read() as conn:
+        roles = await exchange_store.role_ids(conn, actor.guild_id)
+    if roles["student"] is None:
+        raise UserError("error.roles_not_set")
+    try:
+        parsed = roster_csv.parse(roster_csv.decode(data), exchange.cities, bot_languages())
+    except ProfileError as exc:
+        raise _user_error(exc) from None
+    problems = list(parsed.problems)
+    members = await _resolve(parsed.rows, directory)
+    staff_roles = {r for r in (roles["teacher"], roles["coordinator"]) if r is not None}
+    cities = {c.id: c for c in exchange.cities}
+    now = clock.now()
+    imported: list[Imported] = []
+    seen: dict[int, int] = {}
+    async with db.transaction() as conn:
+        for row in parsed.rows:
+            member = members[row.line]
+            if isinstance(member, str):
+                problems.append(_problem(row, member, user=row.user))
+                continue
+            if member.bot:
+                problems.append(_problem(row, "error.csv_bot", user=row.user))
+                continue
+            if member.user_id in seen:
+                problems.append(_problem(row, "error.csv_duplicate", first=seen[member.user_id]))
+                continue
+            seen[member.user_id] = row.line
+            if member.role_ids & staff_roles:
+                problems.append(_problem(row, "error.csv_is_staff", name=member.display_name))
+                continue
+            if roles["student"] not in member.role_ids:
+                problems.append(_problem(row, "error.csv_not_student", name=member.display_name))
+                continue
+            existing = await roster.find(conn, exchange.id, member.user_id)
+            if existing is not None and existing.status != "removed":
+                problems.append(_problem(row, "error.csv_already", name=existing.display_name))
+                continue
+            language = row.language or suggested_language(
+                next((c for c in row.languages if c in bot_languages()), None),
+                cities[row.city_id],
+            )
+            values = {
+                "role": Role.STUDENT.value,
+                "display_name": member.display_name,
+                "city_id": row.city_id,
+                "grade_band": row.grade_band,
+                "languages": row.languages,
+                "interests": row.interests,
+                "intro": row.intro,
+                "language": language,
+            }
+            if existing is not None:
+                await roster.update_profile(conn, existing.id, now, status="active", **values)
+                participant_id = existing.id
+            else:
+                participant_id = await roster.add(
+                    conn,
+                    guild_id=actor.guild_id,
+                    exchange_id=exchange.id,
+                    user_id=member.user_id,
+                    role=Role.STUDENT,
+                    display_name=member.display_name,
+                    city_id=row.city_id,
+                    now=now,
+                    grade_band=row.grade_band,
+                    languages=row.languages,
+                    interests=row.interests,
+                    intro=row.intro,
+                    language=language,
+                )
+            await _log(
+                conn,
+                actor,
+                exchange.id,
+                "roster.joined",
+                now,
+                role="student",
+                participant=participant_id,
+                city=row.city_id,
+                grade_band=row.grade_band,
+                via="import",
+                restored=existing is not None,
+            )
+            imported.append(Imported(member.display_name, row.city_id, existing is not None))
+        await _log(
+            conn,
+            actor,
+            exchange.id,
+            "roster.imported",
+            now,
+            rows=len(parsed.rows) + len(parsed.problems),
+            imported=len(imported),
+            problems=len(problems),
+        )
+    problems.sort(key=lambda p: p.line)
+    return ImportReport(
+        exchange,
+        tuple(imported),
+        tuple(problems),
+        parsed.ignored_columns,
+        len(parsed.rows) + len(parsed.problems),
+    )
+
+
+# -- keep-apart marks -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KeepApart:
+    """Two students a teacher keeps apart, and whether they share a pair right now."""
+
+    exchange: Exchange
+    first: Participant
+    second: Participant
+    changed: bool  # False: the mark already existed (add) or did not exist (remove)
+    together_in: int | None = None  # the space they share now, if any
+
+
+async def _two_students(
+    db: Database, actor: Actor, exchange_id: int | None, first_user: int, second_user: int
+) -> tuple[Exchange, Participant, Participant]:
+    exchange = await staff_exchange(db, actor, exchange_id)
+    if first_user == second_user:
+        raise UserError("error.keep_apart_same")
+    async with db.read() as conn:
+        first = await _student(conn, exchange, first_user)
+        second = await _student(conn, exchange, second_user)
+    return exchange, first, second
+
+
+async def keep_apart(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    first_user: int,
+    second_user: int,
+) -> KeepApart:
+    """Mark two students who must never be paired (a hard rule for every later round)."""
+    exchange, first, second = await _two_students(db, actor, exchange_id, first_user, second_user)
+    now = clock.now()
+    async with db.transaction() as conn:
+        added = await roster.add_keep_apart(
+            conn, exchange.id, first.id, second.id, actor.user_id, now
+        )
+        if added:
+            await _log(
+                conn,
+                actor,
+                exchange.id,
+                "roster.keep_apart_added",
+                now,
+                students=[first.id, second.id],
+            )
+        pair = await pairing_store.live_pair_of(conn, first.id)
+    together = pair.space_id if pair is not None and second.id in pair.members else None
+    return KeepApart(exchange, first, second, added, together)
+
+
+async def allow_together(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    first_user: int,
+    second_user: int,
+) -> KeepApart:
+    """Lift a keep-apart mark."""
+    exchange, first, second = await _two_students(db, actor, exchange_id, first_user, second_user)
+    now = clock.now()
+    async with db.transaction() as conn:
+        removed = await roster.remove_keep_apart(conn, exchange.id, first.id, second.id)
+        if removed:
+            await _log(
+                conn,
+                actor,
+                exchange.id,
+                "roster.keep_apart_removed",
+                now,
+                students=[first.id, second.id],
+            )
+    return KeepApart(exchange, first, second, removed)
+
+
+@dataclass(frozen=True, slots=True)
+class KeepApartMark:
+    first: Participant
+    second: Participant
+    marked_by: int
+    marked_at: datetime
+
+
+async def keep_apart_marks(
+    db: Database, actor: Actor, exchange_id: int | None
+) -> tuple[Exchange, list[KeepApartMark]]:
+    """Every keep-apart mark of the exchange (teachers and coordinators only)."""
+    exchange = await staff_exchange(db, actor, exchange_id)
+    async with db.read() as conn:
+        marks = await roster.keep_apart_marks(conn, exchange.id)
+        people = {
+            p.id: p for p in await roster.by_ids(conn, sorted({i for m in marks for i in m[:2]}))
+        }
+    found = [KeepApartMark(people[a], people[b], by, at) for a, b, by, at in marks]
+    found.sort(key=lambda m: (m.first.display_name.casefold(), m.second.display_name.casefold()))
+    return exchange, found

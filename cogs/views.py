@@ -1,0 +1,83 @@
+"""Views, modals and buttons that answer errors the way slash commands do.
+
+discord.py sends errors of slash commands to the tree's handler (bot/app.py), but errors in a
+view, a modal or a dynamic item only reach the log, and the user sees "This interaction
+failed". These bases send them down the same path, `bot.app.answer_error`: a `UserError` is
+answered ephemerally in the user's language; anything else is logged and reported as a
+generic failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+from bot.app import answer_error, language_for, reply
+from bot.i18n import t
+
+
+async def guarded(
+    interaction: discord.Interaction[Any], action: Callable[[], Awaitable[None]]
+) -> None:
+    """Run a component callback, answering its errors (for `DynamicItem` callbacks)."""
+    try:
+        await action()
+    except Exception as error:
+        await answer_error(interaction, error)
+
+
+class GuardedView(discord.ui.View):
+    """A view only its owner may use, whose errors are answered like a command's."""
+
+    def __init__(self, owner_id: int, *, timeout: float | None = 840) -> None:
+        # 14 minutes: an interaction's token lives 15, after which nothing could be answered.
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await reply(interaction, t("error.not_your_panel", await language_for(interaction)))
+        return False
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction[Any],
+        error: Exception,
+        item: discord.ui.Item[Any],
+    ) -> None:
+        await answer_error(interaction, error)
+
+
+class GuardedModal(discord.ui.Modal):
+    """A modal whose errors are answered like a command's."""
+
+    async def on_error(  # type: ignore[override]  # Modal drops View's `item` argument
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        await answer_error(interaction, error)
+
+
+def wire(
+    item: discord.ui.Item[Any], handler: Callable[[discord.Interaction[Any]], Awaitable[None]]
+) -> None:
+    """Give a component built at run time its callback (menus whose options vary)."""
+    item.callback = handler  # type: ignore[method-assign,assignment]
+
+
+def pager(
+    page: int, pages: int, button: Callable[[int, str, bool], discord.ui.Item[Any]]
+) -> discord.ui.View | None:
+    """◀ ▶ under a paged list, or None for a single page.
+
+    `button(target_page, label, disabled)` makes each button; restart-proof lists pass a
+    `DynamicItem` that carries the page in its custom_id.
+    """
+    if pages <= 1:
+        return None
+    view = discord.ui.View(timeout=None)
+    for target, label in ((page - 1, "◀"), (page + 1, "▶")):
+        view.add_item(button(min(max(target, 1), pages), label, not 1 <= target <= pages))
+    return view
