@@ -78,6 +78,7 @@ _BUSY_TASK_PREFIXES = (
     "discord.py: ",
     "CommandTree-invoker",
     "discord-ui-view-dispatch",
+    "discord-ui-dynamic-item",
     "discord-ui-modal-dispatch",
     "sandbox-dispatch",
     "twinbridge:",
@@ -866,6 +867,13 @@ class Sandbox:
                 value = values.pop(custom_id, item.get("value") or "")
                 if item.get("required", True) and not value:
                     raise SandboxError(f"the modal field {custom_id!r} is required")
+                # Discord's client refuses to submit text outside the field's length limits.
+                if value and not item.get("min_length", 0) <= len(value) <= item.get(
+                    "max_length", 4000
+                ):
+                    raise SandboxError(
+                        f"Discord refuses the modal field {custom_id!r}: {len(value)} characters"
+                    )
                 filled.append({"type": item["type"], "custom_id": custom_id, "value": value})
             if component.get("type") == 18:
                 rows.append({"type": 18, "component": filled[0]})
