@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     dev_guild_id: int | None = Field(default=None, gt=0)
     reminder_grace_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    # Days after an exchange ends before its students' personal data is anonymised.
+    retention_days: int = Field(default=180, ge=1, le=3650)
 
     @field_validator("log_level", mode="before")
     @classmethod
