@@ -18,9 +18,9 @@ Chapter = Callable[[DemoRun], Awaitable[None]]
 
 def chapters() -> list[Chapter]:
     """The demo's chapters, in the order a teacher evaluating Twinbridge would meet them."""
-    from bot.demo import setup
+    from bot.demo import safety, setup
 
-    return [setup.chapter]
+    return [setup.chapter, safety.chapter]
 
 
 async def run_demo(output: str) -> int:
