@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.domain.cooldown import Cooldowns
 from bot.errors import UserError
 from bot.i18n import t
 from bot.logs import log_context
@@ -30,6 +31,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.sessions",
     "cogs.prompts",
     "cogs.chess",
+    "cogs.safety",
+    "cogs.privacy",
 )
 
 
@@ -56,6 +59,8 @@ class Context:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     scheduler: Scheduler = field(init=False)
+    # Per-user cooldowns of commands that post (see `cogs.utils.cooldown`).
+    cooldowns: Cooldowns = field(default_factory=Cooldowns)
 
     def __post_init__(self) -> None:
         grace = timedelta(minutes=self.settings.reminder_grace_minutes)
@@ -146,6 +151,8 @@ class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
         error: app_commands.AppCommandError,
     ) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(cause, app_commands.CheckFailure) and isinstance(cause.__cause__, UserError):
+            cause = cause.__cause__  # a check that refused with something to tell the user
         await answer_error(interaction, cause)
 
 

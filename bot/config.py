@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Privileged: only with it does Discord send message text, from which the bot keeps the
     # length of replies in paired spaces (never the text). Off: lengths are recorded as unknown.
     message_content_intent: bool = False
+    # Days after an exchange ends before its students' personal data is anonymised.
+    retention_days: int = Field(default=180, ge=1, le=3650)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -12,7 +15,9 @@ from bot.domain.timezones import search_zones
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services import exchanges as service
-from cogs.utils import NO_PINGS, actor_of, exchange_autocomplete
+from bot.services import lifecycle
+from cogs.pairing import spaces_for
+from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp, user_errors
 
 
 async def zone_autocomplete(
@@ -211,7 +216,116 @@ class ExchangeCog(
             allowed_mentions=NO_PINGS,
         )
 
+    @app_commands.command(
+        name="end", description="End an exchange: spaces become read-only (asks to confirm)"
+    )
+    @app_commands.autocomplete(exchange=exchange_autocomplete)
+    async def end(
+        self, interaction: discord.Interaction[Twinbridge], exchange: int | None = None
+    ) -> None:
+        actor = await actor_of(interaction)
+        days = self.bot.ctx.settings.retention_days
+        preview = await lifecycle.end_preview(
+            self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, days
+        )
+        lang = actor.language
+        view = discord.ui.View(timeout=None)
+        view.add_item(EndConfirm(preview.exchange.id, t("exchange.end_button", lang)))
+        view.add_item(EndCancel(t("privacy.cancel_button", lang)))
+        await interaction.response.send_message(
+            t(
+                "exchange.end_confirm",
+                lang,
+                name=preview.exchange.name,
+                pairs=preview.live_pairs,
+                students=preview.students,
+                date=timestamp(preview.prune_at, "D"),
+                days=days,
+            ),
+            view=view,
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+
+class EndConfirm(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tb:xe:(?P<id>\d+)"):
+    """A coordinator's confirmation that an exchange is over."""
+
+    def __init__(self, exchange_id: int, label: str = "End") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, 80),
+                style=discord.ButtonStyle.danger,
+                custom_id=f"tb:xe:{exchange_id}",
+            )
+        )
+        self.exchange_id = exchange_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> EndConfirm:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async with user_errors(interaction):
+            actor = await actor_of(interaction)
+            await interaction.response.defer()
+            bot = interaction.client
+            assert isinstance(bot, Twinbridge) and interaction.guild is not None
+            ended = await lifecycle.end_exchange(
+                bot.ctx.db,
+                bot.ctx.clock,
+                actor,
+                self.exchange_id,
+                await spaces_for(bot, interaction.guild),
+                bot.ctx.settings.retention_days,
+            )
+            await bot.ctx.scheduler.rearm()
+            await interaction.edit_original_response(
+                content=t(
+                    "exchange.ended",
+                    actor.language,
+                    name=ended.exchange.name,
+                    archived=ended.archived,
+                    sends=ended.cancelled_sends,
+                    date=timestamp(ended.prune_at, "D"),
+                ),
+                view=None,
+                allowed_mentions=NO_PINGS,
+            )
+
+
+class EndCancel(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tb:xc"):
+    def __init__(self, label: str = "Cancel") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, 80), style=discord.ButtonStyle.secondary, custom_id="tb:xc"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> EndCancel:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        actor = await actor_of(interaction)
+        await interaction.response.edit_message(
+            content=t("exchange.end_cancelled", actor.language),
+            view=None,
+            allowed_mentions=NO_PINGS,
+        )
+
 
 async def setup(bot: Twinbridge) -> None:
     """Extension entry point."""
+    bot.add_dynamic_items(EndConfirm, EndCancel)
     await bot.add_cog(ExchangeCog(bot))

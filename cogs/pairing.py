@@ -17,7 +17,15 @@ from bot.errors import BotMissingPermissionError
 from bot.i18n import t
 from bot.services import pairing as service
 from bot.store.exchanges import role_ids
-from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, interest_label, timestamp
+from cogs.utils import (
+    NO_PINGS,
+    actor_of,
+    clip,
+    exchange_autocomplete,
+    interest_label,
+    only_users,
+    timestamp,
+)
 from cogs.views import guarded, pager
 
 PER_PAGE = 10
@@ -32,8 +40,16 @@ MEMBER_ALLOW = discord.PermissionOverwrite(
     attach_files=True,
     embed_links=True,
 )
+# Archived and paused spaces: students keep reading but cannot write, react, or open a thread
+# (their @everyone defaults would otherwise let them start one and write there).
 READ_ONLY = discord.PermissionOverwrite(
-    view_channel=True, send_messages=False, read_message_history=True
+    view_channel=True,
+    read_message_history=True,
+    send_messages=False,
+    send_messages_in_threads=False,
+    create_public_threads=False,
+    create_private_threads=False,
+    add_reactions=False,
 )
 HIDDEN = discord.PermissionOverwrite(view_channel=False)
 
@@ -136,9 +152,7 @@ class DiscordSpaces:
             mentions,
             embeds=welcome_embeds(welcome),
             # The students of this space are pinged on purpose; nobody else ever is.
-            allowed_mentions=discord.AllowedMentions(
-                users=[discord.Object(m.user_id) for m in welcome.members]
-            ),
+            allowed_mentions=only_users(m.user_id for m in welcome.members),
         )
 
     async def set_members(
@@ -168,6 +182,47 @@ class DiscordSpaces:
                 overwrites[discord.Object(id=user_id, type=discord.Member)] = READ_ONLY
             name = space.name if space.name.startswith("archived-") else f"archived-{space.name}"
             await space.edit(name=clip(name, 100), overwrites=overwrites)
+
+    async def pause(
+        self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
+    ) -> None:
+        space = await self._space(space_id)
+        if isinstance(space, discord.Thread):
+            # A locked thread stays visible to its members; only Manage Threads may write.
+            await self._notice(space, "space.paused_notice", languages)
+            await space.edit(locked=True)
+        elif isinstance(space, discord.TextChannel):
+            await self._set_members(space, user_ids, READ_ONLY)
+            await self._notice(space, "space.paused_notice", languages)
+
+    async def reopen(
+        self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
+    ) -> None:
+        space = await self._space(space_id)
+        if isinstance(space, discord.Thread):
+            await space.edit(locked=False, archived=False)
+            await self._notice(space, "space.reopened_notice", languages)
+        elif isinstance(space, discord.TextChannel):
+            await self._set_members(space, user_ids, MEMBER_ALLOW)
+            await self._notice(space, "space.reopened_notice", languages)
+
+    async def _set_members(
+        self,
+        space: discord.TextChannel,
+        user_ids: Sequence[int],
+        overwrite: discord.PermissionOverwrite,
+    ) -> None:
+        overwrites = dict(space.overwrites)
+        for user_id in user_ids:
+            overwrites = {k: v for k, v in overwrites.items() if k.id != user_id}
+            overwrites[discord.Object(id=user_id, type=discord.Member)] = overwrite
+        await space.edit(overwrites=overwrites)
+
+    async def _notice(
+        self, space: discord.TextChannel | discord.Thread, key: str, languages: Sequence[str]
+    ) -> None:
+        lines = [t(key, language) for language in dict.fromkeys(languages or ("en",))]
+        await space.send("\n".join(dict.fromkeys(lines)), allowed_mentions=NO_PINGS)
 
     async def delete_unused(self, space_id: int) -> None:
         space = await self._space(space_id)
@@ -436,6 +491,7 @@ class PairingCog(
                 archived=done.proposal.replaces,
             ),
             ephemeral=True,
+            allowed_mentions=NO_PINGS,
         )
 
     @app_commands.command(

@@ -70,3 +70,21 @@ def test_env_example_documents_every_setting() -> None:
 def test_sqlite_file(url: str, expected: Path | None) -> None:
     """The file behind a SQLite URL is found; other URLs have none."""
     assert sqlite_file(url) == expected
+
+
+def test_retention_days_defaults_to_180_and_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RETENTION_DAYS sets how long personal data of an ended exchange is kept."""
+    monkeypatch.delenv("RETENTION_DAYS", raising=False)
+    assert load_settings(env_file=None).retention_days == 180
+    monkeypatch.setenv("RETENTION_DAYS", "30")
+    assert load_settings(env_file=None).retention_days == 30
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "forever"])
+def test_retention_days_must_be_a_positive_number(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """Zero, negative or not a number: one line naming the setting."""
+    monkeypatch.setenv("RETENTION_DAYS", value)
+    with pytest.raises(SettingsError, match="RETENTION_DAYS"):
+        load_settings(env_file=None)

@@ -18,9 +18,9 @@ Chapter = Callable[[DemoRun], Awaitable[None]]
 
 def chapters() -> list[Chapter]:
     """The demo's chapters, in the order a teacher evaluating Twinbridge would meet them."""
-    from bot.demo import chess, prompts, sessions, setup
+    from bot.demo import chess, prompts, safety, sessions, setup
 
-    return [setup.chapter, sessions.chapter, prompts.chapter, chess.chapter]
+    return [setup.chapter, sessions.chapter, prompts.chapter, chess.chapter, safety.chapter]
 
 
 async def run_demo(output: str) -> int:

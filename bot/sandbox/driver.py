@@ -80,7 +80,6 @@ _BUSY_TASK_PREFIXES = (
     "discord-ui-view-dispatch",
     "discord-ui-dynamic-item",  # DynamicItem callbacks (buttons that survive restarts)
     "discord-ui-modal-dispatch",
-    "discord-ui-dynamic-item",  # buttons that survive restarts (DynamicItem)
     "sandbox-dispatch",
     "twinbridge:",
 )

@@ -324,10 +324,16 @@ def _welcome(
     )
 
 
-async def _archive(
+async def archive_spaces(
     db: Database, port: SpacePort, exchange_id: int, old: Sequence[store.PairRecord]
 ) -> None:
     """Make the spaces of pairs that just ended read-only for their students."""
+    await _archive(db, port, exchange_id, old)
+
+
+async def _archive(
+    db: Database, port: SpacePort, exchange_id: int, old: Sequence[store.PairRecord]
+) -> None:
     async with db.read() as conn:
         kinds = {r["id"]: r["space_kind"] for r in await store.rounds(conn, exchange_id)}
         for pair in old:
@@ -400,6 +406,9 @@ async def swap(
         raise UserError("error.not_paired", name=missing.display_name)
     if pair_a.id == pair_b.id:
         raise UserError("error.swap_same_pair")
+    if "paused" in (pair_a.status, pair_b.status):
+        # A paused space is under a teacher's review: nobody new walks into it.
+        raise UserError("error.swap_paused")
     new_a = (set(pair_a.members) - {first.id}) | {second.id}
     new_b = (set(pair_b.members) - {second.id}) | {first.id}
     for mark in apart:

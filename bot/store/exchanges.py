@@ -168,3 +168,32 @@ async def set_spaces(conn: AsyncConnection, exchange_id: int, **values: Any) -> 
         .where(exchange_spaces.c.partnership_id == exchange_id)
         .values(**values)
     )
+
+
+async def end_exchange(conn: AsyncConnection, exchange_id: int, now: datetime) -> None:
+    """Mark an exchange ended: commands stop offering it, and its retention period starts."""
+    await conn.execute(
+        update(partnerships)
+        .where(partnerships.c.id == exchange_id)
+        .values(status="ended", ended_at=now)
+    )
+
+
+async def due_for_pruning(conn: AsyncConnection, ended_before: datetime) -> list[tuple[int, int]]:
+    """(exchange id, guild id) of exchanges that ended before the date and are not pruned yet."""
+    rows = await conn.execute(
+        select(partnerships.c.id, partnerships.c.guild_id)
+        .where(
+            partnerships.c.status == "ended",
+            partnerships.c.ended_at <= ended_before,
+            partnerships.c.pruned_at.is_(None),
+        )
+        .order_by(partnerships.c.id)
+    )
+    return [(r.id, r.guild_id) for r in rows]
+
+
+async def mark_pruned(conn: AsyncConnection, exchange_id: int, now: datetime) -> None:
+    await conn.execute(
+        update(partnerships).where(partnerships.c.id == exchange_id).values(pruned_at=now)
+    )

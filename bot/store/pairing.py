@@ -199,3 +199,17 @@ async def rounds(conn: AsyncConnection, exchange_id: int) -> list[dict[str, Any]
         }
         for r in rows
     ]
+
+
+async def exchange_of(conn: AsyncConnection, pair_id: int) -> int | None:
+    """The exchange a pair belongs to."""
+    return await conn.scalar(select(pairs.c.partnership_id).where(pairs.c.id == pair_id))
+
+
+async def space_kind(conn: AsyncConnection, pair_id: int) -> str | None:
+    """Whether a pair's space is a channel or a thread ("channels" or "threads")."""
+    return await conn.scalar(
+        select(pairing_rounds.c.space_kind)
+        .join(pairs, pairs.c.round_id == pairing_rounds.c.id)
+        .where(pairs.c.id == pair_id)
+    )

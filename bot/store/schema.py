@@ -500,3 +500,46 @@ session_settings = Table(
 
 # -- 0007: roster ---------------------------------------------------------------------------------
 # 0007 adds `pair_members.left_at` (defined in place above); the roster needs no new table.
+
+# -- 0008: safety -------------------------------------------------------------------------------
+
+# When an exchange ended (the retention period counts from here) and when its personal data was
+# pruned. Appended here so this feature's schema stays in its own section.
+partnerships.append_column(Column("ended_at", UTCDateTime))
+partnerships.append_column(Column("pruned_at", UTCDateTime))
+
+# "Report to teacher" and /concern. Never the reported message's text: the link is enough for a
+# teacher, who can see every paired space, and copying children's words would keep them here.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("reporter_id", BigInteger, nullable=False),
+    # Whose message it is, or whom a concern is about (None: nobody named).
+    Column("subject_id", BigInteger),
+    Column("channel_id", BigInteger),
+    Column("message_id", BigInteger),
+    # The paired space concerned, if any (what "Pause space" pauses).
+    Column("pair_id", Integer, ForeignKey("pairs.id", ondelete="SET NULL")),
+    # The reporter's own few words (at most 300 characters), optional.
+    Column("details", Text, nullable=False, server_default=""),
+    Column("status", String(16), nullable=False, server_default="open"),
+    # The embed in the teachers' channel, to update it when the report changes.
+    Column("notice_channel_id", BigInteger),
+    Column("notice_message_id", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_by", BigInteger),
+    CheckConstraint("kind IN ('message', 'concern')", name="kind"),
+    CheckConstraint("status IN ('open', 'resolved')", name="status"),
+    Index("ix_reports_partnership_status", "partnership_id", "status"),
+)

@@ -131,3 +131,16 @@ async def with_prefix(conn: AsyncConnection, prefix: str) -> list[Send]:
         )
     ).all()
     return [_send(r) for r in rows]
+
+
+async def cancel_exchange(conn: AsyncConnection, exchange_id: int, now: datetime) -> int:
+    """Cancel every pending send of an exchange (it has ended)."""
+    result = await conn.execute(
+        update(scheduled_sends)
+        .where(
+            scheduled_sends.c.status == "pending",
+            scheduled_sends.c.partnership_id == exchange_id,
+        )
+        .values(status="cancelled", done_at=now)
+    )
+    return int(result.rowcount)

@@ -114,11 +114,11 @@ async def count(sb: Sandbox, table: Any, *where: Any) -> int:
 
 
 async def nothing_scheduled(sb: Sandbox) -> bool:
-    """No active series, no occurrence, no planned send, no Discord event."""
+    """No active series, no occurrence, no planned session send, no Discord event."""
     return (
         await count(sb, sessions, sessions.c.status == "active") == 0
         and await count(sb, session_occurrences) == 0
-        and await count(sb, scheduled_sends) == 0
+        and await count(sb, scheduled_sends, scheduled_sends.c.kind.startswith("session.")) == 0
         and sb.events() == []
     )
 

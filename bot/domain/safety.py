@@ -1,0 +1,30 @@
+"""Reports to teachers: the reasons a student can pick, and the rules for their few words."""
+
+from __future__ import annotations
+
+from bot.domain.exchange import ProfileError
+
+# In the order the select menu shows them; each has a label in every catalogue.
+REASONS = ("unkind", "uncomfortable", "personal_info", "outside_contact", "spam", "other")
+MAX_DETAILS = 300
+
+
+def parse_reason(value: str) -> str:
+    """A known reason code; anything else (a tampered component) raises ProfileError."""
+    if value not in REASONS:
+        raise ProfileError("error.unknown_reason")
+    return value
+
+
+def clean_details(text: str) -> str:
+    """The reporter's optional words, trimmed; at most MAX_DETAILS characters."""
+    value = text.strip()
+    if len(value) > MAX_DETAILS:
+        raise ProfileError("error.too_long", field="details", limit=MAX_DETAILS, length=len(value))
+    return value
+
+
+def message_link(guild_id: int, channel_id: int, message_id: int | None = None) -> str:
+    """A link that opens a message (or a channel) in Discord for whoever may see it."""
+    link = f"https://discord.com/channels/{guild_id}/{channel_id}"
+    return f"{link}/{message_id}" if message_id else link

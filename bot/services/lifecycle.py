@@ -1,0 +1,83 @@
+"""Ending an exchange: its spaces become read-only, its sends stop, its retention period starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.domain.exchange import Exchange, Role
+from bot.services import exchanges as exchange_service
+from bot.services import pairing as pairing_service
+from bot.services.access import Actor, require
+from bot.store import Database, roster, sends
+from bot.store import activity as activity_log
+from bot.store import exchanges as exchange_store
+from bot.store import pairing as pairing_store
+
+
+@dataclass(frozen=True, slots=True)
+class EndPreview:
+    """What ending an exchange will do, shown before the coordinator confirms."""
+
+    exchange: Exchange
+    live_pairs: int
+    students: int
+    prune_at: datetime
+
+
+async def end_preview(
+    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, retention_days: int
+) -> EndPreview:
+    """What `/exchange end` would change (coordinators only)."""
+    await require(db, actor, {"coordinator"})
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    async with db.read() as conn:
+        live = await pairing_store.live_pairs(conn, exchange.id)
+        students = await roster.listing(conn, exchange.id, role=Role.STUDENT)
+    return EndPreview(
+        exchange, len(live), len(students), clock.now() + timedelta(days=retention_days)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    exchange: Exchange
+    archived: int
+    cancelled_sends: int
+    prune_at: datetime
+
+
+async def end_exchange(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int,
+    port: pairing_service.SpacePort,
+    retention_days: int,
+) -> Ended:
+    """End an exchange (coordinators only): archive its pairs, cancel its pending sends.
+
+    Its data stays readable for reports until the retention period has passed, then the daily
+    pruning anonymises everyone in it.
+    """
+    await require(db, actor, {"coordinator"})
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    now = clock.now()
+    async with db.transaction() as conn:
+        live = await pairing_store.live_pairs(conn, exchange.id)
+        for pair in live:
+            await pairing_store.set_status(conn, pair.id, "archived", now)
+        cancelled = await sends.cancel_exchange(conn, exchange.id, now)
+        await exchange_store.end_exchange(conn, exchange.id, now)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            partnership_id=exchange.id,
+            actor_id=actor.user_id,
+            kind="exchange.ended",
+            details={"archived": len(live), "cancelled_sends": cancelled},
+        )
+    await pairing_service.archive_spaces(db, port, exchange.id, live)
+    return Ended(exchange, len(live), cancelled, now + timedelta(days=retention_days))

@@ -1,0 +1,209 @@
+"""A student's data: export it, erase it, and prune ended exchanges after the retention period.
+
+All three read the map of personal columns in `bot.store.personal`, so tables added by later
+features are covered as soon as they are declared there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.errors import NotFoundError
+from bot.services.access import Actor, require
+from bot.store import Database, personal, sends
+from bot.store import activity as activity_log
+from bot.store import exchanges as exchange_store
+
+log = logging.getLogger(__name__)
+
+COORDINATORS = {"coordinator"}
+
+RETENTION_KIND = "privacy.retention"
+# The daily pruning runs at a quiet hour for both the Americas and the Middle East.
+RETENTION_AT = time(3, 0)
+# Scheduled sends belong to a guild; pruning covers every guild, so it names none.
+NO_GUILD = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """One person's data as a JSON document."""
+
+    user_id: int
+    data: bytes
+    rows: int
+    tables: int
+
+    @property
+    def filename(self) -> str:
+        return f"twinbridge-data-{self.user_id}.json"
+
+
+async def export_person(
+    db: Database, clock: Clock, actor: Actor, user_id: int, names: Sequence[str] = ()
+) -> Export:
+    """Everything stored about one person in this server, as JSON (coordinators only)."""
+    await require(db, actor, COORDINATORS)
+    person = personal.Person(actor.guild_id, user_id, tuple(names))
+    now = clock.now()
+    async with db.transaction() as conn:
+        found = await personal.export(conn, person)
+        rows = sum(len(r) for r in found.values())
+        if rows == 0:
+            raise NotFoundError("error.nothing_stored")
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            actor_id=actor.user_id,
+            kind="privacy.exported",
+            details={"subject_id": user_id, "rows": rows},
+        )
+    document: dict[str, Any] = {
+        "about": (
+            "Everything Twinbridge stores about one person in this server, table by table. "
+            "Messages written on Discord are not stored by Twinbridge and are not included."
+        ),
+        "user_id": str(user_id),
+        "guild_id": str(actor.guild_id),
+        "exported_at": now.isoformat(),
+        "exported_by": str(actor.user_id),
+        "tables": found,
+    }
+    data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    return Export(user_id, data, rows, sum(1 for r in found.values() if r))
+
+
+@dataclass(frozen=True, slots=True)
+class ErasePreview:
+    """What an erasure would change, shown before the coordinator confirms."""
+
+    user_id: int
+    names: tuple[str, ...]
+    counts: dict[str, int]
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+
+async def erase_preview(
+    db: Database, actor: Actor, user_id: int, names: Sequence[str] = ()
+) -> ErasePreview:
+    """How many rows of which tables hold this person (coordinators only)."""
+    await require(db, actor, COORDINATORS)
+    person = personal.Person(actor.guild_id, user_id, tuple(names))
+    async with db.read() as conn:
+        counts = await personal.count_about(conn, person)
+        known = await personal.known_names(conn, person)
+    if not counts:
+        raise NotFoundError("error.nothing_stored")
+    return ErasePreview(user_id, known, counts)
+
+
+async def erase_person(
+    db: Database, clock: Clock, actor: Actor, user_id: int, names: Sequence[str] = ()
+) -> dict[str, int]:
+    """Remove one person from every table; rows stay as anonymous counts (coordinators only).
+
+    The log of the erasure names who erased and how many rows changed, never whom.
+    """
+    await require(db, actor, COORDINATORS)
+    person = personal.Person(actor.guild_id, user_id, tuple(names))
+    now = clock.now()
+    async with db.transaction() as conn:
+        changed = await personal.erase(conn, person)
+        if not changed:
+            raise NotFoundError("error.nothing_stored")
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=actor.guild_id,
+            actor_id=actor.user_id,
+            kind="privacy.erased",
+            details={"rows": changed},
+        )
+    return changed
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    exchange_id: int
+    people: int
+    rows: dict[str, int]
+
+
+async def prune_expired(db: Database, clock: Clock, retention_days: int) -> list[Pruned]:
+    """Anonymise everyone in exchanges that ended more than `retention_days` ago.
+
+    One short transaction per person keeps the database free for everyone else while a large
+    exchange is pruned; the exchange is marked pruned only when all its people are done, so a
+    crash halfway leaves the rest for the next run (already pseudonymised ids are skipped).
+    """
+    now = clock.now()
+    cutoff: datetime = now - timedelta(days=retention_days)
+    async with db.read() as conn:
+        due = await exchange_store.due_for_pruning(conn, cutoff)
+    done = []
+    for exchange_id, guild_id in due:
+        async with db.read() as conn:
+            people = await personal.people_of_exchange(conn, exchange_id)
+        totals: Counter[str] = Counter()
+        for user_id in sorted(people):
+            async with db.transaction() as conn:
+                person = personal.Person(guild_id, user_id, exchange_id=exchange_id)
+                totals.update(await personal.erase(conn, person))
+        async with db.transaction() as conn:
+            await exchange_store.mark_pruned(conn, exchange_id, now)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=guild_id,
+                partnership_id=exchange_id,
+                kind="privacy.pruned",
+                details={"people": len(people), "rows": dict(totals), "days": retention_days},
+            )
+        log.info("pruned exchange %d: %d people, %d rows", exchange_id, len(people), totals.total())
+        done.append(Pruned(exchange_id, len(people), dict(totals)))
+    return done
+
+
+def _next_run(after: datetime) -> datetime:
+    return datetime.combine(after.date() + timedelta(days=1), RETENTION_AT, after.tzinfo)
+
+
+async def _plan_pruning(db: Database, when: datetime) -> None:
+    async with db.transaction() as conn:
+        # One key per day: planning again (a restart) never doubles a day's run.
+        await sends.plan(
+            conn,
+            key=f"privacy:retention:{when.date().isoformat()}",
+            kind=RETENTION_KIND,
+            due_at=when,
+            guild_id=NO_GUILD,
+        )
+
+
+async def plan_daily_pruning(db: Database, clock: Clock) -> None:
+    """At start-up: a run today (now, unless one already ran today) and tomorrow's.
+
+    Planning tomorrow's here too keeps the daily chain going even if today's was missed
+    while the bot was down.
+    """
+    now = clock.now()
+    await _plan_pruning(db, now)
+    await _plan_pruning(db, _next_run(now))
+
+
+async def daily_pruning(db: Database, clock: Clock, retention_days: int) -> list[Pruned]:
+    """The daily job: prune what is due, then plan tomorrow's run."""
+    done = await prune_expired(db, clock, retention_days)
+    await _plan_pruning(db, _next_run(clock.now()))
+    return done
