@@ -39,6 +39,7 @@ from bot.services.session_port import (
     Summary,
 )
 from bot.store.sends import Send
+from cogs.prompts import DiscordPrompts, active_autocomplete
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
 
 log = logging.getLogger(__name__)
@@ -393,6 +394,7 @@ class DiscordSessions:
     def __init__(self, bot: Twinbridge, guild: discord.Guild) -> None:
         self.bot = bot
         self.guild = guild
+        self.prompts = DiscordPrompts(guild)
 
     def _event_payload(self, spec: EventSpec) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -688,7 +690,7 @@ class SessionsCog(
         count="How many sessions in all (or give an end date)",
         until="Last date (YYYY-MM-DD)",
         channel="Voice or stage channel where presence counts as attendance",
-        prompt="Discussion prompt posted in every paired space when it starts",
+        prompt="Prompt ids from /prompt list, or your own words (empty: each pair's next prompt)",
         title="Name of the session (default: Exchange session)",
     )
     @app_commands.autocomplete(
@@ -696,6 +698,7 @@ class SessionsCog(
         repeat=repeat_autocomplete,
         zone=session_zone_autocomplete,
         until=date_autocomplete,
+        prompt=active_autocomplete,
     )
     @app_commands.autocomplete(exchange=exchange_autocomplete)
     async def schedule(
@@ -962,12 +965,13 @@ class SessionsCog(
     )
     @app_commands.describe(
         title="New name",
-        prompt="New discussion prompt for the sessions to come",
+        prompt="Prompt ids from /prompt list, or your own words, for the sessions to come",
         duration="New length in minutes (sessions not yet started)",
         channel="New voice or stage channel",
         no_channel="Stop using a voice channel",
     )
     @app_commands.autocomplete(session=session_autocomplete)
+    @app_commands.autocomplete(prompt=active_autocomplete)
     async def edit(
         self,
         interaction: discord.Interaction[Twinbridge],

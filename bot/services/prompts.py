@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,10 @@ class PromptCard:
     theme: str
     texts: tuple[tuple[str, str], ...]  # (language, text), members' languages, no repeats
     mention_ids: tuple[int, ...]  # the members to notify
+
+
+# What a prompt id looks like: a built-in "theme.name" or an exchange's own "own-12".
+KEY_SHAPE = re.compile(r"[a-z]+\.[a-z0-9_]+|own-\d+")
 
 
 class PromptPort(Protocol):
@@ -184,13 +189,15 @@ async def deliver_to_pairs(
     session_key: str | None = None,
     posted_by: int | None = None,
     only: Collection[str] | None = None,
+    pair_ids: Collection[int] | None = None,
 ) -> Delivery:
     """Post the next rotation prompt in the space of every active pair of the exchange.
 
     With a `session_key` the call is idempotent: a pair that already got a prompt for that
     key gets nothing more, however often (or concurrently) this runs. `only` limits the
     choice to a set of prompt keys (a session's prompt set) while it still has one the pair
-    has not had; otherwise the pair's whole bank is used. Paused pairs get nothing.
+    has not had; otherwise the pair's whole bank is used. `pair_ids` limits the delivery to
+    those pairs (a session posts space by space). Paused pairs get nothing.
     """
     async with db.read() as conn:
         guild_id = await store.exchange_guild(conn, exchange_id)
@@ -199,7 +206,9 @@ async def deliver_to_pairs(
         pairs = [
             p
             for p in await pairing_store.live_pairs(conn, exchange_id)
-            if p.status == "active" and p.space_id is not None
+            if p.status == "active"
+            and p.space_id is not None
+            and (pair_ids is None or p.id in pair_ids)
         ]
         people = {
             p.id: p for p in await roster.by_ids(conn, [m for pair in pairs for m in pair.members])
@@ -611,3 +620,20 @@ async def stats(db: Database, actor: Actor, exchange_id: int | None) -> PromptSt
         posts=len(posts),
         answered=sum(1 for p in posts if p.post_id in answered_posts),
     )
+
+
+async def prompt_set(db: Database, exchange_id: int, text: str | None) -> tuple[str, ...] | None:
+    """The prompt keys a session names ("food.breakfast, own-2"), or None for other text.
+
+    A teacher may give a session either prompt ids from the bank or words of their own; only
+    when every part is a prompt the exchange knows is it a prompt set.
+    """
+    if not text:
+        return None
+    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
+    if not parts or not all(KEY_SHAPE.fullmatch(p) for p in parts):
+        return None
+    async with db.read() as conn:
+        own = await store.own_prompts(conn, exchange_id)
+    known = set(builtin_by_key()) | {p.key for p in own}
+    return tuple(parts) if all(p in known for p in parts) else None

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain.sessions import RuleShape
+from bot.services.prompts import PromptPort
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,8 @@ class Started:
 
 @dataclass(frozen=True, slots=True)
 class PromptPost:
-    """The discussion prompt in one paired space; `text` None means the default invitation."""
+    """A teacher-written session prompt in one paired space; `text` None means the default
+    invitation (when the exchange's bank has no prompt left for the pair)."""
 
     title: str
     text: str | None
@@ -98,6 +100,10 @@ Post = Announcement | Reminder | Started | PromptPost | Summary
 
 class SessionPort(Protocol):
     """What sessions need from Discord in one guild."""
+
+    @property
+    def prompts(self) -> PromptPort:
+        """Bank prompts go out as the prompts feature renders them, in each member's language."""
 
     async def create_event(self, spec: EventSpec) -> int | None:
         """The new event's id, or None when Discord refused (the reason is logged)."""

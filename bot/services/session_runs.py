@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.exchange import Exchange, Participant, Role
 from bot.errors import NotFoundError, UserError
+from bot.services import prompts as prompt_service
 from bot.services.access import Actor
 from bot.services.session_plans import (
     Runtime,
@@ -275,18 +276,42 @@ async def deliver_session_prompt(
 ) -> None:
     """Post the session's discussion prompt in one paired space.
 
-    The one place that decides which prompt a pair gets. Today: the teacher-written prompt of
-    the series, or a default invitation to talk when the teacher wrote none. The prompts
-    feature's rotation bank is to be wired in here (it may pick per pair, from `members`).
+    The one place that decides which prompt a pair gets: the teacher's own words when the
+    series has them; otherwise the next prompt of the pair's rotation (limited to the
+    session's prompt set when the series names prompt ids), so a pair never gets a prompt
+    twice until its bank is used up. Posting is idempotent per occurrence and pair.
     """
-    await port.post(
-        space_id,
-        PromptPost(
-            series.title,
-            series.prompt,
-            people_languages([m.language for m in members]),
-            tuple(m.user_id for m in members),
-        ),
+    keys = await prompt_service.prompt_set(rt.db, series.exchange_id, series.prompt)
+    if series.prompt and keys is None:
+        await port.post(space_id, _prompt_post(series, series.prompt, members))
+        return
+    async with rt.db.read() as conn:
+        pair = await pairing_store.pair_by_space(conn, space_id)
+    if pair is None:
+        return
+    delivery = await prompt_service.deliver_to_pairs(
+        rt.db,
+        rt.clock,
+        series.exchange_id,
+        port.prompts,
+        reason="session",
+        session_key=key_base(series.id, occurrence.original_start),
+        only=keys,
+        pair_ids={pair.id},
+    )
+    if delivery.without_prompt:
+        # Every suitable prompt was retired: the pair still gets a starter.
+        await port.post(space_id, _prompt_post(series, None, members))
+
+
+def _prompt_post(
+    series: SessionRecord, text: str | None, members: Sequence[Participant]
+) -> PromptPost:
+    return PromptPost(
+        series.title,
+        text,
+        people_languages([m.language for m in members]),
+        tuple(m.user_id for m in members),
     )
 
 

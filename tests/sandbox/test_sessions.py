@@ -11,8 +11,14 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.i18n import t
-from bot.sandbox.driver import Sandbox
-from bot.store.schema import activity, scheduled_sends, sessions
+from bot.sandbox.driver import Sandbox, message_text
+from bot.store.schema import (
+    activity,
+    prompt_posts,
+    prompt_retirements,
+    scheduled_sends,
+    sessions,
+)
 from tests.sandbox.sessions_helpers import (
     DEC,
     NOV,
@@ -572,9 +578,44 @@ async def test_the_event_matches_the_sessions_place(
     assert (event["entity_metadata"] or {}).get("location") == location
 
 
-async def test_without_a_teacher_prompt_pairs_get_an_invitation_to_talk(ex: Exchange) -> None:
-    """No prompt written: each pair still gets a starter at the session's start."""
+async def test_without_a_teacher_prompt_each_pair_gets_its_next_bank_prompt(ex: Exchange) -> None:
+    """No words of the teacher's: each pair gets the next prompt of its own rotation, once."""
     await schedule_confirmed(ex, prompt=None)
+    await ex.sb.advance_to(OCT + timedelta(minutes=1))
+    for space in ex.spaces():
+        (card,) = [m for m in ex.sb.messages_in(space) if "Let's talk" in message_text(m)]
+        assert "🔖 " in message_text(card)  # a prompt of the bank, with its id
+    posts = await count(ex.sb, prompt_posts, prompt_posts.c.reason == "session")
+    assert posts == len(ex.spaces())
+    await ex.sb.restart_bot()
+    await ex.sb.advance(minutes=5)
+    assert await count(ex.sb, prompt_posts, prompt_posts.c.reason == "session") == posts
+
+
+async def test_a_session_can_name_prompts_of_the_bank(ex: Exchange) -> None:
+    """A prompt id as the session's prompt posts that prompt, in each member's language."""
+    await schedule_confirmed(ex, prompt="food.breakfast")
+    await ex.sb.advance_to(OCT + timedelta(minutes=1))
+    for space in ex.spaces():
+        (card,) = [m for m in ex.sb.messages_in(space) if "🔖 food.breakfast" in message_text(m)]
+        assert "العربية" in message_text(card) or "English" in message_text(card)
+
+
+async def test_when_every_prompt_is_retired_pairs_get_an_invitation_to_talk(ex: Exchange) -> None:
+    """An exchange that retired the prompts it may use still gives each pair a starter."""
+    from bot.domain.prompts import builtin_by_key
+
+    await schedule_confirmed(ex, prompt=None)
+    async with ex.sb.bot.ctx.db.transaction() as conn:
+        for key in builtin_by_key():
+            await conn.execute(
+                prompt_retirements.insert().values(
+                    partnership_id=ex.world.exchange_id,
+                    prompt_key=key,
+                    retired_by=ex.world.teacher.user.id,
+                    retired_at=ex.sb.now(),
+                )
+            )
     await ex.sb.advance_to(OCT + timedelta(minutes=1))
     for space in ex.spaces():
         (prompt,) = texts(ex.sb, space, "💬")
