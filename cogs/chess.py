@@ -38,13 +38,24 @@ from bot.i18n import t
 from bot.services import chess as service
 from bot.services.access import Actor
 from bot.store.sends import Send
-from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
+from cogs.utils import (
+    NO_PINGS,
+    actor_of,
+    clip,
+    cooldown,
+    exchange_autocomplete,
+    timestamp,
+)
 
 log = logging.getLogger(__name__)
 
 PER_PAGE = 15
 MOVE_LIST_BUDGET = 3000  # of an embed's 4096, leaving room for the rest of the 6000 total
 SELECT_OPTIONS = 25
+# Challenges post in a pair's space: a student gets a few per window, never a flood. (Draw
+# offers need no limit: one stands at a time per game, and any move withdraws it.)
+FLOOD_WINDOW = timedelta(minutes=10)
+CHALLENGES_PER_WINDOW = 5
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -1287,6 +1298,7 @@ class ChessCog(
     )
     @app_commands.autocomplete(time=time_autocomplete)
     @app_commands.autocomplete(exchange=exchange_autocomplete)
+    @cooldown("chess.challenge", rate=CHALLENGES_PER_WINDOW, per=FLOOD_WINDOW)
     async def challenge(
         self,
         interaction: discord.Interaction[Twinbridge],

@@ -126,6 +126,20 @@ async def test_declining_closes_the_challenge_and_frees_the_pair(table: Table) -
     assert "Challenge #2 sent" in again.text
 
 
+async def test_a_student_cannot_flood_the_space_with_challenges(table: Table) -> None:
+    """Five challenges in ten minutes at most: the sixth is refused with when to retry."""
+    for _ in range(5):
+        await challenge(table, table.ben, table.ali)
+        await table.sb.click(table.ali, last_message(table.sb, table.space), "Decline")
+    posted = len(table.sb.messages_in(table.space))
+    refused = await table.sb.command(table.ben, "chess challenge", opponent=table.ali)
+    assert refused.ephemeral and "You are doing that a lot" in refused.text
+    assert len(table.sb.messages_in(table.space)) == posted
+    await table.sb.advance(minutes=11)
+    again = await challenge(table, table.ben, table.ali)
+    assert "Challenge #6 sent" in again.text
+
+
 async def test_an_unanswered_challenge_lapses(table: Table) -> None:
     """Three days without an answer: the correspondence challenge lapses and says so."""
     await challenge(table, table.ben, table.ali)
