@@ -280,6 +280,16 @@ REGISTRY: dict[str, Personal] = {
         plain=("reminder_minutes",),
         exchange="partnership_id",
     ),
+    # -- reports --
+    "message_days": Personal(
+        purpose=(
+            "how many messages each student wrote in their paired space per day, and their "
+            "total length when known (never text): reports and funders' counts"
+        ),
+        kept=KEPT_WHILE_ACTIVE + "; points at the anonymous roster row after erasure",
+        participants=("participant_id",),
+        exchange="partnership_id",
+    ),
 }
 
 
