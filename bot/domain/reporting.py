@@ -24,10 +24,11 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_DAYS = 90
 MAX_YEARS = 2
@@ -124,11 +125,13 @@ class CityRef:
 
 @dataclass(frozen=True, slots=True)
 class Student:
-    """A student on the roster (any status): a row of the report."""
+    """A student on the roster: a row of the report."""
 
     id: int
     name: str
     city_id: int | None
+    status: str = "active"  # active, paused or removed, as the roster says now
+    joined_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,15 +151,6 @@ class SessionSlot:
     @property
     def minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A student expected at an ended session, and whether they came."""
-
-    occurrence_id: int
-    student_id: int
-    attended: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,56 +274,63 @@ def missed_runs(attended: Sequence[bool]) -> tuple[int, int]:
     return longest, current
 
 
+def expected(student: Student, slot: SessionSlot, came: bool) -> bool:
+    """Whether a student counts at an ended session: they came, or they had joined before it
+    ended and are on the roster now (active: not paused, not removed)."""
+    if came:
+        return True
+    joined = student.joined_at is None or student.joined_at < slot.ends_at
+    return joined and student.status == "active"
+
+
 def attendance(
     cities: Sequence[CityRef],
     slots: Sequence[SessionSlot],
     students: Sequence[Student],
-    marks: Iterable[Mark],
+    attended: Collection[tuple[int, int]],
 ) -> Attendance:
-    """Attendance from one mark per expected student and ended session.
+    """Attendance per session, city and student from who was seen where.
 
-    Marks of sessions that are not counted (not ended) and of students not listed are
-    ignored; students without a mark are listed with nothing expected of them.
+    `attended` holds (occurrence id, student id) of every student seen at a session (check-in
+    or voice). Only ended sessions count; see `expected` for who was expected. Students
+    removed from the roster who were expected nowhere are left out.
     """
-    by_slot = {s.occurrence_id: s for s in slots}
-    by_student = {s.id: s for s in students}
     ordered = sorted(slots, key=lambda s: (s.starts_at, s.occurrence_id))
-    position = {s.occurrence_id: index for index, s in enumerate(ordered)}
-    kept = [
-        m
-        for m in marks
-        if m.student_id in by_student
-        and m.occurrence_id in by_slot
-        and by_slot[m.occurrence_id].counted
-    ]
-    per_slot_city: dict[tuple[int, int | None], Tally] = {}
-    per_student: dict[int, list[Mark]] = {}
-    for mark in kept:
-        city_id = by_student[mark.student_id].city_id
-        key = (mark.occurrence_id, city_id)
-        per_slot_city[key] = per_slot_city.get(key, Tally()) + Tally(1, int(mark.attended))
-        per_student.setdefault(mark.student_id, []).append(mark)
+    counted = [s for s in ordered if s.counted]
+    # Plain counters and one pass per student: a year of a large exchange is tens of
+    # thousands of (student, session) pairs.
+    expected_at: dict[tuple[int, int | None], int] = defaultdict(int)
+    came_at: dict[tuple[int, int | None], int] = defaultdict(int)
+    lines = []
+    for student in students:
+        seen: list[bool] = []
+        minutes = 0
+        for slot in counted:
+            came = (slot.occurrence_id, student.id) in attended
+            if not expected(student, slot, came):
+                continue
+            seen.append(came)
+            key = (slot.occurrence_id, student.city_id)
+            expected_at[key] += 1
+            if came:
+                came_at[key] += 1
+                minutes += slot.minutes
+        if not seen and student.status == "removed":
+            continue
+        longest, lately = missed_runs(seen)
+        lines.append(StudentLine(student, Tally(len(seen), sum(seen)), longest, lately, minutes))
+    lines.sort(key=lambda s: (s.student.city_id or 0, s.student.name.casefold(), s.student.id))
 
     sessions = []
     for slot in ordered:
-        by_city = {c.id: per_slot_city.get((slot.occurrence_id, c.id), Tally()) for c in cities}
-        total = sum((t for (o, _), t in per_slot_city.items() if o == slot.occurrence_id), Tally())
+        occurrence = slot.occurrence_id
+        by_city = {
+            c.id: Tally(expected_at[(occurrence, c.id)], came_at[(occurrence, c.id)])
+            for c in cities
+        }
+        keys = [k for k in expected_at if k[0] == occurrence]
+        total = Tally(sum(expected_at[k] for k in keys), sum(came_at[k] for k in keys))
         sessions.append(SessionLine(slot, by_city, total))
-
-    lines = []
-    for student in students:
-        own = sorted(per_student.get(student.id, []), key=lambda m: position[m.occurrence_id])
-        longest, lately = missed_runs([m.attended for m in own])
-        lines.append(
-            StudentLine(
-                student=student,
-                tally=Tally(len(own), sum(m.attended for m in own)),
-                longest_missed_run=longest,
-                missed_lately=lately,
-                minutes=sum(by_slot[m.occurrence_id].minutes for m in own if m.attended),
-            )
-        )
-    lines.sort(key=lambda s: (s.student.city_id or 0, s.student.name.casefold(), s.student.id))
 
     city_lines = []
     for city in cities:
@@ -650,17 +651,19 @@ def student_report(
     city: str,
     period: Period,
     slots: Sequence[SessionSlot],
-    marks: Iterable[Mark],
+    attended: Collection[tuple[int, int]],
     activity: StudentActivity,
 ) -> StudentReport:
     """A student's sessions, prompt answers, messages and games, month by month."""
-    own = [m for m in marks if m.student_id == student.id]
-    summary = attendance([], slots, [student], own)
-    line = summary.students[0]
-    by_slot = {s.occurrence_id: s for s in slots}
-    seen = sorted(
-        ((by_slot[m.occurrence_id], m.attended) for m in own if by_slot[m.occurrence_id].counted),
-        key=lambda pair: (pair[0].starts_at, pair[0].occurrence_id),
+    lines = attendance([], slots, [student], attended).students
+    # A removed student expected nowhere is left out of reports, but here they were asked for.
+    line = lines[0] if lines else StudentLine(student, Tally(), 0, 0, 0)
+    ordered = sorted(slots, key=lambda s: (s.starts_at, s.occurrence_id))
+    seen = tuple(
+        (slot, came)
+        for slot in ordered
+        if slot.counted
+        and expected(student, slot, came := (slot.occurrence_id, student.id) in attended)
     )
     months = []
     for month in months_of(period):
@@ -676,7 +679,7 @@ def student_report(
                 points=sum(games),
             )
         )
-    return StudentReport(student, city, period, line, tuple(seen), tuple(months))
+    return StudentReport(student, city, period, line, seen, tuple(months))
 
 
 # -- JSON ------------------------------------------------------------------------------------------
@@ -730,9 +733,11 @@ def exchange_json(figures: ExchangeFigures) -> str:
 # -- message counts --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class MessageTally:
-    """One message a student wrote in their paired space: who, where, when, how long (if known)."""
+class MessageTally(NamedTuple):
+    """One message a student wrote in their paired space: who, where, when, how long (if known).
+
+    A named tuple, not a dataclass: one is made for every message, on the hot path.
+    """
 
     exchange_id: int
     pair_id: int
@@ -757,20 +762,22 @@ class MessageDay:
 
 def message_days(tallies: Iterable[MessageTally]) -> list[MessageDay]:
     """A batch of messages folded into one total per student, pair and UTC day."""
-    found: dict[tuple[int, int, date], MessageDay] = {}
+    # [exchange, messages, measured, characters, last_at] per key, made into values once.
+    found: dict[tuple[int, int, date], list[Any]] = {}
     for tally in tallies:
-        day = tally.at.astimezone(UTC).date()
-        key = (tally.pair_id, tally.participant_id, day)
-        known = tally.length is not None
-        before = found.get(key)
-        found[key] = MessageDay(
-            exchange_id=tally.exchange_id,
-            pair_id=tally.pair_id,
-            participant_id=tally.participant_id,
-            day=day,
-            messages=(before.messages if before else 0) + 1,
-            measured=(before.measured if before else 0) + int(known),
-            characters=(before.characters if before else 0) + (tally.length or 0),
-            last_at=max(before.last_at, tally.at) if before else tally.at,
+        key = (tally.pair_id, tally.participant_id, tally.at.astimezone(UTC).date())
+        entry = found.get(key)
+        if entry is None:
+            entry = found[key] = [tally.exchange_id, 0, 0, 0, tally.at]
+        entry[1] += 1
+        if tally.length is not None:
+            entry[2] += 1
+            entry[3] += tally.length
+        if tally.at > entry[4]:
+            entry[4] = tally.at
+    return [
+        MessageDay(exchange, pair, participant, day, messages, measured, characters, last)
+        for (pair, participant, day), (exchange, messages, measured, characters, last) in (
+            found.items()
         )
-    return list(found.values())
+    ]

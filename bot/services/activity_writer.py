@@ -28,9 +28,8 @@ import json
 import logging
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 
@@ -49,10 +48,14 @@ BATCH_SIZE = 5_000
 CAPACITY = 500_000
 
 
-@dataclass(frozen=True, slots=True)
-class _Event:
+class _Event(NamedTuple):
     row: dict[str, Any]
     tally: MessageTally | None
+
+
+# One encoder for every event: json.dumps with options builds a new encoder per call. The
+# text is the same as bot.store.activity.append writes.
+_DETAILS = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
 class ActivityWriter:
@@ -108,7 +111,7 @@ class ActivityWriter:
                     "partnership_id": partnership_id,
                     "actor_id": actor_id,
                     "kind": kind,
-                    "details": json.dumps(dict(details or {}), ensure_ascii=False, sort_keys=True),
+                    "details": _DETAILS.encode(dict(details or {})),
                 },
                 tally,
             )

@@ -156,8 +156,8 @@ async def compute_attendance(db: Database, scope: Scope, period: Period) -> Atte
     async with db.read() as conn:
         slots = await store.slots(conn, scope.exchange.id, period)
         students = await store.students(conn, scope.exchange.id, period, city_id=city_id)
-        marks = await store.marks(conn, scope.exchange.id, period, city_id=city_id)
-    return attendance(_refs(scope), slots, students, marks)
+        seen = await store.attended(conn, scope.exchange.id, period)
+    return attendance(_refs(scope), slots, students, seen)
 
 
 async def compute_exchange(
@@ -189,14 +189,14 @@ async def compute_student(
     """One student's sessions, prompt answers, messages and games, month by month."""
     async with db.read() as conn:
         slots = await store.slots(conn, exchange.id, period)
-        marks = await store.marks(conn, exchange.id, period, student_id=student.id)
+        seen = await store.attended(conn, exchange.id, period, student_id=student.id)
         found = StudentActivity(
             message_days=await store.student_messages(conn, student.id, period),
             answers=await store.student_answers(conn, student.id, period),
             games=await store.student_games(conn, student.id, period),
         )
     city = exchange.city(student.city_id).name if student.city_id else "—"
-    return student_report(student, city, period, slots, marks, found)
+    return student_report(student, city, period, slots, seen, found)
 
 
 # -- slash commands ----------------------------------------------------------------------------

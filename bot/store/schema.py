@@ -574,16 +574,22 @@ message_days = Table(
     Column("characters", Integer, nullable=False, server_default="0"),
     Column("last_at", UTCDateTime, nullable=False),
     CheckConstraint("messages > 0 AND measured <= messages", name="counts"),
-    Index("ix_message_days_partnership_day", "partnership_id", "day"),
-    Index("ix_message_days_participant_day", "participant_id", "day"),
+    # A student's messages over a date range, read from the index alone (per student, then
+    # per city: a year of a busy exchange is hundreds of thousands of rows).
+    Index("ix_message_days_participant_day", "participant_id", "day", "messages"),
     # "When did this pair last write?" for each pair, without reading its other days.
     Index("ix_message_days_pair_last", "pair_id", "last_at"),
 )
 
-# A student's prompt answers over a date range (the student report, answers per city).
+# A student's prompt answers over a date range, counted from the index alone.
 Index(
-    "ix_prompt_responses_participant_at", prompt_responses.c.participant_id, prompt_responses.c.at
+    "ix_prompt_responses_participant_at",
+    prompt_responses.c.participant_id,
+    prompt_responses.c.at,
+    prompt_responses.c.post_id,
 )
+# Prompts posted to an exchange over a date range.
+Index("ix_prompt_posts_partnership_posted", prompt_posts.c.partnership_id, prompt_posts.c.posted_at)
 # Chess results over a date range.
 Index(
     "ix_chess_games_partnership_finished", chess_games.c.partnership_id, chess_games.c.finished_at

@@ -54,11 +54,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("pair_id", "participant_id", "day", name="pk_message_days"),
     )
-    op.create_index("ix_message_days_partnership_day", "message_days", ["partnership_id", "day"])
-    op.create_index("ix_message_days_participant_day", "message_days", ["participant_id", "day"])
+    op.create_index(
+        "ix_message_days_participant_day", "message_days", ["participant_id", "day", "messages"]
+    )
     op.create_index("ix_message_days_pair_last", "message_days", ["pair_id", "last_at"])
     op.create_index(
-        "ix_prompt_responses_participant_at", "prompt_responses", ["participant_id", "at"]
+        "ix_prompt_responses_participant_at",
+        "prompt_responses",
+        ["participant_id", "at", "post_id"],
+    )
+    op.create_index(
+        "ix_prompt_posts_partnership_posted", "prompt_posts", ["partnership_id", "posted_at"]
     )
     op.create_index(
         "ix_chess_games_partnership_finished", "chess_games", ["partnership_id", "finished_at"]
@@ -148,8 +154,8 @@ def _build_message_days(bind: sa.engine.Connection) -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_chess_games_partnership_finished", table_name="chess_games")
+    op.drop_index("ix_prompt_posts_partnership_posted", table_name="prompt_posts")
     op.drop_index("ix_prompt_responses_participant_at", table_name="prompt_responses")
     op.drop_index("ix_message_days_pair_last", table_name="message_days")
     op.drop_index("ix_message_days_participant_day", table_name="message_days")
-    op.drop_index("ix_message_days_partnership_day", table_name="message_days")
     op.drop_table("message_days")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 
 from bot.domain.report_chart import HEIGHT_PX, WIDTH_PX, attendance_chart
-from bot.domain.reporting import Attendance, CityRef, Mark, SessionSlot, Student, attendance
+from bot.domain.reporting import Attendance, CityRef, SessionSlot, Student, attendance
 
 MPLS, NAJAF = CityRef(1, "Minneapolis"), CityRef(2, "Najaf")
 
@@ -23,12 +23,13 @@ def report(sessions: int, cities: tuple[CityRef, ...] = (MPLS, NAJAF)) -> Attend
         for n in range(sessions)
     ]
     students = [Student(10, "Ben", 1), Student(20, "Ali", 2)]
-    marks = [
-        Mark(s.occurrence_id, p.id, (s.occurrence_id + p.id) % 3 != 0)
+    came = {
+        (s.occurrence_id, p.id)
         for s in slots
         for p in students
-    ]
-    return attendance(list(cities), slots, students, marks)
+        if (s.occurrence_id + p.id) % 3 != 0
+    }
+    return attendance(list(cities), slots, students, came)
 
 
 def ihdr_size(png: bytes) -> tuple[int, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -13,7 +14,6 @@ from bot.domain.reporting import (
     CityCounts,
     CityRef,
     ExchangeFigures,
-    Mark,
     MessageTally,
     PairActivity,
     Period,
@@ -54,14 +54,14 @@ def slot(number: int, status: str = "done", minutes: int = 60) -> SessionSlot:
     )
 
 
-def marks(table: dict[Student, str]) -> list[Mark]:
-    """One string per student: per session, "y" came, "n" expected but missed, "-" not expected."""
-    found = []
-    for student, row in table.items():
-        for number, cell in enumerate(row, start=1):
-            if cell != "-":
-                found.append(Mark(number, student.id, cell == "y"))
-    return found
+def seen(table: dict[Student, str]) -> set[tuple[int, int]]:
+    """One string per student, a letter per session: "y" came, anything else did not."""
+    return {
+        (number, student.id)
+        for student, row in table.items()
+        for number, cell in enumerate(row, start=1)
+        if cell == "y"
+    }
 
 
 # -- the period ------------------------------------------------------------------------------------
@@ -164,26 +164,25 @@ def test_missed_runs_count_sessions_missed_one_after_another(
 # -- attendance ------------------------------------------------------------------------------------
 
 
-def story() -> tuple[list[SessionSlot], list[Mark]]:
+# Ali joined after the first session had ended.
+ALI_LATE = replace(ALI, joined_at=slot(1).ends_at + timedelta(minutes=5))
+EVERYONE = [BEN, MAYA, ALI_LATE, ZAINAB]
+
+
+def story() -> tuple[list[SessionSlot], set[tuple[int, int]]]:
     """Three ended sessions (the third nobody came to), one cancelled, one still to come.
 
     Ben came, came, missed; Maya missed all three; Ali joined after the first, came, missed;
     Zainab came to the first only.
     """
     slots = [slot(1), slot(2, minutes=90), slot(3), slot(4, "cancelled"), slot(5, "scheduled")]
-    table = {
-        BEN: "yyn--",
-        MAYA: "nnn--",
-        ALI: "-yn--",
-        ZAINAB: "ynn--",
-    }
-    return slots, marks(table)
+    return slots, seen({BEN: "yyn", MAYA: "nnn", ALI_LATE: "-yn", ZAINAB: "ynn"})
 
 
 def test_rates_per_city_count_expected_students_at_ended_sessions() -> None:
-    """Minneapolis 2 of 6, Najaf 2 of 5, hand-computed from the marks."""
-    slots, found = story()
-    report = attendance([MPLS, NAJAF], slots, [BEN, MAYA, ALI, ZAINAB], found)
+    """Minneapolis 2 of 6, Najaf 2 of 5 (Ali was not expected before he joined)."""
+    slots, came = story()
+    report = attendance([MPLS, NAJAF], slots, EVERYONE, came)
     mpls, najaf = report.cities
     assert (mpls.tally.attended, mpls.tally.expected) == (2, 6)
     assert (najaf.tally.attended, najaf.tally.expected) == (2, 5)
@@ -193,8 +192,8 @@ def test_rates_per_city_count_expected_students_at_ended_sessions() -> None:
 
 def test_a_session_is_held_when_a_student_came_and_only_ended_ones_count() -> None:
     """Sessions 1 and 2 held, 3 not (nobody came), 4 cancelled, 5 still to come."""
-    slots, found = story()
-    report = attendance([MPLS, NAJAF], slots, [BEN, MAYA, ALI, ZAINAB], found)
+    slots, came = story()
+    report = attendance([MPLS, NAJAF], slots, EVERYONE, came)
     assert [s.outcome for s in report.sessions] == [
         "held",
         "held",
@@ -209,23 +208,23 @@ def test_a_session_is_held_when_a_student_came_and_only_ended_ones_count() -> No
 
 def test_a_city_held_a_session_when_one_of_its_students_came() -> None:
     """Minneapolis students came to sessions 1 and 2; Najaf's to 1 and 2 as well."""
-    slots, found = story()
-    report = attendance([MPLS, NAJAF], slots, [BEN, MAYA, ALI, ZAINAB], found)
+    slots, came = story()
+    report = attendance([MPLS, NAJAF], slots, EVERYONE, came)
     assert [c.held for c in report.cities] == [2, 2]
 
 
 def test_live_minutes_add_each_attending_students_session_length() -> None:
     """Ben: 60 + 90; Ali: 90; Zainab: 60 — the second session lasted 90 minutes."""
-    slots, found = story()
-    report = attendance([MPLS, NAJAF], slots, [BEN, MAYA, ALI, ZAINAB], found)
+    slots, came = story()
+    report = attendance([MPLS, NAJAF], slots, EVERYONE, came)
     assert [c.minutes for c in report.cities] == [150, 150]
     assert report.minutes == 300
 
 
 def test_students_who_missed_two_in_a_row_are_flagged_latest_run_first() -> None:
     """Maya missed three (and still), Zainab the last two; Ben and Ali missed only one."""
-    slots, found = story()
-    report = attendance([MPLS, NAJAF], slots, [BEN, MAYA, ALI, ZAINAB], found)
+    slots, came = story()
+    report = attendance([MPLS, NAJAF], slots, EVERYONE, came)
     assert [(s.student.name, s.missed_lately) for s in report.flagged] == [
         ("Maya", 3),
         ("Zainab", 2),
@@ -235,39 +234,60 @@ def test_students_who_missed_two_in_a_row_are_flagged_latest_run_first() -> None
 def test_a_run_of_misses_followed_by_attending_is_still_flagged() -> None:
     """Missed two, then came: flagged for the run, with no current run."""
     slots = [slot(1), slot(2), slot(3)]
-    report = attendance([MPLS], slots, [BEN], marks({BEN: "nny"}))
+    report = attendance([MPLS], slots, [BEN], seen({BEN: "nny"}))
     (line,) = report.flagged
     assert (line.longest_missed_run, line.missed_lately) == (2, 0)
 
 
-def test_the_order_of_misses_follows_the_session_dates_not_the_marks() -> None:
-    """Marks arrive in any order; runs are counted in time order."""
-    slots = [slot(1), slot(2), slot(3)]
-    shuffled = [Mark(3, BEN.id, False), Mark(1, BEN.id, False), Mark(2, BEN.id, True)]
-    (line,) = attendance([MPLS], slots, [BEN], shuffled).students
+def test_runs_follow_the_session_dates_not_the_order_sessions_are_given_in() -> None:
+    """Sessions listed out of order: missed, came, missed is still no run of two."""
+    slots = [slot(3), slot(1), slot(2)]
+    (line,) = attendance([MPLS], slots, [BEN], seen({BEN: "nyn"})).students
     assert (line.longest_missed_run, line.missed_lately) == (1, 1)
 
 
-def test_marks_of_sessions_not_ended_and_of_unlisted_students_are_ignored() -> None:
-    """A mark for a running session or for a student of the other city counts nowhere."""
+def test_sessions_not_ended_and_students_not_listed_count_nowhere() -> None:
+    """Seen at a running session, or a student of the other city: not in the figures."""
     slots = [slot(1), slot(2, "started")]
-    found = [Mark(1, BEN.id, True), Mark(2, BEN.id, False), Mark(1, ALI.id, True)]
-    report = attendance([MPLS], slots, [BEN], found)
+    report = attendance([MPLS], slots, [BEN], {(1, BEN.id), (2, BEN.id), (1, ALI.id)})
     assert report.total == Tally(1, 1)
     assert [s.outcome for s in report.sessions] == ["held", "running"]
 
 
-def test_a_student_expected_nowhere_is_listed_with_no_rate() -> None:
-    """Joined after the last session: listed, nothing expected, no rate rather than 0%."""
-    report = attendance([MPLS], [slot(1)], [BEN, MAYA], marks({BEN: "y"}))
+def test_a_student_who_joined_after_every_session_is_listed_with_no_rate() -> None:
+    """Listed, nothing expected, no rate rather than 0%."""
+    late = replace(MAYA, joined_at=slot(1).ends_at)
+    report = attendance([MPLS], [slot(1)], [BEN, late], seen({BEN: "y"}))
     maya = next(s for s in report.students if s.student.name == "Maya")
     assert maya.tally == Tally(0, 0) and maya.tally.rate is None
     assert rate_text(maya.tally.rate) == "—"
 
 
+def test_a_student_who_joined_during_a_session_was_expected_at_it() -> None:
+    """Joined ten minutes into the session: it counts for them."""
+    during = replace(MAYA, joined_at=slot(1).starts_at + timedelta(minutes=10))
+    (line,) = attendance([MPLS], [slot(1)], [during], set()).students
+    assert line.tally == Tally(1, 0)
+
+
+def test_paused_students_are_expected_only_where_they_came() -> None:
+    """A paused student is not counted absent; if they came anyway, it counts."""
+    paused = replace(MAYA, status="paused")
+    (line,) = attendance([MPLS], [slot(1), slot(2)], [paused], seen({paused: "ny"})).students
+    assert line.tally == Tally(1, 1)
+
+
+def test_removed_students_count_where_they_came_and_are_otherwise_left_out() -> None:
+    """Removed after coming once: that session counts; removed and never seen: not listed."""
+    came_once = replace(BEN, status="removed")
+    never = replace(MAYA, status="removed")
+    report = attendance([MPLS], [slot(1), slot(2)], [came_once, never], seen({came_once: "yn"}))
+    assert [(s.student.name, s.tally) for s in report.students] == [("Ben", Tally(1, 1))]
+
+
 def test_no_ended_session_gives_no_rate_anywhere() -> None:
     """Only upcoming sessions: nothing expected, nothing held, no rates."""
-    report = attendance([MPLS, NAJAF], [slot(1, "scheduled")], [BEN, ALI], [])
+    report = attendance([MPLS, NAJAF], [slot(1, "scheduled")], [BEN, ALI], set())
     assert report.ended == 0 and report.held == 0
     assert all(c.tally.rate is None for c in report.cities)
 
@@ -281,8 +301,8 @@ def rows_of(text: str) -> list[dict[str, str]]:
 
 def test_the_attendance_csv_has_a_row_per_city_session_and_student_that_agree() -> None:
     """City rows equal the sums of their session rows and of their student rows."""
-    slots, found = story()
-    report = attendance([MPLS, NAJAF], slots, [BEN, MAYA, ALI, ZAINAB], found)
+    slots, came = story()
+    report = attendance([MPLS, NAJAF], slots, EVERYONE, came)
     rows = rows_of(attendance_csv(report))
     by_level: dict[str, list[dict[str, str]]] = {}
     for row in rows:
@@ -306,7 +326,7 @@ def test_the_attendance_csv_has_a_row_per_city_session_and_student_that_agree() 
 def test_a_name_that_looks_like_a_formula_is_written_as_text() -> None:
     """A student named "=HYPERLINK(…)" cannot run in a coordinator's spreadsheet."""
     sneaky = Student(12, '=HYPERLINK("http://x","hi")', 1)
-    rows = rows_of(attendance_csv(attendance([MPLS], [slot(1)], [sneaky], marks({sneaky: "y"}))))
+    rows = rows_of(attendance_csv(attendance([MPLS], [slot(1)], [sneaky], seen({sneaky: "y"}))))
     student = next(r for r in rows if r["level"] == "student")
     assert student["student"] == "'" + sneaky.name
 
@@ -319,8 +339,8 @@ def test_csv_bytes_carry_a_byte_order_mark_for_arabic_names() -> None:
 
 def test_the_attendance_json_names_the_students_who_missed_two_in_a_row() -> None:
     """The same rows as the CSV, plus the flagged students."""
-    slots, found = story()
-    report = attendance([MPLS, NAJAF], slots, [BEN, MAYA, ALI, ZAINAB], found)
+    slots, came = story()
+    report = attendance([MPLS, NAJAF], slots, EVERYONE, came)
     document = json.loads(attendance_json("Minneapolis–Najaf", Period(TODAY, TODAY), report))
     assert document["sessions_held"] == 2
     assert [s["student"] for s in document["missed_two_in_a_row"]] == ["Maya", "Zainab"]
@@ -333,11 +353,11 @@ NOW = datetime(2026, 12, 15, 12, tzinfo=UTC)
 
 
 def figures(pairs: tuple[PairActivity, ...] = ()) -> ExchangeFigures:
-    slots, found = story()
+    slots, came = story()
     return ExchangeFigures(
         exchange="Minneapolis–Najaf",
         period=Period(date(2026, 9, 17), TODAY),
-        attendance=attendance([MPLS, NAJAF], slots, [BEN, MAYA, ALI, ZAINAB], found),
+        attendance=attendance([MPLS, NAJAF], slots, EVERYONE, came),
         counts={
             MPLS.id: CityCounts(
                 enrolled=2, active=1, prompt_answers=3, messages=40, chess_points=1.5
@@ -403,7 +423,7 @@ def test_months_of_a_period_include_every_month_it_touches() -> None:
 
 def test_a_students_participation_month_by_month() -> None:
     """Ben: came in October and November, missed December; answers, messages and games."""
-    slots, found = story()
+    slots, came = story()
     activity = StudentActivity(
         message_days={date(2026, 10, 7): 3, date(2026, 10, 20): 2, date(2026, 12, 1): 4},
         answers=[datetime(2026, 10, 7, 9, tzinfo=UTC), datetime(2026, 11, 5, 9, tzinfo=UTC)],
@@ -413,7 +433,7 @@ def test_a_students_participation_month_by_month() -> None:
         ],
     )
     report = student_report(
-        BEN, "Minneapolis", Period(date(2026, 9, 17), TODAY), slots, found, activity
+        BEN, "Minneapolis", Period(date(2026, 9, 17), TODAY), slots, came, activity
     )
     months = {m.month: m for m in report.months}
     assert months["2026-10"].sessions == Tally(1, 1)
