@@ -14,6 +14,10 @@ Two ways into the log, on purpose:
   in-memory queue (no I/O, no waiting) and the queue is written a few times a second, in one
   transaction per batch, together with the daily message totals (`message_days`) reports read.
 
+Voice presence stays with the first kind: being seen in a session's call is attendance (a
+stored state the session's summary shows), and it is recorded once per person and session
+(moving, muting or deafening in the call is ignored by the cog), so it is not high-volume.
+
 A clean shutdown (`stop`) writes what is queued. A crash loses at most the last fraction of a
 second of message counts, never anything a user was told. A failed write keeps the batch
 queued and tries again; a batch the database refuses (a row pointing at something deleted

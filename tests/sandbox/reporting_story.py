@@ -11,7 +11,8 @@ monthly sessions (October, November, December, an hour each):
 
 Ms Rivera (a teacher) checks in to October too: teachers never count. After December: a
 prompt goes to both pairs; Ben writes twice and his partner once in their space (both answer
-it); the other pair stays silent. Ben beats his partner at chess (the partner resigns).
+it) and Ms Rivera once (logged, but teachers' messages are not the partners' exchange); the
+other pair stays silent. Ben beats his partner at chess (the partner resigns).
 
 By hand: Minneapolis 4 of 6 (67%), Najaf 2 of 6 (33%), all 6 of 12 (50%); 3 sessions held;
 Maya and Ali missed the last two; live minutes 240 and 120; prompt answers 1 and 1;
@@ -69,6 +70,8 @@ async def three_months(sb: Sandbox) -> Story:
     world = ex.world
     await sb.command(world.teacher, "join", city="Minneapolis")
     await sb.command(world.partner_teacher, "join", city="Najaf")
+    # Reminders play no part in reports; without them three months pass quicker.
+    await sb.command(world.teacher, "session reminders", before="off")
     await schedule_confirmed(ex)
     ben, maya, ali, zainab = (ex.student(n) for n in ("Ben", "Maya", "Ali", "Zainab"))
 
@@ -96,6 +99,7 @@ async def three_months(sb: Sandbox) -> Story:
     await sb.say(ben, space, "We eat pancakes with maple syrup!")
     await sb.say(partner, space, "عندنا خبز وجبن وشاي")
     await sb.say(ben, space, "What is your favourite dish?")
+    await sb.say(world.teacher, space, "Lovely answers, both of you!")  # a teacher: not counted
 
     await sb.command(ben, "chess challenge", where=space, opponent=partner, colour="white")
     # Ali and Zainab read Arabic.

@@ -157,6 +157,9 @@ async def test_the_exchange_figures_match_the_story(story: Story) -> None:
     assert "Active pairs: 1 of 2" in whole
     maya, partner = story.quiet_pair
     assert found["Pairs to nudge (1)"] == f"{maya} & {partner} — no message yet"
+    async with story.sb.bot.ctx.db.read() as conn:
+        logged = await conn.scalar(select(func.count()).where(activity.c.kind == "pair.message"))
+    assert logged == 4, "the teacher's message is in the log, not in the partners' count"
 
 
 async def test_the_exchange_csv_agrees_with_the_embed(story: Story) -> None:
@@ -264,16 +267,41 @@ def run_cli(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[byte
     )
 
 
+async def test_messages_counted_just_before_a_shutdown_are_not_lost(story: Story) -> None:
+    """Events still queued for the batched writer are written when the bot shuts down."""
+    sb = story.sb
+    writer = sb.bot.ctx.activity_writer
+    for _ in range(3):
+        writer.log(
+            at=sb.now(),
+            guild_id=sb.guild.id,
+            partnership_id=story.ex.world.exchange_id,
+            actor_id=story.student("Ben").user.id,
+            kind="pair.message",
+            details={"pair": 0, "length": None},
+        )
+    assert writer.pending == 3
+    await sb.restart_bot()
+    async with sb.bot.ctx.db.read() as conn:
+        logged = await conn.scalar(select(func.count()).where(activity.c.kind == "pair.message"))
+    assert logged == 4 + 3
+
+
 # -- who may ask -----------------------------------------------------------------------------------
+
+
+async def logged(sb: Sandbox) -> int:
+    async with sb.bot.ctx.db.read() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(activity)) or 0)
 
 
 async def asked(sb: Sandbox, member: Member, path: str, **options: Any) -> str:
     """Run a report command that must be refused: the private answer's text; nothing logged."""
-    before = await viewed(sb)
+    before = await logged(sb)
     reply = await sb.command(member, path, **options)
     assert private(reply)
     assert not reply.files and not any(m.embeds for m in reply.messages), reply.text
-    assert await viewed(sb) == before, "a refused report is not logged as viewed"
+    assert await logged(sb) == before, "a refused report changes nothing, not even the log"
     return reply.text.strip()
 
 
@@ -382,3 +410,13 @@ async def test_a_report_with_no_session_yet_says_so_and_draws_no_chart(world: Wo
     assert "No session has ended in this period yet." in reply.text
     assert [a.filename.rsplit(".", 1)[1] for a in reply.files] == ["csv"]
     assert await viewed(world.sb) == 1
+
+
+async def test_an_ended_exchange_can_still_be_reported_on(world: World) -> None:
+    """After /exchange end the figures for funders are still there (the only exchange)."""
+    sb = world.sb
+    ask = await sb.command(world.coordinator, "exchange end")
+    await sb.click(world.coordinator, ask, "End the exchange")
+    reply = await sb.command(world.coordinator, "report exchange")
+    assert embed(reply)["title"] == "🌍 Minneapolis–Najaf · figures for funders and boards"
+    assert "Students: 1 enrolled" in fields(reply)["Minneapolis"]
