@@ -1,9 +1,9 @@
 """Reports for coordinators and funders: the attendance maths, exchange figures, CSV and JSON.
 
 Plain values in and out. The store does the heavy counting in SQL (a million log rows never
-come here); what arrives is small: one mark per student and session, totals per city. The
-embeds, the CSV files, the chart and the command line all render these same values, so they
-can never disagree.
+come here); what arrives is small: the students, the sessions, who was seen at which, totals
+per city. The embeds, the CSV files, the chart and the command line all render these same
+values, so they can never disagree.
 
 Definitions (the README repeats them for coordinators):
 
@@ -585,7 +585,7 @@ def exchange_csv(figures: ExchangeFigures) -> str:
 
 @dataclass(frozen=True, slots=True)
 class StudentActivity:
-    """What the store found for one student in the period (beside their attendance marks)."""
+    """What the store found for one student in the period (besides the sessions they came to)."""
 
     message_days: Mapping[date, int] = field(default_factory=dict)
     answers: Sequence[datetime] = ()  # when each prompt was first answered
