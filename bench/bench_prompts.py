@@ -1,7 +1,8 @@
 """Prompts: choosing the next prompt, counting a message in a paired space, and a fan-out.
 
-A message in a paired space is handled inline (one transaction: activity row, maybe a reply
-row), so its cost is paid for every message students write; its target keeps it invisible.
+A message in a paired space is handled inline (a read, the activity row queued for the batched
+writer, maybe a reply row), so its cost is paid for every message students write; its target
+keeps it invisible.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.clock import ManualClock
 from bot.domain.exchange import Role
 from bot.domain.prompts import bank_for, next_prompt
 from bot.services import prompts as service
+from bot.services.activity_writer import ActivityWriter
 from bot.store import Database, create_database, roster
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
@@ -95,14 +97,16 @@ async def figures() -> list[Figure]:
                 repeat=3,
             )
         )
+        writer = ActivityWriter(db)
         message = median_ms(
             await time_async(
                 lambda: service.record_message(
-                    db, clock, space_id=1_000_000, user_id=10_000, length=42
+                    db, clock, writer, space_id=1_000_000, user_id=10_000, length=42
                 ),
                 repeat=101,
             )
         )
+        await writer.stop()
         await db.dispose()
     return [
         Figure(
@@ -113,7 +117,7 @@ async def figures() -> list[Figure]:
             note=f"bank of {len(bank)}",
         ),
         Figure(
-            "prompts: one message in a paired space counted (activity + reply)",
+            "prompts: one message in a paired space counted (queued activity + reply)",
             message,
             "ms",
             5.0,

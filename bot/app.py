@@ -17,6 +17,7 @@ from bot.domain.cooldown import Cooldowns
 from bot.errors import UserError
 from bot.i18n import t
 from bot.logs import log_context
+from bot.services.activity_writer import ActivityWriter
 from bot.services.scheduler import Scheduler
 from bot.store import Database, roster
 from bot.store.migrate import upgrade
@@ -33,6 +34,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.chess",
     "cogs.safety",
     "cogs.privacy",
+    "cogs.reporting",
 )
 
 
@@ -59,12 +61,15 @@ class Context:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     scheduler: Scheduler = field(init=False)
+    # Batched writes of high-volume activity events (bot/services/activity_writer.py).
+    activity_writer: ActivityWriter = field(init=False)
     # Per-user cooldowns of commands that post (see `cogs.utils.cooldown`).
     cooldowns: Cooldowns = field(default_factory=Cooldowns)
 
     def __post_init__(self) -> None:
         grace = timedelta(minutes=self.settings.reminder_grace_minutes)
         self.scheduler = Scheduler(self.db, self.clock, grace)
+        self.activity_writer = ActivityWriter(self.db)
 
 
 def language_of(interaction: discord.Interaction[Any]) -> str:
@@ -189,6 +194,7 @@ class Twinbridge(commands.Bot):
     async def setup_hook(self) -> None:
         if self._migrate:
             await upgrade(self.ctx.db)
+        self.ctx.activity_writer.start()
         for name in self._extensions:
             await self.load_extension(name)
         await self.sync_commands()
@@ -217,4 +223,6 @@ class Twinbridge(commands.Bot):
     async def close(self) -> None:
         await self.ctx.scheduler.stop()
         await super().close()
+        # After the gateway closed no event can queue more: write what is queued, then close.
+        await self.ctx.activity_writer.stop()
         await self.ctx.db.dispose()

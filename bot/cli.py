@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|migrate|demo]` (run is the default)."""
+"""Command line: `python -m bot [run|migrate|demo|report]` (run is the default)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,18 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     demo = sub.add_parser("demo", help="run a scripted exchange offline in the loopback sandbox")
     demo.add_argument("--output", default="demo-output", help="folder for images, CSV and charts")
+    report = sub.add_parser(
+        "report",
+        help="attendance or the exchange's figures as CSV or JSON, for spreadsheets",
+        description="The same figures as /report attendance and /report exchange.",
+    )
+    report.add_argument("kind", choices=["attendance", "exchange"])
+    report.add_argument("--exchange", type=int, help="the exchange's id (needed if several)")
+    report.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 90 days)")
+    report.add_argument("--to", dest="end", help="last day, included, YYYY-MM-DD (default: today)")
+    report.add_argument("--city", help="attendance of one city only, by name")
+    report.add_argument("--format", choices=["csv", "json"], default="csv")
+    report.add_argument("--output", help="write to this file instead of standard output")
     return parser
 
 
@@ -60,6 +72,60 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
+async def _report(settings: Settings, args: argparse.Namespace) -> str:
+    """The report asked for on the command line, as text (CSV or JSON)."""
+    from bot.clock import SystemClock
+    from bot.domain import reporting
+    from bot.services import reporting as service
+    from bot.store import create_database
+
+    db = create_database(settings.database_url)
+    clock = SystemClock()
+    try:
+        scope = await service.operator_scope(db, args.exchange, args.city)
+        period = service.operator_period(args.start, args.end, clock)
+        if args.kind == "attendance":
+            found = await service.compute_attendance(db, scope, period)
+            if args.format == "json":
+                return reporting.attendance_json(scope.exchange.name, period, found)
+            return reporting.attendance_csv(found)
+        figures = await service.compute_exchange(db, scope, period, clock.now())
+        if args.format == "json":
+            return reporting.exchange_json(figures)
+        return reporting.exchange_csv(figures)
+    finally:
+        await db.dispose()
+
+
+def _print_report(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.config import sqlite_file
+    from bot.errors import UserError
+    from bot.i18n import t
+
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        print(f"No database at {path}: check DATABASE_URL.", file=sys.stderr)
+        return 1
+    try:
+        text = asyncio.run(_report(settings, args))
+    except UserError as error:
+        print(t(error.key, "en", **error.params), file=sys.stderr)
+        return 2
+    except OperationalError:
+        print("The database is not up to date: run `python -m bot migrate`.", file=sys.stderr)
+        return 1
+    if args.output:
+        # With a byte-order mark, spreadsheet programs read Arabic names in a CSV correctly.
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        with open(args.output, "w", encoding=encoding, newline="") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `twinbridge` script."""
     args = _parser().parse_args(argv)
@@ -81,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demo import run_demo
 
         return asyncio.run(run_demo(args.output))
+    if command == "report":
+        return _print_report(settings, args)
     if not token:
         print(NO_TOKEN_HINT, file=sys.stderr)
         return 1

@@ -454,6 +454,7 @@ class PromptsCog(
         await service.record_message(
             self.bot.ctx.db,
             self.bot.ctx.clock,
+            self.bot.ctx.activity_writer,
             space_id=message.channel.id,
             user_id=message.author.id,
             length=length,

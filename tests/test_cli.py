@@ -60,3 +60,22 @@ def test_version_flag(tmp_path: Path, flag: str) -> None:
 
     result = run_cli(flag, cwd=tmp_path)
     assert __version__ in result.stdout
+
+
+def test_report_without_a_database_says_where_it_looked(tmp_path: Path) -> None:
+    """`python -m bot report` on a missing database names the file, creates nothing."""
+    result = run_cli(
+        "report", "attendance", cwd=tmp_path, env={"DATABASE_URL": "sqlite+aiosqlite:///none.db"}
+    )
+    assert result.returncode == 1
+    assert "No database at none.db" in result.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_report_on_a_database_with_no_exchange_says_so(tmp_path: Path) -> None:
+    """A fresh database has nothing to report: one line, exit status 2."""
+    env = {"DATABASE_URL": "sqlite+aiosqlite:///x.db"}
+    assert run_cli("migrate", cwd=tmp_path, env=env).returncode == 0
+    result = run_cli("report", "exchange", "--format", "json", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "no exchange yet" in result.stderr and "Traceback" not in result.stderr

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+import struct
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,7 @@ from bot.demo import run_demo
 
 async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The transcript shows the exchange, /join, the roster, paired spaces, a session,
-    prompts and a chess game."""
+    prompts, a chess game, a report to teachers, and at the end the attendance summary."""
     assert await run_demo(str(tmp_path)) == 0
     transcript = (tmp_path / "transcript.txt").read_text("utf-8")
     assert "Minneapolis–Najaf" in transcript
@@ -61,3 +64,24 @@ async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFi
     saved = re.search(r"saved (twinbridge-data-\d+\.json)", transcript)
     assert saved, "the export is saved with the demo's files"
     assert b'"participants"' in (tmp_path / saved.group(1)).read_bytes()
+    # Reports, the last chapter: a month on, the coordinator's summary with its CSV and chart.
+    assert transcript.rstrip().endswith(
+        "Sessions count once they have ended; dates are whole days in UTC."
+    )
+    assert "▌ 📊 Attendance · Minneapolis–Najaf" in transcript
+    assert "▌ Minneapolis: **50%** · 3 of 6" in transcript
+    assert "▌ Missed two sessions in a row: Maya (Minneapolis) — missed the last 2" in transcript
+    assert "▌ 📊 الحضور · Minneapolis–Najaf · Najaf" in transcript
+    assert "Chess games: 1 · Minneapolis 1 – 0 Najaf" in transcript
+    assert "▌ Pairs to nudge (2): Maya & Zainab — no message yet" in transcript
+    reports = tmp_path / "reports"
+    (sheet,) = reports.glob("attendance-*.csv")
+    rows = list(csv.DictReader(io.StringIO(sheet.read_text("utf-8-sig"))))
+    cities = {r["city"]: r for r in rows if r["level"] == "city"}
+    assert (cities["Minneapolis"]["attended"], cities["Minneapolis"]["expected"]) == ("3", "6")
+    assert (cities["Najaf"]["attended"], cities["Najaf"]["expected"]) == ("2", "4")
+    (chart,) = reports.glob("attendance-*.png")
+    png = chart.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1200, 600)
+    (figures,) = reports.glob("exchange-*.csv")
+    assert "students_enrolled,3,2,5" in figures.read_text("utf-8-sig")

@@ -1,14 +1,16 @@
 """Migrations: upgrade from empty, round trip, and no drift from the code's metadata."""
 
+import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from bot.store import create_database
 from bot.store.migrate import downgrade, upgrade
-from bot.store.schema import metadata
+from bot.store.schema import activity, message_days, metadata
 
 
 async def test_upgrade_from_empty_creates_every_table(tmp_path: Path) -> None:
@@ -60,3 +62,75 @@ async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> No
         busy = (await conn.execute(text("PRAGMA busy_timeout"))).scalar_one()
     await db.dispose()
     assert (journal, fks, busy) == ("wal", 1, 5000)
+
+
+async def test_0009_builds_the_message_totals_from_the_log_already_kept(tmp_path: Path) -> None:
+    """Messages logged before reports existed are counted per student and day after upgrading;
+    a teacher's note in a space and other kinds are not."""
+    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'e.db'}")
+    await upgrade(db, "0008")
+    at = datetime(2026, 10, 7, 9, tzinfo=UTC)
+    async with db.transaction() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO partnerships (id, guild_id, name, status, created_at) "
+                "VALUES (1, 1, 'X', 'active', '2026-09-01 00:00:00')"
+            )
+        )
+        for pid, user in ((10, 101), (11, 202), (12, 303)):
+            role = "teacher" if user == 303 else "student"
+            await conn.execute(
+                text(
+                    "INSERT INTO participants (id, guild_id, partnership_id, user_id, role, "
+                    "display_name, created_at, updated_at) VALUES (:id, 1, 1, :user, :role, "
+                    "'n', '2026-09-01 00:00:00', '2026-09-01 00:00:00')"
+                ),
+                {"id": pid, "user": user, "role": role},
+            )
+        await conn.execute(
+            text(
+                "INSERT INTO pairing_rounds (id, partnership_id, created_by, created_at, "
+                "space_kind) VALUES (1, 1, 303, '2026-09-01 00:00:00', 'channels')"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO pairs (id, round_id, partnership_id, space_id, created_at) "
+                "VALUES (5, 1, 1, 555, '2026-09-01 00:00:00')"
+            )
+        )
+        await conn.execute(
+            text("INSERT INTO pair_members (pair_id, participant_id) VALUES (5, 10), (5, 11)")
+        )
+        logged = [
+            (101, "pair.message", {"pair": 5, "length": 12}, 0),
+            (101, "pair.message", {"pair": 5, "length": None}, 3600),
+            (202, "pair.message", {"pair": 5, "length": 7}, 60),
+            (101, "pair.message", {"pair": 5, "length": 4}, 86400),
+            (303, "pair.message", {"pair": 5, "length": 9}, 120),  # the teacher: not counted
+            (101, "prompt.requested", {"pair": 5}, 30),
+        ]
+        for actor, kind, details, seconds in logged:
+            await conn.execute(
+                activity.insert().values(
+                    at=at + timedelta(seconds=seconds),
+                    guild_id=1,
+                    partnership_id=1,
+                    actor_id=actor,
+                    kind=kind,
+                    details=json.dumps(details),
+                )
+            )
+    await upgrade(db)
+    async with db.read() as conn:
+        rows = (await conn.execute(select(message_days))).all()
+    await db.dispose()
+    found = {(r.participant_id, r.day): (r.messages, r.measured, r.characters) for r in rows}
+    assert found == {
+        (10, date(2026, 10, 7)): (2, 1, 12),
+        (11, date(2026, 10, 7)): (1, 1, 7),
+        (10, date(2026, 10, 8)): (1, 1, 4),
+    }
+    ben_day = next(r for r in rows if r.participant_id == 10 and r.day == date(2026, 10, 7))
+    assert ben_day.last_at == datetime(2026, 10, 7, 10, tzinfo=UTC)
+    assert {r.pair_id for r in rows} == {5} and {r.partnership_id for r in rows} == {1}

@@ -18,9 +18,16 @@ Chapter = Callable[[DemoRun], Awaitable[None]]
 
 def chapters() -> list[Chapter]:
     """The demo's chapters, in the order a teacher evaluating Twinbridge would meet them."""
-    from bot.demo import chess, prompts, safety, sessions, setup
+    from bot.demo import chess, prompts, reports, safety, sessions, setup
 
-    return [setup.chapter, sessions.chapter, prompts.chapter, chess.chapter, safety.chapter]
+    return [
+        setup.chapter,
+        sessions.chapter,
+        prompts.chapter,
+        chess.chapter,
+        safety.chapter,
+        reports.chapter,  # the summary at the end of the story: keep it last
+    ]
 
 
 async def run_demo(output: str) -> int:

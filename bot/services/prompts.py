@@ -34,9 +34,11 @@ from bot.domain.prompts import (
     own_id,
     response_rates,
 )
+from bot.domain.reporting import MessageTally
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
+from bot.services.activity_writer import ActivityWriter
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import pairing as pairing_store
@@ -362,34 +364,50 @@ async def request_for_pair(
 
 
 async def record_message(
-    db: Database, clock: Clock, *, space_id: int, user_id: int, length: int | None
+    db: Database,
+    clock: Clock,
+    writer: ActivityWriter,
+    *,
+    space_id: int,
+    user_id: int,
+    length: int | None,
 ) -> bool:
     """Count a message written in a paired space; False if the channel is no paired space.
 
-    Every message becomes a `pair.message` activity row (who, when, pair, length or None); a
-    pair member's message within the response window of the pair's latest prompt is also a
-    reply to it. The text is never passed in, so it cannot be stored.
+    Every message becomes a `pair.message` activity row (who, when, pair, length or None) and,
+    for the pair's own students, a count in the daily totals reports read. Both go through the
+    batched `writer`: nobody waits on them. A pair member's message within the response window
+    of the pair's latest prompt is also a reply to it, stored at once. The text is never
+    passed in, so it cannot be stored.
     """
     now = clock.now()
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         where = await store.space_context(conn, space_id, user_id)
         if where is None:
             return False
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=where.guild_id,
-            partnership_id=where.exchange_id,
-            actor_id=user_id,
-            kind="pair.message",
-            details={"pair": where.pair_id, "length": length},
-        )
-        if where.member_id is not None and where.status == "active":
+        member, answers = where.member_id, None
+        if member is not None and where.status == "active":
             latest = await store.latest_post(conn, where.pair_id)
             if latest is not None and counts_as_response(latest.posted_at, now):
-                await store.add_response(
-                    conn, post_id=latest.id, participant_id=where.member_id, at=now, length=length
-                )
+                answers = latest.id
+    writer.log(
+        at=now,
+        guild_id=where.guild_id,
+        partnership_id=where.exchange_id,
+        actor_id=user_id,
+        kind="pair.message",
+        details={"pair": where.pair_id, "length": length},
+        tally=(
+            MessageTally(where.exchange_id, where.pair_id, member, now, length)
+            if member is not None
+            else None
+        ),
+    )
+    if member is not None and answers is not None:
+        async with db.transaction() as conn:
+            await store.add_response(
+                conn, post_id=answers, participant_id=member, at=now, length=length
+            )
     return True
 
 

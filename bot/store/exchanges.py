@@ -98,15 +98,16 @@ def _exchange(row: Row[Any], city_rows: Sequence[Row[Any]]) -> Exchange:
     )
 
 
-async def exchanges_in(conn: AsyncConnection, guild_id: int) -> list[Exchange]:
-    """The guild's active exchanges, oldest first."""
-    rows = (
-        await conn.execute(
-            select(partnerships)
-            .where(partnerships.c.guild_id == guild_id, partnerships.c.status == "active")
-            .order_by(partnerships.c.id)
-        )
-    ).all()
+async def exchanges_in(
+    conn: AsyncConnection, guild_id: int | None, *, with_ended: bool = False
+) -> list[Exchange]:
+    """The guild's active exchanges (every guild's when None; ended ones too if asked)."""
+    query = select(partnerships).order_by(partnerships.c.id)
+    if guild_id is not None:
+        query = query.where(partnerships.c.guild_id == guild_id)
+    if not with_ended:
+        query = query.where(partnerships.c.status == "active")
+    rows = (await conn.execute(query)).all()
     if not rows:
         return []
     city_rows = (
@@ -115,17 +116,19 @@ async def exchanges_in(conn: AsyncConnection, guild_id: int) -> list[Exchange]:
     return [_exchange(r, [c for c in city_rows if c.partnership_id == r.id]) for r in rows]
 
 
-async def get_exchange(conn: AsyncConnection, guild_id: int, exchange_id: int) -> Exchange | None:
-    """One exchange of this guild (None if it belongs elsewhere or does not exist)."""
-    row = (
-        await conn.execute(
-            select(partnerships).where(
-                partnerships.c.id == exchange_id,
-                partnerships.c.guild_id == guild_id,
-                partnerships.c.status == "active",
-            )
-        )
-    ).first()
+async def get_exchange(
+    conn: AsyncConnection, guild_id: int, exchange_id: int, *, with_ended: bool = False
+) -> Exchange | None:
+    """One active exchange of this guild (None if it belongs elsewhere or does not exist).
+
+    `with_ended` also finds one a coordinator ended (its reports stay readable).
+    """
+    query = select(partnerships).where(
+        partnerships.c.id == exchange_id, partnerships.c.guild_id == guild_id
+    )
+    if not with_ended:
+        query = query.where(partnerships.c.status == "active")
+    row = (await conn.execute(query)).first()
     if row is None:
         return None
     city_rows = (await conn.execute(select(cities).where(cities.c.partnership_id == row.id))).all()

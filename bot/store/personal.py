@@ -23,7 +23,7 @@ import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -280,6 +280,16 @@ REGISTRY: dict[str, Personal] = {
         plain=("reminder_minutes",),
         exchange="partnership_id",
     ),
+    # -- reports --
+    "message_days": Personal(
+        purpose=(
+            "how many messages each student wrote in their paired space per day, and their "
+            "total length when known (never text): reports and funders' counts"
+        ),
+        kept=KEPT_WHILE_ACTIVE + "; points at the anonymous roster row after erasure",
+        participants=("participant_id",),
+        exchange="partnership_id",
+    ),
 }
 
 
@@ -389,7 +399,7 @@ def _jsonable(table: Table, row: Row[Any], policy: Personal) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for column in table.columns:
         value = row._mapping[column.name]
-        if isinstance(value, datetime):
+        if isinstance(value, date):  # datetimes too (a subclass), and days (message_days)
             value = value.isoformat()
         elif isinstance(value, int) and isinstance(column.type, BigInteger):
             value = str(value)  # snowflakes overflow JavaScript numbers

@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -542,4 +543,54 @@ reports = Table(
     CheckConstraint("kind IN ('message', 'concern')", name="kind"),
     CheckConstraint("status IN ('open', 'resolved')", name="status"),
     Index("ix_reports_partnership_status", "partnership_id", "status"),
+)
+
+# -- 0009: reports ------------------------------------------------------------------------------
+
+# Students' messages in their paired spaces, per student and UTC day: a running total of the
+# `pair.message` rows of the activity log, written in the same transaction as those rows (see
+# bot/services/activity_writer.py), so reports add up days instead of scanning the whole log.
+# Counts and lengths only: never text.
+message_days = Table(
+    "message_days",
+    metadata,
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("pair_id", Integer, ForeignKey("pairs.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "participant_id",
+        Integer,
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("day", Date, primary_key=True),
+    Column("messages", Integer, nullable=False),
+    # Messages whose length is known (Message Content on), and the sum of those lengths.
+    Column("measured", Integer, nullable=False, server_default="0"),
+    Column("characters", Integer, nullable=False, server_default="0"),
+    Column("last_at", UTCDateTime, nullable=False),
+    CheckConstraint("messages > 0 AND measured <= messages", name="counts"),
+    # A student's messages over a date range, read from the index alone (per student, then
+    # per city: a year of a busy exchange is hundreds of thousands of rows).
+    Index("ix_message_days_participant_day", "participant_id", "day", "messages"),
+    # "When did this pair last write?" for each pair, without reading its other days.
+    Index("ix_message_days_pair_last", "pair_id", "last_at"),
+)
+
+# A student's prompt answers over a date range, counted from the index alone.
+Index(
+    "ix_prompt_responses_participant_at",
+    prompt_responses.c.participant_id,
+    prompt_responses.c.at,
+    prompt_responses.c.post_id,
+)
+# Prompts posted to an exchange over a date range.
+Index("ix_prompt_posts_partnership_posted", prompt_posts.c.partnership_id, prompt_posts.c.posted_at)
+# Chess results over a date range.
+Index(
+    "ix_chess_games_partnership_finished", chess_games.c.partnership_id, chess_games.c.finished_at
 )

@@ -243,7 +243,25 @@ async def roster_keep_apart(world: World) -> Member:
     return world.teacher
 
 
+async def report_attendance(world: World) -> Member:
+    await world.sb.command(world.coordinator, "report attendance")
+    return world.coordinator
+
+
+async def report_exchange(world: World) -> Member:
+    await world.sb.command(world.teacher, "report exchange")
+    return world.teacher
+
+
+async def report_student(world: World) -> Member:
+    ben = await world.add_student("Ben", 0)
+    await world.sb.command(world.teacher, "join", city="Minneapolis")
+    await world.sb.command(world.teacher, "report student", student=ben)
+    return world.teacher
+
+
 # Every command that changes something, what it logs, and how a teacher's story runs it.
+# Reports change nothing but show children's names and attendance: who looked is logged.
 STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "exchange create": ("exchange.created", exchange_create),
     "exchange roles": ("guild.roles_set", exchange_roles),
@@ -274,6 +292,9 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "roster resume": ("roster.resumed", roster_resume),
     "roster import": ("roster.imported", roster_import),
     "roster keep-apart": ("roster.keep_apart_added", roster_keep_apart),
+    "report attendance": ("report.viewed", report_attendance),
+    "report exchange": ("report.viewed", report_exchange),
+    "report student": ("report.viewed", report_student),
 }
 # Commands that only show things (no change, nothing to audit).
 READS = {

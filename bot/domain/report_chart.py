@@ -1,0 +1,77 @@
+"""The attendance chart: each ended session's attendance rate per city, as a PNG.
+
+matplotlib's object API with the Agg canvas (no pyplot, no display, no global state), so a
+chart can be drawn in a worker thread while the bot keeps answering. The chart carries almost
+no words: dates, percentages and the city names, so it reads the same in every language.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from bot.domain.reporting import Attendance, CityLine, SessionLine, rate_text
+
+WIDTH_PX = 1200
+HEIGHT_PX = 600
+DPI = 100
+# Colour-blind-safe blue and orange, one per city.
+COLOURS = ("#2a6f97", "#e07a1f")
+# Beyond this many sessions, only every n-th date is written under the bars.
+MAX_LABELS = 24
+
+
+def attendance_chart(report: Attendance, title: str) -> bytes:
+    """A 1200×600 PNG: for each ended session, one bar per city (rate, with "came/expected")."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    sessions: Sequence[SessionLine] = [s for s in report.sessions if s.slot.counted]
+    cities: Sequence[CityLine] = report.cities
+    figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    width = 0.8 / max(len(cities), 1)
+    positions = range(len(sessions))
+    for index, city in enumerate(cities):
+        offsets = [p - 0.4 + width * (index + 0.5) for p in positions]
+        tallies = [s.by_city[city.city.id] for s in sessions]
+        heights = [100 * (t.rate or 0.0) for t in tallies]
+        bars = axes.bar(
+            offsets,
+            heights,
+            width=width * 0.95,
+            color=COLOURS[index % len(COLOURS)],
+            label=f"{city.city.name} ({rate_text(city.tally.rate)})",
+        )
+        if len(sessions) <= MAX_LABELS:
+            axes.bar_label(
+                bars,
+                labels=[f"{t.attended}/{t.expected}" if t.expected else "" for t in tallies],
+                fontsize=8,
+                padding=2,
+            )
+    step = max(1, -(-len(sessions) // MAX_LABELS))
+    axes.set_xticks(
+        list(positions)[::step],
+        [s.slot.starts_at.date().isoformat() for s in sessions][::step],
+        rotation=30,
+        ha="right",
+        fontsize=9,
+    )
+    axes.set_ylim(0, 110)
+    axes.set_yticks([0, 25, 50, 75, 100])
+    axes.yaxis.set_major_formatter(PercentFormatter())
+    axes.grid(axis="y", alpha=0.3)
+    axes.set_axisbelow(True)
+    axes.set_title(title, fontsize=12, loc="left")
+    if cities:
+        # Above the plot, beside the title: never over a bar at 100%.
+        axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=len(cities), frameon=False)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.subplots_adjust(left=0.06, right=0.98, top=0.9, bottom=0.17)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()

@@ -1,0 +1,783 @@
+"""Reports for coordinators and funders: the attendance maths, exchange figures, CSV and JSON.
+
+Plain values in and out. The store does the heavy counting in SQL (a million log rows never
+come here); what arrives is small: the students, the sessions, who was seen at which, totals
+per city. The embeds, the CSV files, the chart and the command line all render these same
+values, so they can never disagree.
+
+Definitions (the README repeats them for coordinators):
+
+- Only students count ("youth participants", as funders count them), never teachers.
+- A session counts once it has ended (status "done"). It was *held* when at least one student
+  attended; cancelled, skipped, upcoming and running sessions are listed but not counted.
+- A student is *expected* at an ended session if they had joined before it ended and are on
+  the roster now (not removed, not paused), or if they attended it anyway. Attending means a
+  check-in with the button or being seen in the session's voice or stage channel.
+- *Live minutes*: each attending student adds the session's length.
+- Dates are whole UTC days; `to` is included.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
+
+DEFAULT_DAYS = 90
+MAX_YEARS = 2
+# A pair that wrote nothing for this long is dormant: a teacher should nudge it.
+ACTIVE_WINDOW = timedelta(days=14)
+# Missing this many counted sessions one after another gets a student named for follow-up.
+MISSED_IN_A_ROW = 2
+
+COUNTED = "done"
+DATE_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class ReportError(ValueError):
+    """A report request breaks a rule; `key` names the message, `params` fill it."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+# -- the period ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Whole UTC days from `start` to `end`, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.start, time(0), tzinfo=UTC)
+
+    @property
+    def ends_at(self) -> datetime:
+        """The first moment after the period (exclusive)."""
+        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=UTC)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def parse_day(text: str) -> date:
+    """A YYYY-MM-DD date, or ReportError naming what was typed.
+
+    Digits of any script count: a teacher typing on an Arabic keyboard writes ٢٠٢٦-١٠-٠٦.
+    """
+    typed = text.strip()
+    value = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in typed)
+    if not DATE_FORMAT.fullmatch(value):
+        raise ReportError("error.reporting_bad_date", value=typed[:20])
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ReportError("error.reporting_bad_date", value=typed[:20]) from None
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def period_of(start: str | None, end: str | None, today: date) -> Period:
+    """The period asked for: `end` defaults to today, `start` to 90 days before `end`.
+
+    An end before the start, or more than two years, is refused with a ReportError.
+    """
+    last = parse_day(end) if end else today
+    first = parse_day(start) if start else last - timedelta(days=DEFAULT_DAYS - 1)
+    if last < first:
+        raise ReportError(
+            "error.reporting_end_before_start", start=first.isoformat(), end=last.isoformat()
+        )
+    if last >= _years_later(first, MAX_YEARS):
+        raise ReportError("error.reporting_too_long", years=MAX_YEARS)
+    return Period(first, last)
+
+
+# -- attendance ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CityRef:
+    """One of the exchange's two cities."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Student:
+    """A student on the roster: a row of the report."""
+
+    id: int
+    name: str
+    city_id: int | None
+    status: str = "active"  # active, paused or removed, as the roster says now
+    joined_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSlot:
+    """An occurrence of a session in the period."""
+
+    occurrence_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str  # scheduled, started, done, cancelled, skipped
+
+    @property
+    def counted(self) -> bool:
+        return self.status == COUNTED
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Expected and attending students; the rate is None when nobody was expected."""
+
+    expected: int = 0
+    attended: int = 0
+
+    @property
+    def missed(self) -> int:
+        return self.expected - self.attended
+
+    @property
+    def rate(self) -> float | None:
+        return self.attended / self.expected if self.expected else None
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.expected + other.expected, self.attended + other.attended)
+
+
+def rate_text(rate: float | None) -> str:
+    """A rate as people read it ("67%"), or an em dash when there is none."""
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+def _rate_cell(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.4f}"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLine:
+    """One session of the period: did it happen, and who came from each city."""
+
+    slot: SessionSlot
+    by_city: Mapping[int, Tally]
+    total: Tally
+
+    @property
+    def outcome(self) -> str:
+        """held, not_held (nobody came), cancelled, skipped, running or upcoming."""
+        if self.slot.status == COUNTED:
+            return "held" if self.total.attended else "not_held"
+        if self.slot.status in ("cancelled", "skipped"):
+            return self.slot.status
+        return "running" if self.slot.status == "started" else "upcoming"
+
+
+@dataclass(frozen=True, slots=True)
+class StudentLine:
+    """One student's attendance over the period's ended sessions."""
+
+    student: Student
+    tally: Tally
+    longest_missed_run: int  # most counted sessions missed one after another
+    missed_lately: int  # counted sessions missed since they last came (the latest run)
+    minutes: int
+
+    @property
+    def flagged(self) -> bool:
+        """Missed two (or more) sessions in a row: a teacher should check in with them."""
+        return self.longest_missed_run >= MISSED_IN_A_ROW
+
+
+@dataclass(frozen=True, slots=True)
+class CityLine:
+    """A city's attendance over the period."""
+
+    city: CityRef
+    tally: Tally
+    held: int  # ended sessions at least one of its students attended
+    minutes: int  # live minutes of its students
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    """Attendance per session, per city and per student."""
+
+    cities: tuple[CityLine, ...]
+    sessions: tuple[SessionLine, ...]
+    students: tuple[StudentLine, ...]
+
+    @property
+    def total(self) -> Tally:
+        return sum((s.total for s in self.sessions), Tally())
+
+    @property
+    def ended(self) -> int:
+        return sum(1 for s in self.sessions if s.slot.counted)
+
+    @property
+    def held(self) -> int:
+        return sum(1 for s in self.sessions if s.outcome == "held")
+
+    @property
+    def cancelled(self) -> int:
+        return sum(1 for s in self.sessions if s.outcome in ("cancelled", "skipped"))
+
+    @property
+    def minutes(self) -> int:
+        return sum(c.minutes for c in self.cities)
+
+    @property
+    def flagged(self) -> tuple[StudentLine, ...]:
+        """Students who missed two sessions in a row, longest run first."""
+        found = [s for s in self.students if s.flagged]
+        return tuple(
+            sorted(found, key=lambda s: (-s.missed_lately, -s.longest_missed_run, s.student.name))
+        )
+
+    def city(self, city_id: int) -> CityLine | None:
+        return next((c for c in self.cities if c.city.id == city_id), None)
+
+
+def missed_runs(attended: Sequence[bool]) -> tuple[int, int]:
+    """(longest run of misses, the run the sequence ends with), oldest session first."""
+    longest = current = 0
+    for came in attended:
+        current = 0 if came else current + 1
+        longest = max(longest, current)
+    return longest, current
+
+
+def expected(student: Student, slot: SessionSlot, came: bool) -> bool:
+    """Whether a student counts at an ended session: they came, or they had joined before it
+    ended and are on the roster now (active: not paused, not removed)."""
+    if came:
+        return True
+    joined = student.joined_at is None or student.joined_at < slot.ends_at
+    return joined and student.status == "active"
+
+
+def attendance(
+    cities: Sequence[CityRef],
+    slots: Sequence[SessionSlot],
+    students: Sequence[Student],
+    attended: Collection[tuple[int, int]],
+) -> Attendance:
+    """Attendance per session, city and student from who was seen where.
+
+    `attended` holds (occurrence id, student id) of every student seen at a session (check-in
+    or voice). Only ended sessions count; see `expected` for who was expected. Students
+    removed from the roster who were expected nowhere are left out.
+    """
+    ordered = sorted(slots, key=lambda s: (s.starts_at, s.occurrence_id))
+    counted = [s for s in ordered if s.counted]
+    # Plain counters and one pass per student: a year of a large exchange is tens of
+    # thousands of (student, session) pairs.
+    expected_at: dict[tuple[int, int | None], int] = defaultdict(int)
+    came_at: dict[tuple[int, int | None], int] = defaultdict(int)
+    lines = []
+    for student in students:
+        seen: list[bool] = []
+        minutes = 0
+        for slot in counted:
+            came = (slot.occurrence_id, student.id) in attended
+            if not expected(student, slot, came):
+                continue
+            seen.append(came)
+            key = (slot.occurrence_id, student.city_id)
+            expected_at[key] += 1
+            if came:
+                came_at[key] += 1
+                minutes += slot.minutes
+        if not seen and student.status == "removed":
+            continue
+        longest, lately = missed_runs(seen)
+        lines.append(StudentLine(student, Tally(len(seen), sum(seen)), longest, lately, minutes))
+    lines.sort(key=lambda s: (s.student.city_id or 0, s.student.name.casefold(), s.student.id))
+
+    sessions = []
+    for slot in ordered:
+        occurrence = slot.occurrence_id
+        by_city = {
+            c.id: Tally(expected_at[(occurrence, c.id)], came_at[(occurrence, c.id)])
+            for c in cities
+        }
+        keys = [k for k in expected_at if k[0] == occurrence]
+        total = Tally(sum(expected_at[k] for k in keys), sum(came_at[k] for k in keys))
+        sessions.append(SessionLine(slot, by_city, total))
+
+    city_lines = []
+    for city in cities:
+        tally = sum((s.by_city[city.id] for s in sessions), Tally())
+        held = sum(1 for s in sessions if s.slot.counted and s.by_city[city.id].attended)
+        minutes = sum(line.minutes for line in lines if line.student.city_id == city.id)
+        city_lines.append(CityLine(city, tally, held, minutes))
+    return Attendance(tuple(city_lines), tuple(sessions), tuple(lines))
+
+
+def attendance_rows(report: Attendance) -> list[dict[str, Any]]:
+    """The CSV rows: one per city, per session and city, and per student.
+
+    One sheet for spreadsheets: filter the `level` column (city, session, student).
+    """
+    rows: list[dict[str, Any]] = []
+    for city in report.cities:
+        rows.append(
+            {
+                "level": "city",
+                "city": city.city.name,
+                "expected": city.tally.expected,
+                "attended": city.tally.attended,
+                "missed": city.tally.missed,
+                "rate": _rate_cell(city.tally.rate),
+                "sessions_held": city.held,
+                "live_minutes": city.minutes,
+            }
+        )
+    for session in report.sessions:
+        for city in report.cities:
+            tally = session.by_city[city.city.id]
+            rows.append(
+                {
+                    "level": "session",
+                    "date": session.slot.starts_at.date().isoformat(),
+                    "starts_at_utc": session.slot.starts_at.isoformat(),
+                    "session": session.slot.title,
+                    "outcome": session.outcome,
+                    "city": city.city.name,
+                    "expected": tally.expected,
+                    "attended": tally.attended,
+                    "missed": tally.missed,
+                    "rate": _rate_cell(tally.rate),
+                }
+            )
+    names = {c.city.id: c.city.name for c in report.cities}
+    for line in report.students:
+        rows.append(
+            {
+                "level": "student",
+                "city": names.get(line.student.city_id or 0, ""),
+                "student": line.student.name,
+                "expected": line.tally.expected,
+                "attended": line.tally.attended,
+                "missed": line.tally.missed,
+                "rate": _rate_cell(line.tally.rate),
+                "live_minutes": line.minutes,
+                "longest_missed_run": line.longest_missed_run,
+                "missed_lately": line.missed_lately,
+            }
+        )
+    return rows
+
+
+ATTENDANCE_COLUMNS = (
+    "level",
+    "date",
+    "starts_at_utc",
+    "session",
+    "outcome",
+    "city",
+    "student",
+    "expected",
+    "attended",
+    "missed",
+    "rate",
+    "sessions_held",
+    "live_minutes",
+    "longest_missed_run",
+    "missed_lately",
+)
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """CSV text (UTF-8 with a BOM when encoded by `csv_bytes`), one header row."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _safe_cell(v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def _safe_cell(value: Any) -> Any:
+    # Names come from people: a leading =, +, - or @ would run as a formula in a spreadsheet.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def csv_bytes(text: str) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs read Arabic names correctly."""
+    return text.encode("utf-8-sig")
+
+
+def attendance_csv(report: Attendance) -> str:
+    """The attendance report as one CSV sheet."""
+    return to_csv(ATTENDANCE_COLUMNS, attendance_rows(report))
+
+
+# -- exchange figures ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CityCounts:
+    """What the store counted for one city in the period (students only)."""
+
+    enrolled: int = 0  # students who had joined by the end of the period (any status now)
+    active: int = 0  # of them, those who did anything: came, answered, wrote or played
+    prompt_answers: int = 0  # a student answering a prompt counts once per prompt
+    messages: int = 0  # messages written in their paired spaces
+    chess_points: float = 0.0  # points their players scored in games finished in the period
+
+
+@dataclass(frozen=True, slots=True)
+class PairActivity:
+    """A live pair: its students and when one of them last wrote in its space."""
+
+    pair_id: int
+    names: tuple[str, ...]
+    last_message: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeFigures:
+    """What funders and sister-city boards ask for."""
+
+    exchange: str
+    period: Period
+    attendance: Attendance
+    counts: Mapping[int, CityCounts]  # by city id
+    prompts_posted: int
+    chess_games: int
+    pairs: tuple[PairActivity, ...]
+    now: datetime
+
+    def city_counts(self, city_id: int) -> CityCounts:
+        return self.counts.get(city_id, CityCounts())
+
+    @property
+    def active_pairs(self) -> tuple[PairActivity, ...]:
+        return tuple(p for p in self.pairs if is_active(p, self.now))
+
+    @property
+    def dormant_pairs(self) -> tuple[PairActivity, ...]:
+        """Pairs to nudge: longest silent first (never wrote before any who did)."""
+        quiet = [p for p in self.pairs if not is_active(p, self.now)]
+        epoch = datetime.min.replace(tzinfo=UTC)
+        return tuple(sorted(quiet, key=lambda p: (p.last_message or epoch, p.pair_id)))
+
+    @property
+    def total(self) -> CityCounts:
+        parts = list(self.counts.values())
+        return CityCounts(
+            enrolled=sum(c.enrolled for c in parts),
+            active=sum(c.active for c in parts),
+            prompt_answers=sum(c.prompt_answers for c in parts),
+            messages=sum(c.messages for c in parts),
+            chess_points=sum(c.chess_points for c in parts),
+        )
+
+
+def is_active(pair: PairActivity, now: datetime) -> bool:
+    """A pair is active when one of its students wrote in the last 14 days."""
+    return pair.last_message is not None and pair.last_message > now - ACTIVE_WINDOW
+
+
+EXCHANGE_METRICS = (
+    "students_enrolled",
+    "students_active",
+    "sessions_ended",
+    "sessions_held",
+    "attendance_expected",
+    "attendance_attended",
+    "attendance_rate",
+    "live_minutes",
+    "prompts_posted",
+    "prompt_answers",
+    "messages",
+    "chess_games",
+    "chess_points",
+    "pairs_active",
+    "pairs_dormant",
+)
+
+
+def exchange_rows(figures: ExchangeFigures) -> list[dict[str, Any]]:
+    """One row per metric with a column per city and the total.
+
+    Figures that belong to the exchange as a whole (prompts posted, games, pairs, sessions
+    ended) have only a total.
+    """
+    cities = figures.attendance.cities
+    total = figures.total
+    both = figures.attendance.total
+
+    def per_city(metric: str, pick: Any, whole: Any) -> dict[str, Any]:
+        row: dict[str, Any] = {"metric": metric}
+        for index, city in enumerate(cities):
+            row[f"city_{index + 1}"] = pick(city, figures.city_counts(city.city.id))
+        row["total"] = whole
+        return row
+
+    def only_total(metric: str, value: Any) -> dict[str, Any]:
+        return {"metric": metric, "total": value}
+
+    return [
+        per_city("students_enrolled", lambda c, n: n.enrolled, total.enrolled),
+        per_city("students_active", lambda c, n: n.active, total.active),
+        only_total("sessions_ended", figures.attendance.ended),
+        per_city("sessions_held", lambda c, n: c.held, figures.attendance.held),
+        per_city("attendance_expected", lambda c, n: c.tally.expected, both.expected),
+        per_city("attendance_attended", lambda c, n: c.tally.attended, both.attended),
+        per_city("attendance_rate", lambda c, n: _rate_cell(c.tally.rate), _rate_cell(both.rate)),
+        per_city("live_minutes", lambda c, n: c.minutes, figures.attendance.minutes),
+        only_total("prompts_posted", figures.prompts_posted),
+        per_city("prompt_answers", lambda c, n: n.prompt_answers, total.prompt_answers),
+        per_city("messages", lambda c, n: n.messages, total.messages),
+        only_total("chess_games", figures.chess_games),
+        per_city("chess_points", lambda c, n: n.chess_points, total.chess_points),
+        only_total("pairs_active", len(figures.active_pairs)),
+        only_total("pairs_dormant", len(figures.dormant_pairs)),
+    ]
+
+
+def exchange_csv(figures: ExchangeFigures) -> str:
+    """The exchange figures as CSV: metric, one column per city (named), total."""
+    names = [c.city.name for c in figures.attendance.cities]
+    header = ["metric", *names, "total"]
+    rows = []
+    for row in exchange_rows(figures):
+        out = {"metric": row["metric"], "total": row["total"]}
+        for index, name in enumerate(names):
+            out[name] = row.get(f"city_{index + 1}", "")
+        rows.append(out)
+    return to_csv(header, rows)
+
+
+# -- one student over time -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StudentActivity:
+    """What the store found for one student in the period (besides the sessions they came to)."""
+
+    message_days: Mapping[date, int] = field(default_factory=dict)
+    answers: Sequence[datetime] = ()  # when each prompt was first answered
+    games: Sequence[tuple[datetime, float]] = ()  # finished games: when, the student's score
+
+
+@dataclass(frozen=True, slots=True)
+class MonthLine:
+    """One month of a student's participation."""
+
+    month: str  # YYYY-MM
+    sessions: Tally
+    prompt_answers: int
+    messages: int
+    games: int
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class StudentReport:
+    """One student's participation over the period, month by month and session by session."""
+
+    student: Student
+    city: str
+    period: Period
+    attendance: StudentLine
+    sessions: tuple[tuple[SessionSlot, bool], ...]  # counted sessions, oldest first
+    months: tuple[MonthLine, ...]
+
+    @property
+    def prompt_answers(self) -> int:
+        return sum(m.prompt_answers for m in self.months)
+
+    @property
+    def messages(self) -> int:
+        return sum(m.messages for m in self.months)
+
+    @property
+    def games(self) -> int:
+        return sum(m.games for m in self.months)
+
+    @property
+    def points(self) -> float:
+        return sum(m.points for m in self.months)
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def months_of(period: Period) -> list[str]:
+    """Every month the period touches, oldest first."""
+    found = []
+    day = period.start.replace(day=1)
+    while day <= period.end:
+        found.append(_month(day))
+        day = (day + timedelta(days=32)).replace(day=1)
+    return found
+
+
+def student_report(
+    student: Student,
+    city: str,
+    period: Period,
+    slots: Sequence[SessionSlot],
+    attended: Collection[tuple[int, int]],
+    activity: StudentActivity,
+) -> StudentReport:
+    """A student's sessions, prompt answers, messages and games, month by month."""
+    lines = attendance([], slots, [student], attended).students
+    # A removed student expected nowhere is left out of reports, but here they were asked for.
+    line = lines[0] if lines else StudentLine(student, Tally(), 0, 0, 0)
+    ordered = sorted(slots, key=lambda s: (s.starts_at, s.occurrence_id))
+    seen = tuple(
+        (slot, came)
+        for slot in ordered
+        if slot.counted
+        and expected(student, slot, came := (slot.occurrence_id, student.id) in attended)
+    )
+    months = []
+    for month in months_of(period):
+        sessions = [came for slot, came in seen if _month(slot.starts_at.date()) == month]
+        games = [score for at, score in activity.games if _month(at.date()) == month]
+        months.append(
+            MonthLine(
+                month=month,
+                sessions=Tally(len(sessions), sum(sessions)),
+                prompt_answers=sum(1 for at in activity.answers if _month(at.date()) == month),
+                messages=sum(n for d, n in activity.message_days.items() if _month(d) == month),
+                games=len(games),
+                points=sum(games),
+            )
+        )
+    return StudentReport(student, city, period, line, seen, tuple(months))
+
+
+# -- JSON ------------------------------------------------------------------------------------------
+
+
+def _period_json(period: Period) -> dict[str, str]:
+    return {"from": period.start.isoformat(), "to": period.end.isoformat()}
+
+
+def attendance_json(exchange: str, period: Period, report: Attendance) -> str:
+    """The attendance report as JSON (the command line's `--format json`)."""
+    document = {
+        "exchange": exchange,
+        "period": _period_json(period),
+        "sessions_ended": report.ended,
+        "sessions_held": report.held,
+        "sessions_cancelled": report.cancelled,
+        "rows": attendance_rows(report),
+        "missed_two_in_a_row": [
+            {"student": s.student.name, "missed_lately": s.missed_lately} for s in report.flagged
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def exchange_json(figures: ExchangeFigures) -> str:
+    """The exchange figures as JSON, with the dormant pairs named (for teachers)."""
+    names = [c.city.name for c in figures.attendance.cities]
+    metrics = {}
+    for row in exchange_rows(figures):
+        values = {"total": row["total"]}
+        for index, name in enumerate(names):
+            if f"city_{index + 1}" in row:
+                values[name] = row[f"city_{index + 1}"]
+        metrics[row["metric"]] = values
+    document = {
+        "exchange": figures.exchange,
+        "period": _period_json(figures.period),
+        "metrics": metrics,
+        "dormant_pairs": [
+            {
+                "students": list(p.names),
+                "last_message": p.last_message.isoformat() if p.last_message else None,
+            }
+            for p in figures.dormant_pairs
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+# -- message counts --------------------------------------------------------------------------------
+
+
+class MessageTally(NamedTuple):
+    """One message a student wrote in their paired space: who, where, when, how long (if known).
+
+    A named tuple, not a dataclass: one is made for every message, on the hot path.
+    """
+
+    exchange_id: int
+    pair_id: int
+    participant_id: int
+    at: datetime
+    length: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDay:
+    """Messages of one student in one pair on one UTC day, to add to the stored totals."""
+
+    exchange_id: int
+    pair_id: int
+    participant_id: int
+    day: date
+    messages: int
+    measured: int  # messages whose length is known
+    characters: int  # their total length
+    last_at: datetime
+
+
+def message_days(tallies: Iterable[MessageTally]) -> list[MessageDay]:
+    """A batch of messages folded into one total per student, pair and UTC day."""
+    # [exchange, messages, measured, characters, last_at] per key, made into values once.
+    found: dict[tuple[int, int, date], list[Any]] = {}
+    for tally in tallies:
+        key = (tally.pair_id, tally.participant_id, tally.at.astimezone(UTC).date())
+        entry = found.get(key)
+        if entry is None:
+            entry = found[key] = [tally.exchange_id, 0, 0, 0, tally.at]
+        entry[1] += 1
+        if tally.length is not None:
+            entry[2] += 1
+            entry[3] += tally.length
+        if tally.at > entry[4]:
+            entry[4] = tally.at
+    return [
+        MessageDay(exchange, pair, participant, day, messages, measured, characters, last)
+        for (pair, participant, day), (exchange, messages, measured, characters, last) in (
+            found.items()
+        )
+    ]

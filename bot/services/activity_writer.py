@@ -1,0 +1,213 @@
+"""Batched writes to the activity log for events nobody waits for.
+
+Two ways into the log, on purpose:
+
+- **In the change's own transaction** (`bot.store.activity.append`), for every event that is
+  part of something a user sees or is told: a check-in ("You are checked in"), a pairing, a
+  prompt posted, a move, a report, every teacher or coordinator action. The log row commits
+  with the change or not at all, so the log can never claim what did not happen, nor miss
+  what a user was told happened.
+- **Through this writer**, for high-volume events that acknowledge nothing: a message counted
+  in a paired space (`pair.message`: who, when, which pair, its length or None, never text).
+  A busy session brings one such event per message; writing each in its own transaction would
+  queue every interaction behind the database's single writer. Here an event is put in an
+  in-memory queue (no I/O, no waiting) and the queue is written a few times a second, in one
+  transaction per batch, together with the daily message totals (`message_days`) reports read.
+
+Voice presence stays with the first kind: being seen in a session's call is attendance (a
+stored state the session's summary shows), and it is recorded once per person and session
+(moving, muting or deafening in the call is ignored by the cog), so it is not high-volume.
+
+A clean shutdown (`stop`) writes what is queued. A crash loses at most the last fraction of a
+second of message counts, never anything a user was told. A failed write keeps the batch
+queued and tries again; a batch the database refuses (a row pointing at something deleted
+meanwhile) is retried event by event so one bad row cannot block the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.reporting import MessageTally, message_days
+from bot.store import Database
+from bot.store import activity as activity_log
+from bot.store import reporting as report_store
+
+log = logging.getLogger(__name__)
+
+# Written this often (seconds) while events wait; sooner when a batch fills up.
+FLUSH_INTERVAL = 0.25
+BATCH_SIZE = 5_000
+# If the database stays unreachable, the oldest events beyond this are dropped (and logged)
+# rather than letting memory grow without bound.
+CAPACITY = 500_000
+
+
+class _Event(NamedTuple):
+    row: dict[str, Any]
+    tally: MessageTally | None
+
+
+# One encoder for every event: json.dumps with options builds a new encoder per call. The
+# text is the same as bot.store.activity.append writes.
+_DETAILS = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+class ActivityWriter:
+    """An in-process queue of activity events, written in batches (see the module docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        interval: float = FLUSH_INTERVAL,
+        batch_size: int = BATCH_SIZE,
+        capacity: int = CAPACITY,
+    ) -> None:
+        self._db = db
+        self.interval = interval
+        self.batch_size = batch_size
+        self.capacity = capacity
+        self._queue: deque[_Event] = deque()
+        self._in_flight = 0
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.written = 0  # events committed since start
+        self.dropped = 0  # events given up on (queue overflow, refused rows, failed shutdown)
+
+    # -- producing ------------------------------------------------------------------------------
+
+    def log(
+        self,
+        *,
+        at: datetime,
+        guild_id: int,
+        kind: str,
+        partnership_id: int | None = None,
+        actor_id: int | None = None,
+        details: Mapping[str, Any] | None = None,
+        tally: MessageTally | None = None,
+    ) -> None:
+        """Queue one event (never blocks); `tally` also adds a message to the daily totals."""
+        if at.tzinfo is None:
+            raise ValueError("activity times are aware UTC datetimes")
+        if len(self._queue) >= self.capacity:
+            self._queue.popleft()
+            self.dropped += 1
+            if self.dropped % 10_000 == 1:
+                log.error("activity queue full: dropped %d events so far", self.dropped)
+        self._queue.append(
+            _Event(
+                {
+                    "at": at,
+                    "guild_id": guild_id,
+                    "partnership_id": partnership_id,
+                    "actor_id": actor_id,
+                    "kind": kind,
+                    "details": _DETAILS.encode(dict(details or {})),
+                },
+                tally,
+            )
+        )
+        if len(self._queue) >= self.batch_size:
+            self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        """Events queued or being written, not yet committed."""
+        return len(self._queue) + self._in_flight
+
+    # -- writing --------------------------------------------------------------------------------
+
+    async def flush(self) -> int:
+        """Write everything queued so far, batch by batch; returns how many were written.
+
+        A failed batch goes back to the front of the queue and the error is raised.
+        """
+        written = 0
+        async with self._lock:
+            while self._queue:
+                batch = [
+                    self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))
+                ]
+                self._in_flight = len(batch)
+                try:
+                    written += await self._write(batch)
+                except BaseException:
+                    self._queue.extendleft(reversed(batch))
+                    raise
+                finally:
+                    self._in_flight = 0
+        return written
+
+    async def _write(self, batch: Sequence[_Event]) -> int:
+        try:
+            await self._commit(batch)
+        except IntegrityError:
+            log.warning(
+                "an activity batch was refused; writing its %d events one by one", len(batch)
+            )
+            kept = 0
+            for event in batch:
+                try:
+                    await self._commit([event])
+                    kept += 1
+                except IntegrityError:
+                    self.dropped += 1
+                    log.error(
+                        "dropped an activity event the database refused: %s", event.row["kind"]
+                    )
+            return kept
+        return len(batch)
+
+    async def _commit(self, batch: Sequence[_Event]) -> None:
+        async with self._db.transaction() as conn:
+            await activity_log.append_many(conn, [e.row for e in batch])
+            tallies = [e.tally for e in batch if e.tally is not None]
+            await report_store.add_message_days(conn, message_days(tallies))
+        self.written += len(batch)
+
+    # -- running --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start writing in the background (the bot's `setup_hook`)."""
+        if self._task is None:
+            self._closing = False
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="activity-writer")
+
+    async def _run(self) -> None:
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:
+                # Kept queued: the next tick tries again (the database may be busy or back soon).
+                log.exception("writing the activity log failed; %d events wait", self.pending)
+
+    async def stop(self) -> None:
+        """Stop the background writer and write what is still queued (a clean shutdown)."""
+        self._closing = True
+        self._wake.set()
+        task, self._task = self._task, None
+        if task is not None:
+            await task
+        try:
+            await self.flush()
+        except Exception:
+            lost = self.pending
+            self.dropped += lost
+            self._queue.clear()
+            log.exception("could not write %d activity events at shutdown", lost)

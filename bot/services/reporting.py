@@ -1,0 +1,300 @@
+"""Reports: attendance, the exchange's figures for funders, one student over time.
+
+Who sees what: coordinators (and server admins) any city of any exchange in their server;
+teachers their own city's attendance and students (their city is their roster row), and the
+exchange's figures, whose only names are the pairs a teacher should nudge. Students get none.
+
+Slash commands and `python -m bot report` call the same `compute_*` functions, so a
+spreadsheet and an embed always show the same numbers. Looking at a report is logged
+(`report.viewed`): it shows children's names and attendance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.clock import Clock
+from bot.domain.exchange import City, Exchange, Role
+from bot.domain.reporting import (
+    Attendance,
+    CityRef,
+    ExchangeFigures,
+    Period,
+    ReportError,
+    Student,
+    StudentActivity,
+    StudentReport,
+    attendance,
+    period_of,
+    student_report,
+)
+from bot.errors import NotAllowedError, NotFoundError, UserError
+from bot.services.access import Actor, require
+from bot.store import Database, roster
+from bot.store import activity as activity_log
+from bot.store import exchanges as exchange_store
+from bot.store import reporting as store
+
+REPORTERS = {"coordinator", "teacher"}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a report covers: an exchange, and one of its cities or (None) both."""
+
+    exchange: Exchange
+    city: City | None
+
+    @property
+    def cities(self) -> tuple[City, ...]:
+        return (self.city,) if self.city is not None else self.exchange.cities
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceReport:
+    scope: Scope
+    period: Period
+    attendance: Attendance
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeReport:
+    scope: Scope
+    figures: ExchangeFigures
+
+
+@dataclass(frozen=True, slots=True)
+class StudentReportResult:
+    scope: Scope
+    report: StudentReport
+
+
+def _period(start: str | None, end: str | None, clock: Clock) -> Period:
+    try:
+        return period_of(start, end, clock.now().date())
+    except ReportError as error:
+        raise UserError(error.key, **error.params) from None
+
+
+async def _exchange(db: Database, guild_id: int, exchange_id: int | None) -> Exchange:
+    """The exchange asked for (ended ones too: their reports stay readable), or the only one."""
+    async with db.read() as conn:
+        if exchange_id is not None:
+            found = await exchange_store.get_exchange(conn, guild_id, exchange_id, with_ended=True)
+            if found is None:
+                raise NotFoundError("error.unknown_exchange")
+            return found
+        every = await exchange_store.exchanges_in(conn, guild_id)
+        if not every:
+            every = await exchange_store.exchanges_in(conn, guild_id, with_ended=True)
+    if not every:
+        raise NotFoundError("error.no_exchange")
+    if len(every) > 1:
+        raise UserError("error.choose_exchange")
+    return every[0]
+
+
+def _city_named(exchange: Exchange, name: str | None) -> City | None:
+    """One of the exchange's cities by name as typed (any case), None for both."""
+    if name is None or not name.strip():
+        return None
+    wanted = name.strip().casefold()
+    for city in exchange.cities:
+        if city.name.casefold() == wanted:
+            return city
+    raise NotFoundError("error.reporting_unknown_city", city=name.strip()[:100])
+
+
+async def scope_for(db: Database, actor: Actor, exchange_id: int | None, city: str | None) -> Scope:
+    """What this person may see: coordinators any city; teachers only their own."""
+    standing = await require(db, actor, REPORTERS)
+    exchange = await _exchange(db, actor.guild_id, exchange_id)
+    wanted = _city_named(exchange, city)
+    if standing.coordinator or standing.admin:
+        return Scope(exchange, wanted)
+    async with db.read() as conn:
+        me = await roster.find(conn, exchange.id, actor.user_id)
+    if me is None or me.role is not Role.TEACHER or me.status == "removed" or me.city_id is None:
+        raise NotAllowedError("error.reporting_join_first")
+    own = exchange.city(me.city_id)
+    if wanted is not None and wanted.id != own.id:
+        raise NotAllowedError("error.reporting_own_city", city=own.name)
+    return Scope(exchange, own)
+
+
+async def _viewed(
+    db: Database, clock: Clock, actor: Actor, scope: Scope, what: str, **details: Any
+) -> None:
+    async with db.transaction() as conn:
+        await activity_log.append(
+            conn,
+            at=clock.now(),
+            guild_id=actor.guild_id,
+            partnership_id=scope.exchange.id,
+            actor_id=actor.user_id,
+            kind="report.viewed",
+            details={
+                "report": what,
+                "city": scope.city.id if scope.city else None,
+                **details,
+            },
+        )
+
+
+def _refs(scope: Scope) -> list[CityRef]:
+    return [CityRef(c.id, c.name) for c in scope.cities]
+
+
+# -- the computations everyone shares ----------------------------------------------------------
+
+
+async def compute_attendance(db: Database, scope: Scope, period: Period) -> Attendance:
+    """Attendance per session, city and student (students only)."""
+    city_id = scope.city.id if scope.city else None
+    async with db.read() as conn:
+        slots = await store.slots(conn, scope.exchange.id, period)
+        students = await store.students(conn, scope.exchange.id, period, city_id=city_id)
+        seen = await store.attended(conn, scope.exchange.id, period)
+    return attendance(_refs(scope), slots, students, seen)
+
+
+async def compute_exchange(
+    db: Database, scope: Scope, period: Period, now: datetime
+) -> ExchangeFigures:
+    """The figures funders and sister-city boards ask for (students only)."""
+    whole = Scope(scope.exchange, None)
+    found = await compute_attendance(db, whole, period)
+    async with db.read() as conn:
+        counts = await store.city_counts(conn, scope.exchange.id, period)
+        _points, games = await store.chess_score(conn, scope.exchange.id, period)
+        posted = await store.prompts_posted(conn, scope.exchange.id, period)
+        pairs = await store.pair_activity(conn, scope.exchange.id)
+    return ExchangeFigures(
+        exchange=scope.exchange.name,
+        period=period,
+        attendance=found,
+        counts=counts,
+        prompts_posted=posted,
+        chess_games=games,
+        pairs=tuple(pairs),
+        now=now,
+    )
+
+
+async def compute_student(
+    db: Database, exchange: Exchange, student: Student, period: Period
+) -> StudentReport:
+    """One student's sessions, prompt answers, messages and games, month by month."""
+    async with db.read() as conn:
+        slots = await store.slots(conn, exchange.id, period)
+        seen = await store.attended(conn, exchange.id, period, student_id=student.id)
+        found = StudentActivity(
+            message_days=await store.student_messages(conn, student.id, period),
+            answers=await store.student_answers(conn, student.id, period),
+            games=await store.student_games(conn, student.id, period),
+        )
+    city = exchange.city(student.city_id).name if student.city_id else "—"
+    return student_report(student, city, period, slots, seen, found)
+
+
+# -- slash commands ----------------------------------------------------------------------------
+
+
+async def attendance_report(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    city: str | None = None,
+) -> AttendanceReport:
+    """`/report attendance`: coordinators for any city, teachers for their own."""
+    scope = await scope_for(db, actor, exchange_id, city)
+    period = _period(start, end, clock)
+    found = await compute_attendance(db, scope, period)
+    await _viewed(
+        db, clock, actor, scope, "attendance", start=str(period.start), end=str(period.end)
+    )
+    return AttendanceReport(scope, period, found)
+
+
+async def exchange_report(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+) -> ExchangeReport:
+    """`/report exchange`: the whole exchange's figures, for teachers and coordinators."""
+    await require(db, actor, REPORTERS)
+    scope = Scope(await _exchange(db, actor.guild_id, exchange_id), None)
+    period = _period(start, end, clock)
+    figures = await compute_exchange(db, scope, period, clock.now())
+    await _viewed(db, clock, actor, scope, "exchange", start=str(period.start), end=str(period.end))
+    return ExchangeReport(scope, figures)
+
+
+async def student_participation(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    user_id: int,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+) -> StudentReportResult:
+    """`/report student`: one student over time; teachers for students of their own city."""
+    scope = await scope_for(db, actor, exchange_id, None)
+    period = _period(start, end, clock)
+    async with db.read() as conn:
+        student = await store.student_of(conn, scope.exchange.id, user_id)
+    if student is None:
+        raise NotFoundError("error.reporting_not_a_student")
+    if scope.city is not None and student.city_id != scope.city.id:
+        raise NotAllowedError("error.reporting_own_city", city=scope.city.name)
+    report = await compute_student(db, scope.exchange, student, period)
+    await _viewed(
+        db,
+        clock,
+        actor,
+        scope,
+        "student",
+        subject_id=user_id,
+        start=str(period.start),
+        end=str(period.end),
+    )
+    return StudentReportResult(scope, report)
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+async def operator_scope(db: Database, exchange_id: int | None, city: str | None) -> Scope:
+    """For `python -m bot report`: whoever runs it holds the database, so any exchange.
+
+    With no id, the only exchange there is; a city is named as it was typed at creation.
+    """
+    async with db.read() as conn:
+        every = await exchange_store.exchanges_in(conn, None, with_ended=True)
+    if exchange_id is not None:
+        every = [e for e in every if e.id == exchange_id]
+        if not every:
+            raise NotFoundError("error.unknown_exchange")
+    if not every:
+        raise NotFoundError("error.no_exchange")
+    if len(every) > 1:
+        listing = ", ".join(f"#{e.id} {e.name}" for e in every)
+        raise UserError("error.reporting_choose_exchange_cli", exchanges=listing)
+    return Scope(every[0], _city_named(every[0], city))
+
+
+def operator_period(start: str | None, end: str | None, clock: Clock) -> Period:
+    """The period for the command line, with the same defaults and limits as /report."""
+    return _period(start, end, clock)
