@@ -1,4 +1,4 @@
-""" "Report to teacher", `/concern`, `/reports`, and `/space pause|reopen`.
+""" "Report to teacher", `/concern`, `/concerns`, and `/space pause|reopen`.
 
 A student right-clicks a message (Apps → Report to teacher) or runs /concern, picks a reason,
 and is told privately that their teachers know; they may add a few words. The report goes to
@@ -472,7 +472,9 @@ class SafetyCog(commands.Cog):
         )
         await self._offer_reasons(interaction, actor, draft)
 
-    @app_commands.command(name="reports", description="Reports to teachers in an exchange")
+    @app_commands.command(
+        name="concerns", description="Students' reports and concerns in an exchange (teachers)"
+    )
     @app_commands.describe(show="Open reports only (default) or all", page="Page number")
     @app_commands.autocomplete(exchange=exchange_autocomplete)
     @app_commands.guild_only()

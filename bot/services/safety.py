@@ -169,7 +169,7 @@ async def file_report(
     """Record the report, post it to the teachers' channel, and say whether that worked.
 
     The report is stored before anything is posted, so a missing or broken teachers' channel
-    never loses it: `/reports` lists it either way.
+    never loses it: `/concerns` lists it either way.
     """
     try:
         reason = parse_reason(reason)

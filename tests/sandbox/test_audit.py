@@ -302,7 +302,7 @@ READS = {
     "exchange info",
     "pair preview",
     "pair history",
-    "reports",
+    "concerns",
     "roster list",
     "session list",
     "session ics",

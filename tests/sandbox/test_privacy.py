@@ -238,7 +238,7 @@ async def test_the_bot_keeps_working_after_an_erasure(sb: Sandbox) -> None:
     ask = await sb.command(world.coordinator, "privacy erase", student=layla)
     await sb.click(world.coordinator, ask, "Erase for good")
     assert "[erased]" in (await sb.command(world.teacher, "pair history")).text
-    listed = await sb.command(world.teacher, "reports")
+    listed = await sb.command(world.teacher, "concerns")
     assert "#1" in listed.text and "Layla" not in listed.text
     preview = await sb.command(world.teacher, "pair preview")
     assert "Layla" not in preview.text and "[erased]" not in preview.text

@@ -1,4 +1,4 @@
-"""Report to teacher, /concern and /reports through the real bot.
+"""Report to teacher, /concern and /concerns through the real bot.
 
 A student reports a message (Apps → Report to teacher) or a concern, picks a reason, and is told
 privately that their teachers know. The teachers' private channel gets the report with the link,
@@ -261,7 +261,7 @@ async def test_if_the_teachers_channel_refuses_the_report_it_is_kept_and_the_stu
     world: World,
 ) -> None:
     """A server admin took the bot out of the teachers' channel: the report is still saved,
-    the student is asked to tell a teacher too, and /reports lists it."""
+    the student is asked to tell a teacher too, and /concerns lists it."""
     sb = world.sb
     message, partner = await hurtful_message(world)
     channel = world.teachers_channel
@@ -269,19 +269,19 @@ async def test_if_the_teachers_channel_refuses_the_report_it_is_kept_and_the_stu
     done = await report(world, partner, message)
     assert "could not reach your teachers' channel" in done.text
     assert sb.messages_in(channel) == []
-    listed = await sb.command(world.teacher, "reports")
+    listed = await sb.command(world.teacher, "concerns")
     assert "#1 · Unkind or hurtful words" in listed.text
 
 
 async def test_reports_lists_open_reports_for_staff_only(world: World) -> None:
-    """/reports shows a teacher the open reports; a student is refused."""
+    """/concerns shows a teacher the open reports; a student is refused."""
     sb = world.sb
     message, partner = await hurtful_message(world)
     await report(world, partner, message, reason="personal_info")
-    listed = await sb.command(world.teacher, "reports")
+    listed = await sb.command(world.teacher, "concerns")
     assert listed.ephemeral and "#1 · Sharing personal information" in listed.text
     assert f"<@{world.students[partner].user.id}>" in listed.text
-    refused = await sb.command(world.students["Ben"], "reports")
+    refused = await sb.command(world.students["Ben"], "concerns")
     assert "Only teachers" in refused.text
 
 
