@@ -17,6 +17,7 @@ from bot.domain.cooldown import Cooldowns
 from bot.errors import UserError
 from bot.i18n import t
 from bot.logs import log_context
+from bot.pacing import GlobalPacer
 from bot.services.scheduler import Scheduler
 from bot.store import Database, roster
 from bot.store.migrate import upgrade
@@ -185,6 +186,22 @@ class Twinbridge(commands.Bot):
         self.ctx = context
         self._extensions = extensions
         self._migrate = migrate
+        self.pacer = GlobalPacer()
+        self._pace_requests()
+
+    def _pace_requests(self) -> None:
+        """Every REST request waits its turn under Discord's global limit (see bot.pacing).
+
+        Interaction callbacks and follow-ups go through discord.py's webhook adapter instead,
+        which Discord exempts from the global limit: answering users is never held back.
+        """
+        send = self.http.request
+
+        async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
+            await self.pacer.wait()
+            return await send(route, **kwargs)
+
+        self.http.request = paced  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         if self._migrate:

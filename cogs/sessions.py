@@ -982,8 +982,9 @@ class SessionsCog(
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
         no_channel: bool = False,
     ) -> None:
-        actor = await actor_of(interaction)
+        # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await actor_of(interaction)
         series = await service.edit_series(
             self.rt,
             actor,
