@@ -19,6 +19,7 @@ import gc
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -61,7 +62,7 @@ def command_node(sb: Sandbox, path: str) -> JSON | None:
     return node
 
 
-class NotMeasurable(Exception):
+class NotMeasurableError(Exception):
     """A scenario cannot run on this branch (its command or options are not there)."""
 
 
@@ -131,7 +132,7 @@ class Bench:
         # Written before the command exists: pass the exchange only if it takes one.
         node = command_node(self.sb, "report attendance") or {}
         takes = {o["name"] for o in node.get("options", [])}
-        options = {"exchange": self.preview_exchange} if "exchange" in takes else {}
+        options: dict[str, Any] = {"exchange": self.preview_exchange} if "exchange" in takes else {}
         return [
             self.sb.prepare_command(teacher, "report attendance", **options)
             for teacher in self.world.teachers[:users]
@@ -147,7 +148,7 @@ class Bench:
             try:
                 pending = await scenario.prepare(users, round_)
             except SandboxError as error:  # e.g. a required option the table does not know
-                raise NotMeasurable(str(error)) from error
+                raise NotMeasurableError(str(error)) from error
             replies = await self.sb.at_once(pending, within=300)
             if round_ == 0:
                 continue  # warm-up: new connections, first queries, first renders
@@ -238,7 +239,7 @@ async def figures() -> list[Figure]:
                     print(f"  {scenario.label}, {users} at once …", flush=True)
                     try:
                         samples = await bench.measure(scenario, users)
-                    except NotMeasurable as error:
+                    except NotMeasurableError as error:
                         found.append(_not_measurable(scenario, users, str(error)))
                         continue
                     found += _figures(scenario, users, samples)
