@@ -1,9 +1,13 @@
-"""Run Twinbridge in a process of its own against a running sandbox, and report how it started.
+"""Run Twinbridge in a process of its own against a running sandbox, as `make run` would.
 
-`python -m bench.botproc BASE_URL GATEWAY_URL TOKEN DATABASE_URL REPORT_PATH` starts the bot as
-`make run` would (production settings: commands registered globally, discord.py's default
-wait for late GUILD_CREATEs), writes what it measured as JSON once ready, and stops. Used by
-bench/bench_memory.py, so that the resident memory measured is the bot's alone.
+    python -m bench.botproc BASE_URL GATEWAY_URL TOKEN DATABASE_URL REPORT_PATH [GUILD_ID]
+
+The bot starts with production settings (the system clock, discord.py's default wait for late
+GUILD_CREATEs; commands registered globally, or in GUILD_ID when given), writes what it
+measured of its start as JSON to REPORT_PATH once ready, and stops. With the environment
+variable BOTPROC_SERVE=1 it then keeps serving until SIGTERM. The benchmarks run the bot this
+way so that its memory is its own, and so that the sandbox, which plays Discord, does not
+share the bot's CPU while it times the bot's answers.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ STARTED = time.monotonic()  # before the heavy imports: they are part of startin
 
 import asyncio  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -29,8 +35,16 @@ def memory() -> dict[str, int]:
     return found
 
 
-async def run(base: str, gateway: str, token: str, database_url: str) -> dict[str, Any]:
-    """Start the bot, wait until ready (and its catch-up), stop it; returns what was measured."""
+async def run(
+    base: str,
+    gateway: str,
+    token: str,
+    database_url: str,
+    report: Path,
+    guild_id: int | None = None,
+    serve: bool = False,
+) -> None:
+    """Start the bot; once ready (and its catch-up done), report; stop, or serve until SIGTERM."""
     import discord.gateway
     import discord.http
     import yarl
@@ -42,8 +56,13 @@ async def run(base: str, gateway: str, token: str, database_url: str) -> dict[st
     imported = time.monotonic()
     discord.http.Route.BASE = base + "/api/v10"
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
-    settings = Settings(_env_file=None, discord_token=token, database_url=database_url)
-    bot = Twinbridge(Context(settings=settings, db=create_database(database_url)))
+    settings = Settings(
+        _env_file=None, discord_token=token, database_url=database_url, dev_guild_id=guild_id
+    )
+    # As `make run` builds it (bot/cli.py).
+    bot = Twinbridge(
+        Context(settings=settings, db=create_database(database_url)), freeze_start_up_heap=True
+    )
     marks: dict[str, Any] = {"imported": imported - STARTED}
     setup_hook = bot.setup_hook
 
@@ -52,7 +71,7 @@ async def run(base: str, gateway: str, token: str, database_url: str) -> dict[st
         marks["set_up"] = time.monotonic() - STARTED  # migrated, extensions loaded, synced
 
     bot.setup_hook = timed_setup  # type: ignore[method-assign]
-    done = asyncio.Event()
+    ready = asyncio.Event()
 
     async def on_ready() -> None:
         marks["ready"] = time.monotonic() - STARTED
@@ -62,20 +81,24 @@ async def run(base: str, gateway: str, token: str, database_url: str) -> dict[st
         # Let the start-up work that follows ready (the scheduler's catch-up) finish.
         await asyncio.sleep(1.0)
         marks.update(memory())
-        done.set()
+        ready.set()
 
     bot.add_listener(on_ready, "on_ready")
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with bot:
         task = asyncio.create_task(bot.start(token))
-        await asyncio.wait(
-            [task, asyncio.create_task(done.wait())], return_when=asyncio.FIRST_COMPLETED
-        )
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
         if task.done():
             task.result()  # the bot failed to start: raise why
-    return marks
+        await asyncio.to_thread(report.write_text, json.dumps(marks), "utf-8")
+        if serve:
+            await stop.wait()
 
 
 if __name__ == "__main__":
     base_url, gateway_url, token_, url, path = sys.argv[1:6]
-    measured = asyncio.run(run(base_url, gateway_url, token_, url))
-    Path(path).write_text(json.dumps(measured), encoding="utf-8")
+    guild = int(sys.argv[6]) if len(sys.argv) > 6 else None
+    serving = os.environ.get("BOTPROC_SERVE") == "1"
+    asyncio.run(run(base_url, gateway_url, token_, url, Path(path), guild, serving))

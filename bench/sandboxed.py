@@ -7,16 +7,23 @@ globally), through the unmodified discord.py client.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.clock import ManualClock
 from bot.domain.exchange import GRADE_BANDS, INTERESTS
 from bot.domain.exchange import Role as ExchangeRole
 from bot.pacing import GlobalPacer
-from bot.sandbox.driver import Sandbox
+from bot.sandbox.driver import Pending, Reply, Sandbox, SandboxError
 from bot.sandbox.ratelimit import Limits, RateLimiter
 from bot.sandbox.state import Channel, Member, Role
 from bot.store import pairing as pairing_store
@@ -29,10 +36,78 @@ UNLIMITED = Limits(global_per_second=10**9, messages_per_channel=10**9, route_pe
 
 @asynccontextmanager
 async def sandbox() -> AsyncIterator[Sandbox]:
-    """The loopback Discord and the real bot, on a temporary SQLite file."""
+    """The loopback Discord and the real bot, on a temporary SQLite file.
+
+    The sandbox's clock starts at the real time, so that a bot started later in a process of
+    its own (on the system clock, see `bot_process`) finds the world as it was seeded.
+    """
     with tempfile.TemporaryDirectory(prefix="twinbridge-bench-") as folder:
-        async with Sandbox.running(Path(folder)) as sb:
+        clock = ManualClock(datetime.now(UTC))
+        async with Sandbox.running(Path(folder), clock=clock) as sb:
             yield sb
+
+
+@asynccontextmanager
+async def bot_process(sb: Sandbox) -> AsyncIterator[None]:
+    """The in-process bot stops; the same bot, on the same database, runs in its own process.
+
+    Measured that way, the sandbox (Discord's side) does not share the bot's CPU: it stamps
+    the bot's answers when they arrive, not when the bot's own work lets it look.
+    """
+    url = sb.bot.ctx.settings.database_url
+    await sb.stop_bot()
+    with tempfile.TemporaryDirectory(prefix="twinbridge-botproc-") as folder:
+        report = Path(folder) / "started.json"
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.botproc",
+            sb.server.base_url,
+            sb.server.gateway_url,
+            sb.server.token,
+            url,
+            str(report),
+            str(sb.guild.id),
+            env={**os.environ, "BOTPROC_SERVE": "1"},
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not await asyncio.to_thread(report.exists):
+                if child.returncode is not None or time.monotonic() > deadline:
+                    raise SandboxError(f"the bot process did not start ({child.returncode})")
+                await asyncio.sleep(0.05)
+            yield
+        finally:
+            if child.returncode is None:
+                child.send_signal(signal.SIGTERM)
+            await child.wait()
+
+
+async def at_once_elsewhere(
+    sb: Sandbox, pending: Sequence[Pending], *, within: float = 300.0
+) -> list[Reply]:
+    """`Sandbox.at_once` for a bot in another process: every interaction answered, then quiet.
+
+    The sandbox cannot see that bot's tasks, so "idle" is: no request in flight and none for a
+    while (longer than the bot's pacer may hold a burst back, when the round is large).
+    """
+    for item in pending:
+        item.interaction.dispatched_monotonic = time.monotonic()
+        await sb.server.gateway.dispatch("INTERACTION_CREATE", item.payload)
+    quiet = 1.2 if len(pending) > 25 else 0.15
+    deadline = time.monotonic() + within
+    seen, since = len(sb.server.requests), time.monotonic()
+    while True:
+        await asyncio.sleep(0.01)
+        if len(sb.server.requests) != seen or sb.server.in_flight:
+            seen, since = len(sb.server.requests), time.monotonic()
+        answered = all(item.interaction.response_type is not None for item in pending)
+        if answered and time.monotonic() - since >= quiet:
+            break
+        if time.monotonic() > deadline:
+            raise SandboxError("the bot did not answer and go quiet in time")
+    sb.check()
+    return [Reply(item.interaction, sb.server) for item in pending]
 
 
 @contextmanager

@@ -618,7 +618,7 @@ class Sandbox:
             created_at=self.clock.now(),
             source_message_id=message.id if message else None,
         )
-        self.server.interactions[interaction.id] = interaction
+        self.server.add_interaction(interaction)
         perms = self.guild.permissions_in(member.user.id, channel.id)
         member_payload = {**member.to_payload(), "permissions": str(perms)}
         payload: JSON = {

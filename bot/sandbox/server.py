@@ -146,6 +146,7 @@ class SandboxServer:
         self.guild_commands: dict[int, list[JSON]] = {}
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
         self.interactions: dict[int, Interaction] = {}
+        self._by_token: dict[str, Interaction] = {}
         self.spec = spec
         self.ratelimiter = RateLimiter(limits)
         self.record_path = record_path
@@ -573,12 +574,17 @@ class SandboxServer:
 
     # -- interactions --------------------------------------------------------------------------
 
+    def add_interaction(self, interaction: Interaction) -> None:
+        """An interaction a user started; its token lets the bot answer and follow up."""
+        self.interactions[interaction.id] = interaction
+        self._by_token[interaction.token] = interaction
+
     def _interaction(self, req: Request, token_key: str) -> Interaction:
-        token = req.params[token_key]
-        for interaction in self.interactions.values():
-            if interaction.token == token:
-                return interaction
-        raise unknown("interaction", 10062)
+        # By token in one lookup: a long test or benchmark makes thousands of interactions.
+        interaction = self._by_token.get(req.params[token_key])
+        if interaction is None:
+            raise unknown("interaction", 10062)
+        return interaction
 
     async def _callback(self, req: Request) -> JSON | None:
         interaction = self.interactions.get(int(req.params["interaction_id"]))
