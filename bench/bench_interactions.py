@@ -1,16 +1,18 @@
 """Interaction latency: from INTERACTION_CREATE to the bot's callback, with many users at once.
 
 Discord gives a bot 3 s to acknowledge an interaction (a defer counts); the issue's target is a
-p99 under 100 ms with 200 users at once. Each scenario runs through the loopback Discord and the
-real discord.py client: the sandbox stamps the moment it dispatches INTERACTION_CREATE and the
-moment the callback reaches it. "N at once" means N distinct members whose interactions Discord
-delivers back to back, the worst case of a class acting together. One unmeasured round warms
-connections and caches first; then rounds repeat until there are enough samples.
+p99 under 100 ms with 200 users at once. The world is seeded through the loopback Discord and
+the real bot; then the same bot runs in a process of its own, started as `make run` starts it
+(bench/botproc.py), while the sandbox, in this process, plays Discord and the users: it stamps
+the moment it dispatches INTERACTION_CREATE and the moment the callback reaches it. "N at once"
+means N distinct members whose interactions Discord delivers back to back, the worst case of a
+class acting together. One unmeasured round warms connections and caches; then rounds repeat
+(each waiting until the bot is done, boards posted at Discord's pace) for enough samples.
 
 Scenarios are a table: a command not registered on this branch (e.g. `/report attendance`
 before reports land) is reported as not yet measurable and measured as soon as it exists.
 While measuring, the sandbox skips its OpenAPI validation of request bodies: that is Discord's
-side, which does not share the bot's CPU in production (tests keep validating every body).
+work, on Discord's machines (tests keep validating every body).
 """
 
 from __future__ import annotations

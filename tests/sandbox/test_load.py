@@ -40,6 +40,9 @@ async def test_a_burst_of_posts_is_paced_under_the_global_limit(sb: Sandbox) -> 
     """Sixty posts at once reach sixty channels without a single 429 from Discord."""
     channels = [sb.add_channel(f"space-{n}") for n in range(60)]
     await sb.idle()
+    # A generous window: on a busy test machine the loopback's own delays vary by far more
+    # than the production margin (bot.pacing.MARGIN_S), and this test is about the mechanism.
+    sb.bot.pacer.period = 1.5
     targets = [sb.bot.get_channel(c.id) for c in channels]
     assert all(isinstance(t, discord.TextChannel) for t in targets)
     await asyncio.gather(*(t.send("Hello") for t in targets if isinstance(t, discord.TextChannel)))
