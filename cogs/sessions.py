@@ -1116,4 +1116,5 @@ async def setup(bot: Twinbridge) -> None:
     bot.ctx.scheduler.handle("session.remind", cog.on_remind)
     bot.ctx.scheduler.handle("session.start", cog.on_start)
     bot.ctx.scheduler.handle("session.end", cog.on_end)
-    bot.ctx.scheduler.handle("session.post", cog.on_post)
+    # One post per channel, independent of each other: done several at a time.
+    bot.ctx.scheduler.handle("session.post", cog.on_post, fan_out=True)
