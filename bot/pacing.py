@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 GLOBAL_REQUESTS_PER_SECOND = 50
 # Discord counts requests when they arrive; delays on the way vary by a few milliseconds, so
 # the window we keep is a little longer than Discord's second.
-MARGIN_S = 0.05
+MARGIN_S = 0.025
 
 
 class GlobalPacer:

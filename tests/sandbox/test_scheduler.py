@@ -148,3 +148,32 @@ async def test_other_kinds_stay_one_after_another(probe: Sandbox) -> None:
     await scheduler.rearm()
     await probe.advance(minutes=2)
     assert seen == [f"step:{n}" for n in range(5)] and most == 1
+
+
+async def test_planning_many_sends_adds_only_those_not_yet_planned(probe: Sandbox) -> None:
+    """A fan-out planned again (a restart half-way) adds only the missing sends, once each."""
+    due = probe.now() + timedelta(hours=1)
+    async with probe.bot.ctx.db.transaction() as conn:
+        await sends.plan(
+            conn,
+            key="many:0",
+            kind="probe.say",
+            due_at=due,
+            guild_id=probe.guild.id,
+            payload={"text": "first"},
+        )
+    batch = [
+        sends.Planned(f"many:{n}", "probe.say", due, probe.guild.id, payload={"text": "again"})
+        for n in range(3)
+    ]
+    async with probe.bot.ctx.db.transaction() as conn:
+        added = await sends.plan_many(conn, batch)
+    async with probe.bot.ctx.db.transaction() as conn:
+        added_again = await sends.plan_many(conn, batch)
+    async with probe.bot.ctx.db.read() as conn:
+        planned = {
+            s.key: s.payload["text"]
+            for s in await sends.by_keys(conn, ["many:0", "many:1", "many:2"])
+        }
+    assert (added, added_again) == (2, 0)
+    assert planned == {"many:0": "first", "many:1": "again", "many:2": "again"}
