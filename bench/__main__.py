@@ -62,7 +62,8 @@ async def main(selected: list[str]) -> int:
         f"- Load average (1, 5, 15 min) when the run began: {load}; other work on the machine "
         "shares its cores and shows in the tails",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "- Medians of repeated runs; `make bench` regenerates this file.",
+        "- Medians of repeated runs (latency rows: the percentile named); `make bench` "
+        "regenerates this file.",
         "",
         "| figure | median | target | verdict | note |",
         "|---|---|---|---|---|",

@@ -40,7 +40,7 @@ from bench.sandboxed import (
     school,
     unlimited,
 )
-from bot.sandbox.driver import Pending, Sandbox, SandboxError, iter_components
+from bot.sandbox.driver import Pending, Reply, Sandbox, SandboxError, iter_components
 from bot.sandbox.state import JSON
 from bot.store import Database, create_database
 from bot.store import chess as chess_store
@@ -63,6 +63,7 @@ class Scenario:
     command: str  # "group sub", as a user types it
     prepare: Prepare
     note: str = ""
+    verify: Callable[[list[Reply]], Awaitable[None]] | None = None  # after each round
 
 
 def command_node(sb: Sandbox, path: str) -> JSON | None:
@@ -90,6 +91,8 @@ class Bench:
         self.preview_exchange = preview_exchange
         self.tables: list[tuple[Pair, int]] = []  # each pair's space and its game's ply
         self.next_table = 0
+        self.games: dict[int, int] = {}  # game id by space id
+        self.db: Database | None = None  # the store, read while the bot runs elsewhere
 
     def scenarios(self) -> list[Scenario]:
         return [
@@ -99,6 +102,7 @@ class Bench:
                 "chess move",
                 self.chess_move,
                 "a live game per pair; the board is posted to the space after the callback",
+                self.moves_played,
             ),
             Scenario(
                 "/pair preview",
@@ -164,6 +168,8 @@ class Bench:
             except SandboxError as error:  # e.g. a required option the table does not know
                 raise NotMeasurableError(str(error)) from error
             replies = await at_once_elsewhere(self.sb, pending)
+            if scenario.verify is not None:
+                await scenario.verify(replies)
             if round_ == 0:
                 continue  # warm-up: new connections, first queries, first renders
             for reply in replies:
@@ -172,20 +178,23 @@ class Bench:
                 samples.append(seconds)
         return samples
 
-    async def check_moves(self, db: Database) -> None:
-        """Every move sent was played: the benchmark measured moves, not refusals."""
-        async with db.read() as conn:
-            played = 0
-            for game_id in await _game_ids(conn):
-                played += len(await chess_store.moves(conn, game_id))
-        await db.dispose()
-        expected = sum(ply for _, ply in self.tables)
-        if played != expected:
-            raise SandboxError(f"{expected} moves were sent but {played} were played")
+    async def moves_played(self, replies: list[Reply]) -> None:
+        """Every move of the round was played: the benchmark measures moves, not refusals."""
+        assert self.db is not None
+        expected = {pair.space.id: ply for pair, ply in self.tables}
+        async with self.db.read() as conn:
+            for reply in replies:
+                space_id = reply.interaction.channel_id
+                game = await chess_store.get_game(conn, self.games[space_id])
+                if game is None or game.ply != expected[space_id]:
+                    raise SandboxError(
+                        f"a move in <#{space_id}> was not played: {reply.text[:300]!r}"
+                    )
 
 
-async def _game_ids(conn: AsyncConnection) -> list[int]:
-    return list((await conn.scalars(select(chess_games.c.id))).all())
+async def _games_by_space(conn: AsyncConnection) -> dict[int, int]:
+    rows = await conn.execute(select(chess_games.c.space_id, chess_games.c.id))
+    return {space_id: game_id for space_id, game_id in rows}
 
 
 async def _start_games(sb: Sandbox, pairs: Sequence[Pair]) -> None:
@@ -215,6 +224,8 @@ async def _world(sb: Sandbox) -> Bench:
     await enrol(world, preview_exchange, PREVIEW_STUDENTS // 2)
     bench = Bench(sb, world, chess_exchange, preview_exchange)
     bench.tables = [(pair, 0) for pair in pairs]
+    async with sb.bot.ctx.db.read() as conn:
+        bench.games = await _games_by_space(conn)
     return bench
 
 
@@ -239,7 +250,7 @@ async def figures() -> list[Figure]:
     found: list[Figure] = []
     async with sandbox() as sb:
         bench = await _world(sb)
-        database_url = sb.bot.ctx.settings.database_url
+        bench.db = create_database(sb.bot.ctx.settings.database_url)
         validator, sb.server.spec = sb.server.spec, None
         try:
             async with bot_process(sb):
@@ -249,7 +260,7 @@ async def figures() -> list[Figure]:
         finally:
             gc.unfreeze()
             sb.server.spec = validator
-        await bench.check_moves(create_database(database_url))
+            await bench.db.dispose()
     return found
 
 

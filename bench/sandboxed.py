@@ -86,28 +86,28 @@ async def bot_process(sb: Sandbox) -> AsyncIterator[None]:
 async def at_once_elsewhere(
     sb: Sandbox, pending: Sequence[Pending], *, within: float = 300.0
 ) -> list[Reply]:
-    """`Sandbox.at_once` for a bot in another process: every interaction answered, then quiet.
+    """`Sandbox.at_once` for a bot in another process: every interaction finally answered
+    (text in its response or a follow-up, not just a defer), then no request for a moment.
 
-    The sandbox cannot see that bot's tasks, so "idle" is: no request in flight and none for a
-    while (longer than the bot's pacer may hold a burst back, when the round is large).
+    The sandbox cannot see that bot's tasks; the commands benchmarked post what they post
+    before their final answer, so that answer marks the end of each one's work.
     """
     for item in pending:
         item.interaction.dispatched_monotonic = time.monotonic()
         await sb.server.gateway.dispatch("INTERACTION_CREATE", item.payload)
-    quiet = 1.2 if len(pending) > 25 else 0.15
+    replies = [Reply(item.interaction, sb.server) for item in pending]
     deadline = time.monotonic() + within
     seen, since = len(sb.server.requests), time.monotonic()
     while True:
         await asyncio.sleep(0.01)
         if len(sb.server.requests) != seen or sb.server.in_flight:
             seen, since = len(sb.server.requests), time.monotonic()
-        answered = all(item.interaction.response_type is not None for item in pending)
-        if answered and time.monotonic() - since >= quiet:
+        if all(reply.text for reply in replies) and time.monotonic() - since >= 0.15:
             break
         if time.monotonic() > deadline:
-            raise SandboxError("the bot did not answer and go quiet in time")
+            raise SandboxError("the bot did not answer everyone in time")
     sb.check()
-    return [Reply(item.interaction, sb.server) for item in pending]
+    return replies
 
 
 @contextmanager
