@@ -47,6 +47,7 @@ async def main(selected: list[str]) -> int:
     if selected:
         modules = [m for m in modules if any(s in m for s in selected)]
     rows: list[Figure] = []
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     for name in modules:
         print(f"running {name} …", flush=True)
         module = importlib.import_module(f"bench.{name}")
@@ -58,8 +59,11 @@ async def main(selected: list[str]) -> int:
         "# Benchmark results",
         "",
         f"- Machine: {_machine()}",
+        f"- Load average (1, 5, 15 min) when the run began: {load}; other work on the machine "
+        "shares its cores and shows in the tails",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "- Medians of repeated runs; `make bench` regenerates this file.",
+        "- Medians of repeated runs (latency rows: the percentile named); `make bench` "
+        "regenerates this file.",
         "",
         "| figure | median | target | verdict | note |",
         "|---|---|---|---|---|",

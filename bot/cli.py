@@ -59,7 +59,10 @@ async def _run(settings: Settings) -> int:
     from bot.store import create_database
 
     assert settings.discord_token is not None
-    bot = Twinbridge(Context(settings=settings, db=create_database(settings.database_url)))
+    bot = Twinbridge(
+        Context(settings=settings, db=create_database(settings.database_url)),
+        freeze_start_up_heap=True,
+    )
     try:
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())

@@ -21,6 +21,8 @@ class About(commands.Cog):
         name="about", description="What Twinbridge is, its version and exchanges."
     )
     async def about_command(self, interaction: discord.Interaction[Twinbridge]) -> None:
+        # Acknowledge first: with many users at once, database reads queue up (bench/).
+        await interaction.response.defer(ephemeral=True, thinking=True)
         info = await about(self.bot.ctx.db, interaction.guild_id)
         lang = await language_for(interaction)
         embed = discord.Embed(
@@ -30,7 +32,7 @@ class About(commands.Cog):
         )
         embed.add_field(name=t("about.version", lang), value=info.version)
         embed.add_field(name=t("about.partnerships", lang), value=str(info.partnerships_here))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.edit_original_response(embed=embed)
 
 
 async def setup(bot: Twinbridge) -> None:

@@ -1307,8 +1307,9 @@ class ChessCog(
         colour: str = "random",
         exchange: int | None = None,
     ) -> None:
-        actor = await actor_of(interaction)
+        # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await actor_of(interaction)
         assert interaction.channel_id is not None
         ctx = self.bot.ctx
         view = await service.challenge(
@@ -1346,8 +1347,9 @@ class ChessCog(
         move: app_commands.Range[str, 1, 20],
         game: int | None = None,
     ) -> None:
-        actor = await actor_of(interaction)
+        # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await actor_of(interaction)
         ctx = self.bot.ctx
         moved = await service.play(
             ctx.db,
@@ -1366,8 +1368,9 @@ class ChessCog(
     async def board(
         self, interaction: discord.Interaction[Twinbridge], game: int | None = None
     ) -> None:
-        actor = await actor_of(interaction)
+        # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await actor_of(interaction)
         ctx = self.bot.ctx
         view = await service.look(ctx.db, ctx.clock, actor, game, interaction.channel_id)
         filename = f"chess-{view.id}-{view.record.ply}.png"

@@ -456,8 +456,9 @@ class PairingCog(
         exchange: int | None = None,
         page: app_commands.Range[int, 1, 500] = 1,
     ) -> None:
-        actor = await actor_of(interaction)
+        # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await actor_of(interaction)
         proposal = await service.propose(
             self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, await self._port(interaction)
         )
@@ -476,8 +477,9 @@ class PairingCog(
     async def confirm(
         self, interaction: discord.Interaction[Twinbridge], exchange: int | None = None
     ) -> None:
-        actor = await actor_of(interaction)
+        # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await actor_of(interaction)
         done = await service.confirm(
             self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, await self._port(interaction)
         )
@@ -505,8 +507,9 @@ class PairingCog(
         second: discord.Member,
         exchange: int | None = None,
     ) -> None:
-        actor = await actor_of(interaction)
+        # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await actor_of(interaction)
         await service.swap(
             self.bot.ctx.db,
             self.bot.ctx.clock,
@@ -532,8 +535,9 @@ class PairingCog(
         student: discord.Member,
         exchange: int | None = None,
     ) -> None:
-        actor = await actor_of(interaction)
+        # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await actor_of(interaction)
         await service.remove(
             self.bot.ctx.db,
             self.bot.ctx.clock,

@@ -156,8 +156,9 @@ class PromptsCog(
     async def now(
         self, interaction: discord.Interaction[Twinbridge], exchange: int | None = None
     ) -> None:
-        actor = await actor_of(interaction)
+        # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await actor_of(interaction)
         delivery = await service.post_now(
             self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, self._port(interaction)
         )

@@ -982,8 +982,9 @@ class SessionsCog(
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
         no_channel: bool = False,
     ) -> None:
-        actor = await actor_of(interaction)
+        # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await actor_of(interaction)
         series = await service.edit_series(
             self.rt,
             actor,
@@ -1115,4 +1116,5 @@ async def setup(bot: Twinbridge) -> None:
     bot.ctx.scheduler.handle("session.remind", cog.on_remind)
     bot.ctx.scheduler.handle("session.start", cog.on_start)
     bot.ctx.scheduler.handle("session.end", cog.on_end)
-    bot.ctx.scheduler.handle("session.post", cog.on_post)
+    # One post per channel, independent of each other: done several at a time.
+    bot.ctx.scheduler.handle("session.post", cog.on_post, fan_out=True)

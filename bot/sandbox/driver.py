@@ -130,6 +130,14 @@ class Upload:
     content_type: str = "text/csv"
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An interaction prepared for a user but not yet delivered to the bot."""
+
+    interaction: Interaction
+    payload: JSON
+
+
 @dataclass
 class Reply:
     """What the bot answered to one interaction, as the user sees it."""
@@ -454,13 +462,17 @@ class Sandbox:
         """Wait until nothing is in flight: no request, no event being handled, no job running."""
         deadline = time.monotonic() + within
         quiet = 0
+        pause = 0.0
         while quiet < 3:
-            await asyncio.sleep(0.001 if quiet else 0)
+            # Back off while the bot works: a hot poll would hold the GIL and starve the
+            # database's worker threads (aiosqlite), slowing the very work being waited for.
+            await asyncio.sleep(0.001 if quiet else pause)
             if self._activity_waiting() and not self.server.in_flight:
                 # The writer would write within a fraction of a second anyway; a test reads
                 # the log right after an action, so write now rather than sleep on its timer.
                 await self.bot.ctx.activity_writer.flush()
             if self.busy():
+                pause = min(0.002, pause + 0.0005)
                 quiet = 0
                 if time.monotonic() > deadline:
                     raise SandboxError("the bot did not become idle in time")
@@ -616,7 +628,7 @@ class Sandbox:
             created_at=self.clock.now(),
             source_message_id=message.id if message else None,
         )
-        self.server.interactions[interaction.id] = interaction
+        self.server.add_interaction(interaction)
         perms = self.guild.permissions_in(member.user.id, channel.id)
         member_payload = {**member.to_payload(), "permissions": str(perms)}
         payload: JSON = {
@@ -648,15 +660,25 @@ class Sandbox:
         return interaction, payload
 
     async def _send_interaction(self, interaction: Interaction, payload: JSON) -> Reply:
-        await self.server.gateway.dispatch("INTERACTION_CREATE", payload)
-        await self.idle()
+        return (await self.at_once([Pending(interaction, payload)]))[0]
+
+    async def at_once(self, pending: Sequence[Pending], *, within: float = 15.0) -> list[Reply]:
+        """Deliver prepared interactions back to back, as when many people act at one moment.
+
+        Waits (up to `within` seconds) until the bot is idle, then checks that each was answered.
+        """
+        for item in pending:
+            item.interaction.dispatched_monotonic = time.monotonic()
+            await self.server.gateway.dispatch("INTERACTION_CREATE", item.payload)
+        await self.idle(within)
         self.check()
-        if interaction.response_type is None:
-            what = payload["data"].get("name") or payload["data"].get("custom_id")
-            raise SandboxError(
-                f"the bot never answered {what} (Discord shows 'This interaction failed')"
-            )
-        return Reply(interaction, self.server)
+        for item in pending:
+            if item.interaction.response_type is None:
+                what = item.payload["data"].get("name") or item.payload["data"].get("custom_id")
+                raise SandboxError(
+                    f"the bot never answered {what} (Discord shows 'This interaction failed')"
+                )
+        return [Reply(item.interaction, self.server) for item in pending]
 
     def _command_definition(self, member: Member, path: str) -> tuple[JSON, list[str], JSON]:
         top, *rest = path.split()
@@ -761,10 +783,16 @@ class Sandbox:
         channel = where or self.general
         shown = " ".join(f"{k}:{_shown(v)}" for k, v in options.items())
         self._narrate(member, f"runs /{path} {shown}".rstrip() + f" in #{channel.name}")
+        return (await self.at_once([self.prepare_command(member, path, where=where, **options)]))[0]
+
+    def prepare_command(
+        self, member: Member, path: str, /, *, where: Channel | None = None, **options: Any
+    ) -> Pending:
+        """`/path` as `member` would run it, not yet sent: hand several to `at_once`."""
         interaction, payload = self._interaction(
-            member, channel, 2, self._command_data(member, path, options)
+            member, where or self.general, 2, self._command_data(member, path, options)
         )
-        return await self._send_interaction(interaction, payload)
+        return Pending(interaction, payload)
 
     async def autocomplete(
         self,

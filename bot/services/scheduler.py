@@ -27,6 +27,10 @@ Handler = Callable[[store.Send], Awaitable[None]]
 JOB_ID = "twinbridge-next-send"
 # Rounds of one run: sends planned by handlers and due at once are done in the same run.
 MAX_ROUNDS = 20
+# Sends of a fan-out kind done at the same time: enough to keep Discord's 50 posts a second
+# busy while each send reads and writes the database (bench/bench_fanout.py), few enough for
+# SQLite's one writer.
+FAN_OUT_WORKERS = 8
 
 
 class Scheduler:
@@ -37,12 +41,19 @@ class Scheduler:
         self.clock = clock
         self.grace = grace
         self.handlers: dict[str, Handler] = {}
+        self.fan_out_kinds: set[str] = set()
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
 
-    def handle(self, kind: str, handler: Handler) -> None:
-        """Register what to do for sends of this kind."""
+    def handle(self, kind: str, handler: Handler, *, fan_out: bool = False) -> None:
+        """Register what to do for sends of this kind.
+
+        `fan_out` kinds (one post per channel, independent of each other) due together are
+        done several at a time; every other kind strictly one after another, in due order.
+        """
         self.handlers[kind] = handler
+        if fan_out:
+            self.fan_out_kinds.add(kind)
 
     async def start(self) -> None:
         """Rebuild the schedule from the database and start waking up for it."""
@@ -108,33 +119,55 @@ class Scheduler:
 
     async def _round(self) -> tuple[int, int]:
         """One pass over the sends due now: (claimed, sent)."""
-        claimed = sent = 0
         now = self.clock.now()
         async with self.db.read() as conn:
             due = await store.pending(conn, until=now)
+        outcomes: list[tuple[bool, bool]] = []
+        batch: list[store.Send] = []
         for send in due:
-            async with self.db.transaction() as conn:
-                if not await store.claim(conn, send.id):
-                    continue
-            claimed += 1
-            if now - send.due_at > self.grace:
-                log.warning("send %s missed (due %s, now %s)", send.key, send.due_at, now)
-                await self._finish(send, "missed")
+            if send.kind in self.fan_out_kinds:
+                batch.append(send)
                 continue
-            handler = self.handlers.get(send.kind)
-            if handler is None:
-                log.error("no handler for send kind %r (%s)", send.kind, send.key)
-                await self._finish(send, "failed")
-                continue
-            try:
-                await handler(send)
-            except Exception:
-                log.exception("send %s failed", send.key)
-                await self._finish(send, "failed")
-                continue
-            await self._finish(send, "sent")
-            sent += 1
-        return claimed, sent
+            outcomes += await self._together(batch, now)
+            batch = []
+            outcomes.append(await self._do(send, now))
+        outcomes += await self._together(batch, now)
+        return sum(c for c, _ in outcomes), sum(s for _, s in outcomes)
+
+    async def _together(self, sends: list[store.Send], now: datetime) -> list[tuple[bool, bool]]:
+        """Do a fan-out's sends, FAN_OUT_WORKERS at a time."""
+        if not sends:
+            return []
+        slots = asyncio.Semaphore(FAN_OUT_WORKERS)
+
+        async def one(send: store.Send) -> tuple[bool, bool]:
+            async with slots:
+                return await self._do(send, now)
+
+        return list(await asyncio.gather(*(one(send) for send in sends)))
+
+    async def _do(self, send: store.Send, now: datetime) -> tuple[bool, bool]:
+        """Claim one send and run its handler: (claimed, sent)."""
+        async with self.db.transaction() as conn:
+            if not await store.claim(conn, send.id):
+                return False, False
+        if now - send.due_at > self.grace:
+            log.warning("send %s missed (due %s, now %s)", send.key, send.due_at, now)
+            await self._finish(send, "missed")
+            return True, False
+        handler = self.handlers.get(send.kind)
+        if handler is None:
+            log.error("no handler for send kind %r (%s)", send.kind, send.key)
+            await self._finish(send, "failed")
+            return True, False
+        try:
+            await handler(send)
+        except Exception:
+            log.exception("send %s failed", send.key)
+            await self._finish(send, "failed")
+            return True, False
+        await self._finish(send, "sent")
+        return True, True
 
     async def _finish(self, send: store.Send, status: str) -> None:
         async with self.db.transaction() as conn:

@@ -83,22 +83,26 @@ async def _fan_out(
     base = f"{key_base(series.id, occurrence.original_start)}:r{occurrence.revision}:{what}"
     now = rt.clock.now()
     async with rt.db.transaction() as conn:
-        for channel_id in channel_ids:
-            await sends.plan(
-                conn,
-                key=f"{base}:to:{channel_id}",
-                kind="session.post",
-                due_at=now,
-                guild_id=series.guild_id,
-                partnership_id=series.exchange_id,
-                payload={
-                    "occurrence": occurrence.id,
-                    "revision": occurrence.revision,
-                    "what": what,
-                    "channel": channel_id,
-                    **extra,
-                },
-            )
+        await sends.plan_many(
+            conn,
+            [
+                sends.Planned(
+                    key=f"{base}:to:{channel_id}",
+                    kind="session.post",
+                    due_at=now,
+                    guild_id=series.guild_id,
+                    partnership_id=series.exchange_id,
+                    payload={
+                        "occurrence": occurrence.id,
+                        "revision": occurrence.revision,
+                        "what": what,
+                        "channel": channel_id,
+                        **extra,
+                    },
+                )
+                for channel_id in channel_ids
+            ],
+        )
 
 
 # -- the timed steps -------------------------------------------------------------------------------

@@ -87,3 +87,93 @@ async def test_two_wake_ups_at_once_send_once(probe: Sandbox) -> None:
     await asyncio.gather(*(probe.bot.ctx.scheduler.run_due() for _ in range(3)))
     await probe.idle()
     assert said(probe, "raced") == 1
+
+
+async def test_a_fan_out_is_done_several_at_a_time_each_exactly_once(probe: Sandbox) -> None:
+    """Sends of a fan-out kind due together run side by side; each still happens once."""
+    scheduler = probe.bot.ctx.scheduler
+    running = done = most = 0
+    seen: list[str] = []
+
+    async def post(send: sends.Send) -> None:
+        nonlocal running, done, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.01)
+        seen.append(send.key)
+        running -= 1
+        done += 1
+
+    scheduler.handle("probe.fan", post, fan_out=True)
+    async with probe.bot.ctx.db.transaction() as conn:
+        for n in range(20):
+            await sends.plan(
+                conn,
+                key=f"fan:{n}",
+                kind="probe.fan",
+                due_at=probe.now() + timedelta(minutes=1),
+                guild_id=probe.guild.id,
+            )
+    await scheduler.rearm()
+    await probe.advance(minutes=2)
+    await probe.advance(days=1)
+    assert sorted(seen) == sorted(f"fan:{n}" for n in range(20))
+    assert 1 < most <= 8
+
+
+async def test_other_kinds_stay_one_after_another(probe: Sandbox) -> None:
+    """Sends of ordinary kinds due together never overlap, and go in due order."""
+    scheduler = probe.bot.ctx.scheduler
+    running = most = 0
+    seen: list[str] = []
+
+    async def step(send: sends.Send) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.005)
+        seen.append(send.key)
+        running -= 1
+
+    scheduler.handle("probe.step", step)
+    async with probe.bot.ctx.db.transaction() as conn:
+        for n in range(5):
+            await sends.plan(
+                conn,
+                key=f"step:{n}",
+                kind="probe.step",
+                due_at=probe.now() + timedelta(minutes=1),
+                guild_id=probe.guild.id,
+            )
+    await scheduler.rearm()
+    await probe.advance(minutes=2)
+    assert seen == [f"step:{n}" for n in range(5)] and most == 1
+
+
+async def test_planning_many_sends_adds_only_those_not_yet_planned(probe: Sandbox) -> None:
+    """A fan-out planned again (a restart half-way) adds only the missing sends, once each."""
+    due = probe.now() + timedelta(hours=1)
+    async with probe.bot.ctx.db.transaction() as conn:
+        await sends.plan(
+            conn,
+            key="many:0",
+            kind="probe.say",
+            due_at=due,
+            guild_id=probe.guild.id,
+            payload={"text": "first"},
+        )
+    batch = [
+        sends.Planned(f"many:{n}", "probe.say", due, probe.guild.id, payload={"text": "again"})
+        for n in range(3)
+    ]
+    async with probe.bot.ctx.db.transaction() as conn:
+        added = await sends.plan_many(conn, batch)
+    async with probe.bot.ctx.db.transaction() as conn:
+        added_again = await sends.plan_many(conn, batch)
+    async with probe.bot.ctx.db.read() as conn:
+        planned = {
+            s.key: s.payload["text"]
+            for s in await sends.by_keys(conn, ["many:0", "many:1", "many:2"])
+        }
+    assert (added, added_again) == (2, 0)
+    assert planned == {"many:0": "first", "many:1": "again", "many:2": "again"}
