@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,7 +21,7 @@ from bot.i18n import t
 from bot.logs import log_context
 from bot.services.activity_writer import ActivityWriter
 from bot.services.scheduler import Scheduler
-from bot.store import Database, roster
+from bot.store import Database, app_state, roster
 from bot.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,24 @@ async def reply(interaction: discord.Interaction[Any], content: str, **kwargs: A
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
+async def command_payload(
+    tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None = None
+) -> list[dict[str, Any]]:
+    """What `tree.sync(guild=…)` sends Discord: every command, translated, as JSON."""
+    commands = tree.get_commands(guild=guild)
+    translator = tree.translator
+    if translator is None:
+        return [command.to_dict(tree) for command in commands]
+    return [await command.get_translated_payload(tree, translator) for command in commands]
+
+
+def commands_digest(payload: list[dict[str, Any]]) -> str:
+    """A stable digest of a command payload (and of the library that will send it)."""
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # A discord.py upgrade may send the same tree differently: register again after one.
+    return hashlib.sha256(f"{discord.__version__}\n{text}".encode()).hexdigest()
+
+
 class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
     """A command tree that tags log records with the interaction and renders errors once."""
 
@@ -176,8 +196,10 @@ class Twinbridge(commands.Bot):
         *,
         extensions: tuple[str, ...] = EXTENSIONS,
         migrate: bool = True,
+        force_sync: bool = False,
         client_options: dict[str, Any] | None = None,
     ) -> None:
+        """`force_sync` registers the commands even if they did not change (`run --sync`)."""
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(context.settings.message_content_intent),
@@ -190,6 +212,7 @@ class Twinbridge(commands.Bot):
         self.ctx = context
         self._extensions = extensions
         self._migrate = migrate
+        self._force_sync = force_sync
 
     async def setup_hook(self) -> None:
         if self._migrate:
@@ -197,7 +220,7 @@ class Twinbridge(commands.Bot):
         self.ctx.activity_writer.start()
         for name in self._extensions:
             await self.load_extension(name)
-        await self.sync_commands()
+        await self.sync_commands(force=self._force_sync)
         self.loop.create_task(self._start_scheduler(), name="twinbridge:scheduler-start")
 
     async def _start_scheduler(self) -> None:
@@ -206,16 +229,34 @@ class Twinbridge(commands.Bot):
         await self.wait_until_ready()
         await self.ctx.scheduler.start()
 
-    async def sync_commands(self) -> None:
-        """Register the commands: instantly in DEV_GUILD_ID, otherwise globally."""
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Register the commands (instantly in DEV_GUILD_ID, otherwise globally) if they changed.
+
+        Discord allows 200 command creations a day per guild, so a start with the same commands
+        as the last registration sends nothing: a digest of what was sent is kept in the
+        database. `force` registers anyway (after commands were edited by hand in Discord, say).
+        Returns whether the commands were sent.
+        """
         guild_id = self.ctx.settings.dev_guild_id
-        if guild_id is not None:
-            guild = discord.Object(id=guild_id)
+        guild = discord.Object(id=guild_id) if guild_id is not None else None
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        else:
-            synced = await self.tree.sync()
+        digest = commands_digest(await command_payload(self.tree, guild))
+        key = f"commands:{self.application_id}:{guild_id if guild_id is not None else 'global'}"
+        async with self.ctx.db.read() as conn:
+            unchanged = await app_state.get(conn, key) == digest
+        if unchanged and not force:
+            log.info(
+                "application commands unchanged since they were last registered; "
+                "not sending them again (run with --sync to force)"
+            )
+            return False
+        synced = await self.tree.sync(guild=guild)
+        # Stored only once Discord accepted them: a failed sync is retried at the next start.
+        async with self.ctx.db.transaction() as conn:
+            await app_state.put(conn, key, digest, self.ctx.clock.now())
         log.info("registered %d application commands", len(synced))
+        return True
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))

@@ -22,7 +22,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="twinbridge", description="Twinbridge Discord bot")
     parser.add_argument("--version", action="version", version=f"twinbridge {__version__}")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="log in to Discord and serve (the default)")
+    run = sub.add_parser("run", help="log in to Discord and serve (the default)")
+    run.add_argument(
+        "--sync",
+        action="store_true",
+        help="register the slash commands with Discord even if they did not change",
+    )
     sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     demo = sub.add_parser("demo", help="run a scripted exchange offline in the loopback sandbox")
     demo.add_argument("--output", default="demo-output", help="folder for images, CSV and charts")
@@ -52,14 +57,17 @@ async def _migrate(settings: Settings) -> None:
         await db.dispose()
 
 
-async def _run(settings: Settings) -> int:
+async def _run(settings: Settings, force_sync: bool = False) -> int:
     import discord
 
     from bot.app import Context, Twinbridge
     from bot.store import create_database
 
     assert settings.discord_token is not None
-    bot = Twinbridge(Context(settings=settings, db=create_database(settings.database_url)))
+    bot = Twinbridge(
+        Context(settings=settings, db=create_database(settings.database_url)),
+        force_sync=force_sync,
+    )
     try:
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())
@@ -153,6 +161,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(NO_TOKEN_HINT, file=sys.stderr)
         return 1
     try:
-        return asyncio.run(_run(settings))
+        return asyncio.run(_run(settings, force_sync=getattr(args, "sync", False)))
     except KeyboardInterrupt:
         return 0
