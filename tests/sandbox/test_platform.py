@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
 from bot.sandbox.driver import Sandbox
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.spec import SpecValidator
 
 
 def command_registrations(sb: Sandbox) -> int:
@@ -44,3 +57,100 @@ async def test_forcing_a_sync_registers_unchanged_commands(sb: Sandbox) -> None:
     assert command_registrations(sb) == 2
     assert not await sb.bot.sync_commands()
     assert command_registrations(sb) == 2
+
+
+# -- the real command line, stopped as systemd and docker stop it ---------------------------------
+
+CLI_BOT = Path(__file__).with_name("cli_bot.py")
+
+
+@dataclass
+class Stopped:
+    """How a `twinbridge run` process ended."""
+
+    returncode: int | None
+    stderr: str
+
+
+@pytest.fixture
+async def discord_server() -> AsyncIterator[SandboxServer]:
+    """A loopback Discord for a bot in another process (no guild: commands go global)."""
+    server = SandboxServer(spec=SpecValidator.load())
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+    assert server.problems == []
+
+
+async def run_then_stop(
+    server: SandboxServer, folder: Path, *args: str, stop: signal.Signals = signal.SIGTERM
+) -> Stopped:
+    """Start `twinbridge run ARGS` against `server`, wait until it is ready, send `stop`."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DEV_GUILD_ID", "PYTHONPATH"}}
+    env |= {
+        "DISCORD_TOKEN": server.token,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'bot.db'}",
+        "LOG_LEVEL": "INFO",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(CLI_BOT),
+        server.base_url + "/api/v10",
+        server.gateway_url,
+        "run",
+        *args,
+        cwd=folder,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        ready = await asyncio.wait_for(process.stdout.readline(), 60)
+        if ready != b"READY\n":
+            raise AssertionError((await process.stderr.read()).decode())
+        process.send_signal(stop)
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return Stopped(process.returncode, err.decode())
+
+
+def activity_kinds(folder: Path) -> list[str]:
+    with sqlite3.connect(folder / "bot.db") as conn:
+        return [row[0] for row in conn.execute("select kind from activity order by id")]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+async def test_a_stopped_bot_writes_what_it_queued_and_exits_0(
+    discord_server: SandboxServer, tmp_path: Path, stop: signal.Signals
+) -> None:
+    """SIGTERM (systemd, docker) or Ctrl-C closes the bot cleanly: queued activity is written."""
+    stopped = await run_then_stop(discord_server, tmp_path, stop=stop)
+    assert stopped.returncode == 0, stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    assert f"{stop.name} received: shutting down" in stopped.stderr
+    assert "stopped cleanly" in stopped.stderr
+    assert activity_kinds(tmp_path) == ["test.queued"]
+
+
+async def test_the_command_line_registers_commands_once_unless_told(
+    discord_server: SandboxServer, tmp_path: Path
+) -> None:
+    """Across real restarts, `run` registers an unchanged tree once; `run --sync` forces it."""
+
+    def registrations() -> int:
+        return sum(1 for method, path in discord_server.requests if method == "PUT")
+
+    assert (await run_then_stop(discord_server, tmp_path)).returncode == 0
+    assert registrations() == 1
+    second = await run_then_stop(discord_server, tmp_path)
+    assert second.returncode == 0
+    assert registrations() == 1
+    assert "not sending them again" in second.stderr
+    assert (await run_then_stop(discord_server, tmp_path, "--sync")).returncode == 0
+    assert registrations() == 2
