@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.domain.cooldown import Cooldowns
 from bot.errors import UserError
 from bot.i18n import t
-from bot.logs import log_context
+from bot.logs import interaction_tags, log_context
 from bot.services.activity_writer import ActivityWriter
 from bot.services.scheduler import Scheduler
 from bot.store import Database, app_state, roster
@@ -162,13 +162,7 @@ def commands_digest(payload: list[dict[str, Any]]) -> str:
 
 
 class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
-    """A command tree that tags log records with the interaction and renders errors once."""
-
-    async def interaction_check(self, interaction: discord.Interaction[Twinbridge]) -> bool:
-        name = interaction.command.qualified_name if interaction.command else None
-        # Entered without exit: the context lives exactly as long as this interaction's task.
-        log_context(interaction.guild_id, interaction.user.id, name).__enter__()
-        return True
+    """A command tree that renders errors once (log records are tagged in `Twinbridge`)."""
 
     async def on_error(
         self,
@@ -213,6 +207,25 @@ class Twinbridge(commands.Bot):
         self._extensions = extensions
         self._migrate = migrate
         self._force_sync = force_sync
+        self._tag_interactions()
+
+    def _tag_interactions(self) -> None:
+        """Log records of every interaction carry its guild, user and command or custom_id.
+
+        discord.py handles a command, button, select or modal in tasks it creates while
+        parsing INTERACTION_CREATE, and a task starts with a copy of the context of its
+        creator. No public hook runs before those tasks exist (a view's or item's
+        `interaction_check` runs inside them, and not every component has one), so the
+        parser itself is wrapped: whatever the interaction starts inherits the tags.
+        """
+        parsers = self._connection.parsers
+        parse = parsers["INTERACTION_CREATE"]
+
+        def parse_tagged(payload: Any) -> None:
+            with log_context(*interaction_tags(payload)):
+                parse(payload)
+
+        parsers["INTERACTION_CREATE"] = parse_tagged
 
     async def setup_hook(self) -> None:
         if self._migrate:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sqlite3
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.logs import ContextFilter
 from bot.sandbox.driver import Sandbox
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.spec import SpecValidator
@@ -57,6 +59,71 @@ async def test_forcing_a_sync_registers_unchanged_commands(sb: Sandbox) -> None:
     assert command_registrations(sb) == 2
     assert not await sb.bot.sync_commands()
     assert command_registrations(sb) == 2
+
+
+# -- log records say which guild, user and command or component they are about ------------------
+
+
+class Tags(logging.Handler):
+    """Collects (message, guild, user, command) of the probe's log records."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.addFilter(ContextFilter())
+        self.seen: dict[str, tuple[object, object, object]] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        tags = (record.guild, record.user, record.command)  # type: ignore[attr-defined]
+        self.seen[record.getMessage()] = tags
+
+
+@pytest.fixture
+async def probe(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, Tags]]:
+    """A sandbox whose bot has the probe extension, with its log records collected."""
+    tags = Tags()
+    logger = logging.getLogger("tests.probe")
+    logger.addHandler(tags)
+    logger.setLevel(logging.INFO)
+    try:
+        async with Sandbox.running(tmp_path, extensions=PROBE) as sandbox:
+            yield sandbox, tags
+    finally:
+        logger.removeHandler(tags)
+
+
+PROBE = ("cogs.about", "tests.sandbox.probe_cog")
+
+
+async def test_a_slash_commands_log_lines_name_guild_user_and_command(
+    probe: tuple[Sandbox, Tags],
+) -> None:
+    """What a command logs carries its server, its user and its full name."""
+    sb, tags = probe
+    member = sb.add_member("Omar")
+    await sb.command(member, "probe echo", text="salaam")
+    assert tags.seen["echo run"] == (sb.guild.id, member.user.id, "probe echo")
+
+
+async def test_a_buttons_and_a_selects_log_lines_name_their_custom_id(
+    probe: tuple[Sandbox, Tags],
+) -> None:
+    """Button and select handlers log with the guild, the user and the custom_id's prefix."""
+    sb, tags = probe
+    reply = await sb.command(sb.owner, "probe widgets")
+    member = sb.add_member("Lucía")
+    await sb.click(member, reply, "Count")
+    await sb.choose(member, reply, ["fig"], placeholder="Pick a fruit")
+    assert tags.seen["count pressed"] == (sb.guild.id, member.user.id, "probe:count")
+    assert tags.seen["fruit picked"] == (sb.guild.id, member.user.id, "probe:pick")
+
+
+async def test_a_modals_log_lines_name_guild_and_user(probe: tuple[Sandbox, Tags]) -> None:
+    """A modal whose id names nothing (discord.py's random id) is logged as "modal"."""
+    sb, tags = probe
+    member = sb.add_member("Amira")
+    reply = await sb.command(member, "probe modal")
+    await sb.submit(member, reply, said="hello")
+    assert tags.seen["modal submitted"] == (sb.guild.id, member.user.id, "modal")
 
 
 # -- the real command line, stopped as systemd and docker stop it ---------------------------------
