@@ -23,6 +23,7 @@ from bot.services.activity_writer import ActivityWriter
 from bot.services.scheduler import Scheduler
 from bot.store import Database, app_state, roster
 from bot.store.migrate import upgrade
+from bot.translator import CatalogueTranslator, describe_options
 
 log = logging.getLogger(__name__)
 
@@ -231,8 +232,12 @@ class Twinbridge(commands.Bot):
         if self._migrate:
             await upgrade(self.ctx.db)
         self.ctx.activity_writer.start()
+        await self.tree.set_translator(CatalogueTranslator(self.tree))
         for name in self._extensions:
             await self.load_extension(name)
+        missing = describe_options(self.tree)
+        if missing:
+            log.error("options without a description in commands.json: %s", ", ".join(missing))
         await self.sync_commands(force=self._force_sync)
         self.loop.create_task(self._start_scheduler(), name="twinbridge:scheduler-start")
 

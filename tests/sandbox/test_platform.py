@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from discord import app_commands
 
+from bot.i18n import lookup
 from bot.logs import ContextFilter
 from bot.sandbox.driver import Sandbox
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.spec import SpecValidator
+from bot.sandbox.state import JSON
+from bot.translator import (
+    choice_key,
+    command_key,
+    context_menus,
+    describe_options,
+    menu_key,
+    option_key,
+    walk,
+)
+
+COMMANDS_EN = Path(__file__).resolve().parents[2] / "bot" / "locales" / "en" / "commands.json"
 
 
 def command_registrations(sb: Sandbox) -> int:
@@ -59,6 +74,91 @@ async def test_forcing_a_sync_registers_unchanged_commands(sb: Sandbox) -> None:
     assert command_registrations(sb) == 2
     assert not await sb.bot.sync_commands()
     assert command_registrations(sb) == 2
+
+
+# -- commands in the reader's language -----------------------------------------------------------
+
+SPANISH = ("es-ES", "es-419")
+
+
+def registered_items(sb: Sandbox) -> Iterator[tuple[str, JSON]]:
+    """Every registered slash command, group, subcommand and option, with its path."""
+
+    def walk(item: JSON, path: str) -> Iterator[tuple[str, JSON]]:
+        yield path, item
+        for option in item.get("options") or []:
+            yield from walk(option, f"{path}.{option['name']}")
+
+    for command in sb.server.guild_commands[sb.guild.id]:
+        if command["type"] == 1:
+            yield from walk(command, command["name"])
+
+
+async def test_spanish_clients_get_every_description_in_spanish(sb: Sandbox) -> None:
+    """Each command, group and option is registered with its Spanish description."""
+    items = list(registered_items(sb))
+    assert len(items) > 200
+    for path, item in items:
+        localised = item.get("description_localizations") or {}
+        assert set(localised) == set(SPANISH), path
+        assert localised["es-ES"] == localised["es-419"] != item["description"], path
+    swap = dict(items)["pair.swap"]
+    assert swap["description_localizations"]["es-ES"] == (
+        "Intercambia a dos estudiantes de la misma ciudad entre sus parejas"
+    )
+
+
+async def test_command_and_option_names_stay_english(sb: Sandbox) -> None:
+    """Names are what the bot's messages and guides mention, so no client sees others."""
+    for path, item in registered_items(sb):
+        assert not item.get("name_localizations"), path
+
+
+async def test_choices_and_the_report_menu_are_registered_in_spanish(sb: Sandbox) -> None:
+    """Choice names, and the Report to teacher menu, read in Spanish in a Spanish client."""
+    colour = dict(registered_items(sb))["chess.challenge.colour"]
+    names = {c["value"]: c["name_localizations"]["es-419"] for c in colour["choices"]}
+    assert names == {"random": "Al azar", "white": "Blancas", "black": "Negras"}
+    menu = sb.server.find_command(sb.guild.id, "Report to teacher", kind=3)
+    assert menu is not None
+    assert menu["name_localizations"] == {
+        "es-ES": "Avisar al docente",
+        "es-419": "Avisar al docente",
+    }
+
+
+async def test_options_declared_without_a_description_get_one(sb: Sandbox) -> None:
+    """No option shows discord.py's bare "…": the English catalogue describes it."""
+    items = dict(registered_items(sb))
+    assert all(item["description"] != "…" for item in items.values())
+    assert items["pair.swap.first"]["description"] == "A student in one pair"
+    assert items["pair.swap.first"]["description_localizations"]["es-ES"] == (
+        "Un estudiante de una pareja"
+    )
+
+
+async def test_every_command_text_is_in_every_catalogue_and_english_matches_the_code(
+    sb: Sandbox,
+) -> None:
+    """The English catalogue says what the code declares; Spanish and Arabic translate it all."""
+    tree = sb.bot.tree
+    texts: dict[str, str] = {}
+    for command in walk(tree):
+        texts[command_key(command)] = str(command.description)
+        if isinstance(command, app_commands.Command):
+            for parameter in command.parameters:
+                texts[option_key(command, parameter.display_name)] = str(parameter.description)
+                for choice in parameter.choices:
+                    texts[choice_key(parameter.display_name, choice.value)] = choice.name
+    for menu in context_menus(tree):
+        texts[menu_key(menu.name)] = menu.name
+    assert describe_options(tree) == []
+    for key, english in texts.items():
+        assert lookup(key, "en") == english, f"bot/locales/en/commands.json: {key}"
+        for language in ("es", "ar"):
+            assert lookup(key, language), f"bot/locales/{language}/commands.json lacks {key}"
+    stale = {k for k in json.loads(COMMANDS_EN.read_text("utf-8")) if k not in texts}
+    assert stale == set(), "entries of commands.json no command has any more"
 
 
 # -- log records say which guild, user and command or component they are about ------------------
