@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import discord
@@ -105,6 +106,7 @@ def describe_options(tree: app_commands.CommandTree[Any]) -> list[str]:
     return missing
 
 
+@cache  # asked for every text and each of Discord's 34 locales at every registration
 def language_of_locale(locale: discord.Locale) -> str | None:
     """The catalogue for a Discord locale (es-ES and es-419 → es), None for English or none."""
     language = locale.value.split("-", 1)[0]
