@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -26,6 +27,9 @@ from bot.store.migrate import upgrade
 from bot.translator import CatalogueTranslator, describe_options
 
 log = logging.getLogger(__name__)
+
+# Seconds a shutdown waits for start-up work still running before cancelling it.
+BACKGROUND_GRACE = 10.0
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
@@ -276,10 +280,35 @@ class Twinbridge(commands.Bot):
         log.info("registered %d application commands", len(synced))
         return True
 
+    async def _settle_background_work(self, grace: float = BACKGROUND_GRACE) -> None:
+        """Before closing: let the bot's own background tasks finish, cancel the rest.
+
+        Start-up work (named "twinbridge:…": starting the scheduler, the chess sweep) reads
+        and writes the database. Left running, it would be cancelled mid-query when the
+        process ends, after the database was closed. Before the gateway is ready they are
+        only waiting for it, so they are cancelled at once.
+        """
+        current = asyncio.current_task()
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if task.get_name().startswith("twinbridge:") and task is not current and not task.done()
+        ]
+        if not running:
+            return
+        late = running
+        if self.is_ready():
+            _, still = await asyncio.wait(running, timeout=grace)
+            late = list(still)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        await self._settle_background_work()
         await self.ctx.scheduler.stop()
         await super().close()
         # After the gateway closed no event can queue more: write what is queued, then close.

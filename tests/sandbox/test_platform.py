@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from discord import app_commands
+from sqlalchemy import text
 
 from bot.i18n import lookup
 from bot.logs import ContextFilter
@@ -224,6 +225,38 @@ async def test_a_modals_log_lines_name_guild_and_user(probe: tuple[Sandbox, Tags
     reply = await sb.command(member, "probe modal")
     await sb.submit(member, reply, said="hello")
     assert tags.seen["modal submitted"] == (sb.guild.id, member.user.id, "modal")
+
+
+# -- closing -------------------------------------------------------------------------------------
+
+
+async def test_closing_lets_start_up_work_finish_before_the_database_closes(sb: Sandbox) -> None:
+    """Work the bot started (scheduler start, chess sweep) is not cut off mid-query."""
+    order: list[str] = []
+    db = sb.bot.ctx.db
+    dispose = db.dispose
+
+    async def disposing() -> None:
+        order.append("database closed")
+        await dispose()
+
+    async def start_up_work() -> None:
+        await asyncio.sleep(0.2)  # still busy when the stop comes
+        async with db.read() as conn:
+            await conn.execute(text("select 1"))
+        order.append("work done")
+
+    db.dispose = disposing  # type: ignore[method-assign]
+    asyncio.get_running_loop().create_task(start_up_work(), name="twinbridge:test-work")
+    await sb.stop_bot()
+    assert order == ["work done", "database closed"]
+
+
+async def test_closing_cancels_start_up_work_that_outlasts_the_grace(sb: Sandbox) -> None:
+    """A stop is not held up for ever by work that does not end."""
+    hung = asyncio.get_running_loop().create_task(asyncio.sleep(3600), name="twinbridge:hung")
+    await sb.bot._settle_background_work(grace=0.01)
+    assert hung.cancelled()
 
 
 # -- the real command line, stopped as systemd and docker stop it ---------------------------------
