@@ -2,9 +2,9 @@
 
 Usage: python cli_bot.py REST_BASE GATEWAY_URL [twinbridge arguments…]
 
-Only the two Discord addresses are changed (as the sandbox driver does in-process). Once the
-bot is ready it queues one activity event, `test.queued`, and prints READY: the batched writer's
-timer is set to an hour, so only a clean shutdown can write that event.
+Only the two Discord addresses and the wait for guilds are changed (as the sandbox driver does
+in-process). Once the bot is ready it queues one activity event, `test.queued`, and prints
+READY: the batched writer's timer is set to an hour, so only a clean shutdown can write it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,16 @@ class HeldWriter(ActivityWriter):
 
 
 bot.app.ActivityWriter = HeldWriter  # type: ignore[misc]
+_init = bot.app.Twinbridge.__init__
+
+
+def _init_quick(self: bot.app.Twinbridge, context: Any, **options: Any) -> None:
+    # The sandbox sends no GUILD_CREATE to wait for: be ready at once (as its driver does).
+    options.setdefault("client_options", {"guild_ready_timeout": 0.01})
+    _init(self, context, **options)
+
+
+bot.app.Twinbridge.__init__ = _init_quick  # type: ignore[method-assign]
 _ready = bot.app.Twinbridge.on_ready
 
 
