@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,14 +20,18 @@ from bot.config import Settings
 from bot.domain.cooldown import Cooldowns
 from bot.errors import UserError
 from bot.i18n import t
-from bot.logs import log_context
+from bot.logs import interaction_tags, log_context
 from bot.pacing import GlobalPacer
 from bot.services.activity_writer import ActivityWriter
 from bot.services.scheduler import Scheduler
-from bot.store import Database, roster
+from bot.store import Database, app_state, roster
 from bot.store.migrate import upgrade
+from bot.translator import CatalogueTranslator, describe_options
 
 log = logging.getLogger(__name__)
+
+# Seconds a shutdown waits for start-up work still running before cancelling it.
+BACKGROUND_GRACE = 10.0
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
@@ -143,14 +150,26 @@ async def reply(interaction: discord.Interaction[Any], content: str, **kwargs: A
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
-class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
-    """A command tree that tags log records with the interaction and renders errors once."""
+async def command_payload(
+    tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None = None
+) -> list[dict[str, Any]]:
+    """What `tree.sync(guild=…)` sends Discord: every command, translated, as JSON."""
+    commands = tree.get_commands(guild=guild)
+    translator = tree.translator
+    if translator is None:
+        return [command.to_dict(tree) for command in commands]
+    return [await command.get_translated_payload(tree, translator) for command in commands]
 
-    async def interaction_check(self, interaction: discord.Interaction[Twinbridge]) -> bool:
-        name = interaction.command.qualified_name if interaction.command else None
-        # Entered without exit: the context lives exactly as long as this interaction's task.
-        log_context(interaction.guild_id, interaction.user.id, name).__enter__()
-        return True
+
+def commands_digest(payload: list[dict[str, Any]]) -> str:
+    """A stable digest of a command payload (and of the library that will send it)."""
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # A discord.py upgrade may send the same tree differently: register again after one.
+    return hashlib.sha256(f"{discord.__version__}\n{text}".encode()).hexdigest()
+
+
+class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
+    """A command tree that renders errors once (log records are tagged in `Twinbridge`)."""
 
     async def on_error(
         self,
@@ -178,9 +197,11 @@ class Twinbridge(commands.Bot):
         *,
         extensions: tuple[str, ...] = EXTENSIONS,
         migrate: bool = True,
+        force_sync: bool = False,
         client_options: dict[str, Any] | None = None,
         freeze_start_up_heap: bool = False,
     ) -> None:
+        """`force_sync` registers the commands even if they did not change (`run --sync`)."""
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(context.settings.message_content_intent),
@@ -194,8 +215,10 @@ class Twinbridge(commands.Bot):
         self._extensions = extensions
         self._migrate = migrate
         self._freeze_heap = freeze_start_up_heap
+        self._force_sync = force_sync
         self.pacer = GlobalPacer()
         self._pace_requests()
+        self._tag_interactions()
 
     def _pace_requests(self) -> None:
         """Every REST request waits its turn under Discord's global limit (see bot.pacing).
@@ -211,13 +234,35 @@ class Twinbridge(commands.Bot):
 
         self.http.request = paced  # type: ignore[method-assign]
 
+    def _tag_interactions(self) -> None:
+        """Log records of every interaction carry its guild, user and command or custom_id.
+
+        discord.py handles a command, button, select or modal in tasks it creates while
+        parsing INTERACTION_CREATE, and a task starts with a copy of the context of its
+        creator. No public hook runs before those tasks exist (a view's or item's
+        `interaction_check` runs inside them, and not every component has one), so the
+        parser itself is wrapped: whatever the interaction starts inherits the tags.
+        """
+        parsers = self._connection.parsers
+        parse = parsers["INTERACTION_CREATE"]
+
+        def parse_tagged(payload: Any) -> None:
+            with log_context(*interaction_tags(payload)):
+                parse(payload)
+
+        parsers["INTERACTION_CREATE"] = parse_tagged
+
     async def setup_hook(self) -> None:
         if self._migrate:
             await upgrade(self.ctx.db)
         self.ctx.activity_writer.start()
+        await self.tree.set_translator(CatalogueTranslator(self.tree))
         for name in self._extensions:
             await self.load_extension(name)
-        await self.sync_commands()
+        missing = describe_options(self.tree)
+        if missing:
+            log.error("options without a description in commands.json: %s", ", ".join(missing))
+        await self.sync_commands(force=self._force_sync)
         self.loop.create_task(self._start_scheduler(), name="twinbridge:scheduler-start")
 
     async def _start_scheduler(self) -> None:
@@ -226,16 +271,58 @@ class Twinbridge(commands.Bot):
         await self.wait_until_ready()
         await self.ctx.scheduler.start()
 
-    async def sync_commands(self) -> None:
-        """Register the commands: instantly in DEV_GUILD_ID, otherwise globally."""
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Register the commands (instantly in DEV_GUILD_ID, otherwise globally) if they changed.
+
+        Discord allows 200 command creations a day per guild, so a start with the same commands
+        as the last registration sends nothing: a digest of what was sent is kept in the
+        database. `force` registers anyway (after commands were edited by hand in Discord, say).
+        Returns whether the commands were sent.
+        """
         guild_id = self.ctx.settings.dev_guild_id
-        if guild_id is not None:
-            guild = discord.Object(id=guild_id)
+        guild = discord.Object(id=guild_id) if guild_id is not None else None
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        else:
-            synced = await self.tree.sync()
+        digest = commands_digest(await command_payload(self.tree, guild))
+        key = f"commands:{self.application_id}:{guild_id if guild_id is not None else 'global'}"
+        async with self.ctx.db.read() as conn:
+            unchanged = await app_state.get(conn, key) == digest
+        if unchanged and not force:
+            log.info(
+                "application commands unchanged since they were last registered; "
+                "not sending them again (run with --sync to force)"
+            )
+            return False
+        synced = await self.tree.sync(guild=guild)
+        # Stored only once Discord accepted them: a failed sync is retried at the next start.
+        async with self.ctx.db.transaction() as conn:
+            await app_state.put(conn, key, digest, self.ctx.clock.now())
         log.info("registered %d application commands", len(synced))
+        return True
+
+    async def _settle_background_work(self, grace: float = BACKGROUND_GRACE) -> None:
+        """Before closing: let the bot's own background tasks finish, cancel the rest.
+
+        Start-up work (named "twinbridge:…": starting the scheduler, the chess sweep) reads
+        and writes the database. Left running, it would be cancelled mid-query when the
+        process ends, after the database was closed. Before the gateway is ready they are
+        only waiting for it, so they are cancelled at once.
+        """
+        current = asyncio.current_task()
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if task.get_name().startswith("twinbridge:") and task is not current and not task.done()
+        ]
+        if not running:
+            return
+        late = running
+        if self.is_ready():
+            _, still = await asyncio.wait(running, timeout=grace)
+            late = list(still)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
@@ -249,6 +336,7 @@ class Twinbridge(commands.Bot):
             gc.freeze()
 
     async def close(self) -> None:
+        await self._settle_background_work()
         await self.ctx.scheduler.stop()
         await super().close()
         # After the gateway closed no event can queue more: write what is queued, then close.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot import __version__
 from bot.config import Settings, SettingsError, load_settings
@@ -22,7 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="twinbridge", description="Twinbridge Discord bot")
     parser.add_argument("--version", action="version", version=f"twinbridge {__version__}")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="log in to Discord and serve (the default)")
+    run = sub.add_parser("run", help="log in to Discord and serve (the default)")
+    run.add_argument(
+        "--sync",
+        action="store_true",
+        help="register the slash commands with Discord even if they did not change",
+    )
     sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     demo = sub.add_parser("demo", help="run a scripted exchange offline in the loopback sandbox")
     demo.add_argument("--output", default="demo-output", help="folder for images, CSV and charts")
@@ -52,7 +59,35 @@ async def _migrate(settings: Settings) -> None:
         await db.dispose()
 
 
-async def _run(settings: Settings) -> int:
+# systemd and docker stop a service with SIGTERM; a terminal with SIGINT (Ctrl-C).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def install_stop_handlers(
+    loop: asyncio.AbstractEventLoop, on_stop: Callable[[signal.Signals], None]
+) -> list[signal.Signals]:
+    """Call `on_stop(signal)` on the first SIGTERM or SIGINT; a second one acts as usual.
+
+    Returns the signals handled (none where the loop cannot handle signals, e.g. Windows,
+    where Ctrl-C still ends the bot through KeyboardInterrupt).
+    """
+    installed: list[signal.Signals] = []
+
+    def handle(signum: signal.Signals) -> None:
+        # Once: a second Ctrl-C or SIGTERM then interrupts or kills as it normally would,
+        # in case the clean shutdown itself hangs.
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        on_stop(signum)
+
+    for sig in STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, handle, sig)
+            installed.append(sig)
+    return installed
+
+
+async def _run(settings: Settings, force_sync: bool = False) -> int:
     import discord
 
     from bot.app import Context, Twinbridge
@@ -61,8 +96,19 @@ async def _run(settings: Settings) -> int:
     assert settings.discord_token is not None
     bot = Twinbridge(
         Context(settings=settings, db=create_database(settings.database_url)),
+        force_sync=force_sync,
         freeze_start_up_heap=True,
     )
+    loop = asyncio.get_running_loop()
+    shutdown: list[asyncio.Task[None]] = []
+
+    def stop(signum: signal.Signals) -> None:
+        logging.getLogger("bot").info("%s received: shutting down", signum.name)
+        # The bot's close() stops the scheduler, leaves the gateway, then writes the activity
+        # events still queued and closes the database: what a bare kill would lose.
+        shutdown.append(loop.create_task(bot.close(), name="twinbridge:shutdown"))
+
+    installed = install_stop_handlers(loop, stop)
     try:
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())
@@ -72,6 +118,14 @@ async def _run(settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         print("Discord refused the gateway intents; see README 'Intents'.", file=sys.stderr)
         return 1
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        # start() returns as soon as the gateway is closed, before close() has written what
+        # is queued: wait for all of it before the process ends.
+        for task in shutdown:
+            await task
+    logging.getLogger("bot").info("stopped cleanly")
     return 0
 
 
@@ -156,6 +210,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(NO_TOKEN_HINT, file=sys.stderr)
         return 1
     try:
-        return asyncio.run(_run(settings))
+        return asyncio.run(_run(settings, force_sync=getattr(args, "sync", False)))
     except KeyboardInterrupt:
         return 0

@@ -7,8 +7,14 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/twinbridge.db"
+# The async drivers Twinbridge is tested with. SQLAlchemy would accept a synchronous driver
+# (`sqlite://`) or one that is not installed (`postgresql://`) here and fail only when the bot
+# first touches the database, with a traceback; the settings refuse them up front instead.
+SUPPORTED_DATABASE_DRIVERS = ("sqlite+aiosqlite",)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -48,14 +54,35 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _known_scheme(cls, value: str) -> str:
-        if "://" not in value:
-            raise ValueError("expected a URL such as " + DEFAULT_DATABASE_URL)
-        return value
+    def _supported_database(cls, value: str) -> str:
+        return check_database_url(value)
 
     def sqlite_path(self) -> Path | None:
         """The database file for a SQLite URL, or None for another database or memory."""
         return sqlite_file(self.database_url)
+
+
+def check_database_url(value: str) -> str:
+    """The URL itself if Twinbridge can use it, else ValueError saying what to write instead."""
+    example = f"e.g. {DEFAULT_DATABASE_URL}"
+    try:
+        url = make_url(value.strip())
+    except ArgumentError:
+        # Not echoed: a mistyped URL may still carry a password.
+        raise ValueError(f"not a database URL; {example}") from None
+    if url.drivername not in SUPPORTED_DATABASE_DRIVERS:
+        supported = " or ".join(f"{d}://" for d in SUPPORTED_DATABASE_DRIVERS)
+        if url.get_backend_name() == "sqlite":
+            hint = f"write {url.set(drivername=SUPPORTED_DATABASE_DRIVERS[0])!s}"
+        else:
+            hint = example
+        raise ValueError(
+            f"Twinbridge supports {supported} (SQLite through aiosqlite), "
+            f"not {url.drivername}://; {hint}"
+        )
+    if not url.database:
+        raise ValueError(f"it names no database file; {example}")
+    return value.strip()
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -76,4 +103,6 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(f"Setting {name} is invalid: {first['msg']}") from None
+        # A validator's own message reads better without pydantic's "Value error, " prefix.
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"Setting {name} is invalid: {reason}") from None

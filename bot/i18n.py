@@ -36,6 +36,11 @@ def available_languages() -> list[str]:
     return sorted(names, key=lambda n: (n != DEFAULT_LANGUAGE, n))
 
 
+def lookup(key: str, language: str) -> str | None:
+    """The raw text of `key` in exactly `language`, or None (no English fallback, no format)."""
+    return _catalogue(language).get(key)
+
+
 def t(key: str, language: str | None = None, /, **params: Any) -> str:
     """The text for `key` in `language` (falling back to English), formatted with params."""
     template = _catalogue(language or DEFAULT_LANGUAGE).get(key)

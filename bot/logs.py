@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 _guild: contextvars.ContextVar[int | None] = contextvars.ContextVar("guild", default=None)
 _user: contextvars.ContextVar[int | None] = contextvars.ContextVar("user", default=None)
@@ -85,3 +86,63 @@ def log_context(guild: int | None, user: int | None, command: str | None) -> Ite
         _guild.reset(tokens[0])
         _user.reset(tokens[1])
         _command.reset(tokens[2])
+
+
+# Interaction types (Discord's numbering) and what to call a component without a named id.
+_COMMAND_TYPES = (2, 4)  # a command, autocomplete of one of its options
+_COMPONENT, _MODAL = 3, 5
+_BUTTON = 2
+
+
+def custom_id_prefix(custom_id: str) -> str:
+    """The part of a custom_id that names the action: `chess:move:42` → `chess:move`.
+
+    Parts from the first one with a digit on are ids (a game, a page), and a random id that
+    discord.py generates has digits too, so it yields "".
+    """
+    named: list[str] = []
+    for part in custom_id.split(":"):
+        if not part or any(c.isdigit() for c in part):
+            break
+        named.append(part)
+    return ":".join(named)[:40]
+
+
+def _command_path(data: Mapping[str, Any]) -> str:
+    names = [str(data.get("name", "?"))]
+    options = data.get("options") or []
+    # Subcommand groups (2) and subcommands (1) come first, one level each.
+    while options and options[0].get("type") in (1, 2):
+        names.append(str(options[0].get("name", "?")))
+        options = options[0].get("options") or []
+    return " ".join(names)
+
+
+def interaction_tags(payload: Mapping[str, Any]) -> tuple[int | None, int | None, str | None]:
+    """Guild, user and "command" of an INTERACTION_CREATE payload, for `log_context`.
+
+    The command is a slash command's full name ("pair confirm"), a context menu's name, or a
+    button's, select's or modal's custom_id prefix ("tb:xe"; "button", "select" or "modal"
+    when the id names nothing).
+    """
+    guild = payload.get("guild_id")
+    user = (payload.get("member") or {}).get("user") or payload.get("user") or {}
+    data = payload.get("data") or {}
+    kind = payload.get("type")
+    command: str | None = None
+    if kind in _COMMAND_TYPES:
+        command = _command_path(data)
+    elif kind in (_COMPONENT, _MODAL):
+        fallback = (
+            "modal"
+            if kind == _MODAL
+            else "button"
+            if data.get("component_type") == _BUTTON
+            else "select"
+        )
+        command = custom_id_prefix(str(data.get("custom_id", ""))) or fallback
+    return (
+        int(guild) if guild else None,
+        int(user["id"]) if user.get("id") else None,
+        command,
+    )

@@ -49,6 +49,63 @@ def test_malformed_setting_is_one_line_naming_it(
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///x.db",  # synchronous driver: SQLAlchemy's async engine refuses it later
+        "sqlite+pysqlite:///x.db",
+        "postgresql://u@h/db",  # no async driver installed: ModuleNotFoundError later
+        "postgresql+asyncpg://u@h/db",
+        "mysql+aiomysql://u@h/db",
+        "sqlite+aiosqlite://",  # no file: an in-memory database, lost at every restart
+        "twinbridge.db",
+        "",
+    ],
+)
+def test_unusable_database_url_is_one_line_with_an_example(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """A DATABASE_URL the bot cannot use is refused at once, naming it and showing a good one."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    message = str(caught.value)
+    assert message.startswith("Setting DATABASE_URL is invalid: ")
+    assert "sqlite+aiosqlite:///" in message
+    assert "\n" not in message
+
+
+def test_a_synchronous_sqlite_url_is_answered_with_its_async_spelling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`sqlite:///x.db` is told exactly what to write instead."""
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///x.db")
+    with pytest.raises(SettingsError, match=r"write sqlite\+aiosqlite:///x\.db$"):
+        load_settings(env_file=None)
+
+
+def test_a_malformed_database_url_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A URL too broken to parse may still hold a password: the message does not repeat it."""
+    monkeypatch.setenv("DATABASE_URL", "postgres//admin:hunter2@db")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite+aiosqlite:///data/twinbridge.db",
+        "sqlite+aiosqlite:////var/lib/twinbridge/db.sqlite",
+        "sqlite+aiosqlite:///:memory:",
+    ],
+)
+def test_sqlite_through_aiosqlite_is_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Relative and absolute SQLite files (and memory, for experiments) are fine."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert load_settings(env_file=None).database_url == url
+
+
 def test_env_example_documents_every_setting() -> None:
     """Every field of Settings appears in .env.example."""
     from bot.config import Settings

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import _catalogue, available_languages, t
-from bot.logs import log_context, setup_logging
+from bot.logs import custom_id_prefix, interaction_tags, log_context, setup_logging
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
@@ -36,6 +36,51 @@ def test_records_carry_guild_user_command(capsys: pytest.CaptureFixture[str]) ->
         logging.getLogger("test").info("hello")
     err = capsys.readouterr().err
     assert "guild=11 user=22 cmd=about" in err
+
+
+@pytest.mark.parametrize(
+    ("custom_id", "prefix"),
+    [
+        ("tb:xe:17", "tb:xe"),
+        ("tb:xc", "tb:xc"),
+        ("chess:promote:12:33:e7e8q", "chess:promote"),
+        ("chess:draw-yes:4:9", "chess:draw-yes"),
+        ("9f3a0c2e41b84c5d8e7f6a5b4c3d2e1f", ""),  # discord.py's random id names nothing
+        ("", ""),
+    ],
+)
+def test_custom_id_prefix_keeps_the_named_parts(custom_id: str, prefix: str) -> None:
+    """The prefix names the action; ids after it (games, pages, people) are left out."""
+    assert custom_id_prefix(custom_id) == prefix
+
+
+def test_interaction_tags_of_a_subcommand() -> None:
+    """A slash command is tagged with its full name, however deep its subcommand."""
+    payload = {
+        "type": 2,
+        "guild_id": "11",
+        "member": {"user": {"id": "22"}},
+        "data": {
+            "name": "roster",
+            "options": [{"type": 2, "name": "keep-apart", "options": [{"type": 1, "name": "add"}]}],
+        },
+    }
+    assert interaction_tags(payload) == (11, 22, "roster keep-apart add")
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "command"),
+    [
+        (3, {"custom_id": "tb:xe:5", "component_type": 2}, "tb:xe"),
+        (3, {"custom_id": "0a1b2c3d", "component_type": 2}, "button"),
+        (3, {"custom_id": "0a1b2c3d", "component_type": 3}, "select"),
+        (5, {"custom_id": "0a1b2c3d"}, "modal"),
+    ],
+)
+def test_interaction_tags_of_components(kind: int, data: dict[str, object], command: str) -> None:
+    """Buttons, selects and modals are tagged with their custom_id's prefix, or their kind."""
+    payload = {"type": kind, "user": {"id": "22"}, "data": data}
+    assert interaction_tags(payload) == (None, 22, command)
 
 
 def test_every_language_has_every_key() -> None:

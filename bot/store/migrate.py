@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -10,13 +11,25 @@ from sqlalchemy.engine import Connection
 
 from bot.store.engine import Database
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+def migrations_dir() -> Path:
+    """The folder of Alembic's scripts: the installed `migrations` package, wherever it is.
+
+    Found as a package resource, not beside this file, so `pip install .` and a wheel work
+    from any directory, as a source checkout does.
+    """
+    folder = resources.files("migrations")
+    # Alembic needs a real directory; an unpacked install (wheel, editable, checkout) is one.
+    path = Path(str(folder))
+    if not (path / "env.py").is_file():
+        raise RuntimeError(f"Alembic's env.py is missing from {path}: reinstall Twinbridge")
+    return path
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
-    """An Alembic config pointing at `migrations/`, optionally bound to a connection."""
+    """An Alembic config pointing at the `migrations` package, optionally bound to a connection."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("script_location", str(migrations_dir()))
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg

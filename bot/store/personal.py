@@ -290,6 +290,12 @@ REGISTRY: dict[str, Personal] = {
         participants=("participant_id",),
         exchange="partnership_id",
     ),
+    # -- 0012: platform --
+    "app_state": Personal(
+        purpose="the bot's own state between runs: a digest of the slash commands it registered",
+        kept="always (no personal data)",
+        plain=("key", "value"),
+    ),
 }
 
 

@@ -594,3 +594,15 @@ Index("ix_prompt_posts_partnership_posted", prompt_posts.c.partnership_id, promp
 Index(
     "ix_chess_games_partnership_finished", chess_games.c.partnership_id, chess_games.c.finished_at
 )
+
+# -- 0012: platform --
+
+# Small facts the bot keeps about itself between runs (e.g. a digest of the slash commands last
+# registered with Discord, so an unchanged tree is not registered again at every start).
+app_state = Table(
+    "app_state",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 
 import discord
 from discord import app_commands
@@ -12,6 +13,9 @@ from discord.ext import commands
 from bot.app import Twinbridge
 from bot.store.sends import Send
 
+# Each handler logs one line, so tests can see the context its records carry.
+log = logging.getLogger("tests.probe")
+
 
 class EchoModal(discord.ui.Modal, title="Tell us"):
     said: discord.ui.TextInput[EchoModal] = discord.ui.TextInput(
@@ -19,6 +23,7 @@ class EchoModal(discord.ui.Modal, title="Tell us"):
     )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        log.info("modal submitted")
         await interaction.response.send_message(f"You said: {self.said.value}", ephemeral=True)
 
 
@@ -31,6 +36,7 @@ class CountView(discord.ui.View):
     async def count_button(
         self, interaction: discord.Interaction, button: discord.ui.Button[CountView]
     ) -> None:
+        log.info("count pressed")
         self.count += 1
         await interaction.response.edit_message(content=f"Count: {self.count}", view=self)
 
@@ -42,6 +48,7 @@ class CountView(discord.ui.View):
     async def pick(
         self, interaction: discord.Interaction, select: discord.ui.Select[CountView]
     ) -> None:
+        log.info("fruit picked")
         await interaction.response.send_message(f"Picked {select.values[0]}", ephemeral=True)
 
 
@@ -51,6 +58,7 @@ class Probe(commands.GroupCog, group_name="probe"):
 
     @app_commands.command(description="Echo text back")
     async def echo(self, interaction: discord.Interaction, text: str, loud: bool = False) -> None:
+        log.info("echo run")
         await interaction.response.send_message(text, ephemeral=not loud)
 
     @echo.autocomplete("text")

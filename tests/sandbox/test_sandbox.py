@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+import warnings
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ import aiohttp
 import discord
 import pytest
 
+import bot.sandbox.driver as driver_module
+import bot.sandbox.spec as spec_module
 from bot.sandbox.driver import EPHEMERAL, Sandbox, SandboxError
 from bot.sandbox.permissions import Overwrite, P
 from bot.sandbox.ratelimit import Limits
@@ -394,6 +397,31 @@ async def test_component_limits_are_enforced(sb: Sandbox) -> None:
     sb.expect_problems()
 
 
+def _button_row(buttons: int) -> dict[str, Any]:
+    return {
+        "type": 1,
+        "components": [
+            {"type": 2, "style": 1, "label": str(i), "custom_id": f"b{i}"} for i in range(buttons)
+        ],
+    }
+
+
+async def test_six_buttons_in_one_row_are_refused(tmp_path: Path) -> None:
+    """A row holds five buttons: the sandbox itself refuses a sixth, whatever the spec says."""
+    # Only content is checked against this spec, so the refusal must come from limits.py.
+    async with Sandbox.running(tmp_path, spec=SpecValidator(MESSAGE_SPEC, partial=True)) as sb:
+        path = f"/channels/{sb.general.id}/messages"
+        status, answer = await raw(sb, "POST", path, {"components": [_button_row(6)]})
+        assert (status, answer["code"]) == (400, 50035)
+        row_errors = answer["errors"]["components"]["0"]["components"]["_errors"]
+        assert [e["code"] for e in row_errors] == ["COMPONENT_LAYOUT_WIDTH_EXCEEDED"]
+        assert sb.messages_in(sb.general) == []
+        assert len(sb.expect_problems()) == 1  # the bot would be told, and so is the test
+        status, _ = await raw(sb, "POST", path, {"components": [_button_row(5)]})
+        assert status == 200
+        assert len(sb.messages_in(sb.general)) == 1
+
+
 async def test_fifty_channels_per_category(sb: Sandbox) -> None:
     """The 51st channel in a category is refused."""
     guild = sb.bot.get_guild(sb.guild.id)
@@ -513,6 +541,36 @@ async def test_spec_validation_catches_a_wrong_body(tmp_path: Path) -> None:
         problems = sb.expect_problems()
         assert any("OpenAPI" in p and "content" in p for p in problems)
         assert sb.messages_in(sb.general) == []
+
+
+@pytest.fixture
+def no_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Discord's spec is nowhere to be found (and the driver's cached copy is forgotten)."""
+    monkeypatch.delenv(spec_module.SPEC_ENV, raising=False)
+    monkeypatch.setattr(spec_module, "DEFAULT_LOCATIONS", (tmp_path / "absent.json",))
+    driver_module._spec.cache_clear()
+    yield
+    # Later tests must validate against the real spec again.
+    driver_module._spec.cache_clear()
+
+
+@pytest.mark.usefixtures("no_spec")
+async def test_a_missing_spec_warns_once_and_skips_validation(tmp_path: Path) -> None:
+    """Without the spec, one SpecMissingWarning says bodies go unchecked, and they do."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # a repeated warning would show twice
+        for run in ("first", "second"):
+            async with Sandbox.running(tmp_path / run) as sb:
+                assert sb.server.spec is None
+                path = f"/channels/{sb.general.id}/messages"
+                # Against the spec, a string `tts` is wrong; unchecked, it goes through.
+                status, _ = await raw(sb, "POST", path, {"content": "hi", "tts": "yes"})
+                assert status == 200
+                assert sb.expect_problems() == []
+    missing = [w for w in caught if issubclass(w.category, spec_module.SpecMissingWarning)]
+    assert len(missing) == 1
+    assert "DISCORD_OPENAPI_SPEC" in str(missing[0].message)
+    assert "NOT validate" in str(missing[0].message)
 
 
 def test_the_real_spec_knows_discords_routes() -> None:
