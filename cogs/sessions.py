@@ -712,8 +712,8 @@ class SessionsCog(
         count: int | None = None,
         until: app_commands.Range[str, 1, 40] | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
-        prompt: str | None = None,
-        title: str | None = None,
+        prompt: app_commands.Range[str, 1, rules.MAX_PROMPT] | None = None,
+        title: app_commands.Range[str, 1, rules.MAX_TITLE] | None = None,
         exchange: int | None = None,
     ) -> None:
         actor = await actor_of(interaction)
@@ -976,8 +976,8 @@ class SessionsCog(
         self,
         interaction: discord.Interaction[Twinbridge],
         session: int | None = None,
-        title: str | None = None,
-        prompt: str | None = None,
+        title: app_commands.Range[str, 1, rules.MAX_TITLE] | None = None,
+        prompt: app_commands.Range[str, 1, rules.MAX_PROMPT] | None = None,
         duration: int | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
         no_channel: bool = False,

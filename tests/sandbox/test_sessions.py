@@ -10,8 +10,9 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from bot.domain.sessions import MAX_PROMPT, MAX_TITLE
 from bot.i18n import t
-from bot.sandbox.driver import Sandbox, message_text
+from bot.sandbox.driver import Sandbox, SandboxError, message_text
 from bot.store.schema import (
     activity,
     prompt_posts,
@@ -177,8 +178,6 @@ async def test_a_student_is_refused_in_their_own_language(ex: Exchange) -> None:
         ({"start": "06/10/2026"}, "Use YYYY-MM-DD"),
         ({"time": "25:00"}, "is not a time I can read"),
         ({"until": "2027-01-01"}, "a number of sessions or an end date, not both"),
-        ({"title": "x" * 101}, "The name is too long"),
-        ({"prompt": "ب" * 1501}, "The prompt is too long"),
     ],
 )
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
@@ -190,6 +189,42 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
     assert not any(c.get("type") == 2 for row in reply.components for c in row["components"])
     assert await nothing_scheduled(ex.sb)
     assert await count(ex.sb, sessions) == 0
+
+
+def option_of(sb: Sandbox, subcommand: str, name: str) -> dict[str, object]:
+    """An option of /session <subcommand> as the bot registered it with Discord."""
+    command = sb.server.find_command(sb.guild.id, "session")
+    assert command is not None
+    sub = next(o for o in command["options"] if o["name"] == subcommand)
+    return next(o for o in sub["options"] if o["name"] == name)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("subcommand", "option", "limit"),
+    [
+        ("schedule", "title", MAX_TITLE),
+        ("schedule", "prompt", MAX_PROMPT),
+        ("edit", "title", MAX_TITLE),
+        ("edit", "prompt", MAX_PROMPT),
+    ],
+)
+async def test_discords_client_holds_titles_and_prompts_to_the_limits(
+    ex: Exchange, subcommand: str, option: str, limit: int
+) -> None:
+    """The option declares the service's limit, so Discord's client refuses longer text."""
+    definition = option_of(ex.sb, subcommand, option)
+    assert (definition["min_length"], definition["max_length"]) == (1, limit)
+    if subcommand == "edit":
+        await schedule_confirmed(ex)
+    too_long = {option: "ب" * (limit + 1)}
+    with pytest.raises(SandboxError, match=f"Discord refuses '{option}'"):
+        if subcommand == "schedule":
+            await schedule(ex, **too_long)
+        else:
+            await ex.sb.command(ex.world.teacher, "session edit", **too_long)
+    async with ex.sb.bot.ctx.db.read() as conn:
+        titles = [r[0] for r in await conn.execute(select(sessions.c.title))]
+    assert titles == ([] if subcommand == "schedule" else ["Exchange session"])
 
 
 async def test_scheduling_needs_the_announcements_channel(sb: Sandbox) -> None:
