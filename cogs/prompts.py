@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Twinbridge
+from bot.app import Twinbridge, http_reason
 from bot.domain.exchange import language_names
 from bot.domain.prompts import (
     AGE_RANGES,
@@ -22,6 +22,7 @@ from bot.domain.prompts import (
 from bot.i18n import t
 from bot.services import prompts as service
 from bot.services.access import Actor
+from bot.services.scheduler import RetryLaterError
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,12 @@ class DiscordPrompts:
     Sessions post their prompts through this too: `DiscordPrompts(guild)`.
     """
 
-    def __init__(self, guild: discord.Guild) -> None:
+    def __init__(self, guild: discord.Guild, *, retry_transient: bool = False) -> None:
         self.guild = guild
+        # A session's prompt is one scheduled send per space: a passing failure (Discord 5xx)
+        # is raised so the scheduler tries that space again. A teacher's /prompt now reaches
+        # every pair in one go, so there a failing space is counted unreachable instead.
+        self.retry_transient = retry_transient
 
     async def post(self, space_id: int, card: service.PromptCard) -> int | None:
         space = self.guild.get_channel_or_thread(space_id)
@@ -82,6 +87,8 @@ class DiscordPrompts:
                 ),
             )
         except discord.HTTPException as exc:
+            if self.retry_transient and isinstance(exc, discord.DiscordServerError):
+                raise RetryLaterError(http_reason(exc)) from exc
             # One space's trouble must not stop a fan-out to every other pair; no blind retry.
             log.warning("could not post a prompt in %s: HTTP %s", space_id, exc.status)
             return None
@@ -411,8 +418,14 @@ class PromptsCog(
         )
         for rate_row in found.rates[(page - 1) * PER_PAGE : page * PER_PAGE]:
             prompt = found.prompts.get(rate_row.key)
+            words = found.sessions.get(rate_row.key)
             text = prompt.text_in(lang)[1] if prompt else t("prompt.gone", lang)
             theme = t(f"prompt.theme.{prompt.theme}", lang) if prompt else "—"
+            name = f"{rate_row.key} · {theme}"
+            if words is not None:
+                # A session's own words: named by the session, shown as the teacher wrote them.
+                name = t("prompt.stats_session", lang, title=words.title)
+                text = words.text or "—"
             line = t(
                 "prompt.stats_line",
                 lang,
@@ -427,7 +440,7 @@ class PromptsCog(
                 )
             # Ten fields of at most 100 + 450 characters stay under the 6000 an embed allows.
             embed.add_field(
-                name=clip(f"{rate_row.key} · {theme}", 100),
+                name=clip(name, 100),
                 value=clip(f"{clip(text, 150)}\n{line}", 450),
                 inline=False,
             )

@@ -655,3 +655,51 @@ async def test_when_every_prompt_is_retired_pairs_get_an_invitation_to_talk(ex: 
     for space in ex.spaces():
         (prompt,) = texts(ex.sb, space, "💬")
         assert "Say hello to your partner" in prompt
+
+
+async def test_replies_to_a_teachers_own_prompt_are_credited_to_it(ex: Exchange) -> None:
+    """The session's own words become the pair's prompt: a reply counts for them, not for the
+    bank prompt posted the day before, and /prompt stats names them by the session."""
+    from bot.store.schema import prompt_responses
+
+    sb = ex.sb
+    await schedule_confirmed(ex)
+    await sb.advance_to(OCT - timedelta(days=1))
+    await sb.command(ex.world.teacher, "prompt now")
+    await sb.advance_to(OCT + timedelta(minutes=1))
+    ben = ex.student("Ben")
+    (space,) = [s for s in ex.spaces() if sb.guild.can_view(ben.user.id, s.id)]
+    await sb.say(ben, space, "Bread, eggs and tea!")
+    async with sb.bot.ctx.db.read() as conn:
+        credited = [
+            r[0]
+            for r in await conn.execute(
+                select(prompt_posts.c.prompt_key).join(
+                    prompt_responses, prompt_responses.c.post_id == prompt_posts.c.id
+                )
+            )
+        ]
+    assert credited == ["session-1"]
+    assert await count(sb, prompt_posts, prompt_posts.c.prompt_key == "session-1") == 2
+    stats = await sb.command(ex.world.teacher, "prompt stats")
+    assert "Session: Exchange session" in stats.text
+    assert "What does your family eat for breakfast?" in stats.text
+    assert "posted to 2 pairs · 1 answered" in stats.text
+
+
+async def test_a_teachers_own_prompt_is_posted_once_per_pair_after_a_restart(
+    ex: Exchange,
+) -> None:
+    """Its record stops a second post when the posts are done again (past Discord's nonce)."""
+    sb = ex.sb
+    await schedule_confirmed(ex)
+    await sb.advance_to(OCT + timedelta(minutes=1))
+    async with sb.bot.ctx.db.transaction() as conn:
+        await conn.execute(
+            scheduled_sends.update()
+            .where(scheduled_sends.c.kind == "session.post")
+            .values(status="pending")
+        )
+    await sb.restart_bot(downtime=timedelta(minutes=10))
+    for space in ex.spaces():
+        assert len(texts(sb, space, "💬")) == 1
