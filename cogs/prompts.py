@@ -22,7 +22,7 @@ from bot.domain.prompts import (
 from bot.i18n import t
 from bot.services import prompts as service
 from bot.services.access import Actor
-from bot.services.scheduler import RetryLaterError
+from bot.services.scheduler import RetryLaterError, UndeliverableError
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
 
 log = logging.getLogger(__name__)
@@ -62,19 +62,21 @@ def prompt_embed(card: service.PromptCard) -> discord.Embed:
 class DiscordPrompts:
     """The prompts service's `PromptPort`, done with discord.py in one guild.
 
-    Sessions post their prompts through this too: `DiscordPrompts(guild)`.
+    Sessions post their prompts through this too: `DiscordPrompts(guild, scheduled=True)`.
     """
 
-    def __init__(self, guild: discord.Guild, *, retry_transient: bool = False) -> None:
+    def __init__(self, guild: discord.Guild, *, scheduled: bool = False) -> None:
         self.guild = guild
-        # A session's prompt is one scheduled send per space: a passing failure (Discord 5xx)
-        # is raised so the scheduler tries that space again. A teacher's /prompt now reaches
-        # every pair in one go, so there a failing space is counted unreachable instead.
-        self.retry_transient = retry_transient
+        # A session's prompt is one scheduled send per space: failures are raised for the
+        # scheduler (a 5xx is tried again, a 403/404 recorded with its reason). A teacher's
+        # /prompt now reaches every pair in one go: there a failing space counts unreachable.
+        self.scheduled = scheduled
 
     async def post(self, space_id: int, card: service.PromptCard) -> int | None:
         space = self.guild.get_channel_or_thread(space_id)
         if not isinstance(space, (discord.TextChannel, discord.Thread)):
+            if self.scheduled:
+                raise UndeliverableError(f"space {space_id} is gone")
             return None
         mentions = " ".join(f"<@{user_id}>" for user_id in card.mention_ids)
         try:
@@ -87,8 +89,10 @@ class DiscordPrompts:
                 ),
             )
         except discord.HTTPException as exc:
-            if self.retry_transient and isinstance(exc, discord.DiscordServerError):
+            if self.scheduled and isinstance(exc, discord.DiscordServerError):
                 raise RetryLaterError(http_reason(exc)) from exc
+            if self.scheduled:
+                raise UndeliverableError(http_reason(exc)) from exc
             # One space's trouble must not stop a fan-out to every other pair; no blind retry.
             log.warning("could not post a prompt in %s: HTTP %s", space_id, exc.status)
             return None

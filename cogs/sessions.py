@@ -483,7 +483,7 @@ class DiscordSessions:
     def __init__(self, bot: Twinbridge, guild: discord.Guild) -> None:
         self.bot = bot
         self.guild = guild
-        self.prompts = DiscordPrompts(guild, retry_transient=True)
+        self.prompts = DiscordPrompts(guild, scheduled=True)
 
     def _event_payload(self, spec: EventSpec) -> dict[str, Any]:
         payload: dict[str, Any] = {

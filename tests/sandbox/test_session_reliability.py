@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.sandbox.driver import INVITE_PERMISSIONS, Sandbox
+from bot.sandbox.driver import INVITE_PERMISSIONS, Sandbox, message_text
 from bot.sandbox.permissions import Overwrite, P
 from bot.sandbox.state import Channel, ScheduledEvent
 from bot.store import sends
@@ -234,15 +234,39 @@ async def test_a_failed_prompt_post_is_retried_and_posted_once(ex: Exchange) -> 
     assert (send.status, send.attempts) == ("sent", 1)
 
 
+async def test_a_failed_bank_prompt_is_retried_and_a_closed_space_recorded(sb: Sandbox) -> None:
+    """Without the teacher's words each pair gets a bank prompt: a 503 is tried again, a 403
+    is recorded with its reason and not retried."""
+    ex = await paired_exchange(sb)
+    await schedule_confirmed(ex, prompt=None)
+    failing, closed = space_of(ex, "Ben"), space_of(ex, "Maya")
+    assert failing != closed
+    await sb.advance_to(OCT - timedelta(minutes=1))
+    sb.server.fail_next(
+        "POST", "/channels/{channel_id}/messages", times=1, status=503, channel_id=failing.id
+    )
+    close_to_the_bot(sb, closed)
+    await sb.advance_to(OCT + timedelta(minutes=2))
+    assert len([m for m in sb.messages_in(failing) if "🔖 " in message_text(m)]) == 1
+    (retried,) = await sends_like(sb, f"%:prompt:to:{failing.id}")
+    assert (retried.status, retried.attempts) == ("sent", 1)
+    (refused,) = await sends_like(sb, f"%:prompt:to:{closed.id}")
+    assert refused.status == "failed" and refused.error and "50013" in refused.error
+
+
+def close_to_the_bot(sb: Sandbox, channel: Channel) -> None:
+    """A server admin takes Send Messages from the bot in a channel."""
+    bot_id = sb.server.bot_user.id
+    channel.overwrites = [o for o in channel.overwrites if o.id != bot_id]
+    channel.overwrites.append(Overwrite(bot_id, 1, int(P.VIEW_CHANNEL), int(P.SEND_MESSAGES)))
+
+
 async def test_a_space_closed_to_the_bot_fails_once_with_the_reason(ex: Exchange) -> None:
     """A 403 in one space is recorded, not retried; every other space gets its prompt."""
     sb = ex.sb
     closed = space_of(ex, "Ben")
     await sb.advance_to(OCT - timedelta(minutes=5))
-    # A server admin takes Send Messages from the bot in that channel.
-    bot_id = sb.server.bot_user.id
-    closed.overwrites = [o for o in closed.overwrites if o.id != bot_id]
-    closed.overwrites.append(Overwrite(bot_id, 1, int(P.VIEW_CHANNEL), int(P.SEND_MESSAGES)))
+    close_to_the_bot(sb, closed)
     before = posts_to(sb, closed)
     await sb.advance_to(OCT + timedelta(hours=2))
     assert posts_to(sb, closed) == before + 1
