@@ -274,7 +274,7 @@ async def on_post(rt: Runtime, send: Send, port: SessionPort) -> None:
         )
     elif what == "started":
         if occurrence.checkin_channel_id == channel_id and occurrence.checkin_message_id:
-            return  # posted by an earlier run that was cut off before it was recorded
+            return  # an earlier run posted and recorded it, then stopped before the send was done
         message_id = await port.post(
             channel_id,
             Started(
