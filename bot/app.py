@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -24,6 +25,7 @@ from bot.logs import interaction_tags, log_context
 from bot.pacing import GlobalPacer
 from bot.services.activity_writer import ActivityWriter
 from bot.services.scheduler import Scheduler
+from bot.services.scheduler import classify as classify_plain
 from bot.store import Database, app_state, roster
 from bot.store.migrate import upgrade
 from bot.translator import CatalogueTranslator, describe_options
@@ -62,6 +64,26 @@ def intents(message_content: bool = False) -> discord.Intents:
     return wanted
 
 
+def http_reason(exc: discord.HTTPException) -> str:
+    """Discord's answer in a line: "403 Forbidden (code 50013): Missing Permissions"."""
+    return f"{exc.status} {exc.response.reason} (code {exc.code}): {exc.text}"[:200]
+
+
+def classify_failure(exc: Exception) -> tuple[bool, str]:
+    """Whether a scheduled send's failure may pass (retry it) or not, and why.
+
+    Discord's 5xx and network trouble pass; 4xx (403 missing access, 404 channel gone, 400)
+    would fail the same way again, and Discord bans bots that repeat invalid requests.
+    """
+    if isinstance(exc, discord.DiscordServerError):
+        return True, http_reason(exc)
+    if isinstance(exc, discord.HTTPException):
+        return False, http_reason(exc)
+    if isinstance(exc, (aiohttp.ClientError, discord.GatewayNotFound)):
+        return True, f"network: {exc!r}"
+    return classify_plain(exc)
+
+
 @dataclass
 class Context:
     """What services need, shared by every cog."""
@@ -77,7 +99,7 @@ class Context:
 
     def __post_init__(self) -> None:
         grace = timedelta(minutes=self.settings.reminder_grace_minutes)
-        self.scheduler = Scheduler(self.db, self.clock, grace)
+        self.scheduler = Scheduler(self.db, self.clock, grace, classify=classify_failure)
         self.activity_writer = ActivityWriter(self.db)
 
 

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Twinbridge
+from bot.app import Twinbridge, http_reason
 from bot.domain.exchange import language_names
 from bot.domain.prompts import (
     AGE_RANGES,
@@ -22,6 +22,7 @@ from bot.domain.prompts import (
 from bot.i18n import t
 from bot.services import prompts as service
 from bot.services.access import Actor
+from bot.services.scheduler import RetryLaterError, UndeliverableError
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
 
 log = logging.getLogger(__name__)
@@ -61,15 +62,21 @@ def prompt_embed(card: service.PromptCard) -> discord.Embed:
 class DiscordPrompts:
     """The prompts service's `PromptPort`, done with discord.py in one guild.
 
-    Sessions post their prompts through this too: `DiscordPrompts(guild)`.
+    Sessions post their prompts through this too: `DiscordPrompts(guild, scheduled=True)`.
     """
 
-    def __init__(self, guild: discord.Guild) -> None:
+    def __init__(self, guild: discord.Guild, *, scheduled: bool = False) -> None:
         self.guild = guild
+        # A session's prompt is one scheduled send per space: failures are raised for the
+        # scheduler (a 5xx is tried again, a 403/404 recorded with its reason). A teacher's
+        # /prompt now reaches every pair in one go: there a failing space counts unreachable.
+        self.scheduled = scheduled
 
     async def post(self, space_id: int, card: service.PromptCard) -> int | None:
         space = self.guild.get_channel_or_thread(space_id)
         if not isinstance(space, (discord.TextChannel, discord.Thread)):
+            if self.scheduled:
+                raise UndeliverableError(f"space {space_id} is gone")
             return None
         mentions = " ".join(f"<@{user_id}>" for user_id in card.mention_ids)
         try:
@@ -82,6 +89,10 @@ class DiscordPrompts:
                 ),
             )
         except discord.HTTPException as exc:
+            if self.scheduled and isinstance(exc, discord.DiscordServerError):
+                raise RetryLaterError(http_reason(exc)) from exc
+            if self.scheduled:
+                raise UndeliverableError(http_reason(exc)) from exc
             # One space's trouble must not stop a fan-out to every other pair; no blind retry.
             log.warning("could not post a prompt in %s: HTTP %s", space_id, exc.status)
             return None
@@ -412,8 +423,14 @@ class PromptsCog(
         )
         for rate_row in found.rates[(page - 1) * PER_PAGE : page * PER_PAGE]:
             prompt = found.prompts.get(rate_row.key)
+            words = found.sessions.get(rate_row.key)
             text = prompt.text_in(lang)[1] if prompt else t("prompt.gone", lang)
             theme = t(f"prompt.theme.{prompt.theme}", lang) if prompt else "—"
+            name = f"{rate_row.key} · {theme}"
+            if words is not None:
+                # A session's own words: named by the session, shown as the teacher wrote them.
+                name = t("prompt.stats_session", lang, title=words.title)
+                text = words.text or "—"
             line = t(
                 "prompt.stats_line",
                 lang,
@@ -428,7 +445,7 @@ class PromptsCog(
                 )
             # Ten fields of at most 100 + 450 characters stay under the 6000 an embed allows.
             embed.add_field(
-                name=clip(f"{rate_row.key} · {theme}", 100),
+                name=clip(name, 100),
                 value=clip(f"{clip(text, 150)}\n{line}", 450),
                 inline=False,
             )

@@ -20,17 +20,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Twinbridge, language_for, render_error
+from bot.app import Twinbridge, http_reason, language_for, render_error
 from bot.domain import sessions as rules
+from bot.domain.reporting import csv_bytes, to_csv
 from bot.domain.timezones import search_zones
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services import exchanges as exchange_service
 from bot.services import session_runs as runs
 from bot.services import sessions as service
+from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.services.session_plans import Runtime
 from bot.services.session_port import (
     Announcement,
+    CityAttendance,
+    EventRefusedError,
     EventSpec,
     Post,
     PromptPost,
@@ -47,6 +51,8 @@ log = logging.getLogger(__name__)
 PER_PAGE = 5
 SCHEDULED, ACTIVE, COMPLETED, CANCELED = 1, 2, 3, 4
 EXTERNAL, STAGE, VOICE = 3, 1, 2
+# Discord's error code when a server has 100 scheduled events not yet finished.
+MAX_EVENTS_REACHED = 30038
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -163,6 +169,13 @@ def blocks(languages: tuple[str, ...], render: Callable[[str], str]) -> str:
     return "\n\n".join(render(language) for language in languages)
 
 
+def with_event_warning(text: str, refused: EventRefusedError | None, language: str) -> str:
+    """A teacher's confirmation, plus why the Discord event is missing when it is."""
+    if refused is None:
+        return text
+    return text + "\n\n" + t(f"session.event_refused_{refused.why}", language)
+
+
 def mention_line(user_ids: tuple[int, ...]) -> str:
     return " ".join(f"<@{u}>" for u in user_ids)
 
@@ -200,17 +213,77 @@ def render_started(post: Started, language: str) -> str:
     return text
 
 
-def summary_embed(post: Summary) -> discord.Embed:
-    """Per city: ✅ who came (names only for teachers) and ❌ who did not."""
+FIELD_VALUE = 1024
+EMBED_TOTAL = 6000
+EMBED_FIELDS = 25
+
+
+def name_chunks(names: tuple[str, ...], room: int) -> list[str]:
+    """Names joined with ", " in pieces of at most `room` characters, never cutting one."""
+    chunks: list[str] = []
+    current = ""
+    for name in names:
+        name = clip(name, room)
+        joined = f"{current}, {name}" if current else name
+        if len(joined) > room:
+            chunks.append(current)
+            joined = name
+        current = joined
+    if current or not chunks:
+        chunks.append(current or "—")
+    return chunks
+
+
+def city_fields(
+    city: CityAttendance, detailed: bool, *, names: bool = True
+) -> list[tuple[str, str]]:
+    """One city's fields: the count, and for teachers every name (unless `names` is off),
+    split into fields of at most 1024 characters when a big class does not fit in one."""
+    count = f"✅ {len(city.present)} / {len(city.present) + len(city.absent)}"
+    teachers = [f"🧑‍🏫 {city.teachers}"] if detailed and city.teachers else []
+    if not detailed or not names:
+        return [(clip(city.city, 256), "\n".join([count, *teachers]))]
+    lists = [("✅", city.present), ("❌", city.absent)]
+    compact = "\n".join(
+        [count] + [f"{mark} " + (", ".join(people) or "—") for mark, people in lists] + teachers
+    )
+    if len(compact) <= FIELD_VALUE:
+        return [(clip(city.city, 256), compact)]
+    fields = [(clip(city.city, 256), "\n".join([count, *teachers]))]
+    for mark, people in lists:
+        pieces = name_chunks(people, FIELD_VALUE - len(mark) - 1)
+        for number, piece in enumerate(pieces, start=1):
+            label = f"{city.city} · {mark}" + (f" ({number})" if number > 1 else "")
+            fields.append((clip(label, 256), f"{mark} {piece}"))
+    return fields
+
+
+def summary_csv(post: Summary) -> discord.File:
+    """Every student of the summary, per city, attended or not: for classes too big to show."""
+    rows = [
+        {"city": city.city, "student": name, "attended": attended}
+        for city in post.cities
+        for names, attended in ((city.present, "yes"), (city.absent, "no"))
+        for name in names
+    ]
+    data = csv_bytes(to_csv(("city", "student", "attended"), rows))
+    day = post.start.date().isoformat()
+    return discord.File(io.BytesIO(data), filename=f"attendance-{day}.csv")
+
+
+def summary_embed(post: Summary) -> tuple[discord.Embed, discord.File | None]:
+    """Per city: ✅ who came (names only for teachers) and ❌ who did not.
+
+    Teachers get every name: in fields of at most 1024 characters while the embed stays
+    within Discord's 25 fields and 6000 characters; a class too big for that gets the counts
+    in the embed and every name in an attached CSV file.
+    """
     first = post.languages[0]
     present = sum(len(c.present) for c in post.cities)
     total = sum(len(c.present) + len(c.absent) for c in post.cities)
-    embed = discord.Embed(
-        title=clip(
-            t("session.summary_title", first, title=post.title, date=timestamp(post.start, "D")),
-            256,
-        ),
-        description=blocks(
+
+    def embed_with(fields: list[tuple[str, str]], note: str | None = None) -> discord.Embed:
+        description = blocks(
             post.languages,
             lambda lang: t(
                 "session.summary_detailed" if post.detailed else "session.summary_public",
@@ -218,19 +291,35 @@ def summary_embed(post: Summary) -> discord.Embed:
                 present=present,
                 total=total,
             ),
-        ),
-        colour=discord.Colour.teal(),
-    )
-    for city in post.cities:
-        count = f"✅ {len(city.present)} / {len(city.present) + len(city.absent)}"
-        lines = [count]
-        if post.detailed:
-            lines.append("✅ " + (", ".join(city.present) or "—"))
-            lines.append("❌ " + (", ".join(city.absent) or "—"))
-            if city.teachers:
-                lines.append(f"🧑‍🏫 {city.teachers}")
-        embed.add_field(name=clip(city.city, 256), value=clip("\n".join(lines), 1024))
-    return embed
+        )
+        if note:
+            description += "\n\n" + note
+        embed = discord.Embed(
+            title=clip(
+                t(
+                    "session.summary_title",
+                    first,
+                    title=post.title,
+                    date=timestamp(post.start, "D"),
+                ),
+                256,
+            ),
+            description=clip(description, 4096),
+            colour=discord.Colour.teal(),
+        )
+        for name, value in fields:
+            embed.add_field(name=name, value=clip(value, FIELD_VALUE))
+        return embed
+
+    full = [field for city in post.cities for field in city_fields(city, post.detailed)]
+    embed = embed_with(full)
+    if len(embed.fields) <= EMBED_FIELDS and len(embed) <= EMBED_TOTAL:
+        return embed, None
+    counts = [
+        field for city in post.cities for field in city_fields(city, post.detailed, names=False)
+    ]
+    note = blocks(post.languages, lambda lang: t("session.summary_in_file", lang))
+    return embed_with(counts, note), summary_csv(post)
 
 
 # -- buttons that survive restarts -----------------------------------------------------------------
@@ -394,7 +483,7 @@ class DiscordSessions:
     def __init__(self, bot: Twinbridge, guild: discord.Guild) -> None:
         self.bot = bot
         self.guild = guild
-        self.prompts = DiscordPrompts(guild)
+        self.prompts = DiscordPrompts(guild, scheduled=True)
 
     def _event_payload(self, spec: EventSpec) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -416,14 +505,16 @@ class DiscordSessions:
             )
         return payload
 
-    async def create_event(self, spec: EventSpec) -> int | None:
+    async def create_event(self, spec: EventSpec) -> int:
         try:
             created = await self.bot.http.create_guild_scheduled_event(
                 self.guild.id, privacy_level=2, **self._event_payload(spec)
             )
+        except discord.Forbidden as exc:
+            raise EventRefusedError("permission", http_reason(exc)) from exc
         except discord.HTTPException as exc:
-            log.warning("could not create the event for %r: %s", spec.name, exc)
-            return None
+            why = "limit" if exc.code == MAX_EVENTS_REACHED else "error"
+            raise EventRefusedError(why, http_reason(exc)) from exc
         return int(created["id"])
 
     async def update_event(self, event_id: int, spec: EventSpec) -> bool:
@@ -463,12 +554,13 @@ class DiscordSessions:
         channel = self.guild.get_channel_or_thread(channel_id)
         return channel if isinstance(channel, (discord.TextChannel, discord.Thread)) else None
 
-    async def post(self, channel_id: int, post: Post) -> int | None:
+    async def post(self, channel_id: int, post: Post, *, nonce: str | None = None) -> int:
         channel = self._messageable(channel_id)
         if channel is None:
-            log.warning("session post: channel %s is gone", channel_id)
-            return None
+            raise UndeliverableError(f"channel {channel_id} is gone")
         kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS}
+        if nonce is not None:
+            kwargs["nonce"] = nonce
         if isinstance(post, Announcement):
             kwargs["content"] = blocks(post.languages, lambda lang: render_announcement(post, lang))
         elif isinstance(post, Reminder):
@@ -498,15 +590,19 @@ class DiscordSessions:
                 )
             kwargs["content"] = text
         else:
-            kwargs["embed"] = summary_embed(post)
+            kwargs["embed"], names = summary_embed(post)
+            if names is not None:
+                kwargs["file"] = names
         if "content" in kwargs:
             kwargs["content"] = clip(kwargs["content"], 2000)
         try:
             message = await channel.send(**kwargs)
+        except discord.DiscordServerError as exc:
+            raise RetryLaterError(http_reason(exc)) from exc
         except discord.HTTPException as exc:
-            # Closed to the bot, or an archived thread: the send is done, not retried.
-            log.warning("session post: cannot post in %s: %s", channel_id, exc)
-            return None
+            # Closed to the bot (403), gone (404), an archived thread: trying again would
+            # fail the same way, and Discord bans bots that repeat invalid requests.
+            raise UndeliverableError(http_reason(exc)) from exc
         return message.id
 
     async def close_checkin(
@@ -672,7 +768,9 @@ class SessionsCog(
 
     def port_for(self, guild_id: int) -> DiscordSessions | None:
         guild = self.bot.get_guild(guild_id)
-        return DiscordSessions(self.bot, guild) if guild is not None else None
+        if guild is None or guild.unavailable:
+            return None
+        return DiscordSessions(self.bot, guild)
 
     def _port(self, interaction: discord.Interaction[Twinbridge]) -> DiscordSessions:
         assert interaction.guild is not None
@@ -712,8 +810,8 @@ class SessionsCog(
         count: int | None = None,
         until: app_commands.Range[str, 1, 40] | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
-        prompt: str | None = None,
-        title: str | None = None,
+        prompt: app_commands.Range[str, 1, rules.MAX_PROMPT] | None = None,
+        title: app_commands.Range[str, 1, rules.MAX_TITLE] | None = None,
         exchange: int | None = None,
     ) -> None:
         actor = await actor_of(interaction)
@@ -767,14 +865,10 @@ class SessionsCog(
         upcoming = "\n".join(
             f"• {timestamp(s.start, 'F')} ({timestamp(s.start, 'R')})" for s in done.next_slots
         )
+        key = "session.scheduled" if done.event_refused is None else "session.scheduled_no_event"
+        text = t(key, lang, title=done.series.title, id=done.series.id, upcoming=upcoming)
         await interaction.edit_original_response(
-            content=t(
-                "session.scheduled",
-                lang,
-                title=done.series.title,
-                id=done.series.id,
-                upcoming=upcoming,
-            ),
+            content=with_event_warning(text, done.event_refused, lang),
             embed=None,
             view=None,
             allowed_mentions=NO_PINGS,
@@ -852,11 +946,18 @@ class SessionsCog(
                 allowed_mentions=NO_PINGS,
             )
             return
-        series, gone = await service.cancel_occurrence(
+        done = await service.cancel_occurrence(
             self.rt, actor, session, occurrence, self._port(interaction)
         )
+        assert done.occurrence is not None
+        text = t(
+            "session.cancelled",
+            lang,
+            title=done.series.title,
+            start=timestamp(done.occurrence.starts_at, "F"),
+        )
         await interaction.followup.send(
-            t("session.cancelled", lang, title=series.title, start=timestamp(gone.starts_at, "F")),
+            with_event_warning(text, done.event_refused, lang),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -887,11 +988,18 @@ class SessionsCog(
         actor = await actor_of(interaction)
         lang = actor.language
         await interaction.response.defer(ephemeral=True, thinking=True)
-        series, gone = await service.cancel_occurrence(
+        done = await service.cancel_occurrence(
             self.rt, actor, session, None, self._port(interaction), kind="skipped"
         )
+        assert done.occurrence is not None
+        text = t(
+            "session.skipped",
+            lang,
+            title=done.series.title,
+            start=timestamp(done.occurrence.starts_at, "F"),
+        )
         await interaction.followup.send(
-            t("session.skipped", lang, title=series.title, start=timestamp(gone.starts_at, "F")),
+            with_event_warning(text, done.event_refused, lang),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -943,7 +1051,7 @@ class SessionsCog(
             )
             return
         await interaction.response.defer()
-        series, moved = await service.move_occurrence(
+        done = await service.move_occurrence(
             self.rt,
             actor,
             button.session_id,
@@ -951,10 +1059,15 @@ class SessionsCog(
             button.to,
             self._port(interaction),
         )
+        assert done.occurrence is not None
+        text = t(
+            "session.moved",
+            lang,
+            title=done.series.title,
+            start=timestamp(done.occurrence.starts_at, "F"),
+        )
         await interaction.edit_original_response(
-            content=t(
-                "session.moved", lang, title=series.title, start=timestamp(moved.starts_at, "F")
-            ),
+            content=with_event_warning(text, done.event_refused, lang),
             embed=None,
             view=None,
             allowed_mentions=NO_PINGS,
@@ -976,8 +1089,8 @@ class SessionsCog(
         self,
         interaction: discord.Interaction[Twinbridge],
         session: int | None = None,
-        title: str | None = None,
-        prompt: str | None = None,
+        title: app_commands.Range[str, 1, rules.MAX_TITLE] | None = None,
+        prompt: app_commands.Range[str, 1, rules.MAX_PROMPT] | None = None,
         duration: int | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
         no_channel: bool = False,
@@ -985,7 +1098,7 @@ class SessionsCog(
         # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
         actor = await actor_of(interaction)
-        series = await service.edit_series(
+        done = await service.edit_series(
             self.rt,
             actor,
             session,
@@ -998,8 +1111,9 @@ class SessionsCog(
             ),
             self._port(interaction),
         )
+        text = t("session.edited", actor.language, title=done.series.title)
         await interaction.followup.send(
-            t("session.edited", actor.language, title=series.title),
+            with_event_warning(text, done.event_refused, actor.language),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -1078,13 +1192,15 @@ class SessionsCog(
     # -- timed work --------------------------------------------------------------------------------
 
     def _guild_port(self, send: Send) -> DiscordSessions:
-        port = self.port_for(send.guild_id)
-        if port is None:
-            raise RuntimeError(f"guild {send.guild_id} is not available")
-        return port
+        guild = self.bot.get_guild(send.guild_id)
+        if guild is None or guild.unavailable:
+            # Discord's outages make a server unavailable for a while; the send is tried
+            # again within its useful window.
+            raise RetryLaterError(f"guild {send.guild_id} is not available")
+        return DiscordSessions(self.bot, guild)
 
     async def on_remind(self, send: Send) -> None:
-        await runs.on_remind(self.rt, send)
+        await runs.on_remind(self.rt, send, self._guild_port(send))
 
     async def on_start(self, send: Send) -> None:
         await runs.on_start(self.rt, send, self._guild_port(send))

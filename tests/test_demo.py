@@ -45,7 +45,9 @@ async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFi
     assert "Let's talk" in transcript and "لنتحدّث" in transcript
     assert "🔖 own-1" in transcript
     assert "Español · La comida: Si tu compañero/a viniera" in transcript
-    assert "2 prompts posted to pairs; 1 got a reply (50%)" in transcript
+    # The session's own prompt went to both pairs too, and is listed by the session's name.
+    assert "4 prompts posted to pairs; 1 got a reply (25%)" in transcript
+    assert "Session: Monthly exchange" in transcript
     # Chess: a game to mate in a paired space, its boards and PGN saved for the reader.
     assert "Game #1: Ben wins by checkmate (1-0)." in transcript
     assert "⏰" in transcript  # the reminder before a deadline

@@ -41,6 +41,8 @@ PROMPT_LANGUAGES = ("en", "ar", "es")
 
 MAX_PROMPT_TEXT = 300  # per language: short enough to read at a glance, and fits an embed field
 OWN_PREFIX = "own-"
+# A session's own words, posted in place of a bank prompt: "session-<series id>".
+SESSION_PREFIX = "session-"
 
 # A pair may ask for its own next prompt once per this interval.
 PAIR_REQUEST_INTERVAL = timedelta(hours=24)
@@ -100,6 +102,19 @@ def own_id(key: str) -> int | None:
     if not key.startswith(OWN_PREFIX):
         return None
     number = key[len(OWN_PREFIX) :]
+    return int(number) if number.isdigit() else None
+
+
+def session_prompt_key(series_id: int) -> str:
+    """The prompt key of a session series' teacher-written prompt."""
+    return f"{SESSION_PREFIX}{series_id}"
+
+
+def session_series_id(key: str) -> int | None:
+    """The series whose teacher-written prompt a key stands for, or None for a bank key."""
+    if not key.startswith(SESSION_PREFIX):
+        return None
+    number = key[len(SESSION_PREFIX) :]
     return int(number) if number.isdigit() else None
 
 

@@ -15,7 +15,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -392,12 +392,39 @@ class Sandbox:
         except (TimeoutError, asyncio.CancelledError):
             task.cancel()
 
-    async def restart_bot(self, downtime: timedelta = timedelta(0)) -> None:
-        """Stop the bot, let `downtime` pass, and start a new one on the same database."""
+    async def restart_bot(
+        self,
+        downtime: timedelta = timedelta(0),
+        *,
+        meanwhile: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        """Stop the bot, let `downtime` pass, and start a new one on the same database.
+
+        `meanwhile` runs while the bot is down, at the end of the downtime (people keep using
+        Discord: e.g. a student joins the session's voice channel).
+        """
         url = self.bot.ctx.settings.database_url
         await self.stop_bot()
         self.clock.advance(downtime)
+        if meanwhile is not None:
+            await meanwhile()
         await self.start_bot(url)
+
+    async def guild_outage(self) -> None:
+        """Discord loses the server for a while (GUILD_DELETE with `unavailable`)."""
+        await self.server.gateway.dispatch(
+            "GUILD_DELETE", {"id": str(self.guild.id), "unavailable": True}
+        )
+        await self.idle()
+
+    async def guild_back(self) -> None:
+        """The server is available again: each gateway session gets its GUILD_CREATE."""
+        for session in list(self.server.gateway.sessions.values()):
+            if session.valid:
+                await self.server.gateway.send_to(
+                    session, "GUILD_CREATE", self.server.guild_create(self.guild, session)
+                )
+        await self.idle()
 
     def _bot_task_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:

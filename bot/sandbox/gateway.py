@@ -91,7 +91,7 @@ class Gateway:
         *,
         token: str,
         ready_payload: Callable[[Session], dict[str, Any]],
-        guild_payloads: Callable[[], list[dict[str, Any]]],
+        guild_payloads: Callable[[Session], list[dict[str, Any]]],
         resume_url: Callable[[], str],
         privileged_allowed: int = 0,
         member_chunk: Callable[[Session, dict[str, Any]], dict[str, Any] | None] | None = None,
@@ -116,6 +116,10 @@ class Gateway:
             if not session.valid or (needed and not session.intents & needed):
                 continue
             await self._send(session, event, data)
+
+    async def send_to(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        """An event for one session only (e.g. its own GUILD_CREATE)."""
+        await self._send(session, event, data)
 
     async def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
         """An event for one session (kept for a resume while the connection is cut)."""
@@ -207,7 +211,7 @@ class Gateway:
         await conn.send(
             {"op": 0, "t": "READY", "s": session.seq, "d": self._ready_payload(session)}
         )
-        for guild in self._guild_payloads():
+        for guild in self._guild_payloads(session):
             session.seq += 1
             await conn.send({"op": 0, "t": "GUILD_CREATE", "s": session.seq, "d": guild})
         self.identified.set()

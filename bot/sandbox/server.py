@@ -121,6 +121,21 @@ class Request:
 
 Handler = Callable[[Request], Awaitable[Any]]
 
+# Discord checks an enforced nonce "in the past few minutes".
+NONCE_WINDOW = timedelta(minutes=5)
+SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+@dataclass
+class Outage:
+    """The next `times` requests to one route (where `params` match) answer `status`."""
+
+    method: str
+    template: str
+    params: dict[str, str]
+    times: int
+    status: int
+
 
 class SandboxServer:
     """Discord, as far as Twinbridge uses it, in memory."""
@@ -155,12 +170,17 @@ class SandboxServer:
         # Called with ("new" | "edit", message) for every message: the demo's transcript.
         self.watchers: list[Callable[[str, Message], None]] = []
         self.requests: list[tuple[str, str]] = []
+        self.outages: list[Outage] = []
+        # (author id, nonce) -> (message id, when): messages sent with `enforce_nonce`.
+        self._nonces: dict[tuple[int, str], tuple[int, datetime]] = {}
         self.in_flight = 0
         self.base_url = ""
         self.gateway = Gateway(
             token=self.token,
             ready_payload=self._ready,
-            guild_payloads=lambda: [g.to_payload(self.users) for g in self.guilds.values()],
+            guild_payloads=lambda session: [
+                self.guild_create(g, session) for g in self.guilds.values()
+            ],
             resume_url=lambda: self.gateway_url,
             privileged_allowed=privileged_intents,
             member_chunk=self._member_chunk,
@@ -204,6 +224,14 @@ class SandboxServer:
             "shard": [0, 1],
             "application": {"id": str(self.application_id), "flags": 0},
         }
+
+    def guild_create(self, guild: Guild, session: Session) -> JSON:
+        """GUILD_CREATE for one gateway session: every member only with the members intent."""
+        return guild.to_payload(
+            self.users,
+            self_id=self.bot_user.id,
+            every_member=bool(session.intents & GUILD_MEMBERS_INTENT),
+        )
 
     def _member_chunk(self, session: Session, data: JSON) -> JSON | None:
         """Answer op 8 (Request Guild Members) as Discord does, in a single chunk.
@@ -335,6 +363,37 @@ class SandboxServer:
                 return template, m.groupdict(), handler
         return None
 
+    def fail_next(
+        self, method: str, template: str, *, times: int = 1, status: int = 500, **params: object
+    ) -> Outage:
+        """Answer the next `times` requests to a route with a server error, as Discord does
+        in an incident (e.g. `fail_next("POST", "/channels/{channel_id}/messages",
+        channel_id=space.id, status=503)`).
+
+        discord.py itself retries 500, 502, 504 and 524 up to five times, sleeping 1, 3, 5,
+        7 s between; it raises 503 (and a sixth 500) to the caller at once.
+        """
+        if not any(m == method and t == template for m, t, _, _ in self._routes):
+            raise ValueError(f"the sandbox has no route {method} {template}")
+        if status not in SERVER_ERRORS or times < 1:
+            raise ValueError(f"a server error is one of {sorted(SERVER_ERRORS)}, at least once")
+        outage = Outage(method, template, {k: str(v) for k, v in params.items()}, times, status)
+        self.outages.append(outage)
+        return outage
+
+    def _outage(self, method: str, template: str, params: dict[str, str]) -> int | None:
+        """The status of a planned server error for this request (counting it), or None."""
+        for outage in self.outages:
+            if (
+                outage.times > 0
+                and outage.method == method
+                and outage.template == template
+                and all(params.get(k) == v for k, v in outage.params.items())
+            ):
+                outage.times -= 1
+                return outage.status
+        return None
+
     def problem(self, text: str) -> None:
         """Something the real Discord would refuse, or a bot failure: fails the running test."""
         log.error("sandbox problem: %s", text)
@@ -377,6 +436,11 @@ class SandboxServer:
 
         body, files = await self._read_body(request)
         self._record(method, path, body)
+
+        failing = self._outage(method, template, params)
+        if failing is not None:
+            message = f"{failing}: {SERVER_ERRORS[failing]}"
+            return self._json({"message": message, "code": 0}, status=failing)
 
         exempt = template.startswith(("/interactions/", "/webhooks/"))
         # Discord's major parameters; an interaction's callback has a bucket of its own (a
@@ -883,7 +947,19 @@ class SandboxServer:
 
     async def _create_message(self, req: Request) -> JSON:
         guild, channel = self.channel(req.params["channel_id"])
-        message = self._new_message(guild, channel, req.json or {}, req.files)
+        body = req.json or {}
+        nonce = body.get("nonce")
+        key = (self.bot_user.id, str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            # Discord: the same author and nonce within a few minutes returns that message.
+            seen = self._nonces.get(key)
+            if seen is not None and self.now() - seen[1] <= NONCE_WINDOW:
+                earlier = self.messages.get(seen[0])
+                if earlier is not None and not earlier.deleted:
+                    return earlier.to_payload(self.users)
+        message = self._new_message(guild, channel, body, req.files)
+        if nonce is not None and body.get("enforce_nonce"):
+            self._nonces[key] = (message.id, self.now())
         return message.to_payload(self.users)
 
     async def _list_messages(self, req: Request) -> list[JSON]:

@@ -353,8 +353,18 @@ class Guild:
         member = self.members[user_id]
         return max((self.roles[r].position for r in member.roles if r in self.roles), default=0)
 
-    def to_payload(self, users: dict[int, User]) -> JSON:
+    def to_payload(
+        self, users: dict[int, User], *, self_id: int | None = None, every_member: bool = False
+    ) -> JSON:
+        """The guild as GUILD_CREATE carries it to the bot `self_id`; `every_member` with the
+        members intent.
+
+        Without that privileged intent Discord still sends the bot's own member and every
+        member in a voice channel (with their voice states): discord.py needs both to fill
+        `VoiceChannel.members`.
+        """
         channels = [c for c in self.channels.values() if not c.is_thread]
+        in_voice = {v.user_id for v in self.voice.values() if v.channel_id}
         threads = [c for c in self.channels.values() if c.is_thread and not c.archived]
         return {
             "id": str(self.id),
@@ -406,8 +416,11 @@ class Guild:
                 for v in self.voice.values()
                 if v.channel_id
             ],
-            # Without the members intent Discord sends only the bot's own member.
-            "members": [m.to_payload() for m in self.members.values() if m.user.bot],
+            "members": [
+                m.to_payload()
+                for m in self.members.values()
+                if every_member or m.user.id == self_id or m.user.id in in_voice
+            ],
             "channels": [c.to_payload() for c in channels],
             "threads": [c.to_payload() for c in threads],
             "presences": [],

@@ -12,8 +12,8 @@ import asyncio
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -33,6 +33,8 @@ from bot.domain.prompts import (
     next_request_at,
     own_id,
     response_rates,
+    session_prompt_key,
+    session_series_id,
 )
 from bot.domain.reporting import MessageTally
 from bot.errors import NotAllowedError, NotFoundError, UserError
@@ -43,6 +45,7 @@ from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import pairing as pairing_store
 from bot.store import prompts as store
+from bot.store import sessions as session_store
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,51 @@ async def _find(db: Database, exchange_id: int, key: str) -> Prompt:
 _pair_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
+async def _claimed_post(
+    db: Database,
+    clock: Clock,
+    *,
+    exchange_id: int,
+    pair: pairing_store.PairRecord,
+    key: str,
+    reason: Reason,
+    session_key: str | None,
+    posted_by: int | None,
+    send: Callable[[], Awaitable[int | None]],
+) -> PostedPrompt | Literal["already", "unreachable"]:
+    """Record a post to a pair, then `send` it; the record is dropped if it cannot be sent.
+
+    Recording first means a session posts at most once per pair, however often (or
+    concurrently) it is asked; the message id is added once Discord has the post.
+    """
+    assert pair.space_id is not None
+    async with db.transaction() as conn:
+        post_id = await store.claim_post(
+            conn,
+            exchange_id=exchange_id,
+            pair_id=pair.id,
+            key=key,
+            reason=reason,
+            session_key=session_key,
+            by=posted_by,
+            now=clock.now(),
+        )
+    if post_id is None:
+        return "already"
+    try:
+        message_id = await send()
+    except Exception:
+        async with db.transaction() as conn:
+            await store.drop_post(conn, post_id)
+        raise
+    async with db.transaction() as conn:
+        if message_id is None:
+            await store.drop_post(conn, post_id)
+            return "unreachable"
+        await store.set_message(conn, post_id, message_id)
+    return PostedPrompt(pair.id, pair.space_id, key, message_id)
+
+
 async def _post_one(
     db: Database,
     clock: Clock,
@@ -153,32 +201,68 @@ async def _post_one(
     posted_by: int | None,
 ) -> PostedPrompt | Literal["already", "unreachable"]:
     assert pair.space_id is not None
-    async with db.transaction() as conn:
-        post_id = await store.claim_post(
-            conn,
-            exchange_id=exchange_id,
-            pair_id=pair.id,
-            key=prompt.key,
-            reason=reason,
-            session_key=session_key,
-            by=posted_by,
-            now=clock.now(),
-        )
-    if post_id is None:
-        return "already"
+    space_id = pair.space_id
     card = _card(prompt, members, posted_by if reason == "pair" else None)
-    try:
-        message_id = await port.post(pair.space_id, card)
-    except Exception:
-        async with db.transaction() as conn:
-            await store.drop_post(conn, post_id)
-        raise
+    return await _claimed_post(
+        db,
+        clock,
+        exchange_id=exchange_id,
+        pair=pair,
+        key=prompt.key,
+        reason=reason,
+        session_key=session_key,
+        posted_by=posted_by,
+        send=lambda: port.post(space_id, card),
+    )
+
+
+async def post_session_words(
+    db: Database,
+    clock: Clock,
+    *,
+    exchange_id: int,
+    series_id: int,
+    pair: pairing_store.PairRecord,
+    session_key: str,
+    send: Callable[[], Awaitable[int]],
+) -> bool:
+    """Post a session's teacher-written prompt to one pair, recorded like a bank prompt.
+
+    Its key is "session-<series id>", so replies in the pair's space are credited to it (not
+    to the pair's previous prompt) and /prompt stats shows it. At most once per pair and
+    session; False when it was already posted.
+    """
+    outcome = await _claimed_post(
+        db,
+        clock,
+        exchange_id=exchange_id,
+        pair=pair,
+        key=session_prompt_key(series_id),
+        reason="session",
+        session_key=session_key,
+        posted_by=None,
+        send=send,
+    )
+    if not isinstance(outcome, PostedPrompt):
+        return False
     async with db.transaction() as conn:
-        if message_id is None:
-            await store.drop_post(conn, post_id)
-            return "unreachable"
-        await store.set_message(conn, post_id, message_id)
-    return PostedPrompt(pair.id, pair.space_id, prompt.key, message_id)
+        guild_id = await store.exchange_guild(conn, exchange_id)
+        if guild_id is not None:
+            await activity_log.append(
+                conn,
+                at=clock.now(),
+                guild_id=guild_id,
+                partnership_id=exchange_id,
+                kind="prompt.posted",
+                details={
+                    "reason": "session",
+                    "session": session_key,
+                    "pairs": 1,
+                    "unreachable": 0,
+                    "prompts": [outcome.key],
+                },
+            )
+    return True
 
 
 async def deliver_to_pairs(
@@ -609,12 +693,22 @@ async def choices(
 
 
 @dataclass(frozen=True, slots=True)
+class SessionWords:
+    """A session series' teacher-written prompt, as /prompt stats names it."""
+
+    title: str
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PromptStats:
     exchange: Exchange
     rates: tuple[PromptRate, ...]
     prompts: dict[str, Prompt]  # every prompt named in the rates that still exists
     posts: int  # prompts posted to pairs, all together
     answered: int  # of which got at least one reply
+    # Sessions' own words among the rates ("session-3"), by key.
+    sessions: dict[str, SessionWords] = field(default_factory=dict)
 
     @property
     def lengths_known(self) -> bool:
@@ -628,15 +722,24 @@ async def stats(db: Database, actor: Actor, exchange_id: int | None) -> PromptSt
     async with db.read() as conn:
         posts, responses = await store.rate_rows(conn, exchange.id)
         own = await store.own_prompts(conn, exchange.id)
+        rates = response_rates(posts, responses)
+        series_ids = {
+            r.key: series_id for r in rates if (series_id := session_series_id(r.key)) is not None
+        }
+        series = await session_store.by_ids(conn, list(series_ids.values()))
     answered_posts = {r.post_id for r in responses}
     known = builtin_by_key() | {p.key: p for p in own}
-    rates = response_rates(posts, responses)
     return PromptStats(
         exchange=exchange,
         rates=tuple(rates),
         prompts={r.key: known[r.key] for r in rates if r.key in known},
         posts=len(posts),
         answered=sum(1 for p in posts if p.post_id in answered_posts),
+        sessions={
+            key: SessionWords(series[series_id].title, series[series_id].prompt)
+            for key, series_id in series_ids.items()
+            if series_id in series
+        },
     )
 
 

@@ -1,10 +1,25 @@
 """Timed work (reminders, session posts, chess deadlines) with the database as the truth.
 
 Every send is a row in `scheduled_sends` with a stable key. APScheduler only wakes the bot
-when the earliest pending send falls due; `run_due` then claims each due row atomically, so a
-restart, a reconnect or two wake-ups at once never lose or repeat a send. A send whose time
-passed while the bot was down is still done within the grace window, otherwise it is recorded
-as missed.
+when the earliest pending send falls due; `run_due` then claims each due row atomically, so
+two wake-ups at once, a reconnect or a restart never run a send twice side by side, and a
+restart loses none.
+
+Late sends: a send whose time passed while the bot was down is still done until its latest
+useful time (`expires_at`, e.g. a session's start until the session ends), or within the grace
+window after its due time when it has none; otherwise it is recorded as missed.
+
+Failures: a handler that fails for a passing reason (Discord answered 5xx, the network, the
+server briefly unavailable: `RetryLaterError`, or what `classify` calls transient) is tried again
+with growing pauses while the send is still useful; any other failure (403/404: the channel is
+gone or closed to the bot) is recorded as failed with its reason and never retried blindly,
+since Discord bans a bot after 10,000 invalid requests in 10 minutes.
+
+Delivery is at least once, not exactly once: a send is "sending" from its claim until its
+outcome is committed. If the process dies in that window (after Discord accepted a post and
+before the commit), the send is done again at the next start (`reset_interrupted`). Handlers
+keep that repeat harmless where they can (session posts carry a nonce Discord enforces for a
+few minutes; prompts and check-in posts are recorded per occurrence and pair).
 """
 
 from __future__ import annotations
@@ -31,15 +46,61 @@ MAX_ROUNDS = 20
 # busy while each send reads and writes the database (bench/bench_fanout.py), few enough for
 # SQLite's one writer.
 FAN_OUT_WORKERS = 8
+# Pauses between tries of a send that failed for a passing reason: 30 s, 1, 2, 4, 8, then 10 min.
+FIRST_PAUSE = timedelta(seconds=30)
+LONGEST_PAUSE = timedelta(minutes=10)
+MAX_ATTEMPTS = 10
+
+
+class SendError(Exception):
+    """A failure a handler (or the port it uses) explains: `transient` ones are retried."""
+
+    transient = False
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryLaterError(SendError):
+    """It may work in a moment: Discord answered 5xx, the server is briefly unavailable."""
+
+    transient = True
+
+
+class UndeliverableError(SendError):
+    """It will not work by trying again: the channel is gone or closed to the bot."""
+
+
+# (transient, reason) for an exception a handler raised.
+Classifier = Callable[[Exception], tuple[bool, str]]
+
+
+def classify(exc: Exception) -> tuple[bool, str]:
+    """The default reading of a handler's failure; the bot adds Discord's (bot/app.py)."""
+    if isinstance(exc, SendError):
+        return exc.transient, exc.reason
+    if isinstance(exc, (TimeoutError, ConnectionError)):
+        return True, f"network: {exc!r}"
+    return False, f"{type(exc).__name__}: {exc}"
+
+
+def pause_after(attempts: int) -> timedelta:
+    """How long to wait before the next try, after `attempts` failed ones (1, 2, …)."""
+    pause: timedelta = FIRST_PAUSE * 2 ** max(attempts - 1, 0)
+    return min(pause, LONGEST_PAUSE)
 
 
 class Scheduler:
-    """Runs handlers for due sends, exactly once each."""
+    """Runs the handler of each due send once per claim, retrying passing failures."""
 
-    def __init__(self, db: Database, clock: Clock, grace: timedelta) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, grace: timedelta, *, classify: Classifier = classify
+    ) -> None:
         self.db = db
         self.clock = clock
         self.grace = grace
+        self.classify = classify
         self.handlers: dict[str, Handler] = {}
         self.fan_out_kinds: set[str] = set()
         self._aps: AsyncIOScheduler | None = None
@@ -117,6 +178,10 @@ class Scheduler:
         await self.rearm()
         return done
 
+    def deadline(self, send: store.Send) -> datetime:
+        """The latest time a send is still worth doing."""
+        return send.expires_at or send.due_at + self.grace
+
     async def _round(self) -> tuple[int, int]:
         """One pass over the sends due now: (claimed, sent)."""
         now = self.clock.now()
@@ -151,27 +216,47 @@ class Scheduler:
         async with self.db.transaction() as conn:
             if not await store.claim(conn, send.id):
                 return False, False
-        if now - send.due_at > self.grace:
+        if now > self.deadline(send):
             log.warning("send %s missed (due %s, now %s)", send.key, send.due_at, now)
             await self._finish(send, "missed")
             return True, False
         handler = self.handlers.get(send.kind)
         if handler is None:
             log.error("no handler for send kind %r (%s)", send.kind, send.key)
-            await self._finish(send, "failed")
+            await self._finish(send, "failed", f"no handler for {send.kind}")
             return True, False
         try:
             await handler(send)
-        except Exception:
-            log.exception("send %s failed", send.key)
-            await self._finish(send, "failed")
+        except Exception as exc:
+            await self._failed(send, exc, now)
             return True, False
         await self._finish(send, "sent")
         return True, True
 
-    async def _finish(self, send: store.Send, status: str) -> None:
+    async def _failed(self, send: store.Send, exc: Exception, now: datetime) -> None:
+        """Try a passing failure again while the send is useful; record any other."""
+        transient, reason = self.classify(exc)
+        if not transient:
+            if isinstance(exc, SendError):
+                log.warning("send %s failed: %s", send.key, reason)
+            else:
+                log.error("send %s failed", send.key, exc_info=exc)
+            await self._finish(send, "failed", reason)
+            return
+        attempts = send.attempts + 1
+        again = now + pause_after(attempts)
+        deadline = self.deadline(send)
+        if again > deadline or attempts >= MAX_ATTEMPTS:
+            log.warning("send %s failed %d times, giving up: %s", send.key, attempts, reason)
+            await self._finish(send, "failed", f"gave up after {attempts} tries: {reason}")
+            return
+        log.warning("send %s failed (try %d), again at %s: %s", send.key, attempts, again, reason)
         async with self.db.transaction() as conn:
-            await store.finish(conn, send.id, status, self.clock.now())
+            await store.retry(conn, send.id, at=again, expires_at=deadline, error=reason)
+
+    async def _finish(self, send: store.Send, status: str, error: str | None = None) -> None:
+        async with self.db.transaction() as conn:
+            await store.finish(conn, send.id, status, self.clock.now(), error)
 
     async def status_of(self, keys: list[str]) -> dict[str, str]:
         """The status of each send by key (for tests and reports)."""

@@ -10,9 +10,11 @@ with what was already sent. Everything here is idempotent: start-up simply runs 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,11 +25,13 @@ from bot.domain.exchange import Exchange, ProfileError
 from bot.errors import NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services.scheduler import Scheduler
-from bot.services.session_port import EventSpec, SessionPort
+from bot.services.session_port import EventRefusedError, EventSpec, SessionPort
 from bot.store import Database, sends
 from bot.store import exchanges as exchange_store
 from bot.store import sessions as store
 from bot.store.sessions import OccurrenceRecord, SessionRecord
+
+log = logging.getLogger(__name__)
 
 # Occurrences are recorded (and their sends planned) this far ahead, and at least the next one.
 HORIZON = timedelta(days=62)
@@ -169,7 +173,7 @@ async def plan_occurrence(
 ) -> None:
     """Plan the reminders, start and end of one occurrence (only what is still ahead)."""
     base = f"{key_base(series.id, occurrence.original_start)}:r{occurrence.revision}"
-    common = {"guild_id": series.guild_id, "partnership_id": series.exchange_id}
+    common: dict[str, Any] = {"guild_id": series.guild_id, "partnership_id": series.exchange_id}
     payload = {"occurrence": occurrence.id, "revision": occurrence.revision}
     for minutes in await store.reminder_minutes(conn, series.exchange_id):
         due = occurrence.starts_at - timedelta(minutes=minutes)
@@ -189,6 +193,9 @@ async def plan_occurrence(
             kind="session.start",
             due_at=occurrence.starts_at,
             payload=payload,
+            # The check-in window is the session itself: a start missed while the bot was
+            # down is still worth doing (check-in post, prompts, the event) until the end.
+            expires_at=occurrence.ends_at,
             **common,
         )
     if occurrence.ends_at > now:
@@ -276,18 +283,20 @@ def event_spec(
 
 async def sync_event(
     rt: Runtime, series_id: int, port: SessionPort, *, refresh: bool = False
-) -> None:
+) -> EventRefusedError | None:
     """Keep exactly one Discord event per series: for its next live occurrence.
 
     Events of occurrences that are no longer next (after a move) are deleted; `refresh`
-    updates the next one's times after a change.
+    updates the next one's times after a change. When Discord refuses to create the event,
+    the refusal is returned (for the teacher) and nothing is recorded, so the next call, at
+    the next start-up or when a session ends and the series rolls forward, tries again.
     """
     async with rt.events_lock:
         now = rt.clock.now()
         async with rt.db.read() as conn:
             series = await store.by_id(conn, series_id)
             if series is None:
-                return
+                return None
             live = await store.occurrences(conn, series_id, statuses=store.LIVE, ending_after=now)
             exchange = await exchange_of(conn, series)
             where = await exchange_store.spaces(conn, exchange.id)
@@ -297,15 +306,22 @@ async def sync_event(
                 await port.delete_event(other.event_id)
                 await record_event(rt, other.id, None)
         if target is None or target.status != "scheduled" or target.starts_at <= now:
-            return
+            return None
         location = port.channel_label(where.exchange_channel_id) or exchange.name
         spec = event_spec(series, target, exchange, location[:100])
         if target.event_id is not None and (
             not refresh or await port.update_event(target.event_id, spec)
         ):
-            return
-        event_id = await port.create_event(spec)
+            return None
+        try:
+            event_id = await port.create_event(spec)
+        except EventRefusedError as refused:
+            log.warning("series %s: no Discord event (%s)", series.id, refused)
+            if target.event_id is not None:
+                await record_event(rt, target.id, None)
+            return refused
         await record_event(rt, target.id, event_id)
+        return None
 
 
 def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:

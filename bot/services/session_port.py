@@ -98,6 +98,20 @@ class Summary:
 Post = Announcement | Reminder | Started | PromptPost | Summary
 
 
+class EventRefusedError(Exception):
+    """Discord would not create an occurrence's event.
+
+    `why` is "permission" (the bot lacks Create Events), "limit" (the server has Discord's
+    100 unfinished events) or "error" (anything else, e.g. Discord answered 5xx); `reason` is
+    Discord's own answer, for the log.
+    """
+
+    def __init__(self, why: str, reason: str) -> None:
+        super().__init__(f"{why}: {reason}")
+        self.why = why
+        self.reason = reason
+
+
 class SessionPort(Protocol):
     """What sessions need from Discord in one guild."""
 
@@ -105,8 +119,8 @@ class SessionPort(Protocol):
     def prompts(self) -> PromptPort:
         """Bank prompts go out as the prompts feature renders them, in each member's language."""
 
-    async def create_event(self, spec: EventSpec) -> int | None:
-        """The new event's id, or None when Discord refused (the reason is logged)."""
+    async def create_event(self, spec: EventSpec) -> int:
+        """The new event's id; `EventRefusedError` when Discord would not create it."""
 
     async def update_event(self, event_id: int, spec: EventSpec) -> bool:
         """False when the event no longer exists."""
@@ -119,8 +133,14 @@ class SessionPort(Protocol):
 
     async def delete_event(self, event_id: int) -> None: ...
 
-    async def post(self, channel_id: int, post: Post) -> int | None:
-        """The message id, or None when the channel is gone or closed to the bot."""
+    async def post(self, channel_id: int, post: Post, *, nonce: str | None = None) -> int:
+        """Post in a channel; the message id.
+
+        Raises `UndeliverableError` when the channel is gone or closed to the bot, and
+        `RetryLaterError` when Discord failed for a passing reason (bot/services/scheduler.py).
+        A `nonce` (at most 25 characters) makes Discord return the earlier message instead of
+        posting again when the same nonce was used in the last few minutes.
+        """
 
     async def close_checkin(
         self, channel_id: int, message_id: int, count: int, languages: tuple[str, ...]

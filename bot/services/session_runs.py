@@ -1,8 +1,11 @@
 """A session as it happens: reminders, the start post and prompts, attendance, the summary.
 
-Each timed step is a scheduled send claimed once (bot/services/scheduler.py). A step that posts
-to many channels fans out into one send per channel, due at once: a restart in the middle of
-a fan-out neither repeats the posts already made nor loses the others.
+Each timed step is a scheduled send (bot/services/scheduler.py). A step that posts to many
+channels fans out into one send per channel, due at once, so one channel's trouble neither
+stops nor repeats the others. Every step may run again after a crash (delivery is at least
+once) and is written so that a second run adds nothing: the start only plans what is not yet
+planned, a post carries its send's id as a nonce that Discord enforces for a few minutes, the
+check-in post is recorded per occurrence, and prompts are recorded per pair and occurrence.
 """
 
 from __future__ import annotations
@@ -77,9 +80,11 @@ async def _fan_out(
     occurrence: OccurrenceRecord,
     what: str,
     channel_ids: Sequence[int],
+    *,
+    expires_at: datetime | None = None,
     **extra: object,
 ) -> None:
-    """Plan one post per channel, due now; the scheduler does each exactly once."""
+    """Plan one post per channel, due now (useful until `expires_at`, else the grace)."""
     base = f"{key_base(series.id, occurrence.original_start)}:r{occurrence.revision}:{what}"
     now = rt.clock.now()
     async with rt.db.transaction() as conn:
@@ -99,6 +104,7 @@ async def _fan_out(
                         "channel": channel_id,
                         **extra,
                     },
+                    expires_at=expires_at,
                 )
                 for channel_id in channel_ids
             ],
@@ -108,12 +114,18 @@ async def _fan_out(
 # -- the timed steps -------------------------------------------------------------------------------
 
 
-async def on_remind(rt: Runtime, send: Send) -> None:
-    """A reminder is due: one post to the announcements channel and each paired space."""
+async def on_remind(rt: Runtime, send: Send, port: SessionPort) -> None:
+    """A reminder is due: one post to the announcements channel and each paired space.
+
+    An occurrence still without its Discord event (Discord refused it earlier, e.g. for a
+    missing permission since given) gets it now.
+    """
     current = await _current(rt, send, statuses=("scheduled",))
     if current is None:
         return
     series, occurrence = current
+    if occurrence.event_id is None:
+        await sync_event(rt, series.id, port)
     async with rt.db.read() as conn:
         where = await exchange_store.spaces(conn, series.exchange_id)
         targets = [where.exchange_channel_id] if where.exchange_channel_id else []
@@ -123,33 +135,39 @@ async def on_remind(rt: Runtime, send: Send) -> None:
 
 
 async def on_start(rt: Runtime, send: Send, port: SessionPort) -> None:
-    """The session starts: event started, check-in post, prompts, people already in voice."""
-    current = await _current(rt, send, statuses=("scheduled",))
+    """The session starts: event started, check-in post, prompts, people already in voice.
+
+    Possibly late (the bot was down at the start): anything until the session's end is worth
+    doing, since check-in is open for the whole session. Run again after a crash, it finishes
+    what the first run began.
+    """
+    current = await _current(rt, send, statuses=("scheduled", "started"))
     if current is None:
         return
     series, occurrence = current
     now = rt.clock.now()
     async with rt.db.transaction() as conn:
-        if not await store.set_occurrence_status(
-            conn, occurrence.id, "started", was=("scheduled",)
-        ):
-            return
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=series.guild_id,
-            partnership_id=series.exchange_id,
-            kind="session.started",
-            details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
-        )
+        if await store.set_occurrence_status(conn, occurrence.id, "started", was=("scheduled",)):
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=series.guild_id,
+                partnership_id=series.exchange_id,
+                kind="session.started",
+                details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
+            )
         where = await exchange_store.spaces(conn, series.exchange_id)
         spaces = await _pair_spaces(conn, series.exchange_id)
-    if occurrence.event_id is not None:
+    if occurrence.event_id is not None and occurrence.status == "scheduled":
         # Discord cancels an event nobody started a few hours after its start time.
         await port.start_event(occurrence.event_id)
+    # Posts of the start are useful while the session lasts.
+    until = occurrence.ends_at
     if where.exchange_channel_id is not None:
-        await _fan_out(rt, series, occurrence, "started", [where.exchange_channel_id])
-    await _fan_out(rt, series, occurrence, "prompt", spaces)
+        await _fan_out(
+            rt, series, occurrence, "started", [where.exchange_channel_id], expires_at=until
+        )
+    await _fan_out(rt, series, occurrence, "prompt", spaces, expires_at=until)
     if series.channel_id is not None:
         for user_id in await port.voice_members(series.channel_id):
             await voice_seen(rt, series.guild_id, user_id, series.channel_id)
@@ -216,8 +234,17 @@ async def finish(
     await sync_event(rt, series.id, port)
 
 
+def nonce_of(send: Send) -> str:
+    """The nonce of a send's post: the same for every try of that send (≤ 25 characters)."""
+    return f"tb-send-{send.id}"
+
+
 async def on_post(rt: Runtime, send: Send, port: SessionPort) -> None:
-    """One post of a fan-out, in one channel."""
+    """One post of a fan-out, in one channel.
+
+    A channel that is gone or closed to the bot fails this send (with Discord's reason),
+    without stopping the others; a passing failure makes the scheduler try it again.
+    """
     what = str(send.payload["what"])
     channel_id = int(send.payload["channel"])
     wanted = ("scheduled",) if what.startswith("remind") else None
@@ -225,6 +252,7 @@ async def on_post(rt: Runtime, send: Send, port: SessionPort) -> None:
     if current is None:
         return
     series, occurrence = current
+    nonce = nonce_of(send)
     async with rt.db.read() as conn:
         exchange = await exchange_store.get_exchange(conn, series.guild_id, series.exchange_id)
         pair = await pairing_store.pair_by_space(conn, channel_id)
@@ -246,8 +274,11 @@ async def on_post(rt: Runtime, send: Send, port: SessionPort) -> None:
                 languages,
                 tuple(m.user_id for m in members),
             ),
+            nonce=nonce,
         )
     elif what == "started":
+        if occurrence.checkin_channel_id == channel_id and occurrence.checkin_message_id:
+            return  # an earlier run posted and recorded it, then stopped before the send was done
         message_id = await port.post(
             channel_id,
             Started(
@@ -257,17 +288,17 @@ async def on_post(rt: Runtime, send: Send, port: SessionPort) -> None:
                 series.channel_id,
                 languages_of(exchange),
             ),
+            nonce=nonce,
         )
-        if message_id is not None:
-            async with rt.db.transaction() as conn:
-                await store.set_checkin_message(conn, occurrence.id, channel_id, message_id)
+        async with rt.db.transaction() as conn:
+            await store.set_checkin_message(conn, occurrence.id, channel_id, message_id)
     elif what == "prompt":
         await deliver_session_prompt(rt, port, series, occurrence, channel_id, members)
     elif what in ("summary", "summary_teachers"):
         summary = await attendance_summary(
             rt, exchange, occurrence, series.title, detailed=what == "summary_teachers"
         )
-        await port.post(channel_id, summary)
+        await port.post(channel_id, summary, nonce=nonce)
 
 
 async def deliver_session_prompt(
@@ -283,15 +314,29 @@ async def deliver_session_prompt(
     The one place that decides which prompt a pair gets: the teacher's own words when the
     series has them; otherwise the next prompt of the pair's rotation (limited to the
     session's prompt set when the series names prompt ids), so a pair never gets a prompt
-    twice until its bank is used up. Posting is idempotent per occurrence and pair.
+    twice until its bank is used up. Either is recorded before it is posted, so posting is
+    at most once per occurrence and pair (a crash between the record and Discord loses that
+    one post rather than repeating it).
     """
     keys = await prompt_service.prompt_set(rt.db, series.exchange_id, series.prompt)
-    if series.prompt and keys is None:
-        await port.post(space_id, _prompt_post(series, series.prompt, members))
-        return
     async with rt.db.read() as conn:
         pair = await pairing_store.pair_by_space(conn, space_id)
     if pair is None:
+        return
+    session_key = key_base(series.id, occurrence.original_start)
+    if series.prompt and keys is None:
+        # The teacher's own words are recorded as the pair's prompt ("session-<id>"), so
+        # replies are credited to them and /prompt stats shows them.
+        post = _prompt_post(series, series.prompt, members)
+        await prompt_service.post_session_words(
+            rt.db,
+            rt.clock,
+            exchange_id=series.exchange_id,
+            series_id=series.id,
+            pair=pair,
+            session_key=session_key,
+            send=lambda: port.post(space_id, post),
+        )
         return
     delivery = await prompt_service.deliver_to_pairs(
         rt.db,
@@ -299,7 +344,7 @@ async def deliver_session_prompt(
         series.exchange_id,
         port.prompts,
         reason="session",
-        session_key=key_base(series.id, occurrence.original_start),
+        session_key=session_key,
         only=keys,
         pair_ids={pair.id},
     )

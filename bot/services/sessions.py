@@ -18,6 +18,7 @@ from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
+from bot.services.scheduler import SendError
 from bot.services.session_plans import (
     Runtime,
     city_clocks,
@@ -38,6 +39,7 @@ from bot.services.session_plans import (
 )
 from bot.services.session_port import (
     Announcement,
+    EventRefusedError,
     SessionPort,
 )
 from bot.store import Database, roster, sends
@@ -193,6 +195,17 @@ class Scheduled:
     series: SessionRecord
     next_slots: tuple[rules.Slot, ...]
     shape: rules.RuleShape
+    # Why Discord would not create the next session's event (None: it exists).
+    event_refused: EventRefusedError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A series after a change to one occurrence (or to the series, `occurrence` None)."""
+
+    series: SessionRecord
+    occurrence: OccurrenceRecord | None
+    event_refused: EventRefusedError | None = None
 
 
 async def _draft(rt: Runtime, actor: Actor, draft_id: int) -> SessionRecord:
@@ -240,26 +253,26 @@ async def confirm_schedule(
         upcoming = await effective_slots(
             conn, series, after=now, before=now + rules.EXAMINED_SPAN, limit=3
         )
-        where = await exchange_store.spaces(conn, exchange.id)
     await rt.scheduler.rearm()
-    await sync_event(rt, series.id, port)
+    refused = await sync_event(rt, series.id, port)
     shape = rules.describe(series.rrule)
-    if where.exchange_channel_id is not None:
-        first_slot = upcoming[0][0]
-        await port.post(
-            where.exchange_channel_id,
-            Announcement(
-                "scheduled",
-                series.title,
-                languages_of(exchange),
-                start=first_slot.start,
-                end=first_slot.end,
-                shape=shape,
-                zone=series.timezone,
-                local_time=series.first_local[-5:],
-            ),
-        )
-    return Scheduled(series, tuple(s for s, _ in upcoming), shape)
+    first_slot = upcoming[0][0]
+    await _announce(
+        rt,
+        series,
+        Announcement(
+            "scheduled",
+            series.title,
+            languages_of(exchange),
+            start=first_slot.start,
+            end=first_slot.end,
+            shape=shape,
+            zone=series.timezone,
+            local_time=series.first_local[-5:],
+        ),
+        port,
+    )
+    return Scheduled(series, tuple(s for s, _ in upcoming), shape, refused)
 
 
 async def discard_draft(rt: Runtime, actor: Actor, draft_id: int) -> None:
@@ -353,10 +366,15 @@ async def _occurrence_at(
 async def _announce(
     rt: Runtime, series: SessionRecord, announcement: Announcement, port: SessionPort
 ) -> None:
+    """Tell the exchange's announcements channel; the teacher's change stands either way."""
     async with rt.db.read() as conn:
         where = await exchange_store.spaces(conn, series.exchange_id)
-    if where.exchange_channel_id is not None:
+    if where.exchange_channel_id is None:
+        return
+    try:
         await port.post(where.exchange_channel_id, announcement)
+    except SendError as exc:
+        log.warning("series %s: announcement not posted: %s", series.id, exc.reason)
 
 
 async def cancel_occurrence(
@@ -367,7 +385,7 @@ async def cancel_occurrence(
     port: SessionPort,
     *,
     kind: str = "cancelled",
-) -> tuple[SessionRecord, OccurrenceRecord]:
+) -> Changed:
     """Cancel (or skip) one occurrence; the series goes on. Without a date: the next one."""
     await require(rt.db, actor, STAFF)
     series = await resolve(rt.db, actor.guild_id, session_id)
@@ -394,7 +412,7 @@ async def cancel_occurrence(
     if occurrence.event_id is not None:
         await port.cancel_event(occurrence.event_id)
         await record_event(rt, occurrence.id, None)
-    await sync_event(rt, series.id, port)
+    refused = await sync_event(rt, series.id, port)
     await _announce(
         rt,
         series,
@@ -407,7 +425,7 @@ async def cancel_occurrence(
         ),
         port,
     )
-    return series, occurrence
+    return Changed(series, occurrence, refused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,7 +539,7 @@ async def move_occurrence(
     original_unix: str,
     new_start_unix: int,
     port: SessionPort,
-) -> tuple[SessionRecord, OccurrenceRecord]:
+) -> Changed:
     """Move one occurrence (confirmed); its reminders, start and end follow it."""
     await require(rt.db, actor, STAFF)
     series = await resolve(rt.db, actor.guild_id, session_id)
@@ -554,7 +572,7 @@ async def move_occurrence(
             },
         )
     await rt.scheduler.rearm()
-    await sync_event(rt, series.id, port, refresh=True)
+    refused = await sync_event(rt, series.id, port, refresh=True)
     await _announce(
         rt,
         series,
@@ -568,7 +586,7 @@ async def move_occurrence(
         ),
         port,
     )
-    return series, moved
+    return Changed(series, moved, refused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -584,7 +602,7 @@ class SeriesEdit:
 
 async def edit_series(
     rt: Runtime, actor: Actor, session_id: int | None, change: SeriesEdit, port: SessionPort
-) -> SessionRecord:
+) -> Changed:
     """Change a series from now on: recorded occurrences not yet started are re-planned (later
     ones are recorded with the new values); the past and a session under way are kept."""
     await require(rt.db, actor, STAFF)
@@ -641,8 +659,8 @@ async def edit_series(
             details={"session": series.id, "changed": sorted(values)},
         )
     await rt.scheduler.rearm()
-    await sync_event(rt, series.id, port, refresh=True)
-    return fresh
+    refused = await sync_event(rt, series.id, port, refresh=True)
+    return Changed(fresh, None, refused)
 
 
 async def set_reminders(

@@ -162,7 +162,7 @@ REGISTRY: dict[str, Personal] = {
         purpose="reminders and timed posts the bot will send, and what became of them",
         kept=KEPT_WHILE_ACTIVE,
         mentions=("key", "payload"),
-        plain=("kind", "status"),
+        plain=("kind", "status", "error"),
         guild="guild_id",
         exchange="partnership_id",
     ),

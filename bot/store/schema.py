@@ -226,6 +226,11 @@ scheduled_sends = Table(
     Column("guild_id", BigInteger, nullable=False),
     Column("partnership_id", Integer),
     Column("done_at", UTCDateTime),
+    # 0011: the latest time the send is still useful (NULL: `due_at` plus the grace window);
+    # tries that failed for a passing reason (each moves `due_at` on) and Discord's last reason.
+    Column("expires_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("error", String(200)),
     CheckConstraint(
         "status IN ('pending', 'sending', 'sent', 'missed', 'cancelled', 'failed')", name="status"
     ),

@@ -1,4 +1,4 @@
-"""Queries for scheduled sends: plan once, claim once, record the outcome."""
+"""Queries for scheduled sends: plan once, claim once, retry or record the outcome."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.schema import scheduled_sends
 
+# Room for Discord's reason of a failure ("403 Forbidden (error code: 50013): Missing …").
+ERROR_LENGTH = 200
+
 
 @dataclass(frozen=True, slots=True)
 class Send:
@@ -24,6 +27,11 @@ class Send:
     payload: dict[str, Any]
     guild_id: int
     partnership_id: int | None
+    # The latest time the send is still useful (None: its due time plus the scheduler's grace).
+    expires_at: datetime | None = None
+    # Tries that failed for a passing reason (each moved `due_at` on), and the last reason.
+    attempts: int = 0
+    error: str | None = None
 
 
 def _send(row: Any) -> Send:
@@ -36,6 +44,9 @@ def _send(row: Any) -> Send:
         payload=json.loads(row.payload),
         guild_id=row.guild_id,
         partnership_id=row.partnership_id,
+        expires_at=row.expires_at,
+        attempts=row.attempts,
+        error=row.error,
     )
 
 
@@ -48,8 +59,13 @@ async def plan(
     guild_id: int,
     partnership_id: int | None = None,
     payload: Mapping[str, Any] | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
-    """Record a send unless one with this key exists; True when it was new."""
+    """Record a send unless one with this key exists; True when it was new.
+
+    `expires_at` is the latest time the send is still worth doing, when that is not the
+    scheduler's grace after `due_at` (a session's start is useful until the session ends).
+    """
     exists = await conn.scalar(select(scheduled_sends.c.id).where(scheduled_sends.c.key == key))
     if exists is not None:
         return False
@@ -61,6 +77,7 @@ async def plan(
             guild_id=guild_id,
             partnership_id=partnership_id,
             payload=json.dumps(dict(payload or {}), ensure_ascii=False, sort_keys=True),
+            expires_at=expires_at,
         )
     )
     return True
@@ -76,6 +93,7 @@ class Planned:
     guild_id: int
     partnership_id: int | None = None
     payload: Mapping[str, Any] | None = None
+    expires_at: datetime | None = None  # its latest useful time (None: the grace rule)
 
 
 async def plan_many(conn: AsyncConnection, planned: Sequence[Planned]) -> int:
@@ -103,6 +121,7 @@ async def plan_many(conn: AsyncConnection, planned: Sequence[Planned]) -> int:
                     "payload": json.dumps(
                         dict(p.payload or {}), ensure_ascii=False, sort_keys=True
                     ),
+                    "expires_at": p.expires_at,
                 }
                 for p in fresh.values()
             ],
@@ -131,11 +150,35 @@ async def claim(conn: AsyncConnection, send_id: int) -> bool:
     return bool(result.rowcount)
 
 
-async def finish(conn: AsyncConnection, send_id: int, status: str, now: datetime) -> None:
+async def finish(
+    conn: AsyncConnection, send_id: int, status: str, now: datetime, error: str | None = None
+) -> None:
+    """Record how a send ended ("sent", "missed", "failed"), with the reason of a failure."""
+    values: dict[str, Any] = {"status": status, "done_at": now}
+    if error is not None:
+        values["error"] = error[:ERROR_LENGTH]
+    await conn.execute(
+        update(scheduled_sends).where(scheduled_sends.c.id == send_id).values(**values)
+    )
+
+
+async def retry(
+    conn: AsyncConnection, send_id: int, *, at: datetime, expires_at: datetime, error: str
+) -> None:
+    """Put a send that failed for a passing reason back, due again `at` (within `expires_at`).
+
+    The useful window is fixed on the first retry, so moving `due_at` never stretches it.
+    """
     await conn.execute(
         update(scheduled_sends)
         .where(scheduled_sends.c.id == send_id)
-        .values(status=status, done_at=now)
+        .values(
+            status="pending",
+            due_at=at,
+            expires_at=expires_at,
+            attempts=scheduled_sends.c.attempts + 1,
+            error=error[:ERROR_LENGTH],
+        )
     )
 
 
@@ -150,7 +193,12 @@ async def cancel_matching(conn: AsyncConnection, prefix: str, now: datetime) -> 
 
 
 async def reset_interrupted(conn: AsyncConnection) -> int:
-    """Sends a crash left half-done go back to pending (at-least-once beats lost)."""
+    """Sends a crash left half-done go back to pending (at-least-once beats lost).
+
+    A send is "sending" from its claim until its outcome is recorded. If the process died in
+    between, its handler may or may not have reached Discord; doing it again is the only way
+    not to lose it, and the handlers make that repeat harmless where they can.
+    """
     result = await conn.execute(
         update(scheduled_sends)
         .where(scheduled_sends.c.status == "sending")

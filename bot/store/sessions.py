@@ -149,6 +149,14 @@ async def by_id(conn: AsyncConnection, session_id: int) -> SessionRecord | None:
     return _session(row) if row else None
 
 
+async def by_ids(conn: AsyncConnection, session_ids: Sequence[int]) -> dict[int, SessionRecord]:
+    """Series by id (any status), for naming them."""
+    if not session_ids:
+        return {}
+    rows = (await conn.execute(select(sessions).where(sessions.c.id.in_(session_ids)))).all()
+    return {row.id: _session(row) for row in rows}
+
+
 async def of_exchange(
     conn: AsyncConnection, exchange_id: int, statuses: Sequence[str] = ("active",)
 ) -> list[SessionRecord]:

@@ -16,6 +16,7 @@ other pair stays silent. Ben beats his partner at chess (the partner resigns).
 
 By hand: Minneapolis 4 of 6 (67%), Najaf 2 of 6 (33%), all 6 of 12 (50%); 3 sessions held;
 Maya and Ali missed the last two; live minutes 240 and 120; prompt answers 1 and 1;
+prompts posted to pairs 8 (each session's own prompt to both pairs, then that prompt);
 messages 2 and 1; chess 1 – 0; one active pair, one to nudge.
 """
 

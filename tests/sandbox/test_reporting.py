@@ -151,7 +151,8 @@ async def test_the_exchange_figures_match_the_story(story: Story) -> None:
     assert "Messages: 1\nChess points: 0" in found["Najaf"]
     whole = found["The whole exchange"]
     assert "Sessions held: 3 of 3 ended" in whole
-    assert "Prompts posted to pairs: 2 · answers: 2" in whole
+    # Three sessions' own prompts to both pairs, then the teacher's prompt to both.
+    assert "Prompts posted to pairs: 8 · answers: 2" in whole
     assert "Messages between partners: 3" in whole
     assert "Chess games: 1 · Minneapolis 1 – 0 Najaf" in whole
     assert "Active pairs: 1 of 2" in whole

@@ -655,3 +655,69 @@ async def test_scheduled_events_follow_discords_status_moves(sb: Sandbox) -> Non
     with pytest.raises(discord.HTTPException):
         await http.edit_scheduled_event(sb.guild.id, created["id"], status=4)
     assert [e["status"] for e in sb.events()] == [3]
+
+
+# -- server errors, nonces, voice at start-up ------------------------------------------------------
+
+
+async def test_a_route_answers_a_server_error_the_next_n_times(sb: Sandbox) -> None:
+    """`fail_next` makes one route (and channel) answer 503 twice, then work again."""
+    other = sb.add_channel("other")
+    await sb.idle()
+    sb.server.fail_next(
+        "POST", "/channels/{channel_id}/messages", times=2, status=503, channel_id=sb.general.id
+    )
+    path = f"/channels/{sb.general.id}/messages"
+    answers = [await raw(sb, "POST", path, {"content": f"try {n}"}) for n in range(3)]
+    assert [status for status, _ in answers] == [503, 503, 200]
+    assert answers[0][1] == {"message": "503: Service Unavailable", "code": 0}
+    status, _ = await raw(sb, "POST", f"/channels/{other.id}/messages", {"content": "hi"})
+    assert status == 200
+    assert [m.content for m in sb.messages_in(sb.general)] == ["try 2"]
+    assert sb.expect_problems() == []
+
+
+def test_only_real_routes_and_server_errors_can_be_made_to_fail() -> None:
+    """A typo in a route or a 4xx status is a mistake in the test, said at once."""
+    from bot.sandbox.server import SandboxServer
+
+    server = SandboxServer(spec=None)
+    with pytest.raises(ValueError, match="no route"):
+        server.fail_next("POST", "/channels/{channel_id}/message")
+    with pytest.raises(ValueError, match="server error"):
+        server.fail_next("POST", "/channels/{channel_id}/messages", status=404)
+
+
+async def test_discord_py_retries_a_single_500_by_itself(sb: Sandbox) -> None:
+    """One 500 never reaches the bot's code: discord.py waits a second and sends again."""
+    sb.server.fail_next("POST", "/channels/{channel_id}/messages", times=1, status=500)
+    channel = sb.bot.get_channel(sb.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.send("through")
+    assert [m.content for m in sb.messages_in(sb.general)] == ["through"]
+
+
+async def test_an_enforced_nonce_returns_the_earlier_message(sb: Sandbox) -> None:
+    """The same nonce within a few minutes gives the same message, not a second one."""
+    path = f"/channels/{sb.general.id}/messages"
+    body = {"content": "once", "nonce": "tb-send-7", "enforce_nonce": True}
+    _, first = await raw(sb, "POST", path, body)
+    _, again = await raw(sb, "POST", path, body)
+    assert first["id"] == again["id"]
+    sb.clock.advance(timedelta(minutes=6))
+    _, later = await raw(sb, "POST", path, body)
+    assert later["id"] != first["id"]
+    assert [m.content for m in sb.messages_in(sb.general)] == ["once", "once"]
+
+
+async def test_members_in_voice_arrive_with_guild_create(sb: Sandbox) -> None:
+    """Without the members intent Discord still sends who is in voice: the bot sees them."""
+    voice = sb.add_channel("Call", kind=ChannelType.VOICE)
+    student = sb.add_member("Ali")
+    bystander = sb.add_member("Sam")
+    await sb.idle()
+    await sb.restart_bot(meanwhile=lambda: sb.join_voice(student, voice))
+    channel = sb.bot.get_channel(voice.id)
+    assert isinstance(channel, discord.VoiceChannel)
+    assert [m.id for m in channel.members] == [student.user.id]
+    assert sb.bot.get_guild(sb.guild.id).get_member(bystander.user.id) is None  # type: ignore[union-attr]

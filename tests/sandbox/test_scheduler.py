@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.driver import Sandbox
+from bot.sandbox.permissions import Overwrite, P
 from bot.store import sends
 
 PROBE = ("cogs.about", "tests.sandbox.probe_cog")
@@ -177,3 +178,87 @@ async def test_planning_many_sends_adds_only_those_not_yet_planned(probe: Sandbo
         }
     assert (added, added_again) == (2, 0)
     assert planned == {"many:0": "first", "many:1": "again", "many:2": "again"}
+
+
+# -- late, retried and failed sends ----------------------------------------------------------------
+
+
+async def plan_until(sb: Sandbox, key: str, after: timedelta, text: str, useful: timedelta) -> None:
+    """A send due `after` from now that stays useful `useful` after its due time."""
+    due = sb.now() + after
+    async with sb.bot.ctx.db.transaction() as conn:
+        await sends.plan(
+            conn,
+            key=key,
+            kind="probe.say",
+            due_at=due,
+            guild_id=sb.guild.id,
+            payload={"channel_id": str(sb.general.id), "text": text},
+            expires_at=due + useful,
+        )
+    await sb.bot.ctx.scheduler.rearm()
+
+
+async def stored(sb: Sandbox, key: str) -> sends.Send:
+    async with sb.bot.ctx.db.read() as conn:
+        (send,) = await sends.by_keys(conn, [key])
+    return send
+
+
+def posts_to(sb: Sandbox, channel_id: int) -> int:
+    return sb.server.requests.count(("POST", f"/channels/{channel_id}/messages"))
+
+
+async def test_a_send_useful_until_later_is_done_after_the_grace(probe: Sandbox) -> None:
+    """Its own latest useful time replaces the 30-minute grace: an hour late is still done."""
+    await plan_until(probe, "t:window", timedelta(minutes=10), "still useful", timedelta(hours=2))
+    await probe.restart_bot(downtime=timedelta(hours=1))
+    assert said(probe, "still useful") == 1
+    assert (await stored(probe, "t:window")).status == "sent"
+
+
+async def test_a_send_past_its_useful_time_is_missed(probe: Sandbox) -> None:
+    """Down past the send's latest useful time: recorded missed, not sent."""
+    await plan_until(probe, "t:gone", timedelta(minutes=10), "too late", timedelta(hours=2))
+    await probe.restart_bot(downtime=timedelta(hours=3))
+    assert said(probe, "too late") == 0
+    assert (await stored(probe, "t:gone")).status == "missed"
+
+
+async def test_a_discord_outage_is_retried_and_sent_once(probe: Sandbox) -> None:
+    """Discord answers 503 twice: the send is tried again after 30 s and 1 min, then sent."""
+    channel = probe.general.id
+    probe.server.fail_next(
+        "POST", "/channels/{channel_id}/messages", times=2, status=503, channel_id=channel
+    )
+    await plan(probe, "t:outage", timedelta(minutes=5), "after the outage")
+    await probe.advance(minutes=5, seconds=45)
+    assert said(probe, "after the outage") == 0
+    await probe.advance(minutes=1)
+    assert said(probe, "after the outage") == 1
+    send = await stored(probe, "t:outage")
+    assert (send.status, send.attempts) == ("sent", 2)
+    assert send.error is not None and send.error.startswith("503")
+    assert posts_to(probe, channel) == 3
+
+
+async def test_a_closed_channel_fails_once_with_the_reason(probe: Sandbox) -> None:
+    """A 403 is not retried: one request, recorded failed with Discord's reason."""
+    probe.general.overwrites.append(Overwrite(probe.bot_role.id, 0, 0, int(P.SEND_MESSAGES)))
+    await plan(probe, "t:closed", timedelta(minutes=5), "never posted")
+    await probe.advance(hours=2)
+    send = await stored(probe, "t:closed")
+    assert send.status == "failed" and send.attempts == 0
+    assert send.error is not None and "403" in send.error and "50013" in send.error
+    assert posts_to(probe, probe.general.id) == 1
+
+
+async def test_an_outage_longer_than_the_grace_gives_up(probe: Sandbox) -> None:
+    """Retries stop at the useful time (the 30-minute grace here): failed, a few tries in all."""
+    probe.server.fail_next("POST", "/channels/{channel_id}/messages", times=100, status=503)
+    await plan(probe, "t:long", timedelta(minutes=5), "lost to the outage")
+    await probe.advance(hours=3)
+    send = await stored(probe, "t:long")
+    assert send.status == "failed" and send.error is not None
+    assert send.error.startswith("gave up after 7 tries")  # 30 s, 1, 2, 4, 8, 10 min
+    assert posts_to(probe, probe.general.id) == 7

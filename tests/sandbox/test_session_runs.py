@@ -3,6 +3,8 @@ step, check-in and voice attendance, restarts and reconnects that lose and repea
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.sandbox.driver import Sandbox, message_text
-from bot.sandbox.state import Channel
+from bot.sandbox.state import Channel, Message
 from bot.store.schema import activity, scheduled_sends, session_occurrences
 from tests.sandbox.sessions_helpers import (
     DEC,
@@ -300,3 +302,61 @@ async def test_an_unbounded_series_plans_a_rolling_horizon(sb: Sandbox) -> None:
     # 62 days from the end of 27 October's session: every Tuesday up to 22 December.
     assert await count(sb, session_occurrences) == 12
     assert len([e for e in sb.events() if e["status"] == 1]) == 1
+
+
+# -- big classes -----------------------------------------------------------------------------------
+
+
+async def big_class(sb: Sandbox, per_city: int, surname: tuple[str, str]) -> Exchange:
+    """The paired exchange grown to `per_city` students in each city, then a session."""
+    ex = await paired_exchange(sb)
+    for n in range(per_city - 2):
+        for city in (0, 1):
+            await ex.world.add_student(f"Student {n:03d} {surname[city]}", city)
+    await schedule_confirmed(ex)
+    return ex
+
+
+def teachers_summary(ex: Exchange) -> Message:
+    return [m for m in ex.sb.messages_in(ex.world.teachers_channel) if m.embeds][-1]
+
+
+async def test_a_class_of_120_is_named_in_full_across_fields(sb: Sandbox) -> None:
+    """Sixty students a city do not fit one field: every name is shown, in several fields."""
+    ex = await big_class(sb, 60, ("Johnson-Rivera", "Al-Hashimi"))
+    await sb.advance_to(OCT + timedelta(minutes=5))
+    await sb.click(ex.student("Ben"), started_post(ex), CHECK_IN)
+    await sb.advance_to(OCT + timedelta(hours=2))
+    summary = teachers_summary(ex)
+    assert summary.attachments == []
+    fields = summary.embeds[0]["fields"]
+    assert all(len(f["value"]) <= 1024 for f in fields)
+    named = [
+        name
+        for f in fields
+        if "·" in f["name"] and f["value"] != "✅ —"
+        for name in f["value"].split(" ", 1)[1].split(", ")
+    ]
+    assert sorted(named) == sorted(ex.world.students) and len(named) == 120
+    by_name = {f["name"]: f["value"] for f in fields}
+    assert by_name["Minneapolis"] == "✅ 1 / 60" and by_name["Minneapolis · ✅"] == "✅ Ben"
+    assert "Minneapolis · ❌ (2)" in by_name and "Najaf · ❌ (2)" in by_name
+
+
+async def test_a_class_too_big_for_one_message_gets_the_names_in_a_csv(sb: Sandbox) -> None:
+    """A hundred students a city with long names: counts in the embed, every name in a file."""
+    ex = await big_class(sb, 100, ("Johnson-Rivera-Castellanos", "Al-Hashimi-Al-Najafi"))
+    await sb.advance_to(OCT + timedelta(minutes=5))
+    await sb.click(ex.student("Zainab"), started_post(ex), CHECK_IN)
+    await sb.advance_to(OCT + timedelta(hours=2))
+    summary = teachers_summary(ex)
+    fields = {f["name"]: f["value"] for f in summary.embeds[0]["fields"]}
+    assert fields == {"Minneapolis": "✅ 0 / 100", "Najaf": "✅ 1 / 100"}
+    assert "every student, per city, is in the attached file" in message_text(summary)
+    (attachment,) = summary.attachments
+    rows = list(csv.DictReader(io.StringIO(attachment.data.decode("utf-8-sig"))))
+    assert len(rows) == 200
+    assert {"city": "Najaf", "student": "Zainab", "attended": "yes"} in rows
+    assert {r["student"] for r in rows} == set(ex.world.students)
+    public = [m for m in sb.messages_in(ex.world.announcements) if m.embeds][-1]
+    assert public.attachments == [] and "1 of 200 students took part" in message_text(public)

@@ -10,8 +10,9 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from bot.domain.sessions import MAX_PROMPT, MAX_TITLE
 from bot.i18n import t
-from bot.sandbox.driver import Sandbox, message_text
+from bot.sandbox.driver import Sandbox, SandboxError, message_text
 from bot.store.schema import (
     activity,
     prompt_posts,
@@ -177,8 +178,6 @@ async def test_a_student_is_refused_in_their_own_language(ex: Exchange) -> None:
         ({"start": "06/10/2026"}, "Use YYYY-MM-DD"),
         ({"time": "25:00"}, "is not a time I can read"),
         ({"until": "2027-01-01"}, "a number of sessions or an end date, not both"),
-        ({"title": "x" * 101}, "The name is too long"),
-        ({"prompt": "ب" * 1501}, "The prompt is too long"),
     ],
 )
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
@@ -190,6 +189,42 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
     assert not any(c.get("type") == 2 for row in reply.components for c in row["components"])
     assert await nothing_scheduled(ex.sb)
     assert await count(ex.sb, sessions) == 0
+
+
+def option_of(sb: Sandbox, subcommand: str, name: str) -> dict[str, object]:
+    """An option of /session <subcommand> as the bot registered it with Discord."""
+    command = sb.server.find_command(sb.guild.id, "session")
+    assert command is not None
+    sub = next(o for o in command["options"] if o["name"] == subcommand)
+    return next(o for o in sub["options"] if o["name"] == name)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("subcommand", "option", "limit"),
+    [
+        ("schedule", "title", MAX_TITLE),
+        ("schedule", "prompt", MAX_PROMPT),
+        ("edit", "title", MAX_TITLE),
+        ("edit", "prompt", MAX_PROMPT),
+    ],
+)
+async def test_discords_client_holds_titles_and_prompts_to_the_limits(
+    ex: Exchange, subcommand: str, option: str, limit: int
+) -> None:
+    """The option declares the service's limit, so Discord's client refuses longer text."""
+    definition = option_of(ex.sb, subcommand, option)
+    assert (definition["min_length"], definition["max_length"]) == (1, limit)
+    if subcommand == "edit":
+        await schedule_confirmed(ex)
+    too_long = {option: "ب" * (limit + 1)}
+    with pytest.raises(SandboxError, match=f"Discord refuses '{option}'"):
+        if subcommand == "schedule":
+            await schedule(ex, **too_long)
+        else:
+            await ex.sb.command(ex.world.teacher, "session edit", **too_long)
+    async with ex.sb.bot.ctx.db.read() as conn:
+        titles = [r[0] for r in await conn.execute(select(sessions.c.title))]
+    assert titles == ([] if subcommand == "schedule" else ["Exchange session"])
 
 
 async def test_scheduling_needs_the_announcements_channel(sb: Sandbox) -> None:
@@ -620,3 +655,51 @@ async def test_when_every_prompt_is_retired_pairs_get_an_invitation_to_talk(ex: 
     for space in ex.spaces():
         (prompt,) = texts(ex.sb, space, "💬")
         assert "Say hello to your partner" in prompt
+
+
+async def test_replies_to_a_teachers_own_prompt_are_credited_to_it(ex: Exchange) -> None:
+    """The session's own words become the pair's prompt: a reply counts for them, not for the
+    bank prompt posted the day before, and /prompt stats names them by the session."""
+    from bot.store.schema import prompt_responses
+
+    sb = ex.sb
+    await schedule_confirmed(ex)
+    await sb.advance_to(OCT - timedelta(days=1))
+    await sb.command(ex.world.teacher, "prompt now")
+    await sb.advance_to(OCT + timedelta(minutes=1))
+    ben = ex.student("Ben")
+    (space,) = [s for s in ex.spaces() if sb.guild.can_view(ben.user.id, s.id)]
+    await sb.say(ben, space, "Bread, eggs and tea!")
+    async with sb.bot.ctx.db.read() as conn:
+        credited = [
+            r[0]
+            for r in await conn.execute(
+                select(prompt_posts.c.prompt_key).join(
+                    prompt_responses, prompt_responses.c.post_id == prompt_posts.c.id
+                )
+            )
+        ]
+    assert credited == ["session-1"]
+    assert await count(sb, prompt_posts, prompt_posts.c.prompt_key == "session-1") == 2
+    stats = await sb.command(ex.world.teacher, "prompt stats")
+    assert "Session: Exchange session" in stats.text
+    assert "What does your family eat for breakfast?" in stats.text
+    assert "posted to 2 pairs · 1 answered" in stats.text
+
+
+async def test_a_teachers_own_prompt_is_posted_once_per_pair_after_a_restart(
+    ex: Exchange,
+) -> None:
+    """Its record stops a second post when the posts are done again (past Discord's nonce)."""
+    sb = ex.sb
+    await schedule_confirmed(ex)
+    await sb.advance_to(OCT + timedelta(minutes=1))
+    async with sb.bot.ctx.db.transaction() as conn:
+        await conn.execute(
+            scheduled_sends.update()
+            .where(scheduled_sends.c.kind == "session.post")
+            .values(status="pending")
+        )
+    await sb.restart_bot(downtime=timedelta(minutes=10))
+    for space in ex.spaces():
+        assert len(texts(sb, space, "💬")) == 1
