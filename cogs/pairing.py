@@ -212,9 +212,10 @@ class DiscordSpaces:
         if not isinstance(space, (discord.TextChannel, discord.Thread)):
             return
         member = newcomer.member
-        partners = ", ".join(newcomer.partners) or "—"
+        partners = ", ".join(escape_markdown(p) for p in newcomer.partners) or "—"
+        name = escape_markdown(member.name)
         lines = [
-            t("pair.swap_welcome", lang, name=member.name, city=member.city, partners=partners)
+            t("pair.swap_welcome", lang, name=name, city=member.city, partners=partners)
             for lang in newcomer.languages[:3] or ("en",)
         ]
         card = service.Welcome(
@@ -573,7 +574,12 @@ class PairingCog(
         actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         done = await service.confirm(
-            self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, await self._port(interaction)
+            self.bot.ctx.db,
+            self.bot.ctx.clock,
+            actor,
+            exchange,
+            await self._port(interaction),
+            self.bot.ctx.scheduler,
         )
         kind = done.proposal.space_plan.kind
         await interaction.followup.send(
@@ -635,6 +641,7 @@ class PairingCog(
             exchange,
             student.id,
             await self._port(interaction),
+            self.bot.ctx.scheduler,
         )
         await interaction.followup.send(
             t("pair.removed", actor.language, name=student.display_name),

@@ -98,6 +98,7 @@ class EraseConfirm(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tb
                 _names(member),
                 writer=bot.ctx.activity_writer,
                 port=await spaces_for(bot, guild),
+                scheduler=bot.ctx.scheduler,
             )
             lines = [
                 t(

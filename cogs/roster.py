@@ -614,6 +614,7 @@ class RemoveConfirm(GuardedView):
             self.plan.exchange.id,
             self.plan.student.user_id,
             port,
+            self.bot.ctx.scheduler,
         )
         await interaction.edit_original_response(
             content=removal_text(done, self.language, done=True),

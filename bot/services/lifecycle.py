@@ -72,6 +72,8 @@ async def end_exchange(
     async with db.transaction() as conn:
         for pair in live:
             await pairing_store.set_status(conn, pair.id, "archived", now)
+            if pair.status == "paused":
+                await pairing_store.close_pause(conn, pair.id, now)
         cancelled = await sends.cancel_exchange(conn, exchange.id, now)
         await exchange_store.end_exchange(conn, exchange.id, now)
         await activity_log.append(

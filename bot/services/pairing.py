@@ -25,6 +25,7 @@ from bot.domain.spaces import (
     waking_overlap_hours,
 )
 from bot.errors import NotFoundError, UserError
+from bot.services import chess as chess_service
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
 from bot.store import Database, roster
@@ -221,7 +222,12 @@ _confirming: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
 async def confirm(
-    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, port: SpacePort
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    port: SpacePort,
+    scheduler: chess_service.Rearm | None = None,
 ) -> Confirmed:
     """Create the proposed pairs and their private spaces; archive the previous round's.
 
@@ -237,7 +243,10 @@ async def confirm(
     async with db.read() as conn:
         seen_round = await store.latest_round(conn, exchange.id)
     async with _confirming[exchange.id]:
-        return await _confirm(db, clock, actor, exchange.id, port, seen_round)
+        done = await _confirm(db, clock, actor, exchange.id, port, seen_round)
+    if scheduler is not None:
+        await scheduler.rearm()
+    return done
 
 
 async def _unchanged_round(conn: Any, exchange_id: int, seen_round: int | None) -> None:
@@ -313,6 +322,7 @@ async def _confirm(
                 )
             for old in live:
                 await store.set_status(conn, old.id, "archived", now)
+            await end_pauses(conn, live, now)
             await exchange_store.set_spaces(
                 conn, exchange.id, category_ids=categories, thread_parent_id=thread_parent
             )
@@ -378,6 +388,15 @@ def _welcome(
         awake_together=shared_waking_window(zones, now),
         round_counts=round_counts,
     )
+
+
+async def end_pauses(conn: Any, ended: Sequence[store.PairRecord], now: datetime) -> None:
+    """Paused pairs that end now (in the caller's transaction): the pause closes, so chess
+    clocks in their space run again and a game there can still be finished."""
+    for pair in ended:
+        if pair.status == "paused" and pair.space_id is not None:
+            await store.close_pause(conn, pair.id, now)
+            await chess_service.restart_clocks(conn, pair.space_id, now)
 
 
 async def _kinds(db: Database, exchange_id: int) -> dict[int, str]:
@@ -473,7 +492,13 @@ async def _student(db: Database, exchange: Exchange, user_id: int) -> Participan
 
 
 async def remove(
-    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, user_id: int, port: SpacePort
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    user_id: int,
+    port: SpacePort,
+    scheduler: chess_service.Rearm | None = None,
 ) -> store.PairRecord:
     """Archive the pair a student is in; the space becomes read-only, nothing is deleted."""
     await require(db, actor, STAFF)
@@ -489,6 +514,7 @@ async def remove(
     now = clock.now()
     async with db.transaction() as conn:
         await store.set_status(conn, pair.id, "archived", now)
+        await end_pauses(conn, [pair], now)
         await activity_log.append(
             conn,
             at=now,
@@ -498,6 +524,8 @@ async def remove(
             kind="pairing.removed",
             details={"pair": pair.id},
         )
+    if scheduler is not None:
+        await scheduler.rearm()
     return pair
 
 

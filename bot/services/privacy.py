@@ -20,6 +20,7 @@ from bot.errors import NotFoundError
 from bot.services import roster as roster_service
 from bot.services.access import Actor, require
 from bot.services.activity_writer import ActivityWriter
+from bot.services.chess import Rearm
 from bot.services.pairing import SpacePort
 from bot.store import Database, personal, roster, sends
 from bot.store import activity as activity_log
@@ -156,6 +157,7 @@ async def erase_person(
     *,
     writer: ActivityWriter,
     port: SpacePort,
+    scheduler: Rearm | None = None,
 ) -> Erased:
     """Remove one person from every table; rows stay as anonymous counts (coordinators only).
 
@@ -170,7 +172,9 @@ async def erase_person(
     left: list[int] = []
     ended: list[int] = []
     for exchange_id in await _enrolled(db, actor.guild_id, user_id):
-        removal = await roster_service.remove_student(db, clock, actor, exchange_id, user_id, port)
+        removal = await roster_service.remove_student(
+            db, clock, actor, exchange_id, user_id, port, scheduler
+        )
         if removal.space_id is not None:
             left.append(removal.space_id)
             if removal.pair_ends:

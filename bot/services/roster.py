@@ -37,6 +37,7 @@ from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, require, standing_from
+from bot.services.chess import Rearm
 from bot.services.pairing import SpacePort
 from bot.store import Database, roster
 from bot.store import activity as activity_log
@@ -505,6 +506,7 @@ async def remove_student(
     exchange_id: int | None,
     user_id: int,
     port: SpacePort,
+    scheduler: Rearm | None = None,
 ) -> Removal:
     """Take a student off the roster and out of their paired space; nothing is deleted.
 
@@ -534,6 +536,7 @@ async def remove_student(
             await pairing_store.leave_pair(conn, pair.id, student.id, now)
             if plan.pair_ends:
                 await pairing_store.set_status(conn, pair.id, "archived", now)
+                await pairing_service.end_pauses(conn, [pair], now)
         await _log(
             conn,
             actor,
@@ -544,6 +547,8 @@ async def remove_student(
             pair=pair.id if pair else None,
             pair_ended=plan.pair_ends,
         )
+    if scheduler is not None:
+        await scheduler.rearm()
     return plan
 
 

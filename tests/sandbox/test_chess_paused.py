@@ -206,3 +206,18 @@ async def test_games_elsewhere_go_on(world: World) -> None:
     reply = await sb.command(maya, "chess challenge", where=maya_space, opponent=partner, time="2d")
     assert PAUSED not in reply.text, reply.text
     assert await count_games(sb) == 1
+
+
+async def test_a_paused_space_ended_by_a_new_round_lets_its_game_finish(table: Table) -> None:
+    """The teachers pair again while the space is paused: the old space ends, the pause with
+    it, and Ben's clock runs again from the day and a half he had left."""
+    await start_game(table)
+    await table.sb.advance(hours=12)
+    await pause(table)
+    await table.sb.advance(days=2)
+    reply = await table.sb.command(table.world.teacher, "pair confirm")
+    assert "1 earlier pair" in reply.text, reply.text
+    record = await game_record(table.sb, 1)
+    assert record.deadline_at == table.sb.now() + timedelta(hours=36)
+    moved = await table.sb.command(table.ben, "chess move", game=1, move="e4")
+    assert "You played" in moved.text, moved.text
