@@ -397,13 +397,17 @@ def board_embed(
     )
     if view.clock is not None and view.result is None:
         deadline = view.clock.deadline
-        value = t(
-            "chess.deadline",
-            lang,
-            name=view.to_move.name,
-            when=timestamp(deadline, "F"),
-            relative=timestamp(deadline, "R"),
-        )
+        if view.clock.frozen:
+            # A paused space: no deadline runs, so none is shown.
+            value = t("chess.clock_stopped", lang, name=view.to_move.name)
+        else:
+            value = t(
+                "chess.deadline",
+                lang,
+                name=view.to_move.name,
+                when=timestamp(deadline, "F"),
+                relative=timestamp(deadline, "R"),
+            )
         if view.time_control.kind is TimeControlKind.LIVE:
             value = (
                 t(

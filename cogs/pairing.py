@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import MISSING
+from discord.utils import MISSING, escape_markdown
 
 from bot.app import Twinbridge
 from bot.domain.exchange import native_names
-from bot.errors import BotMissingPermissionError
+from bot.errors import BotMissingPermissionError, UserError
 from bot.i18n import t
 from bot.services import pairing as service
 from bot.store.exchanges import role_ids
@@ -26,7 +27,7 @@ from cogs.utils import (
     only_users,
     timestamp,
 )
-from cogs.views import guarded, pager
+from cogs.views import chunk_lines, guarded, pack_fields, pager
 
 PER_PAGE = 10
 WELCOME_BUDGET = 5900  # of Discord's 6000 characters over a message's embeds
@@ -52,6 +53,64 @@ READ_ONLY = discord.PermissionOverwrite(
     add_reactions=False,
 )
 HIDDEN = discord.PermissionOverwrite(view_channel=False)
+# The channel that holds a full server's private pair threads: staff see and manage every
+# thread; students write only in their own thread and cannot start one.
+STAFF_THREAD_PARENT = discord.PermissionOverwrite(
+    view_channel=True, send_messages_in_threads=True, manage_threads=True
+)
+STUDENT_THREAD_PARENT = discord.PermissionOverwrite(
+    view_channel=True,
+    send_messages=False,
+    send_messages_in_threads=True,
+    create_public_threads=False,
+    create_private_threads=False,
+)
+
+
+def _bits(*overwrites: discord.PermissionOverwrite) -> int:
+    """Every permission these overwrites allow or deny."""
+    found = 0
+    for overwrite in overwrites:
+        allow, deny = overwrite.pair()
+        found |= allow.value | deny.value
+    return found
+
+
+# Discord lets a bot allow or deny in an overwrite only permissions it holds itself, so each of
+# these must be in the invite (README; bot/sandbox/driver.py INVITE_PERMISSIONS, which a test
+# compares with this). @everyone's defaults are no help: school servers often strip them.
+CHANNEL_OVERWRITES = _bits(MEMBER_ALLOW, READ_ONLY, HIDDEN)
+THREAD_OVERWRITES = CHANNEL_OVERWRITES | _bits(STAFF_THREAD_PARENT, STUDENT_THREAD_PARENT)
+OVERWRITE_PERMISSIONS = THREAD_OVERWRITES
+# What each kind of space needs besides: channels and overwrites; threads and locking them.
+SPACE_PERMISSIONS = {
+    "channels": discord.Permissions(CHANNEL_OVERWRITES, manage_channels=True, manage_roles=True),
+    "threads": discord.Permissions(
+        THREAD_OVERWRITES,
+        manage_channels=True,
+        manage_roles=True,
+        create_private_threads=True,
+        manage_threads=True,
+    ),
+}
+
+
+def permission_label(name: str) -> str:
+    """A permission as Discord's settings name it ("add_reactions" → "Add Reactions")."""
+    return name.replace("_", " ").title()
+
+
+ARCHIVED = "archived-"
+
+
+@asynccontextmanager
+async def refused(space_id: int) -> AsyncIterator[None]:
+    """Discord refusing to change one space (an admin's overwrite there denies the bot) is
+    something a teacher can act on: say which space, instead of a generic failure."""
+    try:
+        yield
+    except discord.Forbidden:
+        raise UserError("error.space_refused", space=f"<#{space_id}>") from None
 
 
 class DiscordSpaces:
@@ -65,16 +124,17 @@ class DiscordSpaces:
         self.student_role = guild.get_role(student_role_id) if student_role_id else None
 
     async def check_permissions(self, kind: str) -> None:
+        """Name every permission the bot lacks for this kind of space, before anything changes."""
         me = self.guild.me.guild_permissions
-        needed = {"manage_channels": "Manage Channels", "manage_roles": "Manage Roles"}
-        if kind == "threads":
-            needed |= {
-                "create_private_threads": "Create Private Threads",
-                "manage_threads": "Manage Threads",
-            }
-        for attribute, label in needed.items():
-            if not me.administrator and not getattr(me, attribute):
-                raise BotMissingPermissionError("error.bot_missing_permission", permission=label)
+        if me.administrator:
+            return
+        needed = SPACE_PERMISSIONS.get(kind, SPACE_PERMISSIONS["threads"])
+        missing = [name for name, value in needed if value and not getattr(me, name)]
+        if missing:
+            raise BotMissingPermissionError(
+                "error.bot_missing_permission",
+                permission=", ".join(permission_label(m) for m in missing),
+            )
 
     async def channel_count(self) -> int:
         return len(self.guild.channels)
@@ -117,17 +177,9 @@ class DiscordSpaces:
         overwrites = self._staff_overwrites()
         for role in self.staff:
             # Private threads are visible to Manage Threads holders: teachers see every pair.
-            overwrites[role] = discord.PermissionOverwrite(
-                view_channel=True, send_messages_in_threads=True, manage_threads=True
-            )
+            overwrites[role] = STAFF_THREAD_PARENT
         if self.student_role is not None:
-            overwrites[self.student_role] = discord.PermissionOverwrite(
-                view_channel=True,
-                send_messages=False,
-                send_messages_in_threads=True,
-                create_public_threads=False,
-                create_private_threads=False,
-            )
+            overwrites[self.student_role] = STUDENT_THREAD_PARENT
         channel = await self.guild.create_text_channel(clip(name, 100), overwrites=overwrites)
         return channel.id
 
@@ -155,56 +207,99 @@ class DiscordSpaces:
             allowed_mentions=only_users(m.user_id for m in welcome.members),
         )
 
+    async def greet(self, space_id: int, newcomer: service.Newcomer) -> None:
+        space = await self._space(space_id)
+        if not isinstance(space, (discord.TextChannel, discord.Thread)):
+            return
+        member = newcomer.member
+        partners = ", ".join(escape_markdown(p) for p in newcomer.partners) or "—"
+        name = escape_markdown(member.name)
+        lines = [
+            t("pair.swap_welcome", lang, name=name, city=member.city, partners=partners)
+            for lang in newcomer.languages[:3] or ("en",)
+        ]
+        card = service.Welcome(
+            exchange="", members=(member,), shared_interests=(), common_languages=()
+        )
+        await space.send(
+            clip(f"<@{member.user_id}> " + "\n".join(dict.fromkeys(lines)), 2000),
+            embed=welcome_embeds(card)[-1],
+            # Only the newcomer is pinged; names and the introduction never ping anyone.
+            allowed_mentions=only_users([member.user_id]),
+        )
+
     async def set_members(
         self, space_id: int, kind: str, add: Sequence[int], remove: Sequence[int]
     ) -> None:
-        space = await self._space(space_id)
-        if isinstance(space, discord.Thread):
-            for user_id in remove:
-                await space.remove_user(discord.Object(id=user_id))
-            for user_id in add:
-                await space.add_user(discord.Object(id=user_id))
-        elif isinstance(space, discord.TextChannel):
-            overwrites = dict(space.overwrites)
-            for user_id in remove:
-                overwrites = {k: v for k, v in overwrites.items() if k.id != user_id}
-            for user_id in add:
-                overwrites[discord.Object(id=user_id, type=discord.Member)] = MEMBER_ALLOW
-            await space.edit(overwrites=overwrites)
+        async with refused(space_id):
+            space = await self._space(space_id)
+            if isinstance(space, discord.Thread):
+                for user_id in remove:
+                    await space.remove_user(discord.Object(id=user_id))
+                for user_id in add:
+                    await space.add_user(discord.Object(id=user_id))
+            elif isinstance(space, discord.TextChannel):
+                overwrites = dict(space.overwrites)
+                for user_id in remove:
+                    overwrites = {k: v for k, v in overwrites.items() if k.id != user_id}
+                for user_id in add:
+                    overwrites[discord.Object(id=user_id, type=discord.Member)] = MEMBER_ALLOW
+                await space.edit(overwrites=overwrites)
 
     async def archive(self, space_id: int, kind: str, user_ids: Sequence[int]) -> None:
-        space = await self._space(space_id)
-        if isinstance(space, discord.Thread):
-            await space.edit(archived=True, locked=True)
-        elif isinstance(space, discord.TextChannel):
-            overwrites = dict(space.overwrites)
-            for user_id in user_ids:
-                overwrites[discord.Object(id=user_id, type=discord.Member)] = READ_ONLY
-            name = space.name if space.name.startswith("archived-") else f"archived-{space.name}"
-            await space.edit(name=clip(name, 100), overwrites=overwrites)
+        async with refused(space_id):
+            space = await self._space(space_id)
+            if isinstance(space, discord.Thread):
+                # Archived and locked: read-only, and only Manage Threads may open it again.
+                await space.edit(archived=True, locked=True)
+            elif isinstance(space, discord.TextChannel):
+                overwrites = dict(space.overwrites)
+                for user_id in user_ids:
+                    overwrites[discord.Object(id=user_id, type=discord.Member)] = READ_ONLY
+                name = space.name
+                if not name.startswith(ARCHIVED):
+                    name = f"{ARCHIVED}{name}"
+                await space.edit(name=clip(name, 100), overwrites=overwrites)
+
+    async def restore(
+        self, space_id: int, kind: str, user_ids: Sequence[int], *, paused: bool
+    ) -> None:
+        """Undo `archive` (when a change it was part of failed): writable, or paused again."""
+        async with refused(space_id):
+            space = await self._space(space_id)
+            if isinstance(space, discord.Thread):
+                await space.edit(archived=False, locked=paused)
+            elif isinstance(space, discord.TextChannel):
+                await self._set_members(space, user_ids, READ_ONLY if paused else MEMBER_ALLOW)
+                if space.name.startswith(ARCHIVED):
+                    await space.edit(name=space.name.removeprefix(ARCHIVED))
 
     async def pause(
         self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
     ) -> None:
-        space = await self._space(space_id)
-        if isinstance(space, discord.Thread):
-            # A locked thread stays visible to its members; only Manage Threads may write.
-            await self._notice(space, "space.paused_notice", languages)
-            await space.edit(locked=True)
-        elif isinstance(space, discord.TextChannel):
-            await self._set_members(space, user_ids, READ_ONLY)
-            await self._notice(space, "space.paused_notice", languages)
+        async with refused(space_id):
+            space = await self._space(space_id)
+            if isinstance(space, discord.Thread):
+                # Since March 2023 Discord lets only Manage Threads holders write in a locked
+                # thread; it stays in the members' list, readable. (Archiving it too would
+                # hide it from their sidebar.)
+                await self._notice(space, "space.paused_notice", languages)
+                await space.edit(locked=True)
+            elif isinstance(space, discord.TextChannel):
+                await self._set_members(space, user_ids, READ_ONLY)
+                await self._notice(space, "space.paused_notice", languages)
 
     async def reopen(
         self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
     ) -> None:
-        space = await self._space(space_id)
-        if isinstance(space, discord.Thread):
-            await space.edit(locked=False, archived=False)
-            await self._notice(space, "space.reopened_notice", languages)
-        elif isinstance(space, discord.TextChannel):
-            await self._set_members(space, user_ids, MEMBER_ALLOW)
-            await self._notice(space, "space.reopened_notice", languages)
+        async with refused(space_id):
+            space = await self._space(space_id)
+            if isinstance(space, discord.Thread):
+                await space.edit(locked=False, archived=False)
+                await self._notice(space, "space.reopened_notice", languages)
+            elif isinstance(space, discord.TextChannel):
+                await self._set_members(space, user_ids, MEMBER_ALLOW)
+                await self._notice(space, "space.reopened_notice", languages)
 
     async def _set_members(
         self,
@@ -481,7 +576,12 @@ class PairingCog(
         await interaction.response.defer(ephemeral=True, thinking=True)
         actor = await actor_of(interaction)
         done = await service.confirm(
-            self.bot.ctx.db, self.bot.ctx.clock, actor, exchange, await self._port(interaction)
+            self.bot.ctx.db,
+            self.bot.ctx.clock,
+            actor,
+            exchange,
+            await self._port(interaction),
+            self.bot.ctx.scheduler,
         )
         kind = done.proposal.space_plan.kind
         await interaction.followup.send(
@@ -545,6 +645,7 @@ class PairingCog(
             exchange,
             student.id,
             await self._port(interaction),
+            self.bot.ctx.scheduler,
         )
         await interaction.followup.send(
             t("pair.removed", actor.language, name=student.display_name),
@@ -555,43 +656,116 @@ class PairingCog(
     @app_commands.command(
         name="history", description="Every pairing round and who was paired with whom"
     )
+    @app_commands.describe(page="Which page")
     @app_commands.autocomplete(exchange=exchange_autocomplete)
     async def history(
-        self, interaction: discord.Interaction[Twinbridge], exchange: int | None = None
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        exchange: int | None = None,
+        page: app_commands.Range[int, 1, 500] = 1,
     ) -> None:
         actor = await actor_of(interaction)
-        rounds = await service.history(self.bot.ctx.db, actor, exchange)
-        lang = actor.language
-        embed = discord.Embed(title=t("pair.history_title", lang), colour=discord.Colour.blurple())
-        if not rounds:
-            embed.description = t("pair.history_empty", lang)
-        for r in rounds[:25]:
-            lines = []
-            for index, names in enumerate(r.pairs):
-                left = r.left[index] if index < len(r.left) else ()
-                # Students who left a pair that went on are shown struck through.
-                lines.append(" · ".join([*names, *(f"~~{n}~~" for n in left)]))
-            embed.add_field(
-                name=clip(
-                    t(
-                        "pair.history_round",
-                        lang,
-                        id=r.id,
-                        date=f"<t:{int(r.created_at.timestamp())}:D>",
-                        pairs=len(r.pairs),
-                        archived=r.archived,
-                    ),
-                    256,
-                ),
-                value=clip("\n".join(lines) or "—", 1024),
-                inline=False,
-            )
+        found = await service.history(self.bot.ctx.db, actor, exchange)
+        embed, view = history_page(found, actor.language, page)
         await interaction.response.send_message(
-            embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+            embed=embed, ephemeral=True, allowed_mentions=NO_PINGS, view=view or MISSING
         )
+
+
+# Of Discord's 6000 characters per message: the fields' share, leaving room for the title (256)
+# and the footer.
+HISTORY_BUDGET = 5400
+
+
+def history_fields(found: service.History, lang: str) -> list[tuple[str, str]]:
+    """Each round as fields: one line per group, split over more fields when a big round
+    passes a field's 1024 characters (never cut short)."""
+    fields: list[tuple[str, str]] = []
+    for r in found.rounds:
+        lines = []
+        for index, names in enumerate(r.pairs):
+            left = r.left[index] if index < len(r.left) else ()
+            # Students who left a pair that went on (removed, or swapped out) are struck through.
+            names_shown = [escape_markdown(n) for n in names]
+            lines.append(" · ".join([*names_shown, *(f"~~{escape_markdown(n)}~~" for n in left)]))
+        header = t(
+            "pair.history_round",
+            lang,
+            id=r.id,
+            date=f"<t:{int(r.created_at.timestamp())}:D>",
+            pairs=len(r.pairs),
+            archived=r.archived,
+        )
+        for number, chunk in enumerate(chunk_lines(lines, 1024) or ["—"]):
+            name = header if number == 0 else t("pair.history_continued", lang, round=r.id)
+            fields.append((clip(name, 256), chunk))
+    return fields
+
+
+def history_page(
+    found: service.History, lang: str, page: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """One page of /pair history within Discord's limits, and ◀ ▶ when there are more."""
+    pages = pack_fields(history_fields(found, lang), budget=HISTORY_BUDGET)
+    page = min(max(page, 1), len(pages))
+    embed = discord.Embed(title=t("pair.history_title", lang), colour=discord.Colour.blurple())
+    if not found.rounds:
+        embed.description = t("pair.history_empty", lang)
+    for name, value in pages[page - 1]:
+        embed.add_field(name=name, value=value, inline=False)
+    if len(pages) > 1:
+        embed.set_footer(text=t("pair.page", lang, page=page, pages=len(pages)))
+    view = pager(
+        page,
+        len(pages),
+        lambda target, label, disabled: HistoryPageButton(
+            found.exchange.id, target, label, disabled=disabled
+        ),
+    )
+    return embed, view
+
+
+class HistoryPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"pair:history:(?P<ex>\d+):(?P<page>\d+)",
+):
+    """◀ or ▶ under /pair history; the page is rebuilt from the database on each press."""
+
+    def __init__(self, exchange_id: int, page: int, label: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pair:history:{exchange_id}:{page}",
+                disabled=disabled,
+            )
+        )
+        self.exchange_id = exchange_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: Any,
+    ) -> HistoryPageButton:
+        return cls(int(match["ex"]), int(match["page"]), getattr(item, "label", "") or "")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async def turn() -> None:
+            bot: Twinbridge = interaction.client
+            actor = await actor_of(interaction)
+            found = await service.history(bot.ctx.db, actor, self.exchange_id)
+            embed, view = history_page(found, actor.language, self.page)
+            await interaction.response.edit_message(
+                embed=embed, view=view, allowed_mentions=NO_PINGS
+            )
+
+        await guarded(interaction, turn)
 
 
 async def setup(bot: Twinbridge) -> None:
     """Extension entry point."""
     await bot.add_cog(PairingCog(bot))
-    bot.add_dynamic_items(PreviewPageButton)
+    bot.add_dynamic_items(PreviewPageButton, HistoryPageButton)

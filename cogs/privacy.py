@@ -16,6 +16,7 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.services import privacy as service
 from bot.store.sends import Send
+from cogs.pairing import spaces_for
 from cogs.utils import NO_PINGS, actor_of, clip, user_errors
 
 log = logging.getLogger(__name__)
@@ -89,18 +90,42 @@ class EraseConfirm(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tb
                 member: discord.Member | None = await guild.fetch_member(self.user_id)
             except discord.HTTPException:
                 member = None  # they left the server: their stored names are still erased
-            changed = await service.erase_person(
-                bot.ctx.db, bot.ctx.clock, actor, self.user_id, _names(member)
+            erased = await service.erase_person(
+                bot.ctx.db,
+                bot.ctx.clock,
+                actor,
+                self.user_id,
+                _names(member),
+                writer=bot.ctx.activity_writer,
+                port=await spaces_for(bot, guild),
+                scheduler=bot.ctx.scheduler,
             )
-            await interaction.edit_original_response(
-                content=t(
+            lines = [
+                t(
                     "privacy.erased",
                     actor.language,
                     who=f"<@{self.user_id}>",
-                    rows=sum(changed.values()),
-                ),
-                view=None,
-                allowed_mentions=NO_PINGS,
+                    rows=sum(erased.rows.values()),
+                )
+            ]
+            if erased.left_spaces:
+                lines.append(
+                    t(
+                        "privacy.erased_spaces",
+                        actor.language,
+                        spaces=", ".join(f"<#{s}>" for s in erased.left_spaces),
+                    )
+                )
+            if erased.ended_spaces:
+                lines.append(
+                    t(
+                        "privacy.erased_pairs_ended",
+                        actor.language,
+                        spaces=", ".join(f"<#{s}>" for s in erased.ended_spaces),
+                    )
+                )
+            await interaction.edit_original_response(
+                content=clip("\n".join(lines), 2000), view=None, allowed_mentions=NO_PINGS
             )
 
 
@@ -163,7 +188,12 @@ class PrivacyCog(
         who = _who(student, user_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await service.export_person(
-            self.bot.ctx.db, self.bot.ctx.clock, actor, who, _names(student)
+            self.bot.ctx.db,
+            self.bot.ctx.clock,
+            actor,
+            who,
+            _names(student),
+            writer=self.bot.ctx.activity_writer,
         )
         await interaction.followup.send(
             t(
@@ -193,26 +223,27 @@ class PrivacyCog(
     ) -> None:
         actor = await actor_of(interaction)
         who = _who(student, user_id)
-        preview = await service.erase_preview(self.bot.ctx.db, actor, who, _names(student))
+        # Counting a person's rows reads the whole log of the server: acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        preview = await service.erase_preview(
+            self.bot.ctx.db, actor, who, _names(student), writer=self.bot.ctx.activity_writer
+        )
         lang = actor.language
         view = discord.ui.View(timeout=None)
         view.add_item(EraseConfirm(who, t("privacy.erase_button", lang)))
         view.add_item(EraseCancel(t("privacy.cancel_button", lang)))
         names = ", ".join(preview.names) or "—"
-        await interaction.response.send_message(
-            clip(
-                t(
-                    "privacy.erase_confirm",
-                    lang,
-                    who=f"<@{who}> ({discord.utils.escape_markdown(names)})",
-                    rows=preview.rows,
-                    summary=_summary(preview.counts, lang),
-                ),
-                2000,
-            ),
-            view=view,
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
+        text = t(
+            "privacy.erase_confirm",
+            lang,
+            who=f"<@{who}> ({discord.utils.escape_markdown(names)})",
+            rows=preview.rows,
+            summary=_summary(preview.counts, lang),
+        )
+        if preview.enrolled:
+            text += "\n" + t("privacy.erase_leaves_space", lang)
+        await interaction.edit_original_response(
+            content=clip(text, 2000), view=view, allowed_mentions=NO_PINGS
         )
 
 

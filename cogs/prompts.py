@@ -476,6 +476,12 @@ class PromptsCog(
             space_id=message.channel.id,
             user_id=message.author.id,
             length=length,
+            role_ids=frozenset(r.id for r in getattr(message.author, "roles", ())),
+            is_admin=isinstance(message.author, discord.Member)
+            and (
+                message.author.guild_permissions.administrator
+                or message.author.guild_permissions.manage_guild
+            ),
         )
 
 

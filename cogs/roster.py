@@ -614,6 +614,7 @@ class RemoveConfirm(GuardedView):
             self.plan.exchange.id,
             self.plan.student.user_id,
             port,
+            self.bot.ctx.scheduler,
         )
         await interaction.edit_original_response(
             content=removal_text(done, self.language, done=True),
@@ -1091,39 +1092,100 @@ class RosterCog(
         )
 
     @keep_apart.command(name="list", description="Every keep-apart mark of the exchange")
+    @app_commands.describe(page="Which page")
     @app_commands.autocomplete(exchange=exchange_autocomplete)
     async def keep_apart_list(
-        self, interaction: discord.Interaction[Twinbridge], exchange: int | None = None
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        exchange: int | None = None,
+        page: app_commands.Range[int, 1, 500] = 1,
     ) -> None:
         actor = await actor_of(interaction)
         found, marks = await service.keep_apart_marks(self.bot.ctx.db, actor, exchange)
-        lang = actor.language
-        lines: list[str] = []
-        room = 3800  # of the description's 4096, leaving space for the "and more" line
-        for number, m in enumerate(marks):
-            line = (
-                f"• **{escape_markdown(clip(m.first.display_name, 60))}** ↔ "
-                f"**{escape_markdown(clip(m.second.display_name, 60))}** · "
-                f"<t:{int(m.marked_at.timestamp())}:d>"
-            )
-            if len(line) + 1 > room:
-                lines.append(t("roster.more_marks", lang, count=len(marks) - number))
-                break
-            lines.append(line)
-            room -= len(line) + 1
-        embed = discord.Embed(
-            title=clip(t("roster.marks_title", lang, exchange=found.name), 256),
-            description="\n".join(lines) if lines else t("roster.no_marks", lang),
-            colour=discord.Colour.dark_red(),
-        )
-        embed.set_footer(text=t("roster.marks_footer", lang, count=len(marks)))
+        embed, view = marks_page(found, marks, actor.language, page)
         await interaction.response.send_message(
-            embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+            embed=embed, ephemeral=True, allowed_mentions=NO_PINGS, view=view or MISSING
         )
+
+
+# Each line is at most ~150 characters (two names clipped to 60): twenty stay well inside an
+# embed description's 4096.
+MARKS_PER_PAGE = 20
+
+
+def marks_page(
+    exchange: Exchange, marks: Sequence[service.KeepApartMark], lang: str, page: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """One page of keep-apart marks, and ◀ ▶ when there are more."""
+    pages = max(1, -(-len(marks) // MARKS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    lines = [
+        f"• **{escape_markdown(clip(m.first.display_name, 60))}** ↔ "
+        f"**{escape_markdown(clip(m.second.display_name, 60))}** · "
+        f"<t:{int(m.marked_at.timestamp())}:d>"
+        for m in marks[(page - 1) * MARKS_PER_PAGE : page * MARKS_PER_PAGE]
+    ]
+    embed = discord.Embed(
+        title=clip(t("roster.marks_title", lang, exchange=exchange.name), 256),
+        description="\n".join(lines) if lines else t("roster.no_marks", lang),
+        colour=discord.Colour.dark_red(),
+    )
+    footer = t("roster.marks_footer", lang, count=len(marks))
+    if pages > 1:
+        footer += " · " + t("roster.marks_page", lang, page=page, pages=pages)
+    embed.set_footer(text=footer)
+    view = pager(
+        page,
+        pages,
+        lambda target, label, disabled: MarksPageButton(
+            exchange.id, target, label, disabled=disabled
+        ),
+    )
+    return embed, view
+
+
+class MarksPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"roster:apart:(?P<ex>\d+):(?P<page>\d+)",
+):
+    """◀ or ▶ under /roster keep-apart list; the page is rebuilt on each press."""
+
+    def __init__(self, exchange_id: int, page: int, label: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"roster:apart:{exchange_id}:{page}",
+                disabled=disabled,
+            )
+        )
+        self.exchange_id = exchange_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: Any,
+    ) -> MarksPageButton:
+        return cls(int(match["ex"]), int(match["page"]), getattr(item, "label", "") or "")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async def turn() -> None:
+            bot: Twinbridge = interaction.client
+            actor = await actor_of(interaction)
+            found, marks = await service.keep_apart_marks(bot.ctx.db, actor, self.exchange_id)
+            embed, view = marks_page(found, marks, actor.language, self.page)
+            await interaction.response.edit_message(
+                embed=embed, view=view, allowed_mentions=NO_PINGS
+            )
+
+        await guarded(interaction, turn)
 
 
 async def setup(bot: Twinbridge) -> None:
     """Extension entry point."""
     await bot.add_cog(JoinCog(bot))
     await bot.add_cog(RosterCog(bot))
-    bot.add_dynamic_items(RosterPageButton)
+    bot.add_dynamic_items(RosterPageButton, MarksPageButton)

@@ -387,6 +387,7 @@ class ReportAction(
                     actor,
                     await spaces_for(bot, guild),
                     teachers,
+                    bot.ctx.scheduler,
                     paused=self.action == "pause",
                     report_id=self.report_id,
                 )
@@ -551,6 +552,7 @@ class SafetyCog(commands.Cog):
             actor,
             await spaces_for(self.bot, guild),
             DiscordTeachers(guild),
+            self.bot.ctx.scheduler,
             paused=paused,
             exchange_id=exchange,
             student_id=student.id if student else None,

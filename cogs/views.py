@@ -9,7 +9,7 @@ generic failure.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
@@ -81,3 +81,38 @@ def pager(
     for target, label in ((page - 1, "◀"), (page + 1, "▶")):
         view.add_item(button(min(max(target, 1), pages), label, not 1 <= target <= pages))
     return view
+
+
+def chunk_lines(lines: Sequence[str], limit: int) -> list[str]:
+    """Lines joined into texts of at most `limit` characters each (a longer line is clipped)."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def pack_fields(
+    fields: Sequence[tuple[str, str]], *, budget: int, max_fields: int = 25
+) -> list[list[tuple[str, str]]]:
+    """Embed fields (name, value) in pages: at most `max_fields` and `budget` characters each.
+
+    Discord refuses a message whose embeds pass 6000 characters in all, or an embed with more
+    than 25 fields; the caller keeps `budget` under 6000 less its title, description and footer.
+    """
+    pages: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for name, value in fields:
+        size = len(name) + len(value)
+        if pages[-1] and (used + size > budget or len(pages[-1]) >= max_fields):
+            pages.append([])
+            used = 0
+        pages[-1].append((name, value))
+        used += size
+    return pages

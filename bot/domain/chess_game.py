@@ -858,16 +858,51 @@ def parse_time_control(text: str) -> TimeControl:
 
 @dataclass(frozen=True, slots=True)
 class ClockState:
-    """Both clocks at one moment, derived from the stored move times only."""
+    """Both clocks at one moment, derived from the stored move times and pauses only."""
 
     to_move: Color
     white_left: timedelta
     black_left: timedelta
-    deadline: datetime  # when the side to move runs out
+    # When the side to move runs out. While the clock is stopped (`frozen`), when it would run
+    # out if it started again now.
+    deadline: datetime
     flagged: bool  # the side to move has run out
+    frozen: bool = False  # the clock is stopped: the game's space is paused
 
     def left(self, color: Color) -> timedelta:
         return self.white_left if color is Color.WHITE else self.black_left
+
+
+# A stretch of time during which the clocks stop: (start, end), end None while it lasts.
+Pause = tuple[datetime, datetime | None]
+
+
+def _overlap(start: datetime, end: datetime, pauses: Sequence[Pause]) -> timedelta:
+    """How much of [start, end] falls in pauses (an open pause lasts until `end`)."""
+    total = timedelta(0)
+    for pause_start, pause_end in pauses:
+        lo = max(start, pause_start)
+        hi = end if pause_end is None else min(end, pause_end)
+        if hi > lo:
+            total += hi - lo
+    return total
+
+
+def _runs_out(last: datetime, allowance: timedelta, pauses: Sequence[Pause]) -> datetime | None:
+    """When `allowance` of running time from `last` is used up, the pauses not counted; None
+    if a pause that has not ended stops the clock first."""
+    moment, left = last, allowance
+    for pause_start, pause_end in sorted(pauses, key=lambda p: p[0]):
+        if pause_end is not None and pause_end <= moment:
+            continue
+        start = max(pause_start, moment)
+        if moment + left <= start:
+            break
+        left -= start - moment
+        if pause_end is None:
+            return None
+        moment = pause_end
+    return moment + left
 
 
 def clock_state(
@@ -877,14 +912,17 @@ def clock_state(
     now: datetime,
     *,
     first_to_move: Color = Color.WHITE,
+    pauses: Sequence[Pause] = (),
 ) -> ClockState:
-    """The clocks at `now` given the start and each move's time (aware datetimes).
+    """The clocks at `now` given the start, each move's time and the pauses (aware datetimes).
 
     The first mover's clock runs from `started_at`. Live: each side's time falls while it is to
     move and gains the increment after each of its moves. Correspondence: each move has its own
-    allowance from the previous move, and the waiting side's clock shows a full one.
+    allowance from the previous move, and the waiting side's clock shows a full one. No clock
+    runs during a pause; while one lasts, both stay where they stood when it began.
     """
-    for moment in (started_at, now, *move_times):
+    ended = [p[1] for p in pauses if p[1] is not None]
+    for moment in (started_at, now, *move_times, *(p[0] for p in pauses), *ended):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("clock times must be aware datetimes")
     left = {Color.WHITE: time_control.base, Color.BLACK: time_control.base}
@@ -894,18 +932,27 @@ def clock_state(
         if moment < last:
             raise ValueError("move times must not go backwards")
         if live:
-            left[mover] += time_control.increment - (moment - last)
+            left[mover] += time_control.increment - (moment - last - _overlap(last, moment, pauses))
         last, mover = moment, mover.other
-    deadline = last + (left[mover] if live else time_control.base)
+    allowance = left[mover] if live else time_control.base
     zero = timedelta(0)
-    left[mover] = max(zero, min(left[mover] if live else time_control.base, deadline - now))
+    runs_out = _runs_out(last, allowance, pauses)
+    frozen = runs_out is None
+    if runs_out is None or runs_out > now:
+        # Still running, or stopped with time left: what is left is what has not run yet.
+        remaining = allowance - (now - last - _overlap(last, now, pauses))
+        deadline = now + remaining if runs_out is None else runs_out
+    else:
+        remaining, deadline = zero, runs_out
+    left[mover] = max(zero, min(allowance, remaining))
     left[mover.other] = max(zero, left[mover.other])
     return ClockState(
         to_move=mover,
         white_left=left[Color.WHITE],
         black_left=left[Color.BLACK],
         deadline=deadline,
-        flagged=now >= deadline,
+        flagged=not frozen and now >= deadline,
+        frozen=frozen,
     )
 
 

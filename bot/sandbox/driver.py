@@ -35,7 +35,7 @@ from bot.config import Settings
 from bot.errors import UserError
 from bot.sandbox.permissions import ALL, Overwrite, P
 from bot.sandbox.ratelimit import Limits
-from bot.sandbox.server import EPHEMERAL, Interaction, SandboxServer
+from bot.sandbox.server import EPHEMERAL, HttpError, Interaction, SandboxServer
 from bot.sandbox.spec import SpecValidator
 from bot.sandbox.state import (
     JSON,
@@ -57,7 +57,9 @@ log = logging.getLogger("bot.sandbox")
 
 RECORD_ENV = "SANDBOX_RECORD"
 
-# What the README's invite link grants the bot.
+# What the README's invite link grants the bot. Add Reactions and Create Public Threads are
+# never used by the bot itself: paired spaces deny them to students, and Discord lets a bot
+# deny only what it holds (a locked-down @everyone does not lend them).
 INVITE_PERMISSIONS = int(
     P.VIEW_CHANNEL
     | P.SEND_MESSAGES
@@ -65,9 +67,11 @@ INVITE_PERMISSIONS = int(
     | P.EMBED_LINKS
     | P.ATTACH_FILES
     | P.READ_MESSAGE_HISTORY
+    | P.ADD_REACTIONS
     | P.MANAGE_CHANNELS
     | P.MANAGE_ROLES
     | P.MANAGE_THREADS
+    | P.CREATE_PUBLIC_THREADS
     | P.CREATE_PRIVATE_THREADS
     | P.MANAGE_EVENTS
     | P.CREATE_EVENTS
@@ -286,6 +290,7 @@ class Sandbox:
         *,
         clock: ManualClock | None = None,
         bot_permissions: int = INVITE_PERMISSIONS,
+        everyone_permissions: int | None = None,
         limits: Limits | None = None,
         record_path: Path | None = None,
         extensions: Sequence[str] | None = None,
@@ -301,6 +306,9 @@ class Sandbox:
         every REST request as a JSON line. `privileged_intents` are the bits the application
         is approved for in the Developer Portal (none by default, as the README asks);
         `settings` overrides the bot's settings (e.g. `{"message_content_intent": True}`).
+        `everyone_permissions` replaces the @everyone role's (Discord's defaults for a new
+        server otherwise), e.g. a school server's locked-down View Channels, Send Messages,
+        Read Message History and Use Application Commands.
         """
         clock = clock or ManualClock()
         if record_path is None and os.environ.get(RECORD_ENV):
@@ -315,7 +323,7 @@ class Sandbox:
         sandbox = cls(server, clock)
         sandbox._settings = dict(settings or {})
         await server.start()
-        sandbox._seed(bot_permissions)
+        sandbox._seed(bot_permissions, everyone_permissions)
         saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
         discord.http.Route.BASE = server.base_url + "/api/v10"
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
@@ -340,9 +348,11 @@ class Sandbox:
             undo_clock()
             discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
 
-    def _seed(self, bot_permissions: int) -> None:
+    def _seed(self, bot_permissions: int, everyone_permissions: int | None = None) -> None:
         owner_user = self._new_user("Principal Okafor")
         self.guild = new_guild(self.server.ids, "Twinbridge Exchange", owner_user)
+        if everyone_permissions is not None:
+            self.guild.roles[self.guild.id].permissions = everyone_permissions
         self.server.guilds[self.guild.id] = self.guild
         self.owner = self.guild.members[owner_user.id]
         self.bot_role = self.server.add_role(self.guild, "Twinbridge", bot_permissions, position=50)
@@ -978,8 +988,11 @@ class Sandbox:
         needed = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
         if not perms & P.VIEW_CHANNEL or not perms & needed:
             raise SandboxError(f"{member.user.username} cannot write in #{channel.name}")
-        if channel.is_thread and channel.locked:
-            raise SandboxError(f"#{channel.name} is locked")
+        if channel.is_thread:
+            try:
+                self.server.check_thread_write(self.guild, channel, member.user.id)
+            except HttpError as refused:
+                raise SandboxError(f"#{channel.name}: {refused}") from None
         self._narrate(member, f"in #{channel.name}: {content}")
         message = self.server._new_message(
             self.guild, channel, {"content": content}, [], author=member.user, check_perms=False

@@ -547,6 +547,21 @@ class SandboxServer:
                 return guild, channel
         raise unknown("Channel", 10003)
 
+    def check_thread_write(self, guild: Guild, thread: Channel, user_id: int) -> None:
+        """What Discord does to a message sent in a locked or archived thread.
+
+        Since March 2023 a locked thread takes messages only from Manage Threads holders,
+        archived or not. Sending in an archived thread un-archives it when the sender may
+        (anyone who can write there if it is not locked; Manage Threads holders otherwise).
+        """
+        moderator = bool(
+            guild.permissions_in(user_id, thread.id) & (P.MANAGE_THREADS | P.ADMINISTRATOR)
+        )
+        if thread.locked and not moderator:
+            raise HttpError(403, 160005, "Thread is locked")
+        if thread.archived:
+            thread.archived = False
+
     def _require(self, guild: Guild, needed: int, channel: Channel | None = None) -> None:
         have = (
             guild.permissions_in(self.bot_user.id, channel.id)
@@ -830,8 +845,8 @@ class SandboxServer:
                 needed |= P.ATTACH_FILES
             if author.id == self.bot_user.id:
                 self._require(guild, needed, channel)
-            if channel.is_thread and channel.locked:
-                raise HttpError(403, 50083, "Thread is archived")
+            if channel.is_thread:
+                self.check_thread_write(guild, channel, author.id)
         if channel.type == ChannelType.CATEGORY:
             raise HttpError(400, 50008, "Cannot send messages in a non-text channel")
         checked = {**body}

@@ -31,7 +31,7 @@ import contextlib
 import json
 import logging
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -135,20 +135,46 @@ class ActivityWriter:
 
         A failed batch goes back to the front of the queue and the error is raised.
         """
-        written = 0
         async with self._lock:
-            while self._queue:
-                batch = [
-                    self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))
-                ]
-                self._in_flight = len(batch)
-                try:
-                    written += await self._write(batch)
-                except BaseException:
-                    self._queue.extendleft(reversed(batch))
-                    raise
-                finally:
-                    self._in_flight = 0
+            return await self._flush_locked()
+
+    @contextlib.asynccontextmanager
+    async def quiet(self) -> AsyncIterator[None]:
+        """Write everything queued, then write nothing more until the block ends.
+
+        For an erasure: the log holds every event about the person before it is scrubbed,
+        and none lands after it. Events keep queueing meanwhile (in memory, never blocking);
+        `forget` drops the person from those before the block ends.
+        """
+        async with self._lock:
+            await self._flush_locked()
+            yield
+
+    def forget(self, user_id: int) -> int:
+        """Take a person out of the queued events (after erasing them); returns how many.
+
+        The events stay as anonymous counts: only who acted is dropped.
+        """
+        changed = 0
+        for index, event in enumerate(self._queue):
+            if event.row["actor_id"] == user_id:
+                self._queue[index] = event._replace(row={**event.row, "actor_id": None})
+                changed += 1
+        return changed
+
+    async def _flush_locked(self) -> int:
+        """Write the queue batch by batch; the caller holds `_lock`."""
+        written = 0
+        while self._queue:
+            batch = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
+            self._in_flight = len(batch)
+            try:
+                written += await self._write(batch)
+            except BaseException:
+                self._queue.extendleft(reversed(batch))
+                raise
+            finally:
+                self._in_flight = 0
         return written
 
     async def _write(self, batch: Sequence[_Event]) -> int:

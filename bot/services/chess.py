@@ -26,6 +26,7 @@ from bot.domain.chess_game import (
     GameResult,
     MoveErrorReason,
     MoveHint,
+    Pause,
     PieceMoves,
     PlayedMove,
     Termination,
@@ -91,6 +92,9 @@ class GameView:
     time_control: TimeControl
     clock: ClockState | None  # while in play
     now: datetime
+    # The game's space is paused by its teachers: nothing may change and its clock is stopped.
+    paused: bool = False
+    pauses: tuple[Pause, ...] = ()  # every stretch the space was paused (clocks stopped)
 
     @property
     def id(self) -> int:
@@ -249,9 +253,18 @@ async def _view(conn: AsyncConnection, record: store.GameRecord, now: datetime) 
         draw_offer=Color(record.draw_offer) if record.draw_offer else None,
     )
     tc = _time_control(record)
+    pauses = await pairing_store.pauses_of_space(conn, record.space_id)
+    pair = await pairing_store.pair_by_space(conn, record.space_id)
     clock = None
     if record.status == "active" and record.started_at is not None:
-        clock = clock_state(tc, record.started_at, [m.played_at for m in played], now)
+        clock = clock_state(
+            tc,
+            record.started_at,
+            [m.played_at for m in played],
+            now,
+            first_to_move=game.first_to_move,
+            pauses=pauses,
+        )
 
     def side(participant_id: int, color: Color) -> Player:
         person = people[participant_id]
@@ -267,6 +280,8 @@ async def _view(conn: AsyncConnection, record: store.GameRecord, now: datetime) 
         time_control=tc,
         clock=clock,
         now=now,
+        paused=pair is not None and pair.status == "paused",
+        pauses=tuple(pauses),
     )
 
 
@@ -319,11 +334,18 @@ def _player(view: GameView, actor: Actor) -> Player:
     return me
 
 
+def _not_paused(view: GameView) -> None:
+    """Teachers paused the game's space: chess waits with everything else there."""
+    if view.paused:
+        raise UserError("chess.error.space_paused")
+
+
 def _in_play(view: GameView) -> None:
     if view.status == "offered":
         raise UserError("chess.error.not_started", game=view.id)
     if view.status != "active":
         raise UserError("chess.error.game_over", game=view.id)
+    _not_paused(view)
 
 
 def _refusal(error: ChessMoveError, view: GameView) -> UserError:
@@ -361,13 +383,22 @@ def _prefix(game_id: int) -> str:
 
 
 async def _plan_clock(
-    conn: AsyncConnection, record: store.GameRecord, ply: int, deadline: datetime, now: datetime
+    conn: AsyncConnection,
+    record: store.GameRecord,
+    ply: int,
+    deadline: datetime,
+    now: datetime,
+    *,
+    tag: str = "",
 ) -> None:
-    """The deadline of the position after `ply`, and for correspondence a reminder before it."""
+    """The deadline of the position after `ply`, and for correspondence a reminder before it.
+
+    `tag` tells apart a deadline planned again for the same position (after a pause).
+    """
     payload = {"game": record.id, "ply": ply}
     await sends.plan(
         conn,
-        key=f"{_prefix(record.id)}{ply}:deadline",
+        key=f"{_prefix(record.id)}{ply}:deadline{tag}",
         kind=KIND_DEADLINE,
         due_at=deadline,
         guild_id=record.guild_id,
@@ -378,7 +409,7 @@ async def _plan_clock(
     if record.time_kind == TimeControlKind.CORRESPONDENCE.value and remind_at > now:
         await sends.plan(
             conn,
-            key=f"{_prefix(record.id)}{ply}:remind",
+            key=f"{_prefix(record.id)}{ply}:remind{tag}",
             kind=KIND_REMINDER,
             due_at=remind_at,
             guild_id=record.guild_id,
@@ -415,6 +446,36 @@ async def _show(db: Database, port: ChessPort, view: GameView, played: PlayedMov
             await store.set_board_message(conn, view.id, view.record.ply, message_id)
     if previous is not None and previous != message_id:
         await port.retire_board(view.record.space_id, previous)
+
+
+# --- paused spaces ------------------------------------------------------------------------------
+
+
+async def hold_clocks(conn: AsyncConnection, space_id: int, now: datetime) -> None:
+    """The space was just paused: its games' clocks stop (in the caller's transaction).
+
+    Their deadline and reminder are cancelled and no deadline is kept, so neither a send nor
+    the start-up sweep can end a game on time, nor ping a player, while nobody may move.
+    """
+    for record in await store.in_space(conn, space_id, "active"):
+        await sends.cancel_matching(conn, _prefix(record.id), now)
+        await store.set_deadline(conn, record.id, record.ply, None)
+
+
+async def restart_clocks(conn: AsyncConnection, space_id: int, now: datetime) -> None:
+    """The space was just reopened: its games' clocks run again from where they stopped.
+
+    Call after the pause is closed, in the same transaction: the new deadline leaves out the
+    paused time, and a deadline and reminder are planned for it.
+    """
+    for record in await store.in_space(conn, space_id, "active"):
+        view = await _view(conn, record, now)
+        if view.clock is None:
+            continue
+        deadline = view.clock.deadline
+        await store.set_deadline(conn, record.id, record.ply, deadline)
+        tag = f":resumed-{int(now.timestamp())}"
+        await _plan_clock(conn, record, record.ply, deadline, now, tag=tag)
 
 
 # --- challenges ---------------------------------------------------------------------------------
@@ -498,6 +559,13 @@ async def challenge(
         if problem is not None:
             raise UserError(problem, name=them.display_name)
         space_id = channel_id
+    async with db.read() as conn:
+        space_pair = await pairing_store.pair_by_space(conn, space_id)
+    if space_pair is not None and space_pair.status == "paused":
+        raise UserError("chess.error.space_paused")
+    if space_pair is not None and space_pair.status == "archived":
+        # An ended pair's space stays readable, not a place for new games.
+        raise UserError("chess.error.space_ended")
     if colour == "random":
         colour = secrets.choice(("white", "black"))
     white, black = (me, them) if colour == "white" else (them, me)
@@ -561,6 +629,7 @@ async def answer_challenge(
     me = _player(view, actor)
     if view.status != "offered":
         raise UserError("chess.error.challenge_closed", game=view.id)
+    _not_paused(view)
     mine = me.participant_id == record.challenger_id
     if accept and mine:
         raise UserError("chess.error.own_challenge")
@@ -669,7 +738,14 @@ async def _store_move(
     if result is None:
         assert record.started_at is not None
         times = [*(await _move_times(db, record.id)), now]
-        deadline = clock_state(view.time_control, record.started_at, times, now).deadline
+        deadline = clock_state(
+            view.time_control,
+            record.started_at,
+            times,
+            now,
+            first_to_move=view.game.first_to_move,
+            pauses=view.pauses,
+        ).deadline
     async with db.transaction() as conn:
         done = await store.record_move(
             conn,
@@ -745,7 +821,7 @@ async def move_hints(
     except UserError:
         return []
     me = view.of_user(actor.user_id)
-    if me is None or view.status != "active" or view.game.turn is not me.color:
+    if me is None or view.status != "active" or view.paused or view.game.turn is not me.color:
         return []
     return view.game.move_hints(typed)
 
@@ -939,8 +1015,10 @@ async def time_out(
 async def remind(db: Database, clock: Clock, game_id: int, ply: int, port: ChessPort) -> bool:
     """Remind the player to move of their deadline (scheduled); False if no longer due."""
     view = await load(db, clock, game_id)
-    if view.status != "active" or view.record.ply != ply:
+    if view.status != "active" or view.record.ply != ply or view.paused:
         return False
+    if view.clock is not None and view.clock.deadline - clock.now() > REMINDER_BEFORE:
+        return False  # the clock stopped for a while: a re-planned reminder comes later
     await port.remind(view)
     return True
 

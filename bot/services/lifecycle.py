@@ -63,11 +63,17 @@ async def end_exchange(
     """
     await require(db, actor, {"coordinator"})
     exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    async with db.read() as conn:
+        live = await pairing_store.live_pairs(conn, exchange.id)
+    # Discord first: if it refuses, nothing is stored and the exchange goes on as before.
+    await pairing_service.check_spaces(db, port, exchange.id, live)
+    await pairing_service.archive_spaces(db, port, exchange.id, live)
     now = clock.now()
     async with db.transaction() as conn:
-        live = await pairing_store.live_pairs(conn, exchange.id)
         for pair in live:
             await pairing_store.set_status(conn, pair.id, "archived", now)
+            if pair.status == "paused":
+                await pairing_store.close_pause(conn, pair.id, now)
         cancelled = await sends.cancel_exchange(conn, exchange.id, now)
         await exchange_store.end_exchange(conn, exchange.id, now)
         await activity_log.append(
@@ -79,5 +85,4 @@ async def end_exchange(
             kind="exchange.ended",
             details={"archived": len(live), "cancelled_sends": cancelled},
         )
-    await pairing_service.archive_spaces(db, port, exchange.id, live)
     return Ended(exchange, len(live), cancelled, now + timedelta(days=retention_days))

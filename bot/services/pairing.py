@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections import Counter, OrderedDict
+import logging
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from bot.domain.spaces import (
     waking_overlap_hours,
 )
 from bot.errors import NotFoundError, UserError
+from bot.services import chess as chess_service
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
 from bot.store import Database, roster
@@ -39,6 +41,8 @@ from bot.store import pairing as store
 
 STAFF = {"teacher", "coordinator"}
 REASON_FIELDS = dataclasses.fields(PairReasons)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,15 @@ class WelcomeMember:
     # Their waking day (07:00-21:00 local) as UTC instants: Discord shows it in each
     # reader's own time zone.
     awake: tuple[datetime, datetime] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Newcomer:
+    """A student who joins a pair that goes on (a swap): what their new space is told."""
+
+    member: WelcomeMember
+    partners: tuple[str, ...]  # the names of those already there
+    languages: tuple[str, ...]  # everyone's languages in the space, the newcomer's first
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +107,20 @@ class SpacePort(Protocol):
 
     async def welcome(self, space_id: int, welcome: Welcome) -> None: ...
 
+    async def greet(self, space_id: int, newcomer: Newcomer) -> None:
+        """Welcome a student who moved into a pair that goes on (mentioning only them)."""
+
     async def set_members(
         self, space_id: int, kind: str, add: Sequence[int], remove: Sequence[int]
     ) -> None: ...
 
     async def archive(self, space_id: int, kind: str, user_ids: Sequence[int]) -> None:
         """Make a space read-only and mark it archived; never delete it."""
+
+    async def restore(
+        self, space_id: int, kind: str, user_ids: Sequence[int], *, paused: bool
+    ) -> None:
+        """Undo `archive` when the change it belonged to failed (writable, or paused again)."""
 
     async def delete_unused(self, space_id: int) -> None:
         """Remove a space created moments ago that nobody has used (rollback only)."""
@@ -245,25 +266,66 @@ async def propose(
     return Proposal(exchange, groups, plan.total_score, space_plan, live, overlap, paused)
 
 
+# One pairing at a time per exchange in this process: two teachers confirming at once must not
+# both create a round.
+_confirming: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
 async def confirm(
-    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, port: SpacePort
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    port: SpacePort,
+    scheduler: chess_service.Rearm | None = None,
 ) -> Confirmed:
     """Create the proposed pairs and their private spaces; archive the previous round's.
 
-    Every Discord space is created before anything is stored; if one fails, the spaces made
-    in this attempt are removed and nothing is recorded, so a retry starts clean.
+    Discord is changed before anything is stored: the new spaces are created and the old ones
+    made read-only, then the round is recorded in one transaction. If Discord refuses anything,
+    the spaces made in this attempt are removed, old spaces already archived are opened again,
+    and nothing is recorded, so the database never says a space is archived while its students
+    can still write there, and a retry starts clean. A round confirmed by someone else since
+    this command began makes it change nothing.
     """
+    await require(db, actor, STAFF)
+    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+    async with db.read() as conn:
+        seen_round = await store.latest_round(conn, exchange.id)
+    async with _confirming[exchange.id]:
+        done = await _confirm(db, clock, actor, exchange.id, port, seen_round)
+    if scheduler is not None:
+        await scheduler.rearm()
+    return done
+
+
+async def _unchanged_round(conn: Any, exchange_id: int, seen_round: int | None) -> None:
+    latest = await store.latest_round(conn, exchange_id)
+    if latest != seen_round:
+        raise UserError("error.pair_round_changed", round=latest)
+
+
+async def _confirm(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int,
+    port: SpacePort,
+    seen_round: int | None,
+) -> Confirmed:
     proposal = await propose(db, clock, actor, exchange_id, port)
     exchange = proposal.exchange
     kind = proposal.space_plan.kind
-    await port.check_permissions(kind)
     async with db.read() as conn:
+        await _unchanged_round(conn, exchange.id, seen_round)
         where = await exchange_store.spaces(conn, exchange.id)
         live = await store.live_pairs(conn, exchange.id)
+    await _check(db, port, exchange.id, live, also=kind)
     created: list[int] = []
     new_categories: list[int] = []
     categories = list(where.category_ids)
     thread_parent = where.thread_parent_id
+    archived: list[store.PairRecord] = []
     try:
         if kind == "threads" and thread_parent is None:
             thread_parent = await port.create_thread_parent(f"{exchange.name} pairs")
@@ -290,49 +352,52 @@ async def confirm(
                 space = await port.create_channel(target, name, user_ids)
                 free[target] -= 1
             created.append(space)
-    except Exception:
+        await _archive(db, port, exchange.id, live, done=archived)
+        space_ids = tuple(s for s in created if s != thread_parent)
+        now = clock.now()
+        async with db.transaction() as conn:
+            await _unchanged_round(conn, exchange.id, seen_round)
+            round_id = await store.create_round(
+                conn, exchange.id, actor.user_id, now, kind, round(proposal.total_score)
+            )
+            for group, space_id in zip(proposal.groups, space_ids, strict=True):
+                await store.add_pair(
+                    conn,
+                    round_id=round_id,
+                    exchange_id=exchange.id,
+                    space_id=space_id,
+                    reasons=group.reasons,
+                    members=tuple(m.id for m in group.members),
+                    now=now,
+                )
+            for old in live:
+                await store.set_status(conn, old.id, "archived", now)
+            await end_pauses(conn, live, now)
+            await exchange_store.set_spaces(
+                conn, exchange.id, category_ids=categories, thread_parent_id=thread_parent
+            )
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="pairing.confirmed",
+                details={
+                    "round": round_id,
+                    "pairs": len(proposal.groups),
+                    "space_kind": kind,
+                    "archived": len(live),
+                },
+            )
+    except BaseException:
+        await _restore(db, port, exchange.id, archived)
         for space in reversed(created + new_categories):
             try:
                 await port.delete_unused(space)
             except Exception:
                 continue
         raise
-    space_ids = tuple(s for s in created if s != thread_parent)
-    now = clock.now()
-    async with db.transaction() as conn:
-        round_id = await store.create_round(
-            conn, exchange.id, actor.user_id, now, kind, round(proposal.total_score)
-        )
-        for group, space_id in zip(proposal.groups, space_ids, strict=True):
-            await store.add_pair(
-                conn,
-                round_id=round_id,
-                exchange_id=exchange.id,
-                space_id=space_id,
-                reasons=group.reasons,
-                members=tuple(m.id for m in group.members),
-                now=now,
-            )
-        for old in live:
-            await store.set_status(conn, old.id, "archived", now)
-        await exchange_store.set_spaces(
-            conn, exchange.id, category_ids=categories, thread_parent_id=thread_parent
-        )
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=exchange.id,
-            actor_id=actor.user_id,
-            kind="pairing.confirmed",
-            details={
-                "round": round_id,
-                "pairs": len(proposal.groups),
-                "space_kind": kind,
-                "archived": len(live),
-            },
-        )
-    await _archive(db, port, exchange.id, live)
     counts = Counter(m.city_id for g in proposal.groups for m in g.members)
     round_counts = tuple(
         sorted(((c.name, counts[c.id]) for c in exchange.cities), key=lambda item: -item[1])
@@ -375,23 +440,97 @@ def _welcome(
     )
 
 
+async def end_pauses(conn: Any, ended: Sequence[store.PairRecord], now: datetime) -> None:
+    """Paused pairs that end now (in the caller's transaction): the pause closes, so chess
+    clocks in their space run again and a game there can still be finished."""
+    for pair in ended:
+        if pair.status == "paused" and pair.space_id is not None:
+            await store.close_pause(conn, pair.id, now)
+            await chess_service.restart_clocks(conn, pair.space_id, now)
+
+
+async def _kinds(db: Database, exchange_id: int) -> dict[int, str]:
+    async with db.read() as conn:
+        return {r["id"]: r["space_kind"] for r in await store.rounds(conn, exchange_id)}
+
+
+async def _check(
+    db: Database,
+    port: SpacePort,
+    exchange_id: int,
+    pairs: Sequence[store.PairRecord],
+    *,
+    also: str | None = None,
+) -> None:
+    """Refuse, naming what the bot lacks, before touching any of these pairs' spaces."""
+    kinds = await _kinds(db, exchange_id)
+    needed = {kinds[p.round_id] for p in pairs if p.space_id is not None}
+    if also is not None:
+        needed.add(also)
+    for kind in sorted(needed):
+        await port.check_permissions(kind)
+
+
+async def check_spaces(
+    db: Database, port: SpacePort, exchange_id: int, pairs: Sequence[store.PairRecord]
+) -> None:
+    """Raise BotMissingPermissionError if the bot could not change these pairs' spaces."""
+    await _check(db, port, exchange_id, pairs)
+
+
 async def archive_spaces(
     db: Database, port: SpacePort, exchange_id: int, old: Sequence[store.PairRecord]
 ) -> None:
-    """Make the spaces of pairs that just ended read-only for their students."""
-    await _archive(db, port, exchange_id, old)
+    """Make these pairs' spaces read-only, all or none: if Discord refuses one, those already
+    archived are opened again (as well as Discord lets) and the refusal is raised. Call it
+    before storing the pairs as archived."""
+    done: list[store.PairRecord] = []
+    try:
+        await _archive(db, port, exchange_id, old, done=done)
+    except BaseException:
+        await _restore(db, port, exchange_id, done)
+        raise
 
 
 async def _archive(
-    db: Database, port: SpacePort, exchange_id: int, old: Sequence[store.PairRecord]
+    db: Database,
+    port: SpacePort,
+    exchange_id: int,
+    old: Sequence[store.PairRecord],
+    *,
+    done: list[store.PairRecord],
 ) -> None:
-    async with db.read() as conn:
-        kinds = {r["id"]: r["space_kind"] for r in await store.rounds(conn, exchange_id)}
-        for pair in old:
-            if pair.space_id is None:
-                continue
+    kinds = await _kinds(db, exchange_id)
+    for pair in old:
+        if pair.space_id is None:
+            continue
+        async with db.read() as conn:
             people = await roster.by_ids(conn, pair.members)
-            await port.archive(pair.space_id, kinds[pair.round_id], [p.user_id for p in people])
+        await port.archive(pair.space_id, kinds[pair.round_id], [p.user_id for p in people])
+        done.append(pair)
+
+
+async def _restore(
+    db: Database, port: SpacePort, exchange_id: int, archived: Sequence[store.PairRecord]
+) -> None:
+    """Open again spaces archived by a change that failed; best effort (the failure that got
+    us here is what the user is told)."""
+    if not archived:
+        return
+    kinds = await _kinds(db, exchange_id)
+    for pair in archived:
+        assert pair.space_id is not None
+        try:
+            async with db.read() as conn:
+                people = await roster.by_ids(conn, pair.members)
+            await port.restore(
+                pair.space_id,
+                kinds[pair.round_id],
+                [p.user_id for p in people],
+                paused=pair.status == "paused",
+            )
+        except Exception:
+            log.exception("could not reopen space %s after a failed change", pair.space_id)
 
 
 async def _student(db: Database, exchange: Exchange, user_id: int) -> Participant:
@@ -403,7 +542,13 @@ async def _student(db: Database, exchange: Exchange, user_id: int) -> Participan
 
 
 async def remove(
-    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, user_id: int, port: SpacePort
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    exchange_id: int | None,
+    user_id: int,
+    port: SpacePort,
+    scheduler: chess_service.Rearm | None = None,
 ) -> store.PairRecord:
     """Archive the pair a student is in; the space becomes read-only, nothing is deleted."""
     await require(db, actor, STAFF)
@@ -413,9 +558,13 @@ async def remove(
         pair = await store.live_pair_of(conn, student.id)
     if pair is None:
         raise UserError("error.not_paired", name=student.display_name)
+    await _check(db, port, exchange.id, [pair])
+    # Discord first: if it refuses, the pair stays active in the database as in Discord.
+    await archive_spaces(db, port, exchange.id, [pair])
     now = clock.now()
     async with db.transaction() as conn:
         await store.set_status(conn, pair.id, "archived", now)
+        await end_pauses(conn, [pair], now)
         await activity_log.append(
             conn,
             at=now,
@@ -425,7 +574,8 @@ async def remove(
             kind="pairing.removed",
             details={"pair": pair.id},
         )
-    await _archive(db, port, exchange.id, [pair])
+    if scheduler is not None:
+        await scheduler.rearm()
     return pair
 
 
@@ -465,28 +615,71 @@ async def swap(
     for mark in apart:
         if mark <= new_a or mark <= new_b:
             raise UserError("error.swap_keep_apart")
-    now = clock.now()
-    async with db.transaction() as conn:
-        await store.move_member(conn, first.id, pair_a.id, pair_b.id)
-        await store.move_member(conn, second.id, pair_b.id, pair_a.id)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=exchange.id,
-            actor_id=actor.user_id,
-            kind="pairing.swapped",
-            details={"pairs": [pair_a.id, pair_b.id]},
-        )
-    if pair_a.space_id is not None:
-        await port.set_members(
-            pair_a.space_id, rounds[pair_a.round_id], [second.user_id], [first.user_id]
-        )
-    if pair_b.space_id is not None:
-        await port.set_members(
-            pair_b.space_id, rounds[pair_b.round_id], [first.user_id], [second.user_id]
-        )
+    await _check(db, port, exchange.id, [pair_a, pair_b])
+    # Discord first, undone if any step fails: the database never shows a swap that Discord
+    # does not, nor the other way round.
+    moves = [
+        (pair_a, second.user_id, first.user_id),
+        (pair_b, first.user_id, second.user_id),
+    ]
+    done: list[tuple[store.PairRecord, int, int]] = []
+    try:
+        for pair, joining, leaving in moves:
+            if pair.space_id is not None:
+                await port.set_members(pair.space_id, rounds[pair.round_id], [joining], [leaving])
+                done.append((pair, joining, leaving))
+        now = clock.now()
+        async with db.transaction() as conn:
+            # Each leaves their pair (kept for history and repeat-avoidance) and joins the other.
+            await store.move_member(conn, first.id, pair_a.id, pair_b.id, now)
+            await store.move_member(conn, second.id, pair_b.id, pair_a.id, now)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="pairing.swapped",
+                details={"pairs": [pair_a.id, pair_b.id]},
+            )
+    except BaseException:
+        for pair, joining, leaving in reversed(done):
+            assert pair.space_id is not None
+            try:
+                await port.set_members(pair.space_id, rounds[pair.round_id], [leaving], [joining])
+            except Exception:
+                log.exception("could not undo a swap in space %s", pair.space_id)
+        raise
+    # The student who moves in is welcomed; their new partners learn who they are.
+    async with db.read() as conn:
+        staying_a = await roster.by_ids(conn, [m for m in pair_a.members if m != first.id])
+        staying_b = await roster.by_ids(conn, [m for m in pair_b.members if m != second.id])
+    for pair, newcomer, partners in ((pair_a, second, staying_a), (pair_b, first, staying_b)):
+        if pair.space_id is not None:
+            await port.greet(pair.space_id, _newcomer(exchange, newcomer, partners, now))
     return pair_a, pair_b
+
+
+def _newcomer(
+    exchange: Exchange, student: Participant, partners: Sequence[Participant], now: datetime
+) -> Newcomer:
+    city = exchange.city(student.city_id) if student.city_id is not None else exchange.cities[0]
+    member = WelcomeMember(
+        user_id=student.user_id,
+        name=student.display_name,
+        city=city.name,
+        timezone=city.timezone,
+        intro=student.intro,
+        languages=student.languages,
+        language=student.language,
+        local_time=now.astimezone(ZoneInfo(city.timezone)).strftime("%H:%M"),
+        awake=shared_waking_window([city.timezone], now),
+    )
+    return Newcomer(
+        member=member,
+        partners=tuple(p.display_name for p in partners),
+        languages=tuple(dict.fromkeys([student.language, *(p.language for p in partners)])),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,7 +693,13 @@ class RoundView:
     left: tuple[tuple[str, ...], ...] = ()
 
 
-async def history(db: Database, actor: Actor, exchange_id: int | None) -> list[RoundView]:
+@dataclass(frozen=True, slots=True)
+class History:
+    exchange: Exchange
+    rounds: tuple[RoundView, ...]  # newest first
+
+
+async def history(db: Database, actor: Actor, exchange_id: int | None) -> History:
     """Every round of the exchange with who was paired with whom (staff only)."""
     await require(db, actor, STAFF)
     exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
@@ -526,4 +725,4 @@ async def history(db: Database, actor: Actor, exchange_id: int | None) -> list[R
                 left=tuple(tuple(people.get(m, "?") for m in p.left) for p in mine),
             )
         )
-    return views
+    return History(exchange, tuple(views))

@@ -15,9 +15,14 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from bot.clock import Clock
+from bot.domain.exchange import Role
 from bot.errors import NotFoundError
+from bot.services import roster as roster_service
 from bot.services.access import Actor, require
-from bot.store import Database, personal, sends
+from bot.services.activity_writer import ActivityWriter
+from bot.services.chess import Rearm
+from bot.services.pairing import SpacePort
+from bot.store import Database, personal, roster, sends
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 
@@ -47,10 +52,21 @@ class Export:
 
 
 async def export_person(
-    db: Database, clock: Clock, actor: Actor, user_id: int, names: Sequence[str] = ()
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    user_id: int,
+    names: Sequence[str] = (),
+    *,
+    writer: ActivityWriter,
 ) -> Export:
-    """Everything stored about one person in this server, as JSON (coordinators only)."""
+    """Everything stored about one person in this server, as JSON (coordinators only).
+
+    Activity events still queued in the batched writer are written first, so the export
+    holds them too.
+    """
     await require(db, actor, COORDINATORS)
+    await writer.flush()
     person = personal.Person(actor.guild_id, user_id, tuple(names))
     now = clock.now()
     async with db.transaction() as conn:
@@ -88,49 +104,98 @@ class ErasePreview:
     user_id: int
     names: tuple[str, ...]
     counts: dict[str, int]
+    # Exchanges in which they are still a student: erasing takes them off those rosters and
+    # out of their paired spaces too.
+    enrolled: int = 0
 
     @property
     def rows(self) -> int:
         return sum(self.counts.values())
 
 
+async def _enrolled(db: Database, guild_id: int, user_id: int) -> list[int]:
+    """The running exchanges where this person is a student not yet removed."""
+    async with db.read() as conn:
+        running = {e.id for e in await exchange_store.exchanges_in(conn, guild_id)}
+        mine = await roster.of_user(conn, guild_id, user_id)
+    return [
+        p.partnership_id for p in mine if p.role is Role.STUDENT and p.partnership_id in running
+    ]
+
+
 async def erase_preview(
-    db: Database, actor: Actor, user_id: int, names: Sequence[str] = ()
+    db: Database, actor: Actor, user_id: int, names: Sequence[str], *, writer: ActivityWriter
 ) -> ErasePreview:
     """How many rows of which tables hold this person (coordinators only)."""
     await require(db, actor, COORDINATORS)
+    await writer.flush()
     person = personal.Person(actor.guild_id, user_id, tuple(names))
     async with db.read() as conn:
         counts = await personal.count_about(conn, person)
         known = await personal.known_names(conn, person)
     if not counts:
         raise NotFoundError("error.nothing_stored")
-    return ErasePreview(user_id, known, counts)
+    enrolled = await _enrolled(db, actor.guild_id, user_id)
+    return ErasePreview(user_id, known, counts, len(enrolled))
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """What an erasure changed."""
+
+    rows: dict[str, int]
+    left_spaces: tuple[int, ...] = ()  # paired spaces the person no longer sees
+    ended_spaces: tuple[int, ...] = ()  # of those, pairs that ended with them (read-only now)
 
 
 async def erase_person(
-    db: Database, clock: Clock, actor: Actor, user_id: int, names: Sequence[str] = ()
-) -> dict[str, int]:
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    user_id: int,
+    names: Sequence[str] = (),
+    *,
+    writer: ActivityWriter,
+    port: SpacePort,
+    scheduler: Rearm | None = None,
+) -> Erased:
     """Remove one person from every table; rows stay as anonymous counts (coordinators only).
 
-    The log of the erasure names who erased and how many rows changed, never whom.
+    A student still on a roster is first removed from it as `/roster remove` does: they lose
+    access to their paired space at once (a pair left without both cities ends, read-only),
+    so nothing they write later is theirs in the log. The batched activity writer is flushed
+    and held while the rows are scrubbed, and events still queued about them lose their id:
+    nothing with their id lands after the erasure. The log of the erasure names who erased
+    and how many rows changed, never whom.
     """
     await require(db, actor, COORDINATORS)
+    left: list[int] = []
+    ended: list[int] = []
+    for exchange_id in await _enrolled(db, actor.guild_id, user_id):
+        removal = await roster_service.remove_student(
+            db, clock, actor, exchange_id, user_id, port, scheduler
+        )
+        if removal.space_id is not None:
+            left.append(removal.space_id)
+            if removal.pair_ends:
+                ended.append(removal.space_id)
     person = personal.Person(actor.guild_id, user_id, tuple(names))
     now = clock.now()
-    async with db.transaction() as conn:
-        changed = await personal.erase(conn, person)
-        if not changed:
-            raise NotFoundError("error.nothing_stored")
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            actor_id=actor.user_id,
-            kind="privacy.erased",
-            details={"rows": changed},
-        )
-    return changed
+    async with writer.quiet():
+        async with db.transaction() as conn:
+            changed = await personal.erase(conn, person)
+            if not changed:
+                raise NotFoundError("error.nothing_stored")
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                kind="privacy.erased",
+                details={"rows": changed, "spaces_left": len(left)},
+            )
+        writer.forget(user_id)
+    return Erased(changed, tuple(left), tuple(ended))
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,13 +39,14 @@ from bot.domain.prompts import (
 from bot.domain.reporting import MessageTally
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
-from bot.services.access import Actor, require
+from bot.services.access import Actor, require, standing_from
 from bot.services.activity_writer import ActivityWriter
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import pairing as pairing_store
 from bot.store import prompts as store
 from bot.store import sessions as session_store
+from bot.store.exchanges import role_ids as guild_roles
 
 log = logging.getLogger(__name__)
 
@@ -455,20 +456,32 @@ async def record_message(
     space_id: int,
     user_id: int,
     length: int | None,
+    role_ids: Collection[int] = (),
+    is_admin: bool = False,
 ) -> bool:
-    """Count a message written in a paired space; False if the channel is no paired space.
+    """Count a message written in a paired space; False if it is not counted.
 
-    Every message becomes a `pair.message` activity row (who, when, pair, length or None) and,
-    for the pair's own students, a count in the daily totals reports read. Both go through the
-    batched `writer`: nobody waits on them. A pair member's message within the response window
-    of the pair's latest prompt is also a reply to it, stored at once. The text is never
-    passed in, so it cannot be stored.
+    A message from someone on the exchange's roster (active or paused) or on its staff (the
+    guild's teacher and coordinator roles, admins) becomes a `pair.message` activity row (who,
+    when, pair, length or None) and, for the pair's own students, a count in the daily totals
+    reports read. Both go through the batched `writer`: nobody waits on them. Anyone else (an
+    erased or removed student who kept Discord access, a stranger) leaves no trace: their id
+    is never written. A pair member's message within the response window of the pair's latest
+    prompt is also a reply to it, stored at once. The text is never passed in, so it cannot be
+    stored.
     """
     now = clock.now()
     async with db.read() as conn:
         where = await store.space_context(conn, space_id, user_id)
         if where is None:
             return False
+        if not where.on_roster:
+            roles = await guild_roles(conn, where.guild_id)
+            writer_standing = standing_from(
+                Actor(where.guild_id, user_id, frozenset(role_ids), is_admin), roles
+            )
+            if not writer_standing.staff:
+                return False
         member, answers = where.member_id, None
         if member is not None and where.status == "active":
             latest = await store.latest_post(conn, where.pair_id)

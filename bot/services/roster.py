@@ -35,7 +35,9 @@ from bot.domain.exchange import (
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
+from bot.services import pairing as pairing_service
 from bot.services.access import Actor, require, standing_from
+from bot.services.chess import Rearm
 from bot.services.pairing import SpacePort
 from bot.store import Database, roster
 from bot.store import activity as activity_log
@@ -504,23 +506,37 @@ async def remove_student(
     exchange_id: int | None,
     user_id: int,
     port: SpacePort,
+    scheduler: Rearm | None = None,
 ) -> Removal:
     """Take a student off the roster and out of their paired space; nothing is deleted.
 
     The student loses access to their space at once. If the others left in the pair no longer
     span both cities, the pair ends: its space becomes read-only, as `/pair remove` does.
+    Discord is changed first (and put back if a step fails), then the roster.
     """
     plan = await plan_removal(db, actor, exchange_id, user_id)
     exchange, student = plan.exchange, plan.student
-    now = clock.now()
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         pair = await pairing_store.live_pair_of(conn, student.id)
         kinds = {r["id"]: r["space_kind"] for r in await pairing_store.rounds(conn, exchange.id)}
+    if pair is not None and pair.space_id is not None:
+        await pairing_service.check_spaces(db, port, exchange.id, [pair])
+        kind = kinds[pair.round_id]
+        await port.set_members(pair.space_id, kind, [], [student.user_id])
+        if plan.pair_ends:
+            try:
+                await port.archive(pair.space_id, kind, [p.user_id for p in plan.staying])
+            except BaseException:
+                await port.set_members(pair.space_id, kind, [student.user_id], [])
+                raise
+    now = clock.now()
+    async with db.transaction() as conn:
         await roster.update_profile(conn, student.id, now, status="removed")
         if pair is not None:
             await pairing_store.leave_pair(conn, pair.id, student.id, now)
             if plan.pair_ends:
                 await pairing_store.set_status(conn, pair.id, "archived", now)
+                await pairing_service.end_pauses(conn, [pair], now)
         await _log(
             conn,
             actor,
@@ -531,11 +547,8 @@ async def remove_student(
             pair=pair.id if pair else None,
             pair_ended=plan.pair_ends,
         )
-    if pair is not None and pair.space_id is not None:
-        kind = kinds[pair.round_id]
-        await port.set_members(pair.space_id, kind, [], [student.user_id])
-        if plan.pair_ends:
-            await port.archive(pair.space_id, kind, [p.user_id for p in plan.staying])
+    if scheduler is not None:
+        await scheduler.rearm()
     return plan
 
 

@@ -17,6 +17,7 @@ from bot.domain.exchange import Exchange, ProfileError, Role
 from bot.domain.safety import clean_details, message_link, parse_reason
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
+from bot.services import chess as chess_service
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
 from bot.store import Database, roster
@@ -43,6 +44,9 @@ class TeachersPort(Protocol):
 
 class ModerationPort(Protocol):
     """What pausing needs from Discord; the cog implements it with discord.py."""
+
+    async def check_permissions(self, kind: str) -> None:
+        """Raise BotMissingPermissionError naming what the bot lacks for this kind of space."""
 
     async def pause(
         self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
@@ -409,6 +413,7 @@ async def set_space_paused(
     actor: Actor,
     port: ModerationPort,
     teachers: TeachersPort,
+    scheduler: chess_service.Rearm,
     *,
     paused: bool,
     exchange_id: int | None = None,
@@ -420,6 +425,8 @@ async def set_space_paused(
 
     The space is found from a report, a student, or the channel the command runs in. Discord
     is changed first; only then is the new state stored and logged, so they never disagree.
+    While paused, chess in the space waits and its games' clocks stop (see
+    `chess.hold_clocks`); prompts and session posts skip the pair.
     """
     await require(db, actor, STAFF)
     pair = await _find_pair(
@@ -441,6 +448,7 @@ async def set_space_paused(
         owner = await pairing_store.exchange_of(conn, pair.id)
     user_ids = [p.user_id for p in people]
     languages = tuple(dict.fromkeys(p.language for p in people)) or ("en",)
+    await port.check_permissions(kind)
     if paused:
         await port.pause(pair.space_id, kind, user_ids, languages)
     else:
@@ -449,6 +457,12 @@ async def set_space_paused(
     now = clock.now()
     async with db.transaction() as conn:
         await pairing_store.set_status(conn, pair.id, status, now)
+        if paused:
+            await pairing_store.open_pause(conn, pair.id, now)
+            await chess_service.hold_clocks(conn, pair.space_id, now)
+        else:
+            await pairing_store.close_pause(conn, pair.id, now)
+            await chess_service.restart_clocks(conn, pair.space_id, now)
         await activity_log.append(
             conn,
             at=now,
@@ -459,6 +473,7 @@ async def set_space_paused(
             details={"pair": pair.id, "report": report_id},
         )
         affected = await store.with_pair(conn, pair.id)
+    await scheduler.rearm()
     for report in affected:
         await _refresh(db, actor.guild_id, report.id, teachers)
     return SpaceChange(pair.id, pair.space_id, status, len(user_ids))

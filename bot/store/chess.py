@@ -182,6 +182,33 @@ async def games_in(
     return [_game(r) for r in rows]
 
 
+async def in_space(conn: AsyncConnection, space_id: int, status: str) -> list[GameRecord]:
+    """The games of one channel or thread in this status, oldest first."""
+    rows = (
+        await conn.execute(
+            select(chess_games)
+            .where(chess_games.c.space_id == space_id, chess_games.c.status == status)
+            .order_by(chess_games.c.id)
+        )
+    ).all()
+    return [_game(r) for r in rows]
+
+
+async def set_deadline(
+    conn: AsyncConnection, game_id: int, ply: int, deadline: datetime | None
+) -> None:
+    """When the side to move in the position after `ply` runs out (None: the clock stopped)."""
+    await conn.execute(
+        update(chess_games)
+        .where(
+            chess_games.c.id == game_id,
+            chess_games.c.ply == ply,
+            chess_games.c.status == "active",
+        )
+        .values(deadline_at=deadline)
+    )
+
+
 async def finished(conn: AsyncConnection, exchange_id: int) -> list[GameRecord]:
     """An exchange's finished games in the order they ended (for standings)."""
     rows = (

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store.schema import pair_members, pairing_rounds, pairs
+from bot.store.schema import pair_members, pair_pauses, pairing_rounds, pairs
 
 LIVE = ("active", "paused")
 
@@ -171,13 +171,28 @@ async def set_status(conn: AsyncConnection, pair_id: int, status: str, now: date
 
 
 async def move_member(
-    conn: AsyncConnection, participant_id: int, from_pair: int, to_pair: int
+    conn: AsyncConnection, participant_id: int, from_pair: int, to_pair: int, now: datetime
 ) -> None:
-    await conn.execute(
+    """A swap: the member leaves one pair (the row stays, for history and repeat-avoidance)
+    and joins the other as a member from now."""
+    await leave_pair(conn, from_pair, participant_id, now)
+    back = await conn.execute(
         update(pair_members)
-        .where(pair_members.c.pair_id == from_pair, pair_members.c.participant_id == participant_id)
-        .values(pair_id=to_pair)
+        .where(pair_members.c.pair_id == to_pair, pair_members.c.participant_id == participant_id)
+        .values(left_at=None)
     )
+    if not back.rowcount:  # a pair they had left before and now return to keeps its one row
+        await conn.execute(
+            pair_members.insert().values(pair_id=to_pair, participant_id=participant_id)
+        )
+
+
+async def latest_round(conn: AsyncConnection, exchange_id: int) -> int | None:
+    """The id of the exchange's most recent pairing round, if any."""
+    latest = await conn.scalar(
+        select(func.max(pairing_rounds.c.id)).where(pairing_rounds.c.partnership_id == exchange_id)
+    )
+    return int(latest) if latest is not None else None
 
 
 async def rounds(conn: AsyncConnection, exchange_id: int) -> list[dict[str, Any]]:
@@ -213,3 +228,30 @@ async def space_kind(conn: AsyncConnection, pair_id: int) -> str | None:
         .join(pairs, pairs.c.round_id == pairing_rounds.c.id)
         .where(pairs.c.id == pair_id)
     )
+
+
+async def open_pause(conn: AsyncConnection, pair_id: int, now: datetime) -> None:
+    """The pair's space is paused from now (until `close_pause`)."""
+    await conn.execute(pair_pauses.insert().values(pair_id=pair_id, paused_at=now))
+
+
+async def close_pause(conn: AsyncConnection, pair_id: int, now: datetime) -> None:
+    """The pair's space is open again: its pause that lasts ends now."""
+    await conn.execute(
+        update(pair_pauses)
+        .where(pair_pauses.c.pair_id == pair_id, pair_pauses.c.reopened_at.is_(None))
+        .values(reopened_at=now)
+    )
+
+
+async def pauses_of_space(
+    conn: AsyncConnection, space_id: int
+) -> list[tuple[datetime, datetime | None]]:
+    """Every stretch the pair of this channel or thread was paused, oldest first."""
+    rows = await conn.execute(
+        select(pair_pauses.c.paused_at, pair_pauses.c.reopened_at)
+        .join(pairs, pairs.c.id == pair_pauses.c.pair_id)
+        .where(pairs.c.space_id == space_id)
+        .order_by(pair_pauses.c.paused_at)
+    )
+    return [(r.paused_at, r.reopened_at) for r in rows]

@@ -290,6 +290,8 @@ class SpaceContext:
     guild_id: int
     status: str
     member_id: int | None  # the writer's participant id when they are in the pair
+    # The writer is on the exchange's roster (active or paused), in this pair or not.
+    on_roster: bool = False
 
 
 async def space_context(conn: AsyncConnection, space_id: int, user_id: int) -> SpaceContext | None:
@@ -305,12 +307,27 @@ async def space_context(conn: AsyncConnection, space_id: int, user_id: int) -> S
     ).first()
     if row is None:
         return None
-    member = await conn.scalar(
-        select(participants.c.id)
-        .join(pair_members, pair_members.c.participant_id == participants.c.id)
-        .where(pair_members.c.pair_id == row.id, participants.c.user_id == user_id)
+    person = (
+        await conn.execute(
+            select(participants.c.id).where(
+                participants.c.partnership_id == row.partnership_id,
+                participants.c.user_id == user_id,
+                participants.c.status.in_(("active", "paused")),
+            )
+        )
+    ).first()
+    member = None
+    if person is not None:
+        member = await conn.scalar(
+            select(pair_members.c.participant_id).where(
+                pair_members.c.pair_id == row.id,
+                pair_members.c.participant_id == person.id,
+                pair_members.c.left_at.is_(None),
+            )
+        )
+    return SpaceContext(
+        row.id, row.partnership_id, row.guild_id, row.status, member, person is not None
     )
-    return SpaceContext(row.id, row.partnership_id, row.guild_id, row.status, member)
 
 
 async def exchange_guild(conn: AsyncConnection, exchange_id: int) -> int | None:

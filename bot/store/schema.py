@@ -600,6 +600,20 @@ Index(
     "ix_chess_games_partnership_finished", chess_games.c.partnership_id, chess_games.c.finished_at
 )
 
+# -- 0010: spaces -------------------------------------------------------------------------------
+
+# When teachers paused a pair's space and when they reopened it (NULL while it stays paused):
+# chess clocks of games in that space do not run during these stretches.
+pair_pauses = Table(
+    "pair_pauses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pair_id", Integer, ForeignKey("pairs.id", ondelete="CASCADE"), nullable=False),
+    Column("paused_at", UTCDateTime, nullable=False),
+    Column("reopened_at", UTCDateTime),
+    Index("ix_pair_pauses_pair", "pair_id", "paused_at"),
+)
+
 # -- 0012: platform --
 
 # Small facts the bot keeps about itself between runs (e.g. a digest of the slash commands last

@@ -529,6 +529,59 @@ def test_black_to_move_first_runs_blacks_clock() -> None:
     assert (clock.to_move, clock.black_left) == (Color.BLACK, timedelta(minutes=9))
 
 
+def test_a_pause_stops_the_correspondence_clock() -> None:
+    """Two days a move, a day used, then a week's pause: the deadline moves a week later."""
+    paused = START + timedelta(days=1)
+    reopened = paused + timedelta(days=7)
+    now = reopened + timedelta(hours=1)
+    pauses = [(paused, reopened)]
+    clock = clock_state(TimeControl.correspondence(2), START, [], now, pauses=pauses)
+    assert clock.deadline == reopened + timedelta(days=1)
+    assert clock.white_left == timedelta(hours=23)
+    assert not clock.flagged and not clock.frozen
+
+
+def test_a_pause_that_lasts_freezes_the_clock_and_never_flags() -> None:
+    """During a pause longer than the allowance, the clock shows what was left and is frozen."""
+    paused = START + timedelta(days=1, hours=12)
+    now = START + timedelta(days=30)
+    clock = clock_state(TimeControl.correspondence(2), START, [], now, pauses=[(paused, None)])
+    assert (clock.frozen, clock.flagged, clock.white_left) == (True, False, timedelta(hours=12))
+
+
+def test_a_pause_after_the_flag_fell_does_not_save_the_game() -> None:
+    """A player already out of time when the pause began has still flagged."""
+    paused = START + timedelta(days=3)
+    clock = clock_state(
+        TimeControl.correspondence(2),
+        START,
+        [],
+        paused + timedelta(hours=1),
+        pauses=[(paused, None)],
+    )
+    assert clock.flagged and not clock.frozen and clock.deadline == START + timedelta(days=2)
+
+
+def test_a_live_clock_does_not_count_a_pause_between_moves() -> None:
+    """10+5: white thinks 1 min, 1 h of pause, 1 more min, moves: 8:05 left, black at 10:00."""
+    paused = START + timedelta(minutes=1)
+    reopened = paused + timedelta(hours=1)
+    moved = reopened + timedelta(minutes=1)
+    clock = clock_state(TimeControl.live(10, 5), START, [moved], moved, pauses=[(paused, reopened)])
+    assert (clock.white_left, clock.black_left) == (
+        timedelta(minutes=8, seconds=5),
+        timedelta(minutes=10),
+    )
+
+
+def test_pauses_before_the_last_move_leave_the_deadline_alone() -> None:
+    """A pause during white's thinking does not lengthen black's two days."""
+    moved = START + timedelta(days=5)
+    pauses = [(START + timedelta(hours=1), START + timedelta(days=4))]
+    clock = clock_state(TimeControl.correspondence(2), START, [moved], moved, pauses=pauses)
+    assert clock.deadline == moved + timedelta(days=2)
+
+
 def test_timeout_gives_the_game_to_the_opponent() -> None:
     """White running out of time loses by timeout, "0-1"."""
     game = ChessGame(WHITE, BLACK)

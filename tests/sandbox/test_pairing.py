@@ -220,12 +220,14 @@ async def test_missing_manage_channels_is_named_and_nothing_is_created(world: Wo
 
 
 async def test_missing_manage_roles_is_named_and_nothing_is_created(world: World) -> None:
-    """Private channels need Manage Roles (permission overwrites): the teacher is told so."""
+    """Private channels need Manage Roles (permission overwrites): the teacher is told so, with
+    every other permission the overwrites set that the bot lacks."""
     sb = world.sb
     await four_students(world)
     sb.set_bot_permissions(int(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.MANAGE_CHANNELS))
     reply = await sb.command(world.teacher, "pair confirm")
-    assert reply.ephemeral and "I need the **Manage Roles** permission" in reply.text
+    assert reply.ephemeral
+    assert "I need the **Manage Roles, Create Private Threads** permission" in reply.text
     assert pair_spaces(sb) == []
     assert await count(sb, pairing_rounds) == 0
 

@@ -118,6 +118,19 @@ async def test_the_prompt_reaches_every_paired_space_at_the_start(ex: Exchange) 
         assert "موضوع اليوم" in prompt  # one partner reads Arabic
 
 
+async def test_a_paused_space_gets_no_reminder_nor_prompt(ex: Exchange) -> None:
+    """Teachers paused one pair's space: the session's reminders and prompt skip it alone."""
+    sb = ex.sb
+    paused, other = ex.spaces()
+    student = next(m for m in ex.world.students.values() if sb.guild.can_view(m.user.id, paused.id))
+    reply = await sb.command(ex.world.teacher, "space pause", student=student)
+    assert "is paused" in reply.text, reply.text
+    notice = sb.messages_in(paused)[-1]
+    await sb.advance_to(OCT + timedelta(minutes=1))
+    assert [m for m in sb.messages_in(paused) if m.id > notice.id] == []
+    assert reminders_for(sb, other, OCT) == 2 and len(texts(sb, other, "💬")) == 1
+
+
 # -- attendance ------------------------------------------------------------------------------------
 
 
