@@ -7,7 +7,6 @@ for), so a board posted before a restart still works after it.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import math
@@ -319,6 +318,29 @@ class DiscordChessTable:
             space,
             t(
                 "chess.reminder",
+                lang,
+                mention=f"<@{who.user_id}>",
+                game=view.id,
+                name=view.player(who.color.other).name,
+                when=timestamp(view.clock.deadline, "F"),
+                relative=timestamp(view.clock.deadline, "R"),
+            ),
+            view=buttons,
+            allowed_mentions=discord.AllowedMentions(users=[discord.Object(who.user_id)]),
+        )
+
+    async def extended(self, view: service.GameView) -> None:
+        space = await self._space(view.record.space_id)
+        if space is None or view.clock is None:
+            return
+        who = view.to_move
+        lang = who.language
+        buttons = discord.ui.View(timeout=None)
+        buttons.add_item(MoveButton(view.id, t("chess.button.move", lang)))
+        await _post(
+            space,
+            t(
+                "chess.extended",
                 lang,
                 mention=f"<@{who.user_id}>",
                 game=view.id,
@@ -1239,18 +1261,17 @@ class ChessCog(
     def __init__(self, bot: Twinbridge) -> None:
         self.bot = bot
 
-    async def cog_load(self) -> None:
-        # Named "twinbridge:" so the sandbox waits for it like any of the bot's own work.
-        task = asyncio.get_running_loop().create_task(self._sweep(), name="twinbridge:chess-sweep")
-        task.add_done_callback(_log_failure)
-
-    async def _sweep(self) -> None:
-        """After a start: end what ran out while the bot was down."""
-        await self.bot.wait_until_ready()
+    async def sweep(self) -> None:
+        """At start-up (before the sends that fell due meanwhile): settle what the outage
+        caught, lapsed challenges and games whose time ran out while the bot was down."""
         ctx = self.bot.ctx
-        ended = await service.sweep(ctx.db, ctx.clock, ctx.scheduler, self.port_for)
-        if ended:
-            log.warning("%d chess games or challenges ran out while the bot was down", ended)
+        lapsed, extended = await service.sweep(ctx.db, ctx.clock, ctx.scheduler, self.port_for)
+        if lapsed or extended:
+            log.warning(
+                "after the outage: %d chess challenges lapsed, %d games got more time",
+                lapsed,
+                extended,
+            )
 
     async def port_for(self, guild_id: int) -> service.ChessPort | None:
         guild = self.bot.get_guild(guild_id)
@@ -1520,11 +1541,6 @@ class ChessCog(
         )
 
 
-def _log_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("chess sweep failed", exc_info=task.exception())
-
-
 async def setup(bot: Twinbridge) -> None:
     """Extension entry point: the cog, its restart-proof buttons and its scheduled sends."""
     cog = ChessCog(bot)
@@ -1533,3 +1549,4 @@ async def setup(bot: Twinbridge) -> None:
     bot.ctx.scheduler.handle(service.KIND_DEADLINE, cog.on_deadline)
     bot.ctx.scheduler.handle(service.KIND_REMINDER, cog.on_reminder)
     bot.ctx.scheduler.handle(service.KIND_EXPIRE, cog.on_expire)
+    bot.ctx.scheduler.at_start(cog.sweep)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -27,6 +27,10 @@ DEFAULT_RATING = 1200
 DEFAULT_K_FACTOR = 32
 
 CORRESPONDENCE_DAYS = (1, 2, 3)
+# After an outage of the bot (see `deadline_after_outage`): a correspondence player gets a day
+# to move from start-up; a live player at least this long.
+OUTAGE_GRACE = timedelta(hours=24)
+LIVE_OUTAGE_MINIMUM = timedelta(minutes=1)
 DEFAULT_CORRESPONDENCE_DAYS = 2
 LIVE_MINUTES_RANGE = (1, 180)
 LIVE_INCREMENT_RANGE = (0, 60)
@@ -877,28 +881,34 @@ def clock_state(
     now: datetime,
     *,
     first_to_move: Color = Color.WHITE,
+    extensions: Mapping[int, timedelta] | None = None,
 ) -> ClockState:
     """The clocks at `now` given the start and each move's time (aware datetimes).
 
     The first mover's clock runs from `started_at`. Live: each side's time falls while it is to
     move and gains the increment after each of its moves. Correspondence: each move has its own
     allowance from the previous move, and the waiting side's clock shows a full one.
+    `extensions` maps a ply (the position after that many moves) to time added to the clock
+    of the side to move there (the bot was down when it ran out: see `deadline_after_outage`).
     """
     for moment in (started_at, now, *move_times):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("clock times must be aware datetimes")
+    extra = extensions or {}
+    zero = timedelta(0)
     left = {Color.WHITE: time_control.base, Color.BLACK: time_control.base}
     live = time_control.kind is TimeControlKind.LIVE
     last, mover = started_at, first_to_move
-    for moment in move_times:
+    for ply, moment in enumerate(move_times):
         if moment < last:
             raise ValueError("move times must not go backwards")
         if live:
-            left[mover] += time_control.increment - (moment - last)
+            left[mover] += extra.get(ply, zero) + time_control.increment - (moment - last)
         last, mover = moment, mover.other
-    deadline = last + (left[mover] if live else time_control.base)
-    zero = timedelta(0)
-    left[mover] = max(zero, min(left[mover] if live else time_control.base, deadline - now))
+    position = len(move_times)
+    allowance = (left[mover] if live else time_control.base) + extra.get(position, zero)
+    deadline = last + allowance
+    left[mover] = max(zero, min(allowance, deadline - now))
     left[mover.other] = max(zero, left[mover.other])
     return ClockState(
         to_move=mover,
@@ -907,6 +917,27 @@ def clock_state(
         deadline=deadline,
         flagged=now >= deadline,
     )
+
+
+def deadline_after_outage(
+    time_control: TimeControl, *, deadline: datetime, clock_at_start: timedelta, now: datetime
+) -> datetime:
+    """A fair deadline for a position the bot could not serve: it was down when the deadline
+    passed (or, in correspondence, when the reminder before it was due).
+
+    Bot downtime never costs a student a game, but when the bot went down is not known (it may
+    have crashed). Correspondence: the player gets `OUTAGE_GRACE` from now, with a fresh
+    reminder. Live: `clock_at_start`, the time the player had when the position began (as if
+    the clock had stopped at the last recorded move), and at least `LIVE_OUTAGE_MINIMUM`.
+    Never earlier than the deadline it replaces.
+    """
+    if deadline.tzinfo is None or now.tzinfo is None:
+        raise ValueError("clock times must be aware datetimes")
+    if time_control.kind is TimeControlKind.CORRESPONDENCE:
+        fair = now + OUTAGE_GRACE
+    else:
+        fair = now + max(clock_at_start, LIVE_OUTAGE_MINIMUM)
+    return max(deadline, fair)
 
 
 # --- ratings ----------------------------------------------------------------------------------

@@ -4,11 +4,19 @@ Rules come from the domain (python-chess underneath); this module decides who ma
 keeps games in the database, plans each deadline and reminder as a scheduled send, and tells
 Discord what to show through `ChessPort`. Every change to a game is a conditional update on
 its status and ply, so two clicks on the same position play exactly one move.
+
+Bot downtime never costs a student a game: a deadline that passed while the bot was down (or,
+in correspondence, whose reminder fell in the outage) is not a loss on time. At start-up such
+a position gets a fair new deadline (`bot.domain.chess_game.deadline_after_outage`: a day for
+correspondence, the clock of the last recorded move for live games), stored as a clock
+extension, and the space is told why. Deadlines that pass while the bot is up end the game.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
+import math
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +41,7 @@ from bot.domain.chess_game import (
     TimeControlError,
     TimeControlKind,
     clock_state,
+    deadline_after_outage,
     parse_time_control,
 )
 from bot.domain.chess_league import FinishedGame, League, league
@@ -45,6 +54,8 @@ from bot.store import activity as activity_log
 from bot.store import chess as store
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
+
+log = logging.getLogger(__name__)
 
 STAFF = {"teacher", "coordinator"}
 # A correspondence player hears this long before their deadline that a move is due.
@@ -62,7 +73,11 @@ KIND_EXPIRE = "chess.expire"
 
 
 class Rearm(Protocol):
-    """The scheduler, as far as chess needs it: re-read the sends after planning some."""
+    """The scheduler, as far as chess needs it: re-read the sends after planning some, and
+    since when it has been doing them on time (None: not yet)."""
+
+    @property
+    def up_since(self) -> datetime | None: ...
 
     async def rearm(self) -> None: ...
 
@@ -91,6 +106,8 @@ class GameView:
     time_control: TimeControl
     clock: ClockState | None  # while in play
     now: datetime
+    # Time added per position after outages of the bot (see the module docstring).
+    extensions: dict[int, timedelta] = dataclasses.field(default_factory=dict)
 
     @property
     def id(self) -> int:
@@ -213,6 +230,10 @@ class ChessPort(Protocol):
     async def remind(self, view: GameView) -> None:
         """Tell the player to move that their deadline is near."""
 
+    async def extended(self, view: GameView) -> None:
+        """Tell the player to move that the bot was down when their time ran out (or their
+        reminder was due), so they have until the new deadline."""
+
 
 PortFor = Callable[[int], Awaitable[ChessPort | None]]
 
@@ -249,9 +270,11 @@ async def _view(conn: AsyncConnection, record: store.GameRecord, now: datetime) 
         draw_offer=Color(record.draw_offer) if record.draw_offer else None,
     )
     tc = _time_control(record)
+    extra = await store.extensions(conn, record.id)
     clock = None
     if record.status == "active" and record.started_at is not None:
-        clock = clock_state(tc, record.started_at, [m.played_at for m in played], now)
+        times = [m.played_at for m in played]
+        clock = clock_state(tc, record.started_at, times, now, extensions=extra)
 
     def side(participant_id: int, color: Color) -> Player:
         person = people[participant_id]
@@ -267,6 +290,7 @@ async def _view(conn: AsyncConnection, record: store.GameRecord, now: datetime) 
         time_control=tc,
         clock=clock,
         now=now,
+        extensions=extra,
     )
 
 
@@ -360,14 +384,29 @@ def _prefix(game_id: int) -> str:
     return f"chess:{game_id}:"
 
 
+def _position_key(game_id: int, ply: int, extended_to: datetime | None = None) -> str:
+    """The start of the send keys for a position's deadline and reminder; a position whose
+    clock was extended gets new ones (the earlier ones are done or cancelled)."""
+    if extended_to is None:
+        return f"{_prefix(game_id)}{ply}"
+    return f"{_prefix(game_id)}{ply}@{int(extended_to.timestamp())}"
+
+
 async def _plan_clock(
-    conn: AsyncConnection, record: store.GameRecord, ply: int, deadline: datetime, now: datetime
+    conn: AsyncConnection,
+    record: store.GameRecord,
+    ply: int,
+    deadline: datetime,
+    now: datetime,
+    *,
+    extended: bool = False,
 ) -> None:
     """The deadline of the position after `ply`, and for correspondence a reminder before it."""
     payload = {"game": record.id, "ply": ply}
+    key = _position_key(record.id, ply, deadline if extended else None)
     await sends.plan(
         conn,
-        key=f"{_prefix(record.id)}{ply}:deadline",
+        key=f"{key}:deadline",
         kind=KIND_DEADLINE,
         due_at=deadline,
         guild_id=record.guild_id,
@@ -378,7 +417,7 @@ async def _plan_clock(
     if record.time_kind == TimeControlKind.CORRESPONDENCE.value and remind_at > now:
         await sends.plan(
             conn,
-            key=f"{_prefix(record.id)}{ply}:remind",
+            key=f"{key}:remind",
             kind=KIND_REMINDER,
             due_at=remind_at,
             guild_id=record.guild_id,
@@ -606,14 +645,19 @@ async def expire_challenge(
 # --- moves --------------------------------------------------------------------------------------
 
 
-async def _flag_if_out_of_time(
+async def _settle_clock(
     db: Database, clock: Clock, scheduler: Rearm, view: GameView, port: ChessPort
-) -> None:
-    """A move or offer after the deadline ends the game on time instead (the scheduled
-    deadline may not have fired yet, e.g. just after a restart)."""
-    if view.clock is not None and view.clock.flagged:
-        await time_out(db, clock, scheduler, view.id, view.record.ply, port)
-        raise UserError("chess.error.out_of_time", game=view.id)
+) -> GameView:
+    """The game as a move, offer or claim finds it: a deadline that passed while the bot was
+    up ends the game on time instead (its scheduled send may not have fired yet); one that
+    passed while the bot was down is extended first (see the module docstring)."""
+    if view.clock is None or not view.clock.flagged:
+        return view
+    if _ran_out_while_down(view, scheduler):
+        await _extend_after_outage(db, clock, scheduler, view, port)
+        return await load(db, clock, view.id)
+    await time_out(db, clock, scheduler, view.id, view.record.ply, port)
+    raise UserError("chess.error.out_of_time", game=view.id)
 
 
 def _offer_value(color: Color | None) -> str | None:
@@ -642,7 +686,7 @@ async def play(
     _in_play(view)
     if expected_ply is not None and expected_ply != view.record.ply:
         raise UserError("chess.error.position_changed", game=view.id)
-    await _flag_if_out_of_time(db, clock, scheduler, view, port)
+    view = await _settle_clock(db, clock, scheduler, view, port)
     game = view.game
     try:
         played = game.play(me.participant_id, text)
@@ -668,8 +712,10 @@ async def _store_move(
     deadline = None
     if result is None:
         assert record.started_at is not None
-        times = [*(await _move_times(db, record.id)), now]
-        deadline = clock_state(view.time_control, record.started_at, times, now).deadline
+        before, extra = await _clock_history(db, record.id)
+        deadline = clock_state(
+            view.time_control, record.started_at, [*before, now], now, extensions=extra
+        ).deadline
     async with db.transaction() as conn:
         done = await store.record_move(
             conn,
@@ -696,9 +742,11 @@ async def _store_move(
     await scheduler.rearm()
 
 
-async def _move_times(db: Database, game_id: int) -> list[datetime]:
+async def _clock_history(db: Database, game_id: int) -> tuple[list[datetime], dict[int, timedelta]]:
+    """What a game's clocks are derived from: its move times and any clock extensions."""
     async with db.read() as conn:
-        return [m.played_at for m in await store.moves(conn, game_id)]
+        times = [m.played_at for m in await store.moves(conn, game_id)]
+        return times, await store.extensions(conn, game_id)
 
 
 async def _log_ending(
@@ -828,7 +876,7 @@ async def offer_draw(
     view = await load(db, clock, record.id)
     me = _player(view, actor)
     _in_play(view)
-    await _flag_if_out_of_time(db, clock, scheduler, view, port)
+    view = await _settle_clock(db, clock, scheduler, view, port)
     if view.game.draw_offer is me.color:
         raise UserError("chess.error.draw_already_offered")
     agreed = view.game.offer_draw(me.participant_id)
@@ -871,7 +919,7 @@ async def answer_draw(
     if stale or view.game.draw_offer is not me.color.other:
         raise UserError("chess.error.no_draw_offer")
     if accept:
-        await _flag_if_out_of_time(db, clock, scheduler, view, port)
+        view = await _settle_clock(db, clock, scheduler, view, port)
         result = view.game.accept_draw(me.participant_id)
         return await _finish(
             db, clock, scheduler, view, result, actor.user_id, port, ply=view.record.ply
@@ -902,7 +950,7 @@ async def claim_draw(
     view = await load(db, clock, record.id)
     me = _player(view, actor)
     _in_play(view)
-    await _flag_if_out_of_time(db, clock, scheduler, view, port)
+    view = await _settle_clock(db, clock, scheduler, view, port)
     try:
         result, played = view.game.claim_draw(me.participant_id, move)
     except ChessMoveError as error:
@@ -923,11 +971,15 @@ async def time_out(
     db: Database, clock: Clock, scheduler: Rearm, game_id: int, ply: int, port: ChessPort
 ) -> GameView | None:
     """The side to move ran out of time in the position after `ply` (scheduled, or noticed
-    on a late move); None if the game moved on or is not out of time."""
+    on a late move); None if the game moved on or is not out of time, or if the time ran out
+    while the bot was down (then the position gets a fair new deadline instead)."""
     view = await load(db, clock, game_id)
     if view.status != "active" or view.record.ply != ply:
         return None
     if view.clock is None or not view.clock.flagged:
+        return None
+    if _ran_out_while_down(view, scheduler):
+        await _extend_after_outage(db, clock, scheduler, view, port)
         return None
     result = view.game.time_out(view.game.turn)
     try:
@@ -945,24 +997,109 @@ async def remind(db: Database, clock: Clock, game_id: int, ply: int, port: Chess
     return True
 
 
-async def sweep(db: Database, clock: Clock, scheduler: Rearm, port_for: PortFor) -> int:
-    """End what ran out while the bot was down: lapsed challenges and games out of time.
+def _ran_out_while_down(view: GameView, scheduler: Rearm) -> bool:
+    """Whether the side to move ran out before the bot was up to end the game on time."""
+    up_since = scheduler.up_since
+    return view.clock is not None and (up_since is None or view.clock.deadline < up_since)
 
-    The scheduler records a deadline missed by more than its grace window instead of running
-    it, so without this sweep a game abandoned during downtime would never end.
-    """
+
+async def _reminder_missed(db: Database, view: GameView, scheduler: Rearm) -> bool:
+    """Whether a correspondence player's reminder fell due while the bot was down and was
+    never sent (so, at start-up, they could lose without having been reminded)."""
+    if view.clock is None or view.time_control.kind is not TimeControlKind.CORRESPONDENCE:
+        return False
+    up_since = scheduler.up_since
+    if up_since is not None and view.clock.deadline - REMINDER_BEFORE >= up_since:
+        return False
+    ply = view.record.ply
+    extended_to = view.clock.deadline if ply in view.extensions else None
+    key = f"{_position_key(view.id, ply, extended_to)}:remind"
     async with db.read() as conn:
-        due = await store.overdue(conn, clock.now())
-    ended = 0
+        found = await sends.by_keys(conn, [key])
+    return not any(s.status == "sent" for s in found)
+
+
+async def _extend_after_outage(
+    db: Database, clock: Clock, scheduler: Rearm, view: GameView, port: ChessPort
+) -> GameView | None:
+    """Give the position a fair new deadline after an outage, re-plan its deadline and
+    reminder, and tell the space why; None if another path did it first."""
+    record, now = view.record, clock.now()
+    assert view.clock is not None and record.started_at is not None
+    times, extra = await _clock_history(db, record.id)
+    # The clock the player had when the position began, before any earlier outage of it.
+    earlier = {ply: time for ply, time in extra.items() if ply != record.ply}
+    at_start = clock_state(
+        view.time_control, record.started_at, times, now, extensions=earlier
+    ).deadline - (times[-1] if times else record.started_at)
+    fair = deadline_after_outage(
+        view.time_control, deadline=view.clock.deadline, clock_at_start=at_start, now=now
+    )
+    seconds = math.ceil((fair - view.clock.deadline).total_seconds())
+    if seconds <= 0:
+        return None
+    deadline = view.clock.deadline + timedelta(seconds=seconds)
+    async with db.transaction() as conn:
+        if not await store.extend_clock(
+            conn,
+            record.id,
+            ply=record.ply,
+            was=record.deadline_at,
+            deadline=deadline,
+            seconds=seconds,
+            now=now,
+        ):
+            return None
+        await sends.cancel_matching(conn, _prefix(record.id), now)
+        await _plan_clock(conn, record, record.ply, deadline, now, extended=True)
+        await _log(
+            conn,
+            record,
+            "chess.clock_extended",
+            now,
+            None,
+            ply=record.ply,
+            seconds=seconds,
+            reason="outage",
+        )
+    await scheduler.rearm()
+    after = await load(db, clock, record.id)
+    await port.extended(after)
+    return after
+
+
+async def sweep(db: Database, clock: Clock, scheduler: Rearm, port_for: PortFor) -> tuple[int, int]:
+    """At start-up, before the sends that fell due while the bot was down: close challenges
+    that lapsed, and give a fair new deadline to every game whose time ran out (or whose
+    correspondence reminder fell due) during the outage. Returns (lapsed, extended).
+
+    The scheduler records a send missed by more than its grace window instead of running it,
+    so without this sweep a game caught by the outage would wait forever.
+    """
+    now = clock.now()
+    async with db.read() as conn:
+        # Correspondence games whose reminder fell in the outage are due for a look too.
+        due = await store.overdue(conn, now + REMINDER_BEFORE)
+    lapsed = extended = 0
     for record in due:
         port = await port_for(record.guild_id)
         if port is None:
             continue
         if record.status == "offered":
-            ended += await expire_challenge(db, clock, record.id, port) is not None
-        else:
-            ended += await time_out(db, clock, scheduler, record.id, record.ply, port) is not None
-    return ended
+            if record.deadline_at is not None and record.deadline_at <= now:
+                lapsed += await expire_challenge(db, clock, record.id, port) is not None
+            continue
+        view = await load(db, clock, record.id)
+        if view.status != "active" or view.clock is None:
+            continue
+        if view.clock.flagged:
+            if not _ran_out_while_down(view, scheduler):
+                await time_out(db, clock, scheduler, record.id, record.ply, port)
+                continue
+        elif not await _reminder_missed(db, view, scheduler):
+            continue
+        extended += await _extend_after_outage(db, clock, scheduler, view, port) is not None
+    return lapsed, extended
 
 
 # --- PGN, lists, standings, settings -------------------------------------------------------------

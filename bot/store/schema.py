@@ -594,3 +594,26 @@ Index("ix_prompt_posts_partnership_posted", prompt_posts.c.partnership_id, promp
 Index(
     "ix_chess_games_partnership_finished", chess_games.c.partnership_id, chess_games.c.finished_at
 )
+
+# -- 0013: features ----------------------------------------------------------------------------
+
+# Time added to the clock of the side to move in one position of a game because the bot was
+# down when it ran out (or when its reminder was due): bot downtime never costs a game. The
+# clocks are derived from the move times plus these rows (bot.domain.chess_game.clock_state).
+chess_clock_extensions = Table(
+    "chess_clock_extensions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "game_id",
+        Integer,
+        ForeignKey("chess_games.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # The position after this many moves.
+    Column("ply", Integer, nullable=False),
+    Column("seconds", Integer, nullable=False),
+    Column("granted_at", UTCDateTime, nullable=False),
+    CheckConstraint("seconds > 0", name="seconds"),
+)
