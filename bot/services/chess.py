@@ -556,6 +556,11 @@ async def challenge(
             expires_at=now + CHALLENGE_WAIT[tc.kind],
             now=now,
         )
+        # Counted again after the insert, in its transaction: of two challenges sent at the
+        # same moment (each player challenging the other), the second finds the first.
+        await _within_pair_limit(
+            conn, exchange.id, (me.id, them.id), them.display_name, store.OPEN, game_id
+        )
         await sends.plan(
             conn,
             key=f"{_prefix(game_id)}offer",
@@ -613,6 +618,14 @@ async def answer_challenge(
             changed = await store.close_offer(conn, record.id, status, now)
         if not changed:
             raise UserError("chess.error.challenge_closed", game=view.id)
+        if accept:
+            # Games in play counted after the start, in its transaction: two challenges made
+            # while a teacher allowed more cannot both start once the limit is lower again,
+            # even when both are accepted at the same moment.
+            pair = (me.participant_id, view.challenger.participant_id)
+            await _within_pair_limit(
+                conn, record.exchange_id, pair, view.challenger.name, ("active",), record.id
+            )
         await sends.cancel_matching(conn, _prefix(record.id), now)
         if accept:
             await _plan_clock(conn, record, 0, deadline, now)
@@ -625,6 +638,34 @@ async def answer_challenge(
     if accept:
         await _show(db, port, view, None)
     return view
+
+
+async def _within_pair_limit(
+    conn: AsyncConnection,
+    exchange_id: int,
+    pair: tuple[int, int],
+    opponent_name: str,
+    statuses: Sequence[str],
+    game_id: int | None = None,
+) -> None:
+    """Refuse (rolling the transaction back) if two students have more games in these
+    statuses than their exchange allows, counting the one just added or started.
+
+    Called after the write that adds or starts the game, in the same transaction: the write
+    takes the database's write lock first, so a concurrent attempt counts only once this one
+    is committed or rolled back.
+    """
+    allowed = await store.games_per_pair(conn, exchange_id)
+    if await store.count_between(conn, *pair, statuses) <= allowed:
+        return
+    games = await store.open_between(conn, *pair)
+    others = [g.id for g in games if g.status in statuses and g.id != game_id]
+    raise UserError(
+        "chess.error.pair_limit",
+        name=opponent_name,
+        game=others[0] if others else games[0].id,
+        limit=allowed,
+    )
 
 
 async def expire_challenge(

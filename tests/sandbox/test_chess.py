@@ -162,6 +162,38 @@ async def test_one_game_at_a_time_per_pair_until_a_teacher_allows_more(table: Ta
     assert "Challenge #2 sent" in again.text and await count_games(table.sb) == 2
 
 
+async def test_two_challenges_sent_at_the_same_moment_make_one_game(table: Table) -> None:
+    """Ben and Ali challenge each other at the same moment: one challenge stands, the other
+    is told about it, and the pair still has one game."""
+    first, second = await asyncio.gather(
+        challenge(table, table.ben, table.ali), challenge(table, table.ali, table.ben)
+    )
+    texts = [first.text, second.text]
+    assert sum("Challenge #1 sent" in text for text in texts) == 1
+    assert sum("already have game #1 going" in text for text in texts) == 1
+    assert await count_games(table.sb) == 1
+    offers = [m for m in table.sb.messages_in(table.space) if buttons(m) == ["Accept", "Decline"]]
+    assert len(offers) == 1
+
+
+async def test_two_accepts_at_the_same_moment_start_one_game(table: Table) -> None:
+    """Two challenges made while two games were allowed, the limit back at one, both
+    accepted at the same moment: one game starts, the other accept is refused."""
+    await table.sb.command(table.world.teacher, "chess limit", games=2)
+    await challenge(table, table.ben, table.ali)
+    ben_offer = last_message(table.sb, table.space)
+    await challenge(table, table.ali, table.ben)
+    ali_offer = last_message(table.sb, table.space)
+    await table.sb.command(table.world.teacher, "chess limit", games=1)
+    first, second = await asyncio.gather(
+        table.sb.click(table.ali, ben_offer, "Accept"),
+        table.sb.click(table.ben, ali_offer, "Accept"),
+    )
+    assert sum("already have game" in reply.text for reply in (first, second)) == 1
+    statuses = sorted([(await game_record(table.sb, g)).status for g in (1, 2)])
+    assert statuses == ["active", "offered"]
+
+
 async def test_a_student_of_ones_own_city_cannot_be_challenged(table: Table) -> None:
     """Maya (Minneapolis) challenging Ben (Minneapolis) is told it is city against city."""
     maya = await table.world.add_student("Maya", 0)
