@@ -42,6 +42,7 @@ from cogs.utils import (
     actor_of,
     clip,
     cooldown,
+    enforce_cooldown,
     exchange_autocomplete,
     timestamp,
 )
@@ -51,10 +52,13 @@ log = logging.getLogger(__name__)
 PER_PAGE = 15
 MOVE_LIST_BUDGET = 3000  # of an embed's 4096, leaving room for the rest of the 6000 total
 SELECT_OPTIONS = 25
-# Challenges post in a pair's space: a student gets a few per window, never a flood. (Draw
-# offers need no limit: one stands at a time per game, and any move withdraws it.)
+# What pings the other player besides the game's own boards, challenges and draw offers, comes
+# from one budget per student: a few per window, never a flood. One draw offer stands at a time,
+# but "offer, the opponent moves, offer again" could otherwise nag at every move. Answering an
+# offer is never limited (a student can always say yes or no), and answers follow offers.
 FLOOD_WINDOW = timedelta(minutes=10)
-CHALLENGES_PER_WINDOW = 5
+PINGS_PER_WINDOW = 5
+PINGS = "chess.ping"
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -885,6 +889,9 @@ async def offer_draw(interaction: discord.Interaction[Twinbridge], game_id: int 
             game_id,
             port_of(interaction),
             interaction.channel_id,
+            before_offer=lambda: enforce_cooldown(
+                interaction, PINGS, rate=PINGS_PER_WINDOW, per=FLOOD_WINDOW
+            ),
         )
         me = answer.view.of_user(actor.user_id)
         assert me is not None
@@ -1319,7 +1326,7 @@ class ChessCog(
     )
     @app_commands.autocomplete(time=time_autocomplete)
     @app_commands.autocomplete(exchange=exchange_autocomplete)
-    @cooldown("chess.challenge", rate=CHALLENGES_PER_WINDOW, per=FLOOD_WINDOW)
+    @cooldown(PINGS, rate=PINGS_PER_WINDOW, per=FLOOD_WINDOW)
     async def challenge(
         self,
         interaction: discord.Interaction[Twinbridge],

@@ -911,8 +911,14 @@ async def offer_draw(
     game_id: int | None,
     port: ChessPort,
     channel_id: int | None = None,
+    *,
+    before_offer: Callable[[], None] | None = None,
 ) -> DrawAnswer:
-    """Offer a draw; if the opponent already offered one, this agrees it."""
+    """Offer a draw; if the opponent already offered one, this agrees it.
+
+    `before_offer` runs just before a new offer (which pings the opponent) is recorded, never
+    before an agreement; it raises to refuse (the cog's per-student limit on pings).
+    """
     record = await resolve(db, actor, game_id, channel_id)
     view = await load(db, clock, record.id)
     me = _player(view, actor)
@@ -926,6 +932,8 @@ async def offer_draw(
             db, clock, scheduler, view, agreed, actor.user_id, port, ply=view.record.ply
         )
         return DrawAnswer(after, agreed=True)
+    if before_offer is not None:
+        before_offer()
     now = clock.now()
     async with db.transaction() as conn:
         if not await store.set_draw_offer(conn, record.id, view.record.ply, me.color.value):

@@ -564,6 +564,53 @@ async def test_a_move_instead_of_an_answer_declines_the_offer(table: Table) -> N
     assert (await game_record(table.sb, 1)).status == "active"
 
 
+def draw_notices(table: Table) -> list[Message]:
+    return [m for m in table.sb.messages_in(table.space) if "offers a draw" in m.content]
+
+
+async def use_up_bens_pings(table: Table) -> None:
+    """Ben's challenge, then a draw offer after each of his moves while Ali plays on: five
+    pings of Ali in a few minutes, every offer lapsed."""
+    await start_game(table)
+    await play(table, ["e4"])
+    for black, white in zip(["a6", "b6", "c6", "d6"], ["d3", "c3", "b3", "a3"]):
+        offered = await table.sb.command(table.ben, "chess draw", game=1)
+        assert "You offered Ali a draw" in offered.text
+        await play(table, [black, white], first="ali")
+    assert len(draw_notices(table)) == 4
+
+
+async def test_draw_offers_that_keep_lapsing_cannot_nag(table: Table) -> None:
+    """Offer, Ali plays on, offer again: past five pings in ten minutes the offer is refused
+    and Ali is not pinged again; ten minutes on Ben may offer once more."""
+    await use_up_bens_pings(table)
+    refused = await table.sb.command(table.ben, "chess draw", game=1)
+    assert refused.ephemeral and "You are doing that a lot" in refused.text
+    assert len(draw_notices(table)) == 4
+    assert (await game_record(table.sb, 1)).draw_offer is None
+    await table.sb.advance(minutes=11)
+    again = await table.sb.command(table.ben, "chess draw", game=1)
+    assert "You offered Ali a draw" in again.text and len(draw_notices(table)) == 5
+
+
+async def test_a_student_out_of_pings_may_still_agree_a_draw(table: Table) -> None:
+    """Ben has used his pings; when Ali offers, his /chess draw agrees it all the same."""
+    await use_up_bens_pings(table)
+    await table.sb.command(table.ali, "chess draw", game=1)
+    agreed = await table.sb.command(table.ben, "chess draw", game=1)
+    assert "drawn by agreement" in agreed.text
+    assert (await game_record(table.sb, 1)).termination == "draw_agreed"
+
+
+async def test_challenges_and_draw_offers_share_one_budget(table: Table) -> None:
+    """After a challenge and four draw offers Ben may not challenge anyone else either."""
+    await use_up_bens_pings(table)
+    zainab = await table.world.add_student("Zainab", 1)
+    refused = await table.sb.command(table.ben, "chess challenge", opponent=zainab)
+    assert refused.ephemeral and "You are doing that a lot" in refused.text
+    assert await count_games(table.sb) == 1
+
+
 # --- clocks and deadlines ---------------------------------------------------------------------
 
 
