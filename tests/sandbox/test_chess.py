@@ -573,7 +573,7 @@ async def use_up_bens_pings(table: Table) -> None:
     pings of Ali in a few minutes, every offer lapsed."""
     await start_game(table)
     await play(table, ["e4"])
-    for black, white in zip(["a6", "b6", "c6", "d6"], ["d3", "c3", "b3", "a3"]):
+    for black, white in zip(["a6", "b6", "c6", "d6"], ["d3", "c3", "b3", "a3"], strict=True):
         offered = await table.sb.command(table.ben, "chess draw", game=1)
         assert "You offered Ali a draw" in offered.text
         await play(table, [black, white], first="ali")
