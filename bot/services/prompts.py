@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, Participant, ProfileError
 from bot.domain.prompts import (
@@ -423,18 +425,18 @@ def _check_choice(ages: str | None, theme: str | None) -> None:
 
 
 async def _log(
-    db: Database, clock: Clock, actor: Actor, exchange: Exchange, kind: str, key: str
+    conn: AsyncConnection, at: datetime, actor: Actor, exchange: Exchange, kind: str, key: str
 ) -> None:
-    async with db.transaction() as conn:
-        await activity_log.append(
-            conn,
-            at=clock.now(),
-            guild_id=actor.guild_id,
-            partnership_id=exchange.id,
-            actor_id=actor.user_id,
-            kind=kind,
-            details={"prompt": key},
-        )
+    """A teacher's change to the bank, logged in the change's own transaction."""
+    await activity_log.append(
+        conn,
+        at=at,
+        guild_id=actor.guild_id,
+        partnership_id=exchange.id,
+        actor_id=actor.user_id,
+        kind=kind,
+        details={"prompt": key},
+    )
 
 
 async def add_prompt(
@@ -507,6 +509,7 @@ async def edit_prompt(
     except ProfileError as exc:
         raise _user_error(exc) from None
     changed = Prompt(prompt.key, theme or prompt.theme, ages or prompt.ages, cleaned, False)
+    now = clock.now()
     async with db.transaction() as conn:
         await store.update_prompt(
             conn,
@@ -514,9 +517,9 @@ async def edit_prompt(
             texts=cleaned,
             ages=changed.ages,
             theme=changed.theme,
-            now=clock.now(),
+            now=now,
         )
-    await _log(db, clock, actor, exchange, "prompt.edited", prompt.key)
+        await _log(conn, now, actor, exchange, "prompt.edited", prompt.key)
     return changed
 
 
@@ -527,11 +530,11 @@ async def retire_prompt(
     await require(db, actor, STAFF)
     exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
     prompt = await _find(db, exchange.id, key)
+    now = clock.now()
     async with db.transaction() as conn:
-        retired = await store.retire(conn, exchange.id, prompt.key, actor.user_id, clock.now())
-    if not retired:
-        raise UserError("error.prompt_already_retired", prompt=prompt.key)
-    await _log(db, clock, actor, exchange, "prompt.retired", prompt.key)
+        if not await store.retire(conn, exchange.id, prompt.key, actor.user_id, now):
+            raise UserError("error.prompt_already_retired", prompt=prompt.key)
+        await _log(conn, now, actor, exchange, "prompt.retired", prompt.key)
     return prompt
 
 
@@ -542,11 +545,11 @@ async def restore_prompt(
     await require(db, actor, STAFF)
     exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
     prompt = await _find(db, exchange.id, key)
+    now = clock.now()
     async with db.transaction() as conn:
-        restored = await store.restore(conn, exchange.id, prompt.key)
-    if not restored:
-        raise UserError("error.prompt_not_retired", prompt=prompt.key)
-    await _log(db, clock, actor, exchange, "prompt.restored", prompt.key)
+        if not await store.restore(conn, exchange.id, prompt.key):
+            raise UserError("error.prompt_not_retired", prompt=prompt.key)
+        await _log(conn, now, actor, exchange, "prompt.restored", prompt.key)
     return prompt
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from bot.domain.prompts import builtin_by_key, builtin_prompts
 from bot.i18n import t
 from bot.logs import setup_logging
-from bot.sandbox.driver import Sandbox
+from bot.sandbox.driver import Sandbox, SandboxError
 from bot.sandbox.gateway import MESSAGE_CONTENT
 from bot.sandbox.state import Channel, ChannelType, Message
 from bot.services import prompts as service
@@ -288,6 +288,47 @@ async def test_a_retired_prompt_is_skipped_until_it_is_restored(world: World) ->
     assert "back in rotation" in restored.text
     await sb.command(world.teacher, "prompt now")
     assert key_of(cards(sb, space_of(world, "Ali"))[-1]) == first
+
+
+@pytest.mark.parametrize(
+    ("path", "options", "kind"),
+    [
+        ("prompt edit", {"prompt": "own-1", "english": "Changed"}, "prompt.edited"),
+        ("prompt retire", {"prompt": "own-1"}, "prompt.retired"),
+        ("prompt restore", {"prompt": "daily.morning"}, "prompt.restored"),
+    ],
+)
+async def test_a_bank_change_the_log_cannot_record_does_not_happen(
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    options: dict[str, str],
+    kind: str,
+) -> None:
+    """The log entry is written with the change: if it fails, the change is undone too, so
+    the audit log never misses a teacher's edit, retirement or restoration."""
+    sb = world.sb
+    await sb.command(world.teacher, "prompt add", english="Original")
+    await sb.command(world.teacher, "prompt retire", prompt="daily.morning")
+    before = [
+        await rows(sb, select(prompts.c.texts)),
+        await rows(sb, select(prompt_retirements.c.prompt_key)),
+    ]
+    append = service.activity_log.append
+
+    async def failing(conn: Any, **event: Any) -> None:
+        if event["kind"] == kind:
+            raise RuntimeError("the log is unavailable")
+        await append(conn, **event)
+
+    monkeypatch.setattr(service.activity_log, "append", failing)
+    with pytest.raises(SandboxError, match="the log is unavailable"):
+        await sb.command(world.teacher, path, **options)
+    after = [
+        await rows(sb, select(prompts.c.texts)),
+        await rows(sb, select(prompt_retirements.c.prompt_key)),
+    ]
+    assert after == before
 
 
 async def test_autocomplete_offers_prompts_by_text_in_the_teachers_language(world: World) -> None:
