@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
 from bot.domain.prompts import builtin_by_key, builtin_prompts
@@ -471,6 +472,106 @@ async def test_messages_before_a_prompt_or_after_its_window_are_not_replies(worl
     await sb.say(world.students["Ben"], space, "sorry, I was away")
     assert await count(sb, prompt_responses) == 0
     assert len(await rows(sb, select(activity).where(activity.c.kind == "pair.message"))) == 2
+
+
+async def answered(sb: Sandbox) -> list[Any]:
+    """The `prompt.answered` events, oldest first."""
+    return await rows(
+        sb, select(activity).where(activity.c.kind == "prompt.answered").order_by(activity.c.id)
+    )
+
+
+async def test_a_prompt_answered_in_several_messages_is_answered_once(world: World) -> None:
+    """Ali replies three times and Ben once: four replies, and one `prompt.answered` event
+    each in the log (who, when, which pair, post and prompt; never the text)."""
+    sb = world.sb
+    await pair_up(world)
+    await sb.command(world.teacher, "prompt now")
+    space = space_of(world, "Ali")
+    key = key_of(cards(sb, space)[-1])
+    for text_ in ("أستيقظ مبكرًا", "وأشرب الشاي", "ثم أذهب إلى المدرسة"):
+        await sb.say(world.students["Ali"], space, text_)
+    await sb.say(world.students["Ben"], space, "Cereal for me")
+    await sb.say(world.teacher, space, "Great answers!")
+    assert await count(sb, prompt_responses) == 4
+    events = await answered(sb)
+    assert [e.actor_id for e in events] == [
+        world.students["Ali"].user.id,
+        world.students["Ben"].user.id,
+    ]
+    pair = await pair_of(sb, world, "Ali")
+    (post,) = await rows(sb, select(prompt_posts.c.id).where(prompt_posts.c.pair_id == pair.id))
+    assert json.loads(events[0].details) == {"pair": pair.id, "post": post.id, "prompt": key}
+    assert events[0].partnership_id == world.exchange_id
+
+
+async def test_the_next_prompt_is_answered_anew(world: World) -> None:
+    """A new prompt is a new post: Ali's reply to it is a second `prompt.answered`."""
+    sb = world.sb
+    await pair_up(world)
+    space = space_of(world, "Ali")
+    await sb.command(world.teacher, "prompt now")
+    await sb.say(world.students["Ali"], space, "first answer")
+    await sb.command(world.teacher, "prompt now")
+    await sb.say(world.students["Ali"], space, "second answer")
+    posts = {json.loads(e.details)["post"] for e in await answered(sb)}
+    assert len(posts) == 2
+
+
+async def test_a_busy_space_costs_no_database_read_per_message(world: World) -> None:
+    """Once a space is known, counting its messages and replies reads nothing: they are all
+    written in the batched writer's transactions."""
+    sb = world.sb
+    await pair_up(world)
+    await sb.command(world.teacher, "prompt now")
+    space = space_of(world, "Ali")
+    await sb.say(world.students["Ali"], space, "warming up")
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = sb.bot.ctx.db.engine.sync_engine
+    sqlalchemy_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for n in range(10):
+            who = world.students["Ben" if n % 2 else "Ali"]
+            await sb.say(who, space, f"message {n}")
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", seen)
+    reads = [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith("SELECT") and "FROM prompt_responses" not in s
+    ]
+    assert reads == []
+    assert await count(sb, prompt_responses) == 11
+
+
+async def test_a_prompt_posted_after_a_space_was_read_gets_its_replies(world: World) -> None:
+    """Chat before a prompt, then the prompt: the next message answers it at once (what the
+    bot remembered about the space is forgotten when a prompt is posted)."""
+    sb = world.sb
+    await pair_up(world)
+    space = space_of(world, "Ali")
+    await sb.say(world.students["Ali"], space, "hi!")
+    await sb.command(world.teacher, "prompt now")
+    await sb.say(world.students["Ben"], space, "my answer")
+    assert await count(sb, prompt_responses) == 1
+    assert len(await answered(sb)) == 1
+
+
+async def test_an_ended_exchanges_spaces_stop_counting_at_once(world: World) -> None:
+    """After /exchange end, a message in a former paired space is no longer counted."""
+    sb = world.sb
+    await pair_up(world)
+    space = space_of(world, "Ali")
+    await sb.say(world.teacher, space, "before the end")
+    ask = await sb.command(world.coordinator, "exchange end")
+    await sb.click(world.coordinator, ask, "End the exchange")
+    await sb.say(sb.owner, space, "after the end")
+    logged = await rows(sb, select(activity).where(activity.c.kind == "pair.message"))
+    assert [r.actor_id for r in logged] == [world.teacher.user.id]
 
 
 async def test_messages_outside_paired_spaces_are_not_counted(world: World) -> None:
