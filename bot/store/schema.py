@@ -617,3 +617,11 @@ chess_clock_extensions = Table(
     Column("granted_at", UTCDateTime, nullable=False),
     CheckConstraint("seconds > 0", name="seconds"),
 )
+
+# "Has this student replied to this post before?": the first reply is the `prompt.answered`
+# event, and reports count first replies only.
+Index(
+    "ix_prompt_responses_post_participant",
+    prompt_responses.c.post_id,
+    prompt_responses.c.participant_id,
+)

@@ -2,6 +2,11 @@
 
 - `chess_clock_extensions`: time given back to a player whose deadline passed while the bot
   was down (bot downtime never costs a student a game).
+- An index to find a student's earlier replies to a post: the first reply is the
+  `prompt.answered` activity event, and /report counts first replies only. The events are
+  added to the log here for the replies already stored, so the log and the reports agree from
+  the first day. (A downgrade leaves them: the log is append-only, and older code ignores
+  kinds it does not know.)
 
 Revision ID: 0013
 Revises: 0009
@@ -37,8 +42,41 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_chess_clock_extensions"),
     )
     op.create_index("ix_chess_clock_extensions_game_id", "chess_clock_extensions", ["game_id"])
+    op.create_index(
+        "ix_prompt_responses_post_participant",
+        "prompt_responses",
+        ["post_id", "participant_id"],
+    )
+    _log_first_answers()
+
+
+def _log_first_answers() -> None:
+    """One `prompt.answered` event per student and post already answered, at the first reply.
+
+    Plain SQL any database runs: the details are the JSON the bot writes (sorted keys).
+    """
+    op.execute(
+        """
+        INSERT INTO activity (at, guild_id, partnership_id, actor_id, kind, details)
+        SELECT r.at, x.guild_id, p.partnership_id, person.user_id, 'prompt.answered',
+               '{"pair": ' || p.pair_id || ', "post": ' || p.id
+               || ', "prompt": "' || p.prompt_key || '"}'
+        FROM prompt_responses r
+        JOIN prompt_posts p ON p.id = r.post_id
+        JOIN partnerships x ON x.id = p.partnership_id
+        JOIN participants person ON person.id = r.participant_id
+        WHERE NOT EXISTS (
+            SELECT 1 FROM prompt_responses earlier
+            WHERE earlier.post_id = r.post_id
+              AND earlier.participant_id = r.participant_id
+              AND earlier.id < r.id
+        )
+        ORDER BY r.at, r.id
+        """
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_prompt_responses_post_participant", table_name="prompt_responses")
     op.drop_index("ix_chess_clock_extensions_game_id", table_name="chess_clock_extensions")
     op.drop_table("chess_clock_extensions")

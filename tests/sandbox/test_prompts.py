@@ -518,6 +518,43 @@ async def test_the_next_prompt_is_answered_anew(world: World) -> None:
     assert len(posts) == 2
 
 
+def report_fields(reply: Any) -> dict[str, str]:
+    (embed,) = [e for m in reply.messages for e in m.embeds]
+    return {f["name"]: f["value"] for f in embed["fields"]}
+
+
+async def test_reports_count_an_answer_once_in_the_period_of_its_first_reply(
+    world: World,
+) -> None:
+    """Ben answers a prompt on 28 September and again on 2 October: September has his one
+    answer, October none, exactly as the log's `prompt.answered` events say."""
+    sb = world.sb
+    await pair_up(world)
+    await sb.advance(days=27)
+    await sb.command(world.teacher, "prompt now")
+    space = space_of(world, "Ben")
+    await sb.say(world.students["Ben"], space, "pancakes!")
+    await sb.advance(days=4)
+    await sb.say(world.students["Ben"], space, "and maple syrup")
+    months = {"09": ("2026-09-01", "2026-09-30"), "10": ("2026-10-01", "2026-10-02")}
+    found = {}
+    for month, (start, end) in months.items():
+        reply = await sb.command(world.coordinator, "report exchange", **{"from": start, "to": end})
+        found[month] = report_fields(reply)["Minneapolis"]
+    assert "Prompt answers: 1" in found["09"] and "Prompt answers: 0" in found["10"]
+    assert [e.at.month for e in await answered(sb)] == [9]
+    ben = await sb.command(
+        world.coordinator,
+        "report student",
+        student=world.students["Ben"],
+        **{"from": "2026-09-01", "to": "2026-10-02"},
+    )
+    assert report_fields(ben)["Month by month"].split("\n") == [
+        "2026-09: sessions 0/0 · prompts 1 · messages 1 · chess 0",
+        "2026-10: sessions 0/0 · prompts 0 · messages 1 · chess 0",
+    ]
+
+
 async def test_a_busy_space_costs_no_database_read_per_message(world: World) -> None:
     """Once a space is known, counting its messages and replies reads nothing: they are all
     written in the batched writer's transactions."""
