@@ -15,7 +15,6 @@ extension, and the space is told why. Deadlines that pass while the bot is up en
 from __future__ import annotations
 
 import dataclasses
-import logging
 import math
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -54,8 +53,6 @@ from bot.store import activity as activity_log
 from bot.store import chess as store
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
-
-log = logging.getLogger(__name__)
 
 STAFF = {"teacher", "coordinator"}
 # A correspondence player hears this long before their deadline that a move is due.
