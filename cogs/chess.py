@@ -7,7 +7,6 @@ for), so a board posted before a restart still works after it.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import math
@@ -43,6 +42,7 @@ from cogs.utils import (
     actor_of,
     clip,
     cooldown,
+    enforce_cooldown,
     exchange_autocomplete,
     timestamp,
 )
@@ -52,10 +52,13 @@ log = logging.getLogger(__name__)
 PER_PAGE = 15
 MOVE_LIST_BUDGET = 3000  # of an embed's 4096, leaving room for the rest of the 6000 total
 SELECT_OPTIONS = 25
-# Challenges post in a pair's space: a student gets a few per window, never a flood. (Draw
-# offers need no limit: one stands at a time per game, and any move withdraws it.)
+# What pings the other player besides the game's own boards, challenges and draw offers, comes
+# from one budget per student: a few per window, never a flood. One draw offer stands at a time,
+# but "offer, the opponent moves, offer again" could otherwise nag at every move. Answering an
+# offer is never limited (a student can always say yes or no), and answers follow offers.
 FLOOD_WINDOW = timedelta(minutes=10)
-CHALLENGES_PER_WINDOW = 5
+PINGS_PER_WINDOW = 5
+PINGS = "chess.ping"
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -319,6 +322,29 @@ class DiscordChessTable:
             space,
             t(
                 "chess.reminder",
+                lang,
+                mention=f"<@{who.user_id}>",
+                game=view.id,
+                name=view.player(who.color.other).name,
+                when=timestamp(view.clock.deadline, "F"),
+                relative=timestamp(view.clock.deadline, "R"),
+            ),
+            view=buttons,
+            allowed_mentions=discord.AllowedMentions(users=[discord.Object(who.user_id)]),
+        )
+
+    async def extended(self, view: service.GameView) -> None:
+        space = await self._space(view.record.space_id)
+        if space is None or view.clock is None:
+            return
+        who = view.to_move
+        lang = who.language
+        buttons = discord.ui.View(timeout=None)
+        buttons.add_item(MoveButton(view.id, t("chess.button.move", lang)))
+        await _post(
+            space,
+            t(
+                "chess.extended",
                 lang,
                 mention=f"<@{who.user_id}>",
                 game=view.id,
@@ -867,6 +893,9 @@ async def offer_draw(interaction: discord.Interaction[Twinbridge], game_id: int 
             game_id,
             port_of(interaction),
             interaction.channel_id,
+            before_offer=lambda: enforce_cooldown(
+                interaction, PINGS, rate=PINGS_PER_WINDOW, per=FLOOD_WINDOW
+            ),
         )
         me = answer.view.of_user(actor.user_id)
         assert me is not None
@@ -1243,18 +1272,17 @@ class ChessCog(
     def __init__(self, bot: Twinbridge) -> None:
         self.bot = bot
 
-    async def cog_load(self) -> None:
-        # Named "twinbridge:" so the sandbox waits for it like any of the bot's own work.
-        task = asyncio.get_running_loop().create_task(self._sweep(), name="twinbridge:chess-sweep")
-        task.add_done_callback(_log_failure)
-
-    async def _sweep(self) -> None:
-        """After a start: end what ran out while the bot was down."""
-        await self.bot.wait_until_ready()
+    async def sweep(self) -> None:
+        """At start-up (before the sends that fell due meanwhile): settle what the outage
+        caught, lapsed challenges and games whose time ran out while the bot was down."""
         ctx = self.bot.ctx
-        ended = await service.sweep(ctx.db, ctx.clock, ctx.scheduler, self.port_for)
-        if ended:
-            log.warning("%d chess games or challenges ran out while the bot was down", ended)
+        lapsed, extended = await service.sweep(ctx.db, ctx.clock, ctx.scheduler, self.port_for)
+        if lapsed or extended:
+            log.warning(
+                "after the outage: %d chess challenges lapsed, %d games got more time",
+                lapsed,
+                extended,
+            )
 
     async def port_for(self, guild_id: int) -> service.ChessPort | None:
         guild = self.bot.get_guild(guild_id)
@@ -1302,7 +1330,7 @@ class ChessCog(
     )
     @app_commands.autocomplete(time=time_autocomplete)
     @app_commands.autocomplete(exchange=exchange_autocomplete)
-    @cooldown("chess.challenge", rate=CHALLENGES_PER_WINDOW, per=FLOOD_WINDOW)
+    @cooldown(PINGS, rate=PINGS_PER_WINDOW, per=FLOOD_WINDOW)
     async def challenge(
         self,
         interaction: discord.Interaction[Twinbridge],
@@ -1527,11 +1555,6 @@ class ChessCog(
         )
 
 
-def _log_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("chess sweep failed", exc_info=task.exception())
-
-
 async def setup(bot: Twinbridge) -> None:
     """Extension entry point: the cog, its restart-proof buttons and its scheduled sends."""
     cog = ChessCog(bot)
@@ -1540,3 +1563,4 @@ async def setup(bot: Twinbridge) -> None:
     bot.ctx.scheduler.handle(service.KIND_DEADLINE, cog.on_deadline)
     bot.ctx.scheduler.handle(service.KIND_REMINDER, cog.on_reminder)
     bot.ctx.scheduler.handle(service.KIND_EXPIRE, cog.on_expire)
+    bot.ctx.scheduler.at_start(cog.sweep)

@@ -126,6 +126,8 @@ def preview_embed(preview: service.Preview, language: str, *, move: bool = False
     )
     if preview.channel_id:
         lines.append(t("session.preview_voice", language, channel=f"<#{preview.channel_id}>"))
+    if preview.free_text_prompt:
+        lines.append(t("session.preview_prompt_hint", language))
     embed = discord.Embed(
         title=clip(t(key, language, title=preview.title), 256),
         description="\n".join(lines),

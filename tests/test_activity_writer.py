@@ -14,12 +14,13 @@ from sqlalchemy import func, select
 
 from bot.domain.exchange import Role
 from bot.domain.reporting import MessageTally
-from bot.services.activity_writer import ActivityWriter
+from bot.services.activity_writer import ActivityWriter, PromptReply
 from bot.store import Database, create_database, roster
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
+from bot.store import prompts as prompt_store
 from bot.store.migrate import upgrade
-from bot.store.schema import activity, message_days
+from bot.store.schema import activity, message_days, prompt_responses
 
 AT = datetime(2026, 10, 7, 9, tzinfo=UTC)
 
@@ -208,3 +209,84 @@ async def test_a_naive_time_is_refused_at_once() -> None:
     writer = ActivityWriter(create_database("sqlite+aiosqlite://"))
     with pytest.raises(ValueError, match="aware"):
         writer.log(at=datetime(2026, 10, 7), guild_id=1, kind="pair.message")
+
+
+# -- replies to prompts ----------------------------------------------------------------------------
+
+
+async def a_post(db: Database, pair: Pair) -> int:
+    async with db.transaction() as conn:
+        post_id = await prompt_store.claim_post(
+            conn,
+            exchange_id=pair.exchange_id,
+            pair_id=pair.pair_id,
+            key="food.breakfast",
+            reason="teacher",
+            session_key=None,
+            by=9,
+            now=AT,
+        )
+    assert post_id is not None
+    return post_id
+
+
+def reply(writer: ActivityWriter, pair: Pair, who: int, post_id: int, at: datetime) -> None:
+    writer.log(
+        at=at,
+        guild_id=1,
+        partnership_id=pair.exchange_id,
+        actor_id=101 if who == pair.ben else 202,
+        kind="pair.message",
+        details={"pair": pair.pair_id, "length": None},
+        tally=MessageTally(pair.exchange_id, pair.pair_id, who, at, None),
+        reply=PromptReply(post_id, "food.breakfast", pair.pair_id, who, None),
+    )
+
+
+async def answers(db: Database) -> list[tuple[int | None, datetime]]:
+    async with db.read() as conn:
+        rows = await conn.execute(
+            select(activity.c.actor_id, activity.c.at)
+            .where(activity.c.kind == "prompt.answered")
+            .order_by(activity.c.id)
+        )
+        return [(r.actor_id, r.at) for r in rows]
+
+
+async def test_a_students_first_reply_is_the_answer_within_and_across_batches(
+    db: Database,
+) -> None:
+    """Ben replies twice in one batch and again in the next: one answer, at his first reply;
+    every reply is stored."""
+    pair = await a_pair(db)
+    post_id = await a_post(db, pair)
+    writer = ActivityWriter(db)
+    reply(writer, pair, pair.ben, post_id, AT + timedelta(minutes=1))
+    reply(writer, pair, pair.ben, post_id, AT + timedelta(minutes=2))
+    reply(writer, pair, pair.ali, post_id, AT + timedelta(minutes=3))
+    await writer.flush()
+    reply(writer, pair, pair.ben, post_id, AT + timedelta(minutes=4))
+    await writer.flush()
+    assert await answers(db) == [
+        (101, AT + timedelta(minutes=1)),
+        (202, AT + timedelta(minutes=3)),
+    ]
+    async with db.read() as conn:
+        stored = await conn.scalar(select(func.count()).select_from(prompt_responses))
+    assert stored == 4
+
+
+async def test_a_reply_to_a_post_gone_meanwhile_still_counts_the_message(db: Database) -> None:
+    """The post could not be sent and was dropped before the batch: the message is counted,
+    the reply and its answer are not."""
+    pair = await a_pair(db)
+    post_id = await a_post(db, pair)
+    writer = ActivityWriter(db)
+    reply(writer, pair, pair.ben, post_id, AT)
+    message(writer, pair, pair.ali, AT, 3)
+    async with db.transaction() as conn:
+        await prompt_store.drop_post(conn, post_id)
+    assert await writer.flush() == 2
+    assert writer.dropped == 0
+    assert await answers(db) == []
+    assert sum(m for m, _, _ in (await totals(db)).values()) == 2

@@ -134,3 +134,44 @@ async def test_0009_builds_the_message_totals_from_the_log_already_kept(tmp_path
     ben_day = next(r for r in rows if r.participant_id == 10 and r.day == date(2026, 10, 7))
     assert ben_day.last_at == datetime(2026, 10, 7, 10, tzinfo=UTC)
     assert {r.pair_id for r in rows} == {5} and {r.partnership_id for r in rows} == {1}
+
+
+async def test_0013_logs_each_students_first_reply_as_an_answer(tmp_path: Path) -> None:
+    """Replies stored before `prompt.answered` existed become one event per student and post,
+    at the first reply, naming the pair, post and prompt."""
+    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'f.db'}")
+    await upgrade(db, "0009")
+    t0 = "'2026-10-07 09:00:00.000000'"
+    statements = [
+        "INSERT INTO partnerships (id, guild_id, name, status, created_at) "
+        f"VALUES (1, 7, 'X', 'active', {t0})",
+        "INSERT INTO participants (id, guild_id, partnership_id, user_id, role, display_name, "
+        f"created_at, updated_at) VALUES (10, 7, 1, 101, 'student', 'n', {t0}, {t0}), "
+        f"(11, 7, 1, 202, 'student', 'n', {t0}, {t0})",
+        "INSERT INTO pairing_rounds (id, partnership_id, created_by, created_at, space_kind) "
+        f"VALUES (1, 1, 303, {t0}, 'channels')",
+        f"INSERT INTO pairs (id, round_id, partnership_id, space_id, created_at) "
+        f"VALUES (5, 1, 1, 555, {t0})",
+        "INSERT INTO prompt_posts (id, partnership_id, pair_id, prompt_key, reason, posted_at) "
+        f"VALUES (40, 1, 5, 'food.breakfast', 'teacher', {t0})",
+        "INSERT INTO prompt_responses (post_id, participant_id, at, length) VALUES "
+        "(40, 10, '2026-10-07 09:05:00.000000', NULL), "
+        "(40, 10, '2026-10-07 09:06:00.000000', 12), "
+        "(40, 11, '2026-10-07 09:07:00.000000', NULL)",
+    ]
+    async with db.transaction() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+    await upgrade(db)
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(activity).where(activity.c.kind == "prompt.answered").order_by(activity.c.id)
+            )
+        ).all()
+    await db.dispose()
+    assert [(r.actor_id, r.at, r.guild_id, r.partnership_id) for r in rows] == [
+        (101, datetime(2026, 10, 7, 9, 5, tzinfo=UTC), 7, 1),
+        (202, datetime(2026, 10, 7, 9, 7, tzinfo=UTC), 7, 1),
+    ]
+    assert json.loads(rows[0].details) == {"pair": 5, "post": 40, "prompt": "food.breakfast"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -27,6 +27,10 @@ DEFAULT_RATING = 1200
 DEFAULT_K_FACTOR = 32
 
 CORRESPONDENCE_DAYS = (1, 2, 3)
+# After an outage of the bot (see `deadline_after_outage`): a correspondence player gets a day
+# to move from start-up; a live player at least this long.
+OUTAGE_GRACE = timedelta(hours=24)
+LIVE_OUTAGE_MINIMUM = timedelta(minutes=1)
 DEFAULT_CORRESPONDENCE_DAYS = 2
 LIVE_MINUTES_RANGE = (1, 180)
 LIVE_INCREMENT_RANGE = (0, 60)
@@ -913,6 +917,7 @@ def clock_state(
     *,
     first_to_move: Color = Color.WHITE,
     pauses: Sequence[Pause] = (),
+    extensions: Mapping[int, timedelta] | None = None,
 ) -> ClockState:
     """The clocks at `now` given the start, each move's time and the pauses (aware datetimes).
 
@@ -920,22 +925,30 @@ def clock_state(
     move and gains the increment after each of its moves. Correspondence: each move has its own
     allowance from the previous move, and the waiting side's clock shows a full one. No clock
     runs during a pause; while one lasts, both stay where they stood when it began.
+    `extensions` maps a ply (the position after that many moves) to time added to the clock
+    of the side to move there (the bot was down when it ran out: see `deadline_after_outage`).
     """
     ended = [p[1] for p in pauses if p[1] is not None]
     for moment in (started_at, now, *move_times, *(p[0] for p in pauses), *ended):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("clock times must be aware datetimes")
+    extra = extensions or {}
+    zero = timedelta(0)
     left = {Color.WHITE: time_control.base, Color.BLACK: time_control.base}
     live = time_control.kind is TimeControlKind.LIVE
     last, mover = started_at, first_to_move
-    for moment in move_times:
+    for ply, moment in enumerate(move_times):
         if moment < last:
             raise ValueError("move times must not go backwards")
         if live:
-            left[mover] += time_control.increment - (moment - last - _overlap(last, moment, pauses))
+            left[mover] += (
+                extra.get(ply, zero)
+                + time_control.increment
+                - (moment - last - _overlap(last, moment, pauses))
+            )
         last, mover = moment, mover.other
-    allowance = left[mover] if live else time_control.base
-    zero = timedelta(0)
+    position = len(move_times)
+    allowance = (left[mover] if live else time_control.base) + extra.get(position, zero)
     runs_out = _runs_out(last, allowance, pauses)
     frozen = runs_out is None
     if runs_out is None or runs_out > now:
@@ -954,6 +967,27 @@ def clock_state(
         flagged=not frozen and now >= deadline,
         frozen=frozen,
     )
+
+
+def deadline_after_outage(
+    time_control: TimeControl, *, deadline: datetime, clock_at_start: timedelta, now: datetime
+) -> datetime:
+    """A fair deadline for a position the bot could not serve: it was down when the deadline
+    passed (or, in correspondence, when the reminder before it was due).
+
+    Bot downtime never costs a student a game, but when the bot went down is not known (it may
+    have crashed). Correspondence: the player gets `OUTAGE_GRACE` from now, with a fresh
+    reminder. Live: `clock_at_start`, the time the player had when the position began (as if
+    the clock had stopped at the last recorded move), and at least `LIVE_OUTAGE_MINIMUM`.
+    Never earlier than the deadline it replaces.
+    """
+    if deadline.tzinfo is None or now.tzinfo is None:
+        raise ValueError("clock times must be aware datetimes")
+    if time_control.kind is TimeControlKind.CORRESPONDENCE:
+        fair = now + OUTAGE_GRACE
+    else:
+        fair = now + max(clock_at_start, LIVE_OUTAGE_MINIMUM)
+    return max(deadline, fair)
 
 
 # --- ratings ----------------------------------------------------------------------------------

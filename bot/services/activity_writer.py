@@ -8,11 +8,16 @@ Two ways into the log, on purpose:
   with the change or not at all, so the log can never claim what did not happen, nor miss
   what a user was told happened.
 - **Through this writer**, for high-volume events that acknowledge nothing: a message counted
-  in a paired space (`pair.message`: who, when, which pair, its length or None, never text).
-  A busy session brings one such event per message; writing each in its own transaction would
-  queue every interaction behind the database's single writer. Here an event is put in an
-  in-memory queue (no I/O, no waiting) and the queue is written a few times a second, in one
-  transaction per batch, together with the daily message totals (`message_days`) reports read.
+  in a paired space (`pair.message`: who, when, which pair, its length or None, never text),
+  and when it replies to the pair's latest prompt, the reply (`prompt_responses`) and, for a
+  student's first reply to that post, the `prompt.answered` event (who, when, which post and
+  prompt: a prompt answered in several messages is answered once). A busy session brings one
+  such event per message; writing each in its own transaction would queue every interaction
+  behind the database's single writer. Here an event is put in an in-memory queue (no I/O, no
+  waiting) and the queue is written a few times a second, in one transaction per batch,
+  together with the daily message totals (`message_days`) reports read. Whether a reply is a
+  student's first to a post is decided in that transaction, against the replies stored, so
+  `prompt.answered` and the replies reports count can never disagree.
 
 Voice presence stays with the first kind: being seen in a session's call is attendance (a
 stored state the session's summary shows), and it is recorded once per person and session
@@ -40,6 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain.reporting import MessageTally, message_days
 from bot.store import Database
 from bot.store import activity as activity_log
+from bot.store import prompts as prompt_store
 from bot.store import reporting as report_store
 
 log = logging.getLogger(__name__)
@@ -52,9 +58,20 @@ BATCH_SIZE = 5_000
 CAPACITY = 500_000
 
 
+class PromptReply(NamedTuple):
+    """A message that replies to a prompt posted to its pair (never its text)."""
+
+    post_id: int
+    prompt_key: str
+    pair_id: int
+    participant_id: int
+    length: int | None
+
+
 class _Event(NamedTuple):
     row: dict[str, Any]
     tally: MessageTally | None
+    reply: PromptReply | None = None
 
 
 # One encoder for every event: json.dumps with options builds a new encoder per call. The
@@ -98,8 +115,11 @@ class ActivityWriter:
         actor_id: int | None = None,
         details: Mapping[str, Any] | None = None,
         tally: MessageTally | None = None,
+        reply: PromptReply | None = None,
     ) -> None:
-        """Queue one event (never blocks); `tally` also adds a message to the daily totals."""
+        """Queue one event (never blocks); `tally` also adds a message to the daily totals, and
+        `reply` stores it as a reply to a prompt (the first one per student and post is also
+        logged as `prompt.answered`)."""
         if at.tzinfo is None:
             raise ValueError("activity times are aware UTC datetimes")
         if len(self._queue) >= self.capacity:
@@ -118,6 +138,7 @@ class ActivityWriter:
                     "details": _DETAILS.encode(dict(details or {})),
                 },
                 tally,
+                reply,
             )
         )
         if len(self._queue) >= self.batch_size:
@@ -189,17 +210,48 @@ class ActivityWriter:
                 try:
                     await self._commit([event])
                     kept += 1
+                    continue
                 except IntegrityError:
-                    self.dropped += 1
-                    log.error(
-                        "dropped an activity event the database refused: %s", event.row["kind"]
-                    )
+                    pass
+                if event.reply is not None:
+                    # The prompt post is gone (it could not be sent): the message still counts.
+                    try:
+                        await self._commit([event._replace(reply=None)])
+                        kept += 1
+                        continue
+                    except IntegrityError:
+                        pass
+                self.dropped += 1
+                log.error("dropped an activity event the database refused: %s", event.row["kind"])
             return kept
         return len(batch)
 
     async def _commit(self, batch: Sequence[_Event]) -> None:
         async with self._db.transaction() as conn:
-            await activity_log.append_many(conn, [e.row for e in batch])
+            replies = [(e.row, e.reply) for e in batch if e.reply is not None]
+            seen = await prompt_store.answered_before(
+                conn, {(r.post_id, r.participant_id) for _, r in replies}
+            )
+            rows: list[dict[str, Any]] = []
+            for event in batch:
+                rows.append(event.row)
+                reply = event.reply
+                if reply is not None and (reply.post_id, reply.participant_id) not in seen:
+                    seen.add((reply.post_id, reply.participant_id))
+                    rows.append(_answered(event.row, reply))
+            await prompt_store.add_responses(
+                conn,
+                [
+                    {
+                        "post_id": r.post_id,
+                        "participant_id": r.participant_id,
+                        "at": row["at"],
+                        "length": r.length,
+                    }
+                    for row, r in replies
+                ],
+            )
+            await activity_log.append_many(conn, rows)
             tallies = [e.tally for e in batch if e.tally is not None]
             await report_store.add_message_days(conn, message_days(tallies))
         self.written += len(batch)
@@ -237,3 +289,14 @@ class ActivityWriter:
             self.dropped += lost
             self._queue.clear()
             log.exception("could not write %d activity events at shutdown", lost)
+
+
+def _answered(message: Mapping[str, Any], reply: PromptReply) -> dict[str, Any]:
+    """The `prompt.answered` event of a student's first reply to a post (never its text)."""
+    return {
+        **message,
+        "kind": "prompt.answered",
+        "details": _DETAILS.encode(
+            {"pair": reply.pair_id, "post": reply.post_id, "prompt": reply.prompt_key}
+        ),
+    }

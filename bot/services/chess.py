@@ -4,11 +4,18 @@ Rules come from the domain (python-chess underneath); this module decides who ma
 keeps games in the database, plans each deadline and reminder as a scheduled send, and tells
 Discord what to show through `ChessPort`. Every change to a game is a conditional update on
 its status and ply, so two clicks on the same position play exactly one move.
+
+Bot downtime never costs a student a game: a deadline that passed while the bot was down (or,
+in correspondence, whose reminder fell in the outage) is not a loss on time. At start-up such
+a position gets a fair new deadline (`bot.domain.chess_game.deadline_after_outage`: a day for
+correspondence, the clock of the last recorded move for live games), stored as a clock
+extension, and the space is told why. Deadlines that pass while the bot is up end the game.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +41,7 @@ from bot.domain.chess_game import (
     TimeControlError,
     TimeControlKind,
     clock_state,
+    deadline_after_outage,
     parse_time_control,
 )
 from bot.domain.chess_league import FinishedGame, League, league
@@ -63,7 +71,11 @@ KIND_EXPIRE = "chess.expire"
 
 
 class Rearm(Protocol):
-    """The scheduler, as far as chess needs it: re-read the sends after planning some."""
+    """The scheduler, as far as chess needs it: re-read the sends after planning some, and
+    since when it has been doing them on time (None: not yet)."""
+
+    @property
+    def up_since(self) -> datetime | None: ...
 
     async def rearm(self) -> None: ...
 
@@ -95,6 +107,8 @@ class GameView:
     # The game's space is paused by its teachers: nothing may change and its clock is stopped.
     paused: bool = False
     pauses: tuple[Pause, ...] = ()  # every stretch the space was paused (clocks stopped)
+    # Time added per position after outages of the bot (see the module docstring).
+    extensions: dict[int, timedelta] = dataclasses.field(default_factory=dict)
 
     @property
     def id(self) -> int:
@@ -217,6 +231,10 @@ class ChessPort(Protocol):
     async def remind(self, view: GameView) -> None:
         """Tell the player to move that their deadline is near."""
 
+    async def extended(self, view: GameView) -> None:
+        """Tell the player to move that the bot was down when their time ran out (or their
+        reminder was due), so they have until the new deadline."""
+
 
 PortFor = Callable[[int], Awaitable[ChessPort | None]]
 
@@ -255,6 +273,7 @@ async def _view(conn: AsyncConnection, record: store.GameRecord, now: datetime) 
     tc = _time_control(record)
     pauses = await pairing_store.pauses_of_space(conn, record.space_id)
     pair = await pairing_store.pair_by_space(conn, record.space_id)
+    extra = await store.extensions(conn, record.id)
     clock = None
     if record.status == "active" and record.started_at is not None:
         clock = clock_state(
@@ -264,6 +283,7 @@ async def _view(conn: AsyncConnection, record: store.GameRecord, now: datetime) 
             now,
             first_to_move=game.first_to_move,
             pauses=pauses,
+            extensions=extra,
         )
 
     def side(participant_id: int, color: Color) -> Player:
@@ -282,6 +302,7 @@ async def _view(conn: AsyncConnection, record: store.GameRecord, now: datetime) 
         now=now,
         paused=pair is not None and pair.status == "paused",
         pauses=tuple(pauses),
+        extensions=extra,
     )
 
 
@@ -382,6 +403,14 @@ def _prefix(game_id: int) -> str:
     return f"chess:{game_id}:"
 
 
+def _position_key(game_id: int, ply: int, extended_to: datetime | None = None) -> str:
+    """The start of the send keys for a position's deadline and reminder; a position whose
+    clock was extended gets new ones (the earlier ones are done or cancelled)."""
+    if extended_to is None:
+        return f"{_prefix(game_id)}{ply}"
+    return f"{_prefix(game_id)}{ply}@{int(extended_to.timestamp())}"
+
+
 async def _plan_clock(
     conn: AsyncConnection,
     record: store.GameRecord,
@@ -390,15 +419,17 @@ async def _plan_clock(
     now: datetime,
     *,
     tag: str = "",
+    extended: bool = False,
 ) -> None:
     """The deadline of the position after `ply`, and for correspondence a reminder before it.
 
     `tag` tells apart a deadline planned again for the same position (after a pause).
     """
     payload = {"game": record.id, "ply": ply}
+    key = _position_key(record.id, ply, deadline if extended else None)
     await sends.plan(
         conn,
-        key=f"{_prefix(record.id)}{ply}:deadline{tag}",
+        key=f"{key}:deadline{tag}",
         kind=KIND_DEADLINE,
         due_at=deadline,
         guild_id=record.guild_id,
@@ -409,7 +440,7 @@ async def _plan_clock(
     if record.time_kind == TimeControlKind.CORRESPONDENCE.value and remind_at > now:
         await sends.plan(
             conn,
-            key=f"{_prefix(record.id)}{ply}:remind{tag}",
+            key=f"{key}:remind{tag}",
             kind=KIND_REMINDER,
             due_at=remind_at,
             guild_id=record.guild_id,
@@ -585,6 +616,11 @@ async def challenge(
             expires_at=now + CHALLENGE_WAIT[tc.kind],
             now=now,
         )
+        # Counted again after the insert, in its transaction: of two challenges sent at the
+        # same moment (each player challenging the other), the second finds the first.
+        await _within_pair_limit(
+            conn, exchange.id, (me.id, them.id), them.display_name, store.OPEN, game_id
+        )
         await sends.plan(
             conn,
             key=f"{_prefix(game_id)}offer",
@@ -643,6 +679,14 @@ async def answer_challenge(
             changed = await store.close_offer(conn, record.id, status, now)
         if not changed:
             raise UserError("chess.error.challenge_closed", game=view.id)
+        if accept:
+            # Games in play counted after the start, in its transaction: two challenges made
+            # while a teacher allowed more cannot both start once the limit is lower again,
+            # even when both are accepted at the same moment.
+            pair = (me.participant_id, view.challenger.participant_id)
+            await _within_pair_limit(
+                conn, record.exchange_id, pair, view.challenger.name, ("active",), record.id
+            )
         await sends.cancel_matching(conn, _prefix(record.id), now)
         if accept:
             await _plan_clock(conn, record, 0, deadline, now)
@@ -655,6 +699,34 @@ async def answer_challenge(
     if accept:
         await _show(db, port, view, None)
     return view
+
+
+async def _within_pair_limit(
+    conn: AsyncConnection,
+    exchange_id: int,
+    pair: tuple[int, int],
+    opponent_name: str,
+    statuses: Sequence[str],
+    game_id: int | None = None,
+) -> None:
+    """Refuse (rolling the transaction back) if two students have more games in these
+    statuses than their exchange allows, counting the one just added or started.
+
+    Called after the write that adds or starts the game, in the same transaction: the write
+    takes the database's write lock first, so a concurrent attempt counts only once this one
+    is committed or rolled back.
+    """
+    allowed = await store.games_per_pair(conn, exchange_id)
+    if await store.count_between(conn, *pair, statuses) <= allowed:
+        return
+    games = await store.open_between(conn, *pair)
+    others = [g.id for g in games if g.status in statuses and g.id != game_id]
+    raise UserError(
+        "chess.error.pair_limit",
+        name=opponent_name,
+        game=others[0] if others else games[0].id,
+        limit=allowed,
+    )
 
 
 async def expire_challenge(
@@ -675,14 +747,19 @@ async def expire_challenge(
 # --- moves --------------------------------------------------------------------------------------
 
 
-async def _flag_if_out_of_time(
+async def _settle_clock(
     db: Database, clock: Clock, scheduler: Rearm, view: GameView, port: ChessPort
-) -> None:
-    """A move or offer after the deadline ends the game on time instead (the scheduled
-    deadline may not have fired yet, e.g. just after a restart)."""
-    if view.clock is not None and view.clock.flagged:
-        await time_out(db, clock, scheduler, view.id, view.record.ply, port)
-        raise UserError("chess.error.out_of_time", game=view.id)
+) -> GameView:
+    """The game as a move, offer or claim finds it: a deadline that passed while the bot was
+    up ends the game on time instead (its scheduled send may not have fired yet); one that
+    passed while the bot was down is extended first (see the module docstring)."""
+    if view.clock is None or not view.clock.flagged:
+        return view
+    if _ran_out_while_down(view, scheduler):
+        await _extend_after_outage(db, clock, scheduler, view, port)
+        return await load(db, clock, view.id)
+    await time_out(db, clock, scheduler, view.id, view.record.ply, port)
+    raise UserError("chess.error.out_of_time", game=view.id)
 
 
 def _offer_value(color: Color | None) -> str | None:
@@ -711,7 +788,7 @@ async def play(
     _in_play(view)
     if expected_ply is not None and expected_ply != view.record.ply:
         raise UserError("chess.error.position_changed", game=view.id)
-    await _flag_if_out_of_time(db, clock, scheduler, view, port)
+    view = await _settle_clock(db, clock, scheduler, view, port)
     game = view.game
     try:
         played = game.play(me.participant_id, text)
@@ -737,14 +814,15 @@ async def _store_move(
     deadline = None
     if result is None:
         assert record.started_at is not None
-        times = [*(await _move_times(db, record.id)), now]
+        before, extra = await _clock_history(db, record.id)
         deadline = clock_state(
             view.time_control,
             record.started_at,
-            times,
+            [*before, now],
             now,
             first_to_move=view.game.first_to_move,
             pauses=view.pauses,
+            extensions=extra,
         ).deadline
     async with db.transaction() as conn:
         done = await store.record_move(
@@ -772,9 +850,11 @@ async def _store_move(
     await scheduler.rearm()
 
 
-async def _move_times(db: Database, game_id: int) -> list[datetime]:
+async def _clock_history(db: Database, game_id: int) -> tuple[list[datetime], dict[int, timedelta]]:
+    """What a game's clocks are derived from: its move times and any clock extensions."""
     async with db.read() as conn:
-        return [m.played_at for m in await store.moves(conn, game_id)]
+        times = [m.played_at for m in await store.moves(conn, game_id)]
+        return times, await store.extensions(conn, game_id)
 
 
 async def _log_ending(
@@ -898,13 +978,19 @@ async def offer_draw(
     game_id: int | None,
     port: ChessPort,
     channel_id: int | None = None,
+    *,
+    before_offer: Callable[[], None] | None = None,
 ) -> DrawAnswer:
-    """Offer a draw; if the opponent already offered one, this agrees it."""
+    """Offer a draw; if the opponent already offered one, this agrees it.
+
+    `before_offer` runs just before a new offer (which pings the opponent) is recorded, never
+    before an agreement; it raises to refuse (the cog's per-student limit on pings).
+    """
     record = await resolve(db, actor, game_id, channel_id)
     view = await load(db, clock, record.id)
     me = _player(view, actor)
     _in_play(view)
-    await _flag_if_out_of_time(db, clock, scheduler, view, port)
+    view = await _settle_clock(db, clock, scheduler, view, port)
     if view.game.draw_offer is me.color:
         raise UserError("chess.error.draw_already_offered")
     agreed = view.game.offer_draw(me.participant_id)
@@ -913,6 +999,8 @@ async def offer_draw(
             db, clock, scheduler, view, agreed, actor.user_id, port, ply=view.record.ply
         )
         return DrawAnswer(after, agreed=True)
+    if before_offer is not None:
+        before_offer()
     now = clock.now()
     async with db.transaction() as conn:
         if not await store.set_draw_offer(conn, record.id, view.record.ply, me.color.value):
@@ -947,7 +1035,7 @@ async def answer_draw(
     if stale or view.game.draw_offer is not me.color.other:
         raise UserError("chess.error.no_draw_offer")
     if accept:
-        await _flag_if_out_of_time(db, clock, scheduler, view, port)
+        view = await _settle_clock(db, clock, scheduler, view, port)
         result = view.game.accept_draw(me.participant_id)
         return await _finish(
             db, clock, scheduler, view, result, actor.user_id, port, ply=view.record.ply
@@ -978,7 +1066,7 @@ async def claim_draw(
     view = await load(db, clock, record.id)
     me = _player(view, actor)
     _in_play(view)
-    await _flag_if_out_of_time(db, clock, scheduler, view, port)
+    view = await _settle_clock(db, clock, scheduler, view, port)
     try:
         result, played = view.game.claim_draw(me.participant_id, move)
     except ChessMoveError as error:
@@ -999,11 +1087,15 @@ async def time_out(
     db: Database, clock: Clock, scheduler: Rearm, game_id: int, ply: int, port: ChessPort
 ) -> GameView | None:
     """The side to move ran out of time in the position after `ply` (scheduled, or noticed
-    on a late move); None if the game moved on or is not out of time."""
+    on a late move); None if the game moved on or is not out of time, or if the time ran out
+    while the bot was down (then the position gets a fair new deadline instead)."""
     view = await load(db, clock, game_id)
     if view.status != "active" or view.record.ply != ply:
         return None
     if view.clock is None or not view.clock.flagged:
+        return None
+    if _ran_out_while_down(view, scheduler):
+        await _extend_after_outage(db, clock, scheduler, view, port)
         return None
     result = view.game.time_out(view.game.turn)
     try:
@@ -1023,24 +1115,109 @@ async def remind(db: Database, clock: Clock, game_id: int, ply: int, port: Chess
     return True
 
 
-async def sweep(db: Database, clock: Clock, scheduler: Rearm, port_for: PortFor) -> int:
-    """End what ran out while the bot was down: lapsed challenges and games out of time.
+def _ran_out_while_down(view: GameView, scheduler: Rearm) -> bool:
+    """Whether the side to move ran out before the bot was up to end the game on time."""
+    up_since = scheduler.up_since
+    return view.clock is not None and (up_since is None or view.clock.deadline < up_since)
 
-    The scheduler records a deadline missed by more than its grace window instead of running
-    it, so without this sweep a game abandoned during downtime would never end.
-    """
+
+async def _reminder_missed(db: Database, view: GameView, scheduler: Rearm) -> bool:
+    """Whether a correspondence player's reminder fell due while the bot was down and was
+    never sent (so, at start-up, they could lose without having been reminded)."""
+    if view.clock is None or view.time_control.kind is not TimeControlKind.CORRESPONDENCE:
+        return False
+    up_since = scheduler.up_since
+    if up_since is not None and view.clock.deadline - REMINDER_BEFORE >= up_since:
+        return False
+    ply = view.record.ply
+    extended_to = view.clock.deadline if ply in view.extensions else None
+    key = f"{_position_key(view.id, ply, extended_to)}:remind"
     async with db.read() as conn:
-        due = await store.overdue(conn, clock.now())
-    ended = 0
+        found = await sends.by_keys(conn, [key])
+    return not any(s.status == "sent" for s in found)
+
+
+async def _extend_after_outage(
+    db: Database, clock: Clock, scheduler: Rearm, view: GameView, port: ChessPort
+) -> GameView | None:
+    """Give the position a fair new deadline after an outage, re-plan its deadline and
+    reminder, and tell the space why; None if another path did it first."""
+    record, now = view.record, clock.now()
+    assert view.clock is not None and record.started_at is not None
+    times, extra = await _clock_history(db, record.id)
+    # The clock the player had when the position began, before any earlier outage of it.
+    earlier = {ply: time for ply, time in extra.items() if ply != record.ply}
+    at_start = clock_state(
+        view.time_control, record.started_at, times, now, extensions=earlier
+    ).deadline - (times[-1] if times else record.started_at)
+    fair = deadline_after_outage(
+        view.time_control, deadline=view.clock.deadline, clock_at_start=at_start, now=now
+    )
+    seconds = math.ceil((fair - view.clock.deadline).total_seconds())
+    if seconds <= 0:
+        return None
+    deadline = view.clock.deadline + timedelta(seconds=seconds)
+    async with db.transaction() as conn:
+        if not await store.extend_clock(
+            conn,
+            record.id,
+            ply=record.ply,
+            was=record.deadline_at,
+            deadline=deadline,
+            seconds=seconds,
+            now=now,
+        ):
+            return None
+        await sends.cancel_matching(conn, _prefix(record.id), now)
+        await _plan_clock(conn, record, record.ply, deadline, now, extended=True)
+        await _log(
+            conn,
+            record,
+            "chess.clock_extended",
+            now,
+            None,
+            ply=record.ply,
+            seconds=seconds,
+            reason="outage",
+        )
+    await scheduler.rearm()
+    after = await load(db, clock, record.id)
+    await port.extended(after)
+    return after
+
+
+async def sweep(db: Database, clock: Clock, scheduler: Rearm, port_for: PortFor) -> tuple[int, int]:
+    """At start-up, before the sends that fell due while the bot was down: close challenges
+    that lapsed, and give a fair new deadline to every game whose time ran out (or whose
+    correspondence reminder fell due) during the outage. Returns (lapsed, extended).
+
+    The scheduler records a send missed by more than its grace window instead of running it,
+    so without this sweep a game caught by the outage would wait forever.
+    """
+    now = clock.now()
+    async with db.read() as conn:
+        # Correspondence games whose reminder fell in the outage are due for a look too.
+        due = await store.overdue(conn, now + REMINDER_BEFORE)
+    lapsed = extended = 0
     for record in due:
         port = await port_for(record.guild_id)
         if port is None:
             continue
         if record.status == "offered":
-            ended += await expire_challenge(db, clock, record.id, port) is not None
-        else:
-            ended += await time_out(db, clock, scheduler, record.id, record.ply, port) is not None
-    return ended
+            if record.deadline_at is not None and record.deadline_at <= now:
+                lapsed += await expire_challenge(db, clock, record.id, port) is not None
+            continue
+        view = await load(db, clock, record.id)
+        if view.status != "active" or view.clock is None:
+            continue
+        if view.clock.flagged:
+            if not _ran_out_while_down(view, scheduler):
+                await time_out(db, clock, scheduler, record.id, record.ply, port)
+                continue
+        elif not await _reminder_missed(db, view, scheduler):
+            continue
+        extended += await _extend_after_outage(db, clock, scheduler, view, port) is not None
+    return lapsed, extended
 
 
 # --- PGN, lists, standings, settings -------------------------------------------------------------

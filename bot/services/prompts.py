@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, Participant, ProfileError
@@ -40,7 +43,7 @@ from bot.domain.reporting import MessageTally
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require, standing_from
-from bot.services.activity_writer import ActivityWriter
+from bot.services.activity_writer import ActivityWriter, PromptReply
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import pairing as pairing_store
@@ -448,6 +451,93 @@ async def request_for_pair(
 # -- replies --------------------------------------------------------------------------------------
 
 
+class SpaceDirectory:
+    """Which pair a channel is the space of, and the pair's latest prompt, kept in memory.
+
+    A busy session writes many messages a minute in the same spaces; this makes counting them
+    cost no database round trip. Every entry is forgotten as soon as this process commits a
+    write to a table it was read from (a pairing, a pause, a member leaving, an erasure, a
+    prompt posted: see `bot.store.engine.Changes`), and after `TTL` at the latest, for writes
+    made by another process. A read that overlapped such a commit is not kept.
+    """
+
+    TABLES = ("pairs", "pair_members", "participants", "partnerships", "prompt_posts")
+    TTL = timedelta(minutes=5)
+    # Spaces remembered at most (a server has at most 500 channels, plus threads).
+    LIMIT = 20_000
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._spaces: dict[int, tuple[datetime, store.SpaceInfo | None]] = {}
+        self._posts: dict[int, tuple[datetime, store.PostRecord | None]] = {}
+        self._generation = 0
+        db.changes.watch(self.TABLES, self.forget)
+
+    def forget(self) -> None:
+        """Drop everything (a watched table changed)."""
+        self._generation += 1
+        self._spaces.clear()
+        self._posts.clear()
+
+    def _fresh(self, entry: tuple[datetime, object] | None, now: datetime) -> bool:
+        return entry is not None and now - entry[0] < self.TTL
+
+    def _keep(self, into: dict[int, Any], key: int, value: object, now: datetime) -> None:
+        if len(into) >= self.LIMIT:
+            into.clear()
+        into[key] = (now, value)
+
+    async def space(self, space_id: int, now: datetime) -> store.SpaceInfo | None:
+        """The pair whose space this is (None: not a paired space of an active exchange)."""
+        entry = self._spaces.get(space_id)
+        if entry is not None and self._fresh(entry, now):
+            return entry[1]
+        generation = self._generation
+        async with self._db.read() as conn:
+            found = await store.space_info(conn, space_id)
+        if generation == self._generation:
+            self._keep(self._spaces, space_id, found, now)
+        return found
+
+    async def latest_post(self, pair_id: int, now: datetime) -> store.PostRecord | None:
+        """The pair's most recent prompt."""
+        entry = self._posts.get(pair_id)
+        if entry is not None and self._fresh(entry, now):
+            return entry[1]
+        generation = self._generation
+        async with self._db.read() as conn:
+            found = await store.latest_post(conn, pair_id)
+        if generation == self._generation:
+            self._keep(self._posts, pair_id, found, now)
+        return found
+
+
+_directories: weakref.WeakKeyDictionary[Database, SpaceDirectory] = weakref.WeakKeyDictionary()
+
+
+def space_directory(db: Database) -> SpaceDirectory:
+    """The directory of paired spaces kept for this database (one per process and database)."""
+    found = _directories.get(db)
+    if found is None:
+        found = _directories[db] = SpaceDirectory(db)
+    return found
+
+
+async def _counted_writer(
+    db: Database, space_id: int, user_id: int, role_ids: Collection[int], is_admin: bool
+) -> bool:
+    """Whether someone outside the pair may be counted: on the exchange's roster, or staff."""
+    async with db.read() as conn:
+        where = await store.space_context(conn, space_id, user_id)
+        if where is None:
+            return False
+        if where.on_roster:
+            return True
+        roles = await guild_roles(conn, where.guild_id)
+    actor = Actor(where.guild_id, user_id, frozenset(role_ids), is_admin)
+    return standing_from(actor, roles).staff
+
+
 async def record_message(
     db: Database,
     clock: Clock,
@@ -464,29 +554,27 @@ async def record_message(
     A message from someone on the exchange's roster (active or paused) or on its staff (the
     guild's teacher and coordinator roles, admins) becomes a `pair.message` activity row (who,
     when, pair, length or None) and, for the pair's own students, a count in the daily totals
-    reports read. Both go through the batched `writer`: nobody waits on them. Anyone else (an
-    erased or removed student who kept Discord access, a stranger) leaves no trace: their id
-    is never written. A pair member's message within the response window of the pair's latest
-    prompt is also a reply to it, stored at once. The text is never passed in, so it cannot be
-    stored.
+    reports read. Anyone else (an erased or removed student who kept Discord access, a
+    stranger) leaves no trace: their id is never written. A pair member's message within the
+    response window of the pair's latest prompt is also a reply to it (and their first reply to
+    it the `prompt.answered` event). All of it goes through the batched `writer`, nobody waits
+    on it, and where the space belongs comes from the in-memory `SpaceDirectory`: a pair
+    member's message adds no database round trip. The text is never passed in, so it cannot
+    be stored.
     """
     now = clock.now()
-    async with db.read() as conn:
-        where = await store.space_context(conn, space_id, user_id)
-        if where is None:
-            return False
-        if not where.on_roster:
-            roles = await guild_roles(conn, where.guild_id)
-            writer_standing = standing_from(
-                Actor(where.guild_id, user_id, frozenset(role_ids), is_admin), roles
-            )
-            if not writer_standing.staff:
-                return False
-        member, answers = where.member_id, None
-        if member is not None and where.status == "active":
-            latest = await store.latest_post(conn, where.pair_id)
-            if latest is not None and counts_as_response(latest.posted_at, now):
-                answers = latest.id
+    spaces = space_directory(db)
+    where = await spaces.space(space_id, now)
+    if where is None:
+        return False
+    member = where.members.get(user_id)
+    if member is None and not await _counted_writer(db, space_id, user_id, role_ids, is_admin):
+        return False
+    reply = None
+    if member is not None and where.status == "active":
+        latest = await spaces.latest_post(where.pair_id, now)
+        if latest is not None and counts_as_response(latest.posted_at, now):
+            reply = PromptReply(latest.id, latest.key, where.pair_id, member, length)
     writer.log(
         at=now,
         guild_id=where.guild_id,
@@ -499,12 +587,8 @@ async def record_message(
             if member is not None
             else None
         ),
+        reply=reply,
     )
-    if member is not None and answers is not None:
-        async with db.transaction() as conn:
-            await store.add_response(
-                conn, post_id=answers, participant_id=member, at=now, length=length
-            )
     return True
 
 
@@ -520,18 +604,18 @@ def _check_choice(ages: str | None, theme: str | None) -> None:
 
 
 async def _log(
-    db: Database, clock: Clock, actor: Actor, exchange: Exchange, kind: str, key: str
+    conn: AsyncConnection, at: datetime, actor: Actor, exchange: Exchange, kind: str, key: str
 ) -> None:
-    async with db.transaction() as conn:
-        await activity_log.append(
-            conn,
-            at=clock.now(),
-            guild_id=actor.guild_id,
-            partnership_id=exchange.id,
-            actor_id=actor.user_id,
-            kind=kind,
-            details={"prompt": key},
-        )
+    """A teacher's change to the bank, logged in the change's own transaction."""
+    await activity_log.append(
+        conn,
+        at=at,
+        guild_id=actor.guild_id,
+        partnership_id=exchange.id,
+        actor_id=actor.user_id,
+        kind=kind,
+        details={"prompt": key},
+    )
 
 
 async def add_prompt(
@@ -604,6 +688,7 @@ async def edit_prompt(
     except ProfileError as exc:
         raise _user_error(exc) from None
     changed = Prompt(prompt.key, theme or prompt.theme, ages or prompt.ages, cleaned, False)
+    now = clock.now()
     async with db.transaction() as conn:
         await store.update_prompt(
             conn,
@@ -611,9 +696,9 @@ async def edit_prompt(
             texts=cleaned,
             ages=changed.ages,
             theme=changed.theme,
-            now=clock.now(),
+            now=now,
         )
-    await _log(db, clock, actor, exchange, "prompt.edited", prompt.key)
+        await _log(conn, now, actor, exchange, "prompt.edited", prompt.key)
     return changed
 
 
@@ -624,11 +709,11 @@ async def retire_prompt(
     await require(db, actor, STAFF)
     exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
     prompt = await _find(db, exchange.id, key)
+    now = clock.now()
     async with db.transaction() as conn:
-        retired = await store.retire(conn, exchange.id, prompt.key, actor.user_id, clock.now())
-    if not retired:
-        raise UserError("error.prompt_already_retired", prompt=prompt.key)
-    await _log(db, clock, actor, exchange, "prompt.retired", prompt.key)
+        if not await store.retire(conn, exchange.id, prompt.key, actor.user_id, now):
+            raise UserError("error.prompt_already_retired", prompt=prompt.key)
+        await _log(conn, now, actor, exchange, "prompt.retired", prompt.key)
     return prompt
 
 
@@ -639,11 +724,11 @@ async def restore_prompt(
     await require(db, actor, STAFF)
     exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
     prompt = await _find(db, exchange.id, key)
+    now = clock.now()
     async with db.transaction() as conn:
-        restored = await store.restore(conn, exchange.id, prompt.key)
-    if not restored:
-        raise UserError("error.prompt_not_retired", prompt=prompt.key)
-    await _log(db, clock, actor, exchange, "prompt.restored", prompt.key)
+        if not await store.restore(conn, exchange.id, prompt.key):
+            raise UserError("error.prompt_not_retired", prompt=prompt.key)
+        await _log(conn, now, actor, exchange, "prompt.restored", prompt.key)
     return prompt
 
 

@@ -1,8 +1,9 @@
 """Reports: attendance, the exchange's figures for funders, one student over time.
 
 Who sees what: coordinators (and server admins) any city of any exchange in their server;
-teachers their own city's attendance and students (their city is their roster row), and the
-exchange's figures, whose only names are the pairs a teacher should nudge. Students get none.
+teachers, of the exchange whose roster they are on, their own city's attendance and students
+(their city is their roster row) and the exchange's figures, whose only names are the pairs a
+teacher should nudge. Students get none.
 
 Slash commands and `python -m bot report` call the same `compute_*` functions, so a
 spreadsheet and an embed always show the same numbers. Looking at a report is logged
@@ -231,9 +232,10 @@ async def exchange_report(
     start: str | None = None,
     end: str | None = None,
 ) -> ExchangeReport:
-    """`/report exchange`: the whole exchange's figures, for teachers and coordinators."""
-    await require(db, actor, REPORTERS)
-    scope = Scope(await _exchange(db, actor.guild_id, exchange_id), None)
+    """`/report exchange`: the whole exchange's figures, for coordinators and the exchange's
+    own teachers (the pairs to nudge name its students: a teacher of another exchange in the
+    same server sees none of it)."""
+    scope = Scope((await scope_for(db, actor, exchange_id, None)).exchange, None)
     period = _period(start, end, clock)
     figures = await compute_exchange(db, scope, period, clock.now())
     await _viewed(db, clock, actor, scope, "exchange", start=str(period.start), end=str(period.end))

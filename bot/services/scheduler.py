@@ -39,6 +39,7 @@ from bot.store import sends as store
 log = logging.getLogger(__name__)
 
 Handler = Callable[[store.Send], Awaitable[None]]
+StartHook = Callable[[], Awaitable[None]]
 JOB_ID = "twinbridge-next-send"
 # Rounds of one run: sends planned by handlers and due at once are done in the same run.
 MAX_ROUNDS = 20
@@ -103,8 +104,12 @@ class Scheduler:
         self.classify = classify
         self.handlers: dict[str, Handler] = {}
         self.fan_out_kinds: set[str] = set()
+        self._start_hooks: list[StartHook] = []
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
+        # When this process began doing sends on time; None until `start`. A send due before
+        # it fell due while the bot was down (or starting).
+        self.up_since: datetime | None = None
 
     def handle(self, kind: str, handler: Handler, *, fan_out: bool = False) -> None:
         """Register what to do for sends of this kind.
@@ -116,12 +121,24 @@ class Scheduler:
         if fan_out:
             self.fan_out_kinds.add(kind)
 
+    def at_start(self, hook: StartHook) -> None:
+        """Register work for start-up that must come before the sends that fell due while the
+        bot was down (chess gives games the outage caught a fair new deadline first)."""
+        self._start_hooks.append(hook)
+
     async def start(self) -> None:
         """Rebuild the schedule from the database and start waking up for it."""
+        self.up_since = self.clock.now()
         async with self.db.transaction() as conn:
             interrupted = await store.reset_interrupted(conn)
         if interrupted:
             log.warning("%d sends were interrupted by a stop; they will be retried", interrupted)
+        for hook in self._start_hooks:
+            try:
+                await hook()
+            except Exception:
+                # One feature's start-up work failing must not keep every other send waiting.
+                log.exception("start-up work %r failed", hook)
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._aps.start()
         await self.run_due()

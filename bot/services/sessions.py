@@ -17,6 +17,7 @@ from bot.domain.ical import SeriesFile, series_calendar
 from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
+from bot.services import prompts as prompt_service
 from bot.services.access import Actor, require
 from bot.services.scheduler import SendError
 from bot.services.session_plans import (
@@ -91,6 +92,8 @@ class Preview:
     overlap: rules.Overlap | None
     channel_id: int | None = None
     draft_id: int | None = None
+    # The teacher's own words as the prompt (not prompt ids): posted in that one language.
+    free_text_prompt: bool = False
 
 
 def _zone(typed: str | None, fallback: str) -> str:
@@ -187,6 +190,10 @@ async def preview_schedule(
         overlap=overlap,
         channel_id=typed.channel_id,
         draft_id=draft_id,
+        free_text_prompt=(
+            prompt is not None
+            and await prompt_service.prompt_set(rt.db, exchange.id, prompt) is None
+        ),
     )
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store.schema import chess_games, chess_moves, chess_settings
+from bot.store.schema import chess_clock_extensions, chess_games, chess_moves, chess_settings
 
 OPEN = ("offered", "active")
 DEFAULT_GAMES_PER_PAIR = 1
@@ -139,6 +139,53 @@ async def moves(conn: AsyncConnection, game_id: int) -> list[MoveRecord]:
     return [MoveRecord(r.ply, r.uci, r.san, r.played_by, r.played_at) for r in rows]
 
 
+async def extensions(conn: AsyncConnection, game_id: int) -> dict[int, timedelta]:
+    """Time added to the clock per position (ply) of a game after outages of the bot."""
+    rows = await conn.execute(
+        select(chess_clock_extensions.c.ply, func.sum(chess_clock_extensions.c.seconds))
+        .where(chess_clock_extensions.c.game_id == game_id)
+        .group_by(chess_clock_extensions.c.ply)
+    )
+    return {int(ply): timedelta(seconds=int(seconds)) for ply, seconds in rows}
+
+
+async def extend_clock(
+    conn: AsyncConnection,
+    game_id: int,
+    *,
+    ply: int,
+    was: datetime | None,
+    deadline: datetime,
+    seconds: int,
+    now: datetime,
+) -> bool:
+    """Give the side to move in the position after `ply` `seconds` more, so that it now runs
+    out at `deadline`; False (nothing written) if the game moved on or its deadline is no
+    longer `was` (of two start-up paths noticing the same outage, exactly one extends it).
+    """
+    same_deadline = (
+        chess_games.c.deadline_at.is_(None) if was is None else chess_games.c.deadline_at == was
+    )
+    changed = await conn.execute(
+        update(chess_games)
+        .where(
+            chess_games.c.id == game_id,
+            chess_games.c.status == "active",
+            chess_games.c.ply == ply,
+            same_deadline,
+        )
+        .values(deadline_at=deadline)
+    )
+    if not changed.rowcount:
+        return False
+    await conn.execute(
+        chess_clock_extensions.insert().values(
+            game_id=game_id, ply=ply, seconds=seconds, granted_at=now
+        )
+    )
+    return True
+
+
 async def open_between(conn: AsyncConnection, first: int, second: int) -> list[GameRecord]:
     """Offered or running games between two participants, either colour."""
     rows = (
@@ -155,6 +202,24 @@ async def open_between(conn: AsyncConnection, first: int, second: int) -> list[G
         )
     ).all()
     return [_game(r) for r in rows]
+
+
+async def count_between(
+    conn: AsyncConnection, first: int, second: int, statuses: Sequence[str] = OPEN
+) -> int:
+    """How many games in these statuses two participants have, either colour."""
+    found = await conn.scalar(
+        select(func.count())
+        .select_from(chess_games)
+        .where(
+            chess_games.c.status.in_(list(statuses)),
+            or_(
+                and_(chess_games.c.white_id == first, chess_games.c.black_id == second),
+                and_(chess_games.c.white_id == second, chess_games.c.black_id == first),
+            ),
+        )
+    )
+    return int(found or 0)
 
 
 async def games_of(

@@ -1,17 +1,28 @@
-"""The async engine: SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+"""The async engine: SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+`Database` also tells in-process caches when a transaction it ran committed writes to the
+tables they were read from (`Database.changes`), so a cache never outlives the data it copies.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import ClauseElement, Select, TableClause
+from sqlalchemy.sql.dml import UpdateBase
 
 from bot.config import sqlite_file
 
 BUSY_TIMEOUT_MS = 5000
+# Where a transaction collects the names of the tables it wrote to (in the connection's info).
+_WRITTEN = "twinbridge.written"
+# Stands for "any table": a statement whose table is not known (DDL, textual SQL).
+ANY_TABLE = "*"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -23,17 +34,57 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _note_write(conn: Connection, statement: ClauseElement, *_args: Any) -> None:
+    """After each statement of a `Database.transaction`: remember the table it wrote."""
+    written = conn.info.get(_WRITTEN)
+    if written is None or isinstance(statement, Select):
+        return
+    table = statement.table if isinstance(statement, UpdateBase) else None
+    written.add(table.name if isinstance(table, TableClause) else ANY_TABLE)
+
+
+class Changes:
+    """Calls back whoever watches a table once a transaction that wrote to it has committed.
+
+    Only this process's writes through `Database.transaction` are seen: a cache that must also
+    notice another process's writes needs a time limit as well.
+    """
+
+    def __init__(self) -> None:
+        self._watchers: list[tuple[frozenset[str], Callable[[], None]]] = []
+
+    def watch(self, tables: Iterable[str], forget: Callable[[], None]) -> None:
+        """Call `forget` after every committed write to any of `tables`."""
+        self._watchers.append((frozenset(tables), forget))
+
+    def committed(self, written: set[str]) -> None:
+        if not written:
+            return
+        for tables, forget in self._watchers:
+            if ANY_TABLE in written or tables & written:
+                forget()
+
+
 class Database:
     """The engine plus the two ways services use it: a transaction or a read."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.changes = Changes()
+        event.listen(engine.sync_engine, "after_execute", _note_write)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A connection in a transaction committed on success, rolled back on error."""
+        written: set[str] = set()
         async with self.engine.begin() as conn:
-            yield conn
+            conn.info[_WRITTEN] = written
+            try:
+                yield conn
+            finally:
+                conn.info.pop(_WRITTEN, None)
+        # Told only now, after the commit: a cache refilled before it would hold old rows.
+        self.changes.committed(written)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -251,6 +251,11 @@ REGISTRY: dict[str, Personal] = {
         plain=("uci", "san"),
         parent=("game_id", "chess_games"),
     ),
+    "chess_clock_extensions": Personal(
+        purpose="time given back to a player whose deadline passed while the bot was down",
+        kept=KEPT_WHILE_ACTIVE + " (with its game)",
+        parent=("game_id", "chess_games"),
+    ),
     # -- sessions --
     "sessions": Personal(
         purpose="monthly session series: title, rule, zone, teacher-written prompt, organiser",

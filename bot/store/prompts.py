@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -245,14 +245,25 @@ async def drop_post(conn: AsyncConnection, post_id: int) -> None:
 # -- responses -----------------------------------------------------------------------------------
 
 
-async def add_response(
-    conn: AsyncConnection, *, post_id: int, participant_id: int, at: datetime, length: int | None
-) -> None:
-    await conn.execute(
-        prompt_responses.insert().values(
-            post_id=post_id, participant_id=participant_id, at=at, length=length
-        )
+async def add_responses(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store replies (post_id, participant_id, at, length) in one statement."""
+    if rows:
+        await conn.execute(prompt_responses.insert(), [dict(r) for r in rows])
+
+
+async def answered_before(
+    conn: AsyncConnection, keys: Collection[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Which (post id, participant id) already have a stored reply."""
+    if not keys:
+        return set()
+    posts = sorted({post for post, _ in keys})
+    rows = await conn.execute(
+        select(prompt_responses.c.post_id, prompt_responses.c.participant_id)
+        .where(prompt_responses.c.post_id.in_(posts))
+        .distinct()
     )
+    return {(r.post_id, r.participant_id) for r in rows} & set(keys)
 
 
 async def rate_rows(
@@ -327,6 +338,40 @@ async def space_context(conn: AsyncConnection, space_id: int, user_id: int) -> S
         )
     return SpaceContext(
         row.id, row.partnership_id, row.guild_id, row.status, member, person is not None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceInfo:
+    """The pair a paired space belongs to and its members, by Discord user id."""
+
+    pair_id: int
+    exchange_id: int
+    guild_id: int
+    status: str
+    members: Mapping[int, int]  # user id -> participant id
+
+
+async def space_info(conn: AsyncConnection, space_id: int) -> SpaceInfo | None:
+    """The latest pair of a channel or thread of an active exchange, with every member."""
+    row = (
+        await conn.execute(
+            select(pairs.c.id, pairs.c.partnership_id, pairs.c.status, partnerships.c.guild_id)
+            .join(partnerships, partnerships.c.id == pairs.c.partnership_id)
+            .where(pairs.c.space_id == space_id, partnerships.c.status == "active")
+            .order_by(pairs.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    members = await conn.execute(
+        select(participants.c.user_id, participants.c.id)
+        .join(pair_members, pair_members.c.participant_id == participants.c.id)
+        .where(pair_members.c.pair_id == row.id)
+    )
+    return SpaceInfo(
+        row.id, row.partnership_id, row.guild_id, row.status, {m[0]: m[1] for m in members}
     )
 
 

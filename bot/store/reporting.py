@@ -166,6 +166,21 @@ async def students(
 # -- what students did, per city -------------------------------------------------------------------
 
 
+def _first_reply() -> ColumnElement[bool]:
+    """The `prompt_responses` row is its student's first reply to its post.
+
+    That reply is the log's `prompt.answered` event (bot/services/activity_writer.py): a prompt
+    answered in several messages, even across two report periods, is one answer, counted in
+    the period of the first message. Checked through the (post, participant) index.
+    """
+    earlier = prompt_responses.alias("earlier")
+    return ~exists().where(
+        earlier.c.post_id == prompt_responses.c.post_id,
+        earlier.c.participant_id == prompt_responses.c.participant_id,
+        earlier.c.id < prompt_responses.c.id,
+    )
+
+
 def _took_part(period: Period) -> ColumnElement[bool]:
     """The student (`participants` row) did something in the period: wrote, answered, came to
     a session, or had a chess game going. One indexed look-up each, per student."""
@@ -217,10 +232,13 @@ async def city_counts(
         .where(student, _took_part(period))
         .group_by(participants.c.city_id),
     )
-    # A student answering the same prompt in three messages answered it once.
     answers = (
-        select(func.count(func.distinct(prompt_responses.c.post_id)))
-        .where(prompt_responses.c.participant_id == person, _in(prompt_responses.c.at, period))
+        select(func.count())
+        .where(
+            prompt_responses.c.participant_id == person,
+            _in(prompt_responses.c.at, period),
+            _first_reply(),
+        )
         .scalar_subquery()
     )
     answered = await _by_city(
@@ -354,11 +372,13 @@ def _day(value: date | str) -> date:
 
 
 async def student_answers(conn: AsyncConnection, student_id: int, period: Period) -> list[datetime]:
-    """When the student first answered each prompt they answered in the period."""
+    """When the student answered each prompt they first answered in the period."""
     rows = await conn.execute(
-        select(func.min(prompt_responses.c.at))
-        .where(prompt_responses.c.participant_id == student_id, _in(prompt_responses.c.at, period))
-        .group_by(prompt_responses.c.post_id)
+        select(prompt_responses.c.at).where(
+            prompt_responses.c.participant_id == student_id,
+            _in(prompt_responses.c.at, period),
+            _first_reply(),
+        )
     )
     return sorted(a for a in (_aware(r[0]) for r in rows) if a is not None)
 

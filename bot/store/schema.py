@@ -625,3 +625,34 @@ app_state = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# -- 0013: features ----------------------------------------------------------------------------
+
+# Time added to the clock of the side to move in one position of a game because the bot was
+# down when it ran out (or when its reminder was due): bot downtime never costs a game. The
+# clocks are derived from the move times plus these rows (bot.domain.chess_game.clock_state).
+chess_clock_extensions = Table(
+    "chess_clock_extensions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "game_id",
+        Integer,
+        ForeignKey("chess_games.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # The position after this many moves.
+    Column("ply", Integer, nullable=False),
+    Column("seconds", Integer, nullable=False),
+    Column("granted_at", UTCDateTime, nullable=False),
+    CheckConstraint("seconds > 0", name="seconds"),
+)
+
+# "Has this student replied to this post before?": the first reply is the `prompt.answered`
+# event, and reports count first replies only.
+Index(
+    "ix_prompt_responses_post_participant",
+    prompt_responses.c.post_id,
+    prompt_responses.c.participant_id,
+)

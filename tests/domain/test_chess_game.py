@@ -21,6 +21,7 @@ from bot.domain.chess_game import (
     TimeControlErrorReason,
     TimeControlKind,
     clock_state,
+    deadline_after_outage,
     elo_update,
     expected_score,
     parse_move,
@@ -580,6 +581,74 @@ def test_pauses_before_the_last_move_leave_the_deadline_alone() -> None:
     pauses = [(START + timedelta(hours=1), START + timedelta(days=4))]
     clock = clock_state(TimeControl.correspondence(2), START, [moved], moved, pauses=pauses)
     assert clock.deadline == moved + timedelta(days=2)
+
+
+def test_an_extension_moves_the_deadline_of_its_position() -> None:
+    """A day added to black's position after 1. e4 puts black's deadline a day later."""
+    moved = [START + timedelta(hours=1)]
+    tc = TimeControl.correspondence(2)
+    plain = clock_state(tc, START, moved, moved[0])
+    extended = clock_state(tc, START, moved, moved[0], extensions={1: timedelta(days=1)})
+    assert extended.deadline == plain.deadline + timedelta(days=1)
+    assert extended.black_left == timedelta(days=3)
+
+
+def test_a_correspondence_extension_ends_with_its_position() -> None:
+    """The next move gets the usual two days, not the extension again."""
+    moves = [START + timedelta(hours=1), START + timedelta(days=3)]
+    tc = TimeControl.correspondence(2)
+    clock = clock_state(tc, START, moves, moves[-1], extensions={1: timedelta(days=1)})
+    assert clock.deadline == moves[-1] + timedelta(days=2)
+
+
+def test_a_live_extension_stays_on_the_players_clock_after_their_move() -> None:
+    """10+0: black got 5 minutes more in its first position and keeps what it did not use."""
+    moves = [START + timedelta(seconds=30), START + timedelta(seconds=90)]
+    tc = TimeControl.live(10, 0)
+    clock = clock_state(tc, START, moves, moves[-1], extensions={1: timedelta(minutes=5)})
+    assert clock.black_left == timedelta(minutes=14)
+    assert clock.white_left == timedelta(minutes=9, seconds=30)
+
+
+def test_after_an_outage_a_correspondence_player_gets_a_day() -> None:
+    """A deadline that passed while the bot was down becomes a day from start-up."""
+    now = START + timedelta(days=3)
+    deadline = START + timedelta(days=2)
+    fair = deadline_after_outage(
+        TimeControl.correspondence(2), deadline=deadline, clock_at_start=timedelta(0), now=now
+    )
+    assert fair == now + timedelta(hours=24)
+
+
+def test_after_an_outage_a_live_player_gets_the_clock_of_the_last_move() -> None:
+    """9:35 left when the position began: 9:35 from start-up."""
+    now = START + timedelta(hours=2)
+    left = timedelta(minutes=9, seconds=35)
+    fair = deadline_after_outage(
+        TimeControl.live(10, 5), deadline=START + left, clock_at_start=left, now=now
+    )
+    assert fair == now + left
+
+
+def test_after_an_outage_a_live_player_gets_at_least_a_minute() -> None:
+    """Two seconds on the clock still leaves a minute to come back to the board."""
+    now = START + timedelta(hours=2)
+    fair = deadline_after_outage(
+        TimeControl.live(10, 0),
+        deadline=START + timedelta(seconds=2),
+        clock_at_start=timedelta(seconds=2),
+        now=now,
+    )
+    assert fair == now + timedelta(minutes=1)
+
+
+def test_an_outage_never_shortens_a_deadline() -> None:
+    """Three days still to go stay three days, even though the grace is one."""
+    deadline = START + timedelta(days=3)
+    fair = deadline_after_outage(
+        TimeControl.correspondence(3), deadline=deadline, clock_at_start=timedelta(0), now=START
+    )
+    assert fair == deadline
 
 
 def test_timeout_gives_the_game_to_the_opponent() -> None:

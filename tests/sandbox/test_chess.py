@@ -162,6 +162,38 @@ async def test_one_game_at_a_time_per_pair_until_a_teacher_allows_more(table: Ta
     assert "Challenge #2 sent" in again.text and await count_games(table.sb) == 2
 
 
+async def test_two_challenges_sent_at_the_same_moment_make_one_game(table: Table) -> None:
+    """Ben and Ali challenge each other at the same moment: one challenge stands, the other
+    is told about it, and the pair still has one game."""
+    first, second = await asyncio.gather(
+        challenge(table, table.ben, table.ali), challenge(table, table.ali, table.ben)
+    )
+    texts = [first.text, second.text]
+    assert sum("Challenge #1 sent" in text for text in texts) == 1
+    assert sum("already have game #1 going" in text for text in texts) == 1
+    assert await count_games(table.sb) == 1
+    offers = [m for m in table.sb.messages_in(table.space) if buttons(m) == ["Accept", "Decline"]]
+    assert len(offers) == 1
+
+
+async def test_two_accepts_at_the_same_moment_start_one_game(table: Table) -> None:
+    """Two challenges made while two games were allowed, the limit back at one, both
+    accepted at the same moment: one game starts, the other accept is refused."""
+    await table.sb.command(table.world.teacher, "chess limit", games=2)
+    await challenge(table, table.ben, table.ali)
+    ben_offer = last_message(table.sb, table.space)
+    await challenge(table, table.ali, table.ben)
+    ali_offer = last_message(table.sb, table.space)
+    await table.sb.command(table.world.teacher, "chess limit", games=1)
+    first, second = await asyncio.gather(
+        table.sb.click(table.ali, ben_offer, "Accept"),
+        table.sb.click(table.ben, ali_offer, "Accept"),
+    )
+    assert sum("already have game" in reply.text for reply in (first, second)) == 1
+    statuses = sorted([(await game_record(table.sb, g)).status for g in (1, 2)])
+    assert statuses == ["active", "offered"]
+
+
 async def test_a_student_of_ones_own_city_cannot_be_challenged(table: Table) -> None:
     """Maya (Minneapolis) challenging Ben (Minneapolis) is told it is city against city."""
     maya = await table.world.add_student("Maya", 0)
@@ -532,6 +564,53 @@ async def test_a_move_instead_of_an_answer_declines_the_offer(table: Table) -> N
     assert (await game_record(table.sb, 1)).status == "active"
 
 
+def draw_notices(table: Table) -> list[Message]:
+    return [m for m in table.sb.messages_in(table.space) if "offers a draw" in m.content]
+
+
+async def use_up_bens_pings(table: Table) -> None:
+    """Ben's challenge, then a draw offer after each of his moves while Ali plays on: five
+    pings of Ali in a few minutes, every offer lapsed."""
+    await start_game(table)
+    await play(table, ["e4"])
+    for black, white in zip(["a6", "b6", "c6", "d6"], ["d3", "c3", "b3", "a3"], strict=True):
+        offered = await table.sb.command(table.ben, "chess draw", game=1)
+        assert "You offered Ali a draw" in offered.text
+        await play(table, [black, white], first="ali")
+    assert len(draw_notices(table)) == 4
+
+
+async def test_draw_offers_that_keep_lapsing_cannot_nag(table: Table) -> None:
+    """Offer, Ali plays on, offer again: past five pings in ten minutes the offer is refused
+    and Ali is not pinged again; ten minutes on Ben may offer once more."""
+    await use_up_bens_pings(table)
+    refused = await table.sb.command(table.ben, "chess draw", game=1)
+    assert refused.ephemeral and "You are doing that a lot" in refused.text
+    assert len(draw_notices(table)) == 4
+    assert (await game_record(table.sb, 1)).draw_offer is None
+    await table.sb.advance(minutes=11)
+    again = await table.sb.command(table.ben, "chess draw", game=1)
+    assert "You offered Ali a draw" in again.text and len(draw_notices(table)) == 5
+
+
+async def test_a_student_out_of_pings_may_still_agree_a_draw(table: Table) -> None:
+    """Ben has used his pings; when Ali offers, his /chess draw agrees it all the same."""
+    await use_up_bens_pings(table)
+    await table.sb.command(table.ali, "chess draw", game=1)
+    agreed = await table.sb.command(table.ben, "chess draw", game=1)
+    assert "drawn by agreement" in agreed.text
+    assert (await game_record(table.sb, 1)).termination == "draw_agreed"
+
+
+async def test_challenges_and_draw_offers_share_one_budget(table: Table) -> None:
+    """After a challenge and four draw offers Ben may not challenge anyone else either."""
+    await use_up_bens_pings(table)
+    zainab = await table.world.add_student("Zainab", 1)
+    refused = await table.sb.command(table.ben, "chess challenge", opponent=zainab)
+    assert refused.ephemeral and "You are doing that a lot" in refused.text
+    assert await count_games(table.sb) == 1
+
+
 # --- clocks and deadlines ---------------------------------------------------------------------
 
 
@@ -614,17 +693,117 @@ async def test_a_restart_mid_game_keeps_buttons_and_clocks(table: Table) -> None
     assert (await game_record(table.sb, 1)).termination == "timeout"
 
 
-async def test_a_deadline_that_passed_while_the_bot_was_down_still_ends_the_game(
+def outage_notices(table: Table, player_id: int) -> list[Message]:
+    return [
+        m
+        for m in table.sb.messages_in(table.space)
+        if m.content.startswith("⏸️") and f"<@{player_id}>" in m.content
+    ]
+
+
+async def test_a_deadline_that_passed_while_the_bot_was_down_gives_a_day_more(
     table: Table,
 ) -> None:
-    """One day a move and a 25-hour outage: at start-up the game is lost on time, and the
-    reminder that fell in the outage is not sent late."""
+    """One day a move and a 25-hour outage: Ben does not lose; he is told why and has a day
+    from start-up, with a fresh reminder six hours before it (not the one the outage ate)."""
     await start_game(table, time="1d")
     await table.sb.restart_bot(downtime=timedelta(hours=25))
+    up = table.sb.now()
+    record = await game_record(table.sb, 1)
+    assert (record.status, record.result) == ("active", None)
+    assert record.deadline_at == up + timedelta(hours=24)
+    [notice] = outage_notices(table, table.ben.user.id)
+    assert "Twinbridge was offline" in notice.content
+    assert f"<t:{int((up + timedelta(hours=24)).timestamp())}:F>" in notice.content
+    assert notice.mentions == [table.ben.user.id]
+    assert await reminders(table, table.ben.user.id) == []
+    await table.sb.advance(hours=18)
+    assert len(await reminders(table, table.ben.user.id)) == 1
+    assert "chess.clock_extended" in await activity_kinds(table.sb)
+
+
+async def test_after_the_outage_a_deadline_passing_while_the_bot_is_up_ends_the_game(
+    table: Table,
+) -> None:
+    """The day after the outage is a real deadline: without a move Ben loses on time."""
+    await start_game(table, time="1d")
+    await table.sb.restart_bot(downtime=timedelta(hours=25))
+    await table.sb.advance(hours=24)
     record = await game_record(table.sb, 1)
     assert (record.result, record.termination) == ("0-1", "timeout")
     assert "Ben ran out of time" in boards(table.sb, table.space)[-1].content
-    assert await reminders(table, table.ben.user.id) == []
+
+
+async def test_a_move_after_the_outage_plays_normally(table: Table) -> None:
+    """Ben, given more time after an outage, moves with the Move button of the notice."""
+    await start_game(table, time="1d")
+    await table.sb.restart_bot(downtime=timedelta(hours=25))
+    [notice] = outage_notices(table, table.ben.user.id)
+    picker = await table.sb.click(table.ben, notice, "Move")
+    squares = await table.sb.choose(table.ben, picker, ["e2"])
+    done = await table.sb.choose(table.ben, squares, ["e2e4"])
+    assert "You played **e4**" in done.text
+    record = await game_record(table.sb, 1)
+    assert (record.status, record.ply) == ("active", 1)
+    assert record.deadline_at == table.sb.now() + timedelta(days=1)
+
+
+async def test_a_reminder_that_fell_in_the_outage_gives_a_day_more(table: Table) -> None:
+    """Two days a move: the bot is down from hour 40 to 44, over Ben's reminder; with four
+    hours left and no reminder, Ben gets a day from start-up instead."""
+    await start_game(table, time="2d")
+    await table.sb.advance(hours=40)
+    await table.sb.restart_bot(downtime=timedelta(hours=4))
+    up = table.sb.now()
+    assert (await game_record(table.sb, 1)).deadline_at == up + timedelta(hours=24)
+    assert len(outage_notices(table, table.ben.user.id)) == 1
+    await table.sb.advance(hours=5)
+    assert (await game_record(table.sb, 1)).status == "active"
+
+
+async def test_an_outage_that_missed_nothing_changes_nothing(table: Table) -> None:
+    """Ben was reminded before a one-hour outage: his deadline stays, and he loses at it."""
+    await start_game(table, time="2d")
+    await table.sb.advance(hours=43)
+    assert len(await reminders(table, table.ben.user.id)) == 1
+    deadline = (await game_record(table.sb, 1)).deadline_at
+    await table.sb.restart_bot(downtime=timedelta(hours=1))
+    assert (await game_record(table.sb, 1)).deadline_at == deadline
+    assert outage_notices(table, table.ben.user.id) == []
+    await table.sb.advance(hours=4)
+    assert (await game_record(table.sb, 1)).termination == "timeout"
+
+
+async def test_a_live_clock_that_ran_out_in_an_outage_gets_back_its_last_move_time(
+    table: Table,
+) -> None:
+    """10+5: Ben plays e4, the bot is down an hour; Ali has her full ten minutes again from
+    start-up, is told so, and loses only if those pass while the bot is up."""
+    await start_game(table, time="10+5")
+    await table.sb.advance(seconds=30)
+    await play(table, ["e4"])
+    await table.sb.restart_bot(downtime=timedelta(hours=1))
+    [notice] = outage_notices(table, table.ali.user.id)
+    assert "Twinbridge was offline" in notice.content
+    seen = await table.sb.command(table.ali, "chess board", game=1)
+    assert "⬜ Ben: 9:35 · ⬛ Ali: 10:00" in clock_field(seen.messages[-1])
+    await table.sb.advance(minutes=2)
+    await play(table, ["e5"], first="ali")
+    assert "⬛ Ali: 8:05" in clock_field(boards(table.sb, table.space)[-1])
+    await table.sb.advance(minutes=9, seconds=36)
+    record = await game_record(table.sb, 1)
+    assert (record.result, record.termination) == ("0-1", "timeout")
+
+
+async def test_a_short_outage_gives_a_live_player_at_least_a_minute(table: Table) -> None:
+    """1+0: Ali's minute runs out in a two-minute outage; she has a minute from start-up."""
+    await start_game(table, time="1+0")
+    await play(table, ["e4"])
+    await table.sb.restart_bot(downtime=timedelta(minutes=2))
+    assert (await game_record(table.sb, 1)).deadline_at == table.sb.now() + timedelta(minutes=1)
+    await table.sb.advance(seconds=30)
+    await play(table, ["e5"], first="ali")
+    assert (await game_record(table.sb, 1)).status == "active"
 
 
 async def test_nothing_is_left_scheduled_once_a_game_ends(table: Table) -> None:

@@ -13,12 +13,13 @@ from typing import Any
 
 import discord
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
 from bot.domain.prompts import builtin_by_key, builtin_prompts
 from bot.i18n import t
 from bot.logs import setup_logging
-from bot.sandbox.driver import Sandbox
+from bot.sandbox.driver import Sandbox, SandboxError
 from bot.sandbox.gateway import MESSAGE_CONTENT
 from bot.sandbox.state import Channel, ChannelType, Message
 from bot.services import prompts as service
@@ -290,6 +291,47 @@ async def test_a_retired_prompt_is_skipped_until_it_is_restored(world: World) ->
     assert key_of(cards(sb, space_of(world, "Ali"))[-1]) == first
 
 
+@pytest.mark.parametrize(
+    ("path", "options", "kind"),
+    [
+        ("prompt edit", {"prompt": "own-1", "english": "Changed"}, "prompt.edited"),
+        ("prompt retire", {"prompt": "own-1"}, "prompt.retired"),
+        ("prompt restore", {"prompt": "daily.morning"}, "prompt.restored"),
+    ],
+)
+async def test_a_bank_change_the_log_cannot_record_does_not_happen(
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    options: dict[str, str],
+    kind: str,
+) -> None:
+    """The log entry is written with the change: if it fails, the change is undone too, so
+    the audit log never misses a teacher's edit, retirement or restoration."""
+    sb = world.sb
+    await sb.command(world.teacher, "prompt add", english="Original")
+    await sb.command(world.teacher, "prompt retire", prompt="daily.morning")
+    before = [
+        await rows(sb, select(prompts.c.texts)),
+        await rows(sb, select(prompt_retirements.c.prompt_key)),
+    ]
+    append = service.activity_log.append
+
+    async def failing(conn: Any, **event: Any) -> None:
+        if event["kind"] == kind:
+            raise RuntimeError("the log is unavailable")
+        await append(conn, **event)
+
+    monkeypatch.setattr(service.activity_log, "append", failing)
+    with pytest.raises(SandboxError, match="the log is unavailable"):
+        await sb.command(world.teacher, path, **options)
+    after = [
+        await rows(sb, select(prompts.c.texts)),
+        await rows(sb, select(prompt_retirements.c.prompt_key)),
+    ]
+    assert after == before
+
+
 async def test_autocomplete_offers_prompts_by_text_in_the_teachers_language(world: World) -> None:
     """Typing part of a prompt finds it; at most 25 choices, each within 100 characters."""
     sb = world.sb
@@ -430,6 +472,143 @@ async def test_messages_before_a_prompt_or_after_its_window_are_not_replies(worl
     await sb.say(world.students["Ben"], space, "sorry, I was away")
     assert await count(sb, prompt_responses) == 0
     assert len(await rows(sb, select(activity).where(activity.c.kind == "pair.message"))) == 2
+
+
+async def answered(sb: Sandbox) -> list[Any]:
+    """The `prompt.answered` events, oldest first."""
+    return await rows(
+        sb, select(activity).where(activity.c.kind == "prompt.answered").order_by(activity.c.id)
+    )
+
+
+async def test_a_prompt_answered_in_several_messages_is_answered_once(world: World) -> None:
+    """Ali replies three times and Ben once: four replies, and one `prompt.answered` event
+    each in the log (who, when, which pair, post and prompt; never the text)."""
+    sb = world.sb
+    await pair_up(world)
+    await sb.command(world.teacher, "prompt now")
+    space = space_of(world, "Ali")
+    key = key_of(cards(sb, space)[-1])
+    for text_ in ("أستيقظ مبكرًا", "وأشرب الشاي", "ثم أذهب إلى المدرسة"):
+        await sb.say(world.students["Ali"], space, text_)
+    await sb.say(world.students["Ben"], space, "Cereal for me")
+    await sb.say(world.teacher, space, "Great answers!")
+    assert await count(sb, prompt_responses) == 4
+    events = await answered(sb)
+    assert [e.actor_id for e in events] == [
+        world.students["Ali"].user.id,
+        world.students["Ben"].user.id,
+    ]
+    pair = await pair_of(sb, world, "Ali")
+    (post,) = await rows(sb, select(prompt_posts.c.id).where(prompt_posts.c.pair_id == pair.id))
+    assert json.loads(events[0].details) == {"pair": pair.id, "post": post.id, "prompt": key}
+    assert events[0].partnership_id == world.exchange_id
+
+
+async def test_the_next_prompt_is_answered_anew(world: World) -> None:
+    """A new prompt is a new post: Ali's reply to it is a second `prompt.answered`."""
+    sb = world.sb
+    await pair_up(world)
+    space = space_of(world, "Ali")
+    await sb.command(world.teacher, "prompt now")
+    await sb.say(world.students["Ali"], space, "first answer")
+    await sb.command(world.teacher, "prompt now")
+    await sb.say(world.students["Ali"], space, "second answer")
+    posts = {json.loads(e.details)["post"] for e in await answered(sb)}
+    assert len(posts) == 2
+
+
+def report_fields(reply: Any) -> dict[str, str]:
+    (embed,) = [e for m in reply.messages for e in m.embeds]
+    return {f["name"]: f["value"] for f in embed["fields"]}
+
+
+async def test_reports_count_an_answer_once_in_the_period_of_its_first_reply(
+    world: World,
+) -> None:
+    """Ben answers a prompt on 28 September and again on 2 October: September has his one
+    answer, October none, exactly as the log's `prompt.answered` events say."""
+    sb = world.sb
+    await pair_up(world)
+    await sb.advance(days=27)
+    await sb.command(world.teacher, "prompt now")
+    space = space_of(world, "Ben")
+    await sb.say(world.students["Ben"], space, "pancakes!")
+    await sb.advance(days=4)
+    await sb.say(world.students["Ben"], space, "and maple syrup")
+    months = {"09": ("2026-09-01", "2026-09-30"), "10": ("2026-10-01", "2026-10-02")}
+    found = {}
+    for month, (start, end) in months.items():
+        reply = await sb.command(world.coordinator, "report exchange", **{"from": start, "to": end})
+        found[month] = report_fields(reply)["Minneapolis"]
+    assert "Prompt answers: 1" in found["09"] and "Prompt answers: 0" in found["10"]
+    assert [e.at.month for e in await answered(sb)] == [9]
+    ben = await sb.command(
+        world.coordinator,
+        "report student",
+        student=world.students["Ben"],
+        **{"from": "2026-09-01", "to": "2026-10-02"},
+    )
+    assert report_fields(ben)["Month by month"].split("\n") == [
+        "2026-09: sessions 0/0 · prompts 1 · messages 1 · chess 0",
+        "2026-10: sessions 0/0 · prompts 0 · messages 1 · chess 0",
+    ]
+
+
+async def test_a_busy_space_costs_no_database_read_per_message(world: World) -> None:
+    """Once a space is known, counting its messages and replies reads nothing: they are all
+    written in the batched writer's transactions."""
+    sb = world.sb
+    await pair_up(world)
+    await sb.command(world.teacher, "prompt now")
+    space = space_of(world, "Ali")
+    await sb.say(world.students["Ali"], space, "warming up")
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = sb.bot.ctx.db.engine.sync_engine
+    sqlalchemy_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for n in range(10):
+            who = world.students["Ben" if n % 2 else "Ali"]
+            await sb.say(who, space, f"message {n}")
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", seen)
+    reads = [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith("SELECT") and "FROM prompt_responses" not in s
+    ]
+    assert reads == []
+    assert await count(sb, prompt_responses) == 11
+
+
+async def test_a_prompt_posted_after_a_space_was_read_gets_its_replies(world: World) -> None:
+    """Chat before a prompt, then the prompt: the next message answers it at once (what the
+    bot remembered about the space is forgotten when a prompt is posted)."""
+    sb = world.sb
+    await pair_up(world)
+    space = space_of(world, "Ali")
+    await sb.say(world.students["Ali"], space, "hi!")
+    await sb.command(world.teacher, "prompt now")
+    await sb.say(world.students["Ben"], space, "my answer")
+    assert await count(sb, prompt_responses) == 1
+    assert len(await answered(sb)) == 1
+
+
+async def test_an_ended_exchanges_spaces_stop_counting_at_once(world: World) -> None:
+    """After /exchange end, a message in a former paired space is no longer counted."""
+    sb = world.sb
+    await pair_up(world)
+    space = space_of(world, "Ali")
+    await sb.say(world.teacher, space, "before the end")
+    ask = await sb.command(world.coordinator, "exchange end")
+    await sb.click(world.coordinator, ask, "End the exchange")
+    await sb.say(sb.owner, space, "after the end")
+    logged = await rows(sb, select(activity).where(activity.c.kind == "pair.message"))
+    assert [r.actor_id for r in logged] == [world.teacher.user.id]
 
 
 async def test_messages_outside_paired_spaces_are_not_counted(world: World) -> None:

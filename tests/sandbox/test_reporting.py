@@ -405,6 +405,54 @@ async def test_an_exchange_of_another_server_is_not_found(world: World) -> None:
     assert text == "I can't find that exchange in this server."
 
 
+async def test_a_teacher_of_another_exchange_sees_none_of_its_figures(world: World) -> None:
+    """Two exchanges in one server: Ms Rivera (Minneapolis–Najaf) is refused the other
+    exchange's figures, which name its pairs to nudge; its own teacher and the coordinator
+    see them."""
+    sb = world.sb
+    reply = await sb.command(
+        world.coordinator,
+        "exchange create",
+        name="Winston-Salem–Kumasi",
+        city_a="Winston-Salem",
+        zone_a="America/New_York",
+        languages_a="en",
+        city_b="Kumasi",
+        zone_b="Africa/Accra",
+        languages_b="en",
+    )
+    other = int(reply.embeds[0]["footer"]["text"].rsplit("#", 1)[1])
+    async with sb.bot.ctx.db.read() as conn:
+        found = await exchange_store.get_exchange(conn, sb.guild.id, other)
+    assert found is not None
+    for name, city in (("Maya", found.cities[0]), ("Kofi", found.cities[1])):
+        member = sb.add_member(name, roles=[world.students_role])
+        async with sb.bot.ctx.db.transaction() as conn:
+            await roster.add(
+                conn,
+                guild_id=sb.guild.id,
+                exchange_id=other,
+                user_id=member.user.id,
+                role=Role.STUDENT,
+                display_name=name,
+                city_id=city.id,
+                now=sb.now(),
+            )
+    await sb.command(world.coordinator, "pair confirm", exchange=other)
+    text = await asked(sb, world.teacher, "report exchange", exchange=other)
+    assert (
+        text
+        == "Teachers see the reports of their own city: register with /join and your city first."
+    )
+    own_teacher = sb.add_member("Mr Owusu", roles=[world.teachers_role])
+    await sb.command(own_teacher, "join", city="Kumasi", exchange=other)
+    for reader in (own_teacher, world.coordinator):
+        nudge = fields(await sb.command(reader, "report exchange", exchange=other))
+        assert "Kofi" in nudge["Pairs to nudge (1)"] and "Maya" in nudge["Pairs to nudge (1)"]
+    own = await sb.command(world.teacher, "report exchange", exchange=world.exchange_id)
+    assert embed(own)["title"].startswith("🌍 Minneapolis–Najaf")
+
+
 async def test_a_report_with_no_session_yet_says_so_and_draws_no_chart(world: World) -> None:
     """Before the first session: a clear note, the CSV, no empty chart."""
     reply = await world.sb.command(world.coordinator, "report attendance")

@@ -64,6 +64,23 @@ async def test_preview_shows_both_cities_times_and_warnings(ex: Exchange) -> Non
     assert "Nothing is scheduled until you confirm" in text
 
 
+HINT = "Prompt ids from /prompt list"
+
+
+async def test_a_typed_prompt_gets_a_hint_about_prompt_ids_in_the_preview(ex: Exchange) -> None:
+    """The teacher's own words go out in one language: the preview says prompt ids from
+    /prompt list reach each student in their own."""
+    reply = await schedule(ex, prompt="What does your family eat for breakfast?")
+    assert HINT in reply.text and "in that one language" in reply.text
+
+
+@pytest.mark.parametrize("prompt", ["food.breakfast", None])
+async def test_prompt_ids_or_no_prompt_need_no_hint(ex: Exchange, prompt: str | None) -> None:
+    """Prompt ids already reach each student in their language; no prompt needs no hint."""
+    reply = await schedule(ex, prompt=prompt)
+    assert HINT not in reply.text
+
+
 async def test_a_preview_alone_schedules_nothing(ex: Exchange) -> None:
     """Until the teacher confirms, there is no series, no send and no Discord event."""
     await schedule(ex)
