@@ -175,7 +175,8 @@ def with_event_warning(text: str, refused: EventRefusedError | None, language: s
     """A teacher's confirmation, plus why the Discord event is missing when it is."""
     if refused is None:
         return text
-    return text + "\n\n" + t(f"session.event_refused_{refused.why}", language)
+    kind = "event_update_refused" if refused.updating else "event_refused"
+    return text + "\n\n" + t(f"session.{kind}_{refused.why}", language)
 
 
 def mention_line(user_ids: tuple[int, ...]) -> str:
@@ -526,8 +527,10 @@ class DiscordSessions:
             )
         except discord.NotFound:
             return False
+        except discord.Forbidden as exc:
+            raise EventRefusedError("permission", http_reason(exc), updating=True) from exc
         except discord.HTTPException as exc:
-            log.warning("could not update event %s: %s", event_id, exc)
+            raise EventRefusedError("error", http_reason(exc), updating=True) from exc
         return True
 
     async def _status(self, event_id: int, status: int) -> None:

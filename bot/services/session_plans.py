@@ -281,15 +281,15 @@ def event_spec(
     )
 
 
-async def sync_event(
-    rt: Runtime, series_id: int, port: SessionPort, *, refresh: bool = False
-) -> EventRefusedError | None:
-    """Keep exactly one Discord event per series: for its next live occurrence.
+async def sync_event(rt: Runtime, series_id: int, port: SessionPort) -> EventRefusedError | None:
+    """Keep exactly one Discord event per series, for its next live occurrence, in step with it.
 
-    Events of occurrences that are no longer next (after a move) are deleted; `refresh`
-    updates the next one's times after a change. When Discord refuses to create the event,
-    the refusal is returned (for the teacher) and nothing is recorded, so the next call, at
-    the next start-up or when a session ends and the series rolls forward, tries again.
+    Events of occurrences that are no longer next (after a move) are deleted. The next one's
+    event is created, or updated when what it shows (times, title, place) differs from the
+    digest stored when it was last set, so a call costs Discord nothing when all is in step.
+    When Discord refuses, the refusal is returned (for the teacher) and the stored state
+    stays behind, so the next call (at start-up, before each reminder, after each session or
+    the next change) tries again.
     """
     async with rt.events_lock:
         now = rt.clock.now()
@@ -309,10 +309,17 @@ async def sync_event(
             return None
         location = port.channel_label(where.exchange_channel_id) or exchange.name
         spec = event_spec(series, target, exchange, location[:100])
-        if target.event_id is not None and (
-            not refresh or await port.update_event(target.event_id, spec)
-        ):
-            return None
+        digest = spec.digest()
+        if target.event_id is not None:
+            if target.event_digest == digest:
+                return None
+            try:
+                if await port.update_event(target.event_id, spec):
+                    await record_event(rt, target.id, target.event_id, digest)
+                    return None
+            except EventRefusedError as refused:
+                log.warning("series %s: Discord event not updated (%s)", series.id, refused)
+                return refused
         try:
             event_id = await port.create_event(spec)
         except EventRefusedError as refused:
@@ -320,7 +327,7 @@ async def sync_event(
             if target.event_id is not None:
                 await record_event(rt, target.id, None)
             return refused
-        await record_event(rt, target.id, event_id)
+        await record_event(rt, target.id, event_id, digest)
         return None
 
 
@@ -334,6 +341,8 @@ def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:
     return f"{exchange.name} · " + " · ".join(parts)
 
 
-async def record_event(rt: Runtime, occurrence_id: int, event_id: int | None) -> None:
+async def record_event(
+    rt: Runtime, occurrence_id: int, event_id: int | None, digest: str | None = None
+) -> None:
     async with rt.db.transaction() as conn:
-        await store.set_event(conn, occurrence_id, event_id)
+        await store.set_event(conn, occurrence_id, event_id, digest)

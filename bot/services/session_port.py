@@ -5,7 +5,8 @@ Posts are plain data; the cog renders them in each reader's language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -23,6 +24,10 @@ class EventSpec:
     end: datetime
     channel_id: int | None  # a voice or stage channel; otherwise an external event
     location: str
+
+    def digest(self) -> str:
+        """A fingerprint of everything Discord shows, to tell whether the event is in step."""
+        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,17 +104,19 @@ Post = Announcement | Reminder | Started | PromptPost | Summary
 
 
 class EventRefusedError(Exception):
-    """Discord would not create an occurrence's event.
+    """Discord would not create (or update) an occurrence's event.
 
-    `why` is "permission" (the bot lacks Create Events), "limit" (the server has Discord's
-    100 unfinished events) or "error" (anything else, e.g. Discord answered 5xx); `reason` is
-    Discord's own answer, for the log.
+    `why` is "permission" (the bot lacks Create Events or Manage Events), "limit" (the server
+    has Discord's 100 unfinished events) or "error" (anything else, e.g. Discord answered 5xx);
+    `reason` is Discord's own answer, for the log; `updating` tells a refused update (the event
+    still shows the old details) from a refused creation (there is no event).
     """
 
-    def __init__(self, why: str, reason: str) -> None:
+    def __init__(self, why: str, reason: str, *, updating: bool = False) -> None:
         super().__init__(f"{why}: {reason}")
         self.why = why
         self.reason = reason
+        self.updating = updating
 
 
 class SessionPort(Protocol):
@@ -123,7 +130,8 @@ class SessionPort(Protocol):
         """The new event's id; `EventRefusedError` when Discord would not create it."""
 
     async def update_event(self, event_id: int, spec: EventSpec) -> bool:
-        """False when the event no longer exists."""
+        """False when the event no longer exists; `EventRefusedError` when Discord would not
+        update it."""
 
     async def start_event(self, event_id: int) -> None: ...
 

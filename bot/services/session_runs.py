@@ -117,15 +117,14 @@ async def _fan_out(
 async def on_remind(rt: Runtime, send: Send, port: SessionPort) -> None:
     """A reminder is due: one post to the announcements channel and each paired space.
 
-    An occurrence still without its Discord event (Discord refused it earlier, e.g. for a
-    missing permission since given) gets it now.
+    An occurrence whose Discord event is missing or behind (Discord refused it earlier, e.g.
+    for a missing permission since given) gets it now.
     """
     current = await _current(rt, send, statuses=("scheduled",))
     if current is None:
         return
     series, occurrence = current
-    if occurrence.event_id is None:
-        await sync_event(rt, series.id, port)
+    await sync_event(rt, series.id, port)
     async with rt.db.read() as conn:
         where = await exchange_store.spaces(conn, series.exchange_id)
         targets = [where.exchange_channel_id] if where.exchange_channel_id else []

@@ -579,7 +579,7 @@ async def move_occurrence(
             },
         )
     await rt.scheduler.rearm()
-    refused = await sync_event(rt, series.id, port, refresh=True)
+    refused = await sync_event(rt, series.id, port)
     await _announce(
         rt,
         series,
@@ -666,7 +666,7 @@ async def edit_series(
             details={"session": series.id, "changed": sorted(values)},
         )
     await rt.scheduler.rearm()
-    refused = await sync_event(rt, series.id, port, refresh=True)
+    refused = await sync_event(rt, series.id, port)
     return Changed(fresh, None, refused)
 
 

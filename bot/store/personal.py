@@ -271,7 +271,7 @@ REGISTRY: dict[str, Personal] = {
         kept=KEPT_WHILE_ACTIVE,
         users=("changed_by",),
         incidental=("changed_by",),
-        plain=("status", "event_id", "checkin_channel_id", "checkin_message_id"),
+        plain=("status", "event_id", "event_digest", "checkin_channel_id", "checkin_message_id"),
         parent=("session_id", "sessions"),
     ),
     "session_attendance": Personal(

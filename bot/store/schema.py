@@ -454,6 +454,9 @@ session_occurrences = Table(
     Column("revision", Integer, nullable=False, server_default="0"),
     # The Discord scheduled event standing for this occurrence, while it has one.
     Column("event_id", BigInteger),
+    # A digest of what that event was last set to; when it differs from what the occurrence
+    # says now (a move, an edit, an update Discord refused), the next sync updates the event.
+    Column("event_digest", String(64)),
     Column("checkin_channel_id", BigInteger),
     Column("checkin_message_id", BigInteger),
     Column("changed_by", BigInteger),

@@ -54,6 +54,7 @@ class OccurrenceRecord:
     status: str
     revision: int
     event_id: int | None
+    event_digest: str | None
     checkin_channel_id: int | None
     checkin_message_id: int | None
 
@@ -87,6 +88,7 @@ def _occurrence(row: Row[Any]) -> OccurrenceRecord:
         status=row.status,
         revision=row.revision,
         event_id=row.event_id,
+        event_digest=row.event_digest,
         checkin_channel_id=row.checkin_channel_id,
         checkin_message_id=row.checkin_message_id,
     )
@@ -338,11 +340,14 @@ async def bump_revision(conn: AsyncConnection, occurrence_id: int) -> None:
     )
 
 
-async def set_event(conn: AsyncConnection, occurrence_id: int, event_id: int | None) -> None:
+async def set_event(
+    conn: AsyncConnection, occurrence_id: int, event_id: int | None, digest: str | None = None
+) -> None:
+    """Record the Discord event of an occurrence and the digest of what it was set to."""
     await conn.execute(
         update(session_occurrences)
         .where(session_occurrences.c.id == occurrence_id)
-        .values(event_id=event_id)
+        .values(event_id=event_id, event_digest=digest if event_id is not None else None)
     )
 
 

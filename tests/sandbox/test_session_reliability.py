@@ -214,6 +214,98 @@ async def test_a_move_that_cannot_make_the_event_says_so(no_events: Sandbox) -> 
     assert "Moved" in done.text and "**Create Events**" in done.text
 
 
+# -- the Discord event kept in step ----------------------------------------------------------------
+
+EVENT_ROUTE = "/guilds/{guild_id}/scheduled-events/{event_id}"
+OCT_7 = OCT + timedelta(days=1)
+
+
+async def move_to_the_7th(ex: Exchange) -> str:
+    """The teacher moves October's session a day later, same time; the confirmation's text."""
+    reply = await ex.sb.command(
+        ex.world.teacher,
+        "session move",
+        occurrence=str(int(OCT.timestamp())),
+        date="2026-10-07",
+        time="15:00",
+    )
+    done = await ex.sb.click(ex.world.teacher, reply.followups[-1], "Move it")
+    return done.text
+
+
+def event_edits(sb: Sandbox) -> int:
+    return sum(1 for method, path in sb.server.requests if method == "PATCH" and "events" in path)
+
+
+async def test_an_event_update_discord_fails_is_told_and_made_before_the_reminder(
+    ex: Exchange,
+) -> None:
+    """Discord answers 503 to the event's update after a move: the teacher learns the Events
+    list still shows the old date, and the event has the new one by the 24-hour reminder."""
+    sb = ex.sb
+    (event,) = sb.events()
+    sb.server.fail_next("PATCH", EVENT_ROUTE, status=503, event_id=event["id"])
+    text = await move_to_the_7th(ex)
+    assert "Moved" in text and "still shows the old details" in text
+    assert [e["scheduled_start_time"] for e in sb.events()] == [OCT.isoformat()]
+    await sb.advance_to(OCT_7 - timedelta(hours=23))
+    assert [(e["id"], e["scheduled_start_time"]) for e in sb.events()] == [
+        (event["id"], OCT_7.isoformat())
+    ]
+
+
+@pytest.fixture
+async def no_manage_events(tmp_path: Path) -> AsyncIterator[Sandbox]:
+    """The bot may create events but not edit them."""
+    lacking = INVITE_PERMISSIONS & ~int(P.MANAGE_EVENTS)
+    async with Sandbox.running(
+        tmp_path, bot_permissions=lacking, limits=MONTHS_IN_SECONDS
+    ) as sandbox:
+        yield sandbox
+
+
+async def test_an_event_update_without_manage_events_names_it_and_is_made_later(
+    no_manage_events: Sandbox,
+) -> None:
+    """The move is refused by Discord for want of Manage Events: the teacher is told which
+    permission; once it is given, the next start-up puts the event in step."""
+    sb = no_manage_events
+    ex = await paired_exchange(sb)
+    await schedule_confirmed(ex)
+    text = await move_to_the_7th(ex)
+    assert "Moved" in text and "**Manage Events**" in text
+    assert [e["scheduled_start_time"] for e in sb.events()] == [OCT.isoformat()]
+    sb.set_bot_permissions(INVITE_PERMISSIONS)
+    await sb.restart_bot()
+    assert [e["scheduled_start_time"] for e in sb.events()] == [OCT_7.isoformat()]
+
+
+async def test_an_event_in_step_costs_discord_nothing_at_reminders_and_restarts(
+    ex: Exchange,
+) -> None:
+    """Checking the event before each reminder and at each start-up sends no request while
+    it already shows the session as it is."""
+    sb = ex.sb
+    marker = f"starts <t:{int(OCT.timestamp())}:F>"
+    await sb.restart_bot()
+    await sb.advance_to(OCT - timedelta(minutes=59))
+    assert len(texts(sb, ex.world.announcements, marker)) == 2
+    assert event_edits(sb) == 0
+
+
+async def test_an_event_made_before_the_digest_existed_is_brought_in_step_once(
+    ex: Exchange,
+) -> None:
+    """Events made by an older version (no digest stored) are updated once, then left be."""
+    sb = ex.sb
+    async with sb.bot.ctx.db.transaction() as conn:
+        await conn.execute(update(session_occurrences).values(event_digest=None))
+    await sb.restart_bot()
+    await sb.restart_bot()
+    assert event_edits(sb) == 1
+    assert [e["scheduled_start_time"] for e in sb.events()] == [OCT.isoformat()]
+
+
 # -- Discord failing for a moment, or for good -----------------------------------------------------
 
 
