@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -129,6 +130,16 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
     return 0
 
 
+def _operator() -> str:
+    """Who runs the command line, for the activity log (the OS account)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid, e.g. in a container
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
 async def _report(settings: Settings, args: argparse.Namespace) -> str:
     """The report asked for on the command line, as text (CSV or JSON)."""
     from bot.clock import SystemClock
@@ -141,6 +152,8 @@ async def _report(settings: Settings, args: argparse.Namespace) -> str:
     try:
         scope = await service.operator_scope(db, args.exchange, args.city)
         period = service.operator_period(args.start, args.end, clock)
+        # A coordinator's export of children's attendance is audited like /report.
+        await service.operator_viewed(db, clock, scope, args.kind, _operator(), period)
         if args.kind == "attendance":
             found = await service.compute_attendance(db, scope, period)
             if args.format == "json":

@@ -297,6 +297,29 @@ async def operator_scope(db: Database, exchange_id: int | None, city: str | None
     return Scope(every[0], _city_named(every[0], city))
 
 
+async def operator_viewed(
+    db: Database, clock: Clock, scope: Scope, what: str, operator: str, period: Period
+) -> None:
+    """Log a report taken on the command line: no Discord user, so the OS account stands in."""
+    async with db.transaction() as conn:
+        await activity_log.append(
+            conn,
+            at=clock.now(),
+            guild_id=scope.exchange.guild_id,
+            partnership_id=scope.exchange.id,
+            actor_id=None,
+            kind="report.viewed",
+            details={
+                "report": what,
+                "city": scope.city.id if scope.city else None,
+                "via": "command line",
+                "operator": operator[:100],
+                "from": period.start.isoformat(),
+                "to": period.end.isoformat(),
+            },
+        )
+
+
 def operator_period(start: str | None, end: str | None, clock: Clock) -> Period:
     """The period for the command line, with the same defaults and limits as /report."""
     return _period(start, end, clock)

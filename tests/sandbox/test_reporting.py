@@ -243,6 +243,31 @@ async def test_the_command_line_writes_json_and_one_citys_file(
     assert {r["city"] for r in rows} == {"Najaf"}
 
 
+async def test_a_report_on_the_command_line_is_in_the_activity_log(
+    story: Story, tmp_path: Path
+) -> None:
+    """Children's attendance taken from the command line is audited like /report: the log
+    says which report, how and by which account; a refused one leaves no entry."""
+    url = story.sb.bot.ctx.settings.database_url
+    taken = run_cli("report", "attendance", "--format", "json", *DATES, url=url, cwd=tmp_path)
+    assert taken.returncode == 0, taken.stderr
+    backwards = ("report", "exchange", "--from", "2026-12-31", "--to", "2026-10-01")
+    assert run_cli(*backwards, url=url, cwd=tmp_path).returncode == 2
+    async with story.sb.bot.ctx.db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(activity.c.actor_id, activity.c.details).where(
+                    activity.c.kind == "report.viewed"
+                )
+            )
+        ).all()
+    via_cli = [json.loads(details) for actor, details in rows if actor is None]
+    assert len(via_cli) == 1
+    (entry,) = via_cli
+    assert entry["report"] == "attendance" and entry["via"] == "command line"
+    assert entry["operator"] and (entry["from"], entry["to"]) == ("2026-10-01", "2026-12-31")
+
+
 async def test_the_command_line_refuses_bad_dates_like_discord(
     story: Story, tmp_path: Path
 ) -> None:
