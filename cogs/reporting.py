@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.app import Twinbridge
 from bot.domain.chess_league import points_text
-from bot.domain.report_chart import attendance_chart
+from bot.domain.report_chart import attendance_chart, isolate
 from bot.domain.reporting import (
     Attendance,
     ExchangeFigures,
@@ -64,8 +64,8 @@ def _stem(kind: str, exchange_id: int, period: Period) -> str:
 
 
 def chart_title(exchange: str, period: Period, city: str | None) -> str:
-    """The chart's title: no words to translate, only names and dates."""
-    where = f"{exchange} · {city}" if city else exchange
+    """The chart's title: no words to translate, only names (isolated) and dates."""
+    where = f"{isolate(exchange)} · {isolate(city)}" if city else isolate(exchange)
     return f"{where} · {period.start} → {period.end}"
 
 

@@ -3,12 +3,16 @@
 matplotlib's object API with the Agg canvas (no pyplot, no display, no global state), so a
 chart can be drawn in a worker thread while the bot keeps answering. The chart carries almost
 no words: dates, percentages and the city names, so it reads the same in every language.
+matplotlib (≥ 3.11, libraqm) joins Arabic letters and orders right-to-left text; each name is
+isolated so that the numbers beside it keep their place.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from bot.domain.reporting import Attendance, CityLine, SessionLine, rate_text
 
@@ -19,6 +23,34 @@ DPI = 100
 COLOURS = ("#2a6f97", "#e07a1f")
 # Beyond this many sessions, only every n-th date is written under the bars.
 MAX_LABELS = 24
+
+
+def isolate(name: str) -> str:
+    """A name wrapped in Unicode's first-strong isolate: an Arabic name reads right to left
+    without pulling the dates and percentages beside it into its direction."""
+    return f"\u2068{name}\u2069"
+
+
+# matplotlib's own DejaVu Sans has Latin, Cyrillic and Arabic but no Chinese, Japanese or
+# Korean: names in those scripts use the first of these the machine has (fonts-noto-cjk on
+# Debian and Ubuntu), letter by letter, instead of empty boxes.
+FALLBACK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK KR",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+)
+
+
+@cache
+def _name_font() -> Any:
+    """Font properties for names: DejaVu Sans, then the installed fallbacks (found once)."""
+    from matplotlib.font_manager import FontProperties, fontManager
+
+    installed = {font.name for font in fontManager.ttflist}
+    return FontProperties(family=["DejaVu Sans", *(f for f in FALLBACK_FONTS if f in installed)])
 
 
 def attendance_chart(report: Attendance, title: str) -> bytes:
@@ -43,7 +75,7 @@ def attendance_chart(report: Attendance, title: str) -> bytes:
             heights,
             width=width * 0.95,
             color=COLOURS[index % len(COLOURS)],
-            label=f"{city.city.name} ({rate_text(city.tally.rate)})",
+            label=f"{isolate(city.city.name)} ({rate_text(city.tally.rate)})",
         )
         if len(sessions) <= MAX_LABELS:
             axes.bar_label(
@@ -65,10 +97,16 @@ def attendance_chart(report: Attendance, title: str) -> bytes:
     axes.yaxis.set_major_formatter(PercentFormatter())
     axes.grid(axis="y", alpha=0.3)
     axes.set_axisbelow(True)
-    axes.set_title(title, fontsize=12, loc="left")
+    axes.set_title(title, fontproperties=_name_font(), fontsize=12, loc="left")
     if cities:
         # Above the plot, beside the title: never over a bar at 100%.
-        axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=len(cities), frameon=False)
+        axes.legend(
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            ncols=len(cities),
+            frameon=False,
+            prop=_name_font(),
+        )
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     figure.subplots_adjust(left=0.06, right=0.98, top=0.9, bottom=0.17)

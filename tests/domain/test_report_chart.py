@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from bot.domain.report_chart import HEIGHT_PX, WIDTH_PX, attendance_chart
+from bot.domain.report_chart import HEIGHT_PX, WIDTH_PX, attendance_chart, isolate
 from bot.domain.reporting import Attendance, CityRef, SessionSlot, Student, attendance
 
 MPLS, NAJAF = CityRef(1, "Minneapolis"), CityRef(2, "Najaf")
@@ -65,3 +66,41 @@ def test_the_chart_shows_the_bars_in_the_cities_colours() -> None:
     image = Image.open(io.BytesIO(attendance_chart(report(3), "x"))).convert("RGB")
     colours = {c for _, c in image.getcolors(maxcolors=1_000_000) or []}
     assert (0x2A, 0x6F, 0x97) in colours and (0xE0, 0x7A, 0x1F) in colours
+
+
+NAJAF_AR = CityRef(2, "النجف")
+
+
+def drawn_glyphs(text: str) -> list[str]:
+    """The glyphs matplotlib lays out for `text`, left to right as drawn (spaces left out).
+
+    `FT2Font._layout` is matplotlib's own text layout (libraqm, since 3.11), the one the
+    chart goes through; it is private, so a matplotlib that changes it fails here, loudly.
+    """
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+    from matplotlib.ft2font import LoadFlags
+
+    font = get_font(findfont(FontProperties(family="DejaVu Sans")))
+    items = font._layout(text, LoadFlags.NO_HINTING)
+    return [n for n in (font.get_glyph_name(i.glyph_index) for i in items) if n != "space"]
+
+
+JOINED_NAJAF = ["uniFED2", "uniFEA0", "uniFEE8", "uniFEDF", "uni0627"]  # ف ج ن ل ا as drawn
+RATE = ["parenleft", "six", "seven", "percent", "parenright"]
+
+
+def test_an_arabic_city_name_is_joined_and_its_rate_stays_after_it() -> None:
+    """The legend's "النجف (67%)": letters in their joined forms, right to left, and the
+    rate after the name as in every other city's label. Without the isolate, Unicode's
+    rules pull the rate into the name's direction: ")%67( النجف"."""
+    assert drawn_glyphs(f"{isolate('النجف')} (67%)") == JOINED_NAJAF + RATE
+    assert drawn_glyphs("النجف (67%)") != JOINED_NAJAF + RATE
+
+
+def test_a_chart_with_arabic_names_has_every_glyph() -> None:
+    """The shaped letters exist in the chart's font: no box drawn for a missing glyph."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = attendance_chart(report(3, (MPLS, NAJAF_AR)), "مينيابوليس–النجف · النجف")
+    assert ihdr_size(png) == (1200, 600)
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
