@@ -128,13 +128,15 @@ SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service
 
 @dataclass
 class Outage:
-    """The next `times` requests to one route (where `params` match) answer `status`."""
+    """The next `times` requests to one route (where `params` match) answer `status`;
+    with `lost_answer`, after doing the work (the write happened, its answer did not arrive)."""
 
     method: str
     template: str
     params: dict[str, str]
     times: int
     status: int
+    lost_answer: bool = False
 
 
 class SandboxServer:
@@ -364,11 +366,19 @@ class SandboxServer:
         return None
 
     def fail_next(
-        self, method: str, template: str, *, times: int = 1, status: int = 500, **params: object
+        self,
+        method: str,
+        template: str,
+        *,
+        times: int = 1,
+        status: int = 500,
+        lost_answer: bool = False,
+        **params: object,
     ) -> Outage:
         """Answer the next `times` requests to a route with a server error, as Discord does
         in an incident (e.g. `fail_next("POST", "/channels/{channel_id}/messages",
-        channel_id=space.id, status=503)`).
+        channel_id=space.id, status=503)`). With `lost_answer` the request is carried out
+        first and only its answer is the error, as when a gateway times out after the write.
 
         discord.py itself retries 500, 502, 504 and 524 up to five times, sleeping 1, 3, 5,
         7 s between; it raises 503 (and a sixth 500) to the caller at once.
@@ -377,12 +387,14 @@ class SandboxServer:
             raise ValueError(f"the sandbox has no route {method} {template}")
         if status not in SERVER_ERRORS or times < 1:
             raise ValueError(f"a server error is one of {sorted(SERVER_ERRORS)}, at least once")
-        outage = Outage(method, template, {k: str(v) for k, v in params.items()}, times, status)
+        outage = Outage(
+            method, template, {k: str(v) for k, v in params.items()}, times, status, lost_answer
+        )
         self.outages.append(outage)
         return outage
 
-    def _outage(self, method: str, template: str, params: dict[str, str]) -> int | None:
-        """The status of a planned server error for this request (counting it), or None."""
+    def _outage(self, method: str, template: str, params: dict[str, str]) -> Outage | None:
+        """The planned server error for this request (counting it), or None."""
         for outage in self.outages:
             if (
                 outage.times > 0
@@ -391,8 +403,12 @@ class SandboxServer:
                 and all(params.get(k) == v for k, v in outage.params.items())
             ):
                 outage.times -= 1
-                return outage.status
+                return outage
         return None
+
+    def _server_error(self, status: int) -> web.Response:
+        message = f"{status}: {SERVER_ERRORS[status]}"
+        return self._json({"message": message, "code": 0}, status=status)
 
     def problem(self, text: str) -> None:
         """Something the real Discord would refuse, or a bot failure: fails the running test."""
@@ -438,9 +454,8 @@ class SandboxServer:
         self._record(method, path, body)
 
         failing = self._outage(method, template, params)
-        if failing is not None:
-            message = f"{failing}: {SERVER_ERRORS[failing]}"
-            return self._json({"message": message, "code": 0}, status=failing)
+        if failing is not None and not failing.lost_answer:
+            return self._server_error(failing.status)
 
         exempt = template.startswith(("/interactions/", "/webhooks/"))
         # Discord's major parameters; an interaction's callback has a bucket of its own (a
@@ -486,6 +501,8 @@ class SandboxServer:
         req = Request(method, path, template, params, query, body, files, authorised, received)
         try:
             result = await handler(req)
+            if failing is not None:
+                return self._server_error(failing.status)
         except discord_limits.DiscordLimitError as exc:
             self.problem(f"{method} {path}: {exc.errors or exc.message}")
             return self._json(

@@ -233,11 +233,6 @@ async def finish(
     await sync_event(rt, series.id, port)
 
 
-def nonce_of(send: Send) -> str:
-    """The nonce of a send's post: the same for every try of that send (≤ 25 characters)."""
-    return f"tb-send-{send.id}"
-
-
 async def on_post(rt: Runtime, send: Send, port: SessionPort) -> None:
     """One post of a fan-out, in one channel.
 
@@ -251,7 +246,7 @@ async def on_post(rt: Runtime, send: Send, port: SessionPort) -> None:
     if current is None:
         return
     series, occurrence = current
-    nonce = nonce_of(send)
+    nonce = send.nonce
     async with rt.db.read() as conn:
         exchange = await exchange_store.get_exchange(conn, series.guild_id, series.exchange_id)
         pair = await pairing_store.pair_by_space(conn, channel_id)

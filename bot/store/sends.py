@@ -33,6 +33,13 @@ class Send:
     attempts: int = 0
     error: str | None = None
 
+    @property
+    def nonce(self) -> str:
+        """The nonce of this send's message, the same on every try (Discord allows 25
+        characters): sent with `enforce_nonce`, a repeat within minutes returns the first
+        message instead of posting a second."""
+        return f"tb-send-{self.id}"
+
 
 def _send(row: Any) -> Send:
     return Send(

@@ -677,6 +677,28 @@ async def test_a_route_answers_a_server_error_the_next_n_times(sb: Sandbox) -> N
     assert sb.expect_problems() == []
 
 
+async def test_a_lost_answer_is_an_error_after_the_work_is_done(sb: Sandbox) -> None:
+    """`lost_answer`: the message is posted, yet the bot hears 502, as in a gateway timeout."""
+    sb.server.fail_next("POST", "/channels/{channel_id}/messages", status=502, lost_answer=True)
+    path = f"/channels/{sb.general.id}/messages"
+    status, answer = await raw(sb, "POST", path, {"content": "posted"})
+    assert (status, answer) == (502, {"message": "502: Bad Gateway", "code": 0})
+    assert [m.content for m in sb.messages_in(sb.general)] == ["posted"]
+    assert sb.expect_problems() == []
+
+
+async def test_discord_py_retrying_a_lost_answer_posts_once(sb: Sandbox) -> None:
+    """Discord posts, answers 500; discord.py sends again a second later with the same random
+    nonce it enforces, so Discord returns the first message: no double post."""
+    sb.server.fail_next("POST", "/channels/{channel_id}/messages", status=500, lost_answer=True)
+    channel = sb.bot.get_channel(sb.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send("once")
+    path = ("POST", f"/channels/{sb.general.id}/messages")
+    assert sb.server.requests.count(path) == 2
+    assert [m.id for m in sb.messages_in(sb.general)] == [sent.id]
+
+
 def test_only_real_routes_and_server_errors_can_be_made_to_fail() -> None:
     """A typo in a route or a 4xx status is a mistake in the test, said at once."""
     from bot.sandbox.server import SandboxServer
