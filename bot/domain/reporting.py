@@ -10,8 +10,9 @@ Definitions (the README repeats them for coordinators):
 - Only students count ("youth participants", as funders count them), never teachers.
 - A session counts once it has ended (status "done"). It was *held* when at least one student
   attended; cancelled, skipped, upcoming and running sessions are listed but not counted.
-- A student is *expected* at an ended session if they had joined before it ended and are on
-  the roster now (not removed, not paused), or if they attended it anyway. Attending means a
+- A student is *expected* at an ended session if they had joined before it ended and were
+  on the roster when it started (not removed, not paused: the roster changes in the activity
+  log say when), or if they attended it anyway. Attending means a
   check-in with the button or being seen in the session's voice or stage channel.
 - *Live minutes*: each attending student adds the session's length.
 - Dates are whole UTC days; `to` is included.
@@ -132,6 +133,9 @@ class Student:
     city_id: int | None
     status: str = "active"  # active, paused or removed, as the roster says now
     joined_at: datetime | None = None
+    # Each change of status the activity log knows, (when, new status), oldest first. Empty
+    # when it knows none: the student is taken to have had today's status throughout.
+    history: tuple[tuple[datetime, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,13 +278,26 @@ def missed_runs(attended: Sequence[bool]) -> tuple[int, int]:
     return longest, current
 
 
+def status_at(student: Student, when: datetime) -> str:
+    """The student's roster status at a moment, from their history (active from joining)."""
+    if not student.history:
+        return student.status
+    status = "active"
+    for at, changed_to in student.history:
+        if at > when:
+            break
+        status = changed_to
+    return status
+
+
 def expected(student: Student, slot: SessionSlot, came: bool) -> bool:
     """Whether a student counts at an ended session: they came, or they had joined before it
-    ended and are on the roster now (active: not paused, not removed)."""
+    ended and were on the roster when it started (active: not paused, not removed). A pause
+    in December leaves October's figures as they were."""
     if came:
         return True
     joined = student.joined_at is None or student.joined_at < slot.ends_at
-    return joined and student.status == "active"
+    return joined and status_at(student, slot.starts_at) == "active"
 
 
 def attendance(

@@ -256,7 +256,7 @@ async def student_participation(
     scope = await scope_for(db, actor, exchange_id, None)
     period = _period(start, end, clock)
     async with db.read() as conn:
-        student = await store.student_of(conn, scope.exchange.id, user_id)
+        student = await store.student_of(conn, scope.exchange.id, user_id, period.ends_at)
     if student is None:
         raise NotFoundError("error.reporting_not_a_student")
     if scope.city is not None and student.city_id != scope.city.id:

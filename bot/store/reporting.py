@@ -8,7 +8,10 @@ with the exchange or the student.
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,6 +29,7 @@ from bot.domain.reporting import (
     Student,
 )
 from bot.store.schema import (
+    activity,
     chess_games,
     message_days,
     pair_members,
@@ -160,7 +164,51 @@ async def students(
     )
     if city_id is not None:
         query = query.where(participants.c.city_id == city_id)
-    return [Student(r[0], r[1], r[2], r[3], r[4]) for r in await conn.execute(query)]
+    found = [Student(r[0], r[1], r[2], r[3], r[4]) for r in await conn.execute(query)]
+    return await _with_history(conn, exchange_id, found, period.ends_at)
+
+
+# The roster events of the activity log that change a student's status, and the status after.
+STATUS_AFTER = {
+    "roster.paused": "paused",
+    "roster.resumed": "active",
+    "roster.removed": "removed",
+    "roster.restored": "active",
+}
+
+
+async def _with_history(
+    conn: AsyncConnection, exchange_id: int, students: list[Student], until: datetime
+) -> list[Student]:
+    """The students with their status changes before `until`, from the activity log.
+
+    A few rows per student, found through the (exchange, kind, at) index; a re-import that
+    brought a removed student back is a `roster.joined` marked `restored`.
+    """
+    if not students:
+        return students
+    rows = await conn.execute(
+        select(activity.c.at, activity.c.kind, activity.c.details)
+        .where(
+            activity.c.partnership_id == exchange_id,
+            activity.c.kind.in_([*STATUS_AFTER, "roster.joined"]),
+            activity.c.at < until,
+        )
+        .order_by(activity.c.at, activity.c.id)
+    )
+    history: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for at, kind, text in rows:
+        details = json.loads(text)
+        who = details.get("participant")
+        if kind == "roster.joined":
+            if not details.get("restored"):
+                continue
+            status = "active"
+        else:
+            status = STATUS_AFTER[kind]
+        if isinstance(who, int):
+            history[who].append((at, status))
+    return [replace(s, history=tuple(history[s.id])) if s.id in history else s for s in students]
 
 
 # -- what students did, per city -------------------------------------------------------------------
@@ -402,8 +450,10 @@ async def student_games(
     return sorted(found)
 
 
-async def student_of(conn: AsyncConnection, exchange_id: int, user_id: int) -> Student | None:
-    """A student of the exchange by Discord user id (any status)."""
+async def student_of(
+    conn: AsyncConnection, exchange_id: int, user_id: int, until: datetime
+) -> Student | None:
+    """A student of the exchange by Discord user id (any status), with their history."""
     row = (
         await conn.execute(
             select(
@@ -419,4 +469,9 @@ async def student_of(conn: AsyncConnection, exchange_id: int, user_id: int) -> S
             )
         )
     ).first()
-    return Student(row[0], row[1], row[2], row[3], row[4]) if row else None
+    if row is None:
+        return None
+    (found,) = await _with_history(
+        conn, exchange_id, [Student(row[0], row[1], row[2], row[3], row[4])], until
+    )
+    return found

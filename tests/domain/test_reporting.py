@@ -285,6 +285,41 @@ def test_removed_students_count_where_they_came_and_are_otherwise_left_out() -> 
     assert [(s.student.name, s.tally) for s in report.students] == [("Ben", Tally(1, 1))]
 
 
+def between(first: int, second: int) -> datetime:
+    """A moment between the end of session `first` and the start of session `second`."""
+    return slot(first).ends_at + (slot(second).starts_at - slot(first).ends_at) / 2
+
+
+def test_a_pause_after_a_session_leaves_that_session_as_it_was() -> None:
+    """Maya missed session 1, then paused: still absent at 1, not expected at 2 or 3."""
+    paused_later = replace(MAYA, status="paused", history=((between(1, 2), "paused"),))
+    sessions = [slot(1), slot(2), slot(3)]
+    (line,) = attendance([MPLS], sessions, [paused_later], set()).students
+    assert line.tally == Tally(1, 0)
+    report = attendance([MPLS], sessions, [BEN, paused_later], seen({BEN: "yyy"}))
+    assert [s.by_city[MPLS.id] for s in report.sessions] == [Tally(2, 1), Tally(1, 1), Tally(1, 1)]
+
+
+def test_a_student_back_from_a_pause_is_expected_from_then_on() -> None:
+    """Paused before session 1, back before session 3: expected at 3 only."""
+    back = replace(MAYA, history=((slot(1).starts_at, "paused"), (between(2, 3), "active")))
+    (line,) = attendance([MPLS], [slot(1), slot(2), slot(3)], [back], set()).students
+    assert line.tally == Tally(1, 0)
+
+
+def test_a_student_removed_after_missing_sessions_still_counts_there() -> None:
+    """Removed after missing sessions 1 and 2: listed, absent at both, not expected at 3;
+    a student removed, restored and present is expected again."""
+    gone = replace(BEN, status="removed", history=((between(2, 3), "removed"),))
+    restored = replace(MAYA, history=((between(1, 2), "removed"), (between(2, 3), "active")))
+    report = attendance(
+        [MPLS], [slot(1), slot(2), slot(3)], [gone, restored], seen({restored: "nny"})
+    )
+    lines = {s.student.name: s for s in report.students}
+    assert lines["Ben"].tally == Tally(2, 0) and lines["Ben"].longest_missed_run == 2
+    assert lines["Maya"].tally == Tally(2, 1)
+
+
 def test_no_ended_session_gives_no_rate_anywhere() -> None:
     """Only upcoming sessions: nothing expected, nothing held, no rates."""
     report = attendance([MPLS, NAJAF], [slot(1, "scheduled")], [BEN, ALI], set())

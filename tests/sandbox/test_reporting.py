@@ -20,6 +20,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from bot.domain.exchange import Role
+from bot.i18n import t
 from bot.sandbox.driver import Reply, Sandbox
 from bot.sandbox.server import EPHEMERAL
 from bot.sandbox.state import Member
@@ -93,6 +94,25 @@ async def test_attendance_matches_the_figures_computed_by_hand(story: Story) -> 
         "2026-10-06 · Exchange session — ✅ held: Minneapolis 2/2 · Najaf 1/2"
         in (found["Sessions"])
     )
+
+
+async def test_pausing_or_removing_a_student_later_leaves_past_attendance_alone(
+    story: Story,
+) -> None:
+    """After the term Maya is paused and Ali taken off the roster: the term's report is the
+    same, both still missed their last two sessions (they were on the roster then)."""
+    sb, world = story.sb, story.ex.world
+    before = fields(await sb.command(world.coordinator, "report attendance", **PERIOD))
+    paused = await sb.command(world.teacher, "roster pause", student=story.student("Maya"))
+    assert not paused.text.startswith("⚠️"), paused.text
+    question = await sb.command(
+        world.partner_teacher, "roster remove", student=story.student("Ali")
+    )
+    await sb.click(world.partner_teacher, question, t("roster.remove_yes", "ar"))
+    after = fields(await sb.command(world.coordinator, "report attendance", **PERIOD))
+    assert after == before
+    assert after["Minneapolis"].startswith("**67%** · 4 of 6")
+    assert after["Najaf"].startswith("**33%** · 2 of 6")
 
 
 async def test_the_attendance_csv_parses_and_agrees_with_the_embed(story: Story) -> None:
