@@ -126,6 +126,23 @@ async def test_a_student_already_in_voice_after_a_restart_is_counted(ex: Exchang
     assert await attendance_rows(sb) == [("Zainab", "voice")]
 
 
+EVENT_ROUTE = "/guilds/{guild_id}/scheduled-events/{event_id}"
+OCT_7 = OCT + timedelta(days=1)
+
+
+async def move_to_the_7th(ex: Exchange) -> str:
+    """The teacher moves October's session a day later, same time; the confirmation's text."""
+    reply = await ex.sb.command(
+        ex.world.teacher,
+        "session move",
+        occurrence=str(int(OCT.timestamp())),
+        date="2026-10-07",
+        time="15:00",
+    )
+    done = await ex.sb.click(ex.world.teacher, reply.followups[-1], "Move it")
+    return done.text
+
+
 # -- the Discord event refused ---------------------------------------------------------------------
 
 
@@ -203,34 +220,11 @@ async def test_a_move_that_cannot_make_the_event_says_so(no_events: Sandbox) -> 
     """Moving a date re-makes the event; when Discord refuses, the teacher is told."""
     ex = await paired_exchange(no_events)
     await schedule_confirmed(ex)
-    reply = await no_events.command(
-        ex.world.teacher,
-        "session move",
-        occurrence=str(int(OCT.timestamp())),
-        date="2026-10-07",
-        time="15:00",
-    )
-    done = await no_events.click(ex.world.teacher, reply.followups[-1], "Move it")
-    assert "Moved" in done.text and "**Create Events**" in done.text
+    text = await move_to_the_7th(ex)
+    assert "Moved" in text and "**Create Events**" in text
 
 
 # -- the Discord event kept in step ----------------------------------------------------------------
-
-EVENT_ROUTE = "/guilds/{guild_id}/scheduled-events/{event_id}"
-OCT_7 = OCT + timedelta(days=1)
-
-
-async def move_to_the_7th(ex: Exchange) -> str:
-    """The teacher moves October's session a day later, same time; the confirmation's text."""
-    reply = await ex.sb.command(
-        ex.world.teacher,
-        "session move",
-        occurrence=str(int(OCT.timestamp())),
-        date="2026-10-07",
-        time="15:00",
-    )
-    done = await ex.sb.click(ex.world.teacher, reply.followups[-1], "Move it")
-    return done.text
 
 
 def event_edits(sb: Sandbox) -> int:
