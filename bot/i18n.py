@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -54,3 +55,8 @@ def t(key: str, language: str | None = None, /, **params: Any) -> str:
     except (KeyError, IndexError, ValueError):
         log.exception("bad parameters for translation key %r", key)
         return template
+
+
+def listing(items: Iterable[str], language: str | None = None) -> str:
+    """Items joined as a list is written in `language` ("a, b" in English, "أ، ب" in Arabic)."""
+    return t("list.separator", language).join(items)

@@ -84,7 +84,7 @@ class ExchangeCog(
                     "exchange.city_line",
                     lang,
                     zone=city.timezone,
-                    languages=language_names(city.languages),
+                    languages=language_names(city.languages, t("list.separator", lang)),
                     weekend=weekend_text(city.weekend_days),
                 ),
             )
@@ -140,7 +140,7 @@ class ExchangeCog(
                     "exchange.city_line",
                     lang,
                     zone=city.timezone,
-                    languages=language_names(city.languages),
+                    languages=language_names(city.languages, t("list.separator", lang)),
                     weekend=weekend_text(city.weekend_days),
                 )
                 + "\n"

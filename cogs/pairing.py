@@ -15,7 +15,7 @@ from discord.utils import MISSING, escape_markdown
 from bot.app import Twinbridge
 from bot.domain.exchange import native_names
 from bot.errors import BotMissingPermissionError, UserError
-from bot.i18n import t
+from bot.i18n import listing, t
 from bot.services import pairing as service
 from bot.store.exchanges import role_ids
 from cogs.utils import (
@@ -366,12 +366,12 @@ def welcome_embeds(welcome: service.Welcome) -> list[discord.Embed]:
                 t("pair.welcome_awake", lang, start=timestamp(start, "t"), end=timestamp(end, "t"))
             )
         if welcome.shared_interests:
-            shared = ", ".join(interest_label(i, lang) for i in welcome.shared_interests)
+            shared = listing((interest_label(i, lang) for i in welcome.shared_interests), lang)
             lines.append(t("pair.welcome_shared", lang, interests=shared))
         else:
             lines.append(t("pair.welcome_no_shared", lang))
         if welcome.common_languages:
-            common = native_names(list(welcome.common_languages))
+            common = native_names(list(welcome.common_languages), t("list.separator", lang))
             lines.append(t("pair.welcome_common", lang, languages=common))
         else:
             lines.append(t("pair.welcome_no_common", lang))
@@ -413,13 +413,19 @@ def reasons_text(reasons: dict[str, Any], language: str) -> str:
     parts = []
     shared = reasons.get("shared_interests") or []
     if shared:
-        labels = ", ".join(interest_label(i, language) for i in shared)
+        labels = listing((interest_label(i, language) for i in shared), language)
         parts.append(t("pair.why_interests", language, interests=labels))
     if reasons.get("same_grade_band"):
         parts.append(t("pair.why_grade", language))
     common = reasons.get("common_languages") or []
     if common:
-        parts.append(t("pair.why_language", language, languages=native_names(list(common))))
+        parts.append(
+            t(
+                "pair.why_language",
+                language,
+                languages=native_names(list(common), t("list.separator", language)),
+            )
+        )
     hours = reasons.get("waking_overlap_hours")
     if hours:
         parts.append(t("pair.why_awake", language, hours=f"{hours:g}"))

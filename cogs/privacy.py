@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.app import Twinbridge
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import listing, t
 from bot.services import privacy as service
 from bot.store.sends import Send
 from cogs.pairing import spaces_for
@@ -113,7 +113,7 @@ class EraseConfirm(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tb
                     t(
                         "privacy.erased_spaces",
                         actor.language,
-                        spaces=", ".join(f"<#{s}>" for s in erased.left_spaces),
+                        spaces=listing((f"<#{s}>" for s in erased.left_spaces), actor.language),
                     )
                 )
             if erased.ended_spaces:
@@ -121,7 +121,7 @@ class EraseConfirm(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tb
                     t(
                         "privacy.erased_pairs_ended",
                         actor.language,
-                        spaces=", ".join(f"<#{s}>" for s in erased.ended_spaces),
+                        spaces=listing((f"<#{s}>" for s in erased.ended_spaces), actor.language),
                     )
                 )
             await interaction.edit_original_response(
@@ -232,7 +232,7 @@ class PrivacyCog(
         view = discord.ui.View(timeout=None)
         view.add_item(EraseConfirm(who, t("privacy.erase_button", lang)))
         view.add_item(EraseCancel(t("privacy.cancel_button", lang)))
-        names = ", ".join(preview.names) or "—"
+        names = listing(preview.names, lang) or "—"
         text = t(
             "privacy.erase_confirm",
             lang,

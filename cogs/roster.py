@@ -33,7 +33,7 @@ from bot.domain.exchange import (
     split_interests,
 )
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import listing, t
 from bot.services import exchanges as exchange_service
 from bot.services import roster as service
 from bot.services.access import Actor
@@ -65,7 +65,7 @@ PROBLEMS_SHOWN = 15
 
 
 def interests_text(interests: Sequence[str], language: str) -> str:
-    return ", ".join(interest_label(i, language) for i in interests) or "—"
+    return listing((interest_label(i, language) for i in interests), language) or "—"
 
 
 def band_label(band: str | None, language: str) -> str:
@@ -97,7 +97,7 @@ def profile_embed(view: service.ProfileView, language: str) -> discord.Embed:
         )
         embed.add_field(
             name=t("roster.field_languages", language),
-            value=clip(native_names(me.languages) or "—", 1024),
+            value=clip(native_names(me.languages, t("list.separator", language)) or "—", 1024),
         )
         embed.add_field(
             name=t("roster.field_interests", language),
@@ -460,7 +460,10 @@ def _person_line(number: int, entry: service.RosterEntry, exchange: Exchange, la
     city = exchange.city(p.city_id).name if p.city_id is not None else "—"
     parts = [f"`{number:>3}` **{escape_markdown(clip(p.display_name, 40))}**", city]
     if p.role is Role.STUDENT:
-        parts += [band_label(p.grade_band, lang), clip(native_names(p.languages), 40) or "—"]
+        parts += [
+            band_label(p.grade_band, lang),
+            clip(native_names(p.languages, t("list.separator", lang)), 40) or "—",
+        ]
     if p.status != "active":
         parts.append(("⏸️ " if p.status == "paused" else "🚫 ") + status_label(p.status, lang))
     if entry.space_id is not None:
@@ -641,7 +644,7 @@ def removal_text(plan: service.Removal, lang: str, *, done: bool) -> str:
         )
     ]
     if plan.space_id is not None:
-        others = ", ".join(escape_markdown(p.display_name) for p in plan.staying) or "—"
+        others = listing((escape_markdown(p.display_name) for p in plan.staying), lang) or "—"
         if plan.pair_ends:
             key = "roster.removal_ends_pair_done" if done else "roster.removal_ends_pair"
         else:
@@ -709,7 +712,7 @@ def import_embed(report: service.ImportReport, lang: str) -> tuple[discord.Embed
     if restored:
         lines.append(t("roster.import_restored", lang, count=restored))
     if report.ignored_columns:
-        columns = clip(", ".join(report.ignored_columns), 200)
+        columns = clip(listing(report.ignored_columns, lang), 200)
         lines.append(t("roster.import_ignored", lang, columns=columns))
     shown = 0
     if report.problems:
@@ -731,7 +734,7 @@ def import_embed(report: service.ImportReport, lang: str) -> tuple[discord.Embed
         colour=discord.Colour.orange() if report.problems else discord.Colour.green(),
     )
     if report.imported:
-        names = ", ".join(escape_markdown(i.name) for i in report.imported)
+        names = listing((escape_markdown(i.name) for i in report.imported), lang)
         embed.add_field(name=t("roster.import_who", lang), value=clip(names, 1024), inline=False)
     return embed, shown == len(report.problems)
 

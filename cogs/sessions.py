@@ -25,7 +25,7 @@ from bot.domain import sessions as rules
 from bot.domain.reporting import csv_bytes, to_csv
 from bot.domain.timezones import search_zones
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import listing, t
 from bot.services import exchanges as exchange_service
 from bot.services import session_runs as runs
 from bot.services import sessions as service
@@ -1142,7 +1142,7 @@ class SessionsCog(
         else:
             found, minutes = await service.set_reminders(self.rt, actor, exchange, before)
             key = "session.reminders_set"
-        when = ", ".join(duration_text(m, lang) for m in minutes)
+        when = listing((duration_text(m, lang) for m in minutes), lang)
         await interaction.response.send_message(
             t(key, lang, exchange=found.name, when=when or t("session.reminders_off", lang)),
             ephemeral=True,

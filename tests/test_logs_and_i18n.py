@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import _catalogue, available_languages, t
+from bot.i18n import _catalogue, available_languages, listing, t
 from bot.logs import custom_id_prefix, interaction_tags, log_context, setup_logging
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -116,3 +116,11 @@ def test_translation_falls_back_to_english() -> None:
     """An unknown language answers in English rather than failing."""
     assert t("error.cooldown", "xx", seconds=3) == t("error.cooldown", "en", seconds=3)
     assert "3" in t("error.cooldown", "ar", seconds=3)
+
+
+def test_lists_are_written_the_way_each_language_writes_them() -> None:
+    """Arabic separates with its own comma; English and Spanish with theirs."""
+    assert listing(["شطرنج", "كرة القدم"], "ar") == "شطرنج، كرة القدم"
+    assert listing(["chess", "music"], "en") == "chess, music"
+    assert listing(["ajedrez", "música"], "es") == "ajedrez, música"
+    assert listing([], "ar") == ""

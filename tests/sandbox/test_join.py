@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.exchange import Role
+from bot.domain.exchange import Role, native_names
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox, SandboxError
 from bot.sandbox.permissions import P
@@ -63,6 +63,10 @@ async def test_a_student_joins_from_either_city(
     assert me.interests == ("chess", "music", "falconry", "poetry")
     assert me.intro == intro
     assert me.language == language
+    # The profile card lists in the reader's own way: "العربية، English" in Arabic.
+    separator = {"ar": "، ", "es": ", ", "en": ", "}[language]
+    if len(speaks) > 1:
+        assert native_names(speaks, separator) in done.text
 
 
 async def test_the_panel_speaks_the_language_the_student_picks(world: World) -> None:
@@ -264,7 +268,7 @@ async def test_profile_shows_what_the_student_chose(world: World) -> None:
     text = reply.text
     assert reply.ephemeral
     assert "Najaf" in text and "العمر 13–15" in text
-    assert "العربية, English" in text
+    assert "العربية، English" in text  # listed with the Arabic comma
     assert "الشطرنج" in text  # "chess", in Arabic
     assert "Hello!" in text
 
