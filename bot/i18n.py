@@ -60,3 +60,18 @@ def t(key: str, language: str | None = None, /, **params: Any) -> str:
 def listing(items: Iterable[str], language: str | None = None) -> str:
     """Items joined as a list is written in `language` ("a, b" in English, "أ، ب" in Arabic)."""
     return t("list.separator", language).join(items)
+
+
+def language_name(code: str, language: str | None = None) -> str:
+    """A language's name as a reader of `language` writes it ("ar" → "Arabic", "árabe",
+    "العربية"); the code itself for a language the catalogue does not name."""
+    return (
+        lookup(f"language.{code}", language or DEFAULT_LANGUAGE)
+        or lookup(f"language.{code}", DEFAULT_LANGUAGE)
+        or code
+    )
+
+
+def language_list(codes: Iterable[str], language: str | None = None) -> str:
+    """Language names for a reader of `language`, listed their way."""
+    return listing((language_name(c, language) for c in codes), language)

@@ -10,10 +10,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Twinbridge
-from bot.domain.exchange import language_names, weekend_text
+from bot.domain.exchange import weekend_text
 from bot.domain.timezones import search_zones
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import language_list, t
 from bot.services import exchanges as service
 from bot.services import lifecycle
 from cogs.pairing import spaces_for
@@ -84,7 +84,7 @@ class ExchangeCog(
                     "exchange.city_line",
                     lang,
                     zone=city.timezone,
-                    languages=language_names(city.languages, t("list.separator", lang)),
+                    languages=language_list(city.languages, lang),
                     weekend=weekend_text(city.weekend_days),
                 ),
             )
@@ -140,7 +140,7 @@ class ExchangeCog(
                     "exchange.city_line",
                     lang,
                     zone=city.timezone,
-                    languages=language_names(city.languages, t("list.separator", lang)),
+                    languages=language_list(city.languages, lang),
                     weekend=weekend_text(city.weekend_days),
                 )
                 + "\n"

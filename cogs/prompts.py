@@ -11,7 +11,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Twinbridge, http_reason
-from bot.domain.exchange import language_names
 from bot.domain.prompts import (
     AGE_RANGES,
     PAIR_REQUEST_INTERVAL,
@@ -19,7 +18,7 @@ from bot.domain.prompts import (
     THEMES,
     Prompt,
 )
-from bot.i18n import t
+from bot.i18n import language_list, t
 from bot.services import prompts as service
 from bot.services.access import Actor
 from bot.services.scheduler import RetryLaterError, UndeliverableError
@@ -99,8 +98,8 @@ class DiscordPrompts:
         return message.id
 
 
-def _languages(prompt: Prompt) -> str:
-    return language_names([lang for lang in PROMPT_LANGUAGES if lang in prompt.texts])
+def _languages(prompt: Prompt, reader: str) -> str:
+    return language_list([lang for lang in PROMPT_LANGUAGES if lang in prompt.texts], reader)
 
 
 async def _choices(
@@ -237,7 +236,7 @@ class PromptsCog(
                 "prompt.added",
                 actor.language,
                 key=prompt.key,
-                languages=_languages(prompt),
+                languages=_languages(prompt, actor.language),
                 ages=prompt.ages,
             ),
             ephemeral=True,
@@ -282,7 +281,7 @@ class PromptsCog(
                 "prompt.edited",
                 actor.language,
                 key=changed.key,
-                languages=_languages(changed),
+                languages=_languages(changed, actor.language),
                 ages=changed.ages,
             ),
             ephemeral=True,
@@ -368,7 +367,7 @@ class PromptsCog(
                 key=prompt.key,
                 theme=t(f"prompt.theme.{prompt.theme}", lang),
                 ages=prompt.ages,
-                languages=_languages(prompt),
+                languages=_languages(prompt, lang),
             )
             if item.retired and which != "retired":
                 line += f" · *{t('prompt.retired_tag', lang)}*"

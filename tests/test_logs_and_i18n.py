@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import _catalogue, available_languages, listing, t
+from bot.i18n import _catalogue, available_languages, language_list, language_name, listing, t
 from bot.logs import custom_id_prefix, interaction_tags, log_context, setup_logging
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -124,3 +124,17 @@ def test_lists_are_written_the_way_each_language_writes_them() -> None:
     assert listing(["chess", "music"], "en") == "chess, music"
     assert listing(["ajedrez", "música"], "es") == "ajedrez, música"
     assert listing([], "ar") == ""
+
+
+def test_every_known_language_is_named_in_every_catalogue() -> None:
+    """Each language a city may speak has a name for readers of English, Arabic and Spanish;
+    the English one is the name the commands accept."""
+    from bot.domain.exchange import LANGUAGES
+
+    for code, english in LANGUAGES.items():
+        assert language_name(code, "en") == english
+        for reader in available_languages():
+            assert _catalogue(reader).get(f"language.{code}"), (reader, code)
+    assert language_list(["en", "es"], "ar") == "الإنجليزية، الإسبانية"
+    assert language_list(["ar", "en"], "es") == "árabe, inglés"
+    assert language_name("xx", "ar") == "xx"

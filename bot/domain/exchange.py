@@ -203,11 +203,6 @@ def parse_interests(chosen: list[str], free_text: str = "") -> tuple[str, ...]:
     return tuple(found)
 
 
-def language_names(codes: tuple[str, ...] | list[str], separator: str = ", ") -> str:
-    """ "English, Arabic" for ("en", "ar")."""
-    return separator.join(LANGUAGES.get(c, c) for c in codes)
-
-
 def native_names(codes: tuple[str, ...] | list[str], separator: str = ", ") -> str:
     """ "العربية, English" for ("ar", "en"): how each speaker writes their language."""
     return separator.join(NATIVE_NAMES.get(c, LANGUAGES.get(c, c)) for c in codes)

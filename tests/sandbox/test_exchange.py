@@ -44,6 +44,15 @@ async def test_coordinator_creates_an_exchange(sb: Sandbox) -> None:
     assert row.actor_id == world.coordinator.user.id
 
 
+async def test_the_exchange_card_names_languages_in_the_readers_language(sb: Sandbox) -> None:
+    """The coordinator reads "English, Spanish"; Ustadh Kareem reads them in Arabic."""
+    world = await make_world(sb)
+    english = await sb.command(world.coordinator, "exchange info")
+    assert "English, Spanish" in english.text and "Arabic, English" in english.text
+    arabic = await sb.command(world.partner_teacher, "exchange info")
+    assert "الإنجليزية، الإسبانية" in arabic.text and "العربية، الإنجليزية" in arabic.text
+
+
 async def test_a_server_admin_may_create_before_roles_exist(sb: Sandbox) -> None:
     """The server owner can set an exchange up before any role is chosen."""
     reply = await sb.command(sb.owner, "exchange create", **CREATE)
