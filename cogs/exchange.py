@@ -10,14 +10,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Twinbridge
-from bot.domain.exchange import weekend_text
 from bot.domain.timezones import search_zones
 from bot.errors import UserError
-from bot.i18n import language_list, t
+from bot.i18n import language_list, listing, t
 from bot.services import exchanges as service
 from bot.services import lifecycle
 from cogs.pairing import spaces_for
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp, user_errors
+
+
+def weekend_label(days: frozenset[int], language: str) -> str:
+    """ "Friday, Saturday" (ISO day numbers), in the reader's language; a list, never a
+    range, so a weekend of Friday and Sunday does not read as three days."""
+    return listing((t(f"session.weekday_{d}", language) for d in sorted(days)), language)
 
 
 async def zone_autocomplete(
@@ -85,7 +90,7 @@ class ExchangeCog(
                     lang,
                     zone=city.timezone,
                     languages=language_list(city.languages, lang),
-                    weekend=weekend_text(city.weekend_days),
+                    weekend=weekend_label(city.weekend_days, lang),
                 ),
             )
         embed.set_footer(text=t("exchange.id", lang, id=exchange.id))
@@ -141,7 +146,7 @@ class ExchangeCog(
                     lang,
                     zone=city.timezone,
                     languages=language_list(city.languages, lang),
-                    weekend=weekend_text(city.weekend_days),
+                    weekend=weekend_label(city.weekend_days, lang),
                 )
                 + "\n"
                 + t(

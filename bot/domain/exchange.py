@@ -208,11 +208,6 @@ def native_names(codes: tuple[str, ...] | list[str], separator: str = ", ") -> s
     return separator.join(NATIVE_NAMES.get(c, LANGUAGES.get(c, c)) for c in codes)
 
 
-def weekend_text(days: frozenset[int]) -> str:
-    names = {v: k.title() for k, v in WEEKDAYS.items()}
-    return "–".join(names[d] for d in sorted(days))
-
-
 @dataclass(frozen=True, slots=True)
 class City:
     """One side of an exchange."""

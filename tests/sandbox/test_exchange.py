@@ -36,7 +36,7 @@ async def test_coordinator_creates_an_exchange(sb: Sandbox) -> None:
     text = reply.text
     assert "Minneapolis" in text and "Najaf" in text
     assert "America/Chicago" in text and "Asia/Baghdad" in text
-    assert "Fri–Sat" in text
+    assert "Weekend: Friday, Saturday" in text
     async with sb.bot.ctx.db.read() as conn:
         row = (
             await conn.execute(select(activity).where(activity.c.kind == "exchange.created"))
@@ -51,6 +51,7 @@ async def test_the_exchange_card_names_languages_in_the_readers_language(sb: San
     assert "English, Spanish" in english.text and "Arabic, English" in english.text
     arabic = await sb.command(world.partner_teacher, "exchange info")
     assert "الإنجليزية، الإسبانية" in arabic.text and "العربية، الإنجليزية" in arabic.text
+    assert "الجمعة، السبت" in arabic.text
 
 
 async def test_a_server_admin_may_create_before_roles_exist(sb: Sandbox) -> None:
