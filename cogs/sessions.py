@@ -30,7 +30,7 @@ from bot.services import exchanges as exchange_service
 from bot.services import session_runs as runs
 from bot.services import sessions as service
 from bot.services.scheduler import RetryLaterError, UndeliverableError
-from bot.services.session_plans import Runtime
+from bot.services.session_plans import EVENT_STATUS, Runtime
 from bot.services.session_port import (
     Announcement,
     CityAttendance,
@@ -533,21 +533,15 @@ class DiscordSessions:
             raise EventRefusedError("error", http_reason(exc), updating=True) from exc
         return True
 
-    async def _status(self, event_id: int, status: int) -> None:
+    async def set_event_status(self, event_id: int, status: str) -> None:
+        code = {"active": ACTIVE, "completed": COMPLETED, "cancelled": CANCELED}[status]
         try:
-            await self.bot.http.edit_scheduled_event(self.guild.id, event_id, status=status)
+            await self.bot.http.edit_scheduled_event(self.guild.id, event_id, status=code)
+        except discord.DiscordServerError:
+            raise  # passing: the scheduler tries again
         except discord.HTTPException as exc:
             # Gone, or Discord already moved it on (it cancels unstarted events itself).
-            log.warning("could not set event %s to status %s: %s", event_id, status, exc)
-
-    async def start_event(self, event_id: int) -> None:
-        await self._status(event_id, ACTIVE)
-
-    async def end_event(self, event_id: int) -> None:
-        await self._status(event_id, COMPLETED)
-
-    async def cancel_event(self, event_id: int) -> None:
-        await self._status(event_id, CANCELED)
+            log.warning("could not set event %s to %s: %s", event_id, status, exc)
 
     async def delete_event(self, event_id: int) -> None:
         try:
@@ -1216,6 +1210,9 @@ class SessionsCog(
     async def on_post(self, send: Send) -> None:
         await runs.on_post(self.rt, send, self._guild_port(send))
 
+    async def on_event_status(self, send: Send) -> None:
+        await runs.on_event_status(send, self._guild_port(send))
+
 
 def duration_text(minutes: int, language: str) -> str:
     """ "24 h", "1 h 30 min", "2 days"."""
@@ -1237,5 +1234,6 @@ async def setup(bot: Twinbridge) -> None:
     bot.ctx.scheduler.handle("session.remind", cog.on_remind)
     bot.ctx.scheduler.handle("session.start", cog.on_start)
     bot.ctx.scheduler.handle("session.end", cog.on_end)
+    bot.ctx.scheduler.handle(EVENT_STATUS, cog.on_event_status)
     # One post per channel, independent of each other: done several at a time.
     bot.ctx.scheduler.handle("session.post", cog.on_post, fan_out=True)

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 # Occurrences are recorded (and their sends planned) this far ahead, and at least the next one.
 HORIZON = timedelta(days=62)
 MAX_PLANNED = 20
+# How long after a session's end its event's completion or cancellation is still tried.
+EVENT_STATUS_TRIES = timedelta(hours=6)
 
 
 @dataclass
@@ -339,6 +341,39 @@ def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:
         end = occurrence.ends_at.astimezone(ZoneInfo(city.timezone))
         parts.append(f"{city.name}: {local:%Y-%m-%d %H:%M}–{end:%H:%M}")
     return f"{exchange.name} · " + " · ".join(parts)
+
+
+EVENT_STATUS = "session.event"
+
+
+async def plan_event_status(
+    rt: Runtime, series: SessionRecord, occurrence: OccurrenceRecord, status: str
+) -> None:
+    """Start, end or cancel an occurrence's Discord event as a send of its own, due now.
+
+    A scheduled send, so a change Discord fails for a moment is tried again (an event left
+    unstarted is cancelled by Discord a few hours on; one left running stays "live") without
+    redoing the rest of the session's start or end.
+    """
+    if occurrence.event_id is None:
+        return
+    now = rt.clock.now()
+    async with rt.db.transaction() as conn:
+        await sends.plan(
+            conn,
+            key=f"{key_base(series.id, occurrence.original_start)}:event:"
+            f"{occurrence.event_id}:{status}",
+            kind=EVENT_STATUS,
+            due_at=now,
+            guild_id=series.guild_id,
+            partnership_id=series.exchange_id,
+            payload={"event": occurrence.event_id, "status": status},
+            # No use starting an event once its session is over.
+            expires_at=occurrence.ends_at
+            if status == "active"
+            else max(occurrence.ends_at, now) + EVENT_STATUS_TRIES,
+        )
+    await rt.scheduler.rearm()
 
 
 async def record_event(

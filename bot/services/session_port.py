@@ -133,11 +133,10 @@ class SessionPort(Protocol):
         """False when the event no longer exists; `EventRefusedError` when Discord would not
         update it."""
 
-    async def start_event(self, event_id: int) -> None: ...
-
-    async def end_event(self, event_id: int) -> None: ...
-
-    async def cancel_event(self, event_id: int) -> None: ...
+    async def set_event_status(self, event_id: int, status: str) -> None:
+        """Start, end or cancel an event ("active", "completed", "cancelled"). Raises on a
+        passing failure (Discord's 5xx), so the send is tried again; an event that is gone
+        or already past that state is logged and left."""
 
     async def delete_event(self, event_id: int) -> None: ...
 

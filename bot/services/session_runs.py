@@ -27,6 +27,7 @@ from bot.services.session_plans import (
     key_base,
     languages_of,
     people_languages,
+    plan_event_status,
     sync_event,
 )
 from bot.services.session_port import (
@@ -157,9 +158,8 @@ async def on_start(rt: Runtime, send: Send, port: SessionPort) -> None:
             )
         where = await exchange_store.spaces(conn, series.exchange_id)
         spaces = await _pair_spaces(conn, series.exchange_id)
-    if occurrence.event_id is not None and occurrence.status == "scheduled":
-        # Discord cancels an event nobody started a few hours after its start time.
-        await port.start_event(occurrence.event_id)
+    # Discord cancels an event nobody started a few hours after its start time.
+    await plan_event_status(rt, series, occurrence, "active")
     # Posts of the start are useful while the session lasts.
     until = occurrence.ends_at
     if where.exchange_channel_id is not None:
@@ -218,11 +218,9 @@ async def finish(
     if not closed:
         return
     await rt.scheduler.rearm()
-    if fresh.event_id is not None:
-        if fresh.status == "started":
-            await port.end_event(fresh.event_id)
-        else:
-            await port.cancel_event(fresh.event_id)
+    await plan_event_status(
+        rt, series, fresh, "completed" if fresh.status == "started" else "cancelled"
+    )
     if fresh.checkin_channel_id is not None and fresh.checkin_message_id is not None:
         async with rt.db.read() as conn:
             exchange = await exchange_store.get_exchange(conn, series.guild_id, series.exchange_id)
@@ -356,6 +354,11 @@ def _prompt_post(
         people_languages([m.language for m in members]),
         tuple(m.user_id for m in members),
     )
+
+
+async def on_event_status(send: Send, port: SessionPort) -> None:
+    """Start, end or cancel a Discord event (planned by `plan_event_status`)."""
+    await port.set_event_status(int(send.payload["event"]), str(send.payload["status"]))
 
 
 # -- attendance ------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from bot.services.session_plans import (
     languages_of,
     materialise,
     other_series_slots,
+    plan_event_status,
     plan_occurrence,
     record_event,
     replan,
@@ -417,7 +418,7 @@ async def cancel_occurrence(
         )
     await rt.scheduler.rearm()
     if occurrence.event_id is not None:
-        await port.cancel_event(occurrence.event_id)
+        await plan_event_status(rt, series, occurrence, "cancelled")
         await record_event(rt, occurrence.id, None)
     refused = await sync_event(rt, series.id, port)
     await _announce(
@@ -455,7 +456,7 @@ async def cancel_series(rt: Runtime, actor: Actor, session_id: int, port: Sessio
     series = await resolve(rt.db, actor.guild_id, session_id)
     upcoming = len(await upcoming_of(rt, actor.guild_id, series.id, limit=200))
     now = rt.clock.now()
-    events: list[tuple[int, int]] = []
+    events: list[OccurrenceRecord] = []
     async with rt.db.transaction() as conn:
         if not await store.set_status(conn, series.id, "cancelled", now, was="active"):
             raise NotFoundError("error.session_unknown")
@@ -468,7 +469,7 @@ async def cancel_series(rt: Runtime, actor: Actor, session_id: int, port: Sessio
                 conn, key_base(series.id, occurrence.original_start) + ":", now
             )
             if occurrence.event_id is not None:
-                events.append((occurrence.id, occurrence.event_id))
+                events.append(occurrence)
         exchange = await exchange_of(conn, series)
         await activity_log.append(
             conn,
@@ -480,9 +481,9 @@ async def cancel_series(rt: Runtime, actor: Actor, session_id: int, port: Sessio
             details={"session": series.id, "occurrences": len(live)},
         )
     await rt.scheduler.rearm()
-    for occurrence_id, event_id in events:
-        await port.cancel_event(event_id)
-        await record_event(rt, occurrence_id, None)
+    for occurrence in events:
+        await plan_event_status(rt, series, occurrence, "cancelled")
+        await record_event(rt, occurrence.id, None)
     await _announce(
         rt, series, Announcement("series_cancelled", series.title, languages_of(exchange)), port
     )

@@ -320,6 +320,27 @@ async def test_a_failed_prompt_post_is_retried_and_posted_once(ex: Exchange) -> 
     assert (send.status, send.attempts) == ("sent", 1)
 
 
+async def test_an_event_discord_fails_to_start_or_end_is_tried_again(ex: Exchange) -> None:
+    """503 when the event should go live, and again when it should end: the session's posts
+    are not held up, and the event is live, then completed, a moment later each time."""
+    sb = ex.sb
+    (event,) = sb.events()
+    await sb.advance_to(OCT - timedelta(minutes=1))
+    sb.server.fail_next("PATCH", EVENT_ROUTE, status=503, event_id=event["id"])
+    await sb.advance_to(OCT + timedelta(seconds=10))
+    assert len(texts(sb, ex.world.announcements, "▶️")) == 1
+    assert [e["status"] for e in sb.events() if e["id"] == event["id"]] == [1]
+    await sb.advance_to(OCT + timedelta(minutes=2))
+    assert [e["status"] for e in sb.events() if e["id"] == event["id"]] == [2]
+    sb.server.fail_next("PATCH", EVENT_ROUTE, status=503, event_id=event["id"])
+    await sb.advance_to(OCT + timedelta(hours=1, seconds=10))
+    assert [e["status"] for e in sb.events() if e["id"] == event["id"]] == [2]
+    await sb.advance_to(OCT + timedelta(hours=1, minutes=2))
+    assert [e["status"] for e in sb.events() if e["id"] == event["id"]] == [3]
+    (start,) = await sends_like(sb, f"%:event:{event['id']}:active")
+    assert (start.status, start.attempts) == ("sent", 1)
+
+
 async def test_a_failed_bank_prompt_is_retried_and_a_closed_space_recorded(sb: Sandbox) -> None:
     """Without the teacher's words each pair gets a bank prompt: a 503 is tried again, a 403
     is recorded with its reason and not retried."""
