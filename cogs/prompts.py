@@ -429,7 +429,8 @@ class PromptsCog(
             if words is not None:
                 # A session's own words: named by the session, shown as the teacher wrote them.
                 name = t("prompt.stats_session", lang, title=words.title)
-                text = words.text or "—"
+                # No words of their own: the pairs got the session's starter.
+                text = words.text or t("session.prompt_default", lang)
             line = t(
                 "prompt.stats_line",
                 lang,

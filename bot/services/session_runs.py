@@ -316,10 +316,11 @@ async def deliver_session_prompt(
     if pair is None:
         return
     session_key = key_base(series.id, occurrence.original_start)
-    if series.prompt and keys is None:
-        # The teacher's own words are recorded as the pair's prompt ("session-<id>"), so
-        # replies are credited to them and /prompt stats shows them.
-        post = _prompt_post(series, series.prompt, members)
+
+    async def session_words(text: str | None) -> None:
+        # Recorded as the pair's prompt ("session-<id>"), so replies are credited to it,
+        # /prompt stats shows it, and it is posted once per pair and session.
+        post = _prompt_post(series, text, members)
         await prompt_service.post_session_words(
             rt.db,
             rt.clock,
@@ -329,6 +330,9 @@ async def deliver_session_prompt(
             session_key=session_key,
             send=lambda: port.post(space_id, post),
         )
+
+    if series.prompt and keys is None:
+        await session_words(series.prompt)  # the teacher's own words
         return
     delivery = await prompt_service.deliver_to_pairs(
         rt.db,
@@ -342,7 +346,7 @@ async def deliver_session_prompt(
     )
     if delivery.without_prompt:
         # Every suitable prompt was retired: the pair still gets a starter.
-        await port.post(space_id, _prompt_post(series, None, members))
+        await session_words(None)
 
 
 def _prompt_post(

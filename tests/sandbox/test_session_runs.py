@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.domain.prompts import builtin_prompts
 from bot.sandbox.driver import Sandbox, message_text
 from bot.sandbox.state import Channel, Message
+from bot.store import prompts as prompt_store
 from bot.store.schema import activity, scheduled_sends, session_occurrences
 from tests.sandbox.sessions_helpers import (
     DEC,
@@ -116,6 +118,30 @@ async def test_the_prompt_reaches_every_paired_space_at_the_start(ex: Exchange) 
         (prompt,) = texts(sb, space, "💬")
         assert "What does your family eat for breakfast?" in prompt
         assert "موضوع اليوم" in prompt  # one partner reads Arabic
+
+
+async def test_a_session_with_every_prompt_retired_posts_a_starter_that_counts(
+    sb: Sandbox,
+) -> None:
+    """The teachers retired the whole bank: each pair gets the starter at the session, once
+    (a restart does not repeat it), and a reply to it counts in /prompt stats."""
+    ex = await paired_exchange(sb)
+    await schedule_confirmed(ex, prompt=None)
+    async with sb.bot.ctx.db.transaction() as conn:  # 79 × /prompt retire, in one go
+        for prompt in builtin_prompts():
+            await prompt_store.retire(conn, ex.world.exchange_id, prompt.key, 1, sb.now())
+    await sb.advance_to(OCT + timedelta(minutes=1))
+    starter = "tell each other one thing that happened in your week"
+    for space in ex.spaces():
+        assert len(texts(sb, space, starter)) == 1
+    space = ex.spaces()[0]
+    writer = next(m for m in ex.world.students.values() if sb.guild.can_view(m.user.id, space.id))
+    await sb.say(writer, space, "Hello! This week we had a football match.")
+    await sb.restart_bot()
+    assert len(texts(sb, space, starter)) == 1
+    stats = await sb.command(ex.world.teacher, "prompt stats")
+    assert "Session: Exchange session\nSay hello to your partner" in stats.text
+    assert "posted to 2 pairs · 1 answered" in stats.text
 
 
 async def test_a_paused_space_gets_no_reminder_nor_prompt(ex: Exchange) -> None:
