@@ -27,7 +27,7 @@ from cogs.utils import (
     only_users,
     timestamp,
 )
-from cogs.views import chunk_lines, guarded, pack_fields, pager
+from cogs.views import ExchangePageButton, chunk_lines, pack_fields, pager
 
 PER_PAGE = 10
 WELCOME_BUDGET = 5900  # of Discord's 6000 characters over a message's embeds
@@ -434,54 +434,25 @@ def reasons_text(reasons: dict[str, Any], language: str) -> str:
     return " · ".join(parts) or t("pair.why_balance", language)
 
 
-class PreviewPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"pair:preview:(?P<ex>\d+):(?P<page>\d+)",
-):
+class PreviewPageButton(ExchangePageButton, prefix="pair:preview"):
     """◀ or ▶ under /pair preview. The same students give the same plan, so a page is
     recomputed on each press: nothing to keep in memory, and it survives restarts."""
 
-    def __init__(self, exchange_id: int, page: int, label: str, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"pair:preview:{exchange_id}:{page}",
-                disabled=disabled,
-            )
+    async def show(self, interaction: discord.Interaction[Any]) -> None:
+        bot: Twinbridge = interaction.client
+        actor = await actor_of(interaction)
+        # Pairing a large exchange can take a moment: acknowledge before computing.
+        await interaction.response.defer()
+        assert interaction.guild is not None
+        proposal = await service.propose(
+            bot.ctx.db,
+            bot.ctx.clock,
+            actor,
+            self.exchange_id,
+            await spaces_for(bot, interaction.guild),
         )
-        self.exchange_id = exchange_id
-        self.page = page
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: Any,
-    ) -> PreviewPageButton:
-        return cls(int(match["ex"]), int(match["page"]), getattr(item, "label", "") or "")
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        async def turn() -> None:
-            bot: Twinbridge = interaction.client
-            actor = await actor_of(interaction)
-            # Pairing a large exchange can take a moment: acknowledge before computing.
-            await interaction.response.defer()
-            assert interaction.guild is not None
-            proposal = await service.propose(
-                bot.ctx.db,
-                bot.ctx.clock,
-                actor,
-                self.exchange_id,
-                await spaces_for(bot, interaction.guild),
-            )
-            embed, view = proposal_page(proposal, actor.language, self.page)
-            await interaction.edit_original_response(
-                embed=embed, view=view, allowed_mentions=NO_PINGS
-            )
-
-        await guarded(interaction, turn)
+        embed, view = proposal_page(proposal, actor.language, self.page)
+        await interaction.edit_original_response(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
 
 def proposal_page(
@@ -731,44 +702,15 @@ def history_page(
     return embed, view
 
 
-class HistoryPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"pair:history:(?P<ex>\d+):(?P<page>\d+)",
-):
+class HistoryPageButton(ExchangePageButton, prefix="pair:history"):
     """◀ or ▶ under /pair history; the page is rebuilt from the database on each press."""
 
-    def __init__(self, exchange_id: int, page: int, label: str, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"pair:history:{exchange_id}:{page}",
-                disabled=disabled,
-            )
-        )
-        self.exchange_id = exchange_id
-        self.page = page
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: Any,
-    ) -> HistoryPageButton:
-        return cls(int(match["ex"]), int(match["page"]), getattr(item, "label", "") or "")
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        async def turn() -> None:
-            bot: Twinbridge = interaction.client
-            actor = await actor_of(interaction)
-            found = await service.history(bot.ctx.db, actor, self.exchange_id)
-            embed, view = history_page(found, actor.language, self.page)
-            await interaction.response.edit_message(
-                embed=embed, view=view, allowed_mentions=NO_PINGS
-            )
-
-        await guarded(interaction, turn)
+    async def show(self, interaction: discord.Interaction[Any]) -> None:
+        bot: Twinbridge = interaction.client
+        actor = await actor_of(interaction)
+        found = await service.history(bot.ctx.db, actor, self.exchange_id)
+        embed, view = history_page(found, actor.language, self.page)
+        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
 
 async def setup(bot: Twinbridge) -> None:

@@ -39,7 +39,7 @@ from bot.services import roster as service
 from bot.services.access import Actor
 from cogs.pairing import spaces_for
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, interest_label
-from cogs.views import GuardedModal, GuardedView, guarded, pager, wire
+from cogs.views import ExchangePageButton, GuardedModal, GuardedView, guarded, pager, wire
 
 LANGUAGE_CHOICES = [
     app_commands.Choice(name=NATIVE_NAMES.get(code, code), value=code)
@@ -1147,44 +1147,15 @@ def marks_page(
     return embed, view
 
 
-class MarksPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"roster:apart:(?P<ex>\d+):(?P<page>\d+)",
-):
+class MarksPageButton(ExchangePageButton, prefix="roster:apart"):
     """◀ or ▶ under /roster keep-apart list; the page is rebuilt on each press."""
 
-    def __init__(self, exchange_id: int, page: int, label: str, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"roster:apart:{exchange_id}:{page}",
-                disabled=disabled,
-            )
-        )
-        self.exchange_id = exchange_id
-        self.page = page
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: Any,
-    ) -> MarksPageButton:
-        return cls(int(match["ex"]), int(match["page"]), getattr(item, "label", "") or "")
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        async def turn() -> None:
-            bot: Twinbridge = interaction.client
-            actor = await actor_of(interaction)
-            found, marks = await service.keep_apart_marks(bot.ctx.db, actor, self.exchange_id)
-            embed, view = marks_page(found, marks, actor.language, self.page)
-            await interaction.response.edit_message(
-                embed=embed, view=view, allowed_mentions=NO_PINGS
-            )
-
-        await guarded(interaction, turn)
+    async def show(self, interaction: discord.Interaction[Any]) -> None:
+        bot: Twinbridge = interaction.client
+        actor = await actor_of(interaction)
+        found, marks = await service.keep_apart_marks(bot.ctx.db, actor, self.exchange_id)
+        embed, view = marks_page(found, marks, actor.language, self.page)
+        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
 
 async def setup(bot: Twinbridge) -> None:

@@ -9,8 +9,9 @@ generic failure.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import discord
 
@@ -81,6 +82,52 @@ def pager(
     for target, label in ((page - 1, "◀"), (page + 1, "▶")):
         view.add_item(button(min(max(target, 1), pages), label, not 1 <= target <= pages))
     return view
+
+
+class ExchangePageButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"(?!)",  # matches nothing: each subclass has its own, from its prefix
+):
+    """◀ or ▶ under a paged list of one exchange. The custom_id is `<prefix>:<exchange>:<page>`,
+    so the button works after a restart; `show` rebuilds the page from the database.
+
+    A subclass names its prefix (`class X(ExchangePageButton, prefix="pair:history")`),
+    implements `show` and is registered with `bot.add_dynamic_items`.
+    """
+
+    prefix: ClassVar[str]
+
+    def __init_subclass__(cls, *, prefix: str) -> None:
+        cls.prefix = prefix
+        super().__init_subclass__(template=rf"{re.escape(prefix)}:(?P<ex>\d+):(?P<page>\d+)")
+
+    def __init__(self, exchange_id: int, page: int, label: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"{self.prefix}:{exchange_id}:{page}",
+                disabled=disabled,
+            )
+        )
+        self.exchange_id = exchange_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: Any,
+    ) -> Self:
+        return cls(int(match["ex"]), int(match["page"]), getattr(item, "label", "") or "")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await guarded(interaction, lambda: self.show(interaction))
+
+    async def show(self, interaction: discord.Interaction[Any]) -> None:
+        """Answer the press with page `self.page` of the list."""
+        raise NotImplementedError
 
 
 def chunk_lines(lines: Sequence[str], limit: int) -> list[str]:
