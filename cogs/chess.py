@@ -311,29 +311,14 @@ class DiscordChessTable:
             )
 
     async def remind(self, view: service.GameView) -> None:
-        space = await self._space(view.record.space_id)
-        if space is None or view.clock is None:
-            return
-        who = view.to_move
-        lang = who.language
-        buttons = discord.ui.View(timeout=None)
-        buttons.add_item(MoveButton(view.id, t("chess.button.move", lang)))
-        await _post(
-            space,
-            t(
-                "chess.reminder",
-                lang,
-                mention=f"<@{who.user_id}>",
-                game=view.id,
-                name=view.player(who.color.other).name,
-                when=timestamp(view.clock.deadline, "F"),
-                relative=timestamp(view.clock.deadline, "R"),
-            ),
-            view=buttons,
-            allowed_mentions=discord.AllowedMentions(users=[discord.Object(who.user_id)]),
-        )
+        await self._deadline_notice(view, "chess.reminder")
 
     async def extended(self, view: service.GameView) -> None:
+        await self._deadline_notice(view, "chess.extended")
+
+    async def _deadline_notice(self, view: service.GameView, key: str) -> None:
+        """Tell the player to move about their deadline, with a Move button; only they are
+        pinged."""
         space = await self._space(view.record.space_id)
         if space is None or view.clock is None:
             return
@@ -344,7 +329,7 @@ class DiscordChessTable:
         await _post(
             space,
             t(
-                "chess.extended",
+                key,
                 lang,
                 mention=f"<@{who.user_id}>",
                 game=view.id,
