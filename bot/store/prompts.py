@@ -305,9 +305,10 @@ class SpaceContext:
     on_roster: bool = False
 
 
-async def space_context(conn: AsyncConnection, space_id: int, user_id: int) -> SpaceContext | None:
-    """The latest pair of a channel or thread of an active exchange (None: no paired space)."""
-    row = (
+async def _latest_pair(conn: AsyncConnection, space_id: int) -> Row[Any, Any, Any, Any] | None:
+    """The latest pair of a channel or thread of an active exchange: id, exchange, status,
+    guild."""
+    return (
         await conn.execute(
             select(pairs.c.id, pairs.c.partnership_id, pairs.c.status, partnerships.c.guild_id)
             .join(partnerships, partnerships.c.id == pairs.c.partnership_id)
@@ -316,6 +317,11 @@ async def space_context(conn: AsyncConnection, space_id: int, user_id: int) -> S
             .limit(1)
         )
     ).first()
+
+
+async def space_context(conn: AsyncConnection, space_id: int, user_id: int) -> SpaceContext | None:
+    """The latest pair of a channel or thread of an active exchange (None: no paired space)."""
+    row = await _latest_pair(conn, space_id)
     if row is None:
         return None
     person = (
@@ -354,15 +360,7 @@ class SpaceInfo:
 
 async def space_info(conn: AsyncConnection, space_id: int) -> SpaceInfo | None:
     """The latest pair of a channel or thread of an active exchange, with every member."""
-    row = (
-        await conn.execute(
-            select(pairs.c.id, pairs.c.partnership_id, pairs.c.status, partnerships.c.guild_id)
-            .join(partnerships, partnerships.c.id == pairs.c.partnership_id)
-            .where(pairs.c.space_id == space_id, partnerships.c.status == "active")
-            .order_by(pairs.c.id.desc())
-            .limit(1)
-        )
-    ).first()
+    row = await _latest_pair(conn, space_id)
     if row is None:
         return None
     members = await conn.execute(
