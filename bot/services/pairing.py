@@ -407,28 +407,29 @@ async def _confirm(
     return Confirmed(proposal, round_id, space_ids)
 
 
+def _welcome_member(exchange: Exchange, person: Participant, now: datetime) -> WelcomeMember:
+    """How a student is introduced in a paired space: city, local time, waking hours."""
+    city = exchange.city(person.city_id) if person.city_id is not None else exchange.cities[0]
+    return WelcomeMember(
+        user_id=person.user_id,
+        name=person.display_name,
+        city=city.name,
+        timezone=city.timezone,
+        intro=person.intro,
+        languages=person.languages,
+        language=person.language,
+        local_time=now.astimezone(ZoneInfo(city.timezone)).strftime("%H:%M"),
+        awake=shared_waking_window([city.timezone], now),
+    )
+
+
 def _welcome(
     exchange: Exchange,
     group: ProposedGroup,
     now: datetime,
     round_counts: tuple[tuple[str, int], ...],
 ) -> Welcome:
-    members = []
-    for m in group.members:
-        city = exchange.city(m.city_id) if m.city_id is not None else exchange.cities[0]
-        members.append(
-            WelcomeMember(
-                user_id=m.user_id,
-                name=m.display_name,
-                city=city.name,
-                timezone=city.timezone,
-                intro=m.intro,
-                languages=m.languages,
-                language=m.language,
-                local_time=now.astimezone(ZoneInfo(city.timezone)).strftime("%H:%M"),
-                awake=shared_waking_window([city.timezone], now),
-            )
-        )
+    members = [_welcome_member(exchange, m, now) for m in group.members]
     zones = [m.timezone for m in members]
     return Welcome(
         exchange=exchange.name,
@@ -663,18 +664,7 @@ async def swap(
 def _newcomer(
     exchange: Exchange, student: Participant, partners: Sequence[Participant], now: datetime
 ) -> Newcomer:
-    city = exchange.city(student.city_id) if student.city_id is not None else exchange.cities[0]
-    member = WelcomeMember(
-        user_id=student.user_id,
-        name=student.display_name,
-        city=city.name,
-        timezone=city.timezone,
-        intro=student.intro,
-        languages=student.languages,
-        language=student.language,
-        local_time=now.astimezone(ZoneInfo(city.timezone)).strftime("%H:%M"),
-        awake=shared_waking_window([city.timezone], now),
-    )
+    member = _welcome_member(exchange, student, now)
     return Newcomer(
         member=member,
         partners=tuple(p.display_name for p in partners),
