@@ -13,7 +13,7 @@ from discord.ext import commands
 from discord.utils import MISSING, escape_markdown
 
 from bot.app import Twinbridge
-from bot.domain.exchange import native_names
+from bot.domain.exchange import native_name, native_names
 from bot.errors import BotMissingPermissionError, UserError
 from bot.i18n import listing, t
 from bot.services import pairing as service
@@ -371,7 +371,7 @@ def welcome_embeds(welcome: service.Welcome) -> list[discord.Embed]:
         else:
             lines.append(t("pair.welcome_no_shared", lang))
         if welcome.common_languages:
-            common = native_names(list(welcome.common_languages), t("list.separator", lang))
+            common = listing(map(native_name, welcome.common_languages), lang)
             lines.append(t("pair.welcome_common", lang, languages=common))
         else:
             lines.append(t("pair.welcome_no_common", lang))
@@ -423,7 +423,7 @@ def reasons_text(reasons: dict[str, Any], language: str) -> str:
             t(
                 "pair.why_language",
                 language,
-                languages=native_names(list(common), t("list.separator", language)),
+                languages=listing(map(native_name, common), language),
             )
         )
     hours = reasons.get("waking_overlap_hours")

@@ -29,7 +29,7 @@ from bot.domain.exchange import (
     NATIVE_NAMES,
     Exchange,
     Role,
-    native_names,
+    native_name,
     split_interests,
 )
 from bot.errors import UserError
@@ -97,7 +97,7 @@ def profile_embed(view: service.ProfileView, language: str) -> discord.Embed:
         )
         embed.add_field(
             name=t("roster.field_languages", language),
-            value=clip(native_names(me.languages, t("list.separator", language)) or "—", 1024),
+            value=clip(listing(map(native_name, me.languages), language) or "—", 1024),
         )
         embed.add_field(
             name=t("roster.field_interests", language),
@@ -462,7 +462,7 @@ def _person_line(number: int, entry: service.RosterEntry, exchange: Exchange, la
     if p.role is Role.STUDENT:
         parts += [
             band_label(p.grade_band, lang),
-            clip(native_names(p.languages, t("list.separator", lang)), 40) or "—",
+            clip(listing(map(native_name, p.languages), lang), 40) or "—",
         ]
     if p.status != "active":
         parts.append(("⏸️ " if p.status == "paused" else "🚫 ") + status_label(p.status, lang))

@@ -203,9 +203,14 @@ def parse_interests(chosen: list[str], free_text: str = "") -> tuple[str, ...]:
     return tuple(found)
 
 
-def native_names(codes: tuple[str, ...] | list[str], separator: str = ", ") -> str:
-    """ "العربية, English" for ("ar", "en"): how each speaker writes their language."""
-    return separator.join(NATIVE_NAMES.get(c, LANGUAGES.get(c, c)) for c in codes)
+def native_name(code: str) -> str:
+    """ "العربية" for "ar": how a speaker writes their own language."""
+    return NATIVE_NAMES.get(code, LANGUAGES.get(code, code))
+
+
+def native_names(codes: tuple[str, ...] | list[str]) -> str:
+    """ "العربية, English" for ("ar", "en"), for text read in several languages at once."""
+    return ", ".join(native_name(c) for c in codes)
 
 
 @dataclass(frozen=True, slots=True)
