@@ -126,15 +126,16 @@ async def scope_for(db: Database, actor: Actor, exchange_id: int | None, city: s
 
 
 async def _viewed(
-    db: Database, clock: Clock, actor: Actor, scope: Scope, what: str, **details: Any
+    db: Database, clock: Clock, actor_id: int | None, scope: Scope, what: str, **details: Any
 ) -> None:
+    """Log that a report was taken (`actor_id` None: on the command line)."""
     async with db.transaction() as conn:
         await activity_log.append(
             conn,
             at=clock.now(),
-            guild_id=actor.guild_id,
+            guild_id=scope.exchange.guild_id,
             partnership_id=scope.exchange.id,
-            actor_id=actor.user_id,
+            actor_id=actor_id,
             kind="report.viewed",
             details={
                 "report": what,
@@ -218,7 +219,7 @@ async def attendance_report(
     period = _period(start, end, clock)
     found = await compute_attendance(db, scope, period)
     await _viewed(
-        db, clock, actor, scope, "attendance", start=str(period.start), end=str(period.end)
+        db, clock, actor.user_id, scope, "attendance", start=str(period.start), end=str(period.end)
     )
     return AttendanceReport(scope, period, found)
 
@@ -238,7 +239,9 @@ async def exchange_report(
     scope = Scope((await scope_for(db, actor, exchange_id, None)).exchange, None)
     period = _period(start, end, clock)
     figures = await compute_exchange(db, scope, period, clock.now())
-    await _viewed(db, clock, actor, scope, "exchange", start=str(period.start), end=str(period.end))
+    await _viewed(
+        db, clock, actor.user_id, scope, "exchange", start=str(period.start), end=str(period.end)
+    )
     return ExchangeReport(scope, figures)
 
 
@@ -265,7 +268,7 @@ async def student_participation(
     await _viewed(
         db,
         clock,
-        actor,
+        actor.user_id,
         scope,
         "student",
         subject_id=user_id,
@@ -301,23 +304,17 @@ async def operator_viewed(
     db: Database, clock: Clock, scope: Scope, what: str, operator: str, period: Period
 ) -> None:
     """Log a report taken on the command line: no Discord user, so the OS account stands in."""
-    async with db.transaction() as conn:
-        await activity_log.append(
-            conn,
-            at=clock.now(),
-            guild_id=scope.exchange.guild_id,
-            partnership_id=scope.exchange.id,
-            actor_id=None,
-            kind="report.viewed",
-            details={
-                "report": what,
-                "city": scope.city.id if scope.city else None,
-                "via": "command line",
-                "operator": operator[:100],
-                "from": period.start.isoformat(),
-                "to": period.end.isoformat(),
-            },
-        )
+    await _viewed(
+        db,
+        clock,
+        None,
+        scope,
+        what,
+        via="command line",
+        operator=operator[:100],
+        start=str(period.start),
+        end=str(period.end),
+    )
 
 
 def operator_period(start: str | None, end: str | None, clock: Clock) -> Period:

@@ -285,7 +285,7 @@ async def test_a_report_on_the_command_line_is_in_the_activity_log(
     assert len(via_cli) == 1
     (entry,) = via_cli
     assert entry["report"] == "attendance" and entry["via"] == "command line"
-    assert entry["operator"] and (entry["from"], entry["to"]) == ("2026-10-01", "2026-12-31")
+    assert entry["operator"] and (entry["start"], entry["end"]) == ("2026-10-01", "2026-12-31")
 
 
 async def test_the_command_line_refuses_bad_dates_like_discord(
