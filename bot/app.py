@@ -1,4 +1,4 @@
-"""The Discord client: wires settings, store, clock and cogs; one error path for commands."""
+"""The Discord client: wires settings, store, clock, services and cogs (the composition root)."""
 
 from __future__ import annotations
 
@@ -19,16 +19,17 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.domain.cooldown import Cooldowns
-from bot.errors import UserError
-from bot.i18n import t
 from bot.logs import interaction_tags, log_context
 from bot.pacing import GlobalPacer
 from bot.services.activity_writer import ActivityWriter
+from bot.services.container import Services
 from bot.services.scheduler import Scheduler
 from bot.services.scheduler import classify as classify_plain
-from bot.store import Database, app_state, roster
+from bot.store import Database, app_state
 from bot.store.migrate import upgrade
 from bot.translator import CatalogueTranslator, describe_options
+from cogs.common.components import dispatch_modal, item_routes
+from cogs.common.errors import ErrorTree
 
 log = logging.getLogger(__name__)
 
@@ -103,75 +104,6 @@ class Context:
         self.activity_writer = ActivityWriter(self.db)
 
 
-def language_of(interaction: discord.Interaction[Any]) -> str:
-    """The language of the user's Discord client: a fallback, since it has no Arabic."""
-    locale = str(interaction.locale)
-    return locale.split("-", 1)[0] if locale else "en"
-
-
-async def language_for(interaction: discord.Interaction[Any]) -> str:
-    """The language to answer in: the user's profile first, then their Discord client's.
-
-    Discord's locale list has no Arabic, so a student's language must come from their profile.
-    """
-    client = interaction.client
-    if interaction.guild_id is not None and isinstance(client, Twinbridge):
-        async with client.ctx.db.read() as conn:
-            chosen = await roster.preferred_language(
-                conn, interaction.guild_id, interaction.user.id
-            )
-        if chosen:
-            return chosen
-    return language_of(interaction)
-
-
-def render_error(error: UserError, language: str) -> str:
-    """A user error in the reader's language (field names translated too)."""
-    params = dict(error.params)
-    if isinstance(params.get("field"), str):
-        params["field"] = t(f"field.{params['field']}", language)
-    return t(error.key, language, **params)
-
-
-def error_text(cause: BaseException, language: str) -> str:
-    """What to tell a user about an error; anything unexpected is logged and kept vague."""
-    if isinstance(cause, UserError):
-        return render_error(cause, language)
-    if isinstance(cause, app_commands.NoPrivateMessage):
-        return t("error.guild_only", language)
-    if isinstance(cause, app_commands.CommandOnCooldown):
-        return t("error.cooldown", language, seconds=round(cause.retry_after))
-    if isinstance(cause, app_commands.BotMissingPermissions):
-        missing = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
-        return t("error.bot_missing_permission", language, permission=missing)
-    log.error("command failed", exc_info=cause)
-    return t("error.generic", language)
-
-
-async def answer_error(interaction: discord.Interaction[Any], cause: BaseException) -> None:
-    """The one error path: the user is told privately, in their language, what went wrong.
-
-    Slash commands come here through the tree; views, modals and buttons through cogs/views.
-    """
-    try:
-        language = await language_for(interaction)
-    except Exception:  # the error may be the database itself
-        language = language_of(interaction)
-    try:
-        await reply(interaction, error_text(cause, language))
-    except discord.HTTPException:
-        log.exception("could not tell the user about an error")
-    interaction.client.dispatch("twinbridge_command_error", interaction, cause)
-
-
-async def reply(interaction: discord.Interaction[Any], content: str, **kwargs: Any) -> None:
-    """Answer an interaction ephemerally, whether or not it was already acknowledged."""
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
-    else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
-
-
 async def command_payload(
     tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None = None
 ) -> list[dict[str, Any]]:
@@ -188,20 +120,6 @@ def commands_digest(payload: list[dict[str, Any]]) -> str:
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     # A discord.py upgrade may send the same tree differently: register again after one.
     return hashlib.sha256(f"{discord.__version__}\n{text}".encode()).hexdigest()
-
-
-class TwinbridgeTree(app_commands.CommandTree["Twinbridge"]):
-    """A command tree that renders errors once (log records are tagged in `Twinbridge`)."""
-
-    async def on_error(
-        self,
-        interaction: discord.Interaction[Twinbridge],
-        error: app_commands.AppCommandError,
-    ) -> None:
-        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        if isinstance(cause, app_commands.CheckFailure) and isinstance(cause.__cause__, UserError):
-            cause = cause.__cause__  # a check that refused with something to tell the user
-        await answer_error(interaction, cause)
 
 
 # Twinbridge never plays audio (voice presence comes from gateway events), so the
@@ -227,13 +145,14 @@ class Twinbridge(commands.Bot):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(context.settings.message_content_intent),
-            tree_cls=TwinbridgeTree,
+            tree_cls=ErrorTree,
             # Text users typed may be repeated by the bot: it must never ping anyone by itself.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             **(client_options or {}),
         )
         self.ctx = context
+        self.services = Services(context)
         self._extensions = extensions
         self._migrate = migrate
         self._freeze_heap = freeze_start_up_heap
@@ -281,6 +200,8 @@ class Twinbridge(commands.Bot):
         await self.tree.set_translator(CatalogueTranslator(self.tree))
         for name in self._extensions:
             await self.load_extension(name)
+        # Every restart-proof button and select the extensions define (cogs.common.components).
+        self.add_dynamic_items(*item_routes())
         missing = describe_options(self.tree)
         if missing:
             log.error("options without a description in commands.json: %s", ", ".join(missing))
@@ -345,6 +266,10 @@ class Twinbridge(commands.Bot):
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
+
+    async def on_interaction(self, interaction: discord.Interaction[Twinbridge]) -> None:
+        # Restart-proof forms are answered here, whether or not this process opened them.
+        await dispatch_modal(interaction)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))

@@ -6,9 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Twinbridge, language_for
+from bot.app import Twinbridge
 from bot.i18n import t
-from bot.services.about import about
+from cogs.common.interactions import acknowledge, language_for, show
 
 
 class About(commands.Cog):
@@ -21,9 +21,9 @@ class About(commands.Cog):
         name="about", description="What Twinbridge is, its version and exchanges."
     )
     async def about_command(self, interaction: discord.Interaction[Twinbridge]) -> None:
-        # Acknowledge first: with many users at once, database reads queue up (bench/).
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        info = await about(self.bot.ctx.db, interaction.guild_id)
+        # Not `begin`: /about answers outside a server too, where nobody is an actor.
+        await acknowledge(interaction)
+        info = await self.bot.services.about.about(interaction.guild_id)
         lang = await language_for(interaction)
         embed = discord.Embed(
             title=t("about.title", lang),
@@ -32,7 +32,7 @@ class About(commands.Cog):
         )
         embed.add_field(name=t("about.version", lang), value=info.version)
         embed.add_field(name=t("about.partnerships", lang), value=str(info.partnerships_here))
-        await interaction.edit_original_response(embed=embed)
+        await show(interaction, embed=embed)
 
 
 async def setup(bot: Twinbridge) -> None:

@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Twinbridge, language_for, render_error, reply
+from bot.app import Twinbridge
 from bot.domain.board_render import render_game
 from bot.domain.chess_game import (
     Color,
@@ -37,6 +37,8 @@ from bot.i18n import t
 from bot.services import chess as service
 from bot.services.access import Actor
 from bot.store.sends import Send
+from cogs.common.errors import render_error
+from cogs.common.interactions import language_for, say
 from cogs.utils import (
     NO_PINGS,
     actor_of,
@@ -476,10 +478,10 @@ async def guarded(
         actor = await actor_of(interaction)
         await action(actor)
     except UserError as error:
-        await reply(interaction, render_error(error, await language_for(interaction)))
+        await say(interaction, render_error(error, await language_for(interaction)))
     except Exception:
         try:
-            await reply(interaction, t("error.generic", await language_for(interaction)))
+            await say(interaction, t("error.generic", await language_for(interaction)))
         except discord.HTTPException:
             log.warning("could not apologise for a failed chess component")
         raise

@@ -16,7 +16,7 @@ from bot.errors import UserError
 from bot.i18n import listing, t
 from bot.services import privacy as service
 from bot.store.sends import Send
-from cogs.pairing import spaces_for
+from cogs.adapters.spaces import spaces_for
 from cogs.utils import NO_PINGS, actor_of, clip, user_errors
 
 log = logging.getLogger(__name__)

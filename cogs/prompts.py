@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Twinbridge, http_reason
+from bot.app import Twinbridge
 from bot.domain.prompts import (
     AGE_RANGES,
     PAIR_REQUEST_INTERVAL,
@@ -21,7 +20,8 @@ from bot.domain.prompts import (
 from bot.i18n import language_list, t
 from bot.services import prompts as service
 from bot.services.access import Actor
-from bot.services.scheduler import RetryLaterError, UndeliverableError
+from cogs.adapters.prompts import DiscordPrompts
+from cogs.common.params import ActivePrompt, OwnPrompt, RetiredPrompt
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
 
 log = logging.getLogger(__name__)
@@ -41,105 +41,8 @@ SHOW_CHOICES = [
 TEXT_HELP = "Up to 300 characters"
 
 
-def prompt_embed(card: service.PromptCard) -> discord.Embed:
-    """One card for the pair: the prompt in each member's language, side by side."""
-    languages = [language for language, _ in card.texts]
-    embed = discord.Embed(
-        title=clip("💬 " + " · ".join(t("prompt.card_title", lang) for lang in languages), 256),
-        description="\n".join(t("prompt.card_hint", lang) for lang in languages),
-        colour=discord.Colour.teal(),
-    )
-    for language, text in card.texts:
-        label = (
-            f"{t('prompt.language_name', language)} · {t(f'prompt.theme.{card.theme}', language)}"
-        )
-        embed.add_field(name=clip(label, 256), value=clip(text, 1024), inline=True)
-    embed.set_footer(text=f"🔖 {card.key}")
-    return embed
-
-
-class DiscordPrompts:
-    """The prompts service's `PromptPort`, done with discord.py in one guild.
-
-    Sessions post their prompts through this too: `DiscordPrompts(guild, scheduled=True)`.
-    """
-
-    def __init__(self, guild: discord.Guild, *, scheduled: bool = False) -> None:
-        self.guild = guild
-        # A session's prompt is one scheduled send per space: failures are raised for the
-        # scheduler (a 5xx is tried again, a 403/404 recorded with its reason). A teacher's
-        # /prompt now reaches every pair in one go: there a failing space counts unreachable.
-        self.scheduled = scheduled
-
-    async def post(self, space_id: int, card: service.PromptCard) -> int | None:
-        space = self.guild.get_channel_or_thread(space_id)
-        if not isinstance(space, (discord.TextChannel, discord.Thread)):
-            if self.scheduled:
-                raise UndeliverableError(f"space {space_id} is gone")
-            return None
-        mentions = " ".join(f"<@{user_id}>" for user_id in card.mention_ids)
-        try:
-            message = await space.send(
-                mentions or None,
-                embed=prompt_embed(card),
-                # Only the pair's members are pinged; a teacher's prompt text never pings.
-                allowed_mentions=discord.AllowedMentions(
-                    users=[discord.Object(user_id) for user_id in card.mention_ids]
-                ),
-            )
-        except discord.HTTPException as exc:
-            if self.scheduled and isinstance(exc, discord.DiscordServerError):
-                raise RetryLaterError(http_reason(exc)) from exc
-            if self.scheduled:
-                raise UndeliverableError(http_reason(exc)) from exc
-            # One space's trouble must not stop a fan-out to every other pair; no blind retry.
-            log.warning("could not post a prompt in %s: HTTP %s", space_id, exc.status)
-            return None
-        return message.id
-
-
 def _languages(prompt: Prompt, reader: str) -> str:
     return language_list([lang for lang in PROMPT_LANGUAGES if lang in prompt.texts], reader)
-
-
-async def _choices(
-    interaction: discord.Interaction[Twinbridge],
-    current: str,
-    which: Literal["own", "active", "retired"],
-) -> list[app_commands.Choice[str]]:
-    actor = await actor_of(interaction)
-    exchange = getattr(interaction.namespace, "exchange", None)
-    found = await service.choices(
-        interaction.client.ctx.db,
-        actor,
-        exchange if isinstance(exchange, int) else None,
-        current,
-        which,
-    )
-    return [
-        app_commands.Choice(name=clip(f"{key} · {text}", 100), value=key) for key, text in found
-    ][:25]
-
-
-async def own_autocomplete(
-    interaction: discord.Interaction[Twinbridge], current: str
-) -> list[app_commands.Choice[str]]:
-    """The exchange's own prompts matching what was typed."""
-    return await _choices(interaction, current, "own")
-
-
-async def active_autocomplete(
-    interaction: discord.Interaction[Twinbridge], current: str
-) -> list[app_commands.Choice[str]]:
-    """Prompts still in rotation (own and built-in) matching what was typed."""
-    return await _choices(interaction, current, "active")
-
-
-async def retired_autocomplete(
-    interaction: discord.Interaction[Twinbridge], current: str
-) -> list[app_commands.Choice[str]]:
-    """Retired prompts matching what was typed."""
-    return await _choices(interaction, current, "retired")
 
 
 @app_commands.guild_only()
@@ -252,12 +155,11 @@ class PromptsCog(
         theme="Its theme",
     )
     @app_commands.choices(ages=AGE_CHOICES, theme=THEME_CHOICES)
-    @app_commands.autocomplete(prompt=own_autocomplete)
     @app_commands.autocomplete(exchange=exchange_autocomplete)
     async def edit(
         self,
         interaction: discord.Interaction[Twinbridge],
-        prompt: app_commands.Range[str, 1, 64],
+        prompt: OwnPrompt,
         english: app_commands.Range[str, 1, 300] | None = None,
         arabic: app_commands.Range[str, 1, 300] | None = None,
         spanish: app_commands.Range[str, 1, 300] | None = None,
@@ -289,12 +191,11 @@ class PromptsCog(
 
     @app_commands.command(name="retire", description="Stop posting a prompt in this exchange")
     @app_commands.describe(prompt="A built-in prompt or one of your own")
-    @app_commands.autocomplete(prompt=active_autocomplete)
     @app_commands.autocomplete(exchange=exchange_autocomplete)
     async def retire(
         self,
         interaction: discord.Interaction[Twinbridge],
-        prompt: app_commands.Range[str, 1, 64],
+        prompt: ActivePrompt,
         exchange: int | None = None,
     ) -> None:
         actor = await actor_of(interaction)
@@ -307,12 +208,11 @@ class PromptsCog(
 
     @app_commands.command(name="restore", description="Put a retired prompt back into rotation")
     @app_commands.describe(prompt="A retired prompt")
-    @app_commands.autocomplete(prompt=retired_autocomplete)
     @app_commands.autocomplete(exchange=exchange_autocomplete)
     async def restore(
         self,
         interaction: discord.Interaction[Twinbridge],
-        prompt: app_commands.Range[str, 1, 64],
+        prompt: RetiredPrompt,
         exchange: int | None = None,
     ) -> None:
         actor = await actor_of(interaction)

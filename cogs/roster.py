@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import MISSING, escape_markdown
 
-from bot.app import Twinbridge, render_error
+from bot.app import Twinbridge
 from bot.domain import roster_csv
 from bot.domain.exchange import (
     GRADE_BANDS,
@@ -37,7 +37,8 @@ from bot.i18n import listing, t
 from bot.services import exchanges as exchange_service
 from bot.services import roster as service
 from bot.services.access import Actor
-from cogs.pairing import spaces_for
+from cogs.adapters.spaces import spaces_for
+from cogs.common.errors import render_error
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, interest_label
 from cogs.views import ExchangePageButton, GuardedModal, GuardedView, guarded, pager, wire
 

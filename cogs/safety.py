@@ -17,12 +17,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Twinbridge, language_for
+from bot.app import Twinbridge
 from bot.domain.safety import MAX_DETAILS, REASONS
 from bot.i18n import t
 from bot.services import safety as service
 from bot.services.access import Actor
-from cogs.pairing import spaces_for
+from cogs.adapters.spaces import spaces_for
+from cogs.common.interactions import language_for
 from cogs.utils import (
     NO_PINGS,
     actor_of,

@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Twinbridge, http_reason, language_for, render_error
+from bot.app import Twinbridge, http_reason
 from bot.domain import sessions as rules
 from bot.domain.reporting import csv_bytes, to_csv
 from bot.domain.timezones import search_zones
@@ -43,7 +43,10 @@ from bot.services.session_port import (
     Summary,
 )
 from bot.store.sends import Send
-from cogs.prompts import DiscordPrompts, active_autocomplete
+from cogs.adapters.prompts import DiscordPrompts
+from cogs.common.errors import render_error
+from cogs.common.interactions import language_for
+from cogs.common.params import PromptParam
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
 
 log = logging.getLogger(__name__)
@@ -795,7 +798,6 @@ class SessionsCog(
         repeat=repeat_autocomplete,
         zone=session_zone_autocomplete,
         until=date_autocomplete,
-        prompt=active_autocomplete,
     )
     @app_commands.autocomplete(exchange=exchange_autocomplete)
     async def schedule(
@@ -809,7 +811,8 @@ class SessionsCog(
         count: int | None = None,
         until: app_commands.Range[str, 1, 40] | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
-        prompt: app_commands.Range[str, 1, rules.MAX_PROMPT] | None = None,
+        prompt: app_commands.Transform[str, PromptParam("active", longest=rules.MAX_PROMPT)]
+        | None = None,
         title: app_commands.Range[str, 1, rules.MAX_TITLE] | None = None,
         exchange: int | None = None,
     ) -> None:
@@ -1083,13 +1086,13 @@ class SessionsCog(
         no_channel="Stop using a voice channel",
     )
     @app_commands.autocomplete(session=session_autocomplete)
-    @app_commands.autocomplete(prompt=active_autocomplete)
     async def edit(
         self,
         interaction: discord.Interaction[Twinbridge],
         session: int | None = None,
         title: app_commands.Range[str, 1, rules.MAX_TITLE] | None = None,
-        prompt: app_commands.Range[str, 1, rules.MAX_PROMPT] | None = None,
+        prompt: app_commands.Transform[str, PromptParam("active", longest=rules.MAX_PROMPT)]
+        | None = None,
         duration: int | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
         no_channel: bool = False,

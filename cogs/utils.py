@@ -10,12 +10,14 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.app import Twinbridge, answer_error, language_for
+from bot.app import Twinbridge
 from bot.domain.exchange import INTERESTS
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor
+from cogs.common.errors import answer_failure
+from cogs.common.interactions import language_for
 
 # Text users typed that the bot repeats must never ping anyone (users, roles, @everyone).
 NO_PINGS = discord.AllowedMentions.none()
@@ -122,4 +124,4 @@ async def user_errors(interaction: discord.Interaction[Any]) -> AsyncIterator[No
     try:
         yield
     except UserError as error:
-        await answer_error(interaction, error)
+        await answer_failure(interaction, error)

@@ -15,8 +15,9 @@ from typing import Any, ClassVar, Self
 
 import discord
 
-from bot.app import answer_error, language_for, reply
 from bot.i18n import t
+from cogs.common.errors import answer_failure
+from cogs.common.interactions import language_for, say
 
 
 async def guarded(
@@ -26,7 +27,7 @@ async def guarded(
     try:
         await action()
     except Exception as error:
-        await answer_error(interaction, error)
+        await answer_failure(interaction, error)
 
 
 class GuardedView(discord.ui.View):
@@ -40,7 +41,7 @@ class GuardedView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await reply(interaction, t("error.not_your_panel", await language_for(interaction)))
+        await say(interaction, t("error.not_your_panel", await language_for(interaction)))
         return False
 
     async def on_error(
@@ -49,7 +50,7 @@ class GuardedView(discord.ui.View):
         error: Exception,
         item: discord.ui.Item[Any],
     ) -> None:
-        await answer_error(interaction, error)
+        await answer_failure(interaction, error)
 
 
 class GuardedModal(discord.ui.Modal):
@@ -58,7 +59,7 @@ class GuardedModal(discord.ui.Modal):
     async def on_error(  # type: ignore[override]  # Modal drops View's `item` argument
         self, interaction: discord.Interaction[Any], error: Exception, /
     ) -> None:
-        await answer_error(interaction, error)
+        await answer_failure(interaction, error)
 
 
 def wire(

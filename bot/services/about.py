@@ -18,9 +18,15 @@ class AboutInfo:
     partnerships_total: int
 
 
-async def about(db: Database, guild_id: int | None) -> AboutInfo:
-    """The version and the partnership counts, read from the store."""
-    async with db.read() as conn:
-        here = await count_partnerships(conn, guild_id) if guild_id is not None else 0
-        total = await count_partnerships(conn)
-    return AboutInfo(__version__, here, total)
+class AboutService:
+    """What `/about` tells."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def about(self, guild_id: int | None) -> AboutInfo:
+        """The version and the partnership counts, read from the store."""
+        async with self.db.read() as conn:
+            here = await count_partnerships(conn, guild_id) if guild_id is not None else 0
+            total = await count_partnerships(conn)
+        return AboutInfo(__version__, here, total)

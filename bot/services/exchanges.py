@@ -47,74 +47,6 @@ def _user_error(exc: ProfileError) -> UserError:
     return UserError(exc.key, **exc.params)
 
 
-async def create_exchange(
-    db: Database, clock: Clock, actor: Actor, name: str, first: CityInput, second: CityInput
-) -> Exchange:
-    """Create an exchange between two different cities (coordinators and admins)."""
-    await require(db, actor, {"coordinator"})
-    try:
-        title = clean_text(name, limit=MAX_NAME, what="name")
-        sides = []
-        for city in (first, second):
-            sides.append(
-                (
-                    clean_text(city.name, limit=MAX_NAME, what="city"),
-                    _zone(city.timezone.strip()),
-                    parse_languages(city.languages),
-                    parse_weekend(city.weekend),
-                )
-            )
-    except ProfileError as exc:
-        raise _user_error(exc) from None
-    if sides[0][0].casefold() == sides[1][0].casefold():
-        raise UserError("error.same_city", city=sides[0][0])
-    now = clock.now()
-    async with db.transaction() as conn:
-        exchange_id = await store.create_exchange(
-            conn, guild_id=actor.guild_id, name=title, sides=sides, now=now
-        )
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=exchange_id,
-            actor_id=actor.user_id,
-            kind="exchange.created",
-            details={"cities": [s[0] for s in sides]},
-        )
-        exchange = await store.get_exchange(conn, actor.guild_id, exchange_id)
-    assert exchange is not None
-    return exchange
-
-
-async def set_roles(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    student: int | None,
-    teacher: int | None,
-    coordinator: int | None,
-) -> None:
-    """Choose which Discord roles mean student, teacher and coordinator (admins only)."""
-    await require(db, actor, {"admin"})
-    chosen = [r for r in (student, teacher, coordinator) if r is not None]
-    if len(set(chosen)) != len(chosen):
-        raise UserError("error.roles_distinct")
-    now = clock.now()
-    async with db.transaction() as conn:
-        await store.set_role_ids(
-            conn, actor.guild_id, now, student=student, teacher=teacher, coordinator=coordinator
-        )
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            actor_id=actor.user_id,
-            kind="guild.roles_set",
-            details={"student": student, "teacher": teacher, "coordinator": coordinator},
-        )
-
-
 async def role_ids(db: Database, guild_id: int) -> dict[str, int | None]:
     """The Discord roles this guild chose for students, teachers and coordinators."""
     async with db.read() as conn:
@@ -143,6 +75,12 @@ async def get(db: Database, guild_id: int, exchange_id: int | None) -> Exchange:
     return every[0]
 
 
+async def channels(db: Database, exchange_id: int) -> store.Spaces:
+    """Where an exchange's announcements, teachers' channel and pair spaces are."""
+    async with db.read() as conn:
+        return await store.spaces(conn, exchange_id)
+
+
 @dataclass(frozen=True, slots=True)
 class ExchangeInfo:
     exchange: Exchange
@@ -151,59 +89,135 @@ class ExchangeInfo:
     roles: dict[str, int | None]
 
 
-async def info(db: Database, guild_id: int, exchange_id: int | None) -> ExchangeInfo:
-    """An exchange with head counts per city and the configured roles."""
-    exchange = await get(db, guild_id, exchange_id)
-    async with db.read() as conn:
-        people = await roster.listing(conn, exchange.id, statuses=("active",))
-        roles = await store.role_ids(conn, guild_id)
-    students = {c.id: 0 for c in exchange.cities}
-    teachers = {c.id: 0 for c in exchange.cities}
-    for person in people:
-        if person.city_id is None:
-            continue
-        if person.role is Role.STUDENT:
-            students[person.city_id] += 1
-        elif person.role is Role.TEACHER:
-            teachers[person.city_id] += 1
-    return ExchangeInfo(exchange, students, teachers, roles)
+class ExchangeService:
+    """Setting exchanges up (coordinators and admins), and what the server chose."""
 
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
 
-async def set_channels(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int | None,
-    *,
-    announcements: int,
-    teachers: int,
-) -> Exchange:
-    """Choose where the exchange posts to everyone and where only its teachers read.
+    async def listing(self, guild_id: int) -> list[Exchange]:
+        """The server's exchanges (for lists and autocomplete)."""
+        return await exchanges(self.db, guild_id)
 
-    The cog checks Discord's side (that students cannot read the teachers' channel).
-    """
-    await require(db, actor, {"coordinator"})
-    if announcements == teachers:
-        raise UserError("error.channels_distinct")
-    exchange = await get(db, actor.guild_id, exchange_id)
-    now = clock.now()
-    async with db.transaction() as conn:
-        await store.set_spaces(
-            conn, exchange.id, exchange_channel_id=announcements, teachers_channel_id=teachers
-        )
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=exchange.id,
-            actor_id=actor.user_id,
-            kind="exchange.channels_set",
-            details={"announcements": announcements, "teachers": teachers},
-        )
-    return exchange
+    async def get(self, guild_id: int, exchange_id: int | None) -> Exchange:
+        """An exchange of this server (the only one when none is named)."""
+        return await get(self.db, guild_id, exchange_id)
 
+    async def role_ids(self, guild_id: int) -> dict[str, int | None]:
+        """The Discord roles this server chose for students, teachers and coordinators."""
+        return await role_ids(self.db, guild_id)
 
-async def channels(db: Database, exchange_id: int) -> store.Spaces:
-    """Where an exchange's announcements, teachers' channel and pair spaces are."""
-    async with db.read() as conn:
-        return await store.spaces(conn, exchange_id)
+    async def create(
+        self, actor: Actor, name: str, first: CityInput, second: CityInput
+    ) -> Exchange:
+        """Create an exchange between two different cities (coordinators and admins)."""
+        await require(self.db, actor, {"coordinator"})
+        try:
+            title = clean_text(name, limit=MAX_NAME, what="name")
+            sides = []
+            for city in (first, second):
+                sides.append(
+                    (
+                        clean_text(city.name, limit=MAX_NAME, what="city"),
+                        _zone(city.timezone.strip()),
+                        parse_languages(city.languages),
+                        parse_weekend(city.weekend),
+                    )
+                )
+        except ProfileError as exc:
+            raise _user_error(exc) from None
+        if sides[0][0].casefold() == sides[1][0].casefold():
+            raise UserError("error.same_city", city=sides[0][0])
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            exchange_id = await store.create_exchange(
+                conn, guild_id=actor.guild_id, name=title, sides=sides, now=now
+            )
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange_id,
+                actor_id=actor.user_id,
+                kind="exchange.created",
+                details={"cities": [s[0] for s in sides]},
+            )
+            exchange = await store.get_exchange(conn, actor.guild_id, exchange_id)
+        assert exchange is not None
+        return exchange
+
+    async def set_roles(
+        self,
+        actor: Actor,
+        student: int | None,
+        teacher: int | None,
+        coordinator: int | None,
+    ) -> None:
+        """Choose which Discord roles mean student, teacher and coordinator (admins only)."""
+        await require(self.db, actor, {"admin"})
+        chosen = [r for r in (student, teacher, coordinator) if r is not None]
+        if len(set(chosen)) != len(chosen):
+            raise UserError("error.roles_distinct")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.set_role_ids(
+                conn, actor.guild_id, now, student=student, teacher=teacher, coordinator=coordinator
+            )
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                kind="guild.roles_set",
+                details={"student": student, "teacher": teacher, "coordinator": coordinator},
+            )
+
+    async def info(self, guild_id: int, exchange_id: int | None) -> ExchangeInfo:
+        """An exchange with head counts per city and the configured roles."""
+        exchange = await get(self.db, guild_id, exchange_id)
+        async with self.db.read() as conn:
+            people = await roster.listing(conn, exchange.id, statuses=("active",))
+            roles = await store.role_ids(conn, guild_id)
+        students = {c.id: 0 for c in exchange.cities}
+        teachers = {c.id: 0 for c in exchange.cities}
+        for person in people:
+            if person.city_id is None:
+                continue
+            if person.role is Role.STUDENT:
+                students[person.city_id] += 1
+            elif person.role is Role.TEACHER:
+                teachers[person.city_id] += 1
+        return ExchangeInfo(exchange, students, teachers, roles)
+
+    async def set_channels(
+        self,
+        actor: Actor,
+        exchange_id: int | None,
+        *,
+        announcements: int,
+        teachers: int,
+    ) -> Exchange:
+        """Choose where the exchange posts to everyone and where only its teachers read.
+
+        The cog checks Discord's side (that students cannot read the teachers' channel).
+        """
+        await require(self.db, actor, {"coordinator"})
+        if announcements == teachers:
+            raise UserError("error.channels_distinct")
+        exchange = await get(self.db, actor.guild_id, exchange_id)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.set_spaces(
+                conn, exchange.id, exchange_channel_id=announcements, teachers_channel_id=teachers
+            )
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="exchange.channels_set",
+                details={"announcements": announcements, "teachers": teachers},
+            )
+        return exchange

@@ -10,6 +10,7 @@ from bot.domain.exchange import Exchange, Role
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, require
+from bot.services.scheduler import Rearm
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -26,20 +27,6 @@ class EndPreview:
     prune_at: datetime
 
 
-async def end_preview(
-    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, retention_days: int
-) -> EndPreview:
-    """What `/exchange end` would change (coordinators only)."""
-    await require(db, actor, {"coordinator"})
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    async with db.read() as conn:
-        live = await pairing_store.live_pairs(conn, exchange.id)
-        students = await roster.listing(conn, exchange.id, role=Role.STUDENT)
-    return EndPreview(
-        exchange, len(live), len(students), clock.now() + timedelta(days=retention_days)
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Ended:
     exchange: Exchange
@@ -48,41 +35,63 @@ class Ended:
     prune_at: datetime
 
 
-async def end_exchange(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int,
-    port: pairing_service.SpacePort,
-    retention_days: int,
-) -> Ended:
-    """End an exchange (coordinators only): archive its pairs, cancel its pending sends.
+class LifecycleService:
+    """Ending an exchange (coordinators): its spaces are archived, its sends cancelled."""
 
-    Its data stays readable for reports until the retention period has passed, then the daily
-    pruning anonymises everyone in it.
-    """
-    await require(db, actor, {"coordinator"})
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    async with db.read() as conn:
-        live = await pairing_store.live_pairs(conn, exchange.id)
-    # Discord first: if it refuses, nothing is stored and the exchange goes on as before.
-    await pairing_service.check_spaces(db, port, exchange.id, live)
-    await pairing_service.archive_spaces(db, port, exchange.id, live)
-    now = clock.now()
-    async with db.transaction() as conn:
-        for pair in live:
-            await pairing_store.set_status(conn, pair.id, "archived", now)
-            if pair.status == "paused":
-                await pairing_store.close_pause(conn, pair.id, now)
-        cancelled = await sends.cancel_exchange(conn, exchange.id, now)
-        await exchange_store.end_exchange(conn, exchange.id, now)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=exchange.id,
-            actor_id=actor.user_id,
-            kind="exchange.ended",
-            details={"archived": len(live), "cancelled_sends": cancelled},
+    def __init__(self, db: Database, clock: Clock, scheduler: Rearm, retention_days: int) -> None:
+        self.db = db
+        self.clock = clock
+        self.scheduler = scheduler
+        self.retention_days = retention_days
+
+    async def end_preview(self, actor: Actor, exchange_id: int | None) -> EndPreview:
+        """What `/exchange end` would change (coordinators only)."""
+        await require(self.db, actor, {"coordinator"})
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        async with self.db.read() as conn:
+            live = await pairing_store.live_pairs(conn, exchange.id)
+            students = await roster.listing(conn, exchange.id, role=Role.STUDENT)
+        return EndPreview(
+            exchange,
+            len(live),
+            len(students),
+            self.clock.now() + timedelta(days=self.retention_days),
         )
-    return Ended(exchange, len(live), cancelled, now + timedelta(days=retention_days))
+
+    async def end(
+        self,
+        actor: Actor,
+        exchange_id: int,
+        port: pairing_service.SpacePort,
+    ) -> Ended:
+        """End an exchange (coordinators only): archive its pairs, cancel its pending sends.
+
+        Its data stays readable for reports until the retention period has passed, then the daily
+        pruning anonymises everyone in it.
+        """
+        await require(self.db, actor, {"coordinator"})
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        async with self.db.read() as conn:
+            live = await pairing_store.live_pairs(conn, exchange.id)
+        # Discord first: if it refuses, nothing is stored and the exchange goes on as before.
+        await pairing_service.check_spaces(self.db, port, exchange.id, live)
+        await pairing_service.archive_spaces(self.db, port, exchange.id, live)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            for pair in live:
+                await pairing_store.set_status(conn, pair.id, "archived", now)
+                if pair.status == "paused":
+                    await pairing_store.close_pause(conn, pair.id, now)
+            cancelled = await sends.cancel_exchange(conn, exchange.id, now)
+            await exchange_store.end_exchange(conn, exchange.id, now)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="exchange.ended",
+                details={"archived": len(live), "cancelled_sends": cancelled},
+            )
+        await self.scheduler.rearm()  # its cancelled sends no longer wake the bot
+        return Ended(exchange, len(live), cancelled, now + timedelta(days=self.retention_days))

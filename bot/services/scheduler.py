@@ -28,7 +28,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -51,6 +51,16 @@ FAN_OUT_WORKERS = 8
 FIRST_PAUSE = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
+
+
+class Rearm(Protocol):
+    """The scheduler as use cases see it: re-read the sends after planning or cancelling some,
+    and since when it has been doing them on time (None: not yet)."""
+
+    @property
+    def up_since(self) -> datetime | None: ...
+
+    async def rearm(self) -> None: ...
 
 
 class SendError(Exception):

@@ -6,8 +6,9 @@ tables they were read from (`Database.changes`), so a cache never outlives the d
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -23,6 +24,34 @@ BUSY_TIMEOUT_MS = 5000
 _WRITTEN = "twinbridge.written"
 # Stands for "any table": a statement whose table is not known (DDL, textual SQL).
 ANY_TABLE = "*"
+# The commits seen by whoever called `track_commits` (and the tasks it started), or None.
+_commit_log: ContextVar[list[frozenset[str]] | None] = ContextVar("commit_log", default=None)
+
+
+@contextmanager
+def track_commits() -> Iterator[list[frozenset[str]]]:
+    """Within the block, every committed `Database.transaction` appends the tables it wrote.
+
+    The error path uses it to tell a person truthfully whether anything was changed before
+    a failure (tasks started inside the block share the same list).
+    """
+    seen: list[frozenset[str]] = []
+    token = _commit_log.set(seen)
+    try:
+        yield seen
+    finally:
+        _commit_log.reset(token)
+
+
+def commit_log() -> list[frozenset[str]]:
+    """Start collecting commits for the rest of the current task (see `track_commits`).
+
+    For code that cannot wrap the work in a block, e.g. a check run at the start of the task
+    that then runs a command.
+    """
+    seen: list[frozenset[str]] = []
+    _commit_log.set(seen)
+    return seen
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -85,6 +114,9 @@ class Database:
                 conn.info.pop(_WRITTEN, None)
         # Told only now, after the commit: a cache refilled before it would hold old rows.
         self.changes.committed(written)
+        seen = _commit_log.get()
+        if seen is not None and written:
+            seen.append(frozenset(written))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

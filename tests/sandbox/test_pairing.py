@@ -14,7 +14,7 @@ from bot.sandbox.state import Channel, ChannelType
 from bot.services.pairing import Welcome, WelcomeMember
 from bot.store import roster
 from bot.store.schema import activity, pairing_rounds, pairs
-from cogs.pairing import welcome_embeds
+from cogs.adapters.spaces import welcome_embeds
 from tests.sandbox.world import World, make_world
 
 

@@ -26,7 +26,7 @@ from bot.services import prompts as service
 from bot.store import pairing as pairing_store
 from bot.store import roster
 from bot.store.schema import activity, prompt_posts, prompt_responses, prompt_retirements, prompts
-from cogs.prompts import DiscordPrompts
+from cogs.adapters.prompts import DiscordPrompts
 from tests.sandbox.world import World, make_world
 
 BANK = builtin_prompts()

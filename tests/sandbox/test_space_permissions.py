@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot.sandbox.driver import INVITE_PERMISSIONS, Sandbox, SandboxError
 from bot.sandbox.permissions import Overwrite, P
 from bot.store.schema import pairing_rounds, pairs
-from cogs.pairing import OVERWRITE_PERMISSIONS
+from cogs.adapters.spaces import OVERWRITE_PERMISSIONS
 from tests.sandbox.safety_world import fill_guild, is_thread, pair_spaces, six_students, space_of
 from tests.sandbox.world import World, make_world
 

@@ -1,0 +1,1 @@
+"""Discord implementations of the ports several features share (services define the ports)."""

@@ -1,0 +1,407 @@
+"""Paired spaces in Discord: private channels (or private threads in a full server) for each
+pair, their permissions, welcomes, pauses and archiving.
+
+The pairing, roster, safety, privacy and exchange services all change spaces through the
+`SpacePort` this adapter implements, so it lives here, shared, rather than in one feature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import discord
+from discord.utils import escape_markdown
+
+from bot.domain.exchange import native_name, native_names
+from bot.errors import BotMissingPermissionError, UserError
+from bot.i18n import listing, t
+from bot.limits import CHANNEL_NAME, CONTENT, EMBED_TITLE, EMBEDS_TOTAL, FIELD_VALUE
+from bot.services import pairing as service
+from bot.store.exchanges import role_ids
+from cogs.common.text import NO_PINGS, clip, interest_label, only_users, timestamp
+
+if TYPE_CHECKING:
+    from bot.app import Twinbridge
+
+# Of Discord's 6000 characters over a message's embeds, what a welcome may use.
+WELCOME_BUDGET = EMBEDS_TOTAL - 100
+
+# Students may read and write in their own space; staff roles see every space.
+MEMBER_ALLOW = discord.PermissionOverwrite(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    read_message_history=True,
+    attach_files=True,
+    embed_links=True,
+)
+# Archived and paused spaces: students keep reading but cannot write, react, or open a thread
+# (their @everyone defaults would otherwise let them start one and write there).
+READ_ONLY = discord.PermissionOverwrite(
+    view_channel=True,
+    read_message_history=True,
+    send_messages=False,
+    send_messages_in_threads=False,
+    create_public_threads=False,
+    create_private_threads=False,
+    add_reactions=False,
+)
+HIDDEN = discord.PermissionOverwrite(view_channel=False)
+# The channel that holds a full server's private pair threads: staff see and manage every
+# thread; students write only in their own thread and cannot start one.
+STAFF_THREAD_PARENT = discord.PermissionOverwrite(
+    view_channel=True, send_messages_in_threads=True, manage_threads=True
+)
+STUDENT_THREAD_PARENT = discord.PermissionOverwrite(
+    view_channel=True,
+    send_messages=False,
+    send_messages_in_threads=True,
+    create_public_threads=False,
+    create_private_threads=False,
+)
+
+
+def _bits(*overwrites: discord.PermissionOverwrite) -> int:
+    """Every permission these overwrites allow or deny."""
+    found = 0
+    for overwrite in overwrites:
+        allow, deny = overwrite.pair()
+        found |= allow.value | deny.value
+    return found
+
+
+# Discord lets a bot allow or deny in an overwrite only permissions it holds itself, so each of
+# these must be in the invite (README; bot/sandbox/driver.py INVITE_PERMISSIONS, which a test
+# compares with this). @everyone's defaults are no help: school servers often strip them.
+CHANNEL_OVERWRITES = _bits(MEMBER_ALLOW, READ_ONLY, HIDDEN)
+THREAD_OVERWRITES = CHANNEL_OVERWRITES | _bits(STAFF_THREAD_PARENT, STUDENT_THREAD_PARENT)
+OVERWRITE_PERMISSIONS = THREAD_OVERWRITES
+# What each kind of space needs besides: channels and overwrites; threads and locking them.
+SPACE_PERMISSIONS = {
+    "channels": discord.Permissions(CHANNEL_OVERWRITES, manage_channels=True, manage_roles=True),
+    "threads": discord.Permissions(
+        THREAD_OVERWRITES,
+        manage_channels=True,
+        manage_roles=True,
+        create_private_threads=True,
+        manage_threads=True,
+    ),
+}
+
+
+def permission_label(name: str) -> str:
+    """A permission as Discord's settings name it ("add_reactions" → "Add Reactions")."""
+    return name.replace("_", " ").title()
+
+
+ARCHIVED = "archived-"
+
+
+@asynccontextmanager
+async def refused(space_id: int) -> AsyncIterator[None]:
+    """Discord refusing to change one space (an admin's overwrite there denies the bot) is
+    something a teacher can act on: say which space, instead of a generic failure."""
+    try:
+        yield
+    except discord.Forbidden:
+        raise UserError("error.space_refused", space=f"<#{space_id}>") from None
+
+
+class DiscordSpaces:
+    """The pairing service's `SpacePort`, done with discord.py in one guild."""
+
+    def __init__(
+        self, guild: discord.Guild, staff_role_ids: Sequence[int], student_role_id: int | None
+    ) -> None:
+        self.guild = guild
+        self.staff = [r for r in (guild.get_role(i) for i in staff_role_ids) if r is not None]
+        self.student_role = guild.get_role(student_role_id) if student_role_id else None
+
+    async def check_permissions(self, kind: str) -> None:
+        """Name every permission the bot lacks for this kind of space, before anything changes."""
+        me = self.guild.me.guild_permissions
+        if me.administrator:
+            return
+        needed = SPACE_PERMISSIONS.get(kind, SPACE_PERMISSIONS["threads"])
+        missing = [name for name, value in needed if value and not getattr(me, name)]
+        if missing:
+            raise BotMissingPermissionError(
+                "error.bot_missing_permission",
+                permission=", ".join(permission_label(m) for m in missing),
+            )
+
+    async def channel_count(self) -> int:
+        return len(self.guild.channels)
+
+    async def children(self, category_id: int) -> int | None:
+        category = self.guild.get_channel(category_id)
+        return len(category.channels) if isinstance(category, discord.CategoryChannel) else None
+
+    def _staff_overwrites(
+        self,
+    ) -> dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]:
+        overwrites: dict[
+            discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite
+        ] = {
+            self.guild.default_role: HIDDEN,
+            self.guild.me: MEMBER_ALLOW,
+        }
+        for role in self.staff:
+            overwrites[role] = MEMBER_ALLOW
+        return overwrites
+
+    async def create_category(self, name: str) -> int:
+        category = await self.guild.create_category(
+            clip(name, CHANNEL_NAME), overwrites=self._staff_overwrites()
+        )
+        return category.id
+
+    async def create_channel(self, category_id: int, name: str, user_ids: Sequence[int]) -> int:
+        category = self.guild.get_channel(category_id)
+        assert isinstance(category, discord.CategoryChannel)
+        overwrites = self._staff_overwrites()
+        for user_id in user_ids:
+            overwrites[discord.Object(id=user_id, type=discord.Member)] = MEMBER_ALLOW
+        channel = await self.guild.create_text_channel(
+            name, category=category, overwrites=overwrites
+        )
+        return channel.id
+
+    async def create_thread_parent(self, name: str) -> int:
+        overwrites = self._staff_overwrites()
+        for role in self.staff:
+            # Private threads are visible to Manage Threads holders: teachers see every pair.
+            overwrites[role] = STAFF_THREAD_PARENT
+        if self.student_role is not None:
+            overwrites[self.student_role] = STUDENT_THREAD_PARENT
+        channel = await self.guild.create_text_channel(
+            clip(name, CHANNEL_NAME), overwrites=overwrites
+        )
+        return channel.id
+
+    async def create_thread(self, parent_id: int, name: str, user_ids: Sequence[int]) -> int:
+        parent = self.guild.get_channel(parent_id)
+        assert isinstance(parent, discord.TextChannel)
+        thread = await parent.create_thread(
+            name=name, type=discord.ChannelType.private_thread, invitable=False
+        )
+        for user_id in user_ids:
+            await thread.add_user(discord.Object(id=user_id))
+        return thread.id
+
+    async def _space(self, space_id: int) -> discord.abc.GuildChannel | discord.Thread | None:
+        return self.guild.get_channel_or_thread(space_id)
+
+    async def welcome(self, space_id: int, welcome: service.Welcome) -> None:
+        space = await self._space(space_id)
+        assert isinstance(space, (discord.TextChannel, discord.Thread))
+        mentions = " ".join(f"<@{m.user_id}>" for m in welcome.members)
+        await space.send(
+            mentions,
+            embeds=welcome_embeds(welcome),
+            # The students of this space are pinged on purpose; nobody else ever is.
+            allowed_mentions=only_users(m.user_id for m in welcome.members),
+        )
+
+    async def greet(self, space_id: int, newcomer: service.Newcomer) -> None:
+        space = await self._space(space_id)
+        if not isinstance(space, (discord.TextChannel, discord.Thread)):
+            return
+        member = newcomer.member
+        partners = ", ".join(escape_markdown(p) for p in newcomer.partners) or "—"
+        name = escape_markdown(member.name)
+        lines = [
+            t("pair.swap_welcome", lang, name=name, city=member.city, partners=partners)
+            for lang in newcomer.languages[:3] or ("en",)
+        ]
+        card = service.Welcome(
+            exchange="", members=(member,), shared_interests=(), common_languages=()
+        )
+        await space.send(
+            clip(f"<@{member.user_id}> " + "\n".join(dict.fromkeys(lines)), CONTENT),
+            embed=welcome_embeds(card)[-1],
+            # Only the newcomer is pinged; names and the introduction never ping anyone.
+            allowed_mentions=only_users([member.user_id]),
+        )
+
+    async def set_members(
+        self, space_id: int, kind: str, add: Sequence[int], remove: Sequence[int]
+    ) -> None:
+        async with refused(space_id):
+            space = await self._space(space_id)
+            if isinstance(space, discord.Thread):
+                for user_id in remove:
+                    await space.remove_user(discord.Object(id=user_id))
+                for user_id in add:
+                    await space.add_user(discord.Object(id=user_id))
+            elif isinstance(space, discord.TextChannel):
+                overwrites = dict(space.overwrites)
+                for user_id in remove:
+                    overwrites = {k: v for k, v in overwrites.items() if k.id != user_id}
+                for user_id in add:
+                    overwrites[discord.Object(id=user_id, type=discord.Member)] = MEMBER_ALLOW
+                await space.edit(overwrites=overwrites)
+
+    async def archive(self, space_id: int, kind: str, user_ids: Sequence[int]) -> None:
+        async with refused(space_id):
+            space = await self._space(space_id)
+            if isinstance(space, discord.Thread):
+                # Archived and locked: read-only, and only Manage Threads may open it again.
+                await space.edit(archived=True, locked=True)
+            elif isinstance(space, discord.TextChannel):
+                overwrites = dict(space.overwrites)
+                for user_id in user_ids:
+                    overwrites[discord.Object(id=user_id, type=discord.Member)] = READ_ONLY
+                name = space.name
+                if not name.startswith(ARCHIVED):
+                    name = f"{ARCHIVED}{name}"
+                await space.edit(name=clip(name, CHANNEL_NAME), overwrites=overwrites)
+
+    async def restore(
+        self, space_id: int, kind: str, user_ids: Sequence[int], *, paused: bool
+    ) -> None:
+        """Undo `archive` (when a change it was part of failed): writable, or paused again."""
+        async with refused(space_id):
+            space = await self._space(space_id)
+            if isinstance(space, discord.Thread):
+                await space.edit(archived=False, locked=paused)
+            elif isinstance(space, discord.TextChannel):
+                await self._set_members(space, user_ids, READ_ONLY if paused else MEMBER_ALLOW)
+                if space.name.startswith(ARCHIVED):
+                    await space.edit(name=space.name.removeprefix(ARCHIVED))
+
+    async def pause(
+        self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
+    ) -> None:
+        async with refused(space_id):
+            space = await self._space(space_id)
+            if isinstance(space, discord.Thread):
+                # Since March 2023 Discord lets only Manage Threads holders write in a locked
+                # thread; it stays in the members' list, readable. (Archiving it too would
+                # hide it from their sidebar.)
+                await self._notice(space, "space.paused_notice", languages)
+                await space.edit(locked=True)
+            elif isinstance(space, discord.TextChannel):
+                await self._set_members(space, user_ids, READ_ONLY)
+                await self._notice(space, "space.paused_notice", languages)
+
+    async def reopen(
+        self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
+    ) -> None:
+        async with refused(space_id):
+            space = await self._space(space_id)
+            if isinstance(space, discord.Thread):
+                await space.edit(locked=False, archived=False)
+                await self._notice(space, "space.reopened_notice", languages)
+            elif isinstance(space, discord.TextChannel):
+                await self._set_members(space, user_ids, MEMBER_ALLOW)
+                await self._notice(space, "space.reopened_notice", languages)
+
+    async def _set_members(
+        self,
+        space: discord.TextChannel,
+        user_ids: Sequence[int],
+        overwrite: discord.PermissionOverwrite,
+    ) -> None:
+        overwrites = dict(space.overwrites)
+        for user_id in user_ids:
+            overwrites = {k: v for k, v in overwrites.items() if k.id != user_id}
+            overwrites[discord.Object(id=user_id, type=discord.Member)] = overwrite
+        await space.edit(overwrites=overwrites)
+
+    async def _notice(
+        self, space: discord.TextChannel | discord.Thread, key: str, languages: Sequence[str]
+    ) -> None:
+        lines = [t(key, language) for language in dict.fromkeys(languages or ("en",))]
+        await space.send("\n".join(dict.fromkeys(lines)), allowed_mentions=NO_PINGS)
+
+    async def delete_unused(self, space_id: int) -> None:
+        space = await self._space(space_id)
+        if space is not None:
+            await space.delete()
+
+
+async def spaces_for(bot: Twinbridge, guild: discord.Guild) -> DiscordSpaces:
+    """The spaces adapter for a server, with the roles it chose for staff and students."""
+    async with bot.ctx.db.read() as conn:
+        roles = await role_ids(conn, guild.id)
+    staff = [r for r in (roles["teacher"], roles["coordinator"]) if r is not None]
+    return DiscordSpaces(guild, staff, roles["student"])
+
+
+def welcome_embeds(welcome: service.Welcome) -> list[discord.Embed]:
+    """One post for a new space: a short welcome in each member's language, then the people.
+
+    Each student reads the welcome in the language they chose; the introductions are shown
+    once, as written. Three languages at most, so the post stays within Discord's 6000.
+    """
+    languages = list(dict.fromkeys(m.language for m in welcome.members)) or ["en"]
+    count = len(welcome.members)
+    embeds = []
+    for lang in languages:
+        # A group larger than two (a trio, or more when one city has over twice the other's
+        # students) is told why: nobody is left out.
+        lines = [
+            t("pair.welcome_body_trio" if count > 2 else "pair.welcome_body", lang, count=count)
+        ]
+        if count > 2 and len(welcome.round_counts) == 2:
+            (bigger, more), (smaller, fewer) = welcome.round_counts
+            lines.append(
+                t(
+                    "pair.trio_why",
+                    lang,
+                    count=count,
+                    bigger=bigger,
+                    more=more,
+                    smaller=smaller,
+                    fewer=fewer,
+                )
+            )
+        if welcome.awake_together is not None:
+            start, end = welcome.awake_together
+            lines.append(
+                t("pair.welcome_awake", lang, start=timestamp(start, "t"), end=timestamp(end, "t"))
+            )
+        if welcome.shared_interests:
+            shared = listing((interest_label(i, lang) for i in welcome.shared_interests), lang)
+            lines.append(t("pair.welcome_shared", lang, interests=shared))
+        else:
+            lines.append(t("pair.welcome_no_shared", lang))
+        if welcome.common_languages:
+            common = listing(map(native_name, welcome.common_languages), lang)
+            lines.append(t("pair.welcome_common", lang, languages=common))
+        else:
+            lines.append(t("pair.welcome_no_common", lang))
+        lines.append(t("pair.welcome_legend", lang))
+        embeds.append(
+            discord.Embed(
+                title=clip(t("pair.welcome_title", lang, exchange=welcome.exchange), EMBED_TITLE),
+                description="\n\n".join(lines),
+                colour=discord.Colour.gold(),
+            )
+        )
+    people = discord.Embed(
+        title=clip(" · ".join(t("pair.welcome_people", lang) for lang in languages), EMBED_TITLE),
+        colour=discord.Colour.gold(),
+    )
+    abouts = []
+    for member in welcome.members:
+        about = f"🗣️ {native_names(member.languages) or '—'}\n🕒 {member.local_time}"
+        if member.awake is not None:
+            start, end = member.awake
+            about += f" · ☀️ {timestamp(start, 't')}–{timestamp(end, 't')}"
+        abouts.append(clip(f"{about}\n🌍 {member.timezone}", 300))
+    # Discord allows 6000 characters over all a message's embeds. Intros are at most 500
+    # each, but a trio in three languages with long free-text interests could pass the
+    # limit: then the intros share what is left, each clipped alike.
+    names = [clip(f"{m.name} · {m.city}", 200) for m in welcome.members]
+    used = sum(len(e) for e in embeds) + len(people.title or "")
+    used += sum(len(n) + len(a) + 2 for n, a in zip(names, abouts, strict=True))
+    room = max(40, (WELCOME_BUDGET - used) // max(1, len(welcome.members)))
+    for member, name, about in zip(welcome.members, names, abouts, strict=True):
+        intro = clip(member.intro or "—", min(room, FIELD_VALUE - len(about) - 2))
+        people.add_field(name=name, value=f"{about}\n\n{intro}", inline=False)
+    embeds.append(people)
+    return embeds

@@ -1,0 +1,80 @@
+"""Text at the edge: clipping to Discord's limits, timestamps, pings, and embed paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import discord
+
+from bot.domain.exchange import INTERESTS
+from bot.i18n import t
+from bot.limits import EMBED_FIELDS
+
+# Text users typed that the bot repeats must never ping anyone (users, roles, @everyone).
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def only_users(user_ids: Iterable[int]) -> discord.AllowedMentions:
+    """Ping exactly these users (when the ping is the point), never @everyone or a role."""
+    return discord.AllowedMentions(
+        everyone=False,
+        roles=False,
+        replied_user=False,
+        users=[discord.Object(id=u) for u in user_ids],
+    )
+
+
+def mention(user_id: int) -> str:
+    """A user mention; it pings only where `allowed_mentions` lets it."""
+    return f"<@{user_id}>"
+
+
+def clip(text: str, limit: int) -> str:
+    """Text cut to Discord's limit with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def timestamp(when: datetime, style: str = "F") -> str:
+    """A Discord timestamp: every reader sees it in their own time zone."""
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def interest_label(interest: str, language: str) -> str:
+    """A curated interest in the reader's language; free-text interests as the student typed."""
+    return t(f"interest.{interest}", language) if interest in INTERESTS else interest
+
+
+def chunk_lines(lines: Sequence[str], limit: int) -> list[str]:
+    """Lines joined into texts of at most `limit` characters each (a longer line is clipped)."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = clip(line, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def pack_fields(
+    fields: Sequence[tuple[str, str]], *, budget: int, max_fields: int = EMBED_FIELDS
+) -> list[list[tuple[str, str]]]:
+    """Embed fields (name, value) in pages: at most `max_fields` and `budget` characters each.
+
+    Discord refuses a message whose embeds pass 6000 characters in all, or an embed with more
+    than 25 fields; the caller keeps `budget` under 6000 less its title, description and footer.
+    """
+    pages: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for name, value in fields:
+        size = len(name) + len(value)
+        if pages[-1] and (used + size > budget or len(pages[-1]) >= max_fields):
+            pages.append([])
+            used = 0
+        pages[-1].append((name, value))
+        used += size
+    return pages
