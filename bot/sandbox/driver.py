@@ -11,9 +11,12 @@ A test reads like what people do::
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -52,6 +55,7 @@ from bot.sandbox.state import (
 )
 from bot.services.scheduler import clock_aware_apscheduler
 from bot.store import create_database, sends
+from bot.store.migrate import upgrade
 
 log = logging.getLogger("bot.sandbox")
 
@@ -117,6 +121,27 @@ class _ProblemHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         cause = f": {record.exc_info[1]!r}" if record.exc_info else ""
         self.server.problem(f"discord.py logged an error: {record.getMessage()}{cause}")
+
+
+_TEMPLATE: list[Path] = []
+
+
+async def _migrated_template() -> Path:
+    """An empty database at the newest migration, made once per process, to copy per test."""
+    if not _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="twinbridge-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "template.db"
+        database = create_database(f"sqlite+aiosqlite:///{path}")
+        try:
+            await upgrade(database)
+            async with database.read() as conn:
+                # Fold the write-ahead log into the file: the copy must be the whole database.
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            await database.dispose()
+        _TEMPLATE.append(path)
+    return _TEMPLATE[0]
 
 
 @cache
@@ -335,6 +360,11 @@ class Sandbox:
         logging.getLogger("discord").addHandler(library_errors)
         undo_clock = clock_aware_apscheduler(clock)
         try:
+            if database_url is None:
+                # A copy of one migrated database per process: each test's bot finds its
+                # schema ready instead of running every migration again.
+                folder.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(await _migrated_template(), folder / "sandbox.db")
             url = database_url or f"sqlite+aiosqlite:///{folder / 'sandbox.db'}"
             await sandbox.start_bot(url, extensions)
             yield sandbox

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from bot.store.engine import Database
@@ -35,8 +38,27 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest migration of this installation (its scripts do not change while it runs)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def current_revision(db: Database) -> str | None:
+    """The migration the database is at (None for an empty database)."""
+    async with db.read() as conn:
+        return await conn.run_sync(_current_revision)
+
+
 async def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema up to `revision`."""
+    """Bring the schema up to `revision`; a database already at the newest one is left alone
+    without loading every migration script (each start, and each test's bot, checks)."""
+    if revision == "head" and await current_revision(db) == head_revision():
+        return
     async with db.transaction() as conn:
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
