@@ -136,7 +136,13 @@ class _Route:
             setattr(self, field.name, values[field.name])
 
 
-_ITEM_ROUTES: list[type[discord.ui.DynamicItem[Any]]] = []
+# Keyed by where a class is defined: an extension loaded again (a new bot in the same process)
+# replaces its classes instead of adding copies.
+_ITEM_ROUTES: dict[str, type[discord.ui.DynamicItem[Any]]] = {}
+
+
+def _route_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 BaseT = TypeVar("BaseT", bound=discord.ui.Item[Any])
@@ -164,10 +170,11 @@ class Restartable(_Route, discord.ui.DynamicItem[BaseT], template=_NEVER):
             return
         pattern = cls._collect(key)
         super().__init_subclass__(template=pattern, **kwargs)
-        _ITEM_ROUTES.append(cls)
-        for old in [legacy] if isinstance(legacy, str) else legacy:
+        _ITEM_ROUTES[_route_name(cls)] = cls
+        olds = [legacy] if isinstance(legacy, str) else legacy
+        for number, old in enumerate(olds):
             route = type(f"{cls.__name__}Legacy", (cls,), {"legacy_of": cls}, template=old)
-            _ITEM_ROUTES.append(route)
+            _ITEM_ROUTES[f"{_route_name(cls)}#legacy{number}"] = route
 
     def __init__(self, item: BaseT, **values: Any) -> None:
         super().__init__(item)
@@ -307,12 +314,12 @@ def buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
 
 def item_routes() -> list[type[discord.ui.DynamicItem[Any]]]:
     """Every restart-proof button and select class, legacy routes included, to register."""
-    return list(_ITEM_ROUTES)
+    return list(_ITEM_ROUTES.values())
 
 
 # --- modals ------------------------------------------------------------------------------------
 
-_MODAL_ROUTES: list[tuple[re.Pattern[str], type[RestartModal]]] = []
+_MODAL_ROUTES: dict[str, tuple[re.Pattern[str], type[RestartModal]]] = {}
 
 
 class RestartModal(_Route, discord.ui.Modal):
@@ -330,9 +337,10 @@ class RestartModal(_Route, discord.ui.Modal):
         super().__init_subclass__(**kwargs)
         if key is None:
             return
-        _MODAL_ROUTES.append((cls._collect(key), cls))
-        for old in [legacy] if isinstance(legacy, str) else legacy:
-            _MODAL_ROUTES.append((re.compile(old), cls))
+        _MODAL_ROUTES[_route_name(cls)] = (cls._collect(key), cls)
+        olds = [legacy] if isinstance(legacy, str) else legacy
+        for number, old in enumerate(olds):
+            _MODAL_ROUTES[f"{_route_name(cls)}#legacy{number}"] = (re.compile(old), cls)
 
     def __init__(self, *, title: str, **values: Any) -> None:
         super().__init__(
@@ -390,7 +398,7 @@ async def dispatch_modal(interaction: discord.Interaction[Any]) -> bool:
     if interaction.type is not discord.InteractionType.modal_submit or not interaction.data:
         return False
     custom_id = str(interaction.data.get("custom_id", ""))
-    for pattern, cls in _MODAL_ROUTES:
+    for pattern, cls in _MODAL_ROUTES.values():
         match = pattern.fullmatch(custom_id)
         if match is None:
             continue
