@@ -19,6 +19,7 @@ from bot.domain.pairing import (
     PairingError,
     PairingPlan,
     PairReasons,
+    PairStatus,
     pair_students,
 )
 from bot.domain.spaces import (
@@ -371,7 +372,7 @@ async def _confirm(
                     now=now,
                 )
             for old in live:
-                await store.set_status(conn, old.id, "archived", now)
+                await store.set_status(conn, old.id, PairStatus.ARCHIVED, now)
             await end_pauses(conn, live, now)
             await exchange_store.set_spaces(
                 conn, exchange.id, category_ids=categories, thread_parent_id=thread_parent
@@ -564,7 +565,7 @@ async def remove(
     await archive_spaces(db, port, exchange.id, [pair])
     now = clock.now()
     async with db.transaction() as conn:
-        await store.set_status(conn, pair.id, "archived", now)
+        await store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
         await end_pauses(conn, [pair], now)
         await activity_log.append(
             conn,
