@@ -47,7 +47,7 @@ from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as store
 
-STAFF = {"teacher", "coordinator"}
+STAFF = frozenset({"teacher", "coordinator"})
 REASON_FIELDS = dataclasses.fields(PairReasons)
 
 log = logging.getLogger(__name__)

@@ -58,7 +58,7 @@ from bot.store.exchanges import role_ids as guild_roles
 
 log = logging.getLogger(__name__)
 
-STAFF = {"teacher", "coordinator"}
+STAFF = frozenset({"teacher", "coordinator"})
 REMOVE = "-"  # typed as a translation in /prompt edit: remove that language
 
 Reason = Literal["session", "teacher", "pair"]
