@@ -17,6 +17,8 @@ from bot.services.about import AboutService
 from bot.services.activity_writer import ActivityWriter
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
+from bot.services.pairing import PairingService
+from bot.services.prompts import PromptService
 from bot.services.scheduler import Scheduler
 from bot.store import Database
 
@@ -41,3 +43,5 @@ class Services:
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
         self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
+        self.pairing = PairingService(db, clock, scheduler)
+        self.prompts = PromptService(db, clock, infra.activity_writer)

@@ -32,6 +32,7 @@ from bot.domain.exchange import (
     parse_grade_band,
     parse_interests,
 )
+from bot.domain.pairing import PairStatus
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
@@ -535,7 +536,7 @@ async def remove_student(
         if pair is not None:
             await pairing_store.leave_pair(conn, pair.id, student.id, now)
             if plan.pair_ends:
-                await pairing_store.set_status(conn, pair.id, "archived", now)
+                await pairing_store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
                 await pairing_service.end_pauses(conn, [pair], now)
         await _log(
             conn,

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, ProfileError, Role
+from bot.domain.pairing import PairStatus
 from bot.domain.safety import clean_details, message_link, parse_reason
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
@@ -453,7 +454,7 @@ async def set_space_paused(
         await port.pause(pair.space_id, kind, user_ids, languages)
     else:
         await port.reopen(pair.space_id, kind, user_ids, languages)
-    status = "paused" if paused else "active"
+    status = PairStatus.PAUSED if paused else PairStatus.ACTIVE
     now = clock.now()
     async with db.transaction() as conn:
         await pairing_store.set_status(conn, pair.id, status, now)

@@ -23,7 +23,6 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.limits import CHOICE_NAME, CHOICE_VALUE, CHOICES
 from bot.services import exchanges as exchange_service
-from bot.services import prompts as prompt_service
 from cogs.common.interactions import QUICK_READ, actor_of, client_of, language_soon
 from cogs.common.text import clip
 
@@ -212,8 +211,7 @@ class PromptParam(app_commands.Transformer):
 
         async def choices() -> list[app_commands.Choice[str]]:
             actor = await actor_of(interaction)
-            found = await prompt_service.choices(
-                client_of(interaction).ctx.db,
+            found = await client_of(interaction).services.prompts.choices(
                 actor,
                 wanted if isinstance(wanted, int) else None,
                 str(value),
