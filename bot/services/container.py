@@ -17,6 +17,7 @@ from bot.services.about import AboutService
 from bot.services.activity_writer import ActivityWriter
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
+from bot.services.privacy import PrivacyService
 from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
 from bot.store import Database
@@ -43,3 +44,6 @@ class Services:
         self.exchanges = ExchangeService(db, clock)
         self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
         self.safety = SafetyService(db, clock, scheduler)
+        self.privacy = PrivacyService(
+            db, clock, scheduler, infra.activity_writer, infra.settings.retention_days
+        )
