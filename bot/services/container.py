@@ -18,6 +18,7 @@ from bot.services.activity_writer import ActivityWriter
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
 from bot.services.privacy import PrivacyService
+from bot.services.reporting import ReportingService
 from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
 from bot.store import Database
@@ -47,3 +48,4 @@ class Services:
         self.privacy = PrivacyService(
             db, clock, scheduler, infra.activity_writer, infra.settings.retention_days
         )
+        self.reporting = ReportingService(db, clock)
