@@ -18,7 +18,10 @@ from bot.services.activity_writer import ActivityWriter
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
 from bot.services.pairing import PairingService
+from bot.services.privacy import PrivacyService
 from bot.services.prompts import PromptService
+from bot.services.reporting import ReportingService
+from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
 from bot.store import Database
 
@@ -45,3 +48,8 @@ class Services:
         self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
         self.pairing = PairingService(db, clock, scheduler)
         self.prompts = PromptService(db, clock, infra.activity_writer)
+        self.safety = SafetyService(db, clock, scheduler)
+        self.privacy = PrivacyService(
+            db, clock, scheduler, infra.activity_writer, infra.settings.retention_days
+        )
+        self.reporting = ReportingService(db, clock)
