@@ -120,6 +120,14 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
 
 
+class ParticipantStatus(StrEnum):
+    """Where a participant stands on the roster (the stored value is the member's value)."""
+
+    ACTIVE = "active"  # paired in the next round
+    PAUSED = "paused"  # on the roster, left out of new rounds until resumed
+    REMOVED = "removed"  # off the roster: a teacher took them off (nothing is deleted)
+
+
 class ProfileError(ValueError):
     """A value a user typed breaks a rule; `key` names the message, `params` fill it."""
 
@@ -254,7 +262,7 @@ class Participant:
     role: Role
     display_name: str
     city_id: int | None
-    status: str
+    status: ParticipantStatus
     grade_band: str | None = None
     languages: tuple[str, ...] = ()
     interests: tuple[str, ...] = ()
