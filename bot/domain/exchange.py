@@ -269,3 +269,21 @@ class Participant:
     intro: str = ""
     language: str = "en"  # the language the bot speaks to this person (from their profile)
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileDraft:
+    """A profile being filled in a /join or /profile panel, not on the roster until sent."""
+
+    id: int
+    partnership_id: int
+    user_id: int
+    city_id: int | None
+    role: Role
+    editing: bool  # changing a profile already on the roster (else joining)
+    language: str  # the language the bot is to speak to them
+    grade_band: str | None = None
+    languages: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()  # picked from INTERESTS
+    other_interests: str = ""  # typed, comma-separated
+    intro: str = ""

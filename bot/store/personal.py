@@ -114,6 +114,19 @@ REGISTRY: dict[str, Personal] = {
         exchange="partnership_id",
         redacted={"status": "removed"},
     ),
+    "profile_drafts": Personal(
+        purpose=(
+            "what a person chose and typed in a /join or /profile panel not sent yet, so the "
+            "panel outlives a restart without putting them on the roster"
+        ),
+        kept="until it is sent or cancelled, at most a day after it was last touched",
+        users=("user_id",),
+        text=("grade_band", "languages", "interests", "other_interests", "intro"),
+        plain=("role", "language"),
+        guild="guild_id",
+        exchange="partnership_id",
+        erase="delete",
+    ),
     "exchange_spaces": Personal(
         purpose="where an exchange's categories, thread parent and channels are",
         kept="always (no personal data)",
