@@ -276,7 +276,6 @@ class RestartSelect(Restartable[discord.ui.Select[Any]]):
 class PageButton(RestartButton):
     """◀ or ▶ under a paged list of one exchange; `show` answers with page `self.page`."""
 
-    _framework = True
     exchange: int
     page: int
 
