@@ -86,17 +86,27 @@ async def actor_of(interaction: discord.Interaction[Any]) -> Actor:
     )
 
 
+def _on_a_message(interaction: discord.Interaction[Any]) -> bool:
+    """A component, or a form a component opened: either may update that component's message."""
+    if interaction.type is discord.InteractionType.component:
+        return True
+    return interaction.type is discord.InteractionType.modal_submit and (
+        interaction.message is not None
+    )
+
+
 async def acknowledge(
     interaction: discord.Interaction[Any], *, ephemeral: bool = True, update: bool = False
 ) -> None:
     """Tell Discord the interaction is being handled, unless that was done already.
 
-    `update`: a component that will change its own message (no "thinking…" shown); otherwise
-    a "thinking…" answer, private unless `ephemeral` is False, that the outcome replaces.
+    `update`: a component (or a form opened by one) that will change the component's message
+    (no "thinking…" shown); otherwise a "thinking…" answer, private unless `ephemeral` is
+    False, that the outcome replaces.
     """
     if interaction.response.is_done():
         return
-    if update and interaction.type is discord.InteractionType.component:
+    if update and _on_a_message(interaction):
         await interaction.response.defer()
     else:
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
