@@ -29,7 +29,7 @@ from bot.domain.reporting import (
 )
 from bot.i18n import t
 from bot.services import reporting as service
-from cogs.roster import city_autocomplete
+from cogs.common.params import CityName
 from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
 
 FIELD = 1024
@@ -330,13 +330,12 @@ class ReportingCog(
     )
     @app_commands.rename(start="from", end="to")
     @app_commands.autocomplete(exchange=exchange_autocomplete)
-    @app_commands.autocomplete(city=city_autocomplete)
     async def attendance(
         self,
         interaction: discord.Interaction[Twinbridge],
         start: app_commands.Range[str, 1, 20] | None = None,
         end: app_commands.Range[str, 1, 20] | None = None,
-        city: app_commands.Range[str, 1, 100] | None = None,
+        city: CityName | None = None,
         exchange: int | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)

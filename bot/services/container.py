@@ -17,6 +17,7 @@ from bot.services.about import AboutService
 from bot.services.activity_writer import ActivityWriter
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
+from bot.services.roster import RosterService
 from bot.services.scheduler import Scheduler
 from bot.store import Database
 
@@ -41,3 +42,4 @@ class Services:
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
         self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
+        self.roster = RosterService(db, clock, scheduler)

@@ -85,8 +85,13 @@ async def add(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-async def get(conn: AsyncConnection, draft_id: int) -> ProfileDraft | None:
+async def get(
+    conn: AsyncConnection, draft_id: int, *, touched_since: datetime | None = None
+) -> ProfileDraft | None:
+    """A draft; with `touched_since`, only if it was changed since then."""
     query = select(profile_drafts).where(profile_drafts.c.id == draft_id)
+    if touched_since is not None:
+        query = query.where(profile_drafts.c.updated_at >= touched_since)
     row = (await conn.execute(query)).first()
     return _draft(row) if row else None
 
