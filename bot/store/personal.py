@@ -119,7 +119,10 @@ REGISTRY: dict[str, Personal] = {
             "what a person chose and typed in a /join or /profile panel not sent yet, so the "
             "panel outlives a restart without putting them on the roster"
         ),
-        kept="until it is sent or cancelled, at most a day after it was last touched",
+        kept=(
+            "until it is sent or cancelled; untouched for a day, it is no longer used and is "
+            "deleted when a panel next opens or the bot starts"
+        ),
         users=("user_id",),
         text=("grade_band", "languages", "interests", "other_interests", "intro"),
         plain=("role", "language"),

@@ -665,8 +665,9 @@ Index(
 
 # What a person chose and typed in a /join or /profile panel they have not sent yet. The panel's
 # menus and buttons carry only the draft's id, so a panel opened before a restart goes on after
-# it; nobody is on the roster before they send the form. A draft goes when it is saved or
-# cancelled, or a day after it was last touched.
+# it; nobody is on the roster before they send the form. A draft goes when it is sent or
+# cancelled; one untouched for a day is no longer used, and goes when a panel next opens or the
+# bot starts (`bot.services.roster.DRAFT_LIFETIME`).
 profile_drafts = Table(
     "profile_drafts",
     metadata,

@@ -1,7 +1,7 @@
 """Roster: `profile_drafts`, what a person chose in a /join or /profile panel not yet sent.
 
 The panel's menus and buttons carry only the draft's id, so a panel survives a restart; the
-draft goes when it is saved or cancelled, or a day after it was last touched.
+draft goes when it is sent or cancelled, and one untouched for a day is deleted.
 
 Revision ID: 0015
 Revises: 0014
