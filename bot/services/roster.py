@@ -964,11 +964,11 @@ class RosterService:
         async with self.db.read() as conn:
             student = await _student(conn, exchange, user_id)
         previous = student.status
-        if previous is REMOVED and status is PAUSED:
+        if previous is REMOVED and status == PAUSED:
             raise UserError("error.already_removed", name=student.display_name)
-        if previous is not status:
+        if previous != status:
             now = self.clock.now()
-            kind = "roster.paused" if status is PAUSED else "roster.resumed"
+            kind = "roster.paused" if status == PAUSED else "roster.resumed"
             if previous is REMOVED:
                 kind = "roster.restored"
             async with self.db.transaction() as conn:
