@@ -39,6 +39,7 @@ BACKGROUND_GRACE = 10.0
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
     "cogs.exchange",
+    "cogs.join",
     "cogs.roster",
     "cogs.pairing",
     "cogs.sessions",

@@ -21,6 +21,7 @@ from bot.services.pairing import PairingService
 from bot.services.privacy import PrivacyService
 from bot.services.prompts import PromptService
 from bot.services.reporting import ReportingService
+from bot.services.roster import RosterService
 from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
 from bot.store import Database
@@ -53,3 +54,4 @@ class Services:
             db, clock, scheduler, infra.activity_writer, infra.settings.retention_days
         )
         self.reporting = ReportingService(db, clock)
+        self.roster = RosterService(db, clock, scheduler)
