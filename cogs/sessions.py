@@ -23,14 +23,14 @@ from discord.ext import commands
 from bot.app import Twinbridge, http_reason
 from bot.domain import sessions as rules
 from bot.domain.reporting import csv_bytes, to_csv
+from bot.domain.sessions import OccurrenceStatus
 from bot.domain.timezones import search_zones
 from bot.errors import UserError
 from bot.i18n import listing, t
 from bot.services import exchanges as exchange_service
-from bot.services import session_runs as runs
 from bot.services import sessions as service
 from bot.services.scheduler import RetryLaterError, UndeliverableError
-from bot.services.session_plans import EVENT_STATUS, Runtime
+from bot.services.session_plans import EVENT_STATUS
 from bot.services.session_port import (
     Announcement,
     CityAttendance,
@@ -716,11 +716,11 @@ async def session_autocomplete(
     """The guild's active series: "Monthly exchange (#3)"."""
     if interaction.guild_id is None:
         return []
-    rt = _cog(interaction).rt
+    rt = _cog(interaction).sessions
     needle = current.strip().casefold()
     return [
         app_commands.Choice(name=clip(f"{s.title} (#{s.id})", 100), value=s.id)
-        for s in await service.series_in_guild(rt, interaction.guild_id)
+        for s in await rt.series_in_guild(interaction.guild_id)
         if not needle or needle in s.title.casefold() or needle == str(s.id)
     ][:25]
 
@@ -731,10 +731,10 @@ async def occurrence_autocomplete(
     """The chosen series' next occurrences, in the series' own local time."""
     if interaction.guild_id is None:
         return []
-    rt = _cog(interaction).rt
+    rt = _cog(interaction).sessions
     language = await language_for(interaction)
     session_id = _namespace(interaction, "session")
-    every = await service.series_in_guild(rt, interaction.guild_id)
+    every = await rt.series_in_guild(interaction.guild_id)
     chosen = next((s for s in every if str(s.id) == str(session_id)), None)
     if chosen is None and len(every) == 1:
         chosen = every[0]
@@ -742,7 +742,7 @@ async def occurrence_autocomplete(
         return []
     needle = current.strip().casefold()
     choices = []
-    for slot in await service.upcoming_of(rt, interaction.guild_id, chosen.id):
+    for slot in await rt.upcoming_of(interaction.guild_id, chosen.id):
         name = f"{local_line(slot, chosen.timezone, language)} ({chosen.timezone})"
         if slot.start != slot.original:
             name += " ↷"
@@ -766,7 +766,7 @@ class SessionsCog(
 
     def __init__(self, bot: Twinbridge) -> None:
         self.bot = bot
-        self.rt = Runtime(bot.ctx.db, bot.ctx.clock, bot.ctx.scheduler)
+        self.sessions = bot.services.sessions
 
     def port_for(self, guild_id: int) -> DiscordSessions | None:
         guild = self.bot.get_guild(guild_id)
@@ -819,8 +819,7 @@ class SessionsCog(
         actor = await actor_of(interaction)
         lang = actor.language
         await interaction.response.defer(ephemeral=True, thinking=True)
-        preview = await service.preview_schedule(
-            self.rt,
+        preview = await self.sessions.preview_schedule(
             actor,
             exchange,
             service.ScheduleInput(
@@ -855,15 +854,13 @@ class SessionsCog(
         actor = await actor_of(interaction)
         lang = actor.language
         if button.action == "no":
-            await service.discard_draft(self.rt, actor, button.draft_id)
+            await self.sessions.discard_draft(actor, button.draft_id)
             await interaction.response.edit_message(
                 content=t("session.discarded", lang), embed=None, view=None
             )
             return
         await interaction.response.defer()
-        done = await service.confirm_schedule(
-            self.rt, actor, button.draft_id, self._port(interaction)
-        )
+        done = await self.sessions.confirm_schedule(actor, button.draft_id, self._port(interaction))
         upcoming = "\n".join(
             f"• {timestamp(s.start, 'F')} ({timestamp(s.start, 'R')})" for s in done.next_slots
         )
@@ -888,7 +885,7 @@ class SessionsCog(
     ) -> None:
         actor = await actor_of(interaction)
         lang = actor.language
-        views = await service.list_sessions(self.rt, actor, exchange)
+        views = await self.sessions.list_sessions(actor, exchange)
         pages = max(1, math.ceil(len(views) / PER_PAGE))
         page = min(page, pages)
         embed = discord.Embed(title=t("session.list_title", lang), colour=discord.Colour.blurple())
@@ -936,7 +933,7 @@ class SessionsCog(
         lang = actor.language
         await interaction.response.defer(ephemeral=True, thinking=True)
         if occurrence is None:
-            end = await service.preview_cancel_series(self.rt, actor, session)
+            end = await self.sessions.preview_cancel_series(actor, session)
             view = buttons(
                 EndSeriesButton("ok", end.series.id, t("session.end_series", lang)),
                 EndSeriesButton("no", end.series.id, t("session.keep", lang)),
@@ -948,8 +945,8 @@ class SessionsCog(
                 allowed_mentions=NO_PINGS,
             )
             return
-        done = await service.cancel_occurrence(
-            self.rt, actor, session, occurrence, self._port(interaction)
+        done = await self.sessions.cancel_occurrence(
+            actor, session, occurrence, self._port(interaction)
         )
         assert done.occurrence is not None
         text = t(
@@ -973,9 +970,7 @@ class SessionsCog(
             await interaction.response.edit_message(content=t("session.kept", lang), view=None)
             return
         await interaction.response.defer()
-        end = await service.cancel_series(
-            self.rt, actor, button.session_id, self._port(interaction)
-        )
+        end = await self.sessions.cancel_series(actor, button.session_id, self._port(interaction))
         await interaction.edit_original_response(
             content=t("session.series_cancelled", lang, title=end.series.title, count=end.upcoming),
             view=None,
@@ -990,8 +985,8 @@ class SessionsCog(
         actor = await actor_of(interaction)
         lang = actor.language
         await interaction.response.defer(ephemeral=True, thinking=True)
-        done = await service.cancel_occurrence(
-            self.rt, actor, session, None, self._port(interaction), kind="skipped"
+        done = await self.sessions.cancel_occurrence(
+            actor, session, None, self._port(interaction), kind=OccurrenceStatus.SKIPPED
         )
         assert done.occurrence is not None
         text = t(
@@ -1025,8 +1020,8 @@ class SessionsCog(
         actor = await actor_of(interaction)
         lang = actor.language
         await interaction.response.defer(ephemeral=True, thinking=True)
-        preview, found, start = await service.preview_move(
-            self.rt, actor, session, occurrence, date, time
+        preview, found, start = await self.sessions.preview_move(
+            actor, session, occurrence, date, time
         )
         ids = (found.session_id, int(found.original_start.timestamp()), int(start.timestamp()))
         ok = t("session.move_anyway" if preview.overlap else "session.move_confirm", lang)
@@ -1053,8 +1048,7 @@ class SessionsCog(
             )
             return
         await interaction.response.defer()
-        done = await service.move_occurrence(
-            self.rt,
+        done = await self.sessions.move_occurrence(
             actor,
             button.session_id,
             str(button.original),
@@ -1100,8 +1094,7 @@ class SessionsCog(
         # Acknowledge before any database work: under load the answer stays within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
         actor = await actor_of(interaction)
-        done = await service.edit_series(
-            self.rt,
+        done = await self.sessions.edit_series(
             actor,
             session,
             service.SeriesEdit(
@@ -1134,10 +1127,10 @@ class SessionsCog(
         actor = await actor_of(interaction)
         lang = actor.language
         if before is None:
-            found, minutes = await service.reminders_of(self.rt, actor, exchange)
+            found, minutes = await self.sessions.reminders_of(actor, exchange)
             key = "session.reminders_now"
         else:
-            found, minutes = await service.set_reminders(self.rt, actor, exchange, before)
+            found, minutes = await self.sessions.set_reminders(actor, exchange, before)
             key = "session.reminders_set"
         when = listing((duration_text(m, lang) for m in minutes), lang)
         await interaction.response.send_message(
@@ -1152,7 +1145,7 @@ class SessionsCog(
         self, interaction: discord.Interaction[Twinbridge], session: int | None = None
     ) -> None:
         actor = await actor_of(interaction)
-        series, data = await service.ics(self.rt, actor, session, self._port(interaction))
+        series, data = await self.sessions.ics(actor, session, self._port(interaction))
         slug = re.sub(r"[^a-z0-9]+", "-", series.title.casefold()).strip("-") or "session"
         await interaction.response.send_message(
             t("session.ics", actor.language, title=series.title),
@@ -1167,7 +1160,7 @@ class SessionsCog(
         self, interaction: discord.Interaction[Twinbridge], button: CheckInButton
     ) -> None:
         actor = await actor_of(interaction)
-        done = await runs.check_in(self.rt, actor, button.occurrence_id)
+        done = await self.sessions.runs.check_in(actor, button.occurrence_id)
         key = "session.checked_in_again" if done.already else "session.checked_in"
         await interaction.response.send_message(
             t(key, actor.language, title=done.title, when=timestamp(done.first_seen, "t")),
@@ -1183,13 +1176,13 @@ class SessionsCog(
             before.channel is not None and before.channel == after.channel
         ):
             return
-        await runs.voice_seen(self.rt, member.guild.id, member.id, after.channel.id)
+        await self.sessions.runs.voice_seen(member.guild.id, member.id, after.channel.id)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         # After a start or a fresh gateway session: close what ended while away, roll the
         # horizon and events forward, count who is already in voice. Idempotent.
-        await runs.catch_up(self.rt, self.port_for)
+        await self.sessions.runs.catch_up(self.port_for)
 
     # -- timed work --------------------------------------------------------------------------------
 
@@ -1202,19 +1195,19 @@ class SessionsCog(
         return DiscordSessions(self.bot, guild)
 
     async def on_remind(self, send: Send) -> None:
-        await runs.on_remind(self.rt, send, self._guild_port(send))
+        await self.sessions.runs.on_remind(send, self._guild_port(send))
 
     async def on_start(self, send: Send) -> None:
-        await runs.on_start(self.rt, send, self._guild_port(send))
+        await self.sessions.runs.on_start(send, self._guild_port(send))
 
     async def on_end(self, send: Send) -> None:
-        await runs.on_end(self.rt, send, self._guild_port(send))
+        await self.sessions.runs.on_end(send, self._guild_port(send))
 
     async def on_post(self, send: Send) -> None:
-        await runs.on_post(self.rt, send, self._guild_port(send))
+        await self.sessions.runs.on_post(send, self._guild_port(send))
 
     async def on_event_status(self, send: Send) -> None:
-        await runs.on_event_status(send, self._guild_port(send))
+        await self.sessions.runs.on_event_status(send, self._guild_port(send))
 
 
 def duration_text(minutes: int, language: str) -> str:

@@ -18,6 +18,7 @@ from bot.services.activity_writer import ActivityWriter
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
 from bot.services.scheduler import Scheduler
+from bot.services.sessions import SessionService
 from bot.store import Database
 
 
@@ -41,3 +42,4 @@ class Services:
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
         self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
+        self.sessions = SessionService(db, clock, scheduler, scheduler.grace)
