@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import sessions as rules
@@ -61,12 +61,12 @@ class ScheduleInput:
 
     title: str
     repeat: str
-    start: str
+    start: date
     time: str
     zone: str | None = None
     duration: int = 60
     count: int | None = None
-    until: str | None = None
+    until: date | None = None
     channel_id: int | None = None
     prompt: str | None = None
 
@@ -193,12 +193,12 @@ class SessionService:
         duration = timedelta(minutes=typed.duration)
         now = self.clock.now()
         try:
-            day = rules.parse_date(typed.start)
+            day = typed.start
             at = rules.parse_time(typed.time)
             first = rules.local_start(day, at, zone)
             if first.astimezone(UTC) <= now:
                 raise rules.RuleError("error.session_past")
-            until = rules.end_of_day(rules.parse_date(typed.until), zone) if typed.until else None
+            until = rules.end_of_day(typed.until, zone) if typed.until else None
             rule = rules.with_end(
                 rules.parse_repeat(typed.repeat, day), count=typed.count, until=until
             )
@@ -518,7 +518,7 @@ class SessionService:
         actor: Actor,
         session_id: int | None,
         original_unix: str | None,
-        new_date: str,
+        new_date: date,
         new_time: str,
     ) -> tuple[Preview, OccurrenceRecord, datetime]:
         """Check a move of one occurrence; show both cities' times, warnings and clashes."""
@@ -526,11 +526,10 @@ class SessionService:
         series = await resolve(self.db, actor.guild_id, session_id)
         occurrence = await self._occurrence_at(series, original_unix)
         try:
-            day = rules.parse_date(new_date)
             at = rules.parse_time(new_time)
         except rules.RuleError as exc:
             raise user_error(exc) from None
-        start = rules.local_start(day, at, series.timezone).astimezone(UTC)
+        start = rules.local_start(new_date, at, series.timezone).astimezone(UTC)
         now = self.clock.now()
         if start <= now:
             raise UserError("error.session_past")
