@@ -68,6 +68,8 @@ THREAD_MAX_AUTO_ARCHIVE_MINUTES: Final = 10080
 SCHEDULED_EVENTS_UNFINISHED: Final = 100
 EVENT_NAME: Final = 100
 EVENT_DESCRIPTION: Final = 1000
+# An external event's place (`entity_metadata.location`).
+EVENT_LOCATION: Final = 100
 
 # Interactions.
 ACKNOWLEDGE_WITHIN: Final = timedelta(seconds=3)

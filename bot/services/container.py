@@ -24,6 +24,7 @@ from bot.services.reporting import ReportingService
 from bot.services.roster import RosterService
 from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
+from bot.services.sessions import SessionService
 from bot.store import Database
 
 
@@ -55,3 +56,4 @@ class Services:
         )
         self.reporting = ReportingService(db, clock)
         self.roster = RosterService(db, clock, scheduler)
+        self.sessions = SessionService(db, clock, scheduler, scheduler.grace)
