@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.domain.cooldown import Cooldowns
 from bot.services.about import AboutService
 from bot.services.activity_writer import ActivityWriter
+from bot.services.chess import ChessService
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
 from bot.services.scheduler import Scheduler
@@ -41,3 +42,4 @@ class Services:
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
         self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
+        self.chess = ChessService(db, clock, scheduler)

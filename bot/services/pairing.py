@@ -34,6 +34,7 @@ from bot.errors import NotFoundError, UserError
 from bot.services import chess as chess_service
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
+from bot.services.scheduler import Rearm
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -277,7 +278,7 @@ async def confirm(
     actor: Actor,
     exchange_id: int | None,
     port: SpacePort,
-    scheduler: chess_service.Rearm | None = None,
+    scheduler: Rearm | None = None,
 ) -> Confirmed:
     """Create the proposed pairs and their private spaces; archive the previous round's.
 
@@ -549,7 +550,7 @@ async def remove(
     exchange_id: int | None,
     user_id: int,
     port: SpacePort,
-    scheduler: chess_service.Rearm | None = None,
+    scheduler: Rearm | None = None,
 ) -> store.PairRecord:
     """Archive the pair a student is in; the space becomes read-only, nothing is deleted."""
     await require(db, actor, STAFF)

@@ -20,8 +20,8 @@ from bot.errors import NotFoundError
 from bot.services import roster as roster_service
 from bot.services.access import Actor, require
 from bot.services.activity_writer import ActivityWriter
-from bot.services.chess import Rearm
 from bot.services.pairing import SpacePort
+from bot.services.scheduler import Rearm
 from bot.store import Database, personal, roster, sends
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store

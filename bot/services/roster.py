@@ -37,8 +37,8 @@ from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, require, standing_from
-from bot.services.chess import Rearm
 from bot.services.pairing import SpacePort
+from bot.services.scheduler import Rearm
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store

@@ -20,6 +20,7 @@ from bot.i18n import available_languages
 from bot.services import chess as chess_service
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
+from bot.services.scheduler import Rearm
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -413,7 +414,7 @@ async def set_space_paused(
     actor: Actor,
     port: ModerationPort,
     teachers: TeachersPort,
-    scheduler: chess_service.Rearm,
+    scheduler: Rearm,
     *,
     paused: bool,
     exchange_id: int | None = None,
