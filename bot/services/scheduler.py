@@ -167,6 +167,11 @@ class Scheduler:
         self._aps = None
         self._armed = None
 
+    @property
+    def armed(self) -> datetime | None:
+        """When the wake-up timer goes off next (None: no timer set)."""
+        return self._armed
+
     async def rearm(self) -> None:
         """Point the wake-up timer at the earliest pending send (after any change).
 
