@@ -189,9 +189,8 @@ def _pending_among_few() -> ColumnElement[bool]:
     """`+status = 'pending'`: a condition on the status that keeps SQLite from answering it
     with the status index, which would visit every pending send (thousands) when the key
     range holds a handful."""
-    status: UnaryExpression[str] = UnaryExpression(
-        scheduled_sends.c.status, operator=operators.custom_op("+")
-    )
+    column = scheduled_sends.c.status
+    status = UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
     return status == SendStatus.PENDING
 
 

@@ -18,7 +18,7 @@ from bot.domain.chess_game import GameStatus
 from bot.domain.chess_league import points_text
 from bot.i18n import t
 from bot.limits import EMBED_TITLE
-from bot.services.chess import ChessPort, ChessService
+from bot.services.chess import MAX_GAMES_PER_PAIR, ChessPort, ChessService
 from bot.store.sends import Send
 from cogs.chess.board import board_embed, board_picture
 from cogs.chess.components import (
@@ -288,7 +288,7 @@ class ChessCog(
     async def limit(
         self,
         interaction: discord.Interaction[Twinbridge],
-        games: app_commands.Range[int, 1, 10],
+        games: app_commands.Range[int, 1, MAX_GAMES_PER_PAIR],
         exchange: ExchangeId | None = None,
     ) -> None:
         actor = await begin(interaction)
