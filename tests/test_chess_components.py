@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-from cogs.chess import components as chess_components
 from cogs.common.components import item_routes
 
 # Every custom_id chess posted before the edge kit, the class that must answer it, and the
@@ -28,6 +29,13 @@ OLD_IDS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
+@pytest.fixture
+def chess_components() -> ModuleType:
+    """The components as the bot registers them now (a bot that unloads the extension takes
+    the module away; importing it again registers its classes again)."""
+    return importlib.import_module("cogs.chess.components")
+
+
 def routes_for(custom_id: str) -> list[tuple[type[Any], dict[str, Any]]]:
     """The classes the bot would hand this custom_id to, with the fields they parse."""
     found = []
@@ -41,7 +49,7 @@ def routes_for(custom_id: str) -> list[tuple[type[Any], dict[str, Any]]]:
 
 @pytest.mark.parametrize(("custom_id", "name", "fields"), OLD_IDS)
 def test_an_id_posted_before_the_edge_kit_reaches_the_same_component(
-    custom_id: str, name: str, fields: dict[str, Any]
+    chess_components: ModuleType, custom_id: str, name: str, fields: dict[str, Any]
 ) -> None:
     """Exactly one class answers an old id, with the fields the old id carried."""
     [(cls, values)] = routes_for(custom_id)
@@ -51,7 +59,7 @@ def test_an_id_posted_before_the_edge_kit_reaches_the_same_component(
 
 @pytest.mark.parametrize(("custom_id", "name", "fields"), OLD_IDS)
 def test_each_component_posts_one_new_form_that_routes_back_to_it(
-    custom_id: str, name: str, fields: dict[str, Any]
+    chess_components: ModuleType, custom_id: str, name: str, fields: dict[str, Any]
 ) -> None:
     """New posts carry `tb:chess.…` ids, answered by the same class with the same fields."""
     cls = getattr(chess_components, name)

@@ -42,6 +42,7 @@ from cogs.common.text import NO_PINGS, clip
 log = logging.getLogger(__name__)
 
 PER_PAGE = 15
+PAGES = 100  # the highest page a list can be asked for
 
 
 @app_commands.guild_only()
@@ -216,7 +217,7 @@ class ChessCog(
         self,
         interaction: discord.Interaction[Twinbridge],
         student: discord.Member | None = None,
-        page: app_commands.Range[int, 1, 100] = 1,
+        page: app_commands.Range[int, 1, PAGES] = 1,
     ) -> None:
         actor = await begin(interaction)
         name, lines = await self.chess.games(actor, student.id if student else None)
@@ -240,7 +241,7 @@ class ChessCog(
         self,
         interaction: discord.Interaction[Twinbridge],
         exchange: ExchangeId | None = None,
-        page: app_commands.Range[int, 1, 100] = 1,
+        page: app_commands.Range[int, 1, PAGES] = 1,
     ) -> None:
         actor = await begin(interaction)
         found = await self.chess.standings(actor, exchange)

@@ -36,6 +36,7 @@ PINGS = "chess.ping"
 
 
 def chess_of(interaction: discord.Interaction[Twinbridge]) -> ChessService:
+    """The chess service of the bot the interaction reached."""
     return interaction.client.services.chess
 
 
@@ -69,6 +70,7 @@ class DeclineChallenge(RestartButton, key="chess.decline", legacy=r"chess:declin
 async def answer_challenge(
     interaction: discord.Interaction[Twinbridge], game_id: int, *, accept: bool
 ) -> None:
+    """Accept, decline or (the challenger) withdraw; the challenge message says so."""
     actor = await begin(interaction)
     view = await chess_of(interaction).answer_challenge(
         actor, game_id, accept, port_of(interaction)
@@ -313,6 +315,7 @@ class DeclineDraw(
 async def answer_draw(
     interaction: discord.Interaction[Twinbridge], game_id: int, ply: int, *, accept: bool
 ) -> None:
+    """Agree or decline a draw offer; the offer loses its buttons."""
     actor = await begin(interaction)
     view = await chess_of(interaction).answer_draw(
         actor, game_id, accept, port_of(interaction), expected_ply=ply

@@ -141,9 +141,8 @@ def time_control_of(record: store.GameRecord) -> TimeControl:
 
 def stored_result(record: store.GameRecord) -> GameResult | None:
     """The ending a finished game's record holds."""
-    if record.status is not GameStatus.FINISHED or record.result is None:
-        return None
-    if record.termination is None:
+    finished = record.status is GameStatus.FINISHED
+    if not finished or record.result is None or record.termination is None:
         return None
     winner = {"1-0": Color.WHITE, "0-1": Color.BLACK}.get(record.result)
     return GameResult(winner, Termination(record.termination))
