@@ -98,11 +98,10 @@ async def figures() -> list[Figure]:
             )
         )
         writer = ActivityWriter(db)
+        prompts = service.PromptService(db, clock, writer)
         message = median_ms(
             await time_async(
-                lambda: service.record_message(
-                    db, clock, writer, space_id=1_000_000, user_id=10_000, length=42
-                ),
+                lambda: prompts.record_message(space_id=1_000_000, user_id=10_000, length=42),
                 repeat=101,
             )
         )

@@ -18,11 +18,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench.core import Figure, median_ms, time_async, time_sync
+from bot.clock import ManualClock
 from bot.domain.exchange import Role
 from bot.domain.report_chart import attendance_chart
 from bot.domain.reporting import MessageTally, Period, Student, attendance_csv
-from bot.services import reporting as service
 from bot.services.activity_writer import ActivityWriter
+from bot.services.reporting import ReportingService
 from bot.store import Database, create_database, roster
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
@@ -225,29 +226,30 @@ async def figures() -> list[Figure]:
         _generate(path)
         generated = time.perf_counter() - started
         counts = _counts(path)
-        scope = await service.operator_scope(db, 1, None)
+        service = ReportingService(db, ManualClock(NOW))
+        scope = await service.operator_scope(1, None)
         quarter = Period(END - timedelta(days=89), END)
         year = Period(date(2026, 1, 1), END)
-        najaf = await service.operator_scope(db, 1, "Najaf")
+        najaf = await service.operator_scope(1, "Najaf")
 
         async def attend(period: Period) -> None:
-            await service.compute_attendance(db, scope, period)
+            await service.compute_attendance(scope, period)
 
         async def exchange(period: Period) -> None:
-            await service.compute_exchange(db, scope, period, NOW)
+            await service.compute_exchange(scope, period)
 
         student = Student(2, "Student 2", 2)
         attendance_quarter = median_ms(await time_async(lambda: attend(quarter)))
         attendance_year = median_ms(await time_async(lambda: attend(year)))
         attendance_city = median_ms(
-            await time_async(lambda: service.compute_attendance(db, najaf, year))
+            await time_async(lambda: service.compute_attendance(najaf, year))
         )
         exchange_quarter = median_ms(await time_async(lambda: exchange(quarter)))
         exchange_year = median_ms(await time_async(lambda: exchange(year)))
         one_student = median_ms(
-            await time_async(lambda: service.compute_student(db, scope.exchange, student, year))
+            await time_async(lambda: service.compute_student(scope.exchange, student, year))
         )
-        report = await service.compute_attendance(db, scope, year)
+        report = await service.compute_attendance(scope, year)
         csv_ms = median_ms(time_sync(lambda: attendance_csv(report)))
         chart_ms = median_ms(time_sync(lambda: attendance_chart(report, "Bench"), repeat=3))
         await db.dispose()

@@ -17,7 +17,8 @@ from pathlib import Path
 from bench.core import Figure, median_ms, time_async
 from bot.clock import ManualClock
 from bot.domain.exchange import Role
-from bot.services import privacy
+from bot.services.activity_writer import ActivityWriter
+from bot.services.privacy import PrivacyService
 from bot.store import create_database, exchanges, personal, roster
 from bot.store.migrate import upgrade
 from bot.store.schema import activity, reports
@@ -27,6 +28,18 @@ STUDENTS = 500
 ACTIVITY = 1_000_000
 CHUNK = 50_000
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
+
+
+class _Idle:
+    """A scheduler with nothing to do: pruning plans no sends."""
+
+    up_since: datetime | None = None
+
+    async def rearm(self) -> None:
+        return None
+
+    def wake_by(self, when: datetime) -> None:
+        return None
 
 
 async def _world(url: str) -> tuple[int, list[int]]:
@@ -137,7 +150,8 @@ async def figures() -> list[Figure]:
             await exchanges.end_exchange(conn, exchange_id, NOW - timedelta(days=200))
 
         async def prune() -> None:
-            await privacy.prune_expired(db, ManualClock(NOW), retention_days=180)
+            privacy = PrivacyService(db, ManualClock(NOW), _Idle(), ActivityWriter(db), 180)
+            await privacy.prune_expired()
 
         pruned = await time_async(prune, repeat=1, warmup=0)
         await db.dispose()

@@ -82,7 +82,7 @@ async def _catch_up_figure() -> Figure:
                     prompt=None,
                     created_by=1,
                     now=now,
-                    status="active",
+                    status=rules.SeriesStatus.ACTIVE,
                 )
 
         async def catch_up() -> None:

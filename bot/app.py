@@ -39,6 +39,7 @@ BACKGROUND_GRACE = 10.0
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
     "cogs.exchange",
+    "cogs.join",
     "cogs.roster",
     "cogs.pairing",
     "cogs.sessions",
@@ -226,7 +227,8 @@ class Twinbridge(commands.Bot):
         guild = discord.Object(id=guild_id) if guild_id is not None else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        digest = commands_digest(await command_payload(self.tree, guild))
+        payload = await command_payload(self.tree, guild)
+        digest = commands_digest(payload)
         key = f"commands:{self.application_id}:{guild_id if guild_id is not None else 'global'}"
         async with self.ctx.db.read() as conn:
             unchanged = await app_state.get(conn, key) == digest
@@ -236,7 +238,16 @@ class Twinbridge(commands.Bot):
                 "not sending them again (run with --sync to force)"
             )
             return False
-        synced = await self.tree.sync(guild=guild)
+        # The payload just translated is the one sent (tree.sync would translate it all again:
+        # every text in each of Discord's locales).
+        if self.application_id is None:
+            raise discord.MissingApplicationID
+        if guild is None:
+            synced = await self.http.bulk_upsert_global_commands(self.application_id, payload)
+        else:
+            synced = await self.http.bulk_upsert_guild_commands(
+                self.application_id, guild.id, payload
+            )
         # Stored only once Discord accepted them: a failed sync is retried at the next start.
         async with self.ctx.db.transaction() as conn:
             await app_state.put(conn, key, digest, self.ctx.clock.now())

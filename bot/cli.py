@@ -144,22 +144,22 @@ async def _report(settings: Settings, args: argparse.Namespace) -> str:
     """The report asked for on the command line, as text (CSV or JSON)."""
     from bot.clock import SystemClock
     from bot.domain import reporting
-    from bot.services import reporting as service
+    from bot.services.reporting import ReportingService
     from bot.store import create_database
 
     db = create_database(settings.database_url)
-    clock = SystemClock()
+    service = ReportingService(db, SystemClock())
     try:
-        scope = await service.operator_scope(db, args.exchange, args.city)
-        period = service.operator_period(args.start, args.end, clock)
+        scope = await service.operator_scope(args.exchange, args.city)
+        period = service.operator_period(args.start, args.end)
         # A coordinator's export of children's attendance is audited like /report.
-        await service.operator_viewed(db, clock, scope, args.kind, _operator(), period)
+        await service.operator_viewed(scope, args.kind, _operator(), period)
         if args.kind == "attendance":
-            found = await service.compute_attendance(db, scope, period)
+            found = await service.compute_attendance(scope, period)
             if args.format == "json":
                 return reporting.attendance_json(scope.exchange.name, period, found)
             return reporting.attendance_csv(found)
-        figures = await service.compute_exchange(db, scope, period, clock.now())
+        figures = await service.compute_exchange(scope, period)
         if args.format == "json":
             return reporting.exchange_json(figures)
         return reporting.exchange_csv(figures)

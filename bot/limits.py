@@ -36,6 +36,8 @@ PLACEHOLDER: Final = 150
 MODAL_TITLE: Final = 45
 MODAL_ITEMS: Final = 5
 TEXT_INPUT_LABEL: Final = 45
+# A text input's placeholder (a select menu's may be longer: PLACEHOLDER).
+TEXT_INPUT_PLACEHOLDER: Final = 100
 TEXT_INPUT_VALUE: Final = 4000
 COMPONENTS_V2: Final = 1 << 15
 V2_COMPONENTS_TOTAL: Final = 40
@@ -52,6 +54,8 @@ COMMAND_TOTAL_CHARACTERS: Final = 8000
 COMMAND_NAME_PATTERN: Final = r"^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$"
 
 # Channels and guilds.
+# Members one Request Guild Members asks for (by user ids, or matching a name).
+MEMBERS_PER_QUERY: Final = 100
 CHANNEL_NAME: Final = 100
 THREAD_NAME: Final = 100
 CHANNELS_PER_GUILD: Final = 500
@@ -64,6 +68,8 @@ THREAD_MAX_AUTO_ARCHIVE_MINUTES: Final = 10080
 SCHEDULED_EVENTS_UNFINISHED: Final = 100
 EVENT_NAME: Final = 100
 EVENT_DESCRIPTION: Final = 1000
+# An external event's place (`entity_metadata.location`).
+EVENT_LOCATION: Final = 100
 
 # Interactions.
 ACKNOWLEDGE_WITHIN: Final = timedelta(seconds=3)

@@ -4,15 +4,16 @@ are written before the log is scrubbed, and none lands with their id afterwards.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import or_, select
 
 from bot.clock import ManualClock
-from bot.services import privacy
 from bot.services.access import Actor
 from bot.services.activity_writer import ActivityWriter
+from bot.services.privacy import PrivacyService
 from bot.store import Database, create_database
 from bot.store.migrate import upgrade
 from bot.store.schema import activity
@@ -45,6 +46,25 @@ class Spaces:
         self.calls.append(("restore", space_id, tuple(user_ids)))
 
 
+class Scheduler:
+    """The scheduler as erasure sees it: told to re-read the sends."""
+
+    up_since: datetime | None = None
+
+    def __init__(self) -> None:
+        self.rearmed = 0
+
+    async def rearm(self) -> None:
+        self.rearmed += 1
+
+    def wake_by(self, when: datetime) -> None:
+        self.rearmed += 1
+
+
+def privacy(db: Database, writer: ActivityWriter) -> PrivacyService:
+    return PrivacyService(db, ManualClock(AT), Scheduler(), writer, retention_days=180)
+
+
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = create_database(f"sqlite+aiosqlite:///{tmp_path / 'e.db'}")
@@ -70,9 +90,7 @@ async def test_events_queued_before_an_erasure_do_not_bring_the_id_back(db: Data
     message(writer, pair, pair.ben, AT, 12)
     message(writer, pair, pair.ben, AT, 5)
     spaces = Spaces()
-    await privacy.erase_person(
-        db, ManualClock(AT), COORDINATOR, BEN, ("Ben",), writer=writer, port=spaces
-    )
+    await privacy(db, writer).erase_person(COORDINATOR, BEN, ("Ben",), spaces)
     assert writer.pending == 0
     await writer.flush()
     assert await rows_naming(db, BEN) == 0
@@ -99,5 +117,5 @@ async def test_export_includes_events_still_queued(db: Database) -> None:
     pair = await a_pair(db)
     writer = ActivityWriter(db)
     message(writer, pair, pair.ben, AT, 7)
-    found = await privacy.export_person(db, ManualClock(AT), COORDINATOR, BEN, writer=writer)
+    found = await privacy(db, writer).export_person(COORDINATOR, BEN)
     assert b'"pair.message"' in found.data

@@ -14,7 +14,7 @@ from bot.domain.reporting import (
     Student,
     attendance,
 )
-from cogs.reporting import attendance_embed, exchange_embed
+from cogs.reporting.embeds import attendance_embed, exchange_embed
 
 CITIES = [CityRef(1, "Minneapolis"), CityRef(2, "Najaf")]
 PERIOD = Period(date(2025, 1, 1), date(2026, 12, 30))

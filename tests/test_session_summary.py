@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.services.session_port import CityAttendance, Summary
-from cogs.sessions import name_chunks, summary_embed
+from cogs.sessions.posts import name_chunks, summary_embed
 
 START = datetime(2026, 10, 6, 20, tzinfo=UTC)
 

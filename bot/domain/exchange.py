@@ -120,6 +120,14 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
 
 
+class ParticipantStatus(StrEnum):
+    """Where a participant stands on the roster (the stored value is the member's value)."""
+
+    ACTIVE = "active"  # paired in the next round
+    PAUSED = "paused"  # on the roster, left out of new rounds until resumed
+    REMOVED = "removed"  # off the roster: a teacher took them off (nothing is deleted)
+
+
 class ProfileError(ValueError):
     """A value a user typed breaks a rule; `key` names the message, `params` fill it."""
 
@@ -254,10 +262,28 @@ class Participant:
     role: Role
     display_name: str
     city_id: int | None
-    status: str
+    status: ParticipantStatus
     grade_band: str | None = None
     languages: tuple[str, ...] = ()
     interests: tuple[str, ...] = ()
     intro: str = ""
     language: str = "en"  # the language the bot speaks to this person (from their profile)
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileDraft:
+    """A profile being filled in a /join or /profile panel, not on the roster until sent."""
+
+    id: int
+    partnership_id: int
+    user_id: int
+    city_id: int | None
+    role: Role
+    editing: bool  # changing a profile already on the roster (else joining)
+    language: str  # the language the bot is to speak to them
+    grade_band: str | None = None
+    languages: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()  # picked from INTERESTS
+    other_interests: str = ""  # typed, comma-separated
+    intro: str = ""

@@ -39,6 +39,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from itertools import combinations
 from typing import Literal, TypeAlias
 
@@ -61,6 +62,18 @@ _SLEEP_MINUTE = 21 * 60  # the same waking day as bot.domain.spaces
 _AWAKE_MINUTES = _SLEEP_MINUTE - _WAKE_MINUTE
 _MAX_OFFSET_MINUTES = 14 * 60  # UTC+14 (Kiribati) is the furthest any zone goes
 _ALL_DAY = (1 << _DAY_MINUTES) - 1
+
+
+class PairStatus(StrEnum):
+    """Where a pair stands; the values are what the database stores."""
+
+    ACTIVE = "active"  # its members talk in its space
+    PAUSED = "paused"  # a teacher closed its space for review: readable, not writable
+    ARCHIVED = "archived"  # ended (a new round, a removal): kept read-only for history
+
+
+# Pairs whose space is still in use.
+LIVE_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED)
 
 
 class PairingError(ValueError):

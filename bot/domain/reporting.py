@@ -98,12 +98,19 @@ def _years_later(day: date, years: int) -> date:
 
 
 def period_of(start: str | None, end: str | None, today: date) -> Period:
+    """The period asked for as typed (YYYY-MM-DD); see `period_between`."""
+    return period_between(
+        parse_day(start) if start else None, parse_day(end) if end else None, today
+    )
+
+
+def period_between(start: date | None, end: date | None, today: date) -> Period:
     """The period asked for: `end` defaults to today, `start` to 90 days before `end`.
 
     An end before the start, or more than two years, is refused with a ReportError.
     """
-    last = parse_day(end) if end else today
-    first = parse_day(start) if start else last - timedelta(days=DEFAULT_DAYS - 1)
+    last = end or today
+    first = start or last - timedelta(days=DEFAULT_DAYS - 1)
     if last < first:
         raise ReportError(
             "error.reporting_end_before_start", start=first.isoformat(), end=last.isoformat()

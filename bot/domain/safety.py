@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.domain.exchange import ProfileError
 
 # In the order the select menu shows them; each has a label in every catalogue.
 REASONS = ("unkind", "uncomfortable", "personal_info", "outside_contact", "spam", "other")
 MAX_DETAILS = 300
+
+
+class ReportKind(StrEnum):
+    """What a report is about (the values are what the store keeps)."""
+
+    MESSAGE = "message"  # one message, reported from Apps → Report to teacher
+    CONCERN = "concern"  # something else, told with /concern
+
+
+class ReportStatus(StrEnum):
+    """Where a report stands (the values are what the store keeps)."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
 
 
 def parse_reason(value: str) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -59,6 +60,37 @@ _ORDINALS = {
 _FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 # The time of day comes from its own option; these would multiply or move occurrences.
 _REFUSED_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART", "WKST_")
+
+
+class SeriesStatus(StrEnum):
+    """Where a series stands (stored as the value)."""
+
+    DRAFT = "draft"  # previewed, waiting for its organiser's confirmation
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class OccurrenceStatus(StrEnum):
+    """Where one occurrence of a series stands (stored as the value)."""
+
+    SCHEDULED = "scheduled"
+    STARTED = "started"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+# Occurrences still to happen or under way; and those called off by a teacher.
+LIVE = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.STARTED)
+CALLED_OFF = (OccurrenceStatus.CANCELLED, OccurrenceStatus.SKIPPED)
+
+
+class EventStatus(StrEnum):
+    """What a session's Discord event is set to as the session goes (Discord's own states)."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
 
 class RuleError(ValueError):

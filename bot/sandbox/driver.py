@@ -144,6 +144,11 @@ async def _migrated_template() -> Path:
     return _TEMPLATE[0]
 
 
+def _copy_into(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
 @cache
 def _spec() -> SpecValidator | None:
     # Loading and indexing the 1 MB spec once per process keeps each test start fast.
@@ -363,8 +368,8 @@ class Sandbox:
             if database_url is None:
                 # A copy of one migrated database per process: each test's bot finds its
                 # schema ready instead of running every migration again.
-                folder.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(await _migrated_template(), folder / "sandbox.db")
+                template = await _migrated_template()
+                await asyncio.to_thread(_copy_into, template, folder / "sandbox.db")
             url = database_url or f"sqlite+aiosqlite:///{folder / 'sandbox.db'}"
             await sandbox.start_bot(url, extensions)
             yield sandbox

@@ -18,7 +18,14 @@ from bot.services.activity_writer import ActivityWriter
 from bot.services.chess import ChessService
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
+from bot.services.pairing import PairingService
+from bot.services.privacy import PrivacyService
+from bot.services.prompts import PromptService
+from bot.services.reporting import ReportingService
+from bot.services.roster import RosterService
+from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
+from bot.services.sessions import SessionService
 from bot.store import Database
 
 
@@ -42,4 +49,13 @@ class Services:
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
         self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
+        self.pairing = PairingService(db, clock, scheduler)
+        self.prompts = PromptService(db, clock, infra.activity_writer)
+        self.safety = SafetyService(db, clock, scheduler)
+        self.privacy = PrivacyService(
+            db, clock, scheduler, infra.activity_writer, infra.settings.retention_days
+        )
+        self.reporting = ReportingService(db, clock)
+        self.roster = RosterService(db, clock, scheduler)
+        self.sessions = SessionService(db, clock, scheduler, scheduler.grace)
         self.chess = ChessService(db, clock, scheduler)

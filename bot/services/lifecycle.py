@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, Role
+from bot.domain.pairing import PairStatus
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, require
@@ -79,8 +80,8 @@ class LifecycleService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             for pair in live:
-                await pairing_store.set_status(conn, pair.id, "archived", now)
-                if pair.status == "paused":
+                await pairing_store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
+                if pair.status is PairStatus.PAUSED:
                     await pairing_store.close_pause(conn, pair.id, now)
             cancelled = await sends.cancel_exchange(conn, exchange.id, now)
             await exchange_store.end_exchange(conn, exchange.id, now)

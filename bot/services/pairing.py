@@ -1,4 +1,10 @@
-"""Pairing students across the two cities, and the private spaces where pairs talk."""
+"""Pairing students across the two cities, and the private spaces where pairs talk.
+
+`PairingService` holds the use cases (`/pair preview|confirm|swap|remove|history`) and what
+they keep between calls: the plans of the last rosters seen and one lock per exchange for
+confirming. What other features need of pairs' spaces (`check_spaces`, `archive_spaces`,
+`end_pauses`) keeps nothing between calls, so it stays in module functions taking `db`.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from bot.domain.pairing import (
     PairingError,
     PairingPlan,
     PairReasons,
+    PairStatus,
     pair_students,
 )
 from bot.domain.spaces import (
@@ -40,7 +47,7 @@ from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as store
 
-STAFF = {"teacher", "coordinator"}
+STAFF = frozenset({"teacher", "coordinator"})
 REASON_FIELDS = dataclasses.fields(PairReasons)
 
 log = logging.getLogger(__name__)
@@ -167,245 +174,10 @@ async def _load(
     return students, previous, apart, len(live), len(paused)
 
 
-_PlanKey = tuple[tuple[Candidate, ...], frozenset[frozenset[int]], frozenset[frozenset[int]]]
-# Plans of the last rosters seen, and the computations still running (with their event loop).
-_plans: OrderedDict[_PlanKey, PairingPlan] = OrderedDict()
-_running: dict[_PlanKey, asyncio.Future[PairingPlan]] = {}
-_KEPT_PLANS = 8
-
-
-async def optimal_plan(
-    candidates: Sequence[Candidate],
-    previous: Collection[frozenset[int]],
-    apart: Collection[frozenset[int]],
-) -> PairingPlan:
-    """`pair_students` for these inputs, off the event loop, computed once for many callers.
-
-    The same students give the same plan, and teachers preview, page and confirm the same
-    roster, often together: the last plans are kept, and callers asking at the same moment
-    share one computation. It runs in a worker thread, so the bot keeps acknowledging other
-    users' interactions meanwhile (2,000 × 2,000 students take about half a second).
-    """
-    key: _PlanKey = (tuple(candidates), frozenset(previous), frozenset(apart))
-    if key in _plans:
-        _plans.move_to_end(key)
-        return _plans[key]
-    future = _running.get(key)
-    if future is None or future.get_loop() is not asyncio.get_running_loop():
-        future = asyncio.ensure_future(
-            asyncio.to_thread(pair_students, candidates, previous_pairs=previous, keep_apart=apart)
-        )
-        _running[key] = future
-        future.add_done_callback(lambda done: _keep(key, done))
-    return await asyncio.shield(future)
-
-
-def _keep(key: _PlanKey, done: asyncio.Future[PairingPlan]) -> None:
-    if _running.get(key) is done:
-        del _running[key]
-    if not done.cancelled() and done.exception() is None:
-        _plans[key] = done.result()
-        while len(_plans) > _KEPT_PLANS:
-            _plans.popitem(last=False)
-
-
-async def propose(
-    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, port: SpacePort
-) -> Proposal:
-    """The optimal pairs for the exchange's active students, with the reasons for each."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    students, previous, apart, live, paused = await _load(db, exchange)
-    positions = {c.id: c.position for c in exchange.cities}
-    placed = [s for s in students if s.city_id in positions]
-    if len(placed) < 2:
-        raise UserError("error.pair_too_few", count=len(placed))
-    if len({positions[s.city_id] for s in placed if s.city_id is not None}) < 2:
-        raise UserError("error.pair_one_city")
-    # Waking hours depend on daylight saving: each city's offset on the day of pairing.
-    now = clock.now()
-    offsets = {c.id: utc_offset_minutes(c.timezone, now) for c in exchange.cities}
-    candidates = [
-        Candidate(
-            id=s.id,
-            city=0 if positions[s.city_id] == 0 else 1,
-            grade_band=s.grade_band or "",
-            languages=frozenset(s.languages),
-            interests=frozenset(s.interests),
-            utc_offset_minutes=offsets[s.city_id],
-        )
-        for s in placed
-        if s.city_id is not None
-    ]
-    try:
-        plan = await optimal_plan(candidates, previous, apart)
-    except PairingError:
-        # Counts and cities were checked above; what is left is keep-apart marks that
-        # leave some student with nobody allowed to be their partner.
-        raise UserError("error.pair_infeasible") from None
-    by_id = {s.id: s for s in placed}
-    groups = tuple(
-        ProposedGroup(
-            members=tuple(by_id[m] for m in group.members),
-            # Flat fields: a shallow dict equals asdict's deep copy at a fraction of its cost.
-            reasons={f.name: getattr(group.reasons, f.name) for f in REASON_FIELDS},
-            score=group.score,
-        )
-        for group in plan.groups
-    )
-    async with db.read() as conn:
-        where = await exchange_store.spaces(conn, exchange.id)
-    free_slots = 0
-    for category_id in where.category_ids:
-        children = await port.children(category_id)
-        if children is not None:
-            free_slots += CHANNELS_PER_CATEGORY - children
-    space_plan = plan_spaces(await port.channel_count(), len(groups), free_slots)
-    overlap = waking_overlap_hours(
-        exchange.cities[0].timezone, exchange.cities[1].timezone, now.date()
-    )
-    return Proposal(exchange, groups, plan.total_score, space_plan, live, overlap, paused)
-
-
-# One pairing at a time per exchange in this process: two teachers confirming at once must not
-# both create a round.
-_confirming: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-
-
-async def confirm(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int | None,
-    port: SpacePort,
-    scheduler: Rearm | None = None,
-) -> Confirmed:
-    """Create the proposed pairs and their private spaces; archive the previous round's.
-
-    Discord is changed before anything is stored: the new spaces are created and the old ones
-    made read-only, then the round is recorded in one transaction. If Discord refuses anything,
-    the spaces made in this attempt are removed, old spaces already archived are opened again,
-    and nothing is recorded, so the database never says a space is archived while its students
-    can still write there, and a retry starts clean. A round confirmed by someone else since
-    this command began makes it change nothing.
-    """
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    async with db.read() as conn:
-        seen_round = await store.latest_round(conn, exchange.id)
-    async with _confirming[exchange.id]:
-        done = await _confirm(db, clock, actor, exchange.id, port, seen_round)
-    if scheduler is not None:
-        await scheduler.rearm()
-    return done
-
-
 async def _unchanged_round(conn: Any, exchange_id: int, seen_round: int | None) -> None:
     latest = await store.latest_round(conn, exchange_id)
     if latest != seen_round:
         raise UserError("error.pair_round_changed", round=latest)
-
-
-async def _confirm(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int,
-    port: SpacePort,
-    seen_round: int | None,
-) -> Confirmed:
-    proposal = await propose(db, clock, actor, exchange_id, port)
-    exchange = proposal.exchange
-    kind = proposal.space_plan.kind
-    async with db.read() as conn:
-        await _unchanged_round(conn, exchange.id, seen_round)
-        where = await exchange_store.spaces(conn, exchange.id)
-        live = await store.live_pairs(conn, exchange.id)
-    await _check(db, port, exchange.id, live, also=kind)
-    created: list[int] = []
-    new_categories: list[int] = []
-    categories = list(where.category_ids)
-    thread_parent = where.thread_parent_id
-    archived: list[store.PairRecord] = []
-    try:
-        if kind == "threads" and thread_parent is None:
-            thread_parent = await port.create_thread_parent(f"{exchange.name} pairs")
-            created.append(thread_parent)
-        free: dict[int, int] = {}
-        for category_id in categories:
-            children = await port.children(category_id)
-            if children is not None:
-                free[category_id] = CHANNELS_PER_CATEGORY - children
-        for index, group in enumerate(proposal.groups, start=1):
-            user_ids = [m.user_id for m in group.members]
-            name = space_name(index)
-            if kind == "threads":
-                assert thread_parent is not None
-                space = await port.create_thread(thread_parent, name, user_ids)
-            else:
-                target = next((c for c, n in free.items() if n > 0), None)
-                if target is None:
-                    number = len(categories) + 1
-                    target = await port.create_category(f"{exchange.name} · pairs {number}")
-                    categories.append(target)
-                    new_categories.append(target)
-                    free[target] = CHANNELS_PER_CATEGORY
-                space = await port.create_channel(target, name, user_ids)
-                free[target] -= 1
-            created.append(space)
-        await _archive(db, port, exchange.id, live, done=archived)
-        space_ids = tuple(s for s in created if s != thread_parent)
-        now = clock.now()
-        async with db.transaction() as conn:
-            await _unchanged_round(conn, exchange.id, seen_round)
-            round_id = await store.create_round(
-                conn, exchange.id, actor.user_id, now, kind, round(proposal.total_score)
-            )
-            for group, space_id in zip(proposal.groups, space_ids, strict=True):
-                await store.add_pair(
-                    conn,
-                    round_id=round_id,
-                    exchange_id=exchange.id,
-                    space_id=space_id,
-                    reasons=group.reasons,
-                    members=tuple(m.id for m in group.members),
-                    now=now,
-                )
-            for old in live:
-                await store.set_status(conn, old.id, "archived", now)
-            await end_pauses(conn, live, now)
-            await exchange_store.set_spaces(
-                conn, exchange.id, category_ids=categories, thread_parent_id=thread_parent
-            )
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="pairing.confirmed",
-                details={
-                    "round": round_id,
-                    "pairs": len(proposal.groups),
-                    "space_kind": kind,
-                    "archived": len(live),
-                },
-            )
-    except BaseException:
-        await _restore(db, port, exchange.id, archived)
-        for space in reversed(created + new_categories):
-            try:
-                await port.delete_unused(space)
-            except Exception:
-                continue
-        raise
-    counts = Counter(m.city_id for g in proposal.groups for m in g.members)
-    round_counts = tuple(
-        sorted(((c.name, counts[c.id]) for c in exchange.cities), key=lambda item: -item[1])
-    )
-    for group, space_id in zip(proposal.groups, space_ids, strict=True):
-        await port.welcome(space_id, _welcome(exchange, group, now, round_counts))
-    return Confirmed(proposal, round_id, space_ids)
 
 
 def _welcome_member(exchange: Exchange, person: Participant, now: datetime) -> WelcomeMember:
@@ -446,7 +218,7 @@ async def end_pauses(conn: Any, ended: Sequence[store.PairRecord], now: datetime
     """Paused pairs that end now (in the caller's transaction): the pause closes, so chess
     clocks in their space run again and a game there can still be finished."""
     for pair in ended:
-        if pair.status == "paused" and pair.space_id is not None:
+        if pair.status is PairStatus.PAUSED and pair.space_id is not None:
             await store.close_pause(conn, pair.id, now)
             await chess_service.restart_clocks(conn, pair.space_id, now)
 
@@ -529,7 +301,7 @@ async def _restore(
                 pair.space_id,
                 kinds[pair.round_id],
                 [p.user_id for p in people],
-                paused=pair.status == "paused",
+                paused=pair.status is PairStatus.PAUSED,
             )
         except Exception:
             log.exception("could not reopen space %s after a failed change", pair.space_id)
@@ -541,125 +313,6 @@ async def _student(db: Database, exchange: Exchange, user_id: int) -> Participan
     if found is None or found.role is not Role.STUDENT or found.status == "removed":
         raise NotFoundError("error.not_a_student")
     return found
-
-
-async def remove(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int | None,
-    user_id: int,
-    port: SpacePort,
-    scheduler: Rearm | None = None,
-) -> store.PairRecord:
-    """Archive the pair a student is in; the space becomes read-only, nothing is deleted."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    student = await _student(db, exchange, user_id)
-    async with db.read() as conn:
-        pair = await store.live_pair_of(conn, student.id)
-    if pair is None:
-        raise UserError("error.not_paired", name=student.display_name)
-    await _check(db, port, exchange.id, [pair])
-    # Discord first: if it refuses, the pair stays active in the database as in Discord.
-    await archive_spaces(db, port, exchange.id, [pair])
-    now = clock.now()
-    async with db.transaction() as conn:
-        await store.set_status(conn, pair.id, "archived", now)
-        await end_pauses(conn, [pair], now)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=exchange.id,
-            actor_id=actor.user_id,
-            kind="pairing.removed",
-            details={"pair": pair.id},
-        )
-    if scheduler is not None:
-        await scheduler.rearm()
-    return pair
-
-
-async def swap(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int | None,
-    first_user: int,
-    second_user: int,
-    port: SpacePort,
-) -> tuple[store.PairRecord, store.PairRecord]:
-    """Exchange two students of the same city between their pairs."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    first = await _student(db, exchange, first_user)
-    second = await _student(db, exchange, second_user)
-    if first.id == second.id:
-        raise UserError("error.swap_same")
-    if first.city_id != second.city_id:
-        raise UserError("error.swap_cities")
-    async with db.read() as conn:
-        pair_a = await store.live_pair_of(conn, first.id)
-        pair_b = await store.live_pair_of(conn, second.id)
-        apart = await roster.keep_apart_pairs(conn, exchange.id)
-        rounds = {r["id"]: r["space_kind"] for r in await store.rounds(conn, exchange.id)}
-    if pair_a is None or pair_b is None:
-        missing = first if pair_a is None else second
-        raise UserError("error.not_paired", name=missing.display_name)
-    if pair_a.id == pair_b.id:
-        raise UserError("error.swap_same_pair")
-    if "paused" in (pair_a.status, pair_b.status):
-        # A paused space is under a teacher's review: nobody new walks into it.
-        raise UserError("error.swap_paused")
-    new_a = (set(pair_a.members) - {first.id}) | {second.id}
-    new_b = (set(pair_b.members) - {second.id}) | {first.id}
-    for mark in apart:
-        if mark <= new_a or mark <= new_b:
-            raise UserError("error.swap_keep_apart")
-    await _check(db, port, exchange.id, [pair_a, pair_b])
-    # Discord first, undone if any step fails: the database never shows a swap that Discord
-    # does not, nor the other way round.
-    moves = [
-        (pair_a, second.user_id, first.user_id),
-        (pair_b, first.user_id, second.user_id),
-    ]
-    done: list[tuple[store.PairRecord, int, int]] = []
-    try:
-        for pair, joining, leaving in moves:
-            if pair.space_id is not None:
-                await port.set_members(pair.space_id, rounds[pair.round_id], [joining], [leaving])
-                done.append((pair, joining, leaving))
-        now = clock.now()
-        async with db.transaction() as conn:
-            # Each leaves their pair (kept for history and repeat-avoidance) and joins the other.
-            await store.move_member(conn, first.id, pair_a.id, pair_b.id, now)
-            await store.move_member(conn, second.id, pair_b.id, pair_a.id, now)
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="pairing.swapped",
-                details={"pairs": [pair_a.id, pair_b.id]},
-            )
-    except BaseException:
-        for pair, joining, leaving in reversed(done):
-            assert pair.space_id is not None
-            try:
-                await port.set_members(pair.space_id, rounds[pair.round_id], [leaving], [joining])
-            except Exception:
-                log.exception("could not undo a swap in space %s", pair.space_id)
-        raise
-    # The student who moves in is welcomed; their new partners learn who they are.
-    async with db.read() as conn:
-        staying_a = await roster.by_ids(conn, [m for m in pair_a.members if m != first.id])
-        staying_b = await roster.by_ids(conn, [m for m in pair_b.members if m != second.id])
-    for pair, newcomer, partners in ((pair_a, second, staying_a), (pair_b, first, staying_b)):
-        if pair.space_id is not None:
-            await port.greet(pair.space_id, _newcomer(exchange, newcomer, partners, now))
-    return pair_a, pair_b
 
 
 def _newcomer(
@@ -690,30 +343,374 @@ class History:
     rounds: tuple[RoundView, ...]  # newest first
 
 
-async def history(db: Database, actor: Actor, exchange_id: int | None) -> History:
-    """Every round of the exchange with who was paired with whom (staff only)."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    async with db.read() as conn:
-        rounds = await store.rounds(conn, exchange.id)
-        every = await store.all_pairs(conn, exchange.id)
-        people = {
-            p.id: p.display_name
-            for p in await roster.listing(
-                conn, exchange.id, statuses=("active", "paused", "removed")
+_PlanKey = tuple[tuple[Candidate, ...], frozenset[frozenset[int]], frozenset[frozenset[int]]]
+
+
+class PairingService:
+    """Pairing rounds and the spaces they open (staff only)."""
+
+    # Plans kept for the last rosters seen.
+    KEPT_PLANS = 8
+
+    def __init__(self, db: Database, clock: Clock, scheduler: Rearm | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        # Ending a paused pair restarts its chess clocks: their deadlines are sends to rearm.
+        self.scheduler = scheduler
+        self._plans: OrderedDict[_PlanKey, PairingPlan] = OrderedDict()
+        self._running: dict[_PlanKey, asyncio.Future[PairingPlan]] = {}
+        # One pairing at a time per exchange in this process: two teachers confirming at once
+        # must not both create a round.
+        self._confirming: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def optimal_plan(
+        self,
+        candidates: Sequence[Candidate],
+        previous: Collection[frozenset[int]],
+        apart: Collection[frozenset[int]],
+    ) -> PairingPlan:
+        """`pair_students` for these inputs, off the event loop, computed once for many callers.
+
+        The same students give the same plan, and teachers preview, page and confirm the same
+        roster, often together: the last plans are kept, and callers asking at the same moment
+        share one computation. It runs in a worker thread, so the bot keeps acknowledging other
+        users' interactions meanwhile (2,000 × 2,000 students take about half a second).
+        """
+        key: _PlanKey = (tuple(candidates), frozenset(previous), frozenset(apart))
+        if key in self._plans:
+            self._plans.move_to_end(key)
+            return self._plans[key]
+        future = self._running.get(key)
+        if future is None:
+            future = asyncio.ensure_future(
+                asyncio.to_thread(
+                    pair_students, candidates, previous_pairs=previous, keep_apart=apart
+                )
             )
-        }
-    views = []
-    for r in rounds:
-        mine = [p for p in every if p.round_id == r["id"]]
-        views.append(
-            RoundView(
-                id=r["id"],
-                created_at=r["created_at"],
-                space_kind=r["space_kind"],
-                pairs=tuple(tuple(people.get(m, "?") for m in p.members) for p in mine),
-                archived=sum(1 for p in mine if p.status == "archived"),
-                left=tuple(tuple(people.get(m, "?") for m in p.left) for p in mine),
+            self._running[key] = future
+            future.add_done_callback(lambda done: self._keep(key, done))
+        # Shielded: one caller giving up (its interaction cancelled) must not cancel the others'.
+        return await asyncio.shield(future)
+
+    def _keep(self, key: _PlanKey, done: asyncio.Future[PairingPlan]) -> None:
+        if self._running.get(key) is done:
+            del self._running[key]
+        if not done.cancelled() and done.exception() is None:
+            self._plans[key] = done.result()
+            while len(self._plans) > self.KEPT_PLANS:
+                self._plans.popitem(last=False)
+
+    async def propose(self, actor: Actor, exchange_id: int | None, port: SpacePort) -> Proposal:
+        """The optimal pairs for the exchange's active students, with the reasons for each."""
+        db = self.db
+        await require(db, actor, STAFF)
+        exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+        students, previous, apart, live, paused = await _load(db, exchange)
+        positions = {c.id: c.position for c in exchange.cities}
+        placed = [s for s in students if s.city_id in positions]
+        if len(placed) < 2:
+            raise UserError("error.pair_too_few", count=len(placed))
+        if len({positions[s.city_id] for s in placed if s.city_id is not None}) < 2:
+            raise UserError("error.pair_one_city")
+        # Waking hours depend on daylight saving: each city's offset on the day of pairing.
+        now = self.clock.now()
+        offsets = {c.id: utc_offset_minutes(c.timezone, now) for c in exchange.cities}
+        candidates = [
+            Candidate(
+                id=s.id,
+                city=0 if positions[s.city_id] == 0 else 1,
+                grade_band=s.grade_band or "",
+                languages=frozenset(s.languages),
+                interests=frozenset(s.interests),
+                utc_offset_minutes=offsets[s.city_id],
             )
+            for s in placed
+            if s.city_id is not None
+        ]
+        try:
+            plan = await self.optimal_plan(candidates, previous, apart)
+        except PairingError:
+            # Counts and cities were checked above; what is left is keep-apart marks that
+            # leave some student with nobody allowed to be their partner.
+            raise UserError("error.pair_infeasible") from None
+        by_id = {s.id: s for s in placed}
+        groups = tuple(
+            ProposedGroup(
+                members=tuple(by_id[m] for m in group.members),
+                # Flat fields: a shallow dict equals asdict's deep copy at a fraction of its cost.
+                reasons={f.name: getattr(group.reasons, f.name) for f in REASON_FIELDS},
+                score=group.score,
+            )
+            for group in plan.groups
         )
-    return History(exchange, tuple(views))
+        async with db.read() as conn:
+            where = await exchange_store.spaces(conn, exchange.id)
+        free_slots = 0
+        for category_id in where.category_ids:
+            children = await port.children(category_id)
+            if children is not None:
+                free_slots += CHANNELS_PER_CATEGORY - children
+        space_plan = plan_spaces(await port.channel_count(), len(groups), free_slots)
+        overlap = waking_overlap_hours(
+            exchange.cities[0].timezone, exchange.cities[1].timezone, now.date()
+        )
+        return Proposal(exchange, groups, plan.total_score, space_plan, live, overlap, paused)
+
+    async def confirm(self, actor: Actor, exchange_id: int | None, port: SpacePort) -> Confirmed:
+        """Create the proposed pairs and their private spaces; archive the previous round's.
+
+        Discord is changed before anything is stored: the new spaces are created and the old
+        ones made read-only, then the round is recorded in one transaction. If Discord refuses
+        anything, the spaces made in this attempt are removed, old spaces already archived are
+        opened again, and nothing is recorded, so the database never says a space is archived
+        while its students can still write there, and a retry starts clean. A round confirmed
+        by someone else since this command began makes it change nothing.
+        """
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        async with self.db.read() as conn:
+            seen_round = await store.latest_round(conn, exchange.id)
+        async with self._confirming[exchange.id]:
+            done = await self._confirm(actor, exchange.id, port, seen_round)
+        if self.scheduler is not None:
+            await self.scheduler.rearm()
+        return done
+
+    async def _confirm(
+        self, actor: Actor, exchange_id: int, port: SpacePort, seen_round: int | None
+    ) -> Confirmed:
+        db = self.db
+        proposal = await self.propose(actor, exchange_id, port)
+        exchange = proposal.exchange
+        kind = proposal.space_plan.kind
+        async with db.read() as conn:
+            await _unchanged_round(conn, exchange.id, seen_round)
+            where = await exchange_store.spaces(conn, exchange.id)
+            live = await store.live_pairs(conn, exchange.id)
+        await _check(db, port, exchange.id, live, also=kind)
+        created: list[int] = []
+        new_categories: list[int] = []
+        categories = list(where.category_ids)
+        thread_parent = where.thread_parent_id
+        archived: list[store.PairRecord] = []
+        try:
+            if kind == "threads" and thread_parent is None:
+                thread_parent = await port.create_thread_parent(f"{exchange.name} pairs")
+                created.append(thread_parent)
+            free: dict[int, int] = {}
+            for category_id in categories:
+                children = await port.children(category_id)
+                if children is not None:
+                    free[category_id] = CHANNELS_PER_CATEGORY - children
+            for index, group in enumerate(proposal.groups, start=1):
+                user_ids = [m.user_id for m in group.members]
+                name = space_name(index)
+                if kind == "threads":
+                    assert thread_parent is not None
+                    space = await port.create_thread(thread_parent, name, user_ids)
+                else:
+                    target = next((c for c, n in free.items() if n > 0), None)
+                    if target is None:
+                        number = len(categories) + 1
+                        target = await port.create_category(f"{exchange.name} · pairs {number}")
+                        categories.append(target)
+                        new_categories.append(target)
+                        free[target] = CHANNELS_PER_CATEGORY
+                    space = await port.create_channel(target, name, user_ids)
+                    free[target] -= 1
+                created.append(space)
+            await _archive(db, port, exchange.id, live, done=archived)
+            space_ids = tuple(s for s in created if s != thread_parent)
+            now = self.clock.now()
+            async with db.transaction() as conn:
+                await _unchanged_round(conn, exchange.id, seen_round)
+                round_id = await store.create_round(
+                    conn, exchange.id, actor.user_id, now, kind, round(proposal.total_score)
+                )
+                for group, space_id in zip(proposal.groups, space_ids, strict=True):
+                    await store.add_pair(
+                        conn,
+                        round_id=round_id,
+                        exchange_id=exchange.id,
+                        space_id=space_id,
+                        reasons=group.reasons,
+                        members=tuple(m.id for m in group.members),
+                        now=now,
+                    )
+                for old in live:
+                    await store.set_status(conn, old.id, PairStatus.ARCHIVED, now)
+                await end_pauses(conn, live, now)
+                await exchange_store.set_spaces(
+                    conn, exchange.id, category_ids=categories, thread_parent_id=thread_parent
+                )
+                await activity_log.append(
+                    conn,
+                    at=now,
+                    guild_id=actor.guild_id,
+                    partnership_id=exchange.id,
+                    actor_id=actor.user_id,
+                    kind="pairing.confirmed",
+                    details={
+                        "round": round_id,
+                        "pairs": len(proposal.groups),
+                        "space_kind": kind,
+                        "archived": len(live),
+                    },
+                )
+        except BaseException:
+            await _restore(db, port, exchange.id, archived)
+            for space in reversed(created + new_categories):
+                try:
+                    await port.delete_unused(space)
+                except Exception:
+                    continue
+            raise
+        counts = Counter(m.city_id for g in proposal.groups for m in g.members)
+        round_counts = tuple(
+            sorted(((c.name, counts[c.id]) for c in exchange.cities), key=lambda item: -item[1])
+        )
+        for group, space_id in zip(proposal.groups, space_ids, strict=True):
+            await port.welcome(space_id, _welcome(exchange, group, now, round_counts))
+        return Confirmed(proposal, round_id, space_ids)
+
+    async def remove(
+        self, actor: Actor, exchange_id: int | None, user_id: int, port: SpacePort
+    ) -> store.PairRecord:
+        """Archive the pair a student is in; the space becomes read-only, nothing is deleted."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        student = await _student(self.db, exchange, user_id)
+        async with self.db.read() as conn:
+            pair = await store.live_pair_of(conn, student.id)
+        if pair is None:
+            raise UserError("error.not_paired", name=student.display_name)
+        await _check(self.db, port, exchange.id, [pair])
+        # Discord first: if it refuses, the pair stays active in the database as in Discord.
+        await archive_spaces(self.db, port, exchange.id, [pair])
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
+            await end_pauses(conn, [pair], now)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="pairing.removed",
+                details={"pair": pair.id},
+            )
+        if self.scheduler is not None:
+            await self.scheduler.rearm()
+        return pair
+
+    async def swap(
+        self,
+        actor: Actor,
+        exchange_id: int | None,
+        first_user: int,
+        second_user: int,
+        port: SpacePort,
+    ) -> tuple[store.PairRecord, store.PairRecord]:
+        """Exchange two students of the same city between their pairs."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        first = await _student(self.db, exchange, first_user)
+        second = await _student(self.db, exchange, second_user)
+        if first.id == second.id:
+            raise UserError("error.swap_same")
+        if first.city_id != second.city_id:
+            raise UserError("error.swap_cities")
+        async with self.db.read() as conn:
+            pair_a = await store.live_pair_of(conn, first.id)
+            pair_b = await store.live_pair_of(conn, second.id)
+            apart = await roster.keep_apart_pairs(conn, exchange.id)
+            rounds = {r["id"]: r["space_kind"] for r in await store.rounds(conn, exchange.id)}
+        if pair_a is None or pair_b is None:
+            missing = first if pair_a is None else second
+            raise UserError("error.not_paired", name=missing.display_name)
+        if pair_a.id == pair_b.id:
+            raise UserError("error.swap_same_pair")
+        if PairStatus.PAUSED in (pair_a.status, pair_b.status):
+            # A paused space is under a teacher's review: nobody new walks into it.
+            raise UserError("error.swap_paused")
+        new_a = (set(pair_a.members) - {first.id}) | {second.id}
+        new_b = (set(pair_b.members) - {second.id}) | {first.id}
+        for mark in apart:
+            if mark <= new_a or mark <= new_b:
+                raise UserError("error.swap_keep_apart")
+        await _check(self.db, port, exchange.id, [pair_a, pair_b])
+        # Discord first, undone if any step fails: the database never shows a swap that Discord
+        # does not, nor the other way round.
+        moves = [
+            (pair_a, second.user_id, first.user_id),
+            (pair_b, first.user_id, second.user_id),
+        ]
+        done: list[tuple[store.PairRecord, int, int]] = []
+        try:
+            for pair, joining, leaving in moves:
+                if pair.space_id is not None:
+                    await port.set_members(
+                        pair.space_id, rounds[pair.round_id], [joining], [leaving]
+                    )
+                    done.append((pair, joining, leaving))
+            now = self.clock.now()
+            async with self.db.transaction() as conn:
+                # Each leaves their pair (kept for history and to avoid repeats), joins the other.
+                await store.move_member(conn, first.id, pair_a.id, pair_b.id, now)
+                await store.move_member(conn, second.id, pair_b.id, pair_a.id, now)
+                await activity_log.append(
+                    conn,
+                    at=now,
+                    guild_id=actor.guild_id,
+                    partnership_id=exchange.id,
+                    actor_id=actor.user_id,
+                    kind="pairing.swapped",
+                    details={"pairs": [pair_a.id, pair_b.id]},
+                )
+        except BaseException:
+            for pair, joining, leaving in reversed(done):
+                assert pair.space_id is not None
+                try:
+                    await port.set_members(
+                        pair.space_id, rounds[pair.round_id], [leaving], [joining]
+                    )
+                except Exception:
+                    log.exception("could not undo a swap in space %s", pair.space_id)
+            raise
+        # The student who moves in is welcomed; their new partners learn who they are.
+        async with self.db.read() as conn:
+            staying_a = await roster.by_ids(conn, [m for m in pair_a.members if m != first.id])
+            staying_b = await roster.by_ids(conn, [m for m in pair_b.members if m != second.id])
+        for pair, newcomer, partners in ((pair_a, second, staying_a), (pair_b, first, staying_b)):
+            if pair.space_id is not None:
+                await port.greet(pair.space_id, _newcomer(exchange, newcomer, partners, now))
+        return pair_a, pair_b
+
+    async def history(self, actor: Actor, exchange_id: int | None) -> History:
+        """Every round of the exchange with who was paired with whom (staff only)."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        async with self.db.read() as conn:
+            rounds = await store.rounds(conn, exchange.id)
+            every = await store.all_pairs(conn, exchange.id)
+            people = {
+                p.id: p.display_name
+                for p in await roster.listing(
+                    conn, exchange.id, statuses=("active", "paused", "removed")
+                )
+            }
+        views = []
+        for r in rounds:
+            mine = [p for p in every if p.round_id == r["id"]]
+            views.append(
+                RoundView(
+                    id=r["id"],
+                    created_at=r["created_at"],
+                    space_kind=r["space_kind"],
+                    pairs=tuple(tuple(people.get(m, "?") for m in p.members) for p in mine),
+                    archived=sum(1 for p in mine if p.status is PairStatus.ARCHIVED),
+                    left=tuple(tuple(people.get(m, "?") for m in p.left) for p in mine),
+                )
+            )
+        return History(exchange, tuple(views))

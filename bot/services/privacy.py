@@ -51,52 +51,6 @@ class Export:
         return f"twinbridge-data-{self.user_id}.json"
 
 
-async def export_person(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    user_id: int,
-    names: Sequence[str] = (),
-    *,
-    writer: ActivityWriter,
-) -> Export:
-    """Everything stored about one person in this server, as JSON (coordinators only).
-
-    Activity events still queued in the batched writer are written first, so the export
-    holds them too.
-    """
-    await require(db, actor, COORDINATORS)
-    await writer.flush()
-    person = personal.Person(actor.guild_id, user_id, tuple(names))
-    now = clock.now()
-    async with db.transaction() as conn:
-        found = await personal.export(conn, person)
-        rows = sum(len(r) for r in found.values())
-        if rows == 0:
-            raise NotFoundError("error.nothing_stored")
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            actor_id=actor.user_id,
-            kind="privacy.exported",
-            details={"subject_id": user_id, "rows": rows},
-        )
-    document: dict[str, Any] = {
-        "about": (
-            "Everything Twinbridge stores about one person in this server, table by table. "
-            "Messages written on Discord are not stored by Twinbridge and are not included."
-        ),
-        "user_id": str(user_id),
-        "guild_id": str(actor.guild_id),
-        "exported_at": now.isoformat(),
-        "exported_by": str(actor.user_id),
-        "tables": found,
-    }
-    data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
-    return Export(user_id, data, rows, sum(1 for r in found.values() if r))
-
-
 @dataclass(frozen=True, slots=True)
 class ErasePreview:
     """What an erasure would change, shown before the coordinator confirms."""
@@ -113,32 +67,6 @@ class ErasePreview:
         return sum(self.counts.values())
 
 
-async def _enrolled(db: Database, guild_id: int, user_id: int) -> list[int]:
-    """The running exchanges where this person is a student not yet removed."""
-    async with db.read() as conn:
-        running = {e.id for e in await exchange_store.exchanges_in(conn, guild_id)}
-        mine = await roster.of_user(conn, guild_id, user_id)
-    return [
-        p.partnership_id for p in mine if p.role is Role.STUDENT and p.partnership_id in running
-    ]
-
-
-async def erase_preview(
-    db: Database, actor: Actor, user_id: int, names: Sequence[str], *, writer: ActivityWriter
-) -> ErasePreview:
-    """How many rows of which tables hold this person (coordinators only)."""
-    await require(db, actor, COORDINATORS)
-    await writer.flush()
-    person = personal.Person(actor.guild_id, user_id, tuple(names))
-    async with db.read() as conn:
-        counts = await personal.count_about(conn, person)
-        known = await personal.known_names(conn, person)
-    if not counts:
-        raise NotFoundError("error.nothing_stored")
-    enrolled = await _enrolled(db, actor.guild_id, user_id)
-    return ErasePreview(user_id, known, counts, len(enrolled))
-
-
 @dataclass(frozen=True, slots=True)
 class Erased:
     """What an erasure changed."""
@@ -148,56 +76,6 @@ class Erased:
     ended_spaces: tuple[int, ...] = ()  # of those, pairs that ended with them (read-only now)
 
 
-async def erase_person(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    user_id: int,
-    names: Sequence[str] = (),
-    *,
-    writer: ActivityWriter,
-    port: SpacePort,
-    scheduler: Rearm | None = None,
-) -> Erased:
-    """Remove one person from every table; rows stay as anonymous counts (coordinators only).
-
-    A student still on a roster is first removed from it as `/roster remove` does: they lose
-    access to their paired space at once (a pair left without both cities ends, read-only),
-    so nothing they write later is theirs in the log. The batched activity writer is flushed
-    and held while the rows are scrubbed, and events still queued about them lose their id:
-    nothing with their id lands after the erasure. The log of the erasure names who erased
-    and how many rows changed, never whom.
-    """
-    await require(db, actor, COORDINATORS)
-    left: list[int] = []
-    ended: list[int] = []
-    for exchange_id in await _enrolled(db, actor.guild_id, user_id):
-        removal = await roster_service.remove_student(
-            db, clock, actor, exchange_id, user_id, port, scheduler
-        )
-        if removal.space_id is not None:
-            left.append(removal.space_id)
-            if removal.pair_ends:
-                ended.append(removal.space_id)
-    person = personal.Person(actor.guild_id, user_id, tuple(names))
-    now = clock.now()
-    async with writer.quiet():
-        async with db.transaction() as conn:
-            changed = await personal.erase(conn, person)
-            if not changed:
-                raise NotFoundError("error.nothing_stored")
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="privacy.erased",
-                details={"rows": changed, "spaces_left": len(left)},
-            )
-        writer.forget(user_id)
-    return Erased(changed, tuple(left), tuple(ended))
-
-
 @dataclass(frozen=True, slots=True)
 class Pruned:
     exchange_id: int
@@ -205,70 +83,194 @@ class Pruned:
     rows: dict[str, int]
 
 
-async def prune_expired(db: Database, clock: Clock, retention_days: int) -> list[Pruned]:
-    """Anonymise everyone in exchanges that ended more than `retention_days` ago.
-
-    One short transaction per person keeps the database free for everyone else while a large
-    exchange is pruned; the exchange is marked pruned only when all its people are done, so a
-    crash halfway leaves the rest for the next run (already pseudonymised ids are skipped).
-    """
-    now = clock.now()
-    cutoff: datetime = now - timedelta(days=retention_days)
-    async with db.read() as conn:
-        due = await exchange_store.due_for_pruning(conn, cutoff)
-    done = []
-    for exchange_id, guild_id in due:
-        async with db.read() as conn:
-            people = await personal.people_of_exchange(conn, exchange_id)
-        totals: Counter[str] = Counter()
-        for user_id in sorted(people):
-            async with db.transaction() as conn:
-                person = personal.Person(guild_id, user_id, exchange_id=exchange_id)
-                totals.update(await personal.erase(conn, person))
-        async with db.transaction() as conn:
-            await exchange_store.mark_pruned(conn, exchange_id, now)
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=guild_id,
-                partnership_id=exchange_id,
-                kind="privacy.pruned",
-                details={"people": len(people), "rows": dict(totals), "days": retention_days},
-            )
-        log.info("pruned exchange %d: %d people, %d rows", exchange_id, len(people), totals.total())
-        done.append(Pruned(exchange_id, len(people), dict(totals)))
-    return done
-
-
 def _next_run(after: datetime) -> datetime:
     return datetime.combine(after.date() + timedelta(days=1), RETENTION_AT, after.tzinfo)
 
 
-async def _plan_pruning(db: Database, when: datetime) -> None:
-    async with db.transaction() as conn:
-        # One key per day: planning again (a restart) never doubles a day's run.
-        await sends.plan(
-            conn,
-            key=f"privacy:retention:{when.date().isoformat()}",
-            kind=RETENTION_KIND,
-            due_at=when,
-            guild_id=NO_GUILD,
-        )
+class PrivacyService:
+    """Export and erasure of one person's data (coordinators); pruning of ended exchanges."""
 
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        scheduler: Rearm,
+        writer: ActivityWriter,
+        retention_days: int,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.scheduler = scheduler
+        # Export and erasure flush it first: events still queued belong to the person too.
+        self.writer = writer
+        self.retention_days = retention_days
 
-async def plan_daily_pruning(db: Database, clock: Clock) -> None:
-    """At start-up: a run today (now, unless one already ran today) and tomorrow's.
+    async def export_person(self, actor: Actor, user_id: int, names: Sequence[str] = ()) -> Export:
+        """Everything stored about one person in this server, as JSON (coordinators only).
 
-    Planning tomorrow's here too keeps the daily chain going even if today's was missed
-    while the bot was down.
-    """
-    now = clock.now()
-    await _plan_pruning(db, now)
-    await _plan_pruning(db, _next_run(now))
+        Activity events still queued in the batched writer are written first, so the export
+        holds them too.
+        """
+        await require(self.db, actor, COORDINATORS)
+        await self.writer.flush()
+        person = personal.Person(actor.guild_id, user_id, tuple(names))
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            found = await personal.export(conn, person)
+            rows = sum(len(r) for r in found.values())
+            if rows == 0:
+                raise NotFoundError("error.nothing_stored")
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                kind="privacy.exported",
+                details={"subject_id": user_id, "rows": rows},
+            )
+        document: dict[str, Any] = {
+            "about": (
+                "Everything Twinbridge stores about one person in this server, table by table. "
+                "Messages written on Discord are not stored by Twinbridge and are not included."
+            ),
+            "user_id": str(user_id),
+            "guild_id": str(actor.guild_id),
+            "exported_at": now.isoformat(),
+            "exported_by": str(actor.user_id),
+            "tables": found,
+        }
+        data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+        return Export(user_id, data, rows, sum(1 for r in found.values() if r))
 
+    async def _enrolled(self, guild_id: int, user_id: int) -> list[int]:
+        """The running exchanges where this person is a student not yet removed."""
+        async with self.db.read() as conn:
+            running = {e.id for e in await exchange_store.exchanges_in(conn, guild_id)}
+            mine = await roster.of_user(conn, guild_id, user_id)
+        return [
+            p.partnership_id for p in mine if p.role is Role.STUDENT and p.partnership_id in running
+        ]
 
-async def daily_pruning(db: Database, clock: Clock, retention_days: int) -> list[Pruned]:
-    """The daily job: prune what is due, then plan tomorrow's run."""
-    done = await prune_expired(db, clock, retention_days)
-    await _plan_pruning(db, _next_run(clock.now()))
-    return done
+    async def erase_preview(self, actor: Actor, user_id: int, names: Sequence[str]) -> ErasePreview:
+        """How many rows of which tables hold this person (coordinators only)."""
+        await require(self.db, actor, COORDINATORS)
+        await self.writer.flush()
+        person = personal.Person(actor.guild_id, user_id, tuple(names))
+        async with self.db.read() as conn:
+            counts = await personal.count_about(conn, person)
+            known = await personal.known_names(conn, person)
+        if not counts:
+            raise NotFoundError("error.nothing_stored")
+        enrolled = await self._enrolled(actor.guild_id, user_id)
+        return ErasePreview(user_id, known, counts, len(enrolled))
+
+    async def erase_person(
+        self, actor: Actor, user_id: int, names: Sequence[str], port: SpacePort
+    ) -> Erased:
+        """Remove one person from every table; rows stay as anonymous counts (coordinators
+        only).
+
+        A student still on a roster is first removed from it as `/roster remove` does: they
+        lose access to their paired space at once (a pair left without both cities ends,
+        read-only), so nothing they write later is theirs in the log. The batched activity
+        writer is flushed and held while the rows are scrubbed, and events still queued about
+        them lose their id: nothing with their id lands after the erasure. The log of the
+        erasure names who erased and how many rows changed, never whom.
+        """
+        await require(self.db, actor, COORDINATORS)
+        left: list[int] = []
+        ended: list[int] = []
+        for exchange_id in await self._enrolled(actor.guild_id, user_id):
+            removal = await roster_service.remove_student(
+                self.db, self.clock, actor, exchange_id, user_id, port, self.scheduler
+            )
+            if removal.space_id is not None:
+                left.append(removal.space_id)
+                if removal.pair_ends:
+                    ended.append(removal.space_id)
+        person = personal.Person(actor.guild_id, user_id, tuple(names))
+        now = self.clock.now()
+        async with self.writer.quiet():
+            async with self.db.transaction() as conn:
+                changed = await personal.erase(conn, person)
+                if not changed:
+                    raise NotFoundError("error.nothing_stored")
+                await activity_log.append(
+                    conn,
+                    at=now,
+                    guild_id=actor.guild_id,
+                    actor_id=actor.user_id,
+                    kind="privacy.erased",
+                    details={"rows": changed, "spaces_left": len(left)},
+                )
+            self.writer.forget(user_id)
+        return Erased(changed, tuple(left), tuple(ended))
+
+    async def prune_expired(self) -> list[Pruned]:
+        """Anonymise everyone in exchanges that ended more than the retention period ago.
+
+        One short transaction per person keeps the database free for everyone else while a
+        large exchange is pruned; the exchange is marked pruned only when all its people are
+        done, so a crash halfway leaves the rest for the next run (already pseudonymised ids
+        are skipped).
+        """
+        now = self.clock.now()
+        cutoff: datetime = now - timedelta(days=self.retention_days)
+        async with self.db.read() as conn:
+            due = await exchange_store.due_for_pruning(conn, cutoff)
+        done = []
+        for exchange_id, guild_id in due:
+            async with self.db.read() as conn:
+                people = await personal.people_of_exchange(conn, exchange_id)
+            totals: Counter[str] = Counter()
+            for user_id in sorted(people):
+                async with self.db.transaction() as conn:
+                    person = personal.Person(guild_id, user_id, exchange_id=exchange_id)
+                    totals.update(await personal.erase(conn, person))
+            async with self.db.transaction() as conn:
+                await exchange_store.mark_pruned(conn, exchange_id, now)
+                await activity_log.append(
+                    conn,
+                    at=now,
+                    guild_id=guild_id,
+                    partnership_id=exchange_id,
+                    kind="privacy.pruned",
+                    details={
+                        "people": len(people),
+                        "rows": dict(totals),
+                        "days": self.retention_days,
+                    },
+                )
+            log.info(
+                "pruned exchange %d: %d people, %d rows", exchange_id, len(people), totals.total()
+            )
+            done.append(Pruned(exchange_id, len(people), dict(totals)))
+        return done
+
+    async def _plan_pruning(self, when: datetime) -> None:
+        async with self.db.transaction() as conn:
+            # One key per day: planning again (a restart) never doubles a day's run.
+            await sends.plan(
+                conn,
+                key=f"privacy:retention:{when.date().isoformat()}",
+                kind=RETENTION_KIND,
+                due_at=when,
+                guild_id=NO_GUILD,
+            )
+
+    async def plan_daily_pruning(self) -> None:
+        """At start-up: a run today (now, unless one already ran today) and tomorrow's.
+
+        Planning tomorrow's here too keeps the daily chain going even if today's was missed
+        while the bot was down. The scheduler is told, so today's run is not left waiting.
+        """
+        now = self.clock.now()
+        await self._plan_pruning(now)
+        await self._plan_pruning(_next_run(now))
+        await self.scheduler.rearm()
+
+    async def daily_pruning(self) -> list[Pruned]:
+        """The daily job: prune what is due, then plan tomorrow's run."""
+        done = await self.prune_expired()
+        await self._plan_pruning(_next_run(self.clock.now()))
+        return done

@@ -1,9 +1,13 @@
 """Discussion prompts: the exchange's bank, posting prompts to pairs, replies and rates.
 
-Sessions call `deliver_to_pairs` at session start; teachers post with `post_now`; a pair asks
-for its own with `request_for_pair`. Each pair gets prompts in rotation (never a repeat until
-its bank is used up), shown in every member's own language side by side. Replies are counted
-from message events: who, when, which prompt and the length when known, never the text.
+`PromptService` holds the use cases: teachers post with `post_now` and keep their bank, a pair
+asks for its own prompt with `request_for_pair`, replies are counted by `record_message`. It
+also holds what they keep between calls (one lock per pair, the directory of paired spaces).
+Sessions post with the module functions `deliver_to_pairs` and `post_session_words`, and read
+`prompt_set`: they keep nothing between calls. Each pair gets prompts in rotation (never a
+repeat until its bank is used up), shown in every member's own language side by side. Replies
+are counted from message events: who, when, which prompt and the length when known, never the
+text.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, Participant, ProfileError
+from bot.domain.pairing import PairStatus
 from bot.domain.prompts import (
     AGE_RANGES,
+    PAIR_REQUEST_INTERVAL,
     THEMES,
     Prompt,
     PromptRate,
@@ -53,7 +58,7 @@ from bot.store.exchanges import role_ids as guild_roles
 
 log = logging.getLogger(__name__)
 
-STAFF = {"teacher", "coordinator"}
+STAFF = frozenset({"teacher", "coordinator"})
 REMOVE = "-"  # typed as a translation in /prompt edit: remove that language
 
 Reason = Literal["session", "teacher", "pair"]
@@ -91,6 +96,14 @@ class PostedPrompt:
     space_id: int
     key: str
     message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Requested:
+    """A pair's own request answered: the prompt posted, and when the pair may ask again."""
+
+    posted: PostedPrompt
+    again: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +153,7 @@ async def _find(db: Database, exchange_id: int, key: str) -> Prompt:
     raise NotFoundError("error.prompt_unknown", prompt=key[:64])
 
 
-# -- delivery -------------------------------------------------------------------------------------
-
-# One pair's own request at a time, so two quick requests cannot both pass the daily limit.
-_pair_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+# -- delivery (sessions call these too) ---------------------------------------------------------
 
 
 async def _claimed_post(
@@ -296,7 +306,7 @@ async def deliver_to_pairs(
         pairs = [
             p
             for p in await pairing_store.live_pairs(conn, exchange_id)
-            if p.status == "active"
+            if p.status is PairStatus.ACTIVE
             and p.space_id is not None
             and (pair_ids is None or p.id in pair_ids)
         ]
@@ -370,82 +380,21 @@ async def deliver_to_pairs(
     return Delivery(tuple(posted), already, unreachable, without)
 
 
-async def post_now(
-    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, port: PromptPort
-) -> Delivery:
-    """A teacher posts the next prompt to every active pair of the exchange."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    async with db.read() as conn:
-        active = [
-            p for p in await pairing_store.live_pairs(conn, exchange.id) if p.status == "active"
-        ]
-    if not active:
-        raise UserError("error.prompt_no_pairs")
-    return await deliver_to_pairs(
-        db, clock, exchange.id, port, reason="teacher", posted_by=actor.user_id
-    )
+async def prompt_set(db: Database, exchange_id: int, text: str | None) -> tuple[str, ...] | None:
+    """The prompt keys a session names ("food.breakfast, own-2"), or None for other text.
 
-
-async def request_for_pair(
-    db: Database, clock: Clock, actor: Actor, space_id: int, port: PromptPort
-) -> PostedPrompt:
-    """A student asks for their pair's next prompt, in their pair's space, once a day."""
+    A teacher may give a session either prompt ids from the bank or words of their own; only
+    when every part is a prompt the exchange knows is it a prompt set.
+    """
+    if not text:
+        return None
+    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
+    if not parts or not all(KEY_SHAPE.fullmatch(p) for p in parts):
+        return None
     async with db.read() as conn:
-        where = await store.space_context(conn, space_id, actor.user_id)
-    if where is None or where.status == "archived" or where.guild_id != actor.guild_id:
-        raise UserError("error.prompt_not_in_space")
-    if where.member_id is None:
-        raise NotAllowedError("error.prompt_not_your_pair")
-    if where.status != "active":
-        raise UserError("error.prompt_pair_paused")
-    async with _pair_locks[where.pair_id]:
-        async with db.read() as conn:
-            pair = await pairing_store.get_pair(conn, where.pair_id)
-            assert pair is not None
-            members = sorted(await roster.by_ids(conn, pair.members), key=lambda m: m.id)
-            latest = await store.latest_post(conn, pair.id)
-            own = await store.own_prompts(conn, where.exchange_id)
-            retired = await store.retired_keys(conn, where.exchange_id)
-            history = (await store.history(conn, [pair.id])).get(pair.id, [])
-        now = clock.now()
-        allowed_at = next_request_at(latest.posted_at if latest else None)
-        if allowed_at is not None and allowed_at > now:
-            raise UserError(
-                "error.prompt_too_soon",
-                when=_stamp(allowed_at, "F"),
-                relative=_stamp(allowed_at, "R"),
-            )
-        bank = bank_for(own, retired, [m.grade_band for m in members])
-        chosen = next_prompt([p.key for p in bank], history)
-        if chosen is None:
-            raise UserError("error.prompt_bank_empty")
-        prompt = next(p for p in bank if p.key == chosen)
-        outcome = await _post_one(
-            db,
-            clock,
-            port,
-            exchange_id=where.exchange_id,
-            pair=pair,
-            prompt=prompt,
-            members=members,
-            reason="pair",
-            session_key=None,
-            posted_by=actor.user_id,
-        )
-    if not isinstance(outcome, PostedPrompt):
-        raise UserError("error.prompt_space_unreachable")
-    async with db.transaction() as conn:
-        await activity_log.append(
-            conn,
-            at=clock.now(),
-            guild_id=actor.guild_id,
-            partnership_id=where.exchange_id,
-            actor_id=actor.user_id,
-            kind="prompt.requested",
-            details={"pair": pair.id, "prompt": prompt.key},
-        )
-    return outcome
+        own = await store.own_prompts(conn, exchange_id)
+    known = set(builtin_by_key()) | {p.key for p in own}
+    return tuple(parts) if all(p in known for p in parts) else None
 
 
 # -- replies --------------------------------------------------------------------------------------
@@ -512,17 +461,6 @@ class SpaceDirectory:
         return found
 
 
-_directories: weakref.WeakKeyDictionary[Database, SpaceDirectory] = weakref.WeakKeyDictionary()
-
-
-def space_directory(db: Database) -> SpaceDirectory:
-    """The directory of paired spaces kept for this database (one per process and database)."""
-    found = _directories.get(db)
-    if found is None:
-        found = _directories[db] = SpaceDirectory(db)
-    return found
-
-
 async def _counted_writer(
     db: Database, space_id: int, user_id: int, role_ids: Collection[int], is_admin: bool
 ) -> bool:
@@ -536,60 +474,6 @@ async def _counted_writer(
         roles = await guild_roles(conn, where.guild_id)
     actor = Actor(where.guild_id, user_id, frozenset(role_ids), is_admin)
     return standing_from(actor, roles).staff
-
-
-async def record_message(
-    db: Database,
-    clock: Clock,
-    writer: ActivityWriter,
-    *,
-    space_id: int,
-    user_id: int,
-    length: int | None,
-    role_ids: Collection[int] = (),
-    is_admin: bool = False,
-) -> bool:
-    """Count a message written in a paired space; False if it is not counted.
-
-    A message from someone on the exchange's roster (active or paused) or on its staff (the
-    guild's teacher and coordinator roles, admins) becomes a `pair.message` activity row (who,
-    when, pair, length or None) and, for the pair's own students, a count in the daily totals
-    reports read. Anyone else (an erased or removed student who kept Discord access, a
-    stranger) leaves no trace: their id is never written. A pair member's message within the
-    response window of the pair's latest prompt is also a reply to it (and their first reply to
-    it the `prompt.answered` event). All of it goes through the batched `writer`, nobody waits
-    on it, and where the space belongs comes from the in-memory `SpaceDirectory`: a pair
-    member's message adds no database round trip. The text is never passed in, so it cannot
-    be stored.
-    """
-    now = clock.now()
-    spaces = space_directory(db)
-    where = await spaces.space(space_id, now)
-    if where is None:
-        return False
-    member = where.members.get(user_id)
-    if member is None and not await _counted_writer(db, space_id, user_id, role_ids, is_admin):
-        return False
-    reply = None
-    if member is not None and where.status == "active":
-        latest = await spaces.latest_post(where.pair_id, now)
-        if latest is not None and counts_as_response(latest.posted_at, now):
-            reply = PromptReply(latest.id, latest.key, where.pair_id, member, length)
-    writer.log(
-        at=now,
-        guild_id=where.guild_id,
-        partnership_id=where.exchange_id,
-        actor_id=user_id,
-        kind="pair.message",
-        details={"pair": where.pair_id, "length": length},
-        tally=(
-            MessageTally(where.exchange_id, where.pair_id, member, now, length)
-            if member is not None
-            else None
-        ),
-        reply=reply,
-    )
-    return True
 
 
 # -- the exchange's own prompts -------------------------------------------------------------------
@@ -618,173 +502,10 @@ async def _log(
     )
 
 
-async def add_prompt(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int | None,
-    *,
-    texts: Mapping[str, str | None],
-    ages: str = "10-18",
-    theme: str = "other",
-) -> Prompt:
-    """A teacher adds a prompt of their own: at least one language, translations optional."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    _check_choice(ages, theme)
-    try:
-        cleaned = clean_texts(texts)
-    except ProfileError as exc:
-        raise _user_error(exc) from None
-    now = clock.now()
-    async with db.transaction() as conn:
-        prompt = await store.add_prompt(
-            conn,
-            exchange_id=exchange.id,
-            texts=cleaned,
-            ages=ages,
-            theme=theme,
-            by=actor.user_id,
-            now=now,
-        )
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=exchange.id,
-            actor_id=actor.user_id,
-            kind="prompt.added",
-            details={"prompt": prompt.key, "languages": sorted(cleaned)},
-        )
-    return prompt
-
-
-async def edit_prompt(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int | None,
-    key: str,
-    *,
-    texts: Mapping[str, str | None],
-    ages: str | None = None,
-    theme: str | None = None,
-) -> Prompt:
-    """Change an own prompt: given texts replace, "-" removes a language; one must remain."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    _check_choice(ages, theme)
-    prompt = await _find(db, exchange.id, key)
-    prompt_id = own_id(prompt.key)
-    if prompt.builtin or prompt_id is None:
-        raise UserError("error.prompt_builtin_readonly")
-    merged: dict[str, str | None] = dict(prompt.texts)
-    for language, text in texts.items():
-        if text is None:
-            continue
-        merged[language] = None if text.strip() == REMOVE else text
-    try:
-        cleaned = clean_texts(merged)
-    except ProfileError as exc:
-        raise _user_error(exc) from None
-    changed = Prompt(prompt.key, theme or prompt.theme, ages or prompt.ages, cleaned, False)
-    now = clock.now()
-    async with db.transaction() as conn:
-        await store.update_prompt(
-            conn,
-            prompt_id,
-            texts=cleaned,
-            ages=changed.ages,
-            theme=changed.theme,
-            now=now,
-        )
-        await _log(conn, now, actor, exchange, "prompt.edited", prompt.key)
-    return changed
-
-
-async def retire_prompt(
-    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, key: str
-) -> Prompt:
-    """Stop posting a prompt (built-in or own) in this exchange; history and rates stay."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    prompt = await _find(db, exchange.id, key)
-    now = clock.now()
-    async with db.transaction() as conn:
-        if not await store.retire(conn, exchange.id, prompt.key, actor.user_id, now):
-            raise UserError("error.prompt_already_retired", prompt=prompt.key)
-        await _log(conn, now, actor, exchange, "prompt.retired", prompt.key)
-    return prompt
-
-
-async def restore_prompt(
-    db: Database, clock: Clock, actor: Actor, exchange_id: int | None, key: str
-) -> Prompt:
-    """Put a retired prompt back into rotation."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    prompt = await _find(db, exchange.id, key)
-    now = clock.now()
-    async with db.transaction() as conn:
-        if not await store.restore(conn, exchange.id, prompt.key):
-            raise UserError("error.prompt_not_retired", prompt=prompt.key)
-        await _log(conn, now, actor, exchange, "prompt.restored", prompt.key)
-    return prompt
-
-
 @dataclass(frozen=True, slots=True)
 class Listed:
     prompt: Prompt
     retired: bool
-
-
-async def list_prompts(
-    db: Database, actor: Actor, exchange_id: int | None, show: Show = "own"
-) -> tuple[Exchange, list[Listed]]:
-    """The exchange's own prompts, the built-in bank, or the retired ones (staff only)."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    async with db.read() as conn:
-        own = await store.own_prompts(conn, exchange.id)
-        retired = await store.retired_keys(conn, exchange.id)
-    if show == "own":
-        chosen: Sequence[Prompt] = own
-    elif show == "builtin":
-        chosen = builtin_prompts()
-    else:
-        chosen = [p for p in [*own, *builtin_prompts()] if p.key in retired]
-    return exchange, [Listed(p, p.key in retired) for p in chosen]
-
-
-async def choices(
-    db: Database,
-    actor: Actor,
-    exchange_id: int | None,
-    typed: str,
-    which: Literal["own", "active", "retired"],
-) -> list[tuple[str, str]]:
-    """(key, text in the actor's language) for autocomplete; empty for non-staff."""
-    try:
-        await require(db, actor, STAFF)
-        exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    except UserError:
-        return []
-    async with db.read() as conn:
-        own = await store.own_prompts(conn, exchange.id)
-        retired = await store.retired_keys(conn, exchange.id)
-    if which == "own":
-        pool: list[Prompt] = own
-    elif which == "active":
-        pool = [p for p in [*own, *builtin_prompts()] if p.key not in retired]
-    else:
-        pool = [p for p in [*own, *builtin_prompts()] if p.key in retired]
-    needle = typed.casefold().strip()
-    found = []
-    for prompt in pool:
-        text = prompt.text_in(actor.language)[1]
-        if needle in prompt.key.casefold() or needle in text.casefold():
-            found.append((prompt.key, text))
-    return found
 
 
 # -- response rates -------------------------------------------------------------------------------
@@ -813,46 +534,326 @@ class PromptStats:
         return any(r.average_length is not None for r in self.rates)
 
 
-async def stats(db: Database, actor: Actor, exchange_id: int | None) -> PromptStats:
-    """Per prompt: the pairs it was posted to, how many answered, and the rate (staff only)."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    async with db.read() as conn:
-        posts, responses = await store.rate_rows(conn, exchange.id)
-        own = await store.own_prompts(conn, exchange.id)
-        rates = response_rates(posts, responses)
-        series_ids = {
-            r.key: series_id for r in rates if (series_id := session_series_id(r.key)) is not None
-        }
-        series = await session_store.by_ids(conn, list(series_ids.values()))
-    answered_posts = {r.post_id for r in responses}
-    known = builtin_by_key() | {p.key: p for p in own}
-    return PromptStats(
-        exchange=exchange,
-        rates=tuple(rates),
-        prompts={r.key: known[r.key] for r in rates if r.key in known},
-        posts=len(posts),
-        answered=sum(1 for p in posts if p.post_id in answered_posts),
-        sessions={
-            key: SessionWords(series[series_id].title, series[series_id].prompt)
-            for key, series_id in series_ids.items()
-            if series_id in series
-        },
-    )
+# -- the use cases --------------------------------------------------------------------------------
 
 
-async def prompt_set(db: Database, exchange_id: int, text: str | None) -> tuple[str, ...] | None:
-    """The prompt keys a session names ("food.breakfast, own-2"), or None for other text.
+class PromptService:
+    """Discussion prompts: posting them, the exchange's bank, counting replies, rates."""
 
-    A teacher may give a session either prompt ids from the bank or words of their own; only
-    when every part is a prompt the exchange knows is it a prompt set.
-    """
-    if not text:
-        return None
-    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
-    if not parts or not all(KEY_SHAPE.fullmatch(p) for p in parts):
-        return None
-    async with db.read() as conn:
-        own = await store.own_prompts(conn, exchange_id)
-    known = set(builtin_by_key()) | {p.key for p in own}
-    return tuple(parts) if all(p in known for p in parts) else None
+    def __init__(self, db: Database, clock: Clock, writer: ActivityWriter) -> None:
+        self.db = db
+        self.clock = clock
+        # Replies are counted through the batched writer: a message never waits on the database.
+        self.writer = writer
+        # Which pair a channel is the space of, kept in memory for counting replies.
+        self.spaces = SpaceDirectory(db)
+        # One pair's own request at a time, so two quick requests cannot both pass the daily
+        # limit.
+        self._pair_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def post_now(self, actor: Actor, exchange_id: int | None, port: PromptPort) -> Delivery:
+        """A teacher posts the next prompt to every active pair of the exchange."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        async with self.db.read() as conn:
+            active = [
+                p
+                for p in await pairing_store.live_pairs(conn, exchange.id)
+                if p.status is PairStatus.ACTIVE
+            ]
+        if not active:
+            raise UserError("error.prompt_no_pairs")
+        return await deliver_to_pairs(
+            self.db, self.clock, exchange.id, port, reason="teacher", posted_by=actor.user_id
+        )
+
+    async def request_for_pair(self, actor: Actor, space_id: int, port: PromptPort) -> Requested:
+        """A student asks for their pair's next prompt, in their pair's space, once a day."""
+        async with self.db.read() as conn:
+            where = await store.space_context(conn, space_id, actor.user_id)
+        if where is None or where.status is PairStatus.ARCHIVED or where.guild_id != actor.guild_id:
+            raise UserError("error.prompt_not_in_space")
+        if where.member_id is None:
+            raise NotAllowedError("error.prompt_not_your_pair")
+        if where.status is not PairStatus.ACTIVE:
+            raise UserError("error.prompt_pair_paused")
+        async with self._pair_locks[where.pair_id]:
+            async with self.db.read() as conn:
+                pair = await pairing_store.get_pair(conn, where.pair_id)
+                assert pair is not None
+                members = sorted(await roster.by_ids(conn, pair.members), key=lambda m: m.id)
+                latest = await store.latest_post(conn, pair.id)
+                own = await store.own_prompts(conn, where.exchange_id)
+                retired = await store.retired_keys(conn, where.exchange_id)
+                history = (await store.history(conn, [pair.id])).get(pair.id, [])
+            now = self.clock.now()
+            allowed_at = next_request_at(latest.posted_at if latest else None)
+            if allowed_at is not None and allowed_at > now:
+                raise UserError(
+                    "error.prompt_too_soon",
+                    when=_stamp(allowed_at, "F"),
+                    relative=_stamp(allowed_at, "R"),
+                )
+            bank = bank_for(own, retired, [m.grade_band for m in members])
+            chosen = next_prompt([p.key for p in bank], history)
+            if chosen is None:
+                raise UserError("error.prompt_bank_empty")
+            prompt = next(p for p in bank if p.key == chosen)
+            outcome = await _post_one(
+                self.db,
+                self.clock,
+                port,
+                exchange_id=where.exchange_id,
+                pair=pair,
+                prompt=prompt,
+                members=members,
+                reason="pair",
+                session_key=None,
+                posted_by=actor.user_id,
+            )
+        if not isinstance(outcome, PostedPrompt):
+            raise UserError("error.prompt_space_unreachable")
+        async with self.db.transaction() as conn:
+            await activity_log.append(
+                conn,
+                at=self.clock.now(),
+                guild_id=actor.guild_id,
+                partnership_id=where.exchange_id,
+                actor_id=actor.user_id,
+                kind="prompt.requested",
+                details={"pair": pair.id, "prompt": prompt.key},
+            )
+        return Requested(outcome, self.clock.now() + PAIR_REQUEST_INTERVAL)
+
+    async def record_message(
+        self,
+        *,
+        space_id: int,
+        user_id: int,
+        length: int | None,
+        role_ids: Collection[int] = (),
+        is_admin: bool = False,
+    ) -> bool:
+        """Count a message written in a paired space; False if it is not counted.
+
+        A message from someone on the exchange's roster (active or paused) or on its staff (the
+        guild's teacher and coordinator roles, admins) becomes a `pair.message` activity row (who,
+        when, pair, length or None) and, for the pair's own students, a count in the daily totals
+        reports read. Anyone else (an erased or removed student who kept Discord access, a
+        stranger) leaves no trace: their id is never written. A pair member's message within the
+        response window of the pair's latest prompt is also a reply to it (and their first reply to
+        it the `prompt.answered` event). All of it goes through the batched `writer`, nobody waits
+        on it, and where the space belongs comes from the in-memory `SpaceDirectory`: a pair
+        member's message adds no database round trip. The text is never passed in, so it cannot
+        be stored.
+        """
+        now = self.clock.now()
+        spaces = self.spaces
+        where = await spaces.space(space_id, now)
+        if where is None:
+            return False
+        member = where.members.get(user_id)
+        if member is None and not await _counted_writer(
+            self.db, space_id, user_id, role_ids, is_admin
+        ):
+            return False
+        reply = None
+        if member is not None and where.status is PairStatus.ACTIVE:
+            latest = await spaces.latest_post(where.pair_id, now)
+            if latest is not None and counts_as_response(latest.posted_at, now):
+                reply = PromptReply(latest.id, latest.key, where.pair_id, member, length)
+        self.writer.log(
+            at=now,
+            guild_id=where.guild_id,
+            partnership_id=where.exchange_id,
+            actor_id=user_id,
+            kind="pair.message",
+            details={"pair": where.pair_id, "length": length},
+            tally=(
+                MessageTally(where.exchange_id, where.pair_id, member, now, length)
+                if member is not None
+                else None
+            ),
+            reply=reply,
+        )
+        return True
+
+    async def add(
+        self,
+        actor: Actor,
+        exchange_id: int | None,
+        *,
+        texts: Mapping[str, str | None],
+        ages: str = "10-18",
+        theme: str = "other",
+    ) -> Prompt:
+        """A teacher adds a prompt of their own: at least one language, translations optional."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        _check_choice(ages, theme)
+        try:
+            cleaned = clean_texts(texts)
+        except ProfileError as exc:
+            raise _user_error(exc) from None
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            prompt = await store.add_prompt(
+                conn,
+                exchange_id=exchange.id,
+                texts=cleaned,
+                ages=ages,
+                theme=theme,
+                by=actor.user_id,
+                now=now,
+            )
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="prompt.added",
+                details={"prompt": prompt.key, "languages": sorted(cleaned)},
+            )
+        return prompt
+
+    async def edit(
+        self,
+        actor: Actor,
+        exchange_id: int | None,
+        key: str,
+        *,
+        texts: Mapping[str, str | None],
+        ages: str | None = None,
+        theme: str | None = None,
+    ) -> Prompt:
+        """Change an own prompt: given texts replace, "-" removes a language; one must remain."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        _check_choice(ages, theme)
+        prompt = await _find(self.db, exchange.id, key)
+        prompt_id = own_id(prompt.key)
+        if prompt.builtin or prompt_id is None:
+            raise UserError("error.prompt_builtin_readonly")
+        merged: dict[str, str | None] = dict(prompt.texts)
+        for language, text in texts.items():
+            if text is None:
+                continue
+            merged[language] = None if text.strip() == REMOVE else text
+        try:
+            cleaned = clean_texts(merged)
+        except ProfileError as exc:
+            raise _user_error(exc) from None
+        changed = Prompt(prompt.key, theme or prompt.theme, ages or prompt.ages, cleaned, False)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.update_prompt(
+                conn,
+                prompt_id,
+                texts=cleaned,
+                ages=changed.ages,
+                theme=changed.theme,
+                now=now,
+            )
+            await _log(conn, now, actor, exchange, "prompt.edited", prompt.key)
+        return changed
+
+    async def retire(self, actor: Actor, exchange_id: int | None, key: str) -> Prompt:
+        """Stop posting a prompt (built-in or own) in this exchange; history and rates stay."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        prompt = await _find(self.db, exchange.id, key)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if not await store.retire(conn, exchange.id, prompt.key, actor.user_id, now):
+                raise UserError("error.prompt_already_retired", prompt=prompt.key)
+            await _log(conn, now, actor, exchange, "prompt.retired", prompt.key)
+        return prompt
+
+    async def restore(self, actor: Actor, exchange_id: int | None, key: str) -> Prompt:
+        """Put a retired prompt back into rotation."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        prompt = await _find(self.db, exchange.id, key)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if not await store.restore(conn, exchange.id, prompt.key):
+                raise UserError("error.prompt_not_retired", prompt=prompt.key)
+            await _log(conn, now, actor, exchange, "prompt.restored", prompt.key)
+        return prompt
+
+    async def listing(
+        self, actor: Actor, exchange_id: int | None, show: Show = "own"
+    ) -> tuple[Exchange, list[Listed]]:
+        """The exchange's own prompts, the built-in bank, or the retired ones (staff only)."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        async with self.db.read() as conn:
+            own = await store.own_prompts(conn, exchange.id)
+            retired = await store.retired_keys(conn, exchange.id)
+        if show == "own":
+            chosen: Sequence[Prompt] = own
+        elif show == "builtin":
+            chosen = builtin_prompts()
+        else:
+            chosen = [p for p in [*own, *builtin_prompts()] if p.key in retired]
+        return exchange, [Listed(p, p.key in retired) for p in chosen]
+
+    async def choices(
+        self,
+        actor: Actor,
+        exchange_id: int | None,
+        typed: str,
+        which: Literal["own", "active", "retired"],
+    ) -> list[tuple[str, str]]:
+        """(key, text in the actor's language) for autocomplete; empty for non-staff."""
+        try:
+            await require(self.db, actor, STAFF)
+            exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        except UserError:
+            return []
+        async with self.db.read() as conn:
+            own = await store.own_prompts(conn, exchange.id)
+            retired = await store.retired_keys(conn, exchange.id)
+        if which == "own":
+            pool: list[Prompt] = own
+        elif which == "active":
+            pool = [p for p in [*own, *builtin_prompts()] if p.key not in retired]
+        else:
+            pool = [p for p in [*own, *builtin_prompts()] if p.key in retired]
+        needle = typed.casefold().strip()
+        found = []
+        for prompt in pool:
+            text = prompt.text_in(actor.language)[1]
+            if needle in prompt.key.casefold() or needle in text.casefold():
+                found.append((prompt.key, text))
+        return found
+
+    async def stats(self, actor: Actor, exchange_id: int | None) -> PromptStats:
+        """Per prompt: the pairs it was posted to, how many answered, and the rate (staff only)."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        async with self.db.read() as conn:
+            posts, responses = await store.rate_rows(conn, exchange.id)
+            own = await store.own_prompts(conn, exchange.id)
+            rates = response_rates(posts, responses)
+            series_ids = {
+                r.key: series_id
+                for r in rates
+                if (series_id := session_series_id(r.key)) is not None
+            }
+            series = await session_store.by_ids(conn, list(series_ids.values()))
+        answered_posts = {r.post_id for r in responses}
+        known = builtin_by_key() | {p.key: p for p in own}
+        return PromptStats(
+            exchange=exchange,
+            rates=tuple(rates),
+            prompts={r.key: known[r.key] for r in rates if r.key in known},
+            posts=len(posts),
+            answered=sum(1 for p in posts if p.post_id in answered_posts),
+            sessions={
+                key: SessionWords(series[series_id].title, series[series_id].prompt)
+                for key, series_id in series_ids.items()
+                if series_id in series
+            },
+        )

@@ -5,15 +5,16 @@ teachers, of the exchange whose roster they are on, their own city's attendance 
 (their city is their roster row) and the exchange's figures, whose only names are the pairs a
 teacher should nudge. Students get none.
 
-Slash commands and `python -m bot report` call the same `compute_*` functions, so a
+Slash commands and `python -m bot report` call the same `compute_*` methods, so a
 spreadsheet and an embed always show the same numbers. Looking at a report is logged
 (`report.viewed`): it shows children's names and attendance.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from bot.clock import Clock
@@ -28,6 +29,7 @@ from bot.domain.reporting import (
     StudentActivity,
     StudentReport,
     attendance,
+    period_between,
     period_of,
     student_report,
 )
@@ -72,9 +74,9 @@ class StudentReportResult:
     report: StudentReport
 
 
-def _period(start: str | None, end: str | None, clock: Clock) -> Period:
+def _period(make: Callable[[], Period]) -> Period:
     try:
-        return period_of(start, end, clock.now().date())
+        return make()
     except ReportError as error:
         raise UserError(error.key, **error.params) from None
 
@@ -108,215 +110,208 @@ def _city_named(exchange: Exchange, name: str | None) -> City | None:
     raise NotFoundError("error.reporting_unknown_city", city=name.strip()[:100])
 
 
-async def scope_for(db: Database, actor: Actor, exchange_id: int | None, city: str | None) -> Scope:
-    """What this person may see: coordinators any city; teachers only their own."""
-    standing = await require(db, actor, REPORTERS)
-    exchange = await _exchange(db, actor.guild_id, exchange_id)
-    wanted = _city_named(exchange, city)
-    if standing.coordinator or standing.admin:
-        return Scope(exchange, wanted)
-    async with db.read() as conn:
-        me = await roster.find(conn, exchange.id, actor.user_id)
-    if me is None or me.role is not Role.TEACHER or me.status == "removed" or me.city_id is None:
-        raise NotAllowedError("error.reporting_join_first")
-    own = exchange.city(me.city_id)
-    if wanted is not None and wanted.id != own.id:
-        raise NotAllowedError("error.reporting_own_city", city=own.name)
-    return Scope(exchange, own)
-
-
-async def _viewed(
-    db: Database, clock: Clock, actor_id: int | None, scope: Scope, what: str, **details: Any
-) -> None:
-    """Log that a report was taken (`actor_id` None: on the command line)."""
-    async with db.transaction() as conn:
-        await activity_log.append(
-            conn,
-            at=clock.now(),
-            guild_id=scope.exchange.guild_id,
-            partnership_id=scope.exchange.id,
-            actor_id=actor_id,
-            kind="report.viewed",
-            details={
-                "report": what,
-                "city": scope.city.id if scope.city else None,
-                **details,
-            },
-        )
-
-
 def _refs(scope: Scope) -> list[CityRef]:
     return [CityRef(c.id, c.name) for c in scope.cities]
 
 
-# -- the computations everyone shares ----------------------------------------------------------
+class ReportingService:
+    """Attendance and activity reports for coordinators, teachers and the command line."""
 
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
 
-async def compute_attendance(db: Database, scope: Scope, period: Period) -> Attendance:
-    """Attendance per session, city and student (students only)."""
-    city_id = scope.city.id if scope.city else None
-    async with db.read() as conn:
-        slots = await store.slots(conn, scope.exchange.id, period)
-        students = await store.students(conn, scope.exchange.id, period, city_id=city_id)
-        seen = await store.attended(conn, scope.exchange.id, period)
-    return attendance(_refs(scope), slots, students, seen)
+    async def scope_for(self, actor: Actor, exchange_id: int | None, city: str | None) -> Scope:
+        """What this person may see: coordinators any city; teachers only their own."""
+        standing = await require(self.db, actor, REPORTERS)
+        exchange = await _exchange(self.db, actor.guild_id, exchange_id)
+        wanted = _city_named(exchange, city)
+        if standing.coordinator or standing.admin:
+            return Scope(exchange, wanted)
+        async with self.db.read() as conn:
+            me = await roster.find(conn, exchange.id, actor.user_id)
+        if (
+            me is None
+            or me.role is not Role.TEACHER
+            or me.status == "removed"
+            or me.city_id is None
+        ):
+            raise NotAllowedError("error.reporting_join_first")
+        own = exchange.city(me.city_id)
+        if wanted is not None and wanted.id != own.id:
+            raise NotAllowedError("error.reporting_own_city", city=own.name)
+        return Scope(exchange, own)
 
+    def period(self, start: date | None, end: date | None) -> Period:
+        """The period asked for (defaults: the 90 days up to today), or a UserError."""
+        return _period(lambda: period_between(start, end, self.clock.now().date()))
 
-async def compute_exchange(
-    db: Database, scope: Scope, period: Period, now: datetime
-) -> ExchangeFigures:
-    """The figures funders and sister-city boards ask for (students only)."""
-    whole = Scope(scope.exchange, None)
-    found = await compute_attendance(db, whole, period)
-    async with db.read() as conn:
-        counts = await store.city_counts(conn, scope.exchange.id, period)
-        _points, games = await store.chess_score(conn, scope.exchange.id, period)
-        posted = await store.prompts_posted(conn, scope.exchange.id, period)
-        pairs = await store.pair_activity(conn, scope.exchange.id)
-    return ExchangeFigures(
-        exchange=scope.exchange.name,
-        period=period,
-        attendance=found,
-        counts=counts,
-        prompts_posted=posted,
-        chess_games=games,
-        pairs=tuple(pairs),
-        now=now,
-    )
+    async def _viewed(self, actor_id: int | None, scope: Scope, what: str, **details: Any) -> None:
+        """Log that a report was taken (`actor_id` None: on the command line)."""
+        async with self.db.transaction() as conn:
+            await activity_log.append(
+                conn,
+                at=self.clock.now(),
+                guild_id=scope.exchange.guild_id,
+                partnership_id=scope.exchange.id,
+                actor_id=actor_id,
+                kind="report.viewed",
+                details={
+                    "report": what,
+                    "city": scope.city.id if scope.city else None,
+                    **details,
+                },
+            )
 
+    # -- the computations everyone shares -------------------------------------------------------
 
-async def compute_student(
-    db: Database, exchange: Exchange, student: Student, period: Period
-) -> StudentReport:
-    """One student's sessions, prompt answers, messages and games, month by month."""
-    async with db.read() as conn:
-        slots = await store.slots(conn, exchange.id, period)
-        seen = await store.attended(conn, exchange.id, period, student_id=student.id)
-        found = StudentActivity(
-            message_days=await store.student_messages(conn, student.id, period),
-            answers=await store.student_answers(conn, student.id, period),
-            games=await store.student_games(conn, student.id, period),
+    async def compute_attendance(self, scope: Scope, period: Period) -> Attendance:
+        """Attendance per session, city and student (students only)."""
+        city_id = scope.city.id if scope.city else None
+        async with self.db.read() as conn:
+            slots = await store.slots(conn, scope.exchange.id, period)
+            students = await store.students(conn, scope.exchange.id, period, city_id=city_id)
+            seen = await store.attended(conn, scope.exchange.id, period)
+        return attendance(_refs(scope), slots, students, seen)
+
+    async def compute_exchange(self, scope: Scope, period: Period) -> ExchangeFigures:
+        """The figures funders and sister-city boards ask for (students only)."""
+        whole = Scope(scope.exchange, None)
+        found = await self.compute_attendance(whole, period)
+        async with self.db.read() as conn:
+            counts = await store.city_counts(conn, scope.exchange.id, period)
+            _points, games = await store.chess_score(conn, scope.exchange.id, period)
+            posted = await store.prompts_posted(conn, scope.exchange.id, period)
+            pairs = await store.pair_activity(conn, scope.exchange.id)
+        return ExchangeFigures(
+            exchange=scope.exchange.name,
+            period=period,
+            attendance=found,
+            counts=counts,
+            prompts_posted=posted,
+            chess_games=games,
+            pairs=tuple(pairs),
+            now=self.clock.now(),
         )
-    city = exchange.city(student.city_id).name if student.city_id else "—"
-    return student_report(student, city, period, slots, seen, found)
 
+    async def compute_student(
+        self, exchange: Exchange, student: Student, period: Period
+    ) -> StudentReport:
+        """One student's sessions, prompt answers, messages and games, month by month."""
+        async with self.db.read() as conn:
+            slots = await store.slots(conn, exchange.id, period)
+            seen = await store.attended(conn, exchange.id, period, student_id=student.id)
+            found = StudentActivity(
+                message_days=await store.student_messages(conn, student.id, period),
+                answers=await store.student_answers(conn, student.id, period),
+                games=await store.student_games(conn, student.id, period),
+            )
+        city = exchange.city(student.city_id).name if student.city_id else "—"
+        return student_report(student, city, period, slots, seen, found)
 
-# -- slash commands ----------------------------------------------------------------------------
+    # -- slash commands -------------------------------------------------------------------------
 
+    async def attendance_report(
+        self,
+        actor: Actor,
+        exchange_id: int | None,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        city: str | None = None,
+    ) -> AttendanceReport:
+        """`/report attendance`: coordinators for any city, teachers for their own."""
+        scope = await self.scope_for(actor, exchange_id, city)
+        period = self.period(start, end)
+        found = await self.compute_attendance(scope, period)
+        await self._viewed(
+            actor.user_id, scope, "attendance", start=str(period.start), end=str(period.end)
+        )
+        return AttendanceReport(scope, period, found)
 
-async def attendance_report(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int | None,
-    *,
-    start: str | None = None,
-    end: str | None = None,
-    city: str | None = None,
-) -> AttendanceReport:
-    """`/report attendance`: coordinators for any city, teachers for their own."""
-    scope = await scope_for(db, actor, exchange_id, city)
-    period = _period(start, end, clock)
-    found = await compute_attendance(db, scope, period)
-    await _viewed(
-        db, clock, actor.user_id, scope, "attendance", start=str(period.start), end=str(period.end)
-    )
-    return AttendanceReport(scope, period, found)
+    async def exchange_report(
+        self,
+        actor: Actor,
+        exchange_id: int | None,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> ExchangeReport:
+        """`/report exchange`: the whole exchange's figures, for coordinators and the
+        exchange's own teachers (the pairs to nudge name its students: a teacher of another
+        exchange in the same server sees none of it)."""
+        scope = Scope((await self.scope_for(actor, exchange_id, None)).exchange, None)
+        period = self.period(start, end)
+        figures = await self.compute_exchange(scope, period)
+        await self._viewed(
+            actor.user_id, scope, "exchange", start=str(period.start), end=str(period.end)
+        )
+        return ExchangeReport(scope, figures)
 
+    async def student_participation(
+        self,
+        actor: Actor,
+        exchange_id: int | None,
+        user_id: int,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> StudentReportResult:
+        """`/report student`: one student over time; teachers for students of their own
+        city."""
+        scope = await self.scope_for(actor, exchange_id, None)
+        period = self.period(start, end)
+        async with self.db.read() as conn:
+            student = await store.student_of(conn, scope.exchange.id, user_id, period.ends_at)
+        if student is None:
+            raise NotFoundError("error.reporting_not_a_student")
+        if scope.city is not None and student.city_id != scope.city.id:
+            raise NotAllowedError("error.reporting_own_city", city=scope.city.name)
+        report = await self.compute_student(scope.exchange, student, period)
+        await self._viewed(
+            actor.user_id,
+            scope,
+            "student",
+            subject_id=user_id,
+            start=str(period.start),
+            end=str(period.end),
+        )
+        return StudentReportResult(scope, report)
 
-async def exchange_report(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int | None,
-    *,
-    start: str | None = None,
-    end: str | None = None,
-) -> ExchangeReport:
-    """`/report exchange`: the whole exchange's figures, for coordinators and the exchange's
-    own teachers (the pairs to nudge name its students: a teacher of another exchange in the
-    same server sees none of it)."""
-    scope = Scope((await scope_for(db, actor, exchange_id, None)).exchange, None)
-    period = _period(start, end, clock)
-    figures = await compute_exchange(db, scope, period, clock.now())
-    await _viewed(
-        db, clock, actor.user_id, scope, "exchange", start=str(period.start), end=str(period.end)
-    )
-    return ExchangeReport(scope, figures)
+    # -- the command line -----------------------------------------------------------------------
 
+    async def operator_scope(self, exchange_id: int | None, city: str | None) -> Scope:
+        """For `python -m bot report`: whoever runs it holds the database, so any exchange.
 
-async def student_participation(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int | None,
-    user_id: int,
-    *,
-    start: str | None = None,
-    end: str | None = None,
-) -> StudentReportResult:
-    """`/report student`: one student over time; teachers for students of their own city."""
-    scope = await scope_for(db, actor, exchange_id, None)
-    period = _period(start, end, clock)
-    async with db.read() as conn:
-        student = await store.student_of(conn, scope.exchange.id, user_id, period.ends_at)
-    if student is None:
-        raise NotFoundError("error.reporting_not_a_student")
-    if scope.city is not None and student.city_id != scope.city.id:
-        raise NotAllowedError("error.reporting_own_city", city=scope.city.name)
-    report = await compute_student(db, scope.exchange, student, period)
-    await _viewed(
-        db,
-        clock,
-        actor.user_id,
-        scope,
-        "student",
-        subject_id=user_id,
-        start=str(period.start),
-        end=str(period.end),
-    )
-    return StudentReportResult(scope, report)
-
-
-# -- the command line ----------------------------------------------------------------------------
-
-
-async def operator_scope(db: Database, exchange_id: int | None, city: str | None) -> Scope:
-    """For `python -m bot report`: whoever runs it holds the database, so any exchange.
-
-    With no id, the only exchange there is; a city is named as it was typed at creation.
-    """
-    async with db.read() as conn:
-        every = await exchange_store.exchanges_in(conn, None, with_ended=True)
-    if exchange_id is not None:
-        every = [e for e in every if e.id == exchange_id]
+        With no id, the only exchange there is; a city is named as it was typed at creation.
+        """
+        async with self.db.read() as conn:
+            every = await exchange_store.exchanges_in(conn, None, with_ended=True)
+        if exchange_id is not None:
+            every = [e for e in every if e.id == exchange_id]
+            if not every:
+                raise NotFoundError("error.unknown_exchange")
         if not every:
-            raise NotFoundError("error.unknown_exchange")
-    if not every:
-        raise NotFoundError("error.no_exchange")
-    if len(every) > 1:
-        listing = ", ".join(f"#{e.id} {e.name}" for e in every)
-        raise UserError("error.reporting_choose_exchange_cli", exchanges=listing)
-    return Scope(every[0], _city_named(every[0], city))
+            raise NotFoundError("error.no_exchange")
+        if len(every) > 1:
+            listing = ", ".join(f"#{e.id} {e.name}" for e in every)
+            raise UserError("error.reporting_choose_exchange_cli", exchanges=listing)
+        return Scope(every[0], _city_named(every[0], city))
 
+    def operator_period(self, start: str | None, end: str | None) -> Period:
+        """The period for the command line as typed, with the same defaults and limits as
+        /report."""
+        return _period(lambda: period_of(start, end, self.clock.now().date()))
 
-async def operator_viewed(
-    db: Database, clock: Clock, scope: Scope, what: str, operator: str, period: Period
-) -> None:
-    """Log a report taken on the command line: no Discord user, so the OS account stands in."""
-    await _viewed(
-        db,
-        clock,
-        None,
-        scope,
-        what,
-        via="command line",
-        operator=operator[:100],
-        start=str(period.start),
-        end=str(period.end),
-    )
-
-
-def operator_period(start: str | None, end: str | None, clock: Clock) -> Period:
-    """The period for the command line, with the same defaults and limits as /report."""
-    return _period(start, end, clock)
+    async def operator_viewed(self, scope: Scope, what: str, operator: str, period: Period) -> None:
+        """Log a report taken on the command line: no Discord user, so the OS account stands
+        in."""
+        await self._viewed(
+            None,
+            scope,
+            what,
+            via="command line",
+            operator=operator[:100],
+            start=str(period.start),
+            end=str(period.end),
+        )

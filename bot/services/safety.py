@@ -14,7 +14,14 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, ProfileError, Role
-from bot.domain.safety import clean_details, message_link, parse_reason
+from bot.domain.pairing import PairStatus
+from bot.domain.safety import (
+    ReportKind,
+    ReportStatus,
+    clean_details,
+    message_link,
+    parse_reason,
+)
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services import chess as chess_service
@@ -64,7 +71,7 @@ class ModerationPort(Protocol):
 class ReportDraft:
     """What a report will be about, before the reporter picks a reason."""
 
-    kind: str  # "message" or "concern"
+    kind: ReportKind
     exchange_id: int
     channel_id: int | None = None
     message_id: int | None = None
@@ -99,192 +106,7 @@ class SpaceChange:
     members: int
 
 
-# -- drafting -----------------------------------------------------------------------------------
-
-
-async def _reporters_exchange(db: Database, actor: Actor) -> Exchange:
-    """The one exchange this person belongs to, or the guild's only exchange."""
-    async with db.read() as conn:
-        mine = await roster.of_user(conn, actor.guild_id, actor.user_id)
-        active = {e.id: e for e in await exchange_store.exchanges_in(conn, actor.guild_id)}
-    joined = [active[p.partnership_id] for p in mine if p.partnership_id in active]
-    if len(joined) == 1:
-        return joined[0]
-    if not joined and len(active) == 1:
-        return next(iter(active.values()))
-    if not active:
-        raise NotFoundError("error.no_exchange")
-    raise UserError("error.report_choose_exchange")
-
-
-async def draft_message_report(
-    db: Database, actor: Actor, channel_id: int, message_id: int, author_id: int
-) -> ReportDraft:
-    """A report about one message; its exchange is the paired space's, else the reporter's."""
-    async with db.read() as conn:
-        pair = await pairing_store.pair_by_space(conn, channel_id)
-        exchange_id = await pairing_store.exchange_of(conn, pair.id) if pair else None
-        exchange = (
-            await exchange_store.get_exchange(conn, actor.guild_id, exchange_id)
-            if exchange_id is not None
-            else None
-        )
-    if exchange is None:
-        exchange = await _reporters_exchange(db, actor)
-    return ReportDraft("message", exchange.id, channel_id, message_id, author_id)
-
-
-async def draft_concern(
-    db: Database, actor: Actor, exchange_id: int | None, about_id: int | None
-) -> ReportDraft:
-    """A concern that is not one message, optionally about someone."""
-    if exchange_id is not None:
-        exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    else:
-        exchange = await _reporters_exchange(db, actor)
-    return ReportDraft("concern", exchange.id, subject_id=about_id)
-
-
-# -- filing -------------------------------------------------------------------------------------
-
-
-async def _concerned_pair(db: Database, draft: ReportDraft, reporter_id: int) -> PairRecord | None:
-    """The paired space a report is about: where the message is, else the reporter's own."""
-    async with db.read() as conn:
-        if draft.channel_id is not None:
-            pair = await pairing_store.pair_by_space(conn, draft.channel_id)
-            if pair is not None and pair.status in pairing_store.LIVE:
-                return pair
-            if draft.kind == "message":
-                return None
-        for user_id in (reporter_id, draft.subject_id):
-            if user_id is None:
-                continue
-            person = await roster.find(conn, draft.exchange_id, user_id)
-            if person is not None:
-                pair = await pairing_store.live_pair_of(conn, person.id)
-                if pair is not None:
-                    return pair
-    return None
-
-
-async def file_report(
-    db: Database, clock: Clock, actor: Actor, draft: ReportDraft, reason: str, port: TeachersPort
-) -> Filed:
-    """Record the report, post it to the teachers' channel, and say whether that worked.
-
-    The report is stored before anything is posted, so a missing or broken teachers' channel
-    never loses it: `/concerns` lists it either way.
-    """
-    try:
-        reason = parse_reason(reason)
-    except ProfileError as exc:
-        raise UserError(exc.key, **exc.params) from None
-    pair = await _concerned_pair(db, draft, actor.user_id)
-    now = clock.now()
-    async with db.transaction() as conn:
-        exchange = await exchange_store.get_exchange(conn, actor.guild_id, draft.exchange_id)
-        if exchange is None:
-            raise NotFoundError("error.unknown_exchange")
-        report_id = await store.add(
-            conn,
-            guild_id=actor.guild_id,
-            exchange_id=exchange.id,
-            kind=draft.kind,
-            reason=reason,
-            reporter_id=actor.user_id,
-            subject_id=draft.subject_id,
-            channel_id=draft.channel_id,
-            message_id=draft.message_id,
-            pair_id=pair.id if pair else None,
-            now=now,
-        )
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=exchange.id,
-            actor_id=actor.user_id,
-            kind="safety.reported",
-            details={"report": report_id, "kind": draft.kind, "reason": reason},
-        )
-    view = await report_view(db, actor.guild_id, report_id)
-    async with db.read() as conn:
-        teachers_channel = (await exchange_store.spaces(conn, exchange.id)).teachers_channel_id
-    posted = None
-    if teachers_channel is not None:
-        posted = await port.post_report(teachers_channel, view)
-    if teachers_channel is not None and posted is not None:
-        async with db.transaction() as conn:
-            await store.set_notice(conn, report_id, teachers_channel, posted)
-        view = await report_view(db, actor.guild_id, report_id)
-    return Filed(view, posted is not None)
-
-
-async def add_details(
-    db: Database, clock: Clock, actor: Actor, report_id: int, text: str, port: TeachersPort
-) -> ReportView:
-    """The reporter adds a few words to their report; the teachers' post shows them."""
-    try:
-        details = clean_details(text)
-    except ProfileError as exc:
-        raise UserError(exc.key, **exc.params) from None
-    async with db.read() as conn:
-        report = await store.get(conn, actor.guild_id, report_id)
-    if report is None:
-        raise NotFoundError("error.unknown_report")
-    if report.reporter_id != actor.user_id:
-        raise NotAllowedError("error.not_your_report")
-    now = clock.now()
-    async with db.transaction() as conn:
-        await store.set_details(conn, report.id, details)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=report.exchange_id,
-            actor_id=actor.user_id,
-            kind="safety.report_details",
-            details={"report": report.id, "length": len(details)},
-        )
-    return await _refresh(db, actor.guild_id, report.id, port)
-
-
-async def resolve_report(
-    db: Database, clock: Clock, actor: Actor, report_id: int, port: TeachersPort
-) -> ReportView:
-    """A teacher marks a report dealt with."""
-    await require(db, actor, STAFF)
-    async with db.read() as conn:
-        report = await store.get(conn, actor.guild_id, report_id)
-    if report is None:
-        raise NotFoundError("error.unknown_report")
-    if report.status == "resolved":
-        raise UserError("error.report_already_resolved")
-    now = clock.now()
-    async with db.transaction() as conn:
-        await store.resolve(conn, report.id, actor.user_id, now)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=report.exchange_id,
-            actor_id=actor.user_id,
-            kind="safety.report_resolved",
-            details={"report": report.id},
-        )
-    return await _refresh(db, actor.guild_id, report.id, port)
-
-
-async def _refresh(db: Database, guild_id: int, report_id: int, port: TeachersPort) -> ReportView:
-    view = await report_view(db, guild_id, report_id)
-    report = view.report
-    if report.notice_channel_id is not None and report.notice_message_id is not None:
-        await port.refresh_report(report.notice_channel_id, report.notice_message_id, view)
-    return view
-
-
-# -- what teachers see --------------------------------------------------------------------------
+# -- what teachers see (read helpers; the service below holds the use cases) ------------------
 
 
 async def _post_languages(db: Database, exchange: Exchange) -> tuple[str, ...]:
@@ -343,138 +165,320 @@ class ReportsPage:
 PER_PAGE = 5
 
 
-async def reports(
-    db: Database, actor: Actor, exchange_id: int | None, *, open_only: bool, page: int
-) -> ReportsPage:
-    """An exchange's reports, newest first, a page at a time (staff only)."""
-    await require(db, actor, STAFF)
-    exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-    status = "open" if open_only else None
-    async with db.read() as conn:
-        total = await store.count(conn, exchange.id, status)
-        pages = max(1, -(-total // PER_PAGE))
-        page = min(max(page, 1), pages)
-        found = await store.listing(conn, exchange.id, status, PER_PAGE, (page - 1) * PER_PAGE)
-    views = tuple([await report_view(db, actor.guild_id, r.id) for r in found])
-    return ReportsPage(exchange, views, total, page, pages)
+class SafetyService:
+    """Reports to teachers (filing, details, resolving, listing) and pausing paired spaces."""
 
+    def __init__(self, db: Database, clock: Clock, scheduler: Rearm) -> None:
+        self.db = db
+        self.clock = clock
+        self.scheduler = scheduler
 
-# -- pausing ------------------------------------------------------------------------------------
+    # -- drafting -------------------------------------------------------------------------------
 
+    async def _reporters_exchange(self, actor: Actor) -> Exchange:
+        """The one exchange this person belongs to, or the guild's only exchange."""
+        async with self.db.read() as conn:
+            mine = await roster.of_user(conn, actor.guild_id, actor.user_id)
+            active = {e.id: e for e in await exchange_store.exchanges_in(conn, actor.guild_id)}
+        joined = [active[p.partnership_id] for p in mine if p.partnership_id in active]
+        if len(joined) == 1:
+            return joined[0]
+        if not joined and len(active) == 1:
+            return next(iter(active.values()))
+        if not active:
+            raise NotFoundError("error.no_exchange")
+        raise UserError("error.report_choose_exchange")
 
-async def _find_pair(
-    db: Database,
-    actor: Actor,
-    *,
-    exchange_id: int | None,
-    report_id: int | None,
-    space_id: int | None,
-    student_id: int | None,
-) -> PairRecord:
-    """The live pair named by a report, a student, or the space the command runs in."""
-    pair: PairRecord | None = None
-    if report_id is not None:
-        async with db.read() as conn:
-            report = await store.get(conn, actor.guild_id, report_id)
-            if report is None:
-                raise NotFoundError("error.unknown_report")
-            if report.pair_id is None:
-                raise UserError("error.report_no_space")
-            pair = await pairing_store.get_pair(conn, report.pair_id)
-    elif student_id is not None:
-        exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
-        async with db.read() as conn:
-            person = await roster.find(conn, exchange.id, student_id)
-            if person is None or person.role is not Role.STUDENT:
-                raise NotFoundError("error.not_a_student")
-            pair = await pairing_store.live_pair_of(conn, person.id)
-        if pair is None:
-            raise UserError("error.not_paired", name=person.display_name)
-    elif space_id is not None:
-        async with db.read() as conn:
-            pair = await pairing_store.pair_by_space(conn, space_id)
-    if pair is None:
-        raise UserError("error.not_a_space")
-    async with db.read() as conn:
-        owner = await pairing_store.exchange_of(conn, pair.id)
-        exchange_row = (
-            await exchange_store.get_exchange(conn, actor.guild_id, owner) if owner else None
-        )
-    if exchange_row is None:
-        # Another guild's space, or an exchange that has ended.
-        raise UserError("error.not_a_space")
-    if pair.status == "archived":
-        raise UserError("error.space_archived")
-    return pair
+    async def draft_message_report(
+        self, actor: Actor, channel_id: int, message_id: int, author_id: int
+    ) -> ReportDraft:
+        """A report about one message; its exchange is the paired space's, else the reporter's."""
+        async with self.db.read() as conn:
+            pair = await pairing_store.pair_by_space(conn, channel_id)
+            exchange_id = await pairing_store.exchange_of(conn, pair.id) if pair else None
+            exchange = (
+                await exchange_store.get_exchange(conn, actor.guild_id, exchange_id)
+                if exchange_id is not None
+                else None
+            )
+        if exchange is None:
+            exchange = await self._reporters_exchange(actor)
+        return ReportDraft(ReportKind.MESSAGE, exchange.id, channel_id, message_id, author_id)
 
-
-async def set_space_paused(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    port: ModerationPort,
-    teachers: TeachersPort,
-    scheduler: Rearm,
-    *,
-    paused: bool,
-    exchange_id: int | None = None,
-    report_id: int | None = None,
-    space_id: int | None = None,
-    student_id: int | None = None,
-) -> SpaceChange:
-    """Pause a paired space (read-only for its students) or reopen it (teachers, coordinators).
-
-    The space is found from a report, a student, or the channel the command runs in. Discord
-    is changed first; only then is the new state stored and logged, so they never disagree.
-    While paused, chess in the space waits and its games' clocks stop (see
-    `chess.hold_clocks`); prompts and session posts skip the pair.
-    """
-    await require(db, actor, STAFF)
-    pair = await _find_pair(
-        db,
-        actor,
-        exchange_id=exchange_id,
-        report_id=report_id,
-        space_id=space_id,
-        student_id=student_id,
-    )
-    if paused and pair.status == "paused":
-        raise UserError("error.space_already_paused")
-    if not paused and pair.status != "paused":
-        raise UserError("error.space_not_paused")
-    assert pair.space_id is not None
-    async with db.read() as conn:
-        kind = await pairing_store.space_kind(conn, pair.id) or "channels"
-        people = await roster.by_ids(conn, pair.members)
-        owner = await pairing_store.exchange_of(conn, pair.id)
-    user_ids = [p.user_id for p in people]
-    languages = tuple(dict.fromkeys(p.language for p in people)) or ("en",)
-    await port.check_permissions(kind)
-    if paused:
-        await port.pause(pair.space_id, kind, user_ids, languages)
-    else:
-        await port.reopen(pair.space_id, kind, user_ids, languages)
-    status = "paused" if paused else "active"
-    now = clock.now()
-    async with db.transaction() as conn:
-        await pairing_store.set_status(conn, pair.id, status, now)
-        if paused:
-            await pairing_store.open_pause(conn, pair.id, now)
-            await chess_service.hold_clocks(conn, pair.space_id, now)
+    async def draft_concern(
+        self, actor: Actor, exchange_id: int | None, about_id: int | None
+    ) -> ReportDraft:
+        """A concern that is not one message, optionally about someone."""
+        if exchange_id is not None:
+            exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
         else:
-            await pairing_store.close_pause(conn, pair.id, now)
-            await chess_service.restart_clocks(conn, pair.space_id, now)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=owner,
-            actor_id=actor.user_id,
-            kind="safety.space_paused" if paused else "safety.space_reopened",
-            details={"pair": pair.id, "report": report_id},
+            exchange = await self._reporters_exchange(actor)
+        return ReportDraft(ReportKind.CONCERN, exchange.id, subject_id=about_id)
+
+    # -- filing ---------------------------------------------------------------------------------
+
+    async def _concerned_pair(self, draft: ReportDraft, reporter_id: int) -> PairRecord | None:
+        """The paired space a report is about: where the message is, else the reporter's own."""
+        async with self.db.read() as conn:
+            if draft.channel_id is not None:
+                pair = await pairing_store.pair_by_space(conn, draft.channel_id)
+                if pair is not None and pair.status in pairing_store.LIVE:
+                    return pair
+                if draft.kind is ReportKind.MESSAGE:
+                    return None
+            for user_id in (reporter_id, draft.subject_id):
+                if user_id is None:
+                    continue
+                person = await roster.find(conn, draft.exchange_id, user_id)
+                if person is not None:
+                    pair = await pairing_store.live_pair_of(conn, person.id)
+                    if pair is not None:
+                        return pair
+        return None
+
+    async def file_report(
+        self, actor: Actor, draft: ReportDraft, reason: str, port: TeachersPort
+    ) -> Filed:
+        """Record the report, post it to the teachers' channel, and say whether that worked.
+
+        The report is stored before anything is posted, so a missing or broken teachers'
+        channel never loses it: `/concerns` lists it either way.
+        """
+        try:
+            reason = parse_reason(reason)
+        except ProfileError as exc:
+            raise UserError(exc.key, **exc.params) from None
+        pair = await self._concerned_pair(draft, actor.user_id)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            exchange = await exchange_store.get_exchange(conn, actor.guild_id, draft.exchange_id)
+            if exchange is None:
+                raise NotFoundError("error.unknown_exchange")
+            report_id = await store.add(
+                conn,
+                guild_id=actor.guild_id,
+                exchange_id=exchange.id,
+                kind=draft.kind,
+                reason=reason,
+                reporter_id=actor.user_id,
+                subject_id=draft.subject_id,
+                channel_id=draft.channel_id,
+                message_id=draft.message_id,
+                pair_id=pair.id if pair else None,
+                now=now,
+            )
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="safety.reported",
+                details={"report": report_id, "kind": draft.kind.value, "reason": reason},
+            )
+        view = await report_view(self.db, actor.guild_id, report_id)
+        async with self.db.read() as conn:
+            teachers_channel = (await exchange_store.spaces(conn, exchange.id)).teachers_channel_id
+        posted = None
+        if teachers_channel is not None:
+            posted = await port.post_report(teachers_channel, view)
+        if teachers_channel is not None and posted is not None:
+            async with self.db.transaction() as conn:
+                await store.set_notice(conn, report_id, teachers_channel, posted)
+            view = await report_view(self.db, actor.guild_id, report_id)
+        return Filed(view, posted is not None)
+
+    async def add_details(
+        self, actor: Actor, report_id: int, text: str, port: TeachersPort
+    ) -> ReportView:
+        """The reporter adds a few words to their report; the teachers' post shows them."""
+        try:
+            details = clean_details(text)
+        except ProfileError as exc:
+            raise UserError(exc.key, **exc.params) from None
+        async with self.db.read() as conn:
+            report = await store.get(conn, actor.guild_id, report_id)
+        if report is None:
+            raise NotFoundError("error.unknown_report")
+        if report.reporter_id != actor.user_id:
+            raise NotAllowedError("error.not_your_report")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.set_details(conn, report.id, details)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=report.exchange_id,
+                actor_id=actor.user_id,
+                kind="safety.report_details",
+                details={"report": report.id, "length": len(details)},
+            )
+        return await self._refresh(actor.guild_id, report.id, port)
+
+    async def resolve_report(self, actor: Actor, report_id: int, port: TeachersPort) -> ReportView:
+        """A teacher marks a report dealt with."""
+        await require(self.db, actor, STAFF)
+        async with self.db.read() as conn:
+            report = await store.get(conn, actor.guild_id, report_id)
+        if report is None:
+            raise NotFoundError("error.unknown_report")
+        if report.status is ReportStatus.RESOLVED:
+            raise UserError("error.report_already_resolved")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.resolve(conn, report.id, actor.user_id, now)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=report.exchange_id,
+                actor_id=actor.user_id,
+                kind="safety.report_resolved",
+                details={"report": report.id},
+            )
+        return await self._refresh(actor.guild_id, report.id, port)
+
+    async def _refresh(self, guild_id: int, report_id: int, port: TeachersPort) -> ReportView:
+        view = await report_view(self.db, guild_id, report_id)
+        report = view.report
+        if report.notice_channel_id is not None and report.notice_message_id is not None:
+            await port.refresh_report(report.notice_channel_id, report.notice_message_id, view)
+        return view
+
+    # -- what teachers see ----------------------------------------------------------------------
+
+    async def report_view(self, guild_id: int, report_id: int) -> ReportView:
+        """A report with the names, link and space state its post shows."""
+        return await report_view(self.db, guild_id, report_id)
+
+    async def reports(
+        self, actor: Actor, exchange_id: int | None, *, open_only: bool, page: int
+    ) -> ReportsPage:
+        """An exchange's reports, newest first, a page at a time (staff only)."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        status = ReportStatus.OPEN if open_only else None
+        async with self.db.read() as conn:
+            total = await store.count(conn, exchange.id, status)
+            pages = max(1, -(-total // PER_PAGE))
+            page = min(max(page, 1), pages)
+            found = await store.listing(conn, exchange.id, status, PER_PAGE, (page - 1) * PER_PAGE)
+        views = tuple([await report_view(self.db, actor.guild_id, r.id) for r in found])
+        return ReportsPage(exchange, views, total, page, pages)
+
+    # -- pausing --------------------------------------------------------------------------------
+
+    async def _find_pair(
+        self,
+        actor: Actor,
+        *,
+        exchange_id: int | None,
+        report_id: int | None,
+        space_id: int | None,
+        student_id: int | None,
+    ) -> PairRecord:
+        """The live pair named by a report, a student, or the space the command runs in."""
+        pair: PairRecord | None = None
+        if report_id is not None:
+            async with self.db.read() as conn:
+                report = await store.get(conn, actor.guild_id, report_id)
+                if report is None:
+                    raise NotFoundError("error.unknown_report")
+                if report.pair_id is None:
+                    raise UserError("error.report_no_space")
+                pair = await pairing_store.get_pair(conn, report.pair_id)
+        elif student_id is not None:
+            exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+            async with self.db.read() as conn:
+                person = await roster.find(conn, exchange.id, student_id)
+                if person is None or person.role is not Role.STUDENT:
+                    raise NotFoundError("error.not_a_student")
+                pair = await pairing_store.live_pair_of(conn, person.id)
+            if pair is None:
+                raise UserError("error.not_paired", name=person.display_name)
+        elif space_id is not None:
+            async with self.db.read() as conn:
+                pair = await pairing_store.pair_by_space(conn, space_id)
+        if pair is None:
+            raise UserError("error.not_a_space")
+        async with self.db.read() as conn:
+            owner = await pairing_store.exchange_of(conn, pair.id)
+            exchange_row = (
+                await exchange_store.get_exchange(conn, actor.guild_id, owner) if owner else None
+            )
+        if exchange_row is None:
+            # Another guild's space, or an exchange that has ended.
+            raise UserError("error.not_a_space")
+        if pair.status == PairStatus.ARCHIVED:
+            raise UserError("error.space_archived")
+        return pair
+
+    async def set_space_paused(
+        self,
+        actor: Actor,
+        port: ModerationPort,
+        teachers: TeachersPort,
+        *,
+        paused: bool,
+        exchange_id: int | None = None,
+        report_id: int | None = None,
+        space_id: int | None = None,
+        student_id: int | None = None,
+    ) -> SpaceChange:
+        """Pause a paired space (read-only for its students) or reopen it (teachers,
+        coordinators).
+
+        The space is found from a report, a student, or the channel the command runs in.
+        Discord is changed first; only then is the new state stored and logged, so they never
+        disagree. While paused, chess in the space waits and its games' clocks stop (see
+        `chess.hold_clocks`); prompts and session posts skip the pair.
+        """
+        await require(self.db, actor, STAFF)
+        pair = await self._find_pair(
+            actor,
+            exchange_id=exchange_id,
+            report_id=report_id,
+            space_id=space_id,
+            student_id=student_id,
         )
-        affected = await store.with_pair(conn, pair.id)
-    await scheduler.rearm()
-    for report in affected:
-        await _refresh(db, actor.guild_id, report.id, teachers)
-    return SpaceChange(pair.id, pair.space_id, status, len(user_ids))
+        if paused and pair.status == PairStatus.PAUSED:
+            raise UserError("error.space_already_paused")
+        if not paused and pair.status != PairStatus.PAUSED:
+            raise UserError("error.space_not_paused")
+        assert pair.space_id is not None
+        async with self.db.read() as conn:
+            kind = await pairing_store.space_kind(conn, pair.id) or "channels"
+            people = await roster.by_ids(conn, pair.members)
+            owner = await pairing_store.exchange_of(conn, pair.id)
+        user_ids = [p.user_id for p in people]
+        languages = tuple(dict.fromkeys(p.language for p in people)) or ("en",)
+        await port.check_permissions(kind)
+        if paused:
+            await port.pause(pair.space_id, kind, user_ids, languages)
+        else:
+            await port.reopen(pair.space_id, kind, user_ids, languages)
+        status = PairStatus.PAUSED if paused else PairStatus.ACTIVE
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await pairing_store.set_status(conn, pair.id, status, now)
+            if paused:
+                await pairing_store.open_pause(conn, pair.id, now)
+                await chess_service.hold_clocks(conn, pair.space_id, now)
+            else:
+                await pairing_store.close_pause(conn, pair.id, now)
+                await chess_service.restart_clocks(conn, pair.space_id, now)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=owner,
+                actor_id=actor.user_id,
+                kind="safety.space_paused" if paused else "safety.space_reopened",
+                details={"pair": pair.id, "report": report_id},
+            )
+            affected = await store.with_pair(conn, pair.id)
+        await self.scheduler.rearm()
+        for report in affected:
+            await self._refresh(actor.guild_id, report.id, teachers)
+        return SpaceChange(pair.id, pair.space_id, status, len(user_ids))

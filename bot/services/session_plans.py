@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock
 from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError
+from bot.domain.sessions import LIVE, EventStatus, OccurrenceStatus, SeriesStatus
 from bot.errors import NotFoundError, UserError
 from bot.i18n import available_languages
-from bot.services.scheduler import Scheduler
+from bot.limits import EVENT_LOCATION
+from bot.services.scheduler import Rearm
 from bot.services.session_port import EventRefusedError, EventSpec, SessionPort
 from bot.store import Database, sends
 from bot.store import exchanges as exchange_store
@@ -38,16 +39,6 @@ HORIZON = timedelta(days=62)
 MAX_PLANNED = 20
 # How long after a session's end its event's completion or cancellation is still tried.
 EVENT_STATUS_TRIES = timedelta(hours=6)
-
-
-@dataclass
-class Runtime:
-    """What session use cases share; one lock keeps Discord events in step with the store."""
-
-    db: Database
-    clock: Clock
-    scheduler: Scheduler
-    events_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -105,7 +96,7 @@ async def resolve(db: Database, guild_id: int, session_id: int | None) -> Sessio
     async with db.read() as conn:
         if session_id is not None:
             found = await store.get(conn, guild_id, session_id)
-            if found is None or found.status != "active":
+            if found is None or found.status != SeriesStatus.ACTIVE:
                 raise NotFoundError("error.session_unknown")
             return found
         every = await store.of_guild(conn, guild_id)
@@ -123,27 +114,27 @@ async def effective_slots(
     after: datetime,
     before: datetime,
     limit: int = rules.EXAMINED,
-) -> list[tuple[rules.Slot, str]]:
+) -> list[tuple[rules.Slot, OccurrenceStatus]]:
     """The series' live occurrences in [after, before): the rule with its recorded changes.
 
-    Each comes with its status ("scheduled" also for occurrences not yet recorded).
+    Each comes with its status (scheduled also for occurrences not yet recorded).
     """
     recorded = {o.original_start: o for o in await store.occurrences(conn, series.id)}
-    found: dict[datetime, tuple[rules.Slot, str]] = {}
+    found: dict[datetime, tuple[rules.Slot, OccurrenceStatus]] = {}
     for slot in rules.occurrences(
         series.rrule, first_start(series), series.duration, after=after, before=before, limit=limit
     ):
         record = recorded.get(slot.original)
         if record is None:
-            found[slot.original] = (slot, "scheduled")
-        elif record.status in store.LIVE:
+            found[slot.original] = (slot, OccurrenceStatus.SCHEDULED)
+        elif record.status in LIVE:
             found[slot.original] = (
                 rules.Slot(record.original_start, record.starts_at, record.ends_at),
                 record.status,
             )
     for record in recorded.values():
         # Moved into the window from outside it.
-        if record.status in store.LIVE and after <= record.starts_at < before:
+        if record.status in LIVE and after <= record.starts_at < before:
             found.setdefault(
                 record.original_start,
                 (
@@ -229,7 +220,7 @@ async def extend(
 
     Idempotent: occurrences already recorded (moved, cancelled, done) are left as they are.
     """
-    if series.status != "active":
+    if series.status != SeriesStatus.ACTIVE:
         return []
     recorded = {o.original_start: o for o in await store.occurrences(conn, series.id)}
     added: list[OccurrenceRecord] = []
@@ -245,7 +236,7 @@ async def extend(
             assert known is not None
             await plan_occurrence(conn, series, known, now)
             added.append(known)
-        has_live = has_live or known.status in store.LIVE
+        has_live = has_live or known.status in LIVE
     return added
 
 
@@ -283,56 +274,6 @@ def event_spec(
     )
 
 
-async def sync_event(rt: Runtime, series_id: int, port: SessionPort) -> EventRefusedError | None:
-    """Keep exactly one Discord event per series, for its next live occurrence, in step with it.
-
-    Events of occurrences that are no longer next (after a move) are deleted. The next one's
-    event is created, or updated when what it shows (times, title, place) differs from the
-    digest stored when it was last set, so a call costs Discord nothing when all is in step.
-    When Discord refuses, the refusal is returned (for the teacher) and the stored state
-    stays behind, so the next call (at start-up, before each reminder, after each session or
-    the next change) tries again.
-    """
-    async with rt.events_lock:
-        now = rt.clock.now()
-        async with rt.db.read() as conn:
-            series = await store.by_id(conn, series_id)
-            if series is None:
-                return None
-            live = await store.occurrences(conn, series_id, statuses=store.LIVE, ending_after=now)
-            exchange = await exchange_of(conn, series)
-            where = await exchange_store.spaces(conn, exchange.id)
-        target = live[0] if live and series.status == "active" else None
-        for other in live:
-            if other is not target and other.event_id is not None and other.status == "scheduled":
-                await port.delete_event(other.event_id)
-                await record_event(rt, other.id, None)
-        if target is None or target.status != "scheduled" or target.starts_at <= now:
-            return None
-        location = port.channel_label(where.exchange_channel_id) or exchange.name
-        spec = event_spec(series, target, exchange, location[:100])
-        digest = spec.digest()
-        if target.event_id is not None:
-            if target.event_digest == digest:
-                return None
-            try:
-                if await port.update_event(target.event_id, spec):
-                    await record_event(rt, target.id, target.event_id, digest)
-                    return None
-            except EventRefusedError as refused:
-                log.warning("series %s: Discord event not updated (%s)", series.id, refused)
-                return refused
-        try:
-            event_id = await port.create_event(spec)
-        except EventRefusedError as refused:
-            log.warning("series %s: no Discord event (%s)", series.id, refused)
-            if target.event_id is not None:
-                await record_event(rt, target.id, None)
-            return refused
-        await record_event(rt, target.id, event_id, digest)
-        return None
-
-
 def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:
     """Both cities' local times, for the event's description (readers see their own too)."""
     parts = []
@@ -346,38 +287,108 @@ def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:
 EVENT_STATUS = "session.event"
 
 
-async def plan_event_status(
-    rt: Runtime, series: SessionRecord, occurrence: OccurrenceRecord, status: str
-) -> None:
-    """Start, end or cancel an occurrence's Discord event as a send of its own, due now.
+class SessionPlans:
+    """Keeps each series' Discord event in step with the store, one change at a time.
 
-    A scheduled send, so a change Discord fails for a moment is tried again (an event left
-    unstarted is cancelled by Discord a few hours on; one left running stays "live") without
-    redoing the rest of the session's start or end.
+    Shared by the schedule's use cases and the session's timed steps: its lock makes sure two
+    of them never create, move or delete the same series' event at once.
     """
-    if occurrence.event_id is None:
-        return
-    now = rt.clock.now()
-    async with rt.db.transaction() as conn:
-        await sends.plan(
-            conn,
-            key=f"{key_base(series.id, occurrence.original_start)}:event:"
-            f"{occurrence.event_id}:{status}",
-            kind=EVENT_STATUS,
-            due_at=now,
-            guild_id=series.guild_id,
-            partnership_id=series.exchange_id,
-            payload={"event": occurrence.event_id, "status": status},
-            # No use starting an event once its session is over.
-            expires_at=occurrence.ends_at
-            if status == "active"
-            else max(occurrence.ends_at, now) + EVENT_STATUS_TRIES,
-        )
-    await rt.scheduler.rearm()
 
+    def __init__(self, db: Database, clock: Clock, scheduler: Rearm) -> None:
+        self.db = db
+        self.clock = clock
+        self.scheduler = scheduler
+        self.events_lock = asyncio.Lock()
 
-async def record_event(
-    rt: Runtime, occurrence_id: int, event_id: int | None, digest: str | None = None
-) -> None:
-    async with rt.db.transaction() as conn:
-        await store.set_event(conn, occurrence_id, event_id, digest)
+    async def sync_event(self, series_id: int, port: SessionPort) -> EventRefusedError | None:
+        """Keep exactly one Discord event per series, for its next live occurrence, in step.
+
+        Events of occurrences that are no longer next (after a move) are deleted. The next
+        one's event is created, or updated when what it shows (times, title, place) differs
+        from the digest stored when it was last set, so a call costs Discord nothing when all
+        is in step. When Discord refuses, the refusal is returned (for the teacher) and the
+        stored state stays behind, so the next call (at start-up, before each reminder, after
+        each session or the next change) tries again.
+        """
+        async with self.events_lock:
+            now = self.clock.now()
+            async with self.db.read() as conn:
+                series = await store.by_id(conn, series_id)
+                if series is None:
+                    return None
+                live = await store.occurrences(conn, series_id, statuses=LIVE, ending_after=now)
+                exchange = await exchange_of(conn, series)
+                where = await exchange_store.spaces(conn, exchange.id)
+            target = live[0] if live and series.status == SeriesStatus.ACTIVE else None
+            for other in live:
+                if (
+                    other is not target
+                    and other.event_id is not None
+                    and other.status == OccurrenceStatus.SCHEDULED
+                ):
+                    await port.delete_event(other.event_id)
+                    await self.record_event(other.id, None)
+            if (
+                target is None
+                or target.status != OccurrenceStatus.SCHEDULED
+                or target.starts_at <= now
+            ):
+                return None
+            location = port.channel_label(where.exchange_channel_id) or exchange.name
+            spec = event_spec(series, target, exchange, location[:EVENT_LOCATION])
+            digest = spec.digest()
+            if target.event_id is not None:
+                if target.event_digest == digest:
+                    return None
+                try:
+                    if await port.update_event(target.event_id, spec):
+                        await self.record_event(target.id, target.event_id, digest)
+                        return None
+                except EventRefusedError as refused:
+                    log.warning("series %s: Discord event not updated (%s)", series.id, refused)
+                    return refused
+            try:
+                event_id = await port.create_event(spec)
+            except EventRefusedError as refused:
+                log.warning("series %s: no Discord event (%s)", series.id, refused)
+                if target.event_id is not None:
+                    await self.record_event(target.id, None)
+                return refused
+            await self.record_event(target.id, event_id, digest)
+            return None
+
+    async def plan_event_status(
+        self, series: SessionRecord, occurrence: OccurrenceRecord, status: EventStatus
+    ) -> None:
+        """Start, end or cancel an occurrence's Discord event as a send of its own, due now.
+
+        A scheduled send, so a change Discord fails for a moment is tried again (an event
+        left unstarted is cancelled by Discord a few hours on; one left running stays "live")
+        without redoing the rest of the session's start or end.
+        """
+        if occurrence.event_id is None:
+            return
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await sends.plan(
+                conn,
+                key=f"{key_base(series.id, occurrence.original_start)}:event:"
+                f"{occurrence.event_id}:{status}",
+                kind=EVENT_STATUS,
+                due_at=now,
+                guild_id=series.guild_id,
+                partnership_id=series.exchange_id,
+                payload={"event": occurrence.event_id, "status": str(status)},
+                # No use starting an event once its session is over.
+                expires_at=occurrence.ends_at
+                if status == EventStatus.ACTIVE
+                else max(occurrence.ends_at, now) + EVENT_STATUS_TRIES,
+            )
+        await self.scheduler.rearm()
+
+    async def record_event(
+        self, occurrence_id: int, event_id: int | None, digest: str | None = None
+    ) -> None:
+        """Remember an occurrence's Discord event (None: it has none) and what it shows."""
+        async with self.db.transaction() as conn:
+            await store.set_event(conn, occurrence_id, event_id, digest)

@@ -1,6 +1,7 @@
 """What sessions need from Discord (the port the cog implements) and the posts they make.
 
-Posts are plain data; the cog renders them in each reader's language.
+Posts are plain data; the Discord adapter (cogs/sessions/adapter.py) renders them in each
+reader's language.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.sessions import RuleShape
+from bot.domain.sessions import EventStatus, RuleShape
 from bot.services.prompts import PromptPort
 
 
@@ -133,10 +134,10 @@ class SessionPort(Protocol):
         """False when the event no longer exists; `EventRefusedError` when Discord would not
         update it."""
 
-    async def set_event_status(self, event_id: int, status: str) -> None:
-        """Start, end or cancel an event ("active", "completed", "cancelled"). Raises on a
-        passing failure (Discord's 5xx), so the send is tried again; an event that is gone
-        or already past that state is logged and left."""
+    async def set_event_status(self, event_id: int, status: EventStatus) -> None:
+        """Start, end or cancel an event. Raises on a passing failure (Discord's 5xx), so the
+        send is tried again; an event that is gone or already past that state is logged and
+        left."""
 
     async def delete_event(self, event_id: int) -> None: ...
 

@@ -1,27 +1,30 @@
 """Session series as teachers shape them: previews in both cities' times, confirmation,
 listing, and changes (cancel, skip, move, edit, reminder times, the calendar file).
 
-Planning (horizon, sends, the Discord event) is in `session_plans`; what happens at the
-session's times is in `session_runs`.
+`SessionService` is the feature's one object (`client.services.sessions`). Planning (horizon,
+sends, the Discord event) is in `session_plans`; what happens at the session's times is in
+`session_runs`, reached as `SessionService.runs`.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from bot.clock import Clock
 from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError, clean_text
 from bot.domain.ical import SeriesFile, series_calendar
+from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus, SeriesStatus
 from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
 from bot.services import prompts as prompt_service
 from bot.services.access import Actor, require
-from bot.services.scheduler import SendError
+from bot.services.scheduler import Rearm, SendError
 from bot.services.session_plans import (
-    Runtime,
+    SessionPlans,
     city_clocks,
     effective_slots,
     exchange_of,
@@ -31,19 +34,13 @@ from bot.services.session_plans import (
     languages_of,
     materialise,
     other_series_slots,
-    plan_event_status,
     plan_occurrence,
-    record_event,
     replan,
     resolve,
-    sync_event,
     user_error,
 )
-from bot.services.session_port import (
-    Announcement,
-    EventRefusedError,
-    SessionPort,
-)
+from bot.services.session_port import Announcement, EventRefusedError, SessionPort
+from bot.services.session_runs import SessionRuns
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -58,21 +55,18 @@ DRAFT_TTL = timedelta(hours=1)
 SHOWN = 6  # occurrences listed in a preview
 
 
-# -- previews --------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True, slots=True)
 class ScheduleInput:
     """What a teacher typed into /session schedule."""
 
     title: str
     repeat: str
-    start: str
+    start: date
     time: str
     zone: str | None = None
     duration: int = 60
     count: int | None = None
-    until: str | None = None
+    until: date | None = None
     channel_id: int | None = None
     prompt: str | None = None
 
@@ -108,96 +102,6 @@ def _zone(typed: str | None, fallback: str) -> str:
     return name
 
 
-async def default_zone(db: Database, actor: Actor, exchange: Exchange) -> str:
-    """The organiser's own city's zone when the roster knows it, else the first city's."""
-    async with db.read() as conn:
-        me = await roster.find(conn, exchange.id, actor.user_id)
-    if me is not None and me.city_id is not None:
-        return exchange.city(me.city_id).timezone
-    return exchange.cities[0].timezone
-
-
-async def preview_schedule(
-    rt: Runtime, actor: Actor, exchange_id: int | None, typed: ScheduleInput
-) -> Preview:
-    """Check what was typed, and keep it as a draft that only the organiser can confirm."""
-    await require(rt.db, actor, STAFF)
-    exchange = await exchange_service.get(rt.db, actor.guild_id, exchange_id)
-    async with rt.db.read() as conn:
-        where = await exchange_store.spaces(conn, exchange.id)
-    if where.exchange_channel_id is None:
-        raise UserError("error.session_needs_channels")
-    try:
-        title = clean_text(typed.title, limit=rules.MAX_TITLE, what="name")
-        prompt = (
-            clean_text(typed.prompt, limit=rules.MAX_PROMPT, what="prompt")
-            if typed.prompt and typed.prompt.strip()
-            else None
-        )
-    except ProfileError as exc:
-        raise user_error(exc) from None
-    zone = _zone(typed.zone, await default_zone(rt.db, actor, exchange))
-    if not rules.MIN_DURATION <= typed.duration <= rules.MAX_DURATION:
-        raise UserError("error.session_duration", low=rules.MIN_DURATION, high=rules.MAX_DURATION)
-    duration = timedelta(minutes=typed.duration)
-    now = rt.clock.now()
-    try:
-        day = rules.parse_date(typed.start)
-        at = rules.parse_time(typed.time)
-        first = rules.local_start(day, at, zone)
-        if first.astimezone(UTC) <= now:
-            raise rules.RuleError("error.session_past")
-        until = rules.end_of_day(rules.parse_date(typed.until), zone) if typed.until else None
-        rule = rules.with_end(rules.parse_repeat(typed.repeat, day), count=typed.count, until=until)
-    except rules.RuleError as exc:
-        raise user_error(exc) from None
-    slots = rules.occurrences(
-        rule, first, duration, before=first.astimezone(UTC) + rules.EXAMINED_SPAN
-    )
-    if not slots:
-        raise UserError("error.session_no_occurrence")
-    async with rt.db.read() as conn:
-        others = await other_series_slots(
-            conn, exchange.id, None, slots[0].start - timedelta(days=1), slots[-1].end
-        )
-    overlap = rules.find_overlap(slots, others)
-    async with rt.db.transaction() as conn:
-        await store.purge_drafts(conn, now - DRAFT_TTL)
-        draft_id = await store.create(
-            conn,
-            guild_id=actor.guild_id,
-            exchange_id=exchange.id,
-            title=title,
-            timezone=zone,
-            first_local=first.replace(tzinfo=None).isoformat(timespec="minutes"),
-            starts_at=slots[0].start,
-            rrule=rule,
-            duration=duration,
-            channel_id=typed.channel_id,
-            prompt=prompt,
-            created_by=actor.user_id,
-            now=now,
-        )
-    return Preview(
-        exchange=exchange,
-        title=title,
-        zone=zone,
-        local_time=f"{at:%H:%M}",
-        duration=duration,
-        shape=rules.describe(rule),
-        slots=tuple(slots),
-        finite=rules.is_finite(rule),
-        warnings=tuple(rules.warnings(slots, city_clocks(exchange))),
-        overlap=overlap,
-        channel_id=typed.channel_id,
-        draft_id=draft_id,
-        free_text_prompt=(
-            prompt is not None
-            and await prompt_service.prompt_set(rt.db, exchange.id, prompt) is None
-        ),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Scheduled:
     series: SessionRecord
@@ -216,83 +120,6 @@ class Changed:
     event_refused: EventRefusedError | None = None
 
 
-async def _draft(rt: Runtime, actor: Actor, draft_id: int) -> SessionRecord:
-    async with rt.db.read() as conn:
-        draft = await store.get(conn, actor.guild_id, draft_id)
-    if draft is None or draft.status != "draft":
-        raise UserError("error.session_preview_gone")
-    if draft.created_by != actor.user_id:
-        raise NotAllowedError("error.session_not_yours")
-    return draft
-
-
-async def confirm_schedule(
-    rt: Runtime, actor: Actor, draft_id: int, port: SessionPort
-) -> Scheduled:
-    """Turn a previewed draft into a live series: occurrences, sends, event, announcement."""
-    await require(rt.db, actor, STAFF)
-    draft = await _draft(rt, actor, draft_id)
-    now = rt.clock.now()
-    if draft.starts_at <= now:
-        async with rt.db.transaction() as conn:
-            await store.delete_draft(conn, draft.id)
-        raise UserError("error.session_past")
-    async with rt.db.transaction() as conn:
-        if not await store.set_status(conn, draft.id, "active", now, was="draft"):
-            raise UserError("error.session_preview_gone")
-        series = await store.by_id(conn, draft.id)
-        assert series is not None
-        await extend(conn, series, now)
-        exchange = await exchange_of(conn, series)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=series.guild_id,
-            partnership_id=series.exchange_id,
-            actor_id=actor.user_id,
-            kind="session.scheduled",
-            details={
-                "session": series.id,
-                "rule": series.rrule,
-                "zone": series.timezone,
-                "first": series.starts_at.isoformat(),
-            },
-        )
-        upcoming = await effective_slots(
-            conn, series, after=now, before=now + rules.EXAMINED_SPAN, limit=3
-        )
-    await rt.scheduler.rearm()
-    refused = await sync_event(rt, series.id, port)
-    shape = rules.describe(series.rrule)
-    first_slot = upcoming[0][0]
-    await _announce(
-        rt,
-        series,
-        Announcement(
-            "scheduled",
-            series.title,
-            languages_of(exchange),
-            start=first_slot.start,
-            end=first_slot.end,
-            shape=shape,
-            zone=series.timezone,
-            local_time=series.first_local[-5:],
-        ),
-        port,
-    )
-    return Scheduled(series, tuple(s for s, _ in upcoming), shape, refused)
-
-
-async def discard_draft(rt: Runtime, actor: Actor, draft_id: int) -> None:
-    """The organiser dropped the preview: forget it."""
-    draft = await _draft(rt, actor, draft_id)
-    async with rt.db.transaction() as conn:
-        await store.delete_draft(conn, draft.id)
-
-
-# -- reading ---------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True, slots=True)
 class SeriesView:
     series: SessionRecord
@@ -301,300 +128,10 @@ class SeriesView:
     exchange: Exchange
 
 
-async def list_sessions(rt: Runtime, actor: Actor, exchange_id: int | None) -> list[SeriesView]:
-    """An exchange's active series with their next occurrences (anyone may look)."""
-    exchange = await exchange_service.get(rt.db, actor.guild_id, exchange_id)
-    now = rt.clock.now()
-    views = []
-    async with rt.db.read() as conn:
-        for series in await store.of_exchange(conn, exchange.id):
-            upcoming = await effective_slots(
-                conn, series, after=now - series.duration, before=now + rules.EXAMINED_SPAN, limit=3
-            )
-            views.append(
-                SeriesView(
-                    series,
-                    rules.describe(series.rrule),
-                    tuple(s for s, _ in upcoming if s.end > now),
-                    exchange,
-                )
-            )
-    return views
-
-
-async def upcoming_of(
-    rt: Runtime, guild_id: int, session_id: int, limit: int = 25
-) -> list[rules.Slot]:
-    """The next occurrences of a series that have not started (for autocomplete)."""
-    now = rt.clock.now()
-    async with rt.db.read() as conn:
-        series = await store.get(conn, guild_id, session_id)
-        if series is None or series.status != "active":
-            return []
-        found = await effective_slots(
-            conn, series, after=now, before=now + rules.EXAMINED_SPAN * 2, limit=limit
-        )
-    return [slot for slot, status in found if status == "scheduled"]
-
-
-async def series_in_guild(rt: Runtime, guild_id: int) -> list[SessionRecord]:
-    async with rt.db.read() as conn:
-        return await store.of_guild(conn, guild_id)
-
-
-# -- changes ---------------------------------------------------------------------------------------
-
-
-async def _occurrence_at(
-    rt: Runtime, series: SessionRecord, original_unix: str | None
-) -> OccurrenceRecord:
-    """The occurrence a teacher picked (its original start as unix seconds), recorded."""
-    now = rt.clock.now()
-    if original_unix is None:
-        upcoming = await upcoming_of(rt, series.guild_id, series.id, limit=1)
-        if not upcoming:
-            raise UserError("error.session_no_upcoming")
-        original = upcoming[0].original
-    else:
-        try:
-            original = datetime.fromtimestamp(int(original_unix.strip()), UTC)
-        except (ValueError, OverflowError, OSError):
-            raise UserError("error.session_occurrence_unknown") from None
-    async with rt.db.transaction() as conn:
-        found = await materialise(conn, series, original)
-    if found is None:
-        raise UserError("error.session_occurrence_unknown")
-    if found.status == "started" or (found.status == "scheduled" and found.starts_at <= now):
-        raise UserError("error.session_already_started")
-    if found.status not in store.LIVE:
-        raise UserError("error.session_occurrence_gone")
-    return found
-
-
-async def _announce(
-    rt: Runtime, series: SessionRecord, announcement: Announcement, port: SessionPort
-) -> None:
-    """Tell the exchange's announcements channel; the teacher's change stands either way."""
-    async with rt.db.read() as conn:
-        where = await exchange_store.spaces(conn, series.exchange_id)
-    if where.exchange_channel_id is None:
-        return
-    try:
-        await port.post(where.exchange_channel_id, announcement)
-    except SendError as exc:
-        log.warning("series %s: announcement not posted: %s", series.id, exc.reason)
-
-
-async def cancel_occurrence(
-    rt: Runtime,
-    actor: Actor,
-    session_id: int | None,
-    original_unix: str | None,
-    port: SessionPort,
-    *,
-    kind: str = "cancelled",
-) -> Changed:
-    """Cancel (or skip) one occurrence; the series goes on. Without a date: the next one."""
-    await require(rt.db, actor, STAFF)
-    series = await resolve(rt.db, actor.guild_id, session_id)
-    occurrence = await _occurrence_at(rt, series, original_unix)
-    now = rt.clock.now()
-    async with rt.db.transaction() as conn:
-        if not await store.set_occurrence_status(
-            conn, occurrence.id, kind, was=("scheduled",), by=actor.user_id, now=now
-        ):
-            raise UserError("error.session_occurrence_gone")
-        await sends.cancel_matching(conn, key_base(series.id, occurrence.original_start) + ":", now)
-        await extend(conn, series, now)
-        exchange = await exchange_of(conn, series)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=series.guild_id,
-            partnership_id=series.exchange_id,
-            actor_id=actor.user_id,
-            kind="session.skipped" if kind == "skipped" else "session.occurrence_cancelled",
-            details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
-        )
-    await rt.scheduler.rearm()
-    if occurrence.event_id is not None:
-        await plan_event_status(rt, series, occurrence, "cancelled")
-        await record_event(rt, occurrence.id, None)
-    refused = await sync_event(rt, series.id, port)
-    await _announce(
-        rt,
-        series,
-        Announcement(
-            kind,
-            series.title,
-            languages_of(exchange),
-            start=occurrence.starts_at,
-            end=occurrence.ends_at,
-        ),
-        port,
-    )
-    return Changed(series, occurrence, refused)
-
-
 @dataclass(frozen=True, slots=True)
 class SeriesEnd:
     series: SessionRecord
     upcoming: int
-
-
-async def preview_cancel_series(rt: Runtime, actor: Actor, session_id: int | None) -> SeriesEnd:
-    """What cancelling a whole series would remove (nothing changes yet)."""
-    await require(rt.db, actor, STAFF)
-    series = await resolve(rt.db, actor.guild_id, session_id)
-    upcoming = await upcoming_of(rt, actor.guild_id, series.id, limit=200)
-    return SeriesEnd(series, len(upcoming))
-
-
-async def cancel_series(rt: Runtime, actor: Actor, session_id: int, port: SessionPort) -> SeriesEnd:
-    """End a series: every occurrence not yet started is cancelled; the past is kept."""
-    await require(rt.db, actor, STAFF)
-    series = await resolve(rt.db, actor.guild_id, session_id)
-    upcoming = len(await upcoming_of(rt, actor.guild_id, series.id, limit=200))
-    now = rt.clock.now()
-    events: list[OccurrenceRecord] = []
-    async with rt.db.transaction() as conn:
-        if not await store.set_status(conn, series.id, "cancelled", now, was="active"):
-            raise NotFoundError("error.session_unknown")
-        live = await store.occurrences(conn, series.id, statuses=("scheduled",))
-        for occurrence in live:
-            await store.set_occurrence_status(
-                conn, occurrence.id, "cancelled", was=("scheduled",), by=actor.user_id, now=now
-            )
-            await sends.cancel_matching(
-                conn, key_base(series.id, occurrence.original_start) + ":", now
-            )
-            if occurrence.event_id is not None:
-                events.append(occurrence)
-        exchange = await exchange_of(conn, series)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=series.guild_id,
-            partnership_id=series.exchange_id,
-            actor_id=actor.user_id,
-            kind="session.cancelled",
-            details={"session": series.id, "occurrences": len(live)},
-        )
-    await rt.scheduler.rearm()
-    for occurrence in events:
-        await plan_event_status(rt, series, occurrence, "cancelled")
-        await record_event(rt, occurrence.id, None)
-    await _announce(
-        rt, series, Announcement("series_cancelled", series.title, languages_of(exchange)), port
-    )
-    return SeriesEnd(series, upcoming)
-
-
-async def preview_move(
-    rt: Runtime,
-    actor: Actor,
-    session_id: int | None,
-    original_unix: str | None,
-    new_date: str,
-    new_time: str,
-) -> tuple[Preview, OccurrenceRecord, datetime]:
-    """Check a move of one occurrence; show both cities' times, warnings and clashes."""
-    await require(rt.db, actor, STAFF)
-    series = await resolve(rt.db, actor.guild_id, session_id)
-    occurrence = await _occurrence_at(rt, series, original_unix)
-    try:
-        day = rules.parse_date(new_date)
-        at = rules.parse_time(new_time)
-    except rules.RuleError as exc:
-        raise user_error(exc) from None
-    start = rules.local_start(day, at, series.timezone).astimezone(UTC)
-    now = rt.clock.now()
-    if start <= now:
-        raise UserError("error.session_past")
-    duration = occurrence.ends_at - occurrence.starts_at
-    slot = rules.Slot(occurrence.original_start, start, start + duration)
-    async with rt.db.read() as conn:
-        exchange = await exchange_of(conn, series)
-        others = await other_series_slots(
-            conn, exchange.id, series.id, start - timedelta(days=1), slot.end + timedelta(days=1)
-        )
-        siblings = await effective_slots(
-            conn, series, after=start - timedelta(days=1), before=slot.end + timedelta(days=1)
-        )
-    others.append(
-        (series.title, [s for s, _ in siblings if s.original != occurrence.original_start])
-    )
-    preview = Preview(
-        exchange=exchange,
-        title=series.title,
-        zone=series.timezone,
-        local_time=f"{at:%H:%M}",
-        duration=duration,
-        shape=rules.describe(series.rrule),
-        slots=(slot,),
-        finite=True,
-        warnings=tuple(rules.warnings([slot], city_clocks(exchange))),
-        overlap=rules.find_overlap([slot], others),
-        channel_id=series.channel_id,
-    )
-    return preview, occurrence, start
-
-
-async def move_occurrence(
-    rt: Runtime,
-    actor: Actor,
-    session_id: int,
-    original_unix: str,
-    new_start_unix: int,
-    port: SessionPort,
-) -> Changed:
-    """Move one occurrence (confirmed); its reminders, start and end follow it."""
-    await require(rt.db, actor, STAFF)
-    series = await resolve(rt.db, actor.guild_id, session_id)
-    occurrence = await _occurrence_at(rt, series, original_unix)
-    start = datetime.fromtimestamp(new_start_unix, UTC)
-    now = rt.clock.now()
-    if start <= now:
-        raise UserError("error.session_past")
-    duration = occurrence.ends_at - occurrence.starts_at
-    async with rt.db.transaction() as conn:
-        await sends.cancel_matching(conn, key_base(series.id, occurrence.original_start) + ":", now)
-        await store.reschedule(
-            conn, occurrence.id, start, start + duration, by=actor.user_id, now=now
-        )
-        moved = await store.occurrence(conn, occurrence.id)
-        assert moved is not None
-        await plan_occurrence(conn, series, moved, now)
-        exchange = await exchange_of(conn, series)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=series.guild_id,
-            partnership_id=series.exchange_id,
-            actor_id=actor.user_id,
-            kind="session.moved",
-            details={
-                "session": series.id,
-                "from": occurrence.starts_at.isoformat(),
-                "to": start.isoformat(),
-            },
-        )
-    await rt.scheduler.rearm()
-    refused = await sync_event(rt, series.id, port)
-    await _announce(
-        rt,
-        series,
-        Announcement(
-            "moved",
-            series.title,
-            languages_of(exchange),
-            start=moved.starts_at,
-            end=moved.ends_at,
-            previous=occurrence.starts_at,
-        ),
-        port,
-    )
-    return Changed(series, moved, refused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -608,141 +145,619 @@ class SeriesEdit:
     no_channel: bool = False
 
 
-async def edit_series(
-    rt: Runtime, actor: Actor, session_id: int | None, change: SeriesEdit, port: SessionPort
-) -> Changed:
-    """Change a series from now on: recorded occurrences not yet started are re-planned (later
-    ones are recorded with the new values); the past and a session under way are kept."""
-    await require(rt.db, actor, STAFF)
-    series = await resolve(rt.db, actor.guild_id, session_id)
-    values: dict[str, object] = {}
-    try:
-        if change.title is not None:
-            values["title"] = clean_text(change.title, limit=rules.MAX_TITLE, what="name")
-        if change.prompt is not None:
-            values["prompt"] = clean_text(change.prompt, limit=rules.MAX_PROMPT, what="prompt")
-    except ProfileError as exc:
-        raise user_error(exc) from None
-    if change.duration is not None:
-        if not rules.MIN_DURATION <= change.duration <= rules.MAX_DURATION:
+class SessionService:
+    """Session series as teachers shape them, and (in `runs`) as they happen.
+
+    Built once at start-up; `plans` keeps each series' Discord event in step for both.
+    """
+
+    def __init__(self, db: Database, clock: Clock, scheduler: Rearm, grace: timedelta) -> None:
+        self.db = db
+        self.clock = clock
+        self.scheduler = scheduler
+        self.plans = SessionPlans(db, clock, scheduler)
+        self.runs = SessionRuns(self.plans, grace)
+
+    async def _default_zone(self, actor: Actor, exchange: Exchange) -> str:
+        """The organiser's own city's zone when the roster knows it, else the first city's."""
+        async with self.db.read() as conn:
+            me = await roster.find(conn, exchange.id, actor.user_id)
+        if me is not None and me.city_id is not None:
+            return exchange.city(me.city_id).timezone
+        return exchange.cities[0].timezone
+
+    async def preview_schedule(
+        self, actor: Actor, exchange_id: int | None, typed: ScheduleInput
+    ) -> Preview:
+        """Check what was typed, and keep it as a draft that only the organiser can confirm."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        async with self.db.read() as conn:
+            where = await exchange_store.spaces(conn, exchange.id)
+        if where.exchange_channel_id is None:
+            raise UserError("error.session_needs_channels")
+        try:
+            title = clean_text(typed.title, limit=rules.MAX_TITLE, what="name")
+            prompt = (
+                clean_text(typed.prompt, limit=rules.MAX_PROMPT, what="prompt")
+                if typed.prompt and typed.prompt.strip()
+                else None
+            )
+        except ProfileError as exc:
+            raise user_error(exc) from None
+        zone = _zone(typed.zone, await self._default_zone(actor, exchange))
+        if not rules.MIN_DURATION <= typed.duration <= rules.MAX_DURATION:
             raise UserError(
                 "error.session_duration", low=rules.MIN_DURATION, high=rules.MAX_DURATION
             )
-        values["duration"] = timedelta(minutes=change.duration)
-    if change.channel_id is not None or change.no_channel:
-        values["channel_id"] = None if change.no_channel else change.channel_id
-    if not values:
-        raise UserError("error.session_edit_nothing")
-    now = rt.clock.now()
-    async with rt.db.transaction() as conn:
-        await store.change(conn, series.id, now, **values)
-        fresh = await store.by_id(conn, series.id)
-        assert fresh is not None
-        if "duration" in values:
-            for occurrence in await store.occurrences(conn, series.id, statuses=("scheduled",)):
-                if occurrence.starts_at <= now:
-                    continue
-                await sends.cancel_matching(
-                    conn, key_base(series.id, occurrence.original_start) + ":", now
+        duration = timedelta(minutes=typed.duration)
+        now = self.clock.now()
+        try:
+            day = typed.start
+            at = rules.parse_time(typed.time)
+            first = rules.local_start(day, at, zone)
+            if first.astimezone(UTC) <= now:
+                raise rules.RuleError("error.session_past")
+            until = rules.end_of_day(typed.until, zone) if typed.until else None
+            rule = rules.with_end(
+                rules.parse_repeat(typed.repeat, day), count=typed.count, until=until
+            )
+        except rules.RuleError as exc:
+            raise user_error(exc) from None
+        slots = rules.occurrences(
+            rule, first, duration, before=first.astimezone(UTC) + rules.EXAMINED_SPAN
+        )
+        if not slots:
+            raise UserError("error.session_no_occurrence")
+        async with self.db.read() as conn:
+            others = await other_series_slots(
+                conn, exchange.id, None, slots[0].start - timedelta(days=1), slots[-1].end
+            )
+        overlap = rules.find_overlap(slots, others)
+        async with self.db.transaction() as conn:
+            await store.purge_drafts(conn, now - DRAFT_TTL)
+            draft_id = await store.create(
+                conn,
+                guild_id=actor.guild_id,
+                exchange_id=exchange.id,
+                title=title,
+                timezone=zone,
+                first_local=first.replace(tzinfo=None).isoformat(timespec="minutes"),
+                starts_at=slots[0].start,
+                rrule=rule,
+                duration=duration,
+                channel_id=typed.channel_id,
+                prompt=prompt,
+                created_by=actor.user_id,
+                now=now,
+            )
+        return Preview(
+            exchange=exchange,
+            title=title,
+            zone=zone,
+            local_time=f"{at:%H:%M}",
+            duration=duration,
+            shape=rules.describe(rule),
+            slots=tuple(slots),
+            finite=rules.is_finite(rule),
+            warnings=tuple(rules.warnings(slots, city_clocks(exchange))),
+            overlap=overlap,
+            channel_id=typed.channel_id,
+            draft_id=draft_id,
+            free_text_prompt=(
+                prompt is not None
+                and await prompt_service.prompt_set(self.db, exchange.id, prompt) is None
+            ),
+        )
+
+    async def _draft(self, actor: Actor, draft_id: int) -> SessionRecord:
+        async with self.db.read() as conn:
+            draft = await store.get(conn, actor.guild_id, draft_id)
+        if draft is None or draft.status != SeriesStatus.DRAFT:
+            raise UserError("error.session_preview_gone")
+        if draft.created_by != actor.user_id:
+            raise NotAllowedError("error.session_not_yours")
+        return draft
+
+    async def confirm_schedule(self, actor: Actor, draft_id: int, port: SessionPort) -> Scheduled:
+        """Turn a previewed draft into a live series: occurrences, sends, event, announcement."""
+        await require(self.db, actor, STAFF)
+        draft = await self._draft(actor, draft_id)
+        now = self.clock.now()
+        if draft.starts_at <= now:
+            async with self.db.transaction() as conn:
+                await store.delete_draft(conn, draft.id)
+            raise UserError("error.session_past")
+        async with self.db.transaction() as conn:
+            if not await store.set_status(
+                conn, draft.id, SeriesStatus.ACTIVE, now, was=SeriesStatus.DRAFT
+            ):
+                raise UserError("error.session_preview_gone")
+            series = await store.by_id(conn, draft.id)
+            assert series is not None
+            await extend(conn, series, now)
+            exchange = await exchange_of(conn, series)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=series.guild_id,
+                partnership_id=series.exchange_id,
+                actor_id=actor.user_id,
+                kind="session.scheduled",
+                details={
+                    "session": series.id,
+                    "rule": series.rrule,
+                    "zone": series.timezone,
+                    "first": series.starts_at.isoformat(),
+                },
+            )
+            upcoming = await effective_slots(
+                conn, series, after=now, before=now + rules.EXAMINED_SPAN, limit=3
+            )
+        await self.scheduler.rearm()
+        refused = await self.plans.sync_event(series.id, port)
+        shape = rules.describe(series.rrule)
+        first_slot = upcoming[0][0]
+        await self._announce(
+            series,
+            Announcement(
+                "scheduled",
+                series.title,
+                languages_of(exchange),
+                start=first_slot.start,
+                end=first_slot.end,
+                shape=shape,
+                zone=series.timezone,
+                local_time=series.first_local[-5:],
+            ),
+            port,
+        )
+        return Scheduled(series, tuple(s for s, _ in upcoming), shape, refused)
+
+    async def discard_draft(self, actor: Actor, draft_id: int) -> None:
+        """The organiser dropped the preview: forget it."""
+        draft = await self._draft(actor, draft_id)
+        async with self.db.transaction() as conn:
+            await store.delete_draft(conn, draft.id)
+
+    async def list_sessions(self, actor: Actor, exchange_id: int | None) -> list[SeriesView]:
+        """An exchange's active series with their next occurrences (anyone may look)."""
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        now = self.clock.now()
+        views = []
+        async with self.db.read() as conn:
+            for series in await store.of_exchange(conn, exchange.id):
+                upcoming = await effective_slots(
+                    conn,
+                    series,
+                    after=now - series.duration,
+                    before=now + rules.EXAMINED_SPAN,
+                    limit=3,
                 )
-                await store.reschedule(
+                views.append(
+                    SeriesView(
+                        series,
+                        rules.describe(series.rrule),
+                        tuple(s for s, _ in upcoming if s.end > now),
+                        exchange,
+                    )
+                )
+        return views
+
+    async def upcoming_of(
+        self, guild_id: int, session_id: int, limit: int = 25
+    ) -> list[rules.Slot]:
+        """The next occurrences of a series that have not started (for autocomplete)."""
+        now = self.clock.now()
+        async with self.db.read() as conn:
+            series = await store.get(conn, guild_id, session_id)
+            if series is None or series.status != SeriesStatus.ACTIVE:
+                return []
+            found = await effective_slots(
+                conn, series, after=now, before=now + rules.EXAMINED_SPAN * 2, limit=limit
+            )
+        return [slot for slot, status in found if status == OccurrenceStatus.SCHEDULED]
+
+    async def series_in_guild(self, guild_id: int) -> list[SessionRecord]:
+        async with self.db.read() as conn:
+            return await store.of_guild(conn, guild_id)
+
+    async def _occurrence_at(
+        self, series: SessionRecord, original_unix: str | None
+    ) -> OccurrenceRecord:
+        """The occurrence a teacher picked (its original start as unix seconds), recorded."""
+        now = self.clock.now()
+        if original_unix is None:
+            upcoming = await self.upcoming_of(series.guild_id, series.id, limit=1)
+            if not upcoming:
+                raise UserError("error.session_no_upcoming")
+            original = upcoming[0].original
+        else:
+            try:
+                original = datetime.fromtimestamp(int(original_unix.strip()), UTC)
+            except (ValueError, OverflowError, OSError):
+                raise UserError("error.session_occurrence_unknown") from None
+        async with self.db.transaction() as conn:
+            found = await materialise(conn, series, original)
+        if found is None:
+            raise UserError("error.session_occurrence_unknown")
+        if found.status == OccurrenceStatus.STARTED or (
+            found.status == OccurrenceStatus.SCHEDULED and found.starts_at <= now
+        ):
+            raise UserError("error.session_already_started")
+        if found.status not in LIVE:
+            raise UserError("error.session_occurrence_gone")
+        return found
+
+    async def _announce(
+        self, series: SessionRecord, announcement: Announcement, port: SessionPort
+    ) -> None:
+        """Tell the exchange's announcements channel; the teacher's change stands either way."""
+        async with self.db.read() as conn:
+            where = await exchange_store.spaces(conn, series.exchange_id)
+        if where.exchange_channel_id is None:
+            return
+        try:
+            await port.post(where.exchange_channel_id, announcement)
+        except SendError as exc:
+            log.warning("series %s: announcement not posted: %s", series.id, exc.reason)
+
+    async def cancel_occurrence(
+        self,
+        actor: Actor,
+        session_id: int | None,
+        original_unix: str | None,
+        port: SessionPort,
+        *,
+        kind: OccurrenceStatus = OccurrenceStatus.CANCELLED,
+    ) -> Changed:
+        """Cancel (or skip) one occurrence; the series goes on. Without a date: the next one."""
+        await require(self.db, actor, STAFF)
+        series = await resolve(self.db, actor.guild_id, session_id)
+        occurrence = await self._occurrence_at(series, original_unix)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if not await store.set_occurrence_status(
+                conn,
+                occurrence.id,
+                kind,
+                was=(OccurrenceStatus.SCHEDULED,),
+                by=actor.user_id,
+                now=now,
+            ):
+                raise UserError("error.session_occurrence_gone")
+            await sends.cancel_matching(
+                conn, key_base(series.id, occurrence.original_start) + ":", now
+            )
+            await extend(conn, series, now)
+            exchange = await exchange_of(conn, series)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=series.guild_id,
+                partnership_id=series.exchange_id,
+                actor_id=actor.user_id,
+                kind="session.skipped"
+                if kind == OccurrenceStatus.SKIPPED
+                else "session.occurrence_cancelled",
+                details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
+            )
+        await self.scheduler.rearm()
+        if occurrence.event_id is not None:
+            await self.plans.plan_event_status(series, occurrence, EventStatus.CANCELLED)
+            await self.plans.record_event(occurrence.id, None)
+        refused = await self.plans.sync_event(series.id, port)
+        await self._announce(
+            series,
+            Announcement(
+                kind,
+                series.title,
+                languages_of(exchange),
+                start=occurrence.starts_at,
+                end=occurrence.ends_at,
+            ),
+            port,
+        )
+        return Changed(series, occurrence, refused)
+
+    async def preview_cancel_series(self, actor: Actor, session_id: int | None) -> SeriesEnd:
+        """What cancelling a whole series would remove (nothing changes yet)."""
+        await require(self.db, actor, STAFF)
+        series = await resolve(self.db, actor.guild_id, session_id)
+        upcoming = await self.upcoming_of(actor.guild_id, series.id, limit=200)
+        return SeriesEnd(series, len(upcoming))
+
+    async def cancel_series(self, actor: Actor, session_id: int, port: SessionPort) -> SeriesEnd:
+        """End a series: every occurrence not yet started is cancelled; the past is kept."""
+        await require(self.db, actor, STAFF)
+        series = await resolve(self.db, actor.guild_id, session_id)
+        upcoming = len(await self.upcoming_of(actor.guild_id, series.id, limit=200))
+        now = self.clock.now()
+        events: list[OccurrenceRecord] = []
+        async with self.db.transaction() as conn:
+            if not await store.set_status(
+                conn, series.id, SeriesStatus.CANCELLED, now, was=SeriesStatus.ACTIVE
+            ):
+                raise NotFoundError("error.session_unknown")
+            live = await store.occurrences(conn, series.id, statuses=(OccurrenceStatus.SCHEDULED,))
+            for occurrence in live:
+                await store.set_occurrence_status(
                     conn,
                     occurrence.id,
-                    occurrence.starts_at,
-                    occurrence.starts_at + fresh.duration,
+                    OccurrenceStatus.CANCELLED,
+                    was=(OccurrenceStatus.SCHEDULED,),
                     by=actor.user_id,
                     now=now,
                 )
-                moved = await store.occurrence(conn, occurrence.id)
-                assert moved is not None
-                await plan_occurrence(conn, fresh, moved, now)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=series.guild_id,
-            partnership_id=series.exchange_id,
-            actor_id=actor.user_id,
-            kind="session.edited",
-            # Which fields changed, never the text itself.
-            details={"session": series.id, "changed": sorted(values)},
+                await sends.cancel_matching(
+                    conn, key_base(series.id, occurrence.original_start) + ":", now
+                )
+                if occurrence.event_id is not None:
+                    events.append(occurrence)
+            exchange = await exchange_of(conn, series)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=series.guild_id,
+                partnership_id=series.exchange_id,
+                actor_id=actor.user_id,
+                kind="session.cancelled",
+                details={"session": series.id, "occurrences": len(live)},
+            )
+        await self.scheduler.rearm()
+        for occurrence in events:
+            await self.plans.plan_event_status(series, occurrence, EventStatus.CANCELLED)
+            await self.plans.record_event(occurrence.id, None)
+        await self._announce(
+            series, Announcement("series_cancelled", series.title, languages_of(exchange)), port
         )
-    await rt.scheduler.rearm()
-    refused = await sync_event(rt, series.id, port)
-    return Changed(fresh, None, refused)
+        return SeriesEnd(series, upcoming)
 
-
-async def set_reminders(
-    rt: Runtime, actor: Actor, exchange_id: int | None, typed: str
-) -> tuple[Exchange, tuple[int, ...]]:
-    """Choose when reminders go out for an exchange; future occurrences are re-planned."""
-    await require(rt.db, actor, STAFF)
-    exchange = await exchange_service.get(rt.db, actor.guild_id, exchange_id)
-    try:
-        minutes = rules.parse_reminders(typed)
-    except rules.RuleError as exc:
-        raise user_error(exc) from None
-    now = rt.clock.now()
-    async with rt.db.transaction() as conn:
-        await store.set_reminder_minutes(conn, exchange.id, minutes)
-        for series in await store.of_exchange(conn, exchange.id):
-            for occurrence in await store.occurrences(conn, series.id, statuses=("scheduled",)):
-                if occurrence.starts_at > now:
-                    await replan(conn, series, occurrence, now)
-        await activity_log.append(
-            conn,
-            at=now,
-            guild_id=actor.guild_id,
-            partnership_id=exchange.id,
-            actor_id=actor.user_id,
-            kind="session.reminders_set",
-            details={"minutes": list(minutes)},
+    async def preview_move(
+        self,
+        actor: Actor,
+        session_id: int | None,
+        original_unix: str | None,
+        new_date: date,
+        new_time: str,
+    ) -> tuple[Preview, OccurrenceRecord, datetime]:
+        """Check a move of one occurrence; show both cities' times, warnings and clashes."""
+        await require(self.db, actor, STAFF)
+        series = await resolve(self.db, actor.guild_id, session_id)
+        occurrence = await self._occurrence_at(series, original_unix)
+        try:
+            at = rules.parse_time(new_time)
+        except rules.RuleError as exc:
+            raise user_error(exc) from None
+        start = rules.local_start(new_date, at, series.timezone).astimezone(UTC)
+        now = self.clock.now()
+        if start <= now:
+            raise UserError("error.session_past")
+        duration = occurrence.ends_at - occurrence.starts_at
+        slot = rules.Slot(occurrence.original_start, start, start + duration)
+        async with self.db.read() as conn:
+            exchange = await exchange_of(conn, series)
+            others = await other_series_slots(
+                conn,
+                exchange.id,
+                series.id,
+                start - timedelta(days=1),
+                slot.end + timedelta(days=1),
+            )
+            siblings = await effective_slots(
+                conn, series, after=start - timedelta(days=1), before=slot.end + timedelta(days=1)
+            )
+        others.append(
+            (series.title, [s for s, _ in siblings if s.original != occurrence.original_start])
         )
-    await rt.scheduler.rearm()
-    return exchange, minutes
+        preview = Preview(
+            exchange=exchange,
+            title=series.title,
+            zone=series.timezone,
+            local_time=f"{at:%H:%M}",
+            duration=duration,
+            shape=rules.describe(series.rrule),
+            slots=(slot,),
+            finite=True,
+            warnings=tuple(rules.warnings([slot], city_clocks(exchange))),
+            overlap=rules.find_overlap([slot], others),
+            channel_id=series.channel_id,
+        )
+        return preview, occurrence, start
 
+    async def move_occurrence(
+        self,
+        actor: Actor,
+        session_id: int,
+        original_unix: str,
+        new_start_unix: int,
+        port: SessionPort,
+    ) -> Changed:
+        """Move one occurrence (confirmed); its reminders, start and end follow it."""
+        await require(self.db, actor, STAFF)
+        series = await resolve(self.db, actor.guild_id, session_id)
+        occurrence = await self._occurrence_at(series, original_unix)
+        start = datetime.fromtimestamp(new_start_unix, UTC)
+        now = self.clock.now()
+        if start <= now:
+            raise UserError("error.session_past")
+        duration = occurrence.ends_at - occurrence.starts_at
+        async with self.db.transaction() as conn:
+            await sends.cancel_matching(
+                conn, key_base(series.id, occurrence.original_start) + ":", now
+            )
+            await store.reschedule(
+                conn, occurrence.id, start, start + duration, by=actor.user_id, now=now
+            )
+            moved = await store.occurrence(conn, occurrence.id)
+            assert moved is not None
+            await plan_occurrence(conn, series, moved, now)
+            exchange = await exchange_of(conn, series)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=series.guild_id,
+                partnership_id=series.exchange_id,
+                actor_id=actor.user_id,
+                kind="session.moved",
+                details={
+                    "session": series.id,
+                    "from": occurrence.starts_at.isoformat(),
+                    "to": start.isoformat(),
+                },
+            )
+        await self.scheduler.rearm()
+        refused = await self.plans.sync_event(series.id, port)
+        await self._announce(
+            series,
+            Announcement(
+                "moved",
+                series.title,
+                languages_of(exchange),
+                start=moved.starts_at,
+                end=moved.ends_at,
+                previous=occurrence.starts_at,
+            ),
+            port,
+        )
+        return Changed(series, moved, refused)
 
-async def reminders_of(
-    rt: Runtime, actor: Actor, exchange_id: int | None
-) -> tuple[Exchange, tuple[int, ...]]:
-    """When an exchange's reminders go out (anyone may look)."""
-    exchange = await exchange_service.get(rt.db, actor.guild_id, exchange_id)
-    async with rt.db.read() as conn:
-        return exchange, await store.reminder_minutes(conn, exchange.id)
+    async def edit_series(
+        self, actor: Actor, session_id: int | None, change: SeriesEdit, port: SessionPort
+    ) -> Changed:
+        """Change a series from now on: recorded occurrences not yet started are re-planned (later
+        ones are recorded with the new values); the past and a session under way are kept."""
+        await require(self.db, actor, STAFF)
+        series = await resolve(self.db, actor.guild_id, session_id)
+        values: dict[str, object] = {}
+        try:
+            if change.title is not None:
+                values["title"] = clean_text(change.title, limit=rules.MAX_TITLE, what="name")
+            if change.prompt is not None:
+                values["prompt"] = clean_text(change.prompt, limit=rules.MAX_PROMPT, what="prompt")
+        except ProfileError as exc:
+            raise user_error(exc) from None
+        if change.duration is not None:
+            if not rules.MIN_DURATION <= change.duration <= rules.MAX_DURATION:
+                raise UserError(
+                    "error.session_duration", low=rules.MIN_DURATION, high=rules.MAX_DURATION
+                )
+            values["duration"] = timedelta(minutes=change.duration)
+        if change.channel_id is not None or change.no_channel:
+            values["channel_id"] = None if change.no_channel else change.channel_id
+        if not values:
+            raise UserError("error.session_edit_nothing")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.change(conn, series.id, now, **values)
+            fresh = await store.by_id(conn, series.id)
+            assert fresh is not None
+            if "duration" in values:
+                for occurrence in await store.occurrences(
+                    conn, series.id, statuses=(OccurrenceStatus.SCHEDULED,)
+                ):
+                    if occurrence.starts_at <= now:
+                        continue
+                    await sends.cancel_matching(
+                        conn, key_base(series.id, occurrence.original_start) + ":", now
+                    )
+                    await store.reschedule(
+                        conn,
+                        occurrence.id,
+                        occurrence.starts_at,
+                        occurrence.starts_at + fresh.duration,
+                        by=actor.user_id,
+                        now=now,
+                    )
+                    moved = await store.occurrence(conn, occurrence.id)
+                    assert moved is not None
+                    await plan_occurrence(conn, fresh, moved, now)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=series.guild_id,
+                partnership_id=series.exchange_id,
+                actor_id=actor.user_id,
+                kind="session.edited",
+                # Which fields changed, never the text itself.
+                details={"session": series.id, "changed": sorted(values)},
+            )
+        await self.scheduler.rearm()
+        refused = await self.plans.sync_event(series.id, port)
+        return Changed(fresh, None, refused)
 
+    async def set_reminders(
+        self, actor: Actor, exchange_id: int | None, typed: str
+    ) -> tuple[Exchange, tuple[int, ...]]:
+        """Choose when reminders go out for an exchange; future occurrences are re-planned."""
+        await require(self.db, actor, STAFF)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        try:
+            minutes = rules.parse_reminders(typed)
+        except rules.RuleError as exc:
+            raise user_error(exc) from None
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.set_reminder_minutes(conn, exchange.id, minutes)
+            for series in await store.of_exchange(conn, exchange.id):
+                for occurrence in await store.occurrences(
+                    conn, series.id, statuses=(OccurrenceStatus.SCHEDULED,)
+                ):
+                    if occurrence.starts_at > now:
+                        await replan(conn, series, occurrence, now)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="session.reminders_set",
+                details={"minutes": list(minutes)},
+            )
+        await self.scheduler.rearm()
+        return exchange, minutes
 
-async def ics(
-    rt: Runtime, actor: Actor, session_id: int | None, port: SessionPort
-) -> tuple[SessionRecord, bytes]:
-    """The series as an iCalendar file (RRULE, EXDATE for cancellations, moved overrides)."""
-    await require(rt.db, actor, STAFF)
-    series = await resolve(rt.db, actor.guild_id, session_id)
-    async with rt.db.read() as conn:
-        recorded = await store.occurrences(conn, series.id)
-        exchange = await exchange_of(conn, series)
-        where = await exchange_store.spaces(conn, exchange.id)
-    location = (
-        port.channel_label(series.channel_id)
-        or port.channel_label(where.exchange_channel_id)
-        or exchange.name
-    )
-    cancelled = [o.original_start for o in recorded if o.status in ("cancelled", "skipped")]
-    moved = [
-        rules.Slot(o.original_start, o.starts_at, o.ends_at)
-        for o in recorded
-        if o.status not in ("cancelled", "skipped")
-        and (o.starts_at != o.original_start or o.ends_at - o.starts_at != series.duration)
-    ]
-    file = SeriesFile(
-        uid=f"session-{series.id}-{series.guild_id}@twinbridge",
-        title=series.title,
-        description=" · ".join(f"{c.name} ({c.timezone})" for c in exchange.cities),
-        zone=series.timezone,
-        first=first_start(series),
-        duration=series.duration,
-        rule=series.rrule,
-        location=location,
-        stamp=rt.clock.now(),
-        cancelled=cancelled,
-        moved=moved,
-    )
-    return series, series_calendar(file)
+    async def reminders_of(
+        self, actor: Actor, exchange_id: int | None
+    ) -> tuple[Exchange, tuple[int, ...]]:
+        """When an exchange's reminders go out (anyone may look)."""
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        async with self.db.read() as conn:
+            return exchange, await store.reminder_minutes(conn, exchange.id)
+
+    async def ics(
+        self, actor: Actor, session_id: int | None, port: SessionPort
+    ) -> tuple[SessionRecord, bytes]:
+        """The series as an iCalendar file (RRULE, EXDATE for cancellations, moved overrides)."""
+        await require(self.db, actor, STAFF)
+        series = await resolve(self.db, actor.guild_id, session_id)
+        async with self.db.read() as conn:
+            recorded = await store.occurrences(conn, series.id)
+            exchange = await exchange_of(conn, series)
+            where = await exchange_store.spaces(conn, exchange.id)
+        location = (
+            port.channel_label(series.channel_id)
+            or port.channel_label(where.exchange_channel_id)
+            or exchange.name
+        )
+        cancelled = [o.original_start for o in recorded if o.status in CALLED_OFF]
+        moved = [
+            rules.Slot(o.original_start, o.starts_at, o.ends_at)
+            for o in recorded
+            if o.status not in CALLED_OFF
+            and (o.starts_at != o.original_start or o.ends_at - o.starts_at != series.duration)
+        ]
+        file = SeriesFile(
+            uid=f"session-{series.id}-{series.guild_id}@twinbridge",
+            title=series.title,
+            description=" · ".join(f"{c.name} ({c.timezone})" for c in exchange.cities),
+            zone=series.timezone,
+            first=first_start(series),
+            duration=series.duration,
+            rule=series.rrule,
+            location=location,
+            stamp=self.clock.now(),
+            cancelled=cancelled,
+            moved=moved,
+        )
+        return series, series_calendar(file)

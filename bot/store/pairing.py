@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.pairing import LIVE_STATUSES, PairStatus
 from bot.store.schema import pair_members, pair_pauses, pairing_rounds, pairs
 
-LIVE = ("active", "paused")
+LIVE = LIVE_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +24,7 @@ class PairRecord:
     id: int
     round_id: int
     space_id: int | None
-    status: str
+    status: PairStatus
     members: tuple[int, ...]  # participant ids of those still in the pair
     reasons: dict[str, Any]
     created_at: datetime
@@ -51,7 +52,7 @@ async def _records(conn: AsyncConnection, where: Any) -> list[PairRecord]:
             id=r.id,
             round_id=r.round_id,
             space_id=r.space_id,
-            status=r.status,
+            status=PairStatus(r.status),
             members=tuple(sorted(members[r.id])),
             reasons=json.loads(r.reasons),
             created_at=r.created_at,
@@ -163,9 +164,12 @@ async def add_pair(
     return pair_id
 
 
-async def set_status(conn: AsyncConnection, pair_id: int, status: str, now: datetime) -> None:
-    values: dict[str, Any] = {"status": status}
-    if status == "archived":
+async def set_status(
+    conn: AsyncConnection, pair_id: int, status: PairStatus, now: datetime
+) -> None:
+    """Change where a pair stands; archiving also records when it ended."""
+    values: dict[str, Any] = {"status": status.value}
+    if status is PairStatus.ARCHIVED:
         values["ended_at"] = now
     await conn.execute(update(pairs).where(pairs.c.id == pair_id).values(**values))
 

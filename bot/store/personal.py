@@ -114,6 +114,22 @@ REGISTRY: dict[str, Personal] = {
         exchange="partnership_id",
         redacted={"status": "removed"},
     ),
+    "profile_drafts": Personal(
+        purpose=(
+            "what a person chose and typed in a /join or /profile panel not sent yet, so the "
+            "panel outlives a restart without putting them on the roster"
+        ),
+        kept=(
+            "until it is sent or cancelled; untouched for a day, it is no longer used and is "
+            "deleted when a panel next opens or the bot starts"
+        ),
+        users=("user_id",),
+        text=("grade_band", "languages", "interests", "other_interests", "intro"),
+        plain=("role", "language"),
+        guild="guild_id",
+        exchange="partnership_id",
+        erase="delete",
+    ),
     "exchange_spaces": Personal(
         purpose="where an exchange's categories, thread parent and channels are",
         kept="always (no personal data)",

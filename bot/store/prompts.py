@@ -13,6 +13,7 @@ from sqlalchemy import Row, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.pairing import PairStatus
 from bot.domain.prompts import PostRow, Prompt, ResponseRow, own_key
 from bot.store.schema import (
     pair_members,
@@ -299,7 +300,7 @@ class SpaceContext:
     pair_id: int
     exchange_id: int
     guild_id: int
-    status: str
+    status: PairStatus
     member_id: int | None  # the writer's participant id when they are in the pair
     # The writer is on the exchange's roster (active or paused), in this pair or not.
     on_roster: bool = False
@@ -343,7 +344,12 @@ async def space_context(conn: AsyncConnection, space_id: int, user_id: int) -> S
             )
         )
     return SpaceContext(
-        row.id, row.partnership_id, row.guild_id, row.status, member, person is not None
+        row.id,
+        row.partnership_id,
+        row.guild_id,
+        PairStatus(row.status),
+        member,
+        person is not None,
     )
 
 
@@ -354,7 +360,7 @@ class SpaceInfo:
     pair_id: int
     exchange_id: int
     guild_id: int
-    status: str
+    status: PairStatus
     members: Mapping[int, int]  # user id -> participant id
 
 
@@ -369,7 +375,11 @@ async def space_info(conn: AsyncConnection, space_id: int) -> SpaceInfo | None:
         .where(pair_members.c.pair_id == row.id)
     )
     return SpaceInfo(
-        row.id, row.partnership_id, row.guild_id, row.status, {m[0]: m[1] for m in members}
+        row.id,
+        row.partnership_id,
+        row.guild_id,
+        PairStatus(row.status),
+        {m[0]: m[1] for m in members},
     )
 
 

@@ -10,8 +10,11 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.exchange import Participant, Role
+from bot.domain.exchange import Participant, ParticipantStatus, Role
 from bot.store.schema import keep_apart, participants
+
+# Who is on the roster now: everyone not taken off it.
+CURRENT: tuple[ParticipantStatus, ...] = (ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)
 
 
 def _participant(row: Row[Any]) -> Participant:
@@ -22,7 +25,7 @@ def _participant(row: Row[Any]) -> Participant:
         role=Role(row.role),
         display_name=row.display_name,
         city_id=row.city_id,
-        status=row.status,
+        status=ParticipantStatus(row.status),
         grade_band=row.grade_band,
         languages=tuple(x for x in row.languages.split(",") if x),
         interests=tuple(json.loads(row.interests)),
@@ -88,7 +91,7 @@ async def of_user(conn: AsyncConnection, guild_id: int, user_id: int) -> list[Pa
             .where(
                 participants.c.guild_id == guild_id,
                 participants.c.user_id == user_id,
-                participants.c.status != "removed",
+                participants.c.status != ParticipantStatus.REMOVED,
             )
             .order_by(participants.c.id)
         )
@@ -107,7 +110,7 @@ async def listing(
     *,
     role: Role | None = None,
     city_id: int | None = None,
-    statuses: Sequence[str] = ("active", "paused"),
+    statuses: Sequence[str] = CURRENT,
 ) -> list[Participant]:
     """Participants of an exchange, filtered, by name."""
     query = select(participants).where(
@@ -205,7 +208,7 @@ async def preferred_language(conn: AsyncConnection, guild_id: int, user_id: int)
         .where(
             participants.c.guild_id == guild_id,
             participants.c.user_id == user_id,
-            participants.c.status != "removed",
+            participants.c.status != ParticipantStatus.REMOVED,
         )
         .order_by(participants.c.updated_at.desc(), participants.c.id.desc())
         .limit(1)
@@ -218,7 +221,7 @@ async def page(
     *,
     role: Role | None = None,
     city_id: int | None = None,
-    statuses: Sequence[str] = ("active", "paused"),
+    statuses: Sequence[str] = CURRENT,
     grade_band: str | None = None,
     offset: int = 0,
     limit: int = 25,

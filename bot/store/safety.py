@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.safety import ReportKind, ReportStatus
 from bot.store.schema import reports
 
 
@@ -19,7 +20,7 @@ class ReportRecord:
     id: int
     guild_id: int
     exchange_id: int
-    kind: str  # "message" or "concern"
+    kind: ReportKind
     reason: str
     reporter_id: int
     subject_id: int | None
@@ -27,7 +28,7 @@ class ReportRecord:
     message_id: int | None
     pair_id: int | None
     details: str
-    status: str  # "open" or "resolved"
+    status: ReportStatus
     notice_channel_id: int | None
     notice_message_id: int | None
     created_at: datetime
@@ -40,7 +41,7 @@ def _record(row: Row[Any]) -> ReportRecord:
         id=row.id,
         guild_id=row.guild_id,
         exchange_id=row.partnership_id,
-        kind=row.kind,
+        kind=ReportKind(row.kind),
         reason=row.reason,
         reporter_id=row.reporter_id,
         subject_id=row.subject_id,
@@ -48,7 +49,7 @@ def _record(row: Row[Any]) -> ReportRecord:
         message_id=row.message_id,
         pair_id=row.pair_id,
         details=row.details,
-        status=row.status,
+        status=ReportStatus(row.status),
         notice_channel_id=row.notice_channel_id,
         notice_message_id=row.notice_message_id,
         created_at=row.created_at,
@@ -62,7 +63,7 @@ async def add(
     *,
     guild_id: int,
     exchange_id: int,
-    kind: str,
+    kind: ReportKind,
     reason: str,
     reporter_id: int,
     subject_id: int | None,
@@ -118,14 +119,18 @@ async def resolve(conn: AsyncConnection, report_id: int, by: int, now: datetime)
     """Mark an open report resolved; False if it already was."""
     result = await conn.execute(
         update(reports)
-        .where(reports.c.id == report_id, reports.c.status == "open")
-        .values(status="resolved", resolved_by=by, resolved_at=now)
+        .where(reports.c.id == report_id, reports.c.status == ReportStatus.OPEN)
+        .values(status=ReportStatus.RESOLVED, resolved_by=by, resolved_at=now)
     )
     return bool(result.rowcount)
 
 
 async def listing(
-    conn: AsyncConnection, exchange_id: int, status: str | None, limit: int, offset: int = 0
+    conn: AsyncConnection,
+    exchange_id: int,
+    status: ReportStatus | None,
+    limit: int,
+    offset: int = 0,
 ) -> list[ReportRecord]:
     """An exchange's reports, newest first."""
     query = select(reports).where(reports.c.partnership_id == exchange_id)
@@ -135,7 +140,7 @@ async def listing(
     return [_record(r) for r in rows]
 
 
-async def count(conn: AsyncConnection, exchange_id: int, status: str | None) -> int:
+async def count(conn: AsyncConnection, exchange_id: int, status: ReportStatus | None) -> int:
     query = select(func.count()).select_from(reports).where(reports.c.partnership_id == exchange_id)
     if status is not None:
         query = query.where(reports.c.status == status)

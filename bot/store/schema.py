@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -658,4 +659,39 @@ Index(
     "ix_prompt_responses_post_participant",
     prompt_responses.c.post_id,
     prompt_responses.c.participant_id,
+)
+
+# -- 0015: profile drafts ------------------------------------------------------------------------
+
+# What a person chose and typed in a /join or /profile panel they have not sent yet. The panel's
+# menus and buttons carry only the draft's id, so a panel opened before a restart goes on after
+# it; nobody is on the roster before they send the form. A draft goes when it is sent or
+# cancelled; one untouched for a day is no longer used, and goes when a panel next opens or the
+# bot starts (`bot.services.roster.DRAFT_LIFETIME`).
+profile_drafts = Table(
+    "profile_drafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("city_id", Integer, ForeignKey("cities.id", ondelete="CASCADE")),
+    Column("user_id", BigInteger, nullable=False),
+    Column("role", String(16), nullable=False),
+    # False: joining (no roster row yet); True: changing the profile already on the roster.
+    Column("editing", Boolean, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("grade_band", String(8)),
+    # As in `participants`: comma-separated codes, a JSON list (the curated interests picked).
+    Column("languages", String(100), nullable=False, server_default=""),
+    Column("interests", Text, nullable=False, server_default="[]"),
+    Column("other_interests", Text, nullable=False, server_default=""),
+    Column("intro", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False, index=True),
+    CheckConstraint("role IN ('student', 'teacher', 'coordinator')", name="role"),
 )

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.sessions import DEFAULT_REMINDERS
+from bot.domain.sessions import DEFAULT_REMINDERS, LIVE, OccurrenceStatus, SeriesStatus
 from bot.store.schema import (
     partnerships,
     session_attendance,
@@ -18,8 +18,6 @@ from bot.store.schema import (
     session_settings,
     sessions,
 )
-
-LIVE = ("scheduled", "started")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +35,7 @@ class SessionRecord:
     duration: timedelta
     channel_id: int | None
     prompt: str | None
-    status: str
+    status: SeriesStatus
     created_by: int
     created_at: datetime
 
@@ -51,7 +49,7 @@ class OccurrenceRecord:
     original_start: datetime
     starts_at: datetime
     ends_at: datetime
-    status: str
+    status: OccurrenceStatus
     revision: int
     event_id: int | None
     event_digest: str | None
@@ -72,7 +70,7 @@ def _session(row: Row[Any]) -> SessionRecord:
         duration=timedelta(minutes=row.duration_minutes),
         channel_id=row.channel_id,
         prompt=row.prompt,
-        status=row.status,
+        status=SeriesStatus(row.status),
         created_by=row.created_by,
         created_at=row.created_at,
     )
@@ -85,7 +83,7 @@ def _occurrence(row: Row[Any]) -> OccurrenceRecord:
         original_start=row.original_start,
         starts_at=row.starts_at,
         ends_at=row.ends_at,
-        status=row.status,
+        status=OccurrenceStatus(row.status),
         revision=row.revision,
         event_id=row.event_id,
         event_digest=row.event_digest,
@@ -112,7 +110,7 @@ async def create(
     prompt: str | None,
     created_by: int,
     now: datetime,
-    status: str = "draft",
+    status: SeriesStatus = SeriesStatus.DRAFT,
 ) -> int:
     """Insert a series (a draft until its organiser confirms it); returns its id."""
     result = await conn.execute(
@@ -160,7 +158,9 @@ async def by_ids(conn: AsyncConnection, session_ids: Sequence[int]) -> dict[int,
 
 
 async def of_exchange(
-    conn: AsyncConnection, exchange_id: int, statuses: Sequence[str] = ("active",)
+    conn: AsyncConnection,
+    exchange_id: int,
+    statuses: Sequence[SeriesStatus] = (SeriesStatus.ACTIVE,),
 ) -> list[SessionRecord]:
     """An exchange's series, oldest first."""
     rows = (
@@ -181,7 +181,7 @@ async def of_guild(conn: AsyncConnection, guild_id: int) -> list[SessionRecord]:
             .join(partnerships, partnerships.c.id == sessions.c.partnership_id)
             .where(
                 sessions.c.guild_id == guild_id,
-                sessions.c.status == "active",
+                sessions.c.status == SeriesStatus.ACTIVE,
                 partnerships.c.status == "active",
             )
             .order_by(sessions.c.id)
@@ -194,14 +194,19 @@ async def active(conn: AsyncConnection) -> list[SessionRecord]:
     """Every active series of every guild (for start-up catch-up)."""
     rows = (
         await conn.execute(
-            select(sessions).where(sessions.c.status == "active").order_by(sessions.c.id)
+            select(sessions).where(sessions.c.status == SeriesStatus.ACTIVE).order_by(sessions.c.id)
         )
     ).all()
     return [_session(r) for r in rows]
 
 
 async def set_status(
-    conn: AsyncConnection, session_id: int, status: str, now: datetime, *, was: str
+    conn: AsyncConnection,
+    session_id: int,
+    status: SeriesStatus,
+    now: datetime,
+    *,
+    was: SeriesStatus,
 ) -> bool:
     """Move a series from status `was` to `status`; False if it was not in `was`."""
     result = await conn.execute(
@@ -223,14 +228,16 @@ async def change(conn: AsyncConnection, session_id: int, now: datetime, **values
 
 async def delete_draft(conn: AsyncConnection, session_id: int) -> None:
     await conn.execute(
-        delete(sessions).where(sessions.c.id == session_id, sessions.c.status == "draft")
+        delete(sessions).where(sessions.c.id == session_id, sessions.c.status == SeriesStatus.DRAFT)
     )
 
 
 async def purge_drafts(conn: AsyncConnection, older_than: datetime) -> int:
     """Forget previews nobody confirmed."""
     result = await conn.execute(
-        delete(sessions).where(sessions.c.status == "draft", sessions.c.created_at < older_than)
+        delete(sessions).where(
+            sessions.c.status == SeriesStatus.DRAFT, sessions.c.created_at < older_than
+        )
     )
     return int(result.rowcount)
 
@@ -271,7 +278,7 @@ async def occurrences(
     conn: AsyncConnection,
     session_id: int,
     *,
-    statuses: Sequence[str] | None = None,
+    statuses: Sequence[OccurrenceStatus] | None = None,
     ending_after: datetime | None = None,
 ) -> list[OccurrenceRecord]:
     """A series' recorded occurrences by start time."""
@@ -291,9 +298,9 @@ async def occurrences(
 async def set_occurrence_status(
     conn: AsyncConnection,
     occurrence_id: int,
-    status: str,
+    status: OccurrenceStatus,
     *,
-    was: Sequence[str],
+    was: Sequence[OccurrenceStatus],
     by: int | None = None,
     now: datetime | None = None,
 ) -> bool:
@@ -404,7 +411,7 @@ async def live_between(
             .join(session_occurrences, session_occurrences.c.session_id == sessions.c.id)
             .where(
                 sessions.c.partnership_id == exchange_id,
-                sessions.c.status == "active",
+                sessions.c.status == SeriesStatus.ACTIVE,
                 session_occurrences.c.status.in_(LIVE),
                 session_occurrences.c.starts_at < end,
                 session_occurrences.c.ends_at > start,

@@ -276,7 +276,8 @@ class RestartSelect(Restartable[discord.ui.Select[Any]]):
 class PageButton(RestartButton):
     """◀ or ▶ under a paged list of one exchange; `show` answers with page `self.page`."""
 
-    _framework = True
+    # A base, but one whose fields every page button carries: they are collected.
+    _framework = False
     exchange: int
     page: int
 

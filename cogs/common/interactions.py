@@ -86,17 +86,29 @@ async def actor_of(interaction: discord.Interaction[Any]) -> Actor:
     )
 
 
+def _has_own_message(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the interaction came from a message it may update: a component's, or that of
+    the component that opened the form now submitted (a form opened by a slash command has
+    none)."""
+    if interaction.type is discord.InteractionType.component:
+        return True
+    return (
+        interaction.type is discord.InteractionType.modal_submit and interaction.message is not None
+    )
+
+
 async def acknowledge(
     interaction: discord.Interaction[Any], *, ephemeral: bool = True, update: bool = False
 ) -> None:
     """Tell Discord the interaction is being handled, unless that was done already.
 
-    `update`: a component that will change its own message (no "thinking…" shown); otherwise
-    a "thinking…" answer, private unless `ephemeral` is False, that the outcome replaces.
+    `update`: a component (or a form opened from one) that will change the component's
+    message (no "thinking…" shown); otherwise a "thinking…" answer, private unless
+    `ephemeral` is False, that the outcome replaces.
     """
     if interaction.response.is_done():
         return
-    if update and interaction.type is discord.InteractionType.component:
+    if update and _has_own_message(interaction):
         await interaction.response.defer()
     else:
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any, Literal, TypeVar
@@ -23,7 +24,6 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.limits import CHOICE_NAME, CHOICE_VALUE, CHOICES
 from bot.services import exchanges as exchange_service
-from bot.services import prompts as prompt_service
 from cogs.common.interactions import QUICK_READ, actor_of, client_of, language_soon
 from cogs.common.text import clip
 
@@ -151,13 +151,18 @@ class ZoneParam(app_commands.Transformer):
 
 
 class DateParam(app_commands.Transformer):
-    """A day written as YYYY-MM-DD; the next weeks are offered with their weekday."""
+    """A day written as YYYY-MM-DD, in digits of any script; the next weeks are offered with
+    their weekday (`past`: the last weeks, for the start or end of a report)."""
+
+    def __init__(self, *, past: bool = False) -> None:
+        self.past = past
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any) -> date:
+        typed = str(value)
         try:
-            return parse_date(str(value))
+            return parse_date(_ascii_digits(typed))
         except RuleError:
-            raise UserError("error.date", value=clip(str(value).strip(), 40)) from None
+            raise UserError("error.date", value=clip(typed.strip(), 40)) from None
 
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction[Any], value: int | float | str, /
@@ -167,8 +172,11 @@ class DateParam(app_commands.Transformer):
         today = client_of(interaction).ctx.clock.now().date()
         days: list[date] = []
         with contextlib.suppress(RuleError):
-            days.append(parse_date(typed))
-        days += [today + timedelta(days=n) for n in range(1, 60)]
+            days.append(parse_date(_ascii_digits(typed)))
+        if self.past:
+            days += [today - timedelta(days=n) for n in range(60)]
+        else:
+            days += [today + timedelta(days=n) for n in range(1, 60)]
         needle = typed.strip().casefold()
         found = []
         for day in dict.fromkeys(days):
@@ -178,11 +186,17 @@ class DateParam(app_commands.Transformer):
         return found[:CHOICES]
 
 
+def _ascii_digits(text: str) -> str:
+    """Digits of any script as ASCII: a teacher on an Arabic keyboard types ٢٠٢٦-١٠-٠٦."""
+    return "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text)
+
+
 # What a command's signature names (e.g. `exchange: ExchangeId | None = None`).
 ExchangeId = app_commands.Transform[int, ExchangeParam]
 CityName = app_commands.Transform[str, CityParam]
 ZoneName = app_commands.Transform[str, ZoneParam]
 Day = app_commands.Transform[date, DateParam]
+PastDay = app_commands.Transform[date, DateParam(past=True)]
 
 
 class PromptParam(app_commands.Transformer):
@@ -212,8 +226,7 @@ class PromptParam(app_commands.Transformer):
 
         async def choices() -> list[app_commands.Choice[str]]:
             actor = await actor_of(interaction)
-            found = await prompt_service.choices(
-                client_of(interaction).ctx.db,
+            found = await client_of(interaction).services.prompts.choices(
                 actor,
                 wanted if isinstance(wanted, int) else None,
                 str(value),

@@ -45,6 +45,11 @@ def interest_label(interest: str, language: str) -> str:
     return t(f"interest.{interest}", language) if interest in INTERESTS else interest
 
 
+def band_label(band: str | None, language: str) -> str:
+    """An age band as people write it ("Age 13–15"), or "—" when there is none."""
+    return t("roster.band", language, band=band.replace("-", "–")) if band else "—"
+
+
 def chunk_lines(lines: Sequence[str], limit: int) -> list[str]:
     """Lines joined into texts of at most `limit` characters each (a longer line is clipped)."""
     chunks: list[str] = []

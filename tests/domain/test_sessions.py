@@ -306,3 +306,18 @@ def test_the_calendar_file_keeps_the_zone_rule_and_changes() -> None:
     parsed = Calendar.from_ical(data)
     assert {c.name for c in parsed.walk()} >= {"VCALENDAR", "VTIMEZONE", "VEVENT"}
     assert len(parsed.walk("VEVENT")) == 2
+
+
+def test_statuses_keep_the_values_already_stored() -> None:
+    """Series and occurrences saved before the states were named read back as the same states."""
+    assert [s.value for s in rules.SeriesStatus] == ["draft", "active", "cancelled"]
+    assert [s.value for s in rules.OccurrenceStatus] == [
+        "scheduled",
+        "started",
+        "done",
+        "cancelled",
+        "skipped",
+    ]
+    assert rules.SeriesStatus("active") is rules.SeriesStatus.ACTIVE
+    assert set(rules.LIVE) == {"scheduled", "started"}
+    assert set(rules.CALLED_OFF) == {"cancelled", "skipped"}

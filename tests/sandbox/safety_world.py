@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Integer, String, Text, select
 
-from bot.sandbox.driver import Sandbox
-from bot.sandbox.state import Channel, ChannelType, Member
+from bot.sandbox.driver import Reply, Sandbox, iter_components
+from bot.sandbox.state import Channel, ChannelType, Member, Message
 from bot.store.schema import metadata
 from tests.sandbox.world import World
 
@@ -81,3 +81,18 @@ async def search_store(sb: Sandbox, user_id: int | None, words: tuple[str, ...] 
                         if has_id or any(w.casefold() in lowered for w in words):
                             hits.append(Hit(table.name, column.name, value))
     return hits
+
+
+def posted_by_an_older_version(message: Message | Reply, custom_ids: dict[str, str]) -> None:
+    """Give components (found by label or placeholder) the custom_ids an older version of the
+    bot posted them with, as messages already in servers still have them."""
+    if isinstance(message, Reply):
+        assert message.message is not None
+        message = message.message
+    wanted = dict(custom_ids)
+    for component in iter_components(message.components):
+        name = component.get("label") or component.get("placeholder")
+        if name in wanted:
+            assert component["custom_id"] != wanted[name], "already the old form"
+            component["custom_id"] = wanted.pop(name)
+    assert not wanted, f"no components {sorted(wanted)} on the message"

@@ -70,7 +70,7 @@ async def paired_exchange(sb: Sandbox) -> Exchange:
 
 
 def preview_of(reply: Reply) -> Message:
-    """The ephemeral preview with its buttons (the follow-up of a deferred command)."""
+    """The ephemeral preview with its buttons (the acknowledged answer, or a follow-up)."""
     return reply.followups[-1] if reply.followups else reply.message  # type: ignore[return-value]
 
 

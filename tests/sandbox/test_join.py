@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from bot.domain.exchange import Role, native_name
+from bot.domain.exchange import MAX_INTERESTS, Role, native_name
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox, SandboxError
 from bot.sandbox.permissions import P
+from bot.sandbox.state import Member
 from bot.store import roster
+from bot.store.schema import profile_drafts
 from tests.sandbox.roster_steps import (
     activity_details,
     activity_kinds,
@@ -389,3 +392,124 @@ async def test_the_bot_needs_no_extra_permission_to_join(world: World) -> None:
     ali = sb.add_member("Ali", roles=[world.students_role])
     done = await join(sb, ali, "Najaf")
     assert "Welcome to Minneapolis–Najaf" in done.text
+
+
+# -- panels that outlive the bot --------------------------------------------------------------
+
+
+async def drafts_of(sb: Sandbox, member: Member) -> list[str]:
+    """The intros of the member's open panels' drafts (what the database holds for them)."""
+    async with sb.bot.ctx.db.read() as conn:
+        rows = await conn.execute(
+            select(profile_drafts.c.intro).where(profile_drafts.c.user_id == member.user.id)
+        )
+        return [r.intro for r in rows]
+
+
+async def test_a_student_finishes_joining_in_the_panel_opened_before_a_restart(
+    world: World,
+) -> None:
+    """The panel's picks are kept across restarts, and the form sent after one is received."""
+    sb = world.sb
+    ali = sb.add_member("Ali", roles=[world.students_role])
+    panel = await sb.command(ali, "join", city="Najaf", language="ar")
+    await sb.choose(ali, panel, ["16-18"], placeholder=t("roster.pick_band", "ar"))
+    await sb.restart_bot()
+    await sb.choose(ali, panel, ["ar", "en"], placeholder=t("roster.pick_languages", "ar"))
+    await sb.choose(
+        ali, panel, ["chess"], placeholder=t("roster.pick_interests", "ar", limit=MAX_INTERESTS)
+    )
+    form = await sb.click(ali, panel, t("roster.continue", "ar"))
+    assert await on_roster(sb, world.exchange_id, ali) is None
+    await sb.restart_bot()
+    done = await sb.submit(ali, form, intro="مرحبا", other_interests="falconry")
+    assert t("roster.joined", "ar", exchange="Minneapolis–Najaf") in done.text
+    me = await on_roster(sb, world.exchange_id, ali)
+    assert me is not None
+    assert (me.grade_band, me.languages, me.language) == ("16-18", ("ar", "en"), "ar")
+    assert (me.interests, me.intro) == (("chess", "falconry"), "مرحبا")
+    assert await drafts_of(sb, ali) == [], "the sent panel's draft is gone"
+
+
+async def test_a_refused_intro_is_kept_across_a_restart(world: World) -> None:
+    """What a student typed, refused, is still there to fix after the bot restarted."""
+    sb = world.sb
+    ali = sb.add_member("Ali", roles=[world.students_role])
+    panel = await sb.command(ali, "join", city="Najaf")
+    await choose_profile(sb, ali, panel, "en", "13-15", ("ar",), ())
+    form = await sb.click(ali, panel, t("roster.continue", "en"))
+    refused = await sb.submit(ali, form, intro="x" * 600)
+    assert t("roster.typed_text_kept", "en") in refused.text
+    await sb.restart_bot()
+    again = await sb.click(ali, panel, t("roster.continue", "en"))
+    assert form_values(again)["intro"] == "x" * 600
+    done = await sb.submit(ali, again, intro="x" * 500)
+    assert "Welcome to Minneapolis–Najaf" in done.text
+
+
+async def test_the_profile_card_works_after_a_restart(world: World) -> None:
+    """Pause, Resume and Edit on a card shown before a restart."""
+    sb = world.sb
+    ben = sb.add_member("Ben", roles=[world.students_role])
+    await join(sb, ben, "Minneapolis", intro="Old intro")
+    card = await sb.command(ben, "profile")
+    await sb.restart_bot()
+    await sb.click(ben, card, t("roster.pause", "en"))
+    me = await on_roster(sb, world.exchange_id, ben)
+    assert me is not None and me.status == "paused"
+    await sb.restart_bot()
+    await sb.click(ben, card, t("roster.resume", "en"))
+    await sb.click(ben, card, t("roster.edit", "en"))
+    await sb.restart_bot()
+    form = await sb.click(ben, card, t("roster.continue", "en"))
+    assert form_values(form)["intro"] == "Old intro"
+    saved = await sb.submit(ben, form, intro="New intro")
+    assert t("roster.saved", "en") in saved.text
+    me = await on_roster(sb, world.exchange_id, ben)
+    assert me is not None and (me.status, me.intro) == ("active", "New intro")
+
+
+async def test_a_panel_left_for_a_day_is_closed_and_its_draft_deleted(world: World) -> None:
+    """An untouched panel's picks are not kept past a day: its buttons say to start again."""
+    sb = world.sb
+    ali = sb.add_member("Ali", roles=[world.students_role])
+    panel = await sb.command(ali, "join", city="Najaf")
+    await choose_profile(sb, ali, panel, "en", "13-15", ("ar",), ())
+    await sb.advance(hours=25)
+    reply = await sb.click(ali, panel, t("roster.continue", "en"))
+    assert reply.modal is None and t("error.panel_closed", "en") in reply.text
+    await sb.restart_bot()
+    assert await drafts_of(sb, ali) == []
+    await join(sb, ali, "Najaf")
+    assert await on_roster(sb, world.exchange_id, ali) is not None
+
+
+async def test_cancel_deletes_what_the_panel_held(world: World) -> None:
+    """Cancel leaves no draft behind, and the cancelled panel's buttons say it is closed."""
+    sb = world.sb
+    ali = sb.add_member("Ali", roles=[world.students_role])
+    await join(sb, ali, "Najaf", intro="First")
+    card = await sb.command(ali, "profile")
+    await sb.click(ali, card, t("roster.edit", "en"))
+    assert await drafts_of(sb, ali) == ["First"]
+    other = await sb.command(ali, "profile")
+    await sb.click(ali, other, t("roster.edit", "en"))
+    await sb.click(ali, other, t("roster.cancel", "en"))
+    assert await drafts_of(sb, ali) == ["First"], "only the cancelled panel's draft goes"
+    await sb.click(ali, card, t("roster.cancel", "en"))
+    assert await drafts_of(sb, ali) == []
+
+
+async def test_an_open_panel_is_erased_with_the_student(world: World) -> None:
+    """/privacy erase deletes what a student's open panel holds, and the panel closes."""
+    sb = world.sb
+    ali = sb.add_member("Ali", roles=[world.students_role])
+    await join(sb, ali, "Najaf", intro="My own words")
+    card = await sb.command(ali, "profile")
+    await sb.click(ali, card, t("roster.edit", "en"))
+    ask = await sb.command(world.coordinator, "privacy erase", student=ali)
+    assert "profile_drafts: 1" in ask.text
+    await sb.click(world.coordinator, ask, "Erase for good")
+    assert await drafts_of(sb, ali) == []
+    reply = await sb.click(ali, card, t("roster.continue", "en"))
+    assert reply.modal is None and t("error.panel_closed", "en") in reply.text

@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import func, select
 
-from bot.sandbox.driver import Reply, Sandbox
+from bot.sandbox.driver import Reply, Sandbox, iter_components
 from bot.sandbox.state import Channel, Member
 from bot.store import pairing as pairing_store
 from bot.store import roster
@@ -65,8 +65,8 @@ async def all_pages(sb: Sandbox, member: Member, first: Reply) -> list[str]:
 # -- /pair history ------------------------------------------------------------------------------
 
 
-async def test_a_long_history_is_paged_and_shows_every_pair_in_full(sb: Sandbox) -> None:
-    """Four rounds of 30 pairs with long names: each page fits Discord, none is cut short."""
+async def long_history(sb: Sandbox) -> World:
+    """An exchange with four rounds of 30 pairs of students with long names (no spaces)."""
     world = await make_world(sb)
     ids: list[list[int]] = [[], []]
     for i in range(60):
@@ -87,6 +87,16 @@ async def test_a_long_history_is_paged_and_shows_every_pair_in_full(sb: Sandbox)
                     members=(ids[0][k], ids[1][(k + number) % 30]),
                     now=sb.now(),
                 )
+    return world
+
+
+def custom_ids(reply: Reply) -> list[str]:
+    return [c["custom_id"] for c in iter_components(reply.components)]
+
+
+async def test_a_long_history_is_paged_and_shows_every_pair_in_full(sb: Sandbox) -> None:
+    """Four rounds of 30 pairs with long names: each page fits Discord, none is cut short."""
+    world = await long_history(sb)
     first = await sb.command(world.teacher, "pair history")
     pages = await all_pages(sb, world.teacher, first)
     assert len(pages) > 1
@@ -98,6 +108,35 @@ async def test_a_long_history_is_paged_and_shows_every_pair_in_full(sb: Sandbox)
             b = f"Student with a long name {2 * ((k + number) % 30) + 1:02d}"
             assert f"{a} · {b}" in seen or f"{b} · {a}" in seen, (number, k)
     assert "…" not in seen
+
+
+async def test_a_history_button_posted_before_the_edge_kit_still_turns_the_page(
+    sb: Sandbox,
+) -> None:
+    """A /pair history message posted by an earlier version carries ◀ ▶ with custom_ids
+    `pair:history:<exchange>:<page>`: pressing ▶ there shows page 2, as a new button does, and
+    the page comes back with buttons of today's form."""
+    world = await long_history(sb)
+    fresh = await sb.command(world.teacher, "pair history")
+    assert custom_ids(fresh) == [
+        f"tb:pair.history:{world.exchange_id}:1",
+        f"tb:pair.history:{world.exchange_id}:2",
+    ]
+    expected = (await sb.click(world.teacher, fresh, "▶")).text
+    assert "Page 2 of" in expected
+
+    posted_before = await sb.command(world.teacher, "pair history")
+    assert posted_before.message is not None
+    # What the earlier version put on the message it posted (cogs/views.ExchangePageButton).
+    for component in iter_components(posted_before.message.components):
+        page = component["custom_id"].rsplit(":", 1)[1]
+        component["custom_id"] = f"pair:history:{world.exchange_id}:{page}"
+    assert custom_ids(posted_before)[1] == f"pair:history:{world.exchange_id}:2"
+
+    pressed = await sb.click(world.teacher, posted_before, custom_id=custom_ids(posted_before)[1])
+    assert pressed.text == expected
+    assert custom_ids(posted_before) == custom_ids(fresh)
+    assert all(c.startswith("tb:pair.history:") for c in custom_ids(posted_before))
 
 
 async def test_a_short_history_has_no_buttons(sb: Sandbox) -> None:

@@ -300,7 +300,7 @@ async def test_a_large_exchange_previews_in_pages(world: World) -> None:
     assert reply.deferred
     assert "Groups: 150" in reply.text and "Page 1 of 15" in reply.text
     assert reply.text.count("🕒") == 10
-    await sb.click(world.teacher, reply.followups[0], "▶")
+    await sb.click(world.teacher, reply, "▶")
     assert "Page 2 of 15" in reply.text and "11. " in reply.text
     assert await count(sb, pairing_rounds) == 0
 

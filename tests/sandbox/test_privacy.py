@@ -21,7 +21,12 @@ from bot.sandbox.driver import Reply, Sandbox
 from bot.sandbox.state import Member
 from bot.store import personal, roster, sends
 from bot.store.schema import activity, metadata, participants, partnerships, scheduled_sends
-from tests.sandbox.safety_world import search_store, six_students, space_of
+from tests.sandbox.safety_world import (
+    posted_by_an_older_version,
+    search_store,
+    six_students,
+    space_of,
+)
 from tests.sandbox.world import World, make_world
 
 NAME = "Layla Haddad"
@@ -200,6 +205,24 @@ async def test_after_erase_no_table_holds_her_id_or_name(sb: Sandbox) -> None:
     await sb.command(world.coordinator, "privacy export", student=layla)
     ask = await sb.command(world.coordinator, "privacy erase", student=layla)
     done = await sb.click(world.coordinator, ask, "Erase for good")
+    assert "is erased" in done.text
+    assert await search_store(sb, layla.user.id, ("Layla", "Haddad", "horses", "phone")) == []
+
+
+async def test_an_erase_confirmation_posted_by_an_older_version_still_works(sb: Sandbox) -> None:
+    """Cancel (`tb:pc`) and Erase (`tb:pe:<id>`) sent before their ids changed still cancel
+    and erase."""
+    world, layla = await layla_everywhere(sb)
+    before = await search_store(sb, layla.user.id, (NAME,))
+    ask = await sb.command(world.coordinator, "privacy erase", student=layla)
+    posted_by_an_older_version(ask, {"Cancel": "tb:pc"})
+    cancelled = await sb.click(world.coordinator, ask, custom_id="tb:pc")
+    assert "Nothing was changed" in cancelled.text
+    assert await search_store(sb, layla.user.id, (NAME,)) == before != []
+    ask = await sb.command(world.coordinator, "privacy erase", student=layla)
+    old = f"tb:pe:{layla.user.id}"
+    posted_by_an_older_version(ask, {"Erase for good": old})
+    done = await sb.click(world.coordinator, ask, custom_id=old)
     assert "is erased" in done.text
     assert await search_store(sb, layla.user.id, ("Layla", "Haddad", "horses", "phone")) == []
 

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
+from bot.domain.pairing import PairStatus
 from bot.domain.prompts import builtin_by_key, builtin_prompts
 from bot.i18n import t
 from bot.logs import setup_logging
@@ -122,7 +123,7 @@ async def test_a_paused_pair_gets_no_prompt(world: World) -> None:
     await pair_up(world)
     paused = await pair_of(sb, world, "Ali")
     async with sb.bot.ctx.db.transaction() as conn:
-        await pairing_store.set_status(conn, paused.id, "paused", sb.now())
+        await pairing_store.set_status(conn, paused.id, PairStatus.PAUSED, sb.now())
     reply = await sb.command(world.teacher, "prompt now")
     assert "in 1 paired spaces" in reply.text
     assert cards(sb, space_of(world, "Ali")) == []

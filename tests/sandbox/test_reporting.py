@@ -11,7 +11,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -415,6 +415,23 @@ async def test_bad_dates_and_cities_are_refused_and_change_nothing(
     """An end before the start, over two years, a malformed date, an unknown city."""
     text = await asked(world.sb, world.coordinator, "report attendance", **options)
     assert answer in text
+
+
+async def test_dates_typed_with_arabic_indic_digits_are_read(world: World) -> None:
+    """A teacher on an Arabic keyboard types ٢٠٢٦-١٠-٠١: the report covers the days meant."""
+    options = {"from": "٢٠٢٦-١٠-٠١", "to": "٢٠٢٦-١٠-٣١"}
+    reply = await world.sb.command(world.coordinator, "report attendance", **options)
+    assert "2026-10-01 → 2026-10-31" in reply.text
+
+
+async def test_the_days_offered_for_a_report_are_today_and_before(world: World) -> None:
+    """A report looks back: typing its first day offers today and the weeks before it."""
+    sb = world.sb
+    choices = await sb.autocomplete(world.coordinator, "report attendance", "from", "")
+    days = [date.fromisoformat(c["value"]) for c in choices]
+    today = sb.now().date()
+    assert days[0] == today and len(days) == 25
+    assert days == sorted(days, reverse=True) and days[-1] == today - timedelta(days=24)
 
 
 async def test_an_exchange_of_another_server_is_not_found(world: World) -> None:

@@ -13,11 +13,16 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import t
-from bot.sandbox.driver import Reply, Sandbox, SandboxError
+from bot.sandbox.driver import Reply, Sandbox, SandboxError, iter_components
 from bot.sandbox.permissions import Overwrite, P
 from bot.sandbox.state import Message
 from bot.store.schema import activity, pairs, reports
-from tests.sandbox.safety_world import search_store, six_students, space_of
+from tests.sandbox.safety_world import (
+    posted_by_an_older_version,
+    search_store,
+    six_students,
+    space_of,
+)
 from tests.sandbox.world import World, make_world
 
 MENU = "Report to teacher"
@@ -49,6 +54,11 @@ async def hurtful_message(world: World) -> tuple[Message, str]:
         if n != "Ali" and sb.guild.can_view(m.user.id, space.id)
     )
     return await sb.say(ali, space, HURTFUL), partner
+
+
+async def report_id(sb: Sandbox) -> int:
+    async with sb.bot.ctx.db.read() as conn:
+        return int((await conn.execute(select(reports.c.id))).scalar_one())
 
 
 async def report(world: World, reporter: str, message: Message, reason: str = "unkind") -> Reply:
@@ -327,3 +337,72 @@ async def test_a_report_survives_a_restart(world: World) -> None:
     await sb.restart_bot(downtime=timedelta(hours=1))
     reply = await sb.click(world.teacher, sb.last_message(world.teachers_channel), "Pause space")
     assert "is paused" in reply.text
+
+
+async def test_a_teachers_button_posted_by_an_older_version_still_resolves(world: World) -> None:
+    """A report posted before the buttons' ids changed (`tb:ra:<id>:resolve`) is still
+    resolved by its button, and its post then carries the buttons of today."""
+    sb = world.sb
+    message, partner = await hurtful_message(world)
+    await report(world, partner, message)
+    number = await report_id(sb)
+    post = sb.last_message(world.teachers_channel)
+    old = f"tb:ra:{number}:resolve"
+    posted_by_an_older_version(post, {"Mark resolved": old})
+    resolved = await sb.click(world.teacher, post, custom_id=old)
+    assert f"Report #{number} is marked resolved" in resolved.text
+    async with sb.bot.ctx.db.read() as conn:
+        row = (await conn.execute(select(reports))).one()
+    assert (row.status, row.resolved_by) == ("resolved", world.teacher.user.id)
+    post = sb.last_message(world.teachers_channel)
+    assert "Resolved by" in post.embeds[0]["description"]
+    ids = [c["custom_id"] for c in iter_components(post.components)]
+    assert ids and not any(i.startswith("tb:ra:") for i in ids)
+
+
+async def test_a_reporters_answer_posted_by_an_older_version_still_works(world: World) -> None:
+    """The reasons (`tb:rr:…`) and the button for a few words (`tb:rd:<id>`) sent before
+    their ids changed still file the report and add the words."""
+    sb = world.sb
+    ben = world.students["Ben"]
+    omar = world.students["Omar"]
+    offer = await sb.command(ben, "concern", about=omar)
+    old = f"tb:rr:c:{world.exchange_id}:0:0:{omar.user.id}"
+    posted_by_an_older_version(offer, {"Choose what is wrong": old})
+    done = await sb.choose(ben, offer, ["outside_contact"], custom_id=old)
+    assert "your teachers have been told" in done.text
+    number = await report_id(sb)
+    post = sb.last_message(world.teachers_channel)
+    assert f"<@{omar.user.id}>" in str(post.embeds[0])
+    posted_by_an_older_version(done, {"Add a few words": f"tb:rd:{number}"})
+    form = await sb.click(ben, done, custom_id=f"tb:rd:{number}")
+    saved = await sb.submit(ben, form, details="He keeps asking for my number")
+    assert "Your words were added" in saved.text
+    async with sb.bot.ctx.db.read() as conn:
+        row = (await conn.execute(select(reports))).one()
+    assert (row.kind, row.subject_id) == ("concern", omar.user.id)
+    assert row.details == "He keeps asking for my number"
+
+
+async def test_words_sent_after_a_restart_still_arrive(world: World) -> None:
+    """The reporter opens the form, the bot restarts while they type, they send it: the words
+    reach the report and the teachers' post."""
+    sb = world.sb
+    message, partner = await hurtful_message(world)
+    reporter = world.students[partner]
+    done = await report(world, partner, message)
+    form = await sb.click(reporter, done, "Add a few words")
+    assert form.modal is not None
+    await sb.restart_bot(downtime=timedelta(minutes=2))
+    saved = await sb.submit(reporter, form, details="He wrote it after class too")
+    assert "Your words were added" in saved.text
+    # The answer that offered the button says so in its place: the button is gone.
+    assert saved.message is not None and done.message is not None
+    assert saved.message.id == done.message.id and saved.components == []
+    post = sb.last_message(world.teachers_channel)
+    fields = {f["name"]: f["value"] for f in post.embeds[0]["fields"]}
+    assert "He wrote it after class too" in fields["In the reporter's words"]
+    async with sb.bot.ctx.db.read() as conn:
+        assert (await conn.execute(select(reports.c.details))).scalar_one() == (
+            "He wrote it after class too"
+        )

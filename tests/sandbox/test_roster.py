@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain.exchange import Role
 from bot.i18n import t
-from bot.sandbox.driver import Sandbox, Upload, iter_components
+from bot.sandbox.driver import Reply, Sandbox, Upload, iter_components
 from bot.sandbox.permissions import P
 from bot.sandbox.state import Channel, Member
 from bot.store import roster
@@ -113,6 +113,57 @@ async def test_a_long_roster_pages_with_buttons(world: World) -> None:
     assert "**Student 00**" in first.text and "Page 1 of 2" in first.text
 
 
+def posted_before(reply: Reply, label: str, custom_id: str) -> None:
+    """Give a button the custom_id an earlier version of the bot posted it with."""
+    (button,) = [c for c in iter_components(reply.components) if c.get("label") == label]
+    button["custom_id"] = custom_id
+
+
+@pytest.mark.parametrize(
+    ("old_id", "shown", "footer"),
+    [
+        # Page 2 of the default list: both cities, active and paused, every band, students.
+        ("roster:list:{ex}:0:c:-:s:2", ["Student 23", "Student 29"], "Page 2 of 2 · 32 people"),
+        # Najaf only, paused only, ages 13–15 (the second band), students, page 1.
+        ("roster:list:{ex}:{najaf}:p:1:s:1", ["Omar"], "Page 1 of 1 · 1 people"),
+    ],
+)
+async def test_a_roster_page_button_posted_by_the_old_bot_still_works(
+    world: World, old_id: str, shown: list[str], footer: str
+) -> None:
+    """A ◀ ▶ button with the custom_id form of before (`roster:list:…`) shows its page."""
+    sb = world.sb
+    for i in range(30):
+        await world.add_student(f"Student {i:02d}", i % 2)
+    await world.add_student("Omar", 1, status="paused")
+    await world.add_student("Layla", 1, status="paused", grade_band="16-18")
+    page = await sb.command(world.teacher, "roster list")
+    posted_before(page, "▶", old_id.format(ex=world.exchange_id, najaf=world.city_ids[1]))
+    await sb.restart_bot()
+    await sb.click(world.teacher, page, "▶")
+    assert footer in page.text
+    for name in shown:
+        assert f"**{name}**" in page.text
+    assert "**Layla**" not in page.text
+    ids = [c["custom_id"] for c in iter_components(page.components)]
+    assert all(i.startswith("tb:roster.list:") for i in ids), ids
+
+
+async def test_a_keep_apart_page_button_posted_by_the_old_bot_still_works(world: World) -> None:
+    """A ◀ ▶ button of the keep-apart list in its old form (`roster:apart:…`) shows its page."""
+    sb = world.sb
+    people = [await world.add_student(f"Pupil {i}", i % 2) for i in range(8)]
+    # 7 + 6 + 5 + 4 = 22 marks: two pages of twenty.
+    for gap in range(1, 5):
+        for first, second in zip(people, people[gap:], strict=False):
+            await sb.command(world.teacher, "roster keep-apart add", first=first, second=second)
+    listing = await sb.command(world.teacher, "roster keep-apart list")
+    assert "Page 1 of 2" in listing.text
+    posted_before(listing, "▶", f"roster:apart:{world.exchange_id}:2")
+    await sb.click(world.teacher, listing, "▶")
+    assert "Page 2 of 2" in listing.text and listing.text.count("↔") == 2
+
+
 async def test_a_student_cannot_page_a_teachers_roster(world: World) -> None:
     """The page buttons check who presses them, as the command does."""
     sb = world.sb
@@ -169,6 +220,18 @@ async def test_a_removed_student_loses_their_space_and_the_pair_ends(world: Worl
     assert me is not None and me.status == "removed"
     (details,) = await activity_details(sb, "roster.removed")
     assert '"pair_ended": true' in details
+
+
+async def test_a_removal_confirmed_after_a_restart_is_done(world: World) -> None:
+    """The question asked before a restart still takes the answer after it."""
+    sb = world.sb
+    ali = await world.add_student("Ali", 1)
+    question = await sb.command(world.teacher, "roster remove", student=ali)
+    await sb.restart_bot()
+    done = await sb.click(world.teacher, question, t("roster.remove_yes", "en"))
+    assert "**Ali** is off the roster" in done.text
+    me = await on_roster(sb, world.exchange_id, ali)
+    assert me is not None and me.status == "removed"
 
 
 async def test_removing_one_of_a_trio_leaves_the_others_paired(world: World) -> None:

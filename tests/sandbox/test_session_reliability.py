@@ -23,6 +23,7 @@ from tests.sandbox.sessions_helpers import (
     attendance_rows,
     compressed_time,
     paired_exchange,
+    preview_of,
     schedule_confirmed,
     started_post,
     texts,
@@ -139,7 +140,7 @@ async def move_to_the_7th(ex: Exchange) -> str:
         date="2026-10-07",
         time="15:00",
     )
-    done = await ex.sb.click(ex.world.teacher, reply.followups[-1], "Move it")
+    done = await ex.sb.click(ex.world.teacher, preview_of(reply), "Move it")
     return done.text
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.prompts import builtin_prompts
-from bot.sandbox.driver import Sandbox, message_text
+from bot.sandbox.driver import Sandbox, iter_components, message_text
 from bot.sandbox.state import Channel, Message
 from bot.store import prompts as prompt_store
 from bot.store.schema import activity, scheduled_sends, session_occurrences
@@ -243,6 +243,29 @@ async def test_the_check_in_button_survives_a_restart(ex: Exchange) -> None:
     await sb.restart_bot()
     reply = await sb.click(ex.student("Maya"), post, CHECK_IN)
     assert "You are checked in" in reply.text
+
+
+async def test_a_check_in_button_posted_with_the_old_id_still_checks_in(ex: Exchange) -> None:
+    """A post made before buttons got their `tb:session.…` ids carries `tb:checkin:<occurrence>`:
+    pressing it still checks the student in, once."""
+    sb = ex.sb
+    await sb.advance_to(OCT + timedelta(minutes=5))
+    post = started_post(ex)
+    async with sb.bot.ctx.db.read() as conn:
+        occurrence = (
+            await conn.execute(
+                select(session_occurrences.c.id).where(session_occurrences.c.starts_at == OCT)
+            )
+        ).scalar_one()
+    (button,) = iter_components(post.components)
+    assert button["custom_id"] == f"tb:session.checkin:{occurrence}"
+    # The post as Discord keeps one made by the previous version of the bot.
+    button["custom_id"] = f"tb:checkin:{occurrence}"
+    reply = await sb.click(ex.student("Maya"), post, custom_id=f"tb:checkin:{occurrence}")
+    assert reply.ephemeral and "You are checked in" in reply.text
+    again = await sb.click(ex.student("Maya"), post, custom_id=f"tb:checkin:{occurrence}")
+    assert "already checked in" in again.text
+    assert await attendance_rows(sb) == [("Maya", "button")]
 
 
 async def test_a_restart_in_the_middle_loses_and_repeats_nothing(ex: Exchange) -> None:

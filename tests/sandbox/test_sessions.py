@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from bot.domain.sessions import MAX_PROMPT, MAX_TITLE
 from bot.i18n import t
-from bot.sandbox.driver import Sandbox, SandboxError, message_text
+from bot.sandbox.driver import Sandbox, SandboxError, iter_components, message_text
+from bot.sandbox.state import Message
 from bot.store.schema import (
     activity,
     prompt_posts,
@@ -163,6 +164,61 @@ async def test_confirming_is_logged(ex: Exchange) -> None:
     assert "breakfast" not in row.details
 
 
+def with_old_ids(message: Message, *old_ids: str) -> None:
+    """The message's buttons, in order, as the previous version of the bot made them."""
+    for button, old in zip(iter_components(message.components), old_ids, strict=True):
+        button["custom_id"] = old
+
+
+async def test_a_preview_shown_with_the_old_ids_can_still_be_confirmed(ex: Exchange) -> None:
+    """A preview answered before buttons got `tb:session.…` ids carries `tb:sched:ok:<draft>`:
+    pressing Schedule still makes the series."""
+    reply = await schedule(ex)
+    preview = preview_of(reply)
+    ids = [b["custom_id"] for b in iter_components(preview.components)]
+    assert ids == ["tb:session.schedule:1", "tb:session.discard:1"]
+    with_old_ids(preview, "tb:sched:ok:1", "tb:sched:no:1")
+    done = await ex.sb.click(ex.world.teacher, preview, custom_id="tb:sched:ok:1")
+    assert "Scheduled **Exchange session**" in done.text
+    assert await count(ex.sb, sessions, sessions.c.status == "active") == 1
+    assert len(ex.sb.events()) == 1
+
+
+async def test_a_series_end_asked_with_the_old_ids_is_still_answered(ex: Exchange) -> None:
+    """`tb:endseries:no:<series>` keeps the series; `tb:endseries:ok:<series>` ends it."""
+    sb = ex.sb
+    await schedule_confirmed(ex)
+    asked = preview_of(await sb.command(ex.world.teacher, "session cancel"))
+    with_old_ids(asked, "tb:endseries:ok:1", "tb:endseries:no:1")
+    kept = await sb.click(ex.world.teacher, asked, custom_id="tb:endseries:no:1")
+    assert "Nothing changed" in kept.text
+    assert await count(sb, sessions, sessions.c.status == "active") == 1
+    asked = preview_of(await sb.command(ex.world.teacher, "session cancel"))
+    with_old_ids(asked, "tb:endseries:ok:1", "tb:endseries:no:1")
+    done = await sb.click(ex.world.teacher, asked, custom_id="tb:endseries:ok:1")
+    assert "3 upcoming sessions removed" in done.text
+    assert [e["status"] for e in sb.events()] == [4]
+
+
+async def test_a_move_previewed_with_the_old_ids_can_still_be_confirmed(ex: Exchange) -> None:
+    """`tb:move:ok:<series>:<original>:<new start>` still moves the session and its event."""
+    sb = ex.sb
+    await schedule_confirmed(ex)
+    reply = await sb.command(
+        ex.world.teacher,
+        "session move",
+        occurrence=str(int(OCT.timestamp())),
+        date="2026-10-08",
+        time="09:00",
+    )
+    moved = datetime(2026, 10, 8, 14, tzinfo=UTC)
+    old = f"tb:move:ok:1:{int(OCT.timestamp())}:{int(moved.timestamp())}"
+    with_old_ids(preview_of(reply), old, old.replace(":ok:", ":no:"))
+    done = await sb.click(ex.world.teacher, preview_of(reply), custom_id=old)
+    assert "is now on" in done.text
+    assert [e["scheduled_start_time"] for e in sb.events()] == [moved.isoformat()]
+
+
 # -- bad input: a clear answer, nothing changed ----------------------------------------------------
 
 
@@ -192,7 +248,8 @@ async def test_a_student_is_refused_in_their_own_language(ex: Exchange) -> None:
         ({"count": None, "until": "2026-09-30"}, "give no session at all"),
         ({"repeat": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"}, "give no session at all"),
         ({"repeat": "whenever we like"}, "I don't understand the repeat"),
-        ({"start": "06/10/2026"}, "Use YYYY-MM-DD"),
+        ({"start": "06/10/2026"}, "“06/10/2026” is not a date: write it as YYYY-MM-DD"),
+        ({"count": None, "until": "next June"}, "“next June” is not a date"),
         ({"time": "25:00"}, "is not a time I can read"),
         ({"until": "2027-01-01"}, "a number of sessions or an end date, not both"),
     ],

@@ -1,41 +1,33 @@
-"""`/report attendance|exchange|student`: summaries for coordinators, teachers and funders.
+"""The reports' embeds: attendance, the exchange's figures, one student; and the chart's title.
 
-Each command defers first (the chart takes a moment), asks the reporting service for the
-figures, and renders them: an embed, the same figures as CSV, and for attendance a chart.
+Each fits in one embed within Discord's limits however large the exchange: long lists are
+cut with "… and N more", all of which are in the CSV sent alongside.
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
 from collections.abc import Iterable
 
 import discord
-from discord import app_commands
-from discord.ext import commands
 
-from bot.app import Twinbridge
 from bot.domain.chess_league import points_text
-from bot.domain.report_chart import attendance_chart, isolate
+from bot.domain.report_chart import isolate
 from bot.domain.reporting import (
     Attendance,
     ExchangeFigures,
     Period,
     StudentReport,
-    attendance_csv,
-    csv_bytes,
-    exchange_csv,
     rate_text,
 )
 from bot.i18n import t
-from bot.services import reporting as service
-from cogs.roster import city_autocomplete
-from cogs.utils import NO_PINGS, actor_of, clip, exchange_autocomplete, timestamp
+from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
+from cogs.common.text import clip, timestamp
 
-FIELD = 1024
 COLOUR = discord.Colour.teal()
-
-DATE_HINT = "YYYY-MM-DD, UTC"
+# A session's title or a student's name within a line, and a pair's names, cut so that more
+# lines fit in a field.
+IN_LINE = 60
+NAMES_SHOWN = 120
 
 
 def _period_text(period: Period, language: str) -> str:
@@ -51,25 +43,18 @@ def _lines(lines: Iterable[str], language: str, *, empty: str) -> str:
     used = 0
     for index, line in enumerate(every):
         more = t("reporting.more", language, count=len(every) - index)
-        if used + len(line) + 1 + len(more) > FIELD:
+        if used + len(line) + 1 + len(more) > FIELD_VALUE:
             shown.append(more)
             break
         shown.append(line)
         used += len(line) + 1
-    return clip("\n".join(shown), FIELD)
-
-
-def _stem(kind: str, exchange_id: int, period: Period) -> str:
-    return f"{kind}-{exchange_id}-{period.start}-{period.end}"
+    return clip("\n".join(shown), FIELD_VALUE)
 
 
 def chart_title(exchange: str, period: Period, city: str | None) -> str:
     """The chart's title: no words to translate, only names (isolated) and dates."""
     where = f"{isolate(exchange)} · {isolate(city)}" if city else isolate(exchange)
     return f"{where} · {period.start} → {period.end}"
-
-
-# -- embeds --------------------------------------------------------------------------------------
 
 
 def attendance_embed(
@@ -107,10 +92,12 @@ def attendance_embed(
         )
     else:
         description.append(t("reporting.no_sessions", lang))
-    embed = discord.Embed(title=clip(title, 256), description="\n".join(description), colour=COLOUR)
+    embed = discord.Embed(
+        title=clip(title, EMBED_TITLE), description="\n".join(description), colour=COLOUR
+    )
     for line in report.cities:
         embed.add_field(
-            name=clip(line.city.name, 256),
+            name=clip(line.city.name, FIELD_NAME),
             value=t(
                 "reporting.city_value",
                 lang,
@@ -134,7 +121,7 @@ def attendance_embed(
                 "reporting.session_line" if session.slot.counted else "reporting.session_plain",
                 lang,
                 date=session.slot.starts_at.date(),
-                title=clip(session.slot.title, 60),
+                title=clip(session.slot.title, IN_LINE),
                 outcome=t(f"reporting.outcome_{session.outcome}", lang),
                 cities=cities,
             )
@@ -149,7 +136,7 @@ def attendance_embed(
         t(
             "reporting.missed_lately" if s.missed_lately >= 2 else "reporting.missed_earlier",
             lang,
-            name=clip(s.student.name, 60),
+            name=clip(s.student.name, IN_LINE),
             city=names.get(s.student.city_id or 0, "—"),
             count=s.missed_lately if s.missed_lately >= 2 else s.longest_missed_run,
         )
@@ -177,14 +164,14 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
     lang = language
     report = figures.attendance
     embed = discord.Embed(
-        title=clip(t("reporting.exchange_title", lang, exchange=figures.exchange), 256),
+        title=clip(t("reporting.exchange_title", lang, exchange=figures.exchange), EMBED_TITLE),
         description=_period_text(figures.period, lang) + "\n" + t("reporting.youth_only", lang),
         colour=COLOUR,
     )
     for line in report.cities:
         counts = figures.city_counts(line.city.id)
         embed.add_field(
-            name=clip(line.city.name, 256),
+            name=clip(line.city.name, FIELD_NAME),
             value=t(
                 "reporting.city_figures",
                 lang,
@@ -225,11 +212,11 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
         t(
             "reporting.dormant_line",
             lang,
-            names=clip(" & ".join(p.names) or "—", 120),
+            names=clip(" & ".join(p.names) or "—", NAMES_SHOWN),
             when=timestamp(p.last_message, "R"),
         )
         if p.last_message
-        else t("reporting.dormant_never", lang, names=clip(" & ".join(p.names) or "—", 120))
+        else t("reporting.dormant_never", lang, names=clip(" & ".join(p.names) or "—", NAMES_SHOWN))
         for p in dormant
     ]
     embed.add_field(
@@ -247,7 +234,8 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
     line = report.attendance
     embed = discord.Embed(
         title=clip(
-            t("reporting.student_title", lang, name=report.student.name, city=report.city), 256
+            t("reporting.student_title", lang, name=report.student.name, city=report.city),
+            EMBED_TITLE,
         ),
         description=_period_text(report.period, lang),
         colour=COLOUR,
@@ -291,7 +279,7 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
             "reporting.session_attended" if came else "reporting.session_missed",
             lang,
             date=slot.starts_at.date(),
-            title=clip(slot.title, 60),
+            title=clip(slot.title, IN_LINE),
         )
         for slot, came in reversed(report.sessions)
     ]
@@ -302,137 +290,3 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
     )
     embed.set_footer(text=t("reporting.student_footer", lang))
     return embed
-
-
-# -- the cog -------------------------------------------------------------------------------------
-
-
-@app_commands.guild_only()
-class ReportingCog(
-    commands.GroupCog,
-    group_name="report",
-    group_description="Attendance and activity summaries (teachers and coordinators)",
-):
-    """Reports on attendance and participation, for teachers, coordinators and funders."""
-
-    def __init__(self, bot: Twinbridge) -> None:
-        self.bot = bot
-
-    @app_commands.command(
-        name="attendance",
-        description="Attendance per session, city and student, with a CSV and a chart",
-    )
-    @app_commands.describe(
-        start=f"First day ({DATE_HINT}); default: 90 days before the last",
-        end=f"Last day, included ({DATE_HINT}); default: today",
-        city="Only this city (teachers always see their own)",
-        exchange="Which exchange, if the server has several",
-    )
-    @app_commands.rename(start="from", end="to")
-    @app_commands.autocomplete(exchange=exchange_autocomplete)
-    @app_commands.autocomplete(city=city_autocomplete)
-    async def attendance(
-        self,
-        interaction: discord.Interaction[Twinbridge],
-        start: app_commands.Range[str, 1, 20] | None = None,
-        end: app_commands.Range[str, 1, 20] | None = None,
-        city: app_commands.Range[str, 1, 100] | None = None,
-        exchange: int | None = None,
-    ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        actor = await actor_of(interaction)
-        ctx = self.bot.ctx
-        found = await service.attendance_report(
-            ctx.db, ctx.clock, actor, exchange, start=start, end=end, city=city
-        )
-        scope, period = found.scope, found.period
-        city_name = scope.city.name if scope.city else None
-        embed = attendance_embed(
-            found.attendance, scope.exchange.name, city_name, period, actor.language
-        )
-        stem = _stem("attendance", scope.exchange.id, period)
-        files = [
-            discord.File(
-                io.BytesIO(csv_bytes(attendance_csv(found.attendance))), filename=f"{stem}.csv"
-            )
-        ]
-        if found.attendance.ended:
-            png = await asyncio.to_thread(
-                attendance_chart,
-                found.attendance,
-                chart_title(scope.exchange.name, period, city_name),
-            )
-            files.append(discord.File(io.BytesIO(png), filename=f"{stem}.png"))
-            embed.set_image(url=f"attachment://{stem}.png")
-        await interaction.followup.send(
-            embed=embed, files=files, ephemeral=True, allowed_mentions=NO_PINGS
-        )
-
-    @app_commands.command(
-        name="exchange",
-        description="The exchange's figures for funders and boards, with a CSV",
-    )
-    @app_commands.describe(
-        start=f"First day ({DATE_HINT}); default: 90 days before the last",
-        end=f"Last day, included ({DATE_HINT}); default: today",
-        exchange="Which exchange, if the server has several",
-    )
-    @app_commands.rename(start="from", end="to")
-    @app_commands.autocomplete(exchange=exchange_autocomplete)
-    async def exchange_figures(
-        self,
-        interaction: discord.Interaction[Twinbridge],
-        start: app_commands.Range[str, 1, 20] | None = None,
-        end: app_commands.Range[str, 1, 20] | None = None,
-        exchange: int | None = None,
-    ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        actor = await actor_of(interaction)
-        ctx = self.bot.ctx
-        found = await service.exchange_report(
-            ctx.db, ctx.clock, actor, exchange, start=start, end=end
-        )
-        figures = found.figures
-        stem = _stem("exchange", found.scope.exchange.id, figures.period)
-        await interaction.followup.send(
-            embed=exchange_embed(figures, actor.language),
-            file=discord.File(io.BytesIO(csv_bytes(exchange_csv(figures))), filename=f"{stem}.csv"),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
-
-    @app_commands.command(
-        name="student", description="One student's participation over time (teachers)"
-    )
-    @app_commands.describe(
-        student="The student",
-        start=f"First day ({DATE_HINT}); default: 90 days before the last",
-        end=f"Last day, included ({DATE_HINT}); default: today",
-        exchange="Which exchange, if the server has several",
-    )
-    @app_commands.rename(start="from", end="to")
-    @app_commands.autocomplete(exchange=exchange_autocomplete)
-    async def student(
-        self,
-        interaction: discord.Interaction[Twinbridge],
-        student: discord.Member,
-        start: app_commands.Range[str, 1, 20] | None = None,
-        end: app_commands.Range[str, 1, 20] | None = None,
-        exchange: int | None = None,
-    ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        actor = await actor_of(interaction)
-        ctx = self.bot.ctx
-        found = await service.student_participation(
-            ctx.db, ctx.clock, actor, exchange, student.id, start=start, end=end
-        )
-        await interaction.followup.send(
-            embed=student_embed(found.report, actor.language),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
-
-
-async def setup(bot: Twinbridge) -> None:
-    """Extension entry point."""
-    await bot.add_cog(ReportingCog(bot))

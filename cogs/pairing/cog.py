@@ -1,0 +1,125 @@
+"""The `/pair` commands: parse, call the pairing service, render."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.utils import MISSING
+
+from bot.app import Twinbridge
+from bot.i18n import t
+from cogs.adapters.spaces import DiscordSpaces, spaces_for
+from cogs.common.interactions import begin, show
+from cogs.common.params import ExchangeId
+from cogs.common.text import NO_PINGS
+from cogs.pairing.pages import history_page, proposal_page
+
+
+@app_commands.guild_only()
+class PairingCog(
+    commands.GroupCog, group_name="pair", group_description="Pair students across the two cities"
+):
+    """Pairing rounds and paired spaces."""
+
+    def __init__(self, bot: Twinbridge) -> None:
+        self.bot = bot
+
+    async def _port(self, interaction: discord.Interaction[Twinbridge]) -> DiscordSpaces:
+        assert interaction.guild is not None
+        return await spaces_for(self.bot, interaction.guild)
+
+    @app_commands.command(
+        name="preview", description="Show the proposed pairs and why each was made"
+    )
+    async def preview(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        exchange: ExchangeId | None = None,
+        page: app_commands.Range[int, 1, 500] = 1,
+    ) -> None:
+        actor = await begin(interaction)
+        proposal = await self.bot.services.pairing.propose(
+            actor, exchange, await self._port(interaction)
+        )
+        embed, view = proposal_page(proposal, actor.language, page)
+        await show(interaction, embed=embed, view=view or MISSING, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(
+        name="confirm", description="Create the proposed pairs and their private spaces"
+    )
+    async def confirm(
+        self, interaction: discord.Interaction[Twinbridge], exchange: ExchangeId | None = None
+    ) -> None:
+        actor = await begin(interaction)
+        done = await self.bot.services.pairing.confirm(
+            actor, exchange, await self._port(interaction)
+        )
+        kind = done.proposal.space_plan.kind
+        await show(
+            interaction,
+            content=t(
+                "pair.confirmed",
+                actor.language,
+                pairs=len(done.space_ids),
+                kind=t(f"pair.kind_{kind}", actor.language),
+                archived=done.proposal.replaces,
+            ),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(
+        name="swap", description="Swap two students of the same city between their pairs"
+    )
+    async def swap(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        first: discord.Member,
+        second: discord.Member,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        await self.bot.services.pairing.swap(
+            actor, exchange, first.id, second.id, await self._port(interaction)
+        )
+        await show(
+            interaction,
+            content=t(
+                "pair.swapped", actor.language, first=first.display_name, second=second.display_name
+            ),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(
+        name="remove", description="End a student's pair; its space becomes read-only"
+    )
+    async def remove(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        student: discord.Member,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        await self.bot.services.pairing.remove(
+            actor, exchange, student.id, await self._port(interaction)
+        )
+        await show(
+            interaction,
+            content=t("pair.removed", actor.language, name=student.display_name),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(
+        name="history", description="Every pairing round and who was paired with whom"
+    )
+    @app_commands.describe(page="Which page")
+    async def history(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        exchange: ExchangeId | None = None,
+        page: app_commands.Range[int, 1, 500] = 1,
+    ) -> None:
+        actor = await begin(interaction)
+        found = await self.bot.services.pairing.history(actor, exchange)
+        embed, view = history_page(found, actor.language, page)
+        await show(interaction, embed=embed, view=view or MISSING, allowed_mentions=NO_PINGS)

@@ -1,0 +1,17 @@
+"""`/roster`: teachers list the exchange's students, import them from a CSV, move, pause, resume
+and remove them, and keep two apart.
+
+One job a file: `cog` (the commands), `pages` (the roster's and the keep-apart marks' pages and
+their ◀ ▶ buttons), `importing` (what an import did, and finding members for it), `removal`
+(the confirmation before a student is taken off the roster).
+"""
+
+from __future__ import annotations
+
+from bot.app import Twinbridge
+from cogs.roster.cog import RosterCog
+
+
+async def setup(bot: Twinbridge) -> None:
+    """Extension entry point."""
+    await bot.add_cog(RosterCog(bot))

@@ -1,0 +1,100 @@
+"""What /session commands answer a teacher or a student with: a preview to confirm, the list
+of upcoming sessions."""
+
+from __future__ import annotations
+
+import math
+
+import discord
+
+from bot.i18n import t
+from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
+from bot.services.sessions import SHOWN, Preview, SeriesView
+from cogs.common.text import clip, timestamp
+from cogs.sessions.words import local_line, rule_text, warning_line
+
+# Series shown on one page of /session list.
+PER_PAGE = 5
+
+
+def preview_embed(preview: Preview, language: str, *, move: bool = False) -> discord.Embed:
+    """Both cities' local times, the rule in words, and every warning."""
+    key = "session.move_title" if move else "session.preview_title"
+    first = preview.slots[0]
+    lines = [] if move else [rule_text(preview.shape, language, preview.local_time, preview.zone)]
+    lines.append(
+        t(
+            "session.preview_details",
+            language,
+            minutes=int(preview.duration.total_seconds() // 60),
+            start=timestamp(first.start, "F"),
+            relative=timestamp(first.start, "R"),
+        )
+    )
+    if preview.channel_id:
+        lines.append(t("session.preview_voice", language, channel=f"<#{preview.channel_id}>"))
+    if preview.free_text_prompt:
+        lines.append(t("session.preview_prompt_hint", language))
+    embed = discord.Embed(
+        title=clip(t(key, language, title=preview.title), EMBED_TITLE),
+        description="\n".join(lines),
+        colour=discord.Colour.orange()
+        if preview.warnings or preview.overlap
+        else discord.Colour.green(),
+    )
+    for city in preview.exchange.cities:
+        shown = [local_line(s, city.timezone, language) for s in preview.slots[:SHOWN]]
+        more = len(preview.slots) - SHOWN
+        if more > 0 or not preview.finite:
+            shown.append(t("session.preview_more", language))
+        embed.add_field(
+            name=clip(f"{city.name} · {city.timezone}", FIELD_NAME),
+            value=clip("\n".join(shown), FIELD_VALUE),
+            inline=True,
+        )
+    warned = [warning_line(w, language) for w in preview.warnings]
+    if preview.overlap is not None:
+        warned.insert(
+            0,
+            "⛔ "
+            + t(
+                "session.warn_overlap",
+                language,
+                other=preview.overlap.other,
+                when=timestamp(preview.overlap.start, "F"),
+            ),
+        )
+    embed.add_field(
+        name=t("session.warnings", language),
+        value=clip("\n".join(warned) or t("session.no_warnings", language), FIELD_VALUE),
+        inline=False,
+    )
+    embed.set_footer(text=t("session.preview_footer", language))
+    return embed
+
+
+def list_embed(views: list[SeriesView], page: int, language: str) -> discord.Embed:
+    """One page of an exchange's series, each with its next sessions in both cities' times
+    (the last page when `page` is past it)."""
+    pages = max(1, math.ceil(len(views) / PER_PAGE))
+    page = min(page, pages)
+    embed = discord.Embed(title=t("session.list_title", language), colour=discord.Colour.blurple())
+    if not views:
+        embed.description = t("session.list_empty", language)
+    for view in views[(page - 1) * PER_PAGE : page * PER_PAGE]:
+        series = view.series
+        lines = [rule_text(view.shape, language, series.first_local[-5:], series.timezone)]
+        for slot in view.upcoming:
+            cities = " · ".join(
+                f"{c.name} {local_line(slot, c.timezone, language)}" for c in view.exchange.cities
+            )
+            lines.append(f"• {timestamp(slot.start, 'F')}\n  {cities}")
+        if not view.upcoming:
+            lines.append(t("session.list_no_upcoming", language))
+        embed.add_field(
+            name=clip(f"{series.title} (#{series.id})", FIELD_NAME),
+            value=clip("\n".join(lines), FIELD_VALUE),
+            inline=False,
+        )
+    embed.set_footer(text=t("session.page", language, page=page, pages=pages))
+    return embed

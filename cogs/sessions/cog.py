@@ -1,0 +1,374 @@
+"""`/session schedule|list|cancel|skip|move|edit|reminders|ics`, voice presence, and the
+session's timed steps handed to the service.
+
+Each command acknowledges first (`begin`), calls the sessions service, and renders what it
+returns; failures take the one error path (`cogs.common.errors`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Twinbridge
+from bot.domain import sessions as rules
+from bot.domain.sessions import OccurrenceStatus
+from bot.i18n import listing, t
+from bot.services.scheduler import RetryLaterError
+from bot.services.sessions import ScheduleInput, SeriesEdit
+from bot.store.sends import Send
+from cogs.common.components import buttons
+from cogs.common.interactions import begin, say, show
+from cogs.common.params import Day, ExchangeId, PromptParam
+from cogs.common.text import NO_PINGS, timestamp
+from cogs.sessions.adapter import DiscordSessions, guild_port, session_port
+from cogs.sessions.answers import list_embed, preview_embed
+from cogs.sessions.components import (
+    ConfirmMove,
+    ConfirmSchedule,
+    DiscardSchedule,
+    EndSeries,
+    KeepAsIs,
+)
+from cogs.sessions.params import Occurrence, Repeat, SeriesId, SessionZone
+from cogs.sessions.words import duration_text, with_event_warning
+
+# A session's prompt: prompt ids offered from the exchange's active prompts, or a teacher's
+# own words, up to the service's limit.
+SessionPrompt = app_commands.Transform[str, PromptParam("active", longest=rules.MAX_PROMPT)]
+# The longest a calendar file's name grows from the series' title.
+SLUG_LONGEST = 40
+
+
+@app_commands.guild_only()
+class SessionsCog(
+    commands.GroupCog,
+    group_name="session",
+    group_description="Monthly sessions of the two classes",
+):
+    """Live sessions: schedules, reminders, Discord events, check-in and attendance."""
+
+    def __init__(self, bot: Twinbridge) -> None:
+        self.bot = bot
+        self.sessions = bot.services.sessions
+
+    def port_for(self, guild_id: int) -> DiscordSessions | None:
+        """The port for a server, or None while Discord has it unavailable."""
+        return guild_port(self.bot, guild_id)
+
+    # -- scheduling --------------------------------------------------------------------------------
+
+    @app_commands.command(name="schedule", description="Schedule a session series (teachers)")
+    @app_commands.describe(
+        start="First date (YYYY-MM-DD)",
+        time="Local start time, e.g. 15:00 or 3pm",
+        repeat="How it repeats, e.g. the first Tuesday of each month, every 4 weeks, once",
+        zone="Time zone of that local time (default: your city's)",
+        duration="Minutes (default 60)",
+        count="How many sessions in all (or give an end date)",
+        until="Last date (YYYY-MM-DD)",
+        channel="Voice or stage channel where presence counts as attendance",
+        prompt="Prompt ids from /prompt list, or your own words (empty: each pair's next prompt)",
+        title="Name of the session (default: Exchange session)",
+    )
+    async def schedule(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        start: Day,
+        time: app_commands.Range[str, 1, 20],
+        repeat: Repeat,
+        zone: SessionZone | None = None,
+        duration: int = 60,
+        count: int | None = None,
+        until: Day | None = None,
+        channel: discord.VoiceChannel | discord.StageChannel | None = None,
+        prompt: SessionPrompt | None = None,
+        title: app_commands.Range[str, 1, rules.MAX_TITLE] | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        lang = actor.language
+        preview = await self.sessions.preview_schedule(
+            actor,
+            exchange,
+            ScheduleInput(
+                title=title if title is not None else t("session.default_title", lang),
+                repeat=repeat,
+                start=start,
+                time=time,
+                zone=zone,
+                duration=duration,
+                count=count,
+                until=until,
+                channel_id=channel.id if channel else None,
+                prompt=prompt,
+            ),
+        )
+        assert preview.draft_id is not None
+        ok = t("session.confirm_anyway" if preview.overlap else "session.confirm", lang)
+        view = buttons(
+            ConfirmSchedule.make(ok, style=discord.ButtonStyle.primary, draft=preview.draft_id),
+            DiscardSchedule.make(t("session.discard", lang), draft=preview.draft_id),
+        )
+        await show(
+            interaction, embed=preview_embed(preview, lang), view=view, allowed_mentions=NO_PINGS
+        )
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    @app_commands.command(name="list", description="Upcoming sessions of the exchange")
+    async def list_(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        page: app_commands.Range[int, 1, 100] = 1,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        views = await self.sessions.list_sessions(actor, exchange)
+        await show(
+            interaction, embed=list_embed(views, page, actor.language), allowed_mentions=NO_PINGS
+        )
+
+    # -- changes -----------------------------------------------------------------------------------
+
+    @app_commands.command(
+        name="cancel", description="Cancel one session, or the whole series (teachers)"
+    )
+    @app_commands.describe(
+        session="The series", occurrence="One date to cancel; leave empty to end the series"
+    )
+    async def cancel(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        session: SeriesId | None = None,
+        occurrence: Occurrence | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        lang = actor.language
+        if occurrence is None:
+            end = await self.sessions.preview_cancel_series(actor, session)
+            view = buttons(
+                EndSeries.make(
+                    t("session.end_series", lang),
+                    style=discord.ButtonStyle.danger,
+                    session=end.series.id,
+                ),
+                KeepAsIs.make(t("session.keep", lang)),
+            )
+            await show(
+                interaction,
+                content=t(
+                    "session.end_series_ask", lang, title=end.series.title, count=end.upcoming
+                ),
+                view=view,
+                allowed_mentions=NO_PINGS,
+            )
+            return
+        done = await self.sessions.cancel_occurrence(
+            actor, session, occurrence, session_port(interaction)
+        )
+        assert done.occurrence is not None
+        text = t(
+            "session.cancelled",
+            lang,
+            title=done.series.title,
+            start=timestamp(done.occurrence.starts_at, "F"),
+        )
+        await show(
+            interaction,
+            content=with_event_warning(text, done.event_refused, lang),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="skip", description="Skip the next session of a series (teachers)")
+    async def skip(
+        self, interaction: discord.Interaction[Twinbridge], session: SeriesId | None = None
+    ) -> None:
+        actor = await begin(interaction)
+        lang = actor.language
+        done = await self.sessions.cancel_occurrence(
+            actor, session, None, session_port(interaction), kind=OccurrenceStatus.SKIPPED
+        )
+        assert done.occurrence is not None
+        text = t(
+            "session.skipped",
+            lang,
+            title=done.series.title,
+            start=timestamp(done.occurrence.starts_at, "F"),
+        )
+        await show(
+            interaction,
+            content=with_event_warning(text, done.event_refused, lang),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="move", description="Move one session to another date or time")
+    @app_commands.describe(
+        occurrence="The session to move",
+        date="New date (YYYY-MM-DD)",
+        time="New local start time, in the series' time zone",
+    )
+    async def move(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        occurrence: Occurrence,
+        date: Day,
+        time: app_commands.Range[str, 1, 20],
+        session: SeriesId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        lang = actor.language
+        preview, found, start = await self.sessions.preview_move(
+            actor, session, occurrence, date, time
+        )
+        ok = t("session.move_anyway" if preview.overlap else "session.move_confirm", lang)
+        view = buttons(
+            ConfirmMove.make(
+                ok,
+                style=discord.ButtonStyle.primary,
+                session=found.session_id,
+                original=int(found.original_start.timestamp()),
+                to=int(start.timestamp()),
+            ),
+            KeepAsIs.make(t("session.keep", lang)),
+        )
+        await show(
+            interaction,
+            content=t("session.move_from", lang, start=timestamp(found.starts_at, "F")),
+            embed=preview_embed(preview, lang, move=True),
+            view=view,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(
+        name="edit", description="Change a series from now on: title, prompt, length, channel"
+    )
+    @app_commands.describe(
+        title="New name",
+        prompt="Prompt ids from /prompt list, or your own words, for the sessions to come",
+        duration="New length in minutes (sessions not yet started)",
+        channel="New voice or stage channel",
+        no_channel="Stop using a voice channel",
+    )
+    async def edit(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        session: SeriesId | None = None,
+        title: app_commands.Range[str, 1, rules.MAX_TITLE] | None = None,
+        prompt: SessionPrompt | None = None,
+        duration: int | None = None,
+        channel: discord.VoiceChannel | discord.StageChannel | None = None,
+        no_channel: bool = False,
+    ) -> None:
+        actor = await begin(interaction)
+        done = await self.sessions.edit_series(
+            actor,
+            session,
+            SeriesEdit(
+                title=title,
+                prompt=prompt,
+                duration=duration,
+                channel_id=channel.id if channel else None,
+                no_channel=no_channel,
+            ),
+            session_port(interaction),
+        )
+        text = t("session.edited", actor.language, title=done.series.title)
+        await show(
+            interaction,
+            content=with_event_warning(text, done.event_refused, actor.language),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(
+        name="reminders", description="When reminders go out before each session (teachers)"
+    )
+    @app_commands.describe(before='e.g. "24h, 1h", "2d, 30m", or "off"; empty shows the current')
+    async def reminders(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        before: app_commands.Range[str, 1, 60] | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        lang = actor.language
+        if before is None:
+            found, minutes = await self.sessions.reminders_of(actor, exchange)
+            key = "session.reminders_now"
+        else:
+            found, minutes = await self.sessions.set_reminders(actor, exchange, before)
+            key = "session.reminders_set"
+        when = listing((duration_text(m, lang) for m in minutes), lang)
+        await show(
+            interaction,
+            content=t(
+                key, lang, exchange=found.name, when=when or t("session.reminders_off", lang)
+            ),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="ics", description="An iCalendar file of a series for your calendar")
+    async def ics(
+        self, interaction: discord.Interaction[Twinbridge], session: SeriesId | None = None
+    ) -> None:
+        actor = await begin(interaction)
+        series, data = await self.sessions.ics(actor, session, session_port(interaction))
+        slug = re.sub(r"[^a-z0-9]+", "-", series.title.casefold()).strip("-") or "session"
+        await say(
+            interaction,
+            t("session.ics", actor.language, title=series.title),
+            file=discord.File(io.BytesIO(data), filename=f"{slug[:SLUG_LONGEST]}-{series.id}.ics"),
+            allowed_mentions=NO_PINGS,
+        )
+
+    # -- attendance by voice, and catching up --------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        if after.channel is None or (
+            before.channel is not None and before.channel == after.channel
+        ):
+            return
+        await self.sessions.runs.voice_seen(member.guild.id, member.id, after.channel.id)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # After a start or a fresh gateway session: close what ended while away, roll the
+        # horizon and events forward, count who is already in voice. Idempotent.
+        await self.sessions.runs.catch_up(self.port_for)
+
+    # -- timed work --------------------------------------------------------------------------------
+
+    def _send_port(self, send: Send) -> DiscordSessions:
+        port = self.port_for(send.guild_id)
+        if port is None:
+            # Discord's outages make a server unavailable for a while; the send is tried
+            # again within its useful window.
+            raise RetryLaterError(f"guild {send.guild_id} is not available")
+        return port
+
+    async def on_remind(self, send: Send) -> None:
+        """A reminder is due (a scheduled send of kind "session.remind")."""
+        await self.sessions.runs.on_remind(send, self._send_port(send))
+
+    async def on_start(self, send: Send) -> None:
+        """A session starts."""
+        await self.sessions.runs.on_start(send, self._send_port(send))
+
+    async def on_end(self, send: Send) -> None:
+        """A session ends."""
+        await self.sessions.runs.on_end(send, self._send_port(send))
+
+    async def on_post(self, send: Send) -> None:
+        """One post of a session's fan-out, in one channel."""
+        await self.sessions.runs.on_post(send, self._send_port(send))
+
+    async def on_event_status(self, send: Send) -> None:
+        """A session's Discord event is started, ended or cancelled."""
+        await self.sessions.runs.on_event_status(send, self._send_port(send))

@@ -1,0 +1,100 @@
+"""Sessions in words, in the reader's language: rules, local times, warnings and durations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.domain import sessions as rules
+from bot.i18n import t
+from bot.services.session_port import EventRefusedError
+from cogs.common.text import timestamp
+
+
+def weekday_name(iso_day: int, language: str) -> str:
+    """ "Tuesday" for ISO day 2."""
+    return t(f"session.weekday_{iso_day}", language)
+
+
+def rule_text(shape: rules.RuleShape, language: str, local_time: str = "", zone: str = "") -> str:
+    """A rule in words: "The first Tuesday of each month at 15:00 (America/Chicago), 6 times"."""
+    day = weekday_name(shape.weekday, language) if shape.weekday else ""
+    if shape.kind == "once":
+        text = t("session.rule_once", language)
+    elif shape.kind == "weekly" and shape.interval == 1:
+        text = t("session.rule_weekly", language, weekday=day)
+    elif shape.kind == "weekly":
+        text = t("session.rule_weeks", language, count=shape.interval, weekday=day)
+    elif shape.kind == "monthly_nth":
+        nth = t(f"session.nth_{shape.nth if shape.nth > 0 else 'last'}", language)
+        text = t("session.rule_monthly_nth", language, nth=nth, weekday=day)
+    elif shape.kind == "monthly_day":
+        text = t("session.rule_monthly_day", language, day=shape.monthday)
+    else:
+        text = t("session.rule_custom", language, rule=shape.raw)
+    if local_time:
+        text += " " + t("session.rule_at", language, time=local_time, zone=zone)
+    if shape.kind == "once":
+        return text
+    sep = t("session.sep", language)
+    if shape.count is not None:
+        return text + sep + t("session.rule_count", language, count=shape.count)
+    if shape.until is not None:
+        return text + sep + t("session.rule_until", language, date=timestamp(shape.until, "D"))
+    return text + sep + t("session.rule_forever", language)
+
+
+def repeat_choice_name(code: str, start: date | None, language: str) -> str:
+    """How a repeat choice reads for the start date typed: "The first Tuesday of each month"
+    (without the end, which the count or end date options give)."""
+    if start is None:
+        return t(f"session.repeat_{code.replace(':', '_')}", language)
+    name = rule_text(rules.describe(rules.parse_repeat(code, start)), language)
+    return name if code == "once" else name.rsplit(t("session.sep", language), 1)[0]
+
+
+def local_line(slot: rules.Slot, zone: str, language: str) -> str:
+    """ "Tue 2026-10-06 15:00–16:00" in a city's own time."""
+    start = slot.start.astimezone(ZoneInfo(zone))
+    end = slot.end.astimezone(ZoneInfo(zone))
+    short = t(f"session.day_{start.isoweekday()}", language)
+    return f"{short} {start:%Y-%m-%d} {start:%H:%M}–{end:%H:%M}"
+
+
+def warning_line(warning: rules.Warning, language: str) -> str:
+    """One warning of a preview (a weekend, a clock change, a time outside school hours)."""
+    params = {
+        "city": warning.city,
+        "count": warning.count,
+        "total": warning.total,
+        "example": warning.example,
+        "before": warning.before,
+        "after": warning.after,
+    }
+    return "⚠️ " + t(f"session.warn_{warning.kind}", language, **params)
+
+
+def duration_text(minutes: int, language: str) -> str:
+    """ "24 h", "1 h 30 min", "2 days"."""
+    if minutes % 1440 == 0 and minutes > 1440:
+        return t("session.days", language, count=minutes // 1440)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return t("session.hours_minutes", language, hours=hours, minutes=rest)
+    if hours:
+        return t("session.hours", language, count=hours)
+    return t("session.minutes", language, count=rest)
+
+
+def with_event_warning(text: str, refused: EventRefusedError | None, language: str) -> str:
+    """A teacher's confirmation, plus why the Discord event is missing when it is."""
+    if refused is None:
+        return text
+    kind = "event_update_refused" if refused.updating else "event_refused"
+    return text + "\n\n" + t(f"session.{kind}_{refused.why}", language)
+
+
+def blocks(languages: tuple[str, ...], render: Callable[[str], str]) -> str:
+    """The same post in each reader's language, one block per language."""
+    return "\n\n".join(render(language) for language in languages)
