@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.bench_chess import _long_game
 from bench.core import Figure, percentile
@@ -38,13 +35,13 @@ from bench.sandboxed import (
     pair_up,
     sandbox,
     school,
+    start_games,
     unlimited,
 )
-from bot.sandbox.driver import Pending, Reply, Sandbox, SandboxError, iter_components
+from bot.sandbox.driver import Pending, Reply, Sandbox, SandboxError
 from bot.sandbox.state import JSON
 from bot.store import Database, create_database
 from bot.store import chess as chess_store
-from bot.store.schema import chess_games
 
 LEVELS = (1, 50, 200)
 SAMPLES = {1: 30, 50: 200, 200: 600}  # per level; 200 at once: three rounds of 200
@@ -192,26 +189,6 @@ class Bench:
                     )
 
 
-async def _games_by_space(conn: AsyncConnection) -> dict[int, int]:
-    rows = await conn.execute(select(chess_games.c.space_id, chess_games.c.id))
-    return {space_id: game_id for space_id, game_id in rows}
-
-
-async def _start_games(sb: Sandbox, pairs: Sequence[Pair]) -> None:
-    """In each space the first student challenges the other with White; the other accepts."""
-    for pair in pairs:
-        await sb.command(
-            pair.first, "chess challenge", where=pair.space, opponent=pair.second, colour="white"
-        )
-        offer = sb.last_message(pair.space)
-        accept = next(
-            c["custom_id"]
-            for c in iter_components(offer.components)
-            if c.get("custom_id", "").startswith("chess:accept:")
-        )
-        await sb.click(pair.second, offer, custom_id=accept)
-
-
 async def _world(sb: Sandbox) -> Bench:
     users = max(LEVELS)
     world = await school(sb, teachers=users)
@@ -219,13 +196,12 @@ async def _world(sb: Sandbox) -> Bench:
     await enrol(world, chess_exchange, users)
     pairs = await pair_up(world, chess_exchange)
     with unlimited(sb):
-        await _start_games(sb, pairs)
+        games = await start_games(sb, pairs)
     preview_exchange = await exchange(world, "Spring exchange")
     await enrol(world, preview_exchange, PREVIEW_STUDENTS // 2)
     bench = Bench(sb, world, chess_exchange, preview_exchange)
     bench.tables = [(pair, 0) for pair in pairs]
-    async with sb.bot.ctx.db.read() as conn:
-        bench.games = await _games_by_space(conn)
+    bench.games = games
     return bench
 
 

@@ -38,6 +38,9 @@ class _Idle:
     async def rearm(self) -> None:
         return None
 
+    def wake_by(self, when: datetime) -> None:
+        return None
+
 
 async def _world(url: str) -> tuple[int, list[int]]:
     db = create_database(url)

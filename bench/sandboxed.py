@@ -19,16 +19,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bot.clock import ManualClock
 from bot.domain.exchange import GRADE_BANDS, INTERESTS
 from bot.domain.exchange import Role as ExchangeRole
 from bot.pacing import GlobalPacer
-from bot.sandbox.driver import Pending, Reply, Sandbox, SandboxError
+from bot.sandbox.driver import Pending, Reply, Sandbox, SandboxError, iter_components
 from bot.sandbox.ratelimit import Limits, RateLimiter
 from bot.sandbox.state import Channel, Member, Role
 from bot.store import pairing as pairing_store
 from bot.store import roster
 from bot.store.exchanges import get_exchange
+from bot.store.schema import chess_games
 
 # Limits no seeding reaches; measurements run under `Limits()`, Discord's documented figures.
 UNLIMITED = Limits(global_per_second=10**9, messages_per_channel=10**9, route_per_window=10**9)
@@ -235,3 +238,22 @@ async def pair_up(school: School, exchange_id: int) -> list[Pair]:
         first, second = (by_user[people[m].user_id] for m in pair.members[:2])
         pairs.append(Pair(first, second, sb.guild.channels[pair.space_id]))
     return pairs
+
+
+async def start_games(sb: Sandbox, pairs: Sequence[Pair]) -> dict[int, int]:
+    """In each space the first student challenges the other with White (two days a move);
+    the other accepts. Returns the game id of each space."""
+    for pair in pairs:
+        await sb.command(
+            pair.first, "chess challenge", where=pair.space, opponent=pair.second, colour="white"
+        )
+        offer = sb.last_message(pair.space)
+        accept = next(
+            c["custom_id"]
+            for c in iter_components(offer.components)
+            if c.get("custom_id", "").startswith("tb:chess.accept:")
+        )
+        await sb.click(pair.second, offer, custom_id=accept)
+    async with sb.bot.ctx.db.read() as conn:
+        rows = await conn.execute(select(chess_games.c.space_id, chess_games.c.id))
+    return {space_id: game_id for space_id, game_id in rows}

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from bot.domain.chess_game import ChessGame
 from bot.services.chess import Picker
-from cogs.chess import piece_picker, square_picker
+from cogs.chess.components import piece_picker, square_picker
 
 OPEN_QUEEN = "4k3/8/8/3Q4/8/8/8/4K3 w - - 0 1"  # the queen on d5 reaches 27 squares
 

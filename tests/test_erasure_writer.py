@@ -57,6 +57,9 @@ class Scheduler:
     async def rearm(self) -> None:
         self.rearmed += 1
 
+    def wake_by(self, when: datetime) -> None:
+        self.rearmed += 1
+
 
 def privacy(db: Database, writer: ActivityWriter) -> PrivacyService:
     return PrivacyService(db, ManualClock(AT), Scheduler(), writer, retention_days=180)

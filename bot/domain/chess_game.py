@@ -126,6 +126,22 @@ class GameResult:
         return 1.0 if self.winner is color else 0.0
 
 
+class GameStatus(StrEnum):
+    """Where a game stands (stored as its value)."""
+
+    OFFERED = "offered"  # a challenge waiting for its answer
+    ACTIVE = "active"
+    FINISHED = "finished"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # the challenger took the challenge back
+    EXPIRED = "expired"  # nobody answered the challenge in time
+
+    @property
+    def is_open(self) -> bool:
+        """Offered or in play: it counts towards the games two students may have going."""
+        return self in (GameStatus.OFFERED, GameStatus.ACTIVE)
+
+
 class MoveErrorReason(StrEnum):
     """Why a chess action was refused; the service layer turns it into words."""
 
@@ -461,6 +477,13 @@ class ChessGame:
     @property
     def is_check(self) -> bool:
         return self._board.is_check()
+
+    def promotes(self, origin_target: str) -> bool:
+        """Whether the move between these squares ("b7a8") is a promotion, so that the piece
+        it becomes must still be chosen."""
+        return any(
+            move.promotion and move.uci()[:4] == origin_target for move in self._board.legal_moves
+        )
 
     def player(self, color: Color) -> int:
         return self.white if color is Color.WHITE else self.black

@@ -95,6 +95,9 @@ class Interaction:
     # (a defer counts): what Discord's 3-second deadline, and bench/, measure.
     dispatched_monotonic: float | None = None
     answered_monotonic: float | None = None
+    # The instant the outcome reached Discord: a callback that is not a defer, or else the
+    # first edit of the deferred answer or follow-up.
+    outcome_monotonic: float | None = None
 
     @property
     def ack_seconds(self) -> float | None:
@@ -102,6 +105,19 @@ class Interaction:
         if self.dispatched_monotonic is None or self.answered_monotonic is None:
             return None
         return self.answered_monotonic - self.dispatched_monotonic
+
+    @property
+    def outcome_seconds(self) -> float | None:
+        """Seconds from dispatch to the outcome (after a defer, the answer that replaced it);
+        None until both happened."""
+        if self.dispatched_monotonic is None or self.outcome_monotonic is None:
+            return None
+        return self.outcome_monotonic - self.dispatched_monotonic
+
+    def outcome_at(self, moment: float) -> None:
+        """Record when the outcome arrived (the first time only)."""
+        if self.outcome_monotonic is None:
+            self.outcome_monotonic = moment
 
 
 @dataclass
@@ -745,6 +761,8 @@ class SandboxServer:
             raise HttpError(400, 50035, f"Unsupported interaction callback type {kind}")
         interaction.response_type = kind
         interaction.answered_monotonic = received
+        if kind not in (5, 6):
+            interaction.outcome_at(received)
         interaction.answered.set()
         if req.query.get("with_response") not in ("1", "true", "True"):
             return None
@@ -778,6 +796,7 @@ class SandboxServer:
         message = self._new_message(
             guild, channel, req.json or {}, req.files, interaction=interaction, check_perms=False
         )
+        interaction.outcome_at(req.received_monotonic)
         interaction.followups.append(message)
         return message.to_payload(self.users)
 
@@ -800,6 +819,7 @@ class SandboxServer:
     async def _wh_edit(self, req: Request) -> JSON:
         interaction, message = self._webhook_message(req)
         await self._apply_edit(message, req.json or {}, req.files)
+        interaction.outcome_at(req.received_monotonic)
         interaction.answered.set()
         return message.to_payload(self.users)
 

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.domain.cooldown import Cooldowns
 from bot.services.about import AboutService
 from bot.services.activity_writer import ActivityWriter
+from bot.services.chess import ChessService
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
 from bot.services.pairing import PairingService
@@ -57,3 +58,4 @@ class Services:
         self.reporting = ReportingService(db, clock)
         self.roster = RosterService(db, clock, scheduler)
         self.sessions = SessionService(db, clock, scheduler, scheduler.grace)
+        self.chess = ChessService(db, clock, scheduler)

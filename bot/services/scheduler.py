@@ -55,12 +55,15 @@ MAX_ATTEMPTS = 10
 
 class Rearm(Protocol):
     """The scheduler as use cases see it: re-read the sends after planning or cancelling some,
-    and since when it has been doing them on time (None: not yet)."""
+    or be told when a send just planned falls due; and since when it has been doing them on
+    time (None: not yet)."""
 
     @property
     def up_since(self) -> datetime | None: ...
 
     async def rearm(self) -> None: ...
+
+    def wake_by(self, when: datetime) -> None: ...
 
 
 class SendError(Exception):
@@ -117,6 +120,11 @@ class Scheduler:
         self._start_hooks: list[StartHook] = []
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
+        # When the wake-up job is set to run (None: no job), and a count of the calls that
+        # set it, so that a re-arm that read the sends before another call set it keeps the
+        # earlier of the two times (waking early is harmless; waking late misses a send).
+        self._armed: datetime | None = None
+        self._arming = 0
         # When this process began doing sends on time; None until `start`. A send due before
         # it fell due while the bot was down (or starting).
         self.up_since: datetime | None = None
@@ -157,21 +165,52 @@ class Scheduler:
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=False)
         self._aps = None
+        self._armed = None
+
+    @property
+    def armed(self) -> datetime | None:
+        """When the wake-up timer goes off next (None: no timer set)."""
+        return self._armed
 
     async def rearm(self) -> None:
-        """Point the wake-up timer at the earliest pending send (after any change)."""
+        """Point the wake-up timer at the earliest pending send (after any change).
+
+        Reads that one time only, not the sends themselves.
+        """
         if self._aps is None:
             return
+        self._arming += 1
+        seen = self._arming
         async with self.db.read() as conn:
-            upcoming = await store.pending(conn)
-        if not upcoming:
+            due = await store.next_due(conn)
+        if self._arming != seen and self._armed is not None:
+            # Set meanwhile by a call that may know of a send this read did not see.
+            due = self._armed if due is None else min(due, self._armed)
+        self._arm(due)
+
+    def wake_by(self, when: datetime) -> None:
+        """A send due at `when` was just committed: make sure the timer goes off by then.
+
+        No database read: the timer only moves earlier. Sends cancelled meanwhile need no
+        re-arm either: a wake-up that finds nothing due re-arms from the database.
+        """
+        if self._aps is None:
+            return
+        self._arming += 1
+        if self._armed is None or when < self._armed:
+            self._arm(when)
+
+    def _arm(self, due: datetime | None) -> None:
+        assert self._aps is not None
+        self._armed = due
+        if due is None:
             if self._aps.get_job(JOB_ID) is not None:
                 self._aps.remove_job(JOB_ID)
             return
         self._aps.add_job(
             self._wake,
             "date",
-            run_date=upcoming[0].due_at,
+            run_date=due,
             id=JOB_ID,
             replace_existing=True,
             # If the process was busy or asleep, still wake up; run_due decides what is late.
@@ -189,6 +228,7 @@ class Scheduler:
         if task is not None:
             # Named so the sandbox knows the bot is busy until the sends are done.
             task.set_name("twinbridge:scheduled")
+        self._armed = None  # the job has gone off: a `wake_by` now must set a new one
         await self.run_due()
 
     async def run_due(self) -> int:
@@ -245,19 +285,19 @@ class Scheduler:
                 return False, False
         if now > self.deadline(send):
             log.warning("send %s missed (due %s, now %s)", send.key, send.due_at, now)
-            await self._finish(send, "missed")
+            await self._finish(send, store.SendStatus.MISSED)
             return True, False
         handler = self.handlers.get(send.kind)
         if handler is None:
             log.error("no handler for send kind %r (%s)", send.kind, send.key)
-            await self._finish(send, "failed", f"no handler for {send.kind}")
+            await self._finish(send, store.SendStatus.FAILED, f"no handler for {send.kind}")
             return True, False
         try:
             await handler(send)
         except Exception as exc:
             await self._failed(send, exc, now)
             return True, False
-        await self._finish(send, "sent")
+        await self._finish(send, store.SendStatus.SENT)
         return True, True
 
     async def _failed(self, send: store.Send, exc: Exception, now: datetime) -> None:
@@ -268,20 +308,24 @@ class Scheduler:
                 log.warning("send %s failed: %s", send.key, reason)
             else:
                 log.error("send %s failed", send.key, exc_info=exc)
-            await self._finish(send, "failed", reason)
+            await self._finish(send, store.SendStatus.FAILED, reason)
             return
         attempts = send.attempts + 1
         again = now + pause_after(attempts)
         deadline = self.deadline(send)
         if again > deadline or attempts >= MAX_ATTEMPTS:
             log.warning("send %s failed %d times, giving up: %s", send.key, attempts, reason)
-            await self._finish(send, "failed", f"gave up after {attempts} tries: {reason}")
+            await self._finish(
+                send, store.SendStatus.FAILED, f"gave up after {attempts} tries: {reason}"
+            )
             return
         log.warning("send %s failed (try %d), again at %s: %s", send.key, attempts, again, reason)
         async with self.db.transaction() as conn:
             await store.retry(conn, send.id, at=again, expires_at=deadline, error=reason)
 
-    async def _finish(self, send: store.Send, status: str, error: str | None = None) -> None:
+    async def _finish(
+        self, send: store.Send, status: store.SendStatus, error: str | None = None
+    ) -> None:
         async with self.db.transaction() as conn:
             await store.finish(conn, send.id, status, self.clock.now(), error)
 

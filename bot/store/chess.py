@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.chess_game import GameStatus
 from bot.store.schema import chess_clock_extensions, chess_games, chess_moves, chess_settings
 
-OPEN = ("offered", "active")
+OPEN = (GameStatus.OFFERED, GameStatus.ACTIVE)
 DEFAULT_GAMES_PER_PAIR = 1
 
 
@@ -31,7 +32,7 @@ class GameRecord:
     black_id: int
     challenger_id: int
     space_id: int
-    status: str
+    status: GameStatus
     time_kind: str
     base_seconds: int
     increment_seconds: int
@@ -73,7 +74,7 @@ def _game(row: Row[Any]) -> GameRecord:
         black_id=row.black_id,
         challenger_id=row.challenger_id,
         space_id=row.space_id,
-        status=row.status,
+        status=GameStatus(row.status),
         time_kind=row.time_kind,
         base_seconds=row.base_seconds,
         increment_seconds=row.increment_seconds,
@@ -170,7 +171,7 @@ async def extend_clock(
         update(chess_games)
         .where(
             chess_games.c.id == game_id,
-            chess_games.c.status == "active",
+            chess_games.c.status == GameStatus.ACTIVE,
             chess_games.c.ply == ply,
             same_deadline,
         )
@@ -205,7 +206,7 @@ async def open_between(conn: AsyncConnection, first: int, second: int) -> list[G
 
 
 async def count_between(
-    conn: AsyncConnection, first: int, second: int, statuses: Sequence[str] = OPEN
+    conn: AsyncConnection, first: int, second: int, statuses: Sequence[GameStatus] = OPEN
 ) -> int:
     """How many games in these statuses two participants have, either colour."""
     found = await conn.scalar(
@@ -223,7 +224,9 @@ async def count_between(
 
 
 async def games_of(
-    conn: AsyncConnection, participant_ids: Sequence[int], statuses: Sequence[str] | None = None
+    conn: AsyncConnection,
+    participant_ids: Sequence[int],
+    statuses: Sequence[GameStatus] | None = None,
 ) -> list[GameRecord]:
     """Games any of these participants plays, newest first."""
     ids = list(participant_ids)
@@ -237,7 +240,7 @@ async def games_of(
 
 
 async def games_in(
-    conn: AsyncConnection, exchange_id: int, statuses: Sequence[str] | None = None
+    conn: AsyncConnection, exchange_id: int, statuses: Sequence[GameStatus] | None = None
 ) -> list[GameRecord]:
     """An exchange's games, newest first."""
     query = select(chess_games).where(chess_games.c.partnership_id == exchange_id)
@@ -247,7 +250,7 @@ async def games_in(
     return [_game(r) for r in rows]
 
 
-async def in_space(conn: AsyncConnection, space_id: int, status: str) -> list[GameRecord]:
+async def in_space(conn: AsyncConnection, space_id: int, status: GameStatus) -> list[GameRecord]:
     """The games of one channel or thread in this status, oldest first."""
     rows = (
         await conn.execute(
@@ -268,7 +271,7 @@ async def set_deadline(
         .where(
             chess_games.c.id == game_id,
             chess_games.c.ply == ply,
-            chess_games.c.status == "active",
+            chess_games.c.status == GameStatus.ACTIVE,
         )
         .values(deadline_at=deadline)
     )
@@ -279,7 +282,10 @@ async def finished(conn: AsyncConnection, exchange_id: int) -> list[GameRecord]:
     rows = (
         await conn.execute(
             select(chess_games)
-            .where(chess_games.c.partnership_id == exchange_id, chess_games.c.status == "finished")
+            .where(
+                chess_games.c.partnership_id == exchange_id,
+                chess_games.c.status == GameStatus.FINISHED,
+            )
             .order_by(chess_games.c.finished_at, chess_games.c.id)
         )
     ).all()
@@ -302,17 +308,19 @@ async def start(conn: AsyncConnection, game_id: int, now: datetime, deadline: da
     """An offered game begins; False if it was no longer offered."""
     result = await conn.execute(
         update(chess_games)
-        .where(chess_games.c.id == game_id, chess_games.c.status == "offered")
-        .values(status="active", started_at=now, deadline_at=deadline)
+        .where(chess_games.c.id == game_id, chess_games.c.status == GameStatus.OFFERED)
+        .values(status=GameStatus.ACTIVE, started_at=now, deadline_at=deadline)
     )
     return bool(result.rowcount)
 
 
-async def close_offer(conn: AsyncConnection, game_id: int, status: str, now: datetime) -> bool:
+async def close_offer(
+    conn: AsyncConnection, game_id: int, status: GameStatus, now: datetime
+) -> bool:
     """An offered game is declined, withdrawn or expires; False if it was no longer offered."""
     result = await conn.execute(
         update(chess_games)
-        .where(chess_games.c.id == game_id, chess_games.c.status == "offered")
+        .where(chess_games.c.id == game_id, chess_games.c.status == GameStatus.OFFERED)
         .values(status=status, finished_at=now, deadline_at=None)
     )
     return bool(result.rowcount)
@@ -343,13 +351,15 @@ async def record_move(
         "draw_offer": draw_offer,
     }
     if result is not None:
-        values.update(status="finished", result=result, termination=termination, finished_at=now)
+        values.update(
+            status=GameStatus.FINISHED, result=result, termination=termination, finished_at=now
+        )
         values["deadline_at"] = None
     changed = await conn.execute(
         update(chess_games)
         .where(
             chess_games.c.id == game_id,
-            chess_games.c.status == "active",
+            chess_games.c.status == GameStatus.ACTIVE,
             chess_games.c.ply == ply_before,
         )
         .values(**values)
@@ -375,7 +385,7 @@ async def set_draw_offer(conn: AsyncConnection, game_id: int, ply: int, offer: s
         update(chess_games)
         .where(
             chess_games.c.id == game_id,
-            chess_games.c.status == "active",
+            chess_games.c.status == GameStatus.ACTIVE,
             chess_games.c.ply == ply,
         )
         .values(draw_offer=offer)
@@ -393,14 +403,14 @@ async def finish(
     ply: int | None = None,
 ) -> bool:
     """End a game in play (in the position after `ply` when given); False if already over."""
-    where = [chess_games.c.id == game_id, chess_games.c.status == "active"]
+    where = [chess_games.c.id == game_id, chess_games.c.status == GameStatus.ACTIVE]
     if ply is not None:
         where.append(chess_games.c.ply == ply)
     changed = await conn.execute(
         update(chess_games)
         .where(*where)
         .values(
-            status="finished",
+            status=GameStatus.FINISHED,
             result=result,
             termination=termination,
             finished_at=now,

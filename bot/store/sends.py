@@ -6,15 +6,29 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from bot.store.schema import scheduled_sends
 
 # Room for Discord's reason of a failure ("403 Forbidden (error code: 50013): Missing …").
 ERROR_LENGTH = 200
+
+
+class SendStatus(StrEnum):
+    """Where a send stands (stored as its value)."""
+
+    PENDING = "pending"  # still to do
+    SENDING = "sending"  # claimed, its outcome not yet recorded
+    SENT = "sent"
+    MISSED = "missed"  # its useful time had passed when the bot could do it
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +37,7 @@ class Send:
     key: str
     kind: str
     due_at: datetime
-    status: str
+    status: SendStatus
     payload: dict[str, Any]
     guild_id: int
     partnership_id: int | None
@@ -47,7 +61,7 @@ def _send(row: Any) -> Send:
         key=row.key,
         kind=row.kind,
         due_at=row.due_at,
-        status=row.status,
+        status=SendStatus(row.status),
         payload=json.loads(row.payload),
         guild_id=row.guild_id,
         partnership_id=row.partnership_id,
@@ -138,7 +152,7 @@ async def plan_many(conn: AsyncConnection, planned: Sequence[Planned]) -> int:
 
 async def pending(conn: AsyncConnection, until: datetime | None = None) -> list[Send]:
     """Sends still to do (due by `until` when given), earliest first."""
-    query = select(scheduled_sends).where(scheduled_sends.c.status == "pending")
+    query = select(scheduled_sends).where(scheduled_sends.c.status == SendStatus.PENDING)
     if until is not None:
         query = query.where(scheduled_sends.c.due_at <= until)
     rows = (
@@ -147,18 +161,55 @@ async def pending(conn: AsyncConnection, until: datetime | None = None) -> list[
     return [_send(r) for r in rows]
 
 
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    """When the earliest send still to do falls due (None: nothing to do).
+
+    One value read from the (status, due_at) index, whatever the number of pending sends.
+    """
+    due: datetime | None = await conn.scalar(
+        select(func.min(scheduled_sends.c.due_at)).where(
+            scheduled_sends.c.status == SendStatus.PENDING
+        )
+    )
+    return due
+
+
+def _with_prefix(prefix: str) -> list[ColumnElement[bool]]:
+    """Keys starting with `prefix`, as a range the unique index on keys answers.
+
+    (`LIKE 'prefix%'` cannot use that index: SQLite's LIKE ignores case.)
+    """
+    if not prefix:
+        return []
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return [scheduled_sends.c.key >= prefix, scheduled_sends.c.key < after]
+
+
+def _pending_among_few() -> ColumnElement[bool]:
+    """`+status = 'pending'`: a condition on the status that keeps SQLite from answering it
+    with the status index, which would visit every pending send (thousands) when the key
+    range holds a handful."""
+    column = scheduled_sends.c.status
+    status = UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+    return status == SendStatus.PENDING
+
+
 async def claim(conn: AsyncConnection, send_id: int) -> bool:
     """Take a pending send for doing; False if someone else already took it."""
     result = await conn.execute(
         update(scheduled_sends)
-        .where(scheduled_sends.c.id == send_id, scheduled_sends.c.status == "pending")
-        .values(status="sending")
+        .where(scheduled_sends.c.id == send_id, scheduled_sends.c.status == SendStatus.PENDING)
+        .values(status=SendStatus.SENDING)
     )
     return bool(result.rowcount)
 
 
 async def finish(
-    conn: AsyncConnection, send_id: int, status: str, now: datetime, error: str | None = None
+    conn: AsyncConnection,
+    send_id: int,
+    status: SendStatus,
+    now: datetime,
+    error: str | None = None,
 ) -> None:
     """Record how a send ended ("sent", "missed", "failed"), with the reason of a failure."""
     values: dict[str, Any] = {"status": status, "done_at": now}
@@ -180,7 +231,7 @@ async def retry(
         update(scheduled_sends)
         .where(scheduled_sends.c.id == send_id)
         .values(
-            status="pending",
+            status=SendStatus.PENDING,
             due_at=at,
             expires_at=expires_at,
             attempts=scheduled_sends.c.attempts + 1,
@@ -193,8 +244,8 @@ async def cancel_matching(conn: AsyncConnection, prefix: str, now: datetime) -> 
     """Cancel every pending send whose key starts with prefix (a re-plan or a cancellation)."""
     result = await conn.execute(
         update(scheduled_sends)
-        .where(scheduled_sends.c.status == "pending", scheduled_sends.c.key.startswith(prefix))
-        .values(status="cancelled", done_at=now)
+        .where(_pending_among_few(), *_with_prefix(prefix))
+        .values(status=SendStatus.CANCELLED, done_at=now)
     )
     return int(result.rowcount)
 
@@ -208,8 +259,8 @@ async def reset_interrupted(conn: AsyncConnection) -> int:
     """
     result = await conn.execute(
         update(scheduled_sends)
-        .where(scheduled_sends.c.status == "sending")
-        .values(status="pending")
+        .where(scheduled_sends.c.status == SendStatus.SENDING)
+        .values(status=SendStatus.PENDING)
     )
     return int(result.rowcount)
 
@@ -224,9 +275,7 @@ async def by_keys(conn: AsyncConnection, keys: Sequence[str]) -> list[Send]:
 async def with_prefix(conn: AsyncConnection, prefix: str) -> list[Send]:
     rows = (
         await conn.execute(
-            select(scheduled_sends)
-            .where(scheduled_sends.c.key.startswith(prefix))
-            .order_by(scheduled_sends.c.due_at)
+            select(scheduled_sends).where(*_with_prefix(prefix)).order_by(scheduled_sends.c.due_at)
         )
     ).all()
     return [_send(r) for r in rows]
@@ -237,9 +286,9 @@ async def cancel_exchange(conn: AsyncConnection, exchange_id: int, now: datetime
     result = await conn.execute(
         update(scheduled_sends)
         .where(
-            scheduled_sends.c.status == "pending",
+            scheduled_sends.c.status == SendStatus.PENDING,
             scheduled_sends.c.partnership_id == exchange_id,
         )
-        .values(status="cancelled", done_at=now)
+        .values(status=SendStatus.CANCELLED, done_at=now)
     )
     return int(result.rowcount)

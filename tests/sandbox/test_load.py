@@ -36,6 +36,15 @@ async def test_the_sandbox_times_each_answer_from_dispatch_to_callback(sb: Sandb
     assert interaction.ack_seconds >= 0
 
 
+async def test_the_sandbox_times_the_outcome_that_replaces_a_defer(sb: Sandbox) -> None:
+    """/about defers, then edits in its answer: the outcome comes after the acknowledgement."""
+    reply = await sb.command(sb.owner, "about")
+    interaction = reply.interaction
+    assert reply.deferred and reply.embeds
+    assert interaction.ack_seconds is not None and interaction.outcome_seconds is not None
+    assert interaction.outcome_seconds > interaction.ack_seconds
+
+
 async def test_a_burst_of_posts_is_paced_under_the_global_limit(sb: Sandbox) -> None:
     """Sixty posts at once reach sixty channels without a single 429 from Discord."""
     channels = [sb.add_channel(f"space-{n}") for n in range(60)]

@@ -1,0 +1,301 @@
+"""`/chess …`: games between partners, boards in their paired space, city-vs-city standings.
+
+Thin: each command acknowledges, calls `client.services.chess`, and renders what it returns.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Twinbridge
+from bot.domain.chess_game import GameStatus
+from bot.domain.chess_league import points_text
+from bot.i18n import t
+from bot.limits import EMBED_TITLE
+from bot.services.chess import MAX_GAMES_PER_PAIR, ChessPort, ChessService
+from bot.store.sends import Send
+from cogs.chess.board import board_embed, board_picture
+from cogs.chess.components import (
+    FLOOD_WINDOW,
+    PANELS,
+    PINGS,
+    PINGS_PER_WINDOW,
+    ask_resign,
+    claim_draw,
+    offer_draw,
+    port_of,
+)
+from cogs.chess.params import AnyGame, GameInPlay, Move, TimeText
+from cogs.chess.table import DiscordChessTable
+from cogs.chess.words import game_line, played_text
+from cogs.common.checks import cooldown
+from cogs.common.interactions import begin, show
+from cogs.common.params import ExchangeId
+from cogs.common.text import NO_PINGS, clip
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 15
+PAGES = 100  # the highest page a list can be asked for
+
+
+@app_commands.guild_only()
+class ChessCog(
+    commands.GroupCog, group_name="chess", group_description="Chess between partner cities"
+):
+    """Chess games, city-vs-city standings and PGN exports."""
+
+    def __init__(self, bot: Twinbridge) -> None:
+        self.bot = bot
+
+    @property
+    def chess(self) -> ChessService:
+        return self.bot.services.chess
+
+    async def sweep(self) -> None:
+        """At start-up (before the sends that fell due meanwhile): settle what the outage
+        caught, lapsed challenges and games whose time ran out while the bot was down."""
+        lapsed, extended = await self.chess.sweep(self.port_for)
+        if lapsed or extended:
+            log.warning(
+                "after the outage: %d chess challenges lapsed, %d games got more time",
+                lapsed,
+                extended,
+            )
+
+    async def port_for(self, guild_id: int) -> ChessPort | None:
+        guild = self.bot.get_guild(guild_id)
+        return DiscordChessTable(guild, PANELS) if guild is not None else None
+
+    # -- scheduled sends --
+
+    async def on_deadline(self, send: Send) -> None:
+        port = await self.port_for(send.guild_id)
+        if port is not None:
+            await self.chess.time_out(send.payload["game"], send.payload["ply"], port)
+
+    async def on_reminder(self, send: Send) -> None:
+        port = await self.port_for(send.guild_id)
+        if port is not None:
+            await self.chess.remind(send.payload["game"], send.payload["ply"], port)
+
+    async def on_expire(self, send: Send) -> None:
+        port = await self.port_for(send.guild_id)
+        if port is not None:
+            await self.chess.expire_challenge(send.payload["game"], port)
+
+    # -- commands --
+
+    @app_commands.command(
+        name="challenge", description="Challenge your partner (or a partner-city student) to chess"
+    )
+    @app_commands.describe(
+        opponent="Your partner, or another student of the partner city",
+        time="Correspondence 1d/2d/3d per move (default 2d) or live like 10+5",
+        colour="Which colour you play",
+        exchange="The exchange, if the server has several",
+    )
+    @app_commands.choices(
+        colour=[
+            app_commands.Choice(name="Random", value="random"),
+            app_commands.Choice(name="White", value="white"),
+            app_commands.Choice(name="Black", value="black"),
+        ]
+    )
+    @cooldown(PINGS, rate=PINGS_PER_WINDOW, per=FLOOD_WINDOW)
+    async def challenge(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        opponent: discord.Member,
+        time: TimeText = "2d",
+        colour: str = "random",
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        assert interaction.channel_id is not None
+        view = await self.chess.challenge(
+            actor,
+            opponent_user_id=opponent.id,
+            time_control=time,
+            colour=colour,
+            exchange_id=exchange,
+            channel_id=interaction.channel_id,
+            port=port_of(interaction),
+        )
+        await show(
+            interaction,
+            content=t(
+                "chess.challenged_you",
+                actor.language,
+                game=view.id,
+                name=view.challenged.name,
+                channel=f"<#{view.record.space_id}>",
+            ),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="move", description="Play a move: e4, Nf3, O-O or e2e4")
+    @app_commands.describe(
+        move="Start typing to see your legal moves", game="The game, if you play several"
+    )
+    async def move(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        move: Move,
+        game: GameInPlay | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        moved = await self.chess.play(
+            actor,
+            move,
+            port_of(interaction),
+            game_id=game,
+            channel_id=interaction.channel_id,
+        )
+        await show(interaction, content=played_text(moved, actor.language))
+
+    @app_commands.command(name="board", description="See a game's board and whose turn it is")
+    async def board(
+        self, interaction: discord.Interaction[Twinbridge], game: AnyGame | None = None
+    ) -> None:
+        actor = await begin(interaction)
+        view = await self.chess.look(actor, game, interaction.channel_id)
+        picture, image = board_picture(view)
+        me = view.of_user(actor.user_id)
+        in_play = view.status is GameStatus.ACTIVE
+        my_turn = in_play and me is not None and me.color is view.game.turn
+        buttons = PANELS.move(view, actor.language) if my_turn else None
+        await show(
+            interaction,
+            embed=board_embed(view, actor.language, image),
+            attachments=[picture],
+            view=buttons,
+        )
+
+    @app_commands.command(name="draw", description="Offer a draw, or accept your opponent's offer")
+    async def draw(
+        self, interaction: discord.Interaction[Twinbridge], game: GameInPlay | None = None
+    ) -> None:
+        await offer_draw(interaction, game)
+
+    @app_commands.command(
+        name="claim", description="Claim a draw: threefold repetition or the 50-move rule"
+    )
+    @app_commands.describe(move="The move that repeats the position, if it is not on the board yet")
+    async def claim(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        game: GameInPlay | None = None,
+        move: Move | None = None,
+    ) -> None:
+        await claim_draw(interaction, game, move)
+
+    @app_commands.command(name="resign", description="Give up a game (you will be asked first)")
+    async def resign(
+        self, interaction: discord.Interaction[Twinbridge], game: GameInPlay | None = None
+    ) -> None:
+        await ask_resign(interaction, game)
+
+    @app_commands.command(name="pgn", description="Download a game as PGN for any chess program")
+    async def pgn(self, interaction: discord.Interaction[Twinbridge], game: AnyGame) -> None:
+        actor = await begin(interaction)
+        filename, text = await self.chess.pgn(actor, game)
+        await show(
+            interaction,
+            content=t("chess.pgn_ready", actor.language, game=game),
+            attachments=[discord.File(io.BytesIO(text.encode("utf-8")), filename=filename)],
+        )
+
+    @app_commands.command(name="games", description="List your chess games (teachers: a student's)")
+    async def games(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        student: discord.Member | None = None,
+        page: app_commands.Range[int, 1, PAGES] = 1,
+    ) -> None:
+        actor = await begin(interaction)
+        name, lines = await self.chess.games(actor, student.id if student else None)
+        lang = actor.language
+        pages = max(1, math.ceil(len(lines) / PER_PAGE))
+        page = min(page, pages)
+        shown = lines[(page - 1) * PER_PAGE : page * PER_PAGE]
+        embed = discord.Embed(
+            title=clip(t("chess.games_title", lang, name=name or actor.display_name), EMBED_TITLE),
+            description="\n".join(game_line(line, lang) for line in shown)
+            or t("chess.games_empty", lang),
+            colour=discord.Colour.dark_green(),
+        )
+        embed.set_footer(text=t("chess.page", lang, page=page, pages=pages))
+        await show(interaction, embed=embed, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(
+        name="standings", description="City vs city: the team score and every student's results"
+    )
+    async def standings(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        exchange: ExchangeId | None = None,
+        page: app_commands.Range[int, 1, PAGES] = 1,
+    ) -> None:
+        actor = await begin(interaction)
+        found = await self.chess.standings(actor, exchange)
+        lang = actor.language
+        (city_a, points_a), (city_b, points_b) = found.team_points
+        pages = max(1, math.ceil(len(found.rows) / PER_PAGE))
+        page = min(page, pages)
+        first = (page - 1) * PER_PAGE
+        lines = [
+            t(
+                "chess.standings_row",
+                lang,
+                rank=rank,
+                name=row.name,
+                city=row.city,
+                points=points_text(row.points),
+                played=row.played,
+                wins=row.wins,
+                draws=row.draws,
+                losses=row.losses,
+                rating=row.rating,
+            )
+            for rank, row in enumerate(found.rows[first : first + PER_PAGE], start=first + 1)
+        ]
+        header = t(
+            "chess.standings_score",
+            lang,
+            city_a=city_a,
+            points_a=points_text(points_a),
+            points_b=points_text(points_b),
+            city_b=city_b,
+            games=found.games,
+        )
+        embed = discord.Embed(
+            title=clip(t("chess.standings_title", lang, exchange=found.exchange.name), EMBED_TITLE),
+            description=header + "\n\n" + ("\n".join(lines) or t("chess.standings_empty", lang)),
+            colour=discord.Colour.gold(),
+        )
+        embed.set_footer(text=t("chess.page", lang, page=page, pages=pages))
+        await show(interaction, embed=embed, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(
+        name="limit", description="Teachers: how many games two students may have going at once"
+    )
+    async def limit(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        games: app_commands.Range[int, 1, MAX_GAMES_PER_PAIR],
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        found = await self.chess.set_games_per_pair(actor, exchange, games)
+        await show(
+            interaction,
+            content=t("chess.limit_set", actor.language, exchange=found.name, games=games),
+            allowed_mentions=NO_PINGS,
+        )
