@@ -96,7 +96,7 @@ class Context:
     scheduler: Scheduler = field(init=False)
     # Batched writes of high-volume activity events (bot/services/activity_writer.py).
     activity_writer: ActivityWriter = field(init=False)
-    # Per-user cooldowns of commands that post (see `cogs.utils.cooldown`).
+    # Per-user cooldowns of commands that post (see `cogs.common.checks.cooldown`).
     cooldowns: Cooldowns = field(default_factory=Cooldowns)
 
     def __post_init__(self) -> None:
