@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Twinbridge
+from bot.domain.exchange import MAX_NAME, MAX_WEEKEND
 from bot.errors import UserError
 from bot.i18n import language_list, listing, t
 from bot.services.exchanges import CityInput
@@ -47,15 +48,15 @@ class ExchangeCog(
     async def create(
         self,
         interaction: discord.Interaction[Twinbridge],
-        name: app_commands.Range[str, 1, 100],
-        city_a: app_commands.Range[str, 1, 100],
+        name: app_commands.Range[str, 1, MAX_NAME],
+        city_a: app_commands.Range[str, 1, MAX_NAME],
         zone_a: ZoneName,
-        languages_a: app_commands.Range[str, 1, 100],
-        city_b: app_commands.Range[str, 1, 100],
+        languages_a: app_commands.Range[str, 1, MAX_NAME],
+        city_b: app_commands.Range[str, 1, MAX_NAME],
         zone_b: ZoneName,
-        languages_b: app_commands.Range[str, 1, 100],
-        weekend_a: app_commands.Range[str, 1, 40] = "sat,sun",
-        weekend_b: app_commands.Range[str, 1, 40] = "sat,sun",
+        languages_b: app_commands.Range[str, 1, MAX_NAME],
+        weekend_a: app_commands.Range[str, 1, MAX_WEEKEND] = "sat,sun",
+        weekend_b: app_commands.Range[str, 1, MAX_WEEKEND] = "sat,sun",
     ) -> None:
         actor = await begin(interaction)
         exchange = await self.bot.services.exchanges.create(

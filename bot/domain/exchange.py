@@ -10,6 +10,7 @@ MAX_NAME = 100
 MAX_INTRO = 500
 MAX_INTEREST = 40
 MAX_INTERESTS = 8
+MAX_WEEKEND = 40  # weekend days as typed: "fri,sat", "saturday, sunday"
 GRADE_BANDS = ("10-12", "13-15", "16-18")
 
 # Language codes (ISO 639-1) with their names, for parsing what people type and for display.
