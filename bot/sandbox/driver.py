@@ -16,10 +16,11 @@ import logging
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -142,6 +143,28 @@ async def _migrated_template() -> Path:
             await database.dispose()
         _TEMPLATE.append(path)
     return _TEMPLATE[0]
+
+
+@contextmanager
+def _modules_kept() -> Iterator[None]:
+    """Closing a bot unloads its extensions, and discord.py then drops every module of theirs
+    from `sys.modules`, so the next bot (each test starts one) would import and compile each
+    feature package again. Its modules hold no state, so they are kept for the next bot; each
+    extension's own module is still run afresh by `load_extension`."""
+    loaded = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.startswith(_KEPT_MODULES) and module is not None
+    }
+    try:
+        yield
+    finally:
+        for name, module in loaded.items():
+            sys.modules.setdefault(name, module)
+
+
+# Packages of extensions (their submodules); each extension's top module is not kept.
+_KEPT_MODULES = ("cogs.",)
 
 
 def _copy_into(source: Path, target: Path) -> None:
@@ -430,7 +453,8 @@ class Sandbox:
         """Stop the bot cleanly (as a shutdown would)."""
         if self._task is None:
             return
-        await self.bot.close()
+        with _modules_kept():
+            await self.bot.close()
         task, self._task = self._task, None
         try:
             await asyncio.wait_for(task, 5)
