@@ -114,7 +114,8 @@ def numbered(components: list[JSON]) -> list[JSON]:
     counter = iter(i for i in range(1, 10_000) if i not in taken)
 
     def copy(component: JSON) -> JSON:
-        stored = {**component}
+        # Discord leaves out what is empty (a unicode emoji's null id, an unset description).
+        stored = {k: _without_nulls(v) for k, v in component.items() if v is not None}
         if not isinstance(stored.get("id"), int):
             stored["id"] = next(counter)
         if isinstance(stored.get("components"), list):
@@ -126,6 +127,14 @@ def numbered(components: list[JSON]) -> list[JSON]:
         return stored
 
     return [copy(c) for c in components]
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _walk(components: list[JSON]) -> list[JSON]:
@@ -1670,6 +1679,20 @@ class SandboxServer:
         payload = self.guild(req.params["guild_id"]).to_payload(self.users)
         for key in ("channels", "threads", "members", "voice_states", "presences"):
             payload.pop(key, None)
+        # What the REST answer has beyond GUILD_CREATE's fields (none of it modelled).
+        payload |= {
+            "home_header": None,
+            "region": "deprecated",
+            "widget_enabled": False,
+            "widget_channel_id": None,
+            "max_presences": None,
+            "max_members": 500000,
+            "max_stage_video_channel_users": 50,
+            "max_video_channel_users": 25,
+            "safety_alerts_channel_id": None,
+            "nsfw": False,
+            "incidents_data": None,
+        }
         return payload
 
     async def _list_channels(self, req: Request) -> list[JSON]:

@@ -110,6 +110,7 @@ class Member:
             "user": self.user.to_payload(),
             "nick": self.nick,
             "avatar": None,
+            "banner": None,
             "roles": [str(r) for r in self.roles],
             "joined_at": iso(self.joined_at),
             "premium_since": None,
