@@ -162,8 +162,9 @@ async def test_a_teacher_pauses_the_space_from_the_report(world: World) -> None:
     await report(world, partner, message)
     space = sb.guild.channels[message.channel_id]
     post = sb.last_message(world.teachers_channel)
+    await world.partner_teacher_reads_arabic()
     reply = await sb.click(world.partner_teacher, post, "Pause space")
-    # The Najaf teacher may pause it too, and is answered in Arabic.
+    # The Najaf teacher may pause it too, and is answered in Arabic (his profile's language).
     answer = reply.followups[-1]
     assert answer.ephemeral and answer.content.startswith("⏸️")
     assert "موقوفة مؤقتًا" in answer.content
