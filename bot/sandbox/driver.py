@@ -347,7 +347,9 @@ class Sandbox:
 
         `spec` replaces Discord's OpenAPI spec (found as `bot.sandbox.spec` describes).
         `record_path` (or the `SANDBOX_RECORD` environment variable) names a file that gets
-        every REST request as a JSON line. `privileged_intents` are the bits the application
+        every REST request as a JSON line: method, path, request JSON, and the answer's
+        `status` and JSON `response` (each answer is also checked against the spec's response
+        schema as it leaves). `privileged_intents` are the bits the application
         is approved for in the Developer Portal (none by default, as the README asks);
         `settings` overrides the bot's settings (e.g. `{"message_content_intent": True}`).
         `everyone_permissions` replaces the @everyone role's (Discord's defaults for a new

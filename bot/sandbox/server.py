@@ -944,14 +944,16 @@ class SandboxServer:
         for command in req.json or []:
             key = (guild_id, command["name"], int(command.get("type", 1)))
             command_id = self._command_ids.setdefault(key, self.ids.next())
+            # A global command has no guild_id at all (the spec allows no null there).
+            scope = {"guild_id": str(guild_id)} if guild_id else {}
             stored.append(
                 {
-                    **command,
+                    **{k: v for k, v in command.items() if k != "guild_id"},
+                    **scope,
                     "id": str(command_id),
                     "application_id": str(self.application_id),
                     "version": str(self.ids.next()),
                     "type": int(command.get("type", 1)),
-                    "guild_id": str(guild_id) if guild_id else None,
                     "default_member_permissions": command.get("default_member_permissions"),
                     "nsfw": command.get("nsfw", False),
                     # A guild command is installed with the guild; Discord answers [0] then.
