@@ -70,7 +70,8 @@ async def three_months(sb: Sandbox) -> Story:
     ex = await paired_exchange(sb)
     world = ex.world
     await sb.command(world.teacher, "join", city="Minneapolis")
-    await sb.command(world.partner_teacher, "join", city="Najaf")
+    # Ustadh Kareem reads Twinbridge in Arabic: his profile says so (Discord has no Arabic).
+    await sb.command(world.partner_teacher, "join", city="Najaf", language="ar")
     # Reminders play no part in reports; without them three months pass quicker.
     await sb.command(world.teacher, "session reminders", before="off")
     await schedule_confirmed(ex)
