@@ -16,11 +16,12 @@ import logging
 import os
 import secrets
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -137,11 +138,10 @@ async def _migrated_template() -> Path:
         database = create_database(f"sqlite+aiosqlite:///{path}")
         try:
             await upgrade(database)
-            async with database.read() as conn:
-                # Fold the write-ahead log into the file: the copy must be the whole database.
-                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             await database.dispose()
+        # Fold the write-ahead log into the file: the copy must be the whole database.
+        await asyncio.to_thread(_checkpoint, path)
         _TEMPLATE.append(path)
     return _TEMPLATE[0]
 
@@ -166,6 +166,11 @@ def _modules_kept() -> Iterator[None]:
 
 # Packages of extensions (their submodules); each extension's top module is not kept.
 _KEPT_MODULES = ("cogs.",)
+
+
+def _checkpoint(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _copy_into(source: Path, target: Path) -> None:

@@ -24,6 +24,8 @@ BUSY_TIMEOUT_MS = 5000
 _WRITTEN = "twinbridge.written"
 # Stands for "any table": a statement whose table is not known (DDL, textual SQL).
 ANY_TABLE = "*"
+# Set on a connection whose next transaction writes (see `_sqlite_begin`).
+_IMMEDIATE = "twinbridge.immediate"
 # The commits seen by whoever called `track_commits` (and the tasks it started), or None.
 _commit_log: ContextVar[list[frozenset[str]] | None] = ContextVar("commit_log", default=None)
 
@@ -61,6 +63,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # Transactions are begun by `_sqlite_begin`, not by the driver (which would begin one only
+    # before the first write, after the reads, too late to wait for the write lock).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """BEGIN IMMEDIATE for `Database.transaction`, a plain (deferred) BEGIN for reads.
+
+    A transaction that reads before it writes (load a game, check the move, store it) would
+    otherwise hold a read snapshot, and if another connection committed meanwhile its first
+    write fails at once with SQLITE_BUSY, without waiting the busy timeout: under load (200
+    moves at once) people were told the database was busy. Taking the write lock at BEGIN
+    makes writers queue for it instead. Reads still get one consistent snapshot.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_IMMEDIATE) else "BEGIN")
 
 
 def _note_write(conn: Connection, statement: ClauseElement, *_args: Any) -> None:
@@ -106,12 +123,15 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A connection in a transaction committed on success, rolled back on error."""
         written: set[str] = set()
-        async with self.engine.begin() as conn:
-            conn.info[_WRITTEN] = written
+        async with self.engine.connect() as conn:
+            conn.info[_IMMEDIATE] = True
             try:
-                yield conn
+                async with conn.begin():
+                    conn.info[_WRITTEN] = written
+                    yield conn
             finally:
                 conn.info.pop(_WRITTEN, None)
+                conn.info.pop(_IMMEDIATE, None)
         # Told only now, after the commit: a cache refilled before it would hold old rows.
         self.changes.committed(written)
         seen = _commit_log.get()
@@ -137,4 +157,5 @@ def create_database(url: str) -> Database:
     engine = create_async_engine(url)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return Database(engine)
