@@ -30,7 +30,14 @@ from bot.services.erasure_journal import ErasureJournal, JournalError
 from bot.services.privacy import Reapplied, reapply_erasures
 from bot.services.scheduler import Rearm
 from bot.store import Database, create_database, sends
-from bot.store.backup import BackupFileError, Inspection, copy_file, copy_live, inspect
+from bot.store.backup import (
+    BackupFileError,
+    Inspection,
+    copy_file,
+    copy_live,
+    inspect,
+    settle_restored,
+)
 from bot.store.migrate import head_revision, known_revisions, upgrade
 
 log = logging.getLogger(__name__)
@@ -345,13 +352,6 @@ def _aside(database: Path, at: datetime) -> Path | None:
     return moved
 
 
-def _single_file(path: Path) -> None:
-    import sqlite3
-
-    with contextlib.closing(sqlite3.connect(path)) as conn:
-        conn.execute("PRAGMA journal_mode=DELETE")
-
-
 async def restore_backup(
     source: Path, database: Path, journal: ErasureJournal | None, now: datetime
 ) -> Restored:
@@ -381,7 +381,7 @@ async def restore_backup(
             raise BackupError(f"{source} was not restored: {exc}") from None
         raise
     await db.dispose()
-    await asyncio.to_thread(_single_file, work)
+    await asyncio.to_thread(settle_restored, work)
     try:
         final = await asyncio.to_thread(inspect, work)
     except BackupFileError as exc:

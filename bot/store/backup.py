@@ -164,6 +164,18 @@ def copy_file(source: Path, target: Path) -> None:
     _sync(target)
 
 
+def settle_restored(path: Path) -> None:
+    """Make a restored copy an ordinary database file: one file (no write-ahead log), and
+    without the backup's "taken at" mark, which describes the backup, not the database."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='app_state'"
+        ).fetchone()
+        if exists:
+            conn.execute("DELETE FROM app_state WHERE key = ?", (TAKEN_AT_KEY,))
+        conn.execute("PRAGMA journal_mode=DELETE")
+
+
 class InUseError(Exception):
     """Another process holds the database (a running bot, or a restore)."""
 
