@@ -19,15 +19,16 @@ import contextlib
 import logging
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.metrics import Metrics
 from bot.services.erasure_journal import ErasureJournal, JournalError
-from bot.services.privacy import Reapplied, reapply_erasures
 from bot.services.scheduler import Rearm
 from bot.store import Database, create_database, sends
 from bot.store.backup import (
@@ -39,6 +40,9 @@ from bot.store.backup import (
     settle_restored,
 )
 from bot.store.migrate import head_revision, known_revisions, upgrade
+
+if TYPE_CHECKING:
+    from bot.services.privacy import Reapplied
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +139,14 @@ def check_folder(folder: Path) -> None:
         raise BackupError(f"the backup folder {folder} does not exist (is its disk mounted?)")
     if not folder.is_dir():
         raise BackupError(f"the backup folder {folder} is not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise BackupError(f"the backup folder {folder} is not writable by this user")
+    try:
+        # A real write: permissions are not the only reason (a read-only mount, root's
+        # exemption from permission bits, a full disk).
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".twinbridge-write-test-"):
+            pass
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise BackupError(f"the backup folder {folder} is not writable ({why})") from None
 
 
 def _take(
@@ -361,6 +371,9 @@ async def restore_backup(
     pruning journalled after it was taken is done again, all before the database is touched;
     the database it replaces is then moved aside. Raises BackupError.
     """
+    # Imported here: `twinbridge backup` needs none of the privacy service's imports.
+    from bot.services.privacy import Reapplied, reapply_erasures
+
     found = await asyncio.to_thread(check_restorable, source)
     work = database.with_name(database.name + ".restoring")
     for suffix in ("", "-wal", "-shm"):
