@@ -326,7 +326,7 @@ class Twinbridge(commands.Bot):
         if found is None or found == head_revision():
             return
         try:
-            made = await backups.backup_now()
+            made = await backups.backup_now(before=found)
         except BackupError:
             return  # logged; health says so; the upgrade is not held hostage to the backup
         log.info("backup %s taken before upgrading the schema from %s", made.path.name, found)

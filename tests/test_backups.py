@@ -249,3 +249,19 @@ def test_a_last_line_cut_by_a_crash_is_skipped(tmp_path: Path) -> None:
 def test_module_names_backups_by_utc_time() -> None:
     local = NOW.astimezone(backups.UTC)
     assert backup_name(local) == "twinbridge-20270420T040000Z.db"
+
+
+def test_a_backup_before_an_upgrade_is_spared_by_thinning_not_by_retention() -> None:
+    before = NOW - timedelta(hours=1)
+    spared = Path(backup_name(before, before="0012"))
+    assert spared.name == "twinbridge-20270420T030000Z-before-0012.db"
+    found = [(NOW, Path(backup_name(NOW))), (before, spared)]
+    assert to_delete(found, NOW, keep_daily=1, keep_weekly=0, retention_days=30) == []
+    later = NOW + timedelta(days=31)
+    assert spared in to_delete(found, later, keep_daily=1, keep_weekly=0, retention_days=30)
+
+
+def test_names_with_a_note_or_a_number_are_backups(tmp_path: Path) -> None:
+    for name in (backup_name(NOW, before="0012"), backup_name(NOW).replace(".db", "-2.db")):
+        (tmp_path / name).write_bytes(b"x")
+    assert len(backups_in(tmp_path)) == 2

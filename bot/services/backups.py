@@ -53,7 +53,10 @@ BACKUP_AT = time(4, 0)
 STALE_AFTER = timedelta(hours=26)
 NO_GUILD = 0
 _STAMP = "%Y%m%dT%H%M%SZ"
-_NAME = re.compile(r"twinbridge-(\d{8}T\d{6}Z)\.db")
+_NAME = re.compile(r"twinbridge-(\d{8}T\d{6}Z)(?:-before-[0-9a-z]+)?(?:-\d+)?\.db")
+# Backups taken before a schema upgrade are named so; daily thinning spares them (they undo
+# an upgrade), only the retention period removes them.
+BEFORE_UPGRADE = "-before-"
 
 
 class BackupError(Exception):
@@ -84,9 +87,10 @@ class Restored:
     tables: dict[str, int] = field(default_factory=dict)
 
 
-def backup_name(at: datetime) -> str:
-    """The file name of a backup taken at `at`."""
-    return f"twinbridge-{at.astimezone(UTC).strftime(_STAMP)}.db"
+def backup_name(at: datetime, before: str | None = None) -> str:
+    """The file name of a backup taken at `at` (`before` an upgrade from that schema)."""
+    note = f"{BEFORE_UPGRADE}{before}" if before else ""
+    return f"twinbridge-{at.astimezone(UTC).strftime(_STAMP)}{note}.db"
 
 
 def backups_in(folder: Path) -> list[tuple[datetime, Path]]:
@@ -110,13 +114,17 @@ def to_delete(
     retention_days: int,
 ) -> list[Path]:
     """The backups rotation removes: all but the newest of each of the last `keep_daily` days
-    and `keep_weekly` ISO weeks that have one, and any older than the retention period."""
+    and `keep_weekly` ISO weeks that have one, and any older than the retention period.
+    Backups taken before an upgrade stay until the retention period is over."""
     oldest = now - timedelta(days=retention_days)
     keep: set[Path] = set()
     days: set[object] = set()
     weeks: set[object] = set()
     for taken, path in sorted(found, reverse=True):
         if taken < oldest:
+            continue
+        if BEFORE_UPGRADE in path.name:
+            keep.add(path)
             continue
         day = taken.date()
         week = day.isocalendar()[:2]
@@ -150,12 +158,21 @@ def check_folder(folder: Path) -> None:
 
 
 def _take(
-    database: Path, folder: Path, at: datetime, snapshot_taken: Callable[[], None] | None
+    database: Path,
+    folder: Path,
+    at: datetime,
+    snapshot_taken: Callable[[], None] | None,
+    before: str | None,
 ) -> Backup:
     check_folder(folder)
     if not database.is_file():
         raise BackupError(f"there is no database at {database}")
-    final = folder / backup_name(at)
+    final = folder / backup_name(at, before)
+    # Two backups within one second: keep both.
+    number = 1
+    while final.exists():
+        number += 1
+        final = folder / backup_name(at, before).replace(".db", f"-{number}.db")
     partial = final.with_name(final.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
@@ -179,12 +196,14 @@ async def take_backup(
     at: datetime,
     *,
     snapshot_taken: Callable[[], None] | None = None,
+    before: str | None = None,
 ) -> Backup:
-    """A checked, consistent backup of the database file into `folder`, taken at `at`.
+    """A checked, consistent backup of the database file into `folder`, taken at `at`
+    (`before` an upgrade from that schema revision).
 
     The bot may keep writing meanwhile (the copy runs in a thread). Raises BackupError.
     """
-    return await asyncio.to_thread(_take, database, folder, at, snapshot_taken)
+    return await asyncio.to_thread(_take, database, folder, at, snapshot_taken, before)
 
 
 def rotate(
@@ -241,13 +260,13 @@ class BackupService:
         """Whether the bot backs itself up (BACKUP_DIR set, a database file to copy)."""
         return self.folder is not None and self.database is not None
 
-    async def backup_now(self) -> Backup:
-        """Take a backup into BACKUP_DIR and rotate; a failure is logged and remembered for
-        health, then raised (BackupError)."""
+    async def backup_now(self, before: str | None = None) -> Backup:
+        """Take a backup into BACKUP_DIR (`before` an upgrade from that schema) and rotate;
+        a failure is logged and remembered for health, then raised (BackupError)."""
         assert self.folder is not None and self.database is not None
         now = self.clock.now()
         try:
-            made = await take_backup(self.database, self.folder, now)
+            made = await take_backup(self.database, self.folder, now, before=before)
             deleted = await asyncio.to_thread(
                 rotate,
                 self.folder,

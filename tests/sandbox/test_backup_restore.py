@@ -290,3 +290,30 @@ async def test_a_failing_nightly_backup_is_logged_and_the_next_one_recovers(
     await sb.advance(days=1)
     report = await sb.bot.ctx.health.run()
     assert report.ok, json.dumps(report.as_json())
+
+
+async def test_an_upgrade_at_start_up_is_preceded_by_a_backup(tmp_path: Path) -> None:
+    """A new release starting on an older database backs it up before migrating it, so the
+    upgrade can be undone; the day's backup follows, and neither overwrites the other."""
+    from bot.store import create_database
+    from bot.store.backup import inspect
+    from bot.store.migrate import head_revision, upgrade
+
+    database = tmp_path / "old.db"
+    old = create_database(f"sqlite+aiosqlite:///{database}")
+    try:
+        await upgrade(old, "0012")
+    finally:
+        await old.dispose()
+    folder = tmp_path / "backups"
+    await asyncio.to_thread(folder.mkdir)
+    async with Sandbox.running(
+        tmp_path,
+        database_url=f"sqlite+aiosqlite:///{database}",
+        settings={"backup_dir": folder},
+    ) as sb:
+        found = await asyncio.to_thread(backups_in, folder)
+        revisions = sorted(str(inspect(path).revision) for _, path in found)
+        assert revisions == sorted(["0012", str(head_revision())])
+        report = await sb.bot.ctx.health.run()
+        assert report.checks["backup"].ok, report.checks["backup"].detail
