@@ -87,6 +87,8 @@ def classify_failure(exc: Exception) -> tuple[bool, str]:
         return True, http_reason(exc)
     if isinstance(exc, discord.RateLimited):
         return True, f"rate limited for {exc.retry_after:.0f} s"
+    if isinstance(exc, discord.HTTPException) and exc.status == 429:
+        return True, http_reason(exc)  # still limited after discord.py's own tries
     if isinstance(exc, discord.HTTPException):
         return False, http_reason(exc)
     if isinstance(exc, (aiohttp.ClientError, discord.GatewayNotFound)):

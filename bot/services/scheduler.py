@@ -52,6 +52,8 @@ FAN_OUT_WORKERS = 8
 FIRST_PAUSE = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
+# Added to the wait a rate limit asks for (see `asked_wait`).
+RATE_LIMIT_MARGIN = timedelta(seconds=1)
 
 
 class Rearm(Protocol):
@@ -116,7 +118,10 @@ def asked_wait(exc: Exception) -> timedelta:
     carried by `RetryLaterError` and `discord.RateLimited` alike); zero when it does not say.
     Trying sooner would only meet another 429, which Discord counts against the bot."""
     seconds = getattr(exc, "retry_after", None)
-    return timedelta(seconds=seconds) if isinstance(seconds, (int, float)) else timedelta(0)
+    if not isinstance(seconds, (int, float)):
+        return timedelta(0)
+    # A moment more: Discord counts from when it answered, and the clocks differ a little.
+    return timedelta(seconds=seconds) + RATE_LIMIT_MARGIN
 
 
 class Scheduler:
