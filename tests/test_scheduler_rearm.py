@@ -43,11 +43,13 @@ async def plan(db: Database, key: str, due: datetime, **extra: Any) -> None:
 
 @contextmanager
 def statements(db: Database) -> Iterator[list[str]]:
-    """The SQL the database is sent meanwhile."""
+    """The SQL queries the database is sent meanwhile (not the BEGIN that
+    `bot.store.engine` issues itself to start each transaction)."""
     sent: list[str] = []
 
     def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(statement)
+        if statement.split(" ", 1)[0] not in {"BEGIN", "COMMIT", "ROLLBACK"}:
+            sent.append(statement)
 
     engine = db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", seen)
