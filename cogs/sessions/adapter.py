@@ -99,8 +99,9 @@ class DiscordSessions:
             return None
         may = guild_wide.create_events or (updating and guild_wide.manage_events)
         if not may:
+            lacks = "Create Events and Manage Events" if updating else "Create Events"
             return EventRefusedError(
-                "permission", "the bot's role lacks Create Events", updating=updating
+                "permission", f"the bot's role lacks {lacks}", updating=updating
             )
         channel = self._event_channel(spec)
         if channel is None:
