@@ -50,6 +50,11 @@ log = logging.getLogger(__name__)
 
 # Seconds a shutdown waits for start-up work still running before cancelling it.
 BACKGROUND_GRACE = 10.0
+# The longest rate-limit wait discord.py sleeps out (its least allowed value). A longer one,
+# such as the ten minutes a third channel rename within ten minutes asks, raises
+# `discord.RateLimited` instead: an interaction is answered at once, a scheduled send waits
+# as long as Discord asks (bot.services.scheduler.asked_wait).
+RATE_LIMIT_PATIENCE = 30.0
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
@@ -89,11 +94,16 @@ def http_reason(exc: discord.HTTPException) -> str:
 def classify_failure(exc: Exception) -> tuple[bool, str]:
     """Whether a scheduled send's failure may pass (retry it) or not, and why.
 
-    Discord's 5xx and network trouble pass; 4xx (403 missing access, 404 channel gone, 400)
-    would fail the same way again, and Discord bans bots that repeat invalid requests.
+    Discord's 5xx, network trouble and a long rate limit (tried again once it is over) pass;
+    4xx (403 missing access, 404 channel gone, 400) would fail the same way again, and
+    Discord bans bots that repeat invalid requests.
     """
     if isinstance(exc, discord.DiscordServerError):
         return True, http_reason(exc)
+    if isinstance(exc, discord.RateLimited):
+        return True, f"rate limited for {exc.retry_after:.0f} s"
+    if isinstance(exc, discord.HTTPException) and exc.status == 429:
+        return True, http_reason(exc)  # still limited after discord.py's own tries
     if isinstance(exc, discord.HTTPException):
         return False, http_reason(exc)
     if isinstance(exc, (aiohttp.ClientError, discord.GatewayNotFound)):
@@ -202,7 +212,7 @@ class Twinbridge(commands.Bot):
             # Every request (REST and interaction answers share one session) is watched for
             # 429s and for the moment an interaction is first answered.
             http_trace=watch_requests(context.metrics),
-            **(client_options or {}),
+            **({"max_ratelimit_timeout": RATE_LIMIT_PATIENCE} | (client_options or {})),
         )
         self.ctx = context
         self.services = Services(context)

@@ -9,8 +9,10 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from bot import __version__
 from bot.config import Settings, SettingsError, load_settings
@@ -66,6 +68,20 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     restore.add_argument("file", help="the backup file")
+    export = sub.add_parser(
+        "privacy-export",
+        help="everything stored about one person, as JSON (as /privacy export)",
+        description="The same document as /privacy export, for one too large for Discord.",
+    )
+    export.add_argument("--guild", type=int, required=True, help="the Discord server's id")
+    export.add_argument("--user", type=int, required=True, help="the person's Discord user id")
+    export.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        help="a name they were known by (repeatable), as /privacy export is given",
+    )
+    export.add_argument("--output", help="write to this file instead of standard output")
     return parser
 
 
@@ -187,7 +203,31 @@ async def _report(settings: Settings, args: argparse.Namespace) -> str:
         await db.dispose()
 
 
-def _print_report(settings: Settings, args: argparse.Namespace) -> int:
+async def _privacy_export(settings: Settings, args: argparse.Namespace) -> str:
+    """One person's data as /privacy export gives it, as JSON text."""
+    from bot.clock import SystemClock
+    from bot.services.activity_writer import ActivityWriter
+    from bot.services.privacy import PrivacyService
+    from bot.services.scheduler import Scheduler
+    from bot.store import create_database
+
+    db = create_database(settings.database_url)
+    clock = SystemClock()
+    # No bot runs here: nothing is queued to write and nothing scheduled to re-arm.
+    scheduler = Scheduler(db, clock, grace=timedelta(0))
+    service = PrivacyService(db, clock, scheduler, ActivityWriter(db), settings.retention_days)
+    try:
+        found = await service.operator_export(args.guild, args.user, _operator(), args.name)
+        return found.data.decode("utf-8")
+    finally:
+        await db.dispose()
+
+
+def _print_report(
+    settings: Settings,
+    args: argparse.Namespace,
+    make: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, str]] = _report,
+) -> int:
     from sqlalchemy.exc import OperationalError
 
     from bot.config import sqlite_file
@@ -199,7 +239,7 @@ def _print_report(settings: Settings, args: argparse.Namespace) -> int:
         print(f"No database at {path}: check DATABASE_URL.", file=sys.stderr)
         return 1
     try:
-        text = asyncio.run(_report(settings, args))
+        text = asyncio.run(make(settings, args))
     except UserError as error:
         print(t(error.key, "en", **error.params), file=sys.stderr)
         return 2
@@ -208,7 +248,7 @@ def _print_report(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     if args.output:
         # With a byte-order mark, spreadsheet programs read Arabic names in a CSV correctly.
-        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        encoding = "utf-8-sig" if getattr(args, "format", "json") == "csv" else "utf-8"
         with open(args.output, "w", encoding=encoding, newline="") as out:
             out.write(text)
     else:
@@ -340,6 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _backup(settings, args)
     if command == "restore":
         return _restore(settings, args)
+    if command == "privacy-export":
+        return _print_report(settings, args, _privacy_export)
     if not token:
         print(NO_TOKEN_HINT, file=sys.stderr)
         return 1

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import re
+import shlex
 
 import discord
 from discord import app_commands
@@ -17,7 +17,8 @@ from bot.services.privacy import RETENTION_KIND
 from bot.store.sends import Send
 from cogs.adapters.spaces import spaces_for
 from cogs.common.components import RestartButton, buttons
-from cogs.common.interactions import begin, say, show
+from cogs.common.files import Attachment, pack, say_packed
+from cogs.common.interactions import begin, show
 from cogs.common.text import NO_PINGS, clip, mention
 
 SNOWFLAKE = re.compile(r"\d{15,20}")
@@ -128,9 +129,14 @@ class PrivacyCog(
     ) -> None:
         who = _who(student, user_id)
         actor = await begin(interaction)
-        found = await self.bot.services.privacy.export_person(actor, who, _names(student))
-        await say(
+        names = _names(student)
+        found = await self.bot.services.privacy.export_person(actor, who, names)
+        # A long history may pass Discord's file limit: zipped then, or got on the command line.
+        command = f"python -m bot privacy-export --guild {actor.guild_id} --user {who}"
+        command += "".join(f" --name {shlex.quote(name)}" for name in names)
+        await say_packed(
             interaction,
+            pack([Attachment(found.filename, found.data)]),
             t(
                 "privacy.export_done",
                 actor.language,
@@ -138,7 +144,8 @@ class PrivacyCog(
                 rows=found.rows,
                 tables=found.tables,
             ),
-            file=discord.File(io.BytesIO(found.data), filename=found.filename),
+            language=actor.language,
+            command=f"{command} --output {found.filename}",
             allowed_mentions=NO_PINGS,
         )
 

@@ -66,7 +66,9 @@ RECORD_ENV = "SANDBOX_RECORD"
 
 # What the README's invite link grants the bot. Add Reactions and Create Public Threads are
 # never used by the bot itself: paired spaces deny them to students, and Discord lets a bot
-# deny only what it holds (a locked-down @everyone does not lend them).
+# deny only what it holds (a locked-down @everyone does not lend them). Connect, Mute Members
+# and Move Members are what Discord asks in a session's voice or stage channel for its event
+# (cogs/sessions/adapter.py EVENT_CHANNEL_PERMISSIONS, which a test compares with this).
 INVITE_PERMISSIONS = int(
     P.VIEW_CHANNEL
     | P.SEND_MESSAGES
@@ -82,6 +84,9 @@ INVITE_PERMISSIONS = int(
     | P.CREATE_PRIVATE_THREADS
     | P.MANAGE_EVENTS
     | P.CREATE_EVENTS
+    | P.CONNECT
+    | P.MUTE_MEMBERS
+    | P.MOVE_MEMBERS
 )
 
 # Tasks that mean "the bot is still working on something".

@@ -84,6 +84,7 @@ class LifecycleService:
                 if pair.status is PairStatus.PAUSED:
                     await pairing_store.close_pause(conn, pair.id, now)
             cancelled = await sends.cancel_exchange(conn, exchange.id, now)
+            await pairing_service.plan_labels(conn, actor.guild_id, live, now)
             await exchange_store.end_exchange(conn, exchange.id, now)
             await activity_log.append(
                 conn,

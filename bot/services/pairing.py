@@ -14,7 +14,7 @@ import logging
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -42,13 +42,17 @@ from bot.services import chess as chess_service
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
 from bot.services.scheduler import Rearm
-from bot.store import Database, roster
+from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as store
 
 STAFF = frozenset({"teacher", "coordinator"})
 REASON_FIELDS = dataclasses.fields(PairReasons)
+# The send that gives an ended pair's channel its `archived-` name, and how long it is tried
+# (Discord may ask to wait ten minutes between renames).
+LABEL_KIND = "space.label"
+LABEL_TRIES = timedelta(days=1)
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +133,10 @@ class SpacePort(Protocol):
         self, space_id: int, kind: str, user_ids: Sequence[int], *, paused: bool
     ) -> None:
         """Undo `archive` when the change it belonged to failed (writable, or paused again)."""
+
+    async def label(self, space_id: int, *, archived: bool) -> None:
+        """Name a space after its pair's state (an ended pair's channel reads `archived-…`).
+        Raises `RetryLaterError` (with Discord's wait) when Discord asks to wait."""
 
     async def delete_unused(self, space_id: int) -> None:
         """Remove a space created moments ago that nobody has used (rollback only)."""
@@ -221,6 +229,26 @@ async def end_pauses(conn: Any, ended: Sequence[store.PairRecord], now: datetime
         if pair.status is PairStatus.PAUSED and pair.space_id is not None:
             await store.close_pause(conn, pair.id, now)
             await chess_service.restart_clocks(conn, pair.space_id, now)
+
+
+async def plan_labels(
+    conn: Any, guild_id: int, ended: Sequence[store.PairRecord], now: datetime
+) -> None:
+    """Plan the new name of each ended pair's space (in the transaction that stores them as
+    archived). Renaming is never part of `archive`, which a failure may undo: Discord allows
+    two renames per channel per ten minutes, and archive, undo, archive again would need
+    three. Not tied to the exchange, so ending the exchange does not cancel them."""
+    for pair in ended:
+        if pair.space_id is not None:
+            await sends.plan(
+                conn,
+                key=f"space:{pair.space_id}:label",
+                kind=LABEL_KIND,
+                due_at=now,
+                guild_id=guild_id,
+                payload={"space": pair.space_id},
+                expires_at=now + LABEL_TRIES,
+            )
 
 
 async def _kinds(db: Database, exchange_id: int) -> dict[int, str]:
@@ -540,6 +568,7 @@ class PairingService:
                 for old in live:
                     await store.set_status(conn, old.id, PairStatus.ARCHIVED, now)
                 await end_pauses(conn, live, now)
+                await plan_labels(conn, actor.guild_id, live, now)
                 await exchange_store.set_spaces(
                     conn, exchange.id, category_ids=categories, thread_parent_id=thread_parent
                 )
@@ -591,6 +620,7 @@ class PairingService:
         async with self.db.transaction() as conn:
             await store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
             await end_pauses(conn, [pair], now)
+            await plan_labels(conn, actor.guild_id, [pair], now)
             await activity_log.append(
                 conn,
                 at=now,
@@ -686,6 +716,13 @@ class PairingService:
             if pair.space_id is not None:
                 await port.greet(pair.space_id, _newcomer(exchange, newcomer, partners, now))
         return pair_a, pair_b
+
+    async def label_space(self, space_id: int, port: SpacePort) -> None:
+        """The `space.label` send (`plan_labels`): name a space after its pair's state now."""
+        async with self.db.read() as conn:
+            pair = await store.pair_by_space(conn, space_id)
+        if pair is not None:
+            await port.label(space_id, archived=pair.status is PairStatus.ARCHIVED)
 
     async def history(self, actor: Actor, exchange_id: int | None) -> History:
         """Every round of the exchange with who was paired with whom (staff only)."""

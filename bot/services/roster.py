@@ -899,6 +899,7 @@ class RosterService:
                 if plan.pair_ends:
                     await pairing_store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
                     await pairing_service.end_pauses(conn, [pair], now)
+                    await pairing_service.plan_labels(conn, actor.guild_id, [pair], now)
             await _log(
                 conn,
                 actor,

@@ -11,9 +11,10 @@ window after its due time when it has none; otherwise it is recorded as missed.
 
 Failures: a handler that fails for a passing reason (Discord answered 5xx, the network, the
 server briefly unavailable: `RetryLaterError`, or what `classify` calls transient) is tried again
-with growing pauses while the send is still useful; any other failure (403/404: the channel is
-gone or closed to the bot) is recorded as failed with its reason and never retried blindly,
-since Discord bans a bot after 10,000 invalid requests in 10 minutes.
+with growing pauses (at least as long as a rate limit asks) while the send is still useful;
+any other failure (403/404: the channel is gone or closed to the bot) is recorded as failed
+with its reason and never retried blindly, since Discord bans a bot after 10,000 invalid
+requests in 10 minutes.
 
 Delivery is at least once, not exactly once: a send is "sending" from its claim until its
 outcome is committed. If the process dies in that window (after Discord accepted a post and
@@ -52,6 +53,8 @@ FAN_OUT_WORKERS = 8
 FIRST_PAUSE = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
+# Added to the wait a rate limit asks for (see `asked_wait`).
+RATE_LIMIT_MARGIN = timedelta(seconds=1)
 
 
 class Rearm(Protocol):
@@ -78,9 +81,14 @@ class SendError(Exception):
 
 
 class RetryLaterError(SendError):
-    """It may work in a moment: Discord answered 5xx, the server is briefly unavailable."""
+    """It may work in a moment: Discord answered 5xx, the server is briefly unavailable, or
+    Discord asked to wait `retry_after` seconds (a rate limit), which the next try respects."""
 
     transient = True
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
 
 
 class UndeliverableError(SendError):
@@ -104,6 +112,17 @@ def pause_after(attempts: int) -> timedelta:
     """How long to wait before the next try, after `attempts` failed ones (1, 2, …)."""
     pause: timedelta = FIRST_PAUSE * 2 ** max(attempts - 1, 0)
     return min(pause, LONGEST_PAUSE)
+
+
+def asked_wait(exc: Exception) -> timedelta:
+    """How long the failure itself asks to wait (Discord's `retry_after` on a rate limit,
+    carried by `RetryLaterError` and `discord.RateLimited` alike); zero when it does not say.
+    Trying sooner would only meet another 429, which Discord counts against the bot."""
+    seconds = getattr(exc, "retry_after", None)
+    if not isinstance(seconds, (int, float)):
+        return timedelta(0)
+    # A moment more: Discord counts from when it answered, and the clocks differ a little.
+    return timedelta(seconds=seconds) + RATE_LIMIT_MARGIN
 
 
 class Scheduler:
@@ -319,7 +338,7 @@ class Scheduler:
             await self._finish(send, store.SendStatus.FAILED, reason)
             return
         attempts = send.attempts + 1
-        again = now + pause_after(attempts)
+        again = now + max(pause_after(attempts), asked_wait(exc))
         deadline = self.deadline(send)
         if again > deadline or attempts >= MAX_ATTEMPTS:
             log.warning("send %s failed %d times, giving up: %s", send.key, attempts, reason)

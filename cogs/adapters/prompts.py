@@ -11,6 +11,7 @@ from bot.i18n import t
 from bot.limits import FIELD_NAME, FIELD_VALUE
 from bot.services import prompts as service
 from bot.services.scheduler import RetryLaterError, UndeliverableError
+from cogs.common.channels import find_space
 from cogs.common.text import clip
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,15 @@ class DiscordPrompts:
         self.scheduled = scheduled
 
     async def post(self, space_id: int, card: service.PromptCard) -> int | None:
-        space = self.guild.get_channel_or_thread(space_id)
-        if not isinstance(space, (discord.TextChannel, discord.Thread)):
-            if self.scheduled:
-                raise UndeliverableError(f"space {space_id} is gone")
-            return None
         mentions = " ".join(f"<@{user_id}>" for user_id in card.mention_ids)
         try:
+            # A pair's thread that archived itself after a quiet week is not in discord.py's
+            # cache: found by a fetch, and reopened by the post itself.
+            space = await find_space(self.guild, space_id)
+            if space is None:
+                if self.scheduled:
+                    raise UndeliverableError(f"space {space_id} is gone")
+                return None
             message = await space.send(
                 mentions or None,
                 embed=prompt_embed(card),

@@ -17,9 +17,18 @@ from discord.utils import escape_markdown
 from bot.domain.exchange import native_name, native_names
 from bot.errors import BotMissingPermissionError, UserError
 from bot.i18n import listing, t
-from bot.limits import CHANNEL_NAME, CONTENT, EMBED_TITLE, EMBEDS_TOTAL, FIELD_VALUE
+from bot.limits import (
+    CHANNEL_NAME,
+    CONTENT,
+    EMBED_TITLE,
+    EMBEDS_TOTAL,
+    FIELD_VALUE,
+    THREAD_MAX_AUTO_ARCHIVE_MINUTES,
+)
 from bot.services import pairing as service
+from bot.services.scheduler import RetryLaterError
 from bot.store.exchanges import role_ids
+from cogs.common.channels import Space, active_space, find_space
 from cogs.common.text import NO_PINGS, clip, interest_label, only_users, timestamp
 
 if TYPE_CHECKING:
@@ -185,18 +194,20 @@ class DiscordSpaces:
         parent = self.guild.get_channel(parent_id)
         assert isinstance(parent, discord.TextChannel)
         thread = await parent.create_thread(
-            name=name, type=discord.ChannelType.private_thread, invitable=False
+            name=name,
+            type=discord.ChannelType.private_thread,
+            invitable=False,
+            # A pair that goes quiet for a few days should not drop out of its members'
+            # sidebars: the longest Discord allows (a week); the bot reopens it after that.
+            auto_archive_duration=THREAD_MAX_AUTO_ARCHIVE_MINUTES,
         )
         for user_id in user_ids:
             await thread.add_user(discord.Object(id=user_id))
         return thread.id
 
-    async def _space(self, space_id: int) -> discord.abc.GuildChannel | discord.Thread | None:
-        return self.guild.get_channel_or_thread(space_id)
-
     async def welcome(self, space_id: int, welcome: service.Welcome) -> None:
-        space = await self._space(space_id)
-        assert isinstance(space, (discord.TextChannel, discord.Thread))
+        space = await find_space(self.guild, space_id)
+        assert space is not None
         mentions = " ".join(f"<@{m.user_id}>" for m in welcome.members)
         await space.send(
             mentions,
@@ -206,8 +217,9 @@ class DiscordSpaces:
         )
 
     async def greet(self, space_id: int, newcomer: service.Newcomer) -> None:
-        space = await self._space(space_id)
-        if not isinstance(space, (discord.TextChannel, discord.Thread)):
+        # A message reopens an archived thread by itself: finding it is enough.
+        space = await find_space(self.guild, space_id)
+        if space is None:
             return
         member = newcomer.member
         partners = ", ".join(escape_markdown(p) for p in newcomer.partners) or "—"
@@ -230,7 +242,7 @@ class DiscordSpaces:
         self, space_id: int, kind: str, add: Sequence[int], remove: Sequence[int]
     ) -> None:
         async with refused(space_id):
-            space = await self._space(space_id)
+            space = await active_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
                 for user_id in remove:
                     await space.remove_user(discord.Object(id=user_id))
@@ -245,42 +257,70 @@ class DiscordSpaces:
                 await space.edit(overwrites=overwrites)
 
     async def archive(self, space_id: int, kind: str, user_ids: Sequence[int]) -> None:
+        """Read-only for its students. A channel's new name (`archived-…`) is not given here
+        but by `label`, once the pair is stored as archived: this change may still be undone
+        (`restore`), and Discord allows only two renames per channel per ten minutes."""
         async with refused(space_id):
-            space = await self._space(space_id)
+            space = await find_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
+                if space.archived and space.locked:
+                    return  # archived by the bot already
                 # Archived and locked: read-only, and only Manage Threads may open it again.
+                # An archived thread changes only once unarchived, even to be locked.
+                if space.archived:
+                    space = await space.edit(archived=False)
                 await space.edit(archived=True, locked=True)
             elif isinstance(space, discord.TextChannel):
                 overwrites = dict(space.overwrites)
                 for user_id in user_ids:
                     overwrites[discord.Object(id=user_id, type=discord.Member)] = READ_ONLY
-                name = space.name
-                if not name.startswith(ARCHIVED):
-                    name = f"{ARCHIVED}{name}"
-                await space.edit(name=clip(name, CHANNEL_NAME), overwrites=overwrites)
+                await space.edit(overwrites=overwrites)
 
     async def restore(
         self, space_id: int, kind: str, user_ids: Sequence[int], *, paused: bool
     ) -> None:
         """Undo `archive` (when a change it was part of failed): writable, or paused again."""
         async with refused(space_id):
-            space = await self._space(space_id)
+            space = await find_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
+                # Unarchiving is the one change an archived thread takes; the lock goes with it.
                 await space.edit(archived=False, locked=paused)
             elif isinstance(space, discord.TextChannel):
                 await self._set_members(space, user_ids, READ_ONLY if paused else MEMBER_ALLOW)
-                if space.name.startswith(ARCHIVED):
-                    await space.edit(name=space.name.removeprefix(ARCHIVED))
+
+    async def label(self, space_id: int, *, archived: bool) -> None:
+        """Put a channel's name in step with its pair: `archived-…` once the pair has ended.
+
+        Threads need nothing (they are archived and locked instead), nor a channel that is
+        gone. When Discord asks for a long wait (its two renames per channel per ten minutes),
+        `RetryLaterError` says how long, for the scheduler to try again then.
+        """
+        space = await find_space(self.guild, space_id)
+        if not isinstance(space, discord.TextChannel):
+            return
+        bare = space.name.removeprefix(ARCHIVED)
+        name = clip(f"{ARCHIVED}{bare}", CHANNEL_NAME) if archived else bare
+        if name == space.name:
+            return
+        try:
+            await space.edit(name=name)
+        except discord.RateLimited as waited:
+            raise RetryLaterError(
+                f"Discord asks to wait {waited.retry_after:.0f} s before renaming {space_id}",
+                retry_after=waited.retry_after,
+            ) from waited
 
     async def pause(
         self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
     ) -> None:
         async with refused(space_id):
-            space = await self._space(space_id)
+            space = await active_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
                 # Since March 2023 Discord lets only Manage Threads holders write in a locked
                 # thread; it stays in the members' list, readable. (Archiving it too would
-                # hide it from their sidebar.)
+                # hide it from their sidebar.) A thread that archived itself after a quiet
+                # week was unarchived first: an archived thread cannot be locked, and a
+                # member's message would reopen it.
                 await self._notice(space, "space.paused_notice", languages)
                 await space.edit(locked=True)
             elif isinstance(space, discord.TextChannel):
@@ -291,7 +331,7 @@ class DiscordSpaces:
         self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
     ) -> None:
         async with refused(space_id):
-            space = await self._space(space_id)
+            space = await find_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
                 await space.edit(locked=False, archived=False)
                 await self._notice(space, "space.reopened_notice", languages)
@@ -311,14 +351,12 @@ class DiscordSpaces:
             overwrites[discord.Object(id=user_id, type=discord.Member)] = overwrite
         await space.edit(overwrites=overwrites)
 
-    async def _notice(
-        self, space: discord.TextChannel | discord.Thread, key: str, languages: Sequence[str]
-    ) -> None:
+    async def _notice(self, space: Space, key: str, languages: Sequence[str]) -> None:
         lines = [t(key, language) for language in dict.fromkeys(languages or ("en",))]
         await space.send("\n".join(dict.fromkeys(lines)), allowed_mentions=NO_PINGS)
 
     async def delete_unused(self, space_id: int) -> None:
-        space = await self._space(space_id)
+        space = await find_space(self.guild, space_id)
         if space is not None:
             await space.delete()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import discord
 
 from bot.domain.board_render import render_game
@@ -12,6 +10,7 @@ from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_VALUE
 from bot.services.chess import GameView
 from cogs.chess.words import clock_text, ending_text, time_control_text
+from cogs.common.files import Attachment, fitted
 from cogs.common.text import clip, timestamp
 
 # Of an embed's 4096 characters, leaving room for the rest of the 6000 in all.
@@ -21,8 +20,11 @@ MOVE_LIST_BUDGET = 3000
 def board_picture(view: GameView) -> tuple[discord.File, str]:
     """The board as a PNG file, seen from the side to move, and its `attachment://` address."""
     filename = f"chess-{view.id}-{view.record.ply}.png"
-    png = render_game(view.game)
-    return discord.File(io.BytesIO(png), filename=filename), f"attachment://{filename}"
+    # A fixed-size picture of some kilobytes, checked like every file the bot sends all the
+    # same; not zipped, since the embed shows it.
+    found = fitted(Attachment(filename, render_game(view.game)), compress=False)
+    assert found is not None, "a board picture within Discord's file limit"
+    return found.file(), f"attachment://{filename}"
 
 
 def board_embed(

@@ -5,7 +5,6 @@ Thin: each command acknowledges, calls `client.services.chess`, and renders what
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 
@@ -35,6 +34,7 @@ from cogs.chess.params import AnyGame, GameInPlay, Move, TimeText
 from cogs.chess.table import DiscordChessTable
 from cogs.chess.words import game_line, played_text
 from cogs.common.checks import cooldown
+from cogs.common.files import Attachment, left_out_note, pack
 from cogs.common.interactions import begin, show
 from cogs.common.params import ExchangeId
 from cogs.common.text import NO_PINGS, clip
@@ -206,11 +206,11 @@ class ChessCog(
     async def pgn(self, interaction: discord.Interaction[Twinbridge], game: AnyGame) -> None:
         actor = await begin(interaction)
         filename, text = await self.chess.pgn(actor, game)
-        await show(
-            interaction,
-            content=t("chess.pgn_ready", actor.language, game=game),
-            attachments=[discord.File(io.BytesIO(text.encode("utf-8")), filename=filename)],
-        )
+        packed = pack([Attachment(filename, text.encode("utf-8"))])
+        content = t("chess.pgn_ready", actor.language, game=game)
+        if packed.left_out:  # a game is some kilobytes: never, but never over the limit either
+            content = left_out_note(packed, actor.language)
+        await show(interaction, content=content, attachments=packed.first())
 
     @app_commands.command(name="games", description="List your chess games (teachers: a student's)")
     async def games(

@@ -13,6 +13,7 @@ Slash commands reach it through `ErrorTree`, components and modals through `guar
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,11 @@ def error_text(interaction: discord.Interaction[Any], cause: BaseException, lang
         missing = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
         return t("error.bot_missing_permission", language, permission=missing)
     done: list[str] = interaction.extras.get(_DONE, [])
+    if isinstance(cause, discord.RateLimited):
+        # discord.py raises it instead of sleeping past RATE_LIMIT_PATIENCE (bot/app.py).
+        minutes = max(1, math.ceil(cause.retry_after / 60))
+        lines = [t("error.rate_limited", language, minutes=minutes)]
+        return "\n".join(lines + [f"• {d}" for d in done])
     committed = bool(interaction.extras.get(_COMMITS))
     if _database_busy(cause) and not done and not committed:
         return t("error.busy", language)
@@ -87,7 +93,8 @@ def _expected(cause: BaseException) -> bool:
         UserError
         | app_commands.CheckFailure
         | app_commands.CommandOnCooldown
-        | app_commands.NoPrivateMessage,
+        | app_commands.NoPrivateMessage
+        | discord.RateLimited,
     )
 
 
@@ -109,6 +116,8 @@ async def answer_failure(interaction: discord.Interaction[Any], cause: BaseExcep
             interaction.id,
             exc_info=cause,
         )
+    elif isinstance(cause, discord.RateLimited):
+        log.warning("interaction %s rate limited for %.0f s", interaction.id, cause.retry_after)
     language = await language_soon(interaction)
     try:
         await say(interaction, error_text(interaction, cause, language))

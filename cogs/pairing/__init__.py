@@ -11,9 +11,12 @@ in `cogs.adapters.spaces`.
 from __future__ import annotations
 
 from bot.app import Twinbridge
+from bot.services.pairing import LABEL_KIND
 from cogs.pairing.cog import PairingCog
 
 
 async def setup(bot: Twinbridge) -> None:
-    """Extension entry point."""
-    await bot.add_cog(PairingCog(bot))
+    """Extension entry point: the cog, and the renaming of ended pairs' channels."""
+    cog = PairingCog(bot)
+    await bot.add_cog(cog)
+    bot.ctx.scheduler.handle(LABEL_KIND, cog.on_label)

@@ -9,6 +9,8 @@ from discord.utils import MISSING
 
 from bot.app import Twinbridge
 from bot.i18n import t
+from bot.services.scheduler import RetryLaterError
+from bot.store.sends import Send
 from cogs.adapters.spaces import DiscordSpaces, spaces_for
 from cogs.common.interactions import begin, show
 from cogs.common.params import ExchangeId
@@ -123,3 +125,14 @@ class PairingCog(
         found = await self.bot.services.pairing.history(actor, exchange)
         embed, view = history_page(found, actor.language, page)
         await show(interaction, embed=embed, view=view or MISSING, allowed_mentions=NO_PINGS)
+
+    async def on_label(self, send: Send) -> None:
+        """An ended pair's channel gets its `archived-` name (a scheduled send, planned when
+        the pair was stored as archived)."""
+        guild = self.bot.get_guild(send.guild_id)
+        if guild is None or guild.unavailable:
+            # Discord's outages make a server unavailable for a while: try again later.
+            raise RetryLaterError(f"guild {send.guild_id} is not available")
+        await self.bot.services.pairing.label_space(
+            int(send.payload["space"]), await spaces_for(self.bot, guild)
+        )

@@ -8,7 +8,7 @@ attendance a chart.
 from __future__ import annotations
 
 import asyncio
-import io
+import shlex
 
 import discord
 from discord import app_commands
@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.app import Twinbridge
 from bot.domain.report_chart import attendance_chart
 from bot.domain.reporting import Period, attendance_csv, csv_bytes, exchange_csv
+from cogs.common.files import Attachment, pack, say_packed
 from cogs.common.interactions import begin, say
 from cogs.common.params import CityName, ExchangeId, PastDay
 from cogs.common.text import NO_PINGS
@@ -28,6 +29,18 @@ DATE_HINT = "YYYY-MM-DD, UTC"
 def _stem(kind: str, exchange_id: int, period: Period) -> str:
     """The name of a report's files (without extension)."""
     return f"{kind}-{exchange_id}-{period.start}-{period.end}"
+
+
+def _command_line(
+    kind: str, exchange_id: int, period: Period, stem: str, city: str | None = None
+) -> str:
+    """The `python -m bot report` line that writes the same CSV, for one too large for
+    Discord."""
+    line = f"python -m bot report {kind} --exchange {exchange_id}"
+    line += f" --from {period.start} --to {period.end}"
+    if city is not None:
+        line += f" --city {shlex.quote(city)}"
+    return f"{line} --output {stem}.csv"
 
 
 @app_commands.guild_only()
@@ -70,20 +83,27 @@ class ReportingCog(
             found.attendance, scope.exchange.name, city_name, period, actor.language
         )
         stem = _stem("attendance", scope.exchange.id, period)
-        files = [
-            discord.File(
-                io.BytesIO(csv_bytes(attendance_csv(found.attendance))), filename=f"{stem}.csv"
-            )
-        ]
+        files = [Attachment(f"{stem}.csv", csv_bytes(attendance_csv(found.attendance)))]
         if found.attendance.ended:
             png = await asyncio.to_thread(
                 attendance_chart,
                 found.attendance,
                 chart_title(scope.exchange.name, period, city_name),
             )
-            files.append(discord.File(io.BytesIO(png), filename=f"{stem}.png"))
+            files.append(Attachment(f"{stem}.png", png))
+        packed = pack(files)
+        if packed.holds(f"{stem}.png"):
             embed.set_image(url=f"attachment://{stem}.png")
-        await say(interaction, embed=embed, files=files, allowed_mentions=NO_PINGS)
+        # The command line writes the CSV (the chart is only ever a few hundred KB).
+        command = _command_line("attendance", scope.exchange.id, period, stem, city_name)
+        await say_packed(
+            interaction,
+            packed,
+            language=actor.language,
+            command=command if f"{stem}.csv" in packed.left_out else None,
+            embed=embed,
+            allowed_mentions=NO_PINGS,
+        )
 
     @app_commands.command(
         name="exchange",
@@ -108,10 +128,12 @@ class ReportingCog(
         )
         figures = found.figures
         stem = _stem("exchange", found.scope.exchange.id, figures.period)
-        await say(
+        await say_packed(
             interaction,
+            pack([Attachment(f"{stem}.csv", csv_bytes(exchange_csv(figures)))]),
+            language=actor.language,
+            command=_command_line("exchange", found.scope.exchange.id, figures.period, stem),
             embed=exchange_embed(figures, actor.language),
-            file=discord.File(io.BytesIO(csv_bytes(exchange_csv(figures))), filename=f"{stem}.csv"),
             allowed_mentions=NO_PINGS,
         )
 

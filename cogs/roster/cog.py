@@ -13,6 +13,7 @@ from bot.domain.exchange import GRADE_BANDS, ParticipantStatus, Role
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services.roster import RosterFilter, RosterService, StatusFilter
+from cogs.common.files import left_out_note, pack
 from cogs.common.interactions import begin, show
 from cogs.common.params import CityName, ExchangeId
 from cogs.common.text import NO_PINGS
@@ -188,11 +189,14 @@ class RosterCog(
         )
         lang = actor.language
         embed, complete = import_embed(report, lang)
-        # Beyond what the reply can list, every problem row goes in a file to fix and re-import.
+        # Beyond what the reply can list, every problem row goes in a file to fix and re-import
+        # (the CSV read is far below Discord's file limit, but its problems are checked too).
+        packed = pack([] if complete else [problems_file(report, lang)])
         await show(
             interaction,
+            content=left_out_note(packed, lang) or MISSING,
             embed=embed,
-            attachments=MISSING if complete else [problems_file(report, lang)],
+            attachments=packed.first() or MISSING,
             allowed_mentions=NO_PINGS,
         )
 

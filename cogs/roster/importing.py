@@ -14,6 +14,7 @@ from bot.i18n import listing, t
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE, FIELD_VALUE, MEMBERS_PER_QUERY
 from bot.services.roster import FoundMember, ImportReport
 from cogs.common.errors import render_error
+from cogs.common.files import Attachment
 from cogs.common.text import clip
 
 PROBLEMS_SHOWN = 15
@@ -111,11 +112,11 @@ def import_embed(report: ImportReport, lang: str) -> tuple[discord.Embed, bool]:
     return embed, shown == len(report.problems)
 
 
-def problems_file(report: ImportReport, lang: str) -> discord.File:
+def problems_file(report: ImportReport, lang: str) -> Attachment:
     """Every row that was not imported, as a CSV a teacher can fix and import again."""
     out = io.StringIO()
     out.write("line,reason\n")
     for p in report.problems:
         reason = render_error(UserError(p.key, **p.params), lang).replace('"', '""')
         out.write(f'{p.line},"{reason}"\n')
-    return discord.File(io.BytesIO(out.getvalue().encode("utf-8-sig")), "import-problems.csv")
+    return Attachment("import-problems.csv", out.getvalue().encode("utf-8-sig"))

@@ -7,7 +7,6 @@ returns; failures take the one error path (`cogs.common.errors`).
 
 from __future__ import annotations
 
-import io
 import re
 
 import discord
@@ -22,7 +21,8 @@ from bot.services.scheduler import RetryLaterError
 from bot.services.sessions import ScheduleInput, SeriesEdit
 from bot.store.sends import Send
 from cogs.common.components import buttons
-from cogs.common.interactions import begin, say, show
+from cogs.common.files import Attachment, pack, say_packed
+from cogs.common.interactions import begin, show
 from cogs.common.params import Day, ExchangeId, PromptParam
 from cogs.common.text import NO_PINGS, timestamp
 from cogs.sessions.adapter import DiscordSessions, guild_port, session_port
@@ -318,10 +318,11 @@ class SessionsCog(
         actor = await begin(interaction)
         series, data = await self.sessions.ics(actor, session, session_port(interaction))
         slug = re.sub(r"[^a-z0-9]+", "-", series.title.casefold()).strip("-") or "session"
-        await say(
+        await say_packed(
             interaction,
+            pack([Attachment(f"{slug[:SLUG_LONGEST]}-{series.id}.ics", data)]),
             t("session.ics", actor.language, title=series.title),
-            file=discord.File(io.BytesIO(data), filename=f"{slug[:SLUG_LONGEST]}-{series.id}.ics"),
+            language=actor.language,
             allowed_mentions=NO_PINGS,
         )
 

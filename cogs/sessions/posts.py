@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import discord
@@ -32,6 +31,7 @@ from bot.services.session_port import (
     Summary,
 )
 from cogs.common.components import buttons
+from cogs.common.files import Attachment, fitted
 from cogs.common.text import NO_PINGS, clip, mention, only_users, timestamp
 from cogs.sessions.checkin import CheckInButton
 from cogs.sessions.words import blocks, duration_text, rule_text
@@ -162,8 +162,9 @@ def city_fields(
     return fields
 
 
-def summary_csv(post: Summary) -> discord.File:
-    """Every student of the summary, per city, attended or not: for classes too big to show."""
+def summary_csv(post: Summary) -> discord.File | None:
+    """Every student of the summary, per city, attended or not: for classes too big to show
+    (zipped past Discord's file limit; None past it even zipped, which no class reaches)."""
     rows = [
         {"city": city.city, "student": name, "attended": attended}
         for city in post.cities
@@ -172,7 +173,8 @@ def summary_csv(post: Summary) -> discord.File:
     ]
     data = csv_bytes(to_csv(("city", "student", "attended"), rows))
     day = post.start.date().isoformat()
-    return discord.File(io.BytesIO(data), filename=f"attendance-{day}.csv")
+    found = fitted(Attachment(f"attendance-{day}.csv", data))
+    return found.file() if found is not None else None
 
 
 def summary_embed(post: Summary) -> tuple[discord.Embed, discord.File | None]:

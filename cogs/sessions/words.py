@@ -92,7 +92,10 @@ def with_event_warning(text: str, refused: EventRefusedError | None, language: s
     if refused is None:
         return text
     kind = "event_update_refused" if refused.updating else "event_refused"
-    return text + "\n\n" + t(f"session.{kind}_{refused.why}", language)
+    params = {}
+    if refused.why == "channel":
+        params = {"channel": f"<#{refused.channel_id}>", "permissions": ", ".join(refused.missing)}
+    return text + "\n\n" + t(f"session.{kind}_{refused.why}", language, **params)
 
 
 def blocks(languages: tuple[str, ...], render: Callable[[str], str]) -> str:
