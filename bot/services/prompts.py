@@ -46,8 +46,7 @@ from bot.domain.prompts import (
 )
 from bot.domain.reporting import MessageTally
 from bot.errors import NotAllowedError, NotFoundError, UserError
-from bot.services import exchanges as exchange_service
-from bot.services.access import Actor, require, standing_from
+from bot.services.access import Actor, staff_exchange, standing_from
 from bot.services.activity_writer import ActivityWriter, PromptReply
 from bot.store import Database, roster
 from bot.store import activity as activity_log
@@ -553,8 +552,7 @@ class PromptService:
 
     async def post_now(self, actor: Actor, exchange_id: int | None, port: PromptPort) -> Delivery:
         """A teacher posts the next prompt to every active pair of the exchange."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             active = [
                 p
@@ -688,8 +686,7 @@ class PromptService:
         theme: str = "other",
     ) -> Prompt:
         """A teacher adds a prompt of their own: at least one language, translations optional."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         _check_choice(ages, theme)
         try:
             cleaned = clean_texts(texts)
@@ -728,8 +725,7 @@ class PromptService:
         theme: str | None = None,
     ) -> Prompt:
         """Change an own prompt: given texts replace, "-" removes a language; one must remain."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         _check_choice(ages, theme)
         prompt = await _find(self.db, exchange.id, key)
         prompt_id = own_id(prompt.key)
@@ -760,8 +756,7 @@ class PromptService:
 
     async def retire(self, actor: Actor, exchange_id: int | None, key: str) -> Prompt:
         """Stop posting a prompt (built-in or own) in this exchange; history and rates stay."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         prompt = await _find(self.db, exchange.id, key)
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -772,8 +767,7 @@ class PromptService:
 
     async def restore(self, actor: Actor, exchange_id: int | None, key: str) -> Prompt:
         """Put a retired prompt back into rotation."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         prompt = await _find(self.db, exchange.id, key)
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -786,8 +780,7 @@ class PromptService:
         self, actor: Actor, exchange_id: int | None, show: Show = "own"
     ) -> tuple[Exchange, list[Listed]]:
         """The exchange's own prompts, the built-in bank, or the retired ones (staff only)."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             own = await store.own_prompts(conn, exchange.id)
             retired = await store.retired_keys(conn, exchange.id)
@@ -808,8 +801,7 @@ class PromptService:
     ) -> list[tuple[str, str]]:
         """(key, text in the actor's language) for autocomplete; empty for non-staff."""
         try:
-            await require(self.db, actor, STAFF)
-            exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+            exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         except UserError:
             return []
         async with self.db.read() as conn:
@@ -831,8 +823,7 @@ class PromptService:
 
     async def stats(self, actor: Actor, exchange_id: int | None) -> PromptStats:
         """Per prompt: the pairs it was posted to, how many answered, and the rate (staff only)."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             posts, responses = await store.rate_rows(conn, exchange.id)
             own = await store.own_prompts(conn, exchange.id)
