@@ -126,6 +126,18 @@ async def staff_scope(
     return await staff_exchange_ids(conn, actor, found, allowed)
 
 
+async def require_staff_scope(
+    conn: AsyncConnection, actor: Actor, allowed: Collection[str] = STAFF
+) -> frozenset[int] | None:
+    """`staff_exchange_ids`, or NotAllowedError naming who may do this (students, say)."""
+    found = standing_from(actor, await role_ids(conn, actor.guild_id))
+    if not permitted(found, allowed):
+        raise NotAllowedError(
+            "error.only_teacher" if "teacher" in allowed else "error.only_coordinator"
+        )
+    return await staff_exchange_ids(conn, actor, found, allowed)
+
+
 def staff_of(scope: frozenset[int] | None, exchange_id: int) -> bool:
     """Whether a `staff_scope` covers this exchange."""
     return scope is None or exchange_id in scope

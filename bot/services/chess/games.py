@@ -35,7 +35,7 @@ from bot.domain.chess_game import (
 from bot.domain.exchange import Exchange
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.limits import CHOICES
-from bot.services.access import Actor, staff_of, staff_scope
+from bot.services.access import Actor, require_staff_scope, staff_of, staff_scope
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
@@ -451,15 +451,13 @@ class Games:
         user_id = actor.user_id
         scope: frozenset[int] | None = None
         if student_user_id is not None and student_user_id != actor.user_id:
-            scope = await staff_scope(conn, actor)
-            if scope is not None and not scope:
-                raise NotAllowedError("error.only_teacher")
+            scope = await require_staff_scope(conn, actor)
             user_id = student_user_id
         people = await roster.of_user(conn, actor.guild_id, user_id)
         if scope is not None:
             # A teacher sees a student's games in the exchanges they are staff of only.
             theirs = [p for p in people if p.partnership_id in scope]
-            if people and not theirs:
+            if not scope or (people and not theirs):
                 raise NotAllowedError("error.not_staff_here")
             people = theirs
         ids = [p.id for p in people]
