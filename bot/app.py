@@ -26,6 +26,7 @@ from bot.services.container import Services
 from bot.services.scheduler import Scheduler
 from bot.services.scheduler import classify as classify_plain
 from bot.store import Database, app_state
+from bot.store.engine import DatabaseGoneError
 from bot.store.migrate import upgrade
 from bot.translator import CatalogueTranslator, describe_options
 from cogs.common.components import dispatch_modal, item_routes
@@ -35,6 +36,11 @@ log = logging.getLogger(__name__)
 
 # Seconds a shutdown waits for start-up work still running before cancelling it.
 BACKGROUND_GRACE = 10.0
+# How often an idle bot checks that its database file is still the one it opened (every
+# database use checks too).
+DATABASE_WATCH_SECONDS = 15.0
+# The tasks in which discord.py runs commands, components and forms (by name).
+INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-", "discord.py: on_interaction")
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
@@ -161,6 +167,54 @@ class Twinbridge(commands.Bot):
         self.pacer = GlobalPacer()
         self._pace_requests()
         self._tag_interactions()
+        # Why the bot stopped on its own (None while all is well): see `health`.
+        self.problem: str | None = None
+        self._watch: asyncio.Task[None] | None = None
+        context.db.on_fault(self._database_gone)
+
+    @property
+    def health(self) -> dict[str, Any]:
+        """Whether the bot can work, and why not: what an operator's check reads."""
+        return {
+            "ok": self.problem is None and not self.is_closed(),
+            "problem": self.problem,
+            "database": self.ctx.db.fault or "ok",
+        }
+
+    def _database_gone(self, reason: str) -> None:
+        """The database file was deleted or replaced: stop before anything more is lost."""
+        self.problem = reason
+        log.critical(
+            "%s: stopping now, since nothing written from here on would be kept. Put the "
+            "database file back (or restore a backup) and start the bot again.",
+            reason,
+        )
+        if not self.is_closed():
+            # Not awaited here: this runs inside whatever database call noticed it.
+            self.loop.create_task(self._stop_for_good(), name="database-gone-stop")
+
+    async def _stop_for_good(self) -> None:
+        """Stop once the interactions under way have answered (each is told nothing was
+        saved), so nobody is left with "This interaction failed"."""
+        current = asyncio.current_task()
+        handling = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and task.get_name().startswith(INTERACTION_TASKS)
+        ]
+        if handling:
+            await asyncio.wait(handling, timeout=BACKGROUND_GRACE)
+        await self.close()
+
+    async def _watch_database(self) -> None:
+        """An idle bot notices a deleted or replaced database file too, not only at its next
+        command."""
+        while True:
+            await asyncio.sleep(DATABASE_WATCH_SECONDS)
+            try:
+                self.ctx.db.check_file()
+            except DatabaseGoneError:
+                return
 
     def _pace_requests(self) -> None:
         """Every REST request waits its turn under Discord's global limit (see bot.pacing).
@@ -208,6 +262,8 @@ class Twinbridge(commands.Bot):
             log.error("options without a description in commands.json: %s", ", ".join(missing))
         await self.sync_commands(force=self._force_sync)
         self.loop.create_task(self._start_scheduler(), name="twinbridge:scheduler-start")
+        # Not named "twinbridge:": it never finishes, and shutdown cancels it.
+        self._watch = self.loop.create_task(self._watch_database(), name="database-watch")
 
     async def _start_scheduler(self) -> None:
         # Sends post to channels: wait for the guild cache. Cogs registered their handlers
@@ -294,6 +350,9 @@ class Twinbridge(commands.Bot):
             gc.freeze()
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         await self._settle_background_work()
         await self.ctx.scheduler.stop()
         await super().close()

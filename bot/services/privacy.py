@@ -175,7 +175,8 @@ class PrivacyService:
         read-only), so nothing they write later is theirs in the log. The batched activity
         writer is flushed and held while the rows are scrubbed, and events still queued about
         them lose their id: nothing with their id lands after the erasure. The log of the
-        erasure names who erased and how many rows changed, never whom.
+        erasure names who erased and how many rows changed, never whom. Then no file of the
+        database keeps their words: the write-ahead log is checkpointed and emptied.
         """
         await require(self.db, actor, COORDINATORS)
         left: list[int] = []
@@ -204,6 +205,9 @@ class PrivacyService:
                     details={"rows": changed, "spaces_left": len(left)},
                 )
             self.writer.forget(user_id)
+        # The old versions of the pages just scrubbed are still in the write-ahead log: move
+        # the new ones into the file (secure deletion zeroes the old) and empty the log.
+        await self.db.checkpoint()
         return Erased(changed, tuple(left), tuple(ended))
 
     async def prune_expired(self) -> list[Pruned]:
@@ -245,6 +249,8 @@ class PrivacyService:
                 "pruned exchange %d: %d people, %d rows", exchange_id, len(people), totals.total()
             )
             done.append(Pruned(exchange_id, len(people), dict(totals)))
+        if done:
+            await self.db.checkpoint()
         return done
 
     async def _plan_pruning(self, when: datetime) -> None:

@@ -1,14 +1,28 @@
-"""The async engine: SQLite gets WAL, foreign keys and a busy timeout on every connection.
+"""The async engine: SQLite gets WAL, foreign keys, secure deletion and a busy timeout on every
+connection.
 
 `Database` also tells in-process caches when a transaction it ran committed writes to the
 tables they were read from (`Database.changes`), so a cache never outlives the data it copies.
+
+Transactions take SQLite's write lock when they begin (`BEGIN IMMEDIATE`): what a transaction
+reads before it writes cannot change under it, so "look, then insert or update" has one effect
+however many interactions run it at once. Reads see one snapshot from their first statement.
+
+The file itself is watched: deleted or replaced under the running bot, everything written
+after would be lost (SQLite keeps writing to the unlinked file). The first use after that
+raises `DatabaseGoneError` and tells whoever listens (`Database.on_fault`): the bot stops.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -19,9 +33,15 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from bot.config import sqlite_file
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 5000
+# How often a checkpoint that readers hold up is tried again (see `Database.checkpoint`).
+CHECKPOINT_ATTEMPTS = 6
 # Where a transaction collects the names of the tables it wrote to (in the connection's info).
 _WRITTEN = "twinbridge.written"
+# Set (in the connection's info) while `Database.transaction` begins: take the write lock.
+_IMMEDIATE = "twinbridge.immediate"
 # Stands for "any table": a statement whose table is not known (DDL, textual SQL).
 ANY_TABLE = "*"
 # The commits seen by whoever called `track_commits` (and the tasks it started), or None.
@@ -54,13 +74,46 @@ def commit_log() -> list[frozenset[str]]:
     return seen
 
 
+class DatabaseGoneError(RuntimeError):
+    """The database file was deleted or replaced while the bot ran: nothing may be written."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by `_begin` below, not by the driver's guess before the first
+    # write: reads inside a transaction then belong to it.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten rows are zeroed in the file, not left in free space: an erased
+    # person's words must not stay readable in the database file (see `checkpoint`).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _begin(conn: Connection) -> None:
+    """Begin every transaction ourselves: writers take the write lock at once."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_IMMEDIATE) else "BEGIN")
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
+def _checkpoint(path: Path) -> tuple[int, int, int]:
+    """Copy the write-ahead log into the database file and empty it (a blocking call)."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.close()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def _note_write(conn: Connection, statement: ClauseElement, *_args: Any) -> None:
@@ -97,21 +150,78 @@ class Changes:
 class Database:
     """The engine plus the two ways services use it: a transaction or a read."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, path: Path | None = None) -> None:
         self.engine = engine
         self.changes = Changes()
+        # The SQLite file, and which file it was when first opened (device, inode).
+        self.path = path
+        self._identity: tuple[int, int] | None = None
+        # Why the database may no longer be used (None: it may).
+        self.fault: str | None = None
+        self._fault_listeners: list[Callable[[str], None]] = []
         event.listen(engine.sync_engine, "after_execute", _note_write)
+
+    # -- the file under us ----------------------------------------------------------------------
+
+    def opened(self, _dbapi_connection: Any, _record: Any) -> None:
+        """Each new connection (a `connect` event): the first names the file; a later one
+        must open the same."""
+        if self.path is None:
+            return
+        found = _file_identity(self.path)
+        if self._identity is None:
+            self._identity = found
+        elif found != self._identity:
+            # SQLite just created an empty file where ours was, or opened another one.
+            self._fail(f"the database file {self.path} was replaced while the bot ran")
+
+    def on_fault(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(reason)` once, when the database file is found deleted or replaced."""
+        self._fault_listeners.append(listener)
+
+    def _fail(self, reason: str) -> None:
+        first = self.fault is None
+        if first:
+            self.fault = reason
+            for listener in self._fault_listeners:
+                listener(reason)
+        raise DatabaseGoneError(self.fault)
+
+    def check_file(self) -> None:
+        """Raise DatabaseGoneError if the file is not the one the bot opened (a stat: cheap)."""
+        if self.fault is not None:
+            raise DatabaseGoneError(self.fault)
+        if self.path is None or self._identity is None:
+            return
+        found = _file_identity(self.path)
+        if found is None:
+            self._fail(f"the database file {self.path} was deleted while the bot ran")
+        if found != self._identity:
+            self._fail(f"the database file {self.path} was replaced while the bot ran")
+
+    # -- using it -------------------------------------------------------------------------------
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a transaction committed on success, rolled back on error."""
+        """A connection in a transaction committed on success, rolled back on error.
+
+        It holds the write lock from its first statement: other writers wait (up to the busy
+        timeout), readers do not.
+        """
+        self.check_file()
         written: set[str] = set()
-        async with self.engine.begin() as conn:
-            conn.info[_WRITTEN] = written
+        async with self.engine.connect() as conn:
+            conn.info[_IMMEDIATE] = True
             try:
-                yield conn
+                async with conn.begin():
+                    conn.info.pop(_IMMEDIATE, None)
+                    conn.info[_WRITTEN] = written
+                    try:
+                        yield conn
+                    finally:
+                        conn.info.pop(_WRITTEN, None)
             finally:
-                conn.info.pop(_WRITTEN, None)
+                conn.info.pop(_IMMEDIATE, None)
         # Told only now, after the commit: a cache refilled before it would hold old rows.
         self.changes.committed(written)
         seen = _commit_log.get()
@@ -121,8 +231,28 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reading."""
+        self.check_file()
         async with self.engine.connect() as conn:
             yield conn
+
+    async def checkpoint(self) -> bool:
+        """Move everything the write-ahead log holds into the database file and empty the log.
+
+        After an erasure: SQLite keeps earlier versions of changed pages in the `-wal` file
+        until a checkpoint, so an erased person's words would stay there. With secure
+        deletion on, the database file keeps no copy either. Readers in the middle of a read
+        can hold a checkpoint up: it is tried again a few times. False if it never completed.
+        """
+        if self.path is None:
+            return True
+        self.check_file()
+        for attempt in range(CHECKPOINT_ATTEMPTS):
+            busy, _frames, _done = await asyncio.to_thread(_checkpoint, self.path)
+            if not busy:
+                return True
+            await asyncio.sleep(0.05 * 2**attempt)
+        log.warning("the write-ahead log could not be emptied: readers kept it busy")
+        return False
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -134,7 +264,12 @@ def create_database(url: str) -> Database:
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
+    # Parameters are what people wrote: never in a log line or an error's text.
+    engine = create_async_engine(url, hide_parameters=True)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return Database(engine)
+        event.listen(engine.sync_engine, "begin", _begin)
+    database = Database(engine, path)
+    # After the pragmas: the file exists once the first connection set WAL mode.
+    event.listen(engine.sync_engine, "connect", database.opened)
+    return database
