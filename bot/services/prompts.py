@@ -694,6 +694,12 @@ class PromptService:
             raise _user_error(exc) from None
         now = self.clock.now()
         async with self.db.transaction() as conn:
+            # The same words again are a retry (the first may have waited on a busy database
+            # while the teacher asked once more): one prompt, not two. The transaction holds
+            # the write lock from here, so two at once cannot both miss the other.
+            existing = await store.same_prompt(conn, exchange.id, cleaned)
+            if existing is not None:
+                raise UserError("error.prompt_exists", prompt=existing.key)
             prompt = await store.add_prompt(
                 conn,
                 exchange_id=exchange.id,

@@ -595,6 +595,15 @@ class SessionService:
             raise UserError("error.session_past")
         duration = occurrence.ends_at - occurrence.starts_at
         async with self.db.transaction() as conn:
+            # Looked at again under the write lock: a confirmation pressed twice (or by two
+            # teachers) moves the session once, and announces it once.
+            current = await store.occurrence(conn, occurrence.id)
+            now_at = current.starts_at if current is not None else None
+            if now_at is None or now_at != occurrence.starts_at or now_at == start:
+                raise UserError(
+                    "error.session_moved_already",
+                    start=int((now_at or occurrence.starts_at).timestamp()),
+                )
             await sends.cancel_matching(
                 conn, key_base(series.id, occurrence.original_start) + ":", now
             )
