@@ -95,8 +95,11 @@ class Gateway:
         resume_url: Callable[[], str],
         privileged_allowed: int = 0,
         member_chunk: Callable[[Session, dict[str, Any]], dict[str, Any] | None] | None = None,
+        visible: Callable[[str, dict[str, Any]], bool] | None = None,
     ) -> None:
         self._token = token
+        # Whether the bot may receive an event at all (e.g. one about a channel it cannot view).
+        self._visible = visible
         self._member_chunk = member_chunk
         self._ready_payload = ready_payload
         self._guild_payloads = guild_payloads
@@ -112,6 +115,8 @@ class Gateway:
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send an event to every session whose intents include it (buffered while cut off)."""
         needed = EVENT_INTENT.get(event, 0)
+        if self._visible is not None and not self._visible(event, data):
+            return
         for session in list(self.sessions.values()):
             if not session.valid or (needed and not session.intents & needed):
                 continue

@@ -40,10 +40,10 @@ BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_ATTEMPTS = 6
 # Where a transaction collects the names of the tables it wrote to (in the connection's info).
 _WRITTEN = "twinbridge.written"
-# Set (in the connection's info) while `Database.transaction` begins: take the write lock.
-_IMMEDIATE = "twinbridge.immediate"
 # Stands for "any table": a statement whose table is not known (DDL, textual SQL).
 ANY_TABLE = "*"
+# Set on a connection whose next transaction writes (see `_sqlite_begin`).
+_IMMEDIATE = "twinbridge.immediate"
 # The commits seen by whoever called `track_commits` (and the tasks it started), or None.
 _commit_log: ContextVar[list[frozenset[str]] | None] = ContextVar("commit_log", default=None)
 
@@ -79,9 +79,6 @@ class DatabaseGoneError(RuntimeError):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Transactions are begun by `_begin` below, not by the driver's guess before the first
-    # write: reads inside a transaction then belong to it.
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -91,10 +88,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # person's words must not stay readable in the database file (see `checkpoint`).
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+    # Transactions are begun by `_sqlite_begin`, not by the driver (which would begin one only
+    # before the first write, after the reads, too late to wait for the write lock).
+    dbapi_connection.isolation_level = None
 
 
-def _begin(conn: Connection) -> None:
-    """Begin every transaction ourselves: writers take the write lock at once."""
+def _sqlite_begin(conn: Connection) -> None:
+    """BEGIN IMMEDIATE for `Database.transaction`, a plain (deferred) BEGIN for reads.
+
+    A transaction that reads before it writes (load a game, check the move, store it) would
+    otherwise hold a read snapshot, and if another connection committed meanwhile its first
+    write fails at once with SQLITE_BUSY, without waiting the busy timeout: under load (200
+    moves at once) people were told the database was busy. Taking the write lock at BEGIN
+    makes writers queue for it instead. Reads still get one consistent snapshot.
+    """
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_IMMEDIATE) else "BEGIN")
 
 
@@ -214,13 +221,10 @@ class Database:
             conn.info[_IMMEDIATE] = True
             try:
                 async with conn.begin():
-                    conn.info.pop(_IMMEDIATE, None)
                     conn.info[_WRITTEN] = written
-                    try:
-                        yield conn
-                    finally:
-                        conn.info.pop(_WRITTEN, None)
+                    yield conn
             finally:
+                conn.info.pop(_WRITTEN, None)
                 conn.info.pop(_IMMEDIATE, None)
         # Told only now, after the commit: a cache refilled before it would hold old rows.
         self.changes.committed(written)
@@ -268,7 +272,7 @@ def create_database(url: str) -> Database:
     engine = create_async_engine(url, hide_parameters=True)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _begin)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     database = Database(engine, path)
     # After the pragmas: the file exists once the first connection set WAL mode.
     event.listen(engine.sync_engine, "connect", database.opened)

@@ -386,9 +386,12 @@ async def test_a_teacher_asking_for_the_other_city_is_refused(world: World) -> N
 
 
 async def test_a_teacher_not_yet_registered_is_told_to_join_first(world: World) -> None:
-    """Without a city on the roster, a teacher has no city to report on."""
-    text = await asked(world.sb, world.partner_teacher, "report attendance")
-    assert "يرى المعلمون تقارير مدينتهم" in text  # Ustadh Kareem reads Arabic (his locale)
+    """Without a city on the roster, a teacher has no city to report on. With no profile yet she
+    reads her Discord client's language: Spanish here (Discord has no Arabic locale, so an
+    Arabic reader is one only once his profile says so)."""
+    teacher = world.sb.add_member("Profesora Ruiz", roles=[world.teachers_role], locale="es-ES")
+    text = await asked(world.sb, teacher, "report attendance")
+    assert t("error.reporting_join_first", "es") in text
 
 
 async def test_someone_not_a_student_has_no_student_report(world: World) -> None:

@@ -514,6 +514,7 @@ async def test_keep_apart_is_marked_listed_and_lifted_by_teachers(world: World) 
     assert added.ephemeral and "**Ali** and **Ben** will never be paired together" in added.text
     again = await sb.command(world.teacher, "roster keep-apart add", first=ben, second=ali)
     assert "already kept apart" in again.text
+    await world.partner_teacher_reads_arabic()
     listing = await sb.command(world.partner_teacher, "roster keep-apart list")
     assert "**Ali** ↔ **Ben**" in listing.text  # the partner teacher reads it in Arabic
     assert t("roster.marks_footer", "ar", count=1) in listing.text

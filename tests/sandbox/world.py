@@ -36,6 +36,11 @@ class World:
     teachers_channel: Channel
     students: dict[str, Member] = field(default_factory=dict)
 
+    async def partner_teacher_reads_arabic(self) -> None:
+        """Ustadh Kareem registers with Najaf, in Arabic. Discord has no Arabic locale (his
+        client is in English): his Twinbridge language comes from his profile."""
+        await self.sb.command(self.partner_teacher, "join", city="Najaf", language="ar")
+
     async def add_student(
         self,
         name: str,
@@ -115,7 +120,9 @@ async def make_world(sb: Sandbox, *, teachers_joined: bool = True) -> World:
         teachers_role=teachers,
         coordinators_role=coordinators,
         teacher=sb.add_member("Ms Rivera", roles=[teachers]),
-        partner_teacher=sb.add_member("Ustadh Kareem", roles=[teachers], locale="ar"),
+        # His Discord is in English (Discord has no Arabic); he reads Twinbridge in Arabic once
+        # his profile says so (`partner_teacher_reads_arabic`).
+        partner_teacher=sb.add_member("Ustadh Kareem", roles=[teachers], locale="en-US"),
         coordinator=coordinator,
         announcements=announcements,
         teachers_channel=teachers_channel,
