@@ -19,6 +19,7 @@ from bot.domain.exchange import Role
 from bot.sandbox.driver import Reply, Sandbox, iter_components
 from bot.sandbox.state import Channel, ChannelType, Member, Message
 from bot.store import roster
+from bot.store.exchanges import get_exchange
 from bot.store.schema import chess_games, metadata, reports, sessions
 from tests.sandbox.world import World, make_world
 
@@ -103,9 +104,34 @@ class Scope:
         return self.world.sb
 
 
+def side_of(world: World) -> Side:
+    """Exchange A of the usual world, as a side."""
+    sb = world.sb
+    return Side(
+        sb,
+        world.exchange_id,
+        ("Minneapolis", "Najaf"),
+        world.city_ids,
+        world.teacher,
+        world.teachers_channel,
+        world.announcements,
+        sb.add_channel("A call", kind=ChannelType.VOICE),
+        ("Ben", "Maya", "Ali", "Zainab", "Omar"),
+    )
+
+
+async def one_exchange(sb: Sandbox) -> Scope:
+    """The usual world alone (B is A again), with Mx Adler, a teacher of no exchange."""
+    world = await make_world(sb)
+    a = side_of(world)
+    lone = sb.add_member("Mx Adler", roles=[world.teachers_role])
+    return Scope(world, a, a, lone)
+
+
 async def two_exchanges(sb: Sandbox) -> Scope:
     """Exchange A (the usual world) and exchange B in the same server, with a teacher each."""
-    world = await make_world(sb)
+    scope = await one_exchange(sb)
+    world = scope.world
     reply = await sb.command(
         world.coordinator,
         "exchange create",
@@ -131,24 +157,10 @@ async def two_exchanges(sb: Sandbox) -> Scope:
     )
     owusu = sb.add_member("Mr Owusu", roles=[world.teachers_role])
     await sb.command(owusu, "join", city="Kumasi", exchange=b_id)
-    lone = sb.add_member("Mx Adler", roles=[world.teachers_role])
-    from bot.store.exchanges import get_exchange
-
     async with sb.bot.ctx.db.read() as conn:
         b = await get_exchange(conn, sb.guild.id, b_id)
     assert b is not None
-    a = Side(
-        sb,
-        world.exchange_id,
-        ("Minneapolis", "Najaf"),
-        world.city_ids,
-        world.teacher,
-        world.teachers_channel,
-        world.announcements,
-        sb.add_channel("A call", kind=ChannelType.VOICE),
-        ("Ben", "Maya", "Ali", "Zainab", "Omar"),
-    )
-    side_b = Side(
+    scope.b = Side(
         sb,
         b_id,
         ("Winston-Salem", "Kumasi"),
@@ -159,7 +171,7 @@ async def two_exchanges(sb: Sandbox) -> Scope:
         sb.add_channel("B call", kind=ChannelType.VOICE),
         ("Will", "Sara", "Kofi", "Ama", "Yaw"),
     )
-    return Scope(world, a, side_b, lone)
+    return scope
 
 
 # -- what a side's staff act on, made by its own teacher ---------------------------------------

@@ -51,7 +51,10 @@ from tests.sandbox.test_audit import EVERYONE, READS, STAFF_ACTIONS, registered
 from tests.sandbox.world import make_world
 
 Setup = Callable[[Side], Awaitable[None]]
-Run = Callable[[Scope, Member, Side], Awaitable[Reply]]
+# What a person does, once everything it needs is ready (one interaction).
+Act = Callable[[], Awaitable[Reply]]
+# Get ready for `actor` to act on `side`; returns the act.
+Run = Callable[[Scope, Member, Side], Awaitable[Act]]
 
 NOT_STAFF_HERE = "error.not_staff_here"
 
@@ -78,8 +81,9 @@ async def first_start(sb: Sandbox, side: Side) -> datetime:
     return found.replace(tzinfo=UTC) if found.tzinfo is None else found
 
 
-async def press(scope: Scope, actor: Member, custom_id: str) -> Reply:
-    """`actor` presses a button with this custom_id (as a modified client could send any)."""
+async def forged(scope: Scope, actor: Member, custom_id: str) -> Act:
+    """A button with this custom_id on a message of `actor`'s (as a modified client could
+    send any): pressing it is the act."""
     sb = scope.sb
     carrier = await sb.command(actor, "about")
     assert carrier.message is not None
@@ -89,15 +93,15 @@ async def press(scope: Scope, actor: Member, custom_id: str) -> Reply:
             "components": [{"type": 2, "style": 1, "label": "Go", "custom_id": custom_id}],
         }
     ]
-    return await sb.click(actor, carrier, "Go")
+    return lambda: sb.click(actor, carrier, "Go")
 
 
 def cmd(path: str, **build: Callable[[Side], object]) -> Run:
-    """Run `/path` with options computed from the side (its exchange id by default)."""
+    """`/path` with options computed from the side."""
 
-    async def run(scope: Scope, actor: Member, side: Side) -> Reply:
+    async def run(scope: Scope, actor: Member, side: Side) -> Act:
         options = {name: make(side) for name, make in build.items()}
-        return await scope.sb.command(actor, path, **options)
+        return lambda: scope.sb.command(actor, path, **options)
 
     return run
 
@@ -126,16 +130,16 @@ async def report_paused(side: Side) -> None:
     await side.sb.click(side.teacher, side.sb.last_message(side.teachers_channel), "Pause space")
 
 
-async def roster_import(scope: Scope, actor: Member, side: Side) -> Reply:
+async def roster_import(scope: Scope, actor: Member, side: Side) -> Act:
     newcomer = scope.sb.add_member(f"New {side.names[0]}", roles=[scope.world.students_role])
     text = f"user,city,grade_band,languages\n{newcomer.user.id},{side.cities[0]},13-15,en\n"
     upload = Upload("class.csv", text.encode())
-    return await scope.sb.command(actor, "roster import", file=upload, exchange=side.exchange_id)
+    return lambda: scope.sb.command(actor, "roster import", file=upload, exchange=side.exchange_id)
 
 
-async def session_cancel_one(scope: Scope, actor: Member, side: Side) -> Reply:
+async def session_cancel_one(scope: Scope, actor: Member, side: Side) -> Act:
     start = await first_start(scope.sb, side)
-    return await scope.sb.command(
+    return lambda: scope.sb.command(
         actor,
         "session cancel",
         session=side.session_id,
@@ -143,9 +147,9 @@ async def session_cancel_one(scope: Scope, actor: Member, side: Side) -> Reply:
     )
 
 
-async def session_move(scope: Scope, actor: Member, side: Side) -> Reply:
+async def session_move(scope: Scope, actor: Member, side: Side) -> Act:
     start = await first_start(scope.sb, side)
-    return await scope.sb.command(
+    return lambda: scope.sb.command(
         actor,
         "session move",
         session=side.session_id,
@@ -167,8 +171,8 @@ async def ask_schedule(sb: Sandbox, actor: Member, side: Side) -> Reply:
     )
 
 
-async def session_schedule(scope: Scope, actor: Member, side: Side) -> Reply:
-    return await ask_schedule(scope.sb, actor, side)
+async def session_schedule(scope: Scope, actor: Member, side: Side) -> Act:
+    return lambda: ask_schedule(scope.sb, actor, side)
 
 
 async def drafted(side: Side) -> None:
@@ -180,28 +184,28 @@ async def drafted(side: Side) -> None:
 def draft_button(label: str) -> Run:
     """A button under the side's preview, which only the teacher who asked may use."""
 
-    async def run(scope: Scope, actor: Member, side: Side) -> Reply:
+    async def run(scope: Scope, actor: Member, side: Side) -> Act:
         assert side.preview is not None
-        return await scope.sb.click(actor, side.preview, label)
+        preview = side.preview
+        return lambda: scope.sb.click(actor, preview, label)
 
     return run
 
 
-async def confirm_move(scope: Scope, actor: Member, side: Side) -> Reply:
+async def confirm_move(scope: Scope, actor: Member, side: Side) -> Act:
     start = await first_start(scope.sb, side)
     to = datetime(2026, 10, 7, 21, tzinfo=UTC)
     custom_id = ConfirmMove.custom_id_for(
         session=side.session_id, original=int(start.timestamp()), to=int(to.timestamp())
     )
-    return await press(scope, actor, custom_id)
+    return await forged(scope, actor, custom_id)
 
 
-async def end_series(scope: Scope, actor: Member, side: Side) -> Reply:
-    custom_id = EndSeries.custom_id_for(session=side.session_id)
-    return await press(scope, actor, custom_id)
+async def end_series(scope: Scope, actor: Member, side: Side) -> Act:
+    return await forged(scope, actor, EndSeries.custom_id_for(session=side.session_id))
 
 
-async def roster_page(scope: Scope, actor: Member, side: Side) -> Reply:
+async def roster_page(scope: Scope, actor: Member, side: Side) -> Act:
     custom_id = RosterPageButton.custom_id_for(
         exchange=side.exchange_id,
         page=1,
@@ -210,41 +214,41 @@ async def roster_page(scope: Scope, actor: Member, side: Side) -> Reply:
         band="-",
         people=ListedPeople.STUDENT,
     )
-    return await press(scope, actor, custom_id)
+    return await forged(scope, actor, custom_id)
 
 
-async def marks_page(scope: Scope, actor: Member, side: Side) -> Reply:
+async def marks_page(scope: Scope, actor: Member, side: Side) -> Act:
     custom_id = MarksPageButton.custom_id_for(exchange=side.exchange_id, page=1)
-    return await press(scope, actor, custom_id)
+    return await forged(scope, actor, custom_id)
 
 
-async def remove_confirm(scope: Scope, actor: Member, side: Side) -> Reply:
+async def remove_confirm(scope: Scope, actor: Member, side: Side) -> Act:
     custom_id = RemoveConfirm.custom_id_for(
         owner=actor.user.id,
         exchange=side.exchange_id,
         student=side.student(0).user.id,
     )
-    return await press(scope, actor, custom_id)
+    return await forged(scope, actor, custom_id)
 
 
-async def preview_page(scope: Scope, actor: Member, side: Side) -> Reply:
+async def preview_page(scope: Scope, actor: Member, side: Side) -> Act:
     custom_id = PreviewPageButton.custom_id_for(exchange=side.exchange_id, page=1)
-    return await press(scope, actor, custom_id)
+    return await forged(scope, actor, custom_id)
 
 
-async def history_page(scope: Scope, actor: Member, side: Side) -> Reply:
+async def history_page(scope: Scope, actor: Member, side: Side) -> Act:
     custom_id = HistoryPageButton.custom_id_for(exchange=side.exchange_id, page=1)
-    return await press(scope, actor, custom_id)
+    return await forged(scope, actor, custom_id)
 
 
 def report_button(action: ReportButton) -> Run:
-    """A button under the side's report, pressed where it was posted (the teachers' channel,
-    which every teacher of the server can read)."""
+    """A button under the side's report (as posted in the teachers' channel, which every
+    teacher of the server can read)."""
 
-    async def run(scope: Scope, actor: Member, side: Side) -> Reply:
+    async def run(scope: Scope, actor: Member, side: Side) -> Act:
         assert side.report_id is not None
         custom_id = ReportAction.custom_id_for(report=side.report_id, action=action)
-        return await press(scope, actor, custom_id)
+        return await forged(scope, actor, custom_id)
 
     return run
 
@@ -559,8 +563,9 @@ def says(key: str, text: str) -> bool:
 
 async def refused(scope: Scope, action: StaffAction, actor: Member, side: Side) -> None:
     sb = scope.sb
+    act = await action.run(scope, actor, side)
     database, discord = await database_state(sb), discord_state(sb)
-    reply = await action.run(scope, actor, side)
+    reply = await act()
     assert says(action.refusal, reply.text), reply.text
     assert not reply.files, "a refusal attaches nothing"
     assert await database_state(sb) == database, "a refusal changes nothing in the database"
@@ -568,7 +573,7 @@ async def refused(scope: Scope, action: StaffAction, actor: Member, side: Side) 
 
 
 async def allowed(scope: Scope, action: StaffAction) -> None:
-    reply = await action.run(scope, scope.a.teacher, scope.a)
+    reply = await (await action.run(scope, scope.a.teacher, scope.a))()
     text = reply.text
     for key in (NOT_STAFF_HERE, action.refusal, "error.only_teacher", "error.generic"):
         assert not says(key, text), text
