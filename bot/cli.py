@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|migrate|demo|report]` (run is the default)."""
+"""Command line: `python -m bot [run|migrate|demo|report|backup|restore]` (run is the default)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot import __version__
 from bot.config import Settings, SettingsError, load_settings
@@ -46,6 +47,25 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--city", help="attendance of one city only, by name")
     report.add_argument("--format", choices=["csv", "json"], default="csv")
     report.add_argument("--output", help="write to this file instead of standard output")
+    backup = sub.add_parser(
+        "backup",
+        help="a checked copy of the database, safe while the bot runs",
+        description=(
+            "Copies the database as of one instant (SQLite's online backup; the bot may keep "
+            "running), checks the copy, and, into BACKUP_DIR, rotates older backups."
+        ),
+    )
+    backup.add_argument("--to", help="the folder to write it to (default: BACKUP_DIR)")
+    restore = sub.add_parser(
+        "restore",
+        help="replace the database with a backup (stop the bot first)",
+        description=(
+            "Checks the backup, migrates it if it is older, erases again everyone erased and "
+            "prunes again every exchange pruned after it was taken, and keeps the database "
+            "it replaces beside it."
+        ),
+    )
+    restore.add_argument("file", help="the backup file")
     return parser
 
 
@@ -199,6 +219,103 @@ def _print_report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KB"
+    return f"{count / (1024 * 1024):.1f} MB"
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    """`backup [--to DIR]`: a checked copy; BACKUP_DIR is rotated afterwards."""
+    from bot.clock import SystemClock
+    from bot.services.backups import BackupError, rotate, take_backup
+
+    database = settings.sqlite_path()
+    if database is None:
+        print("DATABASE_URL names no database file to back up.", file=sys.stderr)
+        return 2
+    folder = Path(args.to) if args.to else settings.backup_dir
+    if folder is None:
+        print("Where to? Set BACKUP_DIR, or give --to DIR.", file=sys.stderr)
+        return 2
+    key = settings.erasure_key_path()
+    if key is not None and key.resolve().is_relative_to(folder.resolve()):
+        print(
+            f"Not backed up: {folder} holds the erasure key ({key}); "
+            "backups must be kept apart from it.",
+            file=sys.stderr,
+        )
+        return 2
+    if not database.exists():
+        print(f"No database at {database}: check DATABASE_URL.", file=sys.stderr)
+        return 1
+    now = SystemClock().now()
+    try:
+        made = asyncio.run(take_backup(database, folder, now))
+    except BackupError as exc:
+        print(f"Backup failed: {exc}", file=sys.stderr)
+        return 1
+    rows = sum(made.tables.values())
+    print(f"Backup {made.path}: {_size(made.size)}, {rows} rows, integrity checked.")
+    if args.to is None:
+        deleted = rotate(
+            folder,
+            now,
+            keep_daily=settings.backup_keep_daily,
+            keep_weekly=settings.backup_keep_weekly,
+            retention_days=settings.retention_days,
+        )
+        if deleted:
+            print(f"Removed {len(deleted)} older backups (BACKUP_KEEP_DAILY/WEEKLY).")
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    """`restore FILE`: replace the database with a backup, erasures done again."""
+    from bot.clock import SystemClock
+    from bot.services.backups import BackupError, restore_backup
+    from bot.services.erasure_journal import ErasureJournal
+    from bot.store.backup import InUseError, exclusive_use
+
+    database = settings.sqlite_path()
+    key = settings.erasure_key_path()
+    if database is None or key is None:
+        print("DATABASE_URL names no database file to restore into.", file=sys.stderr)
+        return 2
+    journal = ErasureJournal.beside(database, key)
+    if not journal.exists():
+        print(
+            f"Note: there is no erasure journal at {journal.path}. If this server replaces "
+            "another, copy its erasure.journal and erasure key first: erasures made after "
+            "this backup cannot be done again without them.",
+            file=sys.stderr,
+        )
+    source = Path(args.file)
+    try:
+        with exclusive_use(database):
+            done = asyncio.run(restore_backup(source, database, journal, SystemClock().now()))
+    except InUseError as exc:
+        print(f"Not restored: {exc}. Stop the bot first.", file=sys.stderr)
+        return 1
+    except BackupError as exc:
+        print(f"Not restored: {exc}", file=sys.stderr)
+        return 1
+    taken = done.taken_at.isoformat() if done.taken_at else "an unknown time"
+    print(f"Restored {done.source} (taken at {taken}) into {database}.")
+    if done.migrated:
+        print(f"Its schema was upgraded from {done.revision}.")
+    again = done.reapplied
+    print(
+        f"Done again since it was taken: {again.people} people erased, "
+        f"{again.exchanges} exchanges pruned ({again.rows} rows)."
+    )
+    if done.aside is not None:
+        print(f"The database it replaced is kept at {done.aside}: delete it once all is well.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `twinbridge` script."""
     args = _parser().parse_args(argv)
@@ -209,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     token = settings.discord_token.get_secret_value() if settings.discord_token else ""
-    setup_logging(settings.log_level, secrets=[token])
+    setup_logging(settings.log_level, secrets=[token], fmt=settings.log_format)
     log = logging.getLogger("bot")
 
     if command == "migrate":
@@ -222,10 +339,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_demo(args.output))
     if command == "report":
         return _print_report(settings, args)
+    if command == "backup":
+        return _backup(settings, args)
+    if command == "restore":
+        return _restore(settings, args)
     if not token:
         print(NO_TOKEN_HINT, file=sys.stderr)
         return 1
+    from bot.store.backup import InUseError, exclusive_use
+
+    database = settings.sqlite_path()
     try:
-        return asyncio.run(_run(settings, force_sync=getattr(args, "sync", False)))
+        with exclusive_use(database) if database else contextlib.nullcontext():
+            return asyncio.run(_run(settings, force_sync=getattr(args, "sync", False)))
+    except InUseError as exc:
+        print(f"Not started: {exc} (is the bot already running?)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0

@@ -518,6 +518,23 @@ class Sandbox:
                 )
         await self.idle()
 
+    async def gateway_down(self) -> None:
+        """Discord's gateway goes away: the connection drops and reconnecting fails until
+        `gateway_up` (the session stays resumable, as after a short outage)."""
+        self.server.gateway.refusing = True
+        await self.server.gateway.cut()
+        await self.wait_for(lambda: not self.bot.gateway_up, "the bot to notice the outage")
+
+    async def gateway_up(self, within: float = 30.0) -> None:
+        """The gateway is back; returns once the bot has reconnected (after its back-off)."""
+        self.server.gateway.refusing = False
+        await self.wait_for(lambda: self.bot.gateway_up, "the bot to reconnect", within=within)
+        await self.idle()
+        # discord.py logs each refused reconnect as an error: expected during an outage.
+        other = [p for p in self.expect_problems() if "Attempting a reconnect" not in p]
+        if other:
+            raise SandboxError("sandbox problems:\n- " + "\n- ".join(other))
+
     def _bot_task_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             self.server.problem(f"the bot's client task died: {task.exception()!r}")

@@ -109,6 +109,8 @@ class Gateway:
         self.identified = asyncio.Event()
         self.identify_count = 0
         self.resume_count = 0
+        # While True, new connections are refused (503), as during a Discord outage.
+        self.refusing = False
 
     # -- events ------------------------------------------------------------------------------
 
@@ -169,6 +171,8 @@ class Gateway:
     # -- the websocket handler -----------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        if self.refusing:
+            raise web.HTTPServiceUnavailable(text="sandbox: the gateway is down")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         compress = request.query.get("compress") == "zlib-stream"

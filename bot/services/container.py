@@ -13,9 +13,12 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.cooldown import Cooldowns
+from bot.metrics import Metrics
 from bot.services.about import AboutService
 from bot.services.activity_writer import ActivityWriter
+from bot.services.backups import BackupService
 from bot.services.chess import ChessService
+from bot.services.erasure_journal import ErasureJournal
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
 from bot.services.pairing import PairingService
@@ -38,6 +41,8 @@ class Infrastructure(Protocol):
     scheduler: Scheduler
     activity_writer: ActivityWriter
     cooldowns: Cooldowns
+    metrics: Metrics
+    journal: ErasureJournal | None
 
 
 class Services:
@@ -52,8 +57,20 @@ class Services:
         self.pairing = PairingService(db, clock, scheduler)
         self.prompts = PromptService(db, clock, infra.activity_writer)
         self.safety = SafetyService(db, clock, scheduler)
+        settings = infra.settings
         self.privacy = PrivacyService(
-            db, clock, scheduler, infra.activity_writer, infra.settings.retention_days
+            db, clock, scheduler, infra.activity_writer, settings.retention_days, infra.journal
+        )
+        self.backups = BackupService(
+            db,
+            clock,
+            scheduler,
+            database=settings.sqlite_path(),
+            folder=settings.backup_dir,
+            keep_daily=settings.backup_keep_daily,
+            keep_weekly=settings.backup_keep_weekly,
+            retention_days=settings.retention_days,
+            metrics=infra.metrics,
         )
         self.reporting = ReportingService(db, clock)
         self.roster = RosterService(db, clock, scheduler)

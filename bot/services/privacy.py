@@ -20,6 +20,7 @@ from bot.errors import NotFoundError
 from bot.services import roster as roster_service
 from bot.services.access import Actor, require
 from bot.services.activity_writer import ActivityWriter
+from bot.services.erasure_journal import EXCHANGE, PERSON, ErasureJournal, JournalError
 from bot.services.pairing import SpacePort
 from bot.services.scheduler import Rearm
 from bot.store import Database, personal, roster, sends
@@ -83,6 +84,15 @@ class Pruned:
     rows: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class Reapplied:
+    """Erasures and prunings done again on a restored database."""
+
+    people: int  # people found and erased again
+    exchanges: int  # exchanges pruned again
+    rows: int  # rows changed in all
+
+
 def _next_run(after: datetime) -> datetime:
     return datetime.combine(after.date() + timedelta(days=1), RETENTION_AT, after.tzinfo)
 
@@ -97,6 +107,7 @@ class PrivacyService:
         scheduler: Rearm,
         writer: ActivityWriter,
         retention_days: int,
+        journal: ErasureJournal | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -104,6 +115,9 @@ class PrivacyService:
         # Export and erasure flush it first: events still queued belong to the person too.
         self.writer = writer
         self.retention_days = retention_days
+        # Erasures and prunings are journalled so that restoring a backup does them again
+        # (None: a database without a file, whose backups cannot be restored anyway).
+        self.journal = journal
 
     async def export_person(self, actor: Actor, user_id: int, names: Sequence[str] = ()) -> Export:
         """Everything stored about one person in this server, as JSON (coordinators only).
@@ -191,6 +205,8 @@ class PrivacyService:
                     ended.append(removal.space_id)
         person = personal.Person(actor.guild_id, user_id, tuple(names))
         now = self.clock.now()
+        if self.journal is not None:
+            await self.journal.person_erased(actor.guild_id, user_id, now)
         async with self.writer.quiet():
             async with self.db.transaction() as conn:
                 changed = await personal.erase(conn, person)
@@ -224,32 +240,15 @@ class PrivacyService:
             due = await exchange_store.due_for_pruning(conn, cutoff)
         done = []
         for exchange_id, guild_id in due:
-            async with self.db.read() as conn:
-                people = await personal.people_of_exchange(conn, exchange_id)
-            totals: Counter[str] = Counter()
-            for user_id in sorted(people):
-                async with self.db.transaction() as conn:
-                    person = personal.Person(guild_id, user_id, exchange_id=exchange_id)
-                    totals.update(await personal.erase(conn, person))
-            async with self.db.transaction() as conn:
-                await exchange_store.mark_pruned(conn, exchange_id, now)
-                await activity_log.append(
-                    conn,
-                    at=now,
-                    guild_id=guild_id,
-                    partnership_id=exchange_id,
-                    kind="privacy.pruned",
-                    details={
-                        "people": len(people),
-                        "rows": dict(totals),
-                        "days": self.retention_days,
-                    },
+            if self.journal is not None:
+                await self.journal.exchange_pruned(guild_id, exchange_id, now)
+            done.append(
+                await prune_exchange(
+                    self.db, exchange_id, guild_id, now, {"days": self.retention_days}
                 )
-            log.info(
-                "pruned exchange %d: %d people, %d rows", exchange_id, len(people), totals.total()
             )
-            done.append(Pruned(exchange_id, len(people), dict(totals)))
         if done:
+            # As after an erasure: no file of the database keeps what was pruned.
             await self.db.checkpoint()
         return done
 
@@ -280,3 +279,98 @@ class PrivacyService:
         done = await self.prune_expired()
         await self._plan_pruning(_next_run(self.clock.now()))
         return done
+
+
+async def prune_exchange(
+    db: Database, exchange_id: int, guild_id: int, now: datetime, details: dict[str, Any]
+) -> Pruned:
+    """Anonymise everyone in one exchange, then mark it pruned (logged with `details`).
+
+    One short transaction per person keeps the database free for everyone else while a large
+    exchange is pruned; the exchange is marked pruned only when all its people are done, so a
+    crash halfway leaves the rest for the next run (already pseudonymised ids are skipped).
+    """
+    async with db.read() as conn:
+        people = await personal.people_of_exchange(conn, exchange_id)
+    totals: Counter[str] = Counter()
+    for user_id in sorted(people):
+        async with db.transaction() as conn:
+            person = personal.Person(guild_id, user_id, exchange_id=exchange_id)
+            totals.update(await personal.erase(conn, person))
+    async with db.transaction() as conn:
+        await exchange_store.mark_pruned(conn, exchange_id, now)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=guild_id,
+            partnership_id=exchange_id,
+            kind="privacy.pruned",
+            details={"people": len(people), "rows": dict(totals), **details},
+        )
+    log.info("pruned exchange %d: %d people, %d rows", exchange_id, len(people), totals.total())
+    return Pruned(exchange_id, len(people), dict(totals))
+
+
+async def reapply_erasures(
+    db: Database, journal: ErasureJournal, since: datetime | None, now: datetime
+) -> Reapplied:
+    """Erase and prune again, in `db`, what the journal recorded at or after `since`.
+
+    For a database restored from a backup taken at `since` (None: unknown, so everything
+    journalled is done again). Each id stored anywhere in the database is hashed with the
+    journal's key; a match is a person erased after the backup was taken.
+    """
+    entries = journal.entries(since)
+    wanted: dict[int, set[str]] = {}
+    for entry in entries:
+        if entry.kind == PERSON and entry.subject:
+            wanted.setdefault(entry.guild_id, set()).add(entry.subject)
+    people = rows = 0
+    if wanted:
+        hasher = journal.hasher()
+        if hasher is None:
+            raise JournalError(
+                f"{len(entries)} erasures were journalled after this backup, but the erasure "
+                f"key {journal.key_file} is missing: copy it from the old server"
+            )
+        async with db.read() as conn:
+            stored = await personal.stored_user_ids(conn)
+        for user_id in sorted(stored):
+            digest = hasher(user_id)
+            for guild_id, subjects in wanted.items():
+                if digest not in subjects:
+                    continue
+                async with db.transaction() as conn:
+                    changed = await personal.erase(conn, personal.Person(guild_id, user_id))
+                    if changed:
+                        await activity_log.append(
+                            conn,
+                            at=now,
+                            guild_id=guild_id,
+                            kind="privacy.erased_again",
+                            details={"rows": changed},
+                        )
+                if changed:
+                    people += 1
+                    rows += sum(changed.values())
+    pruned = {(e.guild_id, e.exchange_id) for e in entries if e.kind == EXCHANGE}
+    exchanges = 0
+    for guild_id, exchange_id in sorted(pruned, key=lambda p: (p[0], p[1] or 0)):
+        if exchange_id is None:
+            continue
+        async with db.transaction() as conn:
+            running = await exchange_store.get_exchange(conn, guild_id, exchange_id)
+            if running is not None:
+                # Ended and pruned after the backup was taken: it stays ended.
+                await exchange_store.end_exchange(conn, exchange_id, now)
+            elif not await exchange_store.get_exchange(
+                conn, guild_id, exchange_id, with_ended=True
+            ):
+                continue  # created after the backup: nothing of it was restored
+        done = await prune_exchange(db, exchange_id, guild_id, now, {"restored": True})
+        exchanges += 1
+        rows += sum(done.rows.values())
+    if people or exchanges:
+        # The restored file must not keep what was erased again in its write-ahead log.
+        await db.checkpoint()
+    return Reapplied(people, exchanges, rows)

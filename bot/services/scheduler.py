@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.metrics import Metrics
 from bot.store import Database
 from bot.store import sends as store
 
@@ -109,12 +110,19 @@ class Scheduler:
     """Runs the handler of each due send once per claim, retrying passing failures."""
 
     def __init__(
-        self, db: Database, clock: Clock, grace: timedelta, *, classify: Classifier = classify
+        self,
+        db: Database,
+        clock: Clock,
+        grace: timedelta,
+        *,
+        classify: Classifier = classify,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.grace = grace
         self.classify = classify
+        self.metrics = metrics
         self.handlers: dict[str, Handler] = {}
         self.fan_out_kinds: set[str] = set()
         self._start_hooks: list[StartHook] = []
@@ -320,12 +328,16 @@ class Scheduler:
             )
             return
         log.warning("send %s failed (try %d), again at %s: %s", send.key, attempts, again, reason)
+        if self.metrics is not None:
+            self.metrics.sends_retried.labels(kind=send.kind).inc()
         async with self.db.transaction() as conn:
             await store.retry(conn, send.id, at=again, expires_at=deadline, error=reason)
 
     async def _finish(
         self, send: store.Send, status: store.SendStatus, error: str | None = None
     ) -> None:
+        if status is store.SendStatus.FAILED and self.metrics is not None:
+            self.metrics.sends_failed.labels(kind=send.kind).inc()
         async with self.db.transaction() as conn:
             await store.finish(conn, send.id, status, self.clock.now(), error)
 

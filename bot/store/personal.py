@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -581,4 +582,24 @@ async def people_of_exchange(conn: AsyncConnection, exchange_id: int) -> set[int
             user = table.c[name]
             ids = await conn.scalars(select(user).where(in_exchange, user > 0).distinct())
             found.update(ids.all())
+    return found
+
+
+# Discord ids (snowflakes) as they appear inside logged details and keys.
+_SNOWFLAKE = re.compile(r"(?<!\d)\d{15,20}(?!\d)")
+
+
+async def stored_user_ids(conn: AsyncConnection) -> set[int]:
+    """Every Discord user id anywhere in the database: in user columns, and any number shaped
+    like one inside mention columns (pseudonyms, being negative, are left out)."""
+    found: set[int] = set()
+    for table, policy in tables():
+        for name in policy.users:
+            column = table.c[name]
+            found.update((await conn.scalars(select(column).where(column > 0).distinct())).all())
+        for name in policy.mentions:
+            column = table.c[name]
+            for value in (await conn.scalars(select(column).distinct())).all():
+                if isinstance(value, str):
+                    found.update(int(n) for n in _SNOWFLAKE.findall(value))
     return found

@@ -23,6 +23,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from bot.errors import UserError
 from bot.i18n import t
+from bot.logs import current_command
+from bot.metrics import BUSY, ERROR, OK, REFUSED
 from bot.store.engine import commit_log, track_commits
 from cogs.common.interactions import language_soon, say
 
@@ -89,9 +91,18 @@ def _expected(cause: BaseException) -> bool:
     )
 
 
+def count_outcome(interaction: discord.Interaction[Any], outcome: str) -> None:
+    """Count the interaction's outcome in the bot's metrics (by command, never by person)."""
+    metrics = getattr(getattr(interaction.client, "ctx", None), "metrics", None)
+    if metrics is not None:
+        metrics.interaction(current_command(), outcome)
+
+
 async def answer_failure(interaction: discord.Interaction[Any], cause: BaseException) -> None:
     """Tell the person what went wrong; log what they cannot fix, with its traceback."""
-    if not _expected(cause) and not _database_busy(cause):
+    expected, busy = _expected(cause), _database_busy(cause)
+    count_outcome(interaction, REFUSED if expected else BUSY if busy else ERROR)
+    if not expected and not busy:
         log.error(
             "interaction failed (type %s, id %s)",
             interaction.type.name if interaction.type else "?",
@@ -116,6 +127,8 @@ async def guarded(
             await work()
         except Exception as error:
             await answer_failure(interaction, error)
+        else:
+            count_outcome(interaction, OK)
 
 
 class ErrorTree(app_commands.CommandTree["Twinbridge"]):

@@ -161,8 +161,9 @@ async def gone_and_refused(sb: Sandbox, world: World, caplog: pytest.LogCaptureF
     assert t("error.generic", "en") in reply.text, reply.text
     assert "nothing was changed" in reply.text
     assert problems and all("DatabaseGoneError" in p for p in problems), problems
-    health = sb.bot.health
-    assert health["ok"] is False and "sandbox.db" in str(health["problem"])
+    assert sb.bot.problem is not None and "sandbox.db" in sb.bot.problem
+    report = await sb.bot.ctx.health.run()
+    assert not report.checks["database"].ok, report.checks["database"]
     critical = [r for r in caplog.records if r.levelno == logging.CRITICAL]
     assert critical and "stopping now" in critical[0].getMessage()
     await sb.wait_for(sb.bot.is_closed, "the bot to stop")
@@ -199,5 +200,6 @@ async def test_an_idle_bot_notices_too(
     await sb.restart_bot()  # its watch now looks every 50 ms
     delete_database(tmp_path)
     await sb.wait_for(sb.bot.is_closed, "the bot to stop")
-    assert "deleted" in str(sb.bot.health["problem"])
-    assert sb.bot.health["ok"] is False
+    assert sb.bot.problem is not None and "deleted" in sb.bot.problem
+    report = await sb.bot.ctx.health.run()
+    assert not report.checks["database"].ok, report.checks["database"]
