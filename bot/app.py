@@ -54,8 +54,6 @@ BACKGROUND_GRACE = 10.0
 # How often an idle bot checks that its database file is still the one it opened (every
 # database use checks too).
 DATABASE_WATCH_SECONDS = 15.0
-# The tasks in which discord.py runs commands, components and forms (by name).
-INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-", "discord.py: on_interaction")
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
@@ -230,45 +228,29 @@ class Twinbridge(commands.Bot):
             self.add_listener(listener, event)
         self.web: WebServer | None = None
         self._register_health()
-        # Why the bot stopped on its own (None while all is well): the CLI's exit status.
-        self.problem: str | None = None
         self._watch: asyncio.Task[None] | None = None
-        context.db.on_fault(self._database_gone)
+        context.db.on_fault(self._database_file)
 
-    def _database_gone(self, reason: str) -> None:
-        """The database file was deleted or replaced: stop before anything more is lost."""
-        self.problem = reason
+    def _database_file(self, reason: str | None) -> None:
+        """The database file was found gone or replaced (`reason`), or back (None)."""
+        if reason is None:
+            log.warning("the database file is back: work goes on")
+            return
+        # Every use of the database is refused meanwhile: each interaction is told nothing
+        # was saved, and the `database` health check fails with the same reason.
         log.critical(
-            "%s: stopping now, since nothing written from here on would be kept. Put the "
-            "database file back (or restore a backup) and start the bot again.",
+            "%s: nothing is read or written until it is back, since whatever the bot wrote "
+            "would be lost. Put the file back (or stop the bot and restore a backup).",
             reason,
         )
-        if not self.is_closed():
-            # Not awaited here: this runs inside whatever database call noticed it.
-            self.loop.create_task(self._stop_for_good(), name="database-gone-stop")
-
-    async def _stop_for_good(self) -> None:
-        """Stop once the interactions under way have answered (each is told nothing was
-        saved), so nobody is left with "This interaction failed"."""
-        current = asyncio.current_task()
-        handling = [
-            task
-            for task in asyncio.all_tasks()
-            if task is not current and task.get_name().startswith(INTERACTION_TASKS)
-        ]
-        if handling:
-            await asyncio.wait(handling, timeout=BACKGROUND_GRACE)
-        await self.close()
 
     async def _watch_database(self) -> None:
         """An idle bot notices a deleted or replaced database file too, not only at its next
         command."""
         while True:
             await asyncio.sleep(DATABASE_WATCH_SECONDS)
-            try:
+            with contextlib.suppress(DatabaseGoneError):
                 self.ctx.db.check_file()
-            except DatabaseGoneError:
-                return
 
     def _pace_requests(self) -> None:
         """Every REST request waits its turn under Discord's global limit (see bot.pacing).

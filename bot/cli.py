@@ -146,9 +146,6 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
         # is queued: wait for all of it before the process ends.
         for task in shutdown:
             await task
-    if bot.problem is not None:
-        print(f"Twinbridge stopped: {bot.problem}.", file=sys.stderr)
-        return 3
     logging.getLogger("bot").info("stopped cleanly")
     return 0
 

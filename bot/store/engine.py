@@ -8,9 +8,11 @@ Transactions take SQLite's write lock when they begin (`BEGIN IMMEDIATE`): what 
 reads before it writes cannot change under it, so "look, then insert or update" has one effect
 however many interactions run it at once. Reads see one snapshot from their first statement.
 
-The file itself is watched: deleted or replaced under the running bot, everything written
-after would be lost (SQLite keeps writing to the unlinked file). The first use after that
-raises `DatabaseGoneError` and tells whoever listens (`Database.on_fault`): the bot stops.
+The file itself is watched: deleted, moved or replaced under the running bot, everything
+written after would be lost (SQLite keeps writing to the file it opened, which nobody will
+read again). Every use then raises `DatabaseGoneError` instead, and whoever listens is told
+(`Database.on_fault`): the bot logs why and its health fails. Should the very file it opened
+come back (moved back), work goes on.
 """
 
 from __future__ import annotations
@@ -163,9 +165,9 @@ class Database:
         # The SQLite file, and which file it was when first opened (device, inode).
         self.path = path
         self._identity: tuple[int, int] | None = None
-        # Why the database may no longer be used (None: it may).
+        # Why the database may not be used now (None: it may).
         self.fault: str | None = None
-        self._fault_listeners: list[Callable[[str], None]] = []
+        self._fault_listeners: list[Callable[[str | None], None]] = []
         event.listen(engine.sync_engine, "after_execute", _note_write)
 
     # -- the file under us ----------------------------------------------------------------------
@@ -182,29 +184,35 @@ class Database:
             # SQLite just created an empty file where ours was, or opened another one.
             self._fail(f"the database file {self.path} was replaced while the bot ran")
 
-    def on_fault(self, listener: Callable[[str], None]) -> None:
-        """Call `listener(reason)` once, when the database file is found deleted or replaced."""
+    def on_fault(self, listener: Callable[[str | None], None]) -> None:
+        """Call `listener(reason)` when the database file is found gone or replaced, and
+        `listener(None)` if the file the bot opened comes back."""
         self._fault_listeners.append(listener)
 
-    def _fail(self, reason: str) -> None:
-        first = self.fault is None
-        if first:
+    def _set_fault(self, reason: str | None) -> None:
+        if reason != self.fault:
             self.fault = reason
             for listener in self._fault_listeners:
                 listener(reason)
-        raise DatabaseGoneError(self.fault)
+
+    def _fail(self, reason: str) -> None:
+        self._set_fault(reason)
+        raise DatabaseGoneError(reason)
 
     def check_file(self) -> None:
-        """Raise DatabaseGoneError if the file is not the one the bot opened (a stat: cheap)."""
-        if self.fault is not None:
-            raise DatabaseGoneError(self.fault)
+        """Raise DatabaseGoneError unless the file is the one the bot opened (a stat: cheap).
+
+        Checked before every use, so no connection is opened (which would create an empty
+        file in its place) and nothing is written to a file nobody will read again.
+        """
         if self.path is None or self._identity is None:
             return
         found = _file_identity(self.path)
         if found is None:
-            self._fail(f"the database file {self.path} was deleted while the bot ran")
+            self._fail(f"the database file {self.path} was deleted or moved while the bot ran")
         if found != self._identity:
             self._fail(f"the database file {self.path} was replaced while the bot ran")
+        self._set_fault(None)
 
     # -- using it -------------------------------------------------------------------------------
 

@@ -43,10 +43,13 @@ def database_files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.glob("sandbox.db*"))}
 
 
-def delete_database(folder: Path) -> None:
-    """Remove the database file and its companions, as a careless operator might."""
+def move_database(folder: Path, to: Path) -> Path:
+    """Move the database file and its companions to another folder, as a careless clean-up
+    might (for the bot, the same as deleting them); returns where they went."""
+    to.mkdir(exist_ok=True)
     for path in folder.glob("sandbox.db*"):
-        path.unlink()
+        path.rename(to / path.name)
+    return to
 
 
 def replace_database(folder: Path) -> None:
@@ -152,54 +155,63 @@ def bugs_expected(sb: Sandbox) -> Iterator[list[str]]:
         found += sb.expect_problems()
 
 
-async def gone_and_refused(sb: Sandbox, world: World, caplog: pytest.LogCaptureFixture) -> None:
-    """After the file went: a teacher's command is answered truthfully, nothing is stored in
-    a ghost file, the bot says why in its log and its health, and stops."""
+async def refused_while_gone(sb: Sandbox, world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """While the file is not the one the bot opened: a teacher's command is answered
+    truthfully and changes nothing; the log (CRITICAL) and the health check say why."""
     ben = world.students["Ben"]
     with bugs_expected(sb) as problems:
         reply = await sb.command(world.teacher, "roster pause", student=ben)
     assert t("error.generic", "en") in reply.text, reply.text
     assert "nothing was changed" in reply.text
     assert problems and all("DatabaseGoneError" in p for p in problems), problems
-    assert sb.bot.problem is not None and "sandbox.db" in sb.bot.problem
     report = await sb.bot.ctx.health.run()
     assert not report.checks["database"].ok, report.checks["database"]
-    critical = [r for r in caplog.records if r.levelno == logging.CRITICAL]
-    assert critical and "stopping now" in critical[0].getMessage()
-    await sb.wait_for(sb.bot.is_closed, "the bot to stop")
+    critical = [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert critical and "sandbox.db" in critical[0] and "Put the file back" in critical[0]
 
 
-async def test_a_deleted_database_file_stops_the_bot_loudly(
+async def test_a_database_file_moved_away_is_never_written_and_used_again_when_back(
     sb: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The file deleted under the running bot: noticed at the next use, never written to."""
+    """The file moved (or deleted) under the running bot: noticed at the next use, nothing
+    written, no empty file made in its place; moved back, the bot goes on."""
     world = await make_world(sb)
     await world.add_student("Ben", 0)
     await sb.idle()
-    delete_database(tmp_path)
-    await gone_and_refused(sb, world, caplog)
-    assert written_since(tmp_path) == 0, "nothing was written to a new, empty file"
+    aside = move_database(tmp_path, tmp_path / "aside")
+    await refused_while_gone(sb, world, caplog)
+    assert written_since(tmp_path) == 0, "no new, empty database file at the old place"
+    move_database(aside, tmp_path)
+    reply = await sb.command(world.teacher, "roster pause", student=world.students["Ben"])
+    assert "**Ben** is paused" in reply.text
+    report = await sb.bot.ctx.health.run()
+    assert report.checks["database"].ok, report.checks["database"]
 
 
-async def test_a_replaced_database_file_stops_the_bot_loudly(
+async def test_a_replaced_database_file_is_never_written(
     sb: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A copy put in its place (a restore while running) is another file: the bot stops."""
+    """A copy put in its place (a restore while running) is another file: refused too, since
+    the bot's connections still write to the old one."""
     world = await make_world(sb)
     await world.add_student("Ben", 0)
     await sb.idle()
     replace_database(tmp_path)
-    await gone_and_refused(sb, world, caplog)
+    await refused_while_gone(sb, world, caplog)
 
 
 async def test_an_idle_bot_notices_too(
-    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Without any command, the bot's watch finds the file gone and stops the bot."""
+    """Without any command, the bot's watch finds the file gone and says so."""
     monkeypatch.setattr(app, "DATABASE_WATCH_SECONDS", 0.05)
     await sb.restart_bot()  # its watch now looks every 50 ms
-    delete_database(tmp_path)
-    await sb.wait_for(sb.bot.is_closed, "the bot to stop")
-    assert sb.bot.problem is not None and "deleted" in sb.bot.problem
-    report = await sb.bot.ctx.health.run()
-    assert not report.checks["database"].ok, report.checks["database"]
+    aside = move_database(tmp_path, tmp_path / "aside")
+
+    def told() -> bool:
+        return any(r.levelno == logging.CRITICAL for r in caplog.records)
+
+    await sb.wait_for(told, "the bot to log that its database file is gone")
+    assert sb.bot.ctx.db.fault is not None and "deleted or moved" in sb.bot.ctx.db.fault
+    move_database(aside, tmp_path)
+    await sb.wait_for(lambda: sb.bot.ctx.db.fault is None, "the file to be used again")
