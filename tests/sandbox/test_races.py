@@ -162,3 +162,20 @@ async def test_a_prompt_added_twice_at_once_is_stored_once(ex: Exchange) -> None
     assert await logged(sb, "prompt.added") == 1
     said = " ".join(r.text for r in replies)
     assert "Added your prompt `own-1`" in said and "already in your exchange's bank" in said
+
+
+async def test_refused_commands_spend_no_anti_flood_uses(ex: Exchange) -> None:
+    """Eleven /space pause naming a student with no space (refused) leave the teacher's limit
+    of ten untouched: ten real pauses and reopenings go through, the eleventh is slowed."""
+    sb, world = ex.sb, ex.world
+    loner = await world.add_student("Omar", 1)  # joined after the pairs were made
+    for _ in range(11):
+        refused = await sb.command(world.teacher, "space pause", student=loner)
+        assert "Omar is not in a pair right now." in refused.text, refused.text
+    ben = ex.student("Ben")
+    for number in range(10):
+        path = "space pause" if number % 2 == 0 else "space reopen"
+        done = await sb.command(world.teacher, path, student=ben)
+        assert "you can do it again" not in done.text, f"use {number + 1}: {done.text}"
+    slowed = await sb.command(world.teacher, "space pause", student=ben)
+    assert "you can do it again" in slowed.text, "ten real uses still meet the limit"
