@@ -39,6 +39,7 @@ from bot.services.health import (
 from bot.services.scheduler import Scheduler
 from bot.services.scheduler import classify as classify_plain
 from bot.store import Database, app_state, sends
+from bot.store.engine import DatabaseGoneError
 from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.translator import CatalogueTranslator, describe_options
 from bot.web import WebServer, build_app
@@ -55,6 +56,9 @@ BACKGROUND_GRACE = 10.0
 # `discord.RateLimited` instead: an interaction is answered at once, a scheduled send waits
 # as long as Discord asks (bot.services.scheduler.asked_wait).
 RATE_LIMIT_PATIENCE = 30.0
+# How often an idle bot checks that its database file is still the one it opened (every
+# database use checks too).
+DATABASE_WATCH_SECONDS = 15.0
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
@@ -234,6 +238,29 @@ class Twinbridge(commands.Bot):
             self.add_listener(listener, event)
         self.web: WebServer | None = None
         self._register_health()
+        self._watch: asyncio.Task[None] | None = None
+        context.db.on_fault(self._database_file)
+
+    def _database_file(self, reason: str | None) -> None:
+        """The database file was found gone or replaced (`reason`), or back (None)."""
+        if reason is None:
+            log.warning("the database file is back: work goes on")
+            return
+        # Every use of the database is refused meanwhile: each interaction is told nothing
+        # was saved, and the `database` health check fails with the same reason.
+        log.critical(
+            "%s: nothing is read or written until it is back, since whatever the bot wrote "
+            "would be lost. Put the file back (or stop the bot and restore a backup).",
+            reason,
+        )
+
+    async def _watch_database(self) -> None:
+        """An idle bot notices a deleted or replaced database file too, not only at its next
+        command."""
+        while True:
+            await asyncio.sleep(DATABASE_WATCH_SECONDS)
+            with contextlib.suppress(DatabaseGoneError):
+                self.ctx.db.check_file()
 
     def _pace_requests(self) -> None:
         """Every REST request waits its turn under Discord's global limit (see bot.pacing).
@@ -361,6 +388,8 @@ class Twinbridge(commands.Bot):
             log.error("options without a description in commands.json: %s", ", ".join(missing))
         await self.sync_commands(force=self._force_sync)
         self.loop.create_task(self._start_scheduler(), name="twinbridge:scheduler-start")
+        # Not named "twinbridge:": it never finishes, and shutdown cancels it.
+        self._watch = self.loop.create_task(self._watch_database(), name="database-watch")
 
     async def _start_scheduler(self) -> None:
         # Sends post to channels: wait for the guild cache. Cogs registered their handlers
@@ -455,6 +484,9 @@ class Twinbridge(commands.Bot):
             gc.freeze()
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         await self._settle_background_work()
         if self.web is not None:
             await self.web.stop()

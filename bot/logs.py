@@ -48,6 +48,9 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Loggers whose DEBUG records carry what people wrote.
+PERSONAL_AT_DEBUG = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm")
+
 FORMAT = (
     "%(asctime)s %(levelname)-7s %(name)s "
     "[guild=%(guild)s user=%(user)s cmd=%(command)s] %(message)s"
@@ -107,6 +110,12 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None, fmt: st
     logging.getLogger("discord.gateway").setLevel(max(logging.INFO, root.level))
     # Alembic narrates every plugin it loads at INFO; its warnings and errors still show.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    # The database driver's debug lines name each call with its SQL and parameters (children's
+    # introductions, report words), and SQLAlchemy's debug lines print the rows read: no log
+    # level may show them. Statements themselves (INFO) carry no parameters: the engine hides
+    # them (`hide_parameters`).
+    for name in PERSONAL_AT_DEBUG:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
 
 
 @contextmanager

@@ -1031,6 +1031,19 @@ class Sandbox:
         custom_id: str | None = None,
     ) -> Reply:
         """`member` presses a button (found by label or custom_id) on a message."""
+        pending = self.prepare_click(member, message, label, custom_id=custom_id)
+        return (await self.at_once([pending]))[0]
+
+    def prepare_click(
+        self,
+        member: Member,
+        message: Message | Reply,
+        label: str | None = None,
+        *,
+        custom_id: str | None = None,
+    ) -> Pending:
+        """A press of a button as `member` would make it, not yet sent: hand several to
+        `at_once` (a double click, two people pressing together)."""
         source = self._source(message)
         button = self._find_component(source, custom_id, label)
         if button.get("type") != 2:
@@ -1041,7 +1054,7 @@ class Sandbox:
         self._narrate(member, f"presses [{button.get('label') or button['custom_id']}]")
         data = {"custom_id": button["custom_id"], "component_type": 2}
         interaction, payload = self._interaction(member, channel, 3, data, message=source)
-        return await self._send_interaction(interaction, payload)
+        return Pending(interaction, payload)
 
     async def choose(
         self,

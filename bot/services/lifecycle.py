@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, Role
 from bot.domain.pairing import PairStatus
+from bot.errors import UserError
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, require
@@ -44,6 +47,9 @@ class LifecycleService:
         self.clock = clock
         self.scheduler = scheduler
         self.retention_days = retention_days
+        # One ending at a time per exchange: two coordinators (or a double click) confirming
+        # together end it once, and the other is told it has ended.
+        self._ending: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def end_preview(self, actor: Actor, exchange_id: int | None) -> EndPreview:
         """What `/exchange end` would change (coordinators only)."""
@@ -71,6 +77,18 @@ class LifecycleService:
         pruning anonymises everyone in it.
         """
         await require(self.db, actor, {"coordinator"})
+        async with self._ending[exchange_id]:
+            return await self._end(actor, exchange_id, port)
+
+    async def _end(self, actor: Actor, exchange_id: int, port: pairing_service.SpacePort) -> Ended:
+        async with self.db.read() as conn:
+            active = await exchange_store.get_exchange(conn, actor.guild_id, exchange_id)
+            ever = await exchange_store.get_exchange(
+                conn, actor.guild_id, exchange_id, with_ended=True
+            )
+        if active is None and ever is not None:
+            # Ended a moment ago (the same confirmation pressed twice, or by someone else).
+            raise UserError("error.exchange_already_ended", name=ever.name)
         exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
         async with self.db.read() as conn:
             live = await pairing_store.live_pairs(conn, exchange.id)

@@ -39,8 +39,7 @@ from bot.domain.spaces import (
 )
 from bot.errors import NotFoundError, UserError
 from bot.services import chess as chess_service
-from bot.services import exchanges as exchange_service
-from bot.services.access import Actor, require
+from bot.services.access import Actor, staff_exchange
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
@@ -431,8 +430,7 @@ class PairingService:
     async def propose(self, actor: Actor, exchange_id: int | None, port: SpacePort) -> Proposal:
         """The optimal pairs for the exchange's active students, with the reasons for each."""
         db = self.db
-        await require(db, actor, STAFF)
-        exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(db, actor, exchange_id, STAFF)
         students, previous, apart, live, paused = await _load(db, exchange)
         positions = {c.id: c.position for c in exchange.cities}
         placed = [s for s in students if s.city_id in positions]
@@ -494,8 +492,7 @@ class PairingService:
         while its students can still write there, and a retry starts clean. A round confirmed
         by someone else since this command began makes it change nothing.
         """
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             seen_round = await store.latest_round(conn, exchange.id)
         async with self._confirming[exchange.id]:
@@ -606,8 +603,7 @@ class PairingService:
         self, actor: Actor, exchange_id: int | None, user_id: int, port: SpacePort
     ) -> store.PairRecord:
         """Archive the pair a student is in; the space becomes read-only, nothing is deleted."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         student = await _student(self.db, exchange, user_id)
         async with self.db.read() as conn:
             pair = await store.live_pair_of(conn, student.id)
@@ -643,8 +639,7 @@ class PairingService:
         port: SpacePort,
     ) -> tuple[store.PairRecord, store.PairRecord]:
         """Exchange two students of the same city between their pairs."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         first = await _student(self.db, exchange, first_user)
         second = await _student(self.db, exchange, second_user)
         if first.id == second.id:
@@ -726,8 +721,7 @@ class PairingService:
 
     async def history(self, actor: Actor, exchange_id: int | None) -> History:
         """Every round of the exchange with who was paired with whom (staff only)."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             rounds = await store.rounds(conn, exchange.id)
             every = await store.all_pairs(conn, exchange.id)

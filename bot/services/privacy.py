@@ -213,7 +213,8 @@ class PrivacyService:
         read-only), so nothing they write later is theirs in the log. The batched activity
         writer is flushed and held while the rows are scrubbed, and events still queued about
         them lose their id: nothing with their id lands after the erasure. The log of the
-        erasure names who erased and how many rows changed, never whom.
+        erasure names who erased and how many rows changed, never whom. Then no file of the
+        database keeps their words: the write-ahead log is checkpointed and emptied.
         """
         await require(self.db, actor, COORDINATORS)
         left: list[int] = []
@@ -244,6 +245,9 @@ class PrivacyService:
                     details={"rows": changed, "spaces_left": len(left)},
                 )
             self.writer.forget(user_id)
+        # The old versions of the pages just scrubbed are still in the write-ahead log: move
+        # the new ones into the file (secure deletion zeroes the old) and empty the log.
+        await self.db.checkpoint()
         return Erased(changed, tuple(left), tuple(ended))
 
     async def prune_expired(self) -> list[Pruned]:
@@ -267,6 +271,9 @@ class PrivacyService:
                     self.db, exchange_id, guild_id, now, {"days": self.retention_days}
                 )
             )
+        if done:
+            # As after an erasure: no file of the database keeps what was pruned.
+            await self.db.checkpoint()
         return done
 
     async def _plan_pruning(self, when: datetime) -> None:
@@ -387,4 +394,7 @@ async def reapply_erasures(
         done = await prune_exchange(db, exchange_id, guild_id, now, {"restored": True})
         exchanges += 1
         rows += sum(done.rows.values())
+    if people or exchanges:
+        # The restored file must not keep what was erased again in its write-ahead log.
+        await db.checkpoint()
     return Reapplied(people, exchanges, rows)

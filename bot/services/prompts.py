@@ -46,8 +46,7 @@ from bot.domain.prompts import (
 )
 from bot.domain.reporting import MessageTally
 from bot.errors import NotAllowedError, NotFoundError, UserError
-from bot.services import exchanges as exchange_service
-from bot.services.access import Actor, require, standing_from
+from bot.services.access import Actor, staff_exchange, standing_from
 from bot.services.activity_writer import ActivityWriter, PromptReply
 from bot.store import Database, roster
 from bot.store import activity as activity_log
@@ -553,8 +552,7 @@ class PromptService:
 
     async def post_now(self, actor: Actor, exchange_id: int | None, port: PromptPort) -> Delivery:
         """A teacher posts the next prompt to every active pair of the exchange."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             active = [
                 p
@@ -688,8 +686,7 @@ class PromptService:
         theme: str = "other",
     ) -> Prompt:
         """A teacher adds a prompt of their own: at least one language, translations optional."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         _check_choice(ages, theme)
         try:
             cleaned = clean_texts(texts)
@@ -697,6 +694,12 @@ class PromptService:
             raise _user_error(exc) from None
         now = self.clock.now()
         async with self.db.transaction() as conn:
+            # The same words again are a retry (the first may have waited on a busy database
+            # while the teacher asked once more): one prompt, not two. The transaction holds
+            # the write lock from here, so two at once cannot both miss the other.
+            existing = await store.same_prompt(conn, exchange.id, cleaned)
+            if existing is not None:
+                raise UserError("error.prompt_exists", prompt=existing.key)
             prompt = await store.add_prompt(
                 conn,
                 exchange_id=exchange.id,
@@ -728,8 +731,7 @@ class PromptService:
         theme: str | None = None,
     ) -> Prompt:
         """Change an own prompt: given texts replace, "-" removes a language; one must remain."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         _check_choice(ages, theme)
         prompt = await _find(self.db, exchange.id, key)
         prompt_id = own_id(prompt.key)
@@ -760,8 +762,7 @@ class PromptService:
 
     async def retire(self, actor: Actor, exchange_id: int | None, key: str) -> Prompt:
         """Stop posting a prompt (built-in or own) in this exchange; history and rates stay."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         prompt = await _find(self.db, exchange.id, key)
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -772,8 +773,7 @@ class PromptService:
 
     async def restore(self, actor: Actor, exchange_id: int | None, key: str) -> Prompt:
         """Put a retired prompt back into rotation."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         prompt = await _find(self.db, exchange.id, key)
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -786,8 +786,7 @@ class PromptService:
         self, actor: Actor, exchange_id: int | None, show: Show = "own"
     ) -> tuple[Exchange, list[Listed]]:
         """The exchange's own prompts, the built-in bank, or the retired ones (staff only)."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             own = await store.own_prompts(conn, exchange.id)
             retired = await store.retired_keys(conn, exchange.id)
@@ -808,8 +807,7 @@ class PromptService:
     ) -> list[tuple[str, str]]:
         """(key, text in the actor's language) for autocomplete; empty for non-staff."""
         try:
-            await require(self.db, actor, STAFF)
-            exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+            exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         except UserError:
             return []
         async with self.db.read() as conn:
@@ -831,8 +829,7 @@ class PromptService:
 
     async def stats(self, actor: Actor, exchange_id: int | None) -> PromptStats:
         """Per prompt: the pairs it was posted to, how many answered, and the rate (staff only)."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             posts, responses = await store.rate_rows(conn, exchange.id)
             own = await store.own_prompts(conn, exchange.id)

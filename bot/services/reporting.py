@@ -34,7 +34,7 @@ from bot.domain.reporting import (
     student_report,
 )
 from bot.errors import NotAllowedError, NotFoundError, UserError
-from bot.services.access import Actor, require
+from bot.services.access import Actor, require, staff_exchange_ids
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -124,6 +124,12 @@ class ReportingService:
     async def scope_for(self, actor: Actor, exchange_id: int | None, city: str | None) -> Scope:
         """What this person may see: coordinators any city; teachers only their own."""
         standing = await require(self.db, actor, REPORTERS)
+        if exchange_id is None and not (standing.coordinator or standing.admin):
+            # A teacher means the exchange they joined, when there is one.
+            async with self.db.read() as conn:
+                mine = await staff_exchange_ids(conn, actor, standing, REPORTERS)
+            if mine is not None and len(mine) == 1:
+                exchange_id = next(iter(mine))
         exchange = await _exchange(self.db, actor.guild_id, exchange_id)
         wanted = _city_named(exchange, city)
         if standing.coordinator or standing.admin:

@@ -46,7 +46,7 @@ from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
-from bot.services.access import Actor, require, standing_from
+from bot.services.access import Actor, staff_exchange, standing_from
 from bot.services.pairing import SpacePort
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster
@@ -794,9 +794,9 @@ class RosterService:
     # -- the teacher's roster -------------------------------------------------------------------
 
     async def staff_exchange(self, actor: Actor, exchange_id: int | None) -> Exchange:
-        """The exchange a teacher or coordinator acts on (the guild's only one when not named)."""
-        await require(self.db, actor, STAFF)
-        return await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        """The exchange a teacher or coordinator acts on, once they are known to be its staff
+        (not named: the one they are staff of, or the server's only one)."""
+        return await staff_exchange(self.db, actor, exchange_id, STAFF)
 
     async def roster_page(
         self,

@@ -21,7 +21,13 @@ from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
 from bot.services import prompts as prompt_service
-from bot.services.access import Actor, require
+from bot.services.access import (
+    Actor,
+    require,
+    require_staff_of,
+    staff_exchange,
+    staff_exchange_ids,
+)
 from bot.services.scheduler import Rearm, SendError
 from bot.services.session_plans import (
     SessionPlans,
@@ -170,8 +176,7 @@ class SessionService:
         self, actor: Actor, exchange_id: int | None, typed: ScheduleInput
     ) -> Preview:
         """Check what was typed, and keep it as a draft that only the organiser can confirm."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             where = await exchange_store.spaces(conn, exchange.id)
         if where.exchange_channel_id is None:
@@ -250,6 +255,17 @@ class SessionService:
             ),
         )
 
+    async def _staff_series(self, actor: Actor, session_id: int | None) -> SessionRecord:
+        """The series a staff action is for, once the actor is known to be staff of its
+        exchange (not named: the only series of their exchanges, or of the server)."""
+        found = await require(self.db, actor, STAFF)
+        async with self.db.read() as conn:
+            mine = await staff_exchange_ids(conn, actor, found, STAFF)
+        series = await resolve(self.db, actor.guild_id, session_id, mine=mine)
+        if mine is not None and series.exchange_id not in mine:
+            raise NotAllowedError("error.not_staff_here")
+        return series
+
     async def _draft(self, actor: Actor, draft_id: int) -> SessionRecord:
         async with self.db.read() as conn:
             draft = await store.get(conn, actor.guild_id, draft_id)
@@ -261,8 +277,9 @@ class SessionService:
 
     async def confirm_schedule(self, actor: Actor, draft_id: int, port: SessionPort) -> Scheduled:
         """Turn a previewed draft into a live series: occurrences, sends, event, announcement."""
-        await require(self.db, actor, STAFF)
         draft = await self._draft(actor, draft_id)
+        # Still staff of its exchange (a teacher removed since the preview is not).
+        await require_staff_of(self.db, actor, draft.exchange_id, STAFF)
         now = self.clock.now()
         if draft.starts_at <= now:
             async with self.db.transaction() as conn:
@@ -412,8 +429,7 @@ class SessionService:
         kind: OccurrenceStatus = OccurrenceStatus.CANCELLED,
     ) -> Changed:
         """Cancel (or skip) one occurrence; the series goes on. Without a date: the next one."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         occurrence = await self._occurrence_at(series, original_unix)
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -462,15 +478,13 @@ class SessionService:
 
     async def preview_cancel_series(self, actor: Actor, session_id: int | None) -> SeriesEnd:
         """What cancelling a whole series would remove (nothing changes yet)."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         upcoming = await self.upcoming_of(actor.guild_id, series.id, limit=200)
         return SeriesEnd(series, len(upcoming))
 
     async def cancel_series(self, actor: Actor, session_id: int, port: SessionPort) -> SeriesEnd:
         """End a series: every occurrence not yet started is cancelled; the past is kept."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         upcoming = len(await self.upcoming_of(actor.guild_id, series.id, limit=200))
         now = self.clock.now()
         events: list[OccurrenceRecord] = []
@@ -522,8 +536,7 @@ class SessionService:
         new_time: str,
     ) -> tuple[Preview, OccurrenceRecord, datetime]:
         """Check a move of one occurrence; show both cities' times, warnings and clashes."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         occurrence = await self._occurrence_at(series, original_unix)
         try:
             at = rules.parse_time(new_time)
@@ -574,8 +587,7 @@ class SessionService:
         port: SessionPort,
     ) -> Changed:
         """Move one occurrence (confirmed); its reminders, start and end follow it."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         occurrence = await self._occurrence_at(series, original_unix)
         start = datetime.fromtimestamp(new_start_unix, UTC)
         now = self.clock.now()
@@ -583,6 +595,15 @@ class SessionService:
             raise UserError("error.session_past")
         duration = occurrence.ends_at - occurrence.starts_at
         async with self.db.transaction() as conn:
+            # Looked at again under the write lock: a confirmation pressed twice (or by two
+            # teachers) moves the session once, and announces it once.
+            current = await store.occurrence(conn, occurrence.id)
+            now_at = current.starts_at if current is not None else None
+            if now_at is None or now_at != occurrence.starts_at or now_at == start:
+                raise UserError(
+                    "error.session_moved_already",
+                    start=int((now_at or occurrence.starts_at).timestamp()),
+                )
             await sends.cancel_matching(
                 conn, key_base(series.id, occurrence.original_start) + ":", now
             )
@@ -627,8 +648,7 @@ class SessionService:
     ) -> Changed:
         """Change a series from now on: recorded occurrences not yet started are re-planned (later
         ones are recorded with the new values); the past and a session under way are kept."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         values: dict[str, object] = {}
         try:
             if change.title is not None:
@@ -690,8 +710,7 @@ class SessionService:
         self, actor: Actor, exchange_id: int | None, typed: str
     ) -> tuple[Exchange, tuple[int, ...]]:
         """Choose when reminders go out for an exchange; future occurrences are re-planned."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         try:
             minutes = rules.parse_reminders(typed)
         except rules.RuleError as exc:
@@ -729,8 +748,7 @@ class SessionService:
         self, actor: Actor, session_id: int | None, port: SessionPort
     ) -> tuple[SessionRecord, bytes]:
         """The series as an iCalendar file (RRULE, EXDATE for cancellations, moved overrides)."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         async with self.db.read() as conn:
             recorded = await store.occurrences(conn, series.id)
             exchange = await exchange_of(conn, series)

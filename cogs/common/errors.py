@@ -27,6 +27,7 @@ from bot.i18n import t
 from bot.logs import current_command
 from bot.metrics import BUSY, ERROR, OK, REFUSED
 from bot.store.engine import commit_log, track_commits
+from cogs.common.checks import refund_cooldowns
 from cogs.common.interactions import language_soon, say
 
 if TYPE_CHECKING:
@@ -109,6 +110,9 @@ async def answer_failure(interaction: discord.Interaction[Any], cause: BaseExcep
     """Tell the person what went wrong; log what they cannot fix, with its traceback."""
     expected, busy = _expected(cause), _database_busy(cause)
     count_outcome(interaction, REFUSED if expected else BUSY if busy else ERROR)
+    if (expected or busy) and not interaction.extras.get(_COMMITS):
+        # Refused (or to be tried again) with nothing done: no anti-flood use is spent.
+        refund_cooldowns(interaction)
     if not expected and not busy:
         log.error(
             "interaction failed (type %s, id %s)",

@@ -353,7 +353,8 @@ async def asked(sb: Sandbox, member: Member, path: str, **options: Any) -> str:
 
 @pytest.fixture
 async def world(sb: Sandbox) -> World:
-    world = await make_world(sb)
+    # Ms Rivera has joined, Ustadh Kareem not yet.
+    world = await make_world(sb, teachers_joined=False)
     await world.add_student("Ben", 0)
     await world.add_student("Ali", 1)
     await sb.command(world.teacher, "join", city="Minneapolis")

@@ -75,8 +75,12 @@ class World:
         return member
 
 
-async def make_world(sb: Sandbox) -> World:
-    """Minneapolis ↔ Najaf, with roles chosen and a teacher on each side and a coordinator."""
+async def make_world(sb: Sandbox, *, teachers_joined: bool = True) -> World:
+    """Minneapolis ↔ Najaf, with roles chosen and a teacher on each side and a coordinator.
+
+    The teachers register with /join in their cities (`teachers_joined`), as teachers must
+    before they act in an exchange.
+    """
     students = sb.add_role("Students")
     teachers = sb.add_role("Teachers")
     coordinators = sb.add_role("Coordinators")
@@ -108,7 +112,7 @@ async def make_world(sb: Sandbox) -> World:
     await sb.command(
         coordinator, "exchange channels", announcements=announcements, teachers=teachers_channel
     )
-    return World(
+    world = World(
         sb=sb,
         exchange_id=exchange_id,
         city_ids=(exchange.cities[0].id, exchange.cities[1].id),
@@ -123,3 +127,7 @@ async def make_world(sb: Sandbox) -> World:
         announcements=announcements,
         teachers_channel=teachers_channel,
     )
+    if teachers_joined:
+        await sb.command(world.teacher, "join", city="Minneapolis")
+        await sb.command(world.partner_teacher, "join", city="Najaf", language="ar")
+    return world
