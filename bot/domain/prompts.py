@@ -120,7 +120,7 @@ def session_series_id(key: str) -> int | None:
 
 def clean_prompt_text(text: str) -> str:
     """A teacher's prompt text, trimmed and within the limit (ProfileError otherwise)."""
-    return clean_text(text, limit=MAX_PROMPT_TEXT, what="prompt")
+    return clean_text(text, limit=MAX_PROMPT_TEXT, what="prompt", multiline=True)
 
 
 def clean_texts(texts: Mapping[str, str | None]) -> dict[str, str]:

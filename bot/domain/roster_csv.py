@@ -33,6 +33,7 @@ from bot.domain.exchange import (
     parse_interests,
     parse_languages,
 )
+from bot.domain.text import clean, same_name
 
 COLUMNS = ("user", "city", "grade_band", "languages", "interests", "intro", "language")
 REQUIRED = ("user", "city", "grade_band", "languages")
@@ -133,14 +134,14 @@ def _delimiter(first_line: str) -> str:
 
 
 def _city(text: str, cities: Sequence[City]) -> int:
-    wanted = " ".join(text.split()).casefold()
+    wanted = same_name(text)
     for city in cities:
-        if city.name.casefold() == wanted:
+        if same_name(city.name) == wanted:
             return city.id
     if not wanted:
         raise ProfileError("error.empty", field="city")
     raise ProfileError(
-        "error.unknown_city", city=text.strip()[:40], cities=" / ".join(c.name for c in cities)
+        "error.unknown_city", city=clean(text)[:40], cities=" / ".join(c.name for c in cities)
     )
 
 
@@ -163,7 +164,11 @@ def _row(
     languages = parse_languages(values.get("languages", ""))
     interests = parse_interests([], values.get("interests", "").replace(";", ","))
     intro_text = values.get("intro", "")
-    intro = clean_text(intro_text, limit=MAX_INTRO, what="intro") if intro_text.strip() else ""
+    intro = (
+        clean_text(intro_text, limit=MAX_INTRO, what="intro", multiline=True)
+        if clean(intro_text)
+        else ""
+    )
     language = values.get("language", "").strip().lower() or None
     if language is not None and language not in bot_languages:
         raise ProfileError(

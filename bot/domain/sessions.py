@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
+from bot.domain.days import DayError, parse_day
+from bot.domain.text import clean
+
 MAX_TITLE = 100
 MAX_PROMPT = 1500
 MIN_DURATION = 10
@@ -107,11 +110,12 @@ class RuleError(ValueError):
 
 def parse_date(text: str) -> date:
     """A date written as YYYY-MM-DD (autocomplete offers them); RuleError otherwise."""
-    value = text.strip().split(" ", 1)[0]
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise RuleError("error.session_date", value=text.strip()[:40]) from None
+        return parse_day(text)
+    except DayError as exc:
+        if exc.key == "error.date":
+            raise RuleError("error.session_date", value=clean(text)[:40]) from None
+        raise RuleError(exc.key, **exc.params) from None
 
 
 _TIME = re.compile(

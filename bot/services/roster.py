@@ -42,6 +42,7 @@ from bot.domain.exchange import (
     split_interests,
 )
 from bot.domain.pairing import PairStatus
+from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
@@ -115,13 +116,12 @@ def suggested_language(preferred: str | None, city: City | None = None) -> str:
 
 def find_city(exchange: Exchange, text: str) -> City:
     """One of the exchange's two cities, by name (any case) or id; UserError naming both."""
-    wanted = " ".join(text.split()).casefold()
-    for city in exchange.cities:
-        if wanted in (city.name.casefold(), str(city.id)):
-            return city
+    found = exchange.city_named(text, by_id=True)
+    if found is not None:
+        return found
     raise UserError(
         "error.unknown_city",
-        city=text.strip()[:40] or "—",
+        city=clean(text)[:40] or "—",
         cities=" / ".join(c.name for c in exchange.cities),
     )
 
@@ -192,7 +192,7 @@ def check_profile(data: ProfileInput, role: Role = Role.STUDENT) -> CleanProfile
             raise ProfileError("error.choose_languages")
         _check_picks(data.languages, data.interests)
         interests = parse_interests(list(data.interests), data.other_interests)
-        intro = clean_text(data.intro, limit=MAX_INTRO, what="intro")
+        intro = clean_text(data.intro, limit=MAX_INTRO, what="intro", multiline=True)
     except ProfileError as exc:
         raise _user_error(exc) from None
     languages = tuple(dict.fromkeys(data.languages))

@@ -179,7 +179,7 @@ class SessionService:
         try:
             title = clean_text(typed.title, limit=rules.MAX_TITLE, what="name")
             prompt = (
-                clean_text(typed.prompt, limit=rules.MAX_PROMPT, what="prompt")
+                clean_text(typed.prompt, limit=rules.MAX_PROMPT, what="prompt", multiline=True)
                 if typed.prompt and typed.prompt.strip()
                 else None
             )
@@ -634,7 +634,9 @@ class SessionService:
             if change.title is not None:
                 values["title"] = clean_text(change.title, limit=rules.MAX_TITLE, what="name")
             if change.prompt is not None:
-                values["prompt"] = clean_text(change.prompt, limit=rules.MAX_PROMPT, what="prompt")
+                values["prompt"] = clean_text(
+                    change.prompt, limit=rules.MAX_PROMPT, what="prompt", multiline=True
+                )
         except ProfileError as exc:
             raise user_error(exc) from None
         if change.duration is not None:
