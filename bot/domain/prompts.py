@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 
 from bot.domain.exchange import GRADE_BANDS, ProfileError, clean_text
+from bot.domain.text import whole_number
 
 # Themes of the bank, in the order rotation interleaves them; "other" is for teachers' own.
 THEMES = (
@@ -102,7 +103,7 @@ def own_id(key: str) -> int | None:
     if not key.startswith(OWN_PREFIX):
         return None
     number = key[len(OWN_PREFIX) :]
-    return int(number) if number.isdigit() else None
+    return whole_number(number) if number.isascii() else None
 
 
 def session_prompt_key(series_id: int) -> str:
@@ -115,7 +116,7 @@ def session_series_id(key: str) -> int | None:
     if not key.startswith(SESSION_PREFIX):
         return None
     number = key[len(SESSION_PREFIX) :]
-    return int(number) if number.isdigit() else None
+    return whole_number(number) if number.isascii() else None
 
 
 def clean_prompt_text(text: str) -> str:

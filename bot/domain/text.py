@@ -6,6 +6,9 @@
 - `ascii_digits`: digits of every script read as ASCII digits. Every field that reads a
   number (dates, times, counts, ids, age bands, reminders, repeat rules, chess moves) goes
   through it, so a teacher on an Arabic keyboard can type ٢٠٢٦-١٠-٠٦ anywhere.
+- `whole_number`, `snowflake`: a count or a Discord id read from text, never a crash (a
+  superscript "²" passes `str.isdigit`, yet `int` refuses it; an id past 64 bits would
+  overflow the database).
 - `safe_cell`: a CSV cell that a spreadsheet cannot run as a formula.
 """
 
@@ -28,6 +31,9 @@ _BLANK_LOOKING = frozenset(
 _JOINERS = frozenset("\u200c\u200d")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\u0085\u2028\u2029\x0b\x0c]")
 _LATIN_END = 0x024F
+_ASCII_NUMBER = re.compile(r"[0-9]+")
+# Discord ids are 64-bit snowflakes below 2**63 in practice; SQLite holds signed 64 bits.
+MAX_SNOWFLAKE = 2**63 - 1
 # A spreadsheet runs a cell that starts with these (and their full-width forms) as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
@@ -98,6 +104,19 @@ def ascii_digits(text: str) -> str:
     if text.isascii():
         return text
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def whole_number(text: str) -> int | None:
+    """The number `text` spells in digits (any script, nothing else around them but spaces),
+    or None."""
+    value = ascii_digits(clean(text))
+    return int(value) if _ASCII_NUMBER.fullmatch(value) else None
+
+
+def snowflake(text: str) -> int | None:
+    """A Discord id from its digits, or None when `text` is not one (too long included)."""
+    value = whole_number(text)
+    return value if value is not None and 0 < value <= MAX_SNOWFLAKE else None
 
 
 def safe_cell(value: Any) -> Any:

@@ -8,6 +8,7 @@ sends, the Discord event) is in `session_plans`; what happens at the session's t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,7 @@ from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError, clean_text
 from bot.domain.ical import SeriesFile, series_calendar
 from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus, SeriesStatus
+from bot.domain.text import whole_number
 from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
@@ -53,6 +55,8 @@ STAFF = {"teacher", "coordinator"}
 # An unconfirmed preview is forgotten after this long.
 DRAFT_TTL = timedelta(hours=1)
 SHOWN = 6  # occurrences listed in a preview
+# The longest a typed rule is examined before it is refused as too rare to plan.
+PROBE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,17 @@ def _zone(typed: str | None, fallback: str) -> str:
     except UnknownZoneError:
         raise UserError("error.unknown_zone", zone=name[:64]) from None
     return name
+
+
+async def _check_rule(rule: str, first: datetime) -> None:
+    """`rules.check_rule` off the event loop, and never for longer than PROBE_SECONDS."""
+    try:
+        async with asyncio.timeout(PROBE_SECONDS):
+            await asyncio.to_thread(rules.check_rule, rule, first)
+    except TimeoutError:
+        raise UserError("error.session_rare", years=rules.MAX_GAP.days // 366) from None
+    except rules.RuleError as exc:
+        raise user_error(exc) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,12 +213,16 @@ class SessionService:
             first = rules.local_start(day, at, zone)
             if first.astimezone(UTC) <= now:
                 raise rules.RuleError("error.session_past")
+            if first.astimezone(UTC) > now + rules.MAX_AHEAD:
+                # Its horizon would not reach it: nothing could be planned or shown.
+                raise rules.RuleError("error.session_too_far", days=rules.MAX_AHEAD.days)
             until = rules.end_of_day(typed.until, zone) if typed.until else None
             rule = rules.with_end(
                 rules.parse_repeat(typed.repeat, day), count=typed.count, until=until
             )
         except rules.RuleError as exc:
             raise user_error(exc) from None
+        await _check_rule(rule, first)
         slots = rules.occurrences(
             rule, first, duration, before=first.astimezone(UTC) + rules.EXAMINED_SPAN
         )
@@ -240,7 +259,7 @@ class SessionService:
             shape=rules.describe(rule),
             slots=tuple(slots),
             finite=rules.is_finite(rule),
-            warnings=tuple(rules.warnings(slots, city_clocks(exchange))),
+            warnings=tuple(rules.warnings(slots, city_clocks(exchange), organiser=zone, wall=at)),
             overlap=overlap,
             channel_id=typed.channel_id,
             draft_id=draft_id,
@@ -373,10 +392,16 @@ class SessionService:
                 raise UserError("error.session_no_upcoming")
             original = upcoming[0].original
         else:
-            try:
-                original = datetime.fromtimestamp(int(original_unix.strip()), UTC)
-            except (ValueError, OverflowError, OSError):
-                raise UserError("error.session_occurrence_unknown") from None
+            seconds = whole_number(original_unix)
+            # Only the sessions offered as choices: a date far ahead would make the rule be
+            # searched for years on the event loop.
+            if seconds is None or not (
+                series.starts_at.timestamp()
+                <= seconds
+                <= (now + rules.EXAMINED_SPAN * 2).timestamp()
+            ):
+                raise UserError("error.session_occurrence_unknown")
+            original = datetime.fromtimestamp(seconds, UTC)
         async with self.db.transaction() as conn:
             found = await materialise(conn, series, original)
         if found is None:
@@ -533,6 +558,9 @@ class SessionService:
         now = self.clock.now()
         if start <= now:
             raise UserError("error.session_past")
+        if start > now + rules.MAX_AHEAD:
+            # Every series' sessions up to that day would be listed to look for clashes.
+            raise UserError("error.session_too_far", days=rules.MAX_AHEAD.days)
         duration = occurrence.ends_at - occurrence.starts_at
         slot = rules.Slot(occurrence.original_start, start, start + duration)
         async with self.db.read() as conn:
@@ -559,7 +587,9 @@ class SessionService:
             shape=rules.describe(series.rrule),
             slots=(slot,),
             finite=True,
-            warnings=tuple(rules.warnings([slot], city_clocks(exchange))),
+            warnings=tuple(
+                rules.warnings([slot], city_clocks(exchange), organiser=series.timezone, wall=at)
+            ),
             overlap=rules.find_overlap([slot], others),
             channel_id=series.channel_id,
         )

@@ -30,7 +30,7 @@ from bot.domain.text import ascii_digits, clean, safe_cell, same_name
     ],
 )
 def test_invisible_and_reordering_characters_do_not_make_another_name(typed: str) -> None:
-    """"Minneapolis" and "Minneapolis" + a zero-width space (or an override…) are one city."""
+    """ "Minneapolis" and "Minneapolis" + a zero-width space (or an override…) are one city."""
     assert clean(typed) == "Minneapolis"
     assert same_name(typed) == same_name("MINNEAPOLIS")
 

@@ -12,7 +12,7 @@ from bot.domain.timezones import UnknownZoneError, check_zone
     ["Asia", "America/Argentina", "America/Indiana", "Asia/", "EST", "posixrules", "../etc", ""],
 )
 def test_folders_and_abbreviations_of_tzdata_are_not_zones(typed: str) -> None:
-    """"Asia" or "America/Argentina" are folders of tzdata: refused, not a crash."""
+    """ "Asia" or "America/Argentina" are folders of tzdata: refused, not a crash."""
     with pytest.raises(UnknownZoneError):
         check_zone(typed)
 
