@@ -49,3 +49,24 @@ async def test_a_pause_covers_work_that_is_not_an_answer() -> None:
     await asyncio.sleep(0.05)
     await watch.stop()
     assert reports == []
+
+
+async def test_garbage_collections_are_not_the_bots_work() -> None:
+    """A full collection of a test process's large heap is not counted (production freezes
+    the bot's start-up heap out of collections)."""
+    import gc
+
+    heap = [[i] for i in range(300_000)]
+    reports: list[str] = []
+    watch = LoopWatch(reports.append, limit=0.005)
+    watch.start()
+    await asyncio.sleep(0.03)
+    began = time.thread_time()
+    gc.collect()
+    spent = time.thread_time() - began
+    await asyncio.sleep(0.05)
+    await watch.stop()
+    del heap
+    assert spent > watch.limit  # the collection alone would have been reported
+    assert watch.collected >= spent * 0.9
+    assert reports == []

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 
 from bot.domain.exchange import GRADE_BANDS, ProfileError, clean_text
-from bot.domain.text import whole_number
+from bot.domain.text import snowflake
 
 # Themes of the bank, in the order rotation interleaves them; "other" is for teachers' own.
 THEMES = (
@@ -103,7 +103,7 @@ def own_id(key: str) -> int | None:
     if not key.startswith(OWN_PREFIX):
         return None
     number = key[len(OWN_PREFIX) :]
-    return whole_number(number) if number.isascii() else None
+    return snowflake(number) if number.isascii() else None
 
 
 def session_prompt_key(series_id: int) -> str:
@@ -116,7 +116,7 @@ def session_series_id(key: str) -> int | None:
     if not key.startswith(SESSION_PREFIX):
         return None
     number = key[len(SESSION_PREFIX) :]
-    return whole_number(number) if number.isascii() else None
+    return snowflake(number) if number.isascii() else None
 
 
 def clean_prompt_text(text: str) -> str:

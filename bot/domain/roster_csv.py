@@ -33,7 +33,7 @@ from bot.domain.exchange import (
     parse_interests,
     parse_languages,
 )
-from bot.domain.text import clean, same_name
+from bot.domain.text import ascii_digits, clean, same_name, snowflake, whole_number
 
 COLUMNS = ("user", "city", "grade_band", "languages", "interests", "intro", "language")
 REQUIRED = ("user", "city", "grade_band", "languages")
@@ -80,7 +80,7 @@ class CsvRow:
     @property
     def user_id(self) -> int | None:
         """The user id when the row names one, else None (a username)."""
-        return int(self.user) if self.user.isdigit() else None
+        return snowflake(self.user)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +114,14 @@ def decode(data: bytes) -> str:
 
 
 def user_reference(text: str) -> str:
-    """A user id in digits from "123…", "<@123…>"; otherwise the username without "@"."""
-    value = text.strip()
-    mention = _MENTION.match(value)
+    """A user id in ASCII digits from "123…", "<@123…>" (digits of any script); otherwise the
+    username without "@"."""
+    value = clean(text)
+    mention = _MENTION.match(ascii_digits(value))
     if mention:
         return mention.group(1)
+    if whole_number(value) is not None:
+        return ascii_digits(value)
     return value.removeprefix("@").strip()
 
 
@@ -156,6 +159,9 @@ def _row(
         raise ProfileError("error.empty", field="user")
     if len(user) > MAX_USER:
         raise ProfileError("error.too_long", field="user", limit=MAX_USER, length=len(user))
+    if user.isascii() and user.isdigit() and snowflake(user) is None:
+        # Digits are an id; past 64 bits no account has it (nor could the database hold it).
+        raise ProfileError("error.bad_user_id", value=user[:20])
     city_id = _city(values.get("city", ""), cities)
     band = values.get("grade_band", "")
     if not band.strip():

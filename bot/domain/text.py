@@ -114,7 +114,8 @@ def whole_number(text: str) -> int | None:
 
 
 def snowflake(text: str) -> int | None:
-    """A Discord id from its digits, or None when `text` is not one (too long included)."""
+    """A Discord id (or a database row's id) from its digits, or None when `text` is not one:
+    past 64 bits included, which no account has and the database cannot hold."""
     value = whole_number(text)
     return value if value is not None and 0 < value <= MAX_SNOWFLAKE else None
 

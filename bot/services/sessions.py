@@ -402,6 +402,22 @@ class SessionService:
             ):
                 raise UserError("error.session_occurrence_unknown")
             original = datetime.fromtimestamp(seconds, UTC)
+        async with self.db.read() as conn:
+            recorded = await store.occurrences(conn, series.id)
+        if not any(o.original_start == original for o in recorded):
+            # Checked before it is recorded: a refusal leaves nothing behind.
+            slots = rules.occurrences(
+                series.rrule,
+                first_start(series),
+                series.duration,
+                after=original,
+                before=original + timedelta(seconds=1),
+                limit=1,
+            )
+            if not slots:
+                raise UserError("error.session_occurrence_unknown")
+            if slots[0].start <= now:
+                raise UserError("error.session_already_started")
         async with self.db.transaction() as conn:
             found = await materialise(conn, series, original)
         if found is None:
@@ -549,7 +565,6 @@ class SessionService:
         """Check a move of one occurrence; show both cities' times, warnings and clashes."""
         await require(self.db, actor, STAFF)
         series = await resolve(self.db, actor.guild_id, session_id)
-        occurrence = await self._occurrence_at(series, original_unix)
         try:
             at = rules.parse_time(new_time)
         except rules.RuleError as exc:
@@ -561,6 +576,7 @@ class SessionService:
         if start > now + rules.MAX_AHEAD:
             # Every series' sessions up to that day would be listed to look for clashes.
             raise UserError("error.session_too_far", days=rules.MAX_AHEAD.days)
+        occurrence = await self._occurrence_at(series, original_unix)
         duration = occurrence.ends_at - occurrence.starts_at
         slot = rules.Slot(occurrence.original_start, start, start + duration)
         async with self.db.read() as conn:

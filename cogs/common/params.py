@@ -111,12 +111,11 @@ class ZoneParam(app_commands.Transformer):
     """An IANA time zone ("America/Chicago"); the chosen exchange's city zones come first."""
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any) -> str:
-        text = str(value).strip()
+        text = str(value)
         try:
-            check_zone(text)
-        except UnknownZoneError:
-            raise UserError("error.unknown_zone", zone=clip(text, 60)) from None
-        return text
+            return check_zone(text).key
+        except UnknownZoneError as exc:
+            raise UserError("error.unknown_zone", zone=clip(str(exc), 60)) from None
 
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction[Any], value: int | float | str, /
