@@ -20,8 +20,6 @@ Definitions (the README repeats them for coordinators):
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections import defaultdict
@@ -32,7 +30,8 @@ from typing import Any, NamedTuple
 
 from bot.domain.days import FIRST_DAY, DayError, check_day
 from bot.domain.days import parse_day as read_day
-from bot.domain.text import ascii_digits, clean, safe_cell
+from bot.domain.spreadsheet import to_csv
+from bot.domain.text import ascii_digits, clean
 
 DEFAULT_DAYS = 90
 MAX_YEARS = 2
@@ -444,22 +443,6 @@ ATTENDANCE_COLUMNS = (
     "longest_missed_run",
     "missed_lately",
 )
-
-
-def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    """CSV text (UTF-8 with a BOM when encoded by `csv_bytes`), one header row."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        # Names come from people: a cell starting like a formula would run in a spreadsheet.
-        writer.writerow({k: safe_cell(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def csv_bytes(text: str) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs read Arabic names correctly."""
-    return text.encode("utf-8-sig")
 
 
 def attendance_csv(report: Attendance) -> str:

@@ -9,14 +9,12 @@
 - `whole_number`, `snowflake`: a count or a Discord id read from text, never a crash (a
   superscript "²" passes `str.isdigit`, yet `int` refuses it; an id past 64 bits would
   overflow the database).
-- `safe_cell`: a CSV cell that a spreadsheet cannot run as a formula.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
 # Characters that show nothing although they are not in a control or format category.
 _BLANK_LOOKING = frozenset(
@@ -34,8 +32,6 @@ _LATIN_END = 0x024F
 _ASCII_NUMBER = re.compile(r"[0-9]+")
 # Discord ids are 64-bit snowflakes below 2**63 in practice; SQLite holds signed 64 bits.
 MAX_SNOWFLAKE = 2**63 - 1
-# A spreadsheet runs a cell that starts with these (and their full-width forms) as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def _is_variation_selector(char: str) -> bool:
@@ -118,10 +114,3 @@ def snowflake(text: str) -> int | None:
     past 64 bits included, which no account has and the database cannot hold."""
     value = whole_number(text)
     return value if value is not None and 0 < value <= MAX_SNOWFLAKE else None
-
-
-def safe_cell(value: Any) -> Any:
-    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

@@ -11,7 +11,7 @@ from typing import Any
 
 import discord
 
-from bot.domain.reporting import csv_bytes, to_csv
+from bot.domain.spreadsheet import csv_bytes, to_csv
 from bot.i18n import t
 from bot.limits import (
     CONTENT,

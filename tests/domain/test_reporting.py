@@ -25,7 +25,6 @@ from bot.domain.reporting import (
     attendance,
     attendance_csv,
     attendance_json,
-    csv_bytes,
     exchange_csv,
     exchange_json,
     message_days,
@@ -36,6 +35,7 @@ from bot.domain.reporting import (
     rate_text,
     student_report,
 )
+from bot.domain.spreadsheet import csv_bytes
 
 TODAY = date(2026, 12, 15)
 MPLS, NAJAF = CityRef(1, "Minneapolis"), CityRef(2, "Najaf")

@@ -9,7 +9,8 @@ import pytest
 
 from bot.domain.days import DayError, parse_day
 from bot.domain.exchange import City, Exchange, clean_text, parse_grade_band
-from bot.domain.text import ascii_digits, clean, safe_cell, same_name
+from bot.domain.spreadsheet import safe_cell
+from bot.domain.text import ascii_digits, clean, same_name
 
 
 @pytest.mark.parametrize(
