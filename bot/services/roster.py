@@ -41,6 +41,7 @@ from bot.domain.exchange import (
     parse_interests,
     split_interests,
 )
+from bot.domain.member_search import Progress
 from bot.domain.pairing import PairStatus
 from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
@@ -321,8 +322,11 @@ class MemberDirectory(Protocol):
     async def by_ids(self, user_ids: Sequence[int]) -> dict[int, FoundMember]:
         """Members of the guild among these user ids (absent ones are left out)."""
 
-    async def by_name(self, name: str) -> list[FoundMember]:
-        """Members whose username, display name or nickname is exactly `name` (any case)."""
+    async def by_names(
+        self, names: Sequence[str], progress: Progress | None = None
+    ) -> dict[str, list[FoundMember]]:
+        """For each name (case-folded), the members whose username, display name or nickname
+        it is exactly (any case); looked up together, telling `progress(done, total)`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,22 +355,22 @@ def _problem(row: roster_csv.CsvRow, key: str, **params: object) -> roster_csv.C
 
 
 async def _resolve(
-    rows: Sequence[roster_csv.CsvRow], directory: MemberDirectory
+    rows: Sequence[roster_csv.CsvRow],
+    directory: MemberDirectory,
+    progress: Progress | None = None,
 ) -> dict[int, FoundMember | str]:
     """Row line -> the member it names, or the catalogue key of why it names nobody."""
     ids = sorted({r.user_id for r in rows if r.user_id is not None})
     by_id = await directory.by_ids(ids) if ids else {}
-    names: dict[str, list[FoundMember]] = {}
-    for row in rows:
-        if row.user_id is None and row.user.casefold() not in names:
-            names[row.user.casefold()] = await directory.by_name(row.user)
+    wanted = sorted({r.user for r in rows if r.user_id is None})
+    names = await directory.by_names(wanted, progress) if wanted else {}
     found: dict[int, FoundMember | str] = {}
     for row in rows:
         if row.user_id is not None:
             member = by_id.get(row.user_id)
             found[row.line] = member if member is not None else "error.csv_no_member"
             continue
-        matches = names[row.user.casefold()]
+        matches = names.get(row.user.casefold(), [])
         if not matches:
             found[row.line] = "error.csv_no_member"
         elif len(matches) > 1:
@@ -988,6 +992,7 @@ class RosterService:
         exchange_id: int | None,
         data: bytes,
         directory: MemberDirectory,
+        progress: Progress | None = None,
     ) -> ImportReport:
         """Add the students of a CSV file; each row is checked on its own.
 
@@ -1005,7 +1010,7 @@ class RosterService:
         except ProfileError as exc:
             raise _user_error(exc) from None
         problems = list(parsed.problems)
-        members = await _resolve(parsed.rows, directory)
+        members = await _resolve(parsed.rows, directory, progress)
         staff_roles = {r for r in (roles["teacher"], roles["coordinator"]) if r is not None}
         cities = {c.id: c for c in exchange.cities}
         now = self.clock.now()

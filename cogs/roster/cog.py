@@ -16,7 +16,7 @@ from bot.services.roster import RosterFilter, RosterService, StatusFilter
 from cogs.common.interactions import begin, show
 from cogs.common.params import CityName, ExchangeId
 from cogs.common.text import NO_PINGS
-from cogs.roster.importing import DiscordDirectory, import_embed, problems_file
+from cogs.roster.importing import DiscordDirectory, ImportProgress, import_embed, problems_file
 from cogs.roster.pages import marks_page, roster_embed, roster_pager
 from cogs.roster.removal import confirmation, removal_text
 
@@ -177,20 +177,25 @@ class RosterCog(
         file: discord.Attachment,
         exchange: ExchangeId | None = None,
     ) -> None:
-        # Looking members up takes a gateway request per name: the answer comes later.
+        # Looking members up takes a search per thousand names: the answer comes later.
         actor = await begin(interaction)
         await self.roster.staff_exchange(actor, exchange)
         if file.size > roster_csv.MAX_BYTES:
             raise UserError("error.csv_too_big", limit=roster_csv.MAX_BYTES // 1000)
         assert interaction.guild is not None
-        report = await self.roster.import_roster(
-            actor, exchange, await file.read(), DiscordDirectory(interaction.guild)
-        )
         lang = actor.language
+        report = await self.roster.import_roster(
+            actor,
+            exchange,
+            await file.read(),
+            DiscordDirectory(interaction.guild, interaction.client.http),
+            ImportProgress(interaction, lang),
+        )
         embed, complete = import_embed(report, lang)
         # Beyond what the reply can list, every problem row goes in a file to fix and re-import.
         await show(
             interaction,
+            content=None,
             embed=embed,
             attachments=MISSING if complete else [problems_file(report, lang)],
             allowed_mentions=NO_PINGS,
