@@ -64,10 +64,12 @@ def local_line(slot: rules.Slot, zone: str, language: str) -> str:
     start = slot.start.astimezone(ZoneInfo(zone))
     end = slot.end.astimezone(ZoneInfo(zone))
     short = t(f"session.day_{start.isoweekday()}", language)
-    line = f"{short} {start:%Y-%m-%d} {start:%H:%M}–{end:%H:%M}"
-    if rules.is_ambiguous(start):
-        line += f" ({rules.utc_offset(start)})"
-    return line
+    if rules.is_ambiguous(start) or rules.is_ambiguous(end):
+        return (
+            f"{short} {start:%Y-%m-%d} {start:%H:%M} ({rules.utc_offset(start)})"
+            f"–{end:%H:%M} ({rules.utc_offset(end)})"
+        )
+    return f"{short} {start:%Y-%m-%d} {start:%H:%M}–{end:%H:%M}"
 
 
 def warning_line(warning: rules.Warning, language: str) -> str:
