@@ -18,7 +18,7 @@ from bot.store.sends import Send
 from cogs.adapters.spaces import spaces_for
 from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, say, show
-from cogs.common.text import NO_PINGS, clip, mention
+from cogs.common.text import NO_PINGS, clip, mention, shown
 
 # Discord user ids have had at least 15 digits since 2015.
 SHORTEST_ID = 10**14
@@ -165,7 +165,7 @@ class PrivacyCog(
         text = t(
             "privacy.erase_confirm",
             lang,
-            who=f"{mention(who)} ({discord.utils.escape_markdown(names)})",
+            who=f"{mention(who)} ({shown(names)})",
             rows=preview.rows,
             summary=_summary(preview.counts, lang),
         )

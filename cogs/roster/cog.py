@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import MISSING, escape_markdown
+from discord.utils import MISSING
 
 from bot.app import Twinbridge
 from bot.domain import roster_csv
@@ -15,7 +15,7 @@ from bot.i18n import t
 from bot.services.roster import RosterFilter, RosterService, StatusFilter
 from cogs.common.interactions import begin, show
 from cogs.common.params import CityName, ExchangeId
-from cogs.common.text import NO_PINGS
+from cogs.common.text import NO_PINGS, shown
 from cogs.roster.importing import DiscordDirectory, ImportProgress, import_embed, problems_file
 from cogs.roster.pages import marks_page, roster_embed, roster_pager
 from cogs.roster.removal import confirmation, removal_text
@@ -114,9 +114,9 @@ class RosterCog(
             content=t(
                 "roster.moved",
                 actor.language,
-                name=escape_markdown(moved.display_name),
-                city=target.name,
-                exchange=found.name,
+                name=shown(moved.display_name),
+                city=shown(target.name),
+                exchange=shown(found.name),
             ),
             allowed_mentions=NO_PINGS,
         )
@@ -140,7 +140,7 @@ class RosterCog(
             key = f"roster.teacher_{status}"
         await show(
             interaction,
-            content=t(key, actor.language, name=escape_markdown(saved.display_name)),
+            content=t(key, actor.language, name=shown(saved.display_name)),
             allowed_mentions=NO_PINGS,
         )
 
@@ -214,8 +214,8 @@ class RosterCog(
         actor = await begin(interaction)
         done = await self.roster.keep_apart(actor, exchange, first.id, second.id)
         names = {
-            "first": escape_markdown(done.first.display_name),
-            "second": escape_markdown(done.second.display_name),
+            "first": shown(done.first.display_name),
+            "second": shown(done.second.display_name),
         }
         key = "roster.kept_apart" if done.changed else "roster.already_apart"
         lines = [t(key, actor.language, **names)]
@@ -246,8 +246,8 @@ class RosterCog(
             content=t(
                 key,
                 actor.language,
-                first=escape_markdown(done.first.display_name),
-                second=escape_markdown(done.second.display_name),
+                first=shown(done.first.display_name),
+                second=shown(done.second.display_name),
             ),
             allowed_mentions=NO_PINGS,
         )

@@ -10,7 +10,6 @@ from typing import Any
 
 import discord
 from discord.http import Route
-from discord.utils import escape_markdown
 
 from bot.domain import roster_csv
 from bot.domain.member_search import Progress, find_by_prefix
@@ -26,7 +25,7 @@ from bot.limits import (
 )
 from bot.services.roster import FoundMember, ImportReport
 from cogs.common.errors import render_error
-from cogs.common.text import clip
+from cogs.common.text import clip, shown
 
 PROBLEMS_SHOWN = 15
 # Kept free in the report's description when listing problem rows: the count of the rest.
@@ -140,44 +139,47 @@ def import_embed(report: ImportReport, lang: str) -> tuple[discord.Embed, bool]:
     restored = sum(1 for i in report.imported if i.restored)
     lines = [
         t("roster.import_done", lang, count=len(report.imported), rows=report.rows),
-        " · ".join(f"{c.name}: {per_city.get(c.id, 0)}" for c in exchange.cities),
+        " · ".join(f"{shown(c.name)}: {per_city.get(c.id, 0)}" for c in exchange.cities),
     ]
     if restored:
         lines.append(t("roster.import_restored", lang, count=restored))
     if report.ignored_columns:
         columns = clip(listing(report.ignored_columns, lang), 200)
         lines.append(t("roster.import_ignored", lang, columns=columns))
-    shown = 0
+    listed = 0
     if report.problems:
         lines += ["", "**" + t("roster.import_problems", lang, count=len(report.problems)) + "**"]
         # List rows while they fit in the description, then count the rest.
         room = EMBED_DESCRIPTION - SPARE - sum(len(x) + 1 for x in lines)
         for problem in report.problems[:PROBLEMS_SHOWN]:
-            line = escape_markdown(clip(problem_text(problem, lang), 300))
+            line = clip(problem_text(problem, lang), 300)
             if len(line) + 1 > room:
                 break
             lines.append(line)
             room -= len(line) + 1
-            shown += 1
-        if shown < len(report.problems):
-            lines.append(t("roster.import_more", lang, count=len(report.problems) - shown))
+            listed += 1
+        if listed < len(report.problems):
+            lines.append(t("roster.import_more", lang, count=len(report.problems) - listed))
     embed = discord.Embed(
-        title=clip(t("roster.import_title", lang, exchange=exchange.name), EMBED_TITLE),
+        title=clip(t("roster.import_title", lang, exchange=shown(exchange.name)), EMBED_TITLE),
         description="\n".join(lines),
         colour=discord.Colour.orange() if report.problems else discord.Colour.green(),
     )
     if report.imported:
-        names = listing((escape_markdown(i.name) for i in report.imported), lang)
+        names = listing((shown(i.name) for i in report.imported), lang)
         embed.add_field(
             name=t("roster.import_who", lang), value=clip(names, FIELD_VALUE), inline=False
         )
-    return embed, shown == len(report.problems)
+    return embed, listed == len(report.problems)
 
 
 def problems_file(report: ImportReport, lang: str) -> discord.File:
     """Every row that was not imported, as a CSV a teacher can fix and import again."""
     rows = [
-        {"line": p.line, "reason": render_error(UserError(p.key, **p.params), lang)}
+        {
+            "line": p.line,
+            "reason": render_error(UserError(p.key, **p.params), lang, markdown=False),
+        }
         for p in report.problems
     ]
     data = csv_bytes(to_csv(("line", "reason"), rows))
