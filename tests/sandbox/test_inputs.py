@@ -489,7 +489,12 @@ def _every_form() -> set[str]:
             yield sub
             yield from below(sub)
 
-    return {cls.__name__ for cls in below(RestartModal) if not cls.__name__.endswith("Legacy")}
+    # The bot's own forms (tests load probe cogs with forms of their own).
+    return {
+        cls.__name__
+        for cls in below(RestartModal)
+        if cls.__module__.startswith("cogs.") and not cls.__name__.endswith("Legacy")
+    }
 
 
 async def attempt_form(
