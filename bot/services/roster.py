@@ -29,6 +29,7 @@ from bot.domain.exchange import (
     LANGUAGES,
     MAX_INTERESTS,
     MAX_INTRO,
+    MAX_NAME,
     City,
     Exchange,
     Participant,
@@ -113,6 +114,12 @@ def suggested_language(preferred: str | None, city: City | None = None) -> str:
         if code in spoken:
             return code
     return spoken[0]
+
+
+def stored_name(display_name: str, user_id: int) -> str:
+    """A member's Discord name as the roster keeps it: cleaned like all typed text (no
+    invisible or reordering characters) and within MAX_NAME; their id if nothing is left."""
+    return clean(display_name)[:MAX_NAME] or str(user_id)
 
 
 def find_city(exchange: Exchange, text: str) -> City:
@@ -474,7 +481,7 @@ class RosterService:
                     exchange_id=start.exchange.id,
                     user_id=actor.user_id,
                     role=role,
-                    display_name=actor.display_name or str(actor.user_id),
+                    display_name=stored_name(actor.display_name, actor.user_id),
                     city_id=start.city.id,
                     now=now,
                     language=start.language,
@@ -525,7 +532,7 @@ class RosterService:
                     exchange_id=exchange.id,
                     user_id=actor.user_id,
                     role=Role.STUDENT,
-                    display_name=actor.display_name or str(actor.user_id),
+                    display_name=stored_name(actor.display_name, actor.user_id),
                     city_id=city.id,
                     now=now,
                     grade_band=profile.grade_band,
@@ -1047,9 +1054,10 @@ class RosterService:
                     next((c for c in row.languages if c in bot_languages()), None),
                     cities[row.city_id],
                 )
+                name = stored_name(member.display_name, member.user_id)
                 values = {
                     "role": Role.STUDENT.value,
-                    "display_name": member.display_name,
+                    "display_name": name,
                     "city_id": row.city_id,
                     "grade_band": row.grade_band,
                     "languages": row.languages,
@@ -1067,7 +1075,7 @@ class RosterService:
                         exchange_id=exchange.id,
                         user_id=member.user_id,
                         role=Role.STUDENT,
-                        display_name=member.display_name,
+                        display_name=name,
                         city_id=row.city_id,
                         now=now,
                         grade_band=row.grade_band,
@@ -1089,7 +1097,7 @@ class RosterService:
                     via="import",
                     restored=existing is not None,
                 )
-                imported.append(Imported(member.display_name, row.city_id, existing is not None))
+                imported.append(Imported(name, row.city_id, existing is not None))
             await _log(
                 conn,
                 actor,
