@@ -287,6 +287,18 @@ class SessionService:
             async with self.db.transaction() as conn:
                 await store.delete_draft(conn, draft.id)
             raise UserError("error.session_past")
+        ahead = rules.occurrences(
+            draft.rrule,
+            first_start(draft),
+            draft.duration,
+            after=now,
+            before=now + rules.EXAMINED_SPAN,
+            limit=1,
+        )
+        if not ahead:
+            # Nothing the horizon can plan (a draft made before its first date was limited):
+            # refused while it is still a draft, never a live series without an answer.
+            raise UserError("error.session_too_far", days=rules.MAX_AHEAD.days)
         async with self.db.transaction() as conn:
             if not await store.set_status(
                 conn, draft.id, SeriesStatus.ACTIVE, now, was=SeriesStatus.DRAFT

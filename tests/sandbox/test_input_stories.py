@@ -348,3 +348,25 @@ async def test_a_big_class_is_looked_up_in_a_few_searches_with_progress(
     edits = [p for m, p in made if m == "PATCH" and p.endswith("/messages/@original")]
     assert len(edits) >= 2  # progress, then the answer
     assert "300 of 300" not in reply.text  # the answer replaced the progress
+
+
+async def test_a_preview_whose_first_date_is_beyond_the_horizon_is_not_confirmed(
+    ex: Exchange,
+) -> None:
+    """A preview made before the first date was limited (by an older bot) that lies more than
+    a year ahead: confirming refuses it while it is still a preview, twice alike, instead of
+    saving a live series and then failing (the crash that left a series without answer)."""
+    sb = ex.sb
+    reply = await schedule(ex)
+    far = sb.now() + timedelta(days=500)
+    async with sb.bot.ctx.db.transaction() as conn:
+        await conn.execute(
+            sessions.update().values(
+                starts_at=far, first_local=far.replace(tzinfo=None).isoformat(timespec="minutes")
+            )
+        )
+    for _ in range(2):
+        done = await sb.click(ex.world.teacher, preview_of(reply), "Schedule")
+        assert t("error.session_too_far", "en", days=366) in done.text
+    assert await count(sb, sessions, sessions.c.status == "active") == 0
+    assert await nothing_scheduled(sb)
