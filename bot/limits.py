@@ -58,6 +58,8 @@ COMMAND_NAME_PATTERN: Final = r"^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$"
 # Channels and guilds.
 # Members one Request Guild Members asks for (by user ids, or matching a name).
 MEMBERS_PER_QUERY: Final = 100
+# Members one Search Guild Members (GET /guilds/{id}/members/search) answers with at most.
+MEMBERS_PER_SEARCH: Final = 1000
 CHANNEL_NAME: Final = 100
 THREAD_NAME: Final = 100
 CHANNELS_PER_GUILD: Final = 500

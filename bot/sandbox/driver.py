@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import os
 import secrets
@@ -39,6 +40,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.errors import UserError
 from bot.limits import FILE_BYTES, LOCALES
+from bot.sandbox.looplag import LoopWatch
 from bot.sandbox.permissions import ALL, Overwrite, P
 from bot.sandbox.ratelimit import Limits
 from bot.sandbox.server import EPHEMERAL, HttpError, Interaction, SandboxServer
@@ -356,6 +358,7 @@ class Sandbox:
         self._settings: dict[str, Any] = {}
         # The demo's transcript listens here for what users do.
         self.narrator: Callable[[str], None] | None = None
+        self.loop_watch: LoopWatch | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -375,6 +378,7 @@ class Sandbox:
         spec: SpecValidator | None = None,
         privileged_intents: int = 0,
         settings: dict[str, Any] | None = None,
+        loop_lag: float | None = None,
     ) -> AsyncIterator[Sandbox]:
         """Start the sandbox, seed a guild, start the bot against it; stop both afterwards.
 
@@ -388,6 +392,8 @@ class Sandbox:
         `everyone_permissions` replaces the @everyone role's (Discord's defaults for a new
         server otherwise), e.g. a school server's locked-down View Channels, Send Messages,
         Read Message History and Use Application Commands.
+        `loop_lag` (seconds) makes it a problem that fails the test when the event loop is
+        blocked for longer once the bot is ready (`bot.sandbox.looplag`).
         """
         clock = clock or ManualClock()
         if record_path is None and os.environ.get(RECORD_ENV):
@@ -421,10 +427,15 @@ class Sandbox:
                 await asyncio.to_thread(_copy_into, template, folder / "sandbox.db")
             url = database_url or f"sqlite+aiosqlite:///{folder / 'sandbox.db'}"
             await sandbox.start_bot(url, extensions)
+            if loop_lag is not None:
+                sandbox.loop_watch = LoopWatch(server.problem, loop_lag)
+                sandbox.loop_watch.start()
             yield sandbox
             await sandbox.idle()
             sandbox.check()
         finally:
+            if sandbox.loop_watch is not None:
+                await sandbox.loop_watch.stop()
             await sandbox.stop_bot()
             await server.stop()
             loop.set_exception_handler(previous_handler)
@@ -499,13 +510,14 @@ class Sandbox:
         Discord: e.g. a student joins the session's voice channel).
         """
         url = self.bot.ctx.settings.database_url
-        await self.stop_bot()
-        self.clock.advance(downtime)
-        # Discord carried on meanwhile: idle threads archived, events started or ended.
-        await self.server.catch_up()
-        if meanwhile is not None:
-            await meanwhile()
-        await self.start_bot(url)
+        with self.loop_watch.pause() if self.loop_watch else contextlib.nullcontext():
+            await self.stop_bot()
+            self.clock.advance(downtime)
+            # Discord carried on meanwhile: idle threads archived, events started or ended.
+            await self.server.catch_up()
+            if meanwhile is not None:
+                await meanwhile()
+            await self.start_bot(url)
 
     async def guild_outage(self) -> None:
         """Discord loses the server for a while (GUILD_DELETE with `unavailable`)."""

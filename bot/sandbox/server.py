@@ -474,6 +474,8 @@ class SandboxServer:
             ("GET", "/guilds/{guild_id}/channels", self._list_channels),
             ("POST", "/guilds/{guild_id}/channels", self._create_channel),
             ("GET", "/guilds/{guild_id}/roles", self._list_roles),
+            # Before the member route, whose {user_id} would take "search".
+            ("GET", "/guilds/{guild_id}/members/search", self._search_members),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member),
             ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self._add_role),
             ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self._remove_role),
@@ -1729,6 +1731,26 @@ class SandboxServer:
         if member is None:
             raise unknown("Member", 10007)
         return member
+
+    async def _search_members(self, req: Request) -> list[JSON]:
+        """Search Guild Members: those whose username or nickname starts with `query` (any
+        case), at most `limit` (1 to 1,000, default 1). It needs no privileged intent."""
+        guild = self.guild(req.params["guild_id"])
+        query = req.query.get("query", "")
+        try:
+            limit = int(req.query.get("limit", "1"))
+        except ValueError:
+            raise HttpError(400, 50035, "Invalid Form Body: limit") from None
+        if not 1 <= len(query) <= 100 or not 1 <= limit <= 1000:
+            raise HttpError(400, 50035, "Invalid Form Body: query or limit")
+        wanted = query.casefold()
+        found = [
+            m
+            for m in guild.members.values()
+            if m.user.username.casefold().startswith(wanted)
+            or (m.nick or "").casefold().startswith(wanted)
+        ]
+        return [m.to_payload() for m in found[:limit]]
 
     async def _get_member(self, req: Request) -> JSON:
         guild = self.guild(req.params["guild_id"])

@@ -45,6 +45,7 @@ from bot.domain.prompts import (
     session_series_id,
 )
 from bot.domain.reporting import MessageTally
+from bot.domain.text import ascii_digits, clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, staff_exchange, standing_from
 from bot.services.activity_writer import ActivityWriter, PromptReply
@@ -139,7 +140,8 @@ def _user_error(exc: ProfileError) -> UserError:
 
 
 async def _find(db: Database, exchange_id: int, key: str) -> Prompt:
-    """A built-in prompt or one of this exchange's own, by key."""
+    """A built-in prompt or one of this exchange's own, by key (digits of any script)."""
+    key = ascii_digits(clean(key))
     builtin = builtin_by_key().get(key)
     if builtin is not None:
         return builtin
@@ -387,7 +389,7 @@ async def prompt_set(db: Database, exchange_id: int, text: str | None) -> tuple[
     """
     if not text:
         return None
-    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
+    parts = [p for p in re.split(r"[\s,;]+", ascii_digits(clean(text))) if p]
     if not parts or not all(KEY_SHAPE.fullmatch(p) for p in parts):
         return None
     async with db.read() as conn:

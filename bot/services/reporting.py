@@ -33,6 +33,7 @@ from bot.domain.reporting import (
     period_of,
     student_report,
 )
+from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, require, staff_exchange_ids
 from bot.store import Database, roster
@@ -101,13 +102,12 @@ async def _exchange(db: Database, guild_id: int, exchange_id: int | None) -> Exc
 
 def _city_named(exchange: Exchange, name: str | None) -> City | None:
     """One of the exchange's cities by name as typed (any case), None for both."""
-    if name is None or not name.strip():
+    if name is None or not clean(name):
         return None
-    wanted = name.strip().casefold()
-    for city in exchange.cities:
-        if city.name.casefold() == wanted:
-            return city
-    raise NotFoundError("error.reporting_unknown_city", city=name.strip()[:100])
+    found = exchange.city_named(name)
+    if found is None:
+        raise NotFoundError("error.reporting_unknown_city", city=clean(name)[:100])
+    return found
 
 
 def _refs(scope: Scope) -> list[CityRef]:

@@ -8,6 +8,7 @@ sends, the Discord event) is in `session_plans`; what happens at the session's t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,7 @@ from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError, clean_text
 from bot.domain.ical import SeriesFile, series_calendar
 from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus, SeriesStatus
+from bot.domain.text import whole_number
 from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
@@ -59,6 +61,8 @@ STAFF = {"teacher", "coordinator"}
 # An unconfirmed preview is forgotten after this long.
 DRAFT_TTL = timedelta(hours=1)
 SHOWN = 6  # occurrences listed in a preview
+# The longest a typed rule is examined before it is refused as too rare to plan.
+PROBE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,17 @@ def _zone(typed: str | None, fallback: str) -> str:
     except UnknownZoneError:
         raise UserError("error.unknown_zone", zone=name[:64]) from None
     return name
+
+
+async def _check_rule(rule: str, first: datetime) -> None:
+    """`rules.check_rule` off the event loop, and never for longer than PROBE_SECONDS."""
+    try:
+        async with asyncio.timeout(PROBE_SECONDS):
+            await asyncio.to_thread(rules.check_rule, rule, first)
+    except TimeoutError:
+        raise UserError("error.session_rare", years=rules.MAX_GAP.days // 366) from None
+    except rules.RuleError as exc:
+        raise user_error(exc) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +199,7 @@ class SessionService:
         try:
             title = clean_text(typed.title, limit=rules.MAX_TITLE, what="name")
             prompt = (
-                clean_text(typed.prompt, limit=rules.MAX_PROMPT, what="prompt")
+                clean_text(typed.prompt, limit=rules.MAX_PROMPT, what="prompt", multiline=True)
                 if typed.prompt and typed.prompt.strip()
                 else None
             )
@@ -203,12 +218,16 @@ class SessionService:
             first = rules.local_start(day, at, zone)
             if first.astimezone(UTC) <= now:
                 raise rules.RuleError("error.session_past")
+            if first.astimezone(UTC) > now + rules.MAX_AHEAD:
+                # Its horizon would not reach it: nothing could be planned or shown.
+                raise rules.RuleError("error.session_too_far", days=rules.MAX_AHEAD.days)
             until = rules.end_of_day(typed.until, zone) if typed.until else None
             rule = rules.with_end(
                 rules.parse_repeat(typed.repeat, day), count=typed.count, until=until
             )
         except rules.RuleError as exc:
             raise user_error(exc) from None
+        await _check_rule(rule, first)
         slots = rules.occurrences(
             rule, first, duration, before=first.astimezone(UTC) + rules.EXAMINED_SPAN
         )
@@ -245,7 +264,7 @@ class SessionService:
             shape=rules.describe(rule),
             slots=tuple(slots),
             finite=rules.is_finite(rule),
-            warnings=tuple(rules.warnings(slots, city_clocks(exchange))),
+            warnings=tuple(rules.warnings(slots, city_clocks(exchange), organiser=zone, wall=at)),
             overlap=overlap,
             channel_id=typed.channel_id,
             draft_id=draft_id,
@@ -285,6 +304,18 @@ class SessionService:
             async with self.db.transaction() as conn:
                 await store.delete_draft(conn, draft.id)
             raise UserError("error.session_past")
+        ahead = rules.occurrences(
+            draft.rrule,
+            first_start(draft),
+            draft.duration,
+            after=now,
+            before=now + rules.EXAMINED_SPAN,
+            limit=1,
+        )
+        if not ahead:
+            # Nothing the horizon can plan (a draft made before its first date was limited):
+            # refused while it is still a draft, never a live series without an answer.
+            raise UserError("error.session_too_far", days=rules.MAX_AHEAD.days)
         async with self.db.transaction() as conn:
             if not await store.set_status(
                 conn, draft.id, SeriesStatus.ACTIVE, now, was=SeriesStatus.DRAFT
@@ -390,10 +421,32 @@ class SessionService:
                 raise UserError("error.session_no_upcoming")
             original = upcoming[0].original
         else:
-            try:
-                original = datetime.fromtimestamp(int(original_unix.strip()), UTC)
-            except (ValueError, OverflowError, OSError):
-                raise UserError("error.session_occurrence_unknown") from None
+            seconds = whole_number(original_unix)
+            # Only the sessions offered as choices: a date far ahead would make the rule be
+            # searched for years on the event loop.
+            if seconds is None or not (
+                series.starts_at.timestamp()
+                <= seconds
+                <= (now + rules.EXAMINED_SPAN * 2).timestamp()
+            ):
+                raise UserError("error.session_occurrence_unknown")
+            original = datetime.fromtimestamp(seconds, UTC)
+        async with self.db.read() as conn:
+            recorded = await store.occurrences(conn, series.id)
+        if not any(o.original_start == original for o in recorded):
+            # Checked before it is recorded: a refusal leaves nothing behind.
+            slots = rules.occurrences(
+                series.rrule,
+                first_start(series),
+                series.duration,
+                after=original,
+                before=original + timedelta(seconds=1),
+                limit=1,
+            )
+            if not slots:
+                raise UserError("error.session_occurrence_unknown")
+            if slots[0].start <= now:
+                raise UserError("error.session_already_started")
         async with self.db.transaction() as conn:
             found = await materialise(conn, series, original)
         if found is None:
@@ -537,7 +590,6 @@ class SessionService:
     ) -> tuple[Preview, OccurrenceRecord, datetime]:
         """Check a move of one occurrence; show both cities' times, warnings and clashes."""
         series = await self._staff_series(actor, session_id)
-        occurrence = await self._occurrence_at(series, original_unix)
         try:
             at = rules.parse_time(new_time)
         except rules.RuleError as exc:
@@ -546,6 +598,10 @@ class SessionService:
         now = self.clock.now()
         if start <= now:
             raise UserError("error.session_past")
+        if start > now + rules.MAX_AHEAD:
+            # Every series' sessions up to that day would be listed to look for clashes.
+            raise UserError("error.session_too_far", days=rules.MAX_AHEAD.days)
+        occurrence = await self._occurrence_at(series, original_unix)
         duration = occurrence.ends_at - occurrence.starts_at
         slot = rules.Slot(occurrence.original_start, start, start + duration)
         async with self.db.read() as conn:
@@ -572,7 +628,9 @@ class SessionService:
             shape=rules.describe(series.rrule),
             slots=(slot,),
             finite=True,
-            warnings=tuple(rules.warnings([slot], city_clocks(exchange))),
+            warnings=tuple(
+                rules.warnings([slot], city_clocks(exchange), organiser=series.timezone, wall=at)
+            ),
             overlap=rules.find_overlap([slot], others),
             channel_id=series.channel_id,
         )
@@ -654,7 +712,9 @@ class SessionService:
             if change.title is not None:
                 values["title"] = clean_text(change.title, limit=rules.MAX_TITLE, what="name")
             if change.prompt is not None:
-                values["prompt"] = clean_text(change.prompt, limit=rules.MAX_PROMPT, what="prompt")
+                values["prompt"] = clean_text(
+                    change.prompt, limit=rules.MAX_PROMPT, what="prompt", multiline=True
+                )
         except ProfileError as exc:
             raise user_error(exc) from None
         if change.duration is not None:

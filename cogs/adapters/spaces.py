@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.domain.exchange import native_name, native_names
 from bot.errors import BotMissingPermissionError, UserError
@@ -29,7 +28,7 @@ from bot.services import pairing as service
 from bot.services.scheduler import RetryLaterError
 from bot.store.exchanges import role_ids
 from cogs.common.channels import Space, active_space, find_space
-from cogs.common.text import NO_PINGS, clip, interest_label, only_users, timestamp
+from cogs.common.text import NO_PINGS, clip, interest_label, only_users, shown, timestamp
 
 if TYPE_CHECKING:
     from bot.app import Twinbridge
@@ -222,10 +221,10 @@ class DiscordSpaces:
         if space is None:
             return
         member = newcomer.member
-        partners = ", ".join(escape_markdown(p) for p in newcomer.partners) or "—"
-        name = escape_markdown(member.name)
+        partners = ", ".join(shown(p) for p in newcomer.partners) or "—"
+        name = shown(member.name)
         lines = [
-            t("pair.swap_welcome", lang, name=name, city=member.city, partners=partners)
+            t("pair.swap_welcome", lang, name=name, city=shown(member.city), partners=partners)
             for lang in newcomer.languages[:3] or ("en",)
         ]
         card = service.Welcome(
@@ -434,7 +433,7 @@ def welcome_embeds(welcome: service.Welcome) -> list[discord.Embed]:
     # Discord allows 6000 characters over all a message's embeds. Intros are at most 500
     # each, but a trio in three languages with long free-text interests could pass the
     # limit: then the intros share what is left, each clipped alike.
-    names = [clip(f"{m.name} · {m.city}", 200) for m in welcome.members]
+    names = [shown(f"{m.name} · {m.city}", 200) for m in welcome.members]
     used = sum(len(e) for e in embeds) + len(people.title or "")
     used += sum(len(n) + len(a) + 2 for n, a in zip(names, abouts, strict=True))
     room = max(40, (WELCOME_BUDGET - used) // max(1, len(welcome.members)))

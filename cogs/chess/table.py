@@ -19,7 +19,7 @@ from bot.services.chess import GameView, Player
 from cogs.chess.board import board_embed, board_picture
 from cogs.chess.words import ending_text, languages_of, time_control_text, turn_text
 from cogs.common.channels import Space, find_space, reopened
-from cogs.common.text import NO_PINGS, clip, mention, only_users, timestamp
+from cogs.common.text import NO_PINGS, clip, mention, only_users, shown, timestamp
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ class DiscordChessTable:
             description=t(
                 "chess.challenge_body",
                 lang,
-                white=view.white.name,
-                black=view.black.name,
+                white=shown(view.white.name),
+                black=shown(view.black.name),
                 time=time_control_text(view.time_control, lang),
                 expires=timestamp(view.record.deadline_at, "R") if view.record.deadline_at else "",
             ),
@@ -101,7 +101,13 @@ class DiscordChessTable:
         )
         message = await _post(
             space,
-            t("chess.challenge", lang, mention=mention(them.user_id), name=me.name, city=me.city),
+            t(
+                "chess.challenge",
+                lang,
+                mention=mention(them.user_id),
+                name=shown(me.name),
+                city=shown(me.city),
+            ),
             embed=embed,
             view=self.panels.challenge(view, lang),
             allowed_mentions=only_users([them.user_id]),
@@ -121,10 +127,10 @@ class DiscordChessTable:
         text = t(
             f"chess.challenge_{key}",
             lang,
-            name=who.name,
+            name=shown(who.name),
             game=view.id,
-            white=view.white.name,
-            black=view.black.name,
+            white=shown(view.white.name),
+            black=shown(view.black.name),
         )
         try:
             await space.get_partial_message(message_id).edit(
@@ -181,7 +187,7 @@ class DiscordChessTable:
                     "chess.draw_offered",
                     lang,
                     mention=mention(other.user_id),
-                    name=by.name,
+                    name=shown(by.name),
                     game=view.id,
                 ),
                 view=self.panels.draw_offer(view, lang),
@@ -190,7 +196,7 @@ class DiscordChessTable:
         else:
             await _post(
                 space,
-                t(f"chess.{kind}", lang, name=by.name, game=view.id),
+                t(f"chess.{kind}", lang, name=shown(by.name), game=view.id),
                 allowed_mentions=NO_PINGS,
             )
 

@@ -29,6 +29,7 @@ from bot.metrics import BUSY, ERROR, OK, REFUSED
 from bot.store.engine import commit_log, track_commits
 from cogs.common.checks import refund_cooldowns
 from cogs.common.interactions import language_soon, say
+from cogs.common.text import shown
 
 if TYPE_CHECKING:
     from bot.app import Twinbridge
@@ -40,11 +41,27 @@ _DONE = "twinbridge.done"
 _COMMITS = "twinbridge.commits"
 
 
-def render_error(error: UserError, language: str) -> str:
-    """A user error in the reader's language (field names translated too)."""
+# Parameters the bot writes itself (column names, choices it offers, a timestamp, a channel
+# mention), shown as they are; every other one may repeat what a person typed or named.
+_WRITTEN_BY_US = frozenset(
+    ("field", "missing", "expected", "bands", "languages", "when", "channel", "space", "permission")
+)
+
+
+def render_error(error: UserError, language: str, *, markdown: bool = True) -> str:
+    """A user error in the reader's language (field names translated too).
+
+    What the error repeats of what people typed or named (a name, a value, a zone) is shown
+    literally in markdown (`shown`); `markdown=False` for plain text, such as a CSV file.
+    """
     params = dict(error.params)
     if isinstance(params.get("field"), str):
         params["field"] = t(f"field.{params['field']}", language)
+    if markdown:
+        params = {
+            key: shown(value) if isinstance(value, str) and key not in _WRITTEN_BY_US else value
+            for key, value in params.items()
+        }
     return t(error.key, language, **params)
 
 

@@ -14,7 +14,7 @@ from bot.store.sends import Send
 from cogs.adapters.spaces import DiscordSpaces, spaces_for
 from cogs.common.interactions import begin, show
 from cogs.common.params import ExchangeId
-from cogs.common.text import NO_PINGS
+from cogs.common.text import NO_PINGS, shown
 from cogs.pairing.pages import history_page, proposal_page
 
 
@@ -87,7 +87,10 @@ class PairingCog(
         await show(
             interaction,
             content=t(
-                "pair.swapped", actor.language, first=first.display_name, second=second.display_name
+                "pair.swapped",
+                actor.language,
+                first=shown(first.display_name),
+                second=shown(second.display_name),
             ),
             allowed_mentions=NO_PINGS,
         )
@@ -107,7 +110,7 @@ class PairingCog(
         )
         await show(
             interaction,
-            content=t("pair.removed", actor.language, name=student.display_name),
+            content=t("pair.removed", actor.language, name=shown(student.display_name)),
             allowed_mentions=NO_PINGS,
         )
 

@@ -16,7 +16,8 @@ from discord.ext import commands
 
 from bot.app import Twinbridge
 from bot.domain.report_chart import attendance_chart
-from bot.domain.reporting import Period, attendance_csv, csv_bytes, exchange_csv
+from bot.domain.reporting import Period, attendance_csv, exchange_csv
+from bot.domain.spreadsheet import csv_bytes
 from cogs.common.files import Attachment, pack, say_packed
 from cogs.common.interactions import begin, say
 from cogs.common.params import CityName, ExchangeId, PastDay

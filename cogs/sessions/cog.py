@@ -24,7 +24,7 @@ from cogs.common.components import buttons
 from cogs.common.files import Attachment, pack, say_packed
 from cogs.common.interactions import begin, show
 from cogs.common.params import Day, ExchangeId, PromptParam
-from cogs.common.text import NO_PINGS, timestamp
+from cogs.common.text import NO_PINGS, shown, timestamp
 from cogs.sessions.adapter import DiscordSessions, guild_port, session_port
 from cogs.sessions.answers import list_embed, preview_embed
 from cogs.sessions.components import (
@@ -162,7 +162,10 @@ class SessionsCog(
             await show(
                 interaction,
                 content=t(
-                    "session.end_series_ask", lang, title=end.series.title, count=end.upcoming
+                    "session.end_series_ask",
+                    lang,
+                    title=shown(end.series.title),
+                    count=end.upcoming,
                 ),
                 view=view,
                 allowed_mentions=NO_PINGS,
@@ -175,7 +178,7 @@ class SessionsCog(
         text = t(
             "session.cancelled",
             lang,
-            title=done.series.title,
+            title=shown(done.series.title),
             start=timestamp(done.occurrence.starts_at, "F"),
         )
         await show(
@@ -197,7 +200,7 @@ class SessionsCog(
         text = t(
             "session.skipped",
             lang,
-            title=done.series.title,
+            title=shown(done.series.title),
             start=timestamp(done.occurrence.starts_at, "F"),
         )
         await show(
@@ -277,7 +280,7 @@ class SessionsCog(
             ),
             session_port(interaction),
         )
-        text = t("session.edited", actor.language, title=done.series.title)
+        text = t("session.edited", actor.language, title=shown(done.series.title))
         await show(
             interaction,
             content=with_event_warning(text, done.event_refused, actor.language),
@@ -306,7 +309,7 @@ class SessionsCog(
         await show(
             interaction,
             content=t(
-                key, lang, exchange=found.name, when=when or t("session.reminders_off", lang)
+                key, lang, exchange=shown(found.name), when=when or t("session.reminders_off", lang)
             ),
             allowed_mentions=NO_PINGS,
         )
@@ -321,7 +324,7 @@ class SessionsCog(
         await say_packed(
             interaction,
             pack([Attachment(f"{slug[:SLUG_LONGEST]}-{series.id}.ics", data)]),
-            t("session.ics", actor.language, title=series.title),
+            t("session.ics", actor.language, title=shown(series.title)),
             language=actor.language,
             allowed_mentions=NO_PINGS,
         )
