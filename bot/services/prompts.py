@@ -833,6 +833,10 @@ class PromptService:
         """Per prompt: the pairs it was posted to, how many answered, and the rate (staff only)."""
         await require(self.db, actor, STAFF)
         exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        return await self.stats_of(exchange)
+
+    async def stats_of(self, exchange: Exchange) -> PromptStats:
+        """The rates of an exchange already allowed (/prompt stats, the dashboard)."""
         async with self.db.read() as conn:
             posts, responses = await store.rate_rows(conn, exchange.id)
             own = await store.own_prompts(conn, exchange.id)

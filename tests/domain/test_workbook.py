@@ -59,12 +59,14 @@ def test_dates_are_dates_counts_are_numbers_and_rates_are_percentages() -> None:
     cities = {r["city"]: r for r in records(found["cities"])}
     assert cities["Minneapolis"]["attended"] == 2 and cities["Minneapolis"]["expected"] == 6
     assert abs(cities["Minneapolis"]["rate"] - 2 / 6) < 1e-3
-    rate_cell = next(c for c in found["cities"][2] if found["cities"].cell(1, c.column).value == "rate")
+    rate_cell = next(
+        c for c in found["cities"][2] if found["cities"].cell(1, c.column).value == "rate"
+    )
     assert rate_cell.number_format == "0.0%"
 
 
 def test_a_name_that_looks_like_a_formula_stays_text() -> None:
-    sneaky = Student(99, "=HYPERLINK(\"http://x\")", 1)
+    sneaky = Student(99, '=HYPERLINK("http://x")', 1)
     slots, came = story()
     found = sheets(attendance_workbook(attendance([MPLS, NAJAF], slots, [sneaky, BEN], came)))
     cell = next(
