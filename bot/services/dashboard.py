@@ -202,8 +202,9 @@ class DashboardService:
             for r in records
         ]
 
-    async def revoke(self, actor: Actor, link_id: int) -> LinkLine:
-        """Revoke a link: coordinators any of their server's, teachers their own."""
+    async def revoke(self, actor: Actor, link_id: int) -> int:
+        """Revoke a link (coordinators any of their server's, teachers their own); returns
+        its exchange's id."""
         found = await require(self.db, actor, REPORTERS)
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -223,15 +224,7 @@ class DashboardService:
                 kind="dashboard.link_revoked",
                 details={"link": link_id, "created_by": record.created_by},
             )
-        return LinkLine(
-            record.id,
-            record.created_by,
-            None,
-            record.created_at,
-            record.expires_at,
-            record.last_used_at,
-            record.uses,
-        )
+        return record.exchange_id
 
     # -- links, from the web -------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ class DigestState:
     exchange: Exchange
     on: bool
     next_at: datetime | None
+    channel_id: int | None = None  # where it goes (the teachers' channel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ class DigestService:
                 details={"next": due.isoformat()},
             )
         self.scheduler.wake_by(due)
-        return DigestState(exchange, True, due)
+        return DigestState(exchange, True, due, where.teachers_channel_id)
 
     async def turn_off(self, actor: Actor, exchange_id: int | None) -> DigestState:
         """Coordinators: no more digests; the next one planned is cancelled."""
