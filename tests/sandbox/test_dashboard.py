@@ -82,9 +82,7 @@ async def count_kind(sb: Sandbox, kind: str) -> int:
 async def test_a_coordinators_pages_show_the_report_figures_and_downloads(tmp_path: Path) -> None:
     """Three months played through the bot: the overview, calendar, attendance, prompts and
     chess pages show /report's figures; the CSV is /report's CSV; the workbook opens."""
-    async with Sandbox.running(
-        tmp_path, settings={"http_port": 0}, limits=MONTHS_IN_SECONDS
-    ) as sb:
+    async with Sandbox.running(tmp_path, settings={"http_port": 0}, limits=MONTHS_IN_SECONDS) as sb:
         story: Story = await three_months(sb)
         coordinator = story.ex.world.coordinator
         url = await make_link(sb, coordinator)
