@@ -43,6 +43,8 @@ from bot.store.engine import DatabaseGoneError
 from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.translator import CatalogueTranslator, describe_options
 from bot.web import WebServer, build_app
+from bot.web.guard import Guard
+from bot.web.pages import Outside
 from bot.web.server import Operations
 from cogs.common.components import dispatch_modal, item_routes
 from cogs.common.errors import ErrorTree
@@ -237,6 +239,7 @@ class Twinbridge(commands.Bot):
         ):
             self.add_listener(listener, event)
         self.web: WebServer | None = None
+        self.outside: Outside | None = None
         self._register_health()
         self._watch: asyncio.Task[None] | None = None
         context.db.on_fault(self._database_file)
@@ -350,9 +353,15 @@ class Twinbridge(commands.Bot):
         if port is None:
             return
         ops = Operations(self.ctx.health, self.ctx.metrics, self.refresh_metrics)
-        web = WebServer(build_app(ops), self.ctx.settings.http_host, port)
+        services = self.services
+        # The dashboard's pages and the calendar feeds: the same server, the same settings.
+        self.outside = Outside(services.dashboard, services.feeds, Guard())
+        web = WebServer(build_app(ops, self.outside), self.ctx.settings.http_host, port)
         if await web.start():
             self.web = web
+            host = self.ctx.settings.http_host
+            shown = f"[{host}]" if ":" in host else host
+            services.address.listening = f"http://{shown}:{web.port}"
 
     async def _backup_before_upgrade(self) -> None:
         """A backup before migrations change the schema (an upgrade can then be undone)."""

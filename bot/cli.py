@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", default="demo-output", help="folder for images, CSV and charts")
     report = sub.add_parser(
         "report",
-        help="attendance or the exchange's figures as CSV or JSON, for spreadsheets",
+        help="attendance or the exchange's figures as CSV, JSON or an Excel workbook",
         description="The same figures as /report attendance and /report exchange.",
     )
     report.add_argument("kind", choices=["attendance", "exchange"])
@@ -47,7 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 90 days)")
     report.add_argument("--to", dest="end", help="last day, included, YYYY-MM-DD (default: today)")
     report.add_argument("--city", help="attendance of one city only, by name")
-    report.add_argument("--format", choices=["csv", "json"], default="csv")
+    report.add_argument(
+        "--format",
+        choices=["csv", "json", "xlsx"],
+        default="csv",
+        help="xlsx: a workbook with a sheet per level (give --output, or redirect)",
+    )
     report.add_argument("--output", help="write to this file instead of standard output")
     backup = sub.add_parser(
         "backup",
@@ -176,10 +181,10 @@ def _operator() -> str:
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
-async def _report(settings: Settings, args: argparse.Namespace) -> str:
-    """The report asked for on the command line, as text (CSV or JSON)."""
+async def _report(settings: Settings, args: argparse.Namespace) -> str | bytes:
+    """The report asked for on the command line: text (CSV or JSON) or a workbook's bytes."""
     from bot.clock import SystemClock
-    from bot.domain import reporting
+    from bot.domain import reporting, workbook
     from bot.services.reporting import ReportingService
     from bot.store import create_database
 
@@ -192,10 +197,14 @@ async def _report(settings: Settings, args: argparse.Namespace) -> str:
         await service.operator_viewed(scope, args.kind, _operator(), period)
         if args.kind == "attendance":
             found = await service.compute_attendance(scope, period)
+            if args.format == "xlsx":
+                return workbook.attendance_workbook(found)
             if args.format == "json":
                 return reporting.attendance_json(scope.exchange.name, period, found)
             return reporting.attendance_csv(found)
         figures = await service.compute_exchange(scope, period)
+        if args.format == "xlsx":
+            return workbook.exchange_workbook(figures)
         if args.format == "json":
             return reporting.exchange_json(figures)
         return reporting.exchange_csv(figures)
@@ -226,7 +235,7 @@ async def _privacy_export(settings: Settings, args: argparse.Namespace) -> str:
 def _print_report(
     settings: Settings,
     args: argparse.Namespace,
-    make: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, str]] = _report,
+    make: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, str | bytes]] = _report,
 ) -> int:
     from sqlalchemy.exc import OperationalError
 
@@ -238,6 +247,9 @@ def _print_report(
     if path is not None and not path.exists():
         print(f"No database at {path}: check DATABASE_URL.", file=sys.stderr)
         return 1
+    if getattr(args, "format", None) == "xlsx" and not args.output and sys.stdout.isatty():
+        print("A workbook is not for the terminal: give --output FILE.xlsx.", file=sys.stderr)
+        return 2
     try:
         text = asyncio.run(make(settings, args))
     except UserError as error:
@@ -246,6 +258,13 @@ def _print_report(
     except OperationalError:
         print("The database is not up to date: run `python -m bot migrate`.", file=sys.stderr)
         return 1
+    if isinstance(text, bytes):
+        if args.output:
+            Path(args.output).write_bytes(text)
+        else:
+            sys.stdout.buffer.write(text)
+            sys.stdout.flush()
+        return 0
     if args.output:
         # With a byte-order mark, spreadsheet programs read Arabic names in a CSV correctly.
         encoding = "utf-8-sig" if getattr(args, "format", "json") == "csv" else "utf-8"

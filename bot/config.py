@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # The health and metrics server (off when HTTP_PORT is empty; 0 picks a free port).
     http_host: str = "127.0.0.1"
     http_port: int | None = Field(default=None, ge=0, le=65535)
+    # Where people outside reach that server (the reverse proxy's https://… address): the
+    # dashboard links and calendar feeds are made with it. Empty: the address it listens on.
+    public_url: str | None = None
+    # Days a dashboard link works before it expires.
+    dashboard_link_days: int = Field(default=30, ge=1, le=366)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -72,6 +77,7 @@ class Settings(BaseSettings):
         "backup_dir",
         "erasure_key_file",
         "http_port",
+        "public_url",
         mode="before",
     )
     @classmethod
@@ -85,6 +91,17 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("it is empty; 127.0.0.1 serves this machine only")
         return value.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.strip().rstrip("/")
+        scheme, _, rest = text.partition("://")
+        if scheme not in ("https", "http") or not rest or any(c in rest for c in "?#"):
+            raise ValueError("write the address people open, e.g. https://twinbridge.example.org")
+        return text
 
     @model_validator(mode="after")
     def _key_outside_backups(self) -> Settings:

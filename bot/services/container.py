@@ -18,8 +18,11 @@ from bot.services.about import AboutService
 from bot.services.activity_writer import ActivityWriter
 from bot.services.backups import BackupService
 from bot.services.chess import ChessService
+from bot.services.dashboard import DashboardService, PublicAddress
+from bot.services.digest import DigestService
 from bot.services.erasure_journal import ErasureJournal
 from bot.services.exchanges import ExchangeService
+from bot.services.feeds import FeedService
 from bot.services.lifecycle import LifecycleService
 from bot.services.pairing import PairingService
 from bot.services.privacy import PrivacyService
@@ -76,3 +79,16 @@ class Services:
         self.roster = RosterService(db, clock, scheduler)
         self.sessions = SessionService(db, clock, scheduler, scheduler.grace)
         self.chess = ChessService(db, clock, scheduler)
+        # Outside Discord: the dashboard's links and pages, calendar feeds, the digest.
+        self.address = PublicAddress(settings.public_url)
+        self.dashboard = DashboardService(
+            db,
+            clock,
+            self.reporting,
+            self.prompts,
+            self.chess,
+            self.address,
+            link_days=settings.dashboard_link_days,
+        )
+        self.feeds = FeedService(db, clock, self.address)
+        self.digest = DigestService(db, clock, scheduler, self.reporting)

@@ -832,6 +832,10 @@ class PromptService:
     async def stats(self, actor: Actor, exchange_id: int | None) -> PromptStats:
         """Per prompt: the pairs it was posted to, how many answered, and the rate (staff only)."""
         exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
+        return await self.stats_of(exchange)
+
+    async def stats_of(self, exchange: Exchange) -> PromptStats:
+        """The rates of an exchange already allowed (/prompt stats, the dashboard)."""
         async with self.db.read() as conn:
             posts, responses = await store.rate_rows(conn, exchange.id)
             own = await store.own_prompts(conn, exchange.id)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError, clean_text
-from bot.domain.ical import SeriesFile, series_calendar
+from bot.domain.ical import SeriesFile, sequence_of, series_calendar
 from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus, SeriesStatus
 from bot.domain.text import whole_number
 from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
@@ -818,24 +819,44 @@ class SessionService:
             or port.channel_label(where.exchange_channel_id)
             or exchange.name
         )
-        cancelled = [o.original_start for o in recorded if o.status in CALLED_OFF]
-        moved = [
-            rules.Slot(o.original_start, o.starts_at, o.ends_at)
-            for o in recorded
-            if o.status not in CALLED_OFF
-            and (o.starts_at != o.original_start or o.ends_at - o.starts_at != series.duration)
-        ]
-        file = SeriesFile(
-            uid=f"session-{series.id}-{series.guild_id}@twinbridge",
-            title=series.title,
-            description=" · ".join(f"{c.name} ({c.timezone})" for c in exchange.cities),
-            zone=series.timezone,
-            first=first_start(series),
-            duration=series.duration,
-            rule=series.rrule,
-            location=location,
-            stamp=self.clock.now(),
-            cancelled=cancelled,
-            moved=moved,
-        )
+        file = series_file(series, recorded, exchange, location, self.clock.now())
         return series, series_calendar(file)
+
+
+def series_file(
+    series: SessionRecord,
+    recorded: Sequence[OccurrenceRecord],
+    exchange: Exchange,
+    location: str,
+    now: datetime,
+) -> SeriesFile:
+    """A series as the calendar sees it: its rule, the dates called off (EXDATE), the moved
+    ones (overrides), when it last changed and the SEQUENCE that says so; one called off
+    ends at that moment. `/session ics` and the calendar feeds share it."""
+    cancelled = [o.original_start for o in recorded if o.status in CALLED_OFF]
+    moved = [
+        rules.Slot(o.original_start, o.starts_at, o.ends_at)
+        for o in recorded
+        if o.status not in CALLED_OFF
+        and (o.starts_at != o.original_start or o.ends_at - o.starts_at != series.duration)
+    ]
+    changes = [series.updated_at or series.created_at, series.created_at]
+    changes += [o.changed_at for o in recorded if o.changed_at is not None]
+    modified = max(changes)
+    ended = series.updated_at if series.status is SeriesStatus.CANCELLED else None
+    return SeriesFile(
+        uid=f"session-{series.id}-{series.guild_id}@twinbridge",
+        title=series.title,
+        description=" · ".join(f"{c.name} ({c.timezone})" for c in exchange.cities),
+        zone=series.timezone,
+        first=first_start(series),
+        duration=series.duration,
+        rule=series.rrule,
+        location=location,
+        stamp=now,
+        cancelled=cancelled,
+        moved=moved,
+        modified=modified,
+        sequence=sequence_of(series.created_at, modified),
+        ended_at=ended,
+    )

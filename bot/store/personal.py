@@ -324,6 +324,42 @@ REGISTRY: dict[str, Personal] = {
         purpose="when teachers paused a pair's space and reopened it (chess clocks stop then)",
         kept="always (no personal data)",
     ),
+    # -- 0016: outside Discord --
+    "dashboard_links": Personal(
+        purpose=(
+            "read-only dashboard links: who made one, for which exchange or city, in which "
+            "language, until when, whether revoked and by whom, when last used (a hash of its "
+            "secret, never the secret)"
+        ),
+        kept=KEPT_WHILE_ACTIVE
+        + " (expired and revoked links stay, for the audit); deleted on erasure",
+        users=("created_by", "revoked_by"),
+        incidental=("revoked_by",),
+        plain=("role", "language", "selector", "secret_hash"),
+        guild="guild_id",
+        exchange="partnership_id",
+        erase="delete",
+    ),
+    "calendar_feeds": Personal(
+        purpose=(
+            "calendar subscriptions of an exchange's sessions: who asked for one, for which "
+            "exchange or city, when last polled (a hash of its secret, never the secret)"
+        ),
+        kept=KEPT_WHILE_ACTIVE + "; deleted on erasure",
+        users=("created_by",),
+        plain=("selector", "secret_hash"),
+        guild="guild_id",
+        exchange="partnership_id",
+        erase="delete",
+    ),
+    "report_digests": Personal(
+        purpose="exchanges whose monthly digest is on, and the coordinator who turned it on",
+        kept=KEPT_WHILE_ACTIVE,
+        users=("turned_on_by",),
+        incidental=("turned_on_by",),
+        guild="guild_id",
+        exchange="partnership_id",
+    ),
 }
 
 

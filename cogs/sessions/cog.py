@@ -1,4 +1,4 @@
-"""`/session schedule|list|cancel|skip|move|edit|reminders|ics`, voice presence, and the
+"""`/session schedule|list|cancel|skip|move|edit|reminders|ics|calendar`, voice presence, and the
 session's timed steps handed to the service.
 
 Each command acknowledges first (`begin`), calls the sessions service, and renders what it
@@ -22,8 +22,8 @@ from bot.services.sessions import ScheduleInput, SeriesEdit
 from bot.store.sends import Send
 from cogs.common.components import buttons
 from cogs.common.files import Attachment, pack, say_packed
-from cogs.common.interactions import begin, show
-from cogs.common.params import Day, ExchangeId, PromptParam
+from cogs.common.interactions import begin, say, show
+from cogs.common.params import CityName, Day, ExchangeId, PromptParam
 from cogs.common.text import NO_PINGS, shown, timestamp
 from cogs.sessions.adapter import DiscordSessions, guild_port, session_port
 from cogs.sessions.answers import list_embed, preview_embed
@@ -326,6 +326,29 @@ class SessionsCog(
             pack([Attachment(f"{slug[:SLUG_LONGEST]}-{series.id}.ics", data)]),
             t("session.ics", actor.language, title=shown(series.title)),
             language=actor.language,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(
+        name="calendar",
+        description="A calendar subscription of the sessions that follows every change",
+    )
+    @app_commands.describe(
+        city="Only this city's name on it, in its time zone (default: the whole exchange)",
+        exchange="Which exchange, if the server has several",
+    )
+    async def calendar(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        city: CityName | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        made = await self.bot.services.feeds.create(actor, exchange, city)
+        scope = f"{made.exchange.name} · {made.city.name}" if made.city else made.exchange.name
+        await say(
+            interaction,
+            t("feeds.made", actor.language, scope=scope, webcal=made.webcal, url=made.url),
             allowed_mentions=NO_PINGS,
         )
 

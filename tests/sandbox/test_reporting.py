@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -261,6 +262,14 @@ async def test_the_command_line_writes_json_and_one_citys_file(
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert {r["city"] for r in rows} == {"Najaf"}
+    # `--format xlsx`: the same figures as a workbook, a sheet per level.
+    book_path = tmp_path / "attendance.xlsx"
+    args = ("report", "attendance", "--format", "xlsx", "--output", str(book_path), *DATES)
+    assert run_cli(*args, url=url, cwd=tmp_path).returncode == 0
+    book = load_workbook(book_path)
+    assert book.sheetnames == ["cities", "sessions", "students"]
+    names = [r[1] for r in book["students"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == ["Ali", "Ben", "Maya", "Zainab"]
 
 
 async def test_a_report_on_the_command_line_is_in_the_activity_log(

@@ -88,6 +88,11 @@ class LeagueTable(Games):
                 await staff_scope(conn, actor), exchange.id
             ):
                 raise NotAllowedError("chess.error.not_in_this_exchange")
+        return await self.standings_of(exchange)
+
+    async def standings_of(self, exchange: Exchange) -> Standings:
+        """The standings of an exchange already allowed (/chess standings, the dashboard)."""
+        async with self.db.read() as conn:
             done = await store.finished(conn, exchange.id)
             people = {
                 p.id: p
