@@ -1,4 +1,5 @@
-"""`make demo`: a whole exchange, offline, in the loopback sandbox, told as a transcript.
+"""`make demo`: a whole exchange, offline, in the loopback sandbox, told as a transcript and
+shown as a page (`index.html`: the server as its members saw it).
 
 The story is told in chapters, one module per feature, run in order on one shared `DemoRun`.
 """
@@ -6,12 +7,16 @@ The story is told in chapters, one module per feature, run in order on one share
 from __future__ import annotations
 
 import logging
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.clock import ManualClock
+from bot.demo.page import write_page
 from bot.demo.story import DemoRun
+
+PAGE_TITLE = "Twinbridge: an exchange from start to finish"
 
 Chapter = Callable[[DemoRun], Awaitable[None]]
 
@@ -43,7 +48,14 @@ async def run_demo(output: str) -> int:
         async with Sandbox.running(Path(tmp), clock=ManualClock()) as sb:
             run = DemoRun(sb=sb, story=Transcript(sb), out=out)
             for chapter in chapters():
+                run.story.chapter(title_of(chapter))
                 await chapter(run)
+            write_page(out, sb, run.story, PAGE_TITLE)
         (out / "transcript.txt").write_text("\n".join(run.story.lines) + "\n", encoding="utf-8")
-    print(f"\nTranscript and files saved in {out}/")
+    print(f"\nTranscript, index.html and files saved in {out}/")
     return 0
+
+
+def title_of(chapter: Chapter) -> str:
+    """A chapter's heading on the demo's page (its module's TITLE)."""
+    return str(getattr(sys.modules[chapter.__module__], "TITLE", chapter.__module__))
