@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.clock import ManualClock
 from bot.demo.page import write_page
 from bot.demo.story import DemoRun
+from bot.logs import setup_logging
 
 PAGE_TITLE = "Twinbridge: an exchange from start to finish"
 
@@ -42,8 +43,13 @@ async def run_demo(output: str) -> int:
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
-    # The transcript is the demo's output; library chatter would drown it.
-    logging.getLogger().setLevel(logging.WARNING)
+    # The transcript is the demo's output; library chatter would drown it. Warnings only, for
+    # the loggers `setup_logging` sets one by one (SQLAlchemy's statements) as for the root.
+    setup_logging("WARNING")
+    # The demo's clock jumps by weeks: the scheduler's wake-up comes due again while the one
+    # running still works through what is due (and then re-arms), which APScheduler reports
+    # as a skipped run. Nothing is lost; the warning would only puzzle a reader.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="twinbridge-demo-") as tmp:
         async with Sandbox.running(Path(tmp), clock=ManualClock()) as sb:
             run = DemoRun(sb=sb, story=Transcript(sb), out=out)
