@@ -135,7 +135,10 @@ class Transcript:
         if what == "edit" and previous == said:
             self._emit(f"🤖 {who} updates the buttons of an earlier message in {where}{audience}")
             return
-        verb = "edits" if what == "edit" else "says"
+        # An answer that replaces "thinking…" is news to its reader, not an edit of something
+        # the story has shown.
+        edited = what == "edit" and previous is not None
+        verb = "edits" if edited else "says"
         self._emit(f"🤖 {who} {verb} in {where}{audience}:")
         for line in self._body(message):
             self._emit(f"     {line}")
@@ -146,7 +149,7 @@ class Transcript:
                 channel=where,
                 who=who,
                 audience=audience.strip(" ()"),
-                edited=what == "edit",
+                edited=edited,
                 embeds=[self._readable_embed(e) for e in message.embeds],
                 files=list(message.attachments),
                 buttons=[
