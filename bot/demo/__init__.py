@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.clock import ManualClock
+from bot.demo.outside import PUBLIC_URL
 from bot.demo.page import write_page
 from bot.demo.story import DemoRun
 from bot.logs import setup_logging
@@ -24,7 +25,7 @@ Chapter = Callable[[DemoRun], Awaitable[None]]
 
 def chapters() -> list[Chapter]:
     """The demo's chapters, in the order a teacher evaluating Twinbridge would meet them."""
-    from bot.demo import chess, prompts, reports, safety, sessions, setup
+    from bot.demo import chess, outside, prompts, reports, safety, sessions, setup
 
     return [
         setup.chapter,
@@ -32,7 +33,8 @@ def chapters() -> list[Chapter]:
         prompts.chapter,
         chess.chapter,
         safety.chapter,
-        reports.chapter,  # the summary at the end of the story: keep it last
+        reports.chapter,  # the summary of the months told before it
+        outside.chapter,  # builds on that summary, and moves the clock on to December
     ]
 
 
@@ -51,12 +53,15 @@ async def run_demo(output: str) -> int:
     # as a skipped run. Nothing is lost; the warning would only puzzle a reader.
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="twinbridge-demo-") as tmp:
-        async with Sandbox.running(Path(tmp), clock=ManualClock()) as sb:
+        # The bot's web server on a free port of 127.0.0.1, for the dashboard and the feeds;
+        # links are written with the address a host would give it (outside.PUBLIC_URL).
+        settings = {"http_port": 0, "public_url": PUBLIC_URL}
+        async with Sandbox.running(Path(tmp), clock=ManualClock(), settings=settings) as sb:
             run = DemoRun(sb=sb, story=Transcript(sb), out=out)
             for chapter in chapters():
                 run.story.chapter(title_of(chapter))
                 await chapter(run)
-            write_page(out, sb, run.story, PAGE_TITLE)
+            write_page(out, sb, run.story, PAGE_TITLE, run.highlights)
         (out / "transcript.txt").write_text("\n".join(run.story.lines) + "\n", encoding="utf-8")
     print(f"\nTranscript, index.html and files saved in {out}/")
     return 0

@@ -9,6 +9,7 @@ inline) plus a `media/` folder of the files, so it opens from the disk in any br
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,15 @@ def _chapters(entries: list[Entry], media: Path) -> list[dict[str, Any]]:
     return chapters
 
 
-def write_page(out: Path, sb: Sandbox, story: Transcript, title: str) -> Path:
-    """Write `index.html` (and `media/`) into `out`; its path."""
+def write_page(
+    out: Path,
+    sb: Sandbox,
+    story: Transcript,
+    title: str,
+    highlights: Sequence[tuple[str, str]] = (),
+) -> Path:
+    """Write `index.html` (and `media/`) into `out`; its path. `highlights` (label, path in
+    `out`) are listed first: files to open before reading the story."""
     media = out / "media"
     media.mkdir(parents=True, exist_ok=True)
     env = Environment(
@@ -100,6 +108,7 @@ def write_page(out: Path, sb: Sandbox, story: Transcript, title: str) -> Path:
         title=title,
         chapters=_chapters(story.entries, media),
         channels=_channels(sb),
+        highlights=list(highlights),
     )
     page = out / "index.html"
     page.write_text(html, encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,7 +24,7 @@ class Entry:
     """One step of the story, for the demo's page: a chapter or section heading, a note,
     something a user did, or what the bot said (with its embeds, files and buttons)."""
 
-    kind: str  # chapter, section, note, user, bot
+    kind: str  # chapter, section, note, saved, user, bot
     text: str = ""
     channel: str = ""
     who: str = ""
@@ -33,6 +33,7 @@ class Entry:
     embeds: list[dict[str, Any]] = field(default_factory=list)
     files: list[Attachment] = field(default_factory=list)
     buttons: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, path in the output)
 
 
 class Transcript:
@@ -60,6 +61,17 @@ class Transcript:
     def note(self, text: str) -> None:
         self._emit(f"   ({text})")
         self._record(Entry("note", text))
+
+    def saved(self, text: str, links: Sequence[tuple[str, str]]) -> None:
+        """A note of files the story saved; the page links each (label, path relative to the
+        demo's output folder)."""
+        self._emit(f"   ({text}: {', '.join(path for _, path in links)})")
+        self._record(Entry("saved", text, links=list(links)))
+
+    def show(self, message: Message) -> None:
+        """Tell a message the bot posted while the story was told quietly."""
+        self._said.pop(message.id, None)
+        self._on_message("send", message)
 
     def user_did(self, text: str) -> None:
         self._emit(f"👤 {text}")
