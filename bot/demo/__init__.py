@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.clock import ManualClock
@@ -45,14 +46,7 @@ async def run_demo(output: str) -> int:
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
-    # The transcript is the demo's output; library chatter would drown it. Warnings only, for
-    # the loggers `setup_logging` sets one by one (SQLAlchemy's statements) as for the root.
-    setup_logging("WARNING")
-    # The demo's clock jumps by weeks: the scheduler's wake-up comes due again while the one
-    # running still works through what is due (and then re-arms), which APScheduler reports
-    # as a skipped run. Nothing is lost; the warning would only puzzle a reader.
-    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
-    with tempfile.TemporaryDirectory(prefix="twinbridge-demo-") as tmp:
+    with _only_warnings(), tempfile.TemporaryDirectory(prefix="twinbridge-demo-") as tmp:
         # The bot's web server on a free port of 127.0.0.1, for the dashboard and the feeds;
         # links are written with the address a host would give it (outside.PUBLIC_URL).
         settings = {"http_port": 0, "public_url": PUBLIC_URL}
@@ -65,6 +59,35 @@ async def run_demo(output: str) -> int:
         (out / "transcript.txt").write_text("\n".join(run.story.lines) + "\n", encoding="utf-8")
     print(f"\nTranscript, index.html and files saved in {out}/")
     return 0
+
+
+@contextmanager
+def _only_warnings() -> Iterator[None]:
+    """Library chatter left out while the demo runs: its output is the transcript. Logging is
+    as it was afterwards (a test process runs the demo among other tests)."""
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    levels = {name: found.level for name, found in _loggers()}
+    root_level = root.level
+    # Warnings only, for the loggers `setup_logging` sets one by one (SQLAlchemy's statements)
+    # as for the root.
+    setup_logging("WARNING")
+    # The demo's clock jumps by weeks: the scheduler's wake-up comes due again while the one
+    # running still works through what is due (and then re-arms), which APScheduler reports
+    # as a skipped run. Nothing is lost; the warning would only puzzle a reader.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(root_level)
+        for name, found in _loggers():
+            found.setLevel(levels.get(name, logging.NOTSET))
+
+
+def _loggers() -> list[tuple[str, logging.Logger]]:
+    every = logging.root.manager.loggerDict.items()
+    return [(name, found) for name, found in every if isinstance(found, logging.Logger)]
 
 
 def title_of(chapter: Chapter) -> str:
