@@ -1,4 +1,8 @@
-"""`make demo` tells the whole story offline, end to end, and keeps its files."""
+"""`make demo` tells the whole story offline, end to end, and keeps its files: a transcript,
+`index.html` (the server as its members saw it), and what people outside Discord get — the
+dashboard's pages, a calendar feed, workbooks, the monthly digest. The demo runs once per test
+process (the `demo_output` fixture, tests/conftest.py); tests/browser/test_demo_page.py
+opens the same output in Chromium."""
 
 from __future__ import annotations
 
@@ -6,17 +10,63 @@ import csv
 import io
 import re
 import struct
+from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
+import recurring_ical_events
+from icalendar import Calendar
+from openpyxl import load_workbook
 
-from bot.demo import run_demo
+from bot.demo import chapters, title_of
 
 
-async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+class Links(HTMLParser):
+    """The headings and the local links (href, src) of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.headings: list[str] = []
+        self._heading: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src", "action") and value is not None:
+                self.links.append(value)
+        if tag == "h2":
+            self._heading = []
+
+    def handle_data(self, data: str) -> None:
+        if self._heading is not None:
+            self._heading.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h2" and self._heading is not None:
+            self.headings.append("".join(self._heading).strip())
+            self._heading = None
+
+
+def read_page(path: Path) -> Links:
+    page = Links()
+    page.feed(path.read_text("utf-8"))
+    return page
+
+
+def local_files(page: Links, folder: Path) -> list[Path]:
+    """Every file a page links to on the disk (not anchors, data: or other sites)."""
+    found = []
+    for link in page.links:
+        if link.startswith(("#", "data:", "http:", "https:", "webcal:")) or not link:
+            continue
+        found.append((folder / link.split("?")[0].split("#")[0]).resolve())
+    return found
+
+
+def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     """The transcript shows the exchange, /join, the roster, paired spaces, a session,
-    prompts, a chess game, a report to teachers, and at the end the attendance summary."""
-    assert await run_demo(str(tmp_path)) == 0
+    prompts, a chess game, a report to teachers, and the attendance summary."""
+    tmp_path = demo_output
     transcript = (tmp_path / "transcript.txt").read_text("utf-8")
     assert "Minneapolis–Najaf" in transcript
     assert "Ustadh Kareem runs /join city:Najaf language:ar" in transcript
@@ -66,10 +116,12 @@ async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFi
     saved = re.search(r"saved (twinbridge-data-\d+\.json)", transcript)
     assert saved, "the export is saved with the demo's files"
     assert b'"participants"' in (tmp_path / saved.group(1)).read_bytes()
-    # Reports, the last chapter: a month on, the coordinator's summary with its CSV and chart.
-    assert transcript.rstrip().endswith(
-        "Sessions count once they have ended; dates are whole days in UTC."
-    )
+    # Reports: a month on, the coordinator's summary with its CSV and chart, then one student
+    # (the end of that chapter, before the story goes outside Discord).
+    assert (
+        "     ▌ — Sessions count once they have ended; dates are whole days in UTC.\n\n"
+        "── A link to the dashboard, for the school board ──"
+    ) in transcript
     assert "▌ 📊 Attendance · Minneapolis–Najaf" in transcript
     assert "▌ Minneapolis: **50%** · 3 of 6" in transcript
     assert "▌ Missed two sessions in a row: Maya (Minneapolis) — missed the last 2" in transcript
@@ -87,3 +139,115 @@ async def test_the_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFi
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1200, 600)
     (figures,) = reports.glob("exchange-*.csv")
     assert "students_enrolled,3,2,5" in figures.read_text("utf-8-sig")
+
+
+def test_the_page_shows_every_chapter_and_every_file_it_links_is_there(demo_output: Path) -> None:
+    """index.html beside the transcript: a section per chapter, the channels, and every image,
+    file and saved page it links exists in the output."""
+    index = demo_output / "index.html"
+    page = read_page(index)
+    titles = [title_of(chapter) for chapter in chapters()]
+    assert len(set(titles)) == len(titles) == 7
+    assert [h for h in page.headings if h in titles] == titles
+    assert "Outside Discord" in page.headings
+    html = index.read_text("utf-8")
+    for channel in ("# general", "# teachers", "# pair-001"):
+        assert channel in html
+    files = local_files(page, demo_output)
+    assert files and all(f.is_file() for f in files), [str(f) for f in files if not f.is_file()]
+    linked = {f.relative_to(demo_output.resolve()).as_posix() for f in files}
+    assert {
+        "transcript.txt",
+        "dashboard/en/index.html",
+        "dashboard-najaf/ar/index.html",
+        "calendar/minneapolis-after-the-move.ics",
+        "digest/digest-1-2026-11.png",
+        "digest/digest-1-2026-11.xlsx",
+    } <= linked
+    assert sum(1 for f in linked if f.startswith("media/") and f.endswith(".png")) >= 10
+    assert 'class="saved"' in html  # files the story saved are links, not only words
+    assert "<script" not in html
+
+
+def test_the_dashboards_are_saved_as_their_readers_see_them(demo_output: Path) -> None:
+    """/report link by the coordinator (the whole exchange, every language) and by Najaf's
+    teacher (his city only, in Arabic, right to left): each page saved, its links pointing at
+    the saved copies, its downloads beside them."""
+    board = demo_output / "dashboard"
+    for language in ("en", "ar", "es"):
+        for name in ("index", "sessions", "attendance", "prompts", "chess"):
+            path = board / language / f"{name}.html"
+            html = path.read_text("utf-8")
+            assert "<h1><bdi>Minneapolis–Najaf</bdi></h1>" in html, path
+            assert f'<html lang="{language}"' in html
+            missing = [f for f in local_files(read_page(path), path.parent) if not f.is_file()]
+            assert missing == [], (path, missing)
+    attendance = (board / "en" / "attendance.html").read_text("utf-8")
+    for name in ("Ben", "Maya", "Sofia", "Ali", "Zainab"):
+        assert f"<bdi>{name}</bdi>" in attendance
+    assert 'dir="rtl"' in (board / "ar" / "index.html").read_text("utf-8")
+    overview = (board / "en" / "index.html").read_text("utf-8")
+    assert "<svg" in overview and "50% (3/6)" in overview
+    rows = list(csv.DictReader(io.StringIO((board / "attendance.csv").read_text("utf-8-sig"))))
+    assert {r["city"] for r in rows if r["level"] == "city"} == {"Minneapolis", "Najaf"}
+    sheets = load_workbook(board / "attendance.xlsx").sheetnames
+    assert sheets == ["cities", "sessions", "students"]
+    najaf = (demo_output / "dashboard-najaf" / "ar" / "attendance.html").read_text("utf-8")
+    assert 'dir="rtl"' in najaf and "<bdi>Ali</bdi>" in najaf and "<bdi>Zainab</bdi>" in najaf
+    for name in ("Ben", "Maya", "Sofia"):
+        assert name not in najaf
+    transcript = (demo_output / "transcript.txt").read_text("utf-8")
+    assert "👤 Dr Baker runs /report link" in transcript
+    assert "https://twinbridge.example.org/d/" in transcript
+    assert "**#2** · Najaf · by @Ustadh Kareem" in transcript
+
+
+def test_the_calendar_feed_follows_the_move_of_a_session(demo_output: Path) -> None:
+    """/session calendar, polled before and after December's session moved a week: read as
+    a calendar app reads it, the move is there with a higher SEQUENCE."""
+    folder = demo_output / "calendar"
+    before = Calendar.from_ical((folder / "minneapolis.ics").read_bytes())
+    after = Calendar.from_ical((folder / "minneapolis-after-the-move.ics").read_bytes())
+    window = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 6, 1, tzinfo=UTC))
+
+    def starts(calendar: Calendar) -> list[datetime]:
+        events = recurring_ical_events.of(calendar).between(*window)
+        return sorted(e.decoded("DTSTART").astimezone(UTC) for e in events)
+
+    december, moved = datetime(2026, 12, 1, 14, tzinfo=UTC), datetime(2026, 12, 8, 14, tzinfo=UTC)
+    assert december in starts(before) and moved not in starts(before)
+    assert moved in starts(after) and december not in starts(after)
+    assert len(starts(before)) == len(starts(after)) == 6
+
+    def series_sequence(calendar: Calendar) -> int:
+        return int(next(e for e in calendar.walk("VEVENT") if "RRULE" in e)["SEQUENCE"])
+
+    assert series_sequence(after) > series_sequence(before)
+    transcript = (demo_output / "transcript.txt").read_text("utf-8")
+    assert "webcal://twinbridge.example.org/feeds/" in transcript
+    assert "the session of Tue 2026-12-01 is on Tue 2026-12-08 08:00" in transcript
+
+
+def test_a_report_as_a_workbook_and_the_monthly_digest(demo_output: Path) -> None:
+    """/report attendance file:xlsx, and the digest turned on: posted in #teachers on the
+    first school day of December with November against October, its chart and workbook."""
+    (workbook,) = (demo_output / "reports").glob("attendance-*.xlsx")
+    book = load_workbook(workbook)
+    assert book.sheetnames == ["cities", "sessions", "students"]
+    assert book["students"].freeze_panes == "A2"
+    transcript = (demo_output / "transcript.txt").read_text("utf-8")
+    assert (
+        "(one sheet per level (cities, sessions, students), header rows frozen, dates as dates; "
+        "python -m bot report attendance --format xlsx writes the same: reports/attendance-"
+    ) in transcript
+    assert "The monthly digest of **Minneapolis–Najaf** is on" in transcript
+    digest = transcript.split(
+        "🤖 Twinbridge says in #teachers:\n     ▌ 📬 Minneapolis–Najaf · 2026-11"
+    )
+    assert len(digest) == 2, "the digest is told once, in the teachers' channel"
+    assert "Attendance: 60% → **40%**" in digest[1]
+    assert "▌ Pairs to nudge (2): Maya & Zainab" in digest[1]
+    png = (demo_output / "digest" / "digest-1-2026-11.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    sheets = load_workbook(demo_output / "digest" / "digest-1-2026-11.xlsx").sheetnames
+    assert sheets == ["figures", "cities", "sessions", "dormant pairs"]

@@ -1,4 +1,5 @@
-"""`make demo`: a whole exchange, offline, in the loopback sandbox, told as a transcript.
+"""`make demo`: a whole exchange, offline, in the loopback sandbox, told as a transcript and
+shown as a page (`index.html`: the server as its members saw it).
 
 The story is told in chapters, one module per feature, run in order on one shared `DemoRun`.
 """
@@ -6,19 +7,26 @@ The story is told in chapters, one module per feature, run in order on one share
 from __future__ import annotations
 
 import logging
+import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.clock import ManualClock
+from bot.demo.outside import PUBLIC_URL
+from bot.demo.page import write_page
 from bot.demo.story import DemoRun
+from bot.logs import setup_logging
+
+PAGE_TITLE = "Twinbridge: an exchange from start to finish"
 
 Chapter = Callable[[DemoRun], Awaitable[None]]
 
 
 def chapters() -> list[Chapter]:
     """The demo's chapters, in the order a teacher evaluating Twinbridge would meet them."""
-    from bot.demo import chess, prompts, reports, safety, sessions, setup
+    from bot.demo import chess, outside, prompts, reports, safety, sessions, setup
 
     return [
         setup.chapter,
@@ -26,7 +34,8 @@ def chapters() -> list[Chapter]:
         prompts.chapter,
         chess.chapter,
         safety.chapter,
-        reports.chapter,  # the summary at the end of the story: keep it last
+        reports.chapter,  # the summary of the months told before it
+        outside.chapter,  # builds on that summary, and moves the clock on to December
     ]
 
 
@@ -37,13 +46,50 @@ async def run_demo(output: str) -> int:
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
-    # The transcript is the demo's output; library chatter would drown it.
-    logging.getLogger().setLevel(logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="twinbridge-demo-") as tmp:
-        async with Sandbox.running(Path(tmp), clock=ManualClock()) as sb:
+    with _only_warnings(), tempfile.TemporaryDirectory(prefix="twinbridge-demo-") as tmp:
+        # The bot's web server on a free port of 127.0.0.1, for the dashboard and the feeds;
+        # links are written with the address a host would give it (outside.PUBLIC_URL).
+        settings = {"http_port": 0, "public_url": PUBLIC_URL}
+        async with Sandbox.running(Path(tmp), clock=ManualClock(), settings=settings) as sb:
             run = DemoRun(sb=sb, story=Transcript(sb), out=out)
             for chapter in chapters():
+                run.story.chapter(title_of(chapter))
                 await chapter(run)
+            write_page(out, sb, run.story, PAGE_TITLE, run.highlights)
         (out / "transcript.txt").write_text("\n".join(run.story.lines) + "\n", encoding="utf-8")
-    print(f"\nTranscript and files saved in {out}/")
+    print(f"\nTranscript, index.html and files saved in {out}/")
     return 0
+
+
+@contextmanager
+def _only_warnings() -> Iterator[None]:
+    """Library chatter left out while the demo runs: its output is the transcript. Logging is
+    as it was afterwards (a test process runs the demo among other tests)."""
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    levels = {name: found.level for name, found in _loggers()}
+    root_level = root.level
+    # Warnings only, for the loggers `setup_logging` sets one by one (SQLAlchemy's statements)
+    # as for the root.
+    setup_logging("WARNING")
+    # The demo's clock jumps by weeks: the scheduler's wake-up comes due again while the one
+    # running still works through what is due (and then re-arms), which APScheduler reports
+    # as a skipped run. Nothing is lost; the warning would only puzzle a reader.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(root_level)
+        for name, found in _loggers():
+            found.setLevel(levels.get(name, logging.NOTSET))
+
+
+def _loggers() -> list[tuple[str, logging.Logger]]:
+    every = logging.root.manager.loggerDict.items()
+    return [(name, found) for name, found in every if isinstance(found, logging.Logger)]
+
+
+def title_of(chapter: Chapter) -> str:
+    """A chapter's heading on the demo's page (its module's TITLE)."""
+    return str(getattr(sys.modules[chapter.__module__], "TITLE", chapter.__module__))

@@ -17,6 +17,9 @@ SCHOLARS_MATE = (
     ("white", "type", "Qxf7#"),
 )
 
+# The chapter's heading on the demo's page (index.html).
+TITLE = "Chess between partners"
+
 
 def _partners(run: DemoRun) -> tuple[Channel, Member, Member]:
     """The first paired space with a Minneapolis and a Najaf student (Ben and Ali if paired)."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.demo.story import DemoRun
 from bot.sandbox.state import Channel, Member
 
+# The chapter's heading on the demo's page (index.html).
+TITLE = "Discussion prompts"
+
 
 def _space_and_members(run: DemoRun, student: str) -> tuple[Channel, list[Member]]:
     """A student's paired space and the students in it."""

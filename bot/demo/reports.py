@@ -8,6 +8,9 @@ from bot.demo.story import DemoRun
 from bot.sandbox.driver import Reply
 from bot.sandbox.state import ChannelType
 
+# The chapter's heading on the demo's page (index.html).
+TITLE = "Reports for coordinators and funders"
+
 # The first Tuesday of November: 08:00 in Minneapolis (CST) = 14:00 UTC = 17:00 in Najaf.
 NOVEMBER = datetime(2026, 11, 3, 14, tzinfo=UTC)
 CHECK_IN = "Check in · تسجيل الحضور"

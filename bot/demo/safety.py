@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.demo.story import DemoRun
 from bot.sandbox.permissions import P
 
+# The chapter's heading on the demo's page (index.html).
+TITLE = "Safety: a report to teachers"
+
 
 async def chapter(run: DemoRun) -> None:
     """Report to teacher → the teachers' channel → Pause space → Reopen space; a data export."""

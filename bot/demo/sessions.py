@@ -8,6 +8,9 @@ from bot.demo.story import DemoRun
 from bot.sandbox.driver import Reply
 from bot.sandbox.state import ChannelType, Message
 
+# The chapter's heading on the demo's page (index.html).
+TITLE = "A monthly session across two time zones"
+
 # The first Tuesday of October 2026, 08:00 in Minneapolis (CDT) = 13:00 UTC = 16:00 in Najaf.
 FIRST = datetime(2026, 10, 6, 13, tzinfo=UTC)
 PROMPT = "What is a dish your family makes for guests? Describe it so your partner can taste it."

@@ -8,6 +8,9 @@ from bot.demo.story import DemoRun
 from bot.domain.exchange import MAX_INTERESTS
 from bot.i18n import t
 
+# The chapter's heading on the demo's page (index.html).
+TITLE = "Setting up: an exchange, its people, their pairs"
+
 
 @dataclass(frozen=True, slots=True)
 class Newcomer:

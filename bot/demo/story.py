@@ -25,6 +25,8 @@ class DemoRun:
     announcements: Channel | None = None
     teachers_channel: Channel | None = None
     pair_spaces: list[Channel] = field(default_factory=list)
+    # Files worth opening first, listed at the top of index.html: (label, path in `out`).
+    highlights: list[tuple[str, str]] = field(default_factory=list)
 
     def member(self, name: str) -> Member:
         """A student or teacher of the story by name."""

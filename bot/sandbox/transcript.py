@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.sandbox.driver import Sandbox, iter_components
-from bot.sandbox.state import Message
+from bot.sandbox.state import Attachment, Message
 
 _TIMESTAMP = re.compile(r"<t:(\d+)(?::([tTdDfFR]))?>")
 _USER = re.compile(r"<@!?(\d+)>")
 _ROLE = re.compile(r"<@&(\d+)>")
 _CHANNEL = re.compile(r"<#(\d+)>")
+
+
+@dataclass
+class Entry:
+    """One step of the story, for the demo's page: a chapter or section heading, a note,
+    something a user did, or what the bot said (with its embeds, files and buttons)."""
+
+    kind: str  # chapter, section, note, saved, user, bot
+    text: str = ""
+    channel: str = ""
+    who: str = ""
+    audience: str = ""  # who alone sees an ephemeral message
+    edited: bool = False
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    files: list[Attachment] = field(default_factory=list)
+    buttons: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, path in the output)
 
 
 class Transcript:
@@ -24,20 +43,43 @@ class Transcript:
         self.sb = sb
         self.out = out
         self.lines: list[str] = []
+        self.entries: list[Entry] = []
         self._said: dict[int, str] = {}  # what each bot message said last
         self._muted = 0
         sb.server.watchers.append(self._on_message)
         sb.narrator = self.user_did
 
+    def chapter(self, title: str) -> None:
+        """A chapter of the story begins (a heading of the demo's page, not of the text)."""
+        self.entries.append(Entry("chapter", title))
+
     def section(self, title: str) -> None:
         self._emit("")
         self._emit(f"── {title} " + "─" * max(0, 70 - len(title)))
+        self._record(Entry("section", title))
 
     def note(self, text: str) -> None:
         self._emit(f"   ({text})")
+        self._record(Entry("note", text))
+
+    def saved(self, text: str, links: Sequence[tuple[str, str]]) -> None:
+        """A note of files the story saved; the page links each (label, path relative to the
+        demo's output folder)."""
+        self._emit(f"   ({text}: {', '.join(path for _, path in links)})")
+        self._record(Entry("saved", text, links=list(links)))
+
+    def show(self, message: Message) -> None:
+        """Tell a message the bot posted while the story was told quietly."""
+        self._said.pop(message.id, None)
+        self._on_message("send", message)
 
     def user_did(self, text: str) -> None:
         self._emit(f"👤 {text}")
+        self._record(Entry("user", text))
+
+    def _record(self, entry: Entry) -> None:
+        if not self._muted:
+            self.entries.append(entry)
 
     @contextmanager
     def quietly(self) -> Iterator[None]:
@@ -105,10 +147,44 @@ class Transcript:
         if what == "edit" and previous == said:
             self._emit(f"🤖 {who} updates the buttons of an earlier message in {where}{audience}")
             return
-        verb = "edits" if what == "edit" else "says"
+        # An answer that replaces "thinking…" is news to its reader, not an edit of something
+        # the story has shown.
+        edited = what == "edit" and previous is not None
+        verb = "edits" if edited else "says"
         self._emit(f"🤖 {who} {verb} in {where}{audience}:")
         for line in self._body(message):
             self._emit(f"     {line}")
+        self._record(
+            Entry(
+                "bot",
+                self.readable(message.content),
+                channel=where,
+                who=who,
+                audience=audience.strip(" ()"),
+                edited=edited,
+                embeds=[self._readable_embed(e) for e in message.embeds],
+                files=list(message.attachments),
+                buttons=[
+                    str(c.get("label") or c.get("placeholder"))
+                    for c in iter_components(message.components)
+                    if c.get("label") or c.get("placeholder")
+                ],
+            )
+        )
+
+    def _readable_embed(self, embed: dict[str, Any]) -> dict[str, Any]:
+        """An embed's texts as a reader sees them (for the demo's page)."""
+        return {
+            "title": self.readable(embed.get("title") or ""),
+            "description": self.readable(embed.get("description") or ""),
+            "fields": [
+                {"name": self.readable(f["name"]), "value": self.readable(f["value"])}
+                for f in embed.get("fields", [])
+            ],
+            "footer": self.readable((embed.get("footer") or {}).get("text") or ""),
+            "image": ((embed.get("image") or {}).get("url") or "").removeprefix("attachment://"),
+            "colour": embed.get("color"),
+        }
 
     def _body(self, message: Message) -> list[str]:
         """The lines a reader sees in a message."""
@@ -120,8 +196,8 @@ class Transcript:
                 body.append(f"▌ {self.readable(embed['title'])}")
             if embed.get("description"):
                 body.append(textwrap.indent(self.readable(embed["description"]), "▌ "))
-            for field in embed.get("fields", []):
-                body.append(f"▌ {self.readable(field['name'])}: {self.readable(field['value'])}")
+            for part in embed.get("fields", []):
+                body.append(f"▌ {self.readable(part['name'])}: {self.readable(part['value'])}")
             if (embed.get("footer") or {}).get("text"):
                 body.append(f"▌ — {self.readable(embed['footer']['text'])}")
         for attachment in message.attachments:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS") or ROOT / ".ci" / "artifacts" / "browser")
+from tests.conftest import ARTIFACTS
+
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 # As the machine's own check starts it: no sandbox (root in a container), no GPU, and none of
 # the background connections a closed network refuses.
@@ -33,7 +33,6 @@ FLAGS = [
     "--disable-default-apps",
     "--disable-extensions",
 ]
-SHOTS: list[Path] = []
 
 pytestmark = pytest.mark.browser
 
@@ -62,17 +61,9 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
-async def screenshot(page: Page, name: str) -> Path:
-    """Keep a full-page screenshot as a test artifact."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, a local folder
+async def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Keep a screenshot as a test artifact: the whole page, or (a long one) what is in view."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
-    SHOTS.append(path)
+    await page.screenshot(path=str(path), full_page=full_page)
     return path
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if SHOTS:
-        terminalreporter.write_sep("-", "browser screenshots")
-        for path in SHOTS:
-            terminalreporter.write_line(str(path))
