@@ -18,6 +18,7 @@ from bot.services.activity_writer import ActivityWriter
 from bot.services.chess import ChessService
 from bot.services.exchanges import ExchangeService
 from bot.services.lifecycle import LifecycleService
+from bot.services.operations import Journal
 from bot.services.pairing import PairingService
 from bot.services.privacy import PrivacyService
 from bot.services.prompts import PromptService
@@ -46,16 +47,28 @@ class Services:
     def __init__(self, infra: Infrastructure) -> None:
         self.infra = infra
         db, clock, scheduler = infra.db, infra.clock, infra.scheduler
+        # Changes of several Discord steps, written down before the first and settled after
+        # a restart; one journal, so one change of an exchange's spaces runs at a time.
+        self.operations = Journal(db, clock, scheduler)
+        journal = self.operations
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
-        self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
-        self.pairing = PairingService(db, clock, scheduler)
-        self.prompts = PromptService(db, clock, infra.activity_writer)
+        self.lifecycle = LifecycleService(
+            db, clock, scheduler, infra.settings.retention_days, journal
+        )
+        self.pairing = PairingService(db, clock, scheduler, journal)
+        self.prompts = PromptService(db, clock, infra.activity_writer, scheduler)
         self.safety = SafetyService(db, clock, scheduler)
+        self.roster = RosterService(db, clock, scheduler, journal)
         self.privacy = PrivacyService(
-            db, clock, scheduler, infra.activity_writer, infra.settings.retention_days
+            db,
+            clock,
+            scheduler,
+            infra.activity_writer,
+            infra.settings.retention_days,
+            roster=self.roster,
+            journal=journal,
         )
         self.reporting = ReportingService(db, clock)
-        self.roster = RosterService(db, clock, scheduler)
         self.sessions = SessionService(db, clock, scheduler, scheduler.grace)
         self.chess = ChessService(db, clock, scheduler)

@@ -17,10 +17,11 @@ from typing import Any
 from bot.clock import Clock
 from bot.domain.exchange import Role
 from bot.errors import NotFoundError
-from bot.services import roster as roster_service
 from bot.services.access import Actor, require
 from bot.services.activity_writer import ActivityWriter
+from bot.services.operations import Journal, Operation, OperationKind
 from bot.services.pairing import SpacePort
+from bot.services.roster import RosterService
 from bot.services.scheduler import Rearm
 from bot.store import Database, personal, roster, sends
 from bot.store import activity as activity_log
@@ -97,6 +98,9 @@ class PrivacyService:
         scheduler: Rearm,
         writer: ActivityWriter,
         retention_days: int,
+        *,
+        roster: RosterService | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -104,6 +108,10 @@ class PrivacyService:
         # Export and erasure flush it first: events still queued belong to the person too.
         self.writer = writer
         self.retention_days = retention_days
+        self.journal = journal or Journal(db, clock, scheduler)
+        # An erasure takes a student off each roster as /roster remove does.
+        self.roster = roster or RosterService(db, clock, scheduler, self.journal)
+        self.journal.settle_with(OperationKind.ERASE, self._settle_erase)
 
     async def export_person(self, actor: Actor, user_id: int, names: Sequence[str] = ()) -> Export:
         """Everything stored about one person in this server, as JSON (coordinators only).
@@ -175,20 +183,43 @@ class PrivacyService:
         read-only), so nothing they write later is theirs in the log. The batched activity
         writer is flushed and held while the rows are scrubbed, and events still queued about
         them lose their id: nothing with their id lands after the erasure. The log of the
-        erasure names who erased and how many rows changed, never whom.
+        erasure names who erased and how many rows changed, never whom. It is written down
+        before it starts: a restart in the middle finishes it at the next start.
         """
         await require(self.db, actor, COORDINATORS)
-        left: list[int] = []
-        ended: list[int] = []
-        for exchange_id in await self._enrolled(actor.guild_id, user_id):
-            removal = await roster_service.remove_student(
-                self.db, self.clock, actor, exchange_id, user_id, port, self.scheduler
+        async with self.journal.exclusive(actor.guild_id, None, port):
+            operation = await self.journal.begin(
+                OperationKind.ERASE,
+                guild_id=actor.guild_id,
+                exchange_id=None,
+                actor_id=actor.user_id,
+                plan={"user": user_id, "names": list(names)},
             )
-            if removal.space_id is not None:
+            try:
+                return await self._finish_erase(operation, port)
+            except Exception:
+                # Removals already done stay done (each is a change of its own); nothing was
+                # erased, and the coordinator is told it failed.
+                await self.journal.finished(operation)
+                raise
+
+    async def _finish_erase(self, operation: Operation, port: SpacePort) -> Erased:
+        """Off every roster the person is still on, then every row scrubbed (resumed as is
+        after a restart: a removal done before it is not done again)."""
+        guild_id = operation.guild_id
+        user_id = int(operation.plan["user"])
+        left: list[int] = operation.steps.setdefault("left", [])
+        ended: list[int] = operation.steps.setdefault("ended", [])
+        for exchange_id in await self._enrolled(guild_id, user_id):
+            removal = await self.roster.remove_for_erasure(
+                guild_id, exchange_id, user_id, operation.actor_id, port
+            )
+            if removal is not None and removal.space_id is not None:
                 left.append(removal.space_id)
                 if removal.pair_ends:
                     ended.append(removal.space_id)
-        person = personal.Person(actor.guild_id, user_id, tuple(names))
+                await self.journal.step(operation, left=left, ended=ended)
+        person = personal.Person(guild_id, user_id, tuple(operation.plan.get("names", ())))
         now = self.clock.now()
         async with self.writer.quiet():
             async with self.db.transaction() as conn:
@@ -198,13 +229,20 @@ class PrivacyService:
                 await activity_log.append(
                     conn,
                     at=now,
-                    guild_id=actor.guild_id,
-                    actor_id=actor.user_id,
+                    guild_id=guild_id,
+                    actor_id=operation.actor_id,
                     kind="privacy.erased",
                     details={"rows": changed, "spaces_left": len(left)},
                 )
+                await self.journal.finish(conn, operation)
             self.writer.forget(user_id)
         return Erased(changed, tuple(left), tuple(ended))
+
+    async def _settle_erase(self, operation: Operation, port: SpacePort) -> None:
+        try:
+            await self._finish_erase(operation, port)
+        except NotFoundError:
+            await self.journal.finished(operation)  # nothing left to erase
 
     async def prune_expired(self) -> list[Pruned]:
         """Anonymise everyone in exchanges that ended more than the retention period ago.

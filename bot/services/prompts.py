@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,17 +50,23 @@ from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require, standing_from
 from bot.services.activity_writer import ActivityWriter, PromptReply
-from bot.store import Database, roster
+from bot.services.scheduler import Outcome, Sender
+from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import pairing as pairing_store
 from bot.store import prompts as store
 from bot.store import sessions as session_store
 from bot.store.exchanges import role_ids as guild_roles
+from bot.store.sends import Send
 
 log = logging.getLogger(__name__)
 
 STAFF = frozenset({"teacher", "coordinator"})
-REMOVE = "-"  # typed as a translation in /prompt edit: remove that language
+REMOVE = "-"
+# A teacher's /prompt now: one scheduled send per pair.
+NOW_KIND = "prompt.now"
+# How long such a post is still worth making (the bot down, Discord failing).
+NOW_USEFUL = timedelta(days=1)  # typed as a translation in /prompt edit: remove that language
 
 Reason = Literal["session", "teacher", "pair"]
 Show = Literal["own", "builtin", "retired"]
@@ -85,9 +92,12 @@ KEY_SHAPE = re.compile(r"[a-z]+\.[a-z0-9_]+|own-\d+")
 class PromptPort(Protocol):
     """What prompts need from Discord; the prompts cog implements it with discord.py."""
 
-    async def post(self, space_id: int, card: PromptCard) -> int | None:
+    async def post(
+        self, space_id: int, card: PromptCard, *, nonce: str | None = None
+    ) -> int | None:
         """Post the card in a pair's space: the message id, or None if the space is gone
-        or the bot may not post there."""
+        or the bot may not post there. A repeat with the same nonce within minutes returns
+        the first post instead of posting again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +114,14 @@ class Requested:
 
     posted: PostedPrompt
     again: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NowPosted:
+    """What a teacher's /prompt now did at once: posted, still to come, refused."""
+
+    posts: Outcome
+    without_prompt: int  # pairs whose bank is empty (every suitable prompt retired)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +231,7 @@ async def _post_one(
     reason: Reason,
     session_key: str | None,
     posted_by: int | None,
+    nonce: str | None = None,
 ) -> PostedPrompt | Literal["already", "unreachable"]:
     assert pair.space_id is not None
     space_id = pair.space_id
@@ -226,7 +245,10 @@ async def _post_one(
         reason=reason,
         session_key=session_key,
         posted_by=posted_by,
-        send=lambda: port.post(space_id, card),
+        # A nonce only when there is one: ports written before nonces take two arguments.
+        send=lambda: (
+            port.post(space_id, card) if nonce is None else port.post(space_id, card, nonce=nonce)
+        ),
     )
 
 
@@ -290,6 +312,7 @@ async def deliver_to_pairs(
     posted_by: int | None = None,
     only: Collection[str] | None = None,
     pair_ids: Collection[int] | None = None,
+    nonce: str | None = None,
 ) -> Delivery:
     """Post the next rotation prompt in the space of every active pair of the exchange.
 
@@ -297,19 +320,19 @@ async def deliver_to_pairs(
     key gets nothing more, however often (or concurrently) this runs. `only` limits the
     choice to a set of prompt keys (a session's prompt set) while it still has one the pair
     has not had; otherwise the pair's whole bank is used. `pair_ids` limits the delivery to
-    those pairs (a session posts space by space). Paused pairs get nothing.
+    those pairs (a session posts space by space). Paused pairs get nothing. A `nonce` goes
+    with the post (one pair's scheduled send: its retries are not posted twice).
     """
     async with db.read() as conn:
         guild_id = await store.exchange_guild(conn, exchange_id)
         if guild_id is None:
             raise NotFoundError("error.unknown_exchange")
-        pairs = [
-            p
-            for p in await pairing_store.live_pairs(conn, exchange_id)
-            if p.status is PairStatus.ACTIVE
-            and p.space_id is not None
-            and (pair_ids is None or p.id in pair_ids)
-        ]
+        live = (
+            await pairing_store.live_pairs(conn, exchange_id)
+            if pair_ids is None
+            else await pairing_store.live_pairs_among(conn, exchange_id, pair_ids)
+        )
+        pairs = [p for p in live if p.status is PairStatus.ACTIVE and p.space_id is not None]
         people = {
             p.id: p for p in await roster.by_ids(conn, [m for pair in pairs for m in pair.members])
         }
@@ -351,6 +374,7 @@ async def deliver_to_pairs(
             reason=reason,
             session_key=session_key,
             posted_by=posted_by,
+            nonce=nonce,
         )
         if outcome == "already":
             already += 1
@@ -540,9 +564,18 @@ class PromptStats:
 class PromptService:
     """Discussion prompts: posting them, the exchange's bank, counting replies, rates."""
 
-    def __init__(self, db: Database, clock: Clock, writer: ActivityWriter) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        writer: ActivityWriter,
+        scheduler: Sender | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
+        # A teacher's /prompt now is one scheduled send per pair (tried at once, retried when
+        # Discord fails for a moment, resumed after a restart).
+        self.scheduler = scheduler
         # Replies are counted through the batched writer: a message never waits on the database.
         self.writer = writer
         # Which pair a channel is the space of, kept in memory for counting replies.
@@ -551,20 +584,116 @@ class PromptService:
         # limit.
         self._pair_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def post_now(self, actor: Actor, exchange_id: int | None, port: PromptPort) -> Delivery:
-        """A teacher posts the next prompt to every active pair of the exchange."""
+    async def post_now(self, actor: Actor, exchange_id: int | None) -> NowPosted:
+        """A teacher posts the next prompt to every active pair of the exchange.
+
+        One scheduled send per pair, planned together before any post (a restart finishes the
+        rest), then tried at once; a space Discord fails for a moment gets its prompt when it
+        is tried again, and the answer says how many are still to come.
+        """
         await require(self.db, actor, STAFF)
         exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
         async with self.db.read() as conn:
             active = [
                 p
                 for p in await pairing_store.live_pairs(conn, exchange.id)
-                if p.status is PairStatus.ACTIVE
+                if p.status is PairStatus.ACTIVE and p.space_id is not None
             ]
+            people = {
+                p.id: p
+                for p in await roster.by_ids(conn, [m for pair in active for m in pair.members])
+            }
+            own = await store.own_prompts(conn, exchange.id)
+            retired = await store.retired_keys(conn, exchange.id)
+            histories = await store.history(conn, [p.id for p in active])
         if not active:
             raise UserError("error.prompt_no_pairs")
-        return await deliver_to_pairs(
-            self.db, self.clock, exchange.id, port, reason="teacher", posted_by=actor.user_id
+        now = self.clock.now()
+        # One delivery's mark on each pair's post: at most one prompt per pair for it.
+        batch = f"now:{exchange.id}:{now.strftime('%Y%m%dT%H%M%S')}:{secrets.token_hex(3)}"
+        planned: list[sends.Planned] = []
+        without = 0
+        for pair in active:
+            members = [people[m] for m in pair.members if m in people]
+            bank = bank_for(own, retired, [m.grade_band for m in members])
+            if next_prompt([p.key for p in bank], histories.get(pair.id, [])) is None:
+                without += 1
+                continue
+            planned.append(
+                sends.Planned(
+                    key=f"prompt:{batch}:{pair.id}",
+                    kind=NOW_KIND,
+                    due_at=now,
+                    guild_id=actor.guild_id,
+                    partnership_id=exchange.id,
+                    payload={"pair": pair.id, "batch": batch, "by": actor.user_id},
+                    expires_at=now + NOW_USEFUL,
+                )
+            )
+        async with self.db.transaction() as conn:
+            await sends.plan_many(conn, planned)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="prompt.requested_now",
+                details={"batch": batch, "pairs": len(planned), "without_prompt": without},
+            )
+        keys = [p.key for p in planned]
+        if self.scheduler is None or not keys:
+            return NowPosted(Outcome(later=len(keys)), without)
+        return NowPosted(Outcome.of(await self.scheduler.run_now(keys)), without)
+
+    async def deliver_planned(self, send: Send, port: PromptPort) -> None:
+        """One pair's post of a teacher's /prompt now (a scheduled send).
+
+        Posted once per delivery, however often it runs: a pair that has its prompt for this
+        delivery gets nothing more. A try a restart cut short after recording the post, which
+        may or may not have reached Discord, posts the same prompt again with the same nonce
+        (Discord returns the first post if it has it). Paused or ended since: nothing.
+        """
+        assert send.partnership_id is not None
+        exchange_id = send.partnership_id
+        pair_id = int(send.payload["pair"])
+        batch = str(send.payload["batch"])
+        posted_by = int(send.payload["by"])
+        async with self.db.read() as conn:
+            pair = await pairing_store.get_pair(conn, pair_id)
+            earlier = await store.post_for_session(conn, pair_id, batch)
+            members = (
+                sorted(await roster.by_ids(conn, pair.members), key=lambda m: m.id) if pair else []
+            )
+        if pair is None or pair.status is not PairStatus.ACTIVE or pair.space_id is None:
+            return
+        if earlier is not None:
+            if earlier.message_id is not None:
+                return
+            prompt = await _find(self.db, exchange_id, earlier.key)
+            card = _card(prompt, members, None)
+            try:
+                message_id = await port.post(pair.space_id, card, nonce=send.nonce)
+            except Exception:
+                async with self.db.transaction() as conn:
+                    await store.drop_post(conn, earlier.id)
+                raise
+            async with self.db.transaction() as conn:
+                if message_id is None:
+                    await store.drop_post(conn, earlier.id)
+                else:
+                    await store.set_message(conn, earlier.id, message_id)
+            return
+        await deliver_to_pairs(
+            self.db,
+            self.clock,
+            exchange_id,
+            port,
+            reason="teacher",
+            session_key=batch,
+            posted_by=posted_by,
+            pair_ids={pair_id},
+            nonce=send.nonce,
         )
 
     async def request_for_pair(self, actor: Actor, space_id: int, port: PromptPort) -> Requested:

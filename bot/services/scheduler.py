@@ -289,7 +289,16 @@ class Scheduler:
                 ]
         found.sort(key=lambda s: (s.due_at, s.id))
         await self._together(found, now)
+        statuses = await self._statuses(keys)
+        if store.SendStatus.SENDING in statuses.values():
+            # A wake-up claimed some first: its run ends with them (handlers never run this).
+            async with self._lock:
+                pass
+            statuses = await self._statuses(keys)
         await self.rearm()  # retries planned meanwhile
+        return statuses
+
+    async def _statuses(self, keys: Sequence[str]) -> dict[str, store.SendStatus]:
         statuses: dict[str, store.SendStatus] = {}
         async with self.db.read() as conn:
             for start in range(0, len(keys), KEYS_PER_READ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 
@@ -46,13 +47,16 @@ class DiscordPrompts:
         # /prompt now reaches every pair in one go: there a failing space counts unreachable.
         self.scheduled = scheduled
 
-    async def post(self, space_id: int, card: service.PromptCard) -> int | None:
+    async def post(
+        self, space_id: int, card: service.PromptCard, *, nonce: str | None = None
+    ) -> int | None:
         space = self.guild.get_channel_or_thread(space_id)
         if not isinstance(space, (discord.TextChannel, discord.Thread)):
             if self.scheduled:
                 raise UndeliverableError(f"space {space_id} is gone")
             return None
         mentions = " ".join(f"<@{user_id}>" for user_id in card.mention_ids)
+        extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
         try:
             message = await space.send(
                 mentions or None,
@@ -61,6 +65,7 @@ class DiscordPrompts:
                 allowed_mentions=discord.AllowedMentions(
                     users=[discord.Object(user_id) for user_id in card.mention_ids]
                 ),
+                **extra,
             )
         except discord.HTTPException as exc:
             if self.scheduled and isinstance(exc, discord.DiscordServerError):

@@ -7,9 +7,11 @@ The pairing, roster, safety, privacy and exchange services all change spaces thr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.utils import escape_markdown
@@ -19,11 +21,14 @@ from bot.errors import BotMissingPermissionError, UserError
 from bot.i18n import listing, t
 from bot.limits import CHANNEL_NAME, CONTENT, EMBED_TITLE, EMBEDS_TOTAL, FIELD_VALUE
 from bot.services import pairing as service
+from bot.services.scheduler import UndeliverableError
 from bot.store.exchanges import role_ids
 from cogs.common.text import NO_PINGS, clip, interest_label, only_users, timestamp
 
 if TYPE_CHECKING:
     from bot.app import Twinbridge
+
+log = logging.getLogger(__name__)
 
 # Of Discord's 6000 characters over a message's embeds, what a welcome may use.
 WELCOME_BUDGET = EMBEDS_TOTAL - 100
@@ -194,21 +199,31 @@ class DiscordSpaces:
     async def _space(self, space_id: int) -> discord.abc.GuildChannel | discord.Thread | None:
         return self.guild.get_channel_or_thread(space_id)
 
-    async def welcome(self, space_id: int, welcome: service.Welcome) -> None:
+    async def _postable(self, space_id: int) -> discord.TextChannel | discord.Thread:
         space = await self._space(space_id)
-        assert isinstance(space, (discord.TextChannel, discord.Thread))
+        if not isinstance(space, (discord.TextChannel, discord.Thread)):
+            raise UndeliverableError(f"space {space_id} is gone")
+        return space
+
+    async def welcome(
+        self, space_id: int, welcome: service.Welcome, *, nonce: str | None = None
+    ) -> None:
+        space = await self._postable(space_id)
         mentions = " ".join(f"<@{m.user_id}>" for m in welcome.members)
+        extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
+        # Failures go to the scheduler as they are: a 5xx is tried again, a 403/404 recorded.
         await space.send(
             mentions,
             embeds=welcome_embeds(welcome),
             # The students of this space are pinged on purpose; nobody else ever is.
             allowed_mentions=only_users(m.user_id for m in welcome.members),
+            **extra,
         )
 
-    async def greet(self, space_id: int, newcomer: service.Newcomer) -> None:
-        space = await self._space(space_id)
-        if not isinstance(space, (discord.TextChannel, discord.Thread)):
-            return
+    async def greet(
+        self, space_id: int, newcomer: service.Newcomer, *, nonce: str | None = None
+    ) -> None:
+        space = await self._postable(space_id)
         member = newcomer.member
         partners = ", ".join(escape_markdown(p) for p in newcomer.partners) or "—"
         name = escape_markdown(member.name)
@@ -219,11 +234,13 @@ class DiscordSpaces:
         card = service.Welcome(
             exchange="", members=(member,), shared_interests=(), common_languages=()
         )
+        extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
         await space.send(
             clip(f"<@{member.user_id}> " + "\n".join(dict.fromkeys(lines)), CONTENT),
             embed=welcome_embeds(card)[-1],
             # Only the newcomer is pinged; names and the introduction never ping anyone.
             allowed_mentions=only_users([member.user_id]),
+            **extra,
         )
 
     async def set_members(
@@ -233,7 +250,9 @@ class DiscordSpaces:
             space = await self._space(space_id)
             if isinstance(space, discord.Thread):
                 for user_id in remove:
-                    await space.remove_user(discord.Object(id=user_id))
+                    # Putting back a move that never happened may remove a non-member.
+                    with contextlib.suppress(discord.NotFound):
+                        await space.remove_user(discord.Object(id=user_id))
                 for user_id in add:
                     await space.add_user(discord.Object(id=user_id))
             elif isinstance(space, discord.TextChannel):
@@ -320,7 +339,55 @@ class DiscordSpaces:
     async def delete_unused(self, space_id: int) -> None:
         space = await self._space(space_id)
         if space is not None:
-            await space.delete()
+            with contextlib.suppress(discord.NotFound):  # gone already
+                await space.delete()
+
+    def _made_by_me(self, channel: discord.abc.GuildChannel) -> bool:
+        """A category or channel the bot made: every one it makes carries an overwrite for
+        the bot's own member (admins give roles, not the bot itself, their overwrites)."""
+        me = self.guild.me.id
+        return any(target.id == me for target in channel.overwrites)
+
+    async def made_in(self, parent_id: int | None) -> list[service.FoundSpace]:
+        if parent_id is None:
+            return [
+                service.FoundSpace(c.id, c.name, "category" if c.type.value == 4 else "channel")
+                for c in self.guild.channels
+                if isinstance(c, (discord.CategoryChannel, discord.TextChannel))
+                and (isinstance(c, discord.CategoryChannel) or c.category is None)
+                and self._made_by_me(c)
+            ]
+        parent = self.guild.get_channel(parent_id)
+        if isinstance(parent, discord.CategoryChannel):
+            return [
+                service.FoundSpace(c.id, c.name, "channel")
+                for c in parent.channels
+                if isinstance(c, discord.TextChannel) and self._made_by_me(c)
+            ]
+        if isinstance(parent, discord.TextChannel):
+            return [
+                service.FoundSpace(t.id, t.name, "thread")
+                for t in parent.threads
+                if t.owner_id == self.guild.me.id
+            ]
+        return []
+
+    async def missing(self, space_ids: Collection[int], kind: str) -> set[int]:
+        gone = set()
+        for space_id in space_ids:
+            if self.guild.get_channel_or_thread(space_id) is not None:
+                continue
+            if kind != "threads":
+                gone.add(space_id)  # every channel is in the cache
+                continue
+            # Discord leaves inactive threads out of the cache (archived): ask.
+            try:
+                await self.guild.fetch_channel(space_id)
+            except discord.NotFound:
+                gone.add(space_id)
+            except discord.HTTPException:
+                log.warning("could not check whether thread %s still exists", space_id)
+        return gone
 
 
 async def spaces_for(bot: Twinbridge, guild: discord.Guild) -> DiscordSpaces:
