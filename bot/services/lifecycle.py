@@ -12,7 +12,7 @@ from bot.domain.pairing import PairStatus
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, require
-from bot.services.operations import Journal, Operation, OperationKind, Undo
+from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
@@ -103,12 +103,13 @@ class LifecycleService:
             )
             try:
                 archived, cancelled = await self._finish_end(operation, port)
-            except BaseException:
+            except BaseException as exc:
                 try:
                     await self._undo_end(operation, port)
                 except Exception:
                     log.exception("could not open again the spaces of a failed end")
                     await self.journal.abandon(operation)
+                passing_failure(exc)
                 raise
         return Ended(
             exchange, archived, cancelled, self.clock.now() + timedelta(days=self.retention_days)

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.errors import UserError
-from bot.services.scheduler import Rearm
+from bot.services.scheduler import Rearm, SendError
 from bot.store import Database, sends
 from bot.store import operations as store
 from bot.store.operations import OperationStatus
@@ -114,6 +114,13 @@ class Undo:
     def check(self) -> None:
         if self.failures:
             raise self.failures[0]
+
+
+def passing_failure(exc: BaseException) -> None:
+    """After undoing a change Discord failed for a moment (a 5xx): the person hears that and
+    is asked to try again (a `UserError`), rather than a generic failure."""
+    if isinstance(exc, SendError) and exc.transient:
+        raise UserError("error.discord_failing") from exc
 
 
 class OperationPendingError(UserError):

@@ -47,7 +47,7 @@ from bot.errors import NotFoundError, UserError
 from bot.services import chess as chess_service
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
-from bot.services.operations import Journal, Operation, OperationKind, Undo
+from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.scheduler import Outcome, Sender
 from bot.store import Database, app_state, roster, sends
 from bot.store import activity as activity_log
@@ -136,12 +136,19 @@ class SpacePort(Protocol):
 
     async def create_thread(self, parent_id: int, name: str, user_ids: Sequence[int]) -> int: ...
 
-    async def welcome(self, space_id: int, welcome: Welcome, *, nonce: str | None = None) -> None:
-        """Post a new space's welcome (a repeat with the same nonce within minutes is not
-        posted again); UndeliverableError when the space is gone."""
+    async def welcome(
+        self, space_id: int, welcome: Welcome, *, nonce: str | None = None, again: bool = False
+    ) -> None:
+        """Post a new space's welcome; UndeliverableError when the space is gone. A repeat
+        with the same nonce within minutes is not posted again; with `again` (an earlier try
+        may have reached Discord) the space's latest posts are looked at first, and nothing
+        is posted if the welcome is there."""
 
-    async def greet(self, space_id: int, newcomer: Newcomer, *, nonce: str | None = None) -> None:
-        """Welcome a student who moved into a pair that goes on (mentioning only them)."""
+    async def greet(
+        self, space_id: int, newcomer: Newcomer, *, nonce: str | None = None, again: bool = False
+    ) -> None:
+        """Welcome a student who moved into a pair that goes on (mentioning only them); the
+        nonce and `again` as for `welcome`."""
 
     async def set_members(
         self, space_id: int, kind: str, add: Sequence[int], remove: Sequence[int]
@@ -663,8 +670,9 @@ class PairingService:
                     },
                 )
                 await self.journal.finish(conn, operation)
-        except BaseException:
+        except BaseException as exc:
             await self._undo_here(operation, port, self._undo_confirm)
+            passing_failure(exc)
             raise
         # (The scheduler is re-armed once the welcomes are tried: chess clocks of paused
         # pairs that ended run again.)
@@ -842,8 +850,9 @@ class PairingService:
             )
             try:
                 await self._finish_remove(operation, port)
-            except BaseException:
+            except BaseException as exc:
                 await self._undo_here(operation, port, self._undo_remove)
+                passing_failure(exc)
                 raise
         return pair
 
@@ -994,8 +1003,9 @@ class PairingService:
                     details={"pairs": [pair_a.id, pair_b.id]},
                 )
                 await self.journal.finish(conn, operation)
-        except BaseException:
+        except BaseException as exc:
             await self._undo_here(operation, port, self._undo_swap)
+            passing_failure(exc)
             raise
         return (pair_a, pair_b), keys
 

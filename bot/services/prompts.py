@@ -100,6 +100,14 @@ class PromptPort(Protocol):
         the first post instead of posting again."""
 
 
+class PlannedPromptPort(PromptPort, Protocol):
+    """What a scheduled prompt post needs besides: finding a post an earlier try made."""
+
+    async def find(self, space_id: int, key: str) -> int | None:
+        """The bot's card of this prompt among the space's latest posts, if any (a pair gets
+        a prompt again only once its whole bank is used up: far further back)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PostedPrompt:
     pair_id: int
@@ -646,13 +654,14 @@ class PromptService:
             return NowPosted(Outcome(later=len(keys)), without)
         return NowPosted(Outcome.of(await self.scheduler.run_now(keys)), without)
 
-    async def deliver_planned(self, send: Send, port: PromptPort) -> None:
+    async def deliver_planned(self, send: Send, port: PlannedPromptPort) -> None:
         """One pair's post of a teacher's /prompt now (a scheduled send).
 
         Posted once per delivery, however often it runs: a pair that has its prompt for this
-        delivery gets nothing more. A try a restart cut short after recording the post, which
-        may or may not have reached Discord, posts the same prompt again with the same nonce
-        (Discord returns the first post if it has it). Paused or ended since: nothing.
+        delivery gets nothing more. After a try a stop cut short between recording the post
+        and Discord's answer, the space is looked at first: the card found there is recorded,
+        otherwise the same prompt is posted (with the same nonce). Paused or ended since:
+        nothing.
         """
         assert send.partnership_id is not None
         exchange_id = send.partnership_id
@@ -669,6 +678,11 @@ class PromptService:
             return
         if earlier is not None:
             if earlier.message_id is not None:
+                return
+            found = await port.find(pair.space_id, earlier.key)
+            if found is not None:
+                async with self.db.transaction() as conn:
+                    await store.set_message(conn, earlier.id, found)
                 return
             prompt = await _find(self.db, exchange_id, earlier.key)
             card = _card(prompt, members, None)

@@ -48,7 +48,7 @@ from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, require, standing_from
-from bot.services.operations import Journal, Operation, OperationKind, Undo
+from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.pairing import SpacePort
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster
@@ -940,12 +940,13 @@ class RosterService:
         )
         try:
             await self._finish_take_off(operation, port)
-        except BaseException:
+        except BaseException as exc:
             try:
                 await self._undo_take_off(operation, port)
             except Exception:
                 log.exception("could not put back a removal that failed")
                 await self.journal.abandon(operation)
+            passing_failure(exc)
             raise
 
     async def _settle_take_off(self, operation: Operation, port: SpacePort) -> None:

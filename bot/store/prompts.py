@@ -204,7 +204,9 @@ async def post_for_session(
             )
         )
     ).first()
-    return SessionPost(row.id, row.prompt_key, row.message_id) if row is not None else None
+    if row is None:
+        return None
+    return SessionPost(row.id, row.prompt_key, row.message_id)
 
 
 async def pairs_posted_for_session(

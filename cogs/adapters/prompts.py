@@ -34,6 +34,10 @@ def prompt_embed(card: service.PromptCard) -> discord.Embed:
     return embed
 
 
+# How many of a space's latest messages a card cut short by a stop is looked for among.
+POSTED_LOOKUP = 50
+
+
 class DiscordPrompts:
     """The prompts service's `PromptPort`, done with discord.py in one guild.
 
@@ -76,3 +80,18 @@ class DiscordPrompts:
             log.warning("could not post a prompt in %s: HTTP %s", space_id, exc.status)
             return None
         return message.id
+
+    async def find(self, space_id: int, key: str) -> int | None:
+        space = self.guild.get_channel_or_thread(space_id)
+        if not isinstance(space, (discord.TextChannel, discord.Thread)):
+            return None
+        footer = f"🔖 {key}"
+        try:
+            async for message in space.history(limit=POSTED_LOOKUP):
+                if message.author.id == self.guild.me.id and any(
+                    e.footer.text == footer for e in message.embeds
+                ):
+                    return message.id
+        except discord.DiscordServerError as exc:
+            raise RetryLaterError(http_reason(exc)) from exc
+        return None

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.utils import escape_markdown
 
+from bot.app import http_reason
 from bot.domain.exchange import native_name, native_names
 from bot.errors import BotMissingPermissionError, UserError
 from bot.i18n import listing, t
 from bot.limits import CHANNEL_NAME, CONTENT, EMBED_TITLE, EMBEDS_TOTAL, FIELD_VALUE
 from bot.services import pairing as service
-from bot.services.scheduler import UndeliverableError
+from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.store.exchanges import role_ids
 from cogs.common.text import NO_PINGS, clip, interest_label, only_users, timestamp
 
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# How many of a space's latest messages a post cut short by a stop is looked for among.
+POSTED_LOOKUP = 50
 # Of Discord's 6000 characters over a message's embeds, what a welcome may use.
 WELCOME_BUDGET = EMBEDS_TOTAL - 100
 
@@ -105,11 +108,22 @@ ARCHIVED = "archived-"
 
 
 @asynccontextmanager
+async def passing() -> AsyncIterator[None]:
+    """Discord failing for a moment (a 5xx) is the services' passing failure: a change is
+    undone and the person told to try again, a scheduled post tried again."""
+    try:
+        yield
+    except discord.DiscordServerError as exc:
+        raise RetryLaterError(http_reason(exc)) from exc
+
+
+@asynccontextmanager
 async def refused(space_id: int) -> AsyncIterator[None]:
     """Discord refusing to change one space (an admin's overwrite there denies the bot) is
     something a teacher can act on: say which space, instead of a generic failure."""
     try:
-        yield
+        async with passing():
+            yield
     except discord.Forbidden:
         raise UserError("error.space_refused", space=f"<#{space_id}>") from None
 
@@ -158,9 +172,10 @@ class DiscordSpaces:
         return overwrites
 
     async def create_category(self, name: str) -> int:
-        category = await self.guild.create_category(
-            clip(name, CHANNEL_NAME), overwrites=self._staff_overwrites()
-        )
+        async with passing():
+            category = await self.guild.create_category(
+                clip(name, CHANNEL_NAME), overwrites=self._staff_overwrites()
+            )
         return category.id
 
     async def create_channel(self, category_id: int, name: str, user_ids: Sequence[int]) -> int:
@@ -169,9 +184,10 @@ class DiscordSpaces:
         overwrites = self._staff_overwrites()
         for user_id in user_ids:
             overwrites[discord.Object(id=user_id, type=discord.Member)] = MEMBER_ALLOW
-        channel = await self.guild.create_text_channel(
-            name, category=category, overwrites=overwrites
-        )
+        async with passing():
+            channel = await self.guild.create_text_channel(
+                name, category=category, overwrites=overwrites
+            )
         return channel.id
 
     async def create_thread_parent(self, name: str) -> int:
@@ -181,19 +197,21 @@ class DiscordSpaces:
             overwrites[role] = STAFF_THREAD_PARENT
         if self.student_role is not None:
             overwrites[self.student_role] = STUDENT_THREAD_PARENT
-        channel = await self.guild.create_text_channel(
-            clip(name, CHANNEL_NAME), overwrites=overwrites
-        )
+        async with passing():
+            channel = await self.guild.create_text_channel(
+                clip(name, CHANNEL_NAME), overwrites=overwrites
+            )
         return channel.id
 
     async def create_thread(self, parent_id: int, name: str, user_ids: Sequence[int]) -> int:
         parent = self.guild.get_channel(parent_id)
         assert isinstance(parent, discord.TextChannel)
-        thread = await parent.create_thread(
-            name=name, type=discord.ChannelType.private_thread, invitable=False
-        )
-        for user_id in user_ids:
-            await thread.add_user(discord.Object(id=user_id))
+        async with passing():
+            thread = await parent.create_thread(
+                name=name, type=discord.ChannelType.private_thread, invitable=False
+            )
+            for user_id in user_ids:
+                await thread.add_user(discord.Object(id=user_id))
         return thread.id
 
     async def _space(self, space_id: int) -> discord.abc.GuildChannel | discord.Thread | None:
@@ -205,23 +223,54 @@ class DiscordSpaces:
             raise UndeliverableError(f"space {space_id} is gone")
         return space
 
+    async def _posted(
+        self,
+        space: discord.TextChannel | discord.Thread,
+        again: bool,
+        same: Callable[[discord.Message], bool],
+    ) -> bool:
+        """Whether the bot already posted this in the space (an earlier try cut short may
+        have): one read of the latest messages, only when it may be so."""
+        if not again:
+            return False
+        async with passing():
+            async for message in space.history(limit=POSTED_LOOKUP):
+                if message.author.id == self.guild.me.id and same(message):
+                    return True
+        return False
+
     async def welcome(
-        self, space_id: int, welcome: service.Welcome, *, nonce: str | None = None
+        self,
+        space_id: int,
+        welcome: service.Welcome,
+        *,
+        nonce: str | None = None,
+        again: bool = False,
     ) -> None:
         space = await self._postable(space_id)
         mentions = " ".join(f"<@{m.user_id}>" for m in welcome.members)
+        embeds = welcome_embeds(welcome)
+        titles = [e.title for e in embeds]
+        # A space gets one welcome ever: one with the same parts is this one.
+        if await self._posted(space, again, lambda m: [e.title for e in m.embeds] == titles):
+            return
         extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
         # Failures go to the scheduler as they are: a 5xx is tried again, a 403/404 recorded.
         await space.send(
             mentions,
-            embeds=welcome_embeds(welcome),
+            embeds=embeds,
             # The students of this space are pinged on purpose; nobody else ever is.
             allowed_mentions=only_users(m.user_id for m in welcome.members),
             **extra,
         )
 
     async def greet(
-        self, space_id: int, newcomer: service.Newcomer, *, nonce: str | None = None
+        self,
+        space_id: int,
+        newcomer: service.Newcomer,
+        *,
+        nonce: str | None = None,
+        again: bool = False,
     ) -> None:
         space = await self._postable(space_id)
         member = newcomer.member
@@ -234,9 +283,12 @@ class DiscordSpaces:
         card = service.Welcome(
             exchange="", members=(member,), shared_interests=(), common_languages=()
         )
+        content = clip(f"<@{member.user_id}> " + "\n".join(dict.fromkeys(lines)), CONTENT)
+        if await self._posted(space, again, lambda m: m.content == content):
+            return
         extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
         await space.send(
-            clip(f"<@{member.user_id}> " + "\n".join(dict.fromkeys(lines)), CONTENT),
+            content,
             embed=welcome_embeds(card)[-1],
             # Only the newcomer is pinged; names and the introduction never ping anyone.
             allowed_mentions=only_users([member.user_id]),
@@ -340,7 +392,8 @@ class DiscordSpaces:
         space = await self._space(space_id)
         if space is not None:
             with contextlib.suppress(discord.NotFound):  # gone already
-                await space.delete()
+                async with passing():
+                    await space.delete()
 
     def _made_by_me(self, channel: discord.abc.GuildChannel) -> bool:
         """A category or channel the bot made: every one it makes carries an overwrite for

@@ -40,7 +40,8 @@ class PairingWork:
         )
         if found is not None:
             space_id, welcome = found
-            await (await self._port(send)).welcome(space_id, welcome, nonce=send.nonce)
+            port = await self._port(send)
+            await port.welcome(space_id, welcome, nonce=send.nonce, again=send.uncertain)
 
     async def on_greet(self, send: Send) -> None:
         """The welcome of a student who moved into a pair that goes on (a swap)."""
@@ -53,7 +54,8 @@ class PairingWork:
         )
         if found is not None:
             space_id, newcomer = found
-            await (await self._port(send)).greet(space_id, newcomer, nonce=send.nonce)
+            port = await self._port(send)
+            await port.greet(space_id, newcomer, nonce=send.nonce, again=send.uncertain)
 
     async def on_recover(self, send: Send) -> None:
         """Try again to settle an operation no process runs any more."""
