@@ -543,6 +543,32 @@ class Sandbox:
             ) from None
         await self.crash_bot(downtime)
 
+    async def crash_if_reached(
+        self,
+        pending: Pending,
+        stall: Stall,
+        *,
+        downtime: timedelta = timedelta(0),
+        within: float = 15.0,
+    ) -> bool:
+        """Run `pending`: if it makes the request `stall` holds, kill the bot there and start a
+        new one (True); if it finishes first, withdraw the stall (False)."""
+        await self.dispatch(pending)
+        idle = asyncio.ensure_future(self.idle(within))
+        reached = asyncio.ensure_future(stall.reached.wait())
+        done, _ = await asyncio.wait({idle, reached}, return_when=asyncio.FIRST_COMPLETED)
+        if reached in done:
+            idle.cancel()
+            await asyncio.gather(idle, return_exceptions=True)
+            await self.crash_bot(downtime)
+            return True
+        reached.cancel()
+        await asyncio.gather(reached, return_exceptions=True)
+        self.server.withdraw(stall)
+        idle.result()
+        self.check()
+        return False
+
     async def guild_outage(self) -> None:
         """Discord loses the server for a while (GUILD_DELETE with `unavailable`)."""
         await self.server.gateway.dispatch(

@@ -491,6 +491,11 @@ class SandboxServer:
             return stall
         return None
 
+    def withdraw(self, stall: Stall) -> None:
+        """A stall no request reached is no longer wanted."""
+        if stall in self.stalls and not stall.reached.is_set():
+            self.stalls.remove(stall)
+
     def release_stalls(self) -> None:
         """Let every held request go (answered 503: its caller is gone by then)."""
         for stall in self.stalls:

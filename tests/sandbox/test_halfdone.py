@@ -354,3 +354,32 @@ async def test_a_change_left_over_is_settled_before_the_next_one_starts(world: W
     assert pair_spaces(sb) == []
     spaces = await paired(world)
     assert sorted(c.name for c in spaces) == ["pair-001", "pair-002", "pair-003"]
+
+
+@pytest.mark.parametrize("command", ["pair confirm", "prompt now"])
+async def test_a_post_made_just_before_a_long_stop_is_not_made_again(
+    world: World, command: str
+) -> None:
+    """Discord takes the second post and the bot dies before hearing it; it is back 20
+    minutes later, beyond Discord's few minutes of nonce: it finds the post in the space
+    instead of posting it twice."""
+    sb = world.sb
+    spaces = await paired(world) if command == "prompt now" else []
+    stall = sb.server.stall_next("POST", MESSAGES, skip=1, performed=True)
+    await sb.crash_during(
+        sb.prepare_command(world.teacher, command), stall, downtime=timedelta(minutes=20)
+    )
+    posts = welcomes if command == "pair confirm" else cards
+    assert [len(posts(sb, s)) for s in spaces or pair_spaces(sb)] == [1, 1, 1]
+    await nothing_half_done(sb)
+
+
+async def test_a_thread_discord_made_twice_is_removed_too(world: World) -> None:
+    """The same in a full server: the private thread whose answer was lost goes at once."""
+    sb = world.sb
+    await fill_guild(sb)
+    sb.server.fail_next("POST", THREADS, status=500, lost_answer=True, skip=1)
+    spaces = await paired(world)
+    assert sorted(c.name for c in spaces) == ["pair-001", "pair-002", "pair-003"]
+    assert "pairing.unknown_spaces_removed" in await activity_kinds(sb)
+    await nothing_half_done(sb)
