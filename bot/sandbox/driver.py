@@ -468,9 +468,14 @@ class Sandbox:
             await meanwhile()
         await self.start_bot(url)
 
-    async def crash_bot(self, downtime: timedelta = timedelta(0)) -> None:
+    async def crash_bot(
+        self,
+        downtime: timedelta = timedelta(0),
+        *,
+        meanwhile: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         """The bot's process dies at this instant (kill -9, a power cut), and a new one starts
-        on the same database after `downtime`.
+        on the same database after `downtime` (`meanwhile` runs while it is down, at its end).
 
         Nothing the dead process was doing is finished or cleaned up: from now on none of its
         requests reaches Discord (a request `stall_next` holds included), none of its
@@ -498,6 +503,8 @@ class Sandbox:
         await bot.ctx.db.engine.dispose()
         self.expect_problems()
         self.clock.advance(downtime)
+        if meanwhile is not None:
+            await meanwhile()
         await self.start_bot(url)
 
     async def _wait_for_the_dead(self, within: float = 10.0) -> None:
@@ -528,6 +535,7 @@ class Sandbox:
         stall: Stall,
         *,
         downtime: timedelta = timedelta(0),
+        meanwhile: Callable[[], Awaitable[object]] | None = None,
         within: float = 15.0,
     ) -> None:
         """Run `pending` (or let the bot's own timed work run) until it makes the request
@@ -541,7 +549,7 @@ class Sandbox:
             raise SandboxError(
                 f"the bot never made the request a stall waits for: {stall}"
             ) from None
-        await self.crash_bot(downtime)
+        await self.crash_bot(downtime, meanwhile=meanwhile)
 
     async def crash_if_reached(
         self,

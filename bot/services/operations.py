@@ -295,10 +295,14 @@ class Journal:
         self, operation_id: int, guild_id: int, exchange_id: int | None
     ) -> None:
         now = self.clock.now()
+        prefix = f"operations:recover:{operation_id}:"
         async with self.db.transaction() as conn:
+            planned = await sends.with_prefix(conn, prefix)
+            if any(p.status is sends.SendStatus.PENDING for p in planned):
+                return  # one try is coming already
             await sends.plan(
                 conn,
-                key=f"operations:recover:{operation_id}:{now.isoformat()}",
+                key=f"{prefix}{now.isoformat()}",
                 kind=RECOVER_KIND,
                 due_at=now + RECOVERY_DELAY,
                 guild_id=guild_id,

@@ -163,7 +163,13 @@ class SpacePort(Protocol):
         """Undo `archive` when the change it belonged to failed (writable, or paused again)."""
 
     async def delete_unused(self, space_id: int) -> None:
-        """Remove a space the bot made for a change that did not happen (gone already: fine)."""
+        """Remove a category (or space) the bot made for a change that did not happen (gone
+        already: fine)."""
+
+    async def retire(self, space_id: int) -> str:
+        """Take away a space the bot made that nothing stored explains: deleted if nobody
+        wrote there; otherwise its students lose it and staff keep it, renamed "closed-…", so
+        nothing a child said there is lost. Returns "deleted", "closed" or "gone"."""
 
     async def made_in(self, parent_id: int | None) -> list[FoundSpace]:
         """What the bot made inside a category (channels) or a channel (its active threads);
@@ -214,7 +220,8 @@ class Swapped:
 class Reconciled:
     """What start-up found in Discord against what is stored."""
 
-    removed: tuple[int, ...] = ()  # spaces the bot made that nothing stored explains
+    # Spaces the bot made that nothing stored explains (deleted, or closed to students).
+    removed: tuple[int, ...] = ()
     missing: tuple[int, ...] = ()  # live pairs whose space Discord no longer has
 
 
@@ -762,32 +769,44 @@ class PairingService:
         await self._undone(operation, reopened=reopened, removed=removed)
 
     async def _remove_made(self, operation: Operation, port: SpacePort, undo: Undo) -> int:
+        """Take away the spaces a round made (kept for staff if someone wrote there), then
+        the categories and thread channel it made, once empty."""
         steps = operation.steps
         deleted: list[int] = steps.setdefault("deleted", [])
         parent = steps.get("parent")
-        made: list[int] = [
-            *steps.get("spaces", []),
-            *reversed(steps.get("categories", [])),
-            *([parent] if parent is not None else []),
-        ]
+        spaces: list[int] = list(steps.get("spaces", []))
         pending = steps.get("creating")
         if pending is not None:
             async with undo.step(f"the creation of {pending['name']}"):
                 # Discord may have made it and the answer been lost (or the process stopped
                 # before recording it): what the bot made there under that name and nothing
                 # stored knows is it. Looked for before its category can go.
-                known = set(made) | await self._known_ids(operation.exchange_id)
+                known = {*spaces, *steps.get("categories", [])}
+                known |= await self._known_ids(operation.exchange_id)
                 for found in await port.made_in(pending.get("in")):
                     if found.id not in known and same_name(found.name, pending["name"]):
-                        await port.delete_unused(found.id)
-                        deleted.append(found.id)
-                await self.journal.step(operation, creating=None, deleted=deleted)
-        for space_id in made:
+                        if found.kind == "category":
+                            steps.setdefault("categories", []).append(found.id)
+                        elif found.id != parent:
+                            spaces.append(found.id)
+                            steps.setdefault("spaces", []).append(found.id)
+                await self.journal.step(operation, creating=None)
+        for space_id in spaces:
             if space_id in deleted:
                 continue
             async with undo.step(f"space {space_id}"):
-                await port.delete_unused(space_id)
+                await port.retire(space_id)
                 deleted.append(space_id)
+                await self.journal.step(operation, deleted=deleted)
+        containers = [*reversed(steps.get("categories", [])), *([parent] if parent else [])]
+        for container_id in containers:
+            if container_id in deleted:
+                continue
+            async with undo.step(f"channel {container_id}"):
+                # A space kept for staff stays in its category.
+                if container_id == parent or not await port.children(container_id):
+                    await port.delete_unused(container_id)
+                deleted.append(container_id)
                 await self.journal.step(operation, deleted=deleted)
         return len(deleted)
 
@@ -1119,14 +1138,15 @@ class PairingService:
             for found in await port.made_in(container)
             if found.id not in known and is_pair_space_name(found.name)
         ]
-        removed = []
+        removed: list[int] = []
+        closed: list[int] = []
         for found in unknown:
             try:
-                await port.delete_unused(found.id)
+                outcome = await port.retire(found.id)
             except Exception:
-                log.exception("could not remove space %d that nothing stored explains", found.id)
+                log.exception("could not take away space %d that nothing stored explains", found.id)
                 continue
-            removed.append(found.id)
+            (closed if outcome == "closed" else removed).append(found.id)
         by_kind: defaultdict[str, list[store.PairRecord]] = defaultdict(list)
         for pair in live:
             if pair.space_id is not None:
@@ -1137,15 +1157,19 @@ class PairingService:
             gone += [p for p in pairs if p.space_id in lost]
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            if removed:
-                log.warning("exchange %d: removed %d unknown spaces", exchange.id, len(removed))
+            if removed or closed:
+                log.warning(
+                    "exchange %d: took away %d spaces nothing stored explains",
+                    exchange.id,
+                    len(removed) + len(closed),
+                )
                 await activity_log.append(
                     conn,
                     at=now,
                     guild_id=exchange.guild_id,
                     partnership_id=exchange.id,
                     kind="pairing.unknown_spaces_removed",
-                    details={"spaces": removed},
+                    details={"deleted": removed, "closed": closed},
                 )
             for pair in gone:
                 flag = f"pairing:space_missing:{pair.id}"
@@ -1163,7 +1187,7 @@ class PairingService:
                     kind="pairing.space_missing",
                     details={"pair": pair.id, "space": pair.space_id},
                 )
-        return Reconciled(tuple(removed), tuple(p.id for p in gone))
+        return Reconciled(tuple(removed + closed), tuple(p.id for p in gone))
 
     async def history(self, actor: Actor, exchange_id: int | None) -> History:
         """Every round of the exchange with who was paired with whom (staff only)."""

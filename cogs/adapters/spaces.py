@@ -20,7 +20,14 @@ from bot.app import http_reason
 from bot.domain.exchange import native_name, native_names
 from bot.errors import BotMissingPermissionError, UserError
 from bot.i18n import listing, t
-from bot.limits import CHANNEL_NAME, CONTENT, EMBED_TITLE, EMBEDS_TOTAL, FIELD_VALUE
+from bot.limits import (
+    CHANNEL_NAME,
+    CONTENT,
+    EMBED_TITLE,
+    EMBEDS_TOTAL,
+    FIELD_VALUE,
+    THREAD_NAME,
+)
 from bot.services import pairing as service
 from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.store.exchanges import role_ids
@@ -105,6 +112,16 @@ def permission_label(name: str) -> str:
 
 
 ARCHIVED = "archived-"
+# A space the bot made that nothing stored explains, kept for staff because someone wrote there.
+CLOSED = "closed-"
+
+
+def _member_target(target: object) -> bool:
+    """Whether a permission overwrite is for one member (a student), not a role."""
+    if isinstance(target, discord.Member):
+        return True
+    # Uncached, discord.py gives a member's overwrite as an Object of type User.
+    return isinstance(target, discord.Object) and target.type is not discord.Role
 
 
 @asynccontextmanager
@@ -394,6 +411,39 @@ class DiscordSpaces:
             with contextlib.suppress(discord.NotFound):  # gone already
                 async with passing():
                     await space.delete()
+
+    async def retire(self, space_id: int) -> str:
+        space = await self._space(space_id)
+        if space is None:
+            return "gone"
+        if isinstance(space, (discord.TextChannel, discord.Thread)):
+            used = False
+            async with passing():
+                async for message in space.history(limit=POSTED_LOOKUP):
+                    if message.author.id != self.guild.me.id:
+                        used = True
+                        break
+            if used:
+                await self._close(space)
+                return "closed"
+        await self.delete_unused(space_id)
+        return "deleted"
+
+    async def _close(self, space: discord.TextChannel | discord.Thread) -> None:
+        """Students lose a space someone wrote in; staff keep it to read (renamed "closed-")."""
+        name = space.name if space.name.startswith(CLOSED) else f"{CLOSED}{space.name}"
+        async with refused(space.id):
+            if isinstance(space, discord.Thread):
+                # Archived and locked: nobody but Manage Threads holders writes or reopens it.
+                await space.edit(name=clip(name, THREAD_NAME), archived=True, locked=True)
+                return
+            me = self.guild.me.id
+            staff_only = {
+                target: overwrite
+                for target, overwrite in space.overwrites.items()
+                if not _member_target(target) or target.id == me
+            }
+            await space.edit(name=clip(name, CHANNEL_NAME), overwrites=staff_only)
 
     def _made_by_me(self, channel: discord.abc.GuildChannel) -> bool:
         """A category or channel the bot made: every one it makes carries an overwrite for

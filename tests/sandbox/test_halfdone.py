@@ -383,3 +383,34 @@ async def test_a_thread_discord_made_twice_is_removed_too(world: World) -> None:
     assert sorted(c.name for c in spaces) == ["pair-001", "pair-002", "pair-003"]
     assert "pairing.unknown_spaces_removed" in await activity_kinds(sb)
     await nothing_half_done(sb)
+
+
+async def test_a_cut_short_space_someone_wrote_in_is_kept_for_staff(world: World) -> None:
+    """The bot is down two hours after dying mid-round, and a student found the first new
+    space and wrote there: at the next start it is closed to students, not deleted, so the
+    teachers can still read what was said; the next round starts clean."""
+    sb = world.sb
+    stall = sb.server.stall_next("POST", CHANNELS, skip=3)
+
+    first_space: list[Channel] = []
+
+    async def a_student_writes() -> None:
+        (space,) = [c for c in pair_spaces(sb) if c.name == "pair-001"]
+        first_space.append(space)
+        member = next(m for m in world.students.values() if sb.guild.can_view(m.user.id, space.id))
+        await sb.say(member, space, "Hi! Is anyone here?")
+
+    await sb.crash_during(
+        sb.prepare_command(world.teacher, "pair confirm"),
+        stall,
+        downtime=timedelta(hours=2),
+        meanwhile=a_student_writes,
+    )
+    (kept,) = first_space
+    assert kept.id in sb.guild.channels and kept.name == "closed-pair-001"
+    assert not any(sb.guild.can_view(m.user.id, kept.id) for m in world.students.values())
+    assert sb.guild.can_view(world.teacher.user.id, kept.id)
+    assert any("Is anyone here?" in m.content for m in sb.messages_in(kept))
+    await nothing_half_done(sb)
+    spaces = await paired(world)
+    assert sorted(c.name for c in spaces) == ["pair-001", "pair-002", "pair-003"]
