@@ -423,4 +423,4 @@ async def test_a_month_of_restarts_and_failures_loses_nothing_and_doubles_nothin
         await nothing_lost_nothing_doubled(sb, chaos.world.exchange_id)
     finally:
         print(f"seed {seed}:", *chaos.story, sep="\n")
-    assert chaos.crashes + chaos.faults + chaos.restarts >= 4, chaos.story
+    assert chaos.crashes >= 1 and chaos.faults + chaos.restarts >= 1, chaos.story
