@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -175,8 +175,10 @@ class SpacePort(Protocol):
         """What the bot made inside a category (channels) or a channel (its active threads);
         with None, the categories and channels it made outside any category."""
 
-    async def missing(self, space_ids: Collection[int], kind: str) -> set[int]:
-        """Of these spaces (channels, or threads), those Discord no longer has."""
+    async def missing(self, channel_ids: Collection[int]) -> set[int]:
+        """Of these channels (not threads: Discord leaves inactive ones out of what a bot is
+        told, and asking for each would cost a request per pair), those Discord no longer
+        has."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1147,14 +1149,13 @@ class PairingService:
                 log.exception("could not take away space %d that nothing stored explains", found.id)
                 continue
             (closed if outcome == "closed" else removed).append(found.id)
-        by_kind: defaultdict[str, list[store.PairRecord]] = defaultdict(list)
-        for pair in live:
-            if pair.space_id is not None:
-                by_kind[kinds[pair.round_id]].append(pair)
-        gone: list[store.PairRecord] = []
-        for kind, pairs in by_kind.items():
-            lost = await port.missing([p.space_id for p in pairs if p.space_id is not None], kind)
-            gone += [p for p in pairs if p.space_id in lost]
+        channels = [p for p in live if p.space_id is not None and kinds[p.round_id] != "threads"]
+        lost = await port.missing([p.space_id for p in channels if p.space_id is not None])
+        gone = [p for p in channels if p.space_id in lost]
+        threads = [p for p in live if p.space_id is not None and kinds[p.round_id] == "threads"]
+        parent = where.thread_parent_id
+        if threads and (parent is None or await port.missing([parent])):
+            gone += threads  # their channel is gone, and every thread in it
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if removed or closed:

@@ -58,9 +58,9 @@ from bot.store import pairing as pairing_store
 from bot.store import profile_drafts as drafts
 from bot.store.operations import OperationStatus
 
-STAFF = {"teacher", "coordinator"}
-
 log = logging.getLogger(__name__)
+
+STAFF = {"teacher", "coordinator"}
 PAGE_SIZE = 25
 # An untouched panel is given up after this long: its draft is no longer used, and deleted.
 DRAFT_LIFETIME = timedelta(days=1)

@@ -320,12 +320,16 @@ async def test_a_space_the_bot_made_and_forgot_is_removed_at_start(world: World)
     await nothing_half_done(sb)
 
 
-async def test_a_pair_whose_space_was_deleted_is_flagged_once(world: World) -> None:
-    """An admin deletes a pair's channel while the bot is down: the next start flags the
-    pair in the activity log, once however often the bot restarts."""
+@pytest.mark.parametrize("mode", ["channels", "threads"])
+async def test_a_pair_whose_space_was_deleted_is_flagged_once(world: World, mode: str) -> None:
+    """An admin deletes a pair's channel (or the channel holding the pairs' threads) while
+    the bot is down: the next start flags each pair concerned in the activity log, once
+    however often the bot restarts."""
     sb = world.sb
+    if mode == "threads":
+        await fill_guild(sb)
     spaces = await paired(world)
-    gone = spaces[0]
+    gone = sb.guild.channels[spaces[0].parent_id or 0] if mode == "threads" else spaces[0]
 
     async def delete_it() -> None:
         del sb.guild.channels[gone.id]
@@ -333,7 +337,7 @@ async def test_a_pair_whose_space_was_deleted_is_flagged_once(world: World) -> N
     await sb.restart_bot(downtime=timedelta(minutes=5), meanwhile=delete_it)
     await sb.restart_bot()
     kinds = await activity_kinds(sb)
-    assert kinds.count("pairing.space_missing") == 1
+    assert kinds.count("pairing.space_missing") == (3 if mode == "threads" else 1)
 
 
 async def test_a_change_left_over_is_settled_before_the_next_one_starts(world: World) -> None:
