@@ -321,6 +321,7 @@ async def deliver_to_pairs(
     only: Collection[str] | None = None,
     pair_ids: Collection[int] | None = None,
     nonce: str | None = None,
+    writer: ActivityWriter | None = None,
 ) -> Delivery:
     """Post the next rotation prompt in the space of every active pair of the exchange.
 
@@ -329,7 +330,8 @@ async def deliver_to_pairs(
     choice to a set of prompt keys (a session's prompt set) while it still has one the pair
     has not had; otherwise the pair's whole bank is used. `pair_ids` limits the delivery to
     those pairs (a session posts space by space). Paused pairs get nothing. A `nonce` goes
-    with the post (one pair's scheduled send: its retries are not posted twice).
+    with the post (one pair's scheduled send: its retries are not posted twice); with a
+    `writer` the log entry goes through it (a fan-out's sends then commit no log row each).
     """
     async with db.read() as conn:
         guild_id = await store.exchange_guild(conn, exchange_id)
@@ -391,22 +393,25 @@ async def deliver_to_pairs(
         else:
             posted.append(outcome)
     if posted or unreachable:
-        async with db.transaction() as conn:
-            await activity_log.append(
-                conn,
-                at=clock.now(),
-                guild_id=guild_id,
-                partnership_id=exchange_id,
-                actor_id=posted_by,
-                kind="prompt.posted",
-                details={
-                    "reason": reason,
-                    "session": session_key,
-                    "pairs": len(posted),
-                    "unreachable": unreachable,
-                    "prompts": sorted({p.key for p in posted}),
-                },
-            )
+        entry: dict[str, Any] = {
+            "at": clock.now(),
+            "guild_id": guild_id,
+            "partnership_id": exchange_id,
+            "actor_id": posted_by,
+            "kind": "prompt.posted",
+            "details": {
+                "reason": reason,
+                "session": session_key,
+                "pairs": len(posted),
+                "unreachable": unreachable,
+                "prompts": sorted({p.key for p in posted}),
+            },
+        }
+        if writer is not None:
+            writer.log(**entry)
+        else:
+            async with db.transaction() as conn:
+                await activity_log.append(conn, **entry)
     if unreachable:
         log.warning("exchange %s: %d pair spaces could not get a prompt", exchange_id, unreachable)
     return Delivery(tuple(posted), already, unreachable, without)
@@ -668,35 +673,8 @@ class PromptService:
         pair_id = int(send.payload["pair"])
         batch = str(send.payload["batch"])
         posted_by = int(send.payload["by"])
-        async with self.db.read() as conn:
-            pair = await pairing_store.get_pair(conn, pair_id)
-            earlier = await store.post_for_session(conn, pair_id, batch)
-            members = (
-                sorted(await roster.by_ids(conn, pair.members), key=lambda m: m.id) if pair else []
-            )
-        if pair is None or pair.status is not PairStatus.ACTIVE or pair.space_id is None:
-            return
-        if earlier is not None:
-            if earlier.message_id is not None:
-                return
-            found = await port.find(pair.space_id, earlier.key)
-            if found is not None:
-                async with self.db.transaction() as conn:
-                    await store.set_message(conn, earlier.id, found)
-                return
-            prompt = await _find(self.db, exchange_id, earlier.key)
-            card = _card(prompt, members, None)
-            try:
-                message_id = await port.post(pair.space_id, card, nonce=send.nonce)
-            except Exception:
-                async with self.db.transaction() as conn:
-                    await store.drop_post(conn, earlier.id)
-                raise
-            async with self.db.transaction() as conn:
-                if message_id is None:
-                    await store.drop_post(conn, earlier.id)
-                else:
-                    await store.set_message(conn, earlier.id, message_id)
+        # An earlier try may have recorded the post and reached Discord unseen.
+        if send.uncertain and await self._resume_planned(send, port):
             return
         await deliver_to_pairs(
             self.db,
@@ -708,7 +686,48 @@ class PromptService:
             posted_by=posted_by,
             pair_ids={pair_id},
             nonce=send.nonce,
+            writer=self.writer,
         )
+
+    async def _resume_planned(self, send: Send, port: PlannedPromptPort) -> bool:
+        """A try cut short between recording a pair's post and Discord's answer: the card
+        found in the space is recorded, or the same prompt posted again; True when the pair
+        has nothing more to get (paused or ended since, too)."""
+        assert send.partnership_id is not None
+        exchange_id = send.partnership_id
+        pair_id = int(send.payload["pair"])
+        batch = str(send.payload["batch"])
+        async with self.db.read() as conn:
+            pair = await pairing_store.get_pair(conn, pair_id)
+            earlier = await store.post_for_session(conn, pair_id, batch)
+            members = (
+                sorted(await roster.by_ids(conn, pair.members), key=lambda m: m.id) if pair else []
+            )
+        if pair is None or pair.status is not PairStatus.ACTIVE or pair.space_id is None:
+            return True
+        if earlier is None:
+            return False
+        if earlier.message_id is not None:
+            return True
+        found = await port.find(pair.space_id, earlier.key)
+        if found is not None:
+            async with self.db.transaction() as conn:
+                await store.set_message(conn, earlier.id, found)
+            return True
+        prompt = await _find(self.db, exchange_id, earlier.key)
+        card = _card(prompt, members, None)
+        try:
+            message_id = await port.post(pair.space_id, card, nonce=send.nonce)
+        except Exception:
+            async with self.db.transaction() as conn:
+                await store.drop_post(conn, earlier.id)
+            raise
+        async with self.db.transaction() as conn:
+            if message_id is None:
+                await store.drop_post(conn, earlier.id)
+            else:
+                await store.set_message(conn, earlier.id, message_id)
+        return True
 
     async def request_for_pair(self, actor: Actor, space_id: int, port: PromptPort) -> Requested:
         """A student asks for their pair's next prompt, in their pair's space, once a day."""
