@@ -59,25 +59,49 @@ async def bot_process(sb: Sandbox) -> AsyncIterator[None]:
     """
     url = sb.bot.ctx.settings.database_url
     await sb.stop_bot()
-    with tempfile.TemporaryDirectory(prefix="twinbridge-botproc-") as folder:
+    async with _process(
+        "bench.botproc", sb, url, extra=(str(sb.guild.id),), env={"BOTPROC_SERVE": "1"}
+    ):
+        yield
+
+
+@asynccontextmanager
+async def floor_process(sb: Sandbox) -> AsyncIterator[None]:
+    """The floor (bench/floorproc.py): a bare discord.py client that only acknowledges, logged
+    in as the bot, in a process of its own, for figures told as a ratio to it."""
+    await sb.stop_bot()  # the in-process bot, if it still runs, would answer too
+    async with _process("bench.floorproc", sb):
+        yield
+
+
+@asynccontextmanager
+async def _process(
+    module: str,
+    sb: Sandbox,
+    *args: str,
+    extra: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+) -> AsyncIterator[None]:
+    """`python -m module BASE GATEWAY TOKEN *args REPORT *extra` until it reports it is ready."""
+    with tempfile.TemporaryDirectory(prefix="twinbridge-proc-") as folder:
         report = Path(folder) / "started.json"
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bench.botproc",
+            module,
             sb.server.base_url,
             sb.server.gateway_url,
             sb.server.token,
-            url,
+            *args,
             str(report),
-            str(sb.guild.id),
-            env={**os.environ, "BOTPROC_SERVE": "1"},
+            *extra,
+            env={**os.environ, **(env or {})},
         )
         try:
             deadline = time.monotonic() + 120
             while not await asyncio.to_thread(report.exists):
                 if child.returncode is not None or time.monotonic() > deadline:
-                    raise SandboxError(f"the bot process did not start ({child.returncode})")
+                    raise SandboxError(f"{module} did not start ({child.returncode})")
                 await asyncio.sleep(0.05)
             yield
         finally:

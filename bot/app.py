@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -19,15 +21,31 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.domain.cooldown import Cooldowns
-from bot.logs import interaction_tags, log_context
+from bot.logs import current_command, interaction_tags, log_context
+from bot.metrics import OK, Metrics, received_now
 from bot.pacing import GlobalPacer
 from bot.services.activity_writer import ActivityWriter
+from bot.services.backups import BACKUP_KIND, BackupError
 from bot.services.container import Services
+from bot.services.erasure_journal import ErasureJournal
+from bot.services.health import (
+    DatabaseFile,
+    Health,
+    Verdict,
+    backup_check,
+    database_check,
+    scheduler_check,
+)
 from bot.services.scheduler import Scheduler
 from bot.services.scheduler import classify as classify_plain
-from bot.store import Database, app_state
-from bot.store.migrate import upgrade
+from bot.store import Database, app_state, sends
+from bot.store.engine import DatabaseGoneError
+from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.translator import CatalogueTranslator, describe_options
+from bot.web import WebServer, build_app
+from bot.web.guard import Guard
+from bot.web.pages import Outside
+from bot.web.server import Operations
 from cogs.common.components import dispatch_modal, item_routes
 from cogs.common.errors import ErrorTree
 
@@ -35,6 +53,14 @@ log = logging.getLogger(__name__)
 
 # Seconds a shutdown waits for start-up work still running before cancelling it.
 BACKGROUND_GRACE = 10.0
+# The longest rate-limit wait discord.py sleeps out (its least allowed value). A longer one,
+# such as the ten minutes a third channel rename within ten minutes asks, raises
+# `discord.RateLimited` instead: an interaction is answered at once, a scheduled send waits
+# as long as Discord asks (bot.services.scheduler.asked_wait).
+RATE_LIMIT_PATIENCE = 30.0
+# How often an idle bot checks that its database file is still the one it opened (every
+# database use checks too).
+DATABASE_WATCH_SECONDS = 15.0
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
@@ -74,16 +100,41 @@ def http_reason(exc: discord.HTTPException) -> str:
 def classify_failure(exc: Exception) -> tuple[bool, str]:
     """Whether a scheduled send's failure may pass (retry it) or not, and why.
 
-    Discord's 5xx and network trouble pass; 4xx (403 missing access, 404 channel gone, 400)
-    would fail the same way again, and Discord bans bots that repeat invalid requests.
+    Discord's 5xx, network trouble and a long rate limit (tried again once it is over) pass;
+    4xx (403 missing access, 404 channel gone, 400) would fail the same way again, and
+    Discord bans bots that repeat invalid requests.
     """
     if isinstance(exc, discord.DiscordServerError):
         return True, http_reason(exc)
+    if isinstance(exc, discord.RateLimited):
+        return True, f"rate limited for {exc.retry_after:.0f} s"
+    if isinstance(exc, discord.HTTPException) and exc.status == 429:
+        return True, http_reason(exc)  # still limited after discord.py's own tries
     if isinstance(exc, discord.HTTPException):
         return False, http_reason(exc)
     if isinstance(exc, (aiohttp.ClientError, discord.GatewayNotFound)):
         return True, f"network: {exc!r}"
     return classify_plain(exc)
+
+
+def watch_requests(metrics: Metrics) -> aiohttp.TraceConfig:
+    """A trace of the client's HTTP requests: counts 429s by scope, and times an
+    interaction's first answer (its callback) from the moment the interaction arrived."""
+    trace = aiohttp.TraceConfig()
+
+    async def on_end(
+        _session: aiohttp.ClientSession, _ctx: Any, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        status = params.response.status
+        if status == 429:
+            scope = params.response.headers.get("X-RateLimit-Scope", "unknown")
+            metrics.rate_limited.labels(scope=scope[:20]).inc()
+        elif status < 300 and params.url.path.endswith("/callback"):
+            # POST /interactions/{id}/{token}/callback: only the first answer goes there.
+            metrics.acknowledged()
+
+    trace.on_request_end.append(on_end)
+    return trace
 
 
 @dataclass
@@ -98,11 +149,25 @@ class Context:
     activity_writer: ActivityWriter = field(init=False)
     # Per-user cooldowns of commands that post (see `cogs.common.checks.cooldown`).
     cooldowns: Cooldowns = field(default_factory=Cooldowns)
+    # What operators see at /metrics and /healthz (bot/web/).
+    metrics: Metrics = field(default_factory=Metrics)
+    health: Health = field(default_factory=Health)
+    # Erasures and prunings, journalled so a restored backup has them done again (None for a
+    # database without a file).
+    journal: ErasureJournal | None = field(init=False)
+    # The database file as opened at start-up, to notice it replaced under the running bot.
+    database_file: DatabaseFile = field(init=False)
 
     def __post_init__(self) -> None:
         grace = timedelta(minutes=self.settings.reminder_grace_minutes)
-        self.scheduler = Scheduler(self.db, self.clock, grace, classify=classify_failure)
+        self.scheduler = Scheduler(
+            self.db, self.clock, grace, classify=classify_failure, metrics=self.metrics
+        )
         self.activity_writer = ActivityWriter(self.db)
+        path = self.settings.sqlite_path()
+        key = self.settings.erasure_key_path()
+        self.journal = ErasureJournal.beside(path, key) if path and key else None
+        self.database_file = DatabaseFile(path)
 
 
 async def command_payload(
@@ -150,7 +215,10 @@ class Twinbridge(commands.Bot):
             # Text users typed may be repeated by the bot: it must never ping anyone by itself.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
-            **(client_options or {}),
+            # Every request (REST and interaction answers share one session) is watched for
+            # 429s and for the moment an interaction is first answered.
+            http_trace=watch_requests(context.metrics),
+            **({"max_ratelimit_timeout": RATE_LIMIT_PATIENCE} | (client_options or {})),
         )
         self.ctx = context
         self.services = Services(context)
@@ -161,6 +229,41 @@ class Twinbridge(commands.Bot):
         self.pacer = GlobalPacer()
         self._pace_requests()
         self._tag_interactions()
+        # Whether the gateway connection is up, and whether it ever was (a reconnect counts).
+        self.gateway_up = False
+        self._connected_once = False
+        for event, listener in (
+            ("on_connect", self._gateway_connected),
+            ("on_resumed", self._gateway_connected),
+            ("on_disconnect", self._gateway_lost),
+        ):
+            self.add_listener(listener, event)
+        self.web: WebServer | None = None
+        self.outside: Outside | None = None
+        self._register_health()
+        self._watch: asyncio.Task[None] | None = None
+        context.db.on_fault(self._database_file)
+
+    def _database_file(self, reason: str | None) -> None:
+        """The database file was found gone or replaced (`reason`), or back (None)."""
+        if reason is None:
+            log.warning("the database file is back: work goes on")
+            return
+        # Every use of the database is refused meanwhile: each interaction is told nothing
+        # was saved, and the `database` health check fails with the same reason.
+        log.critical(
+            "%s: nothing is read or written until it is back, since whatever the bot wrote "
+            "would be lost. Put the file back (or stop the bot and restore a backup).",
+            reason,
+        )
+
+    async def _watch_database(self) -> None:
+        """An idle bot notices a deleted or replaced database file too, not only at its next
+        command."""
+        while True:
+            await asyncio.sleep(DATABASE_WATCH_SECONDS)
+            with contextlib.suppress(DatabaseGoneError):
+                self.ctx.db.check_file()
 
     def _pace_requests(self) -> None:
         """Every REST request waits its turn under Discord's global limit (see bot.pacing).
@@ -189,25 +292,113 @@ class Twinbridge(commands.Bot):
         parse = parsers["INTERACTION_CREATE"]
 
         def parse_tagged(payload: Any) -> None:
-            with log_context(*interaction_tags(payload)):
+            # The time of arrival rides along too: the acknowledgement latency is measured
+            # from it (bot.metrics).
+            with log_context(*interaction_tags(payload)), received_now():
                 parse(payload)
 
         parsers["INTERACTION_CREATE"] = parse_tagged
 
+    # -- operations: gateway state, health, metrics, backups, the HTTP server ------------------
+
+    async def _gateway_connected(self) -> None:
+        if self._connected_once:
+            self.ctx.metrics.reconnects.inc()
+        self._connected_once = True
+        self.gateway_up = True
+
+    async def _gateway_lost(self) -> None:
+        self.gateway_up = False
+
+    async def gateway_check(self) -> Verdict:
+        """The gateway connection is up and the bot is ready."""
+        ws = self.ws
+        if self.is_closed():
+            return Verdict(False, "the client is closed")
+        if not self.gateway_up or ws is None or not ws.open:
+            return Verdict(False, "disconnected from Discord's gateway")
+        if not self.is_ready():
+            return Verdict(False, "connected, not ready yet")
+        return Verdict(True, f"connected; heartbeat {self.latency * 1000:.0f} ms")
+
+    def _register_health(self) -> None:
+        ctx = self.ctx
+        ctx.health.register("gateway", self.gateway_check)
+        ctx.health.register("database", database_check(ctx.db, ctx.clock, ctx.database_file))
+        ctx.health.register("scheduler", scheduler_check(ctx.scheduler, ctx.db, ctx.clock))
+        ctx.health.register("backup", backup_check(self.services.backups.health))
+
+    async def refresh_metrics(self) -> None:
+        """Bring the gauges read on demand up to date (before /metrics answers)."""
+        metrics, ctx = self.ctx.metrics, self.ctx
+        metrics.gateway_connected.set(1 if self.gateway_up else 0)
+        path = ctx.settings.sqlite_path()
+        if path is not None:
+            size = 0
+            for suffix in ("", "-wal"):
+                with contextlib.suppress(OSError):
+                    size += path.with_name(path.name + suffix).stat().st_size
+            metrics.database_bytes.set(size)
+        async with ctx.db.read() as conn:
+            metrics.sends_pending.set(await sends.pending_count(conn))
+            due = await sends.next_due(conn)
+        late = (ctx.clock.now() - due).total_seconds() if due is not None else 0.0
+        metrics.sends_overdue.set(max(late, 0.0))
+        newest = self.services.backups.newest() if self.services.backups.enabled else None
+        age = (ctx.clock.now() - newest).total_seconds() if newest else math.nan
+        metrics.backup_age.set(age)
+
+    async def _start_web(self) -> None:
+        port = self.ctx.settings.http_port
+        if port is None:
+            return
+        ops = Operations(self.ctx.health, self.ctx.metrics, self.refresh_metrics)
+        services = self.services
+        # The dashboard's pages and the calendar feeds: the same server, the same settings.
+        self.outside = Outside(services.dashboard, services.feeds, Guard())
+        web = WebServer(build_app(ops, self.outside), self.ctx.settings.http_host, port)
+        if await web.start():
+            self.web = web
+            host = self.ctx.settings.http_host
+            shown = f"[{host}]" if ":" in host else host
+            services.address.listening = f"http://{shown}:{web.port}"
+
+    async def _backup_before_upgrade(self) -> None:
+        """A backup before migrations change the schema (an upgrade can then be undone)."""
+        backups = self.services.backups
+        if not backups.enabled or backups.database is None or not backups.database.exists():
+            return
+        found = await current_revision(self.ctx.db)
+        if found is None or found == head_revision():
+            return
+        try:
+            made = await backups.backup_now(before=found)
+        except BackupError:
+            return  # logged; health says so; the upgrade is not held hostage to the backup
+        log.info("backup %s taken before upgrading the schema from %s", made.path.name, found)
+
     async def setup_hook(self) -> None:
         if self._migrate:
+            await self._backup_before_upgrade()
             await upgrade(self.ctx.db)
+        self.ctx.database_file.remember()
+        await self._start_web()
         self.ctx.activity_writer.start()
         await self.tree.set_translator(CatalogueTranslator(self.tree))
         for name in self._extensions:
             await self.load_extension(name)
         # Every restart-proof button and select the extensions define (cogs.common.components).
         self.add_dynamic_items(*item_routes())
+        if self.services.backups.enabled:
+            self.ctx.scheduler.handle(BACKUP_KIND, self.services.backups.daily)
+            await self.services.backups.plan_daily()
         missing = describe_options(self.tree)
         if missing:
             log.error("options without a description in commands.json: %s", ", ".join(missing))
         await self.sync_commands(force=self._force_sync)
         self.loop.create_task(self._start_scheduler(), name="twinbridge:scheduler-start")
+        # Not named "twinbridge:": it never finishes, and shutdown cancels it.
+        self._watch = self.loop.create_task(self._watch_database(), name="database-watch")
 
     async def _start_scheduler(self) -> None:
         # Sends post to channels: wait for the guild cache. Cogs registered their handlers
@@ -278,6 +469,14 @@ class Twinbridge(commands.Bot):
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
 
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        command: app_commands.Command[Any, Any, Any] | app_commands.ContextMenu,
+    ) -> None:
+        # A slash command or context menu that ran to its end (failures: cogs.common.errors).
+        self.ctx.metrics.interaction(current_command(), OK)
+
     async def on_interaction(self, interaction: discord.Interaction[Twinbridge]) -> None:
         # Restart-proof forms are answered here, whether or not this process opened them.
         await dispatch_modal(interaction)
@@ -294,7 +493,13 @@ class Twinbridge(commands.Bot):
             gc.freeze()
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         await self._settle_background_work()
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         await self.ctx.scheduler.stop()
         await super().close()
         # After the gateway closed no event can queue more: write what is queued, then close.

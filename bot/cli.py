@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|migrate|demo|report]` (run is the default)."""
+"""Command line: `python -m bot [run|migrate|demo|report|backup|restore]` (run is the default)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from bot import __version__
 from bot.config import Settings, SettingsError, load_settings
@@ -36,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", default="demo-output", help="folder for images, CSV and charts")
     report = sub.add_parser(
         "report",
-        help="attendance or the exchange's figures as CSV or JSON, for spreadsheets",
+        help="attendance or the exchange's figures as CSV, JSON or an Excel workbook",
         description="The same figures as /report attendance and /report exchange.",
     )
     report.add_argument("kind", choices=["attendance", "exchange"])
@@ -44,8 +47,46 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 90 days)")
     report.add_argument("--to", dest="end", help="last day, included, YYYY-MM-DD (default: today)")
     report.add_argument("--city", help="attendance of one city only, by name")
-    report.add_argument("--format", choices=["csv", "json"], default="csv")
+    report.add_argument(
+        "--format",
+        choices=["csv", "json", "xlsx"],
+        default="csv",
+        help="xlsx: a workbook with a sheet per level (give --output, or redirect)",
+    )
     report.add_argument("--output", help="write to this file instead of standard output")
+    backup = sub.add_parser(
+        "backup",
+        help="a checked copy of the database, safe while the bot runs",
+        description=(
+            "Copies the database as of one instant (SQLite's online backup; the bot may keep "
+            "running), checks the copy, and, into BACKUP_DIR, rotates older backups."
+        ),
+    )
+    backup.add_argument("--to", help="the folder to write it to (default: BACKUP_DIR)")
+    restore = sub.add_parser(
+        "restore",
+        help="replace the database with a backup (stop the bot first)",
+        description=(
+            "Checks the backup, migrates it if it is older, erases again everyone erased and "
+            "prunes again every exchange pruned after it was taken, and keeps the database "
+            "it replaces beside it."
+        ),
+    )
+    restore.add_argument("file", help="the backup file")
+    export = sub.add_parser(
+        "privacy-export",
+        help="everything stored about one person, as JSON (as /privacy export)",
+        description="The same document as /privacy export, for one too large for Discord.",
+    )
+    export.add_argument("--guild", type=int, required=True, help="the Discord server's id")
+    export.add_argument("--user", type=int, required=True, help="the person's Discord user id")
+    export.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        help="a name they were known by (repeatable), as /privacy export is given",
+    )
+    export.add_argument("--output", help="write to this file instead of standard output")
     return parser
 
 
@@ -140,10 +181,10 @@ def _operator() -> str:
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
-async def _report(settings: Settings, args: argparse.Namespace) -> str:
-    """The report asked for on the command line, as text (CSV or JSON)."""
+async def _report(settings: Settings, args: argparse.Namespace) -> str | bytes:
+    """The report asked for on the command line: text (CSV or JSON) or a workbook's bytes."""
     from bot.clock import SystemClock
-    from bot.domain import reporting
+    from bot.domain import reporting, workbook
     from bot.services.reporting import ReportingService
     from bot.store import create_database
 
@@ -156,10 +197,14 @@ async def _report(settings: Settings, args: argparse.Namespace) -> str:
         await service.operator_viewed(scope, args.kind, _operator(), period)
         if args.kind == "attendance":
             found = await service.compute_attendance(scope, period)
+            if args.format == "xlsx":
+                return workbook.attendance_workbook(found)
             if args.format == "json":
                 return reporting.attendance_json(scope.exchange.name, period, found)
             return reporting.attendance_csv(found)
         figures = await service.compute_exchange(scope, period)
+        if args.format == "xlsx":
+            return workbook.exchange_workbook(figures)
         if args.format == "json":
             return reporting.exchange_json(figures)
         return reporting.exchange_csv(figures)
@@ -167,7 +212,31 @@ async def _report(settings: Settings, args: argparse.Namespace) -> str:
         await db.dispose()
 
 
-def _print_report(settings: Settings, args: argparse.Namespace) -> int:
+async def _privacy_export(settings: Settings, args: argparse.Namespace) -> str:
+    """One person's data as /privacy export gives it, as JSON text."""
+    from bot.clock import SystemClock
+    from bot.services.activity_writer import ActivityWriter
+    from bot.services.privacy import PrivacyService
+    from bot.services.scheduler import Scheduler
+    from bot.store import create_database
+
+    db = create_database(settings.database_url)
+    clock = SystemClock()
+    # No bot runs here: nothing is queued to write and nothing scheduled to re-arm.
+    scheduler = Scheduler(db, clock, grace=timedelta(0))
+    service = PrivacyService(db, clock, scheduler, ActivityWriter(db), settings.retention_days)
+    try:
+        found = await service.operator_export(args.guild, args.user, _operator(), args.name)
+        return found.data.decode("utf-8")
+    finally:
+        await db.dispose()
+
+
+def _print_report(
+    settings: Settings,
+    args: argparse.Namespace,
+    make: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, str | bytes]] = _report,
+) -> int:
     from sqlalchemy.exc import OperationalError
 
     from bot.config import sqlite_file
@@ -178,21 +247,128 @@ def _print_report(settings: Settings, args: argparse.Namespace) -> int:
     if path is not None and not path.exists():
         print(f"No database at {path}: check DATABASE_URL.", file=sys.stderr)
         return 1
+    if getattr(args, "format", None) == "xlsx" and not args.output and sys.stdout.isatty():
+        print("A workbook is not for the terminal: give --output FILE.xlsx.", file=sys.stderr)
+        return 2
     try:
-        text = asyncio.run(_report(settings, args))
+        text = asyncio.run(make(settings, args))
     except UserError as error:
         print(t(error.key, "en", **error.params), file=sys.stderr)
         return 2
     except OperationalError:
         print("The database is not up to date: run `python -m bot migrate`.", file=sys.stderr)
         return 1
+    if isinstance(text, bytes):
+        if args.output:
+            Path(args.output).write_bytes(text)
+        else:
+            sys.stdout.buffer.write(text)
+            sys.stdout.flush()
+        return 0
     if args.output:
         # With a byte-order mark, spreadsheet programs read Arabic names in a CSV correctly.
-        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        encoding = "utf-8-sig" if getattr(args, "format", "json") == "csv" else "utf-8"
         with open(args.output, "w", encoding=encoding, newline="") as out:
             out.write(text)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KB"
+    return f"{count / (1024 * 1024):.1f} MB"
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    """`backup [--to DIR]`: a checked copy; BACKUP_DIR is rotated afterwards."""
+    from bot.clock import SystemClock
+    from bot.services.backups import BackupError, rotate, take_backup
+
+    database = settings.sqlite_path()
+    if database is None:
+        print("DATABASE_URL names no database file to back up.", file=sys.stderr)
+        return 2
+    folder = Path(args.to) if args.to else settings.backup_dir
+    if folder is None:
+        print("Where to? Set BACKUP_DIR, or give --to DIR.", file=sys.stderr)
+        return 2
+    key = settings.erasure_key_path()
+    if key is not None and key.resolve().is_relative_to(folder.resolve()):
+        print(
+            f"Not backed up: {folder} holds the erasure key ({key}); "
+            "backups must be kept apart from it.",
+            file=sys.stderr,
+        )
+        return 2
+    if not database.exists():
+        print(f"No database at {database}: check DATABASE_URL.", file=sys.stderr)
+        return 1
+    now = SystemClock().now()
+    try:
+        made = asyncio.run(take_backup(database, folder, now))
+    except BackupError as exc:
+        print(f"Backup failed: {exc}", file=sys.stderr)
+        return 1
+    rows = sum(made.tables.values())
+    print(f"Backup {made.path}: {_size(made.size)}, {rows} rows, integrity checked.")
+    if args.to is None:
+        deleted = rotate(
+            folder,
+            now,
+            keep_daily=settings.backup_keep_daily,
+            keep_weekly=settings.backup_keep_weekly,
+            retention_days=settings.retention_days,
+        )
+        if deleted:
+            print(f"Removed {len(deleted)} older backups (BACKUP_KEEP_DAILY/WEEKLY).")
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    """`restore FILE`: replace the database with a backup, erasures done again."""
+    from bot.clock import SystemClock
+    from bot.services.backups import BackupError, restore_backup
+    from bot.services.erasure_journal import ErasureJournal
+    from bot.store.backup import InUseError, exclusive_use
+
+    database = settings.sqlite_path()
+    key = settings.erasure_key_path()
+    if database is None or key is None:
+        print("DATABASE_URL names no database file to restore into.", file=sys.stderr)
+        return 2
+    journal = ErasureJournal.beside(database, key)
+    if not journal.exists():
+        print(
+            f"Note: there is no erasure journal at {journal.path}. If this server replaces "
+            "another, copy its erasure.journal and erasure key first: erasures made after "
+            "this backup cannot be done again without them.",
+            file=sys.stderr,
+        )
+    source = Path(args.file)
+    try:
+        with exclusive_use(database):
+            done = asyncio.run(restore_backup(source, database, journal, SystemClock().now()))
+    except InUseError as exc:
+        print(f"Not restored: {exc}. Stop the bot first.", file=sys.stderr)
+        return 1
+    except BackupError as exc:
+        print(f"Not restored: {exc}", file=sys.stderr)
+        return 1
+    taken = done.taken_at.isoformat() if done.taken_at else "an unknown time"
+    print(f"Restored {done.source} (taken at {taken}) into {database}.")
+    if done.migrated:
+        print(f"Its schema was upgraded from {done.revision}.")
+    again = done.reapplied
+    print(
+        f"Done again since it was taken: {again.people} people erased, "
+        f"{again.exchanges} exchanges pruned ({again.rows} rows)."
+    )
+    if done.aside is not None:
+        print(f"The database it replaced is kept at {done.aside}: delete it once all is well.")
     return 0
 
 
@@ -206,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     token = settings.discord_token.get_secret_value() if settings.discord_token else ""
-    setup_logging(settings.log_level, secrets=[token])
+    setup_logging(settings.log_level, secrets=[token], fmt=settings.log_format)
     log = logging.getLogger("bot")
 
     if command == "migrate":
@@ -219,10 +395,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_demo(args.output))
     if command == "report":
         return _print_report(settings, args)
+    if command == "backup":
+        return _backup(settings, args)
+    if command == "restore":
+        return _restore(settings, args)
+    if command == "privacy-export":
+        return _print_report(settings, args, _privacy_export)
     if not token:
         print(NO_TOKEN_HINT, file=sys.stderr)
         return 1
+    from bot.store.backup import InUseError, exclusive_use
+
+    database = settings.sqlite_path()
     try:
-        return asyncio.run(_run(settings, force_sync=getattr(args, "sync", False)))
+        with exclusive_use(database) if database else contextlib.nullcontext():
+            return asyncio.run(_run(settings, force_sync=getattr(args, "sync", False)))
+    except InUseError as exc:
+        print(f"Not started: {exc} (is the bot already running?)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -17,6 +17,9 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/twinbridge.db"
 SUPPORTED_DATABASE_DRIVERS = ("sqlite+aiosqlite",)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
+# The key of the erasure journal lives beside the database unless ERASURE_KEY_FILE says where.
+ERASURE_KEY_NAME = "erasure.key"
 
 
 class SettingsError(Exception):
@@ -40,17 +43,80 @@ class Settings(BaseSettings):
     message_content_intent: bool = False
     # Days after an exchange ends before its students' personal data is anonymised.
     retention_days: int = Field(default=180, ge=1, le=3650)
+    # `text` (the default) or `json`, one object a line for log shippers.
+    log_format: LogFormat = "text"
+    # Where the bot writes its daily backup (off when empty); `twinbridge backup` too.
+    backup_dir: Path | None = None
+    # Backups kept: the newest of each of the last N days, and of each of the last M weeks.
+    backup_keep_daily: int = Field(default=7, ge=1, le=366)
+    backup_keep_weekly: int = Field(default=8, ge=0, le=520)
+    # The keyed hashes of erased people are made with this key, kept outside every backup.
+    erasure_key_file: Path | None = None
+    # The health and metrics server (off when HTTP_PORT is empty; 0 picks a free port).
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=0, le=65535)
+    # Where people outside reach that server (the reverse proxy's https://… address): the
+    # dashboard links and calendar feeds are made with it. Empty: the address it listens on.
+    public_url: str | None = None
+    # Days a dashboard link works before it expires.
+    dashboard_link_days: int = Field(default=30, ge=1, le=366)
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("dev_guild_id", "discord_token", mode="before")
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator(
+        "dev_guild_id",
+        "discord_token",
+        "backup_dir",
+        "erasure_key_file",
+        "http_port",
+        "public_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `.env.example` ships `DEV_GUILD_ID=`; an empty value means "not set".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("http_host")
+    @classmethod
+    def _some_host(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("it is empty; 127.0.0.1 serves this machine only")
+        return value.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.strip().rstrip("/")
+        scheme, _, rest = text.partition("://")
+        if scheme not in ("https", "http") or not rest or any(c in rest for c in "?#"):
+            raise ValueError("write the address people open, e.g. https://twinbridge.example.org")
+        return text
+
+    @model_validator(mode="after")
+    def _key_outside_backups(self) -> Settings:
+        key, backups = self.erasure_key_path(), self.backup_dir
+        if (
+            key is not None
+            and backups is not None
+            and key.resolve().is_relative_to(backups.resolve())
+        ):
+            # Whoever holds the backups must not also hold the key that unlocks the journal.
+            raise ValueError(
+                f"BACKUP_DIR: it holds the erasure key ({key}); "
+                "keep ERASURE_KEY_FILE outside the backups"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -60,6 +126,13 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path | None:
         """The database file for a SQLite URL, or None for another database or memory."""
         return sqlite_file(self.database_url)
+
+    def erasure_key_path(self) -> Path | None:
+        """The erasure journal's key: ERASURE_KEY_FILE, else beside the database file."""
+        if self.erasure_key_file is not None:
+            return self.erasure_key_file
+        database = self.sqlite_path()
+        return database.with_name(ERASURE_KEY_NAME) if database is not None else None
 
 
 def check_database_url(value: str) -> str:
@@ -102,7 +175,10 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         return Settings(_env_file=env_file)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         # A validator's own message reads better without pydantic's "Value error, " prefix.
         reason = str(first["msg"]).removeprefix("Value error, ")
+        if first["loc"]:
+            name = str(first["loc"][0]).upper()
+        else:  # a check across settings names the one to change: "NAME: why"
+            name, _, reason = reason.partition(": ")
         raise SettingsError(f"Setting {name} is invalid: {reason}") from None

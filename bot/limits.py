@@ -50,12 +50,16 @@ COMMAND_OPTIONS: Final = 25
 COMMAND_NAME: Final = 32
 COMMAND_DESCRIPTION: Final = 100
 COMMAND_TOTAL_CHARACTERS: Final = 8000
+# Commands whose name is new to a guild (or to the global scope), per day.
+COMMAND_CREATES_PER_DAY: Final = 200
 # Discord's pattern for command and option names (lower case where the script has case).
 COMMAND_NAME_PATTERN: Final = r"^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$"
 
 # Channels and guilds.
 # Members one Request Guild Members asks for (by user ids, or matching a name).
 MEMBERS_PER_QUERY: Final = 100
+# Members one Search Guild Members (GET /guilds/{id}/members/search) answers with at most.
+MEMBERS_PER_SEARCH: Final = 1000
 CHANNEL_NAME: Final = 100
 THREAD_NAME: Final = 100
 CHANNELS_PER_GUILD: Final = 500
@@ -63,8 +67,11 @@ CHANNELS_PER_CATEGORY: Final = 50
 # A channel's name or topic may change twice per ten minutes (a per-route limit).
 RENAMES_PER_WINDOW: Final = 2
 RENAME_WINDOW: Final = timedelta(minutes=10)
-# The longest auto-archive duration Discord offers a thread, in minutes (one week).
+# The longest auto-archive duration Discord offers a thread, in minutes (one week), the one
+# a thread gets when none is asked for (a day), and the durations Discord accepts.
 THREAD_MAX_AUTO_ARCHIVE_MINUTES: Final = 10080
+THREAD_DEFAULT_AUTO_ARCHIVE_MINUTES: Final = 1440
+THREAD_AUTO_ARCHIVE_CHOICES: Final = (60, 1440, 4320, 10080)
 SCHEDULED_EVENTS_UNFINISHED: Final = 100
 EVENT_NAME: Final = 100
 EVENT_DESCRIPTION: Final = 1000

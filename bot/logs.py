@@ -48,14 +48,50 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Loggers whose DEBUG records carry what people wrote.
+PERSONAL_AT_DEBUG = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm")
+
 FORMAT = (
     "%(asctime)s %(levelname)-7s %(name)s "
     "[guild=%(guild)s user=%(user)s cmd=%(command)s] %(message)s"
 )
 
 
-def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None:
-    """Configure the root logger once; safe to call again (it replaces our handler)."""
+# LOG_FORMAT=json: one object a line with these keys (the same context as the text format).
+JSON_FIELDS = ("asctime", "levelname", "name", "guild", "user", "command", "message")
+JSON_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
+
+
+def json_formatter() -> logging.Formatter:
+    """Records as JSON objects: time, level, logger, guild, user, command, message, and the
+    traceback (`exc_info`) when there is one. Ids are strings (a snowflake does not fit the
+    numbers of JavaScript-based log tools) and a missing context value is null."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    class ContextJson(JsonFormatter):
+        def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+            for key in ("guild", "user", "command"):
+                value = log_data.get(key)
+                log_data[key] = None if value in (None, "-") else str(value)
+            return log_data
+
+    return ContextJson(
+        list(JSON_FIELDS),
+        rename_fields=JSON_NAMES,
+        reserved_attrs=[
+            *(a for a in vars(logging.makeLogRecord({})) if a not in JSON_FIELDS),
+            "taskName",
+            "message",
+            "asctime",
+        ],
+    )
+
+
+def setup_logging(level: str = "INFO", secrets: list[str] | None = None, fmt: str = "text") -> None:
+    """Configure the root logger once; safe to call again (it replaces our handler).
+
+    `fmt` is "text" (one readable line a record) or "json" (LOG_FORMAT=json).
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_twinbridge", False):
@@ -64,7 +100,7 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None
     handler._twinbridge = True  # type: ignore[attr-defined]
     handler.addFilter(ContextFilter())
     handler.addFilter(RedactingFilter(secrets or []))
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(json_formatter() if fmt == "json" else logging.Formatter(FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
     # discord.py's HTTP debug lines include request bodies; keep them out unless asked for.
@@ -74,6 +110,12 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None
     logging.getLogger("discord.gateway").setLevel(max(logging.INFO, root.level))
     # Alembic narrates every plugin it loads at INFO; its warnings and errors still show.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    # The database driver's debug lines name each call with its SQL and parameters (children's
+    # introductions, report words), and SQLAlchemy's debug lines print the rows read: no log
+    # level may show them. Statements themselves (INFO) carry no parameters: the engine hides
+    # them (`hide_parameters`).
+    for name in PERSONAL_AT_DEBUG:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
 
 
 @contextmanager
@@ -86,6 +128,11 @@ def log_context(guild: int | None, user: int | None, command: str | None) -> Ite
         _guild.reset(tokens[0])
         _user.reset(tokens[1])
         _command.reset(tokens[2])
+
+
+def current_command() -> str | None:
+    """The command (or component) being handled, as log records name it."""
+    return _command.get()
 
 
 # Interaction types (Discord's numbering) and what to call a component without a named id.

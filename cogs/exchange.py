@@ -15,7 +15,7 @@ from cogs.adapters.spaces import spaces_for
 from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, show
 from cogs.common.params import ExchangeId, ZoneName
-from cogs.common.text import NO_PINGS, timestamp
+from cogs.common.text import NO_PINGS, shown, timestamp
 
 
 def weekend_label(days: frozenset[int], language: str) -> str:
@@ -67,13 +67,13 @@ class ExchangeCog(
         )
         lang = actor.language
         embed = discord.Embed(
-            title=t("exchange.created", lang, name=exchange.name),
+            title=t("exchange.created", lang, name=shown(exchange.name)),
             description=t("exchange.created_next", lang),
             colour=discord.Colour.green(),
         )
         for city in exchange.cities:
             embed.add_field(
-                name=city.name,
+                name=shown(city.name),
                 value=t(
                     "exchange.city_line",
                     lang,
@@ -123,10 +123,10 @@ class ExchangeCog(
         actor = await begin(interaction)
         found = await self.bot.services.exchanges.info(actor.guild_id, exchange)
         lang = actor.language
-        embed = discord.Embed(title=found.exchange.name, colour=discord.Colour.blurple())
+        embed = discord.Embed(title=shown(found.exchange.name), colour=discord.Colour.blurple())
         for city in found.exchange.cities:
             embed.add_field(
-                name=city.name,
+                name=shown(city.name),
                 value=t(
                     "exchange.city_line",
                     lang,
@@ -195,7 +195,7 @@ class ExchangeCog(
             content=t(
                 "exchange.channels_set",
                 lang,
-                name=found.name,
+                name=shown(found.name),
                 announcements=announcements.mention,
                 teachers=teachers.mention,
             ),
@@ -227,7 +227,7 @@ class ExchangeCog(
             content=t(
                 "exchange.end_confirm",
                 lang,
-                name=preview.exchange.name,
+                name=shown(preview.exchange.name),
                 pairs=preview.live_pairs,
                 students=preview.students,
                 date=timestamp(preview.prune_at, "D"),
@@ -255,7 +255,7 @@ class EndConfirm(RestartButton, key="exchange.end", legacy=r"tb:xe:(?P<exchange>
             content=t(
                 "exchange.ended",
                 actor.language,
-                name=ended.exchange.name,
+                name=shown(ended.exchange.name),
                 archived=ended.archived,
                 sends=ended.cancelled_sends,
                 date=timestamp(ended.prune_at, "D"),

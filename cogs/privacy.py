@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import re
+import shlex
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Twinbridge
+from bot.domain.text import clean, snowflake
 from bot.errors import UserError
 from bot.i18n import listing, t
 from bot.limits import CONTENT
@@ -17,10 +17,12 @@ from bot.services.privacy import RETENTION_KIND
 from bot.store.sends import Send
 from cogs.adapters.spaces import spaces_for
 from cogs.common.components import RestartButton, buttons
-from cogs.common.interactions import begin, say, show
-from cogs.common.text import NO_PINGS, clip, mention
+from cogs.common.files import Attachment, pack, say_packed
+from cogs.common.interactions import begin, show
+from cogs.common.text import NO_PINGS, clip, mention, shown
 
-SNOWFLAKE = re.compile(r"\d{15,20}")
+# Discord user ids have had at least 15 digits since 2015.
+SHORTEST_ID = 10**14
 # What a mistyped id is shown as, cut: a snowflake has at most 20 digits.
 ID_SHOWN = 20
 
@@ -38,10 +40,11 @@ def _who(student: discord.User | discord.Member | None, user_id: str | None) -> 
         return student.id
     if user_id is None:
         raise UserError("error.privacy_who")
-    value = user_id.strip()
-    if not SNOWFLAKE.fullmatch(value):
-        raise UserError("error.bad_user_id", value=clip(value, ID_SHOWN))
-    return int(value)
+    found = snowflake(user_id)
+    if found is None or found < SHORTEST_ID:
+        # Also an id past 64 bits, which no account has and the database cannot hold.
+        raise UserError("error.bad_user_id", value=clip(clean(user_id), ID_SHOWN))
+    return found
 
 
 def _summary(counts: dict[str, int], language: str) -> str:
@@ -128,9 +131,14 @@ class PrivacyCog(
     ) -> None:
         who = _who(student, user_id)
         actor = await begin(interaction)
-        found = await self.bot.services.privacy.export_person(actor, who, _names(student))
-        await say(
+        names = _names(student)
+        found = await self.bot.services.privacy.export_person(actor, who, names)
+        # A long history may pass Discord's file limit: zipped then, or got on the command line.
+        command = f"python -m bot privacy-export --guild {actor.guild_id} --user {who}"
+        command += "".join(f" --name {shlex.quote(name)}" for name in names)
+        await say_packed(
             interaction,
+            pack([Attachment(found.filename, found.data)]),
             t(
                 "privacy.export_done",
                 actor.language,
@@ -138,7 +146,8 @@ class PrivacyCog(
                 rows=found.rows,
                 tables=found.tables,
             ),
-            file=discord.File(io.BytesIO(found.data), filename=found.filename),
+            language=actor.language,
+            command=f"{command} --output {found.filename}",
             allowed_mentions=NO_PINGS,
         )
 
@@ -163,7 +172,7 @@ class PrivacyCog(
         text = t(
             "privacy.erase_confirm",
             lang,
-            who=f"{mention(who)} ({discord.utils.escape_markdown(names)})",
+            who=f"{mention(who)} ({shown(names)})",
             rows=preview.rows,
             summary=_summary(preview.counts, lang),
         )

@@ -145,3 +145,50 @@ def test_retention_days_must_be_a_positive_number(
     monkeypatch.setenv("RETENTION_DAYS", value)
     with pytest.raises(SettingsError, match="RETENTION_DAYS"):
         load_settings(env_file=None)
+
+
+def test_operations_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Blank HTTP_PORT and BACKUP_DIR mean off; LOG_FORMAT is case-blind; the erasure key
+    defaults to the database's folder."""
+    monkeypatch.setenv("HTTP_PORT", "")
+    monkeypatch.setenv("BACKUP_DIR", "")
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    settings = load_settings(env_file=None)
+    assert settings.http_port is None and settings.backup_dir is None
+    assert settings.http_host == "127.0.0.1" and settings.log_format == "json"
+    assert settings.erasure_key_path() == Path("data/erasure.key")
+    monkeypatch.setenv("HTTP_PORT", "8080")
+    monkeypatch.setenv("BACKUP_DIR", str(tmp_path / "backups"))
+    settings = load_settings(env_file=None)
+    assert settings.http_port == 8080 and settings.backup_dir == tmp_path / "backups"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("HTTP_PORT", "eighty", "HTTP_PORT"),
+        ("HTTP_PORT", "70000", "HTTP_PORT"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT"),
+        ("BACKUP_KEEP_DAILY", "0", "BACKUP_KEEP_DAILY"),
+        ("HTTP_HOST", " ", "HTTP_HOST"),
+    ],
+)
+def test_bad_operations_settings_name_themselves(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=f"^Setting {expected} is invalid"):
+        load_settings(env_file=None)
+
+
+def test_the_erasure_key_may_not_live_among_the_backups(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Whoever holds the backups must not hold the key that reads the erasure journal."""
+    monkeypatch.setenv("BACKUP_DIR", str(tmp_path))
+    monkeypatch.setenv("ERASURE_KEY_FILE", str(tmp_path / "keys" / "erasure.key"))
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    message = str(caught.value)
+    assert message.startswith("Setting BACKUP_DIR is invalid: it holds the erasure key")
+    assert "\n" not in message

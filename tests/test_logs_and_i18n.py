@@ -138,3 +138,29 @@ def test_every_known_language_is_named_in_every_catalogue() -> None:
     assert language_list(["en", "es"], "ar") == "الإنجليزية، الإسبانية"
     assert language_list(["ar", "en"], "es") == "árabe, inglés"
     assert language_name("xx", "ar") == "xx"
+
+
+def test_json_logs_carry_the_same_context(capsys: pytest.CaptureFixture[str]) -> None:
+    """LOG_FORMAT=json: one object a line, with guild, user and command (ids as strings, so
+    JavaScript-based log tools keep every digit), tokens redacted, tracebacks included."""
+    import json
+
+    setup_logging("INFO", secrets=[TOKEN], fmt="json")
+    try:
+        with log_context(1234567890123456789, 22, "pair confirm"):
+            try:
+                raise ValueError("boom")
+            except ValueError:
+                logging.getLogger("bot.test").exception("failed with %s", TOKEN)
+        logging.getLogger("bot.test").info("outside")
+        lines = capsys.readouterr().err.strip().splitlines()
+    finally:
+        setup_logging("INFO")
+    first, second = (json.loads(line) for line in lines)
+    assert first["guild"] == "1234567890123456789" and first["user"] == "22"
+    assert first["command"] == "pair confirm"
+    assert first["level"] == "ERROR" and first["logger"] == "bot.test"
+    assert first["message"] == "failed with ***" and TOKEN not in lines[0]
+    assert "ValueError: boom" in first["exc_info"]
+    assert {"time", "level", "logger", "guild", "user", "command", "message"} <= set(second)
+    assert second["guild"] is None and second["command"] is None

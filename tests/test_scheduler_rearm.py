@@ -43,11 +43,12 @@ async def plan(db: Database, key: str, due: datetime, **extra: Any) -> None:
 
 @contextmanager
 def statements(db: Database) -> Iterator[list[str]]:
-    """The SQL the database is sent meanwhile."""
+    """The SQL the database is sent meanwhile (queries: not the BEGIN that opens a read)."""
     sent: list[str] = []
 
     def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(statement)
+        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            sent.append(statement)
 
     engine = db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", seen)

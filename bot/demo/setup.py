@@ -88,8 +88,9 @@ async def chapter(run: DemoRun) -> None:
     )
     run.exchange_id = int(reply.embeds[0]["footer"]["text"].rsplit("#", 1)[1])
     run.teachers["Ms Rivera"] = sb.add_member("Ms Rivera", roles=[run.roles["teacher"]])
+    # Discord has no Arabic: his client is in English, his profile (below) says Arabic.
     run.teachers["Ustadh Kareem"] = sb.add_member(
-        "Ustadh Kareem", roles=[run.roles["teacher"]], locale="ar"
+        "Ustadh Kareem", roles=[run.roles["teacher"]], locale="en-US"
     )
     run.announcements = sb.add_channel("exchange")
     run.teachers_channel = sb.add_channel(

@@ -19,6 +19,8 @@ from enum import StrEnum
 import chess
 import chess.pgn
 
+from bot.domain.text import ascii_digits
+
 # Discord's limits: an embed description and an autocomplete answer.
 EMBED_DESCRIPTION_LIMIT = 4096
 AUTOCOMPLETE_LIMIT = 25
@@ -197,8 +199,9 @@ _TEXT_ECHO = 20
 
 
 def _clean(text: str) -> str:
-    """The typed move without move numbers, annotations, spaces or figurines."""
-    token = _MOVE_NUMBER.sub("", text.strip().translate(_TYPED))
+    """The typed move without move numbers, annotations, spaces or figurines; digits of any
+    script read as ASCII ("e٤" is e4)."""
+    token = _MOVE_NUMBER.sub("", ascii_digits(text.strip()).translate(_TYPED))
     token = "".join(token.split())
     return _ANNOTATIONS.sub("", token)
 
@@ -875,7 +878,7 @@ _LIVE_TEXT = re.compile(r"^(\d+)\s*[+|]\s*(\d+)$")
 
 def parse_time_control(text: str) -> TimeControl:
     """ "2d", "2 days" (correspondence) or "10+5" (minutes + increment seconds)."""
-    value = text.strip().lower().translate(_TYPED)
+    value = ascii_digits(text.strip()).lower().translate(_TYPED)
     if match := _DAYS_TEXT.match(value):
         return TimeControl.correspondence(int(match.group(1)))
     if match := _LIVE_TEXT.match(value):

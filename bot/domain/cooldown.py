@@ -42,6 +42,12 @@ class SlidingWindow:
                 self._forget_idle(now)
         return retry
 
+    def refund(self, key: Hashable, at: datetime) -> None:
+        """Take back a use counted at `at` (the action it was for did not happen)."""
+        uses = self._uses.get(key)
+        if uses is not None and at in uses:
+            uses.remove(at)
+
     def _forget_idle(self, now: datetime) -> None:
         for key in [k for k, uses in self._uses.items() if not uses or uses[-1] <= now - self.per]:
             del self._uses[key]
@@ -61,3 +67,10 @@ class Cooldowns:
         if window is None or (window.rate, window.per) != (rate, per):
             window = self._windows[bucket] = SlidingWindow(rate, per)
         return window.hit(key, now)
+
+    def refund(self, bucket: str, key: Hashable, at: datetime) -> None:
+        """Take back the use of `bucket` by `key` counted at `at`: what it was for was refused
+        (a wrong student, another exchange…) or never done, so it floods nobody."""
+        window = self._windows.get(bucket)
+        if window is not None:
+            window.refund(key, at)

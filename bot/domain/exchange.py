@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.domain.text import ascii_digits, clean, same_name
+
 MAX_NAME = 100
 MAX_INTRO = 500
 MAX_INTEREST = 40
@@ -138,9 +140,10 @@ class ProfileError(ValueError):
         self.params = params
 
 
-def clean_text(text: str, *, limit: int, what: str) -> str:
-    """Trimmed text within `limit` characters; empty or too long raises ProfileError."""
-    value = " ".join(text.split()) if "\n" not in text else text.strip()
+def clean_text(text: str, *, limit: int, what: str, multiline: bool = False) -> str:
+    """Text as stored (`bot.domain.text.clean`) within `limit` characters; empty or too long
+    raises ProfileError. One line unless `multiline` (an introduction, a prompt)."""
+    value = clean(text, multiline=multiline)
     if not value:
         raise ProfileError("error.empty", field=what)
     if len(value) > limit:
@@ -150,7 +153,7 @@ def clean_text(text: str, *, limit: int, what: str) -> str:
 
 def parse_languages(text: str) -> tuple[str, ...]:
     """Language codes from "en, ar" or "English and Arabic"; unknown ones raise ProfileError."""
-    parts = [p for p in re.split(r"[,;/ ]+|\band\b|\bو\b", text.strip().lower()) if p]
+    parts = [p for p in re.split(r"[,;/ ]+|\band\b|\bو\b", clean(text).lower()) if p]
     codes: list[str] = []
     for part in parts:
         code = part if part in LANGUAGES else _BY_NAME.get(part)
@@ -165,10 +168,11 @@ def parse_languages(text: str) -> tuple[str, ...]:
 
 def parse_grade_band(text: str) -> str:
     """One of GRADE_BANDS from "13-15", "13–15" or "13 - 15"; anything else raises ProfileError."""
-    value = re.sub(r"\s*[-–—]\s*", "-", text.strip())
+    typed = clean(text)
+    value = re.sub(r"\s*[-–—−]\s*", "-", ascii_digits(typed))
     if value not in GRADE_BANDS:
         raise ProfileError(
-            "error.unknown_grade_band", band=text.strip()[:20], bands=", ".join(GRADE_BANDS)
+            "error.unknown_grade_band", band=typed[:20], bands=", ".join(GRADE_BANDS)
         )
     return value
 
@@ -182,7 +186,7 @@ def split_interests(interests: tuple[str, ...] | list[str]) -> tuple[list[str], 
 def parse_weekend(text: str) -> frozenset[int]:
     """ISO weekdays from "fri,sat" or "Friday Saturday"."""
     days: set[int] = set()
-    for part in re.split(r"[,;/ ]+|\band\b", text.strip().lower()):
+    for part in re.split(r"[,;/ ]+|\band\b", clean(text).lower()):
         if not part:
             continue
         day = WEEKDAYS.get(part[:3])
@@ -198,7 +202,7 @@ def parse_interests(chosen: list[str], free_text: str = "") -> tuple[str, ...]:
     """Curated choices plus comma-separated free text, de-duplicated, within limits."""
     found: list[str] = []
     for item in [*chosen, *free_text.split(",")]:
-        value = " ".join(item.split()).lower()
+        value = clean(item).lower()
         if not value:
             continue
         if len(value) > MAX_INTEREST:
@@ -251,6 +255,15 @@ class Exchange:
 
     def partner_of(self, city_id: int) -> City:
         return self.cities[1] if self.cities[0].id == city_id else self.cities[0]
+
+    def city_named(self, text: str, *, by_id: bool = False) -> City | None:
+        """The city called `text` (any case, invisible characters ignored), or with that id
+        when `by_id`; None if neither city is."""
+        wanted = same_name(text)
+        for city in self.cities:
+            if wanted == same_name(city.name) or (by_id and ascii_digits(wanted) == str(city.id)):
+                return city
+        return None
 
 
 @dataclass(frozen=True, slots=True)

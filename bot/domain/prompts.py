@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 
 from bot.domain.exchange import GRADE_BANDS, ProfileError, clean_text
+from bot.domain.text import snowflake
 
 # Themes of the bank, in the order rotation interleaves them; "other" is for teachers' own.
 THEMES = (
@@ -102,7 +103,7 @@ def own_id(key: str) -> int | None:
     if not key.startswith(OWN_PREFIX):
         return None
     number = key[len(OWN_PREFIX) :]
-    return int(number) if number.isdigit() else None
+    return snowflake(number) if number.isascii() else None
 
 
 def session_prompt_key(series_id: int) -> str:
@@ -115,12 +116,12 @@ def session_series_id(key: str) -> int | None:
     if not key.startswith(SESSION_PREFIX):
         return None
     number = key[len(SESSION_PREFIX) :]
-    return int(number) if number.isdigit() else None
+    return snowflake(number) if number.isascii() else None
 
 
 def clean_prompt_text(text: str) -> str:
     """A teacher's prompt text, trimmed and within the limit (ProfileError otherwise)."""
-    return clean_text(text, limit=MAX_PROMPT_TEXT, what="prompt")
+    return clean_text(text, limit=MAX_PROMPT_TEXT, what="prompt", multiline=True)
 
 
 def clean_texts(texts: Mapping[str, str | None]) -> dict[str, str]:

@@ -20,16 +20,18 @@ Definitions (the README repeats them for coordinators):
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
+
+from bot.domain.days import FIRST_DAY, DayError, check_day
+from bot.domain.days import parse_day as read_day
+from bot.domain.spreadsheet import to_csv
+from bot.domain.text import ascii_digits, clean
 
 DEFAULT_DAYS = 90
 MAX_YEARS = 2
@@ -80,14 +82,15 @@ def parse_day(text: str) -> date:
 
     Digits of any script count: a teacher typing on an Arabic keyboard writes ٢٠٢٦-١٠-٠٦.
     """
-    typed = text.strip()
-    value = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in typed)
-    if not DATE_FORMAT.fullmatch(value):
+    typed = clean(text)
+    if not DATE_FORMAT.fullmatch(ascii_digits(typed)):
         raise ReportError("error.reporting_bad_date", value=typed[:20])
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ReportError("error.reporting_bad_date", value=typed[:20]) from None
+        return read_day(typed)
+    except DayError as exc:
+        if exc.key == "error.date":
+            raise ReportError("error.reporting_bad_date", value=typed[:20]) from None
+        raise ReportError(exc.key, **exc.params) from None
 
 
 def _years_later(day: date, years: int) -> date:
@@ -109,8 +112,11 @@ def period_between(start: date | None, end: date | None, today: date) -> Period:
 
     An end before the start, or more than two years, is refused with a ReportError.
     """
-    last = end or today
-    first = start or last - timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        last = check_day(end or today)
+        first = check_day(start or max(FIRST_DAY, last - timedelta(days=DEFAULT_DAYS - 1)))
+    except DayError as exc:
+        raise ReportError(exc.key, **exc.params) from None
     if last < first:
         raise ReportError(
             "error.reporting_end_before_start", start=first.isoformat(), end=last.isoformat()
@@ -437,28 +443,6 @@ ATTENDANCE_COLUMNS = (
     "longest_missed_run",
     "missed_lately",
 )
-
-
-def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    """CSV text (UTF-8 with a BOM when encoded by `csv_bytes`), one header row."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _safe_cell(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def _safe_cell(value: Any) -> Any:
-    # Names come from people: a leading =, +, - or @ would run as a formula in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
-def csv_bytes(text: str) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs read Arabic names correctly."""
-    return text.encode("utf-8-sig")
 
 
 def attendance_csv(report: Attendance) -> str:

@@ -18,7 +18,6 @@ Nothing here knows Discord: users stay references the service resolves to member
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from bot.domain.exchange import (
     parse_interests,
     parse_languages,
 )
+from bot.domain.text import ascii_digits, clean, same_name, snowflake, whole_number
 
 COLUMNS = ("user", "city", "grade_band", "languages", "interests", "intro", "language")
 REQUIRED = ("user", "city", "grade_band", "languages")
@@ -57,6 +57,7 @@ _ALIASES = {
     "bot_language": "language",
 }
 _MENTION = re.compile(r"^<@!?(\d{15,22})>$")
+_LINE_ENDS = re.compile(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)")
 
 
 class CsvFileError(ProfileError):
@@ -79,7 +80,7 @@ class CsvRow:
     @property
     def user_id(self) -> int | None:
         """The user id when the row names one, else None (a username)."""
-        return int(self.user) if self.user.isdigit() else None
+        return snowflake(self.user)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +114,14 @@ def decode(data: bytes) -> str:
 
 
 def user_reference(text: str) -> str:
-    """A user id in digits from "123…", "<@123…>"; otherwise the username without "@"."""
-    value = text.strip()
-    mention = _MENTION.match(value)
+    """A user id in ASCII digits from "123…", "<@123…>" (digits of any script); otherwise the
+    username without "@"."""
+    value = clean(text)
+    mention = _MENTION.match(ascii_digits(value))
     if mention:
         return mention.group(1)
+    if whole_number(value) is not None:
+        return ascii_digits(value)
     return value.removeprefix("@").strip()
 
 
@@ -133,14 +137,14 @@ def _delimiter(first_line: str) -> str:
 
 
 def _city(text: str, cities: Sequence[City]) -> int:
-    wanted = " ".join(text.split()).casefold()
+    wanted = same_name(text)
     for city in cities:
-        if city.name.casefold() == wanted:
+        if same_name(city.name) == wanted:
             return city.id
     if not wanted:
         raise ProfileError("error.empty", field="city")
     raise ProfileError(
-        "error.unknown_city", city=text.strip()[:40], cities=" / ".join(c.name for c in cities)
+        "error.unknown_city", city=clean(text)[:40], cities=" / ".join(c.name for c in cities)
     )
 
 
@@ -155,6 +159,9 @@ def _row(
         raise ProfileError("error.empty", field="user")
     if len(user) > MAX_USER:
         raise ProfileError("error.too_long", field="user", limit=MAX_USER, length=len(user))
+    if user.isascii() and user.isdigit() and snowflake(user) is None:
+        # Digits are an id; past 64 bits no account has it (nor could the database hold it).
+        raise ProfileError("error.bad_user_id", value=user[:20])
     city_id = _city(values.get("city", ""), cities)
     band = values.get("grade_band", "")
     if not band.strip():
@@ -163,7 +170,11 @@ def _row(
     languages = parse_languages(values.get("languages", ""))
     interests = parse_interests([], values.get("interests", "").replace(";", ","))
     intro_text = values.get("intro", "")
-    intro = clean_text(intro_text, limit=MAX_INTRO, what="intro") if intro_text.strip() else ""
+    intro = (
+        clean_text(intro_text, limit=MAX_INTRO, what="intro", multiline=True)
+        if clean(intro_text)
+        else ""
+    )
     language = values.get("language", "").strip().lower() or None
     if language is not None and language not in bot_languages:
         raise ProfileError(
@@ -172,15 +183,63 @@ def _row(
     return CsvRow(line, user, city_id, grade_band, languages, interests, intro, language)
 
 
+def _lines(text: str) -> list[str]:
+    """The file's lines as the csv module reads them: split at \r\n, \r or \n only."""
+    return [line for line in _LINE_ENDS.split(text) if line]
+
+
+def _swallowed(
+    extra: Sequence[str], names: Sequence[str], delimiter: str, cities: Sequence[City]
+) -> bool:
+    """Whether lines a quoted cell ran over are rows of their own: as many cells as the
+    header, or one of the exchange's cities where the city column is."""
+    city_at = names.index("city")
+    known = {same_name(c.name) for c in cities}
+    for line in extra:
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            continue
+        if len(cells) >= len(names) or (
+            len(cells) > city_at and same_name(cells[city_at]) in known
+        ):
+            return True
+    return False
+
+
+def _broken(
+    cells: Sequence[str],
+    lines: Sequence[str],
+    names: Sequence[str],
+    delimiter: str,
+    cities: Sequence[City],
+) -> bool:
+    """A row whose quotes make it run over line breaks where no cell may have one (only an
+    introduction may), or over the rows that follow (an unterminated quote)."""
+    if len(lines) == 1:
+        return False
+    for name, cell in zip(names, cells, strict=False):
+        if name != "intro" and ("\n" in cell or "\r" in cell):
+            return True
+    return _swallowed(lines[1:], names, delimiter, cities)
+
+
 def parse(text: str, cities: Sequence[City], bot_languages: Collection[str]) -> CsvRoster:
-    """Every row checked on its own; a file without the needed columns raises CsvFileError."""
+    """Every row checked on its own; a file without the needed columns raises CsvFileError.
+
+    Read strictly: a quote must close before the next delimiter or line end, and a quoted
+    cell may run over lines only in the introduction and only as long as the lines it takes
+    are not rows themselves. A row that breaks these is reported with its line, and reading
+    goes on at the line after it, so an unterminated quote costs one row, never the rows it
+    would have swallowed (nor does any stored value carry them).
+    """
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise CsvFileError("error.csv_empty")
-    first_line = text.splitlines()[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    lines = _lines(text)
+    delimiter = _delimiter(lines[0])
     try:
-        header = next(reader)
+        header = next(csv.reader([lines[0]], delimiter=delimiter, strict=True))
     except (StopIteration, csv.Error):
         raise CsvFileError("error.csv_empty") from None
     names = [_column(h) for h in header]
@@ -193,17 +252,23 @@ def parse(text: str, cities: Sequence[City], bot_languages: Collection[str]) -> 
     rows: list[CsvRow] = []
     problems: list[CsvProblem] = []
     first_seen: dict[str, int] = {}
-    line = reader.line_num
-    while True:
-        start = line + 1  # a quoted cell may span lines: report where the row starts
+    index = 1
+    while index < len(lines):
+        start = index + 1  # the line where the row starts (a quoted cell may span lines)
+        reader = csv.reader(iter(lines[index:]), delimiter=delimiter, strict=True)
         try:
             cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
+        except (csv.Error, StopIteration):
+            # An unterminated quote, or text after a closing quote: this row only.
             problems.append(CsvProblem(start, "error.csv_unreadable"))
-            break
-        line = reader.line_num
+            index += 1
+            continue
+        taken = lines[index : index + reader.line_num]
+        if _broken(cells, taken, names, delimiter, cities):
+            problems.append(CsvProblem(start, "error.csv_unreadable"))
+            index += 1
+            continue
+        index += len(taken)
         if not any(c.strip() for c in cells):
             continue
         if len(rows) + len(problems) >= MAX_ROWS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.domain.exchange import ProfileError
+from bot.domain.text import clean
 
 # In the order the select menu shows them; each has a label in every catalogue.
 REASONS = ("unkind", "uncomfortable", "personal_info", "outside_contact", "spam", "other")
@@ -33,8 +34,9 @@ def parse_reason(value: str) -> str:
 
 
 def clean_details(text: str) -> str:
-    """The reporter's optional words, trimmed; at most MAX_DETAILS characters."""
-    value = text.strip()
+    """The reporter's optional words as stored (`bot.domain.text.clean`); at most
+    MAX_DETAILS characters."""
+    value = clean(text, multiline=True)
     if len(value) > MAX_DETAILS:
         raise ProfileError("error.too_long", field="details", limit=MAX_DETAILS, length=len(value))
     return value

@@ -8,15 +8,19 @@ leaves this module is an aware UTC datetime: the scheduler never sees a local ti
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
+
+from bot.domain.days import DayError, parse_day
+from bot.domain.text import ascii_digits, clean, whole_number
 
 MAX_TITLE = 100
 MAX_PROMPT = 1500
@@ -30,6 +34,11 @@ DAY_END = time(21)
 # Warnings and overlaps look this far ahead: a school year of monthly sessions, at most.
 EXAMINED = 24
 EXAMINED_SPAN = timedelta(days=400)
+# The first session of a new series is at most this far ahead (its horizon must hold it).
+MAX_AHEAD = timedelta(days=366)
+# A rule is checked over this many years: no two sessions further apart than MAX_GAP.
+PROBE_YEARS = 10
+MAX_GAP = timedelta(days=2 * 366)
 DEFAULT_REMINDERS = (24 * 60, 60)
 MAX_REMINDERS = 3
 MIN_REMINDER = 5
@@ -58,6 +67,21 @@ _ORDINALS = {
     "last": -1,
 }
 _FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+_RFC_PARTS = frozenset(
+    (
+        "FREQ",
+        "UNTIL",
+        "COUNT",
+        "INTERVAL",
+        "BYDAY",
+        "BYMONTHDAY",
+        "BYYEARDAY",
+        "BYWEEKNO",
+        "BYMONTH",
+        "BYSETPOS",
+        "WKST",
+    )
+)
 # The time of day comes from its own option; these would multiply or move occurrences.
 _REFUSED_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART", "WKST_")
 
@@ -107,11 +131,12 @@ class RuleError(ValueError):
 
 def parse_date(text: str) -> date:
     """A date written as YYYY-MM-DD (autocomplete offers them); RuleError otherwise."""
-    value = text.strip().split(" ", 1)[0]
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise RuleError("error.session_date", value=text.strip()[:40]) from None
+        return parse_day(text)
+    except DayError as exc:
+        if exc.key == "error.date":
+            raise RuleError("error.session_date", value=clean(text)[:40]) from None
+        raise RuleError(exc.key, **exc.params) from None
 
 
 _TIME = re.compile(
@@ -120,21 +145,22 @@ _TIME = re.compile(
 
 
 def parse_time(text: str) -> time:
-    """A local time of day: "15:00", "15.30", "1500", "3pm", "3:30 pm"."""
-    value = text.strip().lower().replace(" ", "")
+    """A local time of day: "15:00", "15.30", "1500", "3pm", "3:30 pm" (digits of any script)."""
+    typed = clean(text)
+    value = ascii_digits(typed).lower().replace(" ", "")
     if re.fullmatch(r"\d{3,4}", value):
         value = f"{value[:-2]}:{value[-2:]}"
     found = _TIME.match(value)
     if found is None:
-        raise RuleError("error.session_time", value=text.strip()[:40])
+        raise RuleError("error.session_time", value=typed[:40])
     hour, minute = int(found["h"]), int(found["m"] or 0)
     ampm = (found["ampm"] or "").replace(".", "")
     if ampm:
         if not 1 <= hour <= 12:
-            raise RuleError("error.session_time", value=text.strip()[:40])
+            raise RuleError("error.session_time", value=typed[:40])
         hour = hour % 12 + (12 if ampm == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise RuleError("error.session_time", value=text.strip()[:40])
+        raise RuleError("error.session_time", value=typed[:40])
     return time(hour, minute)
 
 
@@ -164,7 +190,7 @@ def parse_repeat(text: str, first_day: date) -> str:
     Phrases: "once", "weekly", "every 2 weeks", "monthly", "first Tuesday of each month",
     "last Friday", "every Wednesday"; a raw rule starts with FREQ= or RRULE:.
     """
-    raw = text.strip()
+    raw = ascii_digits(clean(text))
     value = " ".join(raw.lower().replace("-", " ").split())
     weekday = WEEKDAY_CODES[first_day.isoweekday() - 1]
     if raw.upper().startswith(("FREQ=", "RRULE:")):
@@ -224,17 +250,20 @@ def canonical_rule(text: str) -> str:
         raise RuleError("error.session_rule", rule=text.strip()[:80])
     if "COUNT" in parts and "UNTIL" in parts:
         raise RuleError("error.session_count_and_until")
-    interval = parts.get("INTERVAL", "1")
-    if not interval.isdigit() or not 1 <= int(interval) <= MAX_INTERVAL:
+    unknown = [name for name in parts if name not in _RFC_PARTS]
+    if unknown:
+        # dateutil also reads BYEASTER and others RFC 5545 does not have; calendars would not.
+        raise RuleError("error.session_rule", rule=text.strip()[:80])
+    interval = whole_number(parts.get("INTERVAL", "1"))
+    if interval is None or not 1 <= interval <= MAX_INTERVAL:
         raise RuleError("error.session_interval", limit=MAX_INTERVAL)
-    if "COUNT" in parts and (
-        not parts["COUNT"].isdigit() or not 1 <= int(parts["COUNT"]) <= MAX_COUNT
-    ):
+    count = whole_number(parts["COUNT"]) if "COUNT" in parts else 1
+    if count is None or not 1 <= count <= MAX_COUNT:
         raise RuleError("error.session_count", limit=MAX_COUNT)
     canonical = ";".join(f"{k}={v}" for k, v in parts.items())
     try:
         rrulestr(canonical, dtstart=datetime(2026, 1, 1, tzinfo=UTC))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError):
         raise RuleError("error.session_rule", rule=text.strip()[:80]) from None
     return canonical
 
@@ -267,7 +296,8 @@ def end_of_day(day: date, zone: str) -> datetime:
 
 def parse_reminders(text: str) -> tuple[int, ...]:
     """Minutes before a session from "24h, 1h", "2d", "30m", "90 min"; "off" means none."""
-    value = text.strip().lower()
+    typed = clean(text)
+    value = ascii_digits(typed).lower()
     if value in ("off", "none", "no", "0", "-"):
         return ()
     found: set[int] = set()
@@ -277,14 +307,14 @@ def parse_reminders(text: str) -> tuple[int, ...]:
             continue
         match = re.fullmatch(r"(\d+)(d|days?|h|hours?|hrs?|m|mins?|minutes?)?", part)
         if match is None:
-            raise RuleError("error.session_reminders", value=text.strip()[:40])
+            raise RuleError("error.session_reminders", value=typed[:40])
         unit = (match[2] or "h")[0]
         minutes = int(match[1]) * {"d": 1440, "h": 60, "m": 1}[unit]
         if not MIN_REMINDER <= minutes <= MAX_REMINDER:
-            raise RuleError("error.session_reminders", value=text.strip()[:40])
+            raise RuleError("error.session_reminders", value=typed[:40])
         found.add(minutes)
     if not found or len(found) > MAX_REMINDERS:
-        raise RuleError("error.session_reminders", value=text.strip()[:40])
+        raise RuleError("error.session_reminders", value=typed[:40])
     return tuple(sorted(found, reverse=True))
 
 
@@ -344,6 +374,58 @@ def has_occurrence(rule: str, first: datetime, after: datetime) -> bool:
     return bool(occurrences(rule, first, timedelta(0), after=after, limit=1))
 
 
+def _calendar_twin(year: int, years: int) -> int:
+    """A year near the end of Python's calendar whose next `years` years have the same
+    weekdays and leap days as `year`'s: the rule expands the same there, and dateutil, which
+    runs on to year 9999 while nothing matches, stops soon after."""
+
+    def shape(start: int) -> list[tuple[int, bool]]:
+        return [(date(y, 1, 1).weekday(), calendar.isleap(y)) for y in range(start, start + years)]
+
+    wanted = shape(year)
+    top = MAXYEAR - years
+    # The Gregorian calendar repeats every 400 years, so a twin is always found.
+    for candidate in range(top, top - 401, -1):
+        if candidate == year or shape(candidate) == wanted:
+            return candidate
+    return year
+
+
+def check_rule(rule: str, first: datetime) -> None:
+    """Refuse a rule that would make the bot search long for its sessions.
+
+    Over its first PROBE_YEARS (COUNT and UNTIL set aside) the rule must meet within
+    EXAMINED_SPAN of `first` ("error.session_no_occurrence") and then never go more than
+    MAX_GAP without a session ("error.session_rare"), and
+    dateutil must be able to expand it. Takes a fraction of a second at most: the search runs
+    in the calendar's twin years just before 9999 (`_calendar_twin`). Still, callers run it
+    off the event loop.
+    """
+    parts = {k: v for k, v in rule_parts(rule).items() if k not in ("COUNT", "UNTIL")}
+    pattern = ";".join(f"{k}={v}" for k, v in parts.items())
+    years = PROBE_YEARS + 2
+    start = first.replace(tzinfo=None)
+    rare = RuleError("error.session_rare", years=MAX_GAP.days // 366)
+    twin = _calendar_twin(start.year, years)
+    shifted = start.replace(year=twin)
+    end = shifted.replace(year=twin + PROBE_YEARS)
+    previous: datetime | None = None
+    try:
+        instances = iter(rrulestr(pattern, dtstart=shifted))
+        while previous is None or previous < end:
+            # None: the sessions stop before the years examined are over, never to return.
+            instance = next(instances, None)
+            if previous is None and (instance is None or instance - shifted > EXAMINED_SPAN):
+                raise RuleError("error.session_no_occurrence")
+            if instance is None or instance - (previous or shifted) > MAX_GAP:
+                raise rare
+            previous = instance
+    except RuleError:
+        raise
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError):
+        raise RuleError("error.session_rule", rule=rule[:80]) from None
+
+
 def is_finite(rule: str) -> bool:
     parts = rule_parts(rule)
     return "COUNT" in parts or "UNTIL" in parts
@@ -368,6 +450,10 @@ class Warning:
     kind "hours": `count` of `total` occurrences fall outside 07:00–21:00, e.g. `example`.
     kind "weekend": `count` of `total` fall on the city's weekend, e.g. `example`.
     kind "clock_change": from local date `example`, the local time moves `before` → `after`.
+    kind "gap": on `example` the organiser's `before` does not exist in zone `city` (clocks go
+    forward): the session starts at `after`, the real local time.
+    kind "twice": on `example` the organiser's `before` happens twice in zone `city` (clocks go
+    back): the session starts at the first, whose offset from UTC is `after`.
     """
 
     kind: str
@@ -383,8 +469,60 @@ def hm(moment: datetime) -> str:
     return f"{moment:%H:%M}"
 
 
-def warnings(slots: Sequence[Slot], cities: Iterable[CityClock]) -> list[Warning]:
-    """School-hours, weekend and clock-change warnings for each city."""
+def utc_offset(moment: datetime) -> str:
+    """ "UTC−05:00" for an aware local datetime."""
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "−" if offset < timedelta(0) else "+"
+    hours, rest = divmod(abs(int(offset.total_seconds())) // 60, 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def is_ambiguous(moment: datetime) -> bool:
+    """Whether a local wall time happens twice that day (the hour the clocks go back)."""
+    return moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset()
+
+
+def dst_notes(slots: Sequence[Slot], zone: str, wall: time) -> list[Warning]:
+    """Sessions whose local time `wall` falls in a clock change of the organiser's `zone`:
+    skipped (the real start is an hour later) or repeated (the first of the two is meant)."""
+    tz = ZoneInfo(zone)
+    found: list[Warning] = []
+    for slot in slots:
+        local = slot.start.astimezone(tz)
+        if local.time() != wall:
+            typed = datetime.combine(local.date(), wall, tz)
+            if typed.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != typed.replace(
+                tzinfo=None
+            ):
+                found.append(
+                    Warning(
+                        "gap", zone, example=f"{local:%Y-%m-%d}", before=hm(typed), after=hm(local)
+                    )
+                )
+        elif is_ambiguous(local):
+            found.append(
+                Warning(
+                    "twice",
+                    zone,
+                    example=f"{local:%Y-%m-%d}",
+                    before=hm(local),
+                    after=utc_offset(local),
+                )
+            )
+    return found
+
+
+def warnings(
+    slots: Sequence[Slot],
+    cities: Iterable[CityClock],
+    *,
+    organiser: str | None = None,
+    wall: time | None = None,
+) -> list[Warning]:
+    """School-hours, weekend and clock-change warnings for each city; with the `organiser`'s
+    zone and local `wall` time, also the sessions a clock change there moves (`dst_notes`)."""
+    notes = dst_notes(slots, organiser, wall) if organiser is not None and wall is not None else []
+    skipped = {note.example for note in notes if note.kind == "gap"}
     found: list[Warning] = []
     for city in cities:
         zone = ZoneInfo(city.zone)
@@ -410,7 +548,14 @@ def warnings(slots: Sequence[Slot], cities: Iterable[CityClock]) -> list[Warning
             found.append(
                 Warning("weekend", city.name, len(weekend), len(local), f"{weekend[0]:%Y-%m-%d}")
             )
-        for (previous, _), (current, _) in pairwise(local):
+        # A session the organiser's clock change moved by an hour is told apart (`notes`); the
+        # times around it have not changed.
+        steady = [
+            (a, b)
+            for a, b in local
+            if not (city.zone == organiser and f"{a:%Y-%m-%d}" in skipped and a.time() != wall)
+        ]
+        for (previous, _), (current, _) in pairwise(steady):
             if previous.time() != current.time():
                 found.append(
                     Warning(
@@ -421,7 +566,7 @@ def warnings(slots: Sequence[Slot], cities: Iterable[CityClock]) -> list[Warning
                         after=hm(current),
                     )
                 )
-    return found
+    return notes + found
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,7 +599,8 @@ class RuleShape:
     """A rule in the words a teacher would use; the cog turns it into a sentence.
 
     kind: "once", "weekly" (every `interval` weeks on `weekday`), "monthly_nth" (the `nth`
-    `weekday`, -1 = last), "monthly_day" (day `monthday`), or "custom" (`raw`).
+    `weekday`, 1 to 5 from the start of the month, -1 to -5 from its end: -1 the last, -2
+    the second-to-last), "monthly_day" (day `monthday`), or "custom" (`raw`).
     """
 
     kind: str
@@ -487,10 +633,12 @@ def describe(rule: str) -> RuleShape:
         if freq == "WEEKLY" and byday in WEEKDAY_CODES and not monthday:
             weekday = WEEKDAY_CODES.index(byday) + 1
             return RuleShape("weekly", interval, weekday, count=count, until=until)
-        nth = re.fullmatch(r"([+-]?\d)(MO|TU|WE|TH|FR|SA|SU)", byday)
+        # A month has at most five of a weekday: -2FR is the second-to-last Friday.
+        nth = re.fullmatch(r"([+-]?[1-5])(MO|TU|WE|TH|FR|SA|SU)", byday)
         if freq == "MONTHLY" and interval == 1 and nth and not monthday:
             weekday = WEEKDAY_CODES.index(nth[2]) + 1
             return RuleShape("monthly_nth", 1, weekday, int(nth[1]), count=count, until=until)
-        if freq == "MONTHLY" and interval == 1 and monthday.isdigit() and not byday:
-            return RuleShape("monthly_day", monthday=int(monthday), count=count, until=until)
+        day = whole_number(monthday) if monthday else None
+        if freq == "MONTHLY" and interval == 1 and day is not None and not byday:
+            return RuleShape("monthly_day", monthday=day, count=count, until=until)
     return RuleShape("custom", count=count, until=until, raw=rule)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.domain.text import clean
+
 # Cities of sister-city partnerships whose zone is named after another city.
 ALIASES: dict[str, str] = {
     "minneapolis": "America/Chicago",
@@ -41,6 +43,11 @@ class UnknownZoneError(ValueError):
 
 
 @cache
+def _known() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@cache
 def _zones() -> tuple[str, ...]:
     # Region/City names only: "EST" or "Etc/GMT+5" ignore daylight saving and confuse people.
     return tuple(
@@ -51,13 +58,17 @@ def _zones() -> tuple[str, ...]:
 
 
 def check_zone(name: str) -> ZoneInfo:
-    """The zone called `name` (a Region/City IANA name, or UTC); UnknownZoneError otherwise."""
-    name = name.strip()
-    if name != "UTC" and "/" not in name:
+    """The zone called `name` (a Region/City IANA name, or UTC); UnknownZoneError otherwise.
+
+    Only names tzdata lists as zones: a folder of it ("Asia", "America/Argentina") is not one,
+    and abbreviations like "EST" exist in tzdata but ignore daylight saving.
+    """
+    name = clean(name)
+    if name != "UTC" and ("/" not in name or name not in _known()):
         raise UnknownZoneError(name)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise UnknownZoneError(name) from None
 
 

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import os
 import secrets
 import shutil
+import sqlite3
+import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -36,6 +39,8 @@ from bot.app import Context, Twinbridge
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.errors import UserError
+from bot.limits import FILE_BYTES, LOCALES
+from bot.sandbox.looplag import LoopWatch
 from bot.sandbox.permissions import ALL, Overwrite, P
 from bot.sandbox.ratelimit import Limits
 from bot.sandbox.server import EPHEMERAL, HttpError, Interaction, SandboxServer, Stall
@@ -63,7 +68,9 @@ RECORD_ENV = "SANDBOX_RECORD"
 
 # What the README's invite link grants the bot. Add Reactions and Create Public Threads are
 # never used by the bot itself: paired spaces deny them to students, and Discord lets a bot
-# deny only what it holds (a locked-down @everyone does not lend them).
+# deny only what it holds (a locked-down @everyone does not lend them). Connect, Mute Members
+# and Move Members are what Discord asks in a session's voice or stage channel for its event
+# (cogs/sessions/adapter.py EVENT_CHANNEL_PERMISSIONS, which a test compares with this).
 INVITE_PERMISSIONS = int(
     P.VIEW_CHANNEL
     | P.SEND_MESSAGES
@@ -79,6 +86,9 @@ INVITE_PERMISSIONS = int(
     | P.CREATE_PRIVATE_THREADS
     | P.MANAGE_EVENTS
     | P.CREATE_EVENTS
+    | P.CONNECT
+    | P.MUTE_MEMBERS
+    | P.MOVE_MEMBERS
 )
 
 # Tasks that mean "the bot is still working on something".
@@ -135,13 +145,39 @@ async def _migrated_template() -> Path:
         database = create_database(f"sqlite+aiosqlite:///{path}")
         try:
             await upgrade(database)
-            async with database.read() as conn:
-                # Fold the write-ahead log into the file: the copy must be the whole database.
-                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             await database.dispose()
+        # Fold the write-ahead log into the file: the copy must be the whole database.
+        await asyncio.to_thread(_checkpoint, path)
         _TEMPLATE.append(path)
     return _TEMPLATE[0]
+
+
+@contextmanager
+def _modules_kept() -> Iterator[None]:
+    """Closing a bot unloads its extensions, and discord.py then drops every module of theirs
+    from `sys.modules`, so the next bot (each test starts one) would import and compile each
+    feature package again. Its modules hold no state, so they are kept for the next bot; each
+    extension's own module is still run afresh by `load_extension`."""
+    loaded = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.startswith(_KEPT_MODULES) and module is not None
+    }
+    try:
+        yield
+    finally:
+        for name, module in loaded.items():
+            sys.modules.setdefault(name, module)
+
+
+# Packages of extensions (their submodules); each extension's top module is not kept.
+_KEPT_MODULES = ("cogs.",)
+
+
+def _checkpoint(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _copy_into(source: Path, target: Path) -> None:
@@ -205,9 +241,9 @@ class Reply:
 
     @property
     def files(self) -> list[Attachment]:
-        found = list(self.message.attachments) if self.message else []
-        for followup in self.interaction.followups:
-            found.extend(followup.attachments)
+        found: list[Attachment] = []
+        for message in self.messages:
+            found.extend(message.attachments)
         return found
 
     @property
@@ -224,13 +260,15 @@ class Reply:
 
     @property
     def followups(self) -> list[Message]:
+        """What each follow-up the bot sent gave: a new message, or (the first one after a
+        deferred answer) the "thinking…" message it replaced, as Discord answers it."""
         return self.interaction.followups
 
     @property
     def messages(self) -> list[Message]:
-        """The response and every follow-up, in order."""
+        """The response and every follow-up, in order, each message once."""
         first = [self.message] if self.message else []
-        return first + list(self.interaction.followups)
+        return first + [m for m in self.interaction.followups if m is not self.message]
 
     @property
     def text(self) -> str:
@@ -282,6 +320,16 @@ def _check_constraints(definition: JSON, value: Any) -> None:
             raise SandboxError(f"Discord refuses {name!r}: above {definition['max_value']}")
 
 
+def _check_locale(locale: str) -> None:
+    """Discord's clients speak only the languages of reference.md's Locales list: no Arabic."""
+    if locale not in LOCALES:
+        raise SandboxError(
+            f"{locale!r} is not a Discord locale, so no interaction carries it (Discord has no "
+            "Arabic: a person reads Arabic through their Twinbridge profile). One of "
+            f"{sorted(LOCALES)}"
+        )
+
+
 def message_text(message: Message) -> str:
     """A message's content plus its embeds' titles, descriptions, fields and footers."""
     parts = [message.content]
@@ -318,10 +366,12 @@ class Sandbox:
         self.general: Channel
         self._task: asyncio.Task[None] | None = None
         self._checked_problems = 0
+        self._checked_waits = 0
         self._extensions: tuple[str, ...] | None = None
         self._settings: dict[str, Any] = {}
         # The demo's transcript listens here for what users do.
         self.narrator: Callable[[str], None] | None = None
+        self.loop_watch: LoopWatch | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -341,17 +391,22 @@ class Sandbox:
         spec: SpecValidator | None = None,
         privileged_intents: int = 0,
         settings: dict[str, Any] | None = None,
+        loop_lag: float | None = None,
     ) -> AsyncIterator[Sandbox]:
         """Start the sandbox, seed a guild, start the bot against it; stop both afterwards.
 
         `spec` replaces Discord's OpenAPI spec (found as `bot.sandbox.spec` describes).
         `record_path` (or the `SANDBOX_RECORD` environment variable) names a file that gets
-        every REST request as a JSON line. `privileged_intents` are the bits the application
+        every REST request as a JSON line: method, path, request JSON, and the answer's
+        `status` and JSON `response` (each answer is also checked against the spec's response
+        schema as it leaves). `privileged_intents` are the bits the application
         is approved for in the Developer Portal (none by default, as the README asks);
         `settings` overrides the bot's settings (e.g. `{"message_content_intent": True}`).
         `everyone_permissions` replaces the @everyone role's (Discord's defaults for a new
         server otherwise), e.g. a school server's locked-down View Channels, Send Messages,
         Read Message History and Use Application Commands.
+        `loop_lag` (seconds) makes it a problem that fails the test when the event loop is
+        blocked for longer once the bot is ready (`bot.sandbox.looplag`).
         """
         clock = clock or ManualClock()
         if record_path is None and os.environ.get(RECORD_ENV):
@@ -385,10 +440,15 @@ class Sandbox:
                 await asyncio.to_thread(_copy_into, template, folder / "sandbox.db")
             url = database_url or f"sqlite+aiosqlite:///{folder / 'sandbox.db'}"
             await sandbox.start_bot(url, extensions)
+            if loop_lag is not None:
+                sandbox.loop_watch = LoopWatch(server.problem, loop_lag)
+                sandbox.loop_watch.start()
             yield sandbox
             await sandbox.idle()
             sandbox.check()
         finally:
+            if sandbox.loop_watch is not None:
+                await sandbox.loop_watch.stop()
             await sandbox.stop_bot()
             await server.stop()
             loop.set_exception_handler(previous_handler)
@@ -443,7 +503,8 @@ class Sandbox:
         """Stop the bot cleanly (as a shutdown would)."""
         if self._task is None:
             return
-        await self.bot.close()
+        with _modules_kept():
+            await self.bot.close()
         task, self._task = self._task, None
         try:
             await asyncio.wait_for(task, 5)
@@ -462,11 +523,14 @@ class Sandbox:
         Discord: e.g. a student joins the session's voice channel).
         """
         url = self.bot.ctx.settings.database_url
-        await self.stop_bot()
-        self.clock.advance(downtime)
-        if meanwhile is not None:
-            await meanwhile()
-        await self.start_bot(url)
+        with self.loop_watch.pause() if self.loop_watch else contextlib.nullcontext():
+            await self.stop_bot()
+            self.clock.advance(downtime)
+            # Discord carried on meanwhile: idle threads archived, events started or ended.
+            await self.server.catch_up()
+            if meanwhile is not None:
+                await meanwhile()
+            await self.start_bot(url)
 
     async def crash_bot(
         self,
@@ -526,6 +590,7 @@ class Sandbox:
 
     async def dispatch(self, pending: Pending) -> None:
         """Deliver an interaction without waiting for its answer (to stop the bot during it)."""
+        await self.server.catch_up()
         pending.interaction.dispatched_monotonic = time.monotonic()
         await self.server.gateway.dispatch("INTERACTION_CREATE", pending.payload)
 
@@ -592,6 +657,23 @@ class Sandbox:
                     session, "GUILD_CREATE", self.server.guild_create(self.guild, session)
                 )
         await self.idle()
+
+    async def gateway_down(self) -> None:
+        """Discord's gateway goes away: the connection drops and reconnecting fails until
+        `gateway_up` (the session stays resumable, as after a short outage)."""
+        self.server.gateway.refusing = True
+        await self.server.gateway.cut()
+        await self.wait_for(lambda: not self.bot.gateway_up, "the bot to notice the outage")
+
+    async def gateway_up(self, within: float = 30.0) -> None:
+        """The gateway is back; returns once the bot has reconnected (after its back-off)."""
+        self.server.gateway.refusing = False
+        await self.wait_for(lambda: self.bot.gateway_up, "the bot to reconnect", within=within)
+        await self.idle()
+        # discord.py logs each refused reconnect as an error: expected during an outage.
+        other = [p for p in self.expect_problems() if "Attempting a reconnect" not in p]
+        if other:
+            raise SandboxError("sandbox problems:\n- " + "\n- ".join(other))
 
     def _bot_task_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -665,6 +747,7 @@ class Sandbox:
                 # The writer would write within a fraction of a second anyway; a test reads
                 # the log right after an action, so write now rather than sleep on its timer.
                 await self.bot.ctx.activity_writer.flush()
+            self._check_stalls()
             if self.busy():
                 pause = min(0.002, pause + 0.0005)
                 quiet = 0
@@ -672,6 +755,29 @@ class Sandbox:
                     raise SandboxError("the bot did not become idle in time")
             else:
                 quiet += 1
+
+    def _check_stalls(self) -> None:
+        """Fail at once when discord.py sleeps out a long 429 (a third rename within ten
+        minutes, say): on Discord the bot would sit still for minutes, past what an
+        interaction can wait. A bot that sets `max_ratelimit_timeout` below the wait gets
+        `discord.RateLimited` at once instead, and must handle it."""
+        waits = self.server.long_waits[self._checked_waits :]
+        if not waits:
+            return
+        self._checked_waits = len(self.server.long_waits)
+        task = getattr(self, "bot", None)
+        limit = task.http.max_ratelimit_timeout if task is not None else None
+        stalls = [(what, wait) for what, wait in waits if limit is None or wait <= limit]
+        if stalls:
+            said = "; ".join(f"{what} answered 429 for {wait:.0f} s" for what, wait in stalls)
+            problem = f"the bot would stall: {said} (discord.py sleeps it out)"
+            self.server.problem(problem)
+            raise SandboxError(problem)
+
+    @property
+    def invalid_requests(self) -> int:
+        """401, 403 and 429 answers of the last ten minutes: Discord bans at 10,000."""
+        return self.server.ratelimiter.invalid_recently()
 
     async def wait_for(self, condition: Any, what: str, within: float = 15.0) -> None:
         deadline = time.monotonic() + within
@@ -696,7 +802,8 @@ class Sandbox:
         return role
 
     def add_member(self, name: str, roles: Sequence[Role] = (), locale: str = "en-US") -> Member:
-        """A person joins the server (Discord client language `locale`)."""
+        """A person joins the server (Discord client language `locale`, one of Discord's)."""
+        _check_locale(locale)
         member = Member(self._new_user(name), roles=[r.id for r in roles], locale=locale)
         self.guild.members[member.user.id] = member
         self._dispatch("GUILD_MEMBER_ADD", {"guild_id": str(self.guild.id), **member.to_payload()})
@@ -811,6 +918,14 @@ class Sandbox:
             raise SandboxError(f"{member.user.username} is not in the server")
         if not self.guild.can_view(member.user.id, channel.id):
             raise SandboxError(f"{member.user.username} cannot see #{channel.name}")
+        _check_locale(member.locale)
+        _check_locale(self.guild.preferred_locale)
+        archives_at = channel.archives_at()
+        archived = channel.archived or (archives_at is not None and archives_at <= self.now())
+        if kind in (2, 4) and channel.is_thread and archived:
+            # topics/threads.md: "Users cannot ... use application commands ... in archived
+            # threads".
+            raise SandboxError(f"nobody can use a command in the archived thread #{channel.name}")
         interaction = Interaction(
             id=self.server.ids.next(),
             token=secrets.token_urlsafe(32),
@@ -847,7 +962,8 @@ class Sandbox:
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild.id)},
             "context": 0,
-            "attachment_size_limit": 26_214_400,
+            # What one file may weigh in this server (no boosts): Discord's 10 MiB.
+            "attachment_size_limit": FILE_BYTES,
         }
         if message is not None:
             payload["message"] = message.to_payload(self.server.users)
@@ -861,6 +977,7 @@ class Sandbox:
 
         Waits (up to `within` seconds) until the bot is idle, then checks that each was answered.
         """
+        await self.server.catch_up()
         for item in pending:
             item.interaction.dispatched_monotonic = time.monotonic()
             await self.server.gateway.dispatch("INTERACTION_CREATE", item.payload)
@@ -1050,7 +1167,7 @@ class Sandbox:
     ) -> Reply:
         """`member` presses a button (found by label or custom_id) on a message."""
         pending = self.prepare_click(member, message, label, custom_id=custom_id)
-        return await self._send_interaction(pending.interaction, pending.payload)
+        return (await self.at_once([pending]))[0]
 
     def prepare_click(
         self,
@@ -1060,7 +1177,8 @@ class Sandbox:
         *,
         custom_id: str | None = None,
     ) -> Pending:
-        """A press of a button as `click` makes it, not yet sent (for `at_once`, `dispatch`)."""
+        """A press of a button as `member` would make it, not yet sent: hand several to
+        `at_once` (a double click, two people pressing together)."""
         source = self._source(message)
         button = self._find_component(source, custom_id, label)
         if button.get("type") != 2:
@@ -1153,6 +1271,7 @@ class Sandbox:
 
     async def say(self, member: Member, channel: Channel, content: str) -> Message:
         """`member` writes a message in a channel."""
+        await self.server.catch_up()
         perms = self.guild.permissions_in(member.user.id, channel.id)
         needed = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
         if not perms & P.VIEW_CHANNEL or not perms & needed:
@@ -1177,8 +1296,14 @@ class Sandbox:
             and not self.guild.permissions_in(member.user.id, channel.id) & P.CONNECT
         ):
             raise SandboxError(f"{member.user.username} cannot connect to {channel.name}")
+        await self.server.catch_up()
         state = VoiceState(member.user.id, channel.id if channel else None, secrets.token_hex(8))
+        before = self.guild.voice.get(member.user.id)
         self.guild.voice[member.user.id] = state
+        left = before.channel_id if before is not None else None
+        if left is not None and left != state.channel_id and not self.guild.in_voice(left):
+            # The last one out: Discord ends an active event there a few minutes later.
+            self.guild.voice_left_at[left] = self.clock.now()
         await self.server.gateway.dispatch(
             "VOICE_STATE_UPDATE",
             {
@@ -1205,13 +1330,26 @@ class Sandbox:
         """Move the clock forward (e.g. `hours=25`) and let every job that fell due run."""
         target = self.clock.now() + (delta or timedelta(**parts))
         # Time passes as it would: the clock stops at each send's due time on the way, so
-        # APScheduler (which reads this clock, see `clock_aware_apscheduler`) fires it on time.
+        # APScheduler (which reads this clock, see `clock_aware_apscheduler`) fires it on time,
+        # and at each moment Discord changes something by itself (a thread archives, an event
+        # starts), so the bot meets those changes in the order they happen.
         for _ in range(10_000):
+            discord_next = self.server.next_change()
+            if discord_next is not None and discord_next <= target:
+                async with self.bot.ctx.db.read() as conn:
+                    sooner = await sends.pending(conn, until=discord_next)
+                if not sooner:
+                    self.clock.set(max(discord_next, self.clock.now()))
+                    await self.server.catch_up()
+                    self.bot.ctx.scheduler.wakeup()
+                    await self.idle()
+                    continue
             async with self.bot.ctx.db.read() as conn:
                 upcoming = await sends.pending(conn, until=target)
             if not upcoming:
                 break
             self.clock.set(max(upcoming[0].due_at, self.clock.now()))
+            await self.server.catch_up()
             self.bot.ctx.scheduler.wakeup()
             await self.idle()
             async with self.bot.ctx.db.read() as conn:
@@ -1219,6 +1357,7 @@ class Sandbox:
             if stuck and stuck[0].id == upcoming[0].id:
                 break
         now = self.clock.set(target)
+        await self.server.catch_up()
         self.bot.ctx.scheduler.wakeup()
         await self.idle()
         async with self.bot.ctx.db.read() as conn:

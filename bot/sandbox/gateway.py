@@ -95,8 +95,11 @@ class Gateway:
         resume_url: Callable[[], str],
         privileged_allowed: int = 0,
         member_chunk: Callable[[Session, dict[str, Any]], dict[str, Any] | None] | None = None,
+        visible: Callable[[str, dict[str, Any]], bool] | None = None,
     ) -> None:
         self._token = token
+        # Whether the bot may receive an event at all (e.g. one about a channel it cannot view).
+        self._visible = visible
         self._member_chunk = member_chunk
         self._ready_payload = ready_payload
         self._guild_payloads = guild_payloads
@@ -106,12 +109,16 @@ class Gateway:
         self.identified = asyncio.Event()
         self.identify_count = 0
         self.resume_count = 0
+        # While True, new connections are refused (503), as during a Discord outage.
+        self.refusing = False
 
     # -- events ------------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send an event to every session whose intents include it (buffered while cut off)."""
         needed = EVENT_INTENT.get(event, 0)
+        if self._visible is not None and not self._visible(event, data):
+            return
         for session in list(self.sessions.values()):
             if not session.valid or (needed and not session.intents & needed):
                 continue
@@ -164,6 +171,8 @@ class Gateway:
     # -- the websocket handler -----------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        if self.refusing:
+            raise web.HTTPServiceUnavailable(text="sandbox: the gateway is down")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         compress = request.query.get("compress") == "zlib-stream"

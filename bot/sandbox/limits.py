@@ -28,10 +28,12 @@ from bot.limits import (
     EMBEDS_TOTAL,
     FIELD_NAME,
     FIELD_VALUE,
+    FILE_BYTES,
     FOOTER_TEXT,
     MODAL_ITEMS,
     MODAL_TITLE,
     PLACEHOLDER,
+    REQUEST_BYTES,
     ROW_BUTTONS,
     SELECT_OPTION_TEXT,
     SELECT_OPTIONS,
@@ -46,10 +48,17 @@ JSON = dict[str, Any]
 class DiscordLimitError(Exception):
     """A body over one of Discord's limits, as Discord reports it."""
 
-    def __init__(self, errors: JSON, message: str = "Invalid Form Body") -> None:
+    def __init__(
+        self,
+        errors: JSON,
+        message: str = "Invalid Form Body",
+        *,
+        status: int = 400,
+        code: int = 50035,
+    ) -> None:
         super().__init__(message)
-        self.status = 400
-        self.code = 50035
+        self.status = status
+        self.code = code
         self.message = message
         self.errors = errors
 
@@ -223,3 +232,21 @@ def check_channel_name(name: Any) -> None:
 def check_thread_name(name: Any) -> None:
     """A thread name of 1 to 100 characters."""
     _check_name(name)
+
+
+def check_files(files: Iterable[tuple[str, str, bytes]]) -> None:
+    """At most 10 MiB a file (a server without boosts) and 25 MiB for all of a request's files.
+
+    Discord answers 413 with error 40005, "Request entity too large" (topics/opcodes-and-status-
+    codes.md; reference.md, Uploading Files).
+    """
+    sizes = [(name, len(data)) for name, _, data in files]
+    too_big = [name for name, size in sizes if size > FILE_BYTES]
+    if too_big or sum(size for _, size in sizes) > REQUEST_BYTES:
+        what = f"files over {FILE_BYTES} bytes: {too_big}" if too_big else "the files together"
+        raise DiscordLimitError(
+            {"_errors": [{"code": "FILE_TOO_LARGE", "message": what}]},
+            "Request entity too large",
+            status=413,
+            code=40005,
+        )

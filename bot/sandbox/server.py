@@ -17,17 +17,26 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from bot.limits import (
+    COMMAND_CREATES_PER_DAY,
+    SCHEDULED_EVENTS_UNFINISHED,
+    THREAD_AUTO_ARCHIVE_CHOICES,
+    THREAD_DEFAULT_AUTO_ARCHIVE_MINUTES,
+)
 from bot.sandbox import limits as discord_limits
+from bot.sandbox.commands import check_commands
 from bot.sandbox.gateway import GUILD_MEMBERS as GUILD_MEMBERS_INTENT
 from bot.sandbox.gateway import MESSAGE_CONTENT, Gateway, Session
 from bot.sandbox.permissions import Overwrite, P, names
 from bot.sandbox.ratelimit import Limits, RateLimiter
-from bot.sandbox.spec import SpecValidator
+from bot.sandbox.spec import SpecValidator, shape
 from bot.sandbox.state import (
     JSON,
     Attachment,
     Channel,
     ChannelType,
+    EntityType,
+    EventStatus,
     Guild,
     Member,
     Message,
@@ -45,8 +54,19 @@ ACK_DEADLINE_S = 3.0
 FOLLOWUP_WINDOW = timedelta(minutes=15)
 EPHEMERAL = 64
 # Guild scheduled event statuses each may move to (1 scheduled, 2 active, 3 completed, 4 cancelled).
-_EVENT_MOVES: dict[int, tuple[int, ...]] = {1: (2, 4), 2: (3,)}
+_EVENT_MOVES: dict[int, tuple[int, ...]] = {
+    EventStatus.SCHEDULED: (EventStatus.ACTIVE, EventStatus.CANCELED),
+    EventStatus.ACTIVE: (EventStatus.COMPLETED,),
+}
 LOADING = 128
+# A 429 longer than this makes discord.py sleep long enough to stall the bot (and a test).
+LONG_WAIT_S = 10.0
+# Discord ends an active voice or stage event a few minutes after its channel empties, and
+# cancels an event that never started some hours after its start (resources/guild-scheduled-
+# event.md, "Guild Scheduled Event Status Update Automation": "on the order of minutes" and
+# "on the order of hours").
+EVENT_EMPTY_CHANNEL_ENDS_AFTER = timedelta(minutes=5)
+EVENT_UNSTARTED_CANCELLED_AFTER = timedelta(hours=3)
 
 
 class HttpError(Exception):
@@ -57,12 +77,80 @@ class HttpError(Exception):
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.errors = status, code, message, errors
+        self.headers: dict[str, str] = {}
 
     def body(self) -> JSON:
         data: JSON = {"message": self.message, "code": self.code}
         if self.errors:
             data["errors"] = self.errors
         return data
+
+
+class RateLimitedError(HttpError):
+    """A 429 from a sub-limit (e.g. renames) while the route's bucket still has room."""
+
+    def __init__(
+        self, retry_after: float, *, code: int = 0, message: str = "You are being rate limited."
+    ) -> None:
+        super().__init__(429, code, message)
+        self.retry_after = retry_after
+        self.headers = {
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Scope": "user",
+        }
+
+    def body(self) -> JSON:
+        return {
+            "message": self.message,
+            "retry_after": self.retry_after,
+            "global": False,
+            "code": self.code,
+        }
+
+
+def numbered(components: list[JSON]) -> list[JSON]:
+    """A message's components as Discord stores them: each with an `id`, numbered in order
+    through the tree where the bot gave none (components/reference.md, "id")."""
+    taken = {c["id"] for c in _walk(components) if isinstance(c.get("id"), int)}
+    counter = iter(i for i in range(1, 10_000) if i not in taken)
+
+    def copy(component: JSON) -> JSON:
+        # Discord leaves out what is empty (a unicode emoji's null id, an unset description).
+        stored = {k: _without_nulls(v) for k, v in component.items() if v is not None}
+        if not isinstance(stored.get("id"), int):
+            stored["id"] = next(counter)
+        if isinstance(stored.get("components"), list):
+            stored["components"] = [copy(c) for c in stored["components"]]
+        if isinstance(stored.get("component"), dict):
+            stored["component"] = copy(stored["component"])
+        if isinstance(stored.get("accessory"), dict):
+            stored["accessory"] = copy(stored["accessory"])
+        return stored
+
+    return [copy(c) for c in components]
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _walk(components: list[JSON]) -> list[JSON]:
+    found: list[JSON] = []
+    for component in components:
+        found.append(component)
+        found += _walk(component.get("components") or [])
+        for key in ("component", "accessory"):
+            if isinstance(component.get(key), dict):
+                found += _walk([component[key]])
+    return found
+
+
+def _field_error(name: str, code: str, message: str) -> dict[str, Any]:
+    return {name: {"_errors": [{"code": code, "message": message}]}}
 
 
 def missing_permissions(needed: int) -> HttpError:
@@ -121,6 +209,13 @@ class Interaction:
             self.outcome_monotonic = moment
 
 
+@dataclass(frozen=True)
+class Created:
+    """A handler's answer that Discord gives as 201 Created (e.g. a new thread)."""
+
+    payload: JSON
+
+
 @dataclass
 class Request:
     """A parsed REST request."""
@@ -137,6 +232,21 @@ class Request:
 
 
 Handler = Callable[[Request], Awaitable[Any]]
+
+# Gateway events about one channel, and the field naming it: only a bot that can view that
+# channel receives them.
+_CHANNEL_EVENTS = {
+    "MESSAGE_CREATE": "channel_id",
+    "MESSAGE_UPDATE": "channel_id",
+    "MESSAGE_DELETE": "channel_id",
+    "MESSAGE_DELETE_BULK": "channel_id",
+    "TYPING_START": "channel_id",
+    "THREAD_CREATE": "id",
+    "THREAD_UPDATE": "id",
+    "THREAD_DELETE": "id",
+    "THREAD_MEMBER_UPDATE": "id",
+    "THREAD_MEMBERS_UPDATE": "id",
+}
 
 # Discord checks an enforced nonce "in the past few minutes".
 NONCE_WINDOW = timedelta(minutes=5)
@@ -198,13 +308,21 @@ class SandboxServer:
         self.global_commands: list[JSON] = []
         self.guild_commands: dict[int, list[JSON]] = {}
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
+        # Command creations per scope (guild id, None for global), for the daily limit.
+        self._creations: dict[int | None, list[datetime]] = {}
         self.interactions: dict[int, Interaction] = {}
         self._by_token: dict[str, Interaction] = {}
         self.spec = spec
-        self.ratelimiter = RateLimiter(limits)
+        self.ratelimiter = RateLimiter(limits, now=now)
         self.record_path = record_path
         self.now = now
         self.problems: list[str] = []
+        # 429 answers that make discord.py sleep long (unless its max_ratelimit_timeout is
+        # lower): (method and path, retry_after). The driver fails a test that stalls on one.
+        self.long_waits: list[tuple[str, float]] = []
+        self._banned_said = False
+        # Distinct response shapes already checked against the spec, with their verdicts.
+        self._response_verdicts: dict[tuple[str, str, int, Any], tuple[str, ...]] = {}
         # Called with ("new" | "edit", message) for every message: the demo's transcript.
         self.watchers: list[Callable[[str, Message], None]] = []
         self.requests: list[tuple[str, str]] = []
@@ -223,6 +341,7 @@ class SandboxServer:
             resume_url=lambda: self.gateway_url,
             privileged_allowed=privileged_intents,
             member_chunk=self._member_chunk,
+            visible=self._bot_sees,
         )
         self._routes: list[tuple[str, str, re.Pattern[str], Handler]] = []
         self._register_routes()
@@ -235,7 +354,8 @@ class SandboxServer:
         return self.base_url.replace("http://", "ws://") + "/gateway"
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=32 * 1024 * 1024)
+        # Room for requests beyond Discord's 25 MiB, so they get Discord's 40005, not aiohttp's.
+        app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
@@ -376,6 +496,8 @@ class SandboxServer:
             ("GET", "/guilds/{guild_id}/channels", self._list_channels),
             ("POST", "/guilds/{guild_id}/channels", self._create_channel),
             ("GET", "/guilds/{guild_id}/roles", self._list_roles),
+            # Before the member route, whose {user_id} would take "search".
+            ("GET", "/guilds/{guild_id}/members/search", self._search_members),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member),
             ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self._add_role),
             ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self._remove_role),
@@ -540,14 +662,85 @@ class SandboxServer:
         path = request.path[len(API) :]
         method = request.method
         self.requests.append((method, path))
+        # What Discord did by itself while the clock moved (threads archived, events started).
+        await self.catch_up()
         matched = self._match(method, path)
         if matched is None:
             self.problem(f"unknown route {method} {path}")
             return self._json({"message": "404: Not Found", "code": 0}, status=404)
         template, params, handler = matched
-
         body, files = await self._read_body(request)
-        self._record(method, path, body)
+        response = await self._answer(
+            request, received, method, template, params, handler, body, files
+        )
+        # Only discord.py sleeps out a 429 (a test's own raw request does not).
+        client = request.headers.get("User-Agent", "").startswith("DiscordBot")
+        self._answered(method, path, body, response, client=client)
+        return response
+
+    def _answered(
+        self, method: str, path: str, body: Any, response: web.Response, *, client: bool
+    ) -> None:
+        """Count, record and check one answer as it leaves."""
+        scope = response.headers.get("X-RateLimit-Scope")
+        self.ratelimiter.count_invalid(response.status, scope)
+        answer: Any = None
+        if response.body is not None and response.content_type == "application/json":
+            raw = response.body
+            assert isinstance(raw, bytes)
+            answer = json.loads(raw)
+        if response.status == 429 and isinstance(answer, dict):
+            wait = float(answer.get("retry_after") or 0)
+            if wait > LONG_WAIT_S and client:
+                self.long_waits.append((f"{method} {path}", wait))
+        if self.record_path is not None:
+            line = {"method": method, "path": path, "json": body}
+            line |= {"status": response.status, "response": answer}
+            with self.record_path.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(line) + "\n")
+        # Server errors and Cloudflare's ban page are not Discord's API answering: the spec
+        # leaves them out.
+        checked = response.status < 500 and (answer is not None or response.status != 429)
+        if self.spec is not None and checked:
+            violations = self._check_response(method, path, response.status, answer)
+            if violations:
+                self.problem(
+                    f"the sandbox's {response.status} answer to {method} {path} breaks "
+                    f"Discord's OpenAPI spec: {violations[:3]}"
+                )
+
+    def _check_response(self, method: str, path: str, status: int, answer: Any) -> list[str]:
+        assert self.spec is not None
+        key = (method, self.spec.template_for(path) or path, status, shape(answer))
+        found = self._response_verdicts.get(key)
+        if found is None:
+            found = tuple(self.spec.validate_response(method, path, status, answer))
+            self._response_verdicts[key] = found
+        return list(found)
+
+    async def _answer(
+        self,
+        request: web.Request,
+        received: float,
+        method: str,
+        template: str,
+        params: dict[str, str],
+        handler: Handler,
+        body: Any,
+        files: list[tuple[str, str, bytes]],
+    ) -> web.Response:
+        path = request.path[len(API) :]
+        if self.ratelimiter.banned():
+            # Cloudflare's temporary ban: a 429 without Discord's Via header or JSON body.
+            if not self._banned_said:
+                self._banned_said = True
+                self.problem(
+                    f"{self.ratelimiter.invalid_recently()} invalid requests (401, 403, 429) "
+                    "within 10 minutes: Discord bans the bot's address for a while"
+                )
+            return web.Response(
+                text="error code: 1015", status=429, headers={"Retry-After": "3600"}
+            )
 
         failing = self._outage(method, template, params)
         if failing is not None and not failing.lost_answer:
@@ -569,6 +762,7 @@ class SandboxServer:
                     "message": "You are being rate limited.",
                     "retry_after": verdict.retry_after,
                     "global": verdict.is_global,
+                    "code": 0,
                 },
                 status=429,
                 headers={**verdict.headers, "Retry-After": str(max(1, round(verdict.retry_after)))},
@@ -616,9 +810,11 @@ class SandboxServer:
         except HttpError as exc:
             if exc.status >= 500:
                 self.problem(f"{method} {path}: {exc.message}")
-            return self._json(exc.body(), status=exc.status, headers=verdict.headers)
+            return self._json(exc.body(), status=exc.status, headers=verdict.headers | exc.headers)
         if result is None:
             return web.Response(status=204, headers=verdict.headers)
+        if isinstance(result, Created):
+            return self._json(result.payload, status=201, headers=verdict.headers)
         return self._json(result, headers=verdict.headers)
 
     async def _read_body(self, request: web.Request) -> tuple[Any, list[tuple[str, str, bytes]]]:
@@ -641,12 +837,6 @@ class SandboxServer:
             return body, files
         raw = await request.read()
         return (json.loads(raw) if raw else None), files
-
-    def _record(self, method: str, path: str, body: Any) -> None:
-        if self.record_path is None:
-            return
-        with self.record_path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps({"method": method, "path": path, "json": body}) + "\n")
 
     async def _serve_attachment(self, request: web.Request) -> web.Response:
         attachment = self.attachments.get(int(request.match_info["attachment_id"]))
@@ -674,15 +864,32 @@ class SandboxServer:
 
         Since March 2023 a locked thread takes messages only from Manage Threads holders,
         archived or not. Sending in an archived thread un-archives it when the sender may
-        (anyone who can write there if it is not locked; Manage Threads holders otherwise).
+        (anyone who can write there if it is not locked; Manage Threads holders otherwise),
+        and everyone who sees the thread is told (THREAD_UPDATE). topics/threads.md: "Sending
+        a message will automatically unarchive the thread, unless the thread has been locked".
         """
         moderator = bool(
             guild.permissions_in(user_id, thread.id) & (P.MANAGE_THREADS | P.ADMINISTRATOR)
         )
         if thread.locked and not moderator:
             raise HttpError(403, 160005, "Thread is locked")
+        now = self.now()
         if thread.archived:
             thread.archived = False
+            thread.archive_timestamp = now
+            self._announce("THREAD_UPDATE", thread.to_payload())
+        thread.last_activity = now
+
+    def _check_thread_edit(self, guild: Guild, channel: Channel) -> None:
+        """topics/threads.md: nobody edits messages in an archived thread, and in a locked one
+        only Manage Threads holders do."""
+        if not channel.is_thread:
+            return
+        if channel.archived:
+            raise HttpError(400, 50083, "Thread is archived")
+        perms = guild.permissions_in(self.bot_user.id, channel.id)
+        if channel.locked and not perms & (P.MANAGE_THREADS | P.ADMINISTRATOR):
+            raise HttpError(403, 160005, "Thread is locked")
 
     def _require(self, guild: Guild, needed: int, channel: Channel | None = None) -> None:
         have = (
@@ -696,10 +903,92 @@ class SandboxServer:
         if lacking:
             raise missing_permissions(lacking)
 
+    def _bot_sees(self, event: str, data: JSON) -> bool:
+        """Whether Discord sends the bot this gateway event: not one about a channel (a message,
+        a thread) the bot cannot view (topics/threads.md: "Clients will not be informed of a
+        thread through the gateway if they do not have permission to view that thread")."""
+        key = _CHANNEL_EVENTS.get(event)
+        if key is None or data.get(key) is None:
+            return True
+        channel_id = int(data[key])
+        for guild in self.guilds.values():
+            if channel_id in guild.channels and self.bot_user.id in guild.members:
+                return guild.can_view(self.bot_user.id, channel_id)
+        return True  # a channel just deleted: its last event still goes out
+
+    def _announce(self, event: str, data: JSON) -> None:
+        """Dispatch from synchronous code, as its own task (the bot is busy until it is sent)."""
+        asyncio.get_running_loop().create_task(
+            self.gateway.dispatch(event, data), name="sandbox-dispatch"
+        )
+
+    # -- what Discord does by itself as time passes ----------------------------------------------
+
+    def _changes_due(self) -> list[tuple[datetime, Channel | ScheduledEvent, int]]:
+        """Discord's own changes and when each falls due: a thread archives (value 0) or an
+        event moves to a status."""
+        due: list[tuple[datetime, Channel | ScheduledEvent, int]] = []
+        for guild in self.guilds.values():
+            for channel in guild.channels.values():
+                when = channel.archives_at()
+                if when is not None:
+                    due.append((when, channel, 0))
+            for event in guild.events.values():
+                move = self._event_move(guild, event)
+                if move is not None:
+                    due.append((move[0], event, move[1]))
+        due.sort(key=lambda d: d[0])
+        return due
+
+    def _event_move(self, guild: Guild, event: ScheduledEvent) -> tuple[datetime, int] | None:
+        """The status Discord moves an event to by itself, and when (resources/guild-scheduled-
+        event.md, "Guild Scheduled Event Status Update Automation")."""
+        if event.status == EventStatus.SCHEDULED:
+            if event.entity_type == EntityType.EXTERNAL:
+                return event.starts, EventStatus.ACTIVE
+            return event.starts + EVENT_UNSTARTED_CANCELLED_AFTER, EventStatus.CANCELED
+        if event.status != EventStatus.ACTIVE:
+            return None
+        if event.entity_type == EntityType.EXTERNAL:
+            ends = event.ends
+            return (ends, EventStatus.COMPLETED) if ends is not None else None
+        if event.channel_id is None or guild.in_voice(event.channel_id):
+            return None
+        emptied = max(
+            event.status_since, guild.voice_left_at.get(event.channel_id, event.status_since)
+        )
+        return emptied + EVENT_EMPTY_CHANNEL_ENDS_AFTER, EventStatus.COMPLETED
+
+    def next_change(self) -> datetime | None:
+        """When Discord next changes something by itself (None: nothing pending)."""
+        due = self._changes_due()
+        return due[0][0] if due else None
+
+    async def catch_up(self) -> None:
+        """Carry out, in time order, what Discord does by itself up to the sandbox's now: idle
+        threads archive (THREAD_UPDATE), events start, end or are cancelled."""
+        now = self.now()
+        for _ in range(10_000):
+            due = self._changes_due()
+            if not due or due[0][0] > now:
+                return
+            when, target, status = due[0]
+            if isinstance(target, Channel):
+                target.archived = True
+                target.archive_timestamp = when
+                await self.gateway.dispatch("THREAD_UPDATE", target.to_payload())
+            else:
+                target.status = status
+                target.status_since = when
+                await self.gateway.dispatch(
+                    "GUILD_SCHEDULED_EVENT_UPDATE",
+                    target.to_payload(self.users.get(target.creator_id)),
+                )
+
     # -- identity ------------------------------------------------------------------------------
 
     async def _get_me(self, req: Request) -> JSON:
-        return self.bot_user.to_payload()
+        return {**self.bot_user.to_payload(), "mfa_enabled": False, "locale": "en-US"}
 
     async def _get_application(self, req: Request) -> JSON:
         return {
@@ -707,12 +996,22 @@ class SandboxServer:
             "name": "Twinbridge",
             "icon": None,
             "description": "",
+            "type": None,
             "bot_public": False,
             "bot_require_code_grant": False,
             "verify_key": "0" * 64,
             "flags": 0,
+            "flags_new": "0",
+            "redirect_uris": [],
+            "interactions_endpoint_url": None,
+            "role_connections_verification_url": None,
             "owner": self.bot_user.to_payload(),
+            "approximate_guild_count": len(self.guilds),
+            "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
+            "explicit_content_filter": 0,
             "team": None,
+            "eligible_oauth2_scopes": [],
             "summary": "",
             "bot": self.bot_user.to_payload(),
         }
@@ -746,20 +1045,26 @@ class SandboxServer:
         guild_id = int(req.params["guild_id"]) if "guild_id" in req.params else None
         if guild_id is not None:
             self.guild(guild_id)
+        check_commands(req.json)
+        self._count_creations(guild_id, req.json or [])
         stored: list[JSON] = []
         for command in req.json or []:
             key = (guild_id, command["name"], int(command.get("type", 1)))
             command_id = self._command_ids.setdefault(key, self.ids.next())
+            # A global command has no guild_id at all (the spec allows no null there).
+            scope = {"guild_id": str(guild_id)} if guild_id else {}
             stored.append(
                 {
-                    **command,
+                    **{k: v for k, v in command.items() if k != "guild_id"},
+                    **scope,
                     "id": str(command_id),
                     "application_id": str(self.application_id),
                     "version": str(self.ids.next()),
                     "type": int(command.get("type", 1)),
-                    "guild_id": str(guild_id) if guild_id else None,
                     "default_member_permissions": command.get("default_member_permissions"),
                     "nsfw": command.get("nsfw", False),
+                    # A guild command is installed with the guild; Discord answers [0] then.
+                    "integration_types": command.get("integration_types") or [0],
                     "options": command.get("options", []),
                     "description": command.get("description", ""),
                 }
@@ -769,6 +1074,27 @@ class SandboxServer:
         else:
             self.guild_commands[guild_id] = stored
         return stored
+
+    def _count_creations(self, guild_id: int | None, commands: list[JSON]) -> None:
+        """application-commands.md: "a global rate limit of 200 application command creates
+        per day, per guild". A command is created when its name is new to the scope."""
+        now = self.now()
+        recent = [t for t in self._creations.get(guild_id, []) if now - t < timedelta(days=1)]
+        new = [
+            c
+            for c in commands
+            if (guild_id, c.get("name"), int(c.get("type", 1))) not in self._command_ids
+        ]
+        if len(recent) + len(new) > COMMAND_CREATES_PER_DAY:
+            # A 429 whose wait runs until the oldest creation is a day old.
+            wait = (min(recent, default=now) + timedelta(days=1) - now).total_seconds()
+            raise RateLimitedError(
+                max(wait, 1.0),
+                code=30034,
+                message="Max number of daily application command creates has been reached "
+                f"({COMMAND_CREATES_PER_DAY})",
+            )
+        self._creations[guild_id] = recent + [now] * len(new)
 
     def find_command(self, guild_id: int, name: str, kind: int = 1) -> JSON | None:
         """A registered command by name, guild commands first, as a user's client would list it."""
@@ -859,16 +1185,16 @@ class SandboxServer:
             "interaction": {
                 "id": str(interaction.id),
                 "type": interaction.type,
-                "response_message_id": (
-                    str(interaction.response_message.id) if interaction.response_message else None
-                ),
                 "response_message_loading": kind == 5,
                 "response_message_ephemeral": bool(
                     interaction.response_message and interaction.response_message.ephemeral
                 ),
             }
         }
-        if resource is not None:
+        if interaction.response_message is not None:
+            answer["interaction"]["response_message_id"] = str(interaction.response_message.id)
+        # "Only present if type is either CHANNEL_MESSAGE_WITH_SOURCE or UPDATE_MESSAGE."
+        if resource is not None and kind in (4, 7):
             answer["resource"] = {"type": kind, "message": resource}
         return answer
 
@@ -881,6 +1207,20 @@ class SandboxServer:
         self._check_followup_window(interaction)
         if interaction.response_type is None:
             raise HttpError(400, 40060, "Interaction has not been acknowledged.")
+        loading = interaction.response_message
+        if (
+            interaction.response_type == 5
+            and loading is not None
+            and loading.flags & LOADING
+            and not loading.deleted
+        ):
+            # receiving-and-responding.md, Create Followup Message: right after a deferred
+            # (type 5) answer, a follow-up edits the "thinking…" message instead of creating
+            # one; its ephemeral flag is ignored, the defer's stands.
+            await self._apply_edit(loading, req.json or {}, req.files)
+            interaction.followups.append(loading)
+            interaction.answered.set()
+            return loading.to_payload(self.users)
         guild, channel = self.channel(interaction.channel_id)
         message = self._new_message(
             guild, channel, req.json or {}, req.files, interaction=interaction, check_perms=False
@@ -907,6 +1247,9 @@ class SandboxServer:
 
     async def _wh_edit(self, req: Request) -> JSON:
         interaction, message = self._webhook_message(req)
+        if not message.ephemeral:
+            guild, channel = self.channel(message.channel_id)
+            self._check_thread_edit(guild, channel)
         await self._apply_edit(message, req.json or {}, req.files)
         interaction.outcome_at(req.received_monotonic)
         interaction.answered.set()
@@ -979,6 +1322,7 @@ class SandboxServer:
         if files:
             checked.setdefault("attachments", [{"id": i} for i in range(len(files))])
         discord_limits.check_message(checked)
+        discord_limits.check_files(files)
         flags = int(body.get("flags") or 0)
         everyone, mentions, roles = self._mentions(
             guild, body.get("content") or "", body.get("allowed_mentions")
@@ -990,7 +1334,7 @@ class SandboxServer:
             author=author,
             content=body.get("content") or "",
             embeds=list(body.get("embeds") or []),
-            components=list(body.get("components") or []),
+            components=numbered(body.get("components") or []),
             attachments=self._attachments(files),
             flags=flags,
             mention_everyone=everyone,
@@ -1053,9 +1397,10 @@ class SandboxServer:
             kept = list(message.attachments)
         checked = {**merged, "attachments": [{"id": i} for i in range(len(kept) + len(files))]}
         discord_limits.check_message(checked)
+        discord_limits.check_files(files)
         message.content = merged["content"] or ""
         message.embeds = list(merged["embeds"] or [])
-        message.components = list(merged["components"] or [])
+        message.components = numbered(merged["components"] or [])
         message.attachments = kept + self._attachments(files)
         message.flags &= ~LOADING
         message.edited_at = self.now()
@@ -1126,6 +1471,7 @@ class SandboxServer:
         message = self._visible_message(guild, channel, req.params["message_id"])
         if message.author.id != self.bot_user.id:
             raise HttpError(403, 50005, "Cannot edit a message authored by another user")
+        self._check_thread_edit(guild, channel)
         await self._apply_edit(message, req.json or {}, req.files)
         return message.to_payload(self.users)
 
@@ -1188,7 +1534,7 @@ class SandboxServer:
                     },
                 )
 
-    async def _create_channel(self, req: Request) -> JSON:
+    async def _create_channel(self, req: Request) -> Created:
         guild = self.guild(req.params["guild_id"])
         self._require(guild, P.MANAGE_CHANNELS)
         body = req.json or {}
@@ -1230,30 +1576,89 @@ class SandboxServer:
         guild.channels[channel.id] = channel
         payload = channel.to_payload()
         await self.gateway.dispatch("CHANNEL_CREATE", payload)
+        return Created(payload)
+
+    def _renaming(self, channel: Channel, body: JSON) -> None:
+        """Discord's sub-limit: a channel's name or topic changes twice per ten minutes."""
+        renamed = "name" in body and body["name"] != channel.name
+        retopic = "topic" in body and body["topic"] != channel.topic
+        if renamed or retopic:
+            wait = self.ratelimiter.rename(channel.id)
+            if wait > 0:
+                raise RateLimitedError(wait)
+
+    async def _edit_thread(self, guild: Guild, thread: Channel, body: JSON) -> JSON:
+        """PATCH on a thread, as topics/threads.md ("Editing & Deleting Threads") describes.
+
+        Only active threads can be changed: anything but unarchiving an archived thread is
+        refused. Locking needs Manage Threads, even for the thread's creator; a name, the
+        auto-archive duration or archiving needs Manage Threads or being the creator;
+        unarchiving needs being in the thread, and for a locked one its creator or a moderator.
+        """
+        perms = guild.permissions_in(self.bot_user.id, thread.id)
+        if not perms & P.VIEW_CHANNEL:
+            raise HttpError(403, 50001, "Missing Access")
+        moderator = bool(perms & (P.MANAGE_THREADS | P.ADMINISTRATOR))
+        creator = thread.owner_id == self.bot_user.id
+        unarchiving = thread.archived and body.get("archived") is False
+        if thread.archived and not unarchiving:
+            raise HttpError(400, 50083, "Thread is archived")
+        if "locked" in body and not moderator:
+            raise missing_permissions(P.MANAGE_THREADS)
+        changes_settings = "name" in body or "auto_archive_duration" in body
+        if (changes_settings or body.get("archived") is True) and not (moderator or creator):
+            raise missing_permissions(P.MANAGE_THREADS)
+        if unarchiving and not moderator:
+            if self.bot_user.id not in thread.thread_members:
+                raise HttpError(403, 50001, "Missing Access")
+            if thread.locked and not creator and body.get("locked") is not False:
+                raise missing_permissions(P.MANAGE_THREADS)
+        if "name" in body:
+            discord_limits.check_thread_name(body["name"])
+        duration = body.get("auto_archive_duration")
+        if duration is not None and int(duration) not in THREAD_AUTO_ARCHIVE_CHOICES:
+            raise HttpError(
+                400,
+                50035,
+                "Invalid Form Body",
+                _field_error(
+                    "auto_archive_duration",
+                    "BASE_TYPE_CHOICES",
+                    "Not a valid auto-archive duration",
+                ),
+            )
+        self._renaming(thread, body)
+        now = self.now()
+        if "archived" in body and bool(body["archived"]) != thread.archived:
+            thread.archived = bool(body["archived"])
+            thread.archive_timestamp = now
+            if not thread.archived:
+                thread.last_activity = now  # unarchiving counts as activity
+        if "locked" in body:
+            thread.locked = bool(body["locked"])
+        if "name" in body:
+            thread.name = body["name"]
+        if duration is not None:
+            thread.auto_archive_duration = int(duration)
+            thread.last_activity = thread.archive_timestamp = now
+        payload = thread.to_payload()
+        await self.gateway.dispatch("THREAD_UPDATE", payload)
         return payload
 
     async def _edit_channel(self, req: Request) -> JSON:
         guild, channel = self.channel(req.params["channel_id"])
         body = req.json or {}
         if channel.is_thread:
-            needed = 0 if channel.owner_id == self.bot_user.id else P.MANAGE_THREADS
-            self._require(guild, needed, channel)
-            if "archived" in body:
-                channel.archived = bool(body["archived"])
-            if "locked" in body:
-                channel.locked = bool(body["locked"])
-            if "name" in body:
-                discord_limits.check_thread_name(body["name"])
-                channel.name = body["name"]
-            payload = channel.to_payload()
-            await self.gateway.dispatch("THREAD_UPDATE", payload)
-            return payload
+            return await self._edit_thread(guild, channel, body)
         self._require(guild, P.MANAGE_CHANNELS, channel)
         if "permission_overwrites" in body:
             self._require(guild, P.MANAGE_ROLES)
-            channel.overwrites = self._overwrites(guild, body["permission_overwrites"] or [])
         if "name" in body:
             discord_limits.check_channel_name(body["name"])
+        self._renaming(channel, body)
+        if "permission_overwrites" in body:
+            channel.overwrites = self._overwrites(guild, body["permission_overwrites"] or [])
+        if "name" in body:
             channel.name = body["name"]
         if "topic" in body:
             channel.topic = body["topic"]
@@ -1304,7 +1709,7 @@ class SandboxServer:
         ]
         await self.gateway.dispatch("CHANNEL_UPDATE", channel.to_payload())
 
-    async def _create_thread(self, req: Request) -> JSON:
+    async def _create_thread(self, req: Request) -> Created:
         guild, parent = self.channel(req.params["channel_id"])
         if parent.type != ChannelType.TEXT:
             raise HttpError(400, 50024, "Cannot execute action on this channel type")
@@ -1317,9 +1722,22 @@ class SandboxServer:
         )
         self._require(guild, needed, parent)
         discord_limits.check_thread_name(body.get("name", ""))
+        duration = int(body.get("auto_archive_duration") or THREAD_DEFAULT_AUTO_ARCHIVE_MINUTES)
+        if duration not in THREAD_AUTO_ARCHIVE_CHOICES:
+            raise HttpError(
+                400,
+                50035,
+                "Invalid Form Body",
+                _field_error(
+                    "auto_archive_duration",
+                    "BASE_TYPE_CHOICES",
+                    "Not a valid auto-archive duration",
+                ),
+            )
         active = [c for c in guild.channels.values() if c.is_thread and not c.archived]
         if len(active) >= 1000:
             raise HttpError(400, 160006, "Maximum number of active threads reached")
+        now = self.now()
         thread = Channel(
             id=self.ids.next(),
             guild_id=guild.id,
@@ -1329,12 +1747,15 @@ class SandboxServer:
             owner_id=self.bot_user.id,
             invitable=bool(body.get("invitable", True)),
             thread_members={self.bot_user.id},
-            created_at=self.now(),
+            created_at=now,
+            auto_archive_duration=duration,
+            last_activity=now,
+            archive_timestamp=now,
         )
         guild.channels[thread.id] = thread
         payload = thread.to_payload()
         await self.gateway.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
-        return payload
+        return Created(payload)
 
     async def _add_thread_member(self, req: Request) -> None:
         guild, thread = self.channel(req.params["channel_id"])
@@ -1342,7 +1763,7 @@ class SandboxServer:
             raise HttpError(400, 50024, "Cannot execute action on this channel type")
         if thread.archived:
             raise HttpError(400, 50083, "Thread is archived")
-        user_id = int(req.params["user_id"])
+        user_id = self._user_param(req.params["user_id"])
         if user_id not in guild.members:
             raise unknown("Member", 10007)
         self._require(guild, P.SEND_MESSAGES_IN_THREADS, thread)
@@ -1350,10 +1771,20 @@ class SandboxServer:
             raise HttpError(400, 30033, "Maximum number of thread participants reached (1000)")
         thread.thread_members.add(user_id)
 
+    def _user_param(self, value: str) -> int:
+        return self.bot_user.id if value == "@me" else int(value)
+
     async def _remove_thread_member(self, req: Request) -> None:
         guild, thread = self.channel(req.params["channel_id"])
-        self._require(guild, P.MANAGE_THREADS, thread)
-        thread.thread_members.discard(int(req.params["user_id"]))
+        if not thread.is_thread:
+            raise HttpError(400, 50024, "Cannot execute action on this channel type")
+        if thread.archived:
+            # topics/threads.md: "only active threads can be manipulated".
+            raise HttpError(400, 50083, "Thread is archived")
+        user_id = self._user_param(req.params["user_id"])
+        if user_id != self.bot_user.id:
+            self._require(guild, P.MANAGE_THREADS, thread)  # leaving needs nothing
+        thread.thread_members.discard(user_id)
 
     # -- guilds, roles, members ----------------------------------------------------------------
 
@@ -1361,6 +1792,20 @@ class SandboxServer:
         payload = self.guild(req.params["guild_id"]).to_payload(self.users)
         for key in ("channels", "threads", "members", "voice_states", "presences"):
             payload.pop(key, None)
+        # What the REST answer has beyond GUILD_CREATE's fields (none of it modelled).
+        payload |= {
+            "home_header": None,
+            "region": "deprecated",
+            "widget_enabled": False,
+            "widget_channel_id": None,
+            "max_presences": None,
+            "max_members": 500000,
+            "max_stage_video_channel_users": 50,
+            "max_video_channel_users": 25,
+            "safety_alerts_channel_id": None,
+            "nsfw": False,
+            "incidents_data": None,
+        }
         return payload
 
     async def _list_channels(self, req: Request) -> list[JSON]:
@@ -1375,6 +1820,26 @@ class SandboxServer:
         if member is None:
             raise unknown("Member", 10007)
         return member
+
+    async def _search_members(self, req: Request) -> list[JSON]:
+        """Search Guild Members: those whose username or nickname starts with `query` (any
+        case), at most `limit` (1 to 1,000, default 1). It needs no privileged intent."""
+        guild = self.guild(req.params["guild_id"])
+        query = req.query.get("query", "")
+        try:
+            limit = int(req.query.get("limit", "1"))
+        except ValueError:
+            raise HttpError(400, 50035, "Invalid Form Body: limit") from None
+        if not 1 <= len(query) <= 100 or not 1 <= limit <= 1000:
+            raise HttpError(400, 50035, "Invalid Form Body: query or limit")
+        wanted = query.casefold()
+        found = [
+            m
+            for m in guild.members.values()
+            if m.user.username.casefold().startswith(wanted)
+            or (m.nick or "").casefold().startswith(wanted)
+        ]
+        return [m.to_payload() for m in found[:limit]]
 
     async def _get_member(self, req: Request) -> JSON:
         guild = self.guild(req.params["guild_id"])
@@ -1420,12 +1885,116 @@ class SandboxServer:
         event = self._event(guild, req.params["event_id"])
         return event.to_payload(self.users.get(event.creator_id))
 
+    def _event_channel(self, guild: Guild, entity_type: int, channel_id: Any) -> Channel | None:
+        """The channel an event is held in, checked against its entity type's requirements
+        (resources/guild-scheduled-event.md, "Field Requirements By Entity Type")."""
+        if entity_type == EntityType.EXTERNAL:
+            if channel_id:
+                raise HttpError(
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    _field_error(
+                        "channel_id",
+                        "GUILD_SCHEDULED_EVENT_CHANNEL_ID_NOT_NULL",
+                        "An external event has no channel",
+                    ),
+                )
+            return None
+        if not channel_id or int(channel_id) not in guild.channels:
+            raise HttpError(
+                400,
+                50035,
+                "Invalid Form Body",
+                _field_error(
+                    "channel_id", "GUILD_SCHEDULED_EVENT_CHANNEL_REQUIRED", "A channel is required"
+                ),
+            )
+        channel = guild.channels[int(channel_id)]
+        wanted = (
+            ChannelType.STAGE if entity_type == EntityType.STAGE_INSTANCE else ChannelType.VOICE
+        )
+        if channel.type != wanted:
+            raise HttpError(
+                400,
+                50035,
+                "Invalid Form Body",
+                _field_error(
+                    "channel_id",
+                    "GUILD_SCHEDULED_EVENT_CHANNEL_TYPE_INVALID",
+                    "The channel does not match the entity type",
+                ),
+            )
+        return channel
+
+    def _require_for_event(
+        self,
+        guild: Guild,
+        entity_type: int,
+        channel: Channel | None,
+        *,
+        creating: bool,
+        creator: bool = False,
+    ) -> None:
+        """resources/guild-scheduled-event.md, "Guild Scheduled Event Permissions Requirements":
+        computed in the event's channel for voice and stage events, guild-wide for external.
+
+        Creating needs Create Events; changing or deleting needs Manage Events, or either Create
+        or Manage Events for the event's creator. A stage event also needs Manage Channels, Mute
+        Members and Move Members; a voice event View Channel and Connect.
+        """
+        have = (
+            guild.permissions_in(self.bot_user.id, channel.id)
+            if channel is not None
+            else guild.base_permissions(self.bot_user.id)
+        )
+        if have & P.ADMINISTRATOR:
+            return
+        if entity_type == EntityType.STAGE_INSTANCE:
+            needed = P.MANAGE_CHANNELS | P.MUTE_MEMBERS | P.MOVE_MEMBERS
+        elif entity_type == EntityType.VOICE:
+            needed = P.VIEW_CHANNEL | P.CONNECT
+        else:
+            needed = P(0)
+        if creating:
+            needed |= P.CREATE_EVENTS
+        elif not (creator and have & P.CREATE_EVENTS):
+            needed |= P.MANAGE_EVENTS
+        lacking = needed & ~have
+        if lacking:
+            raise missing_permissions(lacking)
+
     async def _create_event(self, req: Request) -> JSON:
         guild = self.guild(req.params["guild_id"])
-        self._require(guild, P.CREATE_EVENTS)
         body = req.json or {}
-        unfinished = [e for e in guild.events.values() if e.status in (1, 2)]
-        if len(unfinished) >= 100:
+        entity_type = int(body["entity_type"])
+        channel = self._event_channel(guild, entity_type, body.get("channel_id"))
+        self._require_for_event(guild, entity_type, channel, creating=True)
+        location = (body.get("entity_metadata") or {}).get("location")
+        if entity_type == EntityType.EXTERNAL and not location:
+            raise HttpError(
+                400,
+                50035,
+                "Invalid Form Body",
+                _field_error(
+                    "entity_metadata",
+                    "GUILD_SCHEDULED_EVENT_LOCATION_REQUIRED",
+                    "A location is required",
+                ),
+            )
+        if entity_type == EntityType.EXTERNAL and not body.get("scheduled_end_time"):
+            raise HttpError(
+                400,
+                50035,
+                "Invalid Form Body",
+                _field_error(
+                    "scheduled_end_time",
+                    "GUILD_SCHEDULED_EVENT_END_TIME_REQUIRED",
+                    "An external event needs an end time",
+                ),
+            )
+        unfinished = [e for e in guild.events.values() if not e.finished]
+        if len(unfinished) >= SCHEDULED_EVENTS_UNFINISHED:
             raise HttpError(
                 400, 30038, "Maximum number of uncompleted guild scheduled events reached (100)"
             )
@@ -1435,16 +2004,11 @@ class SandboxServer:
                 400,
                 50035,
                 "Invalid Form Body",
-                {
-                    "scheduled_start_time": {
-                        "_errors": [
-                            {
-                                "code": "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
-                                "message": "Cannot schedule event in the past.",
-                            }
-                        ]
-                    }
-                },
+                _field_error(
+                    "scheduled_start_time",
+                    "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
+                    "Cannot schedule event in the past.",
+                ),
             )
         event = ScheduledEvent(
             id=self.ids.next(),
@@ -1452,11 +2016,12 @@ class SandboxServer:
             name=body["name"],
             start=body["scheduled_start_time"],
             end=body.get("scheduled_end_time"),
-            entity_type=int(body["entity_type"]),
-            channel_id=int(body["channel_id"]) if body.get("channel_id") else None,
-            location=(body.get("entity_metadata") or {}).get("location"),
+            entity_type=entity_type,
+            channel_id=channel.id if channel else None,
+            location=location if entity_type == EntityType.EXTERNAL else None,
             description=body.get("description"),
             creator_id=self.bot_user.id,
+            status_since=self.now(),
         )
         guild.events[event.id] = event
         payload = event.to_payload(self.bot_user)
@@ -1465,17 +2030,22 @@ class SandboxServer:
 
     async def _edit_event(self, req: Request) -> JSON:
         guild = self.guild(req.params["guild_id"])
-        self._require(guild, P.MANAGE_EVENTS)
         event = self._event(guild, req.params["event_id"])
         body = req.json or {}
-        if "name" in body:
-            event.name = body["name"]
-        if "description" in body:
-            event.description = body["description"]
-        if "scheduled_start_time" in body:
-            event.start = body["scheduled_start_time"]
-        if "scheduled_end_time" in body:
-            event.end = body["scheduled_end_time"]
+        creator = event.creator_id == self.bot_user.id
+        current = guild.channels.get(event.channel_id) if event.channel_id else None
+        self._require_for_event(guild, event.entity_type, current, creating=False, creator=creator)
+        entity_type = int(body.get("entity_type", event.entity_type))
+        channel = current
+        if "entity_type" in body or "channel_id" in body:
+            channel = self._event_channel(
+                guild, entity_type, body.get("channel_id", event.channel_id)
+            )
+            self._require_for_event(guild, entity_type, channel, creating=False, creator=creator)
+        if event.finished:
+            # Once COMPLETED or CANCELED an event cannot change (Discord moves events on by
+            # itself, so a bot's late PATCH meets this).
+            raise HttpError(400, 180000, "Cannot update a finished event")
         if "status" in body:
             status = int(body["status"])
             # Discord: SCHEDULED → ACTIVE or CANCELED, ACTIVE → COMPLETED, and nothing after.
@@ -1484,32 +2054,45 @@ class SandboxServer:
                     400,
                     50035,
                     "Invalid Form Body",
-                    {
-                        "status": {
-                            "_errors": [
-                                {
-                                    "code": "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
-                                    "message": f"Cannot change status {event.status} to {status}.",
-                                }
-                            ]
-                        }
-                    },
+                    _field_error(
+                        "status",
+                        "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+                        f"Cannot change status {event.status} to {status}.",
+                    ),
                 )
-            event.status = status
-        if "channel_id" in body:
-            event.channel_id = int(body["channel_id"]) if body["channel_id"] else None
-        if body.get("entity_metadata"):
-            event.location = body["entity_metadata"].get("location")
-        payload = event.to_payload(self.bot_user)
+        if "name" in body:
+            event.name = body["name"]
+        if "description" in body:
+            event.description = body["description"]
+        if "scheduled_start_time" in body:
+            event.start = body["scheduled_start_time"]
+        if "scheduled_end_time" in body:
+            event.end = body["scheduled_end_time"]
+        if "status" in body and int(body["status"]) != event.status:
+            event.status = int(body["status"])
+            event.status_since = self.now()
+        event.entity_type = entity_type
+        event.channel_id = channel.id if channel else None
+        if entity_type == EntityType.EXTERNAL:
+            if body.get("entity_metadata"):
+                event.location = body["entity_metadata"].get("location")
+        else:
+            # "This endpoint silently discards entity_metadata for non-EXTERNAL events."
+            event.location = None
+        payload = event.to_payload(self.users.get(event.creator_id))
         await self.gateway.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", payload)
         return payload
 
     async def _delete_event(self, req: Request) -> None:
         guild = self.guild(req.params["guild_id"])
-        self._require(guild, P.MANAGE_EVENTS)
         event = self._event(guild, req.params["event_id"])
+        channel = guild.channels.get(event.channel_id) if event.channel_id else None
+        creator = event.creator_id == self.bot_user.id
+        self._require_for_event(guild, event.entity_type, channel, creating=False, creator=creator)
         del guild.events[event.id]
-        await self.gateway.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event.to_payload(self.bot_user))
+        await self.gateway.dispatch(
+            "GUILD_SCHEDULED_EVENT_DELETE", event.to_payload(self.users.get(event.creator_id))
+        )
 
     # -- world building for the driver ---------------------------------------------------------
 

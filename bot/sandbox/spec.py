@@ -66,6 +66,21 @@ class SpecValidator:
             schemas["SnowflakeType"] = {
                 "anyOf": [schemas["SnowflakeType"], {"type": "integer", "minimum": 0}]
             }
+        if "InnerErrors" in schemas and "Error" in schemas:
+            # Discord names a field's errors with string codes ("BASE_TYPE_REQUIRED"); the spec
+            # only lists the integer codes of a whole answer's error.
+            schemas["InnerError"] = {
+                "type": "object",
+                "properties": {
+                    "code": {"type": ["integer", "string"]},
+                    "message": {"type": "string"},
+                },
+                "required": ["code", "message"],
+            }
+            items = schemas["InnerErrors"].get("properties", {}).get("_errors", {})
+            if "items" in items:
+                items["items"] = {"$ref": "#/components/schemas/InnerError"}
+        self._document = document
         self._paths: dict[str, Any] = document.get("paths", {})
         self._registry: Registry[Any] = Registry().with_resource(
             _BASE_URI, Resource.from_contents(document, default_specification=DRAFT202012)
@@ -73,6 +88,7 @@ class SpecValidator:
         self._routes = sorted((self._route(t) for t in self._paths), key=lambda r: -r.literals)
         self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
         self._verdicts: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        self._response_validators: dict[tuple[str, str, str], Draft202012Validator | None] = {}
 
     @staticmethod
     def _route(template: str) -> _Route:
@@ -151,6 +167,59 @@ class SpecValidator:
             self._verdicts[key] = tuple(found)
         return found
 
+    def _response_validator(
+        self, method: str, template: str, status: int
+    ) -> tuple[Draft202012Validator | None, bool]:
+        """The validator of the spec's answer for a status, and whether the spec has one."""
+        responses = (self._paths.get(template, {}).get(method.lower()) or {}).get("responses", {})
+        # OpenAPI: an exact status wins over a range ("4XX"), which wins over "default".
+        for key in (str(status), f"{str(status)[0]}XX", "default"):
+            if key in responses:
+                break
+        else:
+            return None, False
+        cache_key = (method, template, key)
+        if cache_key not in self._response_validators:
+            response = responses[key]
+            pointer = _pointer("paths", template, method.lower(), "responses", key)
+            if "$ref" in response:
+                ref = response["$ref"]
+                pointer = ref.lstrip("#/")
+                response = self._resolve(ref)
+            content = (response.get("content") or {}).get("application/json")
+            if content is None or "schema" not in content:
+                self._response_validators[cache_key] = None
+            else:
+                schema = {"$ref": f"{_BASE_URI}#/{pointer}/content/application~1json/schema"}
+                self._response_validators[cache_key] = Draft202012Validator(
+                    schema, registry=self._registry
+                )
+        return self._response_validators[cache_key], True
+
+    def _resolve(self, ref: str) -> dict[str, Any]:
+        node: Any = self._document
+        for part in ref.lstrip("#/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        assert isinstance(node, dict)
+        return node
+
+    def validate_response(self, method: str, path: str, status: int, body: Any) -> list[str]:
+        """What is wrong with Discord's (here: the sandbox's) answer per the spec."""
+        template = self.template_for(path)
+        if template is None or method.lower() not in self._paths[template]:
+            return [] if self.partial else [f"the spec has no {method} {path}"]
+        operation = self._paths[template][method.lower()] or {}
+        if not operation.get("responses"):
+            return []  # a spec that leaves this operation's answers out
+        validator, known = self._response_validator(method, template, status)
+        if not known:
+            return [f"the spec lists no {status} answer for {method} {template}"]
+        if validator is None:
+            return [] if body is None else [f"(body): the spec has no body for a {status}"]
+        if body is None:
+            return [f"(body): a {status} answer has a JSON body in the spec"]
+        return self._check(validator, body)
+
     @staticmethod
     def _check(validator: Draft202012Validator, body: Any) -> list[str]:
         errors = list(validator.iter_errors(body))
@@ -164,3 +233,32 @@ def _describe(error: ValidationError) -> str:
     where = "/".join(str(p) for p in error.absolute_path) or "(body)"
     message = error.message if len(error.message) < 300 else error.message[:297] + "..."
     return f"{where}: {message}"
+
+
+_SNOWFLAKE = re.compile(r"^[0-9]{1,20}$")
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
+_WORD = re.compile(r"^[a-z_]{1,24}$")
+
+
+def shape(value: Any) -> Any:
+    """A hashable outline of a JSON value that two answers share when the spec would judge them
+    alike: ids, timestamps and text are outlined, enum-like values (numbers, lower-case words)
+    kept. Lets the sandbox check each kind of answer once instead of every answer (a check
+    takes milliseconds; a busy test sends thousands)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, shape(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("[]", tuple(dict.fromkeys(shape(v) for v in value)))
+    if isinstance(value, str):
+        if _SNOWFLAKE.match(value):
+            return "<snowflake>"
+        if _TIMESTAMP.match(value):
+            return "<timestamp>"
+        if _WORD.match(value):
+            return value  # enum-like ("rich", "deprecated")
+        return ("<text>", bool(value), len(value) > 100, len(value) > 2000)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return "<float>"
+    return value

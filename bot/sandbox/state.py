@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.limits import THREAD_DEFAULT_AUTO_ARCHIVE_MINUTES
 from bot.sandbox.permissions import (
     EVERYONE_DEFAULT,
     Overwrite,
@@ -67,6 +68,7 @@ class User:
             "bot": self.bot,
             "public_flags": 0,
             "flags": 0,
+            "primary_guild": None,
         }
 
 
@@ -108,6 +110,7 @@ class Member:
             "user": self.user.to_payload(),
             "nick": self.nick,
             "avatar": None,
+            "banner": None,
             "roles": [str(r) for r in self.roles],
             "joined_at": iso(self.joined_at),
             "premium_since": None,
@@ -136,10 +139,26 @@ class Channel:
     invitable: bool = True
     thread_members: set[int] = field(default_factory=set)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Threads: minutes of inactivity before Discord archives it, the last "activity" (a
+    # message, an unarchive, a new duration) and when `archived` last changed.
+    auto_archive_duration: int = THREAD_DEFAULT_AUTO_ARCHIVE_MINUTES
+    last_activity: datetime | None = None
+    archive_timestamp: datetime | None = None
 
     @property
     def is_thread(self) -> bool:
         return self.type in ChannelType.THREADS
+
+    def archives_at(self) -> datetime | None:
+        """When Discord archives this thread if nothing happens in it (None: not an active thread).
+
+        topics/threads.md: "Threads automatically archive after a period of inactivity";
+        activity is a message, an unarchive, or a change of `auto_archive_duration`.
+        """
+        if not self.is_thread or self.archived:
+            return None
+        since = self.last_activity or self.created_at
+        return since + timedelta(minutes=self.auto_archive_duration)
 
     def to_payload(self) -> JSON:
         data: JSON = {
@@ -159,8 +178,8 @@ class Channel:
                 total_message_sent=0,
                 thread_metadata={
                     "archived": self.archived,
-                    "auto_archive_duration": 10080,
-                    "archive_timestamp": iso(self.created_at),
+                    "auto_archive_duration": self.auto_archive_duration,
+                    "archive_timestamp": iso(self.archive_timestamp or self.created_at),
                     "locked": self.locked,
                     "invitable": self.invitable,
                     "create_timestamp": iso(self.created_at),
@@ -250,6 +269,23 @@ class Message:
         return data
 
 
+class EventStatus:
+    """Guild scheduled event statuses (resources/guild-scheduled-event.md)."""
+
+    SCHEDULED = 1
+    ACTIVE = 2
+    COMPLETED = 3
+    CANCELED = 4
+
+
+class EntityType:
+    """Guild scheduled event entity types."""
+
+    STAGE_INSTANCE = 1
+    VOICE = 2
+    EXTERNAL = 3
+
+
 @dataclass
 class ScheduledEvent:
     id: int
@@ -264,6 +300,21 @@ class ScheduledEvent:
     creator_id: int
     status: int = 1
     privacy_level: int = 2
+    # When `status` last changed (creation included): an active voice or stage event that
+    # nobody is in is ended a few minutes after the later of this and the last leave.
+    status_since: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def starts(self) -> datetime:
+        return datetime.fromisoformat(self.start)
+
+    @property
+    def ends(self) -> datetime | None:
+        return datetime.fromisoformat(self.end) if self.end else None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (EventStatus.COMPLETED, EventStatus.CANCELED)
 
     def to_payload(self, creator: User | None) -> JSON:
         return {
@@ -284,6 +335,7 @@ class ScheduledEvent:
             "user_count": 0,
             "image": None,
             "recurrence_rule": None,
+            "guild_scheduled_event_exceptions": [],
         }
 
 
@@ -305,6 +357,8 @@ class Guild:
     events: dict[int, ScheduledEvent] = field(default_factory=dict)
     voice: dict[int, VoiceState] = field(default_factory=dict)
     preferred_locale: str = "en-US"
+    # Voice and stage channels: when the last person in each left it.
+    voice_left_at: dict[int, datetime] = field(default_factory=dict)
 
     def everyone(self) -> Role:
         return self.roles[self.id]
@@ -349,6 +403,10 @@ class Guild:
     def can_view(self, user_id: int, channel_id: int) -> bool:
         return bool(self.permissions_in(user_id, channel_id) & P.VIEW_CHANNEL)
 
+    def in_voice(self, channel_id: int) -> list[int]:
+        """Who is connected to a voice or stage channel."""
+        return [v.user_id for v in self.voice.values() if v.channel_id == channel_id]
+
     def top_role_position(self, user_id: int) -> int:
         member = self.members[user_id]
         return max((self.roles[r].position for r in member.roles if r in self.roles), default=0)
@@ -365,7 +423,13 @@ class Guild:
         """
         channels = [c for c in self.channels.values() if not c.is_thread]
         in_voice = {v.user_id for v in self.voice.values() if v.channel_id}
-        threads = [c for c in self.channels.values() if c.is_thread and not c.archived]
+        # gateway-events.md, Guild Create: "all active threads in the guild that the current
+        # user is able to view" (an archived thread comes back only when fetched).
+        threads = [
+            c
+            for c in self.channels.values()
+            if c.is_thread and not c.archived and (self_id is None or self.can_view(self_id, c.id))
+        ]
         return {
             "id": str(self.id),
             "name": self.name,

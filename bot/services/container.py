@@ -13,10 +13,16 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.cooldown import Cooldowns
+from bot.metrics import Metrics
 from bot.services.about import AboutService
 from bot.services.activity_writer import ActivityWriter
+from bot.services.backups import BackupService
 from bot.services.chess import ChessService
+from bot.services.dashboard import DashboardService, PublicAddress
+from bot.services.digest import DigestService
+from bot.services.erasure_journal import ErasureJournal
 from bot.services.exchanges import ExchangeService
+from bot.services.feeds import FeedService
 from bot.services.lifecycle import LifecycleService
 from bot.services.operations import Journal
 from bot.services.pairing import PairingService
@@ -39,6 +45,8 @@ class Infrastructure(Protocol):
     scheduler: Scheduler
     activity_writer: ActivityWriter
     cooldowns: Cooldowns
+    metrics: Metrics
+    journal: ErasureJournal | None
 
 
 class Services:
@@ -49,26 +57,52 @@ class Services:
         db, clock, scheduler = infra.db, infra.clock, infra.scheduler
         # Changes of several Discord steps, written down before the first and settled after
         # a restart; one journal, so one change of an exchange's spaces runs at a time.
-        self.operations = Journal(db, clock, scheduler)
-        journal = self.operations
+        # (Not the erasure journal, `infra.journal`, which lets a restored backup erase again.)
+        operations = self.operations = Journal(db, clock, scheduler)
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
         self.lifecycle = LifecycleService(
-            db, clock, scheduler, infra.settings.retention_days, journal
+            db, clock, scheduler, infra.settings.retention_days, operations
         )
-        self.pairing = PairingService(db, clock, scheduler, journal)
+        self.pairing = PairingService(db, clock, scheduler, operations)
         self.prompts = PromptService(db, clock, infra.activity_writer, scheduler)
         self.safety = SafetyService(db, clock, scheduler)
-        self.roster = RosterService(db, clock, scheduler, journal)
+        self.roster = RosterService(db, clock, scheduler, operations)
+        settings = infra.settings
         self.privacy = PrivacyService(
             db,
             clock,
             scheduler,
             infra.activity_writer,
-            infra.settings.retention_days,
+            settings.retention_days,
+            infra.journal,
             roster=self.roster,
-            journal=journal,
+            operations=operations,
+        )
+        self.backups = BackupService(
+            db,
+            clock,
+            scheduler,
+            database=settings.sqlite_path(),
+            folder=settings.backup_dir,
+            keep_daily=settings.backup_keep_daily,
+            keep_weekly=settings.backup_keep_weekly,
+            retention_days=settings.retention_days,
+            metrics=infra.metrics,
         )
         self.reporting = ReportingService(db, clock)
         self.sessions = SessionService(db, clock, scheduler, scheduler.grace)
         self.chess = ChessService(db, clock, scheduler)
+        # Outside Discord: the dashboard's links and pages, calendar feeds, the digest.
+        self.address = PublicAddress(settings.public_url)
+        self.dashboard = DashboardService(
+            db,
+            clock,
+            self.reporting,
+            self.prompts,
+            self.chess,
+            self.address,
+            link_days=settings.dashboard_link_days,
+        )
+        self.feeds = FeedService(db, clock, self.address)
+        self.digest = DigestService(db, clock, scheduler, self.reporting)

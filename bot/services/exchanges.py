@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
 from bot.domain.exchange import (
@@ -15,6 +14,8 @@ from bot.domain.exchange import (
     parse_languages,
     parse_weekend,
 )
+from bot.domain.text import clean, same_name
+from bot.domain.timezones import UnknownZoneError, check_zone
 from bot.errors import NotFoundError, UserError
 from bot.services.access import Actor, require
 from bot.store import Database, roster
@@ -34,13 +35,9 @@ class CityInput:
 
 def _zone(name: str) -> str:
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError("error.unknown_zone", zone=name[:64]) from None
-    if "/" not in name and name != "UTC":
-        # Abbreviations like "EST" exist in tzdata but ignore daylight saving.
-        raise UserError("error.unknown_zone", zone=name[:64])
-    return name
+        return check_zone(name).key
+    except UnknownZoneError:
+        raise UserError("error.unknown_zone", zone=clean(name)[:64]) from None
 
 
 def _user_error(exc: ProfileError) -> UserError:
@@ -127,7 +124,7 @@ class ExchangeService:
                 )
         except ProfileError as exc:
             raise _user_error(exc) from None
-        if sides[0][0].casefold() == sides[1][0].casefold():
+        if same_name(sides[0][0]) == same_name(sides[1][0]):
             raise UserError("error.same_city", city=sides[0][0])
         now = self.clock.now()
         async with self.db.transaction() as conn:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, Role
 from bot.domain.pairing import PairStatus
+from bot.errors import UserError
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, require
@@ -89,28 +90,42 @@ class LifecycleService:
         the middle finishes the end at the next start.
         """
         await require(self.db, actor, {"coordinator"})
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
-        async with self.journal.exclusive(actor.guild_id, exchange.id, port):
-            async with self.db.read() as conn:
-                live = await pairing_store.live_pairs(conn, exchange.id)
-            await pairing_service.check_spaces(self.db, port, exchange.id, live)
-            operation = await self.journal.begin(
-                OperationKind.END,
-                guild_id=actor.guild_id,
-                exchange_id=exchange.id,
-                actor_id=actor.user_id,
-                plan={"pairs": [p.id for p in live]},
+        # One change of an exchange's spaces at a time: two coordinators (or a double click)
+        # confirming together end it once, and the other is told it has ended (`_end` checks
+        # inside, after an end a stop left has been finished).
+        async with self.journal.exclusive(actor.guild_id, exchange_id, port):
+            return await self._end(actor, exchange_id, port)
+
+    async def _end(self, actor: Actor, exchange_id: int, port: pairing_service.SpacePort) -> Ended:
+        async with self.db.read() as conn:
+            active = await exchange_store.get_exchange(conn, actor.guild_id, exchange_id)
+            ever = await exchange_store.get_exchange(
+                conn, actor.guild_id, exchange_id, with_ended=True
             )
+        if active is None and ever is not None:
+            # Ended a moment ago (the same confirmation pressed twice, or by someone else).
+            raise UserError("error.exchange_already_ended", name=ever.name)
+        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        async with self.db.read() as conn:
+            live = await pairing_store.live_pairs(conn, exchange.id)
+        await pairing_service.check_spaces(self.db, port, exchange.id, live)
+        operation = await self.journal.begin(
+            OperationKind.END,
+            guild_id=actor.guild_id,
+            exchange_id=exchange.id,
+            actor_id=actor.user_id,
+            plan={"pairs": [p.id for p in live]},
+        )
+        try:
+            archived, cancelled = await self._finish_end(operation, port)
+        except BaseException as exc:
             try:
-                archived, cancelled = await self._finish_end(operation, port)
-            except BaseException as exc:
-                try:
-                    await self._undo_end(operation, port)
-                except Exception:
-                    log.exception("could not open again the spaces of a failed end")
-                    await self.journal.abandon(operation)
-                passing_failure(exc)
-                raise
+                await self._undo_end(operation, port)
+            except Exception:
+                log.exception("could not open again the spaces of a failed end")
+                await self.journal.abandon(operation)
+            passing_failure(exc)
+            raise
         return Ended(
             exchange, archived, cancelled, self.clock.now() + timedelta(days=self.retention_days)
         )
@@ -139,6 +154,8 @@ class LifecycleService:
                 if pair.status is PairStatus.PAUSED:
                     await pairing_store.close_pause(conn, pair.id, now)
             cancelled = await sends.cancel_exchange(conn, exchange_id, now)
+            # Renamed once the pairs are stored archived (`plan_labels`); archiving does not.
+            await pairing_service.plan_labels(conn, operation.guild_id, live, now)
             await exchange_store.end_exchange(conn, exchange_id, now)
             await activity_log.append(
                 conn,

@@ -1,9 +1,10 @@
 """Pairing students across the two cities, and the private spaces where pairs talk.
 
 `PairingService` holds the use cases (`/pair preview|confirm|swap|remove|history`) and what
-they keep between calls: the plans of the last rosters seen and one lock per exchange for
-confirming. What other features need of pairs' spaces (`check_spaces`, `archive_spaces`,
-`end_pauses`) keeps nothing between calls, so it stays in module functions taking `db`.
+they keep between calls: the plans of the last rosters seen (one change of an exchange's
+spaces at a time is the operations journal's, `Journal.exclusive`). What other features need
+of pairs' spaces (`check_spaces`, `archive_recorded`, `reopen_recorded`, `end_pauses`,
+`plan_labels`) keeps nothing between calls, so it stays in module functions taking `db`.
 """
 
 from __future__ import annotations
@@ -45,8 +46,7 @@ from bot.domain.spaces import (
 )
 from bot.errors import NotFoundError, UserError
 from bot.services import chess as chess_service
-from bot.services import exchanges as exchange_service
-from bot.services.access import Actor, require
+from bot.services.access import Actor, staff_exchange
 from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.scheduler import Outcome, Sender
 from bot.store import Database, app_state, roster, sends
@@ -57,6 +57,10 @@ from bot.store.operations import OperationStatus
 
 STAFF = frozenset({"teacher", "coordinator"})
 REASON_FIELDS = dataclasses.fields(PairReasons)
+# The send that gives an ended pair's channel its `archived-` name, and how long it is tried
+# (Discord may ask to wait ten minutes between renames).
+LABEL_KIND = "space.label"
+LABEL_TRIES = timedelta(days=1)
 
 # The posts a new space gets, as scheduled sends (retried when Discord fails for a moment).
 WELCOME_KIND = "pairing.welcome"
@@ -161,6 +165,10 @@ class SpacePort(Protocol):
         self, space_id: int, kind: str, user_ids: Sequence[int], *, paused: bool
     ) -> None:
         """Undo `archive` when the change it belonged to failed (writable, or paused again)."""
+
+    async def label(self, space_id: int, *, archived: bool) -> None:
+        """Name a space after its pair's state (an ended pair's channel reads `archived-…`).
+        Raises `RetryLaterError` (with Discord's wait) when Discord asks to wait."""
 
     async def delete_unused(self, space_id: int) -> None:
         """Remove a category (or space) the bot made for a change that did not happen (gone
@@ -316,6 +324,26 @@ async def _plan_posts(
         ],
     )
     return [key for key, _ in posts]
+
+
+async def plan_labels(
+    conn: Any, guild_id: int, ended: Sequence[store.PairRecord], now: datetime
+) -> None:
+    """Plan the new name of each ended pair's space (in the transaction that stores them as
+    archived). Renaming is never part of `archive`, which a failure may undo: Discord allows
+    two renames per channel per ten minutes, and archive, undo, archive again would need
+    three. Not tied to the exchange, so ending the exchange does not cancel them."""
+    for pair in ended:
+        if pair.space_id is not None:
+            await sends.plan(
+                conn,
+                key=f"space:{pair.space_id}:label",
+                kind=LABEL_KIND,
+                due_at=now,
+                guild_id=guild_id,
+                payload={"space": pair.space_id},
+                expires_at=now + LABEL_TRIES,
+            )
 
 
 async def _kinds(db: Database, exchange_id: int) -> dict[int, str]:
@@ -516,8 +544,7 @@ class PairingService:
     async def propose(self, actor: Actor, exchange_id: int | None, port: SpacePort) -> Proposal:
         """The optimal pairs for the exchange's active students, with the reasons for each."""
         db = self.db
-        await require(db, actor, STAFF)
-        exchange = await exchange_service.get(db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(db, actor, exchange_id, STAFF)
         students, previous, apart, live, paused = await _load(db, exchange)
         positions = {c.id: c.position for c in exchange.cities}
         placed = [s for s in students if s.city_id in positions]
@@ -581,8 +608,7 @@ class PairingService:
         so no space stays that the database does not know and a retry starts clean. A round
         confirmed by someone else since this command began makes it change nothing.
         """
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             seen_round = await store.latest_round(conn, exchange.id)
         async with self.journal.exclusive(actor.guild_id, exchange.id, port):
@@ -653,6 +679,7 @@ class PairingService:
                 for old in live:
                     await store.set_status(conn, old.id, PairStatus.ARCHIVED, now)
                 await end_pauses(conn, live, now)
+                await plan_labels(conn, actor.guild_id, live, now)
                 await exchange_store.set_spaces(
                     conn, exchange.id, category_ids=categories, thread_parent_id=thread_parent
                 )
@@ -853,8 +880,7 @@ class PairingService:
         Discord first: if it refuses, the pair stays active in the database as in Discord. A
         restart in the middle finishes the removal at the next start.
         """
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         student = await _student(self.db, exchange, user_id)
         async with self.journal.exclusive(actor.guild_id, exchange.id, port):
             async with self.db.read() as conn:
@@ -898,6 +924,7 @@ class PairingService:
         async with self.db.transaction() as conn:
             await store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
             await end_pauses(conn, [pair], now)
+            await plan_labels(conn, operation.guild_id, [pair], now)
             await activity_log.append(
                 conn,
                 at=now,
@@ -934,8 +961,7 @@ class PairingService:
         nor the other way round. Each student is then welcomed in their new space, a
         scheduled send retried if Discord fails for a moment.
         """
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         first = await _student(self.db, exchange, first_user)
         second = await _student(self.db, exchange, second_user)
         if first.id == second.id:
@@ -1190,10 +1216,16 @@ class PairingService:
                 )
         return Reconciled(tuple(removed + closed), tuple(p.id for p in gone))
 
+    async def label_space(self, space_id: int, port: SpacePort) -> None:
+        """The `space.label` send (`plan_labels`): name a space after its pair's state now."""
+        async with self.db.read() as conn:
+            pair = await store.pair_by_space(conn, space_id)
+        if pair is not None:
+            await port.label(space_id, archived=pair.status is PairStatus.ARCHIVED)
+
     async def history(self, actor: Actor, exchange_id: int | None) -> History:
         """Every round of the exchange with who was paired with whom (staff only)."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             rounds = await store.rounds(conn, exchange.id)
             every = await store.all_pairs(conn, exchange.id)

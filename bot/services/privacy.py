@@ -19,6 +19,7 @@ from bot.domain.exchange import Role
 from bot.errors import NotFoundError
 from bot.services.access import Actor, require
 from bot.services.activity_writer import ActivityWriter
+from bot.services.erasure_journal import EXCHANGE, PERSON, ErasureJournal, JournalError
 from bot.services.operations import Journal, Operation, OperationKind
 from bot.services.pairing import SpacePort
 from bot.services.roster import RosterService
@@ -84,6 +85,15 @@ class Pruned:
     rows: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class Reapplied:
+    """Erasures and prunings done again on a restored database."""
+
+    people: int  # people found and erased again
+    exchanges: int  # exchanges pruned again
+    rows: int  # rows changed in all
+
+
 def _next_run(after: datetime) -> datetime:
     return datetime.combine(after.date() + timedelta(days=1), RETENTION_AT, after.tzinfo)
 
@@ -98,9 +108,10 @@ class PrivacyService:
         scheduler: Rearm,
         writer: ActivityWriter,
         retention_days: int,
+        journal: ErasureJournal | None = None,
         *,
         roster: RosterService | None = None,
-        journal: Journal | None = None,
+        operations: Journal | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -108,10 +119,15 @@ class PrivacyService:
         # Export and erasure flush it first: events still queued belong to the person too.
         self.writer = writer
         self.retention_days = retention_days
-        self.journal = journal or Journal(db, clock, scheduler)
+        # Erasures and prunings are journalled so that restoring a backup does them again
+        # (None: a database without a file, whose backups cannot be restored anyway).
+        self.journal = journal
+        # An erasure is written down before it starts (`bot.services.operations`, not to be
+        # confused with the erasure journal above), so a restart finishes it.
+        self.operations = operations or Journal(db, clock, scheduler)
         # An erasure takes a student off each roster as /roster remove does.
-        self.roster = roster or RosterService(db, clock, scheduler, self.journal)
-        self.journal.settle_with(OperationKind.ERASE, self._settle_erase)
+        self.roster = roster or RosterService(db, clock, scheduler, self.operations)
+        self.operations.settle_with(OperationKind.ERASE, self._settle_erase)
 
     async def export_person(self, actor: Actor, user_id: int, names: Sequence[str] = ()) -> Export:
         """Everything stored about one person in this server, as JSON (coordinators only).
@@ -120,21 +136,45 @@ class PrivacyService:
         holds them too.
         """
         await require(self.db, actor, COORDINATORS)
+        return await self._export(
+            actor.guild_id, user_id, names, by=str(actor.user_id), actor_id=actor.user_id
+        )
+
+    async def operator_export(
+        self, guild_id: int, user_id: int, operator: str, names: Sequence[str] = ()
+    ) -> Export:
+        """The same export on the command line (`python -m bot privacy-export`), for one too
+        large for Discord: no Discord user asks, so the OS account stands in, in the log too."""
+        by = f"command line: {operator}"[:100]
+        return await self._export(guild_id, user_id, names, by=by, actor_id=None)
+
+    async def _export(
+        self,
+        guild_id: int,
+        user_id: int,
+        names: Sequence[str],
+        *,
+        by: str,
+        actor_id: int | None,
+    ) -> Export:
         await self.writer.flush()
-        person = personal.Person(actor.guild_id, user_id, tuple(names))
+        person = personal.Person(guild_id, user_id, tuple(names))
         now = self.clock.now()
         async with self.db.transaction() as conn:
             found = await personal.export(conn, person)
             rows = sum(len(r) for r in found.values())
             if rows == 0:
                 raise NotFoundError("error.nothing_stored")
+            details: dict[str, Any] = {"subject_id": user_id, "rows": rows}
+            if actor_id is None:
+                details["via"] = by
             await activity_log.append(
                 conn,
                 at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
+                guild_id=guild_id,
+                actor_id=actor_id,
                 kind="privacy.exported",
-                details={"subject_id": user_id, "rows": rows},
+                details=details,
             )
         document: dict[str, Any] = {
             "about": (
@@ -142,9 +182,9 @@ class PrivacyService:
                 "Messages written on Discord are not stored by Twinbridge and are not included."
             ),
             "user_id": str(user_id),
-            "guild_id": str(actor.guild_id),
+            "guild_id": str(guild_id),
             "exported_at": now.isoformat(),
-            "exported_by": str(actor.user_id),
+            "exported_by": by,
             "tables": found,
         }
         data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
@@ -183,12 +223,13 @@ class PrivacyService:
         read-only), so nothing they write later is theirs in the log. The batched activity
         writer is flushed and held while the rows are scrubbed, and events still queued about
         them lose their id: nothing with their id lands after the erasure. The log of the
-        erasure names who erased and how many rows changed, never whom. It is written down
-        before it starts: a restart in the middle finishes it at the next start.
+        erasure names who erased and how many rows changed, never whom. Then no file of the
+        database keeps their words: the write-ahead log is checkpointed and emptied. It is
+        written down before it starts: a restart in the middle finishes it at the next start.
         """
         await require(self.db, actor, COORDINATORS)
-        async with self.journal.exclusive(actor.guild_id, None, port):
-            operation = await self.journal.begin(
+        async with self.operations.exclusive(actor.guild_id, None, port):
+            operation = await self.operations.begin(
                 OperationKind.ERASE,
                 guild_id=actor.guild_id,
                 exchange_id=None,
@@ -200,7 +241,7 @@ class PrivacyService:
             except Exception:
                 # Removals already done stay done (each is a change of its own); nothing was
                 # erased, and the coordinator is told it failed.
-                await self.journal.finished(operation)
+                await self.operations.finished(operation)
                 raise
 
     async def _finish_erase(self, operation: Operation, port: SpacePort) -> Erased:
@@ -218,9 +259,11 @@ class PrivacyService:
                 left.append(removal.space_id)
                 if removal.pair_ends:
                     ended.append(removal.space_id)
-                await self.journal.step(operation, left=left, ended=ended)
+                await self.operations.step(operation, left=left, ended=ended)
         person = personal.Person(guild_id, user_id, tuple(operation.plan.get("names", ())))
         now = self.clock.now()
+        if self.journal is not None:
+            await self.journal.person_erased(guild_id, user_id, now)
         async with self.writer.quiet():
             async with self.db.transaction() as conn:
                 changed = await personal.erase(conn, person)
@@ -234,15 +277,18 @@ class PrivacyService:
                     kind="privacy.erased",
                     details={"rows": changed, "spaces_left": len(left)},
                 )
-                await self.journal.finish(conn, operation)
+                await self.operations.finish(conn, operation)
             self.writer.forget(user_id)
+        # The old versions of the pages just scrubbed are still in the write-ahead log: move
+        # the new ones into the file (secure deletion zeroes the old) and empty the log.
+        await self.db.checkpoint()
         return Erased(changed, tuple(left), tuple(ended))
 
     async def _settle_erase(self, operation: Operation, port: SpacePort) -> None:
         try:
             await self._finish_erase(operation, port)
         except NotFoundError:
-            await self.journal.finished(operation)  # nothing left to erase
+            await self.operations.finished(operation)  # nothing left to erase
 
     async def prune_expired(self) -> list[Pruned]:
         """Anonymise everyone in exchanges that ended more than the retention period ago.
@@ -258,31 +304,16 @@ class PrivacyService:
             due = await exchange_store.due_for_pruning(conn, cutoff)
         done = []
         for exchange_id, guild_id in due:
-            async with self.db.read() as conn:
-                people = await personal.people_of_exchange(conn, exchange_id)
-            totals: Counter[str] = Counter()
-            for user_id in sorted(people):
-                async with self.db.transaction() as conn:
-                    person = personal.Person(guild_id, user_id, exchange_id=exchange_id)
-                    totals.update(await personal.erase(conn, person))
-            async with self.db.transaction() as conn:
-                await exchange_store.mark_pruned(conn, exchange_id, now)
-                await activity_log.append(
-                    conn,
-                    at=now,
-                    guild_id=guild_id,
-                    partnership_id=exchange_id,
-                    kind="privacy.pruned",
-                    details={
-                        "people": len(people),
-                        "rows": dict(totals),
-                        "days": self.retention_days,
-                    },
+            if self.journal is not None:
+                await self.journal.exchange_pruned(guild_id, exchange_id, now)
+            done.append(
+                await prune_exchange(
+                    self.db, exchange_id, guild_id, now, {"days": self.retention_days}
                 )
-            log.info(
-                "pruned exchange %d: %d people, %d rows", exchange_id, len(people), totals.total()
             )
-            done.append(Pruned(exchange_id, len(people), dict(totals)))
+        if done:
+            # As after an erasure: no file of the database keeps what was pruned.
+            await self.db.checkpoint()
         return done
 
     async def _plan_pruning(self, when: datetime) -> None:
@@ -312,3 +343,98 @@ class PrivacyService:
         done = await self.prune_expired()
         await self._plan_pruning(_next_run(self.clock.now()))
         return done
+
+
+async def prune_exchange(
+    db: Database, exchange_id: int, guild_id: int, now: datetime, details: dict[str, Any]
+) -> Pruned:
+    """Anonymise everyone in one exchange, then mark it pruned (logged with `details`).
+
+    One short transaction per person keeps the database free for everyone else while a large
+    exchange is pruned; the exchange is marked pruned only when all its people are done, so a
+    crash halfway leaves the rest for the next run (already pseudonymised ids are skipped).
+    """
+    async with db.read() as conn:
+        people = await personal.people_of_exchange(conn, exchange_id)
+    totals: Counter[str] = Counter()
+    for user_id in sorted(people):
+        async with db.transaction() as conn:
+            person = personal.Person(guild_id, user_id, exchange_id=exchange_id)
+            totals.update(await personal.erase(conn, person))
+    async with db.transaction() as conn:
+        await exchange_store.mark_pruned(conn, exchange_id, now)
+        await activity_log.append(
+            conn,
+            at=now,
+            guild_id=guild_id,
+            partnership_id=exchange_id,
+            kind="privacy.pruned",
+            details={"people": len(people), "rows": dict(totals), **details},
+        )
+    log.info("pruned exchange %d: %d people, %d rows", exchange_id, len(people), totals.total())
+    return Pruned(exchange_id, len(people), dict(totals))
+
+
+async def reapply_erasures(
+    db: Database, journal: ErasureJournal, since: datetime | None, now: datetime
+) -> Reapplied:
+    """Erase and prune again, in `db`, what the journal recorded at or after `since`.
+
+    For a database restored from a backup taken at `since` (None: unknown, so everything
+    journalled is done again). Each id stored anywhere in the database is hashed with the
+    journal's key; a match is a person erased after the backup was taken.
+    """
+    entries = journal.entries(since)
+    wanted: dict[int, set[str]] = {}
+    for entry in entries:
+        if entry.kind == PERSON and entry.subject:
+            wanted.setdefault(entry.guild_id, set()).add(entry.subject)
+    people = rows = 0
+    if wanted:
+        hasher = journal.hasher()
+        if hasher is None:
+            raise JournalError(
+                f"{len(entries)} erasures were journalled after this backup, but the erasure "
+                f"key {journal.key_file} is missing: copy it from the old server"
+            )
+        async with db.read() as conn:
+            stored = await personal.stored_user_ids(conn)
+        for user_id in sorted(stored):
+            digest = hasher(user_id)
+            for guild_id, subjects in wanted.items():
+                if digest not in subjects:
+                    continue
+                async with db.transaction() as conn:
+                    changed = await personal.erase(conn, personal.Person(guild_id, user_id))
+                    if changed:
+                        await activity_log.append(
+                            conn,
+                            at=now,
+                            guild_id=guild_id,
+                            kind="privacy.erased_again",
+                            details={"rows": changed},
+                        )
+                if changed:
+                    people += 1
+                    rows += sum(changed.values())
+    pruned = {(e.guild_id, e.exchange_id) for e in entries if e.kind == EXCHANGE}
+    exchanges = 0
+    for guild_id, exchange_id in sorted(pruned, key=lambda p: (p[0], p[1] or 0)):
+        if exchange_id is None:
+            continue
+        async with db.transaction() as conn:
+            running = await exchange_store.get_exchange(conn, guild_id, exchange_id)
+            if running is not None:
+                # Ended and pruned after the backup was taken: it stays ended.
+                await exchange_store.end_exchange(conn, exchange_id, now)
+            elif not await exchange_store.get_exchange(
+                conn, guild_id, exchange_id, with_ended=True
+            ):
+                continue  # created after the backup: nothing of it was restored
+        done = await prune_exchange(db, exchange_id, guild_id, now, {"restored": True})
+        exchanges += 1
+        rows += sum(done.rows.values())
+    if people or exchanges:
+        # The restored file must not keep what was erased again in its write-ahead log.
+        await db.checkpoint()
+    return Reapplied(people, exchanges, rows)

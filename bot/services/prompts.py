@@ -46,9 +46,9 @@ from bot.domain.prompts import (
     session_series_id,
 )
 from bot.domain.reporting import MessageTally
+from bot.domain.text import ascii_digits, clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
-from bot.services import exchanges as exchange_service
-from bot.services.access import Actor, require, standing_from
+from bot.services.access import Actor, staff_exchange, standing_from
 from bot.services.activity_writer import ActivityWriter, PromptReply
 from bot.services.scheduler import Outcome, Sender
 from bot.store import Database, roster, sends
@@ -166,7 +166,8 @@ def _user_error(exc: ProfileError) -> UserError:
 
 
 async def _find(db: Database, exchange_id: int, key: str) -> Prompt:
-    """A built-in prompt or one of this exchange's own, by key."""
+    """A built-in prompt or one of this exchange's own, by key (digits of any script)."""
+    key = ascii_digits(clean(key))
     builtin = builtin_by_key().get(key)
     if builtin is not None:
         return builtin
@@ -425,7 +426,7 @@ async def prompt_set(db: Database, exchange_id: int, text: str | None) -> tuple[
     """
     if not text:
         return None
-    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
+    parts = [p for p in re.split(r"[\s,;]+", ascii_digits(clean(text))) if p]
     if not parts or not all(KEY_SHAPE.fullmatch(p) for p in parts):
         return None
     async with db.read() as conn:
@@ -598,14 +599,14 @@ class PromptService:
         self._pair_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def post_now(self, actor: Actor, exchange_id: int | None) -> NowPosted:
-        """A teacher posts the next prompt to every active pair of the exchange.
+        """A teacher posts the next prompt to every active pair of an exchange they are staff
+        of.
 
         One scheduled send per pair, planned together before any post (a restart finishes the
         rest), then tried at once; a space Discord fails for a moment gets its prompt when it
         is tried again, and the answer says how many are still to come.
         """
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             active = [
                 p
@@ -850,8 +851,7 @@ class PromptService:
         theme: str = "other",
     ) -> Prompt:
         """A teacher adds a prompt of their own: at least one language, translations optional."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         _check_choice(ages, theme)
         try:
             cleaned = clean_texts(texts)
@@ -859,6 +859,12 @@ class PromptService:
             raise _user_error(exc) from None
         now = self.clock.now()
         async with self.db.transaction() as conn:
+            # The same words again are a retry (the first may have waited on a busy database
+            # while the teacher asked once more): one prompt, not two. The transaction holds
+            # the write lock from here, so two at once cannot both miss the other.
+            existing = await store.same_prompt(conn, exchange.id, cleaned)
+            if existing is not None:
+                raise UserError("error.prompt_exists", prompt=existing.key)
             prompt = await store.add_prompt(
                 conn,
                 exchange_id=exchange.id,
@@ -890,8 +896,7 @@ class PromptService:
         theme: str | None = None,
     ) -> Prompt:
         """Change an own prompt: given texts replace, "-" removes a language; one must remain."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         _check_choice(ages, theme)
         prompt = await _find(self.db, exchange.id, key)
         prompt_id = own_id(prompt.key)
@@ -922,8 +927,7 @@ class PromptService:
 
     async def retire(self, actor: Actor, exchange_id: int | None, key: str) -> Prompt:
         """Stop posting a prompt (built-in or own) in this exchange; history and rates stay."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         prompt = await _find(self.db, exchange.id, key)
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -934,8 +938,7 @@ class PromptService:
 
     async def restore(self, actor: Actor, exchange_id: int | None, key: str) -> Prompt:
         """Put a retired prompt back into rotation."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         prompt = await _find(self.db, exchange.id, key)
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -948,8 +951,7 @@ class PromptService:
         self, actor: Actor, exchange_id: int | None, show: Show = "own"
     ) -> tuple[Exchange, list[Listed]]:
         """The exchange's own prompts, the built-in bank, or the retired ones (staff only)."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             own = await store.own_prompts(conn, exchange.id)
             retired = await store.retired_keys(conn, exchange.id)
@@ -970,8 +972,7 @@ class PromptService:
     ) -> list[tuple[str, str]]:
         """(key, text in the actor's language) for autocomplete; empty for non-staff."""
         try:
-            await require(self.db, actor, STAFF)
-            exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+            exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         except UserError:
             return []
         async with self.db.read() as conn:
@@ -993,8 +994,11 @@ class PromptService:
 
     async def stats(self, actor: Actor, exchange_id: int | None) -> PromptStats:
         """Per prompt: the pairs it was posted to, how many answered, and the rate (staff only)."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
+        return await self.stats_of(exchange)
+
+    async def stats_of(self, exchange: Exchange) -> PromptStats:
+        """The rates of an exchange already allowed (/prompt stats, the dashboard)."""
         async with self.db.read() as conn:
             posts, responses = await store.rate_rows(conn, exchange.id)
             own = await store.own_prompts(conn, exchange.id)

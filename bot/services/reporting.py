@@ -33,8 +33,9 @@ from bot.domain.reporting import (
     period_of,
     student_report,
 )
+from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
-from bot.services.access import Actor, require
+from bot.services.access import Actor, require, staff_exchange_ids
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -101,13 +102,12 @@ async def _exchange(db: Database, guild_id: int, exchange_id: int | None) -> Exc
 
 def _city_named(exchange: Exchange, name: str | None) -> City | None:
     """One of the exchange's cities by name as typed (any case), None for both."""
-    if name is None or not name.strip():
+    if name is None or not clean(name):
         return None
-    wanted = name.strip().casefold()
-    for city in exchange.cities:
-        if city.name.casefold() == wanted:
-            return city
-    raise NotFoundError("error.reporting_unknown_city", city=name.strip()[:100])
+    found = exchange.city_named(name)
+    if found is None:
+        raise NotFoundError("error.reporting_unknown_city", city=clean(name)[:100])
+    return found
 
 
 def _refs(scope: Scope) -> list[CityRef]:
@@ -124,6 +124,12 @@ class ReportingService:
     async def scope_for(self, actor: Actor, exchange_id: int | None, city: str | None) -> Scope:
         """What this person may see: coordinators any city; teachers only their own."""
         standing = await require(self.db, actor, REPORTERS)
+        if exchange_id is None and not (standing.coordinator or standing.admin):
+            # A teacher means the exchange they joined, when there is one.
+            async with self.db.read() as conn:
+                mine = await staff_exchange_ids(conn, actor, standing, REPORTERS)
+            if mine is not None and len(mine) == 1:
+                exchange_id = next(iter(mine))
         exchange = await _exchange(self.db, actor.guild_id, exchange_id)
         wanted = _city_named(exchange, city)
         if standing.coordinator or standing.admin:

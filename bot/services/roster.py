@@ -30,6 +30,7 @@ from bot.domain.exchange import (
     LANGUAGES,
     MAX_INTERESTS,
     MAX_INTRO,
+    MAX_NAME,
     City,
     Exchange,
     Participant,
@@ -42,12 +43,14 @@ from bot.domain.exchange import (
     parse_interests,
     split_interests,
 )
+from bot.domain.member_search import Progress
 from bot.domain.pairing import PairStatus
+from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
-from bot.services.access import Actor, require, standing_from
+from bot.services.access import Actor, staff_exchange, standing_from
 from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.pairing import SpacePort
 from bot.services.scheduler import Rearm
@@ -118,15 +121,20 @@ def suggested_language(preferred: str | None, city: City | None = None) -> str:
     return spoken[0]
 
 
+def stored_name(display_name: str, user_id: int) -> str:
+    """A member's Discord name as the roster keeps it: cleaned like all typed text (no
+    invisible or reordering characters) and within MAX_NAME; their id if nothing is left."""
+    return clean(display_name)[:MAX_NAME] or str(user_id)
+
+
 def find_city(exchange: Exchange, text: str) -> City:
     """One of the exchange's two cities, by name (any case) or id; UserError naming both."""
-    wanted = " ".join(text.split()).casefold()
-    for city in exchange.cities:
-        if wanted in (city.name.casefold(), str(city.id)):
-            return city
+    found = exchange.city_named(text, by_id=True)
+    if found is not None:
+        return found
     raise UserError(
         "error.unknown_city",
-        city=text.strip()[:40] or "—",
+        city=clean(text)[:40] or "—",
         cities=" / ".join(c.name for c in exchange.cities),
     )
 
@@ -197,7 +205,7 @@ def check_profile(data: ProfileInput, role: Role = Role.STUDENT) -> CleanProfile
             raise ProfileError("error.choose_languages")
         _check_picks(data.languages, data.interests)
         interests = parse_interests(list(data.interests), data.other_interests)
-        intro = clean_text(data.intro, limit=MAX_INTRO, what="intro")
+        intro = clean_text(data.intro, limit=MAX_INTRO, what="intro", multiline=True)
     except ProfileError as exc:
         raise _user_error(exc) from None
     languages = tuple(dict.fromkeys(data.languages))
@@ -326,8 +334,11 @@ class MemberDirectory(Protocol):
     async def by_ids(self, user_ids: Sequence[int]) -> dict[int, FoundMember]:
         """Members of the guild among these user ids (absent ones are left out)."""
 
-    async def by_name(self, name: str) -> list[FoundMember]:
-        """Members whose username, display name or nickname is exactly `name` (any case)."""
+    async def by_names(
+        self, names: Sequence[str], progress: Progress | None = None
+    ) -> dict[str, list[FoundMember]]:
+        """For each name (case-folded), the members whose username, display name or nickname
+        it is exactly (any case); looked up together, telling `progress(done, total)`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,22 +367,22 @@ def _problem(row: roster_csv.CsvRow, key: str, **params: object) -> roster_csv.C
 
 
 async def _resolve(
-    rows: Sequence[roster_csv.CsvRow], directory: MemberDirectory
+    rows: Sequence[roster_csv.CsvRow],
+    directory: MemberDirectory,
+    progress: Progress | None = None,
 ) -> dict[int, FoundMember | str]:
     """Row line -> the member it names, or the catalogue key of why it names nobody."""
     ids = sorted({r.user_id for r in rows if r.user_id is not None})
     by_id = await directory.by_ids(ids) if ids else {}
-    names: dict[str, list[FoundMember]] = {}
-    for row in rows:
-        if row.user_id is None and row.user.casefold() not in names:
-            names[row.user.casefold()] = await directory.by_name(row.user)
+    wanted = sorted({r.user for r in rows if r.user_id is None})
+    names = await directory.by_names(wanted, progress) if wanted else {}
     found: dict[int, FoundMember | str] = {}
     for row in rows:
         if row.user_id is not None:
             member = by_id.get(row.user_id)
             found[row.line] = member if member is not None else "error.csv_no_member"
             continue
-        matches = names[row.user.casefold()]
+        matches = names.get(row.user.casefold(), [])
         if not matches:
             found[row.line] = "error.csv_no_member"
         elif len(matches) > 1:
@@ -485,7 +496,7 @@ class RosterService:
                     exchange_id=start.exchange.id,
                     user_id=actor.user_id,
                     role=role,
-                    display_name=actor.display_name or str(actor.user_id),
+                    display_name=stored_name(actor.display_name, actor.user_id),
                     city_id=start.city.id,
                     now=now,
                     language=start.language,
@@ -536,7 +547,7 @@ class RosterService:
                     exchange_id=exchange.id,
                     user_id=actor.user_id,
                     role=Role.STUDENT,
-                    display_name=actor.display_name or str(actor.user_id),
+                    display_name=stored_name(actor.display_name, actor.user_id),
                     city_id=city.id,
                     now=now,
                     grade_band=profile.grade_band,
@@ -809,9 +820,9 @@ class RosterService:
     # -- the teacher's roster -------------------------------------------------------------------
 
     async def staff_exchange(self, actor: Actor, exchange_id: int | None) -> Exchange:
-        """The exchange a teacher or coordinator acts on (the guild's only one when not named)."""
-        await require(self.db, actor, STAFF)
-        return await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        """The exchange a teacher or coordinator acts on, once they are known to be its staff
+        (not named: the one they are staff of, or the server's only one)."""
+        return await staff_exchange(self.db, actor, exchange_id, STAFF)
 
     async def roster_page(
         self,
@@ -992,6 +1003,7 @@ class RosterService:
                 if plan["pair_ends"] and pair is not None:
                     await pairing_store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
                     await pairing_service.end_pauses(conn, [pair], now)
+                    await pairing_service.plan_labels(conn, operation.guild_id, [pair], now)
             await activity_log.append(
                 conn,
                 at=now,
@@ -1107,6 +1119,7 @@ class RosterService:
         exchange_id: int | None,
         data: bytes,
         directory: MemberDirectory,
+        progress: Progress | None = None,
     ) -> ImportReport:
         """Add the students of a CSV file; each row is checked on its own.
 
@@ -1124,7 +1137,7 @@ class RosterService:
         except ProfileError as exc:
             raise _user_error(exc) from None
         problems = list(parsed.problems)
-        members = await _resolve(parsed.rows, directory)
+        members = await _resolve(parsed.rows, directory, progress)
         staff_roles = {r for r in (roles["teacher"], roles["coordinator"]) if r is not None}
         cities = {c.id: c for c in exchange.cities}
         now = self.clock.now()
@@ -1161,9 +1174,10 @@ class RosterService:
                     next((c for c in row.languages if c in bot_languages()), None),
                     cities[row.city_id],
                 )
+                name = stored_name(member.display_name, member.user_id)
                 values = {
                     "role": Role.STUDENT.value,
-                    "display_name": member.display_name,
+                    "display_name": name,
                     "city_id": row.city_id,
                     "grade_band": row.grade_band,
                     "languages": row.languages,
@@ -1181,7 +1195,7 @@ class RosterService:
                         exchange_id=exchange.id,
                         user_id=member.user_id,
                         role=Role.STUDENT,
-                        display_name=member.display_name,
+                        display_name=name,
                         city_id=row.city_id,
                         now=now,
                         grade_band=row.grade_band,
@@ -1203,7 +1217,7 @@ class RosterService:
                     via="import",
                     restored=existing is not None,
                 )
-                imported.append(Imported(member.display_name, row.city_id, existing is not None))
+                imported.append(Imported(name, row.city_id, existing is not None))
             await _log(
                 conn,
                 actor,

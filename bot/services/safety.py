@@ -26,7 +26,7 @@ from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services import chess as chess_service
 from bot.services import exchanges as exchange_service
-from bot.services.access import Actor, require
+from bot.services.access import Actor, require, require_staff_of, staff_exchange
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster
 from bot.store import activity as activity_log
@@ -323,6 +323,7 @@ class SafetyService:
             report = await store.get(conn, actor.guild_id, report_id)
         if report is None:
             raise NotFoundError("error.unknown_report")
+        await require_staff_of(self.db, actor, report.exchange_id, STAFF)
         if report.status is ReportStatus.RESOLVED:
             raise UserError("error.report_already_resolved")
         now = self.clock.now()
@@ -356,8 +357,7 @@ class SafetyService:
         self, actor: Actor, exchange_id: int | None, *, open_only: bool, page: int
     ) -> ReportsPage:
         """An exchange's reports, newest first, a page at a time (staff only)."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         status = ReportStatus.OPEN if open_only else None
         async with self.db.read() as conn:
             total = await store.count(conn, exchange.id, status)
@@ -389,7 +389,7 @@ class SafetyService:
                     raise UserError("error.report_no_space")
                 pair = await pairing_store.get_pair(conn, report.pair_id)
         elif student_id is not None:
-            exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+            exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
             async with self.db.read() as conn:
                 person = await roster.find(conn, exchange.id, student_id)
                 if person is None or person.role is not Role.STUDENT:
@@ -410,6 +410,9 @@ class SafetyService:
         if exchange_row is None:
             # Another guild's space, or an exchange that has ended.
             raise UserError("error.not_a_space")
+        # The space's own exchange, whichever way it was named: a report or a channel of
+        # another exchange is not this teacher's to pause.
+        await require_staff_of(self.db, actor, exchange_row.id, STAFF)
         if pair.status == PairStatus.ARCHIVED:
             raise UserError("error.space_archived")
         return pair

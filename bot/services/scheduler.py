@@ -11,9 +11,10 @@ window after its due time when it has none; otherwise it is recorded as missed.
 
 Failures: a handler that fails for a passing reason (Discord answered 5xx, the network, the
 server briefly unavailable: `RetryLaterError`, or what `classify` calls transient) is tried again
-with growing pauses while the send is still useful; any other failure (403/404: the channel is
-gone or closed to the bot) is recorded as failed with its reason and never retried blindly,
-since Discord bans a bot after 10,000 invalid requests in 10 minutes.
+with growing pauses (at least as long as a rate limit asks) while the send is still useful;
+any other failure (403/404: the channel is gone or closed to the bot) is recorded as failed
+with its reason and never retried blindly, since Discord bans a bot after 10,000 invalid
+requests in 10 minutes.
 
 Delivery is at least once, not exactly once: a send is "sending" from its claim until its
 outcome is committed. If the process dies in that window (after Discord accepted a post and
@@ -34,6 +35,7 @@ from typing import Any, Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.metrics import Metrics
 from bot.store import Database
 from bot.store import sends as store
 
@@ -54,6 +56,8 @@ LONGEST_PAUSE = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
 # Keys per statement when reading sends by key (well under SQLite's bound-parameter limit).
 KEYS_PER_READ = 500
+# Added to the wait a rate limit asks for (see `asked_wait`).
+RATE_LIMIT_MARGIN = timedelta(seconds=1)
 
 
 class Rearm(Protocol):
@@ -102,9 +106,14 @@ class SendError(Exception):
 
 
 class RetryLaterError(SendError):
-    """It may work in a moment: Discord answered 5xx, the server is briefly unavailable."""
+    """It may work in a moment: Discord answered 5xx, the server is briefly unavailable, or
+    Discord asked to wait `retry_after` seconds (a rate limit), which the next try respects."""
 
     transient = True
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
 
 
 class UndeliverableError(SendError):
@@ -130,16 +139,34 @@ def pause_after(attempts: int) -> timedelta:
     return min(pause, LONGEST_PAUSE)
 
 
+def asked_wait(exc: Exception) -> timedelta:
+    """How long the failure itself asks to wait (Discord's `retry_after` on a rate limit,
+    carried by `RetryLaterError` and `discord.RateLimited` alike); zero when it does not say.
+    Trying sooner would only meet another 429, which Discord counts against the bot."""
+    seconds = getattr(exc, "retry_after", None)
+    if not isinstance(seconds, (int, float)):
+        return timedelta(0)
+    # A moment more: Discord counts from when it answered, and the clocks differ a little.
+    return timedelta(seconds=seconds) + RATE_LIMIT_MARGIN
+
+
 class Scheduler:
     """Runs the handler of each due send once per claim, retrying passing failures."""
 
     def __init__(
-        self, db: Database, clock: Clock, grace: timedelta, *, classify: Classifier = classify
+        self,
+        db: Database,
+        clock: Clock,
+        grace: timedelta,
+        *,
+        classify: Classifier = classify,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.grace = grace
         self.classify = classify
+        self.metrics = metrics
         self.handlers: dict[str, Handler] = {}
         self.fan_out_kinds: set[str] = set()
         self._start_hooks: list[StartHook] = []
@@ -372,7 +399,7 @@ class Scheduler:
             await self._finish(send, store.SendStatus.FAILED, reason)
             return
         attempts = send.attempts + 1
-        again = now + pause_after(attempts)
+        again = now + max(pause_after(attempts), asked_wait(exc))
         deadline = self.deadline(send)
         if again > deadline or attempts >= MAX_ATTEMPTS:
             log.warning("send %s failed %d times, giving up: %s", send.key, attempts, reason)
@@ -381,12 +408,16 @@ class Scheduler:
             )
             return
         log.warning("send %s failed (try %d), again at %s: %s", send.key, attempts, again, reason)
+        if self.metrics is not None:
+            self.metrics.sends_retried.labels(kind=send.kind).inc()
         async with self.db.transaction() as conn:
             await store.retry(conn, send.id, at=again, expires_at=deadline, error=reason)
 
     async def _finish(
         self, send: store.Send, status: store.SendStatus, error: str | None = None
     ) -> None:
+        if status is store.SendStatus.FAILED and self.metrics is not None:
+            self.metrics.sends_failed.labels(kind=send.kind).inc()
         async with self.db.transaction() as conn:
             await store.finish(conn, send.id, status, self.clock.now(), error)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -91,8 +91,18 @@ async def exchange_of(conn: AsyncConnection, series: SessionRecord) -> Exchange:
     return exchange
 
 
-async def resolve(db: Database, guild_id: int, session_id: int | None) -> SessionRecord:
-    """An active series of this guild; when none is named and there is exactly one, that one."""
+async def resolve(
+    db: Database,
+    guild_id: int,
+    session_id: int | None,
+    *,
+    mine: Collection[int] | None = None,
+) -> SessionRecord:
+    """An active series of this guild; when none is named and there is exactly one, that one.
+
+    `mine`: the exchanges the person asking is staff of; when none is named, their series
+    come first.
+    """
     async with db.read() as conn:
         if session_id is not None:
             found = await store.get(conn, guild_id, session_id)
@@ -102,6 +112,8 @@ async def resolve(db: Database, guild_id: int, session_id: int | None) -> Sessio
         every = await store.of_guild(conn, guild_id)
     if not every:
         raise NotFoundError("error.session_none")
+    if mine is not None and len(every) > 1:
+        every = [s for s in every if s.exchange_id in mine] or every
     if len(every) > 1:
         raise UserError("error.session_choose")
     return every[0]

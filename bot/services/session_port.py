@@ -107,17 +107,29 @@ Post = Announcement | Reminder | Started | PromptPost | Summary
 class EventRefusedError(Exception):
     """Discord would not create (or update) an occurrence's event.
 
-    `why` is "permission" (the bot lacks Create Events or Manage Events), "limit" (the server
-    has Discord's 100 unfinished events) or "error" (anything else, e.g. Discord answered 5xx);
-    `reason` is Discord's own answer, for the log; `updating` tells a refused update (the event
-    still shows the old details) from a refused creation (there is no event).
+    `why` is "permission" (the bot lacks Create Events or Manage Events), "channel" (it lacks
+    `missing`, the permissions Discord asks of it in the event's voice or stage channel
+    `channel_id`), "limit" (the server has Discord's 100 unfinished events) or "error"
+    (anything else, e.g. Discord answered 5xx); `reason` is Discord's own answer (or what the
+    bot saw before asking), for the log; `updating` tells a refused update (the event still
+    shows the old details) from a refused creation (there is no event).
     """
 
-    def __init__(self, why: str, reason: str, *, updating: bool = False) -> None:
+    def __init__(
+        self,
+        why: str,
+        reason: str,
+        *,
+        updating: bool = False,
+        missing: tuple[str, ...] = (),
+        channel_id: int | None = None,
+    ) -> None:
         super().__init__(f"{why}: {reason}")
         self.why = why
         self.reason = reason
         self.updating = updating
+        self.missing = missing
+        self.channel_id = channel_id
 
 
 class SessionPort(Protocol):
@@ -131,13 +143,16 @@ class SessionPort(Protocol):
         """The new event's id; `EventRefusedError` when Discord would not create it."""
 
     async def update_event(self, event_id: int, spec: EventSpec) -> bool:
-        """False when the event no longer exists; `EventRefusedError` when Discord would not
-        update it."""
+        """False when the event no longer exists or is over (Discord completed or cancelled
+        it, and a finished event cannot change): a new one is wanted. `EventRefusedError` when
+        Discord would not update it."""
 
     async def set_event_status(self, event_id: int, status: EventStatus) -> None:
         """Start, end or cancel an event. Raises on a passing failure (Discord's 5xx), so the
-        send is tried again; an event that is gone or already past that state is logged and
-        left."""
+        send is tried again. Discord moves events by itself (an external event starts and
+        ends at its times, a voice or stage event ends once its channel empties, an unstarted
+        one is cancelled hours after its start): an event already in that state or past it,
+        or gone, is left as it is, without asking Discord to change it."""
 
     async def delete_event(self, event_id: int) -> None: ...
 

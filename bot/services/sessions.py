@@ -8,20 +8,29 @@ sends, the Discord event) is in `session_plans`; what happens at the session's t
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError, clean_text
-from bot.domain.ical import SeriesFile, series_calendar
+from bot.domain.ical import SeriesFile, sequence_of, series_calendar
 from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus, SeriesStatus
+from bot.domain.text import whole_number
 from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
 from bot.services import prompts as prompt_service
-from bot.services.access import Actor, require
+from bot.services.access import (
+    Actor,
+    require,
+    require_staff_of,
+    staff_exchange,
+    staff_exchange_ids,
+)
 from bot.services.scheduler import Rearm, SendError
 from bot.services.session_plans import (
     SessionPlans,
@@ -53,6 +62,8 @@ STAFF = {"teacher", "coordinator"}
 # An unconfirmed preview is forgotten after this long.
 DRAFT_TTL = timedelta(hours=1)
 SHOWN = 6  # occurrences listed in a preview
+# The longest a typed rule is examined before it is refused as too rare to plan.
+PROBE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +111,17 @@ def _zone(typed: str | None, fallback: str) -> str:
     except UnknownZoneError:
         raise UserError("error.unknown_zone", zone=name[:64]) from None
     return name
+
+
+async def _check_rule(rule: str, first: datetime) -> None:
+    """`rules.check_rule` off the event loop, and never for longer than PROBE_SECONDS."""
+    try:
+        async with asyncio.timeout(PROBE_SECONDS):
+            await asyncio.to_thread(rules.check_rule, rule, first)
+    except TimeoutError:
+        raise UserError("error.session_rare", years=rules.MAX_GAP.days // 366) from None
+    except rules.RuleError as exc:
+        raise user_error(exc) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +192,7 @@ class SessionService:
         self, actor: Actor, exchange_id: int | None, typed: ScheduleInput
     ) -> Preview:
         """Check what was typed, and keep it as a draft that only the organiser can confirm."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             where = await exchange_store.spaces(conn, exchange.id)
         if where.exchange_channel_id is None:
@@ -179,7 +200,7 @@ class SessionService:
         try:
             title = clean_text(typed.title, limit=rules.MAX_TITLE, what="name")
             prompt = (
-                clean_text(typed.prompt, limit=rules.MAX_PROMPT, what="prompt")
+                clean_text(typed.prompt, limit=rules.MAX_PROMPT, what="prompt", multiline=True)
                 if typed.prompt and typed.prompt.strip()
                 else None
             )
@@ -198,12 +219,16 @@ class SessionService:
             first = rules.local_start(day, at, zone)
             if first.astimezone(UTC) <= now:
                 raise rules.RuleError("error.session_past")
+            if first.astimezone(UTC) > now + rules.MAX_AHEAD:
+                # Its horizon would not reach it: nothing could be planned or shown.
+                raise rules.RuleError("error.session_too_far", days=rules.MAX_AHEAD.days)
             until = rules.end_of_day(typed.until, zone) if typed.until else None
             rule = rules.with_end(
                 rules.parse_repeat(typed.repeat, day), count=typed.count, until=until
             )
         except rules.RuleError as exc:
             raise user_error(exc) from None
+        await _check_rule(rule, first)
         slots = rules.occurrences(
             rule, first, duration, before=first.astimezone(UTC) + rules.EXAMINED_SPAN
         )
@@ -240,7 +265,7 @@ class SessionService:
             shape=rules.describe(rule),
             slots=tuple(slots),
             finite=rules.is_finite(rule),
-            warnings=tuple(rules.warnings(slots, city_clocks(exchange))),
+            warnings=tuple(rules.warnings(slots, city_clocks(exchange), organiser=zone, wall=at)),
             overlap=overlap,
             channel_id=typed.channel_id,
             draft_id=draft_id,
@@ -249,6 +274,17 @@ class SessionService:
                 and await prompt_service.prompt_set(self.db, exchange.id, prompt) is None
             ),
         )
+
+    async def _staff_series(self, actor: Actor, session_id: int | None) -> SessionRecord:
+        """The series a staff action is for, once the actor is known to be staff of its
+        exchange (not named: the only series of their exchanges, or of the server)."""
+        found = await require(self.db, actor, STAFF)
+        async with self.db.read() as conn:
+            mine = await staff_exchange_ids(conn, actor, found, STAFF)
+        series = await resolve(self.db, actor.guild_id, session_id, mine=mine)
+        if mine is not None and series.exchange_id not in mine:
+            raise NotAllowedError("error.not_staff_here")
+        return series
 
     async def _draft(self, actor: Actor, draft_id: int) -> SessionRecord:
         async with self.db.read() as conn:
@@ -261,13 +297,26 @@ class SessionService:
 
     async def confirm_schedule(self, actor: Actor, draft_id: int, port: SessionPort) -> Scheduled:
         """Turn a previewed draft into a live series: occurrences, sends, event, announcement."""
-        await require(self.db, actor, STAFF)
         draft = await self._draft(actor, draft_id)
+        # Still staff of its exchange (a teacher removed since the preview is not).
+        await require_staff_of(self.db, actor, draft.exchange_id, STAFF)
         now = self.clock.now()
         if draft.starts_at <= now:
             async with self.db.transaction() as conn:
                 await store.delete_draft(conn, draft.id)
             raise UserError("error.session_past")
+        ahead = rules.occurrences(
+            draft.rrule,
+            first_start(draft),
+            draft.duration,
+            after=now,
+            before=now + rules.EXAMINED_SPAN,
+            limit=1,
+        )
+        if not ahead:
+            # Nothing the horizon can plan (a draft made before its first date was limited):
+            # refused while it is still a draft, never a live series without an answer.
+            raise UserError("error.session_too_far", days=rules.MAX_AHEAD.days)
         async with self.db.transaction() as conn:
             if not await store.set_status(
                 conn, draft.id, SeriesStatus.ACTIVE, now, was=SeriesStatus.DRAFT
@@ -373,10 +422,32 @@ class SessionService:
                 raise UserError("error.session_no_upcoming")
             original = upcoming[0].original
         else:
-            try:
-                original = datetime.fromtimestamp(int(original_unix.strip()), UTC)
-            except (ValueError, OverflowError, OSError):
-                raise UserError("error.session_occurrence_unknown") from None
+            seconds = whole_number(original_unix)
+            # Only the sessions offered as choices: a date far ahead would make the rule be
+            # searched for years on the event loop.
+            if seconds is None or not (
+                series.starts_at.timestamp()
+                <= seconds
+                <= (now + rules.EXAMINED_SPAN * 2).timestamp()
+            ):
+                raise UserError("error.session_occurrence_unknown")
+            original = datetime.fromtimestamp(seconds, UTC)
+        async with self.db.read() as conn:
+            recorded = await store.occurrences(conn, series.id)
+        if not any(o.original_start == original for o in recorded):
+            # Checked before it is recorded: a refusal leaves nothing behind.
+            slots = rules.occurrences(
+                series.rrule,
+                first_start(series),
+                series.duration,
+                after=original,
+                before=original + timedelta(seconds=1),
+                limit=1,
+            )
+            if not slots:
+                raise UserError("error.session_occurrence_unknown")
+            if slots[0].start <= now:
+                raise UserError("error.session_already_started")
         async with self.db.transaction() as conn:
             found = await materialise(conn, series, original)
         if found is None:
@@ -412,8 +483,7 @@ class SessionService:
         kind: OccurrenceStatus = OccurrenceStatus.CANCELLED,
     ) -> Changed:
         """Cancel (or skip) one occurrence; the series goes on. Without a date: the next one."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         occurrence = await self._occurrence_at(series, original_unix)
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -462,15 +532,13 @@ class SessionService:
 
     async def preview_cancel_series(self, actor: Actor, session_id: int | None) -> SeriesEnd:
         """What cancelling a whole series would remove (nothing changes yet)."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         upcoming = await self.upcoming_of(actor.guild_id, series.id, limit=200)
         return SeriesEnd(series, len(upcoming))
 
     async def cancel_series(self, actor: Actor, session_id: int, port: SessionPort) -> SeriesEnd:
         """End a series: every occurrence not yet started is cancelled; the past is kept."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         upcoming = len(await self.upcoming_of(actor.guild_id, series.id, limit=200))
         now = self.clock.now()
         events: list[OccurrenceRecord] = []
@@ -522,9 +590,7 @@ class SessionService:
         new_time: str,
     ) -> tuple[Preview, OccurrenceRecord, datetime]:
         """Check a move of one occurrence; show both cities' times, warnings and clashes."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
-        occurrence = await self._occurrence_at(series, original_unix)
+        series = await self._staff_series(actor, session_id)
         try:
             at = rules.parse_time(new_time)
         except rules.RuleError as exc:
@@ -533,6 +599,10 @@ class SessionService:
         now = self.clock.now()
         if start <= now:
             raise UserError("error.session_past")
+        if start > now + rules.MAX_AHEAD:
+            # Every series' sessions up to that day would be listed to look for clashes.
+            raise UserError("error.session_too_far", days=rules.MAX_AHEAD.days)
+        occurrence = await self._occurrence_at(series, original_unix)
         duration = occurrence.ends_at - occurrence.starts_at
         slot = rules.Slot(occurrence.original_start, start, start + duration)
         async with self.db.read() as conn:
@@ -559,7 +629,9 @@ class SessionService:
             shape=rules.describe(series.rrule),
             slots=(slot,),
             finite=True,
-            warnings=tuple(rules.warnings([slot], city_clocks(exchange))),
+            warnings=tuple(
+                rules.warnings([slot], city_clocks(exchange), organiser=series.timezone, wall=at)
+            ),
             overlap=rules.find_overlap([slot], others),
             channel_id=series.channel_id,
         )
@@ -574,8 +646,7 @@ class SessionService:
         port: SessionPort,
     ) -> Changed:
         """Move one occurrence (confirmed); its reminders, start and end follow it."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         occurrence = await self._occurrence_at(series, original_unix)
         start = datetime.fromtimestamp(new_start_unix, UTC)
         now = self.clock.now()
@@ -583,6 +654,15 @@ class SessionService:
             raise UserError("error.session_past")
         duration = occurrence.ends_at - occurrence.starts_at
         async with self.db.transaction() as conn:
+            # Looked at again under the write lock: a confirmation pressed twice (or by two
+            # teachers) moves the session once, and announces it once.
+            current = await store.occurrence(conn, occurrence.id)
+            now_at = current.starts_at if current is not None else None
+            if now_at is None or now_at != occurrence.starts_at or now_at == start:
+                raise UserError(
+                    "error.session_moved_already",
+                    start=int((now_at or occurrence.starts_at).timestamp()),
+                )
             await sends.cancel_matching(
                 conn, key_base(series.id, occurrence.original_start) + ":", now
             )
@@ -627,14 +707,15 @@ class SessionService:
     ) -> Changed:
         """Change a series from now on: recorded occurrences not yet started are re-planned (later
         ones are recorded with the new values); the past and a session under way are kept."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         values: dict[str, object] = {}
         try:
             if change.title is not None:
                 values["title"] = clean_text(change.title, limit=rules.MAX_TITLE, what="name")
             if change.prompt is not None:
-                values["prompt"] = clean_text(change.prompt, limit=rules.MAX_PROMPT, what="prompt")
+                values["prompt"] = clean_text(
+                    change.prompt, limit=rules.MAX_PROMPT, what="prompt", multiline=True
+                )
         except ProfileError as exc:
             raise user_error(exc) from None
         if change.duration is not None:
@@ -690,8 +771,7 @@ class SessionService:
         self, actor: Actor, exchange_id: int | None, typed: str
     ) -> tuple[Exchange, tuple[int, ...]]:
         """Choose when reminders go out for an exchange; future occurrences are re-planned."""
-        await require(self.db, actor, STAFF)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         try:
             minutes = rules.parse_reminders(typed)
         except rules.RuleError as exc:
@@ -729,8 +809,7 @@ class SessionService:
         self, actor: Actor, session_id: int | None, port: SessionPort
     ) -> tuple[SessionRecord, bytes]:
         """The series as an iCalendar file (RRULE, EXDATE for cancellations, moved overrides)."""
-        await require(self.db, actor, STAFF)
-        series = await resolve(self.db, actor.guild_id, session_id)
+        series = await self._staff_series(actor, session_id)
         async with self.db.read() as conn:
             recorded = await store.occurrences(conn, series.id)
             exchange = await exchange_of(conn, series)
@@ -740,24 +819,44 @@ class SessionService:
             or port.channel_label(where.exchange_channel_id)
             or exchange.name
         )
-        cancelled = [o.original_start for o in recorded if o.status in CALLED_OFF]
-        moved = [
-            rules.Slot(o.original_start, o.starts_at, o.ends_at)
-            for o in recorded
-            if o.status not in CALLED_OFF
-            and (o.starts_at != o.original_start or o.ends_at - o.starts_at != series.duration)
-        ]
-        file = SeriesFile(
-            uid=f"session-{series.id}-{series.guild_id}@twinbridge",
-            title=series.title,
-            description=" · ".join(f"{c.name} ({c.timezone})" for c in exchange.cities),
-            zone=series.timezone,
-            first=first_start(series),
-            duration=series.duration,
-            rule=series.rrule,
-            location=location,
-            stamp=self.clock.now(),
-            cancelled=cancelled,
-            moved=moved,
-        )
+        file = series_file(series, recorded, exchange, location, self.clock.now())
         return series, series_calendar(file)
+
+
+def series_file(
+    series: SessionRecord,
+    recorded: Sequence[OccurrenceRecord],
+    exchange: Exchange,
+    location: str,
+    now: datetime,
+) -> SeriesFile:
+    """A series as the calendar sees it: its rule, the dates called off (EXDATE), the moved
+    ones (overrides), when it last changed and the SEQUENCE that says so; one called off
+    ends at that moment. `/session ics` and the calendar feeds share it."""
+    cancelled = [o.original_start for o in recorded if o.status in CALLED_OFF]
+    moved = [
+        rules.Slot(o.original_start, o.starts_at, o.ends_at)
+        for o in recorded
+        if o.status not in CALLED_OFF
+        and (o.starts_at != o.original_start or o.ends_at - o.starts_at != series.duration)
+    ]
+    changes = [series.updated_at or series.created_at, series.created_at]
+    changes += [o.changed_at for o in recorded if o.changed_at is not None]
+    modified = max(changes)
+    ended = series.updated_at if series.status is SeriesStatus.CANCELLED else None
+    return SeriesFile(
+        uid=f"session-{series.id}-{series.guild_id}@twinbridge",
+        title=series.title,
+        description=" · ".join(f"{c.name} ({c.timezone})" for c in exchange.cities),
+        zone=series.timezone,
+        first=first_start(series),
+        duration=series.duration,
+        rule=series.rrule,
+        location=location,
+        stamp=now,
+        cancelled=cancelled,
+        moved=moved,
+        modified=modified,
+        sequence=sequence_of(series.created_at, modified),
+        ended_at=ended,
+    )

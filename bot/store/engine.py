@@ -1,14 +1,30 @@
-"""The async engine: SQLite gets WAL, foreign keys and a busy timeout on every connection.
+"""The async engine: SQLite gets WAL, foreign keys, secure deletion and a busy timeout on every
+connection.
 
 `Database` also tells in-process caches when a transaction it ran committed writes to the
 tables they were read from (`Database.changes`), so a cache never outlives the data it copies.
+
+Transactions take SQLite's write lock when they begin (`BEGIN IMMEDIATE`): what a transaction
+reads before it writes cannot change under it, so "look, then insert or update" has one effect
+however many interactions run it at once. Reads see one snapshot from their first statement.
+
+The file itself is watched: deleted, moved or replaced under the running bot, everything
+written after would be lost (SQLite keeps writing to the file it opened, which nobody will
+read again). Every use then raises `DatabaseGoneError` instead, and whoever listens is told
+(`Database.on_fault`): the bot logs why and its health fails. Should the very file it opened
+come back (moved back), work goes on.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -19,11 +35,17 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from bot.config import sqlite_file
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 5000
+# How often a checkpoint that readers hold up is tried again (see `Database.checkpoint`).
+CHECKPOINT_ATTEMPTS = 6
 # Where a transaction collects the names of the tables it wrote to (in the connection's info).
 _WRITTEN = "twinbridge.written"
 # Stands for "any table": a statement whose table is not known (DDL, textual SQL).
 ANY_TABLE = "*"
+# Set on a connection whose next transaction writes (see `_sqlite_begin`).
+_IMMEDIATE = "twinbridge.immediate"
 # The commits seen by whoever called `track_commits` (and the tasks it started), or None.
 _commit_log: ContextVar[list[frozenset[str]] | None] = ContextVar("commit_log", default=None)
 
@@ -54,13 +76,53 @@ def commit_log() -> list[frozenset[str]]:
     return seen
 
 
+class DatabaseGoneError(RuntimeError):
+    """The database file was deleted or replaced while the bot ran: nothing may be written."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten rows are zeroed in the file, not left in free space: an erased
+    # person's words must not stay readable in the database file (see `checkpoint`).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+    # Transactions are begun by `_sqlite_begin`, not by the driver (which would begin one only
+    # before the first write, after the reads, too late to wait for the write lock).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """BEGIN IMMEDIATE for `Database.transaction`, a plain (deferred) BEGIN for reads.
+
+    A transaction that reads before it writes (load a game, check the move, store it) would
+    otherwise hold a read snapshot, and if another connection committed meanwhile its first
+    write fails at once with SQLITE_BUSY, without waiting the busy timeout: under load (200
+    moves at once) people were told the database was busy. Taking the write lock at BEGIN
+    makes writers queue for it instead. Reads still get one consistent snapshot.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_IMMEDIATE) else "BEGIN")
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
+def _checkpoint(path: Path) -> tuple[int, int, int]:
+    """Copy the write-ahead log into the database file and empty it (a blocking call)."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.close()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def _note_write(conn: Connection, statement: ClauseElement, *_args: Any) -> None:
@@ -97,21 +159,81 @@ class Changes:
 class Database:
     """The engine plus the two ways services use it: a transaction or a read."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, path: Path | None = None) -> None:
         self.engine = engine
         self.changes = Changes()
+        # The SQLite file, and which file it was when first opened (device, inode).
+        self.path = path
+        self._identity: tuple[int, int] | None = None
+        # Why the database may not be used now (None: it may).
+        self.fault: str | None = None
+        self._fault_listeners: list[Callable[[str | None], None]] = []
         event.listen(engine.sync_engine, "after_execute", _note_write)
+
+    # -- the file under us ----------------------------------------------------------------------
+
+    def opened(self, _dbapi_connection: Any, _record: Any) -> None:
+        """Each new connection (a `connect` event): the first names the file; a later one
+        must open the same."""
+        if self.path is None:
+            return
+        found = _file_identity(self.path)
+        if self._identity is None:
+            self._identity = found
+        elif found != self._identity:
+            # SQLite just created an empty file where ours was, or opened another one.
+            self._fail(f"the database file {self.path} was replaced while the bot ran")
+
+    def on_fault(self, listener: Callable[[str | None], None]) -> None:
+        """Call `listener(reason)` when the database file is found gone or replaced, and
+        `listener(None)` if the file the bot opened comes back."""
+        self._fault_listeners.append(listener)
+
+    def _set_fault(self, reason: str | None) -> None:
+        if reason != self.fault:
+            self.fault = reason
+            for listener in self._fault_listeners:
+                listener(reason)
+
+    def _fail(self, reason: str) -> None:
+        self._set_fault(reason)
+        raise DatabaseGoneError(reason)
+
+    def check_file(self) -> None:
+        """Raise DatabaseGoneError unless the file is the one the bot opened (a stat: cheap).
+
+        Checked before every use, so no connection is opened (which would create an empty
+        file in its place) and nothing is written to a file nobody will read again.
+        """
+        if self.path is None or self._identity is None:
+            return
+        found = _file_identity(self.path)
+        if found is None:
+            self._fail(f"the database file {self.path} was deleted or moved while the bot ran")
+        if found != self._identity:
+            self._fail(f"the database file {self.path} was replaced while the bot ran")
+        self._set_fault(None)
+
+    # -- using it -------------------------------------------------------------------------------
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a transaction committed on success, rolled back on error."""
+        """A connection in a transaction committed on success, rolled back on error.
+
+        It holds the write lock from its first statement: other writers wait (up to the busy
+        timeout), readers do not.
+        """
+        self.check_file()
         written: set[str] = set()
-        async with self.engine.begin() as conn:
-            conn.info[_WRITTEN] = written
+        async with self.engine.connect() as conn:
+            conn.info[_IMMEDIATE] = True
             try:
-                yield conn
+                async with conn.begin():
+                    conn.info[_WRITTEN] = written
+                    yield conn
             finally:
                 conn.info.pop(_WRITTEN, None)
+                conn.info.pop(_IMMEDIATE, None)
         # Told only now, after the commit: a cache refilled before it would hold old rows.
         self.changes.committed(written)
         seen = _commit_log.get()
@@ -121,8 +243,28 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reading."""
+        self.check_file()
         async with self.engine.connect() as conn:
             yield conn
+
+    async def checkpoint(self) -> bool:
+        """Move everything the write-ahead log holds into the database file and empty the log.
+
+        After an erasure: SQLite keeps earlier versions of changed pages in the `-wal` file
+        until a checkpoint, so an erased person's words would stay there. With secure
+        deletion on, the database file keeps no copy either. Readers in the middle of a read
+        can hold a checkpoint up: it is tried again a few times. False if it never completed.
+        """
+        if self.path is None:
+            return True
+        self.check_file()
+        for attempt in range(CHECKPOINT_ATTEMPTS):
+            busy, _frames, _done = await asyncio.to_thread(_checkpoint, self.path)
+            if not busy:
+                return True
+            await asyncio.sleep(0.05 * 2**attempt)
+        log.warning("the write-ahead log could not be emptied: readers kept it busy")
+        return False
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -134,7 +276,12 @@ def create_database(url: str) -> Database:
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
+    # Parameters are what people wrote: never in a log line or an error's text.
+    engine = create_async_engine(url, hide_parameters=True)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return Database(engine)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    database = Database(engine, path)
+    # After the pragmas: the file exists once the first connection set WAL mode.
+    event.listen(engine.sync_engine, "connect", database.opened)
+    return database

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -323,7 +324,43 @@ REGISTRY: dict[str, Personal] = {
         purpose="when teachers paused a pair's space and reopened it (chess clocks stop then)",
         kept="always (no personal data)",
     ),
-    # -- 0016: operations --
+    # -- 0016: outside Discord --
+    "dashboard_links": Personal(
+        purpose=(
+            "read-only dashboard links: who made one, for which exchange or city, in which "
+            "language, until when, whether revoked and by whom, when last used (a hash of its "
+            "secret, never the secret)"
+        ),
+        kept=KEPT_WHILE_ACTIVE
+        + " (expired and revoked links stay, for the audit); deleted on erasure",
+        users=("created_by", "revoked_by"),
+        incidental=("revoked_by",),
+        plain=("role", "language", "selector", "secret_hash"),
+        guild="guild_id",
+        exchange="partnership_id",
+        erase="delete",
+    ),
+    "calendar_feeds": Personal(
+        purpose=(
+            "calendar subscriptions of an exchange's sessions: who asked for one, for which "
+            "exchange or city, when last polled (a hash of its secret, never the secret)"
+        ),
+        kept=KEPT_WHILE_ACTIVE + "; deleted on erasure",
+        users=("created_by",),
+        plain=("selector", "secret_hash"),
+        guild="guild_id",
+        exchange="partnership_id",
+        erase="delete",
+    ),
+    "report_digests": Personal(
+        purpose="exchanges whose monthly digest is on, and the coordinator who turned it on",
+        kept=KEPT_WHILE_ACTIVE,
+        users=("turned_on_by",),
+        incidental=("turned_on_by",),
+        guild="guild_id",
+        exchange="partnership_id",
+    ),
+    # -- 0017: operations --
     "operations": Personal(
         purpose=(
             "a change of several Discord steps while it runs (a pairing round, a swap, a "
@@ -596,4 +633,24 @@ async def people_of_exchange(conn: AsyncConnection, exchange_id: int) -> set[int
             user = table.c[name]
             ids = await conn.scalars(select(user).where(in_exchange, user > 0).distinct())
             found.update(ids.all())
+    return found
+
+
+# Discord ids (snowflakes) as they appear inside logged details and keys.
+_SNOWFLAKE = re.compile(r"(?<!\d)\d{15,20}(?!\d)")
+
+
+async def stored_user_ids(conn: AsyncConnection) -> set[int]:
+    """Every Discord user id anywhere in the database: in user columns, and any number shaped
+    like one inside mention columns (pseudonyms, being negative, are left out)."""
+    found: set[int] = set()
+    for table, policy in tables():
+        for name in policy.users:
+            column = table.c[name]
+            found.update((await conn.scalars(select(column).where(column > 0).distinct())).all())
+        for name in policy.mentions:
+            column = table.c[name]
+            for value in (await conn.scalars(select(column).distinct())).all():
+                if isinstance(value, str):
+                    found.update(int(n) for n in _SNOWFLAKE.findall(value))
     return found

@@ -65,6 +65,21 @@ async def add_prompt(
     return Prompt(own_key(prompt_id), theme, ages, dict(texts), builtin=False)
 
 
+async def same_prompt(
+    conn: AsyncConnection, exchange_id: int, texts: Mapping[str, str]
+) -> Prompt | None:
+    """The exchange's own prompt with exactly these texts, if there is one."""
+    row = (
+        await conn.execute(
+            select(prompts).where(
+                prompts.c.partnership_id == exchange_id,
+                prompts.c.texts == json.dumps(dict(texts), ensure_ascii=False, sort_keys=True),
+            )
+        )
+    ).first()
+    return _prompt(row) if row else None
+
+
 async def update_prompt(
     conn: AsyncConnection,
     prompt_id: int,

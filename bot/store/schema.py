@@ -696,7 +696,82 @@ profile_drafts = Table(
     CheckConstraint("role IN ('student', 'teacher', 'coordinator')", name="role"),
 )
 
-# -- 0016: operations --
+# -- 0016: outside Discord (dashboard links, calendar feeds, the monthly digest) ---------------
+
+# A read-only dashboard page of one exchange (or one of its cities), reached by a secret link.
+# The link is `<selector>.<secret>`: the selector finds the row, the secret is compared with
+# `secret_hash` (SHA-256) in constant time; the secret itself is never stored. The page shows
+# what its creator may see in /report (`city_id` set for a teacher's link: their own city).
+dashboard_links = Table(
+    "dashboard_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("city_id", Integer, ForeignKey("cities.id", ondelete="CASCADE")),
+    Column("created_by", BigInteger, nullable=False),
+    # coordinator or teacher: what the creator was when they made it.
+    Column("role", String(16), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("selector", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("revoked_by", BigInteger),
+    Column("last_used_at", UTCDateTime),
+    Column("uses", Integer, nullable=False, server_default="0"),
+    CheckConstraint("role IN ('coordinator', 'teacher')", name="role"),
+)
+
+# A calendar subscription (webcal) of an exchange's sessions, or of one city's: the same
+# selector and hashed secret as a dashboard link. It does not expire (calendar apps poll it
+# for a year); a new one for the same person and scope replaces it.
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("city_id", Integer, ForeignKey("cities.id", ondelete="CASCADE")),
+    Column("created_by", BigInteger, nullable=False),
+    Column("selector", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+    Column("uses", Integer, nullable=False, server_default="0"),
+)
+
+# An exchange whose coordinators turned the monthly digest on (no row: off).
+report_digests = Table(
+    "report_digests",
+    metadata,
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("turned_on_by", BigInteger, nullable=False),
+    Column("turned_on_at", UTCDateTime, nullable=False),
+)
+
+# -- 0017: operations --
 # A change that takes several Discord calls (a pairing round, a swap, ending an exchange, an
 # erasure) is written here before its first call, with what it has done so far, and deleted in
 # the transaction that records its outcome. A row left by a stopped process is a change cut

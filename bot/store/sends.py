@@ -183,6 +183,14 @@ async def next_due(conn: AsyncConnection) -> datetime | None:
     return due
 
 
+async def pending_count(conn: AsyncConnection) -> int:
+    """How many sends are still to do (for the operator's metrics)."""
+    count = await conn.scalar(
+        select(func.count()).where(scheduled_sends.c.status == SendStatus.PENDING)
+    )
+    return int(count or 0)
+
+
 def _with_prefix(prefix: str) -> list[ColumnElement[bool]]:
     """Keys starting with `prefix`, as a range the unique index on keys answers.
 

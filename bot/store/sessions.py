@@ -38,6 +38,8 @@ class SessionRecord:
     status: SeriesStatus
     created_by: int
     created_at: datetime
+    # When the series itself last changed (created, edited, called off).
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class OccurrenceRecord:
     event_digest: str | None
     checkin_channel_id: int | None
     checkin_message_id: int | None
+    # When a teacher last moved, skipped or cancelled it (None: never).
+    changed_at: datetime | None = None
 
 
 def _session(row: Row[Any]) -> SessionRecord:
@@ -73,6 +77,7 @@ def _session(row: Row[Any]) -> SessionRecord:
         status=SeriesStatus(row.status),
         created_by=row.created_by,
         created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -89,6 +94,7 @@ def _occurrence(row: Row[Any]) -> OccurrenceRecord:
         event_digest=row.event_digest,
         checkin_channel_id=row.checkin_channel_id,
         checkin_message_id=row.checkin_message_id,
+        changed_at=row.changed_at,
     )
 
 

@@ -12,6 +12,7 @@ from bot.i18n import t
 from bot.limits import FIELD_NAME, FIELD_VALUE
 from bot.services import prompts as service
 from bot.services.scheduler import RetryLaterError, UndeliverableError
+from cogs.common.channels import find_space
 from cogs.common.text import clip
 
 log = logging.getLogger(__name__)
@@ -54,14 +55,16 @@ class DiscordPrompts:
     async def post(
         self, space_id: int, card: service.PromptCard, *, nonce: str | None = None
     ) -> int | None:
-        space = self.guild.get_channel_or_thread(space_id)
-        if not isinstance(space, (discord.TextChannel, discord.Thread)):
-            if self.scheduled:
-                raise UndeliverableError(f"space {space_id} is gone")
-            return None
         mentions = " ".join(f"<@{user_id}>" for user_id in card.mention_ids)
         extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
         try:
+            # A pair's thread that archived itself after a quiet week is not in discord.py's
+            # cache: found by a fetch, and reopened by the post itself.
+            space = await find_space(self.guild, space_id)
+            if space is None:
+                if self.scheduled:
+                    raise UndeliverableError(f"space {space_id} is gone")
+                return None
             message = await space.send(
                 mentions or None,
                 embed=prompt_embed(card),
@@ -82,11 +85,12 @@ class DiscordPrompts:
         return message.id
 
     async def find(self, space_id: int, key: str) -> int | None:
-        space = self.guild.get_channel_or_thread(space_id)
-        if not isinstance(space, (discord.TextChannel, discord.Thread)):
-            return None
         footer = f"🔖 {key}"
         try:
+            # An archived thread's messages are read without reopening it.
+            space = await find_space(self.guild, space_id)
+            if space is None:
+                return None
             async for message in space.history(limit=POSTED_LOOKUP):
                 if message.author.id == self.guild.me.id and any(
                     e.footer.text == footer for e in message.embeds

@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.app import http_reason
 from bot.domain.exchange import native_name, native_names
@@ -26,12 +25,14 @@ from bot.limits import (
     EMBED_TITLE,
     EMBEDS_TOTAL,
     FIELD_VALUE,
+    THREAD_MAX_AUTO_ARCHIVE_MINUTES,
     THREAD_NAME,
 )
 from bot.services import pairing as service
 from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.store.exchanges import role_ids
-from cogs.common.text import NO_PINGS, clip, interest_label, only_users, timestamp
+from cogs.common.channels import Space, active_space, find_space
+from cogs.common.text import NO_PINGS, clip, interest_label, only_users, shown, timestamp
 
 if TYPE_CHECKING:
     from bot.app import Twinbridge
@@ -225,24 +226,29 @@ class DiscordSpaces:
         assert isinstance(parent, discord.TextChannel)
         async with passing():
             thread = await parent.create_thread(
-                name=name, type=discord.ChannelType.private_thread, invitable=False
+                name=name,
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                # A pair that goes quiet for a few days should not drop out of its members'
+                # sidebars: the longest Discord allows (a week); the bot reopens it after that.
+                auto_archive_duration=THREAD_MAX_AUTO_ARCHIVE_MINUTES,
             )
             for user_id in user_ids:
                 await thread.add_user(discord.Object(id=user_id))
         return thread.id
 
-    async def _space(self, space_id: int) -> discord.abc.GuildChannel | discord.Thread | None:
-        return self.guild.get_channel_or_thread(space_id)
-
-    async def _postable(self, space_id: int) -> discord.TextChannel | discord.Thread:
-        space = await self._space(space_id)
-        if not isinstance(space, (discord.TextChannel, discord.Thread)):
+    async def _postable(self, space_id: int) -> Space:
+        """Where a post goes: a thread that archived itself is found all the same (a message
+        reopens it by itself); a space that is gone cannot take the post."""
+        async with passing():
+            space = await find_space(self.guild, space_id)
+        if space is None:
             raise UndeliverableError(f"space {space_id} is gone")
         return space
 
     async def _posted(
         self,
-        space: discord.TextChannel | discord.Thread,
+        space: Space,
         again: bool,
         same: Callable[[discord.Message], bool],
     ) -> bool:
@@ -291,10 +297,10 @@ class DiscordSpaces:
     ) -> None:
         space = await self._postable(space_id)
         member = newcomer.member
-        partners = ", ".join(escape_markdown(p) for p in newcomer.partners) or "—"
-        name = escape_markdown(member.name)
+        partners = ", ".join(shown(p) for p in newcomer.partners) or "—"
+        name = shown(member.name)
         lines = [
-            t("pair.swap_welcome", lang, name=name, city=member.city, partners=partners)
+            t("pair.swap_welcome", lang, name=name, city=shown(member.city), partners=partners)
             for lang in newcomer.languages[:3] or ("en",)
         ]
         card = service.Welcome(
@@ -316,7 +322,7 @@ class DiscordSpaces:
         self, space_id: int, kind: str, add: Sequence[int], remove: Sequence[int]
     ) -> None:
         async with refused(space_id):
-            space = await self._space(space_id)
+            space = await active_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
                 for user_id in remove:
                     # Putting back a move that never happened may remove a non-member.
@@ -333,42 +339,70 @@ class DiscordSpaces:
                 await space.edit(overwrites=overwrites)
 
     async def archive(self, space_id: int, kind: str, user_ids: Sequence[int]) -> None:
+        """Read-only for its students. A channel's new name (`archived-…`) is not given here
+        but by `label`, once the pair is stored as archived: this change may still be undone
+        (`restore`), and Discord allows only two renames per channel per ten minutes."""
         async with refused(space_id):
-            space = await self._space(space_id)
+            space = await find_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
+                if space.archived and space.locked:
+                    return  # archived by the bot already
                 # Archived and locked: read-only, and only Manage Threads may open it again.
+                # An archived thread changes only once unarchived, even to be locked.
+                if space.archived:
+                    space = await space.edit(archived=False)
                 await space.edit(archived=True, locked=True)
             elif isinstance(space, discord.TextChannel):
                 overwrites = dict(space.overwrites)
                 for user_id in user_ids:
                     overwrites[discord.Object(id=user_id, type=discord.Member)] = READ_ONLY
-                name = space.name
-                if not name.startswith(ARCHIVED):
-                    name = f"{ARCHIVED}{name}"
-                await space.edit(name=clip(name, CHANNEL_NAME), overwrites=overwrites)
+                await space.edit(overwrites=overwrites)
 
     async def restore(
         self, space_id: int, kind: str, user_ids: Sequence[int], *, paused: bool
     ) -> None:
         """Undo `archive` (when a change it was part of failed): writable, or paused again."""
         async with refused(space_id):
-            space = await self._space(space_id)
+            space = await find_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
+                # Unarchiving is the one change an archived thread takes; the lock goes with it.
                 await space.edit(archived=False, locked=paused)
             elif isinstance(space, discord.TextChannel):
                 await self._set_members(space, user_ids, READ_ONLY if paused else MEMBER_ALLOW)
-                if space.name.startswith(ARCHIVED):
-                    await space.edit(name=space.name.removeprefix(ARCHIVED))
+
+    async def label(self, space_id: int, *, archived: bool) -> None:
+        """Put a channel's name in step with its pair: `archived-…` once the pair has ended.
+
+        Threads need nothing (they are archived and locked instead), nor a channel that is
+        gone. When Discord asks for a long wait (its two renames per channel per ten minutes),
+        `RetryLaterError` says how long, for the scheduler to try again then.
+        """
+        space = await find_space(self.guild, space_id)
+        if not isinstance(space, discord.TextChannel):
+            return
+        bare = space.name.removeprefix(ARCHIVED)
+        name = clip(f"{ARCHIVED}{bare}", CHANNEL_NAME) if archived else bare
+        if name == space.name:
+            return
+        try:
+            await space.edit(name=name)
+        except discord.RateLimited as waited:
+            raise RetryLaterError(
+                f"Discord asks to wait {waited.retry_after:.0f} s before renaming {space_id}",
+                retry_after=waited.retry_after,
+            ) from waited
 
     async def pause(
         self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
     ) -> None:
         async with refused(space_id):
-            space = await self._space(space_id)
+            space = await active_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
                 # Since March 2023 Discord lets only Manage Threads holders write in a locked
                 # thread; it stays in the members' list, readable. (Archiving it too would
-                # hide it from their sidebar.)
+                # hide it from their sidebar.) A thread that archived itself after a quiet
+                # week was unarchived first: an archived thread cannot be locked, and a
+                # member's message would reopen it.
                 await self._notice(space, "space.paused_notice", languages)
                 await space.edit(locked=True)
             elif isinstance(space, discord.TextChannel):
@@ -379,7 +413,7 @@ class DiscordSpaces:
         self, space_id: int, kind: str, user_ids: Sequence[int], languages: Sequence[str]
     ) -> None:
         async with refused(space_id):
-            space = await self._space(space_id)
+            space = await find_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
                 await space.edit(locked=False, archived=False)
                 await self._notice(space, "space.reopened_notice", languages)
@@ -399,26 +433,34 @@ class DiscordSpaces:
             overwrites[discord.Object(id=user_id, type=discord.Member)] = overwrite
         await space.edit(overwrites=overwrites)
 
-    async def _notice(
-        self, space: discord.TextChannel | discord.Thread, key: str, languages: Sequence[str]
-    ) -> None:
+    async def _notice(self, space: Space, key: str, languages: Sequence[str]) -> None:
         lines = [t(key, language) for language in dict.fromkeys(languages or ("en",))]
         await space.send("\n".join(dict.fromkeys(lines)), allowed_mentions=NO_PINGS)
 
+    async def _found(self, space_id: int) -> discord.abc.GuildChannel | discord.Thread | None:
+        """A category or channel (always in discord.py's cache) or a thread, archived ones
+        included (`find_space`); None when it is gone."""
+        channel = self.guild.get_channel(space_id)
+        if channel is not None:
+            return channel
+        async with passing():
+            return await find_space(self.guild, space_id)
+
     async def delete_unused(self, space_id: int) -> None:
-        space = await self._space(space_id)
+        space = await self._found(space_id)
         if space is not None:
             with contextlib.suppress(discord.NotFound):  # gone already
                 async with passing():
                     await space.delete()
 
     async def retire(self, space_id: int) -> str:
-        space = await self._space(space_id)
+        space = await self._found(space_id)
         if space is None:
             return "gone"
         if isinstance(space, (discord.TextChannel, discord.Thread)):
             used = False
             async with passing():
+                # A thread that archived itself is read without reopening it.
                 async for message in space.history(limit=POSTED_LOOKUP):
                     if message.author.id != self.guild.me.id:
                         used = True
@@ -429,12 +471,17 @@ class DiscordSpaces:
         await self.delete_unused(space_id)
         return "deleted"
 
-    async def _close(self, space: discord.TextChannel | discord.Thread) -> None:
+    async def _close(self, space: Space) -> None:
         """Students lose a space someone wrote in; staff keep it to read (renamed "closed-")."""
         name = space.name if space.name.startswith(CLOSED) else f"{CLOSED}{space.name}"
         async with refused(space.id):
             if isinstance(space, discord.Thread):
-                # Archived and locked: nobody but Manage Threads holders writes or reopens it.
+                if space.archived and space.locked and space.name == name:
+                    return  # closed already
+                # An archived thread changes only once unarchived. Then archived and locked:
+                # nobody but Manage Threads holders writes or reopens it.
+                if space.archived:
+                    space = await space.edit(archived=False)
                 await space.edit(name=clip(name, THREAD_NAME), archived=True, locked=True)
                 return
             me = self.guild.me.id
@@ -553,7 +600,7 @@ def welcome_embeds(welcome: service.Welcome) -> list[discord.Embed]:
     # Discord allows 6000 characters over all a message's embeds. Intros are at most 500
     # each, but a trio in three languages with long free-text interests could pass the
     # limit: then the intros share what is left, each clipped alike.
-    names = [clip(f"{m.name} · {m.city}", 200) for m in welcome.members]
+    names = [shown(f"{m.name} · {m.city}", 200) for m in welcome.members]
     used = sum(len(e) for e in embeds) + len(people.title or "")
     used += sum(len(n) + len(a) + 2 for n, a in zip(names, abouts, strict=True))
     room = max(40, (WELCOME_BUDGET - used) // max(1, len(welcome.members)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import discord
 
 from bot.domain.board_render import render_game
@@ -12,7 +10,8 @@ from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_VALUE
 from bot.services.chess import GameView
 from cogs.chess.words import clock_text, ending_text, time_control_text
-from cogs.common.text import clip, timestamp
+from cogs.common.files import Attachment, fitted
+from cogs.common.text import clip, shown, timestamp
 
 # Of an embed's 4096 characters, leaving room for the rest of the 6000 in all.
 MOVE_LIST_BUDGET = 3000
@@ -21,8 +20,11 @@ MOVE_LIST_BUDGET = 3000
 def board_picture(view: GameView) -> tuple[discord.File, str]:
     """The board as a PNG file, seen from the side to move, and its `attachment://` address."""
     filename = f"chess-{view.id}-{view.record.ply}.png"
-    png = render_game(view.game)
-    return discord.File(io.BytesIO(png), filename=filename), f"attachment://{filename}"
+    # A fixed-size picture of some kilobytes, checked like every file the bot sends all the
+    # same; not zipped, since the embed shows it.
+    found = fitted(Attachment(filename, render_game(view.game)), compress=False)
+    assert found is not None, "a board picture within Discord's file limit"
+    return found.file(), f"attachment://{filename}"
 
 
 def board_embed(
@@ -35,10 +37,10 @@ def board_embed(
                 "chess.board_title",
                 lang,
                 game=view.id,
-                white=view.white.name,
-                white_city=view.white.city,
-                black=view.black.name,
-                black_city=view.black.city,
+                white=shown(view.white.name),
+                white_city=shown(view.white.city),
+                black=shown(view.black.name),
+                black_city=shown(view.black.city),
             ),
             EMBED_TITLE,
         ),
@@ -52,12 +54,12 @@ def board_embed(
         deadline = view.clock.deadline
         if view.clock.frozen:
             # A paused space: no deadline runs, so none is shown.
-            value = t("chess.clock_stopped", lang, name=view.to_move.name)
+            value = t("chess.clock_stopped", lang, name=shown(view.to_move.name))
         else:
             value = t(
                 "chess.deadline",
                 lang,
-                name=view.to_move.name,
+                name=shown(view.to_move.name),
                 when=timestamp(deadline, "F"),
                 relative=timestamp(deadline, "R"),
             )
@@ -66,9 +68,9 @@ def board_embed(
                 t(
                     "chess.clocks",
                     lang,
-                    white=view.white.name,
+                    white=shown(view.white.name),
                     white_left=clock_text(view.clock.white_left),
-                    black=view.black.name,
+                    black=shown(view.black.name),
                     black_left=clock_text(view.clock.black_left),
                 )
                 + "\n"

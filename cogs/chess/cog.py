@@ -5,7 +5,6 @@ Thin: each command acknowledges, calls `client.services.chess`, and renders what
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 
@@ -35,9 +34,10 @@ from cogs.chess.params import AnyGame, GameInPlay, Move, TimeText
 from cogs.chess.table import DiscordChessTable
 from cogs.chess.words import game_line, played_text
 from cogs.common.checks import cooldown
+from cogs.common.files import Attachment, left_out_note, pack
 from cogs.common.interactions import begin, show
 from cogs.common.params import ExchangeId
-from cogs.common.text import NO_PINGS, clip
+from cogs.common.text import NO_PINGS, clip, shown
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class ChessCog(
                 "chess.challenged_you",
                 actor.language,
                 game=view.id,
-                name=view.challenged.name,
+                name=shown(view.challenged.name),
                 channel=f"<#{view.record.space_id}>",
             ),
             allowed_mentions=NO_PINGS,
@@ -206,11 +206,11 @@ class ChessCog(
     async def pgn(self, interaction: discord.Interaction[Twinbridge], game: AnyGame) -> None:
         actor = await begin(interaction)
         filename, text = await self.chess.pgn(actor, game)
-        await show(
-            interaction,
-            content=t("chess.pgn_ready", actor.language, game=game),
-            attachments=[discord.File(io.BytesIO(text.encode("utf-8")), filename=filename)],
-        )
+        packed = pack([Attachment(filename, text.encode("utf-8"))])
+        content = t("chess.pgn_ready", actor.language, game=game)
+        if packed.left_out:  # a game is some kilobytes: never, but never over the limit either
+            content = left_out_note(packed, actor.language)
+        await show(interaction, content=content, attachments=packed.first())
 
     @app_commands.command(name="games", description="List your chess games (teachers: a student's)")
     async def games(
@@ -255,8 +255,8 @@ class ChessCog(
                 "chess.standings_row",
                 lang,
                 rank=rank,
-                name=row.name,
-                city=row.city,
+                name=shown(row.name),
+                city=shown(row.city),
                 points=points_text(row.points),
                 played=row.played,
                 wins=row.wins,
@@ -276,7 +276,9 @@ class ChessCog(
             games=found.games,
         )
         embed = discord.Embed(
-            title=clip(t("chess.standings_title", lang, exchange=found.exchange.name), EMBED_TITLE),
+            title=clip(
+                t("chess.standings_title", lang, exchange=shown(found.exchange.name)), EMBED_TITLE
+            ),
             description=header + "\n\n" + ("\n".join(lines) or t("chess.standings_empty", lang)),
             colour=discord.Colour.gold(),
         )
@@ -296,6 +298,6 @@ class ChessCog(
         found = await self.chess.set_games_per_pair(actor, exchange, games)
         await show(
             interaction,
-            content=t("chess.limit_set", actor.language, exchange=found.name, games=games),
+            content=t("chess.limit_set", actor.language, exchange=shown(found.name), games=games),
             allowed_mentions=NO_PINGS,
         )

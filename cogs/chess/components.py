@@ -24,7 +24,7 @@ from cogs.chess.words import ending_text, piece_name, played_text
 from cogs.common.checks import enforce_cooldown
 from cogs.common.components import RestartButton, RestartSelect, buttons
 from cogs.common.interactions import begin, show
-from cogs.common.text import clip
+from cogs.common.text import clip, shown
 
 # What pings the other player besides the game's own boards, challenges and draw offers comes
 # from one budget per student: a few per window, never a flood. One draw offer stands at a time,
@@ -285,7 +285,9 @@ async def offer_draw(interaction: discord.Interaction[Twinbridge], game_id: int 
     assert me is not None
     other = answer.view.player(me.color.other)
     key = "chess.draw_agreed_you" if answer.agreed else "chess.draw_offered_you"
-    await show(interaction, content=t(key, actor.language, game=answer.view.id, name=other.name))
+    await show(
+        interaction, content=t(key, actor.language, game=answer.view.id, name=shown(other.name))
+    )
 
 
 class AcceptDraw(
@@ -369,7 +371,7 @@ async def ask_resign(interaction: discord.Interaction[Twinbridge], game_id: int 
     )
     await show(
         interaction,
-        content=t("chess.resign_confirm", lang, game=view.id, name=opponent.name),
+        content=t("chess.resign_confirm", lang, game=view.id, name=shown(opponent.name)),
         view=buttons(confirm),
     )
 

@@ -18,11 +18,10 @@ from bot.limits import CONTENT, EMBED_TITLE
 from bot.services.chess import GameView, Player
 from cogs.chess.board import board_embed, board_picture
 from cogs.chess.words import ending_text, languages_of, time_control_text, turn_text
-from cogs.common.text import NO_PINGS, clip, mention, only_users, timestamp
+from cogs.common.channels import Space, find_space, reopened
+from cogs.common.text import NO_PINGS, clip, mention, only_users, shown, timestamp
 
 log = logging.getLogger(__name__)
-
-Space = discord.TextChannel | discord.Thread
 
 
 class Panels(Protocol):
@@ -48,15 +47,16 @@ class DiscordChessTable:
         self.guild = guild
         self.panels = panels
 
-    async def _space(self, space_id: int) -> Space | None:
-        found = self.guild.get_channel_or_thread(space_id)
-        if found is None:
-            try:
-                fetched = await self.guild.fetch_channel(space_id)
-            except discord.HTTPException:
-                return None
-            found = fetched if isinstance(fetched, (discord.TextChannel, discord.Thread)) else None
-        return found if isinstance(found, (discord.TextChannel, discord.Thread)) else None
+    async def _space(self, space_id: int, *, to_edit: bool = False) -> Space | None:
+        """The game's space, fetched when discord.py no longer has it (a pair's thread that
+        archived itself after a quiet week). A post reopens such a thread by itself; editing
+        a message there (`to_edit`) needs it unarchived first. None when it cannot be had."""
+        try:
+            found = await find_space(self.guild, space_id)
+            return await reopened(found) if to_edit and found is not None else found
+        except discord.HTTPException as error:
+            log.warning("could not reach space %s: %s", space_id, error)
+            return None
 
     async def can_play_in(self, channel_id: int, user_ids: Sequence[int]) -> str | None:
         channel = await self._space(channel_id)
@@ -92,8 +92,8 @@ class DiscordChessTable:
             description=t(
                 "chess.challenge_body",
                 lang,
-                white=view.white.name,
-                black=view.black.name,
+                white=shown(view.white.name),
+                black=shown(view.black.name),
                 time=time_control_text(view.time_control, lang),
                 expires=timestamp(view.record.deadline_at, "R") if view.record.deadline_at else "",
             ),
@@ -101,7 +101,13 @@ class DiscordChessTable:
         )
         message = await _post(
             space,
-            t("chess.challenge", lang, mention=mention(them.user_id), name=me.name, city=me.city),
+            t(
+                "chess.challenge",
+                lang,
+                mention=mention(them.user_id),
+                name=shown(me.name),
+                city=shown(me.city),
+            ),
             embed=embed,
             view=self.panels.challenge(view, lang),
             allowed_mentions=only_users([them.user_id]),
@@ -110,8 +116,10 @@ class DiscordChessTable:
 
     async def close_challenge(self, view: GameView) -> None:
         message_id = view.record.challenge_message_id
-        space = await self._space(view.record.space_id)
-        if message_id is None or space is None:
+        if message_id is None:
+            return
+        space = await self._space(view.record.space_id, to_edit=True)
+        if space is None:
             return
         lang = view.challenged.language
         who = view.challenger if view.status is GameStatus.WITHDRAWN else view.challenged
@@ -119,10 +127,10 @@ class DiscordChessTable:
         text = t(
             f"chess.challenge_{key}",
             lang,
-            name=who.name,
+            name=shown(who.name),
             game=view.id,
-            white=view.white.name,
-            black=view.black.name,
+            white=shown(view.white.name),
+            black=shown(view.black.name),
         )
         try:
             await space.get_partial_message(message_id).edit(
@@ -161,7 +169,7 @@ class DiscordChessTable:
         return message.id if message else None
 
     async def retire_board(self, space_id: int, message_id: int) -> None:
-        space = await self._space(space_id)
+        space = await self._space(space_id, to_edit=True)
         if space is None:
             return
         await take_buttons_off(space.get_partial_message(message_id))
@@ -179,7 +187,7 @@ class DiscordChessTable:
                     "chess.draw_offered",
                     lang,
                     mention=mention(other.user_id),
-                    name=by.name,
+                    name=shown(by.name),
                     game=view.id,
                 ),
                 view=self.panels.draw_offer(view, lang),
@@ -188,7 +196,7 @@ class DiscordChessTable:
         else:
             await _post(
                 space,
-                t(f"chess.{kind}", lang, name=by.name, game=view.id),
+                t(f"chess.{kind}", lang, name=shown(by.name), game=view.id),
                 allowed_mentions=NO_PINGS,
             )
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.domain.chess_game import Color, GameStatus, PlayedMove, TimeControl, TimeControlKind
 from bot.i18n import t
 from bot.services.chess import GameLine, GameView, Moved
-from cogs.common.text import mention, timestamp
+from cogs.common.text import mention, shown, timestamp
 
 
 def piece_name(symbol: str, language: str) -> str:
@@ -80,8 +80,8 @@ def ending_text(view: GameView, language: str) -> str:
         f"chess.over.{term}",
         language,
         game=view.id,
-        winner=winner.name if winner else "",
-        loser=loser.name,
+        winner=shown(winner.name) if winner else "",
+        loser=shown(loser.name),
         result=result.pgn_result,
     )
 

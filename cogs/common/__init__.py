@@ -7,5 +7,7 @@ a restart-proof component, read a repeated parameter, and respect Discord's limi
 - `params`: Transformers for the exchange, city, date and zone parameters.
 - `text`: clipping, Discord timestamps, pings, embed paging.
 - `checks`: per-user cooldowns of commands that post.
+- `channels`: a space as Discord has it (an archived thread is fetched, and reopened to change).
+- `files`: attachments within Discord's limits (zipped, spread, or left out with a pointer).
 - `adapters/` (beside this package): Discord implementations of ports several features use.
 """

@@ -14,6 +14,8 @@ from cogs.common.interactions import client_of
 from cogs.common.text import timestamp
 
 T = TypeVar("T")
+# Where an interaction keeps the cooldown uses it counted (to give them back if refused).
+_COUNTED = "twinbridge.cooldowns"
 
 
 def enforce_cooldown(
@@ -26,9 +28,19 @@ def enforce_cooldown(
     """
     ctx = client_of(interaction).ctx
     key = (interaction.guild_id, interaction.user.id)
-    retry = ctx.cooldowns.hit(bucket, key, ctx.clock.now(), rate=rate, per=per)
+    now = ctx.clock.now()
+    retry = ctx.cooldowns.hit(bucket, key, now, rate=rate, per=per)
     if retry is not None:
         raise UserError("error.slow_down", when=timestamp(retry, "R"))
+    interaction.extras.setdefault(_COUNTED, []).append((bucket, key, now))
+
+
+def refund_cooldowns(interaction: discord.Interaction[Any]) -> None:
+    """Give back the uses this interaction counted: it was refused, or failed before anything
+    was done, so it posted nothing and must not bring its author closer to the limit."""
+    ctx = client_of(interaction).ctx
+    for bucket, key, at in interaction.extras.pop(_COUNTED, []):
+        ctx.cooldowns.refund(bucket, key, at)
 
 
 def cooldown(bucket: str, *, rate: int, per: timedelta) -> Callable[[T], T]:

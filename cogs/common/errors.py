@@ -13,6 +13,7 @@ Slash commands reach it through `ErrorTree`, components and modals through `guar
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from bot.errors import UserError
 from bot.i18n import t
+from bot.logs import current_command
+from bot.metrics import BUSY, ERROR, OK, REFUSED
 from bot.store.engine import commit_log, track_commits
+from cogs.common.checks import refund_cooldowns
 from cogs.common.interactions import language_soon, say
+from cogs.common.text import shown
 
 if TYPE_CHECKING:
     from bot.app import Twinbridge
@@ -36,11 +41,27 @@ _DONE = "twinbridge.done"
 _COMMITS = "twinbridge.commits"
 
 
-def render_error(error: UserError, language: str) -> str:
-    """A user error in the reader's language (field names translated too)."""
+# Parameters the bot writes itself (column names, choices it offers, a timestamp, a channel
+# mention), shown as they are; every other one may repeat what a person typed or named.
+_WRITTEN_BY_US = frozenset(
+    ("field", "missing", "expected", "bands", "languages", "when", "channel", "space", "permission")
+)
+
+
+def render_error(error: UserError, language: str, *, markdown: bool = True) -> str:
+    """A user error in the reader's language (field names translated too).
+
+    What the error repeats of what people typed or named (a name, a value, a zone) is shown
+    literally in markdown (`shown`); `markdown=False` for plain text, such as a CSV file.
+    """
     params = dict(error.params)
     if isinstance(params.get("field"), str):
         params["field"] = t(f"field.{params['field']}", language)
+    if markdown:
+        params = {
+            key: shown(value) if isinstance(value, str) and key not in _WRITTEN_BY_US else value
+            for key, value in params.items()
+        }
     return t(error.key, language, **params)
 
 
@@ -69,6 +90,11 @@ def error_text(interaction: discord.Interaction[Any], cause: BaseException, lang
         missing = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
         return t("error.bot_missing_permission", language, permission=missing)
     done: list[str] = interaction.extras.get(_DONE, [])
+    if isinstance(cause, discord.RateLimited):
+        # discord.py raises it instead of sleeping past RATE_LIMIT_PATIENCE (bot/app.py).
+        minutes = max(1, math.ceil(cause.retry_after / 60))
+        lines = [t("error.rate_limited", language, minutes=minutes)]
+        return "\n".join(lines + [f"• {d}" for d in done])
     committed = bool(interaction.extras.get(_COMMITS))
     if _database_busy(cause) and not done and not committed:
         return t("error.busy", language)
@@ -85,19 +111,34 @@ def _expected(cause: BaseException) -> bool:
         UserError
         | app_commands.CheckFailure
         | app_commands.CommandOnCooldown
-        | app_commands.NoPrivateMessage,
+        | app_commands.NoPrivateMessage
+        | discord.RateLimited,
     )
+
+
+def count_outcome(interaction: discord.Interaction[Any], outcome: str) -> None:
+    """Count the interaction's outcome in the bot's metrics (by command, never by person)."""
+    metrics = getattr(getattr(interaction.client, "ctx", None), "metrics", None)
+    if metrics is not None:
+        metrics.interaction(current_command(), outcome)
 
 
 async def answer_failure(interaction: discord.Interaction[Any], cause: BaseException) -> None:
     """Tell the person what went wrong; log what they cannot fix, with its traceback."""
-    if not _expected(cause) and not _database_busy(cause):
+    expected, busy = _expected(cause), _database_busy(cause)
+    count_outcome(interaction, REFUSED if expected else BUSY if busy else ERROR)
+    if (expected or busy) and not interaction.extras.get(_COMMITS):
+        # Refused (or to be tried again) with nothing done: no anti-flood use is spent.
+        refund_cooldowns(interaction)
+    if not expected and not busy:
         log.error(
             "interaction failed (type %s, id %s)",
             interaction.type.name if interaction.type else "?",
             interaction.id,
             exc_info=cause,
         )
+    elif isinstance(cause, discord.RateLimited):
+        log.warning("interaction %s rate limited for %.0f s", interaction.id, cause.retry_after)
     language = await language_soon(interaction)
     try:
         await say(interaction, error_text(interaction, cause, language))
@@ -116,6 +157,8 @@ async def guarded(
             await work()
         except Exception as error:
             await answer_failure(interaction, error)
+        else:
+            count_outcome(interaction, OK)
 
 
 class ErrorTree(app_commands.CommandTree["Twinbridge"]):

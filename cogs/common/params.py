@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any, Literal, TypeVar
@@ -18,7 +17,7 @@ from typing import Any, Literal, TypeVar
 import discord
 from discord import app_commands
 
-from bot.domain.sessions import RuleError, parse_date
+from bot.domain.days import DayError, parse_day
 from bot.domain.timezones import UnknownZoneError, check_zone, search_zones
 from bot.errors import UserError
 from bot.i18n import t
@@ -112,12 +111,11 @@ class ZoneParam(app_commands.Transformer):
     """An IANA time zone ("America/Chicago"); the chosen exchange's city zones come first."""
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any) -> str:
-        text = str(value).strip()
+        text = str(value)
         try:
-            check_zone(text)
-        except UnknownZoneError:
-            raise UserError("error.unknown_zone", zone=clip(text, 60)) from None
-        return text
+            return check_zone(text).key
+        except UnknownZoneError as exc:
+            raise UserError("error.unknown_zone", zone=clip(str(exc), 60)) from None
 
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction[Any], value: int | float | str, /
@@ -158,11 +156,10 @@ class DateParam(app_commands.Transformer):
         self.past = past
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any) -> date:
-        typed = str(value)
         try:
-            return parse_date(_ascii_digits(typed))
-        except RuleError:
-            raise UserError("error.date", value=clip(typed.strip(), 40)) from None
+            return parse_day(str(value))
+        except DayError as exc:
+            raise UserError(exc.key, **exc.params) from None
 
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction[Any], value: int | float | str, /
@@ -171,8 +168,8 @@ class DateParam(app_commands.Transformer):
         language = await language_soon(interaction)
         today = client_of(interaction).ctx.clock.now().date()
         days: list[date] = []
-        with contextlib.suppress(RuleError):
-            days.append(parse_date(_ascii_digits(typed)))
+        with contextlib.suppress(DayError):
+            days.append(parse_day(typed))
         if self.past:
             days += [today - timedelta(days=n) for n in range(60)]
         else:
@@ -184,11 +181,6 @@ class DateParam(app_commands.Transformer):
             if not needle or needle in name.casefold() or day == days[0]:
                 found.append(app_commands.Choice(name=name, value=day.isoformat()))
         return found[:CHOICES]
-
-
-def _ascii_digits(text: str) -> str:
-    """Digits of any script as ASCII: a teacher on an Arabic keyboard types ٢٠٢٦-١٠-٠٦."""
-    return "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text)
 
 
 # What a command's signature names (e.g. `exchange: ExchangeId | None = None`).

@@ -35,6 +35,17 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shown(name: str, limit: int | None = None) -> str:
+    """A name people typed (a student, an exchange, a city, a session's title), as markdown
+    shows it: literally, never bold, a link, a heading, a quote or a mention of someone.
+
+    For text Discord renders as markdown (contents, embed titles, descriptions and fields);
+    not for plain-text places (button and menu labels, event and channel names, files).
+    """
+    text = clip(name, limit) if limit is not None else name
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
 def timestamp(when: datetime, style: str = "F") -> str:
     """A Discord timestamp: every reader sees it in their own time zone."""
     return f"<t:{int(when.timestamp())}:{style}>"

@@ -12,7 +12,7 @@ from bot.i18n import t
 from bot.services.roster import bot_languages
 from cogs.common.interactions import begin, show
 from cogs.common.params import CityName, ExchangeId
-from cogs.common.text import NO_PINGS
+from cogs.common.text import NO_PINGS, shown
 from cogs.join.card import card_view
 from cogs.join.panel import panel_message
 from cogs.join.words import profile_embed
@@ -58,8 +58,8 @@ class JoinCog(commands.Cog):
                 content=t(
                     f"roster.joined_{start.role}",
                     lang,
-                    exchange=start.exchange.name,
-                    city=start.city.name,
+                    exchange=shown(start.exchange.name),
+                    city=shown(start.city.name),
                 ),
                 embed=profile_embed(joined, lang),
                 allowed_mentions=NO_PINGS,

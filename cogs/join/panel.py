@@ -31,7 +31,7 @@ from bot.services.roster import DraftView, Sent, bot_languages, first_missing
 from cogs.common.components import RestartButton, RestartModal, RestartSelect, buttons
 from cogs.common.errors import render_error
 from cogs.common.interactions import begin, open_modal, show
-from cogs.common.text import NO_PINGS, band_label, clip, interest_label
+from cogs.common.text import NO_PINGS, band_label, clip, interest_label, shown
 from cogs.join.card import card_view
 from cogs.join.words import panel_embed, profile_embed
 
@@ -157,7 +157,7 @@ async def show_sent(interaction: discord.Interaction[Twinbridge], sent: Sent) ->
     if draft.editing:
         content = t("roster.saved", lang)
     else:
-        content = t("roster.joined", lang, exchange=sent.saved.exchange.name)
+        content = t("roster.joined", lang, exchange=shown(sent.saved.exchange.name))
     await show(
         interaction,
         content=content,

@@ -10,7 +10,7 @@ from bot.domain.exchange import MAX_INTRO, NATIVE_NAMES, ParticipantStatus, Role
 from bot.i18n import listing, t
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE, FIELD_VALUE
 from bot.services.roster import DraftView, ProfileView
-from cogs.common.text import band_label, clip, interest_label
+from cogs.common.text import band_label, clip, interest_label, shown
 
 
 def interests_text(interests: Sequence[str], language: str) -> str:
@@ -23,7 +23,7 @@ def profile_embed(view: ProfileView, language: str) -> discord.Embed:
     city = exchange.city(me.city_id).name if me.city_id is not None else "—"
     paused = me.status is ParticipantStatus.PAUSED
     embed = discord.Embed(
-        title=clip(t("roster.profile_title", language, name=me.display_name), EMBED_TITLE),
+        title=clip(t("roster.profile_title", language, name=shown(me.display_name)), EMBED_TITLE),
         colour=discord.Colour.orange() if paused else discord.Colour.green(),
     )
     if me.role is Role.STUDENT:
@@ -71,10 +71,10 @@ def panel_embed(panel: DraftView) -> discord.Embed:
     lang = draft.language
     if not draft.editing:
         city = exchange.city(draft.city_id).name if draft.city_id is not None else "—"
-        title = t("roster.join_title", lang, exchange=exchange.name, city=city)
+        title = t("roster.join_title", lang, exchange=shown(exchange.name), city=city)
         steps = t("roster.join_steps", lang, limit=MAX_INTRO)
     else:
-        title = t("roster.edit_title", lang, exchange=exchange.name)
+        title = t("roster.edit_title", lang, exchange=shown(exchange.name))
         steps = t(
             "roster.edit_steps" if draft.role is Role.STUDENT else "roster.edit_steps_staff",
             lang,

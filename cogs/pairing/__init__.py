@@ -14,18 +14,21 @@ from __future__ import annotations
 
 from bot.app import Twinbridge
 from bot.services.operations import RECOVER_KIND
-from bot.services.pairing import GREET_KIND, WELCOME_KIND
+from bot.services.pairing import GREET_KIND, LABEL_KIND, WELCOME_KIND
 from cogs.pairing.cog import PairingCog
 from cogs.pairing.work import PairingWork
 
 
 async def setup(bot: Twinbridge) -> None:
     """Extension entry point: the cog and its timed work (buttons register themselves)."""
-    await bot.add_cog(PairingCog(bot))
+    cog = PairingCog(bot)
+    await bot.add_cog(cog)
     work = PairingWork(bot)
     scheduler = bot.ctx.scheduler
     # One post per space, independent of each other: done several at a time.
     scheduler.handle(WELCOME_KIND, work.on_welcome, fan_out=True)
     scheduler.handle(GREET_KIND, work.on_greet, fan_out=True)
+    # Ended pairs' channels renamed, once the pair is stored archived.
+    scheduler.handle(LABEL_KIND, cog.on_label)
     scheduler.handle(RECOVER_KIND, work.on_recover)
     scheduler.at_start(work.at_start)

@@ -9,11 +9,12 @@ from discord.utils import MISSING
 
 from bot.app import Twinbridge
 from bot.i18n import t
-from bot.services.scheduler import Outcome
+from bot.services.scheduler import Outcome, RetryLaterError
+from bot.store.sends import Send
 from cogs.adapters.spaces import DiscordSpaces, spaces_for
 from cogs.common.interactions import begin, show
 from cogs.common.params import ExchangeId
-from cogs.common.text import NO_PINGS
+from cogs.common.text import NO_PINGS, shown
 from cogs.pairing.pages import history_page, proposal_page
 
 
@@ -99,7 +100,12 @@ class PairingCog(
         )
         lang = actor.language
         lines = [
-            t("pair.swapped", lang, first=first.display_name, second=second.display_name),
+            t(
+                "pair.swapped",
+                lang,
+                first=shown(first.display_name),
+                second=shown(second.display_name),
+            ),
             *welcome_lines(done.greetings, lang),
         ]
         await show(interaction, content=" ".join(lines), allowed_mentions=NO_PINGS)
@@ -119,7 +125,7 @@ class PairingCog(
         )
         await show(
             interaction,
-            content=t("pair.removed", actor.language, name=student.display_name),
+            content=t("pair.removed", actor.language, name=shown(student.display_name)),
             allowed_mentions=NO_PINGS,
         )
 
@@ -137,3 +143,14 @@ class PairingCog(
         found = await self.bot.services.pairing.history(actor, exchange)
         embed, view = history_page(found, actor.language, page)
         await show(interaction, embed=embed, view=view or MISSING, allowed_mentions=NO_PINGS)
+
+    async def on_label(self, send: Send) -> None:
+        """An ended pair's channel gets its `archived-` name (a scheduled send, planned when
+        the pair was stored as archived)."""
+        guild = self.bot.get_guild(send.guild_id)
+        if guild is None or guild.unavailable:
+            # Discord's outages make a server unavailable for a while: try again later.
+            raise RetryLaterError(f"guild {send.guild_id} is not available")
+        await self.bot.services.pairing.label_space(
+            int(send.payload["space"]), await spaces_for(self.bot, guild)
+        )

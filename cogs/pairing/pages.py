@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.app import Twinbridge
 from bot.i18n import t
@@ -19,7 +18,7 @@ from cogs.adapters.spaces import spaces_for
 from cogs.common import interactions
 from cogs.common.components import PageButton, pager
 from cogs.common.interactions import begin
-from cogs.common.text import NO_PINGS, chunk_lines, clip, pack_fields
+from cogs.common.text import NO_PINGS, chunk_lines, clip, pack_fields, shown
 from cogs.pairing.words import reasons_text
 
 # Ten groups a page, each a field of at most 200 + 300 characters, under a header of 600, a
@@ -53,16 +52,18 @@ def proposal_page(
     if proposal.paused:
         header += "\n" + t("pair.preview_paused", lang, count=proposal.paused)
     embed = discord.Embed(
-        title=clip(t("pair.preview_title", lang, exchange=proposal.exchange.name), EMBED_TITLE),
+        title=clip(
+            t("pair.preview_title", lang, exchange=shown(proposal.exchange.name)), EMBED_TITLE
+        ),
         description=clip(header, PREVIEW_HEADER),
         colour=discord.Colour.blurple(),
     )
     first = (page - 1) * PER_PAGE
     for number, group in enumerate(proposal.groups[first : first + PER_PAGE], start=first + 1):
         names = " · ".join(
-            f"{m.display_name} ({proposal.exchange.city(m.city_id).name})"
+            f"{shown(m.display_name)} ({shown(proposal.exchange.city(m.city_id).name)})"
             if m.city_id
-            else m.display_name
+            else shown(m.display_name)
             for m in group.members
         )
         embed.add_field(
@@ -106,8 +107,8 @@ def history_fields(found: History, lang: str) -> list[tuple[str, str]]:
         for index, names in enumerate(r.pairs):
             left = r.left[index] if index < len(r.left) else ()
             # Students who left a pair that went on (removed, or swapped out) are struck through.
-            names_shown = [escape_markdown(n) for n in names]
-            lines.append(" · ".join([*names_shown, *(f"~~{escape_markdown(n)}~~" for n in left)]))
+            names_shown = [shown(n) for n in names]
+            lines.append(" · ".join([*names_shown, *(f"~~{shown(n)}~~" for n in left)]))
         header = t(
             "pair.history_round",
             lang,

@@ -9,7 +9,7 @@ import discord
 from bot.i18n import t
 from bot.limits import EMBED_TITLE
 from bot.services.prompts import Listed, PromptStats, Show
-from cogs.common.text import clip
+from cogs.common.text import clip, shown
 from cogs.prompts.words import languages_of
 
 PER_PAGE = 10
@@ -74,7 +74,7 @@ def stats_embed(lang: str, found: PromptStats, page: int, *, lengths_sent: bool)
     else:
         summary = t("prompt.stats_empty", lang)
     embed = discord.Embed(
-        title=clip(t("prompt.stats_title", lang, exchange=found.exchange.name), EMBED_TITLE),
+        title=clip(t("prompt.stats_title", lang, exchange=shown(found.exchange.name)), EMBED_TITLE),
         description=summary,
         colour=discord.Colour.teal(),
     )
@@ -86,7 +86,7 @@ def stats_embed(lang: str, found: PromptStats, page: int, *, lengths_sent: bool)
         name = f"{rate_row.key} · {theme}"
         if words is not None:
             # A session's own words: named by the session, shown as the teacher wrote them.
-            name = t("prompt.stats_session", lang, title=words.title)
+            name = t("prompt.stats_session", lang, title=shown(words.title))
             # No words of their own: the pairs got the session's starter.
             text = words.text or t("session.prompt_default", lang)
         line = t(

@@ -21,7 +21,7 @@ from bot.domain.reporting import (
 )
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
-from cogs.common.text import clip, timestamp
+from cogs.common.text import clip, shown, timestamp
 
 COLOUR = discord.Colour.teal()
 # A session's title or a student's name within a line, and a pair's names, cut so that more
@@ -63,9 +63,9 @@ def attendance_embed(
     """The attendance summary: rate per city, sessions, students who missed two in a row."""
     lang = language
     title = (
-        t("reporting.attendance_title_city", lang, exchange=exchange, city=city)
+        t("reporting.attendance_title_city", lang, exchange=shown(exchange), city=shown(city))
         if city
-        else t("reporting.attendance_title", lang, exchange=exchange)
+        else t("reporting.attendance_title", lang, exchange=shown(exchange))
     )
     upcoming = sum(1 for s in report.sessions if s.outcome in ("upcoming", "running"))
     total = report.total
@@ -97,7 +97,7 @@ def attendance_embed(
     )
     for line in report.cities:
         embed.add_field(
-            name=clip(line.city.name, FIELD_NAME),
+            name=shown(line.city.name, FIELD_NAME),
             value=t(
                 "reporting.city_value",
                 lang,
@@ -112,7 +112,7 @@ def attendance_embed(
     session_lines = []
     for session in reversed(report.sessions):  # the latest first
         cities = " · ".join(
-            f"{c.city.name} {session.by_city[c.city.id].attended}/"
+            f"{shown(c.city.name)} {session.by_city[c.city.id].attended}/"
             f"{session.by_city[c.city.id].expected}"
             for c in report.cities
         )
@@ -121,7 +121,7 @@ def attendance_embed(
                 "reporting.session_line" if session.slot.counted else "reporting.session_plain",
                 lang,
                 date=session.slot.starts_at.date(),
-                title=clip(session.slot.title, IN_LINE),
+                title=shown(session.slot.title, IN_LINE),
                 outcome=t(f"reporting.outcome_{session.outcome}", lang),
                 cities=cities,
             )
@@ -131,12 +131,12 @@ def attendance_embed(
         value=_lines(session_lines, lang, empty="—"),
         inline=False,
     )
-    names = {c.city.id: c.city.name for c in report.cities}
+    names = {c.city.id: shown(c.city.name) for c in report.cities}
     flagged = [
         t(
             "reporting.missed_lately" if s.missed_lately >= 2 else "reporting.missed_earlier",
             lang,
-            name=clip(s.student.name, IN_LINE),
+            name=shown(s.student.name, IN_LINE),
             city=names.get(s.student.city_id or 0, "—"),
             count=s.missed_lately if s.missed_lately >= 2 else s.longest_missed_run,
         )
@@ -153,10 +153,9 @@ def attendance_embed(
 
 def _score(figures: ExchangeFigures) -> str:
     first, second = figures.attendance.cities
-    return (
-        f"{first.city.name} {points_text(figures.city_counts(first.city.id).chess_points)} – "
-        f"{points_text(figures.city_counts(second.city.id).chess_points)} {second.city.name}"
-    )
+    ours = points_text(figures.city_counts(first.city.id).chess_points)
+    theirs = points_text(figures.city_counts(second.city.id).chess_points)
+    return f"{shown(first.city.name)} {ours} – {theirs} {shown(second.city.name)}"
 
 
 def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
@@ -164,14 +163,16 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
     lang = language
     report = figures.attendance
     embed = discord.Embed(
-        title=clip(t("reporting.exchange_title", lang, exchange=figures.exchange), EMBED_TITLE),
+        title=clip(
+            t("reporting.exchange_title", lang, exchange=shown(figures.exchange)), EMBED_TITLE
+        ),
         description=_period_text(figures.period, lang) + "\n" + t("reporting.youth_only", lang),
         colour=COLOUR,
     )
     for line in report.cities:
         counts = figures.city_counts(line.city.id)
         embed.add_field(
-            name=clip(line.city.name, FIELD_NAME),
+            name=shown(line.city.name, FIELD_NAME),
             value=t(
                 "reporting.city_figures",
                 lang,
@@ -212,11 +213,15 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
         t(
             "reporting.dormant_line",
             lang,
-            names=clip(" & ".join(p.names) or "—", NAMES_SHOWN),
+            names=clip(" & ".join(map(shown, p.names)) or "—", NAMES_SHOWN),
             when=timestamp(p.last_message, "R"),
         )
         if p.last_message
-        else t("reporting.dormant_never", lang, names=clip(" & ".join(p.names) or "—", NAMES_SHOWN))
+        else t(
+            "reporting.dormant_never",
+            lang,
+            names=clip(" & ".join(map(shown, p.names)) or "—", NAMES_SHOWN),
+        )
         for p in dormant
     ]
     embed.add_field(
@@ -234,7 +239,12 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
     line = report.attendance
     embed = discord.Embed(
         title=clip(
-            t("reporting.student_title", lang, name=report.student.name, city=report.city),
+            t(
+                "reporting.student_title",
+                lang,
+                name=shown(report.student.name),
+                city=shown(report.city),
+            ),
             EMBED_TITLE,
         ),
         description=_period_text(report.period, lang),
@@ -279,7 +289,7 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
             "reporting.session_attended" if came else "reporting.session_missed",
             lang,
             date=slot.starts_at.date(),
-            title=clip(slot.title, IN_LINE),
+            title=shown(slot.title, IN_LINE),
         )
         for slot, came in reversed(report.sessions)
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import MISSING, escape_markdown
+from discord.utils import MISSING
 
 from bot.app import Twinbridge
 from bot.domain import roster_csv
@@ -13,10 +13,11 @@ from bot.domain.exchange import GRADE_BANDS, ParticipantStatus, Role
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services.roster import RosterFilter, RosterService, StatusFilter
+from cogs.common.files import left_out_note, pack
 from cogs.common.interactions import begin, show
 from cogs.common.params import CityName, ExchangeId
-from cogs.common.text import NO_PINGS
-from cogs.roster.importing import DiscordDirectory, import_embed, problems_file
+from cogs.common.text import NO_PINGS, shown
+from cogs.roster.importing import DiscordDirectory, ImportProgress, import_embed, problems_file
 from cogs.roster.pages import marks_page, roster_embed, roster_pager
 from cogs.roster.removal import confirmation, removal_text
 
@@ -114,9 +115,9 @@ class RosterCog(
             content=t(
                 "roster.moved",
                 actor.language,
-                name=escape_markdown(moved.display_name),
-                city=target.name,
-                exchange=found.name,
+                name=shown(moved.display_name),
+                city=shown(target.name),
+                exchange=shown(found.name),
             ),
             allowed_mentions=NO_PINGS,
         )
@@ -140,7 +141,7 @@ class RosterCog(
             key = f"roster.teacher_{status}"
         await show(
             interaction,
-            content=t(key, actor.language, name=escape_markdown(saved.display_name)),
+            content=t(key, actor.language, name=shown(saved.display_name)),
             allowed_mentions=NO_PINGS,
         )
 
@@ -177,22 +178,30 @@ class RosterCog(
         file: discord.Attachment,
         exchange: ExchangeId | None = None,
     ) -> None:
-        # Looking members up takes a gateway request per name: the answer comes later.
+        # Looking members up takes a search per thousand names: the answer comes later.
         actor = await begin(interaction)
         await self.roster.staff_exchange(actor, exchange)
         if file.size > roster_csv.MAX_BYTES:
             raise UserError("error.csv_too_big", limit=roster_csv.MAX_BYTES // 1000)
         assert interaction.guild is not None
-        report = await self.roster.import_roster(
-            actor, exchange, await file.read(), DiscordDirectory(interaction.guild)
-        )
         lang = actor.language
+        report = await self.roster.import_roster(
+            actor,
+            exchange,
+            await file.read(),
+            DiscordDirectory(interaction.guild, interaction.client.http),
+            ImportProgress(interaction, lang),
+        )
         embed, complete = import_embed(report, lang)
-        # Beyond what the reply can list, every problem row goes in a file to fix and re-import.
+        # Beyond what the reply can list, every problem row goes in a file to fix and re-import
+        # (the CSV read is far below Discord's file limit, but its problems are checked too).
+        packed = pack([] if complete else [problems_file(report, lang)])
         await show(
             interaction,
+            # None clears the progress line the import showed meanwhile.
+            content=left_out_note(packed, lang) or None,
             embed=embed,
-            attachments=MISSING if complete else [problems_file(report, lang)],
+            attachments=packed.first() or MISSING,
             allowed_mentions=NO_PINGS,
         )
 
@@ -209,8 +218,8 @@ class RosterCog(
         actor = await begin(interaction)
         done = await self.roster.keep_apart(actor, exchange, first.id, second.id)
         names = {
-            "first": escape_markdown(done.first.display_name),
-            "second": escape_markdown(done.second.display_name),
+            "first": shown(done.first.display_name),
+            "second": shown(done.second.display_name),
         }
         key = "roster.kept_apart" if done.changed else "roster.already_apart"
         lines = [t(key, actor.language, **names)]
@@ -241,8 +250,8 @@ class RosterCog(
             content=t(
                 key,
                 actor.language,
-                first=escape_markdown(done.first.display_name),
-                second=escape_markdown(done.second.display_name),
+                first=shown(done.first.display_name),
+                second=shown(done.second.display_name),
             ),
             allowed_mentions=NO_PINGS,
         )

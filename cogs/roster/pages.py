@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.app import Twinbridge
 from bot.domain.exchange import GRADE_BANDS, Exchange, ParticipantStatus, Role, native_name
@@ -22,7 +21,7 @@ from bot.services.roster import (
 )
 from cogs.common.components import PageButton, pager
 from cogs.common.interactions import begin, show
-from cogs.common.text import NO_PINGS, band_label, clip
+from cogs.common.text import NO_PINGS, band_label, clip, shown
 
 # Each line is at most ~150 characters (two names clipped to 60): twenty stay well inside an
 # embed description's 4096.
@@ -35,8 +34,8 @@ def status_label(status: ParticipantStatus, language: str) -> str:
 
 def _person_line(number: int, entry: RosterEntry, exchange: Exchange, lang: str) -> str:
     p = entry.participant
-    city = exchange.city(p.city_id).name if p.city_id is not None else "—"
-    parts = [f"`{number:>3}` **{escape_markdown(clip(p.display_name, 40))}**", city]
+    city = shown(exchange.city(p.city_id).name) if p.city_id is not None else "—"
+    parts = [f"`{number:>3}` **{shown(p.display_name, 40)}**", city]
     if p.role is Role.STUDENT:
         parts += [
             band_label(p.grade_band, lang),
@@ -58,21 +57,23 @@ def roster_embed(page: RosterPage, language: str) -> discord.Embed:
     for city in exchange.cities:
         active = page.counts.get((city.id, ParticipantStatus.ACTIVE), 0)
         paused = page.counts.get((city.id, ParticipantStatus.PAUSED), 0)
-        counts.append(t("roster.city_counts", lang, city=city.name, active=active, paused=paused))
-    shown = [t(f"roster.people_{filters.role}", lang)]
+        counts.append(
+            t("roster.city_counts", lang, city=shown(city.name), active=active, paused=paused)
+        )
+    filtered = [t(f"roster.people_{filters.role}", lang)]
     if filters.city_id is not None:
-        shown.append(exchange.city(filters.city_id).name)
+        filtered.append(shown(exchange.city(filters.city_id).name))
     if filters.grade_band is not None:
-        shown.append(band_label(filters.grade_band, lang))
-    shown.append(t(f"roster.filter_{filters.status}", lang))
+        filtered.append(band_label(filters.grade_band, lang))
+    filtered.append(t(f"roster.filter_{filters.status}", lang))
     first = (page.page - 1) * PAGE_SIZE
     lines = [
         _person_line(first + i, entry, exchange, lang) for i, entry in enumerate(page.entries, 1)
     ]
-    body = "\n".join(counts) + "\n" + " · ".join(shown) + "\n\n"
+    body = "\n".join(counts) + "\n" + " · ".join(filtered) + "\n\n"
     body += "\n".join(lines) if lines else t("roster.nobody", lang)
     embed = discord.Embed(
-        title=clip(t("roster.list_title", lang, exchange=exchange.name), EMBED_TITLE),
+        title=clip(t("roster.list_title", lang, exchange=shown(exchange.name)), EMBED_TITLE),
         description=clip(body, EMBED_DESCRIPTION),
         colour=discord.Colour.blurple(),
     )
@@ -171,13 +172,13 @@ def marks_page(
     pages = max(1, -(-len(marks) // MARKS_PER_PAGE))
     page = min(max(page, 1), pages)
     lines = [
-        f"• **{escape_markdown(clip(m.first.display_name, 60))}** ↔ "
-        f"**{escape_markdown(clip(m.second.display_name, 60))}** · "
+        f"• **{shown(m.first.display_name, 60)}** ↔ "
+        f"**{shown(m.second.display_name, 60)}** · "
         f"<t:{int(m.marked_at.timestamp())}:d>"
         for m in marks[(page - 1) * MARKS_PER_PAGE : page * MARKS_PER_PAGE]
     ]
     embed = discord.Embed(
-        title=clip(t("roster.marks_title", lang, exchange=exchange.name), EMBED_TITLE),
+        title=clip(t("roster.marks_title", lang, exchange=shown(exchange.name)), EMBED_TITLE),
         description="\n".join(lines) if lines else t("roster.no_marks", lang),
         colour=discord.Colour.dark_red(),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.app import Twinbridge
 from bot.i18n import listing, t
@@ -11,22 +10,22 @@ from bot.services.roster import Removal
 from cogs.adapters.spaces import spaces_for
 from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, show
-from cogs.common.text import NO_PINGS
+from cogs.common.text import NO_PINGS, shown
 
 
 def removal_text(plan: Removal, lang: str, *, done: bool) -> str:
     """What removing a student does (before) or did (after), in plain words."""
-    name = escape_markdown(plan.student.display_name)
+    name = shown(plan.student.display_name)
     lines = [
         t(
             "roster.removed" if done else "roster.remove_question",
             lang,
             name=name,
-            exchange=escape_markdown(plan.exchange.name),
+            exchange=shown(plan.exchange.name),
         )
     ]
     if plan.space_id is not None:
-        others = listing((escape_markdown(p.display_name) for p in plan.staying), lang) or "—"
+        others = listing((shown(p.display_name) for p in plan.staying), lang) or "—"
         if plan.pair_ends:
             key = "roster.removal_ends_pair_done" if done else "roster.removal_ends_pair"
         else:

@@ -11,7 +11,7 @@ from bot.domain.safety import ReportKind, ReportStatus
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE, FOOTER_TEXT
 from bot.services.safety import ReportDraft, ReportsPage, ReportView, SpaceChange
-from cogs.common.text import clip, mention, timestamp
+from cogs.common.text import clip, mention, shown, timestamp
 
 # A display name shown next to a mention; longer ones are cut (names are the students' own).
 NAME_SHOWN = 100
@@ -30,8 +30,8 @@ def person(user_id: int | None, name: str | None) -> str:
     """Someone a report names: a mention, with their roster name when known."""
     if user_id is None or user_id < 0:  # negative: pseudonymised after an erasure
         return "—"
-    shown = mention(user_id)
-    return f"{shown} ({clip(discord.utils.escape_markdown(name), NAME_SHOWN)})" if name else shown
+    who = mention(user_id)
+    return f"{who} ({shown(name, NAME_SHOWN)})" if name else who
 
 
 def _status(view: ReportView, language: str) -> str:
@@ -92,7 +92,7 @@ def report_embeds(view: ReportView) -> list[discord.Embed]:
         if report.details:
             embed.add_field(
                 name=t("report.field_details", lang),
-                value=clip(discord.utils.escape_markdown(report.details), FIELD_VALUE),
+                value=clip(shown(report.details), FIELD_VALUE),
                 inline=False,
             )
         embed.set_footer(text=clip(t("report.footer", lang, exchange=view.exchange), FOOTER_TEXT))
@@ -104,7 +104,7 @@ def reports_embed(found: ReportsPage, open_only: bool, language: str) -> discord
     """`/concerns`: one page of an exchange's reports, each with links to act on it."""
     lang = language
     embed = discord.Embed(
-        title=clip(t("reports.title", lang, exchange=found.exchange.name), EMBED_TITLE),
+        title=clip(t("reports.title", lang, exchange=shown(found.exchange.name)), EMBED_TITLE),
         colour=discord.Colour.red(),
     )
     if not found.views:

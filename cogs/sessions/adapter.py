@@ -15,6 +15,8 @@ from bot.limits import EVENT_DESCRIPTION, EVENT_LOCATION, EVENT_NAME
 from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.services.session_port import EventRefusedError, EventSpec, Post
 from cogs.adapters.prompts import DiscordPrompts
+from cogs.adapters.spaces import permission_label
+from cogs.common.channels import active_space, find_space
 from cogs.common.text import NO_PINGS, clip
 from cogs.sessions.posts import closed_note, message_for
 
@@ -22,10 +24,26 @@ log = logging.getLogger(__name__)
 
 # Discord's error code when a server has 100 scheduled events not yet finished.
 MAX_EVENTS_REACHED = 30038
+# Discord's error code for a change to an event it already completed or cancelled.
+EVENT_FINISHED = 180000
 _EVENT_STATUS = {
     EventStatus.ACTIVE: discord.EventStatus.active,
     EventStatus.COMPLETED: discord.EventStatus.completed,
     EventStatus.CANCELLED: discord.EventStatus.cancelled,
+}
+# The only status changes Discord allows ("Valid Guild Scheduled Event Status Transitions").
+_STATUS_MOVES = {
+    discord.EventStatus.scheduled: (discord.EventStatus.active, discord.EventStatus.cancelled),
+    discord.EventStatus.active: (discord.EventStatus.completed,),
+}
+_FINISHED = (discord.EventStatus.completed, discord.EventStatus.cancelled)
+# What Discord asks of the bot in an event's channel, by kind of channel (resources/guild-
+# scheduled-event.md, "Guild Scheduled Event Permissions Requirements"); the README says so.
+EVENT_CHANNEL_PERMISSIONS = {
+    discord.ChannelType.stage_voice: discord.Permissions(
+        manage_channels=True, mute_members=True, move_members=True
+    ),
+    discord.ChannelType.voice: discord.Permissions(view_channel=True, connect=True),
 }
 
 
@@ -37,6 +55,12 @@ class DiscordSessions:
         self.guild = guild
         self.prompts = DiscordPrompts(guild, scheduled=True)
 
+    def _event_channel(self, spec: EventSpec) -> discord.VoiceChannel | discord.StageChannel | None:
+        channel = self.guild.get_channel(spec.channel_id) if spec.channel_id else None
+        return (
+            channel if isinstance(channel, (discord.VoiceChannel, discord.StageChannel)) else None
+        )
+
     def _event_payload(self, spec: EventSpec) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "name": clip(spec.name, EVENT_NAME),
@@ -44,7 +68,7 @@ class DiscordSessions:
             "scheduled_start_time": spec.start.astimezone(UTC).isoformat(),
             "scheduled_end_time": spec.end.astimezone(UTC).isoformat(),
         }
-        channel = self.guild.get_channel(spec.channel_id) if spec.channel_id else None
+        channel = self._event_channel(spec)
         if isinstance(channel, discord.StageChannel):
             payload.update(
                 entity_type=discord.EntityType.stage_instance.value,
@@ -65,7 +89,42 @@ class DiscordSessions:
             )
         return payload
 
+    def _refusal(self, spec: EventSpec, *, updating: bool) -> EventRefusedError | None:
+        """What Discord would refuse, seen before asking it (a refusal is an invalid request,
+        which Discord counts toward a ban): Create Events to make an event, Create Events or
+        Manage Events to change one the bot made, and its channel's own permissions."""
+        me = self.guild.me
+        guild_wide = me.guild_permissions
+        if guild_wide.administrator:
+            return None
+        may = guild_wide.create_events or (updating and guild_wide.manage_events)
+        if not may:
+            lacks = "Create Events and Manage Events" if updating else "Create Events"
+            return EventRefusedError(
+                "permission", f"the bot's role lacks {lacks}", updating=updating
+            )
+        channel = self._event_channel(spec)
+        if channel is None:
+            return None
+        have = channel.permissions_for(me)
+        needed = EVENT_CHANNEL_PERMISSIONS[channel.type]
+        missing = tuple(
+            permission_label(name) for name, wanted in needed if wanted and not getattr(have, name)
+        )
+        if not missing:
+            return None
+        return EventRefusedError(
+            "channel",
+            f"missing in channel {channel.id}: {', '.join(missing)}",
+            updating=updating,
+            missing=missing,
+            channel_id=channel.id,
+        )
+
     async def create_event(self, spec: EventSpec) -> int:
+        refused = self._refusal(spec, updating=False)
+        if refused is not None:
+            raise refused
         try:
             created = await self.bot.http.create_guild_scheduled_event(
                 self.guild.id,
@@ -80,6 +139,12 @@ class DiscordSessions:
         return int(created["id"])
 
     async def update_event(self, event_id: int, spec: EventSpec) -> bool:
+        known = self.guild.get_scheduled_event(event_id)
+        if known is not None and known.status in _FINISHED:
+            return False  # Discord ended or cancelled it: it cannot change, a new one is made
+        refused = self._refusal(spec, updating=True)
+        if refused is not None:
+            raise refused
         try:
             await self.bot.http.edit_scheduled_event(
                 self.guild.id, event_id, **self._event_payload(spec)
@@ -89,17 +154,39 @@ class DiscordSessions:
         except discord.Forbidden as exc:
             raise EventRefusedError("permission", http_reason(exc), updating=True) from exc
         except discord.HTTPException as exc:
+            if exc.code == EVENT_FINISHED:
+                return False  # finished just now, before the gateway said so
             raise EventRefusedError("error", http_reason(exc), updating=True) from exc
         return True
 
-    async def set_event_status(self, event_id: int, status: EventStatus) -> None:
-        code = _EVENT_STATUS[status].value
+    async def _event_status(self, event_id: int) -> discord.EventStatus | None:
+        """Where Discord has an event now (the gateway keeps discord.py's copy in step with
+        the changes Discord makes by itself); None when it is gone."""
+        known = self.guild.get_scheduled_event(event_id)
+        if known is not None:
+            return known.status
         try:
-            await self.bot.http.edit_scheduled_event(self.guild.id, event_id, status=code)
+            found = await self.bot.http.get_scheduled_event(
+                self.guild.id, event_id, with_user_count=False
+            )
+        except discord.NotFound:
+            return None
+        return discord.EventStatus(int(found["status"]))
+
+    async def set_event_status(self, event_id: int, status: EventStatus) -> None:
+        wanted = _EVENT_STATUS[status]
+        now = await self._event_status(event_id)
+        if now is None or now is wanted or wanted not in _STATUS_MOVES.get(now, ()):
+            # Gone, there already, or moved on by Discord (a finished event cannot change;
+            # an active one cannot be cancelled, an unstarted one not completed).
+            log.info("event %s is %s: left as it is rather than set %s", event_id, now, wanted)
+            return
+        try:
+            await self.bot.http.edit_scheduled_event(self.guild.id, event_id, status=wanted.value)
         except discord.DiscordServerError:
-            raise  # passing: the scheduler tries again
+            raise  # passing: the scheduler tries again, reading the status first
         except discord.HTTPException as exc:
-            # Gone, or Discord already moved it on (it cancels unstarted events itself).
+            # Moved on by Discord in the instant before (it finishes events by itself).
             log.warning("could not set event %s to %s: %s", event_id, status, exc)
 
     async def delete_event(self, event_id: int) -> None:
@@ -108,18 +195,15 @@ class DiscordSessions:
         except discord.HTTPException as exc:
             log.warning("could not delete event %s: %s", event_id, exc)
 
-    def _messageable(self, channel_id: int) -> discord.TextChannel | discord.Thread | None:
-        channel = self.guild.get_channel_or_thread(channel_id)
-        return channel if isinstance(channel, (discord.TextChannel, discord.Thread)) else None
-
     async def post(self, channel_id: int, post: Post, *, nonce: str | None = None) -> int:
-        channel = self._messageable(channel_id)
-        if channel is None:
-            raise UndeliverableError(f"channel {channel_id} is gone")
         kwargs = message_for(post)
         if nonce is not None:
             kwargs["nonce"] = nonce
         try:
+            # A paired thread that archived itself is fetched; the post reopens it.
+            channel = await find_space(self.guild, channel_id)
+            if channel is None:
+                raise UndeliverableError(f"channel {channel_id} is gone")
             message = await channel.send(**kwargs)
         except discord.DiscordServerError as exc:
             raise RetryLaterError(http_reason(exc)) from exc
@@ -132,10 +216,11 @@ class DiscordSessions:
     async def close_checkin(
         self, channel_id: int, message_id: int, count: int, languages: tuple[str, ...]
     ) -> None:
-        channel = self._messageable(channel_id)
-        if channel is None:
-            return
         try:
+            # Editing a message needs its thread active (a post does not).
+            channel = await active_space(self.guild, channel_id)
+            if channel is None:
+                return
             message = await channel.fetch_message(message_id)
             await message.edit(
                 content=closed_note(message.content, count, languages),

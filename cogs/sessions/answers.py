@@ -10,7 +10,7 @@ import discord
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
 from bot.services.sessions import SHOWN, Preview, SeriesView
-from cogs.common.text import clip, timestamp
+from cogs.common.text import clip, shown, timestamp
 from cogs.sessions.words import local_line, rule_text, warning_line
 
 # Series shown on one page of /session list.
@@ -36,20 +36,20 @@ def preview_embed(preview: Preview, language: str, *, move: bool = False) -> dis
     if preview.free_text_prompt:
         lines.append(t("session.preview_prompt_hint", language))
     embed = discord.Embed(
-        title=clip(t(key, language, title=preview.title), EMBED_TITLE),
+        title=clip(t(key, language, title=shown(preview.title)), EMBED_TITLE),
         description="\n".join(lines),
         colour=discord.Colour.orange()
         if preview.warnings or preview.overlap
         else discord.Colour.green(),
     )
     for city in preview.exchange.cities:
-        shown = [local_line(s, city.timezone, language) for s in preview.slots[:SHOWN]]
+        dates = [local_line(s, city.timezone, language) for s in preview.slots[:SHOWN]]
         more = len(preview.slots) - SHOWN
         if more > 0 or not preview.finite:
-            shown.append(t("session.preview_more", language))
+            dates.append(t("session.preview_more", language))
         embed.add_field(
-            name=clip(f"{city.name} · {city.timezone}", FIELD_NAME),
-            value=clip("\n".join(shown), FIELD_VALUE),
+            name=shown(f"{city.name} · {city.timezone}", FIELD_NAME),
+            value=clip("\n".join(dates), FIELD_VALUE),
             inline=True,
         )
     warned = [warning_line(w, language) for w in preview.warnings]
@@ -86,13 +86,14 @@ def list_embed(views: list[SeriesView], page: int, language: str) -> discord.Emb
         lines = [rule_text(view.shape, language, series.first_local[-5:], series.timezone)]
         for slot in view.upcoming:
             cities = " · ".join(
-                f"{c.name} {local_line(slot, c.timezone, language)}" for c in view.exchange.cities
+                f"{shown(c.name)} {local_line(slot, c.timezone, language)}"
+                for c in view.exchange.cities
             )
             lines.append(f"• {timestamp(slot.start, 'F')}\n  {cities}")
         if not view.upcoming:
             lines.append(t("session.list_no_upcoming", language))
         embed.add_field(
-            name=clip(f"{series.title} (#{series.id})", FIELD_NAME),
+            name=shown(f"{series.title} (#{series.id})", FIELD_NAME),
             value=clip("\n".join(lines), FIELD_VALUE),
             inline=False,
         )

@@ -13,7 +13,7 @@ import discord
 from bot.i18n import t
 from cogs.common.components import RestartButton
 from cogs.common.interactions import begin, show
-from cogs.common.text import NO_PINGS, timestamp
+from cogs.common.text import NO_PINGS, shown, timestamp
 
 if TYPE_CHECKING:
     from bot.app import Twinbridge
@@ -30,7 +30,9 @@ class CheckInButton(RestartButton, key="session.checkin", legacy=r"tb:checkin:(?
         key = "session.checked_in_again" if done.already else "session.checked_in"
         await show(
             interaction,
-            content=t(key, actor.language, title=done.title, when=timestamp(done.first_seen, "t")),
+            content=t(
+                key, actor.language, title=shown(done.title), when=timestamp(done.first_seen, "t")
+            ),
             allowed_mentions=NO_PINGS,
         )
 

@@ -1,4 +1,4 @@
-"""`/session schedule|list|cancel|skip|move|edit|reminders|ics`, voice presence, and the
+"""`/session schedule|list|cancel|skip|move|edit|reminders|ics|calendar`, voice presence, and the
 session's timed steps handed to the service.
 
 Each command acknowledges first (`begin`), calls the sessions service, and renders what it
@@ -7,7 +7,6 @@ returns; failures take the one error path (`cogs.common.errors`).
 
 from __future__ import annotations
 
-import io
 import re
 
 import discord
@@ -22,9 +21,10 @@ from bot.services.scheduler import RetryLaterError
 from bot.services.sessions import ScheduleInput, SeriesEdit
 from bot.store.sends import Send
 from cogs.common.components import buttons
+from cogs.common.files import Attachment, pack, say_packed
 from cogs.common.interactions import begin, say, show
-from cogs.common.params import Day, ExchangeId, PromptParam
-from cogs.common.text import NO_PINGS, timestamp
+from cogs.common.params import CityName, Day, ExchangeId, PromptParam
+from cogs.common.text import NO_PINGS, shown, timestamp
 from cogs.sessions.adapter import DiscordSessions, guild_port, session_port
 from cogs.sessions.answers import list_embed, preview_embed
 from cogs.sessions.components import (
@@ -162,7 +162,10 @@ class SessionsCog(
             await show(
                 interaction,
                 content=t(
-                    "session.end_series_ask", lang, title=end.series.title, count=end.upcoming
+                    "session.end_series_ask",
+                    lang,
+                    title=shown(end.series.title),
+                    count=end.upcoming,
                 ),
                 view=view,
                 allowed_mentions=NO_PINGS,
@@ -175,7 +178,7 @@ class SessionsCog(
         text = t(
             "session.cancelled",
             lang,
-            title=done.series.title,
+            title=shown(done.series.title),
             start=timestamp(done.occurrence.starts_at, "F"),
         )
         await show(
@@ -197,7 +200,7 @@ class SessionsCog(
         text = t(
             "session.skipped",
             lang,
-            title=done.series.title,
+            title=shown(done.series.title),
             start=timestamp(done.occurrence.starts_at, "F"),
         )
         await show(
@@ -277,7 +280,7 @@ class SessionsCog(
             ),
             session_port(interaction),
         )
-        text = t("session.edited", actor.language, title=done.series.title)
+        text = t("session.edited", actor.language, title=shown(done.series.title))
         await show(
             interaction,
             content=with_event_warning(text, done.event_refused, actor.language),
@@ -306,7 +309,7 @@ class SessionsCog(
         await show(
             interaction,
             content=t(
-                key, lang, exchange=found.name, when=when or t("session.reminders_off", lang)
+                key, lang, exchange=shown(found.name), when=when or t("session.reminders_off", lang)
             ),
             allowed_mentions=NO_PINGS,
         )
@@ -318,10 +321,34 @@ class SessionsCog(
         actor = await begin(interaction)
         series, data = await self.sessions.ics(actor, session, session_port(interaction))
         slug = re.sub(r"[^a-z0-9]+", "-", series.title.casefold()).strip("-") or "session"
+        await say_packed(
+            interaction,
+            pack([Attachment(f"{slug[:SLUG_LONGEST]}-{series.id}.ics", data)]),
+            t("session.ics", actor.language, title=shown(series.title)),
+            language=actor.language,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(
+        name="calendar",
+        description="A calendar subscription of the sessions that follows every change",
+    )
+    @app_commands.describe(
+        city="Only this city's name on it, in its time zone (default: the whole exchange)",
+        exchange="Which exchange, if the server has several",
+    )
+    async def calendar(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        city: CityName | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        made = await self.bot.services.feeds.create(actor, exchange, city)
+        scope = f"{made.exchange.name} · {made.city.name}" if made.city else made.exchange.name
         await say(
             interaction,
-            t("session.ics", actor.language, title=series.title),
-            file=discord.File(io.BytesIO(data), filename=f"{slug[:SLUG_LONGEST]}-{series.id}.ics"),
+            t("feeds.made", actor.language, scope=scope, webcal=made.webcal, url=made.url),
             allowed_mentions=NO_PINGS,
         )
 

@@ -15,7 +15,7 @@ import discord
 from bot.i18n import t
 from cogs.common.components import RestartButton
 from cogs.common.interactions import begin, show
-from cogs.common.text import NO_PINGS, timestamp
+from cogs.common.text import NO_PINGS, shown, timestamp
 from cogs.sessions.adapter import session_port
 from cogs.sessions.words import with_event_warning
 
@@ -38,7 +38,7 @@ class ConfirmSchedule(RestartButton, key="session.schedule", legacy=r"tb:sched:o
             f"• {timestamp(s.start, 'F')} ({timestamp(s.start, 'R')})" for s in done.next_slots
         )
         key = "session.scheduled" if done.event_refused is None else "session.scheduled_no_event"
-        text = t(key, lang, title=done.series.title, id=done.series.id, upcoming=upcoming)
+        text = t(key, lang, title=shown(done.series.title), id=done.series.id, upcoming=upcoming)
         await show(
             interaction,
             content=with_event_warning(text, done.event_refused, lang),
@@ -82,7 +82,7 @@ class ConfirmMove(
         text = t(
             "session.moved",
             lang,
-            title=done.series.title,
+            title=shown(done.series.title),
             start=timestamp(done.occurrence.starts_at, "F"),
         )
         await show(
@@ -109,7 +109,7 @@ class EndSeries(RestartButton, key="session.end", legacy=r"tb:endseries:ok:(?P<s
             content=t(
                 "session.series_cancelled",
                 actor.language,
-                title=end.series.title,
+                title=shown(end.series.title),
                 count=end.upcoming,
             ),
             view=None,

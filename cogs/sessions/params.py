@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.domain import sessions as rules
+from bot.domain.text import clean
 from bot.domain.timezones import ALIASES
 from bot.limits import CHOICE_NAME, CHOICE_VALUE, CHOICES
 from cogs.common.interactions import client_of, language_soon
@@ -158,7 +159,7 @@ class SessionZoneParam(ZoneParam):
         return ZONE_LONGEST
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any) -> str:
-        text = str(value).strip()
+        text = clean(str(value))
         return await super().transform(interaction, ALIASES.get(text.casefold(), text))
 
 

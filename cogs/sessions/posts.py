@@ -6,12 +6,11 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import discord
 
-from bot.domain.reporting import csv_bytes, to_csv
+from bot.domain.spreadsheet import csv_bytes, to_csv
 from bot.i18n import t
 from bot.limits import (
     CONTENT,
@@ -32,7 +31,8 @@ from bot.services.session_port import (
     Summary,
 )
 from cogs.common.components import buttons
-from cogs.common.text import NO_PINGS, clip, mention, only_users, timestamp
+from cogs.common.files import Attachment, fitted
+from cogs.common.text import NO_PINGS, clip, mention, only_users, shown, timestamp
 from cogs.sessions.checkin import CheckInButton
 from cogs.sessions.words import blocks, duration_text, rule_text
 
@@ -46,8 +46,8 @@ def render_announcement(post: Announcement, language: str) -> str:
     }
     if post.kind == "scheduled" and post.shape is not None:
         rule = rule_text(post.shape, language, post.local_time, post.zone)
-        return t("session.ann_scheduled", language, title=post.title, rule=rule, **times)
-    return t(f"session.ann_{post.kind}", language, title=post.title, **times)
+        return t("session.ann_scheduled", language, title=shown(post.title), rule=rule, **times)
+    return t(f"session.ann_{post.kind}", language, title=shown(post.title), **times)
 
 
 def render_reminder(post: Reminder, language: str) -> str:
@@ -56,7 +56,7 @@ def render_reminder(post: Reminder, language: str) -> str:
         "session.reminder",
         language,
         lead=duration_text(post.minutes_before, language),
-        title=post.title,
+        title=shown(post.title),
         start=timestamp(post.start, "F"),
         relative=timestamp(post.start, "R"),
     )
@@ -67,7 +67,7 @@ def render_reminder(post: Reminder, language: str) -> str:
 
 def render_started(post: Started, language: str) -> str:
     """The "session started" post, above its check-in button."""
-    text = t("session.started", language, title=post.title, end=timestamp(post.end, "t"))
+    text = t("session.started", language, title=shown(post.title), end=timestamp(post.end, "t"))
     if post.voice_channel_id:
         text += "\n" + t("session.started_voice", language, channel=f"<#{post.voice_channel_id}>")
     return text
@@ -76,7 +76,7 @@ def render_started(post: Started, language: str) -> str:
 def render_prompt(post: PromptPost) -> str:
     """A session's prompt in one paired space: the teacher's words, or an invitation to talk."""
     header = "\n".join(
-        t("session.prompt_header", lang, title=post.title) for lang in post.languages
+        t("session.prompt_header", lang, title=shown(post.title)) for lang in post.languages
     )
     body = post.text or blocks(post.languages, lambda lang: t("session.prompt_default", lang))
     return f"{header}\n\n{body}"
@@ -145,25 +145,27 @@ def city_fields(
     split into fields of at most 1024 characters when a big class does not fit in one."""
     count = f"✅ {len(city.present)} / {len(city.present) + len(city.absent)}"
     teachers = [f"🧑‍🏫 {city.teachers}"] if detailed and city.teachers else []
+    where = shown(city.city)
     if not detailed or not names:
-        return [(clip(city.city, FIELD_NAME), "\n".join([count, *teachers]))]
-    lists = [("✅", city.present), ("❌", city.absent)]
+        return [(clip(where, FIELD_NAME), "\n".join([count, *teachers]))]
+    lists = [("✅", tuple(map(shown, city.present))), ("❌", tuple(map(shown, city.absent)))]
     compact = "\n".join(
         [count] + [f"{mark} " + (", ".join(people) or "—") for mark, people in lists] + teachers
     )
     if len(compact) <= FIELD_VALUE:
-        return [(clip(city.city, FIELD_NAME), compact)]
-    fields = [(clip(city.city, FIELD_NAME), "\n".join([count, *teachers]))]
+        return [(clip(where, FIELD_NAME), compact)]
+    fields = [(clip(where, FIELD_NAME), "\n".join([count, *teachers]))]
     for mark, people in lists:
         pieces = name_chunks(people, FIELD_VALUE - len(mark) - 1)
         for number, piece in enumerate(pieces, start=1):
-            label = f"{city.city} · {mark}" + (f" ({number})" if number > 1 else "")
+            label = f"{where} · {mark}" + (f" ({number})" if number > 1 else "")
             fields.append((clip(label, FIELD_NAME), f"{mark} {piece}"))
     return fields
 
 
-def summary_csv(post: Summary) -> discord.File:
-    """Every student of the summary, per city, attended or not: for classes too big to show."""
+def summary_csv(post: Summary) -> discord.File | None:
+    """Every student of the summary, per city, attended or not: for classes too big to show
+    (zipped past Discord's file limit; None past it even zipped, which no class reaches)."""
     rows = [
         {"city": city.city, "student": name, "attended": attended}
         for city in post.cities
@@ -172,7 +174,8 @@ def summary_csv(post: Summary) -> discord.File:
     ]
     data = csv_bytes(to_csv(("city", "student", "attended"), rows))
     day = post.start.date().isoformat()
-    return discord.File(io.BytesIO(data), filename=f"attendance-{day}.csv")
+    found = fitted(Attachment(f"attendance-{day}.csv", data))
+    return found.file() if found is not None else None
 
 
 def summary_embed(post: Summary) -> tuple[discord.Embed, discord.File | None]:
@@ -203,7 +206,7 @@ def summary_embed(post: Summary) -> tuple[discord.Embed, discord.File | None]:
                 t(
                     "session.summary_title",
                     first,
-                    title=post.title,
+                    title=shown(post.title),
                     date=timestamp(post.start, "D"),
                 ),
                 EMBED_TITLE,

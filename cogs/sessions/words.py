@@ -26,6 +26,10 @@ def rule_text(shape: rules.RuleShape, language: str, local_time: str = "", zone:
         text = t("session.rule_weekly", language, weekday=day)
     elif shape.kind == "weekly":
         text = t("session.rule_weeks", language, count=shape.interval, weekday=day)
+    elif shape.kind == "monthly_nth" and shape.nth < -1:
+        # "The second Friday from the end", never shortened to "the last Friday".
+        nth = t(f"session.nth_{-shape.nth}", language)
+        text = t("session.rule_monthly_nth_from_end", language, nth=nth, weekday=day)
     elif shape.kind == "monthly_nth":
         nth = t(f"session.nth_{shape.nth if shape.nth > 0 else 'last'}", language)
         text = t("session.rule_monthly_nth", language, nth=nth, weekday=day)
@@ -55,10 +59,16 @@ def repeat_choice_name(code: str, start: date | None, language: str) -> str:
 
 
 def local_line(slot: rules.Slot, zone: str, language: str) -> str:
-    """ "Tue 2026-10-06 15:00–16:00" in a city's own time."""
+    """ "Tue 2026-10-06 15:00–16:00" in a city's own time (its real clock: an hour the clocks
+    skip is never shown, and one they repeat carries its offset from UTC)."""
     start = slot.start.astimezone(ZoneInfo(zone))
     end = slot.end.astimezone(ZoneInfo(zone))
     short = t(f"session.day_{start.isoweekday()}", language)
+    if rules.is_ambiguous(start) or rules.is_ambiguous(end):
+        return (
+            f"{short} {start:%Y-%m-%d} {start:%H:%M} ({rules.utc_offset(start)})"
+            f"–{end:%H:%M} ({rules.utc_offset(end)})"
+        )
     return f"{short} {start:%Y-%m-%d} {start:%H:%M}–{end:%H:%M}"
 
 
@@ -92,7 +102,10 @@ def with_event_warning(text: str, refused: EventRefusedError | None, language: s
     if refused is None:
         return text
     kind = "event_update_refused" if refused.updating else "event_refused"
-    return text + "\n\n" + t(f"session.{kind}_{refused.why}", language)
+    params = {}
+    if refused.why == "channel":
+        params = {"channel": f"<#{refused.channel_id}>", "permissions": ", ".join(refused.missing)}
+    return text + "\n\n" + t(f"session.{kind}_{refused.why}", language, **params)
 
 
 def blocks(languages: tuple[str, ...], render: Callable[[str], str]) -> str:

@@ -61,3 +61,16 @@ def test_idle_keys_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_window_needs_a_positive_rate() -> None:
     with pytest.raises(ValueError, match="positive"):
         SlidingWindow(0, timedelta(minutes=1))
+
+
+def test_a_use_given_back_frees_its_place() -> None:
+    """A refused action's use is taken back: the next one passes; other uses still count."""
+    cooldowns = Cooldowns()
+    per = timedelta(minutes=10)
+    assert cooldowns.hit("space", "ben", START, rate=2, per=per) is None
+    later = START + timedelta(seconds=1)
+    assert cooldowns.hit("space", "ben", later, rate=2, per=per) is None
+    cooldowns.refund("space", "ben", later)
+    assert cooldowns.hit("space", "ben", later, rate=2, per=per) is None
+    assert cooldowns.hit("space", "ben", later, rate=2, per=per) is not None
+    cooldowns.refund("nothing counted here", "ben", later)  # harmless

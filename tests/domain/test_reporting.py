@@ -25,16 +25,17 @@ from bot.domain.reporting import (
     attendance,
     attendance_csv,
     attendance_json,
-    csv_bytes,
     exchange_csv,
     exchange_json,
     message_days,
     missed_runs,
     months_of,
+    period_between,
     period_of,
     rate_text,
     student_report,
 )
+from bot.domain.spreadsheet import csv_bytes
 
 TODAY = date(2026, 12, 15)
 MPLS, NAJAF = CityRef(1, "Minneapolis"), CityRef(2, "Najaf")
@@ -132,6 +133,31 @@ def test_two_years_from_the_29th_of_february_end_on_the_27th() -> None:
     assert period_of("2024-02-29", "2026-02-27", TODAY).days == 730
     with pytest.raises(ReportError):
         period_of("2024-02-29", "2026-02-28", TODAY)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("0001-01-01", None),
+        (None, "0001-01-05"),
+        ("9999-12-30", "9999-12-31"),
+        (None, "9999-12-31"),
+    ],
+)
+def test_days_at_the_ends_of_the_calendar_are_refused_not_overflowed(
+    start: str | None, end: str | None
+) -> None:
+    """Year 1 less 90 days, or 9999-12-31 plus a day, cannot be counted: a clear refusal."""
+    with pytest.raises(ReportError) as refused:
+        period_of(start, end, TODAY)
+    assert refused.value.key == "error.day_range"
+
+
+def test_a_period_given_as_days_is_checked_too() -> None:
+    with pytest.raises(ReportError) as refused:
+        period_between(date(1, 1, 1), date(1, 1, 2), TODAY)
+    assert refused.value.key == "error.day_range"
+    assert period_between(None, date(2000, 1, 5), TODAY).start == date(2000, 1, 1)
 
 
 def test_one_day_is_a_period() -> None:

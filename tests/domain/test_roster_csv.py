@@ -161,3 +161,64 @@ def test_an_unknown_grade_band_lists_the_valid_ones() -> None:
 def test_interests_split_into_listed_and_typed() -> None:
     """The profile panel shows listed interests in its menu and typed ones in the form."""
     assert split_interests(("chess", "falconry", "music")) == (["chess", "music"], ["falconry"])
+
+
+def test_an_unterminated_quote_costs_its_row_only() -> None:
+    """Before: the intro swallowed the next rows (a phone number among them) and was stored.
+    Now the broken row is reported with its line and the rows after it are read as rows."""
+    found = parse(
+        'ali,النجف,13-15,ar,chess,"I like chess,ar',
+        "ben,Minneapolis,13-15,en,music,call me on +1 555 0100,en",
+        "cara,Minneapolis,16-18,en,,Hi,",
+    )
+    assert [(p.line, p.key) for p in found.problems] == [(2, "error.csv_unreadable")]
+    assert [(r.line, r.user) for r in found.rows] == [(3, "ben"), (4, "cara")]
+    assert all("\n" not in r.intro and "cara" not in r.intro for r in found.rows)
+
+
+def test_a_quote_closed_rows_later_does_not_carry_them() -> None:
+    """A quote that closes at the end of a later row: every line it took was a row."""
+    found = parse(
+        'ali,النجف,13-15,ar,chess,"I like chess',
+        "ben,Minneapolis,13-15,en,music,call me on +1 555 0100,",
+        'cara,Minneapolis,16-18,en,,Hi",en',
+        "dan,Minneapolis,16-18,en,,Hello,en",
+    )
+    assert [p.line for p in found.problems] == [2]
+    # Cara's row is read on its own; the stray quote stays in her intro, nothing more.
+    assert [(r.user, r.intro) for r in found.rows] == [
+        ("ben", "call me on +1 555 0100"),
+        ("cara", 'Hi"'),
+        ("dan", "Hello"),
+    ]
+
+
+def test_a_line_break_is_allowed_only_inside_an_introduction() -> None:
+    """A user cell over two lines is a broken row; the line after it is read on its own."""
+    found = parse('"ben\nbob",Minneapolis,13-15,en,,,', "cara,Minneapolis,16-18,en,,Hi,")
+    assert [(p.line, p.key) for p in found.problems] == [(2, "error.csv_unreadable")]
+    assert [r.user for r in found.rows] == ['bob"', "cara"]
+    assert not any("\n" in r.user for r in found.rows)
+
+
+def test_text_after_a_closing_quote_is_a_broken_row() -> None:
+    found = parse('ben,Minneapolis,13-15,en,,"Hi" there,', "cara,Minneapolis,16-18,en,,Hi,")
+    assert [(p.line, p.key) for p in found.problems] == [(2, "error.csv_unreadable")]
+    assert [r.user for r in found.rows] == ["cara"]
+
+
+@pytest.mark.parametrize("user", ["99999999999999999999", "18446744073709551616"])
+def test_a_user_id_past_64_bits_is_a_problem_not_a_crash(user: str) -> None:
+    found = parse(f"{user},Minneapolis,13-15,en,,,")
+    assert [(p.line, p.key) for p in found.problems] == [(2, "error.bad_user_id")]
+
+
+def test_ids_and_bands_in_other_scripts_digits_are_read() -> None:
+    found = parse("١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨,Minneapolis,١٣-١٥,en,,,")
+    (row,) = found.rows
+    assert (row.user_id, row.grade_band) == (123456789012345678, "13-15")
+
+
+def test_a_city_with_an_invisible_character_is_the_city() -> None:
+    (row,) = parse("ben,Minneapolis\u200b,13-15,en,,,").rows
+    assert row.city_id == 1

@@ -321,3 +321,100 @@ def test_statuses_keep_the_values_already_stored() -> None:
     assert rules.SeriesStatus("active") is rules.SeriesStatus.ACTIVE
     assert set(rules.LIVE) == {"scheduled", "started"}
     assert set(rules.CALLED_OFF) == {"cancelled", "skipped"}
+
+
+# -- rules that would make the bot search for years ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=WEEKLY;BYDAY=TU",
+        "FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13",  # Friday the 13th: up to 14 months apart
+        "FREQ=MONTHLY;BYDAY=-2FR;COUNT=5",
+        "FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO,TU,WE,TH,FR",
+        "FREQ=YEARLY;INTERVAL=2",
+        "FREQ=DAILY;COUNT=1",
+    ],
+)
+def test_rules_that_meet_often_enough_pass_the_check(rule: str) -> None:
+    rules.check_rule(rule, rules.local_start(date(2026, 10, 6), time(15), CHICAGO))
+
+
+@pytest.mark.parametrize(
+    ("rule", "key"),
+    [
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "error.session_no_occurrence"),  # never
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", "error.session_no_occurrence"),
+        ("FREQ=YEARLY;INTERVAL=3", "error.session_rare"),
+        ("FREQ=MONTHLY;BYDAY=13FR", "error.session_rule"),  # cannot be expanded
+    ],
+)
+def test_rules_that_match_almost_never_are_refused_at_once(rule: str, key: str) -> None:
+    """Before: FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30 kept dateutil busy for seconds (up to year
+    9999) on the event loop. Now the check answers within a fraction of a second, for any
+    start the bot accepts."""
+    for year in (2026, 2095, 2999):
+        began = datetime.now()
+        with pytest.raises(rules.RuleError) as refused:
+            rules.check_rule(rule, rules.local_start(date(year, 10, 6), time(15), CHICAGO))
+        time_taken = datetime.now() - began
+        assert refused.value.key == key
+        assert time_taken < timedelta(seconds=2)
+
+
+def test_sessions_years_apart_are_too_rare() -> None:
+    """Leap days only: the first comes within the examined span, the next four years on."""
+    with pytest.raises(rules.RuleError) as refused:
+        rules.check_rule(
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+            rules.local_start(date(2027, 10, 6), time(15), CHICAGO),
+        )
+    assert refused.value.key == "error.session_rare"
+
+
+def test_the_twin_years_share_weekdays_and_leap_days() -> None:
+    twin = rules._calendar_twin(2026, 12)
+    assert twin > 9900
+    for offset in range(12):
+        assert date(2026 + offset, 3, 1).weekday() == date(twin + offset, 3, 1).weekday()
+
+
+@pytest.mark.parametrize("rule", ["FREQ=MONTHLY;BYEASTER=0", "FREQ=WEEKLY;INTERVAL=²"])
+def test_parts_outside_rfc_5545_and_odd_digits_are_refused(rule: str) -> None:
+    with pytest.raises(rules.RuleError):
+        rules.canonical_rule(rule)
+
+
+def test_the_second_to_last_weekday_is_not_the_last() -> None:
+    shape = rules.describe("FREQ=MONTHLY;BYDAY=-2FR")
+    assert (shape.kind, shape.nth, shape.weekday) == ("monthly_nth", -2, 5)
+    assert rules.describe("FREQ=MONTHLY;BYDAY=5TU").nth == 5
+    assert rules.describe("FREQ=MONTHLY;BYDAY=-6TU").kind == "custom"
+
+
+# -- a clock change in the organiser's zone --------------------------------------------------------
+
+
+def test_a_session_in_the_hour_the_clocks_skip_shows_its_real_time() -> None:
+    """02:30 on 2027-03-14 does not exist in Chicago: the session is at 03:30, and says so."""
+    first = rules.local_start(date(2027, 3, 14), time(2, 30), CHICAGO)
+    slots = rules.occurrences("FREQ=WEEKLY;BYDAY=SU;COUNT=3", first, HOUR)
+    assert local_times(slots, CHICAGO) == [
+        "2027-03-14 03:30",
+        "2027-03-21 02:30",
+        "2027-03-28 02:30",
+    ]
+    found = rules.warnings(slots, [MINNEAPOLIS], organiser=CHICAGO, wall=time(2, 30))
+    gaps = [w for w in found if w.kind == "gap"]
+    assert [(g.example, g.before, g.after) for g in gaps] == [("2027-03-14", "02:30", "03:30")]
+    # The hour moved for that day only: no "clock change" from 03:30 back to 02:30.
+    assert not [w for w in found if w.kind == "clock_change" and w.city == "Minneapolis"]
+
+
+def test_a_session_in_the_hour_the_clocks_repeat_names_its_offset() -> None:
+    first = rules.local_start(date(2026, 11, 1), time(1, 30), CHICAGO)
+    slots = rules.occurrences(rules.ONCE, first, HOUR)
+    notes = rules.dst_notes(slots, CHICAGO, time(1, 30))
+    assert [(n.kind, n.before, n.after) for n in notes] == [("twice", "01:30", "UTC−05:00")]
+    assert rules.is_ambiguous(slots[0].start.astimezone(ZoneInfo(CHICAGO)))

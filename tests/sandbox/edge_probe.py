@@ -105,6 +105,13 @@ class EdgeProbe(commands.GroupCog, group_name="edge"):
         )
         await show(interaction, content="posted")
 
+    @app_commands.command(description="Rename the channel the command runs in")
+    async def rename(self, interaction: discord.Interaction[Twinbridge], name: str) -> None:
+        await begin(interaction)
+        assert isinstance(interaction.channel, discord.TextChannel)
+        await interaction.channel.edit(name=name)
+        await say(interaction, "renamed")
+
     @app_commands.command(description="Open a form")
     async def form(self, interaction: discord.Interaction[Twinbridge]) -> None:
         await open_modal(interaction, Note(title="A note", topic=5))

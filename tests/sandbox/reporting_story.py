@@ -69,8 +69,6 @@ async def three_months(sb: Sandbox) -> Story:
     """Play the story in the module docstring; the clock ends early on 2 December."""
     ex = await paired_exchange(sb)
     world = ex.world
-    await sb.command(world.teacher, "join", city="Minneapolis")
-    await sb.command(world.partner_teacher, "join", city="Najaf")
     # Reminders play no part in reports; without them three months pass quicker.
     await sb.command(world.teacher, "session reminders", before="off")
     await schedule_confirmed(ex)

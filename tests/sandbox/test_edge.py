@@ -11,6 +11,7 @@ import pytest
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox
 from bot.store import app_state
+from tests.sandbox.rest import raw
 
 PROBE = ("cogs.about", "tests.sandbox.edge_probe")
 
@@ -130,3 +131,18 @@ async def test_a_form_answered_without_a_restart_is_answered_once(sb: Sandbox) -
     assert reply.text.strip() == "noted 5: hello"
     answers = [m for m in reply.messages if m.content]
     assert len(answers) == 1
+
+
+async def test_a_long_rate_limit_is_answered_at_once_with_the_wait(sb: Sandbox) -> None:
+    """A third rename within ten minutes: Discord asks to wait ten minutes. discord.py would
+    sleep it out and the interaction could no longer be answered; the bot raises at once
+    (`max_ratelimit_timeout`) and says how long Discord asks to wait
+    (docs/topics/rate-limits.md; two name changes per channel per ten minutes)."""
+    member = sb.add_member("Ms Rivera")
+    for name in ("one", "two"):
+        assert (await raw(sb, "PATCH", f"/channels/{sb.general.id}", {"name": name}))[0] == 200
+    with bugs_expected(sb):
+        reply = await sb.command(member, "edge rename", name="three")
+    assert reply.ephemeral
+    assert reply.text.strip() == t("error.rate_limited", "en", minutes=10)
+    assert sb.general.name == "two" and sb.invalid_requests == 1

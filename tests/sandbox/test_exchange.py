@@ -49,6 +49,7 @@ async def test_the_exchange_card_names_languages_in_the_readers_language(sb: San
     world = await make_world(sb)
     english = await sb.command(world.coordinator, "exchange info")
     assert "English, Spanish" in english.text and "Arabic, English" in english.text
+    await world.partner_teacher_reads_arabic()
     arabic = await sb.command(world.partner_teacher, "exchange info")
     assert "الإنجليزية، الإسبانية" in arabic.text and "العربية، الإنجليزية" in arabic.text
     assert "الجمعة، السبت" in arabic.text

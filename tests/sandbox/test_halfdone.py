@@ -332,7 +332,10 @@ async def test_a_pair_whose_space_was_deleted_is_flagged_once(world: World, mode
     gone = sb.guild.channels[spaces[0].parent_id or 0] if mode == "threads" else spaces[0]
 
     async def delete_it() -> None:
-        del sb.guild.channels[gone.id]
+        # Discord deletes a channel's threads with it.
+        for channel in list(sb.guild.channels.values()):
+            if channel.id == gone.id or (channel.is_thread and channel.parent_id == gone.id):
+                del sb.guild.channels[channel.id]
 
     await sb.restart_bot(downtime=timedelta(minutes=5), meanwhile=delete_it)
     await sb.restart_bot()

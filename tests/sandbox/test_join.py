@@ -30,6 +30,12 @@ async def world(sb: Sandbox) -> World:
     return await make_world(sb)
 
 
+@pytest.fixture
+async def newcomers(sb: Sandbox) -> World:
+    """The world before its teachers joined: whoever joins here is the first on the roster."""
+    return await make_world(sb, teachers_joined=False)
+
+
 @pytest.mark.parametrize(
     ("city", "language", "speaks", "intro"),
     [
@@ -84,8 +90,9 @@ async def test_the_panel_speaks_the_language_the_student_picks(world: World) -> 
     assert await on_roster(sb, world.exchange_id, ali) is None
 
 
-async def test_joining_is_logged_without_the_intro(world: World) -> None:
+async def test_joining_is_logged_without_the_intro(newcomers: World) -> None:
     """The activity log records the join (who, city, band) but never the student's words."""
+    world = newcomers
     sb = world.sb
     ali = sb.add_member("Ali", roles=[world.students_role])
     await join(sb, ali, "Najaf", intro="My secret hobby is origami")
@@ -118,8 +125,9 @@ async def test_joining_twice_is_refused_and_changes_nothing(world: World) -> Non
     assert me is not None and me.intro == "First intro"
 
 
-async def test_a_second_panel_cannot_join_twice(world: World) -> None:
+async def test_a_second_panel_cannot_join_twice(newcomers: World) -> None:
     """Two panels opened before joining: the second one's form is refused on the panel."""
+    world = newcomers
     sb = world.sb
     ali = sb.add_member("Ali", roles=[world.students_role])
     first = await sb.command(ali, "join", city="Najaf")
@@ -134,8 +142,9 @@ async def test_a_second_panel_cannot_join_twice(world: World) -> None:
     assert await participant_count(sb) == 1
 
 
-async def test_a_3000_character_intro_is_refused_and_kept_for_fixing(world: World) -> None:
+async def test_a_3000_character_intro_is_refused_and_kept_for_fixing(newcomers: World) -> None:
     """An over-long intro is refused on the panel; nothing is stored; the form reopens with it."""
+    world = newcomers
     sb = world.sb
     ali = sb.add_member("Ali", roles=[world.students_role])
     panel = await sb.command(ali, "join", city="Najaf")
@@ -167,8 +176,9 @@ async def test_continue_without_an_age_band_asks_for_it(world: World) -> None:
     assert await on_roster(sb, world.exchange_id, ali) is None
 
 
-async def test_cancel_leaves_nothing_behind(world: World) -> None:
+async def test_cancel_leaves_nothing_behind(newcomers: World) -> None:
     """A student who cancels the panel is not on the roster."""
+    world = newcomers
     sb = world.sb
     ali = sb.add_member("Ali", roles=[world.students_role])
     panel = await sb.command(ali, "join", city="Najaf")
@@ -177,8 +187,9 @@ async def test_cancel_leaves_nothing_behind(world: World) -> None:
     assert await participant_count(sb) == 0
 
 
-async def test_an_unknown_city_is_refused(world: World) -> None:
+async def test_an_unknown_city_is_refused(newcomers: World) -> None:
     """A city not in the exchange is named back with the two choices; nothing is stored."""
+    world = newcomers
     sb = world.sb
     ali = sb.add_member("Ali", roles=[world.students_role])
     reply = await sb.command(ali, "join", city="Basra")
@@ -187,8 +198,9 @@ async def test_an_unknown_city_is_refused(world: World) -> None:
     assert await participant_count(sb) == 0
 
 
-async def test_only_members_with_an_exchange_role_can_join(world: World) -> None:
+async def test_only_members_with_an_exchange_role_can_join(newcomers: World) -> None:
     """Someone without the student role is told to ask for it; nothing is stored."""
+    world = newcomers
     sb = world.sb
     visitor = sb.add_member("Visitor")
     reply = await sb.command(visitor, "join", city="Najaf")
@@ -213,8 +225,9 @@ async def test_city_autocomplete_offers_the_exchanges_cities(world: World) -> No
     assert [c["value"] for c in every] == ["Minneapolis", "Najaf"]
 
 
-async def test_a_teacher_joins_as_a_teacher_of_their_city(world: World) -> None:
+async def test_a_teacher_joins_as_a_teacher_of_their_city(newcomers: World) -> None:
     """A teacher's /join registers them with their city at once, so each city knows its teachers."""
+    world = newcomers
     sb = world.sb
     reply = await sb.command(world.partner_teacher, "join", city="Najaf", language="ar")
     assert reply.ephemeral
@@ -300,8 +313,9 @@ async def test_a_student_edits_their_profile(world: World) -> None:
     assert "New intro" not in details
 
 
-async def test_a_teacher_changes_only_their_language(world: World) -> None:
+async def test_a_teacher_changes_only_their_language(newcomers: World) -> None:
     """A teacher's profile panel has just the language menu; saving switches the bot's language."""
+    world = newcomers
     sb = world.sb
     await sb.command(world.partner_teacher, "join", city="Najaf", language="en")
     card = await sb.command(world.partner_teacher, "profile")

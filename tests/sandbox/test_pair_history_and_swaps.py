@@ -209,6 +209,7 @@ async def test_two_teachers_confirming_at_once_make_one_round(sb: Sandbox) -> No
     world = await make_world(sb)
     await six_students(world)
     colleague = sb.add_member("Mr Lee", roles=[world.teachers_role])
+    await sb.command(colleague, "join", city="Najaf")
     replies = await asyncio.gather(
         sb.command(world.teacher, "pair confirm"),
         sb.command(colleague, "pair confirm"),

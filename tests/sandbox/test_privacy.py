@@ -234,8 +234,13 @@ async def test_erase_keeps_the_counts(sb: Sandbox) -> None:
     ask = await sb.command(world.coordinator, "privacy erase", student=layla)
     await sb.click(world.coordinator, ask, "Erase for good")
     after = await table_counts(sb)
-    # She was still on the roster: the erasure first takes her off it (as /roster remove does).
-    assert after == {**before, "activity": before["activity"] + 2}
+    # She was still on the roster: the erasure first takes her off it (as /roster remove does),
+    # which ends her pair: its channel gets its archived- name by a scheduled send.
+    assert after == {
+        **before,
+        "activity": before["activity"] + 2,
+        "scheduled_sends": before["scheduled_sends"] + 1,
+    }
     assert await activity_kinds(sb) == kinds + Counter({"privacy.erased": 1, "roster.removed": 1})
     async with sb.bot.ctx.db.read() as conn:
         row = (

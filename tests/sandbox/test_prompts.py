@@ -206,6 +206,7 @@ async def test_a_teachers_own_prompt_in_arabic_only_comes_up_first(world: World)
     sb = world.sb
     await pair_up(world)
     text_ar = "ما اللعبة التي تلعبها في الاستراحة؟ ⚽"
+    await world.partner_teacher_reads_arabic()
     reply = await sb.command(world.partner_teacher, "prompt add", arabic=text_ar, theme="sports")
     assert reply.ephemeral and "`own-1`" in reply.text and "أُضيف" in reply.text
     await sb.command(world.teacher, "prompt now")
@@ -340,6 +341,7 @@ async def test_autocomplete_offers_prompts_by_text_in_the_teachers_language(worl
     assert [c["value"] for c in found] == ["food.breakfast"]
     every = await sb.autocomplete(world.teacher, "prompt retire", "prompt", "")
     assert len(every) == 25 and all(len(c["name"]) <= 100 for c in every)
+    await world.partner_teacher_reads_arabic()
     arabic = await sb.autocomplete(world.partner_teacher, "prompt retire", "prompt", "الفطور")
     assert "food.breakfast" in [c["value"] for c in arabic]
     ali = await world.add_student("Ali", 1)
@@ -424,6 +426,7 @@ async def test_replies_count_and_teachers_see_response_rates(world: World) -> No
     assert "posted to 2 pairs · 1 answered · **50%** · 2 replies" in reply.text
     assert posted in reply.text
     assert "Message Content intent is off" in reply.text
+    await world.partner_teacher_reads_arabic()
     kareem = await sb.command(world.partner_teacher, "prompt stats")
     assert "نسب الردود" in kareem.text
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -261,6 +262,14 @@ async def test_the_command_line_writes_json_and_one_citys_file(
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert {r["city"] for r in rows} == {"Najaf"}
+    # `--format xlsx`: the same figures as a workbook, a sheet per level.
+    book_path = tmp_path / "attendance.xlsx"
+    args = ("report", "attendance", "--format", "xlsx", "--output", str(book_path), *DATES)
+    assert run_cli(*args, url=url, cwd=tmp_path).returncode == 0
+    book = load_workbook(book_path)
+    assert book.sheetnames == ["cities", "sessions", "students"]
+    names = [r[1] for r in book["students"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == ["Ali", "Ben", "Maya", "Zainab"]
 
 
 async def test_a_report_on_the_command_line_is_in_the_activity_log(
@@ -353,7 +362,8 @@ async def asked(sb: Sandbox, member: Member, path: str, **options: Any) -> str:
 
 @pytest.fixture
 async def world(sb: Sandbox) -> World:
-    world = await make_world(sb)
+    # Ms Rivera has joined, Ustadh Kareem not yet.
+    world = await make_world(sb, teachers_joined=False)
     await world.add_student("Ben", 0)
     await world.add_student("Ali", 1)
     await sb.command(world.teacher, "join", city="Minneapolis")
@@ -385,9 +395,12 @@ async def test_a_teacher_asking_for_the_other_city_is_refused(world: World) -> N
 
 
 async def test_a_teacher_not_yet_registered_is_told_to_join_first(world: World) -> None:
-    """Without a city on the roster, a teacher has no city to report on."""
-    text = await asked(world.sb, world.partner_teacher, "report attendance")
-    assert "يرى المعلمون تقارير مدينتهم" in text  # Ustadh Kareem reads Arabic (his locale)
+    """Without a city on the roster, a teacher has no city to report on. With no profile yet she
+    reads her Discord client's language: Spanish here (Discord has no Arabic locale, so an
+    Arabic reader is one only once his profile says so)."""
+    teacher = world.sb.add_member("Profesora Ruiz", roles=[world.teachers_role], locale="es-ES")
+    text = await asked(world.sb, teacher, "report attendance")
+    assert t("error.reporting_join_first", "es") in text
 
 
 async def test_someone_not_a_student_has_no_student_report(world: World) -> None:

@@ -171,9 +171,12 @@ async def test_a_teacher_pauses_the_space_from_the_report(world: World) -> None:
     message, partner = await hurtful_message(world)
     await report(world, partner, message)
     space = sb.guild.channels[message.channel_id]
+    # Both teachers register (the post speaks their profiles' languages, English first).
+    await sb.command(world.teacher, "join", city="Minneapolis", language="en")
+    await world.partner_teacher_reads_arabic()
     post = sb.last_message(world.teachers_channel)
     reply = await sb.click(world.partner_teacher, post, "Pause space")
-    # The Najaf teacher may pause it too, and is answered in Arabic.
+    # The Najaf teacher may pause it too, and is answered in Arabic (his profile's language).
     answer = reply.followups[-1]
     assert answer.ephemeral and answer.content.startswith("⏸️")
     assert "موقوفة مؤقتًا" in answer.content

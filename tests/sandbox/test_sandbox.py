@@ -22,6 +22,7 @@ from bot.sandbox.permissions import Overwrite, P
 from bot.sandbox.ratelimit import Limits
 from bot.sandbox.spec import SpecValidator
 from bot.sandbox.state import Channel, ChannelType
+from tests.sandbox.rest import raw
 
 PROBE = ("cogs.about", "tests.sandbox.probe_cog")
 
@@ -31,21 +32,6 @@ async def probe(tmp_path: Path) -> AsyncIterator[Sandbox]:
     """A sandbox whose bot also loads the probe extension."""
     async with Sandbox.running(tmp_path, extensions=PROBE) as sandbox:
         yield sandbox
-
-
-async def raw(
-    sb: Sandbox, method: str, path: str, body: Any = None, auth: bool = True
-) -> tuple[int, Any]:
-    """A REST call straight to the sandbox, bypassing discord.py."""
-    headers = {"Authorization": f"Bot {sb.server.token}"} if auth else {}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(
-            method, sb.server.base_url + "/api/v10" + path, json=body, headers=headers
-        ) as r,
-    ):
-        text = await r.text()
-        return r.status, json.loads(text) if text else None
 
 
 # -- handshake and gateway ------------------------------------------------------------------------

@@ -79,10 +79,15 @@ async def test_two_months_send_each_reminder_and_post_exactly_once(ex: Exchange)
 
 
 async def test_events_roll_forward_one_occurrence_at_a_time(ex: Exchange) -> None:
-    """Each event starts at the session, completes at its end; the next is then created."""
+    """Each event starts at the session, completes at its end; the next is then created. (Ali
+    is in the call during the first: Discord ends a voice event once its channel empties.)"""
     sb = ex.sb
-    await sb.advance_to(OCT + timedelta(minutes=5))
+    await sb.advance_to(OCT - timedelta(minutes=1))
+    await sb.join_voice(ex.student("Ali"), ex.voice)
+    await sb.advance_to(OCT + timedelta(minutes=10))
     assert [(e["scheduled_start_time"], e["status"]) for e in sb.events()] == [(OCT.isoformat(), 2)]
+    await sb.advance_to(OCT + timedelta(hours=1, minutes=1))
+    await sb.join_voice(ex.student("Ali"), None)
     await sb.advance_to(OCT + timedelta(hours=2))
     assert [(e["scheduled_start_time"], e["status"]) for e in sb.events()] == [
         (OCT.isoformat(), 3),

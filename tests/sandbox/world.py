@@ -36,6 +36,11 @@ class World:
     teachers_channel: Channel
     students: dict[str, Member] = field(default_factory=dict)
 
+    async def partner_teacher_reads_arabic(self) -> None:
+        """Ustadh Kareem registers with Najaf, in Arabic. Discord has no Arabic locale (his
+        client is in English): his Twinbridge language comes from his profile."""
+        await self.sb.command(self.partner_teacher, "join", city="Najaf", language="ar")
+
     async def add_student(
         self,
         name: str,
@@ -70,8 +75,12 @@ class World:
         return member
 
 
-async def make_world(sb: Sandbox) -> World:
-    """Minneapolis ↔ Najaf, with roles chosen and a teacher on each side and a coordinator."""
+async def make_world(sb: Sandbox, *, teachers_joined: bool = True) -> World:
+    """Minneapolis ↔ Najaf, with roles chosen and a teacher on each side and a coordinator.
+
+    The teachers register with /join in their cities (`teachers_joined`), as teachers must
+    before they act in an exchange.
+    """
     students = sb.add_role("Students")
     teachers = sb.add_role("Teachers")
     coordinators = sb.add_role("Coordinators")
@@ -103,7 +112,7 @@ async def make_world(sb: Sandbox) -> World:
     await sb.command(
         coordinator, "exchange channels", announcements=announcements, teachers=teachers_channel
     )
-    return World(
+    world = World(
         sb=sb,
         exchange_id=exchange_id,
         city_ids=(exchange.cities[0].id, exchange.cities[1].id),
@@ -111,8 +120,14 @@ async def make_world(sb: Sandbox) -> World:
         teachers_role=teachers,
         coordinators_role=coordinators,
         teacher=sb.add_member("Ms Rivera", roles=[teachers]),
-        partner_teacher=sb.add_member("Ustadh Kareem", roles=[teachers], locale="ar"),
+        # His Discord is in English (Discord has no Arabic); he reads Twinbridge in Arabic once
+        # his profile says so (`partner_teacher_reads_arabic`).
+        partner_teacher=sb.add_member("Ustadh Kareem", roles=[teachers], locale="en-US"),
         coordinator=coordinator,
         announcements=announcements,
         teachers_channel=teachers_channel,
     )
+    if teachers_joined:
+        await sb.command(world.teacher, "join", city="Minneapolis")
+        await sb.command(world.partner_teacher, "join", city="Najaf", language="ar")
+    return world

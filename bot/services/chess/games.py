@@ -35,7 +35,7 @@ from bot.domain.chess_game import (
 from bot.domain.exchange import Exchange
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.limits import CHOICES
-from bot.services.access import Actor, standing_from
+from bot.services.access import Actor, require_staff_scope, staff_of, staff_scope
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
@@ -276,11 +276,10 @@ def time_error(error: TimeControlError) -> UserError:
 
 
 async def may_see(conn: AsyncConnection, actor: Actor, view: GameView) -> None:
-    """A game's board and PGN are for its players and the server's staff."""
+    """A game's board and PGN are for its players and the staff of its exchange."""
     if view.of_user(actor.user_id) is not None:
         return
-    roles = await exchange_store.role_ids(conn, actor.guild_id)
-    if not standing_from(actor, roles).staff:
+    if not staff_of(await staff_scope(conn, actor), view.exchange.id):
         raise NotAllowedError("chess.error.not_player", game=view.id)
 
 
@@ -450,12 +449,17 @@ class Games:
         self, conn: AsyncConnection, actor: Actor, student_user_id: int | None
     ) -> tuple[str, list[GameLine]]:
         user_id = actor.user_id
+        scope: frozenset[int] | None = None
         if student_user_id is not None and student_user_id != actor.user_id:
-            roles = await exchange_store.role_ids(conn, actor.guild_id)
-            if not standing_from(actor, roles).staff:
-                raise NotAllowedError("error.only_teacher")
+            scope = await require_staff_scope(conn, actor)
             user_id = student_user_id
         people = await roster.of_user(conn, actor.guild_id, user_id)
+        if scope is not None:
+            # A teacher sees a student's games in the exchanges they are staff of only.
+            theirs = [p for p in people if p.partnership_id in scope]
+            if not scope or (people and not theirs):
+                raise NotAllowedError("error.not_staff_here")
+            people = theirs
         ids = [p.id for p in people]
         found = await store.games_of(conn, ids) if ids else []
         others = {
@@ -502,12 +506,14 @@ class Games:
         ][:CHOICES]
 
     async def _every_game(self, conn: AsyncConnection, actor: Actor) -> list[GameLine]:
-        """Staff: every game of the server in play or finished, as "White – Black"."""
-        roles = await exchange_store.role_ids(conn, actor.guild_id)
-        if not standing_from(actor, roles).staff:
+        """Staff: every game of their exchanges in play or finished, as "White – Black"."""
+        scope = await staff_scope(conn, actor)
+        if scope is not None and not scope:
             return []
         every: list[store.GameRecord] = []
         for exchange in await exchange_store.exchanges_in(conn, actor.guild_id):
+            if not staff_of(scope, exchange.id):
+                continue
             every += await store.games_in(
                 conn, exchange.id, [GameStatus.ACTIVE, GameStatus.FINISHED]
             )

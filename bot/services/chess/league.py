@@ -12,11 +12,10 @@ from bot.domain.chess_league import FinishedGame, League, league
 from bot.domain.exchange import Exchange, Role
 from bot.errors import NotAllowedError, UserError
 from bot.services import exchanges as exchange_service
-from bot.services.access import Actor, require, standing_from
+from bot.services.access import Actor, staff_exchange, staff_of, staff_scope
 from bot.services.chess.games import Games, stored_result
 from bot.store import activity as activity_log
 from bot.store import chess as store
-from bot.store import exchanges as exchange_store
 from bot.store import roster
 
 STAFF = {"teacher", "coordinator"}
@@ -85,10 +84,15 @@ class LeagueTable(Games):
         exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
         async with self.db.read() as conn:
             member = await roster.find(conn, exchange.id, actor.user_id)
-            if member is None or member.status == "removed":
-                roles = await exchange_store.role_ids(conn, actor.guild_id)
-                if not standing_from(actor, roles).staff:
-                    raise NotAllowedError("chess.error.not_in_this_exchange")
+            if (member is None or member.status == "removed") and not staff_of(
+                await staff_scope(conn, actor), exchange.id
+            ):
+                raise NotAllowedError("chess.error.not_in_this_exchange")
+        return await self.standings_of(exchange)
+
+    async def standings_of(self, exchange: Exchange) -> Standings:
+        """The standings of an exchange already allowed (/chess standings, the dashboard)."""
+        async with self.db.read() as conn:
             done = await store.finished(conn, exchange.id)
             people = {
                 p.id: p
@@ -133,10 +137,9 @@ class LeagueTable(Games):
         self, actor: Actor, exchange_id: int | None, games_allowed: int
     ) -> Exchange:
         """Teachers choose how many games two students may have going at once."""
-        await require(self.db, actor, STAFF)
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         if not 1 <= games_allowed <= MAX_GAMES_PER_PAIR:
             raise UserError("chess.error.limit_range", limit=MAX_GAMES_PER_PAIR)
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await store.set_games_per_pair(conn, exchange.id, games_allowed, actor.user_id, now)

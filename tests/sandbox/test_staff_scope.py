@@ -1,0 +1,699 @@
+"""Staff act only where they belong: every staff command and component, three ways.
+
+Each staff action is run by Ms Rivera, a teacher of exchange A, on exchange A (allowed), on
+exchange B of the same server (refused, nothing changed), and by Mx Adler, who has the teacher
+role but joined no exchange, on exchange A (refused, nothing changed). "On B" means B's own
+things: B named as the exchange, or B's student, session, report or game, whichever the action
+takes. Coordinators are staff of every exchange of their server (README: they create them).
+
+A staff command or component added later must be listed here: the classification tests fail
+until it is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import EXTENSIONS
+from bot.i18n import lookup, t
+from bot.sandbox.driver import Reply, Sandbox, Upload
+from bot.sandbox.state import Member
+from bot.store import roster
+from bot.store.schema import sessions
+from cogs.common.components import item_routes
+from cogs.pairing.pages import HistoryPageButton, PreviewPageButton
+from cogs.roster.pages import ListedPeople, ListedStatus, MarksPageButton, RosterPageButton
+from cogs.roster.removal import RemoveConfirm
+from cogs.safety.components import Action as ReportButton
+from cogs.safety.components import ReportAction
+from cogs.sessions.components import ConfirmMove, EndSeries
+from tests.sandbox.scope_world import (
+    Scope,
+    Side,
+    database_state,
+    discord_state,
+    own_prompt,
+    paired,
+    paused_space,
+    playing,
+    reported,
+    scheduled,
+    two_exchanges,
+)
+from tests.sandbox.test_audit import EVERYONE, READS, STAFF_ACTIONS, registered
+from tests.sandbox.world import make_world
+
+Setup = Callable[[Side], Awaitable[None]]
+# What a person does, once everything it needs is ready (one interaction).
+Act = Callable[[], Awaitable[Reply]]
+# Get ready for `actor` to act on `side`; returns the act.
+Run = Callable[[Scope, Member, Side], Awaitable[Act]]
+
+NOT_STAFF_HERE = "error.not_staff_here"
+
+
+@dataclass(frozen=True)
+class StaffAction:
+    """One staff command or component: how to run it on a side, and what it answers."""
+
+    run: Run
+    needs: tuple[Setup, ...] = ()
+    ok: str = ""  # in the answer when allowed
+    refusal: str = NOT_STAFF_HERE  # the answer's key when refused
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+async def first_start(sb: Sandbox, side: Side) -> datetime:
+    async with sb.bot.ctx.db.read() as conn:
+        found = await conn.scalar(
+            select(sessions.c.starts_at).where(sessions.c.id == side.session_id)
+        )
+    assert found is not None
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found
+
+
+async def forged(scope: Scope, actor: Member, custom_id: str) -> Act:
+    """A button with this custom_id on a message of `actor`'s (as a modified client could
+    send any): pressing it is the act."""
+    sb = scope.sb
+    carrier = await sb.command(actor, "about")
+    assert carrier.message is not None
+    carrier.message.components = [
+        {
+            "type": 1,
+            "components": [{"type": 2, "style": 1, "label": "Go", "custom_id": custom_id}],
+        }
+    ]
+    return lambda: sb.click(actor, carrier, "Go")
+
+
+def cmd(path: str, **build: Callable[[Side], object]) -> Run:
+    """`/path` with options computed from the side."""
+
+    async def run(scope: Scope, actor: Member, side: Side) -> Act:
+        options = {name: make(side) for name, make in build.items()}
+        return lambda: scope.sb.command(actor, path, **options)
+
+    return run
+
+
+def exchange(side: Side) -> int:
+    return side.exchange_id
+
+
+async def keep_apart_marked(side: Side) -> None:
+    await side.sb.command(
+        side.teacher,
+        "roster keep-apart add",
+        first=side.student(0),
+        second=side.student(1),
+        exchange=side.exchange_id,
+    )
+
+
+async def retired_prompt(side: Side) -> None:
+    await side.sb.command(
+        side.teacher, "prompt retire", prompt="daily.morning", exchange=side.exchange_id
+    )
+
+
+async def report_paused(side: Side) -> None:
+    await side.sb.click(side.teacher, side.sb.last_message(side.teachers_channel), "Pause space")
+
+
+async def roster_import(scope: Scope, actor: Member, side: Side) -> Act:
+    newcomer = scope.sb.add_member(f"New {side.names[0]}", roles=[scope.world.students_role])
+    text = f"user,city,grade_band,languages\n{newcomer.user.id},{side.cities[0]},13-15,en\n"
+    upload = Upload("class.csv", text.encode())
+    return lambda: scope.sb.command(actor, "roster import", file=upload, exchange=side.exchange_id)
+
+
+async def session_cancel_one(scope: Scope, actor: Member, side: Side) -> Act:
+    start = await first_start(scope.sb, side)
+    return lambda: scope.sb.command(
+        actor,
+        "session cancel",
+        session=side.session_id,
+        occurrence=str(int(start.timestamp())),
+    )
+
+
+async def session_move(scope: Scope, actor: Member, side: Side) -> Act:
+    start = await first_start(scope.sb, side)
+    return lambda: scope.sb.command(
+        actor,
+        "session move",
+        session=side.session_id,
+        occurrence=str(int(start.timestamp())),
+        date="2026-10-07",
+        time="16:00",
+    )
+
+
+async def ask_schedule(sb: Sandbox, actor: Member, side: Side) -> Reply:
+    return await sb.command(
+        actor,
+        "session schedule",
+        start="2026-10-13",
+        time="15:00",
+        repeat="once",
+        exchange=side.exchange_id,
+        title="Extra call",
+    )
+
+
+async def session_schedule(scope: Scope, actor: Member, side: Side) -> Act:
+    return lambda: ask_schedule(scope.sb, actor, side)
+
+
+async def drafted(side: Side) -> None:
+    """The side's teacher previews a schedule: its Schedule and Discard buttons are theirs."""
+    reply = await ask_schedule(side.sb, side.teacher, side)
+    side.preview = reply.followups[-1] if reply.followups else reply.message
+
+
+def draft_button(label: str) -> Run:
+    """A button under the side's preview, which only the teacher who asked may use."""
+
+    async def run(scope: Scope, actor: Member, side: Side) -> Act:
+        assert side.preview is not None
+        preview = side.preview
+        return lambda: scope.sb.click(actor, preview, label)
+
+    return run
+
+
+async def confirm_move(scope: Scope, actor: Member, side: Side) -> Act:
+    start = await first_start(scope.sb, side)
+    to = datetime(2026, 10, 7, 21, tzinfo=UTC)
+    custom_id = ConfirmMove.custom_id_for(
+        session=side.session_id, original=int(start.timestamp()), to=int(to.timestamp())
+    )
+    return await forged(scope, actor, custom_id)
+
+
+async def end_series(scope: Scope, actor: Member, side: Side) -> Act:
+    return await forged(scope, actor, EndSeries.custom_id_for(session=side.session_id))
+
+
+async def roster_page(scope: Scope, actor: Member, side: Side) -> Act:
+    custom_id = RosterPageButton.custom_id_for(
+        exchange=side.exchange_id,
+        page=1,
+        city=0,
+        status=ListedStatus.CURRENT,
+        band="-",
+        people=ListedPeople.STUDENT,
+    )
+    return await forged(scope, actor, custom_id)
+
+
+async def marks_page(scope: Scope, actor: Member, side: Side) -> Act:
+    custom_id = MarksPageButton.custom_id_for(exchange=side.exchange_id, page=1)
+    return await forged(scope, actor, custom_id)
+
+
+async def remove_confirm(scope: Scope, actor: Member, side: Side) -> Act:
+    custom_id = RemoveConfirm.custom_id_for(
+        owner=actor.user.id,
+        exchange=side.exchange_id,
+        student=side.student(0).user.id,
+    )
+    return await forged(scope, actor, custom_id)
+
+
+async def preview_page(scope: Scope, actor: Member, side: Side) -> Act:
+    custom_id = PreviewPageButton.custom_id_for(exchange=side.exchange_id, page=1)
+    return await forged(scope, actor, custom_id)
+
+
+async def history_page(scope: Scope, actor: Member, side: Side) -> Act:
+    custom_id = HistoryPageButton.custom_id_for(exchange=side.exchange_id, page=1)
+    return await forged(scope, actor, custom_id)
+
+
+def report_button(action: ReportButton) -> Run:
+    """A button under the side's report (as posted in the teachers' channel, which every
+    teacher of the server can read)."""
+
+    async def run(scope: Scope, actor: Member, side: Side) -> Act:
+        assert side.report_id is not None
+        custom_id = ReportAction.custom_id_for(report=side.report_id, action=action)
+        return await forged(scope, actor, custom_id)
+
+    return run
+
+
+# -- the matrix ---------------------------------------------------------------------------------
+
+COMMANDS: dict[str, StaffAction] = {
+    "roster list": StaffAction(cmd("roster list", exchange=exchange), (paired,), "**Ben**"),
+    "roster remove": StaffAction(
+        cmd("roster remove", student=lambda s: s.student(0), exchange=exchange),
+        (paired,),
+        "Remove **Ben**",
+    ),
+    "roster move": StaffAction(
+        cmd(
+            "roster move",
+            student=lambda s: s.paused_student,
+            city=lambda s: s.cities[0],
+            exchange=exchange,
+        ),
+        (paired,),
+        "Omar",
+    ),
+    "roster pause": StaffAction(
+        cmd("roster pause", student=lambda s: s.student(0), exchange=exchange), (paired,), "Ben"
+    ),
+    "roster resume": StaffAction(
+        cmd("roster resume", student=lambda s: s.paused_student, exchange=exchange),
+        (paired,),
+        "Omar",
+    ),
+    "roster import": StaffAction(roster_import, (paired,), "1 students imported"),
+    "roster keep-apart add": StaffAction(
+        cmd(
+            "roster keep-apart add",
+            first=lambda s: s.student(0),
+            second=lambda s: s.student(1),
+            exchange=exchange,
+        ),
+        (paired,),
+        "Ben",
+    ),
+    "roster keep-apart remove": StaffAction(
+        cmd(
+            "roster keep-apart remove",
+            first=lambda s: s.student(0),
+            second=lambda s: s.student(1),
+            exchange=exchange,
+        ),
+        (paired, keep_apart_marked),
+        "Ben",
+    ),
+    "roster keep-apart list": StaffAction(
+        cmd("roster keep-apart list", exchange=exchange), (paired, keep_apart_marked), "Ben"
+    ),
+    "pair preview": StaffAction(cmd("pair preview", exchange=exchange), (paired,), "Groups: 2"),
+    "pair confirm": StaffAction(
+        cmd("pair confirm", exchange=exchange), (paired,), "paired spaces created"
+    ),
+    "pair swap": StaffAction(
+        cmd(
+            "pair swap",
+            first=lambda s: s.student(0),
+            second=lambda s: s.student(1),
+            exchange=exchange,
+        ),
+        (paired,),
+        "Swapped Ben and Maya",
+    ),
+    "pair remove": StaffAction(
+        cmd("pair remove", student=lambda s: s.student(0), exchange=exchange),
+        (paired,),
+        "Ben's pair has ended",
+    ),
+    "pair history": StaffAction(cmd("pair history", exchange=exchange), (paired,), "Round 1"),
+    "prompt now": StaffAction(
+        cmd("prompt now", exchange=exchange), (paired,), "Posted the next prompt in 2"
+    ),
+    "prompt add": StaffAction(
+        cmd("prompt add", english=lambda s: "What is your favourite song?", exchange=exchange),
+        (),
+        "own-",
+    ),
+    "prompt edit": StaffAction(
+        cmd(
+            "prompt edit",
+            prompt=lambda s: s.own_prompt,
+            spanish=lambda s: "¿Qué cocinaste hoy?",
+            exchange=exchange,
+        ),
+        (own_prompt,),
+        "own-",
+    ),
+    "prompt retire": StaffAction(
+        cmd("prompt retire", prompt=lambda s: "daily.morning", exchange=exchange),
+        (),
+        "daily.morning",
+    ),
+    "prompt restore": StaffAction(
+        cmd("prompt restore", prompt=lambda s: "daily.morning", exchange=exchange),
+        (retired_prompt,),
+        "daily.morning",
+    ),
+    "prompt list": StaffAction(
+        cmd("prompt list", exchange=exchange), (own_prompt,), "What did Ben cook today?"
+    ),
+    "prompt stats": StaffAction(
+        cmd("prompt stats", exchange=exchange), (paired,), "Prompt response rates"
+    ),
+    "concerns": StaffAction(cmd("concerns", exchange=exchange), (paired, reported), "Ben"),
+    "space pause": StaffAction(
+        cmd("space pause", student=lambda s: s.student(0), exchange=exchange),
+        (paired,),
+        "paused",
+    ),
+    "space reopen": StaffAction(
+        cmd("space reopen", student=lambda s: s.student(3), exchange=exchange),
+        (paired, paused_space),
+        "open again",
+    ),
+    "session schedule": StaffAction(session_schedule, (paired,), "Extra call"),
+    "session cancel": StaffAction(
+        cmd("session cancel", session=lambda s: s.session_id), (paired, scheduled), "Monthly call"
+    ),
+    "session cancel (one date)": StaffAction(
+        session_cancel_one, (paired, scheduled), "Monthly call"
+    ),
+    "session skip": StaffAction(
+        cmd("session skip", session=lambda s: s.session_id), (paired, scheduled), "Monthly call"
+    ),
+    "session move": StaffAction(session_move, (paired, scheduled), "Moving the session"),
+    "session edit": StaffAction(
+        cmd("session edit", session=lambda s: s.session_id, title=lambda s: "Renamed call"),
+        (paired, scheduled),
+        "Renamed call",
+    ),
+    "session reminders": StaffAction(
+        cmd("session reminders", before=lambda s: "2h", exchange=exchange),
+        (paired,),
+        "2 h before each session",
+    ),
+    "session ics": StaffAction(
+        cmd("session ics", session=lambda s: s.session_id),
+        (paired, scheduled),
+        "as a calendar file",
+    ),
+    "chess limit": StaffAction(
+        cmd("chess limit", games=lambda s: 2, exchange=exchange), (paired,), "2"
+    ),
+    "chess games": StaffAction(
+        cmd("chess games", student=lambda s: s.student(0)), (paired, playing), "Ben"
+    ),
+    "chess board": StaffAction(
+        cmd("chess board", game=lambda s: s.game_id),
+        (paired, playing),
+        "Ben (Minneapolis)",
+        refusal="chess.error.not_player",
+    ),
+    "chess pgn": StaffAction(
+        cmd("chess pgn", game=lambda s: s.game_id),
+        (paired, playing),
+        "as PGN",
+        refusal="chess.error.not_player",
+    ),
+    "chess standings": StaffAction(
+        cmd("chess standings", exchange=exchange),
+        (paired,),
+        "**Minneapolis 0 – 0 Najaf**",
+        refusal="chess.error.not_in_this_exchange",
+    ),
+    "report attendance": StaffAction(
+        cmd("report attendance", exchange=exchange),
+        (paired,),
+        "Attendance · Minneapolis–Najaf",
+        refusal="error.reporting_join_first",
+    ),
+    "report exchange": StaffAction(
+        cmd("report exchange", exchange=exchange),
+        (paired,),
+        "figures for funders",
+        refusal="error.reporting_join_first",
+    ),
+    "report student": StaffAction(
+        cmd("report student", student=lambda s: s.student(0), exchange=exchange),
+        (paired,),
+        "Ben",
+        refusal="error.reporting_join_first",
+    ),
+}
+
+COMPONENTS: dict[str, StaffAction] = {
+    "roster.list": StaffAction(roster_page, (paired,), "**Ben**"),
+    "roster.apart": StaffAction(marks_page, (paired, keep_apart_marked), "Ben"),
+    "roster.remove": StaffAction(remove_confirm, (paired,), "Ben"),
+    "pair.preview": StaffAction(preview_page, (paired,), "Groups: 2"),
+    "pair.history": StaffAction(history_page, (paired,), "Round 1"),
+    "report.action (pause)": StaffAction(
+        report_button(ReportButton.PAUSE), (paired, reported), "paused"
+    ),
+    "report.action (reopen)": StaffAction(
+        report_button(ReportButton.REOPEN), (paired, reported, report_paused), "open again"
+    ),
+    "report.action (resolve)": StaffAction(
+        report_button(ReportButton.RESOLVE), (paired, reported), "resolved"
+    ),
+    "session.schedule": StaffAction(
+        draft_button("Schedule"), (paired, drafted), "Extra call", "error.session_not_yours"
+    ),
+    "session.discard": StaffAction(
+        draft_button("Cancel"),
+        (paired, drafted),
+        "Nothing was scheduled",
+        "error.session_not_yours",
+    ),
+    "session.move": StaffAction(confirm_move, (paired, scheduled), "Moved: **Monthly call"),
+    "session.end": StaffAction(end_series, (paired, scheduled), "3 upcoming sessions removed"),
+}
+# Staff components bound to no exchange: they change nothing (cancel, keep as it is).
+UNBOUND = {"roster.remove_cancel", "session.keep"}
+# Coordinators' (and admins') own: no teacher may use them, in any exchange.
+COORDINATORS_ONLY = {
+    "exchange create",
+    "exchange roles",
+    "exchange channels",
+    "exchange end",
+    "privacy export",
+    "privacy erase",
+}
+COORDINATOR_COMPONENTS = {"exchange.end", "exchange.end_cancel", "privacy.erase", "privacy.cancel"}
+# Everyone's components: students' own panels, reports, chess, check-in.
+EVERYONE_COMPONENTS = {
+    "chess.accept",
+    "chess.decline",
+    "chess.move",
+    "chess.piece",
+    "chess.to",
+    "chess.promote",
+    "chess.back",
+    "chess.draw",
+    "chess.draw.accept",
+    "chess.draw.decline",
+    "chess.claim",
+    "chess.resign",
+    "chess.resign.confirm",
+    "join.language",
+    "join.band",
+    "join.languages",
+    "join.interests",
+    "join.continue",
+    "join.save",
+    "join.cancel",
+    "profile.edit",
+    "profile.status",
+    "report.reason",
+    "report.details",
+    "session.checkin",
+}
+
+
+def command_paths() -> set[str]:
+    return {name.split(" (")[0] for name in COMMANDS}
+
+
+def component_keys() -> set[str]:
+    return {name.split(" (")[0] for name in COMPONENTS}
+
+
+def test_every_staff_command_is_in_the_matrix() -> None:
+    """The audit test's staff actions and reads, less what only coordinators or everyone use."""
+    staff = (set(STAFF_ACTIONS) | READS) - COORDINATORS_ONLY - {"about", "exchange info"}
+    staff -= {"session list"}  # anyone may look at the schedule
+    expected = {p.replace("roster keep-apart", "roster keep-apart add") for p in staff}
+    expected |= {"roster keep-apart remove", "roster keep-apart list"}
+    assert command_paths() == expected
+    assert not command_paths() & EVERYONE
+
+
+def ours(route: type) -> bool:
+    """A component class of the bot (a legacy route stands for the class it was made for)."""
+    return (getattr(route, "legacy_of", None) or route).__module__.startswith("cogs.")
+
+
+def test_every_component_is_classified() -> None:
+    """Every restart-proof component is in the matrix, unbound, coordinators' or everyone's."""
+    for extension in EXTENSIONS:
+        importlib.import_module(extension)
+    # The bot's own (test modules may have registered probes in this process).
+    keys = {getattr(r, "key", "") for r in item_routes() if ours(r)}
+    known = component_keys() | UNBOUND | COORDINATOR_COMPONENTS | EVERYONE_COMPONENTS
+    assert keys == known, f"unclassified: {sorted(keys - known)}; gone: {sorted(known - keys)}"
+
+
+async def test_the_matrix_names_registered_commands(sb: Sandbox) -> None:
+    """Each command of the matrix is one the bot registers."""
+    assert command_paths() <= registered(sb) | {
+        "roster keep-apart add",
+        "roster keep-apart remove",
+        "roster keep-apart list",
+    }
+
+
+async def prepare(sb: Sandbox, action: StaffAction) -> Scope:
+    scope = await two_exchanges(sb)
+    for side in (scope.a, scope.b):
+        for setup in action.needs:
+            await setup(side)
+    await sb.idle()
+    return scope
+
+
+def says(key: str, text: str) -> bool:
+    """Whether `text` has the English message `key`, whatever its parameters."""
+    template = lookup(key, "en")
+    assert template is not None, key
+    pattern = ".*".join(re.escape(part) for part in re.split(r"\{[^}]*\}", template))
+    return re.search(pattern, text, re.S) is not None
+
+
+async def refused(scope: Scope, action: StaffAction, actor: Member, side: Side) -> None:
+    sb = scope.sb
+    act = await action.run(scope, actor, side)
+    database, discord = await database_state(sb), discord_state(sb)
+    reply = await act()
+    assert says(action.refusal, reply.text), reply.text
+    assert not reply.files, "a refusal attaches nothing"
+    assert await database_state(sb) == database, "a refusal changes nothing in the database"
+    assert discord_state(sb) == discord, "a refusal changes nothing in Discord"
+
+
+async def allowed(scope: Scope, action: StaffAction) -> None:
+    reply = await (await action.run(scope, scope.a.teacher, scope.a))()
+    text = reply.text
+    for key in (NOT_STAFF_HERE, action.refusal, "error.only_teacher", "error.generic"):
+        assert not says(key, text), text
+    assert action.ok in text, text
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS) + sorted(COMPONENTS))
+async def test_staff_act_only_in_their_own_exchange(sb: Sandbox, name: str) -> None:
+    """Refused on B and for a teacher of no exchange, nothing changed; allowed on their own."""
+    action = COMMANDS.get(name) or COMPONENTS[name]
+    scope = await prepare(sb, action)
+    await refused(scope, action, scope.a.teacher, scope.b)
+    await refused(scope, action, scope.lone, scope.a)
+    await allowed(scope, action)
+
+
+# -- coordinators, defaults, the other city ----------------------------------------------------
+
+
+async def test_coordinators_act_in_every_exchange_of_their_server(sb: Sandbox) -> None:
+    """Dr Baker (coordinator role, joined nowhere) runs staff actions on both exchanges."""
+    scope = await two_exchanges(sb)
+    for side in (scope.a, scope.b):
+        await paired(side)
+        await reported(side)
+    coordinator = scope.world.coordinator
+    for side in (scope.a, scope.b):
+        listed = await sb.command(coordinator, "roster list", exchange=side.exchange_id)
+        assert f"**{side.names[0]}**" in listed.text
+        concerns = await sb.command(coordinator, "concerns", exchange=side.exchange_id)
+        assert side.names[0] in concerns.text
+        paused = await sb.command(
+            coordinator, "space pause", student=side.student(0), exchange=side.exchange_id
+        )
+        assert "is paused" in paused.text
+
+
+@pytest.mark.parametrize("path", sorted(COORDINATORS_ONLY - {"exchange roles"}))
+async def test_teachers_cannot_use_coordinators_commands_even_in_their_exchange(
+    sb: Sandbox, path: str
+) -> None:
+    """Creating, ending, setting channels, exporting and erasing stay the coordinators'."""
+    scope = await two_exchanges(sb)
+    await paired(scope.a)
+    options: dict[str, object] = {
+        "exchange create": {
+            "name": "Third",
+            "city_a": "Ames",
+            "zone_a": "America/Chicago",
+            "languages_a": "en",
+            "city_b": "Basra",
+            "zone_b": "Asia/Baghdad",
+            "languages_b": "ar",
+        },
+        "exchange channels": {
+            "announcements": scope.a.announcements,
+            "teachers": scope.a.teachers_channel,
+            "exchange": scope.a.exchange_id,
+        },
+        "exchange end": {"exchange": scope.a.exchange_id},
+        "privacy export": {"student": scope.a.student(0)},
+        "privacy erase": {"student": scope.a.student(0)},
+    }[path]
+    database = await database_state(sb)
+    reply = await sb.command(scope.a.teacher, path, **options)  # type: ignore[arg-type]
+    assert says("error.only_coordinator", reply.text), reply.text
+    assert await database_state(sb) == database
+
+
+async def test_a_teacher_s_own_exchange_is_the_default(sb: Sandbox) -> None:
+    """With two exchanges in the server, a command naming none acts on the teacher's own."""
+    scope = await two_exchanges(sb)
+    for side in (scope.a, scope.b):
+        await paired(side)
+    mine = await sb.command(scope.b.teacher, "roster list")
+    assert "**Will**" in mine.text and "**Ben**" not in mine.text
+    lone = await sb.command(scope.lone, "roster list")
+    assert says("error.choose_exchange", lone.text), lone.text
+
+
+async def test_a_teacher_of_no_exchange_is_refused_the_only_exchange(sb: Sandbox) -> None:
+    """In a server with one exchange, a teacher who never joined it is told to join."""
+    world = await make_world(sb)
+    await world.add_student("Ben", 0)
+    newcomer = sb.add_member("Mr Lee", roles=[world.teachers_role])
+    reply = await sb.command(newcomer, "roster list")
+    assert says(NOT_STAFF_HERE, reply.text) and "Ben" not in reply.text
+    await sb.command(newcomer, "join", city="Najaf")
+    assert "**Ben**" in (await sb.command(newcomer, "roster list")).text
+
+
+async def test_a_teacher_taken_off_the_roster_is_staff_no_more(sb: Sandbox) -> None:
+    """A teacher removed from the exchange's roster keeps the Discord role but not the power."""
+    scope = await two_exchanges(sb)
+    await paired(scope.a)
+    async with sb.bot.ctx.db.transaction() as conn:
+        me = await roster.find(conn, scope.a.exchange_id, scope.a.teacher.user.id)
+        assert me is not None
+        await roster.update_profile(conn, me.id, sb.now(), status="removed")
+    reply = await sb.command(scope.a.teacher, "pair preview", exchange=scope.a.exchange_id)
+    assert says(NOT_STAFF_HERE, reply.text), reply.text
+
+
+async def test_the_other_city_s_teacher_keeps_what_the_readme_allows(sb: Sandbox) -> None:
+    """Ustadh Kareem (Najaf) pauses a Minneapolis student's space and lists the whole roster;
+    reports stay per city."""
+    scope = await two_exchanges(sb)
+    await paired(scope.a)
+    kareem = scope.world.partner_teacher
+    ben = scope.a.student(0)
+    listed = await sb.command(kareem, "roster list", exchange=scope.a.exchange_id)
+    assert "**Ben**" in listed.text and "**Ali**" in listed.text
+    paused = await sb.command(kareem, "space pause", student=ben, exchange=scope.a.exchange_id)
+    assert t("error.not_staff_here", "ar") not in paused.text
+    assert sb.guild.channels[scope.a.space_of(ben).id].overwrites != []
+    report = await sb.command(kareem, "report student", student=ben)
+    assert t("error.reporting_own_city", "ar", city="Najaf") in report.text
