@@ -27,8 +27,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One worker per core: the sandboxed tests wait on loopback I/O and start-up, not one CPU.
+JOBS ?= auto
+
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS)
 
 run: $(STAMP)
 	$(BIN)/python -m bot run

@@ -211,6 +211,24 @@ async def exchange(school: School, name: str) -> int:
     )
     exchange_id = int(reply.embeds[0]["footer"]["text"].rsplit("#", 1)[1])
     school.exchanges[name] = exchange_id
+    # Staff act only in the exchanges they joined (as /join records a teacher).
+    sb = school.sb
+    async with sb.bot.ctx.db.read() as conn:
+        found = await get_exchange(conn, sb.guild.id, exchange_id)
+    assert found is not None
+    async with sb.bot.ctx.db.transaction() as conn:
+        for teacher in school.teachers:
+            await roster.add(
+                conn,
+                guild_id=sb.guild.id,
+                exchange_id=exchange_id,
+                user_id=teacher.user.id,
+                role=ExchangeRole.TEACHER,
+                display_name=teacher.user.username,
+                city_id=found.cities[0].id,
+                now=sb.now(),
+                languages=("en",),
+            )
     return exchange_id
 
 

@@ -29,7 +29,7 @@ from bot.sandbox.gateway import GUILD_MEMBERS as GUILD_MEMBERS_INTENT
 from bot.sandbox.gateway import MESSAGE_CONTENT, Gateway, Session
 from bot.sandbox.permissions import Overwrite, P, names
 from bot.sandbox.ratelimit import Limits, RateLimiter
-from bot.sandbox.spec import SpecValidator, shape
+from bot.sandbox.spec import SpecValidator
 from bot.sandbox.state import (
     JSON,
     Attachment,
@@ -322,7 +322,6 @@ class SandboxServer:
         self.long_waits: list[tuple[str, float]] = []
         self._banned_said = False
         # Distinct response shapes already checked against the spec, with their verdicts.
-        self._response_verdicts: dict[tuple[str, str, int, Any], tuple[str, ...]] = {}
         # Called with ("new" | "edit", message) for every message: the demo's transcript.
         self.watchers: list[Callable[[str, Message], None]] = []
         self.requests: list[tuple[str, str]] = []
@@ -711,12 +710,7 @@ class SandboxServer:
 
     def _check_response(self, method: str, path: str, status: int, answer: Any) -> list[str]:
         assert self.spec is not None
-        key = (method, self.spec.template_for(path) or path, status, shape(answer))
-        found = self._response_verdicts.get(key)
-        if found is None:
-            found = tuple(self.spec.validate_response(method, path, status, answer))
-            self._response_verdicts[key] = found
-        return list(found)
+        return self.spec.response_verdict(method, path, status, answer)
 
     async def _answer(
         self,

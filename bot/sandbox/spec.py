@@ -88,6 +88,10 @@ class SpecValidator:
         self._routes = sorted((self._route(t) for t in self._paths), key=lambda r: -r.literals)
         self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
         self._verdicts: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        # Answers alike in `shape` get the same verdict; kept with the spec (one per process),
+        # so every test's sandbox reuses them: checking the answer to the bot's command
+        # registration alone takes almost half a second.
+        self._response_verdicts: dict[tuple[str, str, int, Any], tuple[str, ...]] = {}
         self._response_validators: dict[tuple[str, str, str], Draft202012Validator | None] = {}
 
     @staticmethod
@@ -219,6 +223,17 @@ class SpecValidator:
         if body is None:
             return [f"(body): a {status} answer has a JSON body in the spec"]
         return self._check(validator, body)
+
+    def response_verdict(self, method: str, path: str, status: int, body: Any) -> list[str]:
+        """`validate_response`, remembered for every answer of the same `shape`."""
+        key = (method, self.template_for(path) or path, status, shape(body))
+        found = self._response_verdicts.get(key)
+        if found is None:
+            if len(self._response_verdicts) >= _VERDICTS:
+                self._response_verdicts.pop(next(iter(self._response_verdicts)))
+            found = tuple(self.validate_response(method, path, status, body))
+            self._response_verdicts[key] = found
+        return list(found)
 
     @staticmethod
     def _check(validator: Draft202012Validator, body: Any) -> list[str]:

@@ -31,7 +31,7 @@ from bot.domain.reporting import (
 )
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
-from bot.services.access import Actor, require, standing
+from bot.services.access import Actor, require, staff_exchange_ids, staff_of, standing
 from bot.services.chess.league import LeagueTable, Standings
 from bot.services.prompts import PromptService, PromptStats
 from bot.services.reporting import REPORTERS, ReportingService, Scope
@@ -203,16 +203,21 @@ class DashboardService:
         ]
 
     async def revoke(self, actor: Actor, link_id: int) -> int:
-        """Revoke a link (coordinators any of their server's, teachers their own); returns
-        its exchange's id."""
+        """Revoke a link of an exchange the actor is staff of (coordinators any, teachers their
+        own); returns its exchange's id."""
         found = await require(self.db, actor, REPORTERS)
+        async with self.db.read() as conn:
+            record = await store.link_by_id(conn, link_id)
+            scope = await staff_exchange_ids(conn, actor, found, REPORTERS)
+        if record is None or record.guild_id != actor.guild_id:
+            raise NotFoundError("dashboard.error.unknown_link", id=link_id)
+        if not staff_of(scope, record.exchange_id):
+            raise NotAllowedError("error.not_staff_here")
+        if not (found.coordinator or found.admin) and record.created_by != actor.user_id:
+            raise NotAllowedError("dashboard.error.not_yours")
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            record = await store.link_by_id(conn, link_id)
-            if record is None or record.guild_id != actor.guild_id:
-                raise NotFoundError("dashboard.error.unknown_link", id=link_id)
-            if not (found.coordinator or found.admin) and record.created_by != actor.user_id:
-                raise NotAllowedError("dashboard.error.not_yours")
+            # Two clicks at once: the write lock orders them, the second finds it revoked.
             if not await store.revoke_link(conn, link_id, actor.user_id, now):
                 raise UserError("dashboard.error.already_revoked")
             await activity_log.append(

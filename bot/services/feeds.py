@@ -17,11 +17,11 @@ from bot.domain.exchange import City, Exchange
 from bot.domain.ical import feed_calendar
 from bot.domain.sessions import SeriesStatus
 from bot.errors import NotAllowedError, NotFoundError, UserError
-from bot.services import exchanges as exchange_service
-from bot.services.access import Actor, standing
+from bot.services.access import Actor, staff_of, staff_scope
 from bot.services.dashboard import PublicAddress
 from bot.services.sessions import series_file
 from bot.store import Database, roster
+from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import links as store
 from bot.store import sessions as session_store
@@ -61,21 +61,17 @@ class FeedService:
         self.address = address
 
     async def create(self, actor: Actor, exchange_id: int | None, city: str | None) -> NewFeed:
-        """A feed for someone in the exchange: staff, or a student on its roster."""
-        exchange = await exchange_service.get(self.db, actor.guild_id, exchange_id)
+        """A feed for someone in the exchange: its staff (coordinators of every exchange of the
+        server, teachers of those they joined), or a student on its roster."""
+        exchange = await self._exchange(actor, exchange_id)
         wanted = _city(exchange, city)
-        found = await standing(self.db, actor)
-        if not found.staff:
-            async with self.db.read() as conn:
-                me = await roster.find(conn, exchange.id, actor.user_id)
-            if me is None or me.status == "removed":
-                raise NotAllowedError("feeds.error.not_in_exchange")
         base = self.address.url
         if base is None:
             raise UserError("dashboard.error.off")
         token = tokens.new_token()
+        now = self.clock.now()
         async with self.db.transaction() as conn:
-            await store.add_feed(
+            feed_id = await store.add_feed(
                 conn,
                 guild_id=actor.guild_id,
                 exchange_id=exchange.id,
@@ -83,10 +79,50 @@ class FeedService:
                 created_by=actor.user_id,
                 selector=token.selector,
                 secret_hash=token.secret_hash,
-                now=self.clock.now(),
+                now=now,
+            )
+            # The first address that reaches outside Discord for students too: who holds
+            # one is in the audit log, as dashboard links are.
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="feeds.created",
+                details={"feed": feed_id, "city": wanted.id if wanted else None},
             )
         url = f"{base}/feeds/{token.text}.ics"
         return NewFeed(url, webcal(url), exchange, wanted)
+
+    async def _exchange(self, actor: Actor, exchange_id: int | None) -> Exchange:
+        """The exchange named, or the one the actor is in, once they are known to be in it."""
+        async with self.db.read() as conn:
+            staff = await staff_scope(conn, actor)
+            joined = {
+                p.partnership_id for p in await roster.of_user(conn, actor.guild_id, actor.user_id)
+            }
+            if exchange_id is not None:
+                found = await exchange_store.get_exchange(conn, actor.guild_id, exchange_id)
+                if found is None:
+                    raise NotFoundError("error.unknown_exchange")
+                every = [found]
+            else:
+                every = await exchange_store.exchanges_in(conn, actor.guild_id)
+
+        def inside(exchange: Exchange) -> bool:
+            return exchange.id in joined or staff_of(staff, exchange.id)
+
+        if not every:
+            raise NotFoundError("error.no_exchange")
+        if len(every) > 1:
+            # Someone in one exchange means that one.
+            every = [e for e in every if inside(e)] or every
+        if len(every) > 1:
+            raise UserError("error.choose_exchange")
+        if not inside(every[0]):
+            raise NotAllowedError("feeds.error.not_in_exchange")
+        return every[0]
 
     async def calendar(self, text: str) -> bytes | None:
         """The calendar behind a feed's token, or None (unknown, wrong secret, replaced,

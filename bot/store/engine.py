@@ -46,6 +46,8 @@ _WRITTEN = "twinbridge.written"
 ANY_TABLE = "*"
 # Set on a connection whose next transaction writes (see `_sqlite_begin`).
 _IMMEDIATE = "twinbridge.immediate"
+# Set while the current task is inside a `Database.transaction` (its writer turn is held).
+_in_transaction: ContextVar[bool] = ContextVar("in_transaction", default=False)
 # The commits seen by whoever called `track_commits` (and the tasks it started), or None.
 _commit_log: ContextVar[list[frozenset[str]] | None] = ContextVar("commit_log", default=None)
 
@@ -168,6 +170,10 @@ class Database:
         # Why the database may not be used now (None: it may).
         self.fault: str | None = None
         self._fault_listeners: list[Callable[[str | None], None]] = []
+        # Writers of this process take turns here before they ask SQLite for its write lock:
+        # two hundred at once would otherwise all poll SQLite's lock (busy_timeout) and some
+        # give up. Per event loop: a lock is bound to the loop that first waits on it.
+        self._turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         event.listen(engine.sync_engine, "after_execute", _note_write)
 
     # -- the file under us ----------------------------------------------------------------------
@@ -225,7 +231,7 @@ class Database:
         """
         self.check_file()
         written: set[str] = set()
-        async with self.engine.connect() as conn:
+        async with self._turn(), self.engine.connect() as conn:
             conn.info[_IMMEDIATE] = True
             try:
                 async with conn.begin():
@@ -239,6 +245,25 @@ class Database:
         seen = _commit_log.get()
         if seen is not None and written:
             seen.append(frozenset(written))
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """This process's writer turn (none taken again by a transaction inside another: that
+        one fails on SQLite's busy timeout, as before, instead of waiting forever)."""
+        if _in_transaction.get():
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        turn = self._turns.get(loop)
+        if turn is None:
+            self._turns = {lp: t for lp, t in self._turns.items() if not lp.is_closed()}
+            turn = self._turns[loop] = asyncio.Lock()
+        async with turn:
+            token = _in_transaction.set(True)
+            try:
+                yield
+            finally:
+                _in_transaction.reset(token)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -4,7 +4,7 @@ Exchange A is the usual world (Minneapolis ↔ Najaf, Ms Rivera and Ustadh Karee
 exchange B (Winston-Salem ↔ Kumasi, Mr Owusu its teacher) sits in the same server with its own
 channels. Mx Adler has the teacher role but joined no exchange. Each side gets what the staff
 actions act on, on demand: students (paired, one paused), a session series, a report, a chess
-game, an own prompt, a paused space.
+game, an own prompt, a paused space, a dashboard link.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from bot.sandbox.driver import Reply, Sandbox, iter_components
 from bot.sandbox.state import Channel, ChannelType, Member, Message
 from bot.store import roster
 from bot.store.exchanges import get_exchange
-from bot.store.schema import chess_games, metadata, reports, sessions
-from tests.sandbox.world import World, make_world
+from bot.store.schema import chess_games, dashboard_links, metadata, reports, sessions
+from tests.sandbox.world import World, make_world, publish
 
 # Where each side's first session is: the first Tuesday of October 2026, 15:00 local.
 SESSION_START = "2026-10-06"
@@ -45,6 +45,7 @@ class Side:
     report_id: int | None = None
     game_id: int | None = None
     own_prompt: str | None = None
+    link_id: int | None = None  # a dashboard link of the side's teacher
     preview: Message | None = None  # a schedule preview of the side's teacher, not confirmed
 
     def student(self, index: int) -> Member:
@@ -263,6 +264,24 @@ async def paused_space(side: Side) -> None:
         side.teacher, "space pause", student=side.student(3), exchange=side.exchange_id
     )
     assert "paused" in reply.text, reply.text
+
+
+async def published(side: Side) -> None:
+    """The bot has a public address (PUBLIC_URL): dashboard links and feeds can be made."""
+    publish(side.sb)
+
+
+async def linked(side: Side) -> None:
+    """The side's teacher makes a dashboard link of their city."""
+    reply = await side.sb.command(side.teacher, "report link", exchange=side.exchange_id)
+    assert "/d/" in reply.text, reply.text
+    async with side.sb.bot.ctx.db.read() as conn:
+        side.link_id = await conn.scalar(
+            select(dashboard_links.c.id)
+            .where(dashboard_links.c.partnership_id == side.exchange_id)
+            .order_by(dashboard_links.c.id.desc())
+        )
+    assert side.link_id is not None
 
 
 # -- what "nothing changed" compares --------------------------------------------------------------

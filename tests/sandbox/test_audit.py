@@ -20,7 +20,7 @@ from bot.sandbox.state import Member
 from bot.store.schema import activity
 from tests.sandbox.safety_world import six_students, space_of
 from tests.sandbox.sessions_helpers import preview_of
-from tests.sandbox.world import World, make_world
+from tests.sandbox.world import World, make_world, publish
 
 Action = Callable[[World], Awaitable[Member]]
 
@@ -260,6 +260,17 @@ async def report_student(world: World) -> Member:
     return world.teacher
 
 
+async def report_link(world: World) -> Member:
+    publish(world.sb)
+    await world.sb.command(world.teacher, "report link")
+    return world.teacher
+
+
+async def report_digest(world: World) -> Member:
+    await world.sb.command(world.coordinator, "report digest", state="on")
+    return world.coordinator
+
+
 # Every command that changes something, what it logs, and how a teacher's story runs it.
 # Reports change nothing but show children's names and attendance: who looked is logged.
 STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
@@ -295,6 +306,8 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "report attendance": ("report.viewed", report_attendance),
     "report exchange": ("report.viewed", report_exchange),
     "report student": ("report.viewed", report_student),
+    "report link": ("dashboard.link_created", report_link),
+    "report digest": ("digest.on", report_digest),
 }
 # Commands that only show things (no change, nothing to audit).
 READS = {
@@ -312,6 +325,7 @@ READS = {
     "chess games",
     "chess pgn",
     "chess standings",
+    "report links",
 }
 # Commands for everyone: students join, report, ask for a prompt and play (logged too, in
 # their own features' tests).
@@ -326,6 +340,7 @@ EVERYONE = {
     "chess draw",
     "chess claim",
     "chess resign",
+    "session calendar",  # a feed of one's own exchange; logged (feeds.created), test_feeds.py
 }
 
 

@@ -43,6 +43,7 @@ from tests.sandbox.scope_world import (
     one_exchange,
     paired,
     playing,
+    published,
     reported,
     scheduled,
 )
@@ -85,6 +86,10 @@ async def a_reported(scope: Scope) -> None:
 
 async def a_scheduled(scope: Scope) -> None:
     await scheduled(scope.a)
+
+
+async def a_published(scope: Scope) -> None:
+    await published(scope.a)
 
 
 async def session_started(scope: Scope) -> None:
@@ -406,6 +411,10 @@ OTHERS: dict[str, Everyone] = {
     "chess claim": Everyone(chess_command("chess claim"), (a_paired, a_playing)),
     "chess resign": Everyone(chess_command("chess resign"), (a_paired, a_playing)),
     "session list": Everyone(command("session list", teacher), (a_paired, a_scheduled)),
+    "session calendar": Everyone(
+        command("session calendar", first_student), (a_paired, a_published)
+    ),
+    "report digest": Everyone(command("report digest", coordinator, state=lambda s: "on")),
     "privacy export": Everyone(
         command("privacy export", coordinator, student=lambda s: s.a.student(0)), (a_paired,)
     ),

@@ -12,9 +12,10 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.domain.digest import first_school_day, next_digest
+from bot.i18n import t
 from bot.sandbox.driver import Sandbox
 from bot.services.digest import KIND
-from bot.store.schema import report_digests
+from bot.store.schema import activity, report_digests
 from tests.sandbox.reporting_story import PERIOD, Story, three_months
 from tests.sandbox.sessions_helpers import compressed_time, count, send_statuses
 from tests.sandbox.world import World, make_world
@@ -122,6 +123,25 @@ async def test_only_coordinators_turn_it_on_and_off_cancels_the_next(world: Worl
     assert await send_statuses(sb, KIND) == ["cancelled"]
     await sb.advance(timedelta(days=40))
     assert not any("📬" in str(m.embeds) for m in sb.messages_in(world.teachers_channel))
+
+
+async def test_on_asked_twice_at_once_is_on_once(world: World) -> None:
+    """/report digest on sent twice at one moment: one digest planned, one audit row, both
+    answered (the second: already on)."""
+    sb = world.sb
+    replies = await sb.at_once(
+        [
+            sb.prepare_command(world.coordinator, "report digest", state="on"),
+            sb.prepare_command(world.coordinator, "report digest", state="on"),
+        ]
+    )
+    for reply in replies:
+        assert reply.acknowledged and reply.text.strip()
+        assert t("error.generic", "en") not in reply.text, reply.text
+    said = " ".join(r.text for r in replies)
+    assert "is on" in said and "already on" in said
+    assert await send_statuses(sb, KIND) == ["pending"]
+    assert await count(sb, activity, activity.c.kind == "digest.on") == 1
 
 
 async def test_every_report_comes_as_a_workbook(world: World) -> None:

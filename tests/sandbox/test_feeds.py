@@ -20,7 +20,8 @@ from icalendar import Calendar
 from bot.sandbox.driver import Sandbox
 from bot.services.session_plans import effective_slots
 from bot.store import sessions as session_store
-from bot.store.schema import calendar_feeds
+from bot.store.schema import activity, calendar_feeds
+from tests.sandbox.scope_world import paired, two_exchanges
 from tests.sandbox.sessions_helpers import (
     NOV,
     OCT,
@@ -184,3 +185,43 @@ async def test_someone_outside_the_exchange_gets_no_feed(ex: Exchange) -> None:
     reply = await sb.command(stranger, "session calendar")
     assert "register with /join" in reply.text
     assert await count(sb, calendar_feeds) == 0
+
+
+async def test_a_feed_only_of_an_exchange_one_is_in(sb: Sandbox) -> None:
+    """Two exchanges in one server: a teacher of A asking for B's feed, a student of A asking
+    for B's and a teacher who joined no exchange are refused, nothing stored; each teacher
+    and student gets their own exchange's (the default when naming none), the coordinator
+    both; every feed made is in the audit log with who asked."""
+    scope = await two_exchanges(sb)
+    await paired(scope.a)
+    a, b, coordinator = scope.a, scope.b, scope.world.coordinator
+    for member, side in ((a.teacher, b), (a.student(0), b), (scope.lone, a)):
+        reply = await sb.command(member, "session calendar", exchange=side.exchange_id)
+        assert "register with /join" in reply.text, reply.text
+        assert "webcal://" not in reply.text
+    # Naming none, in no exchange of two: asked which, as staff commands ask.
+    reply = await sb.command(scope.lone, "session calendar")
+    assert "choose one" in reply.text and "webcal://" not in reply.text, reply.text
+    assert await count(sb, calendar_feeds) == 0
+
+    made = [
+        (a.teacher, a, {"exchange": a.exchange_id}),
+        (b.teacher, b, {}),
+        (a.student(0), a, {}),
+        (coordinator, a, {"exchange": a.exchange_id}),
+        (coordinator, b, {"exchange": b.exchange_id}),
+    ]
+    for member, side, options in made:
+        reply = await sb.command(member, "session calendar", **options)
+        assert "webcal://" in reply.text, reply.text
+        assert f"**{'Minneapolis–Najaf' if side is a else 'Winston-Salem–Kumasi'}**" in reply.text
+    async with sb.bot.ctx.db.read() as conn:
+        feeds = (await conn.execute(calendar_feeds.select().order_by(calendar_feeds.c.id))).all()
+        logged = (
+            await conn.execute(
+                activity.select().where(activity.c.kind == "feeds.created").order_by(activity.c.id)
+            )
+        ).all()
+    expected = [(m.user.id, side.exchange_id) for m, side, _ in made]
+    assert [(f.created_by, f.partnership_id) for f in feeds] == expected
+    assert [(r.actor_id, r.partnership_id) for r in logged] == expected

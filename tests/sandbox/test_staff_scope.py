@@ -29,6 +29,7 @@ from bot.store import roster
 from bot.store.schema import sessions
 from cogs.common.components import item_routes
 from cogs.pairing.pages import HistoryPageButton, PreviewPageButton
+from cogs.reporting.outside import RevokeLink
 from cogs.roster.pages import ListedPeople, ListedStatus, MarksPageButton, RosterPageButton
 from cogs.roster.removal import RemoveConfirm
 from cogs.safety.components import Action as ReportButton
@@ -39,10 +40,12 @@ from tests.sandbox.scope_world import (
     Side,
     database_state,
     discord_state,
+    linked,
     own_prompt,
     paired,
     paused_space,
     playing,
+    published,
     reported,
     scheduled,
     two_exchanges,
@@ -253,6 +256,12 @@ def report_button(action: ReportButton) -> Run:
     return run
 
 
+async def revoke_link(scope: Scope, actor: Member, side: Side) -> Act:
+    """Revoke, under `/report links`, for the side's teacher's link."""
+    assert side.link_id is not None
+    return await forged(scope, actor, RevokeLink.custom_id_for(link=side.link_id))
+
+
 # -- the matrix ---------------------------------------------------------------------------------
 
 COMMANDS: dict[str, StaffAction] = {
@@ -437,6 +446,18 @@ COMMANDS: dict[str, StaffAction] = {
         "Ben",
         refusal="error.reporting_join_first",
     ),
+    "report link": StaffAction(
+        cmd("report link", exchange=exchange),
+        (published,),
+        "A read-only page of **Minneapolis–Najaf · Minneapolis**",
+        refusal="error.reporting_join_first",
+    ),
+    "report links": StaffAction(
+        cmd("report links", exchange=exchange),
+        (published, linked),
+        "· Minneapolis · by",
+        refusal="error.reporting_join_first",
+    ),
 }
 
 COMPONENTS: dict[str, StaffAction] = {
@@ -465,6 +486,9 @@ COMPONENTS: dict[str, StaffAction] = {
     ),
     "session.move": StaffAction(confirm_move, (paired, scheduled), "Moved: **Monthly call"),
     "session.end": StaffAction(end_series, (paired, scheduled), "3 upcoming sessions removed"),
+    "dashboard.revoke": StaffAction(
+        revoke_link, (published, linked), "is revoked: it no longer opens anything"
+    ),
 }
 # Staff components bound to no exchange: they change nothing (cancel, keep as it is).
 UNBOUND = {"roster.remove_cancel", "session.keep"}
@@ -476,6 +500,7 @@ COORDINATORS_ONLY = {
     "exchange end",
     "privacy export",
     "privacy erase",
+    "report digest",
 }
 COORDINATOR_COMPONENTS = {"exchange.end", "exchange.end_cancel", "privacy.erase", "privacy.cancel"}
 # Everyone's components: students' own panels, reports, chess, check-in.
@@ -617,6 +642,32 @@ async def test_coordinators_act_in_every_exchange_of_their_server(sb: Sandbox) -
         assert "is paused" in paused.text
 
 
+async def test_dashboard_links_coordinators_every_exchange_s_teachers_their_own(
+    sb: Sandbox,
+) -> None:
+    """Dr Baker lists each exchange's links (only that exchange's) and revokes B's; Ustadh
+    Kareem, a teacher of A, may not revoke Ms Rivera's link of A."""
+    scope = await two_exchanges(sb)
+    for side in (scope.a, scope.b):
+        await published(side)
+        await linked(side)
+    coordinator = scope.world.coordinator
+    for side, other in ((scope.a, scope.b), (scope.b, scope.a)):
+        listed = await sb.command(coordinator, "report links", exchange=side.exchange_id)
+        assert f"**#{side.link_id}**" in listed.text, listed.text
+        assert f"**#{other.link_id}**" not in listed.text, listed.text
+    assert scope.a.link_id is not None and scope.b.link_id is not None
+    kareem = scope.world.partner_teacher
+    act = await forged(scope, kareem, RevokeLink.custom_id_for(link=scope.a.link_id))
+    database = await database_state(sb)
+    refused = await act()
+    assert t("dashboard.error.not_yours", "ar") in refused.text, refused.text
+    assert await database_state(sb) == database
+    listed = await sb.command(coordinator, "report links", exchange=scope.b.exchange_id)
+    done = await sb.click(coordinator, listed, f"Revoke #{scope.b.link_id}")
+    assert says("dashboard.revoked", done.text), done.text
+
+
 @pytest.mark.parametrize("path", sorted(COORDINATORS_ONLY - {"exchange roles"}))
 async def test_teachers_cannot_use_coordinators_commands_even_in_their_exchange(
     sb: Sandbox, path: str
@@ -642,6 +693,7 @@ async def test_teachers_cannot_use_coordinators_commands_even_in_their_exchange(
         "exchange end": {"exchange": scope.a.exchange_id},
         "privacy export": {"student": scope.a.student(0)},
         "privacy erase": {"student": scope.a.student(0)},
+        "report digest": {"state": "on", "exchange": scope.a.exchange_id},
     }[path]
     database = await database_state(sb)
     reply = await sb.command(scope.a.teacher, path, **options)  # type: ignore[arg-type]

@@ -131,3 +131,13 @@ async def make_world(sb: Sandbox, *, teachers_joined: bool = True) -> World:
         await sb.command(world.teacher, "join", city="Minneapolis")
         await sb.command(world.partner_teacher, "join", city="Najaf", language="ar")
     return world
+
+
+# Where people would open the dashboard's pages and feeds, as PUBLIC_URL sets it.
+PUBLIC_URL = "https://twinbridge.example"
+
+
+def publish(sb: Sandbox) -> None:
+    """Give the bot a public address, as PUBLIC_URL does: /report link and /session calendar
+    make their links (no web server serves them here: the tests of the pages start one)."""
+    sb.bot.services.address.configured = PUBLIC_URL
