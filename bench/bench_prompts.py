@@ -31,7 +31,9 @@ class _Port:
     def __init__(self) -> None:
         self.posted = 0
 
-    async def post(self, space_id: int, card: service.PromptCard) -> int | None:
+    async def post(
+        self, space_id: int, card: service.PromptCard, *, nonce: str | None = None
+    ) -> int | None:
         self.posted += 1
         return space_id + 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -102,3 +103,33 @@ def shared_waking_window(
 def space_name(index: int) -> str:
     """A neutral channel name: no student names in the channel list."""
     return f"pair-{index:03d}"
+
+
+_PAIR_SPACE = re.compile(r"(archived-)?pair-\d{3,}")
+
+
+def is_pair_space_name(name: str) -> bool:
+    """Whether a channel or thread is named as the bot names paired spaces (archived or not)."""
+    return _PAIR_SPACE.fullmatch(name) is not None
+
+
+def category_name(exchange: str, number: int) -> str:
+    """The name of an exchange's `number`-th category of paired channels."""
+    return f"{exchange} · pairs {number}"
+
+
+def thread_parent_name(exchange: str) -> str:
+    """The name of the channel holding an exchange's private pair threads."""
+    return f"{exchange} pairs"
+
+
+def same_name(shown: str, given: str) -> bool:
+    """Whether a name Discord shows is the one the bot gave: text channel names come back
+    lower-cased with dashes for spaces, and a long name was clipped (ending in "…")."""
+
+    def plain(name: str) -> str:
+        return re.sub(r"[\s-]+", "-", name.strip().casefold())
+
+    if shown.endswith("…"):
+        return plain(given).startswith(plain(shown[:-1]))
+    return plain(shown) == plain(given)

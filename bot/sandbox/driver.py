@@ -43,7 +43,7 @@ from bot.limits import FILE_BYTES, LOCALES
 from bot.sandbox.looplag import LoopWatch
 from bot.sandbox.permissions import ALL, Overwrite, P
 from bot.sandbox.ratelimit import Limits
-from bot.sandbox.server import EPHEMERAL, HttpError, Interaction, SandboxServer
+from bot.sandbox.server import EPHEMERAL, HttpError, Interaction, SandboxServer, Stall
 from bot.sandbox.spec import SpecValidator
 from bot.sandbox.state import (
     JSON,
@@ -59,7 +59,7 @@ from bot.sandbox.state import (
     new_guild,
 )
 from bot.services.scheduler import clock_aware_apscheduler
-from bot.store import create_database, sends
+from bot.store import Database, create_database, sends
 from bot.store.migrate import upgrade
 
 log = logging.getLogger("bot.sandbox")
@@ -280,6 +280,19 @@ class Reply:
             if attachment.filename == filename:
                 return attachment
         raise SandboxError(f"no file {filename!r} in the reply: {[a.filename for a in self.files]}")
+
+
+def _cut_off(db: Database) -> None:
+    """A dead process's database handle: every new transaction or read fails (one under way
+    is never committed: its task fails at its next step)."""
+
+    @asynccontextmanager
+    async def dead() -> AsyncIterator[Any]:
+        raise ConnectionError("the process that used this database is dead")
+        yield  # pragma: no cover
+
+    db.transaction = dead  # type: ignore[method-assign]
+    db.read = dead  # type: ignore[method-assign]
 
 
 def _shown(value: Any) -> str:
@@ -518,6 +531,116 @@ class Sandbox:
             if meanwhile is not None:
                 await meanwhile()
             await self.start_bot(url)
+
+    async def crash_bot(
+        self,
+        downtime: timedelta = timedelta(0),
+        *,
+        meanwhile: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        """The bot's process dies at this instant (kill -9, a power cut), and a new one starts
+        on the same database after `downtime` (`meanwhile` runs while it is down, at its end).
+
+        Nothing the dead process was doing is finished or cleaned up: from now on none of its
+        requests reaches Discord (a request `stall_next` holds included), none of its
+        transactions commits, its timers never fire and the activity it held in memory is
+        lost. What it was doing fails inside it, unseen, as in the real world: problems it
+        causes while dying are not the test's (those before are checked first).
+        """
+        self.check()
+        bot, task = self.bot, self._task
+        url = bot.ctx.settings.database_url
+        self._task = None
+        _cut_off(bot.ctx.db)
+        writer = bot.ctx.activity_writer
+        writer_task = getattr(writer, "_task", None)
+        if writer_task is not None:
+            writer_task.cancel()
+        await bot.ctx.scheduler.stop()
+        await bot.http.close()  # also ends a held request: the dead process gets no answer
+        self.server.release_stalls()
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self.server.gateway.cut()
+        await self._wait_for_the_dead()
+        await bot.ctx.db.engine.dispose()
+        self.expect_problems()
+        self.clock.advance(downtime)
+        if meanwhile is not None:
+            await meanwhile()
+        await self.start_bot(url)
+
+    async def _wait_for_the_dead(self, within: float = 10.0) -> None:
+        """Let what the dead process was running fail on its own."""
+        deadline = time.monotonic() + within
+        current = asyncio.current_task()
+        while True:
+            running = [
+                t
+                for t in asyncio.all_tasks()
+                if t is not current
+                and not t.done()
+                and t.get_name().startswith(_BUSY_TASK_PREFIXES)
+                and not t.get_name().startswith("sandbox-")
+            ]
+            if not running or time.monotonic() > deadline:
+                return
+            await asyncio.wait(running, timeout=max(0.0, deadline - time.monotonic()))
+
+    async def dispatch(self, pending: Pending) -> None:
+        """Deliver an interaction without waiting for its answer (to stop the bot during it)."""
+        await self.server.catch_up()
+        pending.interaction.dispatched_monotonic = time.monotonic()
+        await self.server.gateway.dispatch("INTERACTION_CREATE", pending.payload)
+
+    async def crash_during(
+        self,
+        pending: Pending | None,
+        stall: Stall,
+        *,
+        downtime: timedelta = timedelta(0),
+        meanwhile: Callable[[], Awaitable[object]] | None = None,
+        within: float = 15.0,
+    ) -> None:
+        """Run `pending` (or let the bot's own timed work run) until it makes the request
+        `stall` holds, then kill the bot there (`crash_bot`) and start a new one."""
+        if pending is not None:
+            await self.dispatch(pending)
+        try:
+            await asyncio.wait_for(stall.reached.wait(), within)
+        except TimeoutError:
+            self.server.release_stalls()
+            raise SandboxError(
+                f"the bot never made the request a stall waits for: {stall}"
+            ) from None
+        await self.crash_bot(downtime, meanwhile=meanwhile)
+
+    async def crash_if_reached(
+        self,
+        pending: Pending,
+        stall: Stall,
+        *,
+        downtime: timedelta = timedelta(0),
+        within: float = 15.0,
+    ) -> bool:
+        """Run `pending`: if it makes the request `stall` holds, kill the bot there and start a
+        new one (True); if it finishes first, withdraw the stall (False)."""
+        await self.dispatch(pending)
+        idle = asyncio.ensure_future(self.idle(within))
+        reached = asyncio.ensure_future(stall.reached.wait())
+        done, _ = await asyncio.wait({idle, reached}, return_when=asyncio.FIRST_COMPLETED)
+        if reached in done:
+            idle.cancel()
+            await asyncio.gather(idle, return_exceptions=True)
+            await self.crash_bot(downtime)
+            return True
+        reached.cancel()
+        await asyncio.gather(reached, return_exceptions=True)
+        self.server.withdraw(stall)
+        idle.result()
+        self.check()
+        return False
 
     async def guild_outage(self) -> None:
         """Discord loses the server for a while (GUILD_DELETE with `unavailable`)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -263,6 +264,25 @@ class Outage:
     times: int
     status: int
     lost_answer: bool = False
+    skip: int = 0  # matching requests let through first
+
+
+@dataclass
+class Stall:
+    """The next request to one route (where `params` match; any route when `template` is
+    None), after `skip` others, is held without an answer until `released`: the bot waits on
+    Discord at that instant, where a test can stop it (`Sandbox.crash_bot`). With `performed`
+    Discord does the work first, and only its answer never comes."""
+
+    method: str | None
+    template: str | None
+    params: dict[str, str]
+    skip: int = 0
+    performed: bool = False
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    # What was held: (method, path).
+    request: tuple[str, str] | None = None
 
 
 class SandboxServer:
@@ -306,6 +326,7 @@ class SandboxServer:
         self.watchers: list[Callable[[str, Message], None]] = []
         self.requests: list[tuple[str, str]] = []
         self.outages: list[Outage] = []
+        self.stalls: list[Stall] = []
         # (author id, nonce) -> (message id, when): messages sent with `enforce_nonce`.
         self._nonces: dict[tuple[int, str], tuple[int, datetime]] = {}
         self.in_flight = 0
@@ -347,6 +368,7 @@ class SandboxServer:
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        self.release_stalls()
         await self.gateway.cut()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -510,12 +532,14 @@ class SandboxServer:
         times: int = 1,
         status: int = 500,
         lost_answer: bool = False,
+        skip: int = 0,
         **params: object,
     ) -> Outage:
         """Answer the next `times` requests to a route with a server error, as Discord does
         in an incident (e.g. `fail_next("POST", "/channels/{channel_id}/messages",
-        channel_id=space.id, status=503)`). With `lost_answer` the request is carried out
-        first and only its answer is the error, as when a gateway times out after the write.
+        channel_id=space.id, status=503)`), after letting `skip` of them through. With
+        `lost_answer` the request is carried out first and only its answer is the error, as
+        when a gateway times out after the write.
 
         discord.py itself retries 500, 502, 504 and 524 up to five times, sleeping 1, 3, 5,
         7 s between; it raises 503 (and a sixth 500) to the caller at once.
@@ -525,7 +549,13 @@ class SandboxServer:
         if status not in SERVER_ERRORS or times < 1:
             raise ValueError(f"a server error is one of {sorted(SERVER_ERRORS)}, at least once")
         outage = Outage(
-            method, template, {k: str(v) for k, v in params.items()}, times, status, lost_answer
+            method,
+            template,
+            {k: str(v) for k, v in params.items()},
+            times,
+            status,
+            lost_answer,
+            skip,
         )
         self.outages.append(outage)
         return outage
@@ -539,9 +569,59 @@ class SandboxServer:
                 and outage.template == template
                 and all(params.get(k) == v for k, v in outage.params.items())
             ):
+                if outage.skip > 0:
+                    outage.skip -= 1
+                    return None
                 outage.times -= 1
                 return outage
         return None
+
+    def stall_next(
+        self,
+        method: str | None = None,
+        template: str | None = None,
+        *,
+        skip: int = 0,
+        performed: bool = False,
+        **params: object,
+    ) -> Stall:
+        """Hold the next matching request unanswered (see `Stall`), e.g. the second channel a
+        pairing round creates: `stall_next("POST", "/guilds/{guild_id}/channels", skip=1)`."""
+        if template is not None and not any(
+            m == method and t == template for m, t, _, _ in self._routes
+        ):
+            raise ValueError(f"the sandbox has no route {method} {template}")
+        stall = Stall(method, template, {k: str(v) for k, v in params.items()}, skip, performed)
+        self.stalls.append(stall)
+        return stall
+
+    def _stall(self, method: str, template: str, params: dict[str, str]) -> Stall | None:
+        """The stall this request falls into (counting skipped requests), or None."""
+        if template.startswith(("/interactions/", "/webhooks/")):
+            return None  # answering users is not what a stall is about
+        for stall in self.stalls:
+            if stall.reached.is_set():
+                continue
+            if stall.method not in (None, method) or stall.template not in (None, template):
+                continue
+            if not all(params.get(k) == v for k, v in stall.params.items()):
+                continue
+            if stall.skip > 0:
+                stall.skip -= 1
+                return None
+            return stall
+        return None
+
+    def withdraw(self, stall: Stall) -> None:
+        """A stall no request reached is no longer wanted."""
+        if stall in self.stalls and not stall.reached.is_set():
+            self.stalls.remove(stall)
+
+    def release_stalls(self) -> None:
+        """Let every held request go (answered 503: its caller is gone by then)."""
+        for stall in self.stalls:
+            stall.released.set()
+        self.stalls.clear()
 
     def _server_error(self, status: int) -> web.Response:
         message = f"{status}: {SERVER_ERRORS[status]}"
@@ -703,6 +783,15 @@ class SandboxServer:
 
         query = {k: v for k, v in request.query.items()}
         req = Request(method, path, template, params, query, body, files, authorised, received)
+        stall = self._stall(method, template, params)
+        if stall is not None:
+            stall.request = (method, path)
+            if stall.performed:
+                with contextlib.suppress(HttpError, discord_limits.DiscordLimitError):
+                    await handler(req)
+            stall.reached.set()
+            await stall.released.wait()
+            return self._server_error(503)
         try:
             result = await handler(req)
             if failing is not None:

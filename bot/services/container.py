@@ -24,6 +24,7 @@ from bot.services.erasure_journal import ErasureJournal
 from bot.services.exchanges import ExchangeService
 from bot.services.feeds import FeedService
 from bot.services.lifecycle import LifecycleService
+from bot.services.operations import Journal
 from bot.services.pairing import PairingService
 from bot.services.privacy import PrivacyService
 from bot.services.prompts import PromptService
@@ -54,15 +55,29 @@ class Services:
     def __init__(self, infra: Infrastructure) -> None:
         self.infra = infra
         db, clock, scheduler = infra.db, infra.clock, infra.scheduler
+        # Changes of several Discord steps, written down before the first and settled after
+        # a restart; one journal, so one change of an exchange's spaces runs at a time.
+        # (Not the erasure journal, `infra.journal`, which lets a restored backup erase again.)
+        operations = self.operations = Journal(db, clock, scheduler)
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
-        self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
-        self.pairing = PairingService(db, clock, scheduler)
-        self.prompts = PromptService(db, clock, infra.activity_writer)
+        self.lifecycle = LifecycleService(
+            db, clock, scheduler, infra.settings.retention_days, operations
+        )
+        self.pairing = PairingService(db, clock, scheduler, operations)
+        self.prompts = PromptService(db, clock, infra.activity_writer, scheduler)
         self.safety = SafetyService(db, clock, scheduler)
+        self.roster = RosterService(db, clock, scheduler, operations)
         settings = infra.settings
         self.privacy = PrivacyService(
-            db, clock, scheduler, infra.activity_writer, settings.retention_days, infra.journal
+            db,
+            clock,
+            scheduler,
+            infra.activity_writer,
+            settings.retention_days,
+            infra.journal,
+            roster=self.roster,
+            operations=operations,
         )
         self.backups = BackupService(
             db,
@@ -76,7 +91,6 @@ class Services:
             metrics=infra.metrics,
         )
         self.reporting = ReportingService(db, clock)
-        self.roster = RosterService(db, clock, scheduler)
         self.sessions = SessionService(db, clock, scheduler, scheduler.grace)
         self.chess = ChessService(db, clock, scheduler)
         # Outside Discord: the dashboard's links and pages, calendar feeds, the digest.

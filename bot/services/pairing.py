@@ -1,9 +1,10 @@
 """Pairing students across the two cities, and the private spaces where pairs talk.
 
 `PairingService` holds the use cases (`/pair preview|confirm|swap|remove|history`) and what
-they keep between calls: the plans of the last rosters seen and one lock per exchange for
-confirming. What other features need of pairs' spaces (`check_spaces`, `archive_spaces`,
-`end_pauses`) keeps nothing between calls, so it stays in module functions taking `db`.
+they keep between calls: the plans of the last rosters seen (one change of an exchange's
+spaces at a time is the operations journal's, `Journal.exclusive`). What other features need
+of pairs' spaces (`check_spaces`, `archive_recorded`, `reopen_recorded`, `end_pauses`,
+`plan_labels`) keeps nothing between calls, so it stays in module functions taking `db`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, Participant, Role
@@ -31,20 +34,26 @@ from bot.domain.pairing import (
 from bot.domain.spaces import (
     CHANNELS_PER_CATEGORY,
     SpacePlan,
+    category_name,
+    is_pair_space_name,
     plan_spaces,
+    same_name,
     shared_waking_window,
     space_name,
+    thread_parent_name,
     utc_offset_minutes,
     waking_overlap_hours,
 )
 from bot.errors import NotFoundError, UserError
 from bot.services import chess as chess_service
 from bot.services.access import Actor, staff_exchange
-from bot.services.scheduler import Rearm
-from bot.store import Database, roster, sends
+from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
+from bot.services.scheduler import Outcome, Sender
+from bot.store import Database, app_state, roster, sends
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as store
+from bot.store.operations import OperationStatus
 
 STAFF = frozenset({"teacher", "coordinator"})
 REASON_FIELDS = dataclasses.fields(PairReasons)
@@ -52,6 +61,12 @@ REASON_FIELDS = dataclasses.fields(PairReasons)
 # (Discord may ask to wait ten minutes between renames).
 LABEL_KIND = "space.label"
 LABEL_TRIES = timedelta(days=1)
+
+# The posts a new space gets, as scheduled sends (retried when Discord fails for a moment).
+WELCOME_KIND = "pairing.welcome"
+GREET_KIND = "pairing.greet"
+# A welcome is worth posting in the pair's first week, however long the bot was down.
+WELCOME_USEFUL = timedelta(days=7)
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +111,15 @@ class Welcome:
     round_counts: tuple[tuple[str, int], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class FoundSpace:
+    """A category, channel or thread the bot made, as Discord shows it now."""
+
+    id: int
+    name: str
+    kind: str  # "category", "channel" or "thread"
+
+
 class SpacePort(Protocol):
     """What pairing needs from Discord; the cog implements it with discord.py."""
 
@@ -116,10 +140,19 @@ class SpacePort(Protocol):
 
     async def create_thread(self, parent_id: int, name: str, user_ids: Sequence[int]) -> int: ...
 
-    async def welcome(self, space_id: int, welcome: Welcome) -> None: ...
+    async def welcome(
+        self, space_id: int, welcome: Welcome, *, nonce: str | None = None, again: bool = False
+    ) -> None:
+        """Post a new space's welcome; UndeliverableError when the space is gone. A repeat
+        with the same nonce within minutes is not posted again; with `again` (an earlier try
+        may have reached Discord) the space's latest posts are looked at first, and nothing
+        is posted if the welcome is there."""
 
-    async def greet(self, space_id: int, newcomer: Newcomer) -> None:
-        """Welcome a student who moved into a pair that goes on (mentioning only them)."""
+    async def greet(
+        self, space_id: int, newcomer: Newcomer, *, nonce: str | None = None, again: bool = False
+    ) -> None:
+        """Welcome a student who moved into a pair that goes on (mentioning only them); the
+        nonce and `again` as for `welcome`."""
 
     async def set_members(
         self, space_id: int, kind: str, add: Sequence[int], remove: Sequence[int]
@@ -138,7 +171,22 @@ class SpacePort(Protocol):
         Raises `RetryLaterError` (with Discord's wait) when Discord asks to wait."""
 
     async def delete_unused(self, space_id: int) -> None:
-        """Remove a space created moments ago that nobody has used (rollback only)."""
+        """Remove a category (or space) the bot made for a change that did not happen (gone
+        already: fine)."""
+
+    async def retire(self, space_id: int) -> str:
+        """Take away a space the bot made that nothing stored explains: deleted if nobody
+        wrote there; otherwise its students lose it and staff keep it, renamed "closed-…", so
+        nothing a child said there is lost. Returns "deleted", "closed" or "gone"."""
+
+    async def made_in(self, parent_id: int | None) -> list[FoundSpace]:
+        """What the bot made inside a category (channels) or a channel (its active threads);
+        with None, the categories and channels it made outside any category."""
+
+    async def missing(self, channel_ids: Collection[int]) -> set[int]:
+        """Of these channels (not threads: Discord leaves inactive ones out of what a bot is
+        told, and asking for each would cost a request per pair), those Discord no longer
+        has."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +214,25 @@ class Confirmed:
     proposal: Proposal
     round_id: int
     space_ids: tuple[int, ...]
+    # The welcome posts, one scheduled send per space, and what became of them at once.
+    welcome_keys: tuple[str, ...] = ()
+    welcomes: Outcome = field(default_factory=Outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class Swapped:
+    pairs: tuple[store.PairRecord, store.PairRecord]
+    # The newcomers' welcomes in their new spaces.
+    greetings: Outcome = field(default_factory=Outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """What start-up found in Discord against what is stored."""
+
+    # Spaces the bot made that nothing stored explains (deleted, or closed to students).
+    removed: tuple[int, ...] = ()
+    missing: tuple[int, ...] = ()  # live pairs whose space Discord no longer has
 
 
 async def _load(
@@ -230,6 +297,35 @@ async def end_pauses(conn: Any, ended: Sequence[store.PairRecord], now: datetime
             await chess_service.restart_clocks(conn, pair.space_id, now)
 
 
+async def _plan_posts(
+    conn: AsyncConnection,
+    kind: str,
+    posts: Sequence[tuple[str, Mapping[str, Any]]],
+    *,
+    guild_id: int,
+    exchange_id: int,
+    now: datetime,
+) -> list[str]:
+    """Plan one post per (key, payload) of this kind, due now (in the caller's transaction,
+    so they exist exactly when what they announce does); returns their keys."""
+    await sends.plan_many(
+        conn,
+        [
+            sends.Planned(
+                key=key,
+                kind=kind,
+                due_at=now,
+                guild_id=guild_id,
+                partnership_id=exchange_id,
+                payload=payload,
+                expires_at=now + WELCOME_USEFUL,
+            )
+            for key, payload in posts
+        ],
+    )
+    return [key for key, _ in posts]
+
+
 async def plan_labels(
     conn: Any, guild_id: int, ended: Sequence[store.PairRecord], now: datetime
 ) -> None:
@@ -279,59 +375,66 @@ async def check_spaces(
     await _check(db, port, exchange_id, pairs)
 
 
-async def archive_spaces(
-    db: Database, port: SpacePort, exchange_id: int, old: Sequence[store.PairRecord]
-) -> None:
-    """Make these pairs' spaces read-only, all or none: if Discord refuses one, those already
-    archived are opened again (as well as Discord lets) and the refusal is raised. Call it
-    before storing the pairs as archived."""
-    done: list[store.PairRecord] = []
-    try:
-        await _archive(db, port, exchange_id, old, done=done)
-    except BaseException:
-        await _restore(db, port, exchange_id, done)
-        raise
-
-
-async def _archive(
+async def archive_recorded(
+    journal: Journal,
     db: Database,
-    port: SpacePort,
+    operation: Operation,
     exchange_id: int,
-    old: Sequence[store.PairRecord],
-    *,
-    done: list[store.PairRecord],
+    pairs: Sequence[store.PairRecord],
+    port: SpacePort,
 ) -> None:
+    """Make these pairs' spaces read-only, recording each in the operation (the one under
+    way as "archiving", so a restart knows it may be half done). Pairs it already archived
+    (a resumed operation) are skipped. Call it before storing the pairs as archived."""
+    archived: list[int] = operation.steps.setdefault("archived", [])
     kinds = await _kinds(db, exchange_id)
-    for pair in old:
-        if pair.space_id is None:
+    for pair in pairs:
+        if pair.space_id is None or pair.id in archived:
             continue
         async with db.read() as conn:
             people = await roster.by_ids(conn, pair.members)
-        await port.archive(pair.space_id, kinds[pair.round_id], [p.user_id for p in people])
-        done.append(pair)
-
-
-async def _restore(
-    db: Database, port: SpacePort, exchange_id: int, archived: Sequence[store.PairRecord]
-) -> None:
-    """Open again spaces archived by a change that failed; best effort (the failure that got
-    us here is what the user is told)."""
-    if not archived:
-        return
-    kinds = await _kinds(db, exchange_id)
-    for pair in archived:
-        assert pair.space_id is not None
+        await journal.step(operation, archiving=pair.id)
         try:
-            async with db.read() as conn:
-                people = await roster.by_ids(conn, pair.members)
-            await port.restore(
-                pair.space_id,
-                kinds[pair.round_id],
-                [p.user_id for p in people],
-                paused=pair.status is PairStatus.PAUSED,
-            )
-        except Exception:
-            log.exception("could not reopen space %s after a failed change", pair.space_id)
+            await port.archive(pair.space_id, kinds[pair.round_id], [p.user_id for p in people])
+        except UserError:
+            # Discord refused it (an admin denied the bot there): nothing changed in it.
+            operation.steps["archiving"] = None
+            raise
+        archived.append(pair.id)
+    await journal.step(operation, archiving=None)
+
+
+async def reopen_recorded(
+    journal: Journal, db: Database, operation: Operation, port: SpacePort, undo: Undo
+) -> int:
+    """Undo `archive_recorded` for an operation that failed or was cut short: the spaces it
+    archived (and the one it may have been archiving) are writable again, or paused again.
+    Each is recorded as it is done, so a retry goes on where this stopped. Returns how
+    many were reopened."""
+    steps = operation.steps
+    archived = list(steps.get("archived", []))
+    if steps.get("archiving") is not None and steps["archiving"] not in archived:
+        archived.append(steps["archiving"])
+    reopened: list[int] = steps.setdefault("reopened", [])
+    for pair_id in archived:
+        if pair_id in reopened:
+            continue
+        async with db.read() as conn:
+            pair = await store.get_pair(conn, pair_id)
+            kind = await store.space_kind(conn, pair_id)
+            people = await roster.by_ids(conn, pair.members) if pair is not None else []
+        async with undo.step(f"the archiving of pair {pair_id}"):
+            # Only a pair the database still has open: the change never recorded it archived.
+            if pair is not None and pair.space_id is not None and pair.status in store.LIVE:
+                await port.restore(
+                    pair.space_id,
+                    kind or "channels",
+                    [p.user_id for p in people],
+                    paused=pair.status is PairStatus.PAUSED,
+                )
+            reopened.append(pair_id)
+            await journal.step(operation, reopened=reopened)
+    return len(reopened)
 
 
 async def _student(db: Database, exchange: Exchange, user_id: int) -> Participant:
@@ -379,16 +482,27 @@ class PairingService:
     # Plans kept for the last rosters seen.
     KEPT_PLANS = 8
 
-    def __init__(self, db: Database, clock: Clock, scheduler: Rearm | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        scheduler: Sender | None = None,
+        journal: Journal | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
-        # Ending a paused pair restarts its chess clocks: their deadlines are sends to rearm.
+        # Welcomes are scheduled sends; ending a paused pair restarts its chess clocks, whose
+        # deadlines are sends to rearm.
         self.scheduler = scheduler
+        # Rounds, swaps and removals are written down before their first Discord call, one
+        # change of an exchange's spaces at a time: two teachers confirming at once must not
+        # both create a round, and a restart finishes or undoes what it cut short.
+        self.journal = journal or Journal(db, clock, scheduler)
+        self.journal.settle_with(OperationKind.CONFIRM, self._undo_confirm)
+        self.journal.settle_with(OperationKind.SWAP, self._undo_swap)
+        self.journal.settle_with(OperationKind.REMOVE, self._settle_remove)
         self._plans: OrderedDict[_PlanKey, PairingPlan] = OrderedDict()
         self._running: dict[_PlanKey, asyncio.Future[PairingPlan]] = {}
-        # One pairing at a time per exchange in this process: two teachers confirming at once
-        # must not both create a round.
-        self._confirming: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def optimal_plan(
         self,
@@ -485,21 +599,35 @@ class PairingService:
     async def confirm(self, actor: Actor, exchange_id: int | None, port: SpacePort) -> Confirmed:
         """Create the proposed pairs and their private spaces; archive the previous round's.
 
-        Discord is changed before anything is stored: the new spaces are created and the old
-        ones made read-only, then the round is recorded in one transaction. If Discord refuses
-        anything, the spaces made in this attempt are removed, old spaces already archived are
-        opened again, and nothing is recorded, so the database never says a space is archived
-        while its students can still write there, and a retry starts clean. A round confirmed
-        by someone else since this command began makes it change nothing.
+        Discord is changed before the round is stored: the new spaces are created and the old
+        ones made read-only, then the round is recorded in one transaction, with one welcome
+        post per space as a scheduled send (tried at once, and again if Discord fails for a
+        moment). Each step is written down as it is done (`bot.services.operations`): if
+        Discord refuses anything, or a restart cuts the command short, the spaces made are
+        removed and old spaces already archived opened again, at once or at the next start,
+        so no space stays that the database does not know and a retry starts clean. A round
+        confirmed by someone else since this command began makes it change nothing.
         """
         exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             seen_round = await store.latest_round(conn, exchange.id)
-        async with self._confirming[exchange.id]:
+        async with self.journal.exclusive(actor.guild_id, exchange.id, port):
             done = await self._confirm(actor, exchange.id, port, seen_round)
-        if self.scheduler is not None:
+            # A channel Discord made but answered with an error (discord.py then asks again)
+            # leaves a second one nobody knows: it goes before anyone uses it.
+            await self._reconcile_quietly(done.proposal.exchange, port)
+        welcomes = await self._send_now(done.welcome_keys)
+        return dataclasses.replace(done, welcomes=welcomes)
+
+    async def _send_now(self, keys: Sequence[str]) -> Outcome:
+        """Try these just-planned sends at once (then re-arm the scheduler); what became of
+        them."""
+        if self.scheduler is None:
+            return Outcome(later=len(keys))
+        if not keys:
             await self.scheduler.rearm()
-        return done
+            return Outcome()
+        return Outcome.of(await self.scheduler.run_now(keys))
 
     async def _confirm(
         self, actor: Actor, exchange_id: int, port: SpacePort, seen_round: int | None
@@ -513,46 +641,30 @@ class PairingService:
             where = await exchange_store.spaces(conn, exchange.id)
             live = await store.live_pairs(conn, exchange.id)
         await _check(db, port, exchange.id, live, also=kind)
-        created: list[int] = []
-        new_categories: list[int] = []
-        categories = list(where.category_ids)
-        thread_parent = where.thread_parent_id
-        archived: list[store.PairRecord] = []
+        operation = await self.journal.begin(
+            OperationKind.CONFIRM,
+            guild_id=actor.guild_id,
+            exchange_id=exchange.id,
+            actor_id=actor.user_id,
+            plan={
+                "round": seen_round,
+                "space_kind": kind,
+                "groups": len(proposal.groups),
+                "archive": [p.id for p in live],
+            },
+        )
         try:
-            if kind == "threads" and thread_parent is None:
-                thread_parent = await port.create_thread_parent(f"{exchange.name} pairs")
-                created.append(thread_parent)
-            free: dict[int, int] = {}
-            for category_id in categories:
-                children = await port.children(category_id)
-                if children is not None:
-                    free[category_id] = CHANNELS_PER_CATEGORY - children
-            for index, group in enumerate(proposal.groups, start=1):
-                user_ids = [m.user_id for m in group.members]
-                name = space_name(index)
-                if kind == "threads":
-                    assert thread_parent is not None
-                    space = await port.create_thread(thread_parent, name, user_ids)
-                else:
-                    target = next((c for c, n in free.items() if n > 0), None)
-                    if target is None:
-                        number = len(categories) + 1
-                        target = await port.create_category(f"{exchange.name} · pairs {number}")
-                        categories.append(target)
-                        new_categories.append(target)
-                        free[target] = CHANNELS_PER_CATEGORY
-                    space = await port.create_channel(target, name, user_ids)
-                    free[target] -= 1
-                created.append(space)
-            await _archive(db, port, exchange.id, live, done=archived)
-            space_ids = tuple(s for s in created if s != thread_parent)
+            space_ids, categories, thread_parent = await self._make_spaces(
+                operation, exchange, proposal, where, port
+            )
+            await archive_recorded(self.journal, db, operation, exchange.id, live, port)
             now = self.clock.now()
             async with db.transaction() as conn:
                 await _unchanged_round(conn, exchange.id, seen_round)
                 round_id = await store.create_round(
                     conn, exchange.id, actor.user_id, now, kind, round(proposal.total_score)
                 )
-                for group, space_id in zip(proposal.groups, space_ids, strict=True):
+                pair_ids = [
                     await store.add_pair(
                         conn,
                         round_id=round_id,
@@ -562,12 +674,22 @@ class PairingService:
                         members=tuple(m.id for m in group.members),
                         now=now,
                     )
+                    for group, space_id in zip(proposal.groups, space_ids, strict=True)
+                ]
                 for old in live:
                     await store.set_status(conn, old.id, PairStatus.ARCHIVED, now)
                 await end_pauses(conn, live, now)
                 await plan_labels(conn, actor.guild_id, live, now)
                 await exchange_store.set_spaces(
                     conn, exchange.id, category_ids=categories, thread_parent_id=thread_parent
+                )
+                keys = await _plan_posts(
+                    conn,
+                    WELCOME_KIND,
+                    [(f"pairing:welcome:{pair_id}", {"pair": pair_id}) for pair_id in pair_ids],
+                    guild_id=actor.guild_id,
+                    exchange_id=exchange.id,
+                    now=now,
                 )
                 await activity_log.append(
                     conn,
@@ -583,52 +705,246 @@ class PairingService:
                         "archived": len(live),
                     },
                 )
-        except BaseException:
-            await _restore(db, port, exchange.id, archived)
-            for space in reversed(created + new_categories):
-                try:
-                    await port.delete_unused(space)
-                except Exception:
-                    continue
+                await self.journal.finish(conn, operation)
+        except BaseException as exc:
+            await self._undo_here(operation, port, self._undo_confirm)
+            passing_failure(exc)
             raise
-        counts = Counter(m.city_id for g in proposal.groups for m in g.members)
-        round_counts = tuple(
-            sorted(((c.name, counts[c.id]) for c in exchange.cities), key=lambda item: -item[1])
+        # (The scheduler is re-armed once the welcomes are tried: chess clocks of paused
+        # pairs that ended run again.)
+        return Confirmed(proposal, round_id, tuple(space_ids), welcome_keys=tuple(keys))
+
+    async def _make_spaces(
+        self,
+        operation: Operation,
+        exchange: Exchange,
+        proposal: Proposal,
+        where: exchange_store.Spaces,
+        port: SpacePort,
+    ) -> tuple[list[int], list[int], int | None]:
+        """Create a space per group (and the categories or thread parent they need), each
+        written down before its call ("creating", with its name and where) and after it.
+
+        Returns the spaces in the groups' order, every category of the exchange, and its
+        thread parent.
+        """
+        steps = operation.steps
+        made: list[int] = steps.setdefault("spaces", [])
+        new_categories: list[int] = steps.setdefault("categories", [])
+        categories = list(where.category_ids)
+        thread_parent = where.thread_parent_id
+        if proposal.space_plan.kind == "threads" and thread_parent is None:
+            name = thread_parent_name(exchange.name)
+            await self.journal.step(operation, creating={"what": "parent", "name": name})
+            thread_parent = await port.create_thread_parent(name)
+            steps["parent"] = thread_parent
+        free: dict[int, int] = {}
+        for category_id in categories:
+            children = await port.children(category_id)
+            if children is not None:
+                free[category_id] = CHANNELS_PER_CATEGORY - children
+        for index, group in enumerate(proposal.groups, start=1):
+            user_ids = [m.user_id for m in group.members]
+            name = space_name(index)
+            if proposal.space_plan.kind == "threads":
+                assert thread_parent is not None
+                await self.journal.step(
+                    operation, creating={"what": "thread", "name": name, "in": thread_parent}
+                )
+                space = await port.create_thread(thread_parent, name, user_ids)
+            else:
+                target = next((c for c, n in free.items() if n > 0), None)
+                if target is None:
+                    label = category_name(exchange.name, len(categories) + 1)
+                    await self.journal.step(operation, creating={"what": "category", "name": label})
+                    target = await port.create_category(label)
+                    categories.append(target)
+                    new_categories.append(target)
+                    free[target] = CHANNELS_PER_CATEGORY
+                await self.journal.step(
+                    operation, creating={"what": "channel", "name": name, "in": target}
+                )
+                space = await port.create_channel(target, name, user_ids)
+                free[target] -= 1
+            made.append(space)
+        await self.journal.step(operation, creating=None)
+        return list(made), categories, thread_parent
+
+    async def _undo_here(
+        self,
+        operation: Operation,
+        port: SpacePort,
+        undo: Callable[[Operation, SpacePort], Awaitable[None]],
+    ) -> None:
+        """Undo an operation that failed in this process. If Discord fails the undo too, it
+        is left to recovery (tried again shortly, and at the next start); the failure that
+        got us here is what the person is told."""
+        try:
+            await undo(operation, port)
+        except Exception:
+            log.exception("could not undo a %s operation at once", operation.kind)
+            await self.journal.abandon(operation)
+
+    async def _undo_confirm(self, operation: Operation, port: SpacePort) -> None:
+        """Put back a round that failed or was cut short: spaces archived for it are opened
+        again, spaces and categories it made are removed (a creation whose answer never came
+        is found by the name it was given). Logged when it changed anything."""
+        if operation.status is not OperationStatus.UNDOING:
+            await self.journal.undoing(operation)
+        undo = Undo()
+        reopened = await reopen_recorded(self.journal, self.db, operation, port, undo)
+        removed = await self._remove_made(operation, port, undo)
+        undo.check()
+        await self._undone(operation, reopened=reopened, removed=removed)
+
+    async def _remove_made(self, operation: Operation, port: SpacePort, undo: Undo) -> int:
+        """Take away the spaces a round made (kept for staff if someone wrote there), then
+        the categories and thread channel it made, once empty."""
+        steps = operation.steps
+        deleted: list[int] = steps.setdefault("deleted", [])
+        parent = steps.get("parent")
+        spaces: list[int] = list(steps.get("spaces", []))
+        pending = steps.get("creating")
+        if pending is not None:
+            async with undo.step(f"the creation of {pending['name']}"):
+                # Discord may have made it and the answer been lost (or the process stopped
+                # before recording it): what the bot made there under that name and nothing
+                # stored knows is it. Looked for before its category can go.
+                known = {*spaces, *steps.get("categories", [])}
+                known |= await self._known_ids(operation.exchange_id)
+                for found in await port.made_in(pending.get("in")):
+                    if found.id not in known and same_name(found.name, pending["name"]):
+                        if found.kind == "category":
+                            steps.setdefault("categories", []).append(found.id)
+                        elif found.id != parent:
+                            spaces.append(found.id)
+                            steps.setdefault("spaces", []).append(found.id)
+                await self.journal.step(operation, creating=None)
+        for space_id in spaces:
+            if space_id in deleted:
+                continue
+            async with undo.step(f"space {space_id}"):
+                await port.retire(space_id)
+                deleted.append(space_id)
+                await self.journal.step(operation, deleted=deleted)
+        containers = [*reversed(steps.get("categories", [])), *([parent] if parent else [])]
+        for container_id in containers:
+            if container_id in deleted:
+                continue
+            async with undo.step(f"channel {container_id}"):
+                # A space kept for staff stays in its category.
+                if container_id == parent or not await port.children(container_id):
+                    await port.delete_unused(container_id)
+                deleted.append(container_id)
+                await self.journal.step(operation, deleted=deleted)
+        return len(deleted)
+
+    async def _known_ids(self, exchange_id: int | None) -> set[int]:
+        """Every space, category and channel the database knows for an exchange."""
+        if exchange_id is None:
+            return set()
+        async with self.db.read() as conn:
+            known = await store.space_ids(conn, exchange_id)
+            where = await exchange_store.spaces(conn, exchange_id)
+        others = (
+            where.thread_parent_id,
+            where.exchange_channel_id,
+            where.teachers_channel_id,
         )
-        for group, space_id in zip(proposal.groups, space_ids, strict=True):
-            await port.welcome(space_id, _welcome(exchange, group, now, round_counts))
-        return Confirmed(proposal, round_id, space_ids)
+        return known | set(where.category_ids) | {i for i in others if i is not None}
+
+    async def _undone(self, operation: Operation, *, reopened: int = 0, removed: int = 0) -> None:
+        """An undo is over: the operation goes, with an entry in the log if Discord changed."""
+        async with self.db.transaction() as conn:
+            if reopened or removed:
+                await activity_log.append(
+                    conn,
+                    at=self.clock.now(),
+                    guild_id=operation.guild_id,
+                    partnership_id=operation.exchange_id,
+                    actor_id=operation.actor_id,
+                    kind="pairing.undone",
+                    details={
+                        "operation": operation.kind,
+                        "reopened": reopened,
+                        "removed": removed,
+                    },
+                )
+            await self.journal.finish(conn, operation)
 
     async def remove(
         self, actor: Actor, exchange_id: int | None, user_id: int, port: SpacePort
     ) -> store.PairRecord:
-        """Archive the pair a student is in; the space becomes read-only, nothing is deleted."""
+        """Archive the pair a student is in; the space becomes read-only, nothing is deleted.
+
+        Discord first: if it refuses, the pair stays active in the database as in Discord. A
+        restart in the middle finishes the removal at the next start.
+        """
         exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         student = await _student(self.db, exchange, user_id)
+        async with self.journal.exclusive(actor.guild_id, exchange.id, port):
+            async with self.db.read() as conn:
+                pair = await store.live_pair_of(conn, student.id)
+            if pair is None:
+                raise UserError("error.not_paired", name=student.display_name)
+            await _check(self.db, port, exchange.id, [pair])
+            operation = await self.journal.begin(
+                OperationKind.REMOVE,
+                guild_id=actor.guild_id,
+                exchange_id=exchange.id,
+                actor_id=actor.user_id,
+                plan={"pair": pair.id},
+            )
+            try:
+                await self._finish_remove(operation, port)
+            except BaseException as exc:
+                await self._undo_here(operation, port, self._undo_remove)
+                passing_failure(exc)
+                raise
+        return pair
+
+    async def _settle_remove(self, operation: Operation, port: SpacePort) -> None:
+        if operation.status is OperationStatus.UNDOING:
+            await self._undo_remove(operation, port)
+        else:
+            await self._finish_remove(operation, port)
+
+    async def _finish_remove(self, operation: Operation, port: SpacePort) -> None:
+        """Archive the pair's space (again, if a restart cut the first try short), then
+        record the pair archived."""
+        assert operation.exchange_id is not None
         async with self.db.read() as conn:
-            pair = await store.live_pair_of(conn, student.id)
-        if pair is None:
-            raise UserError("error.not_paired", name=student.display_name)
-        await _check(self.db, port, exchange.id, [pair])
-        # Discord first: if it refuses, the pair stays active in the database as in Discord.
-        await archive_spaces(self.db, port, exchange.id, [pair])
+            pair = await store.get_pair(conn, int(operation.plan["pair"]))
+        if pair is None or pair.status not in store.LIVE:
+            await self.journal.finished(operation)
+            return
+        exchange_id = operation.exchange_id
+        await archive_recorded(self.journal, self.db, operation, exchange_id, [pair], port)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
             await end_pauses(conn, [pair], now)
-            await plan_labels(conn, actor.guild_id, [pair], now)
+            await plan_labels(conn, operation.guild_id, [pair], now)
             await activity_log.append(
                 conn,
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
+                guild_id=operation.guild_id,
+                partnership_id=operation.exchange_id,
+                actor_id=operation.actor_id,
                 kind="pairing.removed",
                 details={"pair": pair.id},
             )
+            await self.journal.finish(conn, operation)
         if self.scheduler is not None:
             await self.scheduler.rearm()
-        return pair
+
+    async def _undo_remove(self, operation: Operation, port: SpacePort) -> None:
+        if operation.status is not OperationStatus.UNDOING:
+            await self.journal.undoing(operation)
+        undo = Undo()
+        reopened = await reopen_recorded(self.journal, self.db, operation, port, undo)
+        undo.check()
+        await self._undone(operation, reopened=reopened)
 
     async def swap(
         self,
@@ -637,8 +953,14 @@ class PairingService:
         first_user: int,
         second_user: int,
         port: SpacePort,
-    ) -> tuple[store.PairRecord, store.PairRecord]:
-        """Exchange two students of the same city between their pairs."""
+    ) -> Swapped:
+        """Exchange two students of the same city between their pairs.
+
+        Discord first, each step written down and undone if any fails (at once, or at the
+        next start after a restart): the database never shows a swap that Discord does not,
+        nor the other way round. Each student is then welcomed in their new space, a
+        scheduled send retried if Discord fails for a moment.
+        """
         exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         first = await _student(self.db, exchange, first_user)
         second = await _student(self.db, exchange, second_user)
@@ -646,6 +968,18 @@ class PairingService:
             raise UserError("error.swap_same")
         if first.city_id != second.city_id:
             raise UserError("error.swap_cities")
+        async with self.journal.exclusive(actor.guild_id, exchange.id, port):
+            done, keys = await self._swap(actor, exchange, first, second, port)
+        return Swapped(done, await self._send_now(keys))
+
+    async def _swap(
+        self,
+        actor: Actor,
+        exchange: Exchange,
+        first: Participant,
+        second: Participant,
+        port: SpacePort,
+    ) -> tuple[tuple[store.PairRecord, store.PairRecord], list[str]]:
         async with self.db.read() as conn:
             pair_a = await store.live_pair_of(conn, first.id)
             pair_b = await store.live_pair_of(conn, second.id)
@@ -665,25 +999,47 @@ class PairingService:
             if mark <= new_a or mark <= new_b:
                 raise UserError("error.swap_keep_apart")
         await _check(self.db, port, exchange.id, [pair_a, pair_b])
-        # Discord first, undone if any step fails: the database never shows a swap that Discord
-        # does not, nor the other way round.
+        # Each move: the space, its kind, who joins, who leaves.
         moves = [
-            (pair_a, second.user_id, first.user_id),
-            (pair_b, first.user_id, second.user_id),
+            [pair.space_id, rounds[pair.round_id], joining, leaving]
+            for pair, joining, leaving in (
+                (pair_a, second.user_id, first.user_id),
+                (pair_b, first.user_id, second.user_id),
+            )
+            if pair.space_id is not None
         ]
-        done: list[tuple[store.PairRecord, int, int]] = []
+        operation = await self.journal.begin(
+            OperationKind.SWAP,
+            guild_id=actor.guild_id,
+            exchange_id=exchange.id,
+            actor_id=actor.user_id,
+            plan={"pairs": [pair_a.id, pair_b.id], "moves": moves},
+        )
         try:
-            for pair, joining, leaving in moves:
-                if pair.space_id is not None:
-                    await port.set_members(
-                        pair.space_id, rounds[pair.round_id], [joining], [leaving]
-                    )
-                    done.append((pair, joining, leaving))
+            for index, (space_id, kind, joining, leaving) in enumerate(moves):
+                await self.journal.step(operation, moving=index)
+                await port.set_members(space_id, kind, [joining], [leaving])
             now = self.clock.now()
             async with self.db.transaction() as conn:
                 # Each leaves their pair (kept for history and to avoid repeats), joins the other.
                 await store.move_member(conn, first.id, pair_a.id, pair_b.id, now)
                 await store.move_member(conn, second.id, pair_b.id, pair_a.id, now)
+                # The student who moves in is welcomed; their new partners learn who they are.
+                keys = await _plan_posts(
+                    conn,
+                    GREET_KIND,
+                    [
+                        (
+                            f"pairing:greet:{pair.id}:{newcomer.id}:{operation.id}",
+                            {"pair": pair.id, "newcomer": newcomer.id},
+                        )
+                        for pair, newcomer in ((pair_a, second), (pair_b, first))
+                        if pair.space_id is not None
+                    ],
+                    guild_id=actor.guild_id,
+                    exchange_id=exchange.id,
+                    now=now,
+                )
                 await activity_log.append(
                     conn,
                     at=now,
@@ -693,24 +1049,172 @@ class PairingService:
                     kind="pairing.swapped",
                     details={"pairs": [pair_a.id, pair_b.id]},
                 )
-        except BaseException:
-            for pair, joining, leaving in reversed(done):
-                assert pair.space_id is not None
-                try:
-                    await port.set_members(
-                        pair.space_id, rounds[pair.round_id], [leaving], [joining]
-                    )
-                except Exception:
-                    log.exception("could not undo a swap in space %s", pair.space_id)
+                await self.journal.finish(conn, operation)
+        except BaseException as exc:
+            await self._undo_here(operation, port, self._undo_swap)
+            passing_failure(exc)
             raise
-        # The student who moves in is welcomed; their new partners learn who they are.
+        return (pair_a, pair_b), keys
+
+    async def _undo_swap(self, operation: Operation, port: SpacePort) -> None:
+        """Put back the moves a swap made (the one under way too: putting back a move that
+        did not happen changes nothing)."""
+        if operation.status is not OperationStatus.UNDOING:
+            await self.journal.undoing(operation)
+        moving = operation.steps.get("moving")
+        moves = operation.plan["moves"]
+        undone: list[int] = operation.steps.setdefault("unmoved", [])
+        undo = Undo()
+        for index in reversed(range(moving + 1 if moving is not None else 0)):
+            if index in undone:
+                continue
+            space_id, kind, joining, leaving = moves[index]
+            async with undo.step(f"the move in space {space_id}"):
+                await port.set_members(space_id, kind, [leaving], [joining])
+                undone.append(index)
+                await self.journal.step(operation, unmoved=undone)
+        undo.check()
+        await self._undone(operation, reopened=len(undone))
+
+    # -- posts of new spaces (scheduled sends) ---------------------------------------------------
+
+    async def welcome_for(
+        self, guild_id: int, exchange_id: int, pair_id: int
+    ) -> tuple[int, Welcome] | None:
+        """What a pair's welcome post says, and where (None: the pair ended meanwhile).
+
+        Built from what is stored, as it was when the space opened, so a retry posts the
+        same words.
+        """
         async with self.db.read() as conn:
-            staying_a = await roster.by_ids(conn, [m for m in pair_a.members if m != first.id])
-            staying_b = await roster.by_ids(conn, [m for m in pair_b.members if m != second.id])
-        for pair, newcomer, partners in ((pair_a, second, staying_a), (pair_b, first, staying_b)):
-            if pair.space_id is not None:
-                await port.greet(pair.space_id, _newcomer(exchange, newcomer, partners, now))
-        return pair_a, pair_b
+            pair = await store.get_pair(conn, pair_id)
+            if pair is None or pair.space_id is None or pair.status not in store.LIVE:
+                return None
+            exchange = await exchange_store.get_exchange(conn, guild_id, exchange_id)
+            same_round = await store.pairs_of_round(conn, pair.round_id)
+            people = {
+                p.id: p
+                for p in await roster.by_ids(conn, [m for r in same_round for m in r.everyone])
+            }
+        if exchange is None:
+            return None
+        counts = Counter(people[m].city_id for r in same_round for m in r.everyone if m in people)
+        round_counts = tuple(
+            sorted(((c.name, counts[c.id]) for c in exchange.cities), key=lambda item: -item[1])
+        )
+        members = tuple(people[m] for m in pair.everyone if m in people)
+        group = ProposedGroup(members, pair.reasons, 0.0)
+        return pair.space_id, _welcome(exchange, group, pair.created_at, round_counts)
+
+    async def greeting_for(
+        self, guild_id: int, exchange_id: int, pair_id: int, newcomer_id: int
+    ) -> tuple[int, Newcomer] | None:
+        """What welcomes a student who moved into a pair, and where (None: no longer there)."""
+        async with self.db.read() as conn:
+            pair = await store.get_pair(conn, pair_id)
+            if pair is None or pair.space_id is None or pair.status not in store.LIVE:
+                return None
+            if newcomer_id not in pair.members:
+                return None
+            exchange = await exchange_store.get_exchange(conn, guild_id, exchange_id)
+            people = {p.id: p for p in await roster.by_ids(conn, pair.members)}
+        if exchange is None or newcomer_id not in people:
+            return None
+        partners = [people[m] for m in pair.members if m != newcomer_id and m in people]
+        return pair.space_id, _newcomer(exchange, people[newcomer_id], partners, self.clock.now())
+
+    # -- Discord against the database --------------------------------------------------------
+
+    async def reconcile(self, guild_id: int, port: SpacePort) -> Reconciled:
+        """What Discord shows of the guild's paired spaces against what is stored (at start-up,
+        once what a restart cut short is settled).
+
+        A space the bot made in an exchange's categories or thread channel that nothing
+        stored explains is removed; a live pair whose space Discord no longer has is flagged.
+        Both are logged.
+        """
+        async with self.db.read() as conn:
+            exchanges = await exchange_store.exchanges_in(conn, guild_id)
+        removed: list[int] = []
+        missing: list[int] = []
+        for exchange in exchanges:
+            async with self.journal.exclusive(guild_id, exchange.id, port):
+                found = await self._reconcile(exchange, port)
+            removed += found.removed
+            missing += found.missing
+        return Reconciled(tuple(removed), tuple(missing))
+
+    async def _reconcile_quietly(self, exchange: Exchange, port: SpacePort) -> None:
+        try:
+            await self._reconcile(exchange, port)
+        except Exception:
+            # The command's own work is done and stored; start-up tries again.
+            log.exception("could not check exchange %d's spaces against Discord", exchange.id)
+
+    async def _reconcile(self, exchange: Exchange, port: SpacePort) -> Reconciled:
+        known = await self._known_ids(exchange.id)
+        async with self.db.read() as conn:
+            where = await exchange_store.spaces(conn, exchange.id)
+            live = await store.live_pairs(conn, exchange.id)
+            kinds = {r["id"]: r["space_kind"] for r in await store.rounds(conn, exchange.id)}
+        containers = [*where.category_ids]
+        if where.thread_parent_id is not None:
+            containers.append(where.thread_parent_id)
+        unknown = [
+            found
+            for container in containers
+            for found in await port.made_in(container)
+            if found.id not in known and is_pair_space_name(found.name)
+        ]
+        removed: list[int] = []
+        closed: list[int] = []
+        for found in unknown:
+            try:
+                outcome = await port.retire(found.id)
+            except Exception:
+                log.exception("could not take away space %d that nothing stored explains", found.id)
+                continue
+            (closed if outcome == "closed" else removed).append(found.id)
+        channels = [p for p in live if p.space_id is not None and kinds[p.round_id] != "threads"]
+        lost = await port.missing([p.space_id for p in channels if p.space_id is not None])
+        gone = [p for p in channels if p.space_id in lost]
+        threads = [p for p in live if p.space_id is not None and kinds[p.round_id] == "threads"]
+        parent = where.thread_parent_id
+        if threads and (parent is None or await port.missing([parent])):
+            gone += threads  # their channel is gone, and every thread in it
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if removed or closed:
+                log.warning(
+                    "exchange %d: took away %d spaces nothing stored explains",
+                    exchange.id,
+                    len(removed) + len(closed),
+                )
+                await activity_log.append(
+                    conn,
+                    at=now,
+                    guild_id=exchange.guild_id,
+                    partnership_id=exchange.id,
+                    kind="pairing.unknown_spaces_removed",
+                    details={"deleted": removed, "closed": closed},
+                )
+            for pair in gone:
+                flag = f"pairing:space_missing:{pair.id}"
+                if await app_state.get(conn, flag) is not None:
+                    continue  # flagged at an earlier start
+                log.warning(
+                    "exchange %d: pair %d's space %s is gone", exchange.id, pair.id, pair.space_id
+                )
+                await app_state.put(conn, flag, str(pair.space_id), now)
+                await activity_log.append(
+                    conn,
+                    at=now,
+                    guild_id=exchange.guild_id,
+                    partnership_id=exchange.id,
+                    kind="pairing.space_missing",
+                    details={"pair": pair.id, "space": pair.space_id},
+                )
+        return Reconciled(tuple(removed + closed), tuple(p.id for p in gone))
 
     async def label_space(self, space_id: int, port: SpacePort) -> None:
         """The `space.label` send (`plan_labels`): name a space after its pair's state now."""

@@ -17,11 +17,12 @@ from typing import Any
 from bot.clock import Clock
 from bot.domain.exchange import Role
 from bot.errors import NotFoundError
-from bot.services import roster as roster_service
 from bot.services.access import Actor, require
 from bot.services.activity_writer import ActivityWriter
 from bot.services.erasure_journal import EXCHANGE, PERSON, ErasureJournal, JournalError
+from bot.services.operations import Journal, Operation, OperationKind
 from bot.services.pairing import SpacePort
+from bot.services.roster import RosterService
 from bot.services.scheduler import Rearm
 from bot.store import Database, personal, roster, sends
 from bot.store import activity as activity_log
@@ -108,6 +109,9 @@ class PrivacyService:
         writer: ActivityWriter,
         retention_days: int,
         journal: ErasureJournal | None = None,
+        *,
+        roster: RosterService | None = None,
+        operations: Journal | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -118,6 +122,12 @@ class PrivacyService:
         # Erasures and prunings are journalled so that restoring a backup does them again
         # (None: a database without a file, whose backups cannot be restored anyway).
         self.journal = journal
+        # An erasure is written down before it starts (`bot.services.operations`, not to be
+        # confused with the erasure journal above), so a restart finishes it.
+        self.operations = operations or Journal(db, clock, scheduler)
+        # An erasure takes a student off each roster as /roster remove does.
+        self.roster = roster or RosterService(db, clock, scheduler, self.operations)
+        self.operations.settle_with(OperationKind.ERASE, self._settle_erase)
 
     async def export_person(self, actor: Actor, user_id: int, names: Sequence[str] = ()) -> Export:
         """Everything stored about one person in this server, as JSON (coordinators only).
@@ -214,23 +224,46 @@ class PrivacyService:
         writer is flushed and held while the rows are scrubbed, and events still queued about
         them lose their id: nothing with their id lands after the erasure. The log of the
         erasure names who erased and how many rows changed, never whom. Then no file of the
-        database keeps their words: the write-ahead log is checkpointed and emptied.
+        database keeps their words: the write-ahead log is checkpointed and emptied. It is
+        written down before it starts: a restart in the middle finishes it at the next start.
         """
         await require(self.db, actor, COORDINATORS)
-        left: list[int] = []
-        ended: list[int] = []
-        for exchange_id in await self._enrolled(actor.guild_id, user_id):
-            removal = await roster_service.remove_student(
-                self.db, self.clock, actor, exchange_id, user_id, port, self.scheduler
+        async with self.operations.exclusive(actor.guild_id, None, port):
+            operation = await self.operations.begin(
+                OperationKind.ERASE,
+                guild_id=actor.guild_id,
+                exchange_id=None,
+                actor_id=actor.user_id,
+                plan={"user": user_id, "names": list(names)},
             )
-            if removal.space_id is not None:
+            try:
+                return await self._finish_erase(operation, port)
+            except Exception:
+                # Removals already done stay done (each is a change of its own); nothing was
+                # erased, and the coordinator is told it failed.
+                await self.operations.finished(operation)
+                raise
+
+    async def _finish_erase(self, operation: Operation, port: SpacePort) -> Erased:
+        """Off every roster the person is still on, then every row scrubbed (resumed as is
+        after a restart: a removal done before it is not done again)."""
+        guild_id = operation.guild_id
+        user_id = int(operation.plan["user"])
+        left: list[int] = operation.steps.setdefault("left", [])
+        ended: list[int] = operation.steps.setdefault("ended", [])
+        for exchange_id in await self._enrolled(guild_id, user_id):
+            removal = await self.roster.remove_for_erasure(
+                guild_id, exchange_id, user_id, operation.actor_id, port
+            )
+            if removal is not None and removal.space_id is not None:
                 left.append(removal.space_id)
                 if removal.pair_ends:
                     ended.append(removal.space_id)
-        person = personal.Person(actor.guild_id, user_id, tuple(names))
+                await self.operations.step(operation, left=left, ended=ended)
+        person = personal.Person(guild_id, user_id, tuple(operation.plan.get("names", ())))
         now = self.clock.now()
         if self.journal is not None:
-            await self.journal.person_erased(actor.guild_id, user_id, now)
+            await self.journal.person_erased(guild_id, user_id, now)
         async with self.writer.quiet():
             async with self.db.transaction() as conn:
                 changed = await personal.erase(conn, person)
@@ -239,16 +272,23 @@ class PrivacyService:
                 await activity_log.append(
                     conn,
                     at=now,
-                    guild_id=actor.guild_id,
-                    actor_id=actor.user_id,
+                    guild_id=guild_id,
+                    actor_id=operation.actor_id,
                     kind="privacy.erased",
                     details={"rows": changed, "spaces_left": len(left)},
                 )
+                await self.operations.finish(conn, operation)
             self.writer.forget(user_id)
         # The old versions of the pages just scrubbed are still in the write-ahead log: move
         # the new ones into the file (secure deletion zeroes the old) and empty the log.
         await self.db.checkpoint()
         return Erased(changed, tuple(left), tuple(ended))
+
+    async def _settle_erase(self, operation: Operation, port: SpacePort) -> None:
+        try:
+            await self._finish_erase(operation, port)
+        except NotFoundError:
+            await self.operations.finished(operation)  # nothing left to erase
 
     async def prune_expired(self) -> list[Pruned]:
         """Anonymise everyone in exchanges that ended more than the retention period ago.

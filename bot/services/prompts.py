@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,17 +50,23 @@ from bot.domain.text import ascii_digits, clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, staff_exchange, standing_from
 from bot.services.activity_writer import ActivityWriter, PromptReply
-from bot.store import Database, roster
+from bot.services.scheduler import Outcome, Sender
+from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import pairing as pairing_store
 from bot.store import prompts as store
 from bot.store import sessions as session_store
 from bot.store.exchanges import role_ids as guild_roles
+from bot.store.sends import Send
 
 log = logging.getLogger(__name__)
 
 STAFF = frozenset({"teacher", "coordinator"})
-REMOVE = "-"  # typed as a translation in /prompt edit: remove that language
+REMOVE = "-"
+# A teacher's /prompt now: one scheduled send per pair.
+NOW_KIND = "prompt.now"
+# How long such a post is still worth making (the bot down, Discord failing).
+NOW_USEFUL = timedelta(days=1)  # typed as a translation in /prompt edit: remove that language
 
 Reason = Literal["session", "teacher", "pair"]
 Show = Literal["own", "builtin", "retired"]
@@ -85,9 +92,20 @@ KEY_SHAPE = re.compile(r"[a-z]+\.[a-z0-9_]+|own-\d+")
 class PromptPort(Protocol):
     """What prompts need from Discord; the prompts cog implements it with discord.py."""
 
-    async def post(self, space_id: int, card: PromptCard) -> int | None:
+    async def post(
+        self, space_id: int, card: PromptCard, *, nonce: str | None = None
+    ) -> int | None:
         """Post the card in a pair's space: the message id, or None if the space is gone
-        or the bot may not post there."""
+        or the bot may not post there. A repeat with the same nonce within minutes returns
+        the first post instead of posting again."""
+
+
+class PlannedPromptPort(PromptPort, Protocol):
+    """What a scheduled prompt post needs besides: finding a post an earlier try made."""
+
+    async def find(self, space_id: int, key: str) -> int | None:
+        """The bot's card of this prompt among the space's latest posts, if any (a pair gets
+        a prompt again only once its whole bank is used up: far further back)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +122,14 @@ class Requested:
 
     posted: PostedPrompt
     again: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NowPosted:
+    """What a teacher's /prompt now did at once: posted, still to come, refused."""
+
+    posts: Outcome
+    without_prompt: int  # pairs whose bank is empty (every suitable prompt retired)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +240,7 @@ async def _post_one(
     reason: Reason,
     session_key: str | None,
     posted_by: int | None,
+    nonce: str | None = None,
 ) -> PostedPrompt | Literal["already", "unreachable"]:
     assert pair.space_id is not None
     space_id = pair.space_id
@@ -227,7 +254,10 @@ async def _post_one(
         reason=reason,
         session_key=session_key,
         posted_by=posted_by,
-        send=lambda: port.post(space_id, card),
+        # A nonce only when there is one: ports written before nonces take two arguments.
+        send=lambda: (
+            port.post(space_id, card) if nonce is None else port.post(space_id, card, nonce=nonce)
+        ),
     )
 
 
@@ -291,6 +321,8 @@ async def deliver_to_pairs(
     posted_by: int | None = None,
     only: Collection[str] | None = None,
     pair_ids: Collection[int] | None = None,
+    nonce: str | None = None,
+    writer: ActivityWriter | None = None,
 ) -> Delivery:
     """Post the next rotation prompt in the space of every active pair of the exchange.
 
@@ -298,19 +330,20 @@ async def deliver_to_pairs(
     key gets nothing more, however often (or concurrently) this runs. `only` limits the
     choice to a set of prompt keys (a session's prompt set) while it still has one the pair
     has not had; otherwise the pair's whole bank is used. `pair_ids` limits the delivery to
-    those pairs (a session posts space by space). Paused pairs get nothing.
+    those pairs (a session posts space by space). Paused pairs get nothing. A `nonce` goes
+    with the post (one pair's scheduled send: its retries are not posted twice); with a
+    `writer` the log entry goes through it (a fan-out's sends then commit no log row each).
     """
     async with db.read() as conn:
         guild_id = await store.exchange_guild(conn, exchange_id)
         if guild_id is None:
             raise NotFoundError("error.unknown_exchange")
-        pairs = [
-            p
-            for p in await pairing_store.live_pairs(conn, exchange_id)
-            if p.status is PairStatus.ACTIVE
-            and p.space_id is not None
-            and (pair_ids is None or p.id in pair_ids)
-        ]
+        live = (
+            await pairing_store.live_pairs(conn, exchange_id)
+            if pair_ids is None
+            else await pairing_store.live_pairs_among(conn, exchange_id, pair_ids)
+        )
+        pairs = [p for p in live if p.status is PairStatus.ACTIVE and p.space_id is not None]
         people = {
             p.id: p for p in await roster.by_ids(conn, [m for pair in pairs for m in pair.members])
         }
@@ -352,6 +385,7 @@ async def deliver_to_pairs(
             reason=reason,
             session_key=session_key,
             posted_by=posted_by,
+            nonce=nonce,
         )
         if outcome == "already":
             already += 1
@@ -360,22 +394,25 @@ async def deliver_to_pairs(
         else:
             posted.append(outcome)
     if posted or unreachable:
-        async with db.transaction() as conn:
-            await activity_log.append(
-                conn,
-                at=clock.now(),
-                guild_id=guild_id,
-                partnership_id=exchange_id,
-                actor_id=posted_by,
-                kind="prompt.posted",
-                details={
-                    "reason": reason,
-                    "session": session_key,
-                    "pairs": len(posted),
-                    "unreachable": unreachable,
-                    "prompts": sorted({p.key for p in posted}),
-                },
-            )
+        entry: dict[str, Any] = {
+            "at": clock.now(),
+            "guild_id": guild_id,
+            "partnership_id": exchange_id,
+            "actor_id": posted_by,
+            "kind": "prompt.posted",
+            "details": {
+                "reason": reason,
+                "session": session_key,
+                "pairs": len(posted),
+                "unreachable": unreachable,
+                "prompts": sorted({p.key for p in posted}),
+            },
+        }
+        if writer is not None:
+            writer.log(**entry)
+        else:
+            async with db.transaction() as conn:
+                await activity_log.append(conn, **entry)
     if unreachable:
         log.warning("exchange %s: %d pair spaces could not get a prompt", exchange_id, unreachable)
     return Delivery(tuple(posted), already, unreachable, without)
@@ -541,9 +578,18 @@ class PromptStats:
 class PromptService:
     """Discussion prompts: posting them, the exchange's bank, counting replies, rates."""
 
-    def __init__(self, db: Database, clock: Clock, writer: ActivityWriter) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        writer: ActivityWriter,
+        scheduler: Sender | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
+        # A teacher's /prompt now is one scheduled send per pair (tried at once, retried when
+        # Discord fails for a moment, resumed after a restart).
+        self.scheduler = scheduler
         # Replies are counted through the batched writer: a message never waits on the database.
         self.writer = writer
         # Which pair a channel is the space of, kept in memory for counting replies.
@@ -552,20 +598,137 @@ class PromptService:
         # limit.
         self._pair_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def post_now(self, actor: Actor, exchange_id: int | None, port: PromptPort) -> Delivery:
-        """A teacher posts the next prompt to every active pair of the exchange."""
+    async def post_now(self, actor: Actor, exchange_id: int | None) -> NowPosted:
+        """A teacher posts the next prompt to every active pair of an exchange they are staff
+        of.
+
+        One scheduled send per pair, planned together before any post (a restart finishes the
+        rest), then tried at once; a space Discord fails for a moment gets its prompt when it
+        is tried again, and the answer says how many are still to come.
+        """
         exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             active = [
                 p
                 for p in await pairing_store.live_pairs(conn, exchange.id)
-                if p.status is PairStatus.ACTIVE
+                if p.status is PairStatus.ACTIVE and p.space_id is not None
             ]
+            people = {
+                p.id: p
+                for p in await roster.by_ids(conn, [m for pair in active for m in pair.members])
+            }
+            own = await store.own_prompts(conn, exchange.id)
+            retired = await store.retired_keys(conn, exchange.id)
+            histories = await store.history(conn, [p.id for p in active])
         if not active:
             raise UserError("error.prompt_no_pairs")
-        return await deliver_to_pairs(
-            self.db, self.clock, exchange.id, port, reason="teacher", posted_by=actor.user_id
+        now = self.clock.now()
+        # One delivery's mark on each pair's post: at most one prompt per pair for it.
+        batch = f"now:{exchange.id}:{now.strftime('%Y%m%dT%H%M%S')}:{secrets.token_hex(3)}"
+        planned: list[sends.Planned] = []
+        without = 0
+        for pair in active:
+            members = [people[m] for m in pair.members if m in people]
+            bank = bank_for(own, retired, [m.grade_band for m in members])
+            if next_prompt([p.key for p in bank], histories.get(pair.id, [])) is None:
+                without += 1
+                continue
+            planned.append(
+                sends.Planned(
+                    key=f"prompt:{batch}:{pair.id}",
+                    kind=NOW_KIND,
+                    due_at=now,
+                    guild_id=actor.guild_id,
+                    partnership_id=exchange.id,
+                    payload={"pair": pair.id, "batch": batch, "by": actor.user_id},
+                    expires_at=now + NOW_USEFUL,
+                )
+            )
+        async with self.db.transaction() as conn:
+            await sends.plan_many(conn, planned)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="prompt.requested_now",
+                details={"batch": batch, "pairs": len(planned), "without_prompt": without},
+            )
+        keys = [p.key for p in planned]
+        if self.scheduler is None or not keys:
+            return NowPosted(Outcome(later=len(keys)), without)
+        return NowPosted(Outcome.of(await self.scheduler.run_now(keys)), without)
+
+    async def deliver_planned(self, send: Send, port: PlannedPromptPort) -> None:
+        """One pair's post of a teacher's /prompt now (a scheduled send).
+
+        Posted once per delivery, however often it runs: a pair that has its prompt for this
+        delivery gets nothing more. After a try a stop cut short between recording the post
+        and Discord's answer, the space is looked at first: the card found there is recorded,
+        otherwise the same prompt is posted (with the same nonce). Paused or ended since:
+        nothing.
+        """
+        assert send.partnership_id is not None
+        exchange_id = send.partnership_id
+        pair_id = int(send.payload["pair"])
+        batch = str(send.payload["batch"])
+        posted_by = int(send.payload["by"])
+        # An earlier try may have recorded the post and reached Discord unseen.
+        if send.uncertain and await self._resume_planned(send, port):
+            return
+        await deliver_to_pairs(
+            self.db,
+            self.clock,
+            exchange_id,
+            port,
+            reason="teacher",
+            session_key=batch,
+            posted_by=posted_by,
+            pair_ids={pair_id},
+            nonce=send.nonce,
+            writer=self.writer,
         )
+
+    async def _resume_planned(self, send: Send, port: PlannedPromptPort) -> bool:
+        """A try cut short between recording a pair's post and Discord's answer: the card
+        found in the space is recorded, or the same prompt posted again; True when the pair
+        has nothing more to get (paused or ended since, too)."""
+        assert send.partnership_id is not None
+        exchange_id = send.partnership_id
+        pair_id = int(send.payload["pair"])
+        batch = str(send.payload["batch"])
+        async with self.db.read() as conn:
+            pair = await pairing_store.get_pair(conn, pair_id)
+            earlier = await store.post_for_session(conn, pair_id, batch)
+            members = (
+                sorted(await roster.by_ids(conn, pair.members), key=lambda m: m.id) if pair else []
+            )
+        if pair is None or pair.status is not PairStatus.ACTIVE or pair.space_id is None:
+            return True
+        if earlier is None:
+            return False
+        if earlier.message_id is not None:
+            return True
+        found = await port.find(pair.space_id, earlier.key)
+        if found is not None:
+            async with self.db.transaction() as conn:
+                await store.set_message(conn, earlier.id, found)
+            return True
+        prompt = await _find(self.db, exchange_id, earlier.key)
+        card = _card(prompt, members, None)
+        try:
+            message_id = await port.post(pair.space_id, card, nonce=send.nonce)
+        except Exception:
+            async with self.db.transaction() as conn:
+                await store.drop_post(conn, earlier.id)
+            raise
+        async with self.db.transaction() as conn:
+            if message_id is None:
+                await store.drop_post(conn, earlier.id)
+            else:
+                await store.set_message(conn, earlier.id, message_id)
+        return True
 
     async def request_for_pair(self, actor: Actor, space_id: int, port: PromptPort) -> Requested:
         """A student asks for their pair's next prompt, in their pair's space, once a day."""

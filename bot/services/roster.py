@@ -11,6 +11,7 @@ a student who gives up leaves no half profile behind.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, staff_exchange, standing_from
+from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.pairing import SpacePort
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster
@@ -57,6 +59,9 @@ from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
 from bot.store import profile_drafts as drafts
+from bot.store.operations import OperationStatus
+
+log = logging.getLogger(__name__)
 
 STAFF = {"teacher", "coordinator"}
 PAGE_SIZE = 25
@@ -429,10 +434,20 @@ async def _refuse_second_join(conn: AsyncConnection, exchange: Exchange, user_id
 class RosterService:
     """Who takes part: joining, one's own profile, and the teachers' roster."""
 
-    def __init__(self, db: Database, clock: Clock, scheduler: Rearm | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        scheduler: Rearm | None = None,
+        journal: Journal | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.scheduler = scheduler
+        # Removing a student changes their space first: written down, so a restart in the
+        # middle finishes the removal.
+        self.journal = journal or Journal(db, clock, scheduler)
+        self.journal.settle_with(OperationKind.ROSTER_REMOVE, self._settle_take_off)
 
     # -- joining --------------------------------------------------------------------------------
 
@@ -855,6 +870,26 @@ class RosterService:
     async def plan_removal(self, actor: Actor, exchange_id: int | None, user_id: int) -> Removal:
         """What removing this student would do, for the teacher to confirm (changes nothing)."""
         exchange = await self.staff_exchange(actor, exchange_id)
+        return await self._plan_removal(exchange, user_id)
+
+    async def remove_for_erasure(
+        self, guild_id: int, exchange_id: int, user_id: int, actor_id: int | None, port: SpacePort
+    ) -> Removal | None:
+        """Take a student off one roster as an erasure does (whoever asked for it was checked
+        when it began); None if they were off it already."""
+        async with self.db.read() as conn:
+            exchange = await exchange_store.get_exchange(conn, guild_id, exchange_id)
+        if exchange is None:
+            return None
+        async with self.journal.exclusive(guild_id, exchange.id, port):
+            try:
+                plan = await self._plan_removal(exchange, user_id)
+            except UserError:
+                return None  # removed meanwhile (a removal a restart cut short, finished)
+            await self._take_off(plan, actor_id, port)
+        return plan
+
+    async def _plan_removal(self, exchange: Exchange, user_id: int) -> Removal:
         async with self.db.read() as conn:
             student = await _student(conn, exchange, user_id)
             if student.status is REMOVED:
@@ -882,48 +917,132 @@ class RosterService:
 
         The student loses access to their space at once. If the others left in the pair no
         longer span both cities, the pair ends: its space becomes read-only, as `/pair remove`
-        does. Discord is changed first (and put back if a step fails), then the roster.
+        does. Discord is changed first (and put back if a step fails), then the roster; a
+        restart in the middle finishes the removal at the next start.
         """
-        db = self.db
-        plan = await self.plan_removal(actor, exchange_id, user_id)
+        exchange = await self.staff_exchange(actor, exchange_id)
+        async with self.journal.exclusive(actor.guild_id, exchange.id, port):
+            plan = await self.plan_removal(actor, exchange.id, user_id)
+            await self._take_off(plan, actor.user_id, port)
+        return plan
+
+    async def _take_off(self, plan: Removal, actor_id: int | None, port: SpacePort) -> None:
+        """Do a planned removal (the caller holds the exchange's journal lock)."""
         exchange, student = plan.exchange, plan.student
-        async with db.read() as conn:
+        async with self.db.read() as conn:
             pair = await pairing_store.live_pair_of(conn, student.id)
-            kinds = {
-                r["id"]: r["space_kind"] for r in await pairing_store.rounds(conn, exchange.id)
-            }
-        if pair is not None and pair.space_id is not None:
-            await pairing_service.check_spaces(db, port, exchange.id, [pair])
-            kind = kinds[pair.round_id]
-            await port.set_members(pair.space_id, kind, [], [student.user_id])
-            if plan.pair_ends:
+            kind = await pairing_store.space_kind(conn, pair.id) if pair is not None else None
+        steps: dict[str, Any] = {"student": student.id, "user": student.user_id}
+        if pair is not None:
+            steps.update(pair=pair.id, pair_ends=plan.pair_ends)
+            if pair.space_id is not None:
+                await pairing_service.check_spaces(self.db, port, exchange.id, [pair])
+                steps.update(
+                    space=pair.space_id,
+                    kind=kind or "channels",
+                    staying=[p.user_id for p in plan.staying],
+                )
+        operation = await self.journal.begin(
+            OperationKind.ROSTER_REMOVE,
+            guild_id=exchange.guild_id,
+            exchange_id=exchange.id,
+            actor_id=actor_id,
+            plan=steps,
+        )
+        try:
+            await self._finish_take_off(operation, port)
+        except BaseException as exc:
+            try:
+                await self._undo_take_off(operation, port)
+            except Exception:
+                log.exception("could not put back a removal that failed")
+                await self.journal.abandon(operation)
+            passing_failure(exc)
+            raise
+
+    async def _settle_take_off(self, operation: Operation, port: SpacePort) -> None:
+        if operation.status is OperationStatus.UNDOING:
+            await self._undo_take_off(operation, port)
+        else:
+            await self._finish_take_off(operation, port)
+
+    async def _finish_take_off(self, operation: Operation, port: SpacePort) -> None:
+        """Out of the space (and the space archived when the pair ends), then off the roster.
+        Each Discord step is safe to do again when a restart resumes it."""
+        plan = operation.plan
+        assert operation.exchange_id is not None
+        async with self.db.read() as conn:
+            found = await roster.by_ids(conn, [int(plan["student"])])
+        if not found or found[0].status is REMOVED:
+            await self.journal.finished(operation)  # done before the stop
+            return
+        student = found[0]
+        if "space" in plan:
+            space, kind = int(plan["space"]), str(plan["kind"])
+            await self.journal.step(operation, leaving=True)
+            try:
+                await port.set_members(space, kind, [], [student.user_id])
+            except UserError:
+                operation.steps["leaving"] = False  # refused: nothing changed
+                raise
+            if plan["pair_ends"]:
+                await self.journal.step(operation, archiving=True)
                 try:
-                    await port.archive(pair.space_id, kind, [p.user_id for p in plan.staying])
-                except BaseException:
-                    await port.set_members(pair.space_id, kind, [student.user_id], [])
+                    await port.archive(space, kind, [int(u) for u in plan["staying"]])
+                except UserError:
+                    # Discord refused it (an admin denied the bot there): nothing changed.
+                    operation.steps["archiving"] = False
                     raise
         now = self.clock.now()
-        async with db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await roster.update_profile(conn, student.id, now, status=REMOVED)
-            if pair is not None:
-                await pairing_store.leave_pair(conn, pair.id, student.id, now)
-                if plan.pair_ends:
+            pair_id = plan.get("pair")
+            if pair_id is not None:
+                pair = await pairing_store.get_pair(conn, int(pair_id))
+                await pairing_store.leave_pair(conn, int(pair_id), student.id, now)
+                if plan["pair_ends"] and pair is not None:
                     await pairing_store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
                     await pairing_service.end_pauses(conn, [pair], now)
-                    await pairing_service.plan_labels(conn, actor.guild_id, [pair], now)
-            await _log(
+                    await pairing_service.plan_labels(conn, operation.guild_id, [pair], now)
+            await activity_log.append(
                 conn,
-                actor,
-                exchange.id,
-                "roster.removed",
-                now,
-                participant=student.id,
-                pair=pair.id if pair else None,
-                pair_ended=plan.pair_ends,
+                at=now,
+                guild_id=operation.guild_id,
+                partnership_id=operation.exchange_id,
+                actor_id=operation.actor_id,
+                kind="roster.removed",
+                details={
+                    "participant": student.id,
+                    "pair": pair_id,
+                    "pair_ended": bool(plan.get("pair_ends")),
+                },
             )
+            await self.journal.finish(conn, operation)
         if self.scheduler is not None:
             await self.scheduler.rearm()
-        return plan
+
+    async def _undo_take_off(self, operation: Operation, port: SpacePort) -> None:
+        """Put the student back in their space (and the space writable) after a failure."""
+        if operation.status is not OperationStatus.UNDOING:
+            await self.journal.undoing(operation)
+        plan, steps = operation.plan, operation.steps
+        undo = Undo()
+        if "space" in plan:
+            space, kind = int(plan["space"]), str(plan["kind"])
+            if steps.get("archiving"):
+                async with undo.step(f"the archiving of space {space}"):
+                    async with self.db.read() as conn:
+                        pair = await pairing_store.get_pair(conn, int(plan["pair"]))
+                    paused = pair is not None and pair.status is PairStatus.PAUSED
+                    staying = [int(u) for u in plan["staying"]]
+                    await port.restore(space, kind, staying, paused=paused)
+                    await self.journal.step(operation, archiving=False)
+            if steps.get("leaving"):
+                async with undo.step(f"the student leaving space {space}"):
+                    await port.set_members(space, kind, [int(plan["user"])], [])
+                    await self.journal.step(operation, leaving=False)
+        undo.check()
+        await self.journal.finished(operation)
 
     async def move_student(
         self, actor: Actor, exchange_id: int | None, user_id: int, city: str
@@ -1193,18 +1312,3 @@ class RosterService:
             key=lambda m: (m.first.display_name.casefold(), m.second.display_name.casefold())
         )
         return exchange, found
-
-
-async def remove_student(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    exchange_id: int | None,
-    user_id: int,
-    port: SpacePort,
-    scheduler: Rearm | None = None,
-) -> Removal:
-    """`RosterService.remove_student` for another feature's use case (privacy's erasure takes
-    a student off the roster first, as /roster remove does)."""
-    service = RosterService(db, clock, scheduler)
-    return await service.remove_student(actor, exchange_id, user_id, port)

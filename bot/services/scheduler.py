@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -53,6 +54,8 @@ FAN_OUT_WORKERS = 8
 FIRST_PAUSE = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
+# Keys per statement when reading sends by key (well under SQLite's bound-parameter limit).
+KEYS_PER_READ = 500
 # Added to the wait a rate limit asks for (see `asked_wait`).
 RATE_LIMIT_MARGIN = timedelta(seconds=1)
 
@@ -68,6 +71,28 @@ class Rearm(Protocol):
     async def rearm(self) -> None: ...
 
     def wake_by(self, when: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of sends a command planned and tried at once."""
+
+    done: int = 0
+    later: int = 0  # Discord failed for a moment: tried again shortly
+    failed: int = 0  # refused (the space is gone or closed to the bot), or no longer useful
+
+    @classmethod
+    def of(cls, statuses: Mapping[str, store.SendStatus]) -> Outcome:
+        values = list(statuses.values())
+        done = sum(1 for s in values if s is store.SendStatus.SENT)
+        later = sum(1 for s in values if s in (store.SendStatus.PENDING, store.SendStatus.SENDING))
+        return cls(done, later, len(values) - done - later)
+
+
+class Sender(Rearm, Protocol):
+    """The scheduler as a use case that plans posts sees it: it may also do them at once."""
+
+    async def run_now(self, keys: Sequence[str]) -> dict[str, store.SendStatus]: ...
 
 
 class SendError(Exception):
@@ -271,6 +296,42 @@ class Scheduler:
                     break
         await self.rearm()
         return done
+
+    async def run_now(self, keys: Sequence[str]) -> dict[str, store.SendStatus]:
+        """Do these sends now, several at a time (a command that just planned them, and
+        answers with what became of them); returns each one's status after.
+
+        They stay ordinary sends: one another wake-up claimed first is done by it, and a
+        passing failure leaves its send pending, tried again later like any other.
+        """
+        now = self.clock.now()
+        found: list[store.Send] = []
+        async with self.db.read() as conn:
+            for start in range(0, len(keys), KEYS_PER_READ):
+                chunk = keys[start : start + KEYS_PER_READ]
+                found += [
+                    s
+                    for s in await store.by_keys(conn, chunk)
+                    if s.status is store.SendStatus.PENDING and s.due_at <= now
+                ]
+        found.sort(key=lambda s: (s.due_at, s.id))
+        await self._together(found, now)
+        statuses = await self._statuses(keys)
+        if store.SendStatus.SENDING in statuses.values():
+            # A wake-up claimed some first: its run ends with them (handlers never run this).
+            async with self._lock:
+                pass
+            statuses = await self._statuses(keys)
+        await self.rearm()  # retries planned meanwhile
+        return statuses
+
+    async def _statuses(self, keys: Sequence[str]) -> dict[str, store.SendStatus]:
+        statuses: dict[str, store.SendStatus] = {}
+        async with self.db.read() as conn:
+            for start in range(0, len(keys), KEYS_PER_READ):
+                chunk = keys[start : start + KEYS_PER_READ]
+                statuses.update({s.key: s.status for s in await store.by_keys(conn, chunk)})
+        return statuses
 
     def deadline(self, send: store.Send) -> datetime:
         """The latest time a send is still worth doing."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,6 +66,33 @@ async def _records(conn: AsyncConnection, where: Any) -> list[PairRecord]:
 async def live_pairs(conn: AsyncConnection, exchange_id: int) -> list[PairRecord]:
     """Pairs that still have a space in use (active or paused)."""
     return await _records(conn, (pairs.c.partnership_id == exchange_id) & pairs.c.status.in_(LIVE))
+
+
+async def live_pairs_among(
+    conn: AsyncConnection, exchange_id: int, pair_ids: Collection[int]
+) -> list[PairRecord]:
+    """`live_pairs` limited to these pairs (a delivery to one space reads one pair)."""
+    return await _records(
+        conn,
+        (pairs.c.partnership_id == exchange_id)
+        & pairs.c.status.in_(LIVE)
+        & pairs.c.id.in_(list(pair_ids)),
+    )
+
+
+async def pairs_of_round(conn: AsyncConnection, round_id: int) -> list[PairRecord]:
+    """Every pair a round made."""
+    return await _records(conn, pairs.c.round_id == round_id)
+
+
+async def space_ids(conn: AsyncConnection, exchange_id: int) -> set[int]:
+    """Every channel or thread the exchange's pairs ever had (live or archived)."""
+    found = await conn.scalars(
+        select(pairs.c.space_id).where(
+            pairs.c.partnership_id == exchange_id, pairs.c.space_id.is_not(None)
+        )
+    )
+    return set(found.all())
 
 
 async def all_pairs(conn: AsyncConnection, exchange_id: int) -> list[PairRecord]:

@@ -360,6 +360,21 @@ REGISTRY: dict[str, Personal] = {
         guild="guild_id",
         exchange="partnership_id",
     ),
+    # -- 0017: operations --
+    "operations": Personal(
+        purpose=(
+            "a change of several Discord steps while it runs (a pairing round, a swap, a "
+            "removal, ending an exchange, an erasure): who asked, the people and spaces it "
+            "concerns and the steps done, so a restart can finish or undo it"
+        ),
+        kept="only while the change runs (seconds): deleted when it is done or undone",
+        users=("actor_id",),
+        incidental=("actor_id",),
+        mentions=("plan", "steps"),
+        plain=("kind", "status", "owner"),
+        guild="guild_id",
+        exchange="partnership_id",
+    ),
 }
 
 

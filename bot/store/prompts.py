@@ -199,6 +199,31 @@ async def latest_post(conn: AsyncConnection, pair_id: int) -> PostRecord | None:
     return PostRecord(row.id, row.pair_id, row.prompt_key, row.reason, row.posted_at)
 
 
+@dataclass(frozen=True, slots=True)
+class SessionPost:
+    """A pair's post for one session key (or one /prompt now): the prompt, and the message
+    once Discord has it (None: recorded, its posting cut short or still under way)."""
+
+    id: int
+    key: str
+    message_id: int | None
+
+
+async def post_for_session(
+    conn: AsyncConnection, pair_id: int, session_key: str
+) -> SessionPost | None:
+    row = (
+        await conn.execute(
+            select(prompt_posts).where(
+                prompt_posts.c.pair_id == pair_id, prompt_posts.c.session_key == session_key
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return SessionPost(row.id, row.prompt_key, row.message_id)
+
+
 async def pairs_posted_for_session(
     conn: AsyncConnection, exchange_id: int, session_key: str
 ) -> set[int]:

@@ -770,3 +770,27 @@ report_digests = Table(
     Column("turned_on_by", BigInteger, nullable=False),
     Column("turned_on_at", UTCDateTime, nullable=False),
 )
+
+# -- 0017: operations --
+# A change that takes several Discord calls (a pairing round, a swap, ending an exchange, an
+# erasure) is written here before its first call, with what it has done so far, and deleted in
+# the transaction that records its outcome. A row left by a stopped process is a change cut
+# short: the next start finishes it or undoes it (bot/services/operations.py).
+operations = Table(
+    "operations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("partnership_id", Integer, ForeignKey("partnerships.id", ondelete="CASCADE")),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False, server_default="running"),
+    # The process running it ("" once no process does: the next recovery takes it over).
+    Column("owner", String(32), nullable=False, server_default=""),
+    Column("actor_id", BigInteger),
+    # What it is to do, and what it has done so far (Discord ids of spaces made or changed).
+    Column("plan", Text, nullable=False, server_default="{}"),
+    Column("steps", Text, nullable=False, server_default="{}"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('running', 'undoing')", name="status"),
+)

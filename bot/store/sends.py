@@ -18,6 +18,8 @@ from bot.store.schema import scheduled_sends
 
 # Room for Discord's reason of a failure ("403 Forbidden (error code: 50013): Missing …").
 ERROR_LENGTH = 200
+# The reason a send a stop cut short carries until it is done.
+INTERRUPTED = "interrupted by a stop"
 
 
 class SendStatus(StrEnum):
@@ -46,6 +48,13 @@ class Send:
     # Tries that failed for a passing reason (each moved `due_at` on), and the last reason.
     attempts: int = 0
     error: str | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether an earlier try may have reached Discord although its outcome was never
+        recorded (a stop cut it short, or Discord answered 5xx after doing it): a post then
+        looks for itself before it is made again, beyond what the nonce covers."""
+        return self.attempts > 0 or self.error is not None
 
     @property
     def nonce(self) -> str:
@@ -268,7 +277,7 @@ async def reset_interrupted(conn: AsyncConnection) -> int:
     result = await conn.execute(
         update(scheduled_sends)
         .where(scheduled_sends.c.status == SendStatus.SENDING)
-        .values(status=SendStatus.PENDING)
+        .values(status=SendStatus.PENDING, error=INTERRUPTED)
     )
     return int(result.rowcount)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 
@@ -34,6 +35,10 @@ def prompt_embed(card: service.PromptCard) -> discord.Embed:
     return embed
 
 
+# How many of a space's latest messages a card cut short by a stop is looked for among.
+POSTED_LOOKUP = 50
+
+
 class DiscordPrompts:
     """The prompts service's `PromptPort`, done with discord.py in one guild.
 
@@ -47,8 +52,11 @@ class DiscordPrompts:
         # /prompt now reaches every pair in one go: there a failing space counts unreachable.
         self.scheduled = scheduled
 
-    async def post(self, space_id: int, card: service.PromptCard) -> int | None:
+    async def post(
+        self, space_id: int, card: service.PromptCard, *, nonce: str | None = None
+    ) -> int | None:
         mentions = " ".join(f"<@{user_id}>" for user_id in card.mention_ids)
+        extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
         try:
             # A pair's thread that archived itself after a quiet week is not in discord.py's
             # cache: found by a fetch, and reopened by the post itself.
@@ -64,6 +72,7 @@ class DiscordPrompts:
                 allowed_mentions=discord.AllowedMentions(
                     users=[discord.Object(user_id) for user_id in card.mention_ids]
                 ),
+                **extra,
             )
         except discord.HTTPException as exc:
             if self.scheduled and isinstance(exc, discord.DiscordServerError):
@@ -74,3 +83,19 @@ class DiscordPrompts:
             log.warning("could not post a prompt in %s: HTTP %s", space_id, exc.status)
             return None
         return message.id
+
+    async def find(self, space_id: int, key: str) -> int | None:
+        footer = f"🔖 {key}"
+        try:
+            # An archived thread's messages are read without reopening it.
+            space = await find_space(self.guild, space_id)
+            if space is None:
+                return None
+            async for message in space.history(limit=POSTED_LOOKUP):
+                if message.author.id == self.guild.me.id and any(
+                    e.footer.text == footer for e in message.embeds
+                ):
+                    return message.id
+        except discord.DiscordServerError as exc:
+            raise RetryLaterError(http_reason(exc)) from exc
+        return None

@@ -7,12 +7,15 @@ The pairing, roster, safety, privacy and exchange services all change spaces thr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.app import http_reason
 from bot.domain.exchange import native_name, native_names
 from bot.errors import BotMissingPermissionError, UserError
 from bot.i18n import listing, t
@@ -23,9 +26,10 @@ from bot.limits import (
     EMBEDS_TOTAL,
     FIELD_VALUE,
     THREAD_MAX_AUTO_ARCHIVE_MINUTES,
+    THREAD_NAME,
 )
 from bot.services import pairing as service
-from bot.services.scheduler import RetryLaterError
+from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.store.exchanges import role_ids
 from cogs.common.channels import Space, active_space, find_space
 from cogs.common.text import NO_PINGS, clip, interest_label, only_users, shown, timestamp
@@ -33,6 +37,10 @@ from cogs.common.text import NO_PINGS, clip, interest_label, only_users, shown, 
 if TYPE_CHECKING:
     from bot.app import Twinbridge
 
+log = logging.getLogger(__name__)
+
+# How many of a space's latest messages a post cut short by a stop is looked for among.
+POSTED_LOOKUP = 50
 # Of Discord's 6000 characters over a message's embeds, what a welcome may use.
 WELCOME_BUDGET = EMBEDS_TOTAL - 100
 
@@ -105,6 +113,26 @@ def permission_label(name: str) -> str:
 
 
 ARCHIVED = "archived-"
+# A space the bot made that nothing stored explains, kept for staff because someone wrote there.
+CLOSED = "closed-"
+
+
+def _member_target(target: object) -> bool:
+    """Whether a permission overwrite is for one member (a student), not a role."""
+    if isinstance(target, discord.Member):
+        return True
+    # Uncached, discord.py gives a member's overwrite as an Object of type User.
+    return isinstance(target, discord.Object) and target.type is not discord.Role
+
+
+@asynccontextmanager
+async def passing() -> AsyncIterator[None]:
+    """Discord failing for a moment (a 5xx) is the services' passing failure: a change is
+    undone and the person told to try again, a scheduled post tried again."""
+    try:
+        yield
+    except discord.DiscordServerError as exc:
+        raise RetryLaterError(http_reason(exc)) from exc
 
 
 @asynccontextmanager
@@ -112,7 +140,8 @@ async def refused(space_id: int) -> AsyncIterator[None]:
     """Discord refusing to change one space (an admin's overwrite there denies the bot) is
     something a teacher can act on: say which space, instead of a generic failure."""
     try:
-        yield
+        async with passing():
+            yield
     except discord.Forbidden:
         raise UserError("error.space_refused", space=f"<#{space_id}>") from None
 
@@ -161,9 +190,10 @@ class DiscordSpaces:
         return overwrites
 
     async def create_category(self, name: str) -> int:
-        category = await self.guild.create_category(
-            clip(name, CHANNEL_NAME), overwrites=self._staff_overwrites()
-        )
+        async with passing():
+            category = await self.guild.create_category(
+                clip(name, CHANNEL_NAME), overwrites=self._staff_overwrites()
+            )
         return category.id
 
     async def create_channel(self, category_id: int, name: str, user_ids: Sequence[int]) -> int:
@@ -172,9 +202,10 @@ class DiscordSpaces:
         overwrites = self._staff_overwrites()
         for user_id in user_ids:
             overwrites[discord.Object(id=user_id, type=discord.Member)] = MEMBER_ALLOW
-        channel = await self.guild.create_text_channel(
-            name, category=category, overwrites=overwrites
-        )
+        async with passing():
+            channel = await self.guild.create_text_channel(
+                name, category=category, overwrites=overwrites
+            )
         return channel.id
 
     async def create_thread_parent(self, name: str) -> int:
@@ -184,42 +215,87 @@ class DiscordSpaces:
             overwrites[role] = STAFF_THREAD_PARENT
         if self.student_role is not None:
             overwrites[self.student_role] = STUDENT_THREAD_PARENT
-        channel = await self.guild.create_text_channel(
-            clip(name, CHANNEL_NAME), overwrites=overwrites
-        )
+        async with passing():
+            channel = await self.guild.create_text_channel(
+                clip(name, CHANNEL_NAME), overwrites=overwrites
+            )
         return channel.id
 
     async def create_thread(self, parent_id: int, name: str, user_ids: Sequence[int]) -> int:
         parent = self.guild.get_channel(parent_id)
         assert isinstance(parent, discord.TextChannel)
-        thread = await parent.create_thread(
-            name=name,
-            type=discord.ChannelType.private_thread,
-            invitable=False,
-            # A pair that goes quiet for a few days should not drop out of its members'
-            # sidebars: the longest Discord allows (a week); the bot reopens it after that.
-            auto_archive_duration=THREAD_MAX_AUTO_ARCHIVE_MINUTES,
-        )
-        for user_id in user_ids:
-            await thread.add_user(discord.Object(id=user_id))
+        async with passing():
+            thread = await parent.create_thread(
+                name=name,
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                # A pair that goes quiet for a few days should not drop out of its members'
+                # sidebars: the longest Discord allows (a week); the bot reopens it after that.
+                auto_archive_duration=THREAD_MAX_AUTO_ARCHIVE_MINUTES,
+            )
+            for user_id in user_ids:
+                await thread.add_user(discord.Object(id=user_id))
         return thread.id
 
-    async def welcome(self, space_id: int, welcome: service.Welcome) -> None:
-        space = await find_space(self.guild, space_id)
-        assert space is not None
+    async def _postable(self, space_id: int) -> Space:
+        """Where a post goes: a thread that archived itself is found all the same (a message
+        reopens it by itself); a space that is gone cannot take the post."""
+        async with passing():
+            space = await find_space(self.guild, space_id)
+        if space is None:
+            raise UndeliverableError(f"space {space_id} is gone")
+        return space
+
+    async def _posted(
+        self,
+        space: Space,
+        again: bool,
+        same: Callable[[discord.Message], bool],
+    ) -> bool:
+        """Whether the bot already posted this in the space (an earlier try cut short may
+        have): one read of the latest messages, only when it may be so."""
+        if not again:
+            return False
+        async with passing():
+            async for message in space.history(limit=POSTED_LOOKUP):
+                if message.author.id == self.guild.me.id and same(message):
+                    return True
+        return False
+
+    async def welcome(
+        self,
+        space_id: int,
+        welcome: service.Welcome,
+        *,
+        nonce: str | None = None,
+        again: bool = False,
+    ) -> None:
+        space = await self._postable(space_id)
         mentions = " ".join(f"<@{m.user_id}>" for m in welcome.members)
+        embeds = welcome_embeds(welcome)
+        titles = [e.title for e in embeds]
+        # A space gets one welcome ever: one with the same parts is this one.
+        if await self._posted(space, again, lambda m: [e.title for e in m.embeds] == titles):
+            return
+        extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
+        # Failures go to the scheduler as they are: a 5xx is tried again, a 403/404 recorded.
         await space.send(
             mentions,
-            embeds=welcome_embeds(welcome),
+            embeds=embeds,
             # The students of this space are pinged on purpose; nobody else ever is.
             allowed_mentions=only_users(m.user_id for m in welcome.members),
+            **extra,
         )
 
-    async def greet(self, space_id: int, newcomer: service.Newcomer) -> None:
-        # A message reopens an archived thread by itself: finding it is enough.
-        space = await find_space(self.guild, space_id)
-        if space is None:
-            return
+    async def greet(
+        self,
+        space_id: int,
+        newcomer: service.Newcomer,
+        *,
+        nonce: str | None = None,
+        again: bool = False,
+    ) -> None:
+        space = await self._postable(space_id)
         member = newcomer.member
         partners = ", ".join(shown(p) for p in newcomer.partners) or "—"
         name = shown(member.name)
@@ -230,11 +306,16 @@ class DiscordSpaces:
         card = service.Welcome(
             exchange="", members=(member,), shared_interests=(), common_languages=()
         )
+        content = clip(f"<@{member.user_id}> " + "\n".join(dict.fromkeys(lines)), CONTENT)
+        if await self._posted(space, again, lambda m: m.content == content):
+            return
+        extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
         await space.send(
-            clip(f"<@{member.user_id}> " + "\n".join(dict.fromkeys(lines)), CONTENT),
+            content,
             embed=welcome_embeds(card)[-1],
             # Only the newcomer is pinged; names and the introduction never ping anyone.
             allowed_mentions=only_users([member.user_id]),
+            **extra,
         )
 
     async def set_members(
@@ -244,7 +325,9 @@ class DiscordSpaces:
             space = await active_space(self.guild, space_id)
             if isinstance(space, discord.Thread):
                 for user_id in remove:
-                    await space.remove_user(discord.Object(id=user_id))
+                    # Putting back a move that never happened may remove a non-member.
+                    with contextlib.suppress(discord.NotFound):
+                        await space.remove_user(discord.Object(id=user_id))
                 for user_id in add:
                     await space.add_user(discord.Object(id=user_id))
             elif isinstance(space, discord.TextChannel):
@@ -354,10 +437,94 @@ class DiscordSpaces:
         lines = [t(key, language) for language in dict.fromkeys(languages or ("en",))]
         await space.send("\n".join(dict.fromkeys(lines)), allowed_mentions=NO_PINGS)
 
+    async def _found(self, space_id: int) -> discord.abc.GuildChannel | discord.Thread | None:
+        """A category or channel (always in discord.py's cache) or a thread, archived ones
+        included (`find_space`); None when it is gone."""
+        channel = self.guild.get_channel(space_id)
+        if channel is not None:
+            return channel
+        async with passing():
+            return await find_space(self.guild, space_id)
+
     async def delete_unused(self, space_id: int) -> None:
-        space = await find_space(self.guild, space_id)
+        space = await self._found(space_id)
         if space is not None:
-            await space.delete()
+            with contextlib.suppress(discord.NotFound):  # gone already
+                async with passing():
+                    await space.delete()
+
+    async def retire(self, space_id: int) -> str:
+        space = await self._found(space_id)
+        if space is None:
+            return "gone"
+        if isinstance(space, (discord.TextChannel, discord.Thread)):
+            used = False
+            async with passing():
+                # A thread that archived itself is read without reopening it.
+                async for message in space.history(limit=POSTED_LOOKUP):
+                    if message.author.id != self.guild.me.id:
+                        used = True
+                        break
+            if used:
+                await self._close(space)
+                return "closed"
+        await self.delete_unused(space_id)
+        return "deleted"
+
+    async def _close(self, space: Space) -> None:
+        """Students lose a space someone wrote in; staff keep it to read (renamed "closed-")."""
+        name = space.name if space.name.startswith(CLOSED) else f"{CLOSED}{space.name}"
+        async with refused(space.id):
+            if isinstance(space, discord.Thread):
+                if space.archived and space.locked and space.name == name:
+                    return  # closed already
+                # An archived thread changes only once unarchived. Then archived and locked:
+                # nobody but Manage Threads holders writes or reopens it.
+                if space.archived:
+                    space = await space.edit(archived=False)
+                await space.edit(name=clip(name, THREAD_NAME), archived=True, locked=True)
+                return
+            me = self.guild.me.id
+            staff_only = {
+                target: overwrite
+                for target, overwrite in space.overwrites.items()
+                if not _member_target(target) or target.id == me
+            }
+            await space.edit(name=clip(name, CHANNEL_NAME), overwrites=staff_only)
+
+    def _made_by_me(self, channel: discord.abc.GuildChannel) -> bool:
+        """A category or channel the bot made: every one it makes carries an overwrite for
+        the bot's own member (admins give roles, not the bot itself, their overwrites)."""
+        me = self.guild.me.id
+        return any(target.id == me for target in channel.overwrites)
+
+    async def made_in(self, parent_id: int | None) -> list[service.FoundSpace]:
+        if parent_id is None:
+            return [
+                service.FoundSpace(c.id, c.name, "category" if c.type.value == 4 else "channel")
+                for c in self.guild.channels
+                if isinstance(c, (discord.CategoryChannel, discord.TextChannel))
+                and (isinstance(c, discord.CategoryChannel) or c.category is None)
+                and self._made_by_me(c)
+            ]
+        parent = self.guild.get_channel(parent_id)
+        if isinstance(parent, discord.CategoryChannel):
+            return [
+                service.FoundSpace(c.id, c.name, "channel")
+                for c in parent.channels
+                if isinstance(c, discord.TextChannel) and self._made_by_me(c)
+            ]
+        if isinstance(parent, discord.TextChannel):
+            return [
+                service.FoundSpace(t.id, t.name, "thread")
+                for t in parent.threads
+                if t.owner_id == self.guild.me.id
+            ]
+        return []
+
+    async def missing(self, channel_ids: Collection[int]) -> set[int]:
+        # Every channel of a guild is in the cache (threads are not: see the Protocol).
+        return {i for i in channel_ids if self.guild.get_channel(i) is None}
 
 
 async def spaces_for(bot: Twinbridge, guild: discord.Guild) -> DiscordSpaces:

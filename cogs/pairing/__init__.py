@@ -3,6 +3,8 @@
 - `cog`: the commands (thin: parse, call `services.pairing`, render).
 - `pages`: the preview and history pages, and their ◀ ▶ buttons (restart-proof).
 - `words`: why a group was made, in the reader's language.
+- `work`: the welcome posts (scheduled sends), and at start-up settling what a restart cut
+  short and checking Discord's spaces against the database.
 
 The Discord side of paired spaces (`DiscordSpaces`) is shared with other features, so it lives
 in `cogs.adapters.spaces`.
@@ -11,12 +13,22 @@ in `cogs.adapters.spaces`.
 from __future__ import annotations
 
 from bot.app import Twinbridge
-from bot.services.pairing import LABEL_KIND
+from bot.services.operations import RECOVER_KIND
+from bot.services.pairing import GREET_KIND, LABEL_KIND, WELCOME_KIND
 from cogs.pairing.cog import PairingCog
+from cogs.pairing.work import PairingWork
 
 
 async def setup(bot: Twinbridge) -> None:
-    """Extension entry point: the cog, and the renaming of ended pairs' channels."""
+    """Extension entry point: the cog and its timed work (buttons register themselves)."""
     cog = PairingCog(bot)
     await bot.add_cog(cog)
-    bot.ctx.scheduler.handle(LABEL_KIND, cog.on_label)
+    work = PairingWork(bot)
+    scheduler = bot.ctx.scheduler
+    # One post per space, independent of each other: done several at a time.
+    scheduler.handle(WELCOME_KIND, work.on_welcome, fan_out=True)
+    scheduler.handle(GREET_KIND, work.on_greet, fan_out=True)
+    # Ended pairs' channels renamed, once the pair is stored archived.
+    scheduler.handle(LABEL_KIND, cog.on_label)
+    scheduler.handle(RECOVER_KIND, work.on_recover)
+    scheduler.at_start(work.at_start)

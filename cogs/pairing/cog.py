@@ -9,13 +9,23 @@ from discord.utils import MISSING
 
 from bot.app import Twinbridge
 from bot.i18n import t
-from bot.services.scheduler import RetryLaterError
+from bot.services.scheduler import Outcome, RetryLaterError
 from bot.store.sends import Send
 from cogs.adapters.spaces import DiscordSpaces, spaces_for
 from cogs.common.interactions import begin, show
 from cogs.common.params import ExchangeId
 from cogs.common.text import NO_PINGS, shown
 from cogs.pairing.pages import history_page, proposal_page
+
+
+def welcome_lines(posts: Outcome, lang: str) -> list[str]:
+    """Welcome posts Discord did not take at once: still to come, or refused."""
+    lines = []
+    if posts.later:
+        lines.append(t("pair.welcomes_later", lang, count=posts.later))
+    if posts.failed:
+        lines.append(t("pair.welcomes_failed", lang, count=posts.failed))
+    return lines
 
 
 @app_commands.guild_only()
@@ -57,18 +67,22 @@ class PairingCog(
         done = await self.bot.services.pairing.confirm(
             actor, exchange, await self._port(interaction)
         )
+        lang = actor.language
         kind = done.proposal.space_plan.kind
-        await show(
-            interaction,
-            content=t(
+        lines = [
+            t(
                 "pair.confirmed",
-                actor.language,
+                lang,
                 pairs=len(done.space_ids),
-                kind=t(f"pair.kind_{kind}", actor.language),
+                kind=t(f"pair.kind_{kind}", lang),
                 archived=done.proposal.replaces,
-            ),
-            allowed_mentions=NO_PINGS,
-        )
+            )
+        ]
+        if done.welcomes.later or done.welcomes.failed:
+            lines += welcome_lines(done.welcomes, lang)
+        else:
+            lines.append(t("pair.welcomes_posted", lang))
+        await show(interaction, content=" ".join(lines), allowed_mentions=NO_PINGS)
 
     @app_commands.command(
         name="swap", description="Swap two students of the same city between their pairs"
@@ -81,19 +95,20 @@ class PairingCog(
         exchange: ExchangeId | None = None,
     ) -> None:
         actor = await begin(interaction)
-        await self.bot.services.pairing.swap(
+        done = await self.bot.services.pairing.swap(
             actor, exchange, first.id, second.id, await self._port(interaction)
         )
-        await show(
-            interaction,
-            content=t(
+        lang = actor.language
+        lines = [
+            t(
                 "pair.swapped",
-                actor.language,
+                lang,
                 first=shown(first.display_name),
                 second=shown(second.display_name),
             ),
-            allowed_mentions=NO_PINGS,
-        )
+            *welcome_lines(done.greetings, lang),
+        ]
+        await show(interaction, content=" ".join(lines), allowed_mentions=NO_PINGS)
 
     @app_commands.command(
         name="remove", description="End a student's pair; its space becomes read-only"

@@ -10,6 +10,8 @@ from bot.app import Twinbridge
 from bot.domain.prompts import MAX_PROMPT_TEXT
 from bot.i18n import t
 from bot.services.prompts import Show
+from bot.services.scheduler import RetryLaterError
+from bot.store.sends import Send
 from cogs.adapters.prompts import DiscordPrompts
 from cogs.common import interactions
 from cogs.common.interactions import begin, show
@@ -46,16 +48,24 @@ class PromptsCog(
         self, interaction: discord.Interaction[Twinbridge], exchange: ExchangeId | None = None
     ) -> None:
         actor = await begin(interaction)
-        delivery = await self.bot.services.prompts.post_now(
-            actor, exchange, self._port(interaction)
-        )
+        done = await self.bot.services.prompts.post_now(actor, exchange)
         lang = actor.language
-        lines = [t("prompt.posted", lang, count=len(delivery.posted))]
-        if delivery.unreachable:
-            lines.append(t("prompt.posted_unreachable", lang, count=delivery.unreachable))
-        if delivery.without_prompt:
-            lines.append(t("prompt.posted_without", lang, count=delivery.without_prompt))
+        lines = [t("prompt.posted", lang, count=done.posts.done)]
+        if done.posts.later:
+            lines.append(t("prompt.posted_later", lang, count=done.posts.later))
+        if done.posts.failed:
+            lines.append(t("prompt.posted_unreachable", lang, count=done.posts.failed))
+        if done.without_prompt:
+            lines.append(t("prompt.posted_without", lang, count=done.without_prompt))
         await show(interaction, content="\n".join(lines))
+
+    async def on_now_post(self, send: Send) -> None:
+        """One pair's post of a teacher's /prompt now (a scheduled send)."""
+        guild = self.bot.get_guild(send.guild_id)
+        if guild is None or guild.unavailable:
+            raise RetryLaterError(f"server {send.guild_id} is unavailable")
+        # Failures are raised for the scheduler: a 5xx is tried again, a 403/404 recorded.
+        await self.bot.services.prompts.deliver_planned(send, DiscordPrompts(guild, scheduled=True))
 
     @app_commands.command(name="next", description="Ask for your pair's next prompt (once a day)")
     async def next_prompt(self, interaction: discord.Interaction[Twinbridge]) -> None:

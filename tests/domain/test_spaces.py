@@ -5,7 +5,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.domain.spaces import (
+    category_name,
+    is_pair_space_name,
     plan_spaces,
+    same_name,
     shared_waking_window,
     space_name,
     utc_offset_minutes,
@@ -96,3 +99,32 @@ def test_zones_twelve_hours_apart_share_mornings_and_evenings() -> None:
     assert window is not None
     start, end = window
     assert (end - start).total_seconds() / 3600 == 1.5
+
+
+@pytest.mark.parametrize(
+    ("name", "ours"),
+    [
+        ("pair-001", True),
+        ("archived-pair-012", True),
+        ("pair-1234", True),
+        ("closed-pair-001", False),
+        ("pair-1", False),
+        ("pair-001-notes", False),
+        ("teachers-notes", False),
+    ],
+)
+def test_pair_spaces_are_known_by_the_name_the_bot_gives(name: str, ours: bool) -> None:
+    """Only names the bot gives paired spaces (archived or not) count as one of its spaces."""
+    assert is_pair_space_name(name) is ours
+
+
+def test_a_name_discord_shows_is_matched_with_the_one_given() -> None:
+    """Discord lower-cases text channel names and turns spaces into dashes; a long name was
+    clipped with an ellipsis; another number is another space."""
+    assert same_name("pair-002", "pair-002")
+    assert not same_name("pair-002", "pair-003")
+    assert same_name("minneapolis–najaf-pairs", "Minneapolis–Najaf pairs")
+    assert same_name(category_name("Minneapolis–Najaf", 2), "Minneapolis–Najaf · pairs 2")
+    long = category_name("E" * 120, 1)
+    assert same_name(long[:99] + "…", long)
+    assert not same_name(long[:99] + "…", category_name("F" * 120, 1))

@@ -60,6 +60,8 @@ async def test_discord_py_would_sleep_out_a_third_rename_and_the_test_says_so(
 ) -> None:
     """Without `max_ratelimit_timeout`, discord.py sleeps through a ten-minute 429: the bot
     would sit still for minutes. The driver fails the test at once, naming the request."""
+    # The bot caps its waits (bot.app sets max_ratelimit_timeout): a client that does not.
+    sb.bot.http.max_ratelimit_timeout = None
     channel = sb.bot.get_channel(sb.general.id)
     assert isinstance(channel, discord.TextChannel)
     await channel.edit(name="one")
