@@ -1212,6 +1212,7 @@ class SandboxServer:
             # (type 5) answer, a follow-up edits the "thinking…" message instead of creating
             # one; its ephemeral flag is ignored, the defer's stands.
             await self._apply_edit(loading, req.json or {}, req.files)
+            interaction.outcome_at(req.received_monotonic)
             interaction.followups.append(loading)
             interaction.answered.set()
             return loading.to_payload(self.users)

@@ -122,7 +122,7 @@ class Stage:
             return self.student
         if top == "join":
             return self.newcomer
-        if top in ("exchange", "privacy"):
+        if top in ("exchange", "privacy") or path == "report digest":
             return self.coordinator
         return self.teacher
 
@@ -142,7 +142,8 @@ async def stage(sb: Sandbox) -> Stage:
         await world.add_student(name, city)
     await sb.command(world.teacher, "pair confirm")
     sam = await world.add_student("Sam", 0)  # not paired: can move city
-    await sb.command(world.teacher, "join", city="Minneapolis", language="es")
+    # make_world has her join Minneapolis (staff act only where they joined); she reads Spanish.
+    await _set_language(sb, world.exchange_id, world.teacher, "es")
     await sb.command(world.coordinator, "join", city="Najaf", language="ar")
     ben = world.students["Ben"]
     space = next(
@@ -209,6 +210,7 @@ async def stage(sb: Sandbox) -> Stage:
         "space pause": {"student": sam},
         "space reopen": {"student": sam},
         "report student": {"student": ben},
+        "report digest": {"state": "on"},
     }
     result = Stage(
         world,
