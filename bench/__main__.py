@@ -41,6 +41,21 @@ def _row(figure: Figure) -> str:
     return f"| {figure.name} | {median} | {target} | {verdict} | {figure.note} |"
 
 
+def _kept_rows(replaced: list[Figure]) -> list[str]:
+    """The table rows of the existing RESULTS.md whose figures `replaced` does not measure."""
+    path = HERE / "RESULTS.md"
+    if not path.exists():
+        return []
+    names = {f.name for f in replaced}
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("| ") or line.startswith("| figure |"):
+            continue
+        if line.split(" | ", 1)[0][2:] not in names:
+            kept.append(line)
+    return kept
+
+
 async def main(selected: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING)
     modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
@@ -55,19 +70,26 @@ async def main(selected: list[str]) -> int:
         for figure in found:
             print("  " + _row(figure), flush=True)
         rows += found
+    table = [_row(f) for f in rows]
+    date = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    if selected:
+        # Some benchmarks only (`python -m bench NAME…`): their rows replace the same figures'
+        # rows of the last full run; the others stay as they were, said so below.
+        table = _kept_rows(rows) + table
+        date += f" ({', '.join(modules)}); other rows from the run before"
     lines = [
         "# Benchmark results",
         "",
         f"- Machine: {_machine()}",
         f"- Load average (1, 5, 15 min) when the run began: {load}; other work on the machine "
         "shares its cores and shows in the tails",
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Date: {date}",
         "- Medians of repeated runs (latency rows: the percentile named); `make bench` "
         "regenerates this file.",
         "",
         "| figure | median | target | verdict | note |",
         "|---|---|---|---|---|",
-        *(_row(f) for f in rows),
+        *table,
         "",
     ]
     (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
