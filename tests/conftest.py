@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.driver import Sandbox
+from tests.sandbox.calendar_check import calendars_agree
 
 
 @pytest.fixture
@@ -15,3 +16,4 @@ async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
     """The loopback Discord with the bot logged in and a seeded guild."""
     async with Sandbox.running(tmp_path) as sandbox:
         yield sandbox
+        await calendars_agree(sandbox)

@@ -369,6 +369,17 @@ def occurrences(
     return found
 
 
+def first_instance(rule: str, first: datetime) -> datetime | None:
+    """The rule's first real session, local like `first`, or None when it has none.
+
+    dateutil, unlike RFC 5545, does not count `first` itself when the rule does not match it
+    (a series typed to start on a Friday, "the first Tuesday of each month"): a calendar file
+    must start from this instance, or apps show a session that does not exist and, with a
+    COUNT, drop the last one.
+    """
+    return next(iter(_rule(rule, first)), None)
+
+
 def has_occurrence(rule: str, first: datetime, after: datetime) -> bool:
     """Whether the rule has any occurrence at or after `after`."""
     return bool(occurrences(rule, first, timedelta(0), after=after, limit=1))

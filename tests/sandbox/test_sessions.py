@@ -14,6 +14,8 @@ from bot.domain.sessions import MAX_PROMPT, MAX_TITLE
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox, SandboxError, iter_components, message_text
 from bot.sandbox.state import Message
+from bot.services.session_plans import effective_slots
+from bot.store import sessions as session_store
 from bot.store.schema import (
     activity,
     prompt_posts,
@@ -21,6 +23,7 @@ from bot.store.schema import (
     scheduled_sends,
     sessions,
 )
+from tests.sandbox.calendar_check import expanded_starts
 from tests.sandbox.sessions_helpers import (
     DEC,
     NOV,
@@ -406,6 +409,43 @@ async def test_the_ics_file_has_the_series_and_its_changes(ex: Exchange) -> None
     assert b"EXDATE;TZID=America/Chicago:20261103T150000" in attachment.data
     assert b"LOCATION:#Exchange call" in attachment.data
     assert calendar.walk("VTIMEZONE")
+
+
+async def test_the_ics_file_of_a_series_typed_from_a_non_session_day(ex: Exchange) -> None:
+    """Typed to start on Friday 2026-10-09, "the first Tuesday of each month", four times:
+    the file's DTSTART is the first real session (Tuesday 3 November), it expands to exactly
+    the bot's four dates (none invented, none dropped), and carries SEQUENCE and
+    LAST-MODIFIED; after a move both have moved on in the next file."""
+    sb = ex.sb
+    await schedule_confirmed(ex, start="2026-10-09", repeat="first Tuesday", count=4)
+    after, before = sb.now(), sb.now() + timedelta(days=400)
+    reply = await sb.command(ex.world.teacher, "session ics")
+    data = bytes(next(a for a in reply.files if a.filename.endswith(".ics")).data)
+    event = Calendar.from_ical(data).walk("VEVENT")[0]
+    assert event.decoded("DTSTART").astimezone(UTC) == NOV
+    dates = expanded_starts(data, after, before)
+    async with sb.bot.ctx.db.read() as conn:
+        series = (await session_store.of_exchange(conn, 1))[0]
+        own = [s.start for s, _ in await effective_slots(conn, series, after=after, before=before)]
+    assert dates == own and len(dates) == 4 and dates[0] == NOV
+    assert "SEQUENCE" in event and "LAST-MODIFIED" in event
+
+    await sb.advance(timedelta(minutes=5))
+    moved = await sb.command(
+        ex.world.teacher,
+        "session move",
+        occurrence=str(int(DEC.timestamp())),
+        date="2026-12-03",
+        time="15:00",
+    )
+    await sb.click(ex.world.teacher, preview_of(moved), "Move it")
+    reply = await sb.command(ex.world.teacher, "session ics")
+    again = bytes(next(a for a in reply.files if a.filename.endswith(".ics")).data)
+    main = next(e for e in Calendar.from_ical(again).walk("VEVENT") if "RRULE" in e)
+    assert int(main["SEQUENCE"]) > int(event["SEQUENCE"])
+    assert main.decoded("LAST-MODIFIED") > event.decoded("LAST-MODIFIED")
+    assert datetime(2026, 12, 3, 21, tzinfo=UTC) in expanded_starts(again, after, before)
+    assert DEC not in expanded_starts(again, after, before)
 
 
 async def test_students_cannot_download_the_calendar(ex: Exchange) -> None:
