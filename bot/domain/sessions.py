@@ -442,6 +442,21 @@ def is_finite(rule: str) -> bool:
     return "COUNT" in parts or "UNTIL" in parts
 
 
+def preview_slots(rule: str, first: datetime, duration: timedelta) -> list[Slot]:
+    """What a preview shows and checks: every date of a finite series, the first year or so
+    of an open one.
+
+    A series has at most MAX_COUNT sessions, whether counted or ended by a date: a teacher
+    confirms every date they are shown ("error.session_too_many" otherwise).
+    """
+    if not is_finite(rule):
+        return occurrences(rule, first, duration, before=first.astimezone(UTC) + EXAMINED_SPAN)
+    found = occurrences(rule, first, duration, limit=MAX_COUNT + 1)
+    if len(found) > MAX_COUNT:
+        raise RuleError("error.session_too_many", limit=MAX_COUNT)
+    return found
+
+
 # -- what each city sees ---------------------------------------------------------------------------
 
 

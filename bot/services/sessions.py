@@ -61,7 +61,6 @@ log = logging.getLogger(__name__)
 STAFF = {"teacher", "coordinator"}
 # An unconfirmed preview is forgotten after this long.
 DRAFT_TTL = timedelta(hours=1)
-SHOWN = 6  # occurrences listed in a preview
 # The longest a typed rule is examined before it is refused as too rare to plan.
 PROBE_SECONDS = 2.0
 
@@ -229,16 +228,12 @@ class SessionService:
         except rules.RuleError as exc:
             raise user_error(exc) from None
         await _check_rule(rule, first)
-        slots = rules.occurrences(
-            rule, first, duration, before=first.astimezone(UTC) + rules.EXAMINED_SPAN
-        )
+        try:
+            slots = rules.preview_slots(rule, first, duration)
+        except rules.RuleError as exc:
+            raise user_error(exc) from None
         if not slots:
             raise UserError("error.session_no_occurrence")
-        async with self.db.read() as conn:
-            others = await other_series_slots(
-                conn, exchange.id, None, slots[0].start - timedelta(days=1), slots[-1].end
-            )
-        overlap = rules.find_overlap(slots, others)
         async with self.db.transaction() as conn:
             await store.purge_drafts(conn, now - DRAFT_TTL)
             draft_id = await store.create(
@@ -256,22 +251,51 @@ class SessionService:
                 created_by=actor.user_id,
                 now=now,
             )
+            draft = await store.by_id(conn, draft_id)
+        assert draft is not None
+        return await self._preview_of(draft, exchange)
+
+    async def preview_again(self, actor: Actor, draft_id: int) -> Preview:
+        """The preview of a draft once more (another page of its dates): its organiser's."""
+        draft = await self._draft(actor, draft_id)
+        await require_staff_of(self.db, actor, draft.exchange_id, STAFF)
+        async with self.db.read() as conn:
+            exchange = await exchange_of(conn, draft)
+        return await self._preview_of(draft, exchange)
+
+    async def _preview_of(self, draft: SessionRecord, exchange: Exchange) -> Preview:
+        """What a draft's organiser sees: every date of a finite series, its warnings and
+        its first clash with another series."""
+        first = first_start(draft)
+        try:
+            slots = rules.preview_slots(draft.rrule, first, draft.duration)
+        except rules.RuleError as exc:
+            raise user_error(exc) from None
+        if not slots:
+            raise UserError("error.session_no_occurrence")
+        async with self.db.read() as conn:
+            others = await other_series_slots(
+                conn, exchange.id, draft.id, slots[0].start - timedelta(days=1), slots[-1].end
+            )
+        wall = first.time()
         return Preview(
             exchange=exchange,
-            title=title,
-            zone=zone,
-            local_time=f"{at:%H:%M}",
-            duration=duration,
-            shape=rules.describe(rule),
+            title=draft.title,
+            zone=draft.timezone,
+            local_time=f"{wall:%H:%M}",
+            duration=draft.duration,
+            shape=rules.describe(draft.rrule),
             slots=tuple(slots),
-            finite=rules.is_finite(rule),
-            warnings=tuple(rules.warnings(slots, city_clocks(exchange), organiser=zone, wall=at)),
-            overlap=overlap,
-            channel_id=typed.channel_id,
-            draft_id=draft_id,
+            finite=rules.is_finite(draft.rrule),
+            warnings=tuple(
+                rules.warnings(slots, city_clocks(exchange), organiser=draft.timezone, wall=wall)
+            ),
+            overlap=rules.find_overlap(slots, others),
+            channel_id=draft.channel_id,
+            draft_id=draft.id,
             free_text_prompt=(
-                prompt is not None
-                and await prompt_service.prompt_set(self.db, exchange.id, prompt) is None
+                draft.prompt is not None
+                and await prompt_service.prompt_set(self.db, exchange.id, draft.prompt) is None
             ),
         )
 

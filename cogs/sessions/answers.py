@@ -9,16 +9,29 @@ import discord
 
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
-from bot.services.sessions import SHOWN, Preview, SeriesView
+from bot.services.sessions import Preview, SeriesView
 from cogs.common.text import clip, shown, timestamp
 from cogs.sessions.words import local_line, rule_text, warning_line
 
 # Series shown on one page of /session list.
 PER_PAGE = 5
+# Dates on one page of a preview: each city's column stays short enough to read at a glance
+# (and far inside a field's and an embed's limits).
+DATES_PER_PAGE = 10
 
 
-def preview_embed(preview: Preview, language: str, *, move: bool = False) -> discord.Embed:
-    """Both cities' local times, the rule in words, and every warning."""
+def preview_pages(preview: Preview) -> int:
+    """How many pages the preview's dates fill."""
+    return max(1, math.ceil(len(preview.slots) / DATES_PER_PAGE))
+
+
+def preview_embed(
+    preview: Preview, language: str, *, move: bool = False, page: int = 1
+) -> discord.Embed:
+    """Both cities' local times of one page of the dates (every date of a finite series,
+    page by page), the rule in words, and every warning."""
+    pages = preview_pages(preview)
+    page = min(max(page, 1), pages)
     key = "session.move_title" if move else "session.preview_title"
     first = preview.slots[0]
     lines = [] if move else [rule_text(preview.shape, language, preview.local_time, preview.zone)]
@@ -43,9 +56,9 @@ def preview_embed(preview: Preview, language: str, *, move: bool = False) -> dis
         else discord.Colour.green(),
     )
     for city in preview.exchange.cities:
-        dates = [local_line(s, city.timezone, language) for s in preview.slots[:SHOWN]]
-        more = len(preview.slots) - SHOWN
-        if more > 0 or not preview.finite:
+        chosen = preview.slots[(page - 1) * DATES_PER_PAGE : page * DATES_PER_PAGE]
+        dates = [local_line(s, city.timezone, language) for s in chosen]
+        if page == pages and not preview.finite:
             dates.append(t("session.preview_more", language))
         embed.add_field(
             name=shown(f"{city.name} · {city.timezone}", FIELD_NAME),
@@ -69,7 +82,16 @@ def preview_embed(preview: Preview, language: str, *, move: bool = False) -> dis
         value=clip("\n".join(warned) or t("session.no_warnings", language), FIELD_VALUE),
         inline=False,
     )
-    embed.set_footer(text=t("session.preview_footer", language))
+    footer = t("session.preview_footer", language)
+    if pages > 1:
+        # An open series has more dates than shown: only a finite one's are counted.
+        paged = (
+            t("session.preview_page", language, page=page, pages=pages, dates=len(preview.slots))
+            if preview.finite
+            else t("session.page", language, page=page, pages=pages)
+        )
+        footer = f"{paged} · {footer}"
+    embed.set_footer(text=footer)
     return embed
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from bot.app import EXTENSIONS
 from bot.i18n import lookup, t
-from bot.sandbox.driver import Reply, Sandbox, Upload
+from bot.sandbox.driver import Reply, Sandbox, Upload, iter_components
 from bot.sandbox.state import Member
 from bot.store import roster
 from bot.store.schema import sessions
@@ -34,7 +34,7 @@ from cogs.roster.pages import ListedPeople, ListedStatus, MarksPageButton, Roste
 from cogs.roster.removal import RemoveConfirm
 from cogs.safety.components import Action as ReportButton
 from cogs.safety.components import ReportAction
-from cogs.sessions.components import ConfirmMove, EndSeries
+from cogs.sessions.components import ConfirmMove, EndSeries, PreviewPage
 from tests.sandbox.scope_world import (
     Scope,
     Side,
@@ -193,6 +193,14 @@ def draft_button(label: str) -> Run:
         return lambda: scope.sb.click(actor, preview, label)
 
     return run
+
+
+async def preview_turn(scope: Scope, actor: Member, side: Side) -> Act:
+    """Another page of the side's preview (a once-only draft has one: a forged ▶ to it)."""
+    assert side.preview is not None
+    confirm = next(c for c in iter_components(side.preview.components) if c.get("custom_id"))
+    draft = int(str(confirm["custom_id"]).rsplit(":", 1)[1])
+    return await forged(scope, actor, PreviewPage.custom_id_for(draft=draft, page=1))
 
 
 async def confirm_move(scope: Scope, actor: Member, side: Side) -> Act:
@@ -483,6 +491,9 @@ COMPONENTS: dict[str, StaffAction] = {
         (paired, drafted),
         "Nothing was scheduled",
         "error.session_not_yours",
+    ),
+    "session.preview_page": StaffAction(
+        preview_turn, (paired, drafted), "Extra call", "error.session_not_yours"
     ),
     "session.move": StaffAction(confirm_move, (paired, scheduled), "Moved: **Monthly call"),
     "session.end": StaffAction(end_series, (paired, scheduled), "3 upcoming sessions removed"),
