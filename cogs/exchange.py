@@ -8,13 +8,14 @@ from discord.ext import commands
 
 from bot.app import Twinbridge
 from bot.domain.exchange import MAX_NAME, MAX_WEEKEND
+from bot.domain.holidays import MAX_REGION
 from bot.errors import UserError
 from bot.i18n import language_list, listing, t
-from bot.services.exchanges import CityInput
+from bot.services.exchanges import CityInput, holiday_region
 from cogs.adapters.spaces import spaces_for
 from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, show
-from cogs.common.params import ExchangeId, ZoneName
+from cogs.common.params import CityName, ExchangeId, ZoneName
 from cogs.common.text import NO_PINGS, shown, timestamp
 
 
@@ -44,6 +45,10 @@ class ExchangeCog(
         languages_b="Languages spoken in the partner city, e.g. ar",
         weekend_a="First city's weekend days (default sat,sun)",
         weekend_b="Partner city's weekend days, e.g. fri,sat",
+        holidays_a=(
+            "First city's public holidays: country and region, e.g. US-MN (default: from the zone)"
+        ),
+        holidays_b="Partner city's public holidays, e.g. IQ (default: from the zone)",
     )
     async def create(
         self,
@@ -57,13 +62,15 @@ class ExchangeCog(
         languages_b: app_commands.Range[str, 1, MAX_NAME],
         weekend_a: app_commands.Range[str, 1, MAX_WEEKEND] = "sat,sun",
         weekend_b: app_commands.Range[str, 1, MAX_WEEKEND] = "sat,sun",
+        holidays_a: app_commands.Range[str, 1, MAX_REGION] | None = None,
+        holidays_b: app_commands.Range[str, 1, MAX_REGION] | None = None,
     ) -> None:
         actor = await begin(interaction)
         exchange = await self.bot.services.exchanges.create(
             actor,
             name,
-            CityInput(city_a, zone_a, languages_a, weekend_a),
-            CityInput(city_b, zone_b, languages_b, weekend_b),
+            CityInput(city_a, zone_a, languages_a, weekend_a, holidays_a),
+            CityInput(city_b, zone_b, languages_b, weekend_b, holidays_b),
         )
         lang = actor.language
         embed = discord.Embed(
@@ -84,6 +91,38 @@ class ExchangeCog(
             )
         embed.set_footer(text=t("exchange.id", lang, id=exchange.id))
         await show(interaction, embed=embed, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(
+        name="holidays", description="Where a city's public holidays come from (coordinators)"
+    )
+    @app_commands.describe(
+        city="The city",
+        region='Country and region, e.g. US-MN, IQ, ES-MD; "auto": from its time zone',
+        exchange="Which exchange, if the server has several",
+    )
+    async def holidays(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        city: CityName,
+        region: app_commands.Range[str, 1, MAX_REGION],
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        found, changed = await self.bot.services.exchanges.set_holidays(
+            actor, exchange, city, region
+        )
+        effective = holiday_region(changed)
+        lang = actor.language
+        if effective is None:
+            text = t("exchange.holidays_none", lang, city=shown(changed.name))
+        else:
+            key = "exchange.holidays_set" if changed.holiday_region else "exchange.holidays_auto"
+            text = t(key, lang, city=shown(changed.name), region=effective.code)
+        await show(
+            interaction,
+            content=text + "\n" + t("exchange.holidays_next", lang, exchange=shown(found.name)),
+            allowed_mentions=NO_PINGS,
+        )
 
     @app_commands.command(
         name="roles", description="Choose the roles for students, teachers and coordinators"

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError, clean_text
+from bot.domain.holidays import HolidayCheck
 from bot.domain.ical import SeriesFile, sequence_of, series_calendar
 from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus, SeriesStatus
 from bot.domain.text import whole_number
@@ -39,6 +40,7 @@ from bot.services.session_plans import (
     exchange_of,
     extend,
     first_start,
+    holiday_check,
     key_base,
     languages_of,
     materialise,
@@ -99,6 +101,8 @@ class Preview:
     draft_id: int | None = None
     # The teacher's own words as the prompt (not prompt ids): posted in that one language.
     free_text_prompt: bool = False
+    # Sessions on a public holiday in either city, and the cities not checked.
+    holidays: HolidayCheck = field(default_factory=HolidayCheck)
 
 
 def _zone(typed: str | None, fallback: str) -> str:
@@ -147,6 +151,8 @@ class SeriesView:
     shape: rules.RuleShape
     upcoming: tuple[rules.Slot, ...]
     exchange: Exchange
+    # Public holidays on the upcoming sessions, in either city.
+    holidays: HolidayCheck = field(default_factory=HolidayCheck)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +259,7 @@ class SessionService:
             )
             draft = await store.by_id(conn, draft_id)
         assert draft is not None
-        return await self._preview_of(draft, exchange)
+        return await self._preview_of(draft, exchange, actor.language)
 
     async def preview_again(self, actor: Actor, draft_id: int) -> Preview:
         """The preview of a draft once more (another page of its dates): its organiser's."""
@@ -261,9 +267,9 @@ class SessionService:
         await require_staff_of(self.db, actor, draft.exchange_id, STAFF)
         async with self.db.read() as conn:
             exchange = await exchange_of(conn, draft)
-        return await self._preview_of(draft, exchange)
+        return await self._preview_of(draft, exchange, actor.language)
 
-    async def _preview_of(self, draft: SessionRecord, exchange: Exchange) -> Preview:
+    async def _preview_of(self, draft: SessionRecord, exchange: Exchange, language: str) -> Preview:
         """What a draft's organiser sees: every date of a finite series, its warnings and
         its first clash with another series."""
         first = first_start(draft)
@@ -297,6 +303,7 @@ class SessionService:
                 draft.prompt is not None
                 and await prompt_service.prompt_set(self.db, exchange.id, draft.prompt) is None
             ),
+            holidays=await holiday_check(exchange, slots, language),
         )
 
     async def _staff_series(self, actor: Actor, session_id: int | None) -> SessionRecord:
@@ -415,7 +422,11 @@ class SessionService:
                         exchange,
                     )
                 )
-        return views
+        checked = []
+        for view in views:
+            found = await holiday_check(exchange, view.upcoming, actor.language)
+            checked.append(replace(view, holidays=found))
+        return checked
 
     async def upcoming_of(
         self, guild_id: int, session_id: int, limit: int = 25

@@ -72,6 +72,8 @@ cities = Table(
     Column("languages", String(100), nullable=False),
     # Comma-separated ISO weekdays (1 = Monday … 7 = Sunday).
     Column("weekend_days", String(20), nullable=False, server_default="6,7"),
+    # Public holidays: "US-MN", "IQ"; NULL takes the country of the time zone.
+    Column("holiday_region", String(40)),
     UniqueConstraint("partnership_id", "position"),
     CheckConstraint("position IN (0, 1)", name="position"),
 )

@@ -11,7 +11,13 @@ from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
 from bot.services.sessions import Preview, SeriesView
 from cogs.common.text import clip, shown, timestamp
-from cogs.sessions.words import local_line, rule_text, warning_line
+from cogs.sessions.words import (
+    holiday_line,
+    local_line,
+    rule_text,
+    unchecked_line,
+    warning_line,
+)
 
 # Series shown on one page of /session list.
 PER_PAGE = 5
@@ -52,7 +58,7 @@ def preview_embed(
         title=clip(t(key, language, title=shown(preview.title)), EMBED_TITLE),
         description="\n".join(lines),
         colour=discord.Colour.orange()
-        if preview.warnings or preview.overlap
+        if preview.warnings or preview.overlap or preview.holidays.found
         else discord.Colour.green(),
     )
     for city in preview.exchange.cities:
@@ -77,9 +83,19 @@ def preview_embed(
                 when=timestamp(preview.overlap.start, "F"),
             ),
         )
+    # Each ✅ says only what was checked: hours and weekends always, public holidays where
+    # a city's country is known; school breaks are not claimed.
+    if not warned:
+        warned.append(t("session.no_warnings", language))
+    holidays = preview.holidays
+    warned += [holiday_line(h, language) for h in holidays.found]
+    if not holidays.found and not holidays.unchecked:
+        warned.append(t("session.no_holidays", language))
+    if holidays.unchecked:
+        warned.append(unchecked_line(holidays.unchecked, language))
     embed.add_field(
         name=t("session.warnings", language),
-        value=clip("\n".join(warned) or t("session.no_warnings", language), FIELD_VALUE),
+        value=clip("\n".join(warned), FIELD_VALUE),
         inline=False,
     )
     footer = t("session.preview_footer", language)
@@ -112,8 +128,13 @@ def list_embed(views: list[SeriesView], page: int, language: str) -> discord.Emb
                 for c in view.exchange.cities
             )
             lines.append(f"• {timestamp(slot.start, 'F')}\n  {cities}")
+            lines += [
+                f"  {holiday_line(h, language)}" for h in view.holidays.found if h.slot == slot
+            ]
         if not view.upcoming:
             lines.append(t("session.list_no_upcoming", language))
+        elif view.holidays.unchecked:
+            lines.append(unchecked_line(view.holidays.unchecked, language))
         embed.add_field(
             name=shown(f"{series.title} (#{series.id})", FIELD_NAME),
             value=clip("\n".join(lines), FIELD_VALUE),

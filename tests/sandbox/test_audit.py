@@ -67,6 +67,11 @@ async def exchange_channels(world: World) -> Member:
     return world.coordinator
 
 
+async def exchange_holidays(world: World) -> Member:
+    await world.sb.command(world.coordinator, "exchange holidays", city="Najaf", region="IQ")
+    return world.coordinator
+
+
 async def exchange_end(world: World) -> Member:
     ask = await world.sb.command(world.coordinator, "exchange end")
     await world.sb.click(world.coordinator, ask, "End the exchange")
@@ -277,6 +282,7 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "exchange create": ("exchange.created", exchange_create),
     "exchange roles": ("guild.roles_set", exchange_roles),
     "exchange channels": ("exchange.channels_set", exchange_channels),
+    "exchange holidays": ("exchange.holidays_set", exchange_holidays),
     "exchange end": ("exchange.ended", exchange_end),
     "pair confirm": ("pairing.confirmed", pair_confirm),
     "pair swap": ("pairing.swapped", pair_swap),

@@ -400,6 +400,9 @@ OTHERS: dict[str, Everyone] = {
         )
     ),
     "exchange end": Everyone(command("exchange end", coordinator)),
+    "exchange holidays": Everyone(
+        command("exchange holidays", coordinator, city=lambda s: "Najaf", region=lambda s: "US-MN")
+    ),
     "join": Everyone(lambda s: _then_command(s, "join", city="Najaf")),
     "profile": Everyone(command("profile", first_student), (a_paired,)),
     "concern": Everyone(command("concern", first_student), (a_paired,)),

@@ -1,0 +1,150 @@
+"""The school year as it really is: public holidays in each city (issue 19).
+
+Previews and /session list warn of a session on a public holiday in either city (its local
+date there), in the reader's language, saying when the date is only estimated (Islamic
+calendar); a city's holidays come from its time zone's country unless a coordinator sets a
+country and region with /exchange holidays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.i18n import t
+from bot.sandbox.driver import Sandbox
+from bot.store.schema import activity, cities
+from tests.sandbox.sessions_helpers import (
+    Exchange,
+    compressed_time,
+    paired_exchange,
+    schedule,
+    schedule_confirmed,
+)
+
+# 10:00 in Minneapolis (CST) on Tuesday 9 March 2027 is 19:00 that day in Najaf: Eid al-Fitr
+# there, as the package estimates it.
+EID = {"start": "2027-03-09", "time": "10:00", "repeat": "once", "count": None}
+THANKSGIVING = {"start": "2026-11-26", "time": "10:00", "repeat": "once", "count": None}
+
+
+@pytest.fixture
+async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
+    async with compressed_time(tmp_path) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+async def ex(sb: Sandbox) -> Exchange:
+    return await paired_exchange(sb)
+
+
+async def test_the_preview_says_no_holiday_only_when_both_cities_were_checked(
+    ex: Exchange,
+) -> None:
+    """Three first Tuesdays at 10:00 in Minneapolis (19:00 in Najaf), none a holiday in the
+    US or Iraq: each ✅ says what was checked (hours, weekends, public holidays) and nothing
+    claims school days."""
+    reply = await schedule(ex, start="2026-11-03", time="10:00")
+    assert "✅ Within 07:00–21:00 and not on a weekend in either city." in reply.text
+    assert "✅ No session on a public holiday in either city." in reply.text
+    assert "school days" not in reply.text
+
+
+async def test_an_estimated_holiday_in_the_partner_city_is_flagged_as_estimated(
+    ex: Exchange,
+) -> None:
+    reply = await schedule(ex, **EID)
+    assert (
+        "🎉 Najaf: Tue 2027-03-09 is Eid al-Fitr, a public holiday there (estimated date"
+        in reply.text
+    ), reply.text
+    assert "No session on a public holiday" not in reply.text
+
+
+async def test_a_fixed_holiday_in_the_organisers_city_is_flagged(ex: Exchange) -> None:
+    reply = await schedule(ex, **THANKSGIVING)
+    assert "🎉 Minneapolis: Thu 2026-11-26 is Thanksgiving Day, a public holiday there." in (
+        reply.text
+    )
+    assert "estimated" not in reply.text
+
+
+async def test_the_list_flags_holidays_in_the_readers_language(ex: Exchange) -> None:
+    """A session on Eid: the teacher's list says so in English, Ali's (Arabic) in Arabic."""
+    sb = ex.sb
+    await schedule_confirmed(ex, **EID)
+    listed = await sb.command(ex.world.teacher, "session list")
+    assert "🎉 Najaf: Tue 2027-03-09 is Eid al-Fitr" in listed.text, listed.text
+    arabic = await sb.command(ex.student("Ali"), "session list")
+    assert "عيد الفطر" in arabic.text and "تقديري" in arabic.text, arabic.text
+
+
+async def test_a_coordinator_sets_where_a_citys_holidays_come_from(ex: Exchange) -> None:
+    """Najaf set to the US (as a test of the setting): the preview then flags Thanksgiving
+    there too; "auto" goes back to its zone's country; each change is audited."""
+    sb = ex.sb
+    coordinator = ex.world.coordinator
+    done = await sb.command(coordinator, "exchange holidays", city="Najaf", region="us mn")
+    assert "Public holidays of **Najaf** now come from **US-MN**." in done.text, done.text
+    reply = await schedule(ex, **THANKSGIVING)
+    assert "🎉 Najaf: Thu 2026-11-26 is Thanksgiving Day" in reply.text
+    back = await sb.command(coordinator, "exchange holidays", city="Najaf", region="auto")
+    assert "from its time zone's country: **IQ**" in back.text, back.text
+    async with sb.bot.ctx.db.read() as conn:
+        stored = (await conn.execute(select(cities.c.name, cities.c.holiday_region))).all()
+        kinds = (
+            await conn.execute(
+                select(activity.c.kind).where(activity.c.kind == "exchange.holidays_set")
+            )
+        ).all()
+    assert sorted(stored) == [("Minneapolis", None), ("Najaf", None)]
+    assert len(kinds) == 2
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        ("ZZ", "“ZZ” is not a country whose public holidays I know"),
+        ("US-XX", "“US-XX” is not a region of US I know"),
+        ("Minnesota", "“Minnesota” is not a country whose public holidays I know"),
+    ],
+)
+async def test_an_unknown_region_is_refused_and_nothing_changes(
+    ex: Exchange, region: str, expected: str
+) -> None:
+    sb = ex.sb
+    reply = await sb.command(ex.world.coordinator, "exchange holidays", city="Najaf", region=region)
+    assert expected in reply.text, reply.text
+    async with sb.bot.ctx.db.read() as conn:
+        stored = (await conn.execute(select(cities.c.holiday_region))).scalars().all()
+    assert stored == [None, None]
+
+
+async def test_teachers_cannot_change_a_citys_holidays(ex: Exchange) -> None:
+    reply = await ex.sb.command(ex.world.teacher, "exchange holidays", city="Najaf", region="US")
+    assert t("error.only_coordinator", "en") in reply.text
+
+
+async def test_an_exchange_created_with_a_region_keeps_it(sb: Sandbox) -> None:
+    """/exchange create with holidays_a: stored as typed in canonical form."""
+    ex = await paired_exchange(sb)
+    reply = await sb.command(
+        ex.world.coordinator,
+        "exchange create",
+        name="Saint Paul–Nagasaki",
+        city_a="Saint Paul",
+        zone_a="America/Chicago",
+        languages_a="en",
+        city_b="Nagasaki",
+        zone_b="Asia/Tokyo",
+        languages_b="ja",
+        holidays_a="us-mn",
+    )
+    assert "Saint Paul–Nagasaki" in reply.text, reply.text
+    async with sb.bot.ctx.db.read() as conn:
+        stored = dict((await conn.execute(select(cities.c.name, cities.c.holiday_region))).all())
+    assert stored["Saint Paul"] == "US-MN" and stored["Nagasaki"] is None
