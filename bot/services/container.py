@@ -17,6 +17,7 @@ from bot.metrics import Metrics
 from bot.services.about import AboutService
 from bot.services.activity_writer import ActivityWriter
 from bot.services.backups import BackupService
+from bot.services.breaks import BreakService
 from bot.services.chess import ChessService
 from bot.services.dashboard import DashboardService, PublicAddress
 from bot.services.digest import DigestService
@@ -56,6 +57,7 @@ class Services:
         db, clock, scheduler = infra.db, infra.clock, infra.scheduler
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
+        self.breaks = BreakService(db, clock)
         self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
         self.pairing = PairingService(db, clock, scheduler)
         self.prompts = PromptService(db, clock, infra.activity_writer)

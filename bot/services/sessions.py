@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import sessions as rules
+from bot.domain.breaks import OnBreak, sessions_on_break
 from bot.domain.exchange import Exchange, ProfileError, clean_text
 from bot.domain.holidays import HolidayCheck
 from bot.domain.ical import SeriesFile, sequence_of, series_calendar
@@ -54,6 +55,7 @@ from bot.services.session_port import Announcement, EventRefusedError, SessionPo
 from bot.services.session_runs import SessionRuns
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
+from bot.store import breaks as break_store
 from bot.store import exchanges as exchange_store
 from bot.store import sessions as store
 from bot.store.sessions import OccurrenceRecord, SessionRecord
@@ -103,6 +105,12 @@ class Preview:
     free_text_prompt: bool = False
     # Sessions on a public holiday in either city, and the cities not checked.
     holidays: HolidayCheck = field(default_factory=HolidayCheck)
+    # Sessions in a city's school break.
+    on_break: tuple[OnBreak, ...] = ()
+
+
+def _city_zones(exchange: Exchange) -> list[tuple[int, str, str]]:
+    return [(c.id, c.name, c.timezone) for c in exchange.cities]
 
 
 def _zone(typed: str | None, fallback: str) -> str:
@@ -153,6 +161,8 @@ class SeriesView:
     exchange: Exchange
     # Public holidays on the upcoming sessions, in either city.
     holidays: HolidayCheck = field(default_factory=HolidayCheck)
+    # Upcoming sessions in a city's school break.
+    on_break: tuple[OnBreak, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +293,7 @@ class SessionService:
             others = await other_series_slots(
                 conn, exchange.id, draft.id, slots[0].start - timedelta(days=1), slots[-1].end
             )
+            breaks = await break_store.of_exchange(conn, exchange.id)
         wall = first.time()
         return Preview(
             exchange=exchange,
@@ -304,6 +315,7 @@ class SessionService:
                 and await prompt_service.prompt_set(self.db, exchange.id, draft.prompt) is None
             ),
             holidays=await holiday_check(exchange, slots, language),
+            on_break=tuple(sessions_on_break(slots, _city_zones(exchange), breaks)),
         )
 
     async def _staff_series(self, actor: Actor, session_id: int | None) -> SessionRecord:
@@ -422,10 +434,12 @@ class SessionService:
                         exchange,
                     )
                 )
+            breaks = await break_store.of_exchange(conn, exchange.id)
         checked = []
         for view in views:
             found = await holiday_check(exchange, view.upcoming, actor.language)
-            checked.append(replace(view, holidays=found))
+            off = sessions_on_break(view.upcoming, _city_zones(exchange), breaks)
+            checked.append(replace(view, holidays=found, on_break=tuple(off)))
         return checked
 
     async def upcoming_of(

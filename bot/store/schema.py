@@ -772,3 +772,23 @@ report_digests = Table(
     Column("turned_on_by", BigInteger, nullable=False),
     Column("turned_on_at", UTCDateTime, nullable=False),
 )
+
+# A city's school break: its days off, both ends included (issue 19).
+school_breaks = Table(
+    "school_breaks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("city_id", Integer, ForeignKey("cities.id", ondelete="CASCADE"), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -12,6 +12,7 @@ from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
 from bot.services.sessions import Preview, SeriesView
 from cogs.common.text import clip, shown, timestamp
 from cogs.sessions.words import (
+    break_line,
     holiday_line,
     local_line,
     rule_text,
@@ -58,7 +59,7 @@ def preview_embed(
         title=clip(t(key, language, title=shown(preview.title)), EMBED_TITLE),
         description="\n".join(lines),
         colour=discord.Colour.orange()
-        if preview.warnings or preview.overlap or preview.holidays.found
+        if preview.warnings or preview.overlap or preview.holidays.found or preview.on_break
         else discord.Colour.green(),
     )
     for city in preview.exchange.cities:
@@ -88,6 +89,8 @@ def preview_embed(
     if not warned:
         warned.append(t("session.no_warnings", language))
     holidays = preview.holidays
+    zones = {c.name: c.timezone for c in preview.exchange.cities}
+    warned += [break_line(b, zones[b.city], language) for b in preview.on_break]
     warned += [holiday_line(h, language) for h in holidays.found]
     if not holidays.found and not holidays.unchecked:
         warned.append(t("session.no_holidays", language))
@@ -128,6 +131,12 @@ def list_embed(views: list[SeriesView], page: int, language: str) -> discord.Emb
                 for c in view.exchange.cities
             )
             lines.append(f"• {timestamp(slot.start, 'F')}\n  {cities}")
+            zones = {c.name: c.timezone for c in view.exchange.cities}
+            lines += [
+                f"  {break_line(b, zones[b.city], language)}"
+                for b in view.on_break
+                if b.slot == slot
+            ]
             lines += [
                 f"  {holiday_line(h, language)}" for h in view.holidays.found if h.slot == slot
             ]

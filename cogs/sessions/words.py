@@ -7,6 +7,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.domain import sessions as rules
+from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
 from bot.i18n import t
 from bot.services.session_port import EventRefusedError
@@ -124,3 +125,16 @@ def holiday_line(holiday: Holiday, language: str) -> str:
 def unchecked_line(cities: tuple[str, ...], language: str) -> str:
     """Which cities' public holidays were not checked, and how to have them checked."""
     return "ℹ️ " + t("session.holidays_unchecked", language, cities=", ".join(cities))
+
+
+def break_line(found: OnBreak, zone: str, language: str) -> str:
+    """ "🏖️ Najaf is on a school break on Tue 2027-03-23 (…): skip that date with …"."""
+    brk = found.school_break
+    return "🏖️ " + t(
+        "session.on_break",
+        language,
+        city=found.city,
+        date=local_line(found.slot, zone, language),
+        first=f"{brk.first}",
+        last=f"{brk.last}",
+    )

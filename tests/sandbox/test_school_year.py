@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox
-from bot.store.schema import activity, cities
+from bot.store.schema import activity, cities, school_breaks
 from tests.sandbox.sessions_helpers import (
     Exchange,
     compressed_time,
@@ -148,3 +148,104 @@ async def test_an_exchange_created_with_a_region_keeps_it(sb: Sandbox) -> None:
     async with sb.bot.ctx.db.read() as conn:
         stored = dict((await conn.execute(select(cities.c.name, cities.c.holiday_region))).all())
     assert stored["Saint Paul"] == "US-MN" and stored["Nagasaki"] is None
+
+
+# -- school breaks ---------------------------------------------------------------------------------
+
+NAJAF_BREAK = {"city": "Najaf", "start": "2026-10-31", "end": "2026-11-08"}
+
+
+async def test_a_session_in_a_break_is_flagged_with_an_offer_to_skip_it(ex: Exchange) -> None:
+    """Najaf is off 31 October – 8 November: the November session is flagged in the preview
+    and in /session list (with how to skip it), October and December are not."""
+    sb = ex.sb
+    added = await sb.command(ex.world.teacher, "exchange break add", **NAJAF_BREAK)
+    assert "Break #1 added: **Najaf** is off from 2026-10-31 to 2026-11-08" in added.text
+    reply = await schedule(ex, start="2026-10-06", time="10:00")
+    flagged = [line for line in reply.text.split("\n") if line.startswith("🏖️")]
+    assert flagged == [
+        "🏖️ Najaf is on a school break on Tue 2026-11-03 19:00–20:00 (2026-10-31 → 2026-11-08):"
+        " skip that date with /session cancel, or /session skip when it is the next one."
+    ], reply.text
+    await schedule_confirmed(ex, start="2026-10-06", time="10:00")
+    listed = await sb.command(ex.student("Ali"), "session list")
+    assert listed.text.count("🏖️") == 1, listed.text
+
+
+async def test_breaks_are_listed_and_removed_and_each_change_audited(ex: Exchange) -> None:
+    """Najaf's teacher adds Najaf's break (answered in Arabic), Minneapolis's teacher theirs."""
+    sb = ex.sb
+    added = await sb.command(ex.world.partner_teacher, "exchange break add", **NAJAF_BREAK)
+    assert "أُضيفت العطلة رقم 1" in added.text, added.text
+    teacher = ex.world.teacher
+    await sb.command(
+        teacher, "exchange break add", city="Minneapolis", start="2026-12-21", end="2027-01-01"
+    )
+    listed = await sb.command(teacher, "exchange break list")
+    assert "#1 · **Najaf** · 2026-10-31 → 2026-11-08 (9 days)" in listed.text, listed.text
+    assert "#2 · **Minneapolis** · 2026-12-21 → 2027-01-01 (12 days)" in listed.text
+    removed = await sb.command(teacher, "exchange break remove", number=1)
+    assert "Break #1 removed." in removed.text
+    after = await sb.command(teacher, "exchange break list")
+    assert "#1 ·" not in after.text and "#2 ·" in after.text
+    async with sb.bot.ctx.db.read() as conn:
+        kinds = (
+            (
+                await conn.execute(
+                    select(activity.c.kind)
+                    .where(activity.c.kind.like("break.%"))
+                    .order_by(activity.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        left = (await conn.execute(select(school_breaks.c.id))).scalars().all()
+    assert kinds == ["break.added", "break.added", "break.removed"]
+    assert left == [2]
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        ({"start": "2026-11-08", "end": "2026-10-31"}, "2026-10-31 is before 2026-11-08"),
+        ({"start": "2026-11-06", "end": "2026-11-12"}, "already has a break from 2026-10-31"),
+        ({"start": "2026-10-20", "end": "2026-10-31"}, "already has a break from 2026-10-31"),
+        ({"start": "2029-04-01", "end": "2029-04-10"}, "at most 18 months ahead"),
+        ({"start": "2026-01-05", "end": "2026-01-09"}, "That break ended on 2026-01-09"),
+        ({"start": "2026-12-01", "end": "2027-06-30"}, "at most 120 days"),
+        ({"start": "2026-31-12", "end": "2027-01-05"}, "is not a date"),
+    ],
+)
+async def test_a_bad_break_is_refused_and_nothing_changes(
+    ex: Exchange, dates: dict[str, str], expected: str
+) -> None:
+    """Ends before it starts, overlaps Najaf's break (either end), years away, over, too long,
+    not a date: a clear answer, and only the first break is stored."""
+    sb = ex.sb
+    await sb.command(ex.world.teacher, "exchange break add", **NAJAF_BREAK)
+    reply = await sb.command(ex.world.teacher, "exchange break add", city="Najaf", **dates)
+    assert expected in reply.text, reply.text
+    async with sb.bot.ctx.db.read() as conn:
+        assert (await conn.execute(select(school_breaks.c.id))).scalars().all() == [1]
+
+
+async def test_the_other_citys_break_may_overlap(ex: Exchange) -> None:
+    sb = ex.sb
+    await sb.command(ex.world.teacher, "exchange break add", **NAJAF_BREAK)
+    reply = await sb.command(
+        ex.world.teacher,
+        "exchange break add",
+        city="Minneapolis",
+        start="2026-11-02",
+        end="2026-11-06",
+    )
+    assert "Break #2 added" in reply.text, reply.text
+
+
+async def test_students_cannot_add_breaks_and_an_unknown_break_is_said_so(ex: Exchange) -> None:
+    sb = ex.sb
+    refused = await sb.command(ex.student("Ben"), "exchange break add", **NAJAF_BREAK)
+    assert "Only teachers" in refused.text, refused.text
+    unknown = await sb.command(ex.world.teacher, "exchange break remove", number=7)
+    assert "This exchange has no break #7" in unknown.text

@@ -113,6 +113,21 @@ def exchange(side: Side) -> int:
     return side.exchange_id
 
 
+async def break_added(side: Side) -> None:
+    """The side's first city is off for the first week of November 2026."""
+    reply = await side.sb.command(
+        side.teacher,
+        "exchange break add",
+        city=side.cities[0],
+        start="2026-11-02",
+        end="2026-11-06",
+        exchange=side.exchange_id,
+    )
+    found = re.search(r"#(\d+)", reply.text)
+    assert found, reply.text
+    side.break_id = int(found.group(1))
+
+
 async def keep_apart_marked(side: Side) -> None:
     await side.sb.command(
         side.teacher,
@@ -317,6 +332,27 @@ COMMANDS: dict[str, StaffAction] = {
         ),
         (paired, keep_apart_marked),
         "Ben",
+    ),
+    "exchange break add": StaffAction(
+        cmd(
+            "exchange break add",
+            city=lambda s: s.cities[0],
+            start=lambda s: "2026-12-21",
+            end=lambda s: "2027-01-01",
+            exchange=exchange,
+        ),
+        (paired,),
+        "is off from 2026-12-21 to 2027-01-01",
+    ),
+    "exchange break remove": StaffAction(
+        cmd("exchange break remove", number=lambda s: s.break_id, exchange=exchange),
+        (paired, break_added),
+        "removed",
+    ),
+    "exchange break list": StaffAction(
+        cmd("exchange break list", exchange=exchange),
+        (paired, break_added),
+        "2026-11-02 → 2026-11-06",
     ),
     "roster keep-apart list": StaffAction(
         cmd("roster keep-apart list", exchange=exchange), (paired, keep_apart_marked), "Ben"
@@ -557,8 +593,15 @@ def test_every_staff_command_is_in_the_matrix() -> None:
     """The audit test's staff actions and reads, less what only coordinators or everyone use."""
     staff = (set(STAFF_ACTIONS) | READS) - COORDINATORS_ONLY - {"about", "exchange info"}
     staff -= {"session list"}  # anyone may look at the schedule
-    expected = {p.replace("roster keep-apart", "roster keep-apart add") for p in staff}
+    # Groups of subcommands are audited by their adding command; their others are staff's too.
+    expected = {
+        p.replace("roster keep-apart", "roster keep-apart add").replace(
+            "exchange break", "exchange break add"
+        )
+        for p in staff
+    }
     expected |= {"roster keep-apart remove", "roster keep-apart list"}
+    expected |= {"exchange break remove", "exchange break list"}
     assert command_paths() == expected
     assert not command_paths() & EVERYONE
 
@@ -584,6 +627,9 @@ async def test_the_matrix_names_registered_commands(sb: Sandbox) -> None:
         "roster keep-apart add",
         "roster keep-apart remove",
         "roster keep-apart list",
+        "exchange break add",
+        "exchange break remove",
+        "exchange break list",
     }
 
 
