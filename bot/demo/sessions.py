@@ -69,7 +69,13 @@ async def chapter(run: DemoRun) -> None:
         " — he cancels"
     )
     await sb.click(kareem, _preview(extra), t("session.discard", "ar"))
-    await sb.command(kareem, "session list")
+    story.note("Najaf's schools are off 1–5 November: Ustadh Kareem adds the break")
+    await sb.command(
+        kareem, "exchange break add", city="Najaf", start="2026-11-01", end="2026-11-05"
+    )
+    listed = await sb.command(kareem, "session list")
+    assert "🏖️" in listed.text
+    story.note("/session list flags the November session, in Najaf's break, and how to skip it")
     calendar = await sb.command(teacher, "session ics")
     for attachment in calendar.files:
         (run.out / attachment.filename).write_bytes(bytes(attachment.data))
