@@ -6,19 +6,23 @@ A break is a city's days off. Sessions that fall in one are flagged in previews 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.clock import Clock
-from bot.domain.breaks import BreakError, SchoolBreak, check_new
+from bot.domain.breaks import BreakError, SchoolBreak, check_new, on_break
 from bot.domain.exchange import City, Exchange
 from bot.domain.text import clean
 from bot.errors import NotFoundError, UserError
 from bot.services.access import Actor, staff_exchange
-from bot.store import Database
+from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import breaks as store
+from bot.store.pairing import PairRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,27 @@ def _city(exchange: Exchange, name: str) -> City:
     if city is None:
         raise NotFoundError("error.reporting_unknown_city", city=clean(name)[:100])
     return city
+
+
+async def pairs_on_break(
+    conn: AsyncConnection, exchange_id: int, pairs: Sequence[PairRecord], at: datetime
+) -> set[int]:
+    """The pairs with a student whose city is on a school break at `at` (its local date
+    there): they get no reminders and no prompts then; their space stays open."""
+    breaks = await store.of_exchange(conn, exchange_id)
+    if not breaks or not pairs:
+        return set()
+    zones = await store.city_zones(conn, exchange_id)
+    off = {
+        city
+        for city, zone in zones.items()
+        if on_break(breaks, city, at.astimezone(ZoneInfo(zone)).date())
+    }
+    if not off:
+        return set()
+    people = await roster.by_ids(conn, [m for p in pairs for m in p.members])
+    away = {p.id for p in people if p.city_id in off}
+    return {pair.id for pair in pairs if any(m in away for m in pair.members)}
 
 
 class BreakService:

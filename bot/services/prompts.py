@@ -49,6 +49,7 @@ from bot.domain.text import ascii_digits, clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, staff_exchange, standing_from
 from bot.services.activity_writer import ActivityWriter, PromptReply
+from bot.services.breaks import pairs_on_break
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import pairing as pairing_store
@@ -114,6 +115,7 @@ class Delivery:
     already: int  # pairs that already had this session's prompt (idempotent repeat)
     unreachable: int  # spaces that were gone or closed to the bot
     without_prompt: int  # pairs whose bank is empty (every suitable prompt retired)
+    on_break: int = 0  # pairs with a student whose city is on a school break today
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -311,6 +313,8 @@ async def deliver_to_pairs(
             and p.space_id is not None
             and (pair_ids is None or p.id in pair_ids)
         ]
+        away = await pairs_on_break(conn, exchange_id, pairs, clock.now())
+        pairs = [p for p in pairs if p.id not in away]
         people = {
             p.id: p for p in await roster.by_ids(conn, [m for pair in pairs for m in pair.members])
         }
@@ -378,7 +382,7 @@ async def deliver_to_pairs(
             )
     if unreachable:
         log.warning("exchange %s: %d pair spaces could not get a prompt", exchange_id, unreachable)
-    return Delivery(tuple(posted), already, unreachable, without)
+    return Delivery(tuple(posted), already, unreachable, without, len(away))
 
 
 async def prompt_set(db: Database, exchange_id: int, text: str | None) -> tuple[str, ...] | None:

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.breaks import SchoolBreak
-from bot.store.schema import school_breaks
+from bot.store.schema import cities, school_breaks
 
 
 async def of_exchange(conn: AsyncConnection, exchange_id: int) -> list[SchoolBreak]:
@@ -56,3 +56,13 @@ async def remove(conn: AsyncConnection, exchange_id: int, break_id: int) -> bool
         )
     )
     return result.rowcount > 0
+
+
+async def city_zones(conn: AsyncConnection, exchange_id: int) -> dict[int, str]:
+    """Each city of the exchange with its time zone."""
+    rows = (
+        await conn.execute(
+            select(cities.c.id, cities.c.timezone).where(cities.c.partnership_id == exchange_id)
+        )
+    ).all()
+    return {r.id: r.timezone for r in rows}

@@ -55,6 +55,8 @@ class PromptsCog(
             lines.append(t("prompt.posted_unreachable", lang, count=delivery.unreachable))
         if delivery.without_prompt:
             lines.append(t("prompt.posted_without", lang, count=delivery.without_prompt))
+        if delivery.on_break:
+            lines.append(t("prompt.posted_on_break", lang, count=delivery.on_break))
         await show(interaction, content="\n".join(lines))
 
     @app_commands.command(name="next", description="Ask for your pair's next prompt (once a day)")

@@ -9,6 +9,7 @@ country and region with /exchange holidays.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,14 @@ from bot.i18n import t
 from bot.sandbox.driver import Sandbox
 from bot.store.schema import activity, cities, school_breaks
 from tests.sandbox.sessions_helpers import (
+    NOV,
+    OCT,
     Exchange,
     compressed_time,
     paired_exchange,
     schedule,
     schedule_confirmed,
+    texts,
 )
 
 # 10:00 in Minneapolis (CST) on Tuesday 9 March 2027 is 19:00 that day in Najaf: Eid al-Fitr
@@ -249,3 +253,24 @@ async def test_students_cannot_add_breaks_and_an_unknown_break_is_said_so(ex: Ex
     assert "Only teachers" in refused.text, refused.text
     unknown = await sb.command(ex.world.teacher, "exchange break remove", number=7)
     assert "This exchange has no break #7" in unknown.text
+
+
+async def test_during_a_break_its_students_get_no_reminders_and_no_prompts(ex: Exchange) -> None:
+    """Najaf is off 5–9 October: the 6 October session (7 October 00:00 there) sends its
+    reminders and prompt to no paired space (each pair has a Najaf student), the
+    announcements still; /prompt now posts nothing and says why; November is as usual."""
+    sb = ex.sb
+    await sb.command(
+        ex.world.teacher, "exchange break add", city="Najaf", start="2026-10-05", end="2026-10-09"
+    )
+    await schedule_confirmed(ex)
+    await sb.advance_to(OCT - timedelta(hours=2))
+    now = await sb.command(ex.world.teacher, "prompt now")
+    assert "2 pairs got nothing: a student's city is on a school break today" in now.text, now.text
+    await sb.advance_to(OCT + timedelta(minutes=5))
+    for space in ex.spaces():
+        assert not texts(sb, space, "🔔") and not texts(sb, space, "💬"), space.name
+    assert texts(sb, ex.world.announcements, "🔔")
+    await sb.advance_to(NOV + timedelta(minutes=5))
+    for space in ex.spaces():
+        assert texts(sb, space, "🔔") and texts(sb, space, "💬"), space.name
