@@ -8,9 +8,9 @@ is flagged, with an offer to skip it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.sessions import Slot
@@ -89,3 +89,38 @@ def sessions_on_break(
 def on_break(breaks: Iterable[SchoolBreak], city_id: int, day: date) -> bool:
     """Whether `city_id` has `day` off."""
     return any(b.city_id == city_id and b.holds(day) for b in breaks)
+
+
+# A stretch during which chess clocks stop: (start, end), end None while it lasts.
+Stretch = tuple[datetime, datetime | None]
+
+
+def break_stretches(
+    breaks: Iterable[SchoolBreak], zones: Mapping[int, str], city_ids: Collection[int]
+) -> list[Stretch]:
+    """The breaks of these cities as UTC stretches: from the first day's local midnight to
+    the one after the last day."""
+    found: list[Stretch] = []
+    for brk in breaks:
+        zone = zones.get(brk.city_id)
+        if brk.city_id in city_ids and zone is not None:
+            start = datetime.combine(brk.first, time(0), ZoneInfo(zone)).astimezone(UTC)
+            after = brk.last + timedelta(days=1)
+            end = datetime.combine(after, time(0), ZoneInfo(zone)).astimezone(UTC)
+            found.append((start, end))
+    return found
+
+
+def merged(stretches: Iterable[Stretch]) -> list[Stretch]:
+    """Stretches joined where they overlap or touch, so no moment is counted twice."""
+    joined: list[Stretch] = []
+    for start, end in sorted(stretches, key=lambda s: s[0]):
+        if joined:
+            last_start, last_end = joined[-1]
+            if last_end is None:
+                continue
+            if start <= last_end:
+                joined[-1] = (last_start, None if end is None else max(last_end, end))
+                continue
+        joined.append((start, end))
+    return joined

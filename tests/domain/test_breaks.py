@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from bot.domain import sessions as rules
-from bot.domain.breaks import BreakError, SchoolBreak, check_new, on_break, sessions_on_break
+from bot.domain.breaks import (
+    BreakError,
+    SchoolBreak,
+    break_stretches,
+    check_new,
+    merged,
+    on_break,
+    sessions_on_break,
+)
 
 TODAY = date(2026, 9, 1)
 WINTER = SchoolBreak(1, 2, date(2026, 12, 20), date(2027, 1, 3))
@@ -47,3 +55,16 @@ def test_sessions_fall_in_a_break_by_each_citys_own_date() -> None:
     found = sessions_on_break(slots, cities, [WINTER])
     assert [(f.city, f.slot) for f in found] == [("Najaf", s) for s in slots[:3]]
     assert on_break([WINTER], 2, date(2027, 1, 3)) and not on_break([WINTER], 1, date(2027, 1, 3))
+
+
+def test_break_stretches_run_midnight_to_midnight_and_merge_with_pauses() -> None:
+    """Najaf's winter break is 20 December 00:00 to 4 January 00:00 Baghdad time (UTC+3); a
+    pause overlapping it is joined to it, an open pause swallows what follows."""
+    stretch = break_stretches([WINTER], {2: "Asia/Baghdad"}, {1, 2})
+    start, end = datetime(2026, 12, 19, 21, tzinfo=UTC), datetime(2027, 1, 3, 21, tzinfo=UTC)
+    assert stretch == [(start, end)]
+    assert break_stretches([WINTER], {2: "Asia/Baghdad"}, {1}) == []
+    pause = (start - timedelta(days=1), start + timedelta(days=1))
+    later = (end + timedelta(days=5), end + timedelta(days=6))
+    assert merged([*stretch, pause, later]) == [(pause[0], end), later]
+    assert merged([*stretch, (end, None), later]) == [(start, None)]

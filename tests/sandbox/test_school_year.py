@@ -9,8 +9,9 @@ country and region with /exchange holidays.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox
 from bot.store.schema import activity, cities, school_breaks
+from tests.sandbox.chess_helpers import game_record, partners, start_game
 from tests.sandbox.sessions_helpers import (
     NOV,
     OCT,
@@ -28,6 +30,7 @@ from tests.sandbox.sessions_helpers import (
     schedule_confirmed,
     texts,
 )
+from tests.sandbox.world import make_world
 
 # 10:00 in Minneapolis (CST) on Tuesday 9 March 2027 is 19:00 that day in Najaf: Eid al-Fitr
 # there, as the package estimates it.
@@ -274,3 +277,35 @@ async def test_during_a_break_its_students_get_no_reminders_and_no_prompts(ex: E
     await sb.advance_to(NOV + timedelta(minutes=5))
     for space in ex.spaces():
         assert texts(sb, space, "🔔") and texts(sb, space, "💬"), space.name
+
+
+async def test_a_players_break_stops_the_chess_clock_and_the_chat_stays_open(
+    sb: Sandbox,
+) -> None:
+    """Ben (Minneapolis) has a day to move when his school's three-day break begins: he does
+    not lose on time during it (the deadline planned before it is moved on), nor until a day
+    after it ends; then he does. Ali can still write in their space meanwhile."""
+    world = await make_world(sb)
+    table = await partners(world)
+    await start_game(table, time="1d")
+    today = sb.now().astimezone(ZoneInfo("America/Chicago")).date()
+    added = await sb.command(
+        world.teacher,
+        "exchange break add",
+        city="Minneapolis",
+        start=f"{today}",
+        end=f"{today + timedelta(days=2)}",
+    )
+    assert "Break #1 added" in added.text, added.text
+    back = datetime.combine(today + timedelta(days=3), time(0), ZoneInfo("America/Chicago"))
+    await sb.advance_to(back - timedelta(hours=1))
+    assert (await game_record(sb, 1)).status == "active"
+    said = await sb.say(table.ali, table.space, "Enjoy your break!")
+    assert said.content == "Enjoy your break!"
+    await sb.advance_to(back + timedelta(days=1) - timedelta(minutes=5))
+    record = await game_record(sb, 1)
+    assert record.status == "active"
+    assert record.deadline_at == back.astimezone(UTC) + timedelta(days=1)
+    await sb.advance_to(back + timedelta(days=1, minutes=5))
+    record = await game_record(sb, 1)
+    assert (record.result, record.termination) == ("0-1", "timeout")
