@@ -103,8 +103,9 @@ class Preview:
     draft_id: int | None = None
     # The teacher's own words as the prompt (not prompt ids): posted in that one language.
     free_text_prompt: bool = False
-    # Sessions on a public holiday in either city, and the cities not checked.
-    holidays: HolidayCheck = field(default_factory=HolidayCheck)
+    # Sessions on a public holiday in either city, and the cities not checked (None: no
+    # check was made, and the preview claims nothing about holidays).
+    holidays: HolidayCheck | None = None
     # Sessions in a city's school break.
     on_break: tuple[OnBreak, ...] = ()
 
@@ -666,6 +667,7 @@ class SessionService:
             siblings = await effective_slots(
                 conn, series, after=start - timedelta(days=1), before=slot.end + timedelta(days=1)
             )
+            breaks = await break_store.of_exchange(conn, exchange.id)
         others.append(
             (series.title, [s for s, _ in siblings if s.original != occurrence.original_start])
         )
@@ -683,6 +685,8 @@ class SessionService:
             ),
             overlap=rules.find_overlap([slot], others),
             channel_id=series.channel_id,
+            holidays=await holiday_check(exchange, [slot], actor.language),
+            on_break=tuple(sessions_on_break([slot], _city_zones(exchange), breaks)),
         )
         return preview, occurrence, start
 

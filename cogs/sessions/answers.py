@@ -59,7 +59,10 @@ def preview_embed(
         title=clip(t(key, language, title=shown(preview.title)), EMBED_TITLE),
         description="\n".join(lines),
         colour=discord.Colour.orange()
-        if preview.warnings or preview.overlap or preview.holidays.found or preview.on_break
+        if preview.warnings
+        or preview.overlap
+        or (preview.holidays and preview.holidays.found)
+        or preview.on_break
         else discord.Colour.green(),
     )
     for city in preview.exchange.cities:
@@ -91,11 +94,12 @@ def preview_embed(
     holidays = preview.holidays
     zones = {c.name: c.timezone for c in preview.exchange.cities}
     warned += [break_line(b, zones[b.city], language) for b in preview.on_break]
-    warned += [holiday_line(h, language) for h in holidays.found]
-    if not holidays.found and not holidays.unchecked:
-        warned.append(t("session.no_holidays", language))
-    if holidays.unchecked:
-        warned.append(unchecked_line(holidays.unchecked, language))
+    if holidays is not None:
+        warned += [holiday_line(h, language) for h in holidays.found]
+        if not holidays.found and not holidays.unchecked:
+            warned.append(t("session.no_holidays", language))
+        if holidays.unchecked:
+            warned.append(unchecked_line(holidays.unchecked, language))
     embed.add_field(
         name=t("session.warnings", language),
         value=clip("\n".join(warned), FIELD_VALUE),

@@ -309,3 +309,35 @@ async def test_a_players_break_stops_the_chess_clock_and_the_chat_stays_open(
     await sb.advance_to(back + timedelta(days=1, minutes=5))
     record = await game_record(sb, 1)
     assert (record.result, record.termination) == ("0-1", "timeout")
+
+
+async def test_moving_a_session_onto_a_holiday_or_into_a_break_is_flagged(ex: Exchange) -> None:
+    """The move preview checks the new date as the schedule preview does: November's session
+    moved to Thanksgiving is flagged; with Minneapolis on break that week, so is the break."""
+    sb = ex.sb
+    await schedule_confirmed(ex)
+    await sb.command(
+        ex.world.teacher,
+        "exchange break add",
+        city="Minneapolis",
+        start="2026-11-23",
+        end="2026-11-27",
+    )
+    reply = await sb.command(
+        ex.world.teacher,
+        "session move",
+        occurrence=str(int(NOV.timestamp())),
+        date="2026-11-26",
+        time="10:00",
+    )
+    assert "🎉 Minneapolis: Thu 2026-11-26 is Thanksgiving Day" in reply.text, reply.text
+    assert "🏖️ Minneapolis is on a school break on Thu 2026-11-26" in reply.text
+    calm = await sb.command(
+        ex.world.teacher,
+        "session move",
+        occurrence=str(int(NOV.timestamp())),
+        date="2026-11-05",
+        time="10:00",
+    )
+    assert "✅ No session on a public holiday in either city." in calm.text, calm.text
+    assert "🏖️" not in calm.text
