@@ -8,14 +8,16 @@ from discord.ext import commands
 
 from bot.app import Twinbridge
 from bot.domain.exchange import MAX_NAME, MAX_WEEKEND
+from bot.domain.holidays import MAX_REGION
 from bot.errors import UserError
 from bot.i18n import language_list, listing, t
-from bot.services.exchanges import CityInput
+from bot.limits import CONTENT
+from bot.services.exchanges import CityInput, holiday_region
 from cogs.adapters.spaces import spaces_for
 from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, show
-from cogs.common.params import ExchangeId, ZoneName
-from cogs.common.text import NO_PINGS, shown, timestamp
+from cogs.common.params import CityName, Day, ExchangeId, ZoneName
+from cogs.common.text import NO_PINGS, clip, shown, timestamp
 
 
 def weekend_label(days: frozenset[int], language: str) -> str:
@@ -44,6 +46,10 @@ class ExchangeCog(
         languages_b="Languages spoken in the partner city, e.g. ar",
         weekend_a="First city's weekend days (default sat,sun)",
         weekend_b="Partner city's weekend days, e.g. fri,sat",
+        holidays_a=(
+            "First city's public holidays: country and region, e.g. US-MN (default: from the zone)"
+        ),
+        holidays_b="Partner city's public holidays, e.g. IQ (default: from the zone)",
     )
     async def create(
         self,
@@ -57,13 +63,15 @@ class ExchangeCog(
         languages_b: app_commands.Range[str, 1, MAX_NAME],
         weekend_a: app_commands.Range[str, 1, MAX_WEEKEND] = "sat,sun",
         weekend_b: app_commands.Range[str, 1, MAX_WEEKEND] = "sat,sun",
+        holidays_a: app_commands.Range[str, 1, MAX_REGION] | None = None,
+        holidays_b: app_commands.Range[str, 1, MAX_REGION] | None = None,
     ) -> None:
         actor = await begin(interaction)
         exchange = await self.bot.services.exchanges.create(
             actor,
             name,
-            CityInput(city_a, zone_a, languages_a, weekend_a),
-            CityInput(city_b, zone_b, languages_b, weekend_b),
+            CityInput(city_a, zone_a, languages_a, weekend_a, holidays_a),
+            CityInput(city_b, zone_b, languages_b, weekend_b, holidays_b),
         )
         lang = actor.language
         embed = discord.Embed(
@@ -84,6 +92,118 @@ class ExchangeCog(
             )
         embed.set_footer(text=t("exchange.id", lang, id=exchange.id))
         await show(interaction, embed=embed, allowed_mentions=NO_PINGS)
+
+    school_break = app_commands.Group(
+        name="break", description="A city's school breaks: no sessions expected then (teachers)"
+    )
+
+    @school_break.command(name="add", description="Add a city's school break (teachers)")
+    @app_commands.describe(
+        city="The city on break",
+        start="First day off (YYYY-MM-DD)",
+        end="Last day off (YYYY-MM-DD)",
+        exchange="Which exchange, if the server has several",
+    )
+    async def break_add(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        city: CityName,
+        start: Day,
+        end: Day,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        found, added = await self.bot.services.breaks.add(actor, exchange, city, start, end)
+        lang = actor.language
+        await show(
+            interaction,
+            content=t(
+                "exchange.break_added",
+                lang,
+                city=shown(found.city(added.city_id).name),
+                first=f"{added.first}",
+                last=f"{added.last}",
+                id=added.id,
+            ),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @school_break.command(name="remove", description="Remove a school break (teachers)")
+    @app_commands.describe(
+        number="The break's number, from /exchange break list",
+        exchange="Which exchange, if the server has several",
+    )
+    async def break_remove(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        number: app_commands.Range[int, 1, 2**31 - 1],
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        await self.bot.services.breaks.remove(actor, exchange, number)
+        await show(interaction, content=t("exchange.break_removed", actor.language, id=number))
+
+    @school_break.command(name="list", description="The school breaks of both cities (teachers)")
+    @app_commands.describe(exchange="Which exchange, if the server has several")
+    async def break_list(
+        self, interaction: discord.Interaction[Twinbridge], exchange: ExchangeId | None = None
+    ) -> None:
+        actor = await begin(interaction)
+        found = await self.bot.services.breaks.listing(actor, exchange)
+        lang = actor.language
+        lines = [
+            t(
+                "exchange.break_line",
+                lang,
+                id=b.id,
+                city=shown(found.exchange.city(b.city_id).name),
+                first=f"{b.first}",
+                last=f"{b.last}",
+                days=(b.last - b.first).days + 1,
+            )
+            for b in found.breaks
+        ]
+        text = "\n".join(lines) or t("exchange.break_none", lang)
+        await show(
+            interaction,
+            content=clip(
+                t("exchange.break_list", lang, exchange=shown(found.exchange.name)) + "\n" + text,
+                CONTENT,
+            ),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(
+        name="holidays", description="Where a city's public holidays come from (coordinators)"
+    )
+    @app_commands.describe(
+        city="The city",
+        region='Country and region, e.g. US-MN, IQ, ES-MD; "auto": from its time zone',
+        exchange="Which exchange, if the server has several",
+    )
+    async def holidays(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        city: CityName,
+        region: app_commands.Range[str, 1, MAX_REGION],
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        found, changed = await self.bot.services.exchanges.set_holidays(
+            actor, exchange, city, region
+        )
+        effective = holiday_region(changed)
+        lang = actor.language
+        if effective is None:
+            text = t("exchange.holidays_none", lang, city=shown(changed.name))
+        else:
+            key = "exchange.holidays_set" if changed.holiday_region else "exchange.holidays_auto"
+            text = t(key, lang, city=shown(changed.name), region=effective.code)
+        await show(
+            interaction,
+            content=text + "\n" + t("exchange.holidays_next", lang, exchange=shown(found.name)),
+            allowed_mentions=NO_PINGS,
+        )
 
     @app_commands.command(
         name="roles", description="Choose the roles for students, teachers and coordinators"

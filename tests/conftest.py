@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.driver import Sandbox
+from tests.sandbox.calendar_check import calendars_agree
 
 ROOT = Path(__file__).resolve().parents[1]
 # The browser tests' screenshots (tests/browser/), kept as CI artifacts.
@@ -26,6 +27,7 @@ async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
     """The loopback Discord with the bot logged in and a seeded guild."""
     async with Sandbox.running(tmp_path) as sandbox:
         yield sandbox
+        await calendars_agree(sandbox)
 
 
 @pytest.fixture(scope="session")

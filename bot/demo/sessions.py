@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.demo.story import DemoRun
+from bot.i18n import t
 from bot.sandbox.driver import Reply
 from bot.sandbox.state import ChannelType, Message
 
@@ -55,7 +56,29 @@ async def chapter(run: DemoRun) -> None:
         prompt=PROMPT,
     )
     await sb.click(teacher, _preview(early), "Schedule")
-    await sb.command(run.teachers["Ustadh Kareem"], "session list")
+    kareem = run.teachers["Ustadh Kareem"]
+    story.note("Ustadh Kareem tries an extra session on Tuesday 9 March 2027")
+    extra = await sb.command(
+        kareem,
+        "session schedule",
+        start="2027-03-09",
+        time="17:00",
+        repeat="once",
+        title="Extra call",
+    )
+    assert "🎉" in extra.text
+    story.note(
+        "the preview warns: Eid al-Fitr in Najaf that day, an estimated date (the moon decides)"
+        " — he cancels"
+    )
+    await sb.click(kareem, _preview(extra), t("session.discard", "ar"))
+    story.note("Najaf's schools are off 1–5 November: Ustadh Kareem adds the break")
+    await sb.command(
+        kareem, "exchange break add", city="Najaf", start="2026-11-01", end="2026-11-05"
+    )
+    listed = await sb.command(kareem, "session list")
+    assert "🏖️" in listed.text
+    story.note("/session list flags the November session, in Najaf's break, and how to skip it")
     calendar = await sb.command(teacher, "session ics")
     for attachment in calendar.files:
         (run.out / attachment.filename).write_bytes(bytes(attachment.data))

@@ -236,6 +236,8 @@ class City:
     timezone: str
     languages: tuple[str, ...]
     weekend_days: frozenset[int]
+    # Public holidays: "US-MN", "IQ"; None takes the country of the time zone.
+    holiday_region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

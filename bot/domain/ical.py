@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
-from bot.domain.sessions import ONCE, Slot
+from bot.domain.sessions import ONCE, Slot, first_instance
 
 PRODID = "-//Twinbridge//Sessions//EN"
 # How often a calendar app should poll a feed (a hint most apps follow).
@@ -93,10 +93,12 @@ def feed_calendar(
 
 def _events(series: SeriesFile, stamp: datetime) -> list[Event]:
     zone = ZoneInfo(series.zone)
-    main = _event(series, series.first.astimezone(zone), series.duration, stamp)
+    # RFC 5545 counts DTSTART as the first instance: it must be a real session.
+    first = first_instance(series.rule, series.first.astimezone(zone)) or series.first
+    main = _event(series, first.astimezone(zone), series.duration, stamp)
     if series.rule != ONCE:
         main.add("rrule", _rule(series))
-    if series.ended_at is not None and series.ended_at <= series.first:
+    if series.ended_at is not None and series.ended_at <= first:
         # Called off before it began: nothing of it happens.
         main.add("status", "CANCELLED")
     if series.cancelled:

@@ -369,6 +369,17 @@ def occurrences(
     return found
 
 
+def first_instance(rule: str, first: datetime) -> datetime | None:
+    """The rule's first real session, local like `first`, or None when it has none.
+
+    dateutil, unlike RFC 5545, does not count `first` itself when the rule does not match it
+    (a series typed to start on a Friday, "the first Tuesday of each month"): a calendar file
+    must start from this instance, or apps show a session that does not exist and, with a
+    COUNT, drop the last one.
+    """
+    return next(iter(_rule(rule, first)), None)
+
+
 def has_occurrence(rule: str, first: datetime, after: datetime) -> bool:
     """Whether the rule has any occurrence at or after `after`."""
     return bool(occurrences(rule, first, timedelta(0), after=after, limit=1))
@@ -429,6 +440,21 @@ def check_rule(rule: str, first: datetime) -> None:
 def is_finite(rule: str) -> bool:
     parts = rule_parts(rule)
     return "COUNT" in parts or "UNTIL" in parts
+
+
+def preview_slots(rule: str, first: datetime, duration: timedelta) -> list[Slot]:
+    """What a preview shows and checks: every date of a finite series, the first year or so
+    of an open one.
+
+    A series has at most MAX_COUNT sessions, whether counted or ended by a date: a teacher
+    confirms every date they are shown ("error.session_too_many" otherwise).
+    """
+    if not is_finite(rule):
+        return occurrences(rule, first, duration, before=first.astimezone(UTC) + EXAMINED_SPAN)
+    found = occurrences(rule, first, duration, limit=MAX_COUNT + 1)
+    if len(found) > MAX_COUNT:
+        raise RuleError("error.session_too_many", limit=MAX_COUNT)
+    return found
 
 
 # -- what each city sees ---------------------------------------------------------------------------

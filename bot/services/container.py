@@ -17,6 +17,7 @@ from bot.metrics import Metrics
 from bot.services.about import AboutService
 from bot.services.activity_writer import ActivityWriter
 from bot.services.backups import BackupService
+from bot.services.breaks import BreakService
 from bot.services.chess import ChessService
 from bot.services.dashboard import DashboardService, PublicAddress
 from bot.services.digest import DigestService
@@ -61,6 +62,7 @@ class Services:
         operations = self.operations = Journal(db, clock, scheduler)
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
+        self.breaks = BreakService(db, clock)
         self.lifecycle = LifecycleService(
             db, clock, scheduler, infra.settings.retention_days, operations
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.domain.exchange import (
     MAX_NAME,
+    City,
     Exchange,
     ProfileError,
     Role,
@@ -14,6 +15,7 @@ from bot.domain.exchange import (
     parse_languages,
     parse_weekend,
 )
+from bot.domain.holidays import CityRegion, Region, RegionError, parse_region, region_of
 from bot.domain.text import clean, same_name
 from bot.domain.timezones import UnknownZoneError, check_zone
 from bot.errors import NotFoundError, UserError
@@ -31,6 +33,8 @@ class CityInput:
     timezone: str
     languages: str
     weekend: str = "sat,sun"
+    # Public holidays: "US-MN", "IQ"; None takes the country of the time zone.
+    holidays: str | None = None
 
 
 def _zone(name: str) -> str:
@@ -40,8 +44,27 @@ def _zone(name: str) -> str:
         raise UserError("error.unknown_zone", zone=clean(name)[:64]) from None
 
 
-def _user_error(exc: ProfileError) -> UserError:
+def _user_error(exc: ProfileError | RegionError) -> UserError:
     return UserError(exc.key, **exc.params)
+
+
+# What a coordinator types to go back to the country of the city's time zone.
+AUTOMATIC = ("auto", "automatic", "zone", "-", "")
+
+
+def _region(typed: str | None) -> str | None:
+    """A typed holiday region in its stored form ("US-MN"), None for the automatic one."""
+    if typed is None or clean(typed).strip().casefold() in AUTOMATIC:
+        return None
+    try:
+        return parse_region(typed).code
+    except RegionError as exc:
+        raise _user_error(exc) from None
+
+
+def holiday_region(city: City) -> Region | None:
+    """Where a city's public holidays come from: as set, or from its zone (None: unknown)."""
+    return region_of(CityRegion(city.name, city.timezone, city.holiday_region))
 
 
 async def role_ids(db: Database, guild_id: int) -> dict[str, int | None]:
@@ -124,12 +147,13 @@ class ExchangeService:
                 )
         except ProfileError as exc:
             raise _user_error(exc) from None
+        regions = [_region(first.holidays), _region(second.holidays)]
         if same_name(sides[0][0]) == same_name(sides[1][0]):
             raise UserError("error.same_city", city=sides[0][0])
         now = self.clock.now()
         async with self.db.transaction() as conn:
             exchange_id = await store.create_exchange(
-                conn, guild_id=actor.guild_id, name=title, sides=sides, now=now
+                conn, guild_id=actor.guild_id, name=title, sides=sides, now=now, regions=regions
             )
             await activity_log.append(
                 conn,
@@ -143,6 +167,33 @@ class ExchangeService:
             exchange = await store.get_exchange(conn, actor.guild_id, exchange_id)
         assert exchange is not None
         return exchange
+
+    async def set_holidays(
+        self, actor: Actor, exchange_id: int | None, city_name: str, typed: str
+    ) -> tuple[Exchange, City]:
+        """Where a city's public holidays come from ("US-MN"; "auto": its zone's country),
+        for the warnings of session previews and lists (coordinators and admins)."""
+        await require(self.db, actor, {"coordinator"})
+        exchange = await get(self.db, actor.guild_id, exchange_id)
+        city = exchange.city_named(city_name)
+        if city is None:
+            raise NotFoundError("error.reporting_unknown_city", city=clean(city_name)[:100])
+        region = _region(typed)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.set_holiday_region(conn, city.id, region)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="exchange.holidays_set",
+                details={"city": city.id, "region": region},
+            )
+            found = await store.get_exchange(conn, actor.guild_id, exchange.id)
+        assert found is not None
+        return found, found.city(city.id)
 
     async def set_roles(
         self,

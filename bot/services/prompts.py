@@ -50,6 +50,7 @@ from bot.domain.text import ascii_digits, clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, staff_exchange, standing_from
 from bot.services.activity_writer import ActivityWriter, PromptReply
+from bot.services.breaks import pairs_on_break
 from bot.services.scheduler import Outcome, Sender
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
@@ -130,6 +131,7 @@ class NowPosted:
 
     posts: Outcome
     without_prompt: int  # pairs whose bank is empty (every suitable prompt retired)
+    on_break: int = 0  # pairs with a student whose city is on a school break today
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,7 @@ class Delivery:
     already: int  # pairs that already had this session's prompt (idempotent repeat)
     unreachable: int  # spaces that were gone or closed to the bot
     without_prompt: int  # pairs whose bank is empty (every suitable prompt retired)
+    on_break: int = 0  # pairs with a student whose city is on a school break today
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -344,6 +347,8 @@ async def deliver_to_pairs(
             else await pairing_store.live_pairs_among(conn, exchange_id, pair_ids)
         )
         pairs = [p for p in live if p.status is PairStatus.ACTIVE and p.space_id is not None]
+        away = await pairs_on_break(conn, exchange_id, pairs, clock.now())
+        pairs = [p for p in pairs if p.id not in away]
         people = {
             p.id: p for p in await roster.by_ids(conn, [m for pair in pairs for m in pair.members])
         }
@@ -415,7 +420,7 @@ async def deliver_to_pairs(
                 await activity_log.append(conn, **entry)
     if unreachable:
         log.warning("exchange %s: %d pair spaces could not get a prompt", exchange_id, unreachable)
-    return Delivery(tuple(posted), already, unreachable, without)
+    return Delivery(tuple(posted), already, unreachable, without, len(away))
 
 
 async def prompt_set(db: Database, exchange_id: int, text: str | None) -> tuple[str, ...] | None:
@@ -620,8 +625,11 @@ class PromptService:
             own = await store.own_prompts(conn, exchange.id)
             retired = await store.retired_keys(conn, exchange.id)
             histories = await store.history(conn, [p.id for p in active])
+            # A pair with a student whose city is on its school break gets no prompt (issue 19).
+            away = await pairs_on_break(conn, exchange.id, active, self.clock.now())
         if not active:
             raise UserError("error.prompt_no_pairs")
+        active = [p for p in active if p.id not in away]
         now = self.clock.now()
         # One delivery's mark on each pair's post: at most one prompt per pair for it.
         batch = f"now:{exchange.id}:{now.strftime('%Y%m%dT%H%M%S')}:{secrets.token_hex(3)}"
@@ -657,8 +665,8 @@ class PromptService:
             )
         keys = [p.key for p in planned]
         if self.scheduler is None or not keys:
-            return NowPosted(Outcome(later=len(keys)), without)
-        return NowPosted(Outcome.of(await self.scheduler.run_now(keys)), without)
+            return NowPosted(Outcome(later=len(keys)), without, len(away))
+        return NowPosted(Outcome.of(await self.scheduler.run_now(keys)), without, len(away))
 
     async def deliver_planned(self, send: Send, port: PlannedPromptPort) -> None:
         """One pair's post of a teacher's /prompt now (a scheduled send).

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock
 from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError
+from bot.domain.holidays import CityRegion, HolidayCheck, holidays_on
 from bot.domain.sessions import LIVE, EventStatus, OccurrenceStatus, SeriesStatus
 from bot.errors import NotFoundError, UserError
 from bot.i18n import available_languages
@@ -82,6 +83,15 @@ def user_error(exc: rules.RuleError | ProfileError) -> UserError:
 
 def city_clocks(exchange: Exchange) -> list[rules.CityClock]:
     return [rules.CityClock(c.name, c.timezone, c.weekend_days) for c in exchange.cities]
+
+
+async def holiday_check(
+    exchange: Exchange, slots: Sequence[rules.Slot], language: str
+) -> HolidayCheck:
+    """The sessions on a public holiday in either city, off the event loop (the package
+    loads a country's calendar the first time it is asked)."""
+    cities = [CityRegion(c.name, c.timezone, c.holiday_region) for c in exchange.cities]
+    return await asyncio.to_thread(holidays_on, slots, cities, language)
 
 
 async def exchange_of(conn: AsyncConnection, series: SessionRecord) -> Exchange:

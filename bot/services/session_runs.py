@@ -22,6 +22,7 @@ from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus
 from bot.errors import NotFoundError, UserError
 from bot.services import prompts as prompt_service
 from bot.services.access import Actor
+from bot.services.breaks import pairs_on_break
 from bot.services.session_plans import (
     SessionPlans,
     extend,
@@ -50,12 +51,18 @@ log = logging.getLogger(__name__)
 STAFF_ROLES = (Role.TEACHER, Role.COORDINATOR)
 
 
-async def _pair_spaces(conn: AsyncConnection, exchange_id: int) -> list[int]:
-    return [
-        p.space_id
+async def _pair_spaces(
+    conn: AsyncConnection, exchange_id: int, at: datetime | None = None
+) -> list[int]:
+    """The spaces of the exchange's active pairs; with `at` (a session's start), less those
+    of pairs with a student whose city has that day off (a school break)."""
+    live = [
+        p
         for p in await pairing_store.live_pairs(conn, exchange_id)
         if p.status == "active" and p.space_id is not None
     ]
+    away = await pairs_on_break(conn, exchange_id, live, at) if at is not None else set()
+    return [p.space_id for p in live if p.space_id is not None and p.id not in away]
 
 
 def _prompt_post(
@@ -160,7 +167,7 @@ class SessionRuns:
         async with self.db.read() as conn:
             where = await exchange_store.spaces(conn, series.exchange_id)
             targets = [where.exchange_channel_id] if where.exchange_channel_id else []
-            targets += await _pair_spaces(conn, series.exchange_id)
+            targets += await _pair_spaces(conn, series.exchange_id, occurrence.starts_at)
         minutes = int(send.payload["minutes"])
         await self._fan_out(series, occurrence, f"remind{minutes}", targets, minutes=minutes)
 
@@ -189,7 +196,7 @@ class SessionRuns:
                     details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
                 )
             where = await exchange_store.spaces(conn, series.exchange_id)
-            spaces = await _pair_spaces(conn, series.exchange_id)
+            spaces = await _pair_spaces(conn, series.exchange_id, occurrence.starts_at)
         # Discord cancels an event nobody started a few hours after its start time.
         await self.plans.plan_event_status(series, occurrence, EventStatus.ACTIVE)
         # Posts of the start are useful while the session lasts.

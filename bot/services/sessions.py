@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import sessions as rules
+from bot.domain.breaks import OnBreak, sessions_on_break
 from bot.domain.exchange import Exchange, ProfileError, clean_text
+from bot.domain.holidays import HolidayCheck
 from bot.domain.ical import SeriesFile, sequence_of, series_calendar
 from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus, SeriesStatus
 from bot.domain.text import whole_number
@@ -39,6 +41,7 @@ from bot.services.session_plans import (
     exchange_of,
     extend,
     first_start,
+    holiday_check,
     key_base,
     languages_of,
     materialise,
@@ -52,6 +55,7 @@ from bot.services.session_port import Announcement, EventRefusedError, SessionPo
 from bot.services.session_runs import SessionRuns
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
+from bot.store import breaks as break_store
 from bot.store import exchanges as exchange_store
 from bot.store import sessions as store
 from bot.store.sessions import OccurrenceRecord, SessionRecord
@@ -61,7 +65,6 @@ log = logging.getLogger(__name__)
 STAFF = {"teacher", "coordinator"}
 # An unconfirmed preview is forgotten after this long.
 DRAFT_TTL = timedelta(hours=1)
-SHOWN = 6  # occurrences listed in a preview
 # The longest a typed rule is examined before it is refused as too rare to plan.
 PROBE_SECONDS = 2.0
 
@@ -100,6 +103,15 @@ class Preview:
     draft_id: int | None = None
     # The teacher's own words as the prompt (not prompt ids): posted in that one language.
     free_text_prompt: bool = False
+    # Sessions on a public holiday in either city, and the cities not checked (None: no
+    # check was made, and the preview claims nothing about holidays).
+    holidays: HolidayCheck | None = None
+    # Sessions in a city's school break.
+    on_break: tuple[OnBreak, ...] = ()
+
+
+def _city_zones(exchange: Exchange) -> list[tuple[int, str, str]]:
+    return [(c.id, c.name, c.timezone) for c in exchange.cities]
 
 
 def _zone(typed: str | None, fallback: str) -> str:
@@ -148,6 +160,10 @@ class SeriesView:
     shape: rules.RuleShape
     upcoming: tuple[rules.Slot, ...]
     exchange: Exchange
+    # Public holidays on the upcoming sessions, in either city.
+    holidays: HolidayCheck = field(default_factory=HolidayCheck)
+    # Upcoming sessions in a city's school break.
+    on_break: tuple[OnBreak, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,16 +245,12 @@ class SessionService:
         except rules.RuleError as exc:
             raise user_error(exc) from None
         await _check_rule(rule, first)
-        slots = rules.occurrences(
-            rule, first, duration, before=first.astimezone(UTC) + rules.EXAMINED_SPAN
-        )
+        try:
+            slots = rules.preview_slots(rule, first, duration)
+        except rules.RuleError as exc:
+            raise user_error(exc) from None
         if not slots:
             raise UserError("error.session_no_occurrence")
-        async with self.db.read() as conn:
-            others = await other_series_slots(
-                conn, exchange.id, None, slots[0].start - timedelta(days=1), slots[-1].end
-            )
-        overlap = rules.find_overlap(slots, others)
         async with self.db.transaction() as conn:
             await store.purge_drafts(conn, now - DRAFT_TTL)
             draft_id = await store.create(
@@ -256,23 +268,55 @@ class SessionService:
                 created_by=actor.user_id,
                 now=now,
             )
+            draft = await store.by_id(conn, draft_id)
+        assert draft is not None
+        return await self._preview_of(draft, exchange, actor.language)
+
+    async def preview_again(self, actor: Actor, draft_id: int) -> Preview:
+        """The preview of a draft once more (another page of its dates): its organiser's."""
+        draft = await self._draft(actor, draft_id)
+        await require_staff_of(self.db, actor, draft.exchange_id, STAFF)
+        async with self.db.read() as conn:
+            exchange = await exchange_of(conn, draft)
+        return await self._preview_of(draft, exchange, actor.language)
+
+    async def _preview_of(self, draft: SessionRecord, exchange: Exchange, language: str) -> Preview:
+        """What a draft's organiser sees: every date of a finite series, its warnings and
+        its first clash with another series."""
+        first = first_start(draft)
+        try:
+            slots = rules.preview_slots(draft.rrule, first, draft.duration)
+        except rules.RuleError as exc:
+            raise user_error(exc) from None
+        if not slots:
+            raise UserError("error.session_no_occurrence")
+        async with self.db.read() as conn:
+            others = await other_series_slots(
+                conn, exchange.id, draft.id, slots[0].start - timedelta(days=1), slots[-1].end
+            )
+            breaks = await break_store.of_exchange(conn, exchange.id)
+        wall = first.time()
         return Preview(
             exchange=exchange,
-            title=title,
-            zone=zone,
-            local_time=f"{at:%H:%M}",
-            duration=duration,
-            shape=rules.describe(rule),
+            title=draft.title,
+            zone=draft.timezone,
+            local_time=f"{wall:%H:%M}",
+            duration=draft.duration,
+            shape=rules.describe(draft.rrule),
             slots=tuple(slots),
-            finite=rules.is_finite(rule),
-            warnings=tuple(rules.warnings(slots, city_clocks(exchange), organiser=zone, wall=at)),
-            overlap=overlap,
-            channel_id=typed.channel_id,
-            draft_id=draft_id,
-            free_text_prompt=(
-                prompt is not None
-                and await prompt_service.prompt_set(self.db, exchange.id, prompt) is None
+            finite=rules.is_finite(draft.rrule),
+            warnings=tuple(
+                rules.warnings(slots, city_clocks(exchange), organiser=draft.timezone, wall=wall)
             ),
+            overlap=rules.find_overlap(slots, others),
+            channel_id=draft.channel_id,
+            draft_id=draft.id,
+            free_text_prompt=(
+                draft.prompt is not None
+                and await prompt_service.prompt_set(self.db, exchange.id, draft.prompt) is None
+            ),
+            holidays=await holiday_check(exchange, slots, language),
+            on_break=tuple(sessions_on_break(slots, _city_zones(exchange), breaks)),
         )
 
     async def _staff_series(self, actor: Actor, session_id: int | None) -> SessionRecord:
@@ -391,7 +435,13 @@ class SessionService:
                         exchange,
                     )
                 )
-        return views
+            breaks = await break_store.of_exchange(conn, exchange.id)
+        checked = []
+        for view in views:
+            found = await holiday_check(exchange, view.upcoming, actor.language)
+            off = sessions_on_break(view.upcoming, _city_zones(exchange), breaks)
+            checked.append(replace(view, holidays=found, on_break=tuple(off)))
+        return checked
 
     async def upcoming_of(
         self, guild_id: int, session_id: int, limit: int = 25
@@ -617,6 +667,7 @@ class SessionService:
             siblings = await effective_slots(
                 conn, series, after=start - timedelta(days=1), before=slot.end + timedelta(days=1)
             )
+            breaks = await break_store.of_exchange(conn, exchange.id)
         others.append(
             (series.title, [s for s, _ in siblings if s.original != occurrence.original_start])
         )
@@ -634,6 +685,8 @@ class SessionService:
             ),
             overlap=rules.find_overlap([slot], others),
             channel_id=series.channel_id,
+            holidays=await holiday_check(exchange, [slot], actor.language),
+            on_break=tuple(sessions_on_break([slot], _city_zones(exchange), breaks)),
         )
         return preview, occurrence, start
 

@@ -55,6 +55,7 @@ async def create_exchange(
     name: str,
     sides: list[tuple[str, str, tuple[str, ...], frozenset[int]]],
     now: datetime,
+    regions: Sequence[str | None] = (None, None),
 ) -> int:
     """Insert an exchange and its two cities; returns the exchange id."""
     await ensure_guild(conn, guild_id, now)
@@ -71,6 +72,7 @@ async def create_exchange(
                 timezone=zone,
                 languages=",".join(languages),
                 weekend_days=",".join(str(d) for d in sorted(weekend)),
+                holiday_region=regions[position],
             )
         )
     await conn.execute(exchange_spaces.insert().values(partnership_id=exchange_id))
@@ -86,6 +88,7 @@ def _exchange(row: Row[Any], city_rows: Sequence[Row[Any]]) -> Exchange:
             timezone=c.timezone,
             languages=tuple(x for x in c.languages.split(",") if x),
             weekend_days=frozenset(int(d) for d in c.weekend_days.split(",") if d),
+            holiday_region=c.holiday_region,
         )
         for c in sorted(city_rows, key=lambda c: c.position)
     )
@@ -96,6 +99,11 @@ def _exchange(row: Row[Any], city_rows: Sequence[Row[Any]]) -> Exchange:
         name=row.name,
         cities=(made[0], made[1]),
     )
+
+
+async def set_holiday_region(conn: AsyncConnection, city_id: int, region: str | None) -> None:
+    """A city's public-holiday region ("US-MN"); None: the country of its time zone."""
+    await conn.execute(update(cities).where(cities.c.id == city_id).values(holiday_region=region))
 
 
 async def exchanges_in(

@@ -96,9 +96,9 @@ REGISTRY: dict[str, Personal] = {
         guild="guild_id",
     ),
     "cities": Personal(
-        purpose="the two cities of an exchange: zone, languages, weekend",
+        purpose="the two cities of an exchange: zone, languages, weekend, public holidays",
         kept="always (no personal data)",
-        plain=("name", "timezone", "languages", "weekend_days"),
+        plain=("name", "timezone", "languages", "weekend_days", "holiday_region"),
         exchange="partnership_id",
     ),
     "participants": Personal(
@@ -351,6 +351,15 @@ REGISTRY: dict[str, Personal] = {
         guild="guild_id",
         exchange="partnership_id",
         erase="delete",
+    ),
+    # -- 0019: the school year --
+    "school_breaks": Personal(
+        purpose="each city's school breaks (days off), and the staff member who added each",
+        kept=KEPT_WHILE_ACTIVE,
+        users=("created_by",),
+        incidental=("created_by",),
+        guild="guild_id",
+        exchange="partnership_id",
     ),
     "report_digests": Personal(
         purpose="exchanges whose monthly digest is on, and the coordinator who turned it on",

@@ -72,6 +72,8 @@ cities = Table(
     Column("languages", String(100), nullable=False),
     # Comma-separated ISO weekdays (1 = Monday … 7 = Sunday).
     Column("weekend_days", String(20), nullable=False, server_default="6,7"),
+    # Public holidays: "US-MN", "IQ"; NULL takes the country of the time zone.
+    Column("holiday_region", String(40)),
     UniqueConstraint("partnership_id", "position"),
     CheckConstraint("position IN (0, 1)", name="position"),
 )
@@ -793,4 +795,25 @@ operations = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint("status IN ('running', 'undoing')", name="status"),
+)
+
+
+# A city's school break: its days off, both ends included (issue 19).
+school_breaks = Table(
+    "school_breaks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("city_id", Integer, ForeignKey("cities.id", ondelete="CASCADE"), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

@@ -57,6 +57,8 @@ class PromptsCog(
             lines.append(t("prompt.posted_unreachable", lang, count=done.posts.failed))
         if done.without_prompt:
             lines.append(t("prompt.posted_without", lang, count=done.without_prompt))
+        if done.on_break:
+            lines.append(t("prompt.posted_on_break", lang, count=done.on_break))
         await show(interaction, content="\n".join(lines))
 
     async def on_now_post(self, send: Send) -> None:

@@ -9,16 +9,36 @@ import discord
 
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
-from bot.services.sessions import SHOWN, Preview, SeriesView
+from bot.services.sessions import Preview, SeriesView
 from cogs.common.text import clip, shown, timestamp
-from cogs.sessions.words import local_line, rule_text, warning_line
+from cogs.sessions.words import (
+    break_line,
+    holiday_line,
+    local_line,
+    rule_text,
+    unchecked_line,
+    warning_line,
+)
 
 # Series shown on one page of /session list.
 PER_PAGE = 5
+# Dates on one page of a preview: each city's column stays short enough to read at a glance
+# (and far inside a field's and an embed's limits).
+DATES_PER_PAGE = 10
 
 
-def preview_embed(preview: Preview, language: str, *, move: bool = False) -> discord.Embed:
-    """Both cities' local times, the rule in words, and every warning."""
+def preview_pages(preview: Preview) -> int:
+    """How many pages the preview's dates fill."""
+    return max(1, math.ceil(len(preview.slots) / DATES_PER_PAGE))
+
+
+def preview_embed(
+    preview: Preview, language: str, *, move: bool = False, page: int = 1
+) -> discord.Embed:
+    """Both cities' local times of one page of the dates (every date of a finite series,
+    page by page), the rule in words, and every warning."""
+    pages = preview_pages(preview)
+    page = min(max(page, 1), pages)
     key = "session.move_title" if move else "session.preview_title"
     first = preview.slots[0]
     lines = [] if move else [rule_text(preview.shape, language, preview.local_time, preview.zone)]
@@ -39,13 +59,16 @@ def preview_embed(preview: Preview, language: str, *, move: bool = False) -> dis
         title=clip(t(key, language, title=shown(preview.title)), EMBED_TITLE),
         description="\n".join(lines),
         colour=discord.Colour.orange()
-        if preview.warnings or preview.overlap
+        if preview.warnings
+        or preview.overlap
+        or (preview.holidays and preview.holidays.found)
+        or preview.on_break
         else discord.Colour.green(),
     )
     for city in preview.exchange.cities:
-        dates = [local_line(s, city.timezone, language) for s in preview.slots[:SHOWN]]
-        more = len(preview.slots) - SHOWN
-        if more > 0 or not preview.finite:
+        chosen = preview.slots[(page - 1) * DATES_PER_PAGE : page * DATES_PER_PAGE]
+        dates = [local_line(s, city.timezone, language) for s in chosen]
+        if page == pages and not preview.finite:
             dates.append(t("session.preview_more", language))
         embed.add_field(
             name=shown(f"{city.name} · {city.timezone}", FIELD_NAME),
@@ -64,12 +87,34 @@ def preview_embed(preview: Preview, language: str, *, move: bool = False) -> dis
                 when=timestamp(preview.overlap.start, "F"),
             ),
         )
+    # Each ✅ says only what was checked: hours and weekends always, public holidays where
+    # a city's country is known; school breaks are not claimed.
+    if not warned:
+        warned.append(t("session.no_warnings", language))
+    holidays = preview.holidays
+    zones = {c.name: c.timezone for c in preview.exchange.cities}
+    warned += [break_line(b, zones[b.city], language) for b in preview.on_break]
+    if holidays is not None:
+        warned += [holiday_line(h, language) for h in holidays.found]
+        if not holidays.found and not holidays.unchecked:
+            warned.append(t("session.no_holidays", language))
+        if holidays.unchecked:
+            warned.append(unchecked_line(holidays.unchecked, language))
     embed.add_field(
         name=t("session.warnings", language),
-        value=clip("\n".join(warned) or t("session.no_warnings", language), FIELD_VALUE),
+        value=clip("\n".join(warned), FIELD_VALUE),
         inline=False,
     )
-    embed.set_footer(text=t("session.preview_footer", language))
+    footer = t("session.preview_footer", language)
+    if pages > 1:
+        # An open series has more dates than shown: only a finite one's are counted.
+        paged = (
+            t("session.preview_page", language, page=page, pages=pages, dates=len(preview.slots))
+            if preview.finite
+            else t("session.page", language, page=page, pages=pages)
+        )
+        footer = f"{paged} · {footer}"
+    embed.set_footer(text=footer)
     return embed
 
 
@@ -90,8 +135,19 @@ def list_embed(views: list[SeriesView], page: int, language: str) -> discord.Emb
                 for c in view.exchange.cities
             )
             lines.append(f"• {timestamp(slot.start, 'F')}\n  {cities}")
+            zones = {c.name: c.timezone for c in view.exchange.cities}
+            lines += [
+                f"  {break_line(b, zones[b.city], language)}"
+                for b in view.on_break
+                if b.slot == slot
+            ]
+            lines += [
+                f"  {holiday_line(h, language)}" for h in view.holidays.found if h.slot == slot
+            ]
         if not view.upcoming:
             lines.append(t("session.list_no_upcoming", language))
+        elif view.holidays.unchecked:
+            lines.append(unchecked_line(view.holidays.unchecked, language))
         embed.add_field(
             name=shown(f"{series.title} (#{series.id})", FIELD_NAME),
             value=clip("\n".join(lines), FIELD_VALUE),

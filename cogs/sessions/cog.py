@@ -29,10 +29,9 @@ from cogs.sessions.adapter import DiscordSessions, guild_port, session_port
 from cogs.sessions.answers import list_embed, preview_embed
 from cogs.sessions.components import (
     ConfirmMove,
-    ConfirmSchedule,
-    DiscardSchedule,
     EndSeries,
     KeepAsIs,
+    preview_view,
 )
 from cogs.sessions.params import Occurrence, Repeat, SeriesId, SessionZone
 from cogs.sessions.words import duration_text, with_event_warning
@@ -108,14 +107,11 @@ class SessionsCog(
                 prompt=prompt,
             ),
         )
-        assert preview.draft_id is not None
-        ok = t("session.confirm_anyway" if preview.overlap else "session.confirm", lang)
-        view = buttons(
-            ConfirmSchedule.make(ok, style=discord.ButtonStyle.primary, draft=preview.draft_id),
-            DiscardSchedule.make(t("session.discard", lang), draft=preview.draft_id),
-        )
         await show(
-            interaction, embed=preview_embed(preview, lang), view=view, allowed_mentions=NO_PINGS
+            interaction,
+            embed=preview_embed(preview, lang),
+            view=preview_view(preview, 1, lang),
+            allowed_mentions=NO_PINGS,
         )
 
     # -- reading -----------------------------------------------------------------------------------

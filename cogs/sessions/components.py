@@ -8,15 +8,17 @@ button is in `checkin`: the adapter posts it, and these buttons use the adapter.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.i18n import t
-from cogs.common.components import RestartButton
+from bot.services.sessions import Preview
+from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, show
 from cogs.common.text import NO_PINGS, shown, timestamp
 from cogs.sessions.adapter import session_port
+from cogs.sessions.answers import preview_embed, preview_pages
 from cogs.sessions.words import with_event_warning
 
 if TYPE_CHECKING:
@@ -59,6 +61,47 @@ class DiscardSchedule(RestartButton, key="session.discard", legacy=r"tb:sched:no
         await show(
             interaction, content=t("session.discarded", actor.language), embed=None, view=None
         )
+
+
+class PreviewPage(RestartButton, key="session.preview_page"):
+    """◀ or ▶ under a preview: the same draft's preview at another page of its dates."""
+
+    draft: int
+    page: int
+
+    async def run(self, interaction: discord.Interaction[Twinbridge]) -> None:
+        actor = await begin(interaction, update=True)
+        preview = await interaction.client.services.sessions.preview_again(actor, self.draft)
+        await show(
+            interaction,
+            embed=preview_embed(preview, actor.language, page=self.page),
+            view=preview_view(preview, self.page, actor.language),
+            allowed_mentions=NO_PINGS,
+        )
+
+
+def preview_view(preview: Preview, page: int, language: str) -> discord.ui.View:
+    """Schedule (or Schedule anyway) and Cancel under a preview, with ◀ ▶ when its dates
+    fill more than one page."""
+    assert preview.draft_id is not None
+    draft = preview.draft_id
+    ok = t("session.confirm_anyway" if preview.overlap else "session.confirm", language)
+    items: list[discord.ui.Item[Any]] = [
+        ConfirmSchedule.make(ok, style=discord.ButtonStyle.primary, draft=draft),
+        DiscardSchedule.make(t("session.discard", language), draft=draft),
+    ]
+    pages = preview_pages(preview)
+    if pages > 1:
+        for target, label in ((page - 1, "◀"), (page + 1, "▶")):
+            items.append(
+                PreviewPage.make(
+                    label,
+                    disabled=not 1 <= target <= pages,
+                    draft=draft,
+                    page=min(max(target, 1), pages),
+                )
+            )
+    return buttons(*items)
 
 
 class ConfirmMove(

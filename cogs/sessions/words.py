@@ -7,6 +7,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.domain import sessions as rules
+from bot.domain.breaks import OnBreak
+from bot.domain.holidays import Holiday
 from bot.i18n import t
 from bot.services.session_port import EventRefusedError
 from cogs.common.text import timestamp
@@ -111,3 +113,28 @@ def with_event_warning(text: str, refused: EventRefusedError | None, language: s
 def blocks(languages: tuple[str, ...], render: Callable[[str], str]) -> str:
     """The same post in each reader's language, one block per language."""
     return "\n\n".join(render(language) for language in languages)
+
+
+def holiday_line(holiday: Holiday, language: str) -> str:
+    """ "🎉 Najaf: Wed 2027-03-10 is Eid al-Fitr (an estimated date)", the city's own date."""
+    key = "session.holiday_estimated" if holiday.estimated else "session.holiday"
+    day = f"{t(f'session.day_{holiday.day.isoweekday()}', language)} {holiday.day:%Y-%m-%d}"
+    return "🎉 " + t(key, language, city=holiday.city, name=holiday.name, date=day)
+
+
+def unchecked_line(cities: tuple[str, ...], language: str) -> str:
+    """Which cities' public holidays were not checked, and how to have them checked."""
+    return "ℹ️ " + t("session.holidays_unchecked", language, cities=", ".join(cities))
+
+
+def break_line(found: OnBreak, zone: str, language: str) -> str:
+    """ "🏖️ Najaf is on a school break on Tue 2027-03-23 (…): skip that date with …"."""
+    brk = found.school_break
+    return "🏖️ " + t(
+        "session.on_break",
+        language,
+        city=found.city,
+        date=local_line(found.slot, zone, language),
+        first=f"{brk.first}",
+        last=f"{brk.last}",
+    )

@@ -47,6 +47,7 @@ class Side:
     own_prompt: str | None = None
     link_id: int | None = None  # a dashboard link of the side's teacher
     preview: Message | None = None  # a schedule preview of the side's teacher, not confirmed
+    break_id: int | None = None  # a school break of the side's first city
 
     def student(self, index: int) -> Member:
         return self.students[self.names[index]]

@@ -15,6 +15,7 @@ from bot.sandbox.driver import Reply, Sandbox, message_text
 from bot.sandbox.ratelimit import Limits
 from bot.sandbox.state import Channel, ChannelType, Message
 from bot.store.schema import scheduled_sends, session_attendance, session_occurrences, sessions
+from tests.sandbox.calendar_check import calendars_agree
 from tests.sandbox.world import World, make_world
 
 # The first Tuesday of October 2026 at 15:00 in Minneapolis (CDT) is 20:00 UTC; November's
@@ -34,6 +35,7 @@ async def compressed_time(folder: Path) -> AsyncIterator[Sandbox]:
     """A sandbox whose per-channel message window suits a clock moving by weeks."""
     async with Sandbox.running(folder, limits=MONTHS_IN_SECONDS) as sandbox:
         yield sandbox
+        await calendars_agree(sandbox)
 
 
 @dataclass

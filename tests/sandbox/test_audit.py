@@ -67,6 +67,18 @@ async def exchange_channels(world: World) -> Member:
     return world.coordinator
 
 
+async def exchange_holidays(world: World) -> Member:
+    await world.sb.command(world.coordinator, "exchange holidays", city="Najaf", region="IQ")
+    return world.coordinator
+
+
+async def exchange_break(world: World) -> Member:
+    await world.sb.command(
+        world.teacher, "exchange break add", city="Najaf", start="2026-11-02", end="2026-11-06"
+    )
+    return world.teacher
+
+
 async def exchange_end(world: World) -> Member:
     ask = await world.sb.command(world.coordinator, "exchange end")
     await world.sb.click(world.coordinator, ask, "End the exchange")
@@ -277,6 +289,8 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "exchange create": ("exchange.created", exchange_create),
     "exchange roles": ("guild.roles_set", exchange_roles),
     "exchange channels": ("exchange.channels_set", exchange_channels),
+    "exchange holidays": ("exchange.holidays_set", exchange_holidays),
+    "exchange break": ("break.added", exchange_break),
     "exchange end": ("exchange.ended", exchange_end),
     "pair confirm": ("pairing.confirmed", pair_confirm),
     "pair swap": ("pairing.swapped", pair_swap),

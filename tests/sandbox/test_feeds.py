@@ -21,6 +21,7 @@ from bot.sandbox.driver import Sandbox
 from bot.services.session_plans import effective_slots
 from bot.store import sessions as session_store
 from bot.store.schema import activity, calendar_feeds
+from tests.sandbox.calendar_check import calendars_agree
 from tests.sandbox.scope_world import paired, two_exchanges
 from tests.sandbox.sessions_helpers import (
     NOV,
@@ -39,6 +40,7 @@ URL = re.compile(r"(https?://\S+?\.ics)")
 async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
     async with Sandbox.running(tmp_path, settings={"http_port": 0}) as sandbox:
         yield sandbox
+        await calendars_agree(sandbox)
 
 
 @pytest.fixture

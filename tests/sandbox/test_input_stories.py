@@ -17,6 +17,7 @@ from bot.i18n import t
 from bot.sandbox.driver import Sandbox, Upload
 from bot.sandbox.looplag import LIMIT
 from bot.store.schema import participants, partnerships, sessions
+from tests.sandbox.calendar_check import calendars_agree
 from tests.sandbox.sessions_helpers import (
     MONTHS_IN_SECONDS,
     Exchange,
@@ -34,6 +35,7 @@ HEADER = "user,city,grade_band,languages,interests,intro,language"
 async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
     async with Sandbox.running(tmp_path, limits=MONTHS_IN_SECONDS, loop_lag=LIMIT) as sandbox:
         yield sandbox
+        await calendars_agree(sandbox)
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ from bot.store import roster
 from bot.store.schema import metadata
 from cogs.common.components import RestartModal
 from cogs.common.errors import render_error
+from tests.sandbox.calendar_check import calendars_agree
 from tests.sandbox.inputs import Option, examples_for, free_options, text_for, value_for
 from tests.sandbox.sessions_helpers import MONTHS_IN_SECONDS
 from tests.sandbox.world import World, make_world
@@ -73,6 +74,7 @@ PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
     async with Sandbox.running(tmp_path, limits=MONTHS_IN_SECONDS, loop_lag=LIMIT) as sandbox:
         yield sandbox
+        await calendars_agree(sandbox)
 
 
 # -- the stage -------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from bot.domain.sessions import MAX_PROMPT, MAX_TITLE
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox, SandboxError, iter_components, message_text
 from bot.sandbox.state import Message
+from bot.services.session_plans import effective_slots
+from bot.store import sessions as session_store
 from bot.store.schema import (
     activity,
     prompt_posts,
@@ -21,6 +23,7 @@ from bot.store.schema import (
     scheduled_sends,
     sessions,
 )
+from tests.sandbox.calendar_check import expanded_starts
 from tests.sandbox.sessions_helpers import (
     DEC,
     NOV,
@@ -200,6 +203,56 @@ async def test_a_series_end_asked_with_the_old_ids_is_still_answered(ex: Exchang
     assert [e["status"] for e in sb.events()] == [4]
 
 
+def city_dates(message: Message, city: str) -> list[str]:
+    """The dates in a preview's column of one city."""
+    field = next(f for f in message.embeds[0]["fields"] if f["name"].startswith(city))
+    return [line for line in field["value"].split("\n") if line and not line.startswith("…")]
+
+
+async def test_the_preview_shows_every_date_of_a_finite_series_page_by_page(
+    ex: Exchange,
+) -> None:
+    """23 weekly sessions: ten a page in both cities' columns, ◀ ▶ go through three pages and
+    back, together every date once; the series is confirmed from the last page."""
+    sb = ex.sb
+    reply = await schedule(ex, repeat="weekly", count=23)
+    preview = preview_of(reply)
+    assert "23 dates · page 1 of 3" in reply.text
+    seen = city_dates(preview, "Minneapolis")
+    assert len(seen) == 10 and len(city_dates(preview, "Najaf")) == 10
+    assert "… and more" not in reply.text
+    labels = [c.get("label") for c in iter_components(preview.components)]
+    assert labels == ["Schedule", "Cancel", "◀", "▶"]
+    previous = next(c for c in iter_components(preview.components) if c.get("label") == "◀")
+    assert previous.get("disabled") is True
+    for page in (2, 3):
+        turned = await sb.click(ex.world.teacher, preview, "▶")
+        assert f"23 dates · page {page} of 3" in turned.text, turned.text
+        seen += city_dates(preview, "Minneapolis")
+    assert len(city_dates(preview, "Najaf")) == 3
+    assert len(seen) == len(set(seen)) == 23
+    assert seen[0].startswith("Tue 2026-10-06") and seen[-1].startswith("Tue 2027-03-09")
+    back = await sb.click(ex.world.teacher, preview, "◀")
+    assert "page 2 of 3" in back.text
+    # Someone else pressing ▶ under it is refused and changes nothing.
+    other = await sb.click(ex.world.partner_teacher, preview, "▶")
+    assert "page 2 of 3" in message_text(preview)
+    assert other.ephemeral and "page 3 of 3" not in other.text
+    done = await sb.click(ex.world.teacher, preview, "Schedule")
+    assert "Scheduled" in done.text, done.text
+    assert await count(sb, sessions, sessions.c.status == "active") == 1
+
+
+async def test_an_open_series_preview_says_more_follow(ex: Exchange) -> None:
+    """Without an end: the first year's dates, paged, and the last page says more follow."""
+    reply = await schedule(ex, count=None)
+    preview = preview_of(reply)
+    assert "Page 1 of 2 · Nothing is scheduled" in reply.text
+    assert "… and more" not in reply.text and " dates · " not in reply.text
+    turned = await ex.sb.click(ex.world.teacher, preview, "▶")
+    assert "… and more" in turned.text and "Page 2 of 2" in turned.text
+
+
 async def test_a_move_previewed_with_the_old_ids_can_still_be_confirmed(ex: Exchange) -> None:
     """`tb:move:ok:<series>:<original>:<new start>` still moves the session and its event."""
     sb = ex.sb
@@ -252,6 +305,12 @@ async def test_a_student_is_refused_in_their_own_language(ex: Exchange) -> None:
         ({"count": None, "until": "next June"}, "“next June” is not a date"),
         ({"time": "25:00"}, "is not a time I can read"),
         ({"until": "2027-01-01"}, "a number of sessions or an end date, not both"),
+        # Every date of a finite series is previewed: an end date giving more than a count may
+        # is refused alike (weekly from October 2026 to the end of 2028: 117 sessions).
+        (
+            {"count": None, "until": "2028-12-31", "repeat": "weekly"},
+            "A series has at most 100 sessions",
+        ),
     ],
 )
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
@@ -406,6 +465,43 @@ async def test_the_ics_file_has_the_series_and_its_changes(ex: Exchange) -> None
     assert b"EXDATE;TZID=America/Chicago:20261103T150000" in attachment.data
     assert b"LOCATION:#Exchange call" in attachment.data
     assert calendar.walk("VTIMEZONE")
+
+
+async def test_the_ics_file_of_a_series_typed_from_a_non_session_day(ex: Exchange) -> None:
+    """Typed to start on Friday 2026-10-09, "the first Tuesday of each month", four times:
+    the file's DTSTART is the first real session (Tuesday 3 November), it expands to exactly
+    the bot's four dates (none invented, none dropped), and carries SEQUENCE and
+    LAST-MODIFIED; after a move both have moved on in the next file."""
+    sb = ex.sb
+    await schedule_confirmed(ex, start="2026-10-09", repeat="first Tuesday", count=4)
+    after, before = sb.now(), sb.now() + timedelta(days=400)
+    reply = await sb.command(ex.world.teacher, "session ics")
+    data = bytes(next(a for a in reply.files if a.filename.endswith(".ics")).data)
+    event = Calendar.from_ical(data).walk("VEVENT")[0]
+    assert event.decoded("DTSTART").astimezone(UTC) == NOV
+    dates = expanded_starts(data, after, before)
+    async with sb.bot.ctx.db.read() as conn:
+        series = (await session_store.of_exchange(conn, 1))[0]
+        own = [s.start for s, _ in await effective_slots(conn, series, after=after, before=before)]
+    assert dates == own and len(dates) == 4 and dates[0] == NOV
+    assert "SEQUENCE" in event and "LAST-MODIFIED" in event
+
+    await sb.advance(timedelta(minutes=5))
+    moved = await sb.command(
+        ex.world.teacher,
+        "session move",
+        occurrence=str(int(DEC.timestamp())),
+        date="2026-12-03",
+        time="15:00",
+    )
+    await sb.click(ex.world.teacher, preview_of(moved), "Move it")
+    reply = await sb.command(ex.world.teacher, "session ics")
+    again = bytes(next(a for a in reply.files if a.filename.endswith(".ics")).data)
+    main = next(e for e in Calendar.from_ical(again).walk("VEVENT") if "RRULE" in e)
+    assert int(main["SEQUENCE"]) > int(event["SEQUENCE"])
+    assert main.decoded("LAST-MODIFIED") > event.decoded("LAST-MODIFIED")
+    assert datetime(2026, 12, 3, 21, tzinfo=UTC) in expanded_starts(again, after, before)
+    assert DEC not in expanded_starts(again, after, before)
 
 
 async def test_students_cannot_download_the_calendar(ex: Exchange) -> None:

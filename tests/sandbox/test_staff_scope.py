@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from bot.app import EXTENSIONS
 from bot.i18n import lookup, t
-from bot.sandbox.driver import Reply, Sandbox, Upload
+from bot.sandbox.driver import Reply, Sandbox, Upload, iter_components
 from bot.sandbox.state import Member
 from bot.store import roster
 from bot.store.schema import sessions
@@ -34,7 +34,7 @@ from cogs.roster.pages import ListedPeople, ListedStatus, MarksPageButton, Roste
 from cogs.roster.removal import RemoveConfirm
 from cogs.safety.components import Action as ReportButton
 from cogs.safety.components import ReportAction
-from cogs.sessions.components import ConfirmMove, EndSeries
+from cogs.sessions.components import ConfirmMove, EndSeries, PreviewPage
 from tests.sandbox.scope_world import (
     Scope,
     Side,
@@ -111,6 +111,21 @@ def cmd(path: str, **build: Callable[[Side], object]) -> Run:
 
 def exchange(side: Side) -> int:
     return side.exchange_id
+
+
+async def break_added(side: Side) -> None:
+    """The side's first city is off for the first week of November 2026."""
+    reply = await side.sb.command(
+        side.teacher,
+        "exchange break add",
+        city=side.cities[0],
+        start="2026-11-02",
+        end="2026-11-06",
+        exchange=side.exchange_id,
+    )
+    found = re.search(r"#(\d+)", reply.text)
+    assert found, reply.text
+    side.break_id = int(found.group(1))
 
 
 async def keep_apart_marked(side: Side) -> None:
@@ -193,6 +208,14 @@ def draft_button(label: str) -> Run:
         return lambda: scope.sb.click(actor, preview, label)
 
     return run
+
+
+async def preview_turn(scope: Scope, actor: Member, side: Side) -> Act:
+    """Another page of the side's preview (a once-only draft has one: a forged ▶ to it)."""
+    assert side.preview is not None
+    confirm = next(c for c in iter_components(side.preview.components) if c.get("custom_id"))
+    draft = int(str(confirm["custom_id"]).rsplit(":", 1)[1])
+    return await forged(scope, actor, PreviewPage.custom_id_for(draft=draft, page=1))
 
 
 async def confirm_move(scope: Scope, actor: Member, side: Side) -> Act:
@@ -309,6 +332,27 @@ COMMANDS: dict[str, StaffAction] = {
         ),
         (paired, keep_apart_marked),
         "Ben",
+    ),
+    "exchange break add": StaffAction(
+        cmd(
+            "exchange break add",
+            city=lambda s: s.cities[0],
+            start=lambda s: "2026-12-21",
+            end=lambda s: "2027-01-01",
+            exchange=exchange,
+        ),
+        (paired,),
+        "is off from 2026-12-21 to 2027-01-01",
+    ),
+    "exchange break remove": StaffAction(
+        cmd("exchange break remove", number=lambda s: s.break_id, exchange=exchange),
+        (paired, break_added),
+        "removed",
+    ),
+    "exchange break list": StaffAction(
+        cmd("exchange break list", exchange=exchange),
+        (paired, break_added),
+        "2026-11-02 → 2026-11-06",
     ),
     "roster keep-apart list": StaffAction(
         cmd("roster keep-apart list", exchange=exchange), (paired, keep_apart_marked), "Ben"
@@ -484,6 +528,9 @@ COMPONENTS: dict[str, StaffAction] = {
         "Nothing was scheduled",
         "error.session_not_yours",
     ),
+    "session.preview_page": StaffAction(
+        preview_turn, (paired, drafted), "Extra call", "error.session_not_yours"
+    ),
     "session.move": StaffAction(confirm_move, (paired, scheduled), "Moved: **Monthly call"),
     "session.end": StaffAction(end_series, (paired, scheduled), "3 upcoming sessions removed"),
     "dashboard.revoke": StaffAction(
@@ -497,6 +544,7 @@ COORDINATORS_ONLY = {
     "exchange create",
     "exchange roles",
     "exchange channels",
+    "exchange holidays",
     "exchange end",
     "privacy export",
     "privacy erase",
@@ -545,8 +593,15 @@ def test_every_staff_command_is_in_the_matrix() -> None:
     """The audit test's staff actions and reads, less what only coordinators or everyone use."""
     staff = (set(STAFF_ACTIONS) | READS) - COORDINATORS_ONLY - {"about", "exchange info"}
     staff -= {"session list"}  # anyone may look at the schedule
-    expected = {p.replace("roster keep-apart", "roster keep-apart add") for p in staff}
+    # Groups of subcommands are audited by their adding command; their others are staff's too.
+    expected = {
+        p.replace("roster keep-apart", "roster keep-apart add").replace(
+            "exchange break", "exchange break add"
+        )
+        for p in staff
+    }
     expected |= {"roster keep-apart remove", "roster keep-apart list"}
+    expected |= {"exchange break remove", "exchange break list"}
     assert command_paths() == expected
     assert not command_paths() & EVERYONE
 
@@ -572,6 +627,9 @@ async def test_the_matrix_names_registered_commands(sb: Sandbox) -> None:
         "roster keep-apart add",
         "roster keep-apart remove",
         "roster keep-apart list",
+        "exchange break add",
+        "exchange break remove",
+        "exchange break list",
     }
 
 
@@ -691,6 +749,7 @@ async def test_teachers_cannot_use_coordinators_commands_even_in_their_exchange(
             "exchange": scope.a.exchange_id,
         },
         "exchange end": {"exchange": scope.a.exchange_id},
+        "exchange holidays": {"city": "Najaf", "region": "US", "exchange": scope.a.exchange_id},
         "privacy export": {"student": scope.a.student(0)},
         "privacy erase": {"student": scope.a.student(0)},
         "report digest": {"state": "on", "exchange": scope.a.exchange_id},

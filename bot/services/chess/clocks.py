@@ -135,7 +135,10 @@ class Clocks(Games):
         view = await self.load(game_id)
         if view.status is not GameStatus.ACTIVE or view.record.ply != ply:
             return None
-        if view.clock is None or not view.clock.flagged:
+        if view.clock is None:
+            return None
+        if not view.clock.flagged:
+            await self._later_deadline(view)
             return None
         if ran_out_while_down(view, self.scheduler.up_since):
             await self._extend_after_outage(view, port)
@@ -145,6 +148,21 @@ class Clocks(Games):
             return await self._finish(view, result, None, port, ply=ply)
         except UserError:
             return None  # a move or another ending got there first
+
+    async def _later_deadline(self, view: GameView) -> None:
+        """The deadline came but the clock had stopped meanwhile (a school break added after
+        it was planned): plan the position's deadline again, at the time it now runs out."""
+        if view.paused or view.clock is None:
+            return  # a paused space's clocks restart, and are planned, when it reopens
+        deadline = view.clock.deadline
+        now = self.clock.now()
+        if deadline <= now:
+            return
+        async with self.db.transaction() as conn:
+            await store.set_deadline(conn, view.id, view.record.ply, deadline)
+            tag = f":later-{int(deadline.timestamp())}"
+            await plan_clock(conn, view.record, view.record.ply, deadline, now, tag=tag)
+        await self.scheduler.rearm()
 
     async def remind(self, game_id: int, ply: int, port: ChessPort) -> bool:
         """Remind the player to move of their deadline (scheduled); False if no longer due."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
+from bot.domain.breaks import break_stretches, merged
 from bot.domain.chess_game import (
     ChessGame,
     ChessMoveError,
@@ -39,6 +40,7 @@ from bot.services.access import Actor, require_staff_scope, staff_of, staff_scop
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
+from bot.store import breaks as break_store
 from bot.store import chess as store
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
@@ -164,6 +166,12 @@ async def read_view(conn: AsyncConnection, record: store.GameRecord, now: dateti
     )
     tc = time_control_of(record)
     pauses = await pairing_store.pauses_of_space(conn, record.space_id)
+    breaks = await break_store.of_exchange(conn, record.exchange_id)
+    if breaks:
+        # A player's school break stops the clocks as a pause does (both players').
+        zones = {c.id: c.timezone for c in exchange.cities}
+        cities = {c for c in (people[p].city_id for p in record.players) if c is not None}
+        pauses = merged([*pauses, *break_stretches(breaks, zones, cities)])
     pair = await pairing_store.pair_by_space(conn, record.space_id)
     extra = await store.extensions(conn, record.id)
     times = tuple(m.played_at for m in played)
