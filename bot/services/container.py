@@ -28,6 +28,7 @@ from bot.services.pairing import PairingService
 from bot.services.privacy import PrivacyService
 from bot.services.prompts import PromptService
 from bot.services.reporting import ReportingService
+from bot.services.roll_call import RollCallService
 from bot.services.roster import RosterService
 from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
@@ -56,6 +57,7 @@ class Services:
         db, clock, scheduler = infra.db, infra.clock, infra.scheduler
         self.about = AboutService(db)
         self.exchanges = ExchangeService(db, clock)
+        self.roll_call = RollCallService(db, clock)
         self.lifecycle = LifecycleService(db, clock, scheduler, infra.settings.retention_days)
         self.pairing = PairingService(db, clock, scheduler)
         self.prompts = PromptService(db, clock, infra.activity_writer)
