@@ -819,6 +819,8 @@ def attendance_json(exchange: str, period: Period, report: Attendance) -> str:
         "sessions_ended": report.ended,
         "sessions_held": report.held,
         "sessions_cancelled": report.cancelled,
+        "marked_by_teachers": report.total.marked,
+        "excused": report.total.excused,
         "rows": attendance_rows(report),
         "missed_two_in_a_row": [
             {"student": s.student.name, "missed_lately": s.missed_lately} for s in report.flagged

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ from bot.sandbox.state import Member, Message
 from bot.services.access import Actor
 from bot.store.schema import activity, participants, session_marks
 from tests.sandbox.sessions_helpers import (
+    MONTHS_IN_SECONDS,
     OCT,
     Exchange,
     compressed_time,
@@ -34,6 +36,8 @@ from tests.sandbox.sessions_helpers import (
     schedule_confirmed,
     started_post,
 )
+from tests.sandbox.test_dashboard import fetch, make_link
+from tests.sandbox.test_reporting import run_cli
 
 CHECK_IN = "Check in · تسجيل الحضور"
 OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
@@ -302,3 +306,41 @@ async def test_voice_counts_minutes_from_a_share_the_exchange_sets(ex: Exchange)
     assert await logged(sb, "session.voice_minutes_set") == [
         (ex.world.teacher.user.id, {"minutes": 2})
     ]
+
+
+async def test_the_dashboard_shows_how_many_teachers_marked(tmp_path: Path) -> None:
+    """The read-only pages: the overview's figures and the attendance page's cities say how
+    many a teacher marked (and excused), as /report does."""
+    async with Sandbox.running(tmp_path, settings={"http_port": 0}, limits=MONTHS_IN_SECONDS) as sb:
+        sb.bot.outside.guard.pause = 0.01  # type: ignore[union-attr]
+        ex = await october(sb)
+        await take_the_roll(ex)
+        url = await make_link(sb, ex.world.coordinator)
+        query = f"?from={OCTOBER['from']}&to={OCTOBER['to']}"
+        status, overview, _ = await fetch(url + query)
+        assert status == 200, overview
+        label = t("dashboard.marked_by_teachers", "en")
+        assert re.search(rf"{label}</th>\s*<td>27</td><td>0</td>\s*<td>27</td>", overview)
+        status, page, _ = await fetch(url + "attendance" + query)
+        assert status == 200, page
+        assert "<td>1</td><td>27</td></tr>" in page  # Minneapolis: 1 excused, 27 marked
+        assert "<td>0</td><td>0</td></tr>" in page  # Najaf: none
+
+
+async def test_the_command_line_reports_use_the_marks(ex: Exchange, tmp_path: Path) -> None:
+    """`python -m bot report`: the JSON says how many a teacher marked; the funders' CSV has
+    the marked and excused counts per city."""
+    await take_the_roll(ex)
+    url = ex.sb.bot.ctx.settings.database_url
+    dates = ("--from", OCTOBER["from"], "--to", OCTOBER["to"])
+    result = run_cli("report", "attendance", "--format", "json", *dates, url=url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert (document["marked_by_teachers"], document["excused"]) == (27, 1)
+    result = run_cli("report", "exchange", *dates, url=url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = {r["metric"]: r for r in csv.DictReader(io.StringIO(result.stdout.decode("utf-8-sig")))}
+    marked = rows["attendance_marked_by_teachers"]
+    assert (marked["Minneapolis"], marked["Najaf"], marked["total"]) == ("27", "0", "27")
+    assert rows["attendance_excused"]["total"] == "1"
+    assert rows["attendance_attended"]["Minneapolis"] == "25"
