@@ -522,6 +522,17 @@ class SessionRuns:
                 if me is not None:
                     await store.voice_left(conn, occurrence, now, me.id)
 
+    async def voice_only(self, guild_id: int, channel_id: int, user_ids: Sequence[int]) -> None:
+        """Only these people are in the channel now: the stays of anyone else end now (they
+        left while the bot was not listening)."""
+        now = self.clock.now()
+        here = set(user_ids)
+        async with self.db.transaction() as conn:
+            for _series, occurrence in await store.in_window(conn, guild_id, channel_id, now):
+                for participant_id, user_id in await store.in_voice(conn, occurrence.id):
+                    if user_id not in here:
+                        await store.voice_left(conn, occurrence, now, participant_id)
+
     async def catch_up(self, port_for: Callable[[int], SessionPort | None]) -> None:
         """Bring every series up to date after a start or a new gateway session (idempotent).
 
@@ -551,6 +562,9 @@ class SessionRuns:
                         occurrence.status == OccurrenceStatus.STARTED
                         and occurrence.starts_at <= now <= occurrence.ends_at
                     ):
-                        for user_id in await port.voice_members(series.channel_id):
+                        present = await port.voice_members(series.channel_id)
+                        # Whoever left while the bot was away stops counting now.
+                        await self.voice_only(series.guild_id, series.channel_id, present)
+                        for user_id in present:
                             await self.voice_seen(series.guild_id, user_id, series.channel_id)
                         break

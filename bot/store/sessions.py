@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.sessions import DEFAULT_REMINDERS, LIVE, OccurrenceStatus, SeriesStatus
 from bot.store.schema import (
+    participants,
     partnerships,
     session_attendance,
     session_marks,
@@ -513,6 +514,20 @@ async def voice_left(
                 voice_seconds=(seconds or 0) + _overlap(occurrence, since, now), voice_since=None
             )
         )
+
+
+async def in_voice(conn: AsyncConnection, occurrence_id: int) -> list[tuple[int, int]]:
+    """(participant id, user id) of everyone whose stay in the session's voice is open."""
+    rows = await conn.execute(
+        select(session_attendance.c.participant_id, participants.c.user_id)
+        .join(participants, participants.c.id == session_attendance.c.participant_id)
+        .where(
+            session_attendance.c.occurrence_id == occurrence_id,
+            session_attendance.c.method == "voice",
+            session_attendance.c.voice_since.is_not(None),
+        )
+    )
+    return [(r[0], r[1]) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -344,3 +344,22 @@ async def test_the_command_line_reports_use_the_marks(ex: Exchange, tmp_path: Pa
     assert (marked["Minneapolis"], marked["Najaf"], marked["total"]) == ("27", "0", "27")
     assert rows["attendance_excused"]["total"] == "1"
     assert rows["attendance_attended"]["Minneapolis"] == "25"
+
+
+async def test_a_stay_that_ended_while_the_bot_was_down_stops_at_the_restart(sb: Sandbox) -> None:
+    """Ali joins the call, the bot restarts two minutes later, and he left meanwhile: his
+    minutes stop at the restart (2), not at the session's end (55)."""
+    ex = await paired_exchange(sb)
+    await sb.command(ex.world.teacher, "session reminders", before="off")
+    await schedule_confirmed(ex)
+    await sb.advance_to(OCT + timedelta(minutes=5))
+    ali = ex.student("Ali")
+    await sb.join_voice(ali, ex.voice)
+
+    async def leaves() -> None:
+        await sb.join_voice(ali, None)
+
+    await sb.restart_bot(timedelta(minutes=2), meanwhile=leaves)
+    await sb.advance_to(OCT + timedelta(hours=2))
+    text = panel(await open_from_summary(ex, ex.world.partner_teacher)).embeds[0]["description"]
+    assert f"⬜ Ali\n  {t('rollcall.voice', 'ar', minutes=2)}" in text
