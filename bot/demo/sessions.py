@@ -97,7 +97,7 @@ def _value(message: Message, custom_id: str, label: str) -> str:
     for row in message.components:
         for component in row.get("components", []):
             if component.get("custom_id") == custom_id:
-                return next(o["value"] for o in component["options"] if o["label"] == label)
+                return next(str(o["value"]) for o in component["options"] if o["label"] == label)
     raise LookupError(label)
 
 
