@@ -363,3 +363,23 @@ async def test_a_stay_that_ended_while_the_bot_was_down_stops_at_the_restart(sb:
     await sb.advance_to(OCT + timedelta(hours=2))
     text = panel(await open_from_summary(ex, ex.world.partner_teacher)).embeds[0]["description"]
     assert f"⬜ Ali\n  {t('rollcall.voice', 'ar', minutes=2)}" in text
+
+
+async def test_a_coordinator_takes_either_citys_roll_call(ex: Exchange) -> None:
+    """Dr Baker names Najaf, marks Ali present, and switches to Minneapolis with a button."""
+    sb, coordinator = ex.sb, ex.world.coordinator
+    page = panel(await sb.command(coordinator, "session attendance", city="Najaf"))
+    assert page.embeds[0]["title"] == "Roll call · Exchange session · Najaf"
+    present = select_of(page, "present")
+    page = panel(
+        await sb.choose(coordinator, page, [option_values(page, present)["Ali"]], custom_id=present)
+    )
+    assert "✅ **Ali** — present" in page.embeds[0]["description"]
+    (other,) = [
+        c["custom_id"]
+        for c in iter_components(page.components)
+        if c.get("label") == "Minneapolis's roll call"
+    ]
+    page = panel(await sb.click(coordinator, page, custom_id=other))
+    assert page.embeds[0]["title"] == "Roll call · Exchange session · Minneapolis"
+    assert await marks(sb) == {"Ali": ("present", None)}
