@@ -209,6 +209,7 @@ async def stage(sb: Sandbox) -> Stage:
         "space pause": {"student": sam},
         "space reopen": {"student": sam},
         "report student": {"student": ben},
+        "session voice-minutes": {"minutes": 15},
     }
     result = Stage(
         world,

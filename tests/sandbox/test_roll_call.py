@@ -206,6 +206,12 @@ async def test_reports_use_the_marks_and_say_how_many_teachers_marked(ex: Exchan
     assert (najaf["expected"], najaf["attended"], najaf["marked_by_teacher"]) == ("2", "1", "0")
     assert t("reporting.marked_by_teachers", "en", marked=27, excused=1) in reply.text
 
+    excused = await ex.sb.command(
+        ex.world.coordinator, "report student", student=ex.student("Student 24"), **OCTOBER
+    )
+    assert "Came to 0 of 0" in excused.text, "an excused session is not expected"
+    assert t("reporting.marked_by_teachers", "en", marked=1, excused=1) in excused.text
+
     figures = await ex.sb.command(ex.world.coordinator, "report exchange", **OCTOBER)
     assert "27" in figures.text
     assert t("reporting.marked_by_teachers", "en", marked=27, excused=1) in figures.text
