@@ -88,6 +88,10 @@ def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     assert "✅ Ben, Sofia\n     ❌ Maya" in transcript
     assert "✅ Ali\n     ❌ Zainab" in transcript
     assert "check-in is closed" in transcript
+    # Roll call: Ms Rivera marks her class from the summary's button; Zainab is excused.
+    assert "Marked by a teacher: 3 of 3" in transcript
+    assert "Zainab: عُلّم غياب بعذر." in transcript
+    assert "Marked by teachers at roll call: 4 (excused: 1)" in transcript
     assert (tmp_path / "monthly-exchange-1.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
     # Prompts: a teacher's own prompt posted to every pair in each member's language, a pair
     # answers, and the teachers' rates show it.
@@ -133,7 +137,9 @@ def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(sheet.read_text("utf-8-sig"))))
     cities = {r["city"]: r for r in rows if r["level"] == "city"}
     assert (cities["Minneapolis"]["attended"], cities["Minneapolis"]["expected"]) == ("3", "6")
-    assert (cities["Najaf"]["attended"], cities["Najaf"]["expected"]) == ("2", "4")
+    # Zainab was excused from October's session at roll call: not expected there.
+    assert (cities["Najaf"]["attended"], cities["Najaf"]["expected"]) == ("2", "3")
+    assert (cities["Minneapolis"]["marked_by_teacher"], cities["Najaf"]["excused"]) == ("3", "1")
     (chart,) = reports.glob("attendance-*.png")
     png = chart.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1200, 600)

@@ -107,6 +107,52 @@ async def chapter(run: DemoRun) -> None:
     await sb.join_voice(run.member("Ali"), None)
     late_click = await sb.click(run.member("Maya"), started, "Check in · تسجيل الحضور")
     assert "closed" in late_click.text
+    await roll_call(run)
+
+
+def _custom_id(message: Message, prefix: str, suffix: str = "") -> str:
+    for row in message.components:
+        for component in row.get("components", []):
+            custom_id = str(component.get("custom_id", ""))
+            if custom_id.startswith(prefix) and custom_id.endswith(suffix):
+                return custom_id
+    raise LookupError(prefix)
+
+
+def _value(message: Message, custom_id: str, label: str) -> str:
+    for row in message.components:
+        for component in row.get("components", []):
+            if component.get("custom_id") == custom_id:
+                return next(str(o["value"]) for o in component["options"] if o["label"] == label)
+    raise LookupError(label)
+
+
+async def roll_call(run: DemoRun) -> None:
+    """The teachers take the roll: their mark stands over what the bot saw."""
+    sb, story = run.sb, run.story
+    teacher = run.teachers["Ms Rivera"]
+    assert run.teachers_channel is not None
+    story.section("The teacher has the last word: roll call")
+    summary = [m for m in sb.messages_in(run.teachers_channel) if m.embeds][-1]
+    story.note("under the teachers' summary, a Roll call button opens each teacher's own city")
+    opened = await sb.click(teacher, summary, custom_id=_custom_id(summary, "tb:rollcall.open:"))
+    page = opened.followups[-1] if opened.followups else opened.message
+    assert page is not None
+    for mark, name in (("absent", "Maya"), ("late", "Ben")):
+        select = _custom_id(page, "tb:rollcall.mark:", f":{mark}")
+        chosen = await sb.choose(teacher, page, [_value(page, select, name)], custom_id=select)
+        page = chosen.message or page
+    story.note("the rest of the class (Sofia) present in one click")
+    rest = await sb.click(teacher, page, custom_id=_custom_id(page, "tb:rollcall.rest:"))
+    assert "Marked by a teacher: 3 of 3" in rest.text
+    story.note("Ustadh Kareem excuses Zainab, away with her family: she is not expected")
+    await sb.command(
+        run.teachers["Ustadh Kareem"],
+        "session attendance",
+        student=run.member("Zainab"),
+        mark="excused",
+        reason="Family trip",
+    )
 
 
 _STATUS = {1: "scheduled", 2: "active", 3: "completed", 4: "cancelled"}

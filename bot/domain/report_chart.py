@@ -53,8 +53,9 @@ def _name_font() -> Any:
     return FontProperties(family=["DejaVu Sans", *(f for f in FALLBACK_FONTS if f in installed)])
 
 
-def attendance_chart(report: Attendance, title: str) -> bytes:
-    """A 1200×600 PNG: for each ended session, one bar per city (rate, with "came/expected")."""
+def attendance_chart(report: Attendance, title: str, note: str = "") -> bytes:
+    """A 1200×600 PNG: for each ended session, one bar per city (rate, with "came/expected");
+    `note` under it (how many a teacher marked at roll call)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
@@ -110,6 +111,8 @@ def attendance_chart(report: Attendance, title: str) -> bytes:
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     figure.subplots_adjust(left=0.06, right=0.98, top=0.9, bottom=0.17)
+    if note:
+        figure.text(0.06, 0.015, note, fontproperties=_name_font(), fontsize=9, alpha=0.8)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()

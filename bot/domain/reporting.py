@@ -13,7 +13,12 @@ Definitions (the README repeats them for coordinators):
 - A student is *expected* at an ended session if they had joined before it ended and were
   on the roster when it started (not removed, not paused: the roster changes in the activity
   log say when), or if they attended it anyway. Attending means a
-  check-in with the button or being seen in the session's voice or stage channel.
+  check-in with the button or enough minutes in the session's voice or stage channel
+  (`voice_needed`).
+- A teacher's roll call mark stands over that evidence: present and late attended, absent did
+  not, and an excused student was not expected at all (so an excused absence never lowers a
+  rate nor counts toward "missed two in a row"). Each tally says how many of its students a
+  teacher marked.
 - *Live minutes*: each attending student adds the session's length.
 - Dates are whole UTC days; `to` is included.
 """
@@ -41,6 +46,12 @@ ACTIVE_WINDOW = timedelta(days=14)
 MISSED_IN_A_ROW = 2
 
 COUNTED = "done"
+# A teacher's roll call marks; the first two mean the student attended.
+MARKS = ("present", "late", "excused", "absent")
+CAME = frozenset({"present", "late"})
+# Voice attendance: this many minutes, or half the session if shorter, unless the exchange
+# sets its own.
+VOICE_MINUTES = 10
 DATE_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -171,11 +182,62 @@ class SessionSlot:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the bot saw of one person at one session: a check-in, or minutes in voice."""
+
+    occurrence_id: int
+    participant_id: int
+    method: str  # "button" or "voice"
+    voice_seconds: int | None = None  # None: recorded before minutes were counted
+
+
+def voice_needed(session_minutes: int, setting: int | None = None) -> float:
+    """Minutes in voice that make someone present: the exchange's setting, else 10 minutes
+    or half the session, whichever is less."""
+    if setting is not None:
+        return float(setting)
+    return min(float(VOICE_MINUTES), session_minutes / 2)
+
+
+def seen_from(
+    evidence: Iterable[Evidence], slots: Iterable[SessionSlot], setting: int | None = None
+) -> set[tuple[int, int]]:
+    """(occurrence id, participant id) the evidence counts as attending: every check-in, and
+    voice presence long enough for its session (rows from before minutes were counted count)."""
+    needed = {s.occurrence_id: voice_needed(s.minutes, setting) * 60 for s in slots}
+    found = set()
+    for item in evidence:
+        seconds = item.voice_seconds
+        if (
+            item.method != "voice"
+            or seconds is None
+            or seconds >= needed.get(item.occurrence_id, VOICE_MINUTES * 60)
+        ):
+            found.add((item.occurrence_id, item.participant_id))
+    return found
+
+
+def outcome_of(came: bool, mark: str | None) -> bool | None:
+    """Whether a student attended by the teacher's mark, else the evidence; None: excused."""
+    if mark is None:
+        return came
+    if mark == "excused":
+        return None
+    return mark in CAME
+
+
+@dataclass(frozen=True, slots=True)
 class Tally:
-    """Expected and attending students; the rate is None when nobody was expected."""
+    """Expected and attending students; the rate is None when nobody was expected.
+
+    `marked`: how many of the expected (and the excused) a teacher marked at roll call;
+    `excused`: excused absences, which are not expected.
+    """
 
     expected: int = 0
     attended: int = 0
+    marked: int = 0
+    excused: int = 0
 
     @property
     def missed(self) -> int:
@@ -186,7 +248,12 @@ class Tally:
         return self.attended / self.expected if self.expected else None
 
     def __add__(self, other: Tally) -> Tally:
-        return Tally(self.expected + other.expected, self.attended + other.attended)
+        return Tally(
+            self.expected + other.expected,
+            self.attended + other.attended,
+            self.marked + other.marked,
+            self.excused + other.excused,
+        )
 
 
 def rate_text(rate: float | None) -> str:
@@ -318,48 +385,76 @@ def attendance(
     slots: Sequence[SessionSlot],
     students: Sequence[Student],
     attended: Collection[tuple[int, int]],
+    marks: Mapping[tuple[int, int], str] | None = None,
 ) -> Attendance:
-    """Attendance per session, city and student from who was seen where.
+    """Attendance per session, city and student from who was seen where, and the teachers'
+    marks.
 
     `attended` holds (occurrence id, student id) of every student seen at a session (check-in
-    or voice). Only ended sessions count; see `expected` for who was expected. Students
-    removed from the roster who were expected nowhere are left out.
+    or voice, see `seen_from`); `marks` a teacher's mark by the same key, which stands over
+    it. Only ended sessions count; see `expected` for who was expected. Students removed from
+    the roster who were expected nowhere are left out.
     """
+    marks = marks or {}
     ordered = sorted(slots, key=lambda s: (s.starts_at, s.occurrence_id))
     counted = [s for s in ordered if s.counted]
     # Plain counters and one pass per student: a year of a large exchange is tens of
     # thousands of (student, session) pairs.
     expected_at: dict[tuple[int, int | None], int] = defaultdict(int)
     came_at: dict[tuple[int, int | None], int] = defaultdict(int)
+    marked_at: dict[tuple[int, int | None], int] = defaultdict(int)
+    excused_at: dict[tuple[int, int | None], int] = defaultdict(int)
     lines = []
     for student in students:
         seen: list[bool] = []
-        minutes = 0
+        minutes = marked = excused = 0
         for slot in counted:
-            came = (slot.occurrence_id, student.id) in attended
+            mark = marks.get((slot.occurrence_id, student.id))
+            came = outcome_of((slot.occurrence_id, student.id) in attended, mark)
+            key = (slot.occurrence_id, student.city_id)
+            if came is None:
+                # Excused: not expected, so neither a miss nor part of a run of misses.
+                excused_at[key] += 1
+                marked_at[key] += 1
+                excused += 1
+                marked += 1
+                continue
             if not expected(student, slot, came):
                 continue
             seen.append(came)
-            key = (slot.occurrence_id, student.city_id)
             expected_at[key] += 1
+            if mark is not None:
+                marked_at[key] += 1
+                marked += 1
             if came:
                 came_at[key] += 1
                 minutes += slot.minutes
-        if not seen and student.status == "removed":
+        if not seen and not excused and student.status == "removed":
             continue
         longest, lately = missed_runs(seen)
-        lines.append(StudentLine(student, Tally(len(seen), sum(seen)), longest, lately, minutes))
+        tally = Tally(len(seen), sum(seen), marked, excused)
+        lines.append(StudentLine(student, tally, longest, lately, minutes))
     lines.sort(key=lambda s: (s.student.city_id or 0, s.student.name.casefold(), s.student.id))
 
     sessions = []
     for slot in ordered:
         occurrence = slot.occurrence_id
         by_city = {
-            c.id: Tally(expected_at[(occurrence, c.id)], came_at[(occurrence, c.id)])
+            c.id: Tally(
+                expected_at[(occurrence, c.id)],
+                came_at[(occurrence, c.id)],
+                marked_at[(occurrence, c.id)],
+                excused_at[(occurrence, c.id)],
+            )
             for c in cities
         }
-        keys = [k for k in expected_at if k[0] == occurrence]
-        total = Tally(sum(expected_at[k] for k in keys), sum(came_at[k] for k in keys))
+        keys = {k for k in (*expected_at, *marked_at) if k[0] == occurrence}
+        total = Tally(
+            sum(expected_at[k] for k in keys),
+            sum(came_at[k] for k in keys),
+            sum(marked_at[k] for k in keys),
+            sum(excused_at[k] for k in keys),
+        )
         sessions.append(SessionLine(slot, by_city, total))
 
     city_lines = []
@@ -386,6 +481,8 @@ def attendance_rows(report: Attendance) -> list[dict[str, Any]]:
                 "attended": city.tally.attended,
                 "missed": city.tally.missed,
                 "rate": _rate_cell(city.tally.rate),
+                "excused": city.tally.excused,
+                "marked_by_teacher": city.tally.marked,
                 "sessions_held": city.held,
                 "live_minutes": city.minutes,
             }
@@ -405,6 +502,8 @@ def attendance_rows(report: Attendance) -> list[dict[str, Any]]:
                     "attended": tally.attended,
                     "missed": tally.missed,
                     "rate": _rate_cell(tally.rate),
+                    "excused": tally.excused,
+                    "marked_by_teacher": tally.marked,
                 }
             )
     names = {c.city.id: c.city.name for c in report.cities}
@@ -418,6 +517,8 @@ def attendance_rows(report: Attendance) -> list[dict[str, Any]]:
                 "attended": line.tally.attended,
                 "missed": line.tally.missed,
                 "rate": _rate_cell(line.tally.rate),
+                "excused": line.tally.excused,
+                "marked_by_teacher": line.tally.marked,
                 "live_minutes": line.minutes,
                 "longest_missed_run": line.longest_missed_run,
                 "missed_lately": line.missed_lately,
@@ -438,6 +539,8 @@ ATTENDANCE_COLUMNS = (
     "attended",
     "missed",
     "rate",
+    "excused",
+    "marked_by_teacher",
     "sessions_held",
     "live_minutes",
     "longest_missed_run",
@@ -525,6 +628,8 @@ EXCHANGE_METRICS = (
     "attendance_expected",
     "attendance_attended",
     "attendance_rate",
+    "attendance_excused",
+    "attendance_marked_by_teachers",
     "live_minutes",
     "prompts_posted",
     "prompt_answers",
@@ -564,6 +669,8 @@ def exchange_rows(figures: ExchangeFigures) -> list[dict[str, Any]]:
         per_city("attendance_expected", lambda c, n: c.tally.expected, both.expected),
         per_city("attendance_attended", lambda c, n: c.tally.attended, both.attended),
         per_city("attendance_rate", lambda c, n: _rate_cell(c.tally.rate), _rate_cell(both.rate)),
+        per_city("attendance_excused", lambda c, n: c.tally.excused, both.excused),
+        per_city("attendance_marked_by_teachers", lambda c, n: c.tally.marked, both.marked),
         per_city("live_minutes", lambda c, n: c.minutes, figures.attendance.minutes),
         only_total("prompts_posted", figures.prompts_posted),
         per_city("prompt_answers", lambda c, n: n.prompt_answers, total.prompt_answers),
@@ -661,17 +768,24 @@ def student_report(
     slots: Sequence[SessionSlot],
     attended: Collection[tuple[int, int]],
     activity: StudentActivity,
+    marks: Mapping[tuple[int, int], str] | None = None,
 ) -> StudentReport:
-    """A student's sessions, prompt answers, messages and games, month by month."""
-    lines = attendance([], slots, [student], attended).students
+    """A student's sessions, prompt answers, messages and games, month by month (a teacher's
+    mark standing over the evidence, excused sessions left out)."""
+    marks = marks or {}
+    lines = attendance([], slots, [student], attended, marks).students
     # A removed student expected nowhere is left out of reports, but here they were asked for.
     line = lines[0] if lines else StudentLine(student, Tally(), 0, 0, 0)
     ordered = sorted(slots, key=lambda s: (s.starts_at, s.occurrence_id))
+    outcomes = [
+        (slot, outcome_of(key in attended, marks.get(key)))
+        for slot in ordered
+        if slot.counted and (key := (slot.occurrence_id, student.id))
+    ]
     seen = tuple(
         (slot, came)
-        for slot in ordered
-        if slot.counted
-        and expected(student, slot, came := (slot.occurrence_id, student.id) in attended)
+        for slot, came in outcomes
+        if came is not None and expected(student, slot, came)
     )
     months = []
     for month in months_of(period):
@@ -705,6 +819,8 @@ def attendance_json(exchange: str, period: Period, report: Attendance) -> str:
         "sessions_ended": report.ended,
         "sessions_held": report.held,
         "sessions_cancelled": report.cancelled,
+        "marked_by_teachers": report.total.marked,
+        "excused": report.total.excused,
         "rows": attendance_rows(report),
         "missed_two_in_a_row": [
             {"student": s.student.name, "missed_lately": s.missed_lately} for s in report.flagged

@@ -30,6 +30,7 @@ from bot.services.pairing import PairingService
 from bot.services.privacy import PrivacyService
 from bot.services.prompts import PromptService
 from bot.services.reporting import ReportingService
+from bot.services.roll_call import RollCallService
 from bot.services.roster import RosterService
 from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
@@ -68,6 +69,7 @@ class Services:
         )
         self.pairing = PairingService(db, clock, scheduler, operations)
         self.prompts = PromptService(db, clock, infra.activity_writer, scheduler)
+        self.roll_call = RollCallService(db, clock)
         self.safety = SafetyService(db, clock, scheduler)
         self.roster = RosterService(db, clock, scheduler, operations)
         settings = infra.settings

@@ -31,6 +31,7 @@ from bot.domain.reporting import (
     attendance,
     period_between,
     period_of,
+    seen_from,
     student_report,
 )
 from bot.domain.text import clean
@@ -40,6 +41,7 @@ from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import reporting as store
+from bot.store import sessions as session_store
 
 REPORTERS = {"coordinator", "teacher"}
 
@@ -177,8 +179,11 @@ class ReportingService:
         async with self.db.read() as conn:
             slots = await store.slots(conn, scope.exchange.id, period)
             students = await store.students(conn, scope.exchange.id, period, city_id=city_id)
-            seen = await store.attended(conn, scope.exchange.id, period)
-        return attendance(_refs(scope), slots, students, seen)
+            evidence = await store.attended(conn, scope.exchange.id, period)
+            marks = await store.marks(conn, scope.exchange.id, period)
+            setting = await session_store.voice_minutes(conn, scope.exchange.id)
+        seen = seen_from(evidence, slots, setting)
+        return attendance(_refs(scope), slots, students, seen, marks)
 
     async def compute_exchange(self, scope: Scope, period: Period) -> ExchangeFigures:
         """The figures funders and sister-city boards ask for (students only)."""
@@ -206,14 +211,17 @@ class ReportingService:
         """One student's sessions, prompt answers, messages and games, month by month."""
         async with self.db.read() as conn:
             slots = await store.slots(conn, exchange.id, period)
-            seen = await store.attended(conn, exchange.id, period, student_id=student.id)
+            evidence = await store.attended(conn, exchange.id, period, student_id=student.id)
+            marks = await store.marks(conn, exchange.id, period, student_id=student.id)
+            setting = await session_store.voice_minutes(conn, exchange.id)
             found = StudentActivity(
                 message_days=await store.student_messages(conn, student.id, period),
                 answers=await store.student_answers(conn, student.id, period),
                 games=await store.student_games(conn, student.id, period),
             )
         city = exchange.city(student.city_id).name if student.city_id else "—"
-        return student_report(student, city, period, slots, seen, found)
+        seen = seen_from(evidence, slots, setting)
+        return student_report(student, city, period, slots, seen, found, marks)
 
     # -- slash commands -------------------------------------------------------------------------
 

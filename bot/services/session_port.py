@@ -88,6 +88,7 @@ class CityAttendance:
     present: tuple[str, ...]  # students' display names
     absent: tuple[str, ...]
     teachers: int  # teachers and coordinators seen
+    excused: tuple[str, ...] = ()  # marked excused by a teacher: not expected
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class Summary:
     cities: tuple[CityAttendance, ...]
     detailed: bool
     languages: tuple[str, ...]
+    occurrence_id: int = 0  # for the roll call button under the teachers' summary
 
 
 Post = Announcement | Reminder | Started | PromptPost | Summary

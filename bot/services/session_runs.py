@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.exchange import Exchange, Participant, Role
+from bot.domain.reporting import outcome_of, voice_needed
 from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus
 from bot.errors import NotFoundError, UserError
 from bot.services import prompts as prompt_service
@@ -238,6 +239,8 @@ class SessionRuns:
                 conn, fresh.id, OccurrenceStatus.DONE, was=LIVE
             )
             if closed:
+                # Whoever is still in voice stays counted up to the session's end.
+                await store.voice_left(conn, fresh, fresh.ends_at)
                 count = await store.attendance_count(conn, fresh.id)
                 current = await store.by_id(conn, series.id)
                 if current is not None:
@@ -399,29 +402,59 @@ class SessionRuns:
     async def attendance_summary(
         self, exchange: Exchange, occurrence: OccurrenceRecord, title: str, *, detailed: bool
     ) -> Summary:
-        """Who was seen (check-in or voice), per city; names only when `detailed`."""
+        """Who came, per city, as the reports count it: a check-in, enough minutes in voice,
+        or a teacher's mark (which stands over both; excused students are not expected).
+        Names only when `detailed`."""
+        now = self.clock.now()
         async with self.db.read() as conn:
-            seen = await store.attendance(conn, occurrence.id)
+            evidence = await store.seen_at(conn, occurrence.id)
+            marks = await store.marks_at(conn, occurrence.id)
+            setting = await store.voice_minutes(conn, exchange.id)
             people = await roster.listing(
                 conn, exchange.id, statuses=("active", "paused")
-            ) + await roster.by_ids(conn, list(seen))
+            ) + await roster.by_ids(conn, list({*evidence, *marks}))
+        length = int((occurrence.ends_at - occurrence.starts_at).total_seconds() // 60)
+        needed = voice_needed(length, setting)
+
+        def came(participant_id: int) -> bool | None:
+            what = evidence.get(participant_id)
+            minutes = what.minutes(occurrence, now) if what else None
+            by_evidence = what is not None and (
+                what.checked_in_at is not None
+                or (what.in_voice and (minutes is None or minutes >= needed))
+            )
+            mark = marks.get(participant_id)
+            return outcome_of(by_evidence, mark.mark if mark else None)
+
         by_id = {p.id: p for p in people}
         cities = []
         for city in exchange.cities:
             students = [
                 p for p in by_id.values() if p.role is Role.STUDENT and p.city_id == city.id
             ]
-            present = sorted(p.display_name for p in students if p.id in seen)
+            present = sorted(p.display_name for p in students if came(p.id))
             absent = sorted(
-                p.display_name for p in students if p.id not in seen and p.status == "active"
+                p.display_name
+                for p in students
+                if came(p.id) is False and (p.status == "active" or p.id in marks)
             )
+            excused = sorted(p.display_name for p in students if came(p.id) is None)
             teachers = sum(
                 1
                 for p in by_id.values()
-                if p.role in STAFF_ROLES and p.city_id == city.id and p.id in seen
+                if p.role in STAFF_ROLES and p.city_id == city.id and p.id in evidence
             )
-            cities.append(CityAttendance(city.name, tuple(present), tuple(absent), teachers))
-        return Summary(title, occurrence.starts_at, tuple(cities), detailed, languages_of(exchange))
+            cities.append(
+                CityAttendance(city.name, tuple(present), tuple(absent), teachers, tuple(excused))
+            )
+        return Summary(
+            title,
+            occurrence.starts_at,
+            tuple(cities),
+            detailed,
+            languages_of(exchange),
+            occurrence.id,
+        )
 
     async def check_in(self, actor: Actor, occurrence_id: int) -> CheckIn:
         """A participant presses "Check in": counted once, and only while the session is on."""
@@ -468,6 +501,8 @@ class SessionRuns:
                 seen = await store.record_attendance(
                     conn, occurrence=occurrence, participant_id=me.id, method="voice", now=now
                 )
+                # Minutes count from joining to leaving (or the session's end).
+                await store.voice_joined(conn, occurrence, me.id, now)
                 if seen is None:
                     recorded += 1
                     await activity_log.append(
@@ -484,6 +519,26 @@ class SessionRuns:
                         },
                     )
         return recorded
+
+    async def voice_gone(self, guild_id: int, user_id: int, channel_id: int) -> None:
+        """Someone left a voice or stage channel: their minutes at sessions there stop."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            for series, occurrence in await store.in_window(conn, guild_id, channel_id, now):
+                me = await roster.find(conn, series.exchange_id, user_id)
+                if me is not None:
+                    await store.voice_left(conn, occurrence, now, me.id)
+
+    async def voice_only(self, guild_id: int, channel_id: int, user_ids: Sequence[int]) -> None:
+        """Only these people are in the channel now: the stays of anyone else end now (they
+        left while the bot was not listening)."""
+        now = self.clock.now()
+        here = set(user_ids)
+        async with self.db.transaction() as conn:
+            for _series, occurrence in await store.in_window(conn, guild_id, channel_id, now):
+                for participant_id, user_id in await store.in_voice(conn, occurrence.id):
+                    if user_id not in here:
+                        await store.voice_left(conn, occurrence, now, participant_id)
 
     async def catch_up(self, port_for: Callable[[int], SessionPort | None]) -> None:
         """Bring every series up to date after a start or a new gateway session (idempotent).
@@ -514,6 +569,9 @@ class SessionRuns:
                         occurrence.status == OccurrenceStatus.STARTED
                         and occurrence.starts_at <= now <= occurrence.ends_at
                     ):
-                        for user_id in await port.voice_members(series.channel_id):
+                        present = await port.voice_members(series.channel_id)
+                        # Whoever left while the bot was away stops counting now.
+                        await self.voice_only(series.guild_id, series.channel_id, present)
+                        for user_id in present:
                             await self.voice_seen(series.guild_id, user_id, series.channel_id)
                         break

@@ -295,12 +295,24 @@ REGISTRY: dict[str, Personal] = {
         purpose="attendance: who checked in or was in the session's voice channel, and when",
         kept=KEPT_WHILE_ACTIVE + "; then anonymous counts per city",
         participants=("participant_id",),
-        plain=("method",),
+        plain=("method", "voice_seconds", "voice_since"),
+    ),
+    "session_marks": Personal(
+        purpose=(
+            "a teacher's roll call: present, late, excused or absent per student and session, "
+            "a short reason for an excused absence, and which teacher marked it"
+        ),
+        kept=KEPT_WHILE_ACTIVE + "; then anonymous counts per city",
+        users=("marked_by",),
+        incidental=("marked_by",),
+        participants=("participant_id",),
+        text=("reason",),
+        plain=("mark",),
     ),
     "session_settings": Personal(
-        purpose="when an exchange's session reminders go out",
+        purpose="when an exchange's session reminders go out, and how long in voice is present",
         kept="always (no personal data)",
-        plain=("reminder_minutes",),
+        plain=("reminder_minutes", "voice_minutes"),
         exchange="partnership_id",
     ),
     # -- reports --

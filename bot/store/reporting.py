@@ -22,6 +22,7 @@ from sqlalchemy.sql import Select
 
 from bot.domain.reporting import (
     CityCounts,
+    Evidence,
     MessageDay,
     PairActivity,
     Period,
@@ -38,6 +39,7 @@ from bot.store.schema import (
     prompt_posts,
     prompt_responses,
     session_attendance,
+    session_marks,
     session_occurrences,
     sessions,
 )
@@ -122,29 +124,57 @@ async def slots(conn: AsyncConnection, exchange_id: int, period: Period) -> list
     return [SessionSlot(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
+def _counted_at(exchange_id: int, period: Period) -> ColumnElement[bool]:
+    return and_(
+        sessions.c.partnership_id == exchange_id,
+        sessions.c.status != "draft",
+        session_occurrences.c.status == "done",
+        _in(session_occurrences.c.starts_at, period),
+    )
+
+
 async def attended(
     conn: AsyncConnection,
     exchange_id: int,
     period: Period,
     *,
     student_id: int | None = None,
-) -> set[tuple[int, int]]:
-    """(occurrence id, participant id) of everyone seen at the period's ended sessions."""
+) -> list[Evidence]:
+    """What the bot saw at the period's ended sessions: each check-in and each voice presence
+    with its seconds (`bot.domain.reporting.seen_from` decides what counts)."""
     query = (
-        select(session_attendance.c.occurrence_id, session_attendance.c.participant_id)
+        select(
+            session_attendance.c.occurrence_id,
+            session_attendance.c.participant_id,
+            session_attendance.c.method,
+            session_attendance.c.voice_seconds,
+        )
         .join(session_occurrences, session_occurrences.c.id == session_attendance.c.occurrence_id)
         .join(sessions, sessions.c.id == session_occurrences.c.session_id)
-        .where(
-            sessions.c.partnership_id == exchange_id,
-            sessions.c.status != "draft",
-            session_occurrences.c.status == "done",
-            _in(session_occurrences.c.starts_at, period),
-        )
-        .distinct()
+        .where(_counted_at(exchange_id, period))
     )
     if student_id is not None:
         query = query.where(session_attendance.c.participant_id == student_id)
-    return {(r[0], r[1]) for r in await conn.execute(query)}
+    return [Evidence(r[0], r[1], r[2], r[3]) for r in await conn.execute(query)]
+
+
+async def marks(
+    conn: AsyncConnection,
+    exchange_id: int,
+    period: Period,
+    *,
+    student_id: int | None = None,
+) -> dict[tuple[int, int], str]:
+    """(occurrence id, participant id) → a teacher's mark at the period's ended sessions."""
+    query = (
+        select(session_marks.c.occurrence_id, session_marks.c.participant_id, session_marks.c.mark)
+        .join(session_occurrences, session_occurrences.c.id == session_marks.c.occurrence_id)
+        .join(sessions, sessions.c.id == session_occurrences.c.session_id)
+        .where(_counted_at(exchange_id, period))
+    )
+    if student_id is not None:
+        query = query.where(session_marks.c.participant_id == student_id)
+    return {(r[0], r[1]): r[2] for r in await conn.execute(query)}
 
 
 async def students(

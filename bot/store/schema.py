@@ -817,3 +817,40 @@ school_breaks = Table(
     Column("created_by", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+
+# -- 0018: roll call -------------------------------------------------------------------------------
+
+# Voice minutes: seconds spent in the session's channel within its times, and since when someone
+# is there now. NULL seconds: a row from before minutes were counted (it counts as present).
+session_attendance.append_column(Column("voice_seconds", Integer))
+session_attendance.append_column(Column("voice_since", UTCDateTime))
+# Minutes in voice that make someone present; NULL: 10 minutes or half the session, the lesser.
+session_settings.append_column(Column("voice_minutes", Integer))
+
+# A teacher's mark for one student at one session: it stands over the bot's evidence.
+session_marks = Table(
+    "session_marks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "occurrence_id",
+        Integer,
+        ForeignKey("session_occurrences.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "participant_id",
+        Integer,
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("mark", String(8), nullable=False),
+    # A short reason for an excused absence, as the teacher wrote it.
+    Column("reason", String(100)),
+    Column("marked_by", BigInteger, nullable=False),  # the teacher's Discord user id
+    Column("marked_at", UTCDateTime, nullable=False),
+    UniqueConstraint("occurrence_id", "participant_id"),
+    CheckConstraint("mark IN ('present', 'late', 'excused', 'absent')", name="mark"),
+)

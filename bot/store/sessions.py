@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.sessions import DEFAULT_REMINDERS, LIVE, OccurrenceStatus, SeriesStatus
 from bot.store.schema import (
+    participants,
     partnerships,
     session_attendance,
+    session_marks,
     session_occurrences,
     session_settings,
     sessions,
@@ -456,9 +458,196 @@ async def record_attendance(
             participant_id=participant_id,
             method=method,
             first_seen=now,
+            # Voice counts minutes from here; `voice_joined` starts the clock.
+            voice_seconds=0 if method == "voice" else None,
         )
     )
     return None
+
+
+def _overlap(occurrence: OccurrenceRecord, since: datetime, until: datetime) -> int:
+    """Whole seconds of [since, until) within the occurrence's times."""
+    start = max(since, occurrence.starts_at)
+    end = min(until, occurrence.ends_at)
+    return max(0, int((end - start).total_seconds()))
+
+
+async def voice_joined(
+    conn: AsyncConnection, occurrence: OccurrenceRecord, participant_id: int, now: datetime
+) -> None:
+    """Start counting a participant's minutes in the session's voice channel (idempotent)."""
+    await conn.execute(
+        update(session_attendance)
+        .where(
+            session_attendance.c.occurrence_id == occurrence.id,
+            session_attendance.c.participant_id == participant_id,
+            session_attendance.c.method == "voice",
+            session_attendance.c.voice_since.is_(None),
+        )
+        .values(voice_since=now, voice_seconds=func.coalesce(session_attendance.c.voice_seconds, 0))
+    )
+
+
+async def voice_left(
+    conn: AsyncConnection,
+    occurrence: OccurrenceRecord,
+    now: datetime,
+    participant_id: int | None = None,
+) -> None:
+    """Add the time since joining to a participant's minutes (everyone's: None) and stop."""
+    query = select(
+        session_attendance.c.id,
+        session_attendance.c.voice_since,
+        session_attendance.c.voice_seconds,
+    ).where(
+        session_attendance.c.occurrence_id == occurrence.id,
+        session_attendance.c.method == "voice",
+        session_attendance.c.voice_since.is_not(None),
+    )
+    if participant_id is not None:
+        query = query.where(session_attendance.c.participant_id == participant_id)
+    for row_id, since, seconds in (await conn.execute(query)).all():
+        await conn.execute(
+            update(session_attendance)
+            .where(session_attendance.c.id == row_id)
+            .values(
+                voice_seconds=(seconds or 0) + _overlap(occurrence, since, now), voice_since=None
+            )
+        )
+
+
+async def in_voice(conn: AsyncConnection, occurrence_id: int) -> list[tuple[int, int]]:
+    """(participant id, user id) of everyone whose stay in the session's voice is open."""
+    rows = await conn.execute(
+        select(session_attendance.c.participant_id, participants.c.user_id)
+        .join(participants, participants.c.id == session_attendance.c.participant_id)
+        .where(
+            session_attendance.c.occurrence_id == occurrence_id,
+            session_attendance.c.method == "voice",
+            session_attendance.c.voice_since.is_not(None),
+        )
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What the bot saw of one participant at one occurrence."""
+
+    checked_in_at: datetime | None = None
+    voice_seconds: int | None = None  # None: not in voice, or recorded before minutes counted
+    in_voice: bool = False  # voice presence recorded (with or without minutes)
+    voice_since: datetime | None = None  # in the channel now, since then
+
+    def minutes(self, occurrence: OccurrenceRecord, now: datetime) -> int | None:
+        """Minutes in voice so far, counting an open stay up to now; None: not known."""
+        if not self.in_voice or self.voice_seconds is None:
+            return None
+        extra = _overlap(occurrence, self.voice_since, now) if self.voice_since else 0
+        return (self.voice_seconds + extra) // 60
+
+
+async def seen_at(conn: AsyncConnection, occurrence_id: int) -> dict[int, Seen]:
+    """Participant id → the check-in and voice minutes recorded at an occurrence."""
+    rows = await conn.execute(
+        select(
+            session_attendance.c.participant_id,
+            session_attendance.c.method,
+            session_attendance.c.first_seen,
+            session_attendance.c.voice_seconds,
+            session_attendance.c.voice_since,
+        ).where(session_attendance.c.occurrence_id == occurrence_id)
+    )
+    found: dict[int, Seen] = {}
+    for participant_id, method, first_seen, seconds, since in rows:
+        was = found.get(participant_id, Seen())
+        if method == "button":
+            found[participant_id] = Seen(
+                first_seen, was.voice_seconds, was.in_voice, was.voice_since
+            )
+        else:
+            found[participant_id] = Seen(was.checked_in_at, seconds, True, since)
+    return found
+
+
+# -- roll call marks ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MarkRecord:
+    """A teacher's mark for one student at one occurrence."""
+
+    participant_id: int
+    mark: str
+    reason: str | None
+    marked_by: int
+    marked_at: datetime
+
+
+async def marks_at(conn: AsyncConnection, occurrence_id: int) -> dict[int, MarkRecord]:
+    """Participant id → the teacher's mark at an occurrence."""
+    rows = await conn.execute(
+        select(
+            session_marks.c.participant_id,
+            session_marks.c.mark,
+            session_marks.c.reason,
+            session_marks.c.marked_by,
+            session_marks.c.marked_at,
+        ).where(session_marks.c.occurrence_id == occurrence_id)
+    )
+    return {r[0]: MarkRecord(r[0], r[1], r[2], r[3], r[4]) for r in rows}
+
+
+async def set_mark(
+    conn: AsyncConnection,
+    *,
+    occurrence_id: int,
+    participant_id: int,
+    mark: str,
+    reason: str | None,
+    by: int,
+    now: datetime,
+) -> MarkRecord | None:
+    """Set (or change) a student's mark; the mark it replaces, if any."""
+    was = await marks_at_one(conn, occurrence_id, participant_id)
+    values = {"mark": mark, "reason": reason, "marked_by": by, "marked_at": now}
+    if was is None:
+        await conn.execute(
+            session_marks.insert().values(
+                occurrence_id=occurrence_id, participant_id=participant_id, **values
+            )
+        )
+    else:
+        await conn.execute(
+            update(session_marks)
+            .where(
+                session_marks.c.occurrence_id == occurrence_id,
+                session_marks.c.participant_id == participant_id,
+            )
+            .values(**values)
+        )
+    return was
+
+
+async def marks_at_one(
+    conn: AsyncConnection, occurrence_id: int, participant_id: int
+) -> MarkRecord | None:
+    """One student's mark at an occurrence, if a teacher set one."""
+    row = (
+        await conn.execute(
+            select(
+                session_marks.c.participant_id,
+                session_marks.c.mark,
+                session_marks.c.reason,
+                session_marks.c.marked_by,
+                session_marks.c.marked_at,
+            ).where(
+                session_marks.c.occurrence_id == occurrence_id,
+                session_marks.c.participant_id == participant_id,
+            )
+        )
+    ).first()
+    return MarkRecord(row[0], row[1], row[2], row[3], row[4]) if row else None
 
 
 async def attendance(conn: AsyncConnection, occurrence_id: int) -> dict[int, set[str]]:
@@ -518,3 +707,67 @@ async def set_reminder_minutes(
             .where(session_settings.c.partnership_id == exchange_id)
             .values(reminder_minutes=text)
         )
+
+
+async def voice_minutes(conn: AsyncConnection, exchange_id: int) -> int | None:
+    """Minutes in voice that make someone present; None: the default share of the session."""
+    value = await conn.scalar(
+        select(session_settings.c.voice_minutes).where(
+            session_settings.c.partnership_id == exchange_id
+        )
+    )
+    return int(value) if value is not None else None
+
+
+async def set_voice_minutes(conn: AsyncConnection, exchange_id: int, minutes: int | None) -> None:
+    """Set (None: reset to the default) the minutes in voice that make someone present."""
+    found = await conn.scalar(
+        select(session_settings.c.partnership_id).where(
+            session_settings.c.partnership_id == exchange_id
+        )
+    )
+    if found is None:
+        await conn.execute(
+            session_settings.insert().values(partnership_id=exchange_id, voice_minutes=minutes)
+        )
+    else:
+        await conn.execute(
+            update(session_settings)
+            .where(session_settings.c.partnership_id == exchange_id)
+            .values(voice_minutes=minutes)
+        )
+
+
+async def begun(
+    conn: AsyncConnection,
+    exchange_id: int,
+    now: datetime,
+    *,
+    session_id: int | None = None,
+    limit: int = 60,
+) -> list[tuple[SessionRecord, OccurrenceRecord]]:
+    """The exchange's occurrences that have begun (not called off), latest first: what a
+    teacher may take the roll of."""
+    query = (
+        select(sessions.c.id, session_occurrences.c.id)
+        .join(session_occurrences, session_occurrences.c.session_id == sessions.c.id)
+        .where(
+            sessions.c.partnership_id == exchange_id,
+            sessions.c.status != SeriesStatus.DRAFT,
+            session_occurrences.c.status.in_(
+                (OccurrenceStatus.STARTED, OccurrenceStatus.DONE, OccurrenceStatus.SCHEDULED)
+            ),
+            session_occurrences.c.starts_at <= now,
+        )
+        .order_by(session_occurrences.c.starts_at.desc(), session_occurrences.c.id.desc())
+        .limit(limit)
+    )
+    if session_id is not None:
+        query = query.where(sessions.c.id == session_id)
+    found = []
+    for series_id, occurrence_id in (await conn.execute(query)).all():
+        series = await by_id(conn, series_id)
+        occ = await occurrence(conn, occurrence_id)
+        if series is not None and occ is not None:
+            found.append((series, occ))
+    return found

@@ -29,7 +29,13 @@ from cogs.common.files import Attachment, pack, say_packed
 from cogs.common.interactions import begin, say
 from cogs.common.params import CityName, ExchangeId, PastDay
 from cogs.common.text import NO_PINGS
-from cogs.reporting.embeds import attendance_embed, chart_title, exchange_embed, student_embed
+from cogs.reporting.embeds import (
+    attendance_embed,
+    chart_title,
+    exchange_embed,
+    marked_line,
+    student_embed,
+)
 from cogs.reporting.outside import digest_answer, link_answer, links_answer, post_digest
 
 DATE_HINT = "YYYY-MM-DD, UTC"
@@ -129,6 +135,7 @@ class ReportingCog(
                 attendance_chart,
                 found.attendance,
                 chart_title(scope.exchange.name, period, city_name),
+                marked_line(found.attendance.total, actor.language),
             )
             files.append(Attachment(f"{stem}.png", png))
         packed = pack(files)

@@ -17,6 +17,7 @@ from bot.domain.reporting import (
     ExchangeFigures,
     Period,
     StudentReport,
+    Tally,
     rate_text,
 )
 from bot.i18n import t
@@ -90,6 +91,7 @@ def attendance_embed(
                 rate=rate_text(total.rate),
             )
         )
+        description.append(marked_line(total, lang))
     else:
         description.append(t("reporting.no_sessions", lang))
     embed = discord.Embed(
@@ -151,6 +153,11 @@ def attendance_embed(
     return embed
 
 
+def marked_line(total: Tally, language: str) -> str:
+    """How many of the counted attendances a teacher marked at roll call (and excused)."""
+    return t("reporting.marked_by_teachers", language, marked=total.marked, excused=total.excused)
+
+
 def _score(figures: ExchangeFigures) -> str:
     first, second = figures.attendance.cities
     ours = points_text(figures.city_counts(first.city.id).chess_points)
@@ -205,7 +212,9 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
             score=_score(figures),
             active=len(figures.active_pairs),
             pairs=len(figures.pairs),
-        ),
+        )
+        + "\n"
+        + marked_line(total, lang),
         inline=False,
     )
     dormant = figures.dormant_pairs
@@ -259,6 +268,7 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
     )
     if line.missed_lately >= 2:
         sessions += "\n" + t("reporting.student_missed", lang, count=line.missed_lately)
+    sessions += "\n" + marked_line(line.tally, lang)
     embed.add_field(name=t("reporting.sessions", lang), value=sessions)
     embed.add_field(name=t("reporting.prompt_answers", lang), value=str(report.prompt_answers))
     embed.add_field(name=t("reporting.messages", lang), value=str(report.messages))

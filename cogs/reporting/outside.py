@@ -28,7 +28,7 @@ from bot.services.digest import Digest, DigestState
 from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, show
 from cogs.common.text import NO_PINGS, clip, mention, timestamp
-from cogs.reporting.embeds import COLOUR, chart_title
+from cogs.reporting.embeds import COLOUR, chart_title, marked_line
 
 # Revoke buttons shown under `/report links`: every row Discord allows but one, kept free.
 REVOKE_BUTTONS = ROW_BUTTONS * (ACTION_ROWS - 1)
@@ -189,6 +189,7 @@ async def post_digest(channel: discord.abc.Messageable, digest: Digest, nonce: s
             attendance_chart,
             figures.attendance,
             chart_title(digest.exchange.name, figures.period, None),
+            marked_line(figures.attendance.total, digest.languages[0]),
         )
         files.append(discord.File(io.BytesIO(png), filename=f"{stem}.png"))
         embeds[-1].set_image(url=f"attachment://{stem}.png")

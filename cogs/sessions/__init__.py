@@ -3,7 +3,8 @@ the posts, reminders and Discord events of each session.
 
 - `cog`: the `/session` commands (thin), voice presence, the timed steps handed to the service.
 - `params`: the series, occurrence, repeat and zone options, with their autocomplete.
-- `components`: a teacher's restart-proof confirmations; `checkin`: the check-in button.
+- `components`: a teacher's restart-proof confirmations; `checkin`: the check-in button;
+  `rollcall`: the roll call panel (a select per mark, pages) and its button under the summary.
 - `adapter`: `DiscordSessions`, the service's `SessionPort` (posts, events, voice).
 - `posts`: what is posted in channels; `answers`: what commands answer; `words`: sessions in
   words (rules, local times, warnings, durations).

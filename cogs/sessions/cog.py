@@ -1,4 +1,5 @@
-"""`/session schedule|list|cancel|skip|move|edit|reminders|ics|calendar`, voice presence, and the
+"""`/session schedule|list|cancel|skip|move|edit|reminders|ics|calendar|attendance|voice-minutes`,
+voice presence (minutes from joining to leaving), and the
 session's timed steps handed to the service.
 
 Each command acknowledges first (`begin`), calls the sessions service, and renders what it
@@ -8,6 +9,7 @@ returns; failures take the one error path (`cogs.common.errors`).
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -16,7 +18,9 @@ from discord.ext import commands
 from bot.app import Twinbridge
 from bot.domain import sessions as rules
 from bot.domain.sessions import OccurrenceStatus
+from bot.errors import UserError
 from bot.i18n import listing, t
+from bot.services.roll_call import MAX_REASON, MAX_VOICE_MINUTES
 from bot.services.scheduler import RetryLaterError
 from bot.services.sessions import ScheduleInput, SeriesEdit
 from bot.store.sends import Send
@@ -34,6 +38,7 @@ from cogs.sessions.components import (
     preview_view,
 )
 from cogs.sessions.params import Occurrence, Repeat, SeriesId, SessionZone
+from cogs.sessions.rollcall import show_roll
 from cogs.sessions.words import duration_text, with_event_warning
 
 # A session's prompt: prompt ids offered from the exchange's active prompts, or a teacher's
@@ -348,17 +353,82 @@ class SessionsCog(
             allowed_mentions=NO_PINGS,
         )
 
+    # -- roll call ---------------------------------------------------------------------------------
+
+    @app_commands.command(
+        name="attendance",
+        description="Roll call of a session: mark your city's students (teachers)",
+    )
+    @app_commands.describe(
+        session="The series (default: the latest session that has begun)",
+        day="The session's date (YYYY-MM-DD); default: the latest",
+        city="Whose roll call (coordinators; teachers take their own city's)",
+        student="Mark one student (with mark)",
+        mark="Their mark",
+        reason="Why they are excused (optional, short)",
+    )
+    async def attendance(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        session: SeriesId | None = None,
+        day: Day | None = None,
+        city: CityName | None = None,
+        student: discord.Member | None = None,
+        mark: Literal["present", "late", "excused", "absent"] | None = None,
+        reason: app_commands.Range[str, 1, MAX_REASON] | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        lang = actor.language
+        if (student is None) != (mark is None) or (reason is not None and student is None):
+            raise UserError("error.rollcall_student_and_mark")
+        roll_call = self.bot.services.roll_call
+        occurrence = await roll_call.find(actor, exchange, session, day)
+        if student is not None and mark is not None:
+            roll, name = await roll_call.mark_student(actor, occurrence, student.id, mark, reason)
+            note = t(
+                "rollcall.marked_one", lang, name=shown(name), mark=t(f"rollcall.mark_{mark}", lang)
+            )
+            await show_roll(interaction, roll, lang, note)
+            return
+        roll = await roll_call.panel(actor, occurrence, city_name=city)
+        await show_roll(interaction, roll, lang)
+
+    @app_commands.command(
+        name="voice-minutes", description="Minutes in voice that count as present (teachers)"
+    )
+    @app_commands.describe(
+        minutes="Minutes in the session's voice channel; 0: 10 minutes or half the session"
+    )
+    async def voice_minutes(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        minutes: app_commands.Range[int, 0, MAX_VOICE_MINUTES],
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        found = await self.bot.services.roll_call.set_voice_minutes(
+            actor, exchange, minutes or None
+        )
+        key = "rollcall.voice_minutes_set" if minutes else "rollcall.voice_minutes_default"
+        await show(
+            interaction,
+            content=t(key, actor.language, exchange=shown(found.name), minutes=minutes),
+            allowed_mentions=NO_PINGS,
+        )
+
     # -- attendance by voice, and catching up --------------------------------------------------
 
     @commands.Cog.listener()
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
     ) -> None:
-        if after.channel is None or (
-            before.channel is not None and before.channel == after.channel
-        ):
-            return
-        await self.sessions.runs.voice_seen(member.guild.id, member.id, after.channel.id)
+        if before.channel is not None and before.channel == after.channel:
+            return  # muted, deafened, streaming: still there
+        if before.channel is not None:
+            await self.sessions.runs.voice_gone(member.guild.id, member.id, before.channel.id)
+        if after.channel is not None:
+            await self.sessions.runs.voice_seen(member.guild.id, member.id, after.channel.id)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

@@ -34,6 +34,7 @@ from cogs.common.components import buttons
 from cogs.common.files import Attachment, fitted
 from cogs.common.text import NO_PINGS, clip, mention, only_users, shown, timestamp
 from cogs.sessions.checkin import CheckInButton
+from cogs.sessions.rollcall import OpenRollCall
 from cogs.sessions.words import blocks, duration_text, rule_text
 
 
@@ -114,6 +115,8 @@ def message_for(post: Post) -> dict[str, Any]:
         kwargs["embed"], names = summary_embed(post)
         if names is not None:
             kwargs["file"] = names
+        if post.detailed and post.occurrence_id:
+            kwargs["view"] = buttons(OpenRollCall.on_summary(post.occurrence_id, post.languages))
     if "content" in kwargs:
         kwargs["content"] = clip(kwargs["content"], CONTENT)
     return kwargs
@@ -145,6 +148,8 @@ def city_fields(
     split into fields of at most 1024 characters when a big class does not fit in one."""
     count = f"✅ {len(city.present)} / {len(city.present) + len(city.absent)}"
     teachers = [f"🧑‍🏫 {city.teachers}"] if detailed and city.teachers else []
+    if city.excused:
+        teachers.append(f"📝 {len(city.excused)}")
     where = shown(city.city)
     if not detailed or not names:
         return [(clip(where, FIELD_NAME), "\n".join([count, *teachers]))]

@@ -283,6 +283,21 @@ async def report_digest(world: World) -> Member:
     return world.coordinator
 
 
+async def session_attendance(world: World) -> Member:
+    """The session has begun: Ms Rivera marks Ben present."""
+    await _scheduled(world)
+    await world.sb.advance_to(datetime(2026, 10, 6, 20, 5, tzinfo=UTC))
+    await world.sb.command(
+        world.teacher, "session attendance", student=world.students["Ben"], mark="present"
+    )
+    return world.teacher
+
+
+async def session_voice_minutes(world: World) -> Member:
+    await world.sb.command(world.teacher, "session voice-minutes", minutes=5)
+    return world.teacher
+
+
 # Every command that changes something, what it logs, and how a teacher's story runs it.
 # Reports change nothing but show children's names and attendance: who looked is logged.
 STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
@@ -305,6 +320,8 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "session move": ("session.moved", session_move),
     "session edit": ("session.edited", session_edit),
     "session reminders": ("session.reminders_set", session_reminders),
+    "session attendance": ("session.marked", session_attendance),
+    "session voice-minutes": ("session.voice_minutes_set", session_voice_minutes),
     "prompt add": ("prompt.added", prompt_add),
     "prompt edit": ("prompt.edited", prompt_edit),
     "prompt retire": ("prompt.retired", prompt_retire),

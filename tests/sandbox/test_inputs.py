@@ -213,6 +213,7 @@ async def stage(sb: Sandbox) -> Stage:
         "space reopen": {"student": sam},
         "report student": {"student": ben},
         "report digest": {"state": "on"},
+        "session voice-minutes": {"minutes": 15},
     }
     result = Stage(
         world,

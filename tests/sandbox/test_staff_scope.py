@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import EXTENSIONS
 from bot.i18n import lookup, t
 from bot.sandbox.driver import Reply, Sandbox, Upload, iter_components
 from bot.sandbox.state import Member
 from bot.store import roster
-from bot.store.schema import sessions
+from bot.store.schema import participants, partnerships, session_occurrences, sessions
 from cogs.common.components import item_routes
 from cogs.pairing.pages import HistoryPageButton, PreviewPageButton
 from cogs.reporting.outside import RevokeLink
@@ -35,6 +35,7 @@ from cogs.roster.removal import RemoveConfirm
 from cogs.safety.components import Action as ReportButton
 from cogs.safety.components import ReportAction
 from cogs.sessions.components import ConfirmMove, EndSeries, PreviewPage
+from cogs.sessions.rollcall import MarkRest, MarkSelect, OpenRollCall, RollPage
 from tests.sandbox.scope_world import (
     Scope,
     Side,
@@ -279,6 +280,85 @@ def report_button(action: ReportButton) -> Run:
     return run
 
 
+async def begun(side: Side) -> None:
+    """The first sessions (15:00 in Minneapolis and in Kumasi) have begun, once every exchange
+    of the server has its series (the clock moves once, after the last side's setup)."""
+    sb = side.sb
+    async with sb.bot.ctx.db.read() as conn:
+        exchanges = await conn.scalar(select(func.count()).select_from(partnerships))
+        scheduled = await conn.scalar(
+            select(func.count(func.distinct(sessions.c.partnership_id))).where(
+                sessions.c.status == "active"
+            )
+        )
+    when = datetime(2026, 10, 6, 20, 5, tzinfo=UTC)
+    if scheduled == exchanges and sb.now() < when:
+        await sb.advance_to(when)
+
+
+async def first_occurrence(sb: Sandbox, side: Side) -> int:
+    async with sb.bot.ctx.db.read() as conn:
+        found = await conn.scalar(
+            select(session_occurrences.c.id)
+            .where(session_occurrences.c.session_id == side.session_id)
+            .order_by(session_occurrences.c.starts_at)
+            .limit(1)
+        )
+    assert found is not None
+    return int(found)
+
+
+async def roll_call_button(scope: Scope, actor: Member, side: Side, key: str) -> Act:
+    """A roll call button of the side's first session and first city, forged."""
+    occurrence = await first_occurrence(scope.sb, side)
+    where = {"occurrence": occurrence, "city": side.city_ids[0], "page": 0}
+    if key == "open":
+        return await forged(scope, actor, OpenRollCall.custom_id_for(occurrence=occurrence))
+    made = {"rest": MarkRest, "page": RollPage}[key]
+    return await forged(scope, actor, made.custom_id_for(**where))
+
+
+def roll_call(key: str) -> Run:
+    async def run(scope: Scope, actor: Member, side: Side) -> Act:
+        return await roll_call_button(scope, actor, side, key)
+
+    return run
+
+
+async def roll_call_mark(scope: Scope, actor: Member, side: Side) -> Act:
+    """The roll call's "present" select of the side's first session, with its first student,
+    forged on a message of `actor`'s."""
+    sb = scope.sb
+    occurrence = await first_occurrence(sb, side)
+    async with sb.bot.ctx.db.read() as conn:
+        student = await conn.scalar(
+            select(participants.c.id).where(
+                participants.c.partnership_id == side.exchange_id,
+                participants.c.user_id == side.student(0).user.id,
+            )
+        )
+    custom_id = MarkSelect.custom_id_for(
+        occurrence=occurrence, city=side.city_ids[0], page=0, mark="present"
+    )
+    carrier = await sb.command(actor, "about")
+    assert carrier.message is not None
+    carrier.message.components = [
+        {
+            "type": 1,
+            "components": [
+                {
+                    "type": 3,
+                    "custom_id": custom_id,
+                    "options": [{"label": "Student", "value": str(student)}],
+                    "min_values": 1,
+                    "max_values": 1,
+                }
+            ],
+        }
+    ]
+    return lambda: sb.choose(actor, carrier, [str(student)], custom_id=custom_id)
+
+
 async def revoke_link(scope: Scope, actor: Member, side: Side) -> Act:
     """Revoke, under `/report links`, for the side's teacher's link."""
     assert side.link_id is not None
@@ -448,6 +528,26 @@ COMMANDS: dict[str, StaffAction] = {
         (paired, scheduled),
         "as a calendar file",
     ),
+    "session attendance": StaffAction(
+        cmd("session attendance", exchange=exchange),
+        (paired, scheduled, begun),
+        "Roll call · Monthly call Ben · Minneapolis",
+    ),
+    "session attendance (one student)": StaffAction(
+        cmd(
+            "session attendance",
+            student=lambda s: s.student(0),
+            mark=lambda s: "present",
+            exchange=exchange,
+        ),
+        (paired, scheduled, begun),
+        "Ben: marked present.",
+    ),
+    "session voice-minutes": StaffAction(
+        cmd("session voice-minutes", minutes=lambda s: 5, exchange=exchange),
+        (),
+        "after 5 min",
+    ),
     "chess limit": StaffAction(
         cmd("chess limit", games=lambda s: 2, exchange=exchange), (paired,), "2"
     ),
@@ -535,6 +635,18 @@ COMPONENTS: dict[str, StaffAction] = {
     "session.end": StaffAction(end_series, (paired, scheduled), "3 upcoming sessions removed"),
     "dashboard.revoke": StaffAction(
         revoke_link, (published, linked), "is revoked: it no longer opens anything"
+    ),
+    "rollcall.open": StaffAction(
+        roll_call("open"), (paired, scheduled, begun), "Roll call · Monthly call Ben"
+    ),
+    "rollcall.page": StaffAction(
+        roll_call("page"), (paired, scheduled, begun), "Roll call · Monthly call Ben"
+    ),
+    "rollcall.rest": StaffAction(
+        roll_call("rest"), (paired, scheduled, begun), "Marked by a teacher: 2 of 2"
+    ),
+    "rollcall.mark": StaffAction(
+        roll_call_mark, (paired, scheduled, begun), "Marked by a teacher: 1 of 2"
     ),
 }
 # Staff components bound to no exchange: they change nothing (cancel, keep as it is).
