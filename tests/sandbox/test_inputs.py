@@ -213,6 +213,9 @@ async def stage(sb: Sandbox) -> Stage:
         "space reopen": {"student": sam},
         "report student": {"student": ben},
         "report digest": {"state": "on"},
+        "exchange break add": {"city": "Najaf", "start": "2026-12-21", "end": "2027-01-03"},
+        "exchange break remove": {"number": 1},
+        "exchange holidays": {"city": "Minneapolis", "region": "US-MN"},
         "session voice-minutes": {"minutes": 15},
     }
     result = Stage(
