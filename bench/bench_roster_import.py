@@ -48,6 +48,8 @@ async def _world(sb: Sandbox) -> Member:
     for i in range(STUDENTS):
         sb.add_member(_username(i), roles=[students])
     teacher = sb.add_member("Ms Rivera", roles=[teachers])
+    # Staff act only in the exchanges they joined.
+    await sb.command(teacher, "join", city="Minneapolis")
     await sb.idle(within=300)
     return teacher
 
@@ -76,10 +78,12 @@ async def figures() -> list[Figure]:
     return [
         Figure(
             f"roster import: {STUDENTS:,} usernames, time to the answer",
-            took,
+            # An import that did not take everyone is no figure: its time says nothing.
+            took if imported else None,
             "s",
             120,
-            note=f"{searches} member searches; all imported: {imported}; "
-            "one gateway request per name took ~45 min",
+            note=f"{searches} member searches; one gateway request per name took ~45 min"
+            if imported
+            else f"not measurable: the answer was {reply.text[:120]!r}",
         ),
     ]
