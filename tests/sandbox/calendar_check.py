@@ -37,8 +37,8 @@ def expanded_starts(data: bytes, after: datetime, before: datetime) -> list[date
 
 async def calendars_agree(sb: Sandbox) -> None:
     """Fail when any series' calendar file differs from the bot's own dates."""
-    if sb.bot.is_closed():
-        return
+    if sb.bot.is_closed() or sb.bot.ctx.db.fault is not None:
+        return  # no bot, or a test that took its database file away on purpose
     now = sb.now()
     before = now + AHEAD
     async with sb.bot.ctx.db.read() as conn:
