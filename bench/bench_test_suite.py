@@ -34,15 +34,19 @@ def _measure() -> list[Figure]:
         if done.returncode != 0:
             return [Figure("make test on a fresh clone", None, "s", TARGET_S, "install failed")]
         checks, done = _timed(["make", "test"], clone)
-        tail = done.stdout.strip().splitlines()[-1:] or ["(no output)"]
+        lines = done.stdout.strip().splitlines()
+        tail = lines[-1:] or ["(no output)"]
         if done.returncode != 0:
+            failed = [
+                line.split(" - ")[0] for line in lines if line.startswith(("FAILED", "ERROR"))
+            ]
             return [
                 Figure(
-                    "make test on a fresh clone",
+                    "make test on a fresh clone (ruff, mypy, pytest)",
                     None,
                     "s",
                     TARGET_S,
-                    f"not measurable: it failed ({tail[0][:120]})",
+                    f"not measurable: it failed ({tail[0][:120]}; {'; '.join(failed[:5])})",
                 )
             ]
     cores = os.cpu_count() or 1
