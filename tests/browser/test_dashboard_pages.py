@@ -14,10 +14,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
-from bot.domain.exchange import Role
 from bot.sandbox.driver import Sandbox
-from bot.store import exchanges as exchange_store
-from bot.store import roster
 from tests.browser.conftest import screenshot
 from tests.sandbox.reporting_story import PERIOD, three_months
 from tests.sandbox.sessions_helpers import MONTHS_IN_SECONDS
@@ -180,33 +177,7 @@ async def test_a_link_of_exchange_a_shows_nothing_of_exchange_b(
     world: World = await make_world(sb)
     await world.add_student("Ben", 0)
     await world.add_student("Ali", 1)
-    reply = await sb.command(
-        world.coordinator,
-        "exchange create",
-        name="Winston-Salem–Kumasi",
-        city_a="Winston-Salem",
-        zone_a="America/New_York",
-        languages_a="en",
-        city_b="Kumasi",
-        zone_b="Africa/Accra",
-        languages_b="en",
-    )
-    other = int(reply.embeds[0]["footer"]["text"].rsplit("#", 1)[1])
-    async with sb.bot.ctx.db.transaction() as conn:
-        found = await exchange_store.get_exchange(conn, sb.guild.id, other)
-        assert found is not None
-        for name, city in (("Kwame", found.cities[0]), ("Kofi", found.cities[1])):
-            member = sb.add_member(name, roles=[world.students_role])
-            await roster.add(
-                conn,
-                guild_id=sb.guild.id,
-                exchange_id=other,
-                user_id=member.user.id,
-                role=Role.STUDENT,
-                display_name=name,
-                city_id=city.id,
-                now=sb.now(),
-            )
+    other = await world.other_exchange("Kwame", "Kofi", paired=False)
     a = await make_link(sb, world.coordinator, exchange=world.exchange_id)
     watched = await open_page(browser)
     page = watched.page

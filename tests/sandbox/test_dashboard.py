@@ -20,7 +20,6 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.domain.exchange import Role
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox
 from bot.store import exchanges as exchange_store
@@ -184,35 +183,10 @@ async def test_a_link_of_one_exchange_shows_nothing_of_another(world: World) -> 
     """Two exchanges in one server: every page of exchange A's link, with any query, shows
     none of exchange B's names, cities or students."""
     sb = world.sb
-    reply = await sb.command(
-        world.coordinator,
-        "exchange create",
-        name="Winston-Salem–Kumasi",
-        city_a="Winston-Salem",
-        zone_a="America/New_York",
-        languages_a="en",
-        city_b="Kumasi",
-        zone_b="Africa/Accra",
-        languages_b="en",
-    )
-    other = int(reply.embeds[0]["footer"]["text"].rsplit("#", 1)[1])
+    other = await world.other_exchange("Kwame", "Kofi")
     async with sb.bot.ctx.db.read() as conn:
         found = await exchange_store.get_exchange(conn, sb.guild.id, other)
     assert found is not None
-    for name, city in (("Kwame", found.cities[0]), ("Kofi", found.cities[1])):
-        member = sb.add_member(name, roles=[world.students_role])
-        async with sb.bot.ctx.db.transaction() as conn:
-            await roster.add(
-                conn,
-                guild_id=sb.guild.id,
-                exchange_id=other,
-                user_id=member.user.id,
-                role=Role.STUDENT,
-                display_name=name,
-                city_id=city.id,
-                now=sb.now(),
-            )
-    await sb.command(world.coordinator, "pair confirm", exchange=other)
     a = await make_link(sb, world.coordinator, exchange=world.exchange_id)
     b = await make_link(sb, world.coordinator, exchange=other)
     forbidden = ("Winston-Salem", "Kumasi", "Kwame", "Kofi")

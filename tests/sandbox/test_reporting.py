@@ -489,35 +489,7 @@ async def test_a_teacher_of_another_exchange_sees_none_of_its_figures(world: Wor
     exchange's figures, which name its pairs to nudge; its own teacher and the coordinator
     see them."""
     sb = world.sb
-    reply = await sb.command(
-        world.coordinator,
-        "exchange create",
-        name="Winston-Salem–Kumasi",
-        city_a="Winston-Salem",
-        zone_a="America/New_York",
-        languages_a="en",
-        city_b="Kumasi",
-        zone_b="Africa/Accra",
-        languages_b="en",
-    )
-    other = int(reply.embeds[0]["footer"]["text"].rsplit("#", 1)[1])
-    async with sb.bot.ctx.db.read() as conn:
-        found = await exchange_store.get_exchange(conn, sb.guild.id, other)
-    assert found is not None
-    for name, city in (("Maya", found.cities[0]), ("Kofi", found.cities[1])):
-        member = sb.add_member(name, roles=[world.students_role])
-        async with sb.bot.ctx.db.transaction() as conn:
-            await roster.add(
-                conn,
-                guild_id=sb.guild.id,
-                exchange_id=other,
-                user_id=member.user.id,
-                role=Role.STUDENT,
-                display_name=name,
-                city_id=city.id,
-                now=sb.now(),
-            )
-    await sb.command(world.coordinator, "pair confirm", exchange=other)
+    other = await world.other_exchange("Maya", "Kofi")
     text = await asked(sb, world.teacher, "report exchange", exchange=other)
     assert (
         text

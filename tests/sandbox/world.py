@@ -9,6 +9,7 @@ from bot.sandbox.driver import Sandbox
 from bot.sandbox.state import Channel, Member
 from bot.sandbox.state import Role as DiscordRole
 from bot.store import roster
+from bot.store.exchanges import get_exchange
 
 INTERESTS = [
     ("chess", "music"),
@@ -40,6 +41,41 @@ class World:
         """Ustadh Kareem registers with Najaf, in Arabic. Discord has no Arabic locale (his
         client is in English): his Twinbridge language comes from his profile."""
         await self.sb.command(self.partner_teacher, "join", city="Najaf", language="ar")
+
+    async def other_exchange(self, first: str, second: str, *, paired: bool = True) -> int:
+        """Winston-Salem ↔ Kumasi in the same server, created by the coordinator, with one
+        student in each city (`first`, `second`), paired unless told; returns its id."""
+        sb = self.sb
+        reply = await sb.command(
+            self.coordinator,
+            "exchange create",
+            name="Winston-Salem–Kumasi",
+            city_a="Winston-Salem",
+            zone_a="America/New_York",
+            languages_a="en",
+            city_b="Kumasi",
+            zone_b="Africa/Accra",
+            languages_b="en",
+        )
+        other = int(reply.embeds[0]["footer"]["text"].rsplit("#", 1)[1])
+        async with sb.bot.ctx.db.transaction() as conn:
+            found = await get_exchange(conn, sb.guild.id, other)
+            assert found is not None
+            for name, city in ((first, found.cities[0]), (second, found.cities[1])):
+                member = sb.add_member(name, roles=[self.students_role])
+                await roster.add(
+                    conn,
+                    guild_id=sb.guild.id,
+                    exchange_id=other,
+                    user_id=member.user.id,
+                    role=Role.STUDENT,
+                    display_name=name,
+                    city_id=city.id,
+                    now=sb.now(),
+                )
+        if paired:
+            await sb.command(self.coordinator, "pair confirm", exchange=other)
+        return other
 
     async def add_student(
         self,
