@@ -26,7 +26,7 @@ from tests.sandbox.safety_world import (
 from tests.sandbox.world import World, make_world
 
 MENU = "Report to teacher"
-HURTFUL = "nobody likes you, go away 4417"
+HURTFUL = "nobody likes you, go away xq4417"
 
 
 @pytest.fixture
@@ -110,8 +110,8 @@ async def test_the_reported_text_is_copied_nowhere(world: World) -> None:
     message, partner = await hurtful_message(world)
     await report(world, partner, message)
     post = sb.last_message(world.teachers_channel)
-    assert "4417" not in str(post.embeds) and "nobody likes you" not in str(post.embeds)
-    assert await search_store(sb, None, ("nobody likes you", "4417")) == []
+    assert "xq4417" not in str(post.embeds) and "nobody likes you" not in str(post.embeds)
+    assert await search_store(sb, None, ("nobody likes you", "xq4417")) == []
 
 
 async def test_students_cannot_read_the_report(world: World) -> None:
