@@ -364,6 +364,9 @@ class Sandbox:
         self.owner: Member
         self.bot_role: Role
         self.general: Channel
+        # Servers beyond the first (`add_guild`): their own #general and the bot's role there.
+        self._generals: dict[int, Channel] = {}
+        self._bot_roles: dict[int, Role] = {}
         self._task: asyncio.Task[None] | None = None
         self._checked_problems = 0
         self._checked_waits = 0
@@ -469,16 +472,21 @@ class Sandbox:
             self.server.bot_user, roles=[self.bot_role.id]
         )
         self.general = self.add_channel("general")
+        self._generals[self.guild.id] = self.general
+        self._bot_roles[self.guild.id] = self.bot_role
 
     async def start_bot(self, database_url: str, extensions: Sequence[str] | None = None) -> None:
         """Start (or restart) the bot process against the same database."""
         settings = Settings(
             _env_file=None,
             **{
+                # Commands go to the first server at once, as in development; a test of
+                # several servers passes `settings={"dev_guild_id": None}` to register them
+                # globally, as in production.
+                "dev_guild_id": self.guild.id,
                 **self._settings,
                 "discord_token": self.server.token,
                 "database_url": database_url,
-                "dev_guild_id": self.guild.id,
             },
         )
         context = Context(settings=settings, db=create_database(database_url), clock=self.clock)
@@ -793,20 +801,29 @@ class Sandbox:
         self.server.users[user.id] = user
         return user
 
-    def add_role(self, name: str, permissions: int = 0) -> Role:
-        """A role below the bot's, as a server admin would create it."""
-        role = self.server.add_role(self.guild, name, permissions)
-        self._dispatch(
-            "GUILD_ROLE_CREATE", {"guild_id": str(self.guild.id), "role": role.to_payload()}
-        )
+    def add_role(self, name: str, permissions: int = 0, *, guild: Guild | None = None) -> Role:
+        """A role below the bot's, as a server admin would create it (in `guild`, else the
+        first server)."""
+        guild = guild or self.guild
+        role = self.server.add_role(guild, name, permissions)
+        self._dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_payload()})
         return role
 
-    def add_member(self, name: str, roles: Sequence[Role] = (), locale: str = "en-US") -> Member:
-        """A person joins the server (Discord client language `locale`, one of Discord's)."""
+    def add_member(
+        self,
+        name: str,
+        roles: Sequence[Role] = (),
+        locale: str = "en-US",
+        *,
+        guild: Guild | None = None,
+    ) -> Member:
+        """A person joins the server (`guild`, else the first; Discord client language
+        `locale`, one of Discord's)."""
         _check_locale(locale)
+        guild = guild or self.guild
         member = Member(self._new_user(name), roles=[r.id for r in roles], locale=locale)
-        self.guild.members[member.user.id] = member
-        self._dispatch("GUILD_MEMBER_ADD", {"guild_id": str(self.guild.id), **member.to_payload()})
+        guild.members[member.user.id] = member
+        self._dispatch("GUILD_MEMBER_ADD", {"guild_id": str(guild.id), **member.to_payload()})
         return member
 
     def give_role(self, member: Member, role: Role) -> None:
@@ -814,8 +831,51 @@ class Sandbox:
         if role.id not in member.roles:
             member.roles.append(role.id)
         self._dispatch(
-            "GUILD_MEMBER_UPDATE", {"guild_id": str(self.guild.id), **member.to_payload()}
+            "GUILD_MEMBER_UPDATE",
+            {"guild_id": str(self.guild_of(member).id), **member.to_payload()},
         )
+
+    async def add_guild(self, name: str, owner: str = "Server Owner") -> Guild:
+        """Another server adds the bot: it gets a #general, the bot's managed role (the same
+        permissions as in the first server) and a GUILD_CREATE on every gateway session."""
+        owner_user = self._new_user(owner)
+        guild = new_guild(self.server.ids, name, owner_user)
+        self.server.guilds[guild.id] = guild
+        role = self.server.add_role(guild, "Twinbridge", self.bot_role.permissions, position=50)
+        role.managed = True
+        guild.members[self.server.bot_user.id] = Member(self.server.bot_user, roles=[role.id])
+        self._bot_roles[guild.id] = role
+        for session in list(self.server.gateway.sessions.values()):
+            if session.valid:
+                await self.server.gateway.send_to(
+                    session, "GUILD_CREATE", self.server.guild_create(guild, session)
+                )
+        self._generals[guild.id] = self.add_channel("general", guild=guild)
+        await self.idle()
+        return guild
+
+    def guild_of(self, member: Member) -> Guild:
+        """The server a member belongs to (each Member object is one server's member)."""
+        for guild in self.server.guilds.values():
+            if guild.members.get(member.user.id) is member:
+                return guild
+        return self.guild
+
+    def owner_of(self, guild: Guild) -> Member:
+        """The member who owns `guild`."""
+        return guild.members[guild.owner_id]
+
+    def general_of(self, member: Member) -> Channel:
+        """#general of the member's server."""
+        return self._generals.get(self.guild_of(member).id, self.general)
+
+    def channel_by_id(self, channel_id: int) -> Channel:
+        """A channel or thread of any server, by id."""
+        for guild in self.server.guilds.values():
+            found = guild.channels.get(channel_id)
+            if found is not None:
+                return found
+        raise SandboxError(f"no channel {channel_id}")
 
     def add_channel(
         self,
@@ -824,23 +884,27 @@ class Sandbox:
         parent: Channel | None = None,
         *,
         private_to: Sequence[Role] = (),
+        guild: Guild | None = None,
     ) -> Channel:
-        """A channel created by a server admin; `private_to` hides it from everyone else."""
+        """A channel created by a server admin (in `guild`, else the first server);
+        `private_to` hides it from everyone else."""
+        guild = guild or self.guild
         overwrites: list[Overwrite] = []
         if private_to:
             view = int(P.VIEW_CHANNEL)
-            overwrites.append(Overwrite(self.guild.id, 0, 0, view))
-            overwrites += [Overwrite(r.id, 0, view, 0) for r in (*private_to, self.bot_role)]
+            bot_role = self._bot_roles.get(guild.id, self.bot_role)
+            overwrites.append(Overwrite(guild.id, 0, 0, view))
+            overwrites += [Overwrite(r.id, 0, view, 0) for r in (*private_to, bot_role)]
         channel = Channel(
             id=self.server.ids.next(),
-            guild_id=self.guild.id,
+            guild_id=guild.id,
             type=kind,
             name=name,
-            position=len(self.guild.channels),
+            position=len(guild.channels),
             parent_id=parent.id if parent else None,
             overwrites=overwrites,
         )
-        self.guild.channels[channel.id] = channel
+        guild.channels[channel.id] = channel
         self._dispatch("CHANNEL_CREATE", channel.to_payload())
         return channel
 
@@ -914,12 +978,13 @@ class Sandbox:
         data: JSON,
         message: Message | None = None,
     ) -> tuple[Interaction, JSON]:
-        if member.user.id not in self.guild.members:
-            raise SandboxError(f"{member.user.username} is not in the server")
-        if not self.guild.can_view(member.user.id, channel.id):
+        guild = self.server.guilds.get(channel.guild_id or 0, self.guild)
+        if member.user.id not in guild.members:
+            raise SandboxError(f"{member.user.username} is not in the server {guild.name!r}")
+        if not guild.can_view(member.user.id, channel.id):
             raise SandboxError(f"{member.user.username} cannot see #{channel.name}")
         _check_locale(member.locale)
-        _check_locale(self.guild.preferred_locale)
+        _check_locale(guild.preferred_locale)
         archives_at = channel.archives_at()
         archived = channel.archived or (archives_at is not None and archives_at <= self.now())
         if kind in (2, 4) and channel.is_thread and archived:
@@ -930,7 +995,7 @@ class Sandbox:
             id=self.server.ids.next(),
             token=secrets.token_urlsafe(32),
             type=kind,
-            guild_id=self.guild.id,
+            guild_id=guild.id,
             channel_id=channel.id,
             user_id=member.user.id,
             created_monotonic=time.monotonic(),
@@ -938,17 +1003,17 @@ class Sandbox:
             source_message_id=message.id if message else None,
         )
         self.server.add_interaction(interaction)
-        perms = self.guild.permissions_in(member.user.id, channel.id)
+        perms = guild.permissions_in(member.user.id, channel.id)
         member_payload = {**member.to_payload(), "permissions": str(perms)}
         payload: JSON = {
             "id": str(interaction.id),
             "application_id": str(self.server.application_id),
             "type": kind,
             "data": data,
-            "guild_id": str(self.guild.id),
+            "guild_id": str(guild.id),
             "guild": {
-                "id": str(self.guild.id),
-                "locale": self.guild.preferred_locale,
+                "id": str(guild.id),
+                "locale": guild.preferred_locale,
                 "features": [],
             },
             "channel_id": str(channel.id),
@@ -956,11 +1021,11 @@ class Sandbox:
             "member": member_payload,
             "token": interaction.token,
             "version": 1,
-            "app_permissions": str(self.guild.permissions_in(self.server.bot_user.id, channel.id)),
+            "app_permissions": str(guild.permissions_in(self.server.bot_user.id, channel.id)),
             "locale": member.locale,
-            "guild_locale": self.guild.preferred_locale,
+            "guild_locale": guild.preferred_locale,
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild.id)},
+            "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0,
             # What one file may weigh in this server (no boosts): Discord's 10 MiB.
             "attachment_size_limit": FILE_BYTES,
@@ -993,11 +1058,12 @@ class Sandbox:
 
     def _command_definition(self, member: Member, path: str) -> tuple[JSON, list[str], JSON]:
         top, *rest = path.split()
-        command = self.server.find_command(self.guild.id, top)
+        guild = self.guild_of(member)
+        command = self.server.find_command(guild.id, top)
         if command is None:
             raise SandboxError(f"the bot never registered /{top}; a user cannot run it")
         required = command.get("default_member_permissions")
-        if required is not None and int(required) & ~self.guild.base_permissions(member.user.id):
+        if required is not None and int(required) & ~guild.base_permissions(member.user.id):
             raise SandboxError(
                 f"/{top} is hidden from {member.user.username} by its default permissions"
             )
@@ -1043,7 +1109,7 @@ class Sandbox:
             resolved.setdefault("users", {})[user_id] = value.user.to_payload()
             member = value.to_payload()
             member.pop("user")
-            member["permissions"] = str(self.guild.base_permissions(value.user.id))
+            member["permissions"] = str(self.guild_of(value).base_permissions(value.user.id))
             resolved.setdefault("members", {})[user_id] = member
             return user_id
         if kind in (8, 9) and isinstance(value, Role):
@@ -1091,7 +1157,7 @@ class Sandbox:
         self, member: Member, path: str, /, *, where: Channel | None = None, **options: Any
     ) -> Reply:
         """`member` runs `/path` (e.g. "exchange create") with options, in `where` or #general."""
-        channel = where or self.general
+        channel = where or self.general_of(member)
         shown = " ".join(f"{k}:{_shown(v)}" for k, v in options.items())
         self._narrate(member, f"runs /{path} {shown}".rstrip() + f" in #{channel.name}")
         return (await self.at_once([self.prepare_command(member, path, where=where, **options)]))[0]
@@ -1101,7 +1167,7 @@ class Sandbox:
     ) -> Pending:
         """`/path` as `member` would run it, not yet sent: hand several to `at_once`."""
         interaction, payload = self._interaction(
-            member, where or self.general, 2, self._command_data(member, path, options)
+            member, where or self.general_of(member), 2, self._command_data(member, path, options)
         )
         return Pending(interaction, payload)
 
@@ -1117,7 +1183,7 @@ class Sandbox:
         **options: Any,
     ) -> list[JSON]:
         """The choices the bot suggests while `member` types `typed` into `option`."""
-        channel = where or self.general
+        channel = where or self.general_of(member)
         data = self._command_data(member, path, {**options, option: typed}, focused=option)
         interaction, payload = self._interaction(member, channel, 4, data)
         reply = await self._send_interaction(interaction, payload)
@@ -1185,7 +1251,7 @@ class Sandbox:
             raise SandboxError(f"{label or custom_id!r} is not a button")
         if button.get("disabled"):
             raise SandboxError(f"the button {label or custom_id!r} is disabled")
-        channel = self.guild.channels[source.channel_id]
+        channel = self.channel_by_id(source.channel_id)
         self._narrate(member, f"presses [{button.get('label') or button['custom_id']}]")
         data = {"custom_id": button["custom_id"], "component_type": 2}
         interaction, payload = self._interaction(member, channel, 3, data, message=source)
@@ -1221,7 +1287,7 @@ class Sandbox:
         low, high = select.get("min_values", 1), select.get("max_values", 1)
         if not low <= len(values) <= high:
             raise SandboxError(f"the select takes {low} to {high} values, not {len(values)}")
-        channel = self.guild.channels[source.channel_id]
+        channel = self.channel_by_id(source.channel_id)
         self._narrate(member, f"chooses {', '.join(values)}")
         data = {
             "custom_id": select["custom_id"],
@@ -1263,7 +1329,7 @@ class Sandbox:
                 rows.append({"type": 1, "components": filled})
         if values:
             raise SandboxError(f"the modal has no fields {sorted(values)}")
-        channel = self.guild.channels[reply.interaction.channel_id]
+        channel = self.channel_by_id(reply.interaction.channel_id)
         data = {"custom_id": modal["custom_id"], "components": rows}
         source = self.server.messages.get(reply.interaction.source_message_id or 0)
         interaction, payload = self._interaction(member, channel, 5, data, message=source)
@@ -1272,18 +1338,19 @@ class Sandbox:
     async def say(self, member: Member, channel: Channel, content: str) -> Message:
         """`member` writes a message in a channel."""
         await self.server.catch_up()
-        perms = self.guild.permissions_in(member.user.id, channel.id)
+        guild = self.server.guilds.get(channel.guild_id or 0, self.guild)
+        perms = guild.permissions_in(member.user.id, channel.id)
         needed = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
         if not perms & P.VIEW_CHANNEL or not perms & needed:
             raise SandboxError(f"{member.user.username} cannot write in #{channel.name}")
         if channel.is_thread:
             try:
-                self.server.check_thread_write(self.guild, channel, member.user.id)
+                self.server.check_thread_write(guild, channel, member.user.id)
             except HttpError as refused:
                 raise SandboxError(f"#{channel.name}: {refused}") from None
         self._narrate(member, f"in #{channel.name}: {content}")
         message = self.server._new_message(
-            self.guild, channel, {"content": content}, [], author=member.user, check_perms=False
+            guild, channel, {"content": content}, [], author=member.user, check_perms=False
         )
         await self.idle()
         self.check()
