@@ -74,6 +74,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.safety",
     "cogs.privacy",
     "cogs.reporting",
+    "cogs.seek",
 )
 
 

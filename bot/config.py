@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # Days a dashboard link works before it expires.
     dashboard_link_days: int = Field(default=30, ge=1, le=366)
+    # The directory of cities seeking cities (`/seek`): "off"; "operator" (the default) serves
+    # only the operator's server and DIRECTORY_SERVERS; "on" serves every server.
+    directory: Literal["off", "operator", "on"] = "operator"
+    # Servers (ids, comma-separated) the directory also serves while it is "operator".
+    directory_servers: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # The operator's server and channel: abuse reports about listings arrive there.
+    operator_guild_id: int | None = Field(default=None, gt=0)
+    operator_channel_id: int | None = Field(default=None, gt=0)
+    # Days a listing is shown before its coordinator must renew it.
+    directory_listing_days: int = Field(default=90, ge=7, le=366)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -78,12 +88,40 @@ class Settings(BaseSettings):
         "erasure_key_file",
         "http_port",
         "public_url",
+        "operator_guild_id",
+        "operator_channel_id",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `.env.example` ships `DEV_GUILD_ID=`; an empty value means "not set".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("directory", mode="before")
+    @classmethod
+    def _lower_directory(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("directory_servers", mode="before")
+    @classmethod
+    def _server_list(cls, value: object) -> object:
+        # "123, 456" in .env; pydantic-settings would otherwise want JSON.
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("write server ids separated by commas, e.g. 1234, 5678")
+            return [int(p) for p in parts]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    def directory_serves(self, guild_id: int) -> bool:
+        """Whether the directory is open to this server."""
+        if self.directory == "on":
+            return True
+        if self.directory == "off":
+            return False
+        return guild_id == self.operator_guild_id or guild_id in self.directory_servers
 
     @field_validator("http_host")
     @classmethod

@@ -21,6 +21,7 @@ from bot.services.breaks import BreakService
 from bot.services.chess import ChessService
 from bot.services.dashboard import DashboardService, PublicAddress
 from bot.services.digest import DigestService
+from bot.services.directory import DirectoryService
 from bot.services.erasure_journal import ErasureJournal
 from bot.services.exchanges import ExchangeService
 from bot.services.feeds import FeedService
@@ -110,3 +111,4 @@ class Services:
         )
         self.feeds = FeedService(db, clock, self.address)
         self.digest = DigestService(db, clock, scheduler, self.reporting)
+        self.directory = DirectoryService(db, clock, infra.settings)

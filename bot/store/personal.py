@@ -382,6 +382,56 @@ REGISTRY: dict[str, Personal] = {
         exchange="partnership_id",
     ),
     # -- 0017: operations --
+    "directory_listings": Personal(
+        purpose=(
+            "a school's listing in the directory of cities seeking cities (no student data), "
+            "and the coordinator who posted it, whom other servers never see"
+        ),
+        kept="until its coordinator removes it; it stops being shown when it expires",
+        users=("author_id",),
+        incidental=("author_id",),
+        plain=(
+            "channel_id",
+            "city",
+            "country",
+            "timezone",
+            "languages",
+            "age_bands",
+            "themes",
+            "months",
+            "note",
+            "status",
+        ),
+        guild="guild_id",
+    ),
+    "directory_introductions": Personal(
+        purpose=(
+            "a request to be introduced to another school: the coordinator who asked, their "
+            "note, and who answered; names cross only once it is accepted"
+        ),
+        kept="until either listing is removed",
+        users=("from_user_id", "answered_by"),
+        incidental=("answered_by",),
+        text=("note",),
+        plain=("status", "to_guild_id", "channel_id", "message_id"),
+        guild="from_guild_id",
+    ),
+    "directory_blocks": Personal(
+        purpose="servers a server hid from its directory, and the coordinator who did",
+        kept="until unblocked",
+        users=("created_by",),
+        incidental=("created_by",),
+        plain=("blocked_guild_id",),
+        guild="guild_id",
+    ),
+    "directory_reports": Personal(
+        purpose="abuse reports about listings sent to the bot's operator: who reported and why",
+        kept="while the operator needs them",
+        users=("reporter_id",),
+        text=("reason",),
+        plain=("listing_guild_id",),
+        guild="reporter_guild_id",
+    ),
     "operations": Personal(
         purpose=(
             "a change of several Discord steps while it runs (a pairing round, a swap, a "

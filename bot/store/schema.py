@@ -854,3 +854,91 @@ session_marks = Table(
     UniqueConstraint("occurrence_id", "participant_id"),
     CheckConstraint("mark IN ('present', 'late', 'excused', 'absent')", name="mark"),
 )
+
+
+# -- 0024: cities seeking cities (issue 25) --------------------------------------------------------
+
+# A school's listing in the directory: what it offers and seeks. No student data, ever; the
+# coordinator who posted it (`author_id`) is never shown to other servers.
+directory_listings = Table(
+    "directory_listings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("author_id", BigInteger, nullable=False),
+    # Where introductions to this listing arrive (the server's teachers' channel).
+    Column("channel_id", BigInteger, nullable=False),
+    Column("city", String(100), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("languages", String(100), nullable=False),
+    Column("age_bands", String(60), nullable=False),
+    Column("class_size", Integer, nullable=False),
+    Column("themes", String(300), nullable=False, server_default=""),
+    # Comma-separated months 1–12 it can run.
+    Column("months", String(40), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    # Whether its coordinator also wants introductions by direct message.
+    Column("direct_messages", Boolean, nullable=False, server_default="0"),
+    Column("status", String(8), nullable=False, server_default="active"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('active', 'paused', 'removed')", name="status"),
+)
+
+# A request to be introduced: from one listing's coordinator to another listing's server. Until
+# `accepted`, neither coordinator's name reaches the other; a decline looks like silence.
+directory_introductions = Table(
+    "directory_introductions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "from_listing_id",
+        Integer,
+        ForeignKey("directory_listings.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "to_listing_id",
+        Integer,
+        ForeignKey("directory_listings.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("from_guild_id", BigInteger, nullable=False, index=True),
+    Column("from_user_id", BigInteger, nullable=False),
+    Column("to_guild_id", BigInteger, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    # pending → accepted | declined | blocked (the receiver blocked the asker: never delivered).
+    Column("status", String(10), nullable=False, server_default="pending"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("answered_at", UTCDateTime),
+    Column("answered_by", BigInteger),
+    # The request as posted in the receiving server, to update it once answered.
+    Column("channel_id", BigInteger),
+    Column("message_id", BigInteger),
+    CheckConstraint("status IN ('pending', 'accepted', 'declined', 'blocked')", name="status"),
+)
+
+# A server that hid another: neither sees the other's listings; its requests are never delivered.
+directory_blocks = Table(
+    "directory_blocks",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("blocked_guild_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Abuse reports sent to the bot's operator: which listing, from which server, and why.
+directory_reports = Table(
+    "directory_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("listing_id", Integer, ForeignKey("directory_listings.id", ondelete="SET NULL")),
+    Column("listing_guild_id", BigInteger, nullable=False),
+    Column("reporter_guild_id", BigInteger, nullable=False),
+    Column("reporter_id", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
