@@ -59,7 +59,7 @@ THEMES = (
 
 # Contact details a note must not carry: contact happens through accepted introductions.
 _EMAIL = re.compile(
-    r"[\w.+-]+\s*(?:@|\(at\)|\[at\]|\sat\s)\s*[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*\w+)+",
+    r"[\w.+-]+\s*(?:@|\(at\)|\[at\])\s*[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*\w+)+",
     re.IGNORECASE,
 )
 _LINK = re.compile(
@@ -77,10 +77,10 @@ def contact_in(text: str) -> str | None:
     years and ranges like "2026-2027" or "13-15" are not.
     """
     plain = ascii_digits(clean(text, multiline=True))
-    if _EMAIL.search(plain):
-        return "email"
     if _LINK.search(plain):
         return "link"
+    if _EMAIL.search(plain):
+        return "email"
     for match in _DIGIT_RUN.finditer(plain):
         found = match.group(0)
         digits = re.sub(r"\D", "", found)

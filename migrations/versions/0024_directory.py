@@ -119,9 +119,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("directory_reports")
     op.drop_table("directory_blocks")
-    op.drop_index(
-        "ix_directory_introductions_from_guild_id", table_name="directory_introductions"
-    )
+    op.drop_index("ix_directory_introductions_from_guild_id", table_name="directory_introductions")
     op.drop_index("ix_directory_introductions_to_listing_id", table_name="directory_introductions")
     op.drop_table("directory_introductions")
     op.drop_index("ix_directory_listings_guild_id", table_name="directory_listings")

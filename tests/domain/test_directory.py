@@ -73,6 +73,7 @@ def test_contact_details_are_found(text: str, kind: str) -> None:
         "Grade 9 and 10, 3 classes, from 08:00 to 15:30",
         "Chess club since 1998 ♟️ — مرحبا",
         "Room 12, 30 students",
+        "Classes start at 8.30 each day; we meet at noon.Then lunch.",
     ],
 )
 def test_ordinary_school_words_are_not_contact_details(text: str) -> None:
@@ -165,9 +166,7 @@ def test_ranking_leaves_out_own_server_paused_expired_blocked_and_filtered() -> 
     found = rank(mine, others, NOW, hidden_servers=[400])
     assert {m.listing.city for m in found} == {"Dakar", "Chisinau"}
     assert [m.listing.city for m in rank(mine, others, NOW, Filters(language="fr"))] == ["Dakar"]
-    assert [m.listing.city for m in rank(mine, others, NOW, Filters(country="MD"))] == [
-        "Chisinau"
-    ]
+    assert [m.listing.city for m in rank(mine, others, NOW, Filters(country="MD"))] == ["Chisinau"]
     assert [m.listing.city for m in rank(mine, others, NOW, Filters(age_band="16-18"))] == [
         "Chisinau"
     ]
