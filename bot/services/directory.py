@@ -117,9 +117,10 @@ class DirectoryService:
     # -- who may use it ------------------------------------------------------------------------
 
     async def _coordinator(self, actor: Actor) -> None:
+        # Who you are first: a student hears "coordinators only" whether or not it is open.
+        await require(self.db, actor, COORDINATORS)
         if not self.settings.directory_serves(actor.guild_id):
             raise NotAllowedError("seek.error.closed")
-        await require(self.db, actor, COORDINATORS)
 
     def _served(self) -> frozenset[int] | None:
         settings = self.settings

@@ -151,7 +151,7 @@ def test_ranking_puts_overlap_and_a_shared_language_first_with_reasons() -> None
         "seek.reason.themes",
     ]
     assert found[0].score == sum(r.points for r in found[0].reasons)
-    assert [r.key for r in found[1].reasons][0] == "seek.reason.no_overlap"
+    assert next(r.key for r in found[1].reasons) == "seek.reason.no_overlap"
 
 
 def test_ranking_leaves_out_own_server_paused_expired_blocked_and_filtered() -> None:

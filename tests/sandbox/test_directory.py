@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -229,7 +228,7 @@ async def test_double_clicks_answer_once(sb: Sandbox, schools: Schools) -> None:
 
 
 async def test_bad_input_is_refused_and_changes_nothing(sb: Sandbox, schools: Schools) -> None:
-    mpls, kumasi, najaf = await listed(sb, schools)
+    mpls, kumasi, _ = await listed(sb, schools)
 
     async def listings() -> int:
         async with sb.bot.ctx.db.read() as conn:

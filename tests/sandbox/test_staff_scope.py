@@ -661,8 +661,25 @@ COORDINATORS_ONLY = {
     "privacy export",
     "privacy erase",
     "report digest",
+    # The directory of cities seeking cities: server-wide, coordinators only.
+    "seek post",
+    "seek edit",
+    "seek pause",
+    "seek remove",
+    "seek mine",
+    "seek find",
+    "seek introduce",
+    "seek block",
+    "seek report",
 }
-COORDINATOR_COMPONENTS = {"exchange.end", "exchange.end_cancel", "privacy.erase", "privacy.cancel"}
+COORDINATOR_COMPONENTS = {
+    "exchange.end",
+    "exchange.end_cancel",
+    "privacy.erase",
+    "privacy.cancel",
+    "seek.accept",
+    "seek.decline",
+}
 # Everyone's components: students' own panels, reports, chess, check-in.
 EVERYONE_COMPONENTS = {
     "chess.accept",
@@ -865,7 +882,23 @@ async def test_teachers_cannot_use_coordinators_commands_even_in_their_exchange(
         "privacy export": {"student": scope.a.student(0)},
         "privacy erase": {"student": scope.a.student(0)},
         "report digest": {"state": "on", "exchange": scope.a.exchange_id},
+        "seek post": {
+            "city": "Ames",
+            "zone": "America/Chicago",
+            "languages": "en",
+            "ages": "13-15",
+            "class_size": 20,
+        },
+        "seek edit": {"class_size": 21},
+        "seek pause": {},
+        "seek remove": {},
+        "seek mine": {},
+        "seek find": {},
+        "seek introduce": {"listing": 1},
+        "seek block": {"listing": 1},
+        "seek report": {"listing": 1, "reason": "spam"},
     }[path]
+    sb.bot.ctx.settings.directory = "on"
     database = await database_state(sb)
     reply = await sb.command(scope.a.teacher, path, **options)  # type: ignore[arg-type]
     assert says("error.only_coordinator", reply.text), reply.text
