@@ -27,7 +27,7 @@ from bot.domain.exchange import MAX_NAME
 from bot.errors import UserError
 from bot.i18n import language_list, listing, t
 from bot.limits import CONTENT, EMBED_DESCRIPTION, EMBED_FIELDS, EMBED_TITLE, FIELD_VALUE
-from bot.services.directory import Accepted, ListingInput, Sent, steps_values
+from bot.services.directory import Accepted, Delivery, ListingInput, Sent, steps_values
 from bot.store.directory import StoredListing
 from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, show
@@ -200,6 +200,55 @@ async def person_label(bot: Twinbridge, guild_id: int, user_id: int, language: s
     if member is None:
         return t("seek.person_gone", language)
     return f"{shown(member.display_name, 60)} (@{member.name})"
+
+
+async def deliver(bot: Twinbridge, delivery: Delivery) -> None:
+    """Post a request to be introduced in the receiving server's channel, with its answers.
+    If it cannot be posted, it is forgotten and the asker told to try later (UserError)."""
+    service = bot.services.directory
+    receiving = delivery.receiving
+    language = await service.language_of(receiving)
+    channel = bot.get_channel(receiving.channel_id)
+    request = delivery.introduction
+    embed = discord.Embed(
+        title=t("seek.request.title", language, title=listing_title(delivery.asking)),
+        description=clip(
+            t(
+                "seek.request.description",
+                language,
+                city=shown(receiving.listing.city, 60),
+                listing=receiving.listing.id,
+                days=INTRODUCTION_DAYS,
+            )
+            + "\n\n"
+            + listing_lines(delivery.asking, language)
+            + (
+                "\n\n" + t("seek.request.note", language, note=shown(request.note, 500))
+                if request.note
+                else ""
+            ),
+            EMBED_DESCRIPTION,
+        ),
+        colour=discord.Colour.gold(),
+    )
+    embed.set_footer(text=t("seek.request.footer", language, listing=delivery.asking.id))
+    view = buttons(
+        AcceptIntroduction.make(
+            t("seek.request.accept", language),
+            style=discord.ButtonStyle.success,
+            request=request.id,
+        ),
+        DeclineIntroduction.make(t("seek.request.decline", language), request=request.id),
+    )
+    try:
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            raise UserError("seek.error.undeliverable")
+        message = await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+    except (discord.HTTPException, UserError):
+        # Nothing half-done: a request nobody can see is not kept as sent.
+        await service.withdraw(request.id)
+        raise UserError("seek.error.undeliverable") from None
+    await service.posted(request.id, message.channel.id, message.id)
 
 
 @app_commands.guild_only()
@@ -423,49 +472,7 @@ class SeekCog(
         service = self.bot.services.directory
         delivery = await service.introduce(actor, listing, mine, note)
         if delivery is not None:
-            receiving = delivery.receiving
-            language = await service.language_of(receiving)
-            channel = self.bot.get_channel(receiving.channel_id)
-            request = delivery.introduction
-            embed = discord.Embed(
-                title=t("seek.request.title", language, title=listing_title(delivery.asking)),
-                description=clip(
-                    t(
-                        "seek.request.description",
-                        language,
-                        city=shown(receiving.listing.city, 60),
-                        listing=receiving.listing.id,
-                        days=INTRODUCTION_DAYS,
-                    )
-                    + "\n\n"
-                    + listing_lines(delivery.asking, language)
-                    + (
-                        "\n\n" + t("seek.request.note", language, note=shown(request.note, 500))
-                        if request.note
-                        else ""
-                    ),
-                    EMBED_DESCRIPTION,
-                ),
-                colour=discord.Colour.gold(),
-            )
-            embed.set_footer(text=t("seek.request.footer", language, listing=delivery.asking.id))
-            view = buttons(
-                AcceptIntroduction.make(
-                    t("seek.request.accept", language),
-                    style=discord.ButtonStyle.success,
-                    request=request.id,
-                ),
-                DeclineIntroduction.make(t("seek.request.decline", language), request=request.id),
-            )
-            try:
-                if not isinstance(channel, discord.TextChannel | discord.Thread):
-                    raise UserError("seek.error.undeliverable")
-                message = await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
-            except (discord.HTTPException, UserError):
-                # Nothing half-done: a request nobody can see is not kept as sent.
-                await service.withdraw(request.id)
-                raise UserError("seek.error.undeliverable") from None
-            await service.posted(request.id, message.channel.id, message.id)
+            await deliver(self.bot, delivery)
         await show(
             interaction,
             content=t("seek.asked", actor.language, listing=listing, days=INTRODUCTION_DAYS),

@@ -26,7 +26,7 @@ Chapter = Callable[[DemoRun], Awaitable[None]]
 
 def chapters() -> list[Chapter]:
     """The demo's chapters, in the order a teacher evaluating Twinbridge would meet them."""
-    from bot.demo import chess, outside, prompts, reports, safety, sessions, setup
+    from bot.demo import chess, directory, outside, prompts, reports, safety, sessions, setup
 
     return [
         setup.chapter,
@@ -36,6 +36,7 @@ def chapters() -> list[Chapter]:
         safety.chapter,
         reports.chapter,  # the summary of the months told before it
         outside.chapter,  # builds on that summary, and moves the clock on to December
+        directory.chapter,  # other servers: commands are registered globally (run_demo)
     ]
 
 
@@ -49,7 +50,14 @@ async def run_demo(output: str) -> int:
     with _only_warnings(), tempfile.TemporaryDirectory(prefix="twinbridge-demo-") as tmp:
         # The bot's web server on a free port of 127.0.0.1, for the dashboard and the feeds;
         # links are written with the address a host would give it (outside.PUBLIC_URL).
-        settings = {"http_port": 0, "public_url": PUBLIC_URL}
+        # Commands registered globally, as in production, so the other servers of the
+        # directory chapter have them; the directory open to every server of the story.
+        settings = {
+            "http_port": 0,
+            "public_url": PUBLIC_URL,
+            "dev_guild_id": None,
+            "directory": "on",
+        }
         async with Sandbox.running(Path(tmp), clock=ManualClock(), settings=settings) as sb:
             run = DemoRun(sb=sb, story=Transcript(sb), out=out)
             for chapter in chapters():

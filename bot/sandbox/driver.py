@@ -1159,7 +1159,10 @@ class Sandbox:
         """`member` runs `/path` (e.g. "exchange create") with options, in `where` or #general."""
         channel = where or self.general_of(member)
         shown = " ".join(f"{k}:{_shown(v)}" for k, v in options.items())
-        self._narrate(member, f"runs /{path} {shown}".rstrip() + f" in #{channel.name}")
+        place = f"#{channel.name}"
+        if channel.guild_id != self.guild.id:
+            place += f" ({self.server.guilds[channel.guild_id or 0].name})"
+        self._narrate(member, f"runs /{path} {shown}".rstrip() + f" in {place}")
         return (await self.at_once([self.prepare_command(member, path, where=where, **options)]))[0]
 
     def prepare_command(

@@ -131,8 +131,14 @@ class Transcript:
     def _on_message(self, what: str, message: Message) -> None:
         if message.flags & 128 and not message.content and not message.embeds:
             return  # "Twinbridge is thinking…"
-        channel = self.sb.guild.channels.get(message.channel_id)
-        where = f"#{channel.name}" if channel else "?"
+        where = "?"
+        for guild in self.sb.server.guilds.values():
+            channel = guild.channels.get(message.channel_id)
+            if channel is not None:
+                # Another server of the story is named, as Discord's server list would show it.
+                elsewhere = "" if guild is self.sb.guild else f" ({guild.name})"
+                where = f"#{channel.name}{elsewhere}"
+                break
         who = message.author.global_name or message.author.username
         if not message.author.bot:
             return  # users' own words are narrated by the driver

@@ -7,19 +7,18 @@ read, or as open to everyone: `test_every_command_is_classified` fails until it 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import discord
 import pytest
 from sqlalchemy import select
 
 from bot.app import intents
-from bot.domain.directory import Listing
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox, Upload
 from bot.sandbox.state import Member
-from bot.store import directory as directory_store
 from bot.store.schema import activity
+from tests.sandbox.directory_world import directory_listed
 from tests.sandbox.safety_world import six_students, space_of
 from tests.sandbox.sessions_helpers import preview_of
 from tests.sandbox.world import World, make_world, publish
@@ -300,80 +299,43 @@ async def session_voice_minutes(world: World) -> Member:
     return world.teacher
 
 
-async def _listed(world: World) -> int:
-    """The directory open, the world's school listed, and a school of another server listed
-    (put in the store directly: this server's tests register commands in one server only)."""
-    sb = world.sb
-    sb.bot.ctx.settings.directory = "on"
-    await sb.command(
-        world.coordinator,
-        "seek post",
-        city="Minneapolis",
-        zone="America/Chicago",
-        languages="en",
-        ages="13-15",
-        class_size=20,
-    )
-    now = sb.now()
-    other = Listing(
-        id=0,
-        guild_id=sb.guild.id + 1,
-        city="Kumasi",
-        country="GH",
-        timezone="Africa/Accra",
-        languages=("en",),
-        age_bands=("13-15",),
-        class_size=30,
-        themes=(),
-        months=tuple(range(1, 13)),
-        note="",
-        active=True,
-        expires_at=now + timedelta(days=90),
-    )
-    channel = sb.add_channel("kumasi-inbox")
-    async with sb.bot.ctx.db.transaction() as conn:
-        return await directory_store.add_listing(
-            conn, other, author_id=1, channel_id=channel.id, direct_messages=False, now=now
-        )
-
-
 async def seek_post(world: World) -> Member:
-    await _listed(world)
+    await directory_listed(world)
     return world.coordinator
 
 
 async def seek_edit(world: World) -> Member:
-    await _listed(world)
+    await directory_listed(world)
     await world.sb.command(world.coordinator, "seek edit", class_size=22)
     return world.coordinator
 
 
 async def seek_pause(world: World) -> Member:
-    await _listed(world)
+    await directory_listed(world)
     await world.sb.command(world.coordinator, "seek pause")
     return world.coordinator
 
 
 async def seek_remove(world: World) -> Member:
-    await _listed(world)
+    await directory_listed(world)
     await world.sb.command(world.coordinator, "seek remove")
     return world.coordinator
 
 
 async def seek_introduce(world: World) -> Member:
-    other = await _listed(world)
+    other = await directory_listed(world)
     await world.sb.command(world.coordinator, "seek introduce", listing=other)
     return world.coordinator
 
 
 async def seek_block(world: World) -> Member:
-    other = await _listed(world)
+    other = await directory_listed(world)
     await world.sb.command(world.coordinator, "seek block", listing=other)
     return world.coordinator
 
 
 async def seek_report(world: World) -> Member:
-    other = await _listed(world)
+    other = await directory_listed(world)
     world.sb.bot.ctx.settings.operator_channel_id = world.teachers_channel.id
     await world.sb.command(world.coordinator, "seek report", listing=other, reason="spam")
     return world.coordinator

@@ -29,6 +29,7 @@ from bot.store.schema import chess_games, participants, prompts
 from cogs.chess.components import ClaimDrawButton, PromoteButton
 from cogs.common.components import _MODAL_ROUTES, item_routes
 from cogs.join.card import SetOwnStatus
+from tests.sandbox.directory_world import directory_listed, request_from_elsewhere
 from tests.sandbox.held import (
     DEFERRED,
     HeldDatabase,
@@ -366,6 +367,37 @@ def asked_then(
     return ready
 
 
+async def directory_open(scope: Scope) -> None:
+    scope.sb.bot.ctx.settings.directory = "on"
+
+
+async def listed(scope: Scope) -> None:
+    await directory_listed(scope.world)
+
+
+def seek_on_elsewhere(path: str, **options: object) -> Ready:
+    """A /seek command about another server's listing."""
+
+    async def ready(scope: Scope) -> Act:
+        other = await directory_listed(scope.world)
+        scope.sb.bot.ctx.settings.operator_channel_id = scope.a.teachers_channel.id
+        member = scope.world.coordinator
+        return lambda: scope.sb.command(member, path, listing=other, **options)
+
+    return ready
+
+
+def answer_request(label: str) -> Ready:
+    """A button under another server's request to be introduced."""
+
+    async def ready(scope: Scope) -> Act:
+        request = await request_from_elsewhere(scope.world)
+        member = scope.world.coordinator
+        return lambda: scope.sb.click(member, request, label)
+
+    return ready
+
+
 OTHERS: dict[str, Everyone] = {
     "about": Everyone(command("about", teacher)),
     "exchange info": Everyone(command("exchange info", teacher)),
@@ -424,7 +456,29 @@ OTHERS: dict[str, Everyone] = {
     "privacy erase": Everyone(
         command("privacy erase", coordinator, student=lambda s: s.a.student(0)), (a_paired,)
     ),
+    "seek post": Everyone(
+        command(
+            "seek post",
+            coordinator,
+            city=lambda s: "Ames",
+            zone=lambda s: "America/Chicago",
+            languages=lambda s: "en",
+            ages=lambda s: "13-15",
+            class_size=lambda s: 20,
+        ),
+        (directory_open,),
+    ),
+    "seek edit": Everyone(command("seek edit", coordinator, class_size=lambda s: 22), (listed,)),
+    "seek pause": Everyone(command("seek pause", coordinator), (listed,)),
+    "seek remove": Everyone(command("seek remove", coordinator), (listed,)),
+    "seek mine": Everyone(command("seek mine", coordinator), (listed,)),
+    "seek find": Everyone(command("seek find", coordinator), (listed,)),
+    "seek introduce": Everyone(seek_on_elsewhere("seek introduce")),
+    "seek block": Everyone(seek_on_elsewhere("seek block")),
+    "seek report": Everyone(seek_on_elsewhere("seek report", reason="spam")),
     # -- components and forms
+    "seek.accept": Everyone(answer_request(t("seek.request.accept", "en"))),
+    "seek.decline": Everyone(answer_request(t("seek.request.decline", "en"))),
     "chess.accept": Everyone(offer_button(t("chess.button.accept", "en")), (a_paired,)),
     "chess.decline": Everyone(offer_button(t("chess.button.decline", "en")), (a_paired,)),
     "chess.move": Everyone(board_button(t("chess.button.move", "en")), (a_paired, a_playing)),

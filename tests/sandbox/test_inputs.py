@@ -124,7 +124,7 @@ class Stage:
             return self.student
         if top == "join":
             return self.newcomer
-        if top in ("exchange", "privacy") or path == "report digest":
+        if top in ("exchange", "privacy", "seek") or path == "report digest":
             return self.coordinator
         return self.teacher
 
@@ -217,7 +217,19 @@ async def stage(sb: Sandbox) -> Stage:
         "exchange break remove": {"number": 1},
         "exchange holidays": {"city": "Minneapolis", "region": "US-MN"},
         "session voice-minutes": {"minutes": 15},
+        "seek post": {
+            "city": "Ames",
+            "zone": "America/Chicago",
+            "languages": "en",
+            "ages": "13-15",
+            "class_size": 20,
+        },
+        "seek introduce": {"listing": 1},
+        "seek block": {"listing": 1},
+        "seek report": {"listing": 1, "reason": "spam"},
     }
+    # The directory open, so /seek reaches its checks of what was typed.
+    sb.bot.ctx.settings.directory = "on"
     result = Stage(
         world,
         teacher=Person(world.teacher, "es"),
