@@ -3,8 +3,15 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from bot.config import DEFAULT_DATABASE_URL, SettingsError, load_settings, sqlite_file
+from bot.config import (
+    DEFAULT_DATABASE_URL,
+    Settings,
+    SettingsError,
+    load_settings,
+    sqlite_file,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -192,3 +199,17 @@ def test_the_erasure_key_may_not_live_among_the_backups(
     message = str(caught.value)
     assert message.startswith("Setting BACKUP_DIR is invalid: it holds the erasure key")
     assert "\n" not in message
+
+
+def test_directory_settings_read_server_lists_and_who_is_served() -> None:
+    settings = Settings(
+        _env_file=None, directory="OPERATOR", directory_servers="12, 34", operator_guild_id=56
+    )
+    assert settings.directory_servers == [12, 34]
+    assert [settings.directory_serves(g) for g in (12, 34, 56, 78)] == [True, True, True, False]
+    assert Settings(_env_file=None, directory="on").directory_serves(78)
+    assert not Settings(_env_file=None, directory="off", operator_guild_id=56).directory_serves(56)
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, directory_servers="12, twelve")
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, directory="sometimes")
