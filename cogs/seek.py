@@ -158,6 +158,8 @@ def own_embed(stored: StoredListing, language: str, headline: str) -> discord.Em
         state = t("seek.state.removed", language)
     else:
         state = t("seek.state.active", language, date=timestamp(item.expires_at, "D"))
+    if stored.direct_messages:
+        state += "\n" + t("seek.own.direct", language)
     embed = discord.Embed(
         title=clip(headline, EMBED_TITLE),
         description=clip(listing_lines(item, language) + "\n\n" + state, EMBED_DESCRIPTION),
@@ -249,6 +251,22 @@ async def deliver(bot: Twinbridge, delivery: Delivery) -> None:
         await service.withdraw(request.id)
         raise UserError("seek.error.undeliverable") from None
     await service.posted(request.id, message.channel.id, message.id)
+    if receiving.direct_messages:
+        # Only a pointer to the request: answering happens in the server, where the
+        # coordinator role is checked.
+        notice = t(
+            "seek.request.direct",
+            language,
+            city=shown(delivery.asking.city, 60),
+            listing=receiving.listing.id,
+            link=message.jump_url,
+        )
+        try:
+            dm = await bot.create_dm(discord.Object(id=receiving.author_id))
+            await dm.send(notice, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            # Direct messages closed, or no server shared any more: the channel has it.
+            log.info("introduction %d: no direct message possible", request.id)
 
 
 @app_commands.guild_only()
@@ -274,6 +292,7 @@ class SeekCog(
         months="Months you can run, e.g. sep-dec, feb-may (default: all year)",
         note="A few words on your school and what you seek (no contact details)",
         channel="Where requests to be introduced arrive (default: here)",
+        direct_messages="Also tell me by direct message when a school asks (default: no)",
     )
     async def post(
         self,
@@ -288,6 +307,7 @@ class SeekCog(
         months: app_commands.Range[str, 1, 60] | None = None,
         note: app_commands.Range[str, 1, MAX_NOTE] | None = None,
         channel: discord.TextChannel | None = None,
+        direct_messages: bool = False,
     ) -> None:
         actor = await begin(interaction)
         target = channel.id if channel is not None else interaction.channel_id
@@ -305,6 +325,7 @@ class SeekCog(
                 themes=themes,
                 months=months,
                 note=note,
+                direct_messages=direct_messages,
             ),
         )
         lang = actor.language
@@ -328,6 +349,7 @@ class SeekCog(
         themes="Themes you like, e.g. chess, sport, environment",
         months="Months you can run, e.g. sep-dec, feb-may",
         note="A few words on your school and what you seek (no contact details)",
+        direct_messages="Also tell me by direct message when a school asks",
     )
     async def edit(
         self,
@@ -342,6 +364,7 @@ class SeekCog(
         themes: app_commands.Range[str, 1, 300] | None = None,
         months: app_commands.Range[str, 1, 60] | None = None,
         note: app_commands.Range[str, 1, MAX_NOTE] | None = None,
+        direct_messages: bool | None = None,
     ) -> None:
         actor = await begin(interaction)
         stored = await self.bot.services.directory.edit(
@@ -357,6 +380,7 @@ class SeekCog(
                 themes=themes,
                 months=months,
                 note=note,
+                direct_messages=direct_messages,
             ),
         )
         lang = actor.language

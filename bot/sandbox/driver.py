@@ -955,6 +955,14 @@ class Sandbox:
             key=lambda m: m.id,
         )
 
+    def direct_messages(self, member: Member) -> list[Message]:
+        """What the bot sent this person by direct message, oldest first."""
+        channels = {c for c, user in self.server.direct.items() if user == member.user.id}
+        return sorted(
+            (m for m in self.server.messages.values() if m.channel_id in channels),
+            key=lambda m: m.id,
+        )
+
     def last_message(self, channel: Channel) -> Message:
         found = self.messages_in(channel)
         if not found:

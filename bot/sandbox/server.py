@@ -303,6 +303,8 @@ class SandboxServer:
         self.bot_user = User(self.ids.next(), "Twinbridge", bot=True)
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
         self.guilds: dict[int, Guild] = {}
+        # Direct-message channels the bot opened: channel id → the person's user id.
+        self.direct: dict[int, int] = {}
         self.messages: dict[int, Message] = {}
         self.attachments: dict[int, Attachment] = {}
         self.global_commands: list[JSON] = []
@@ -441,6 +443,7 @@ class SandboxServer:
     def _register_routes(self) -> None:
         table: list[tuple[str, str, Handler]] = [
             ("GET", "/users/@me", self._get_me),
+            ("POST", "/users/@me/channels", self._open_direct),
             ("GET", "/oauth2/applications/@me", self._get_application),
             ("GET", "/applications/@me", self._get_application),
             ("GET", "/gateway", self._get_gateway),
@@ -1426,7 +1429,49 @@ class SandboxServer:
             raise unknown("Message", 10008)
         return message
 
+    async def _open_direct(self, req: Request) -> JSON:
+        """A direct-message channel with one person (the same one each time)."""
+        body = req.json or {}
+        user = self.users.get(int(body.get("recipient_id") or 0))
+        if user is None:
+            raise unknown("User", 10013)
+        channel_id = next((c for c, u in self.direct.items() if u == user.id), None)
+        if channel_id is None:
+            channel_id = self.ids.next()
+            self.direct[channel_id] = user.id
+        return {
+            "id": str(channel_id),
+            "type": ChannelType.DM,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [user.to_payload()],
+        }
+
+    def _direct_message(self, channel_id: int, body: JSON) -> JSON:
+        """A message to one person: refused (50007) when they closed their direct messages,
+        or share no server with the bot, as Discord refuses it."""
+        user = self.users[self.direct[channel_id]]
+        shares_a_server = any(user.id in g.members for g in self.guilds.values())
+        if not user.accepts_direct_messages or not shares_a_server:
+            raise HttpError(403, 50007, "Cannot send messages to this user")
+        discord_limits.check_message(body)
+        message = Message(
+            id=self.ids.next(),
+            channel_id=channel_id,
+            guild_id=0,
+            author=self.bot_user,
+            content=body.get("content") or "",
+            embeds=list(body.get("embeds") or []),
+            components=numbered(body.get("components") or []),
+            created_at=self.now(),
+        )
+        self.messages[message.id] = message
+        self._notify("new", message)
+        return message.to_payload(self.users)
+
     async def _create_message(self, req: Request) -> JSON:
+        if int(req.params["channel_id"]) in self.direct:
+            return self._direct_message(int(req.params["channel_id"]), req.json or {})
         guild, channel = self.channel(req.params["channel_id"])
         body = req.json or {}
         nonce = body.get("nonce")

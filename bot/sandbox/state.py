@@ -43,6 +43,7 @@ class ChannelType:
     """Discord channel type numbers the sandbox models."""
 
     TEXT = 0
+    DM = 1
     VOICE = 2
     CATEGORY = 4
     PUBLIC_THREAD = 11
@@ -57,6 +58,8 @@ class User:
     username: str
     bot: bool = False
     global_name: str | None = None
+    # The person's privacy setting "Allow direct messages from server members".
+    accepts_direct_messages: bool = True
 
     def to_payload(self) -> JSON:
         return {
@@ -247,7 +250,6 @@ class Message:
         data: JSON = {
             "id": str(self.id),
             "channel_id": str(self.channel_id),
-            "guild_id": str(self.guild_id),
             "author": self.author.to_payload(),
             "content": self.content,
             "timestamp": iso(self.created_at),
@@ -263,6 +265,8 @@ class Message:
             "type": 0 if self.interaction_id is None else 20,
             "flags": self.flags,
         }
+        if self.guild_id:  # 0: a direct message, which belongs to no server
+            data["guild_id"] = str(self.guild_id)
         if self.application_id is not None:
             data["application_id"] = str(self.application_id)
             data["webhook_id"] = str(self.application_id)

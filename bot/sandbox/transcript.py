@@ -132,6 +132,9 @@ class Transcript:
         if message.flags & 128 and not message.content and not message.embeds:
             return  # "Twinbridge is thinking…"
         where = "?"
+        recipient = self.sb.server.users.get(self.sb.server.direct.get(message.channel_id, 0))
+        if recipient is not None:
+            where = f"a direct message to {recipient.global_name or recipient.username}"
         for guild in self.sb.server.guilds.values():
             channel = guild.channels.get(message.channel_id)
             if channel is not None:

@@ -396,3 +396,26 @@ async def test_the_directory_is_closed_to_servers_the_operator_did_not_open(
         kumasi = await school(sb, await sb.add_guild("Kumasi Academy"), "Mrs Mensah")
         reply = await sb.command(kumasi.coordinator, "seek find")
         assert "not open on this server" in reply.text
+
+
+async def test_a_coordinator_who_allows_it_is_also_told_by_direct_message(
+    sb: Sandbox, schools: Schools
+) -> None:
+    _, kumasi, najaf = await listed(sb, schools)
+    await sb.command(schools.kumasi.coordinator, "seek edit", direct_messages=True)
+    await sb.command(schools.minneapolis.coordinator, "seek introduce", listing=kumasi)
+    request = sb.last_message(schools.kumasi.channel)
+    (notice,) = sb.direct_messages(schools.kumasi.coordinator)
+    assert "Minneapolis" in notice.content and str(request.id) in notice.content
+    for name in names_of(schools.minneapolis.coordinator):
+        assert name not in everything_in(notice)
+    # Najaf's coordinator allows it too, but closed direct messages in Discord: the request
+    # still arrives in the channel, and the asker hears the same.
+    await sb.command(schools.najaf.coordinator, "seek edit", direct_messages=True)
+    schools.najaf.coordinator.user.accepts_direct_messages = False
+    asked = await sb.command(schools.minneapolis.coordinator, "seek introduce", listing=najaf)
+    assert "not your name" in asked.content
+    assert sb.messages_in(schools.najaf.channel)
+    assert sb.direct_messages(schools.najaf.coordinator) == []
+    # Nobody who did not ask for it gets a direct message.
+    assert sb.direct_messages(schools.minneapolis.coordinator) == []
