@@ -17,7 +17,13 @@ async def _school(sb: Sandbox, guild: Guild, coordinator: str) -> tuple[Member, 
         kind: sb.add_role(f"{kind.title()}s", guild=guild)
         for kind in ("student", "teacher", "coordinator")
     }
-    await sb.command(sb.owner_of(guild), "exchange roles", **roles)
+    await sb.command(
+        sb.owner_of(guild),
+        "exchange roles",
+        student=roles["student"],
+        teacher=roles["teacher"],
+        coordinator=roles["coordinator"],
+    )
     channel = sb.add_channel(
         "teachers", private_to=[roles["teacher"], roles["coordinator"]], guild=guild
     )
