@@ -3,6 +3,8 @@ policy, what they refuse, and pairing across three cities."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from sqlalchemy import func, select
@@ -189,3 +191,47 @@ async def test_hub_policy_pairs_partner_cities_with_the_hub(sb: Sandbox) -> None
     assert len(groups) == 3
     for group in groups:
         assert group.count(0) == 1 and len(group) == 3
+
+
+async def test_a_hub_network_reports_each_city_and_each_partnership(sb: Sandbox) -> None:
+    """/report exchange of Minneapolis with Najaf and Kumasi: a field per city, one per
+    hub–partner partnership with its pairs, the same in the CSV (partner columns), and the
+    chess score of every city."""
+    world = await _three_city_world(sb)
+    await sb.command(world.coordinator, "exchange policy", policy="hub", hub="Minneapolis")
+    await sb.command(world.teacher, "pair confirm")
+    reply = await sb.command(
+        world.coordinator, "report exchange", **{"from": "2026-09-01", "to": "2026-12-31"}
+    )
+    found = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert {"Minneapolis", "Najaf", "Kumasi"} <= set(found)
+    for partner in ("Najaf", "Kumasi"):
+        value = found[f"Partnership Minneapolis – {partner}"]
+        assert value.startswith("Pairs: ") and f"Students of {partner}: 3 enrolled" in value
+    pairs = [found[f"Partnership Minneapolis – {p}"].split()[1] for p in ("Najaf", "Kumasi")]
+    # Three groups, each the hub's student with two partner students: a group with both
+    # partner cities counts in both partnerships.
+    assert all(1 <= int(n) <= 3 for n in pairs) and 3 <= sum(int(n) for n in pairs) <= 6
+    assert "Minneapolis 0 · Najaf 0 · Kumasi 0" in found["The whole exchange"]
+    (attachment,) = [a for a in reply.files if a.filename.endswith(".csv")]
+    rows = {
+        r["metric"]: r
+        for r in csv.DictReader(io.StringIO(bytes(attachment.data).decode("utf-8-sig")))
+    }
+    assert rows["students_enrolled"]["Kumasi"] == "3"
+    partnership = rows["partnership_pairs"]
+    assert partnership["Minneapolis"] == ""
+    assert [partnership["Najaf"], partnership["Kumasi"]] == pairs
+    assert int(partnership["total"]) == sum(int(n) for n in pairs)
+
+
+async def test_a_two_city_report_has_no_partnership_rows(sb: Sandbox) -> None:
+    world = await make_world(sb)
+    for name, city in (("Ana", 0), ("Dana", 1)):
+        await world.add_student(name, city)
+    await sb.command(world.teacher, "pair confirm")
+    reply = await sb.command(world.coordinator, "report exchange")
+    names = [f["name"] for f in reply.embeds[0]["fields"]]
+    assert not any(n.startswith("Partnership") for n in names)
+    (attachment,) = [a for a in reply.files if a.filename.endswith(".csv")]
+    assert b"partnership" not in bytes(attachment.data)
