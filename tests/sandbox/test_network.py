@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.sandbox.driver import Sandbox
+from bot.sandbox.driver import Sandbox, Upload
 from bot.store import roster
 from bot.store.exchanges import get_exchange
 from bot.store.pairing import live_pairs
@@ -235,3 +235,26 @@ async def test_a_two_city_report_has_no_partnership_rows(sb: Sandbox) -> None:
     assert not any(n.startswith("Partnership") for n in names)
     (attachment,) = [a for a in reply.files if a.filename.endswith(".csv")]
     assert b"partnership" not in bytes(attachment.data)
+
+
+async def test_join_move_and_the_roster_csv_reach_a_third_city(sb: Sandbox) -> None:
+    """A teacher joins Kumasi, a CSV places a student there, and /roster move takes a
+    student from Najaf to Kumasi: nothing assumes two cities."""
+    world = await make_world(sb)
+    kumasi = await add_city(world, **KUMASI)
+    teacher = sb.add_member("Mr Mensah", roles=[world.teachers_role])
+    await sb.command(teacher, "join", city="Kumasi")
+    kofi = sb.add_member("Kofi", roles=[world.students_role])
+    csv_text = f"user,city,grade_band,languages\n{kofi.user.id},Kumasi,13-15,en\n"
+    done = await sb.command(
+        world.coordinator, "roster import", file=Upload("class.csv", csv_text.encode())
+    )
+    assert "1 students imported" in done.text, done.text
+    ama = await world.add_student("Ama", 1)
+    moved = await sb.command(world.coordinator, "roster move", student=ama, city="Kumasi")
+    assert "Kumasi" in moved.text
+    async with sb.bot.ctx.db.read() as conn:
+        people = {p.user_id: p for p in await roster.listing(conn, world.exchange_id)}
+    assert people[teacher.user.id].city_id == kumasi
+    assert people[kofi.user.id].city_id == kumasi
+    assert people[ama.user.id].city_id == kumasi
