@@ -31,6 +31,29 @@ along.
 
 Inputs are sorted by id first, so the same students always give the same plan whatever order
 they come in, and ties are broken the same way every time.
+
+**Networks** (`pair_network`, exchanges of more than two cities; a city is any index >= 0):
+
+- Two cities, whatever the policy, take exactly the path above (`pair_students`), so a
+  two-city exchange is paired as it always was, as fast.
+- Policy *hub*: the hub city's students on one side, every partner city's on the other. That is
+  the same bipartite problem, so the same `linear_sum_assignment` path solves it optimally:
+  two partner cities are never paired, and surplus students join groups as above.
+- Policy *any* (any two different cities): a general graph, not bipartite, so an assignment
+  alone does not solve it. Up to `EXACT_LIMIT` students (a few classes, the usual network),
+  `networkx.max_weight_matching` (Edmonds' blossom algorithm: exact, maintained) with
+  `maxcardinality=True` finds the matching that pairs the most students and, among those, has
+  the highest utility (the same lexicographic utility as above). Blossom is pure Python and
+  cubic: with the tiered penalties it took minutes for 1,800 students on this machine.
+  Beyond the limit the same utility goes to `linear_sum_assignment` over every student
+  against every student: a maximum-weight cycle cover (each student "sends" to one and
+  "receives" from one, never their own city). Its 2-cycles are pairs; each longer cycle is
+  cut into its best set of every other edge (an odd one leaves out the student whose
+  absence costs least), and the students left over are covered again among themselves
+  until no pair is left to make. This is not guaranteed optimal;
+  bench/bench_network_pairing.py measures it against a greedy baseline in the same run.
+  Same-city and keep-apart pairs are never made. Students no pair takes (one when the count
+  is odd) join groups as the surplus does above.
 """
 
 from __future__ import annotations
@@ -38,11 +61,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import combinations
 from typing import Literal, TypeAlias
 
+import networkx as nx
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
@@ -55,6 +79,10 @@ CountMatrix: TypeAlias = npt.NDArray[np.int32]
 IndexArray: TypeAlias = npt.NDArray[np.intp]
 
 PairingFailure: TypeAlias = Literal["too_few_students", "one_city_only", "infeasible"]
+
+# In a network under policy 'any', up to how many students the exact blossom matching runs
+# (see the module docstring); beyond, the assignment-based cover.
+EXACT_LIMIT = 120
 
 _DAY_MINUTES = 24 * 60
 _WAKE_MINUTE = 7 * 60
@@ -95,15 +123,15 @@ class Candidate:
     """
 
     id: int
-    city: Literal[0, 1]
+    city: int  # 0 or 1 for `pair_students`; any index >= 0 for `pair_network`
     grade_band: str
     languages: frozenset[str] = frozenset()
     interests: frozenset[str] = frozenset()
     utc_offset_minutes: int | None = None
 
     def __post_init__(self) -> None:
-        if self.city not in (0, 1):
-            raise ValueError(f"city must be 0 or 1, not {self.city!r}")
+        if isinstance(self.city, bool) or not isinstance(self.city, int) or self.city < 0:
+            raise ValueError(f"city must be an index >= 0, not {self.city!r}")
         offset = self.utc_offset_minutes
         if offset is not None and abs(offset) > _MAX_OFFSET_MINUTES:
             raise ValueError(f"utc_offset_minutes out of range: {offset}")
@@ -153,8 +181,9 @@ class PairReasons:
 class PairGroup:
     """A pair, or a pair that surplus students joined.
 
-    `members` lists the city-0 student, the city-1 student, then those in `joined` (surplus
-    students of the larger city, in the order they joined). `score` is the group's
+    `members` lists the city-0 student, the city-1 student (in a network: the pair's two
+    students, lower city index first), then those in `joined` (surplus students, in the
+    order they joined). `score` is the group's
     compatibility: the sum over every two members.
     """
 
@@ -253,7 +282,7 @@ class _Pool:
         self.position = {cid: i for i, cid in enumerate(self.ids)}
         self.weights = weights
         cands = self.candidates
-        self.city = np.array([c.city for c in cands], dtype=np.int8)
+        self.city = np.array([c.city for c in cands], dtype=np.int32)
         bands = {band: code for code, band in enumerate(sorted({c.grade_band for c in cands}))}
         self.band = np.array([bands[c.grade_band] for c in cands], dtype=np.int32)
         self.interests = _one_hot([c.interests for c in cands])
@@ -449,6 +478,8 @@ def _plan(
 ) -> PairingPlan:
     """Both stages with the given assignment method, pinning unplaceable surplus students."""
     pool = _Pool(candidates, previous_pairs, keep_apart, weights)
+    if (pool.city > 1).any():
+        raise ValueError("pair_students takes cities 0 and 1; pair_network takes more")
     if len(pool) < 2:
         raise PairingError("too_few_students", pool.ids)
     city0 = np.flatnonzero(pool.city == 0)
@@ -537,7 +568,7 @@ def _build(pool: _Pool, members: list[list[int]], scores: list[float]) -> Pairin
     groups = []
     for group, score in zip(members, scores, strict=True):
         first, second, *joined = group
-        if pool.city[first] == 1:
+        if pool.city[first] > pool.city[second]:
             first, second = second, first
         ordered = [first, second, *joined]
         groups.append(
@@ -550,3 +581,169 @@ def _build(pool: _Pool, members: list[list[int]], scores: list[float]) -> Pairin
         )
     groups.sort(key=lambda g: g.members[0])
     return PairingPlan(groups=tuple(groups), total_score=math.fsum(g.score for g in groups))
+
+
+def pair_network(
+    candidates: Sequence[Candidate],
+    *,
+    hub: int | None = None,
+    previous_pairs: Iterable[Collection[int]] = (),
+    keep_apart: Iterable[Collection[int]] = (),
+    weights: ScoreWeights = DEFAULT_WEIGHTS,
+    greedy: bool = False,
+) -> PairingPlan:
+    """The plan for an exchange of any number of cities (`Candidate.city` is the city's index).
+
+    `hub`: the hub city's index for policy 'hub' (its students are paired with the other
+    cities'), None for policy 'any' (any two different cities). Never two students of one
+    city in a pair; keep-apart and no-repeat as `pair_students`. `greedy` builds the
+    benchmarks' baseline instead. Raises `PairingError` when no plan can be made.
+    """
+    present = sorted({c.city for c in candidates})
+    if hub is not None:
+        # Hub against everyone else: the two-sided problem, hub as city 0.
+        sides = [replace(c, city=0 if c.city == hub else 1) for c in candidates]
+        return _two_sided(sides, previous_pairs, keep_apart, weights, greedy)
+    if len(present) <= 2:
+        index = {city: i for i, city in enumerate(present)}
+        sides = [replace(c, city=index[c.city]) for c in candidates]
+        return _two_sided(sides, previous_pairs, keep_apart, weights, greedy)
+    pool = _Pool(candidates, previous_pairs, keep_apart, weights)
+    everyone = np.arange(len(pool), dtype=np.intp)
+    terms = pool.terms(everyone, everyone)
+    forbidden = terms.apart | (pool.city[:, None] == pool.city[None, :])
+    utility = _utility(
+        terms.soft, terms.cross_band.astype(np.int32), terms.repeat.astype(np.int32), forbidden
+    )
+    if greedy:
+        pairs = _greedy_matching(utility)
+    elif len(pool) <= EXACT_LIMIT:
+        pairs = _blossom_matching(utility)
+    else:
+        pairs = _cover_matching(utility)
+    assign = _greedy_assignment if greedy else _optimal_assignment
+    if not pairs:
+        raise PairingError("infeasible", pool.ids)
+    used = np.zeros(len(pool), dtype=np.bool_)
+    for a, b in pairs:
+        used[a] = used[b] = True
+    scores = [float(terms.soft[a, b]) for a, b in pairs]
+    try:
+        members, scores = _place_surplus(pool, pairs, scores, everyone[~used], assign)
+    except _UnplaceableError as exc:
+        raise PairingError("infeasible", (pool.ids[i] for i in exc.students.tolist())) from None
+    return _build(pool, members, scores)
+
+
+def _two_sided(
+    candidates: Sequence[Candidate],
+    previous_pairs: Iterable[Collection[int]],
+    keep_apart: Iterable[Collection[int]],
+    weights: ScoreWeights,
+    greedy: bool,
+) -> PairingPlan:
+    assign = _greedy_assignment if greedy else _optimal_assignment
+    return _plan(candidates, previous_pairs, keep_apart, weights, assign)
+
+
+def _blossom_matching(utility: FloatMatrix) -> list[tuple[int, int]]:
+    """Exact: most students paired, then the highest utility (Edmonds' blossom)."""
+    rows, cols = np.nonzero(np.triu(np.isfinite(utility), k=1))
+    if rows.size == 0:
+        return []
+    values = utility[rows, cols]
+    # Blossom wants no negative weights; every maximum-cardinality matching has the same
+    # number of edges, so a constant shift leaves the best one the best.
+    shift = 1.0 - float(values.min())
+    graph: nx.Graph[int] = nx.Graph()
+    graph.add_weighted_edges_from(
+        zip(rows.tolist(), cols.tolist(), (values + shift).tolist(), strict=True)
+    )
+    matched = nx.max_weight_matching(graph, maxcardinality=True)
+    return sorted((min(a, b), max(a, b)) for a, b in matched)
+
+
+def _cover_matching(utility: FloatMatrix) -> list[tuple[int, int]]:
+    """Pairs from maximum-weight cycle covers, cut along their cycles (see the docstring)."""
+    allowed = np.isfinite(utility)
+    out: list[tuple[int, int]] = []
+    waiting = np.arange(utility.shape[0], dtype=np.intp)
+    while waiting.size >= 2:
+        ok = allowed[np.ix_(waiting, waiting)]
+        if not ok.any():
+            break
+        found = _cut_cycles(utility[np.ix_(waiting, waiting)], ok)
+        if not found:
+            break
+        out += [(int(waiting[a]), int(waiting[b])) for a, b in found]
+        used = np.zeros(waiting.size, dtype=np.bool_)
+        for a, b in found:
+            used[a] = used[b] = True
+        waiting = waiting[~used]
+    return sorted((min(a, b), max(a, b)) for a, b in out)
+
+
+def _cut_cycles(utility: FloatMatrix, allowed: BoolMatrix) -> list[tuple[int, int]]:
+    """One round: the cycle cover of `utility` and the best alternate edges of each cycle."""
+    # A forbidden entry costs more than any cover of allowed ones, so none is taken while a
+    # cover without them exists; those taken anyway are dropped in `_best_alternate`.
+    big = float(np.abs(utility[allowed]).sum()) + 1.0
+    cost = np.where(allowed, -utility, big)
+    _rows, successor = linear_sum_assignment(cost)
+    successor = np.asarray(successor, dtype=np.intp)
+    seen = np.zeros(successor.size, dtype=np.bool_)
+    out: list[tuple[int, int]] = []
+    for start in range(successor.size):
+        cycle = []
+        at = start
+        while not seen[at]:
+            seen[at] = True
+            cycle.append(at)
+            at = int(successor[at])
+        out += _best_alternate(cycle, utility, allowed)
+    return out
+
+
+def _best_alternate(
+    cycle: list[int], utility: FloatMatrix, allowed: BoolMatrix
+) -> list[tuple[int, int]]:
+    """The best set of every other edge of a cycle (one student left out when it is odd):
+    most allowed edges, then the highest utility."""
+    size = len(cycle)
+    if size < 2:
+        return []
+    nodes = np.array(cycle, dtype=np.intp)
+    after = np.roll(nodes, -1)
+    edge_ok = allowed[nodes, after]
+    weight = np.where(edge_ok, utility[nodes, after], 0.0)
+    if size == 2:
+        return [(cycle[0], cycle[1])] if edge_ok[0] else []
+    count = size // 2
+    best: tuple[int, float] | None = None
+    best_start = 0
+    # Edges start, start + 2, …: an odd cycle leaves out the student just before `start`.
+    for start in range(size if size % 2 else 2):
+        picked = (start + 2 * np.arange(count)) % size
+        key = (int(edge_ok[picked].sum()), float(weight[picked].sum()))
+        if best is None or key > best:
+            best, best_start = key, start
+    picked = (best_start + 2 * np.arange(count)) % size
+    return [(int(nodes[i]), int(after[i])) for i in picked.tolist() if edge_ok[i]]
+
+
+def _greedy_matching(utility: FloatMatrix) -> list[tuple[int, int]]:
+    """Best remaining edge first, both students still free; ties in row-major order."""
+    n = utility.shape[0]
+    upper = np.triu(np.ones((n, n), dtype=np.bool_), k=1) & np.isfinite(utility)
+    flat = np.flatnonzero(upper)
+    order = flat[np.argsort(-utility.ravel()[flat], kind="stable")]
+    used = np.zeros(n, dtype=np.bool_)
+    out: list[tuple[int, int]] = []
+    for index in order.tolist():
+        a, b = divmod(index, n)
+        if not (used[a] or used[b]):
+            used[a] = used[b] = True
+            out.append((a, b))
+            if len(out) == n // 2:
+                break
+    return sorted(out)
