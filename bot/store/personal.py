@@ -90,9 +90,12 @@ REGISTRY: dict[str, Personal] = {
         guild="guild_id",
     ),
     "partnerships": Personal(
-        purpose="the exchange: its name, whether it runs, when it ended and was pruned",
+        purpose=(
+            "the exchange: its name, whether it runs, when it ended and was pruned, and how a "
+            "network of cities pairs its students"
+        ),
         kept="always (no personal data)",
-        plain=("name", "status"),
+        plain=("name", "status", "pairing_policy"),
         guild="guild_id",
     ),
     "cities": Personal(
