@@ -141,3 +141,19 @@ def test_a_city_that_fields_nobody_loses_the_match() -> None:
         (A, 1, 0, 2, 0.0),
         (B, 0, 1, 0, 0.0),
     ]
+
+
+def test_the_league_chart_is_a_png_with_a_row_per_city() -> None:
+    import io
+
+    from PIL import Image
+
+    from bot.domain.league_chart import ChartRow, league_chart
+
+    rows = [ChartRow(1, "Accra", 3, 4.5, 2.0), ChartRow(2, "النجف", 2, 4.0, 2.0)]
+    data = league_chart(rows, "League", "MP · GP · SB")
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    assert image.size[0] == 1000
+    more = league_chart([*rows, ChartRow(3, "Beijing", 0, 0, 0)] * 3, "League", "")
+    assert Image.open(io.BytesIO(more)).size[1] > image.size[1]

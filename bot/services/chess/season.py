@@ -474,8 +474,15 @@ class Seasons(Clocks):
                             self._seat(exchange, people[mine], number, people[theirs], white, black)
                         )
                 why = "no_opponents" if not plan.boards else "bigger_side"
+                other = {
+                    "home": match.away_city_id,
+                    "away": match.home_city_id,
+                }.get(plan.sitting_out_side or "")
+                against = exchange.city(other).name if other is not None else ""
                 for player in plan.sitting_out:
-                    seats.append(self._seat(exchange, people[player], None, why=why))
+                    seats.append(
+                        self._seat(exchange, people[player], None, why=why, against=against)
+                    )
             if this.bye_city_id is not None:
                 for person in by_city[this.bye_city_id]:
                     seats.append(self._seat(exchange, person, None, why="bye"))
@@ -508,6 +515,7 @@ class Seasons(Clocks):
         black: int = 0,
         *,
         why: str = "",
+        against: str = "",
     ) -> Seat:
         def city(p: Participant) -> str:
             return exchange.city(p.city_id).name if p.city_id is not None else "?"
@@ -519,7 +527,7 @@ class Seasons(Clocks):
             city=city(person),
             board=board,
             opponent=opponent.display_name if opponent else "",
-            opponent_city=city(opponent) if opponent else "",
+            opponent_city=city(opponent) if opponent else against,
             white_game=white,
             black_game=black,
             why=why,
