@@ -18,6 +18,7 @@ from bot.domain.chess_league import points_text
 from bot.i18n import t
 from bot.limits import EMBED_TITLE
 from bot.services.chess import MAX_GAMES_PER_PAIR, ChessPort, ChessService
+from bot.services.chess.season import CITIES_TYPED
 from bot.store.sends import Send
 from cogs.chess.board import board_embed, board_picture
 from cogs.chess.components import (
@@ -317,7 +318,7 @@ class ChessCog(
     async def league_create(
         self,
         interaction: discord.Interaction[Twinbridge],
-        cities: str | None = None,
+        cities: app_commands.Range[str, 1, CITIES_TYPED] | None = None,
         time: TimeText | None = None,
         start: Day | None = None,
         exchange: ExchangeId | None = None,

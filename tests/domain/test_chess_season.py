@@ -157,3 +157,13 @@ def test_the_league_chart_is_a_png_with_a_row_per_city() -> None:
     assert image.size[0] == 1000
     more = league_chart([*rows, ChartRow(3, "Beijing", 0, 0, 0)] * 3, "League", "")
     assert Image.open(io.BytesIO(more)).size[1] > image.size[1]
+    # The leader's bar (the first city's colour) is longer than the second's.
+    pixels = image.convert("RGB")
+    row_one, row_two = 70 + 28, 70 + 56 + 28
+
+    def bar(y: int) -> int:
+        return sum(1 for x in range(1000) if pixels.getpixel((x, y)) == (0x2A, 0x6F, 0x97)) + sum(
+            1 for x in range(1000) if pixels.getpixel((x, y)) == (0xE0, 0x7A, 0x1F)
+        )
+
+    assert bar(row_one) > bar(row_two) > 0

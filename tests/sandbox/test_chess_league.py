@@ -211,6 +211,9 @@ async def test_bad_input_is_answered_and_nothing_changes(sb: Sandbox, world: Wor
     assert "Najaf is named twice" in twice.text
     unknown = await sb.command(world.teacher, "chess league create", cities="Najaf, Lagos")
     assert "no city called Lagos" in unknown.text
+    long = await sb.command(world.teacher, "chess league create", cities="Lagos" * 100)
+    assert "no city called LagosLagos" in long.text and "…" in long.text
+    assert len(long.text) < 400
     student = await sb.command(s["Ben"], "chess league create")
     assert student.text == "Only teachers can do that."
     assert await count(sb, chess_seasons) == 0

@@ -47,6 +47,8 @@ from bot.store import exchanges as exchange_store
 from bot.store import roster
 
 STAFF = {"teacher", "coordinator"}
+NAME_SHOWN = 60  # of a city name typed wrong, what the answer repeats
+CITIES_TYPED = 500  # the longest list of cities `/chess league create` takes
 DEFAULT_TIME = "3d"  # correspondence, three days a move, as the Winston-Salem exchange played
 
 
@@ -258,7 +260,7 @@ class Seasons(Clocks):
                 if city is None:
                     raise UserError(
                         "chess.league.error.unknown_city",
-                        name=name,
+                        name=name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + "…",
                         cities=", ".join(c.name for c in exchange.cities),
                     )
                 if city.id in chosen:
