@@ -153,7 +153,7 @@ def test_the_page_shows_every_chapter_and_every_file_it_links_is_there(demo_outp
     index = demo_output / "index.html"
     page = read_page(index)
     titles = [title_of(chapter) for chapter in chapters()]
-    assert len(set(titles)) == len(titles) == 7
+    assert len(set(titles)) == len(titles) == 8
     assert [h for h in page.headings if h in titles] == titles
     assert "Outside Discord" in page.headings
     html = index.read_text("utf-8")
@@ -169,6 +169,7 @@ def test_the_page_shows_every_chapter_and_every_file_it_links_is_there(demo_outp
         "calendar/minneapolis-after-the-move.ics",
         "digest/digest-1-2026-11.png",
         "digest/digest-1-2026-11.xlsx",
+        "chess/twinbridge-league-1.png",
     } <= linked
     assert sum(1 for f in linked if f.startswith("media/") and f.endswith(".png")) >= 10
     assert 'class="saved"' in html  # files the story saved are links, not only words
@@ -258,3 +259,17 @@ def test_a_report_as_a_workbook_and_the_monthly_digest(demo_output: Path) -> Non
     assert png.startswith(b"\x89PNG")
     sheets = load_workbook(demo_output / "digest" / "digest-1-2026-11.xlsx").sheetnames
     assert sheets == ["figures", "cities", "sessions", "dormant pairs"]
+
+
+def test_a_league_round_between_the_cities(demo_output: Path) -> None:
+    """The league chapter: a season, a round by rating with two games a board, board 1 played
+    out, the table as an embed and a picture, and the match's games in one PGN file."""
+    transcript = (demo_output / "transcript.txt").read_text("utf-8")
+    assert "Ms Rivera runs /chess league create" in transcript
+    assert "Round 1 of 1 of league #1 started" in transcript
+    assert "A match won scores 2, drawn 1, lost 0" in transcript
+    picture = demo_output / "chess" / "twinbridge-league-1.png"
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    pgn = (demo_output / "chess" / "twinbridge-league-match-1.pgn").read_text("utf-8")
+    assert pgn.count("[Event ") == 4  # two boards, two games each
+    assert pgn.count('[Result "1-0"]') == 1 and pgn.count('[Result "0-1"]') == 1
