@@ -39,18 +39,18 @@ async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
 
 
 async def add_city(world: World, name: str, zone: str) -> int:
-    """A third city in the exchange (a network, issue 18 part A), stored as its command would."""
-    async with world.sb.bot.ctx.db.transaction() as conn:
-        result = await conn.execute(
-            cities.insert().values(
-                partnership_id=world.exchange_id,
-                position=2,
-                name=name,
-                timezone=zone,
-                languages="en",
+    """A third city, added by the coordinator (a network, issue 18 part A); returns its id."""
+    reply = await world.sb.command(
+        world.coordinator, "exchange city add", city=name, zone=zone, languages="en"
+    )
+    async with world.sb.bot.ctx.db.read() as conn:
+        found = await conn.scalar(
+            select(cities.c.id).where(
+                cities.c.partnership_id == world.exchange_id, cities.c.name == name
             )
         )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    assert found is not None, reply.text
+    return int(found)
 
 
 async def add_student(world: World, name: str, city_id: int) -> Member:
@@ -149,6 +149,10 @@ async def test_a_three_city_season_round_standings_and_match_pgn(sb: Sandbox, wo
     # Played through the ordinary move path: Kofi wins both (White, then Black).
     await play(sb, league, first, s["Kofi"], s["Ali"], SCHOLARS_MATE)
     await play(sb, league, second, s["Ali"], s["Kofi"], FOOLS_MATE)
+
+    # The exchange's own /chess standings counts every city of the network too.
+    overall = await sb.command(s["Ama"], "chess standings")
+    assert "**Minneapolis** 0 · **Najaf** 0 · **Accra** 2 · finished games: 2" in overall.text
 
     table = await sb.command(s["Ama"], "chess league standings")
     embed = table.embeds[0]
