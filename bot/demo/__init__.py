@@ -29,6 +29,7 @@ def chapters() -> list[Chapter]:
     from bot.demo import (
         chess,
         directory,
+        league,
         network,
         outside,
         prompts,
@@ -47,6 +48,8 @@ def chapters() -> list[Chapter]:
         reports.chapter,  # the summary of the months told before it
         outside.chapter,  # builds on that summary, and moves the clock on to December
         network.chapter,  # a second exchange in the server: after the others, which name none
+        # Late: its games would change the figures the summary and the dashboards show.
+        league.chapter,
         directory.chapter,  # other servers: commands are registered globally (run_demo)
     ]
 

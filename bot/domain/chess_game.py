@@ -719,6 +719,7 @@ class ChessGame:
         black_name: str,
         time_control: TimeControl | None = None,
         teams: tuple[str, str] | None = None,
+        round_label: str = "-",
     ) -> str:
         """The game as PGN with the Seven Tag Roster, TimeControl and Termination.
 
@@ -729,7 +730,7 @@ class ChessGame:
         game.headers["Event"] = _header(event)
         game.headers["Site"] = _header(f"{cities[0]} – {cities[1]}")
         game.headers["Date"] = played_on.strftime("%Y.%m.%d")
-        game.headers["Round"] = "-"
+        game.headers["Round"] = _header(round_label)
         game.headers["White"] = _header(white_name)
         game.headers["Black"] = _header(black_name)
         game.headers["Result"] = result.pgn_result if result else "*"

@@ -276,6 +276,44 @@ REGISTRY: dict[str, Personal] = {
         kept=KEPT_WHILE_ACTIVE + " (with its game)",
         parent=("game_id", "chess_games"),
     ),
+    # -- 0021: the chess league --
+    "chess_seasons": Personal(
+        purpose="a league season: cities, time control, start date, and the teacher who made it",
+        kept=KEPT_WHILE_ACTIVE,
+        users=("created_by",),
+        incidental=("created_by",),
+        plain=("time_kind", "status"),
+        guild="guild_id",
+        exchange="partnership_id",
+    ),
+    "chess_season_cities": Personal(
+        purpose="the cities taking part in a league season",
+        kept="always (no personal data)",
+        parent=("season_id", "chess_seasons"),
+    ),
+    "chess_season_players": Personal(
+        purpose="the students who entered a league season, and when",
+        kept=KEPT_WHILE_ACTIVE,
+        participants=("participant_id",),
+        parent=("season_id", "chess_seasons"),
+    ),
+    "chess_rounds": Personal(
+        purpose="a season's rounds: which city rests, where and when the round started",
+        kept="always (no personal data)",
+        plain=("status", "channel_id"),
+        parent=("season_id", "chess_seasons"),
+    ),
+    "chess_matches": Personal(
+        purpose="city-vs-city matches of a round, and whether each city had players",
+        kept="always (no personal data)",
+        parent=("round_id", "chess_rounds"),
+    ),
+    "chess_boards": Personal(
+        purpose="a match's boards: a student of each city and their two games",
+        kept=KEPT_WHILE_ACTIVE + "; results stay as anonymous city-vs-city scores",
+        participants=("home_id", "away_id"),
+        parent=("match_id", "chess_matches"),
+    ),
     # -- sessions --
     "sessions": Personal(
         purpose="monthly session series: title, rule, zone, teacher-written prompt, organiser",

@@ -878,6 +878,114 @@ partnerships.append_constraint(
 )
 
 
+# -- 0021: a chess league between the cities of an exchange (issue 18) ---------------------------
+
+# A season: a round robin of the cities taking part, one time control for all its games.
+chess_seasons = Table(
+    "chess_seasons",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("time_kind", String(16), nullable=False),
+    Column("base_seconds", Integer, nullable=False),
+    Column("increment_seconds", Integer, nullable=False, server_default="0"),
+    Column("starts_on", Date, nullable=False),
+    Column("status", String(16), nullable=False, server_default="running"),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    CheckConstraint("status IN ('running', 'finished')", name="status"),
+    CheckConstraint("time_kind IN ('correspondence', 'live')", name="time_kind"),
+)
+
+chess_season_cities = Table(
+    "chess_season_cities",
+    metadata,
+    Column(
+        "season_id", Integer, ForeignKey("chess_seasons.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("city_id", Integer, ForeignKey("cities.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# The students who entered a season (`/chess league join`); boards are made from them.
+chess_season_players = Table(
+    "chess_season_players",
+    metadata,
+    Column(
+        "season_id", Integer, ForeignKey("chess_seasons.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "participant_id",
+        Integer,
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("joined_at", UTCDateTime, nullable=False),
+)
+
+chess_rounds = Table(
+    "chess_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "season_id",
+        Integer,
+        ForeignKey("chess_seasons.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("number", SmallInteger, nullable=False),
+    # The city resting this round when the number of cities is odd.
+    Column("bye_city_id", Integer, ForeignKey("cities.id", ondelete="CASCADE")),
+    Column("status", String(16), nullable=False, server_default="waiting"),
+    # Where the round's games are played (the channel the round was started in).
+    Column("channel_id", BigInteger),
+    Column("started_at", UTCDateTime),
+    UniqueConstraint("season_id", "number"),
+    CheckConstraint("status IN ('waiting', 'started')", name="status"),
+)
+
+chess_matches = Table(
+    "chess_matches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("round_id", Integer, ForeignKey("chess_rounds.id", ondelete="CASCADE"), nullable=False),
+    Column("home_city_id", Integer, ForeignKey("cities.id", ondelete="CASCADE"), nullable=False),
+    Column("away_city_id", Integer, ForeignKey("cities.id", ondelete="CASCADE"), nullable=False),
+    # Whether each city had players when the round started (NULL before): a side with nobody
+    # loses the match.
+    Column("home_fielded", Boolean),
+    Column("away_fielded", Boolean),
+    Index("ix_chess_matches_round_id", "round_id"),
+)
+
+# A board: a player of each city, two games, one with each colour (the home player has White
+# in the first).
+chess_boards = Table(
+    "chess_boards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("match_id", Integer, ForeignKey("chess_matches.id", ondelete="CASCADE"), nullable=False),
+    Column("number", SmallInteger, nullable=False),
+    Column("home_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("away_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "first_game_id", Integer, ForeignKey("chess_games.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column(
+        "second_game_id", Integer, ForeignKey("chess_games.id", ondelete="CASCADE"), nullable=False
+    ),
+    UniqueConstraint("match_id", "number"),
+)
+
+
 # -- 0024: cities seeking cities (issue 25) --------------------------------------------------------
 
 # A school's listing in the directory: what it offers and seeks. No student data, ever; the

@@ -18,6 +18,7 @@ from bot.domain.chess_league import points_text
 from bot.i18n import t
 from bot.limits import EMBED_TITLE
 from bot.services.chess import MAX_GAMES_PER_PAIR, ChessPort, ChessService
+from bot.services.chess.season import CITIES_TYPED
 from bot.store.sends import Send
 from cogs.chess.board import board_embed, board_picture
 from cogs.chess.components import (
@@ -30,14 +31,15 @@ from cogs.chess.components import (
     offer_draw,
     port_of,
 )
+from cogs.chess.league import round_summary, seat_text, standings_embed, standings_picture
 from cogs.chess.params import AnyGame, GameInPlay, Move, TimeText
 from cogs.chess.table import DiscordChessTable
 from cogs.chess.words import game_line, played_text
 from cogs.common.checks import cooldown
 from cogs.common.files import Attachment, left_out_note, pack
 from cogs.common.interactions import begin, show
-from cogs.common.params import ExchangeId
-from cogs.common.text import NO_PINGS, clip, shown
+from cogs.common.params import Day, ExchangeId
+from cogs.common.text import NO_PINGS, clip, only_users, shown
 
 log = logging.getLogger(__name__)
 
@@ -276,11 +278,13 @@ class ChessCog(
                 city_b=city_b,
                 games=found.games,
             )
-        else:  # a network of cities: each city's points
+        else:  # a network of sister cities: every city's points
             header = t(
-                "network.standings_score",
+                "chess.standings_score_many",
                 lang,
-                scores=" · ".join(f"{city} {points_text(p)}" for city, p in found.team_points),
+                scores=" · ".join(
+                    f"**{shown(city)}** {points_text(points)}" for city, points in found.team_points
+                ),
                 games=found.games,
             )
         embed = discord.Embed(
@@ -309,3 +313,112 @@ class ChessCog(
             content=t("chess.limit_set", actor.language, exchange=shown(found.name), games=games),
             allowed_mentions=NO_PINGS,
         )
+
+    # -- the league between cities --
+
+    league = app_commands.Group(name="league", description="A league between the exchange's cities")
+
+    @league.command(name="create", description="Teachers: a league season between the cities")
+    @app_commands.describe(
+        cities="Cities taking part, separated by commas (default: all)",
+        time="Correspondence 1d/2d/3d per move (default 3d) or live like 10+5",
+        start="First day (YYYY-MM-DD, default today)",
+        exchange="The exchange, if the server has several",
+    )
+    async def league_create(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        cities: app_commands.Range[str, 1, CITIES_TYPED] | None = None,
+        time: TimeText | None = None,
+        start: Day | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        season = await self.chess.create_season(
+            actor, exchange_id=exchange, cities=cities, time_control=time, starts_on=start
+        )
+        await show(
+            interaction,
+            content=t(
+                "chess.league.created",
+                actor.language,
+                league=season.id,
+                cities=", ".join(shown(c) for c in season.cities),
+                rounds=season.rounds,
+                time=season.time_control.text,
+                start=season.record.starts_on.isoformat(),
+            ),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @league.command(name="join", description="Students: enter your exchange's league season")
+    @app_commands.describe(exchange="The exchange, if the server has several")
+    async def league_join(
+        self, interaction: discord.Interaction[Twinbridge], exchange: ExchangeId | None = None
+    ) -> None:
+        actor = await begin(interaction)
+        season, added = await self.chess.join_season(actor, exchange)
+        key = "chess.league.joined" if added else "chess.league.already_joined"
+        await show(interaction, content=t(key, actor.language, league=season.id))
+
+    @league.command(name="round", description="Teachers: start the next round here")
+    @app_commands.describe(
+        league="The league's number (default: the exchange's latest)",
+        exchange="The exchange, if the server has several",
+    )
+    async def league_round(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        league: int | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        assert interaction.channel_id is not None
+        started = await self.chess.start_round(
+            actor,
+            season_id=league,
+            exchange_id=exchange,
+            channel_id=interaction.channel_id,
+            port=port_of(interaction),
+        )
+        channel = interaction.channel
+        if isinstance(channel, discord.abc.Messageable):
+            for seat in started.seats:
+                await channel.send(
+                    seat_text(seat, started), allowed_mentions=only_users([seat.user_id])
+                )
+        await show(
+            interaction, content=round_summary(started, actor.language), allowed_mentions=NO_PINGS
+        )
+
+    @league.command(name="standings", description="League table: cities, then players")
+    @app_commands.describe(
+        league="The league's number (default: the exchange's latest)",
+        exchange="The exchange, if the server has several",
+        page="Which page of players",
+    )
+    async def league_standings(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        league: int | None = None,
+        exchange: ExchangeId | None = None,
+        page: app_commands.Range[int, 1, PAGES] = 1,
+    ) -> None:
+        actor = await begin(interaction)
+        table = await self.chess.season_table(actor, league, exchange)
+        embed, name = standings_embed(table, actor.language, page)
+        picture = await standings_picture(table, actor.language, name)
+        await show(
+            interaction, embed=embed, attachments=[picture.file()], allowed_mentions=NO_PINGS
+        )
+
+    @league.command(name="pgn", description="Download every game of a league match as PGN")
+    @app_commands.describe(match="The match's number (shown in the standings)")
+    async def league_pgn(self, interaction: discord.Interaction[Twinbridge], match: int) -> None:
+        actor = await begin(interaction)
+        filename, text = await self.chess.match_pgn(actor, match)
+        packed = pack([Attachment(filename, text.encode("utf-8"))])
+        content = t("chess.league.pgn_ready", actor.language, match=match)
+        if packed.left_out:
+            content = left_out_note(packed, actor.language)
+        await show(interaction, content=content, attachments=packed.first())

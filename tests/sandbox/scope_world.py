@@ -9,6 +9,7 @@ game, an own prompt, a paused space, a dashboard link.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,15 @@ from bot.sandbox.driver import Reply, Sandbox, iter_components
 from bot.sandbox.state import Channel, ChannelType, Member, Message
 from bot.store import roster
 from bot.store.exchanges import get_exchange
-from bot.store.schema import chess_games, dashboard_links, metadata, reports, sessions
+from bot.store.schema import (
+    chess_games,
+    chess_matches,
+    chess_rounds,
+    dashboard_links,
+    metadata,
+    reports,
+    sessions,
+)
 from tests.sandbox.world import World, make_world, publish
 
 # Where each side's first session is: the first Tuesday of October 2026, 15:00 local.
@@ -48,6 +57,8 @@ class Side:
     link_id: int | None = None  # a dashboard link of the side's teacher
     preview: Message | None = None  # a schedule preview of the side's teacher, not confirmed
     break_id: int | None = None  # a school break of the side's first city
+    league_id: int | None = None  # a chess league season of the side's cities
+    match_id: int | None = None  # its first match, started
 
     def student(self, index: int) -> Member:
         return self.students[self.names[index]]
@@ -246,6 +257,33 @@ async def playing(side: Side) -> None:
             .order_by(chess_games.c.id.desc())
         )
     assert side.game_id is not None
+
+
+async def in_league(side: Side) -> None:
+    """The side's teacher makes a league of its two cities; its first four students enter."""
+    sb = side.sb
+    reply = await sb.command(side.teacher, "chess league create", exchange=side.exchange_id)
+    found = re.search(r"League #(\d+) created", reply.text)
+    assert found, reply.text
+    side.league_id = int(found.group(1))
+    for index in range(4):
+        await sb.command(side.student(index), "chess league join", exchange=side.exchange_id)
+
+
+async def league_playing(side: Side) -> None:
+    """The league's first round is started in the side's announcements channel."""
+    sb = side.sb
+    reply = await sb.command(
+        side.teacher, "chess league round", where=side.announcements, league=side.league_id
+    )
+    assert "Round 1 of 1" in reply.text, reply.text
+    async with sb.bot.ctx.db.read() as conn:
+        side.match_id = await conn.scalar(
+            select(chess_matches.c.id)
+            .join(chess_rounds, chess_rounds.c.id == chess_matches.c.round_id)
+            .where(chess_rounds.c.season_id == side.league_id)
+        )
+    assert side.match_id is not None
 
 
 async def own_prompt(side: Side) -> None:

@@ -228,6 +228,11 @@ async def chess_limit(world: World) -> Member:
     return world.teacher
 
 
+async def chess_league(world: World) -> Member:
+    await world.sb.command(world.teacher, "chess league create")
+    return world.teacher
+
+
 async def roster_remove(world: World) -> Member:
     ali = await world.add_student("Ali", 1)
     ask = await world.sb.command(world.teacher, "roster remove", student=ali)
@@ -385,6 +390,9 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "prompt restore": ("prompt.restored", prompt_restore),
     "prompt now": ("prompt.posted", prompt_now),
     "chess limit": ("chess.limit_set", chess_limit),
+    # A group: create (logged here), round (chess.league_round), join (a student's), and the
+    # standings and a match's PGN (reads), each in tests/sandbox/test_chess_league.py.
+    "chess league": ("chess.league_created", chess_league),
     "roster remove": ("roster.removed", roster_remove),
     "roster move": ("roster.moved", roster_move),
     "roster pause": ("roster.paused", roster_pause),

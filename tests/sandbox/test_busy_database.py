@@ -41,6 +41,7 @@ from tests.sandbox.roster_steps import choose_profile
 from tests.sandbox.scope_world import (
     SESSION_START,
     Scope,
+    in_league,
     one_exchange,
     paired,
     playing,
@@ -79,6 +80,10 @@ async def a_paired(scope: Scope) -> None:
 
 async def a_playing(scope: Scope) -> None:
     await playing(scope.a)
+
+
+async def a_league(scope: Scope) -> None:
+    await in_league(scope.a)
 
 
 async def a_reported(scope: Scope) -> None:
@@ -463,6 +468,9 @@ OTHERS: dict[str, Everyone] = {
     "chess draw": Everyone(chess_command("chess draw"), (a_paired, a_playing)),
     "chess claim": Everyone(chess_command("chess claim"), (a_paired, a_playing)),
     "chess resign": Everyone(chess_command("chess resign"), (a_paired, a_playing)),
+    "chess league join": Everyone(
+        command("chess league join", first_student), (a_paired, a_league)
+    ),
     "session list": Everyone(command("session list", teacher), (a_paired, a_scheduled)),
     "session calendar": Everyone(
         command("session calendar", first_student), (a_paired, a_published)
@@ -608,7 +616,12 @@ def test_every_command_component_and_form_is_in_the_catalogue() -> None:
 async def test_every_registered_command_is_in_the_catalogue(sb: Sandbox) -> None:
     names = {name.split(" (")[0] for name in CATALOGUE}
     # Groups of subcommands: their subcommands are in the catalogue.
-    paths = registered(sb) - {"roster keep-apart", "exchange break", "exchange city"}
+    paths = registered(sb) - {
+        "roster keep-apart",
+        "exchange break",
+        "exchange city",
+        "chess league",
+    }
     assert paths <= names, sorted(paths - names)
     assert command_paths() <= names
 

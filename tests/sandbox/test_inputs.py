@@ -118,7 +118,7 @@ class Stage:
     def person_for(self, path: str) -> Person:
         """Who would type into this command: a student, a newcomer, a coordinator, a teacher."""
         top = path.split()[0]
-        if path == "chess limit":
+        if path in ("chess limit", "chess league create", "chess league round"):
             return self.teacher
         if top in ("chess", "concern"):
             return self.student
@@ -209,6 +209,7 @@ async def stage(sb: Sandbox) -> Stage:
         "chess move": {"move": "e4"},
         "chess pgn": {"game": 1},
         "chess limit": {"games": 3},
+        "chess league pgn": {"match": 1},
         "space pause": {"student": sam},
         "space reopen": {"student": sam},
         "report student": {"student": ben},

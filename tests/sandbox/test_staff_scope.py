@@ -41,6 +41,8 @@ from tests.sandbox.scope_world import (
     Side,
     database_state,
     discord_state,
+    in_league,
+    league_playing,
     linked,
     own_prompt,
     paired,
@@ -572,6 +574,26 @@ COMMANDS: dict[str, StaffAction] = {
         "**Minneapolis 0 – 0 Najaf**",
         refusal="chess.error.not_in_this_exchange",
     ),
+    "chess league create": StaffAction(
+        cmd("chess league create", exchange=exchange), (paired,), "League #"
+    ),
+    "chess league round": StaffAction(
+        cmd("chess league round", league=lambda s: s.league_id),
+        (paired, in_league),
+        "Round 1 of 1",
+    ),
+    "chess league standings": StaffAction(
+        cmd("chess league standings", league=lambda s: s.league_id),
+        (paired, in_league),
+        "Chess league #",
+        refusal="chess.error.not_in_this_exchange",
+    ),
+    "chess league pgn": StaffAction(
+        cmd("chess league pgn", match=lambda s: s.match_id),
+        (paired, in_league, league_playing),
+        "in one PGN file",
+        refusal="chess.error.not_in_this_exchange",
+    ),
     "report attendance": StaffAction(
         cmd("report attendance", exchange=exchange),
         (paired,),
@@ -726,13 +748,16 @@ def test_every_staff_command_is_in_the_matrix() -> None:
     staff -= {"session list"}  # anyone may look at the schedule
     # Groups of subcommands are audited by their adding command; their others are staff's too.
     expected = {
-        p.replace("roster keep-apart", "roster keep-apart add").replace(
-            "exchange break", "exchange break add"
-        )
+        p.replace("roster keep-apart", "roster keep-apart add")
+        .replace("exchange break", "exchange break add")
+        .replace("chess league", "chess league create")
         for p in staff
     }
     expected |= {"roster keep-apart remove", "roster keep-apart list"}
     expected |= {"exchange break remove", "exchange break list"}
+    # A student's `chess league join` is theirs; the rest of the group is staff's (to read,
+    # the exchange's students too).
+    expected |= {"chess league round", "chess league standings", "chess league pgn"}
     assert command_paths() == expected
     assert not command_paths() & EVERYONE
 
@@ -761,6 +786,10 @@ async def test_the_matrix_names_registered_commands(sb: Sandbox) -> None:
         "exchange break add",
         "exchange break remove",
         "exchange break list",
+        "chess league create",
+        "chess league round",
+        "chess league standings",
+        "chess league pgn",
     }
 
 

@@ -9,6 +9,7 @@ Discord what to show through `ChessPort`. One file per seam:
 - `challenges`: challenging a partner-city student and answering;
 - `play`: moves (typed or picked), draws, claims, resignation;
 - `league`: standings and the games-per-pair limit;
+- `season`: the league between cities (seasons, rounds, boards, standings, match PGN);
 - `port`: what chess needs from Discord; `service`: `ChessService`, all of the above.
 
 Other features call `hold_clocks` and `restart_clocks` in their own transactions.
