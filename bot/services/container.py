@@ -19,6 +19,7 @@ from bot.services.activity_writer import ActivityWriter
 from bot.services.backups import BackupService
 from bot.services.breaks import BreakService
 from bot.services.chess import ChessService
+from bot.services.consent import ConsentService
 from bot.services.dashboard import DashboardService, PublicAddress
 from bot.services.digest import DigestService
 from bot.services.erasure_journal import ErasureJournal
@@ -72,6 +73,7 @@ class Services:
         self.roll_call = RollCallService(db, clock)
         self.safety = SafetyService(db, clock, scheduler)
         self.roster = RosterService(db, clock, scheduler, operations)
+        self.consent = ConsentService(db, clock, scheduler)
         settings = infra.settings
         self.privacy = PrivacyService(
             db,

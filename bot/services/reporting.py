@@ -37,6 +37,7 @@ from bot.domain.reporting import (
 from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, require, staff_exchange_ids
+from bot.services.consent import ConsentOverview, overview_of
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -69,6 +70,8 @@ class AttendanceReport:
 class ExchangeReport:
     scope: Scope
     figures: ExchangeFigures
+    # Guardian consent coverage per city and students with a band under 13 (issue 23).
+    consent: ConsentOverview | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +263,9 @@ class ReportingService:
         await self._viewed(
             actor.user_id, scope, "exchange", start=str(period.start), end=str(period.end)
         )
-        return ExchangeReport(scope, figures)
+        async with self.db.read() as conn:
+            consent = await overview_of(conn, scope.exchange)
+        return ExchangeReport(scope, figures, consent)
 
     async def student_participation(
         self,

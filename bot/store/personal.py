@@ -373,6 +373,28 @@ REGISTRY: dict[str, Personal] = {
         guild="guild_id",
         exchange="partnership_id",
     ),
+    # -- 0023: consent and age --
+    "consents": Personal(
+        purpose=(
+            "whether a guardian's consent is on file for a student (or was withdrawn), and "
+            "which teacher recorded it when: a student without it is not paired"
+        ),
+        kept=KEPT_WHILE_ACTIVE + "; on the student's erasure the record says not on file",
+        users=("recorded_by",),
+        incidental=("recorded_by",),
+        participants=("participant_id",),
+        plain=("on_file",),
+        exchange="partnership_id",
+        redacted={"on_file": False},
+    ),
+    "consent_settings": Personal(
+        purpose="whether an exchange pairs only students with consent on file, and who set it",
+        kept=KEPT_WHILE_ACTIVE,
+        users=("changed_by",),
+        incidental=("changed_by",),
+        plain=("required",),
+        exchange="partnership_id",
+    ),
     "report_digests": Personal(
         purpose="exchanges whose monthly digest is on, and the coordinator who turned it on",
         kept=KEPT_WHILE_ACTIVE,

@@ -854,3 +854,46 @@ session_marks = Table(
     UniqueConstraint("occurrence_id", "participant_id"),
     CheckConstraint("mark IN ('present', 'late', 'excused', 'absent')", name="mark"),
 )
+
+
+# -- 0023: consent and age (issue 23) ----------------------------------------------------------
+
+# Guardian consent on file for a student, as a teacher recorded it: on file or withdrawn, by
+# whom and when. No row: nothing recorded (the same as not on file).
+consents = Table(
+    "consents",
+    metadata,
+    Column(
+        "participant_id",
+        Integer,
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("on_file", Boolean, nullable=False),
+    Column("recorded_by", BigInteger, nullable=False),  # the teacher's Discord user id
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# An exchange's consent rule. No row: the default, consent required before pairing.
+consent_settings = Table(
+    "consent_settings",
+    metadata,
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("required", Boolean, nullable=False),
+    Column("changed_by", BigInteger, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)

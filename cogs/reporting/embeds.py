@@ -22,6 +22,7 @@ from bot.domain.reporting import (
 )
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
+from bot.services.consent import ConsentOverview
 from cogs.common.text import clip, shown, timestamp
 
 COLOUR = discord.Colour.teal()
@@ -240,6 +241,29 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
     )
     embed.set_footer(text=t("reporting.exchange_footer", lang))
     return embed
+
+
+def add_consent(embed: discord.Embed, overview: ConsentOverview, language: str) -> None:
+    """Consent coverage per city (current students), the rule, and bands to fix."""
+    lines = [
+        t(
+            "consent.report_city",
+            language,
+            city=shown(overview.exchange.city(c.city_id).name) if c.city_id else "—",
+            on_file=c.on_file,
+            students=c.students,
+        )
+        for c in overview.coverage
+    ]
+    if not overview.required:
+        lines.append(t("consent.report_not_required", language))
+    if overview.flagged:
+        lines.append("⚠️ " + t("consent.report_bands", language, count=len(overview.flagged)))
+    embed.add_field(
+        name=t("consent.report_title", language),
+        value=clip("\n".join(lines), FIELD_VALUE),
+        inline=False,
+    )
 
 
 def student_embed(report: StudentReport, language: str) -> discord.Embed:
