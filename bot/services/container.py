@@ -26,6 +26,7 @@ from bot.services.erasure_journal import ErasureJournal
 from bot.services.exchanges import ExchangeService
 from bot.services.feeds import FeedService
 from bot.services.lifecycle import LifecycleService
+from bot.services.meet import MeetService
 from bot.services.operations import Journal
 from bot.services.pairing import PairingService
 from bot.services.privacy import PrivacyService
@@ -74,6 +75,7 @@ class Services:
         self.safety = SafetyService(db, clock, scheduler)
         self.roster = RosterService(db, clock, scheduler, operations)
         self.consent = ConsentService(db, clock, scheduler)
+        self.meet = MeetService(db, clock, scheduler)
         settings = infra.settings
         self.privacy = PrivacyService(
             db,

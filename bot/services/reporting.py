@@ -38,6 +38,7 @@ from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, require, staff_exchange_ids
 from bot.services.consent import ConsentOverview, overview_of
+from bot.services.meet import MeetSummary, summary_of
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -72,6 +73,8 @@ class ExchangeReport:
     figures: ExchangeFigures
     # Guardian consent coverage per city and students with a band under 13 (issue 23).
     consent: ConsentOverview | None = None
+    # "Did you meet?" answers in the period, and pairs that said "not yet" twice in a row.
+    meet: MeetSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +268,8 @@ class ReportingService:
         )
         async with self.db.read() as conn:
             consent = await overview_of(conn, scope.exchange)
-        return ExchangeReport(scope, figures, consent)
+            meet = await summary_of(conn, scope.exchange, period.starts_at, period.ends_at)
+        return ExchangeReport(scope, figures, consent, meet)
 
     async def student_participation(
         self,

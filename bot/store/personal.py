@@ -395,6 +395,29 @@ REGISTRY: dict[str, Personal] = {
         plain=("required",),
         exchange="partnership_id",
     ),
+    "meet_settings": Personal(
+        purpose="how many days after a round or a session pairs are asked whether they met",
+        kept=KEPT_WHILE_ACTIVE,
+        users=("changed_by",),
+        incidental=("changed_by",),
+        plain=("days",),
+        exchange="partnership_id",
+    ),
+    "meet_checkins": Personal(
+        purpose="which pair was asked whether they met, after what, and when",
+        kept="always (no personal data)",
+        plain=("occasion", "posted_at"),
+        exchange="partnership_id",
+    ),
+    "meet_answers": Personal(
+        purpose=(
+            "each student's answer to a check-in (yes, not yet, we need help) and when: "
+            "help for pairs that ask, pairs to nudge, counts in reports"
+        ),
+        kept=KEPT_WHILE_ACTIVE + "; points at the anonymous roster row after erasure",
+        participants=("participant_id",),
+        plain=("answer",),
+    ),
     "report_digests": Personal(
         purpose="exchanges whose monthly digest is on, and the coordinator who turned it on",
         kept=KEPT_WHILE_ACTIVE,

@@ -31,6 +31,7 @@ from cogs.common.params import CityName, ExchangeId, PastDay
 from cogs.common.text import NO_PINGS
 from cogs.reporting.embeds import (
     add_consent,
+    add_meet,
     attendance_embed,
     chart_title,
     exchange_embed,
@@ -181,6 +182,8 @@ class ReportingCog(
         embed = exchange_embed(figures, actor.language)
         if found.consent is not None:
             add_consent(embed, found.consent, actor.language)
+        if found.meet is not None:
+            add_meet(embed, found.meet, actor.language)
         stem = _stem("exchange", found.scope.exchange.id, figures.period)
         if file == "xlsx":
             data = await asyncio.to_thread(exchange_workbook, figures)

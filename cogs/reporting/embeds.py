@@ -23,6 +23,7 @@ from bot.domain.reporting import (
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
 from bot.services.consent import ConsentOverview
+from bot.services.meet import MeetSummary
 from cogs.common.text import clip, shown, timestamp
 
 COLOUR = discord.Colour.teal()
@@ -261,6 +262,20 @@ def add_consent(embed: discord.Embed, overview: ConsentOverview, language: str) 
         lines.append("⚠️ " + t("consent.report_bands", language, count=len(overview.flagged)))
     embed.add_field(
         name=t("consent.report_title", language),
+        value=clip("\n".join(lines), FIELD_VALUE),
+        inline=False,
+    )
+
+
+def add_meet(embed: discord.Embed, summary: MeetSummary, language: str) -> None:
+    """The check-ins' answers, and pairs that said "not yet" twice in a row (to nudge)."""
+    found = summary.tally
+    lines = [t("meet.report_line", language, yes=found.yes, not_yet=found.not_yet, help=found.help)]
+    if summary.not_met:
+        names = ", ".join(" & ".join(shown(n, 30) for n in pair) for pair in summary.not_met)
+        lines.append(t("meet.report_quiet", language, names=names))
+    embed.add_field(
+        name=t("meet.report_title", language),
         value=clip("\n".join(lines), FIELD_VALUE),
         inline=False,
     )

@@ -272,6 +272,11 @@ async def roster_band(world: World) -> Member:
     return world.teacher
 
 
+async def checkins(world: World) -> Member:
+    await world.sb.command(world.teacher, "checkins", days=5)
+    return world.teacher
+
+
 async def report_attendance(world: World) -> Member:
     await world.sb.command(world.coordinator, "report attendance")
     return world.coordinator
@@ -354,6 +359,7 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "roster consent": ("roster.consent", roster_consent),
     "roster consent-rule": ("roster.consent_rule", roster_consent_rule),
     "roster band": ("roster.band", roster_band),
+    "checkins": ("meet.days_set", checkins),
     "report attendance": ("report.viewed", report_attendance),
     "report exchange": ("report.viewed", report_exchange),
     "report student": ("report.viewed", report_student),

@@ -199,6 +199,7 @@ async def stage(sb: Sandbox) -> Stage:
         "roster consent": {"student": sam, "on_file": True},
         "roster consent-rule": {"required": True},
         "roster band": {"student": sam, "grade_band": "13-15"},
+        "checkins": {"days": 7},
         "pair swap": {"first": ben, "second": world.students["Maya"]},
         "pair remove": {"student": ben},
         "session schedule": {"start": "2026-11-10", "time": "15:00", "repeat": "weekly"},

@@ -394,6 +394,9 @@ COMMANDS: dict[str, StaffAction] = {
     ),
     "roster import": StaffAction(roster_import, (paired,), "1 students imported"),
     "roster export": StaffAction(cmd("roster export", exchange=exchange), (paired,), "as CSV"),
+    "checkins": StaffAction(
+        cmd("checkins", days=lambda s: 7, exchange=exchange), (paired,), "7 days after"
+    ),
     "roster consent": StaffAction(
         cmd(
             "roster consent",
@@ -716,6 +719,7 @@ EVERYONE_COMPONENTS = {
     "report.reason",
     "report.details",
     "session.checkin",
+    "meet.answer",
 }
 
 
