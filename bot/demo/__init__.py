@@ -26,10 +26,11 @@ Chapter = Callable[[DemoRun], Awaitable[None]]
 
 def chapters() -> list[Chapter]:
     """The demo's chapters, in the order a teacher evaluating Twinbridge would meet them."""
-    from bot.demo import chess, outside, prompts, reports, safety, sessions, setup
+    from bot.demo import checkins, chess, outside, prompts, reports, safety, sessions, setup
 
     return [
         setup.chapter,
+        checkins.chapter,  # a week after the round
         sessions.chapter,
         prompts.chapter,
         chess.chapter,
