@@ -89,9 +89,7 @@ async def test_someone_outside_the_pair_cannot_answer_for_it(world: World) -> No
     reply = await sb.click(world.teacher, post, YES)
     assert t("meet.error.not_yours", "en") in reply.text
     report = await sb.command(world.coordinator, "report exchange")
-    field = next(
-        f for f in report.embeds[0]["fields"] if f["name"] == t("meet.report_title", "en")
-    )
+    field = next(f for f in report.embeds[0]["fields"] if f["name"] == t("meet.report_title", "en"))
     assert "Yes: 0 · Not yet: 0 · We need help: 0" in field["value"]
 
 
