@@ -68,6 +68,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.join",
     "cogs.roster",
     "cogs.pairing",
+    "cogs.meet",
     "cogs.sessions",
     "cogs.prompts",
     "cogs.chess",

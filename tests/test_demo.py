@@ -79,6 +79,13 @@ def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     assert "**Zainab** · Najaf · Age 13–15" in transcript
     assert "#pair-001 is private to" in transcript
     assert "Why 3? In this round Minneapolis has 3 students and Najaf has 2" in transcript
+    # Consent (issue 23): recorded per student by their own city's teacher; the preview names
+    # the student still waiting; a check-in a week after the round, answered and changed.
+    assert "Ustadh Kareem runs /roster consent" in transcript
+    assert "Consent on file for **Ben**" in transcript
+    assert "left out until a guardian's consent is on file (/roster consent): Zainab" in transcript
+    assert "Ms Rivera runs /checkins days:7" in transcript
+    assert "إجابتك الآن: نعم" in transcript  # Ali changed "not yet" to "yes", in Arabic
     # Sessions: both cities' times and warnings, reminders, check-ins (one by voice), summary.
     assert "Najaf · Asia/Baghdad: Tue 2026-10-06 23:00–00:00" in transcript
     assert "from 2026-11-03 the session is at 17:00 instead of 16:00" in transcript

@@ -27,6 +27,7 @@ Chapter = Callable[[DemoRun], Awaitable[None]]
 def chapters() -> list[Chapter]:
     """The demo's chapters, in the order a teacher evaluating Twinbridge would meet them."""
     from bot.demo import (
+        checkins,
         chess,
         directory,
         league,
@@ -41,6 +42,7 @@ def chapters() -> list[Chapter]:
 
     return [
         setup.chapter,
+        checkins.chapter,  # a week after the round
         sessions.chapter,
         prompts.chapter,
         chess.chapter,

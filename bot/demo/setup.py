@@ -122,12 +122,34 @@ async def chapter(run: DemoRun) -> None:
                 f"({', '.join(newcomer.interests)})"
             )
 
+    story.section("Teachers record each student's guardian consent (needed before pairing)")
+    # Each teacher records it for their own city's students only; Zainab's form comes later.
+    teacher_of = {"Minneapolis": "Ms Rivera", "Najaf": "Ustadh Kareem"}
+    for number, newcomer in enumerate(STUDENTS):
+        if newcomer.name == "Zainab":
+            continue
+        student = run.students[newcomer.name]
+        teacher = run.teachers[teacher_of[newcomer.city]]
+        if number < SHOWN_IN_FULL:
+            await sb.command(teacher, "roster consent", student=student, on_file=True)
+        else:
+            with story.quietly():
+                await sb.command(teacher, "roster consent", student=student, on_file=True)
+
     story.section("A teacher checks the roster")
     await sb.command(run.teachers["Ms Rivera"], "roster list")
 
     story.section("Teachers preview and confirm the pairs")
     teacher = run.teachers["Ms Rivera"]
+    story.note("the preview names Zainab: she waits for her guardian's consent")
     await sb.command(teacher, "pair preview")
+    story.note("Zainab's form arrives: Ustadh Kareem records it, and she is in the round")
+    await sb.command(
+        run.teachers["Ustadh Kareem"],
+        "roster consent",
+        student=run.students["Zainab"],
+        on_file=True,
+    )
     await sb.command(teacher, "pair confirm")
     run.pair_spaces = sorted(
         (c for c in sb.guild.channels.values() if c.name.startswith("pair-")), key=lambda c: c.name

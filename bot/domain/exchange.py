@@ -14,7 +14,16 @@ MAX_INTRO = 500
 MAX_INTEREST = 40
 MAX_INTERESTS = 8
 MAX_WEEKEND = 40  # weekend days as typed: "fri,sat", "saturday, sunday"
-GRADE_BANDS = ("10-12", "13-15", "16-18")
+# Age bands a student may be enrolled in. They start at 13, Discord's minimum age (older in some
+# countries: schools check theirs). The bands students already had from 13 up are kept as they
+# were (13-15, 16-18), so no profile, CSV or prompt's age range changes meaning.
+GRADE_BANDS = ("13-15", "16-18")
+# Bands from before issue 23: still stored for some students, never accepted again. Such a
+# student is flagged to their teachers until a teacher sets one of GRADE_BANDS.
+LEGACY_BANDS = ("10-12",)
+# Every band a stored profile may hold (prompts still suit them by age).
+KNOWN_BANDS = LEGACY_BANDS + GRADE_BANDS
+MINIMUM_AGE = 13
 
 # Language codes (ISO 639-1) with their names, for parsing what people type and for display.
 LANGUAGES: dict[str, str] = {
@@ -178,11 +187,20 @@ def parse_grade_band(text: str) -> str:
     """One of GRADE_BANDS from "13-15", "13–15" or "13 - 15"; anything else raises ProfileError."""
     typed = clean(text)
     value = re.sub(r"\s*[-–—−]\s*", "-", ascii_digits(typed))
+    if value in LEGACY_BANDS:
+        raise ProfileError(
+            "error.grade_band_under_age", band=value, age=MINIMUM_AGE, bands=", ".join(GRADE_BANDS)
+        )
     if value not in GRADE_BANDS:
         raise ProfileError(
             "error.unknown_grade_band", band=typed[:20], bands=", ".join(GRADE_BANDS)
         )
     return value
+
+
+def band_flagged(band: str | None) -> bool:
+    """Whether a stored band is one no longer accepted (under Discord's minimum age)."""
+    return band in LEGACY_BANDS
 
 
 def split_interests(interests: tuple[str, ...] | list[str]) -> tuple[list[str], list[str]]:

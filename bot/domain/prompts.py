@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 
-from bot.domain.exchange import GRADE_BANDS, ProfileError, clean_text
+from bot.domain.exchange import KNOWN_BANDS, ProfileError, clean_text
 from bot.domain.text import snowflake
 
 # Themes of the bank, in the order rotation interleaves them; "other" is for teachers' own.
@@ -32,8 +32,9 @@ THEMES = (
     "other",
 )
 
-# Age ranges a prompt may suit, aligned with the profile's grade bands ("10-12", "13-15",
-# "16-18") so "does this prompt suit this student" is a plain containment.
+# Age ranges a prompt may suit, aligned with the profile's grade bands ("13-15", "16-18", and
+# the legacy "10-12" some stored profiles still hold) so "does this prompt suit this student"
+# is a plain containment.
 AGE_RANGES = ("10-18", "10-12", "13-15", "16-18", "10-15", "13-18")
 ALL_AGES = "10-18"
 
@@ -66,7 +67,7 @@ def fits_ages(prompt_ages: str, bands: Iterable[str | None]) -> bool:
     """Whether a prompt for `prompt_ages` suits every student band given (unknown bands fit)."""
     low, high = _bounds(prompt_ages)
     for band in bands:
-        if band is None or band not in GRADE_BANDS:
+        if band is None or band not in KNOWN_BANDS:
             continue
         band_low, band_high = _bounds(band)
         if band_low < low or band_high > high:

@@ -8,7 +8,8 @@ The file is what a spreadsheet exports. One student a row, a header naming the c
 `user` is a Discord username or user ID (or a <@mention>), `city` one of the exchange's two
 cities, `grade_band` one of GRADE_BANDS, `languages` the languages the student speaks. The
 rest may be left out: `interests` (comma- or semicolon-separated), a short `intro`, and
-`language`, the language the bot should speak to the student. Columns may come in any order;
+`language`, the language the bot should speak to the student, and `consent`: whether a
+guardian's consent is on file (yes/no; empty records nothing). Columns may come in any order;
 unknown columns are ignored and named back. Commas, semicolons (European Excel) and tabs are
 all understood as separators.
 
@@ -32,9 +33,19 @@ from bot.domain.exchange import (
     parse_interests,
     parse_languages,
 )
+from bot.domain.spreadsheet import to_csv
 from bot.domain.text import ascii_digits, clean, same_name, snowflake, whole_number
 
-COLUMNS = ("user", "city", "grade_band", "languages", "interests", "intro", "language")
+COLUMNS = (
+    "user",
+    "city",
+    "grade_band",
+    "languages",
+    "interests",
+    "intro",
+    "language",
+    "consent",
+)
 REQUIRED = ("user", "city", "grade_band", "languages")
 MAX_BYTES = 1_000_000
 MAX_ROWS = 5000
@@ -55,7 +66,13 @@ _ALIASES = {
     "age_band": "grade_band",
     "spoken_languages": "languages",
     "bot_language": "language",
+    "guardian_consent": "consent",
+    "consent_on_file": "consent",
+    "parental_consent": "consent",
 }
+# What teachers write for consent on file (or not), in the bot's languages.
+_YES = {"yes", "y", "true", "1", "x", "on file", "sí", "si", "نعم"}
+_NO = {"no", "n", "false", "0", "لا"}
 _MENTION = re.compile(r"^<@!?(\d{15,22})>$")
 _LINE_ENDS = re.compile(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)")
 
@@ -76,6 +93,7 @@ class CsvRow:
     interests: tuple[str, ...]
     intro: str
     language: str | None
+    consent: bool | None = None  # None: the file says nothing (nothing is recorded)
 
     @property
     def user_id(self) -> int | None:
@@ -180,7 +198,60 @@ def _row(
         raise ProfileError(
             "error.unknown_bot_language", language=language[:20], languages=", ".join(bot_languages)
         )
-    return CsvRow(line, user, city_id, grade_band, languages, interests, intro, language)
+    return CsvRow(
+        line,
+        user,
+        city_id,
+        grade_band,
+        languages,
+        interests,
+        intro,
+        language,
+        parse_consent(values.get("consent", "")),
+    )
+
+
+def parse_consent(text: str) -> bool | None:
+    """Consent on file from a CSV cell: yes/no in the bot's languages; empty is None."""
+    value = clean(text).casefold()
+    if not value:
+        return None
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise ProfileError("error.csv_consent", value=clean(text)[:20])
+
+
+EXPORT_COLUMNS = ("user", "city", "grade_band", "languages", "consent")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One student as `/roster export` writes them."""
+
+    user_id: int
+    city: str
+    grade_band: str | None
+    languages: tuple[str, ...]
+    consent: bool
+
+
+def export_csv(rows: Sequence[ExportRow]) -> str:
+    """The roster as CSV that `/roster import` reads back (formula-safe, `to_csv`)."""
+    return to_csv(
+        EXPORT_COLUMNS,
+        (
+            {
+                "user": str(r.user_id),
+                "city": r.city,
+                "grade_band": r.grade_band or "",
+                "languages": ", ".join(r.languages),
+                "consent": "yes" if r.consent else "no",
+            }
+            for r in rows
+        ),
+    )
 
 
 def _lines(text: str) -> list[str]:

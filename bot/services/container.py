@@ -19,6 +19,7 @@ from bot.services.activity_writer import ActivityWriter
 from bot.services.backups import BackupService
 from bot.services.breaks import BreakService
 from bot.services.chess import ChessService
+from bot.services.consent import ConsentService
 from bot.services.dashboard import DashboardService, PublicAddress
 from bot.services.digest import DigestService
 from bot.services.directory import DirectoryService
@@ -26,6 +27,7 @@ from bot.services.erasure_journal import ErasureJournal
 from bot.services.exchanges import ExchangeService
 from bot.services.feeds import FeedService
 from bot.services.lifecycle import LifecycleService
+from bot.services.meet import MeetService
 from bot.services.operations import Journal
 from bot.services.pairing import PairingService
 from bot.services.privacy import PrivacyService
@@ -73,6 +75,8 @@ class Services:
         self.roll_call = RollCallService(db, clock)
         self.safety = SafetyService(db, clock, scheduler)
         self.roster = RosterService(db, clock, scheduler, operations)
+        self.consent = ConsentService(db, clock, scheduler)
+        self.meet = MeetService(db, clock, scheduler)
         settings = infra.settings
         self.privacy = PrivacyService(
             db,

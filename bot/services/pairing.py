@@ -48,6 +48,7 @@ from bot.domain.spaces import (
 )
 from bot.errors import NotFoundError, UserError
 from bot.services import chess as chess_service
+from bot.services import consent as consent_service
 from bot.services.access import Actor, staff_exchange
 from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.scheduler import Outcome, Sender
@@ -209,6 +210,8 @@ class Proposal:
     replaces: int  # live pairs a confirmation will archive
     waking_overlap: float
     paused: int  # students left out because they paused
+    # Students left out because the exchange requires guardian consent and none is on file.
+    no_consent: tuple[Participant, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -564,9 +567,16 @@ class PairingService:
         db = self.db
         exchange = await staff_exchange(db, actor, exchange_id, STAFF)
         students, previous, apart, live, paused = await _load(db, exchange)
+        # Consent is a filter of who may be paired, before the algorithm (issue 23).
+        async with db.read() as conn:
+            students, no_consent = await consent_service.held_back(conn, exchange.id, students)
         # The city's index in the exchange (0 and 1 for two cities, whatever their positions).
         index = {c.id: i for i, c in enumerate(exchange.cities)}
         placed = [s for s in students if s.city_id in index]
+        if len(placed) < 2 and no_consent:
+            raise UserError(
+                "consent.error.pair_too_few", count=len(placed), waiting=len(no_consent)
+            )
         if len(placed) < 2:
             raise UserError("error.pair_too_few", count=len(placed))
         if len({index[s.city_id] for s in placed if s.city_id is not None}) < 2:
@@ -626,7 +636,16 @@ class PairingService:
             waking_overlap_hours(a.timezone, b.timezone, now.date())
             for a, b in exchange.partnerships()
         )
-        return Proposal(exchange, groups, plan.total_score, space_plan, live, overlap, paused)
+        return Proposal(
+            exchange,
+            groups,
+            plan.total_score,
+            space_plan,
+            live,
+            overlap,
+            paused,
+            tuple(no_consent),
+        )
 
     async def confirm(self, actor: Actor, exchange_id: int | None, port: SpacePort) -> Confirmed:
         """Create the proposed pairs and their private spaces; archive the previous round's.

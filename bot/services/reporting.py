@@ -37,6 +37,8 @@ from bot.domain.reporting import (
 from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, require, staff_exchange_ids
+from bot.services.consent import ConsentOverview, overview_of
+from bot.services.meet import MeetSummary, summary_of
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -69,6 +71,10 @@ class AttendanceReport:
 class ExchangeReport:
     scope: Scope
     figures: ExchangeFigures
+    # Guardian consent coverage per city and students with a band under 13 (issue 23).
+    consent: ConsentOverview | None = None
+    # "Did you meet?" answers in the period, and pairs that said "not yet" twice in a row.
+    meet: MeetSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +272,10 @@ class ReportingService:
         await self._viewed(
             actor.user_id, scope, "exchange", start=str(period.start), end=str(period.end)
         )
-        return ExchangeReport(scope, figures)
+        async with self.db.read() as conn:
+            consent = await overview_of(conn, scope.exchange)
+            meet = await summary_of(conn, scope.exchange, period.starts_at, period.ends_at)
+        return ExchangeReport(scope, figures, consent, meet)
 
     async def student_participation(
         self,

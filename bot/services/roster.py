@@ -25,9 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.domain import roster_csv
+from bot.domain.consent import has_consent
 from bot.domain.exchange import (
     INTERESTS,
     LANGUAGES,
+    LEGACY_BANDS,
     MAX_INTERESTS,
     MAX_INTRO,
     MAX_NAME,
@@ -51,11 +53,13 @@ from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, staff_exchange, standing_from
+from bot.services.consent import acting_cities
 from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.pairing import SpacePort
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster
 from bot.store import activity as activity_log
+from bot.store import consent as consent_store
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
 from bot.store import profile_drafts as drafts
@@ -301,6 +305,10 @@ class RosterPage:
     pages: int
     total: int
     counts: dict[tuple[int | None, str], int] = field(default_factory=dict)
+    # Whether consent is on file, for the students listed (issue 23).
+    consents: dict[int, bool] = field(default_factory=dict)
+    # Students of the exchange whose band is under the minimum age (they need a new band).
+    flagged: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -864,8 +872,11 @@ class RosterService:
                 people, total = await fetch(page)
             spaces = await pairing_store.live_spaces(conn, exchange.id)
             counts = await roster.head_counts(conn, exchange.id, filters.role)
+            records = await consent_store.records(conn, exchange.id, [p.id for p in people])
+            flagged = await consent_store.count_bands(conn, exchange.id, LEGACY_BANDS)
         entries = tuple(RosterEntry(p, spaces.get(p.id)) for p in people)
-        return RosterPage(exchange, filters, entries, page, pages, total, counts)
+        consents = {p.id: has_consent(records.get(p.id)) for p in people if p.role is Role.STUDENT}
+        return RosterPage(exchange, filters, entries, page, pages, total, counts, consents, flagged)
 
     async def plan_removal(self, actor: Actor, exchange_id: int | None, user_id: int) -> Removal:
         """What removing this student would do, for the teacher to confirm (changes nothing)."""
@@ -1137,6 +1148,10 @@ class RosterService:
         except ProfileError as exc:
             raise _user_error(exc) from None
         problems = list(parsed.problems)
+        # Consent in the file is recorded as this person's, for their own city's students only.
+        consent_cities: set[int] = set()
+        if any(row.consent is not None for row in parsed.rows):
+            consent_cities = {c.id for c in await acting_cities(self.db, actor, exchange)}
         members = await _resolve(parsed.rows, directory, progress)
         staff_roles = {r for r in (roles["teacher"], roles["coordinator"]) if r is not None}
         cities = {c.id: c for c in exchange.cities}
@@ -1165,6 +1180,10 @@ class RosterService:
                     problems.append(
                         _problem(row, "error.csv_not_student", name=member.display_name)
                     )
+                    continue
+                if row.consent is not None and row.city_id not in consent_cities:
+                    own = next(c.name for c in exchange.cities if c.id in consent_cities)
+                    problems.append(_problem(row, "consent.error.other_city", city=own))
                     continue
                 existing = await roster.find(conn, exchange.id, member.user_id)
                 if existing is not None and existing.status is not REMOVED:
@@ -1204,6 +1223,10 @@ class RosterService:
                         intro=row.intro,
                         language=language,
                     )
+                if row.consent is not None:
+                    await consent_store.record(
+                        conn, exchange.id, participant_id, row.consent, actor.user_id, now
+                    )
                 await _log(
                     conn,
                     actor,
@@ -1216,6 +1239,7 @@ class RosterService:
                     grade_band=row.grade_band,
                     via="import",
                     restored=existing is not None,
+                    **({} if row.consent is None else {"consent": row.consent}),
                 )
                 imported.append(Imported(name, row.city_id, existing is not None))
             await _log(
@@ -1236,6 +1260,25 @@ class RosterService:
             parsed.ignored_columns,
             len(parsed.rows) + len(parsed.problems),
         )
+
+    async def export_roster(self, actor: Actor, exchange_id: int | None) -> tuple[Exchange, str]:
+        """The current students as CSV the import reads back, with consent on file."""
+        exchange = await self.staff_exchange(actor, exchange_id)
+        async with self.db.read() as conn:
+            students = await roster.listing(conn, exchange.id, role=Role.STUDENT)
+            records = await consent_store.records(conn, exchange.id)
+        names = {c.id: c.name for c in exchange.cities}
+        rows = [
+            roster_csv.ExportRow(
+                s.user_id,
+                names.get(s.city_id, "") if s.city_id is not None else "",
+                s.grade_band,
+                s.languages,
+                has_consent(records.get(s.id)),
+            )
+            for s in students
+        ]
+        return exchange, roster_csv.export_csv(rows)
 
     # -- keep-apart marks -----------------------------------------------------------------------
 

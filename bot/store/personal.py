@@ -414,6 +414,51 @@ REGISTRY: dict[str, Personal] = {
         guild="guild_id",
         exchange="partnership_id",
     ),
+    # -- 0023: consent and age --
+    "consents": Personal(
+        purpose=(
+            "whether a guardian's consent is on file for a student (or was withdrawn), and "
+            "which teacher recorded it when: a student without it is not paired"
+        ),
+        kept=KEPT_WHILE_ACTIVE + "; on the student's erasure the record says not on file",
+        users=("recorded_by",),
+        incidental=("recorded_by",),
+        participants=("participant_id",),
+        plain=("on_file",),
+        exchange="partnership_id",
+        redacted={"on_file": False},
+    ),
+    "consent_settings": Personal(
+        purpose="whether an exchange pairs only students with consent on file, and who set it",
+        kept=KEPT_WHILE_ACTIVE,
+        users=("changed_by",),
+        incidental=("changed_by",),
+        plain=("required",),
+        exchange="partnership_id",
+    ),
+    "meet_settings": Personal(
+        purpose="how many days after a round or a session pairs are asked whether they met",
+        kept=KEPT_WHILE_ACTIVE,
+        users=("changed_by",),
+        incidental=("changed_by",),
+        plain=("days",),
+        exchange="partnership_id",
+    ),
+    "meet_checkins": Personal(
+        purpose="which pair was asked whether they met, after what, and when",
+        kept="always (no personal data)",
+        plain=("occasion", "posted_at"),
+        exchange="partnership_id",
+    ),
+    "meet_answers": Personal(
+        purpose=(
+            "each student's answer to a check-in (yes, not yet, we need help) and when: "
+            "help for pairs that ask, pairs to nudge, counts in reports"
+        ),
+        kept=KEPT_WHILE_ACTIVE + "; points at the anonymous roster row after erasure",
+        participants=("participant_id",),
+        plain=("answer",),
+    ),
     "report_digests": Personal(
         purpose="exchanges whose monthly digest is on, and the coordinator who turned it on",
         kept=KEPT_WHILE_ACTIVE,

@@ -1072,3 +1072,104 @@ directory_reports = Table(
     Column("reason", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+
+# -- 0023: consent and age (issue 23) ----------------------------------------------------------
+
+# Guardian consent on file for a student, as a teacher recorded it: on file or withdrawn, by
+# whom and when. No row: nothing recorded (the same as not on file).
+consents = Table(
+    "consents",
+    metadata,
+    Column(
+        "participant_id",
+        Integer,
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("on_file", Boolean, nullable=False),
+    Column("recorded_by", BigInteger, nullable=False),  # the teacher's Discord user id
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# An exchange's consent rule. No row: the default, consent required before pairing.
+consent_settings = Table(
+    "consent_settings",
+    metadata,
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("required", Boolean, nullable=False),
+    Column("changed_by", BigInteger, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
+# -- 0023: "did you meet?" check-ins (issue 23) ------------------------------------------------
+
+# How many days after a pairing round or a session each pair is asked; no row: off.
+meet_settings = Table(
+    "meet_settings",
+    metadata,
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("days", Integer, nullable=False),
+    Column("changed_by", BigInteger, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
+# One check-in per pair and occasion ("pair": its start; "session:<id>"), once posted.
+meet_checkins = Table(
+    "meet_checkins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pair_id", Integer, ForeignKey("pairs.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("occasion", String(40), nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+    UniqueConstraint("pair_id", "occasion"),
+)
+
+# A student's answer to a check-in (the latest one given counts).
+meet_answers = Table(
+    "meet_answers",
+    metadata,
+    Column(
+        "checkin_id",
+        Integer,
+        ForeignKey("meet_checkins.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "participant_id",
+        Integer,
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("answer", String(8), nullable=False),
+    Column("answered_at", UTCDateTime, nullable=False),
+    CheckConstraint("answer IN ('yes', 'not_yet', 'help')", name="answer"),
+)

@@ -32,6 +32,19 @@ GROUP_REASONS = 300
 HISTORY_BUDGET = EMBEDS_TOTAL - 600
 
 
+# Names of students waiting for consent the header lists before "and N more".
+HELD_NAMES = 10
+
+
+def held_back_line(proposal: Proposal, lang: str) -> str:
+    """Who this round leaves out for want of guardian consent on file, and why."""
+    held = proposal.no_consent
+    names = ", ".join(shown(p.display_name) for p in held[:HELD_NAMES])
+    if len(held) > HELD_NAMES:
+        names += " " + t("consent.and_more", lang, count=len(held) - HELD_NAMES)
+    return t("consent.preview_held", lang, count=len(held), names=names)
+
+
 def proposal_page(
     proposal: Proposal, lang: str, page: int
 ) -> tuple[discord.Embed, discord.ui.View | None]:
@@ -51,6 +64,8 @@ def proposal_page(
         header += "\n" + t("pair.preview_replaces", lang, count=proposal.replaces)
     if proposal.paused:
         header += "\n" + t("pair.preview_paused", lang, count=proposal.paused)
+    if proposal.no_consent:
+        header += "\n" + held_back_line(proposal, lang)
     embed = discord.Embed(
         title=clip(
             t("pair.preview_title", lang, exchange=shown(proposal.exchange.name)), EMBED_TITLE

@@ -30,6 +30,8 @@ from cogs.common.interactions import begin, say
 from cogs.common.params import CityName, ExchangeId, PastDay
 from cogs.common.text import NO_PINGS
 from cogs.reporting.embeds import (
+    add_consent,
+    add_meet,
     attendance_embed,
     chart_title,
     exchange_embed,
@@ -177,6 +179,11 @@ class ReportingCog(
             actor, exchange, start=start, end=end
         )
         figures = found.figures
+        embed = exchange_embed(figures, actor.language)
+        if found.consent is not None:
+            add_consent(embed, found.consent, actor.language)
+        if found.meet is not None:
+            add_meet(embed, found.meet, actor.language)
         stem = _stem("exchange", found.scope.exchange.id, figures.period)
         if file == "xlsx":
             data = await asyncio.to_thread(exchange_workbook, figures)
@@ -189,7 +196,7 @@ class ReportingCog(
             command=_command_line(
                 "exchange", found.scope.exchange.id, figures.period, stem, file=file
             ),
-            embed=exchange_embed(figures, actor.language),
+            embed=embed,
             allowed_mentions=NO_PINGS,
         )
 

@@ -23,6 +23,8 @@ from bot.domain.reporting import (
 )
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
+from bot.services.consent import ConsentOverview
+from bot.services.meet import MeetSummary
 from cogs.common.text import clip, shown, timestamp
 
 COLOUR = discord.Colour.teal()
@@ -277,6 +279,43 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
     )
     embed.set_footer(text=t("reporting.exchange_footer", lang))
     return embed
+
+
+def add_consent(embed: discord.Embed, overview: ConsentOverview, language: str) -> None:
+    """Consent coverage per city (current students), the rule, and bands to fix."""
+    lines = [
+        t(
+            "consent.report_city",
+            language,
+            city=shown(overview.exchange.city(c.city_id).name) if c.city_id else "—",
+            on_file=c.on_file,
+            students=c.students,
+        )
+        for c in overview.coverage
+    ]
+    if not overview.required:
+        lines.append(t("consent.report_not_required", language))
+    if overview.flagged:
+        lines.append("⚠️ " + t("consent.report_bands", language, count=len(overview.flagged)))
+    embed.add_field(
+        name=t("consent.report_title", language),
+        value=clip("\n".join(lines), FIELD_VALUE),
+        inline=False,
+    )
+
+
+def add_meet(embed: discord.Embed, summary: MeetSummary, language: str) -> None:
+    """The check-ins' answers, and pairs that said "not yet" twice in a row (to nudge)."""
+    found = summary.tally
+    lines = [t("meet.report_line", language, yes=found.yes, not_yet=found.not_yet, help=found.help)]
+    if summary.not_met:
+        names = ", ".join(" & ".join(shown(n, 30) for n in pair) for pair in summary.not_met)
+        lines.append(t("meet.report_quiet", language, names=names))
+    embed.add_field(
+        name=t("meet.report_title", language),
+        value=clip("\n".join(lines), FIELD_VALUE),
+        inline=False,
+    )
 
 
 def student_embed(report: StudentReport, language: str) -> discord.Embed:

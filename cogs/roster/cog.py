@@ -7,21 +7,28 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import MISSING
 
-from bot.app import Twinbridge
+from bot.app import Twinbridge, http_reason
 from bot.domain import roster_csv
-from bot.domain.exchange import GRADE_BANDS, ParticipantStatus, Role
+from bot.domain.exchange import GRADE_BANDS, KNOWN_BANDS, ParticipantStatus, Role
+from bot.domain.spreadsheet import csv_bytes
 from bot.errors import UserError
 from bot.i18n import t
+from bot.limits import CONTENT
 from bot.services.roster import RosterFilter, RosterService, StatusFilter
-from cogs.common.files import left_out_note, pack
+from bot.services.scheduler import RetryLaterError, UndeliverableError
+from bot.store.sends import Send
+from cogs.common.files import Attachment, left_out_note, pack
 from cogs.common.interactions import begin, show
 from cogs.common.params import CityName, ExchangeId
-from cogs.common.text import NO_PINGS, shown
+from cogs.common.text import NO_PINGS, clip, mention, shown, timestamp
 from cogs.roster.importing import DiscordDirectory, ImportProgress, import_embed, problems_file
 from cogs.roster.pages import marks_page, roster_embed, roster_pager
 from cogs.roster.removal import confirmation, removal_text
 
-BAND_CHOICES = [app_commands.Choice(name=band, value=band) for band in GRADE_BANDS]
+# The list filter also offers the legacy bands, so teachers can find students to re-band.
+BAND_CHOICES = [app_commands.Choice(name=band, value=band) for band in KNOWN_BANDS]
+# What a teacher may set: bands from Discord's minimum age up.
+NEW_BAND_CHOICES = [app_commands.Choice(name=band, value=band) for band in GRADE_BANDS]
 STATUS_CHOICES = [
     app_commands.Choice(name="active and paused", value=StatusFilter.CURRENT.value),
     app_commands.Choice(name="active", value=StatusFilter.ACTIVE.value),
@@ -201,6 +208,129 @@ class RosterCog(
             # None clears the progress line the import showed meanwhile.
             content=left_out_note(packed, lang) or None,
             embed=embed,
+            attachments=packed.first() or MISSING,
+            allowed_mentions=NO_PINGS,
+        )
+
+    # consent and age (issue 23) ------------------------------------------------------------------
+
+    @app_commands.command(
+        name="consent", description="Record that a guardian's consent is on file, or withdraw it"
+    )
+    @app_commands.describe(
+        student="The student (of your own city)",
+        on_file="True: consent is on file; False: withdrawn or not on file",
+    )
+    async def consent(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        student: discord.Member,
+        on_file: bool,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        done = await self.bot.services.consent.record(actor, exchange, student.id, on_file)
+        lang = actor.language
+        lines = [
+            t(
+                "consent.recorded" if on_file else "consent.withdrawn",
+                lang,
+                name=shown(done.student.display_name),
+                by=mention(done.record.recorded_by),
+                when=timestamp(done.record.recorded_at),
+            )
+        ]
+        if not on_file and done.required:
+            lines.append(t("consent.not_paired_until", lang))
+        await show(interaction, content="\n".join(lines), allowed_mentions=NO_PINGS)
+
+    @app_commands.command(
+        name="consent-rule",
+        description="Whether students need consent on file before they are paired (default: yes)",
+    )
+    @app_commands.describe(required="True: pair only students with consent on file")
+    async def consent_rule(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        required: bool,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        found = await self.bot.services.consent.set_required(actor, exchange, required)
+        missing = sum(c.missing for c in found.coverage)
+        key = "consent.rule_on" if required else "consent.rule_off"
+        await show(
+            interaction,
+            content=t(key, actor.language, exchange=shown(found.exchange.name), missing=missing),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="band", description="Set a student's age band (from 13 up)")
+    @app_commands.describe(student="The student (of your own city)", grade_band="Their age band")
+    @app_commands.choices(grade_band=NEW_BAND_CHOICES)
+    async def band(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        student: discord.Member,
+        grade_band: str,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        _, saved, previous = await self.bot.services.consent.set_band(
+            actor, exchange, student.id, grade_band
+        )
+        await show(
+            interaction,
+            content=t(
+                "consent.band_set",
+                actor.language,
+                name=shown(saved.display_name),
+                band=saved.grade_band or "—",
+                previous=previous or "—",
+            ),
+            allowed_mentions=NO_PINGS,
+        )
+
+    async def on_band_notice(self, send: Send) -> None:
+        """Tell the teachers which students have a band under the minimum age (planned at
+        start-up by the consent service, once a day at most)."""
+        notice = await self.bot.services.consent.band_notice(send)
+        if notice is None:
+            return
+        channel = self.bot.get_channel(notice.channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise UndeliverableError(f"channel {notice.channel_id} is gone")
+        names = ", ".join(shown(p.display_name, 40) for p in notice.flagged)
+        text = "\n\n".join(
+            t(
+                "consent.bands_notice",
+                lang,
+                exchange=shown(notice.exchange.name),
+                count=len(notice.flagged),
+                names=names,
+            )
+            for lang in notice.languages
+        )
+        try:
+            await channel.send(clip(text, CONTENT), nonce=send.nonce, allowed_mentions=NO_PINGS)
+        except discord.DiscordServerError as exc:
+            raise RetryLaterError(http_reason(exc)) from exc
+        except discord.HTTPException as exc:
+            raise UndeliverableError(http_reason(exc)) from exc
+
+    @app_commands.command(
+        name="export", description="The roster as a CSV file (with consent on file), to re-import"
+    )
+    async def export(
+        self, interaction: discord.Interaction[Twinbridge], exchange: ExchangeId | None = None
+    ) -> None:
+        actor = await begin(interaction)
+        found, text = await self.roster.export_roster(actor, exchange)
+        packed = pack([Attachment(f"roster-{found.id}.csv", csv_bytes(text))])
+        await show(
+            interaction,
+            content=left_out_note(packed, actor.language)
+            or t("consent.exported", actor.language, exchange=shown(found.name)),
             attachments=packed.first() or MISSING,
             allowed_mentions=NO_PINGS,
         )

@@ -8,7 +8,14 @@ from enum import StrEnum
 import discord
 
 from bot.app import Twinbridge
-from bot.domain.exchange import GRADE_BANDS, Exchange, ParticipantStatus, Role, native_name
+from bot.domain.exchange import (
+    KNOWN_BANDS,
+    Exchange,
+    ParticipantStatus,
+    Role,
+    band_flagged,
+    native_name,
+)
 from bot.i18n import listing, t
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE
 from bot.services.roster import (
@@ -32,20 +39,26 @@ def status_label(status: ParticipantStatus, language: str) -> str:
     return t(f"roster.status_{status}", language)
 
 
-def _person_line(number: int, entry: RosterEntry, exchange: Exchange, lang: str) -> str:
+def _person_line(
+    number: int, entry: RosterEntry, exchange: Exchange, lang: str, consent: bool | None
+) -> str:
+    """One person; for a student also their band (flagged when under the minimum age) and
+    whether consent is on file (`consent`: None for staff)."""
     p = entry.participant
     city = shown(exchange.city(p.city_id).name) if p.city_id is not None else "—"
     parts = [f"`{number:>3}` **{shown(p.display_name, 40)}**", city]
     if p.role is Role.STUDENT:
-        parts += [
-            band_label(p.grade_band, lang),
-            clip(listing(map(native_name, p.languages), lang), 40) or "—",
-        ]
+        band = band_label(p.grade_band, lang)
+        if band_flagged(p.grade_band):
+            band = "⚠️ " + band + " " + t("consent.band_flag", lang)
+        parts += [band, clip(listing(map(native_name, p.languages), lang), 40) or "—"]
     if p.status is not ParticipantStatus.ACTIVE:
         mark = "⏸️ " if p.status is ParticipantStatus.PAUSED else "🚫 "
         parts.append(mark + status_label(p.status, lang))
     if entry.space_id is not None:
         parts.append(f"<#{entry.space_id}>")
+    if consent is not None:
+        parts.append(t("consent.on_file_mark" if consent else "consent.missing_mark", lang))
     return clip(" · ".join(parts), 160)
 
 
@@ -68,9 +81,13 @@ def roster_embed(page: RosterPage, language: str) -> discord.Embed:
     filtered.append(t(f"roster.filter_{filters.status}", lang))
     first = (page.page - 1) * PAGE_SIZE
     lines = [
-        _person_line(first + i, entry, exchange, lang) for i, entry in enumerate(page.entries, 1)
+        _person_line(first + i, entry, exchange, lang, page.consents.get(entry.participant.id))
+        for i, entry in enumerate(page.entries, 1)
     ]
-    body = "\n".join(counts) + "\n" + " · ".join(filtered) + "\n\n"
+    body = "\n".join(counts) + "\n" + " · ".join(filtered) + "\n"
+    if page.flagged and filters.role is Role.STUDENT:
+        body += t("consent.bands_flagged", lang, count=page.flagged) + "\n"
+    body += "\n"
     body += "\n".join(lines) if lines else t("roster.nobody", lang)
     embed = discord.Embed(
         title=clip(t("roster.list_title", lang, exchange=shown(exchange.name)), EMBED_TITLE),
@@ -114,7 +131,9 @@ class RosterPageButton(
 
     city: int  # 0: both cities
     status: ListedStatus
-    band: str  # a position in GRADE_BANDS, or EVERY_BAND
+    # A position in KNOWN_BANDS (legacy bands first, so buttons already posted keep their
+    # meaning), or EVERY_BAND.
+    band: str
     people: ListedPeople
 
     @classmethod
@@ -129,13 +148,13 @@ class RosterPageButton(
             page=target,
             city=filters.city_id or 0,
             status=ListedStatus[filters.status.name],
-            band=str(GRADE_BANDS.index(band)) if band else EVERY_BAND,
+            band=str(KNOWN_BANDS.index(band)) if band else EVERY_BAND,
             people=ListedPeople[filters.role.name],
         )
 
     def filters(self) -> RosterFilter:
         """The filters the list was asked for."""
-        band = None if self.band == EVERY_BAND else GRADE_BANDS[int(self.band)]
+        band = None if self.band == EVERY_BAND else KNOWN_BANDS[int(self.band)]
         return RosterFilter(
             city_id=self.city or None,
             status=StatusFilter[self.status.name],

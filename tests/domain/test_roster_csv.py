@@ -37,7 +37,7 @@ def test_a_good_row_is_read_and_normalised() -> None:
 )
 def test_a_user_id_or_mention_names_the_user_by_id(cell: str, expected: str) -> None:
     """Developer-mode IDs and pasted mentions both give a user id."""
-    (row,) = parse(f"{cell},Minneapolis,10-12,en,,,").rows
+    (row,) = parse(f"{cell},Minneapolis,13-15,en,,,").rows
     assert row.user == expected and row.user_id == int(expected)
 
 
@@ -152,10 +152,10 @@ def test_grade_bands_are_read_however_the_dash_is_typed(text: str) -> None:
 
 
 def test_an_unknown_grade_band_lists_the_valid_ones() -> None:
-    """A band outside the three is refused with the choices."""
+    """A band outside GRADE_BANDS is refused with the choices."""
     with pytest.raises(ProfileError) as caught:
         parse_grade_band("9-11")
-    assert caught.value.params == {"band": "9-11", "bands": "10-12, 13-15, 16-18"}
+    assert caught.value.params == {"band": "9-11", "bands": "13-15, 16-18"}
 
 
 def test_interests_split_into_listed_and_typed() -> None:
@@ -222,3 +222,65 @@ def test_ids_and_bands_in_other_scripts_digits_are_read() -> None:
 def test_a_city_with_an_invisible_character_is_the_city() -> None:
     (row,) = parse("ben,Minneapolis\u200b,13-15,en,,,").rows
     assert row.city_id == 1
+
+
+# -- age and consent (issue 23) ---------------------------------------------------------------
+
+
+def test_the_old_band_under_13_is_refused_with_the_minimum_age() -> None:
+    """10-12 is below Discord's minimum age: refused with its own reason, not "unknown"."""
+    with pytest.raises(ProfileError) as caught:
+        parse_grade_band("10 – 12")
+    assert caught.value.key == "error.grade_band_under_age"
+    assert caught.value.params == {"band": "10-12", "age": 13, "bands": "13-15, 16-18"}
+
+
+def test_a_row_with_the_old_band_is_a_problem_not_an_import() -> None:
+    found = parse("ali,Minneapolis,10-12,en,,,")
+    assert found.rows == ()
+    (problem,) = found.problems
+    assert (problem.line, problem.key) == (2, "error.grade_band_under_age")
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("yes", True),
+        ("Y", True),
+        ("نعم", True),
+        ("sí", True),
+        ("no", False),
+        ("0", False),
+        ("", None),
+    ],
+)
+def test_the_consent_column_reads_yes_no_or_nothing(cell: str, expected: bool | None) -> None:
+    header = HEADER + ",consent"
+    (row,) = parse(f"ali,Minneapolis,13-15,en,,,,{cell}", header=header).rows
+    assert row.consent is expected
+
+
+def test_a_file_without_a_consent_column_records_nothing() -> None:
+    (row,) = parse("ali,Minneapolis,13-15,en,,,").rows
+    assert row.consent is None
+
+
+def test_an_unreadable_consent_cell_is_a_problem_with_the_value() -> None:
+    found = parse("ali,Minneapolis,13-15,en,,,,maybe", header=HEADER + ",guardian consent")
+    (problem,) = found.problems
+    assert (problem.key, problem.params) == ("error.csv_consent", {"value": "maybe"})
+
+
+def test_the_export_reads_back_through_the_import() -> None:
+    """What /roster export writes, /roster import reads: same students, bands and consent."""
+    text = roster_csv.export_csv(
+        [
+            roster_csv.ExportRow(123456789012345678, "Minneapolis", "13-15", ("en", "es"), True),
+            roster_csv.ExportRow(223456789012345678, "النجف", "16-18", ("ar",), False),
+        ]
+    )
+    rows = roster_csv.parse(text, CITIES, BOT).rows
+    assert [(r.user_id, r.city_id, r.grade_band, r.languages, r.consent) for r in rows] == [
+        (123456789012345678, 1, "13-15", ("en", "es"), True),
+        (223456789012345678, 2, "16-18", ("ar",), False),
+    ]

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot.domain.exchange import Role
 from bot.sandbox.driver import Reply, Sandbox, iter_components
 from bot.sandbox.state import Channel, ChannelType, Member, Message
+from bot.store import consent as consent_store
 from bot.store import roster
 from bot.store.exchanges import get_exchange
 from bot.store.schema import (
@@ -87,6 +88,8 @@ class Side:
             )
             if status != "active":
                 await roster.update_profile(conn, participant, sb.now(), status=status)
+            # Enrolled with a guardian's consent on file, as pairing needs (issue 23).
+            await consent_store.record(conn, self.exchange_id, participant, True, 0, sb.now())
         self.students[name] = member
         return member
 

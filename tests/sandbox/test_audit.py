@@ -273,6 +273,28 @@ async def roster_keep_apart(world: World) -> Member:
     return world.teacher
 
 
+async def roster_consent(world: World) -> Member:
+    ali = await world.add_student("Ali", 1, consent=None)
+    await world.sb.command(world.partner_teacher, "roster consent", student=ali, on_file=True)
+    return world.partner_teacher
+
+
+async def roster_consent_rule(world: World) -> Member:
+    await world.sb.command(world.coordinator, "roster consent-rule", required=False)
+    return world.coordinator
+
+
+async def roster_band(world: World) -> Member:
+    ali = await world.add_student("Ali", 0, grade_band="10-12")
+    await world.sb.command(world.teacher, "roster band", student=ali, grade_band="13-15")
+    return world.teacher
+
+
+async def checkins(world: World) -> Member:
+    await world.sb.command(world.teacher, "checkins", days=5)
+    return world.teacher
+
+
 async def report_attendance(world: World) -> Member:
     await world.sb.command(world.coordinator, "report attendance")
     return world.coordinator
@@ -399,6 +421,10 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "roster resume": ("roster.resumed", roster_resume),
     "roster import": ("roster.imported", roster_import),
     "roster keep-apart": ("roster.keep_apart_added", roster_keep_apart),
+    "roster consent": ("roster.consent", roster_consent),
+    "roster consent-rule": ("roster.consent_rule", roster_consent_rule),
+    "roster band": ("roster.band", roster_band),
+    "checkins": ("meet.days_set", checkins),
     "report attendance": ("report.viewed", report_attendance),
     "report exchange": ("report.viewed", report_exchange),
     "report student": ("report.viewed", report_student),
@@ -420,6 +446,7 @@ READS = {
     "pair history",
     "concerns",
     "roster list",
+    "roster export",
     "session list",
     "session ics",
     "prompt list",

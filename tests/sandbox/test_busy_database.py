@@ -358,6 +358,20 @@ async def check_in(scope: Scope) -> Act:
     return lambda: sb.click(member, post, "Check in · تسجيل الحضور")
 
 
+async def a_checked_in(scope: Scope) -> None:
+    """Pairs are asked "did you meet?" a week after the round, and the week has passed."""
+    await scope.sb.command(scope.a.teacher, "checkins", days=7, exchange=scope.a.exchange_id)
+    await scope.sb.advance(timedelta(days=7, hours=1))
+    await scope.sb.idle()
+
+
+async def meet_answer(scope: Scope) -> Act:
+    sb = scope.sb
+    member = scope.a.student(0)
+    post = [m for m in sb.messages_in(scope.a.space_of(member)) if m.components][-1]
+    return lambda: sb.click(member, post, t("meet.button.yes", "en"))
+
+
 def asked_then(
     path: str, who: Callable[[Scope], Member], label: str, **options: Callable[[Scope], object]
 ) -> Ready:
@@ -536,6 +550,7 @@ OTHERS: dict[str, Everyone] = {
     "report.details": Everyone(report_details, (a_paired,)),
     "report.words": Everyone(report_words, (a_paired,)),
     "session.checkin": Everyone(check_in, (a_paired, a_scheduled, session_started)),
+    "meet.answer": Everyone(meet_answer, (a_paired, a_checked_in)),
     "exchange.end": Everyone(
         asked_then("exchange end", coordinator, t("exchange.end_button", "en")), (a_paired,)
     ),

@@ -361,6 +361,8 @@ async def test_a_paused_student_comes_back(world: World) -> None:
     await sb.click(ali, card, t("roster.pause", "en"))
     back = await sb.click(ali, card, t("roster.resume", "en"))
     assert t("roster.resumed_now", "en") in back.text
+    # Pairing needs a guardian's consent on file (issue 23): her teacher records it.
+    await sb.command(world.partner_teacher, "roster consent", student=ali, on_file=True)
     await sb.command(world.teacher, "pair confirm")
     assert any(c.name.startswith("pair-") for c in sb.visible_channels(ali))
 

@@ -434,7 +434,7 @@ async def test_import_reads_semicolons_and_utf16_from_spreadsheets(world: World)
     """A European Excel export (semicolons, UTF-16) imports like any other."""
     sb = world.sb
     zainab = sb.add_member("Zainab", roles=[world.students_role])
-    text = "user;city;grade_band;languages\nzainab;Najaf;10-12;ar\n"
+    text = "user;city;grade_band;languages\nzainab;Najaf;13-15;ar\n"
     upload = Upload("export.csv", text.encode("utf-16"))
     reply = await sb.command(world.teacher, "roster import", file=upload)
     assert "1 students imported" in reply.text

@@ -395,6 +395,35 @@ COMMANDS: dict[str, StaffAction] = {
         "Omar",
     ),
     "roster import": StaffAction(roster_import, (paired,), "1 students imported"),
+    "roster export": StaffAction(cmd("roster export", exchange=exchange), (paired,), "as CSV"),
+    "checkins": StaffAction(
+        cmd("checkins", days=lambda s: 7, exchange=exchange), (paired,), "7 days after"
+    ),
+    "roster consent": StaffAction(
+        cmd(
+            "roster consent",
+            student=lambda s: s.student(0),
+            on_file=lambda s: False,
+            exchange=exchange,
+        ),
+        (paired,),
+        "Consent withdrawn for **Ben**",
+    ),
+    "roster consent-rule": StaffAction(
+        cmd("roster consent-rule", required=lambda s: False, exchange=exchange),
+        (paired,),
+        "students are paired without consent on file",
+    ),
+    "roster band": StaffAction(
+        cmd(
+            "roster band",
+            student=lambda s: s.student(0),
+            grade_band=lambda s: "16-18",
+            exchange=exchange,
+        ),
+        (paired,),
+        "**Ben** is now in the age band 16-18",
+    ),
     "roster keep-apart add": StaffAction(
         cmd(
             "roster keep-apart add",
@@ -731,6 +760,7 @@ EVERYONE_COMPONENTS = {
     "report.reason",
     "report.details",
     "session.checkin",
+    "meet.answer",
 }
 
 

@@ -8,6 +8,7 @@ from bot.domain.exchange import Role
 from bot.sandbox.driver import Sandbox
 from bot.sandbox.state import Channel, Member
 from bot.sandbox.state import Role as DiscordRole
+from bot.store import consent as consent_store
 from bot.store import roster
 from bot.store.exchanges import get_exchange
 
@@ -63,7 +64,7 @@ class World:
             assert found is not None
             for name, city in ((first, found.cities[0]), (second, found.cities[1])):
                 member = sb.add_member(name, roles=[self.students_role])
-                await roster.add(
+                added = await roster.add(
                     conn,
                     guild_id=sb.guild.id,
                     exchange_id=other,
@@ -72,6 +73,9 @@ class World:
                     display_name=name,
                     city_id=city.id,
                     now=sb.now(),
+                )
+                await consent_store.record(
+                    conn, other, added, True, self.coordinator.user.id, sb.now()
                 )
         if paired:
             await sb.command(self.coordinator, "pair confirm", exchange=other)
@@ -87,8 +91,10 @@ class World:
         interests: tuple[str, ...] = ("chess",),
         intro: str = "Hello!",
         status: str = "active",
+        consent: bool | None = True,
     ) -> Member:
-        """A student joins (as /join would record them)."""
+        """A student joins (as /join would record them), with a guardian's consent on file
+        unless told (`consent`: False withdrawn, None nothing recorded), as pairing needs."""
         member = self.sb.add_member(name, roles=[self.students_role])
         async with self.sb.bot.ctx.db.transaction() as conn:
             participant_id = await roster.add(
@@ -107,6 +113,15 @@ class World:
             )
             if status != "active":
                 await roster.update_profile(conn, participant_id, self.sb.now(), status=status)
+            if consent is not None:
+                await consent_store.record(
+                    conn,
+                    self.exchange_id,
+                    participant_id,
+                    consent,
+                    self.teacher.user.id,
+                    self.sb.now(),
+                )
         self.students[name] = member
         return member
 
