@@ -3,7 +3,8 @@
 A week is cut into windows of `length` starting every `step` (UTC, so a city half an hour off
 the hour still gets its own local times). A window "fits" a city when, in that city's own
 clock for that very day (zoneinfo, so a clock change inside the week is honoured), it starts
-and ends on one school day (not the city's weekend, within the week) inside its school hours.
+and ends on one school day (within the week, not the city's weekend, a public holiday or a
+school break there) inside its school hours.
 
 Windows with the same local start in every city and the same cities fitted are one *weekly
 time* (`Window`): they recur on several days. Weekly times are ranked by cities fitted, then
@@ -49,12 +50,16 @@ class SchoolDay:
     weekend_days: frozenset[int]
     start: time = DAY_START
     end: time = DAY_END
+    # Local dates with no school that week: a public holiday, a school break.
+    holidays: frozenset[date] = frozenset()
+    breaks: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class Local:
     """One city's view of a weekly time: its local start and end, the local weekdays (ISO)
-    it recurs on there, and why it does not fit when it does not ("hours" or "weekend")."""
+    it recurs on there, and why it does not fit when it does not ("hours", "weekend",
+    "holiday" or "break")."""
 
     city: str
     zone: str
@@ -145,6 +150,10 @@ def _look(city: SchoolDay, start: datetime, length: timedelta, week: range) -> t
     reason = ""
     if day.toordinal() not in week or begin.isoweekday() in city.weekend_days:
         reason = "weekend"
+    elif day in city.holidays:
+        reason = "holiday"
+    elif day in city.breaks:
+        reason = "break"
     elif finish.date() != day or _since_midnight(begin) < opens or _since_midnight(finish) > closes:
         reason = "hours"
     margin = -1 if reason else min(_since_midnight(begin) - opens, closes - _since_midnight(finish))

@@ -207,3 +207,24 @@ def test_school_hours_shorter_than_the_session_are_refused() -> None:
     with pytest.raises(SuggestError) as caught:
         suggest([tight], date(2026, 12, 7), HOUR)
     assert caught.value.key == "error.suggest_hours"
+
+
+def test_a_holiday_or_a_break_takes_its_day_out_for_that_city_only() -> None:
+    """Najaf has Wednesday off (a holiday) and Thursday (a school break): 15:00 UTC still fits
+    Minneapolis both days, Najaf only Monday and Tuesday, and each day says why."""
+    najaf = SchoolDay(
+        "Najaf",
+        "Asia/Baghdad",
+        FRI_SAT,
+        holidays=frozenset({date(2026, 12, 9)}),
+        breaks=frozenset({date(2026, 12, 10)}),
+    )
+    found = windows([MINNEAPOLIS, najaf], date(2026, 12, 7), HOUR)
+    both = next(w for w in found if utc(2026, 12, 7, 15) in w.starts)
+    assert both.starts == (utc(2026, 12, 7, 15), utc(2026, 12, 8, 15))
+    holiday = next(w for w in found if utc(2026, 12, 9, 15) in w.starts)
+    stopped = next(w for w in found if utc(2026, 12, 10, 15) in w.starts)
+    assert (holiday.fitted, holiday.locals[1].reason) == (("Minneapolis",), "holiday")
+    assert (stopped.fitted, stopped.locals[1].reason) == (("Minneapolis",), "break")
+    best = suggest([MINNEAPOLIS, najaf], date(2026, 12, 7), HOUR).ranked[0]
+    assert best.first == utc(2026, 12, 7, 15) and len(best.starts) == 2
