@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.store import create_database
 from bot.store.migrate import downgrade, upgrade
@@ -175,3 +176,72 @@ async def test_0013_logs_each_students_first_reply_as_an_answer(tmp_path: Path) 
         (202, datetime(2026, 10, 7, 9, 7, tzinfo=UTC), 7, 1),
     ]
     assert json.loads(rows[0].details) == {"pair": 5, "post": 40, "prompt": "food.breakfast"}
+
+
+async def test_0020_networks_keeps_every_row_and_allows_more_cities(tmp_path: Path) -> None:
+    """Upgrading rewrites no row: a two-city exchange keeps its cities, students' cities and
+    school breaks (a copied-and-dropped `cities` would have cascaded them away), gets policy
+    'any' and no hub; then a third city fits, a negative position does not, and removing the
+    hub city leaves no hub behind. Downgrading refuses while an exchange has three cities."""
+    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}")
+    await upgrade(db, "0019")
+    t0 = "'2026-09-01 00:00:00.000000'"
+    statements = [
+        f"INSERT INTO partnerships (id, guild_id, name, created_at) VALUES (1, 7, 'X', {t0})",
+        "INSERT INTO cities (id, partnership_id, position, name, timezone, languages) VALUES "
+        "(1, 1, 0, 'Minneapolis', 'America/Chicago', 'en'), "
+        "(2, 1, 1, 'Najaf', 'Asia/Baghdad', 'ar')",
+        "INSERT INTO participants (id, guild_id, partnership_id, city_id, user_id, role, "
+        f"display_name, created_at, updated_at) VALUES (10, 7, 1, 2, 101, 'student', 'n', {t0},"
+        f" {t0})",
+        "INSERT INTO school_breaks (guild_id, partnership_id, city_id, starts_on, ends_on, "
+        f"created_by, created_at) VALUES (7, 1, 2, '2026-12-20', '2026-12-31', 1, {t0})",
+    ]
+    async with db.transaction() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+    await upgrade(db)
+    async with db.transaction() as conn:
+        policy = (
+            await conn.execute(text("SELECT pairing_policy, hub_city_id FROM partnerships"))
+        ).one()
+        student_city = await conn.scalar(text("SELECT city_id FROM participants WHERE id = 10"))
+        breaks = await conn.scalar(text("SELECT count(*) FROM school_breaks"))
+        check = await conn.scalar(text("PRAGMA integrity_check"))
+        await conn.execute(
+            text(
+                "INSERT INTO cities (id, partnership_id, position, name, timezone, languages) "
+                "VALUES (3, 1, 2, 'Kumasi', 'Africa/Accra', 'en')"
+            )
+        )
+        await conn.execute(text("UPDATE partnerships SET pairing_policy = 'hub', hub_city_id = 3"))
+    assert tuple(policy) == ("any", None)
+    assert (student_city, breaks, check) == (2, 1, "ok")
+    refused: list[str] = []
+    for statement in (
+        "INSERT INTO cities (partnership_id, position, name, timezone, languages) "
+        "VALUES (1, -1, 'Nowhere', 'UTC', 'en')",
+        "INSERT INTO cities (partnership_id, position, name, timezone, languages) "
+        "VALUES (1, 2, 'Twice', 'UTC', 'en')",
+        "UPDATE partnerships SET pairing_policy = 'all'",
+        "UPDATE partnerships SET hub_city_id = 99",
+    ):
+        try:
+            async with db.transaction() as conn:
+                await conn.execute(text(statement))
+        except IntegrityError:
+            refused.append(statement)
+    assert len(refused) == 4
+    try:
+        await downgrade(db, "0019")
+    except RuntimeError as exc:
+        assert "more than two cities" in str(exc)
+    else:
+        raise AssertionError("downgraded with a three-city exchange")
+    async with db.transaction() as conn:
+        await conn.execute(text("DELETE FROM cities WHERE id = 3"))
+        hub = await conn.scalar(text("SELECT hub_city_id FROM partnerships"))
+    assert hub is None
+    await downgrade(db, "0019")
+    await upgrade(db)
+    await db.dispose()

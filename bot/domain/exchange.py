@@ -123,6 +123,13 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
 
 
+class PairingPolicy(StrEnum):
+    """Which cities' students an exchange of more than two cities pairs together."""
+
+    HUB = "hub"  # the hub city's students with the other (partner) cities' students
+    ANY = "any"  # any two different cities
+
+
 class ParticipantStatus(StrEnum):
     """Where a participant stands on the roster (the stored value is the member's value)."""
 
@@ -242,12 +249,18 @@ class City:
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """A partnership of two sister cities in one guild."""
+    """A partnership of sister cities in one guild: two, or a network of more.
+
+    For two cities both policies pair the one city with the other, as exchanges always did.
+    """
 
     id: int
     guild_id: int
     name: str
-    cities: tuple[City, City]
+    cities: tuple[City, ...]  # two or more, in position order
+    pairing_policy: PairingPolicy = PairingPolicy.ANY
+    # The home city of a 'hub' network (None: no hub chosen, or its city was removed).
+    hub_city_id: int | None = None
 
     def city(self, city_id: int) -> City:
         for city in self.cities:
@@ -255,12 +268,50 @@ class Exchange:
                 return city
         raise KeyError(city_id)
 
+    @property
+    def is_network(self) -> bool:
+        """More than two cities."""
+        return len(self.cities) > 2
+
+    @property
+    def hub(self) -> City | None:
+        """The hub city when the policy is 'hub' and one is set (and still in the exchange)."""
+        if self.pairing_policy is not PairingPolicy.HUB or self.hub_city_id is None:
+            return None
+        return next((c for c in self.cities if c.id == self.hub_city_id), None)
+
     def partner_of(self, city_id: int) -> City:
-        return self.cities[1] if self.cities[0].id == city_id else self.cities[0]
+        """The other city of a two-city exchange; in a network, the first city this one may
+        be paired with (the hub for a partner city of a hub network)."""
+        return self.partners_of(city_id)[0]
+
+    def partners_of(self, city_id: int) -> tuple[City, ...]:
+        """The cities whose students this city's students may be paired with."""
+        hub = self.hub
+        if hub is not None and city_id != hub.id:
+            return (hub,)
+        return tuple(c for c in self.cities if c.id != city_id)
+
+    def may_pair(self, first_city: int, second_city: int) -> bool:
+        """Whether students of these two cities may be in one pair (never one city twice)."""
+        if first_city == second_city:
+            return False
+        hub = self.hub
+        return hub is None or hub.id in (first_city, second_city)
+
+    def partnerships(self) -> tuple[tuple[City, City], ...]:
+        """The city pairs that report as partnerships: each hub–partner pair of a hub network,
+        every pair of cities otherwise (the one pair of a two-city exchange)."""
+        return tuple(
+            (a, b)
+            for i, a in enumerate(self.cities)
+            for b in self.cities[i + 1 :]
+            if self.may_pair(a.id, b.id)
+        )
 
     def city_named(self, text: str, *, by_id: bool = False) -> City | None:
         """The city called `text` (any case, invisible characters ignored), or with that id
-        when `by_id`; None if neither city is."""
+        when `by_id`; None if no city is."""
         wanted = same_name(text)
         for city in self.cities:
             if wanted == same_name(city.name) or (by_id and ascii_digits(wanted) == str(city.id)):

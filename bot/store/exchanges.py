@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.exchange import City, Exchange
+from bot.domain.exchange import City, Exchange, PairingPolicy
 from bot.store.schema import cities, exchange_spaces, guild_settings, partnerships
 
 
@@ -92,12 +92,14 @@ def _exchange(row: Row[Any], city_rows: Sequence[Row[Any]]) -> Exchange:
         )
         for c in sorted(city_rows, key=lambda c: c.position)
     )
-    assert len(made) == 2
+    assert len(made) >= 2
     return Exchange(
         id=row.id,
         guild_id=row.guild_id,
         name=row.name,
-        cities=(made[0], made[1]),
+        cities=made,
+        pairing_policy=PairingPolicy(row.pairing_policy),
+        hub_city_id=row.hub_city_id,
     )
 
 

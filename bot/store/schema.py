@@ -64,7 +64,7 @@ cities = Table(
         ForeignKey("partnerships.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    # 0 or 1: the two sides of a partnership.
+    # 0, 1, 2 …: the order of the exchange's cities (two or more; 0020 allowed more than 0, 1).
     Column("position", SmallInteger, nullable=False),
     Column("name", String(100), nullable=False),
     Column("timezone", String(64), nullable=False),
@@ -75,7 +75,7 @@ cities = Table(
     # Public holidays: "US-MN", "IQ"; NULL takes the country of the time zone.
     Column("holiday_region", String(40)),
     UniqueConstraint("partnership_id", "position"),
-    CheckConstraint("position IN (0, 1)", name="position"),
+    CheckConstraint("position >= 0", name="position"),
 )
 
 participants = Table(
@@ -853,4 +853,26 @@ session_marks = Table(
     Column("marked_at", UTCDateTime, nullable=False),
     UniqueConstraint("occurrence_id", "participant_id"),
     CheckConstraint("mark IN ('present', 'late', 'excused', 'absent')", name="mark"),
+)
+
+
+# -- 0020: networks ------------------------------------------------------------------------------
+
+# How an exchange of more than two cities pairs its students: 'hub' pairs the hub city's students
+# with the other cities' (the hub's sister cities), 'any' pairs any two different cities. For
+# two cities both mean the same. A hub whose city is removed falls back to no hub (SET NULL).
+partnerships.append_column(
+    Column("pairing_policy", String(8), nullable=False, server_default="any")
+)
+partnerships.append_column(
+    Column(
+        "hub_city_id",
+        Integer,
+        # use_alter: partnerships → cities → partnerships is a cycle; the key is not needed to
+        # order CREATE/DROP (SQLite checks keys only on writes).
+        ForeignKey("cities.id", ondelete="SET NULL", use_alter=True),
+    )
+)
+partnerships.append_constraint(
+    CheckConstraint("pairing_policy IN ('hub', 'any')", name="pairing_policy")
 )
