@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 DAY_START = time(7)
 DAY_END = time(21)
 STEP = timedelta(minutes=30)
-LENGTHS = (30, 60, 90, 120)
+# The shortest and longest session suggested for, in minutes.
+SHORTEST, LONGEST = 15, 240
 # Weekly times offered, at most (Discord's embeds hold a few with every city's line).
 SHOWN = 5
 # The furthest a zone is from UTC: windows are tried this far either side of the week.

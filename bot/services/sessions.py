@@ -53,6 +53,7 @@ from bot.services.session_plans import (
 )
 from bot.services.session_port import Announcement, EventRefusedError, SessionPort
 from bot.services.session_runs import SessionRuns
+from bot.services.session_suggest import Suggested, SuggestInput, suggest_times
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import breaks as break_store
@@ -412,6 +413,12 @@ class SessionService:
         draft = await self._draft(actor, draft_id)
         async with self.db.transaction() as conn:
             await store.delete_draft(conn, draft.id)
+
+    async def suggest(
+        self, actor: Actor, exchange_id: int | None, typed: SuggestInput
+    ) -> Suggested:
+        """The week's best times for a session in every city (teachers and coordinators)."""
+        return await suggest_times(self.db, self.clock, actor, exchange_id, typed)
 
     async def list_sessions(self, actor: Actor, exchange_id: int | None) -> list[SeriesView]:
         """An exchange's active series with their next occurrences (anyone may look)."""
