@@ -349,6 +349,7 @@ READS = {
     "concerns",
     "roster list",
     "session list",
+    "session suggest",
     "session ics",
     "prompt list",
     "prompt stats",

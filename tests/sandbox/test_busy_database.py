@@ -414,6 +414,7 @@ OTHERS: dict[str, Everyone] = {
     "chess claim": Everyone(chess_command("chess claim"), (a_paired, a_playing)),
     "chess resign": Everyone(chess_command("chess resign"), (a_paired, a_playing)),
     "session list": Everyone(command("session list", teacher), (a_paired, a_scheduled)),
+    "session suggest": Everyone(command("session suggest", teacher)),
     "session calendar": Everyone(
         command("session calendar", first_student), (a_paired, a_published)
     ),
