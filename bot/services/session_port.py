@@ -47,6 +47,8 @@ class Announcement:
     shape: RuleShape | None = None
     zone: str = ""
     local_time: str = ""
+    # Every city of the exchange (name, zone): the start in each one's own clock.
+    cities: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,8 @@ class Reminder:
     voice_channel_id: int | None
     languages: tuple[str, ...]
     mentions: tuple[int, ...] = ()
+    # Every city of the exchange (name, zone): the start in each one's own clock.
+    cities: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

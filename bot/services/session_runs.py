@@ -30,6 +30,7 @@ from bot.services.session_plans import (
     key_base,
     languages_of,
     people_languages,
+    zones_of,
 )
 from bot.services.session_port import (
     CityAttendance,
@@ -312,6 +313,7 @@ class SessionRuns:
                     series.channel_id,
                     languages,
                     tuple(m.user_id for m in members),
+                    zones_of(exchange),
                 ),
                 nonce=nonce,
             )

@@ -50,6 +50,7 @@ from bot.services.session_plans import (
     replan,
     resolve,
     user_error,
+    zones_of,
 )
 from bot.services.session_port import Announcement, EventRefusedError, SessionPort
 from bot.services.session_runs import SessionRuns
@@ -403,6 +404,7 @@ class SessionService:
                 shape=shape,
                 zone=series.timezone,
                 local_time=series.first_local[-5:],
+                cities=zones_of(exchange),
             ),
             port,
         )
@@ -582,6 +584,7 @@ class SessionService:
                 languages_of(exchange),
                 start=occurrence.starts_at,
                 end=occurrence.ends_at,
+                cities=zones_of(exchange),
             ),
             port,
         )
@@ -757,6 +760,7 @@ class SessionService:
                 start=moved.starts_at,
                 end=moved.ends_at,
                 previous=occurrence.starts_at,
+                cities=zones_of(exchange),
             ),
             port,
         )

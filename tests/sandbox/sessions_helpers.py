@@ -9,12 +9,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.sandbox.driver import Reply, Sandbox, message_text
 from bot.sandbox.ratelimit import Limits
 from bot.sandbox.state import Channel, ChannelType, Message
-from bot.store.schema import scheduled_sends, session_attendance, session_occurrences, sessions
+from bot.store.schema import (
+    cities,
+    scheduled_sends,
+    session_attendance,
+    session_occurrences,
+    sessions,
+)
 from tests.sandbox.calendar_check import calendars_agree
 from tests.sandbox.world import World, make_world
 
@@ -146,3 +152,21 @@ async def send_statuses(sb: Sandbox, kind: str) -> list[str]:
             .order_by(scheduled_sends.c.due_at)
         )
         return [r[0] for r in rows]
+
+
+async def add_city(world: World, name: str, zone: str, languages: str, weekend: str) -> None:
+    """Another city in the world's exchange (as /exchange city add will make it)."""
+    async with world.sb.bot.ctx.db.transaction() as conn:
+        position = await conn.scalar(
+            select(func.count()).where(cities.c.partnership_id == world.exchange_id)
+        )
+        await conn.execute(
+            insert(cities).values(
+                partnership_id=world.exchange_id,
+                position=position,
+                name=name,
+                timezone=zone,
+                languages=languages,
+                weekend_days=weekend,
+            )
+        )

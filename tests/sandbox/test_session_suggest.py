@@ -4,35 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
-
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox
 from bot.sandbox.state import Member
-from bot.store.schema import cities
-from tests.sandbox.world import World, make_world
+from tests.sandbox.sessions_helpers import add_city
+from tests.sandbox.world import make_world
 
 
 def unix(*parts: int) -> int:
     return int(datetime(*parts, tzinfo=UTC).timestamp())
-
-
-async def add_city(world: World, name: str, zone: str, languages: str, weekend: str) -> None:
-    """Another city in the world's exchange (as /exchange city add will make it)."""
-    async with world.sb.bot.ctx.db.transaction() as conn:
-        position = await conn.scalar(
-            select(func.count()).where(cities.c.partnership_id == world.exchange_id)
-        )
-        await conn.execute(
-            insert(cities).values(
-                partnership_id=world.exchange_id,
-                position=position,
-                name=name,
-                timezone=zone,
-                languages=languages,
-                weekend_days=weekend,
-            )
-        )
 
 
 async def suggest(sb: Sandbox, member: Member, **options: object) -> str:
