@@ -8,9 +8,9 @@ import math
 import discord
 
 from bot.i18n import t
-from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
+from bot.limits import EMBED_TITLE, EMBEDS_TOTAL, FIELD_NAME, FIELD_VALUE
 from bot.services.sessions import Preview, SeriesView
-from cogs.common.text import clip, shown, timestamp
+from cogs.common.text import chunk_lines, clip, shown, timestamp
 from cogs.sessions.words import (
     break_line,
     holiday_line,
@@ -25,11 +25,42 @@ PER_PAGE = 5
 # Dates on one page of a preview: each city's column stays short enough to read at a glance
 # (and far inside a field's and an embed's limits).
 DATES_PER_PAGE = 10
+# Characters all the cities' columns of one page may take together: a network of many cities
+# shows fewer dates a page, so the columns and the warnings stay inside one embed's 6000.
+DATES_BUDGET = 2400
+# The longest date line (an hour the clocks repeat carries both offsets) and its column's name.
+DATE_LINE = 52
+COLUMN_NAME = 40
+# Characters kept for the title, the description and the footer.
+PREVIEW_FRAME = 1200
+
+
+def dates_per_page(preview: Preview) -> int:
+    """Dates on one page: ten for two cities, fewer for a network (two at least)."""
+    cities = len(preview.exchange.cities)
+    return max(2, min(DATES_PER_PAGE, DATES_BUDGET // (cities * DATE_LINE)))
 
 
 def preview_pages(preview: Preview) -> int:
     """How many pages the preview's dates fill."""
-    return max(1, math.ceil(len(preview.slots) / DATES_PER_PAGE))
+    return max(1, math.ceil(len(preview.slots) / dates_per_page(preview)))
+
+
+def budgeted(lines: list[str], budget: int, language: str) -> list[str]:
+    """Field values holding `lines` within `budget` characters in all; when they do not fit,
+    the last value says how many lines were left out."""
+    values: list[str] = []
+    used = 0
+    chunks = chunk_lines(lines, FIELD_VALUE)
+    for number, chunk in enumerate(chunks):
+        if used + len(chunk) > budget and values:
+            left = sum(chunk.count("\n") + 1 for chunk in chunks[number:])
+            more = t("session.more_warnings", language, count=left)
+            values[-1] = clip(values[-1], FIELD_VALUE - len(more) - 1) + "\n" + more
+            break
+        values.append(chunk)
+        used += len(chunk)
+    return values
 
 
 def preview_embed(
@@ -65,16 +96,19 @@ def preview_embed(
         or preview.on_break
         else discord.Colour.green(),
     )
+    per_page = dates_per_page(preview)
+    used = 0
     for city in preview.exchange.cities:
-        chosen = preview.slots[(page - 1) * DATES_PER_PAGE : page * DATES_PER_PAGE]
+        chosen = preview.slots[(page - 1) * per_page : page * per_page]
         dates = [local_line(s, city.timezone, language) for s in chosen]
         if page == pages and not preview.finite:
             dates.append(t("session.preview_more", language))
-        embed.add_field(
-            name=shown(f"{city.name} · {city.timezone}", FIELD_NAME),
-            value=clip("\n".join(dates), FIELD_VALUE),
-            inline=True,
+        column = (
+            shown(f"{city.name} · {city.timezone}", FIELD_NAME),
+            clip("\n".join(dates), FIELD_VALUE),
         )
+        used += len(column[0]) + len(column[1])
+        embed.add_field(name=column[0], value=column[1], inline=True)
     warned = [warning_line(w, language) for w in preview.warnings]
     if preview.overlap is not None:
         warned.insert(
@@ -100,11 +134,11 @@ def preview_embed(
             warned.append(t("session.no_holidays", language))
         if holidays.unchecked:
             warned.append(unchecked_line(holidays.unchecked, language))
-    embed.add_field(
-        name=t("session.warnings", language),
-        value=clip("\n".join(warned), FIELD_VALUE),
-        inline=False,
-    )
+    # Each city's warnings: a network's may need several fields, within what the embed holds.
+    room = EMBEDS_TOTAL - PREVIEW_FRAME - used
+    for number, value in enumerate(budgeted(warned, room, language)):
+        name = t("session.warnings" if number == 0 else "session.warnings_more", language)
+        embed.add_field(name=name, value=value, inline=False)
     footer = t("session.preview_footer", language)
     if pages > 1:
         # An open series has more dates than shown: only a finite one's are counted.

@@ -63,3 +63,39 @@ async def test_every_city_has_its_clock_and_its_warnings(sb: Sandbox) -> None:
     for space in ex.spaces():
         reminder = next(m for m in sb.messages_in(space) if "🔔" in m.content)
         assert all(line in reminder.content for line in LOCAL)
+
+
+async def test_a_network_of_sixteen_cities_gets_a_preview_discord_accepts(sb: Sandbox) -> None:
+    """Sixteen cities, a weekly series of forty: fewer dates a page so every city's column
+    and the warnings fit one embed (the sandbox refuses what Discord would), every city has
+    its column, and the pages still hold every date."""
+    ex = await paired_exchange(sb)
+    zones = (
+        ("Winston-Salem", "America/New_York"),
+        ("Chengdu", "Asia/Shanghai"),
+        ("Chisinau", "Europe/Chisinau"),
+        ("Nassau", "America/Nassau"),
+        ("Kumasi", "Africa/Accra"),
+        ("Monrovia", "Africa/Monrovia"),
+        ("Auckland", "Pacific/Auckland"),
+        ("Honolulu", "Pacific/Honolulu"),
+        ("Delhi", "Asia/Kolkata"),
+        ("Lima", "America/Lima"),
+        ("Tokyo", "Asia/Tokyo"),
+        ("Paris", "Europe/Paris"),
+        ("Cairo", "Africa/Cairo"),
+        ("Denver", "America/Denver"),
+    )
+    for name, zone in zones:
+        await add_city(ex.world, name, zone, "en", "6,7")
+    reply = await schedule(ex, repeat="weekly", count=40)
+    embed = preview_of(reply).embeds[0]
+    names = [f["name"] for f in embed["fields"]]
+    assert len([n for n in names if " · " in n]) == 16
+    assert names.count("Before you confirm") == 1
+    size = len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
+    assert size + sum(len(f["name"]) + len(f["value"]) for f in embed["fields"]) <= 6000
+    # 2400 characters of columns for 16 cities: two dates a page, twenty pages for forty.
+    assert "40 dates · page 1 of 20" in embed["footer"]["text"]
+    auckland = next(f for f in embed["fields"] if f["name"].startswith("Auckland"))
+    assert auckland["value"].count("2026-") == 2
