@@ -47,16 +47,22 @@ def preview_pages(preview: Preview) -> int:
 
 
 def budgeted(lines: list[str], budget: int, language: str) -> list[str]:
-    """Field values holding `lines` within `budget` characters in all; when they do not fit,
-    the last value says how many lines were left out."""
+    """Field values holding `lines` within about `budget` characters in all; when they do not
+    fit, the last value ends, on whole lines, by how many lines were left out."""
     values: list[str] = []
     used = 0
     chunks = chunk_lines(lines, FIELD_VALUE)
     for number, chunk in enumerate(chunks):
         if used + len(chunk) > budget and values:
-            left = sum(chunk.count("\n") + 1 for chunk in chunks[number:])
-            more = t("session.more_warnings", language, count=left)
-            values[-1] = clip(values[-1], FIELD_VALUE - len(more) - 1) + "\n" + more
+            kept = values[-1].split("\n")
+            left = sum(rest.count("\n") + 1 for rest in chunks[number:])
+            while True:
+                text = "\n".join([*kept, t("session.more_warnings", language, count=left)])
+                if len(text) <= FIELD_VALUE or len(kept) == 1:
+                    break
+                kept.pop()
+                left += 1
+            values[-1] = clip(text, FIELD_VALUE)
             break
         values.append(chunk)
         used += len(chunk)
