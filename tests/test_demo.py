@@ -80,6 +80,8 @@ def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     assert "#pair-001 is private to" in transcript
     assert "Why 3? In this round Minneapolis has 3 students and Najaf has 2" in transcript
     # Sessions: both cities' times and warnings, reminders, check-ins (one by voice), summary.
+    assert "Ms Rivera runs /session suggest week:2026-10-05" in transcript
+    assert "✅ Najaf: Mon–Thu 17:30–18:30" in transcript
     assert "Najaf · Asia/Baghdad: Tue 2026-10-06 23:00–00:00" in transcript
     assert "from 2026-11-03 the session is at 17:00 instead of 16:00" in transcript
     assert transcript.count("🔔 In 24 h: **Monthly exchange**") == 3

@@ -591,8 +591,10 @@ class PairingService:
             if children is not None:
                 free_slots += CHANNELS_PER_CATEGORY - children
         space_plan = plan_spaces(await port.channel_count(), len(groups), free_slots)
-        overlap = waking_overlap_hours(
-            exchange.cities[0].timezone, exchange.cities[1].timezone, now.date()
+        # A network's pairs span several partnerships: the least overlap of any of them.
+        overlap = min(
+            waking_overlap_hours(a.timezone, b.timezone, now.date())
+            for a, b in exchange.partnerships()
         )
         return Proposal(exchange, groups, plan.total_score, space_plan, live, overlap, paused)
 
