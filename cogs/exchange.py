@@ -1,4 +1,5 @@
-"""`/exchange create|roles|info`: coordinators set up a partnership of two sister cities."""
+"""`/exchange create|roles|info|city|policy`: coordinators set up a partnership of sister cities:
+two, or a network of more (`/exchange city add|edit|remove`, `/exchange policy`)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Twinbridge
-from bot.domain.exchange import MAX_NAME, MAX_WEEKEND
+from bot.domain.exchange import MAX_NAME, MAX_WEEKEND, City, Exchange, PairingPolicy
 from bot.domain.holidays import MAX_REGION
 from bot.errors import UserError
 from bot.i18n import language_list, listing, t
 from bot.limits import CONTENT
-from bot.services.exchanges import CityInput, holiday_region
+from bot.services.exchanges import CityChange, CityInput, holiday_region
 from cogs.adapters.spaces import spaces_for
 from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, show
@@ -26,11 +27,38 @@ def weekend_label(days: frozenset[int], language: str) -> str:
     return listing((t(f"session.weekday_{d}", language) for d in sorted(days)), language)
 
 
+POLICY_CHOICES = [
+    app_commands.Choice(name="hub: one home city paired with each partner city", value="hub"),
+    app_commands.Choice(name="any: any two different cities", value="any"),
+]
+
+
+def city_field(city: City, lang: str) -> str:
+    """A city's zone, languages and weekend, as /exchange shows them."""
+    return t(
+        "exchange.city_line",
+        lang,
+        zone=city.timezone,
+        languages=language_list(city.languages, lang),
+        weekend=weekend_label(city.weekend_days, lang),
+    )
+
+
+def policy_line(exchange: Exchange, lang: str) -> str:
+    """How a network pairs its cities, in the reader's language ("" for two cities)."""
+    if not exchange.is_network:
+        return ""
+    hub = exchange.hub
+    if hub is None:
+        return t("network.policy_any", lang, count=len(exchange.cities))
+    return t("network.policy_hub", lang, hub=shown(hub.name), count=len(exchange.cities) - 1)
+
+
 @app_commands.guild_only()
 class ExchangeCog(
     commands.GroupCog, group_name="exchange", group_description="Set up sister-city exchanges"
 ):
-    """Exchanges between two sister cities."""
+    """Exchanges between sister cities: two, or a network."""
 
     def __init__(self, bot: Twinbridge) -> None:
         self.bot = bot
@@ -173,6 +201,135 @@ class ExchangeCog(
             allowed_mentions=NO_PINGS,
         )
 
+    city = app_commands.Group(
+        name="city", description="Add, change or remove an exchange's cities (coordinators)"
+    )
+
+    @city.command(name="add", description="Add a sister city to an exchange (coordinators)")
+    @app_commands.describe(
+        city="The city's name",
+        zone="Its time zone",
+        languages="Languages spoken there, e.g. en, zh",
+        weekend="Its weekend days (default sat,sun)",
+        holidays="Its public holidays: country and region, e.g. GH (default: from the zone)",
+        exchange="Which exchange, if the server has several",
+    )
+    async def city_add(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        city: app_commands.Range[str, 1, MAX_NAME],
+        zone: ZoneName,
+        languages: app_commands.Range[str, 1, MAX_NAME],
+        weekend: app_commands.Range[str, 1, MAX_WEEKEND] = "sat,sun",
+        holidays: app_commands.Range[str, 1, MAX_REGION] | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        found, added = await self.bot.services.exchanges.add_city(
+            actor, exchange, CityInput(city, zone, languages, weekend, holidays)
+        )
+        lang = actor.language
+        embed = discord.Embed(
+            title=t(
+                "network.city_added",
+                lang,
+                city=shown(added.name),
+                exchange=shown(found.name),
+                count=len(found.cities),
+            ),
+            description=city_field(added, lang) + "\n\n" + t("network.city_added_next", lang),
+            colour=discord.Colour.green(),
+        )
+        await show(interaction, embed=embed, allowed_mentions=NO_PINGS)
+
+    @city.command(name="edit", description="Change a city's name, zone, languages or weekend")
+    @app_commands.describe(
+        city="The city to change",
+        name="Its new name",
+        zone="Its new time zone",
+        languages="Its languages, e.g. en, ak",
+        weekend="Its weekend days, e.g. fri,sat",
+        holidays='Its public holidays, e.g. LR; "auto": from its time zone',
+        exchange="Which exchange, if the server has several",
+    )
+    async def city_edit(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        city: CityName,
+        name: app_commands.Range[str, 1, MAX_NAME] | None = None,
+        zone: ZoneName | None = None,
+        languages: app_commands.Range[str, 1, MAX_NAME] | None = None,
+        weekend: app_commands.Range[str, 1, MAX_WEEKEND] | None = None,
+        holidays: app_commands.Range[str, 1, MAX_REGION] | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        lang = actor.language
+        change = CityChange(name, zone, languages, weekend, holidays)
+        if change == CityChange():
+            raise UserError("error.city_nothing_to_change")
+        found, changed = await self.bot.services.exchanges.edit_city(actor, exchange, city, change)
+        embed = discord.Embed(
+            title=t(
+                "network.city_edited", lang, city=shown(changed.name), exchange=shown(found.name)
+            ),
+            description=city_field(changed, lang),
+            colour=discord.Colour.green(),
+        )
+        await show(interaction, embed=embed, allowed_mentions=NO_PINGS)
+
+    @city.command(name="remove", description="Remove a city nobody uses any more (coordinators)")
+    @app_commands.describe(
+        city="The city to remove", exchange="Which exchange, if the server has several"
+    )
+    async def city_remove(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        city: CityName,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        found, removed = await self.bot.services.exchanges.remove_city(actor, exchange, city)
+        await show(
+            interaction,
+            content=t(
+                "network.city_removed",
+                actor.language,
+                city=shown(removed.name),
+                exchange=shown(found.name),
+                cities=listing((shown(c.name) for c in found.cities), actor.language),
+            ),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(
+        name="policy", description="How a network of cities pairs its students (coordinators)"
+    )
+    @app_commands.describe(
+        policy="hub: one home city with each partner; any: any two different cities",
+        hub="The home city, for the hub policy",
+        exchange="Which exchange, if the server has several",
+    )
+    @app_commands.choices(policy=POLICY_CHOICES)
+    async def policy(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        policy: app_commands.Choice[str],
+        hub: CityName | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        found = await self.bot.services.exchanges.set_policy(
+            actor, exchange, PairingPolicy(policy.value), hub
+        )
+        lang = actor.language
+        line = policy_line(found, lang) or t("network.policy_two", lang)
+        await show(
+            interaction,
+            content=t("network.policy_set", lang, exchange=shown(found.name)) + "\n" + line,
+            allowed_mentions=NO_PINGS,
+        )
+
     @app_commands.command(
         name="holidays", description="Where a city's public holidays come from (coordinators)"
     )
@@ -243,7 +400,11 @@ class ExchangeCog(
         actor = await begin(interaction)
         found = await self.bot.services.exchanges.info(actor.guild_id, exchange)
         lang = actor.language
-        embed = discord.Embed(title=shown(found.exchange.name), colour=discord.Colour.blurple())
+        embed = discord.Embed(
+            title=shown(found.exchange.name),
+            description=policy_line(found.exchange, lang) or None,
+            colour=discord.Colour.blurple(),
+        )
         for city in found.exchange.cities:
             embed.add_field(
                 name=shown(city.name),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -233,9 +234,33 @@ def native_names(codes: tuple[str, ...] | list[str]) -> str:
     return ", ".join(native_name(c) for c in codes)
 
 
+# Letters of other scripts that look like Latin ones (Cyrillic, Greek), as a typed name may mix
+# them in by keyboard: "Кumasi" with a Cyrillic К is Kumasi to a reader.
+_LOOKALIKES = str.maketrans(
+    "авсеһіјкмнорѕтхуАВСЕНІЈКМНОРЅТХУαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "abcehijkmhopstxyABCEHIJKMHOPSTXYabeikvoptuxABEZHIKMNOPTYX",
+)
+
+
+def folded_name(text: str) -> str:
+    """A city name with case, accents, full-width forms and look-alike letters of other scripts
+    folded away: "KUMASİ", "Kümasi", "Ｋｕｍａｓｉ" and "Кumasi" all give "kumasi"."""
+    wide = unicodedata.normalize("NFKD", same_name(text))
+    bare = "".join(ch for ch in wide if not unicodedata.combining(ch))
+    return bare.translate(_LOOKALIKES).casefold().replace("ı", "i")
+
+
+def same_city(name: str, zone: str, other_name: str, other_zone: str) -> bool:
+    """Whether a city typed as (`name`, `zone`) is one already there: the same name (any case),
+    or the same time zone and the same name once `folded_name` folds it."""
+    if same_name(name) == same_name(other_name):
+        return True
+    return zone == other_zone and folded_name(name) == folded_name(other_name)
+
+
 @dataclass(frozen=True, slots=True)
 class City:
-    """One side of an exchange."""
+    """One city of an exchange (two, or a network of more)."""
 
     id: int
     position: int

@@ -31,6 +31,23 @@ along.
 
 Inputs are sorted by id first, so the same students always give the same plan whatever order
 they come in, and ties are broken the same way every time.
+
+**Networks** (`pair_network`, exchanges of more than two cities; a city is any index >= 0):
+
+- Two cities, whatever the policy, take exactly the path above (`pair_students`), so a
+  two-city exchange is paired as it always was, as fast.
+- Policy *hub*: the hub city's students on one side, every partner city's on the other. That is
+  the same bipartite problem, so the same `linear_sum_assignment` path solves it optimally:
+  two partner cities are never paired, and surplus students join groups as above.
+- Policy *any* (any two different cities): a general graph, not bipartite, so an assignment
+  solver does not apply. `networkx.max_weight_matching` (Edmonds' blossom algorithm, exact,
+  maintained, pure Python, no compiled extension to build) with `maxcardinality=True` finds the
+  matching that pairs the most students and, among those, has the highest utility (the same
+  lexicographic utility as above). Same-city and keep-apart edges are left out of the graph.
+  Blossom is cubic in pure Python, too slow on a complete graph of 1,800 students, so each
+  student keeps only their `NETWORK_EDGES` best partners (by utility; the graph is the union);
+  bench/bench_network_pairing.py measures the result against a greedy baseline. Students the
+  matching leaves out (one when the count is odd) join groups as the surplus does above.
 """
 
 from __future__ import annotations
@@ -38,11 +55,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import combinations
 from typing import Literal, TypeAlias
 
+import networkx as nx
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
@@ -55,6 +73,10 @@ CountMatrix: TypeAlias = npt.NDArray[np.int32]
 IndexArray: TypeAlias = npt.NDArray[np.intp]
 
 PairingFailure: TypeAlias = Literal["too_few_students", "one_city_only", "infeasible"]
+
+# In a network under policy 'any', how many best partners of each student the matching may
+# choose among (see the module docstring).
+NETWORK_EDGES = 16
 
 _DAY_MINUTES = 24 * 60
 _WAKE_MINUTE = 7 * 60
@@ -95,15 +117,15 @@ class Candidate:
     """
 
     id: int
-    city: Literal[0, 1]
+    city: int  # 0 or 1 for `pair_students`; any index >= 0 for `pair_network`
     grade_band: str
     languages: frozenset[str] = frozenset()
     interests: frozenset[str] = frozenset()
     utc_offset_minutes: int | None = None
 
     def __post_init__(self) -> None:
-        if self.city not in (0, 1):
-            raise ValueError(f"city must be 0 or 1, not {self.city!r}")
+        if isinstance(self.city, bool) or not isinstance(self.city, int) or self.city < 0:
+            raise ValueError(f"city must be an index >= 0, not {self.city!r}")
         offset = self.utc_offset_minutes
         if offset is not None and abs(offset) > _MAX_OFFSET_MINUTES:
             raise ValueError(f"utc_offset_minutes out of range: {offset}")
@@ -153,8 +175,9 @@ class PairReasons:
 class PairGroup:
     """A pair, or a pair that surplus students joined.
 
-    `members` lists the city-0 student, the city-1 student, then those in `joined` (surplus
-    students of the larger city, in the order they joined). `score` is the group's
+    `members` lists the city-0 student, the city-1 student (in a network: the pair's two
+    students, lower city index first), then those in `joined` (surplus students, in the
+    order they joined). `score` is the group's
     compatibility: the sum over every two members.
     """
 
@@ -253,7 +276,7 @@ class _Pool:
         self.position = {cid: i for i, cid in enumerate(self.ids)}
         self.weights = weights
         cands = self.candidates
-        self.city = np.array([c.city for c in cands], dtype=np.int8)
+        self.city = np.array([c.city for c in cands], dtype=np.int32)
         bands = {band: code for code, band in enumerate(sorted({c.grade_band for c in cands}))}
         self.band = np.array([bands[c.grade_band] for c in cands], dtype=np.int32)
         self.interests = _one_hot([c.interests for c in cands])
@@ -449,6 +472,8 @@ def _plan(
 ) -> PairingPlan:
     """Both stages with the given assignment method, pinning unplaceable surplus students."""
     pool = _Pool(candidates, previous_pairs, keep_apart, weights)
+    if (pool.city > 1).any():
+        raise ValueError("pair_students takes cities 0 and 1; pair_network takes more")
     if len(pool) < 2:
         raise PairingError("too_few_students", pool.ids)
     city0 = np.flatnonzero(pool.city == 0)
@@ -537,7 +562,7 @@ def _build(pool: _Pool, members: list[list[int]], scores: list[float]) -> Pairin
     groups = []
     for group, score in zip(members, scores, strict=True):
         first, second, *joined = group
-        if pool.city[first] == 1:
+        if pool.city[first] > pool.city[second]:
             first, second = second, first
         ordered = [first, second, *joined]
         groups.append(
@@ -550,3 +575,105 @@ def _build(pool: _Pool, members: list[list[int]], scores: list[float]) -> Pairin
         )
     groups.sort(key=lambda g: g.members[0])
     return PairingPlan(groups=tuple(groups), total_score=math.fsum(g.score for g in groups))
+
+
+def pair_network(
+    candidates: Sequence[Candidate],
+    *,
+    hub: int | None = None,
+    previous_pairs: Iterable[Collection[int]] = (),
+    keep_apart: Iterable[Collection[int]] = (),
+    weights: ScoreWeights = DEFAULT_WEIGHTS,
+    greedy: bool = False,
+) -> PairingPlan:
+    """The plan for an exchange of any number of cities (`Candidate.city` is the city's index).
+
+    `hub`: the hub city's index for policy 'hub' (its students are paired with the other
+    cities'), None for policy 'any' (any two different cities). Never two students of one
+    city in a pair; keep-apart and no-repeat as `pair_students`. `greedy` builds the
+    benchmarks' baseline instead. Raises `PairingError` when no plan can be made.
+    """
+    present = sorted({c.city for c in candidates})
+    if hub is not None:
+        # Hub against everyone else: the two-sided problem, hub as city 0.
+        sides = [replace(c, city=0 if c.city == hub else 1) for c in candidates]
+        return _two_sided(sides, previous_pairs, keep_apart, weights, greedy)
+    if len(present) <= 2:
+        index = {city: i for i, city in enumerate(present)}
+        sides = [replace(c, city=index[c.city]) for c in candidates]
+        return _two_sided(sides, previous_pairs, keep_apart, weights, greedy)
+    pool = _Pool(candidates, previous_pairs, keep_apart, weights)
+    everyone = np.arange(len(pool), dtype=np.intp)
+    terms = pool.terms(everyone, everyone)
+    forbidden = terms.apart | (pool.city[:, None] == pool.city[None, :])
+    utility = _utility(
+        terms.soft, terms.cross_band.astype(np.int32), terms.repeat.astype(np.int32), forbidden
+    )
+    pairs = _greedy_matching(utility) if greedy else _blossom_matching(utility)
+    assign = _greedy_assignment if greedy else _optimal_assignment
+    if not pairs:
+        raise PairingError("infeasible", pool.ids)
+    used = np.zeros(len(pool), dtype=np.bool_)
+    for a, b in pairs:
+        used[a] = used[b] = True
+    scores = [float(terms.soft[a, b]) for a, b in pairs]
+    try:
+        members, scores = _place_surplus(pool, pairs, scores, everyone[~used], assign)
+    except _UnplaceableError as exc:
+        raise PairingError("infeasible", (pool.ids[i] for i in exc.students.tolist())) from None
+    return _build(pool, members, scores)
+
+
+def _two_sided(
+    candidates: Sequence[Candidate],
+    previous_pairs: Iterable[Collection[int]],
+    keep_apart: Iterable[Collection[int]],
+    weights: ScoreWeights,
+    greedy: bool,
+) -> PairingPlan:
+    assign = _greedy_assignment if greedy else _optimal_assignment
+    return _plan(candidates, previous_pairs, keep_apart, weights, assign)
+
+
+def _blossom_matching(utility: FloatMatrix) -> list[tuple[int, int]]:
+    """Most students paired, then the highest utility, over each student's best edges."""
+    n = utility.shape[0]
+    keep = min(NETWORK_EDGES, max(n - 1, 1))
+    # Each row's `keep` highest entries (argpartition: no full sort of 1,800 × 1,800).
+    best = np.argpartition(-utility, keep - 1, axis=1)[:, :keep]
+    rows = np.repeat(np.arange(n), keep)
+    cols = best.ravel()
+    chosen = np.isfinite(utility[rows, cols])
+    rows, cols = rows[chosen], cols[chosen]
+    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+    edges = np.unique(np.stack([lo, hi], axis=1), axis=0)
+    if edges.size == 0:
+        return []
+    values = utility[edges[:, 0], edges[:, 1]]
+    # Blossom wants no negative weights; every maximum-cardinality matching has the same
+    # number of edges, so a constant shift leaves the best one the best.
+    shift = 1.0 - float(values.min())
+    graph: nx.Graph[int] = nx.Graph()
+    graph.add_weighted_edges_from(
+        zip(edges[:, 0].tolist(), edges[:, 1].tolist(), (values + shift).tolist(), strict=True)
+    )
+    matched = nx.max_weight_matching(graph, maxcardinality=True)
+    return sorted((min(a, b), max(a, b)) for a, b in matched)
+
+
+def _greedy_matching(utility: FloatMatrix) -> list[tuple[int, int]]:
+    """Best remaining edge first, both students still free; ties in row-major order."""
+    n = utility.shape[0]
+    upper = np.triu(np.ones((n, n), dtype=np.bool_), k=1) & np.isfinite(utility)
+    flat = np.flatnonzero(upper)
+    order = flat[np.argsort(-utility.ravel()[flat], kind="stable")]
+    used = np.zeros(n, dtype=np.bool_)
+    out: list[tuple[int, int]] = []
+    for index in order.tolist():
+        a, b = divmod(index, n)
+        if not (used[a] or used[b]):
+            used[a] = used[b] = True
+            out.append((a, b))
+            if len(out) == n // 2:
+                break
+    return sorted(out)

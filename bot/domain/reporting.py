@@ -142,7 +142,7 @@ def period_between(start: date | None, end: date | None, today: date) -> Period:
 
 @dataclass(frozen=True, slots=True)
 class CityRef:
-    """One of the exchange's two cities."""
+    """One of the exchange's cities (two, or a network's)."""
 
     id: int
     name: str
@@ -574,6 +574,7 @@ class PairActivity:
     pair_id: int
     names: tuple[str, ...]
     last_message: datetime | None
+    cities: frozenset[int] = frozenset()  # its students' cities (a network reports by them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -588,6 +589,9 @@ class ExchangeFigures:
     chess_games: int
     pairs: tuple[PairActivity, ...]
     now: datetime
+    # A hub network's partnerships, each (hub, partner): sister-city boards report per
+    # partnership. Empty for two cities and for a network that pairs any two cities.
+    partnerships: tuple[tuple[CityRef, CityRef], ...] = ()
 
     def city_counts(self, city_id: int) -> CityCounts:
         return self.counts.get(city_id, CityCounts())
@@ -613,6 +617,38 @@ class ExchangeFigures:
             messages=sum(c.messages for c in parts),
             chess_points=sum(c.chess_points for c in parts),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipLine:
+    """One hub–partner partnership of a hub network: the partner city's figures and the pairs
+    that join its students with the hub's."""
+
+    hub: CityRef
+    partner: CityRef
+    counts: CityCounts  # the partner city's students
+    attendance: Tally  # the partner city's students
+    pairs: int
+    active_pairs: int
+
+
+def partnership_lines(figures: ExchangeFigures) -> list[PartnershipLine]:
+    """Each hub–partner partnership of a hub network (none otherwise)."""
+    found = []
+    for hub, partner in figures.partnerships:
+        line = figures.attendance.city(partner.id)
+        linked = [p for p in figures.pairs if {hub.id, partner.id} <= p.cities]
+        found.append(
+            PartnershipLine(
+                hub=hub,
+                partner=partner,
+                counts=figures.city_counts(partner.id),
+                attendance=line.tally if line is not None else Tally(),
+                pairs=len(linked),
+                active_pairs=sum(is_active(p, figures.now) for p in linked),
+            )
+        )
+    return found
 
 
 def is_active(pair: PairActivity, now: datetime) -> bool:
@@ -679,6 +715,29 @@ def exchange_rows(figures: ExchangeFigures) -> list[dict[str, Any]]:
         per_city("chess_points", lambda c, n: n.chess_points, total.chess_points),
         only_total("pairs_active", len(figures.active_pairs)),
         only_total("pairs_dormant", len(figures.dormant_pairs)),
+        *_partnership_rows(figures),
+    ]
+
+
+def _partnership_rows(figures: ExchangeFigures) -> list[dict[str, Any]]:
+    """A hub network's partnerships: their pairs, in each partner city's column (a hub has
+    one partnership per partner city). None for any other exchange, whose rows stay as they
+    were."""
+    lines = partnership_lines(figures)
+    if not lines:
+        return []
+    column = {c.city.id: f"city_{i + 1}" for i, c in enumerate(figures.attendance.cities)}
+
+    def row(metric: str, pick: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"metric": metric}
+        for line in lines:
+            out[column[line.partner.id]] = pick(line)
+        out["total"] = sum(pick(line) for line in lines)
+        return out
+
+    return [
+        row("partnership_pairs", lambda line: line.pairs),
+        row("partnership_pairs_active", lambda line: line.active_pairs),
     ]
 
 

@@ -1,4 +1,5 @@
-"""Setting up exchanges: two sister cities, their zones, languages and weekends; role choice."""
+"""Setting up exchanges: sister cities (two, or a network of more), their zones, languages and
+weekends, how a network pairs its cities; role choice."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from bot.domain.exchange import (
     MAX_NAME,
     City,
     Exchange,
+    PairingPolicy,
     ProfileError,
     Role,
     clean_text,
     parse_languages,
     parse_weekend,
+    same_city,
 )
 from bot.domain.holidays import CityRegion, Region, RegionError, parse_region, region_of
 from bot.domain.text import clean, same_name
@@ -99,6 +102,42 @@ async def channels(db: Database, exchange_id: int) -> store.Spaces:
     """Where an exchange's announcements, teachers' channel and pair spaces are."""
     async with db.read() as conn:
         return await store.spaces(conn, exchange_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CityChange:
+    """What a coordinator typed to change a city; None keeps a value as it is."""
+
+    name: str | None = None
+    timezone: str | None = None
+    languages: str | None = None
+    weekend: str | None = None
+    holidays: str | None = None
+
+
+def vars_of(change: CityChange) -> dict[str, str | None]:
+    """The fields of a change by name."""
+    return {
+        "name": change.name,
+        "timezone": change.timezone,
+        "languages": change.languages,
+        "weekend": change.weekend,
+        "holidays": change.holidays,
+    }
+
+
+def _city_named(exchange: Exchange, typed: str) -> City:
+    city = exchange.city_named(typed)
+    if city is None:
+        raise NotFoundError("error.reporting_unknown_city", city=clean(typed)[:100])
+    return city
+
+
+def _not_there(exchange: Exchange, name: str, zone: str, *, but: int | None = None) -> None:
+    """Refuse a city the exchange already has (by name, or same zone and folded name)."""
+    for city in exchange.cities:
+        if city.id != but and same_city(name, zone, city.name, city.timezone):
+            raise UserError("error.city_exists", city=name, existing=city.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +233,154 @@ class ExchangeService:
             found = await store.get_exchange(conn, actor.guild_id, exchange.id)
         assert found is not None
         return found, found.city(city.id)
+
+    async def add_city(
+        self, actor: Actor, exchange_id: int | None, typed: CityInput
+    ) -> tuple[Exchange, City]:
+        """Add a city to an exchange, making it (or keeping it) a network (coordinators)."""
+        await require(self.db, actor, {"coordinator"})
+        exchange = await get(self.db, actor.guild_id, exchange_id)
+        try:
+            name = clean_text(typed.name, limit=MAX_NAME, what="city")
+            languages = parse_languages(typed.languages)
+            weekend = parse_weekend(typed.weekend)
+        except ProfileError as exc:
+            raise _user_error(exc) from None
+        zone = _zone(typed.timezone.strip())
+        region = _region(typed.holidays)
+        _not_there(exchange, name, zone)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            city_id = await store.add_city(
+                conn,
+                exchange.id,
+                name=name,
+                zone=zone,
+                languages=languages,
+                weekend=weekend,
+                region=region,
+            )
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="exchange.city_added",
+                details={"city": city_id, "name": name},
+            )
+            found = await store.get_exchange(conn, actor.guild_id, exchange.id)
+        assert found is not None
+        return found, found.city(city_id)
+
+    async def edit_city(
+        self, actor: Actor, exchange_id: int | None, city_name: str, change: CityChange
+    ) -> tuple[Exchange, City]:
+        """Change what is given of a city (coordinators); the rest stays as it was."""
+        await require(self.db, actor, {"coordinator"})
+        exchange = await get(self.db, actor.guild_id, exchange_id)
+        city = _city_named(exchange, city_name)
+        try:
+            name = (
+                None
+                if change.name is None
+                else clean_text(change.name, limit=MAX_NAME, what="city")
+            )
+            languages = None if change.languages is None else parse_languages(change.languages)
+            weekend = None if change.weekend is None else parse_weekend(change.weekend)
+        except ProfileError as exc:
+            raise _user_error(exc) from None
+        zone = None if change.timezone is None else _zone(change.timezone.strip())
+        region = None if change.holidays is None else _region(change.holidays)
+        if name is not None or zone is not None:
+            _not_there(exchange, name or city.name, zone or city.timezone, but=city.id)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.update_city(
+                conn, city.id, name=name, zone=zone, languages=languages, weekend=weekend
+            )
+            if change.holidays is not None:
+                await store.set_holiday_region(conn, city.id, region)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="exchange.city_edited",
+                details={
+                    "city": city.id,
+                    "changed": sorted(k for k, v in vars_of(change).items() if v is not None),
+                },
+            )
+            found = await store.get_exchange(conn, actor.guild_id, exchange.id)
+        assert found is not None
+        return found, found.city(city.id)
+
+    async def remove_city(
+        self, actor: Actor, exchange_id: int | None, city_name: str
+    ) -> tuple[Exchange, City]:
+        """Remove a city nobody and nothing uses any more; an exchange keeps two at least."""
+        await require(self.db, actor, {"coordinator"})
+        exchange = await get(self.db, actor.guild_id, exchange_id)
+        city = _city_named(exchange, city_name)
+        if len(exchange.cities) <= 2:
+            raise UserError("error.city_last_two", city=city.name)
+        if exchange.hub_city_id == city.id and exchange.pairing_policy is PairingPolicy.HUB:
+            raise UserError("error.city_is_hub", city=city.name)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            use = await store.city_use(conn, city.id)
+            if use.people:
+                raise UserError("error.city_has_people", city=city.name, count=use.people)
+            if use.live_pairs:
+                raise UserError("error.city_has_pairs", city=city.name, count=use.live_pairs)
+            if use.open_games:
+                raise UserError("error.city_has_games", city=city.name, count=use.open_games)
+            await store.remove_city(conn, city.id)
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="exchange.city_removed",
+                details={"city": city.id, "name": city.name},
+            )
+            found = await store.get_exchange(conn, actor.guild_id, exchange.id)
+        assert found is not None
+        return found, city
+
+    async def set_policy(
+        self, actor: Actor, exchange_id: int | None, policy: PairingPolicy, hub: str | None
+    ) -> Exchange:
+        """How the exchange pairs its cities: around a hub city, or any two (coordinators)."""
+        await require(self.db, actor, {"coordinator"})
+        exchange = await get(self.db, actor.guild_id, exchange_id)
+        hub_city: City | None = None
+        if policy is PairingPolicy.HUB:
+            if hub is None:
+                raise UserError("error.policy_hub_missing")
+            hub_city = _city_named(exchange, hub)
+        elif hub is not None:
+            raise UserError("error.policy_hub_unused")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await store.set_policy(
+                conn, exchange.id, policy.value, None if hub_city is None else hub_city.id
+            )
+            await activity_log.append(
+                conn,
+                at=now,
+                guild_id=actor.guild_id,
+                partnership_id=exchange.id,
+                actor_id=actor.user_id,
+                kind="exchange.policy_set",
+                details={"policy": policy.value, "hub": None if hub_city is None else hub_city.id},
+            )
+            found = await store.get_exchange(conn, actor.guild_id, exchange.id)
+        assert found is not None
+        return found
 
     async def set_roles(
         self,

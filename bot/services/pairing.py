@@ -1,4 +1,5 @@
-"""Pairing students across the two cities, and the private spaces where pairs talk.
+"""Pairing students across the exchange's cities (two, or a network), and the private spaces
+where pairs talk.
 
 `PairingService` holds the use cases (`/pair preview|confirm|swap|remove|history`) and what
 they keep between calls: the plans of the last rosters seen (one change of an exchange's
@@ -29,6 +30,7 @@ from bot.domain.pairing import (
     PairingPlan,
     PairReasons,
     PairStatus,
+    pair_network,
     pair_students,
 )
 from bot.domain.spaces import (
@@ -473,7 +475,11 @@ class History:
     rounds: tuple[RoundView, ...]  # newest first
 
 
-_PlanKey = tuple[tuple[Candidate, ...], frozenset[frozenset[int]], frozenset[frozenset[int]]]
+# Candidates, earlier groups, keep-apart marks, and for a network (None: two cities) the
+# hub's city index (-1: policy 'any').
+_PlanKey = tuple[
+    tuple[Candidate, ...], frozenset[frozenset[int]], frozenset[frozenset[int]], int | None
+]
 
 
 class PairingService:
@@ -509,25 +515,37 @@ class PairingService:
         candidates: Sequence[Candidate],
         previous: Collection[frozenset[int]],
         apart: Collection[frozenset[int]],
+        *,
+        network: bool = False,
+        hub: int | None = None,
     ) -> PairingPlan:
         """`pair_students` for these inputs, off the event loop, computed once for many callers.
+
+        A `network` (more than two cities; `Candidate.city` the city's index) is paired by
+        `pair_network`, around the `hub` city's index, or any two cities when None.
 
         The same students give the same plan, and teachers preview, page and confirm the same
         roster, often together: the last plans are kept, and callers asking at the same moment
         share one computation. It runs in a worker thread, so the bot keeps acknowledging other
         users' interactions meanwhile (2,000 × 2,000 students take about half a second).
         """
-        key: _PlanKey = (tuple(candidates), frozenset(previous), frozenset(apart))
+        shape = (-1 if hub is None else hub) if network else None
+        key: _PlanKey = (tuple(candidates), frozenset(previous), frozenset(apart), shape)
         if key in self._plans:
             self._plans.move_to_end(key)
             return self._plans[key]
         future = self._running.get(key)
         if future is None:
-            future = asyncio.ensure_future(
-                asyncio.to_thread(
+            if network:
+                work = asyncio.to_thread(
+                    pair_network, candidates, hub=hub, previous_pairs=previous, keep_apart=apart
+                )
+            else:
+                # Two cities: today's path, exactly (and as fast).
+                work = asyncio.to_thread(
                     pair_students, candidates, previous_pairs=previous, keep_apart=apart
                 )
-            )
+            future = asyncio.ensure_future(work)
             self._running[key] = future
             future.add_done_callback(lambda done: self._keep(key, done))
         # Shielded: one caller giving up (its interaction cancelled) must not cancel the others'.
@@ -546,19 +564,25 @@ class PairingService:
         db = self.db
         exchange = await staff_exchange(db, actor, exchange_id, STAFF)
         students, previous, apart, live, paused = await _load(db, exchange)
-        positions = {c.id: c.position for c in exchange.cities}
-        placed = [s for s in students if s.city_id in positions]
+        # The city's index in the exchange (0 and 1 for two cities, whatever their positions).
+        index = {c.id: i for i, c in enumerate(exchange.cities)}
+        placed = [s for s in students if s.city_id in index]
         if len(placed) < 2:
             raise UserError("error.pair_too_few", count=len(placed))
-        if len({positions[s.city_id] for s in placed if s.city_id is not None}) < 2:
+        if len({index[s.city_id] for s in placed if s.city_id is not None}) < 2:
             raise UserError("error.pair_one_city")
+        hub = exchange.hub if exchange.is_network else None
+        if hub is not None:
+            at_hub = sum(s.city_id == hub.id for s in placed)
+            if at_hub in (0, len(placed)):
+                raise UserError("error.pair_hub_alone", city=hub.name)
         # Waking hours depend on daylight saving: each city's offset on the day of pairing.
         now = self.clock.now()
         offsets = {c.id: utc_offset_minutes(c.timezone, now) for c in exchange.cities}
         candidates = [
             Candidate(
                 id=s.id,
-                city=0 if positions[s.city_id] == 0 else 1,
+                city=index[s.city_id],
                 grade_band=s.grade_band or "",
                 languages=frozenset(s.languages),
                 interests=frozenset(s.interests),
@@ -568,7 +592,13 @@ class PairingService:
             if s.city_id is not None
         ]
         try:
-            plan = await self.optimal_plan(candidates, previous, apart)
+            plan = await self.optimal_plan(
+                candidates,
+                previous,
+                apart,
+                network=exchange.is_network,
+                hub=None if hub is None else index[hub.id],
+            )
         except PairingError:
             # Counts and cities were checked above; what is left is keep-apart marks that
             # leave some student with nobody allowed to be their partner.
@@ -591,7 +621,7 @@ class PairingService:
             if children is not None:
                 free_slots += CHANNELS_PER_CATEGORY - children
         space_plan = plan_spaces(await port.channel_count(), len(groups), free_slots)
-        # A network's pairs span several partnerships: the least overlap of any of them.
+        # A network: the two cities that may be paired with the least waking time in common.
         overlap = min(
             waking_overlap_hours(a.timezone, b.timezone, now.date())
             for a, b in exchange.partnerships()

@@ -203,6 +203,12 @@ class ReportingService:
             chess_games=games,
             pairs=tuple(pairs),
             now=self.clock.now(),
+            partnerships=tuple(
+                (CityRef(a.id, a.name), CityRef(b.id, b.name))
+                for a, b in scope.exchange.partnerships()
+            )
+            if scope.exchange.hub is not None and scope.exchange.is_network
+            else (),
         )
 
     async def compute_student(

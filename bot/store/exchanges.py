@@ -8,11 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.exchange import City, Exchange, PairingPolicy
-from bot.store.schema import cities, exchange_spaces, guild_settings, partnerships
+from bot.store.schema import (
+    chess_games,
+    cities,
+    exchange_spaces,
+    guild_settings,
+    pair_members,
+    pairs,
+    participants,
+    partnerships,
+)
 
 
 async def ensure_guild(conn: AsyncConnection, guild_id: int, now: datetime) -> None:
@@ -106,6 +115,110 @@ def _exchange(row: Row[Any], city_rows: Sequence[Row[Any]]) -> Exchange:
 async def set_holiday_region(conn: AsyncConnection, city_id: int, region: str | None) -> None:
     """A city's public-holiday region ("US-MN"); None: the country of its time zone."""
     await conn.execute(update(cities).where(cities.c.id == city_id).values(holiday_region=region))
+
+
+async def add_city(
+    conn: AsyncConnection,
+    exchange_id: int,
+    *,
+    name: str,
+    zone: str,
+    languages: tuple[str, ...],
+    weekend: frozenset[int],
+    region: str | None,
+) -> int:
+    """Add a city after the exchange's others (the next position); returns its id."""
+    last = await conn.scalar(
+        select(func.max(cities.c.position)).where(cities.c.partnership_id == exchange_id)
+    )
+    result = await conn.execute(
+        cities.insert().values(
+            partnership_id=exchange_id,
+            position=(-1 if last is None else int(last)) + 1,
+            name=name,
+            timezone=zone,
+            languages=",".join(languages),
+            weekend_days=",".join(str(d) for d in sorted(weekend)),
+            holiday_region=region,
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+async def update_city(
+    conn: AsyncConnection,
+    city_id: int,
+    *,
+    name: str | None = None,
+    zone: str | None = None,
+    languages: tuple[str, ...] | None = None,
+    weekend: frozenset[int] | None = None,
+) -> None:
+    """Change what is given of a city; None leaves a value as it is."""
+    values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = name
+    if zone is not None:
+        values["timezone"] = zone
+    if languages is not None:
+        values["languages"] = ",".join(languages)
+    if weekend is not None:
+        values["weekend_days"] = ",".join(str(d) for d in sorted(weekend))
+    if values:
+        await conn.execute(update(cities).where(cities.c.id == city_id).values(**values))
+
+
+async def remove_city(conn: AsyncConnection, city_id: int) -> None:
+    """Delete a city (its school breaks, drafts and city links go with it)."""
+    await conn.execute(delete(cities).where(cities.c.id == city_id))
+
+
+@dataclass(frozen=True, slots=True)
+class CityUse:
+    """What still belongs to a city: what must go before it can be removed."""
+
+    people: int  # on the roster (active or paused), any role
+    live_pairs: int  # active or paused pairs with a member of the city
+    open_games: int  # chess games offered or in play with a player of the city
+
+
+async def city_use(conn: AsyncConnection, city_id: int) -> CityUse:
+    """How many people, live pairs and open chess games a city still has."""
+    members = select(participants.c.id).where(participants.c.city_id == city_id)
+    people = await conn.scalar(
+        select(func.count())
+        .select_from(participants)
+        .where(participants.c.city_id == city_id, participants.c.status.in_(("active", "paused")))
+    )
+    live = await conn.scalar(
+        select(func.count(func.distinct(pairs.c.id)))
+        .select_from(pairs.join(pair_members, pair_members.c.pair_id == pairs.c.id))
+        .where(
+            pairs.c.status.in_(("active", "paused")),
+            pair_members.c.left_at.is_(None),
+            pair_members.c.participant_id.in_(members),
+        )
+    )
+    games = await conn.scalar(
+        select(func.count())
+        .select_from(chess_games)
+        .where(
+            chess_games.c.status.in_(("offered", "active")),
+            or_(chess_games.c.white_id.in_(members), chess_games.c.black_id.in_(members)),
+        )
+    )
+    return CityUse(int(people or 0), int(live or 0), int(games or 0))
+
+
+async def set_policy(
+    conn: AsyncConnection, exchange_id: int, policy: str, hub_city_id: int | None
+) -> None:
+    """How the exchange pairs its cities ('hub' around `hub_city_id`, or 'any')."""
+    await conn.execute(
+        update(partnerships)
+        .where(partnerships.c.id == exchange_id)
+        .values(pairing_policy=policy, hub_city_id=hub_city_id)
+    )
 
 
 async def exchanges_in(

@@ -406,9 +406,10 @@ async def pair_activity(conn: AsyncConnection, exchange_id: int) -> list[PairAct
         )
     ).all()
     names: dict[int, list[str]] = {}
+    cities: dict[int, set[int]] = {}
     if rows:
         members = await conn.execute(
-            select(pair_members.c.pair_id, participants.c.display_name)
+            select(pair_members.c.pair_id, participants.c.display_name, participants.c.city_id)
             .join(participants, participants.c.id == pair_members.c.participant_id)
             .where(
                 pair_members.c.pair_id.in_([r[0] for r in rows]),
@@ -416,9 +417,16 @@ async def pair_activity(conn: AsyncConnection, exchange_id: int) -> list[PairAct
             )
             .order_by(participants.c.city_id, participants.c.display_name)
         )
-        for pair_id, name in members:
+        for pair_id, name, city_id in members:
             names.setdefault(pair_id, []).append(name)
-    return [PairActivity(r[0], tuple(names.get(r[0], ())), _aware(r[1])) for r in rows]
+            if city_id is not None:
+                cities.setdefault(pair_id, set()).add(city_id)
+    return [
+        PairActivity(
+            r[0], tuple(names.get(r[0], ())), _aware(r[1]), frozenset(cities.get(r[0], ()))
+        )
+        for r in rows
+    ]
 
 
 def _aware(value: datetime | str | None) -> datetime | None:

@@ -18,6 +18,7 @@ from bot.domain.reporting import (
     Period,
     StudentReport,
     Tally,
+    partnership_lines,
     rate_text,
 )
 from bot.i18n import t
@@ -159,10 +160,45 @@ def marked_line(total: Tally, language: str) -> str:
 
 
 def _score(figures: ExchangeFigures) -> str:
-    first, second = figures.attendance.cities
+    cities = figures.attendance.cities
+    if len(cities) != 2:
+        # A network: each city's points, in the exchange's order.
+        return " · ".join(
+            f"{shown(c.city.name)} {points_text(figures.city_counts(c.city.id).chess_points)}"
+            for c in cities
+        )
+    first, second = cities
     ours = points_text(figures.city_counts(first.city.id).chess_points)
     theirs = points_text(figures.city_counts(second.city.id).chess_points)
     return f"{shown(first.city.name)} {ours} – {theirs} {shown(second.city.name)}"
+
+
+def _partnership_fields(embed: discord.Embed, figures: ExchangeFigures, lang: str) -> None:
+    """A hub network's partnerships, one field each (sister-city boards report per
+    partnership); nothing for any other exchange."""
+    for line in partnership_lines(figures):
+        embed.add_field(
+            name=clip(
+                t(
+                    "network.partnership_field",
+                    lang,
+                    hub=shown(line.hub.name),
+                    partner=shown(line.partner.name),
+                ),
+                FIELD_NAME,
+            ),
+            value=t(
+                "network.partnership_figures",
+                lang,
+                pairs=line.pairs,
+                active=line.active_pairs,
+                partner=shown(line.partner.name),
+                enrolled=line.counts.enrolled,
+                took_part=line.counts.active,
+                rate=rate_text(line.attendance.rate),
+                messages=line.counts.messages,
+            ),
+        )
 
 
 def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
@@ -217,6 +253,7 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
         + marked_line(total, lang),
         inline=False,
     )
+    _partnership_fields(embed, figures, lang)
     dormant = figures.dormant_pairs
     lines = [
         t(

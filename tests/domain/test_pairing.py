@@ -517,14 +517,17 @@ def test_duplicate_ids_are_rejected() -> None:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: Candidate(id=1, city=2, grade_band="10-12"),  # type: ignore[arg-type]
+        lambda: Candidate(id=1, city=-1, grade_band="10-12"),
+        # A third city is a network's (pair_network), never a two-city plan's.
+        lambda: pair_students([cand(1, 0), Candidate(id=2, city=2, grade_band="13-15")]),
         lambda: Candidate(id=1, city=0, grade_band="10-12", utc_offset_minutes=15 * 60),
         lambda: ScoreWeights(shared_interest=-1.0),
         lambda: ScoreWeights(common_language=float("nan")),
     ],
 )
 def test_invalid_values_are_rejected(make: Callable[[], object]) -> None:
-    """A city other than 0/1, an impossible offset or a bad weight raise ValueError."""
+    """A negative city, a third city for pair_students, an impossible offset or a bad weight
+    raise ValueError."""
     with pytest.raises(ValueError):
         make()
 

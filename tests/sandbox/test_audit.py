@@ -79,6 +79,18 @@ async def exchange_break(world: World) -> Member:
     return world.teacher
 
 
+async def exchange_city(world: World) -> Member:
+    await world.sb.command(
+        world.coordinator, "exchange city add", city="Kumasi", zone="Africa/Accra", languages="en"
+    )
+    return world.coordinator
+
+
+async def exchange_policy(world: World) -> Member:
+    await world.sb.command(world.coordinator, "exchange policy", policy="hub", hub="Minneapolis")
+    return world.coordinator
+
+
 async def exchange_end(world: World) -> Member:
     ask = await world.sb.command(world.coordinator, "exchange end")
     await world.sb.click(world.coordinator, ask, "End the exchange")
@@ -306,6 +318,8 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "exchange channels": ("exchange.channels_set", exchange_channels),
     "exchange holidays": ("exchange.holidays_set", exchange_holidays),
     "exchange break": ("break.added", exchange_break),
+    "exchange city": ("exchange.city_added", exchange_city),
+    "exchange policy": ("exchange.policy_set", exchange_policy),
     "exchange end": ("exchange.ended", exchange_end),
     "pair confirm": ("pairing.confirmed", pair_confirm),
     "pair swap": ("pairing.swapped", pair_swap),

@@ -216,6 +216,10 @@ async def stage(sb: Sandbox) -> Stage:
         "exchange break add": {"city": "Najaf", "start": "2026-12-21", "end": "2027-01-03"},
         "exchange break remove": {"number": 1},
         "exchange holidays": {"city": "Minneapolis", "region": "US-MN"},
+        "exchange city add": {"city": "Kumasi", "zone": "Africa/Accra", "languages": "en"},
+        "exchange city edit": {"city": "Najaf"},
+        "exchange city remove": {"city": "Najaf"},
+        "exchange policy": {"policy": "any"},
         "session voice-minutes": {"minutes": 15},
     }
     result = Stage(

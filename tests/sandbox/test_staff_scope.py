@@ -660,6 +660,8 @@ COORDINATORS_ONLY = {
     "exchange roles",
     "exchange channels",
     "exchange holidays",
+    "exchange city",  # add, edit and remove (a group: its subcommands are tested below)
+    "exchange policy",
     "exchange end",
     "privacy export",
     "privacy erase",
@@ -841,7 +843,13 @@ async def test_dashboard_links_coordinators_every_exchange_s_teachers_their_own(
     assert says("dashboard.revoked", done.text), done.text
 
 
-@pytest.mark.parametrize("path", sorted(COORDINATORS_ONLY - {"exchange roles"}))
+# A group of coordinators' commands stands for its subcommands.
+CITY_COMMANDS = {"exchange city add", "exchange city edit", "exchange city remove"}
+
+
+@pytest.mark.parametrize(
+    "path", sorted((COORDINATORS_ONLY - {"exchange roles", "exchange city"}) | CITY_COMMANDS)
+)
 async def test_teachers_cannot_use_coordinators_commands_even_in_their_exchange(
     sb: Sandbox, path: str
 ) -> None:
@@ -865,6 +873,19 @@ async def test_teachers_cannot_use_coordinators_commands_even_in_their_exchange(
         },
         "exchange end": {"exchange": scope.a.exchange_id},
         "exchange holidays": {"city": "Najaf", "region": "US", "exchange": scope.a.exchange_id},
+        "exchange city add": {
+            "city": "Kumasi",
+            "zone": "Africa/Accra",
+            "languages": "en",
+            "exchange": scope.a.exchange_id,
+        },
+        "exchange city edit": {
+            "city": "Najaf",
+            "weekend": "sat,sun",
+            "exchange": scope.a.exchange_id,
+        },
+        "exchange city remove": {"city": "Najaf", "exchange": scope.a.exchange_id},
+        "exchange policy": {"policy": "any", "exchange": scope.a.exchange_id},
         "privacy export": {"student": scope.a.student(0)},
         "privacy erase": {"student": scope.a.student(0)},
         "report digest": {"state": "on", "exchange": scope.a.exchange_id},

@@ -26,7 +26,7 @@ class World:
 
     sb: Sandbox
     exchange_id: int
-    city_ids: tuple[int, int]
+    city_ids: tuple[int, ...]  # two, or more once a test adds cities
     students_role: DiscordRole
     teachers_role: DiscordRole
     coordinators_role: DiscordRole
