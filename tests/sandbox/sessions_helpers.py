@@ -9,13 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bot.sandbox.driver import Reply, Sandbox, message_text
 from bot.sandbox.ratelimit import Limits
 from bot.sandbox.state import Channel, ChannelType, Message
 from bot.store.schema import (
-    cities,
     scheduled_sends,
     session_attendance,
     session_occurrences,
@@ -155,18 +154,16 @@ async def send_statuses(sb: Sandbox, kind: str) -> list[str]:
 
 
 async def add_city(world: World, name: str, zone: str, languages: str, weekend: str) -> None:
-    """Another city in the world's exchange (as /exchange city add will make it)."""
-    async with world.sb.bot.ctx.db.transaction() as conn:
-        position = await conn.scalar(
-            select(func.count()).where(cities.c.partnership_id == world.exchange_id)
-        )
-        await conn.execute(
-            insert(cities).values(
-                partnership_id=world.exchange_id,
-                position=position,
-                name=name,
-                timezone=zone,
-                languages=languages,
-                weekend_days=weekend,
-            )
-        )
+    """Another city in the world's exchange, added by its coordinator (weekend: ISO days)."""
+    days = ",".join(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[int(d) - 1] for d in weekend.split(",")
+    )
+    reply = await world.sb.command(
+        world.coordinator,
+        "exchange city add",
+        city=name,
+        zone=zone,
+        languages=languages,
+        weekend=days,
+    )
+    assert name in reply.text, reply.text
