@@ -105,6 +105,9 @@ class Summary:
     detailed: bool
     languages: tuple[str, ...]
     occurrence_id: int = 0  # for the roll call button under the teachers' summary
+    end: datetime | None = None
+    # Every city of the exchange (name, zone): when the session was in each one's own clock.
+    zones: tuple[tuple[str, str], ...] = ()
 
 
 Post = Announcement | Reminder | Started | PromptPost | Summary

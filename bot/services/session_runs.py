@@ -456,6 +456,8 @@ class SessionRuns:
             detailed,
             languages_of(exchange),
             occurrence.id,
+            occurrence.ends_at,
+            zones_of(exchange),
         )
 
     async def check_in(self, actor: Actor, occurrence_id: int) -> CheckIn:

@@ -209,6 +209,8 @@ def summary_embed(post: Summary) -> tuple[discord.Embed, discord.File | None]:
                 total=total,
             ),
         )
+        if post.end is not None and post.zones:
+            description += "\n\n" + city_times(post.start, post.end, post.zones)
         if note:
             description += "\n\n" + note
         embed = discord.Embed(

@@ -1,5 +1,6 @@
 """Sessions of an exchange of more than two cities: every city's clock in the preview, the
-schedule's announcement, the reminders and the Discord event, with warnings for each city."""
+schedule's announcement, the reminders, the Discord event and the teachers' summary, with
+warnings for each city."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
 
 async def test_every_city_has_its_clock_and_its_warnings(sb: Sandbox) -> None:
     """Minneapolis, Najaf, Chengdu and Chisinau: the preview has a column and warnings for
-    each; the announcement, each pair's reminder and the event give all four local times."""
+    each; the announcement, each pair's reminder, the event and the teachers' summary give all
+    four local times."""
     ex = await paired_exchange(sb)
     await add_city(ex.world, "Chengdu", "Asia/Shanghai", "zh", "6,7")
     await add_city(ex.world, "Chisinau", "Europe/Chisinau", "ro", "6,7")
@@ -63,6 +65,9 @@ async def test_every_city_has_its_clock_and_its_warnings(sb: Sandbox) -> None:
     for space in ex.spaces():
         reminder = next(m for m in sb.messages_in(space) if "🔔" in m.content)
         assert all(line in reminder.content for line in LOCAL)
+    await sb.advance_to(OCT + timedelta(hours=1, minutes=1))
+    summary = [m for m in sb.messages_in(ex.world.teachers_channel) if m.embeds][-1]
+    assert all(line in summary.embeds[0]["description"] for line in LOCAL)
 
 
 async def test_a_network_of_sixteen_cities_gets_a_preview_discord_accepts(sb: Sandbox) -> None:
