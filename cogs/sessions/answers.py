@@ -10,7 +10,7 @@ import discord
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, EMBEDS_TOTAL, FIELD_NAME, FIELD_VALUE
 from bot.services.sessions import Preview, SeriesView
-from cogs.common.text import chunk_lines, clip, shown, timestamp
+from cogs.common.text import chunk_lines, clip, pack_fields, shown, timestamp
 from cogs.sessions.words import (
     break_line,
     holiday_line,
@@ -20,8 +20,13 @@ from cogs.sessions.words import (
     warning_line,
 )
 
-# Series shown on one page of /session list.
+# Series shown on one page of /session list (fewer for a network: `series_per_page`).
 PER_PAGE = 5
+# Characters a page of /session list gives its series; a city's line in a session; the rest
+# of a series' text (its rule, a session's Discord timestamp).
+LIST_BUDGET = 5000
+LIST_CITY = 45
+LIST_SERIES = 100
 # Dates on one page of a preview: each city's column stays short enough to read at a glance
 # (and far inside a field's and an embed's limits).
 DATES_PER_PAGE = 10
@@ -158,19 +163,30 @@ def preview_embed(
     return embed
 
 
+def series_per_page(cities: int) -> int:
+    """Series on one page of /session list: five for two cities, fewer for a network."""
+    # A series shows its next three sessions, each with every city's local time.
+    estimate = LIST_SERIES + 3 * (cities * LIST_CITY + LIST_SERIES)
+    return max(1, min(PER_PAGE, LIST_BUDGET // estimate))
+
+
 def list_embed(views: list[SeriesView], page: int, language: str) -> discord.Embed:
-    """One page of an exchange's series, each with its next sessions in both cities' times
+    """One page of an exchange's series, each with its next sessions in every city's time
     (the last page when `page` is past it)."""
-    pages = max(1, math.ceil(len(views) / PER_PAGE))
+    per_page = series_per_page(len(views[0].exchange.cities)) if views else PER_PAGE
+    pages = max(1, math.ceil(len(views) / per_page))
     page = min(page, pages)
     embed = discord.Embed(title=t("session.list_title", language), colour=discord.Colour.blurple())
     if not views:
         embed.description = t("session.list_empty", language)
-    for view in views[(page - 1) * PER_PAGE : page * PER_PAGE]:
+    fields: list[tuple[str, str]] = []
+    for view in views[(page - 1) * per_page : page * per_page]:
         series = view.series
         lines = [rule_text(view.shape, language, series.first_local[-5:], series.timezone)]
+        # Two cities share a line; a network's cities get one each.
+        joint = "\n  " if len(view.exchange.cities) > 2 else " · "
         for slot in view.upcoming:
-            cities = " · ".join(
+            cities = joint.join(
                 f"{shown(c.name)} {local_line(slot, c.timezone, language)}"
                 for c in view.exchange.cities
             )
@@ -188,10 +204,13 @@ def list_embed(views: list[SeriesView], page: int, language: str) -> discord.Emb
             lines.append(t("session.list_no_upcoming", language))
         elif view.holidays.unchecked:
             lines.append(unchecked_line(view.holidays.unchecked, language))
-        embed.add_field(
-            name=shown(f"{series.title} (#{series.id})", FIELD_NAME),
-            value=clip("\n".join(lines), FIELD_VALUE),
-            inline=False,
-        )
-    embed.set_footer(text=t("session.page", language, page=page, pages=pages))
+        name = shown(f"{series.title} (#{series.id})", FIELD_NAME)
+        more = t("session.list_continued", language)
+        chunks = chunk_lines(lines, FIELD_VALUE)
+        fields += [(name if i == 0 else more, chunk) for i, chunk in enumerate(chunks)]
+    footer = t("session.page", language, page=page, pages=pages)
+    room = EMBEDS_TOTAL - len(embed.title or "") - len(footer) - PREVIEW_FRAME
+    for name, value in pack_fields(fields, budget=room)[0] if fields else []:
+        embed.add_field(name=name, value=value, inline=False)
+    embed.set_footer(text=footer)
     return embed

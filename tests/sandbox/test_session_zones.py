@@ -73,7 +73,7 @@ async def test_every_city_has_its_clock_and_its_warnings(sb: Sandbox) -> None:
 async def test_a_network_of_sixteen_cities_gets_a_preview_discord_accepts(sb: Sandbox) -> None:
     """Sixteen cities, a weekly series of forty: fewer dates a page so every city's column
     and the warnings fit one embed (the sandbox refuses what Discord would), every city has
-    its column, and the pages still hold every date."""
+    its column, and the pages still hold every date; /session list keeps every city too."""
     ex = await paired_exchange(sb)
     zones = (
         ("Winston-Salem", "America/New_York"),
@@ -104,3 +104,11 @@ async def test_a_network_of_sixteen_cities_gets_a_preview_discord_accepts(sb: Sa
     assert "40 dates · page 1 of 20" in embed["footer"]["text"]
     auckland = next(f for f in embed["fields"] if f["name"].startswith("Auckland"))
     assert auckland["value"].count("2026-") == 2
+    # Confirmed, the list gives each of its next three sessions in all sixteen clocks, in
+    # fields of Discord's size (a network's cities one a line).
+    await sb.click(ex.world.teacher, preview_of(reply), "Schedule")
+    listed = (await sb.command(ex.world.teacher, "session list")).embeds[0]
+    text = "\n".join(f["value"] for f in listed["fields"])
+    assert all(f"\n  {name} " in text for name, _ in zones)
+    assert text.count("Auckland Wed 2026-") == 3  # Tuesday 15:00 in Minneapolis
+    assert len(listed["fields"]) > 1 and all(len(f["value"]) <= 1024 for f in listed["fields"])
