@@ -302,7 +302,7 @@ def event_spec(
 
 
 def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:
-    """Both cities' local times, for the event's description (readers see their own too)."""
+    """Every city's local time, for the event's description (readers see their own too)."""
     parts = []
     for city in exchange.cities:
         local = occurrence.starts_at.astimezone(ZoneInfo(city.timezone))

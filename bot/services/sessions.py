@@ -1,5 +1,6 @@
-"""Session series as teachers shape them: previews in both cities' times, confirmation,
-listing, and changes (cancel, skip, move, edit, reminder times, the calendar file).
+"""Session series as teachers shape them: previews in every city's time, confirmation,
+listing, changes (cancel, skip, move, edit, reminder times, the calendar file), and the
+week's best times (`suggest`, in `session_suggest`).
 
 `SessionService` is the feature's one object (`client.services.sessions`). Planning (horizon,
 sends, the Discord event) is in `session_plans`; what happens at the session's times is in
