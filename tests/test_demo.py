@@ -155,7 +155,7 @@ def test_the_page_shows_every_chapter_and_every_file_it_links_is_there(demo_outp
     index = demo_output / "index.html"
     page = read_page(index)
     titles = [title_of(chapter) for chapter in chapters()]
-    assert len(set(titles)) == len(titles) == 7
+    assert len(set(titles)) == len(titles) == 8
     assert [h for h in page.headings if h in titles] == titles
     assert "Outside Discord" in page.headings
     html = index.read_text("utf-8")
@@ -260,3 +260,14 @@ def test_a_report_as_a_workbook_and_the_monthly_digest(demo_output: Path) -> Non
     assert png.startswith(b"\x89PNG")
     sheets = load_workbook(demo_output / "digest" / "digest-1-2026-11.xlsx").sheetnames
     assert sheets == ["figures", "cities", "sessions", "dormant pairs"]
+
+
+def test_the_demo_grows_a_network_of_sister_cities(demo_output: Path) -> None:
+    """Winston-Salem with Buchanan, Kumasi and Chengdu: cities added, a duplicate refused,
+    the hub policy, pairs across the network, and the report per partnership."""
+    transcript = (demo_output / "transcript.txt").read_text("utf-8")
+    assert "Winston-Salem sister cities" in transcript
+    for city in ("Buchanan", "Kumasi", "Chengdu"):
+        assert f"Partnership Winston-Salem – {city}" in transcript
+    assert "is already a city of this exchange" in transcript
+    assert "students of **Winston-Salem** are paired with students of its 3 partner" in transcript

@@ -246,7 +246,6 @@ class ChessCog(
         actor = await begin(interaction)
         found = await self.chess.standings(actor, exchange)
         lang = actor.language
-        (city_a, points_a), (city_b, points_b) = found.team_points
         pages = max(1, math.ceil(len(found.rows) / PER_PAGE))
         page = min(page, pages)
         first = (page - 1) * PER_PAGE
@@ -266,15 +265,24 @@ class ChessCog(
             )
             for rank, row in enumerate(found.rows[first : first + PER_PAGE], start=first + 1)
         ]
-        header = t(
-            "chess.standings_score",
-            lang,
-            city_a=city_a,
-            points_a=points_text(points_a),
-            points_b=points_text(points_b),
-            city_b=city_b,
-            games=found.games,
-        )
+        if len(found.team_points) == 2:
+            (city_a, points_a), (city_b, points_b) = found.team_points
+            header = t(
+                "chess.standings_score",
+                lang,
+                city_a=city_a,
+                points_a=points_text(points_a),
+                points_b=points_text(points_b),
+                city_b=city_b,
+                games=found.games,
+            )
+        else:  # a network of cities: each city's points
+            header = t(
+                "network.standings_score",
+                lang,
+                scores=" · ".join(f"{city} {points_text(p)}" for city, p in found.team_points),
+                games=found.games,
+            )
         embed = discord.Embed(
             title=clip(
                 t("chess.standings_title", lang, exchange=shown(found.exchange.name)), EMBED_TITLE

@@ -39,7 +39,7 @@ class Standings:
     """An exchange's city-vs-city score and each student's results."""
 
     exchange: Exchange
-    team_points: tuple[tuple[str, float], tuple[str, float]]
+    team_points: tuple[tuple[str, float], ...]  # every city's, in the exchange's order
     rows: tuple[StandingRow, ...]
     games: int
 
@@ -122,13 +122,9 @@ class LeagueTable(Games):
             )
             for r in table.players
         )
-        first, second = exchange.cities
         return Standings(
             exchange=exchange,
-            team_points=(
-                (first.name, table.team_points.get(first.id, 0.0)),
-                (second.name, table.team_points.get(second.id, 0.0)),
-            ),
+            team_points=tuple((c.name, table.team_points.get(c.id, 0.0)) for c in exchange.cities),
             rows=rows,
             games=len(results),
         )
