@@ -87,6 +87,8 @@ def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     assert "Ms Rivera runs /checkins days:7" in transcript
     assert "إجابتك الآن: نعم" in transcript  # Ali changed "not yet" to "yes", in Arabic
     # Sessions: both cities' times and warnings, reminders, check-ins (one by voice), summary.
+    assert "Ms Rivera runs /session suggest week:2026-10-05" in transcript
+    assert "✅ Najaf: Mon–Thu 17:30–18:30" in transcript
     assert "Najaf · Asia/Baghdad: Tue 2026-10-06 23:00–00:00" in transcript
     assert "from 2026-11-03 the session is at 17:00 instead of 16:00" in transcript
     assert transcript.count("🔔 In 24 h: **Monthly exchange**") == 3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -55,3 +55,42 @@ def test_the_public_summary_has_counts_and_no_file() -> None:
     embed, attached = summary_embed(summary(1000, detailed=False))
     assert attached is None
     assert [f.value for f in embed.fields] == ["✅ 500 / 1000", "✅ 500 / 1000"]
+
+
+def test_a_network_s_summary_gives_the_session_in_every_city_s_clock() -> None:
+    """Six cities: a count for each, the session's time in each one's clock, and still one
+    message within Discord's limits however big the classes."""
+    names = ("Winston-Salem", "Chengdu", "Chisinau", "Nassau", "Kumasi", "Monrovia")
+    zones = (
+        "America/New_York",
+        "Asia/Shanghai",
+        "Europe/Chisinau",
+        "America/Nassau",
+        "Africa/Accra",
+        "Africa/Monrovia",
+    )
+    for per_city in (4, 300):
+        cities = tuple(
+            CityAttendance(
+                name,
+                tuple(f"{name} student {n:03d}" for n in range(per_city // 2)),
+                tuple(f"{name} student {n:03d} away" for n in range(per_city // 2)),
+                teachers=1,
+            )
+            for name in names
+        )
+        post = Summary(
+            "Exchange session",
+            START,
+            cities,
+            True,
+            ("en",),
+            end=START + timedelta(hours=1),
+            zones=tuple(zip(names, zones, strict=True)),
+        )
+        embed, _ = summary_embed(post)
+        assert len(embed.fields) <= 25 and len(embed) <= 6000
+        description = embed.description or ""
+        assert "🕒 Winston-Salem: 2026-10-06 16:00–17:00" in description
+        assert "🕒 Chengdu: 2026-10-07 04:00–05:00" in description
+        assert "🕒 Kumasi: 2026-10-06 20:00–21:00" in description

@@ -31,7 +31,15 @@ async def chapter(run: DemoRun) -> None:
     voice = sb.add_channel("Exchange call", kind=ChannelType.VOICE)
 
     story.section("A teacher schedules the monthly session")
-    story.note("Ms Rivera first tries 3 pm, after school in Minneapolis")
+    story.note("Ms Rivera asks for the best times of the first session's week")
+    suggested = await sb.command(teacher, "session suggest", week="2026-10-05")
+    assert "✅ Minneapolis: Mon–Thu 09:30–10:30" in suggested.text
+    assert "✅ Najaf: Mon–Thu 17:30–18:30" in suggested.text
+    story.note(
+        "the best: 09:30 in Minneapolis, 17:30 in Najaf, Monday to Thursday (Friday is Najaf's"
+        " weekend); every time is shown in both cities' clocks"
+    )
+    story.note("Ms Rivera still tries 3 pm, after school in Minneapolis")
     late = await sb.command(
         teacher,
         "session schedule",

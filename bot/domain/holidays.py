@@ -142,7 +142,11 @@ def _calendar(region: Region, years: Iterable[int], language: str) -> holiday_da
 
 def _estimated(calendar: holiday_data.HolidayBase) -> re.Pattern[str]:
     """The package's "%s (estimated)" in the calendar's language, as a pattern."""
-    label = calendar.tr(calendar.estimated_label)
+    # Countries without estimated (lunar) dates have no such label (Moldova): nothing matches.
+    raw = getattr(calendar, "estimated_label", None)
+    if not isinstance(raw, str):
+        return re.compile(r"(?!)")
+    label = calendar.tr(raw)
     before, _, after = label.partition("%s")
     return re.compile(re.escape(before) + "(?P<name>.+)" + re.escape(after) + "$")
 

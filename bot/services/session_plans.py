@@ -56,6 +56,11 @@ def key_base(session_id: int, original: datetime) -> str:
     return f"sess:{session_id}:{int(original.timestamp())}"
 
 
+def zones_of(exchange: Exchange) -> tuple[tuple[str, str], ...]:
+    """Each city's name and zone, for posts that give a time in every city's clock."""
+    return tuple((c.name, c.timezone) for c in exchange.cities)
+
+
 def languages_of(exchange: Exchange) -> tuple[str, ...]:
     """The languages the whole exchange reads: each city's first language we can speak."""
     known = set(available_languages())
@@ -297,7 +302,7 @@ def event_spec(
 
 
 def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:
-    """Both cities' local times, for the event's description (readers see their own too)."""
+    """Every city's local time, for the event's description (readers see their own too)."""
     parts = []
     for city in exchange.cities:
         local = occurrence.starts_at.astimezone(ZoneInfo(city.timezone))

@@ -47,6 +47,8 @@ class Announcement:
     shape: RuleShape | None = None
     zone: str = ""
     local_time: str = ""
+    # Every city of the exchange (name, zone): the start in each one's own clock.
+    cities: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,8 @@ class Reminder:
     voice_channel_id: int | None
     languages: tuple[str, ...]
     mentions: tuple[int, ...] = ()
+    # Every city of the exchange (name, zone): the start in each one's own clock.
+    cities: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +105,9 @@ class Summary:
     detailed: bool
     languages: tuple[str, ...]
     occurrence_id: int = 0  # for the roll call button under the teachers' summary
+    end: datetime | None = None
+    # Every city of the exchange (name, zone): when the session was in each one's own clock.
+    zones: tuple[tuple[str, str], ...] = ()
 
 
 Post = Announcement | Reminder | Started | PromptPost | Summary

@@ -30,6 +30,7 @@ from bot.services.session_plans import (
     key_base,
     languages_of,
     people_languages,
+    zones_of,
 )
 from bot.services.session_port import (
     CityAttendance,
@@ -312,6 +313,7 @@ class SessionRuns:
                     series.channel_id,
                     languages,
                     tuple(m.user_id for m in members),
+                    zones_of(exchange),
                 ),
                 nonce=nonce,
             )
@@ -454,6 +456,8 @@ class SessionRuns:
             detailed,
             languages_of(exchange),
             occurrence.id,
+            occurrence.ends_at,
+            zones_of(exchange),
         )
 
     async def check_in(self, actor: Actor, occurrence_id: int) -> CheckIn:

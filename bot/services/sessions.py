@@ -1,5 +1,6 @@
-"""Session series as teachers shape them: previews in both cities' times, confirmation,
-listing, and changes (cancel, skip, move, edit, reminder times, the calendar file).
+"""Session series as teachers shape them: previews in every city's time, confirmation,
+listing, changes (cancel, skip, move, edit, reminder times, the calendar file), and the
+week's best times (`suggest`, in `session_suggest`).
 
 `SessionService` is the feature's one object (`client.services.sessions`). Planning (horizon,
 sends, the Discord event) is in `session_plans`; what happens at the session's times is in
@@ -50,9 +51,11 @@ from bot.services.session_plans import (
     replan,
     resolve,
     user_error,
+    zones_of,
 )
 from bot.services.session_port import Announcement, EventRefusedError, SessionPort
 from bot.services.session_runs import SessionRuns
+from bot.services.session_suggest import Suggested, SuggestInput, suggest_times
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import breaks as break_store
@@ -402,6 +405,7 @@ class SessionService:
                 shape=shape,
                 zone=series.timezone,
                 local_time=series.first_local[-5:],
+                cities=zones_of(exchange),
             ),
             port,
         )
@@ -412,6 +416,12 @@ class SessionService:
         draft = await self._draft(actor, draft_id)
         async with self.db.transaction() as conn:
             await store.delete_draft(conn, draft.id)
+
+    async def suggest(
+        self, actor: Actor, exchange_id: int | None, typed: SuggestInput
+    ) -> Suggested:
+        """The week's best times for a session in every city (teachers and coordinators)."""
+        return await suggest_times(self.db, self.clock, actor, exchange_id, typed)
 
     async def list_sessions(self, actor: Actor, exchange_id: int | None) -> list[SeriesView]:
         """An exchange's active series with their next occurrences (anyone may look)."""
@@ -575,6 +585,7 @@ class SessionService:
                 languages_of(exchange),
                 start=occurrence.starts_at,
                 end=occurrence.ends_at,
+                cities=zones_of(exchange),
             ),
             port,
         )
@@ -750,6 +761,7 @@ class SessionService:
                 start=moved.starts_at,
                 end=moved.ends_at,
                 previous=occurrence.starts_at,
+                cities=zones_of(exchange),
             ),
             port,
         )

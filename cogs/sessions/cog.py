@@ -1,5 +1,5 @@
-"""`/session schedule|list|cancel|skip|move|edit|reminders|ics|calendar|attendance|voice-minutes`,
-voice presence (minutes from joining to leaving), and the
+"""`/session schedule|list|suggest|cancel|skip|move|edit|reminders|ics|calendar|attendance|
+voice-minutes`, voice presence (minutes from joining to leaving), and the
 session's timed steps handed to the service.
 
 Each command acknowledges first (`begin`), calls the sessions service, and renders what it
@@ -18,10 +18,12 @@ from discord.ext import commands
 from bot.app import Twinbridge
 from bot.domain import sessions as rules
 from bot.domain.sessions import OccurrenceStatus
+from bot.domain.suggest import LONGEST, SHORTEST
 from bot.errors import UserError
 from bot.i18n import listing, t
 from bot.services.roll_call import MAX_REASON, MAX_VOICE_MINUTES
 from bot.services.scheduler import RetryLaterError
+from bot.services.session_suggest import SuggestInput
 from bot.services.sessions import ScheduleInput, SeriesEdit
 from bot.store.sends import Send
 from cogs.common.components import buttons
@@ -39,6 +41,7 @@ from cogs.sessions.components import (
 )
 from cogs.sessions.params import Occurrence, Repeat, SeriesId, SessionZone
 from cogs.sessions.rollcall import show_roll
+from cogs.sessions.suggest import suggest_embed
 from cogs.sessions.words import duration_text, with_event_warning
 
 # A session's prompt: prompt ids offered from the exchange's active prompts, or a teacher's
@@ -132,6 +135,32 @@ class SessionsCog(
         views = await self.sessions.list_sessions(actor, exchange)
         await show(
             interaction, embed=list_embed(views, page, actor.language), allowed_mentions=NO_PINGS
+        )
+
+    @app_commands.command(
+        name="suggest", description="Best weekly times in every city's school hours (teachers)"
+    )
+    @app_commands.describe(
+        week="Any day of the week to plan (YYYY-MM-DD; default: the coming week)",
+        minutes="How long the session lasts (default 60)",
+        earliest="School day's start in every city, local time (default 07:00)",
+        latest="School day's end in every city, local time (default 21:00)",
+    )
+    async def suggest(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        week: Day | None = None,
+        minutes: app_commands.Range[int, SHORTEST, LONGEST] = 60,
+        earliest: app_commands.Range[str, 1, 20] | None = None,
+        latest: app_commands.Range[str, 1, 20] | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        found = await self.sessions.suggest(
+            actor, exchange, SuggestInput(week, minutes, earliest, latest)
+        )
+        await show(
+            interaction, embed=suggest_embed(found, actor.language), allowed_mentions=NO_PINGS
         )
 
     # -- changes -----------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from cogs.common.files import Attachment, fitted
 from cogs.common.text import NO_PINGS, clip, mention, only_users, shown, timestamp
 from cogs.sessions.checkin import CheckInButton
 from cogs.sessions.rollcall import OpenRollCall
-from cogs.sessions.words import blocks, duration_text, rule_text
+from cogs.sessions.words import blocks, city_times, duration_text, rule_text
 
 
 def render_announcement(post: Announcement, language: str) -> str:
@@ -102,9 +102,14 @@ def message_for(post: Post) -> dict[str, Any]:
     ping beyond the people a reminder or prompt is for."""
     kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS}
     if isinstance(post, Announcement):
-        kwargs["content"] = blocks(post.languages, lambda lang: render_announcement(post, lang))
+        text = blocks(post.languages, lambda lang: render_announcement(post, lang))
+        if post.start is not None and post.end is not None and post.cities:
+            text += "\n\n" + city_times(post.start, post.end, post.cities)
+        kwargs["content"] = text
     elif isinstance(post, Reminder):
         text = blocks(post.languages, lambda lang: render_reminder(post, lang))
+        if post.cities:
+            text += "\n\n" + city_times(post.start, post.end, post.cities)
         kwargs.update(_mentioning(post.mentions, text))
     elif isinstance(post, Started):
         kwargs["content"] = blocks(post.languages, lambda lang: render_started(post, lang))
@@ -204,6 +209,8 @@ def summary_embed(post: Summary) -> tuple[discord.Embed, discord.File | None]:
                 total=total,
             ),
         )
+        if post.end is not None and post.zones:
+            description += "\n\n" + city_times(post.start, post.end, post.zones)
         if note:
             description += "\n\n" + note
         embed = discord.Embed(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import sessions as rules
@@ -11,7 +11,7 @@ from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
 from bot.i18n import t
 from bot.services.session_port import EventRefusedError
-from cogs.common.text import timestamp
+from cogs.common.text import shown, timestamp
 
 
 def weekday_name(iso_day: int, language: str) -> str:
@@ -72,6 +72,19 @@ def local_line(slot: rules.Slot, zone: str, language: str) -> str:
             f"–{end:%H:%M} ({rules.utc_offset(end)})"
         )
     return f"{short} {start:%Y-%m-%d} {start:%H:%M}–{end:%H:%M}"
+
+
+def city_times(start: datetime, end: datetime, cities: Sequence[tuple[str, str]]) -> str:
+    """ "🕒 Najaf: 2026-10-07 00:00–01:00", a line for each city (name, zone) in its own clock.
+
+    Written once under a post's language blocks: names, ISO dates and 24-hour times read the
+    same in every language, and Discord's timestamps show only the reader's own clock.
+    """
+    lines = []
+    for name, zone in cities:
+        local, until = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
+        lines.append(f"🕒 {shown(name)}: {local:%Y-%m-%d %H:%M}–{until:%H:%M}")
+    return "\n".join(lines)
 
 
 def warning_line(warning: rules.Warning, language: str) -> str:

@@ -80,3 +80,13 @@ def test_a_city_whose_country_is_unknown_is_said_unchecked() -> None:
     check = h.holidays_on(slots, [h.CityRegion("Ship", "UTC"), MINNEAPOLIS], "en")
     assert check.unchecked == ("Ship",)
     assert [x.city for x in check.found] == ["Minneapolis"]
+
+
+def test_a_country_without_estimated_dates_is_checked_too() -> None:
+    """Moldova's calendar has no lunar (estimated) holidays, nor the package's label for them:
+    Chisinau's Christmas is still found (it crashed the check before)."""
+    slots = once(date(2026, 12, 25), time(10), "Europe/Chisinau")
+    found = h.holidays_on(slots, [h.CityRegion("Chisinau", "Europe/Chisinau")], "en").found
+    assert [(x.city, x.day, x.estimated) for x in found] == [
+        ("Chisinau", date(2026, 12, 25), False)
+    ]

@@ -14,7 +14,12 @@ from sqlalchemy import func, select
 from bot.sandbox.driver import Reply, Sandbox, message_text
 from bot.sandbox.ratelimit import Limits
 from bot.sandbox.state import Channel, ChannelType, Message
-from bot.store.schema import scheduled_sends, session_attendance, session_occurrences, sessions
+from bot.store.schema import (
+    scheduled_sends,
+    session_attendance,
+    session_occurrences,
+    sessions,
+)
 from tests.sandbox.calendar_check import calendars_agree
 from tests.sandbox.world import World, make_world
 
@@ -146,3 +151,19 @@ async def send_statuses(sb: Sandbox, kind: str) -> list[str]:
             .order_by(scheduled_sends.c.due_at)
         )
         return [r[0] for r in rows]
+
+
+async def add_city(world: World, name: str, zone: str, languages: str, weekend: str) -> None:
+    """Another city in the world's exchange, added by its coordinator (weekend: ISO days)."""
+    days = ",".join(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[int(d) - 1] for d in weekend.split(",")
+    )
+    reply = await world.sb.command(
+        world.coordinator,
+        "exchange city add",
+        city=name,
+        zone=zone,
+        languages=languages,
+        weekend=days,
+    )
+    assert name in reply.text, reply.text

@@ -448,6 +448,7 @@ READS = {
     "roster list",
     "roster export",
     "session list",
+    "session suggest",
     "session ics",
     "prompt list",
     "prompt stats",

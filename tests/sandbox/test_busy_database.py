@@ -486,6 +486,7 @@ OTHERS: dict[str, Everyone] = {
         command("chess league join", first_student), (a_paired, a_league)
     ),
     "session list": Everyone(command("session list", teacher), (a_paired, a_scheduled)),
+    "session suggest": Everyone(command("session suggest", teacher)),
     "session calendar": Everyone(
         command("session calendar", first_student), (a_paired, a_published)
     ),

@@ -554,6 +554,9 @@ COMMANDS: dict[str, StaffAction] = {
         (paired,),
         "2 h before each session",
     ),
+    "session suggest": StaffAction(
+        cmd("session suggest", exchange=exchange), (), "Times for a session"
+    ),
     "session ics": StaffAction(
         cmd("session ics", session=lambda s: s.session_id),
         (paired, scheduled),
