@@ -87,7 +87,30 @@ def style(language: str) -> plurals.Style:
     def number(value: plurals.Number) -> str:
         return format_decimal(value, locale=cldr)
 
+    if cldr.character_order == "right-to-left":
+        # A Latin name or a number inside Arabic text would otherwise pull the words around it
+        # into its own direction ("Ana" at a line's end reorders the sentence): first-strong
+        # isolates (FSI … PDI) keep each interpolated value to itself.
+        return plurals.Style(cldr.plural_form, number, isolate)
     return plurals.Style(category=cldr.plural_form, number=number)
+
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(value: str) -> str:
+    """`value` as a bidirectional island in right-to-left text (empty stays empty)."""
+    return f"{FSI}{value}{PDI}" if value else value
+
+
+def unisolated(text: str) -> str:
+    """`text` as a reader sees it, without the invisible isolates."""
+    return text.replace(FSI, "").replace(PDI, "")
+
+
+def is_rtl(language: str) -> bool:
+    """Whether `language` is written right to left (CLDR)."""
+    return locale(language).character_order == "right-to-left"
 
 
 def plural_categories(language: str) -> set[str]:
