@@ -125,12 +125,28 @@ def listing(items: Iterable[str], language: str | None = None) -> str:
 
 def language_name(code: str, language: str | None = None) -> str:
     """A language's name as a reader of `language` writes it ("ar" → "Arabic", "árabe",
-    "العربية"); the code itself for a language the catalogue does not name."""
+    "العربية"): the catalogue's name where it says more than CLDR ("Akan (Twi)"), else CLDR's,
+    else the code itself."""
+    language = language or DEFAULT_LANGUAGE
     return (
-        lookup(f"language.{code}", language or DEFAULT_LANGUAGE)
+        lookup(f"language.{code}", language)
+        or locale(language).languages.get(code)
         or lookup(f"language.{code}", DEFAULT_LANGUAGE)
         or code
     )
+
+
+def weekday_name(iso_day: int, language: str | None = None, *, short: bool = False) -> str:
+    """The name of an ISO weekday (1 = Monday) in `language`, from CLDR: "Tuesday", "Tue",
+    "martes", "الثلاثاء"."""
+    width = "abbreviated" if short else "wide"
+    return str(locale(language or DEFAULT_LANGUAGE).days["format"][width][(iso_day - 1) % 7])
+
+
+def month_name(month: int, language: str | None = None, *, short: bool = False) -> str:
+    """The name of a month (1 = January) in `language`, from CLDR."""
+    width = "abbreviated" if short else "wide"
+    return str(locale(language or DEFAULT_LANGUAGE).months["format"][width][month])
 
 
 def language_list(codes: Iterable[str], language: str | None = None) -> str:

@@ -203,3 +203,31 @@ def test_every_rtl_text_isolates_every_value(language: str) -> None:
         if plurals.plural_forms(text) and "7" in shown:
             assert f"{FSI}7{PDI}" in shown, (key, shown)
         assert shown.count(FSI) == shown.count(PDI)
+
+
+# -- CLDR instead of hand-kept tables ----------------------------------------------------------
+
+
+def test_weekday_and_month_names_come_from_cldr() -> None:
+    from bot.i18n import month_name, weekday_name
+
+    assert [weekday_name(d, "en") for d in (1, 2, 7)] == ["Monday", "Tuesday", "Sunday"]
+    assert weekday_name(2, "en", short=True) == "Tue"
+    assert weekday_name(2, "es") == "martes"
+    assert weekday_name(5, "ar") == "الجمعة"
+    assert weekday_name(1, "fr") == "lundi"
+    assert weekday_name(1, "tr") == "Pazartesi"
+    assert month_name(10, "en") == "October"
+    assert month_name(10, "es") == "octubre"
+    assert month_name(10, "ar") == "أكتوبر"
+
+
+def test_language_names_from_cldr_with_the_catalogues_notes() -> None:
+    from bot.i18n import language_name
+
+    assert language_name("ar", "en") == "Arabic"
+    assert language_name("ar", "es") == "árabe"
+    assert language_name("ak", "en") == "Akan (Twi)"  # the catalogue says more than CLDR
+    assert language_name("wo", "en") == "Wolof"  # no catalogue entry: CLDR still knows it
+    assert language_name("wo", "fr") == "wolof"
+    assert language_name("qqq", "en") == "qqq"
