@@ -1,13 +1,25 @@
-"""The one translation function for user-facing text, backed by JSON catalogues per language."""
+"""The one translation function for user-facing text, backed by JSON catalogues per language.
+
+Texts use ICU MessageFormat's placeholders and plurals (bot/plurals.py): `{name}`, and for a
+count `{n, plural, one {# day} other {# days}}` with the categories CLDR gives the language
+(through Babel), `#` written the language's way.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Iterable
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal
+
+from bot import plurals
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +56,73 @@ def lookup(key: str, language: str) -> str | None:
 
 def t(key: str, language: str | None = None, /, **params: Any) -> str:
     """The text for `key` in `language` (falling back to English), formatted with params."""
-    template = _catalogue(language or DEFAULT_LANGUAGE).get(key)
+    language = language or DEFAULT_LANGUAGE
+    template = _catalogue(language).get(key)
     if template is None:
-        template = _catalogue(DEFAULT_LANGUAGE).get(key)
+        # An English text takes English plural rules.
+        language = DEFAULT_LANGUAGE
+        template = _catalogue(language).get(key)
     if template is None:
         log.error("missing translation key %r", key)
         return key
     try:
-        return template.format(**params)
-    except (KeyError, IndexError, ValueError):
+        text = plurals.render(plurals.parse(template), params, style(language))
+    except (KeyError, TypeError, ValueError):
         log.exception("bad parameters for translation key %r", key)
         return template
+    if FSI in text:
+        # A value in a code span (`own-1`) is copied and typed back: the isolates go around
+        # the span, never into it.
+        text = text.replace("`" + FSI, FSI + "`").replace(PDI + "`", "`" + PDI)
+    return text
+
+
+@cache
+def locale(language: str) -> Locale:
+    """Babel's locale (CLDR data) for a catalogue language; English's for one CLDR lacks."""
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT_LANGUAGE)
+
+
+@cache
+def style(language: str) -> plurals.Style:
+    """How texts in `language` categorise and write counted numbers."""
+    cldr = locale(language)
+
+    def number(value: plurals.Number) -> str:
+        return format_decimal(value, locale=cldr)
+
+    if cldr.character_order == "right-to-left":
+        # A Latin name or a number inside Arabic text would otherwise pull the words around it
+        # into its own direction ("Ana" at a line's end reorders the sentence): first-strong
+        # isolates (FSI … PDI) keep each interpolated value to itself.
+        return plurals.Style(cldr.plural_form, number, isolate)
+    return plurals.Style(category=cldr.plural_form, number=number)
+
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(value: str) -> str:
+    """`value` as a bidirectional island in right-to-left text (empty stays empty)."""
+    return f"{FSI}{value}{PDI}" if value else value
+
+
+def unisolated(text: str) -> str:
+    """`text` as a reader sees it, without the invisible isolates."""
+    return text.replace(FSI, "").replace(PDI, "")
+
+
+def is_rtl(language: str) -> bool:
+    """Whether `language` is written right to left (CLDR)."""
+    return locale(language).character_order == "right-to-left"
+
+
+def plural_categories(language: str) -> set[str]:
+    """The CLDR plural categories of `language`, `other` included."""
+    return set(locale(language).plural_form.tags) | {"other"}
 
 
 def listing(items: Iterable[str], language: str | None = None) -> str:
@@ -64,12 +132,35 @@ def listing(items: Iterable[str], language: str | None = None) -> str:
 
 def language_name(code: str, language: str | None = None) -> str:
     """A language's name as a reader of `language` writes it ("ar" → "Arabic", "árabe",
-    "العربية"); the code itself for a language the catalogue does not name."""
+    "العربية"): the catalogue's name where it says more than CLDR ("Akan (Twi)"), else CLDR's,
+    else the code itself."""
+    language = language or DEFAULT_LANGUAGE
     return (
-        lookup(f"language.{code}", language or DEFAULT_LANGUAGE)
+        lookup(f"language.{code}", language)
+        or locale(language).languages.get(code)
         or lookup(f"language.{code}", DEFAULT_LANGUAGE)
         or code
     )
+
+
+def weekday_name(iso_day: int, language: str | None = None, *, short: bool = False) -> str:
+    """The name of an ISO weekday (1 = Monday) in `language`, from CLDR: "Tuesday", "Tue",
+    "martes", "الثلاثاء"."""
+    width = "abbreviated" if short else "wide"
+    return str(locale(language or DEFAULT_LANGUAGE).days["format"][width][(iso_day - 1) % 7])
+
+
+def month_of_year(month: date | str, language: str | None = None) -> str:
+    """A month with its year as `language` writes it ("October 2026", "octubre de 2026");
+    `month` is a date in it or "YYYY-MM"."""
+    day = month if isinstance(month, date) else date.fromisoformat(f"{month}-01")
+    return str(format_skeleton("yMMMM", day, locale=locale(language or DEFAULT_LANGUAGE)))
+
+
+def month_name(month: int, language: str | None = None, *, short: bool = False) -> str:
+    """The name of a month (1 = January) in `language`, from CLDR."""
+    width = "abbreviated" if short else "wide"
+    return str(locale(language or DEFAULT_LANGUAGE).months["format"][width][month])
 
 
 def language_list(codes: Iterable[str], language: str | None = None) -> str:

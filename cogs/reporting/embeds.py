@@ -21,7 +21,7 @@ from bot.domain.reporting import (
     partnership_lines,
     rate_text,
 )
-from bot.i18n import t
+from bot.i18n import month_of_year, t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
 from bot.services.consent import ConsentOverview
 from bot.services.meet import MeetSummary
@@ -358,7 +358,7 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
         t(
             "reporting.month_line",
             lang,
-            month=m.month,
+            month=month_of_year(m.month, lang),
             attended=m.sessions.attended,
             expected=m.sessions.expected,
             answers=m.prompt_answers,

@@ -125,7 +125,7 @@ async def test_a_paused_pair_gets_no_prompt(world: World) -> None:
     async with sb.bot.ctx.db.transaction() as conn:
         await pairing_store.set_status(conn, paused.id, PairStatus.PAUSED, sb.now())
     reply = await sb.command(world.teacher, "prompt now")
-    assert "in 1 paired spaces" in reply.text
+    assert "in 1 paired space" in reply.text
     assert cards(sb, space_of(world, "Ali")) == []
     ask = await sb.command(world.students["Ali"], "prompt next", where=space_of(world, "Ali"))
     assert t("error.prompt_pair_paused", "ar") in ask.text, "Ali reads Arabic"
@@ -144,8 +144,8 @@ async def test_a_deleted_space_is_reported_and_the_other_pairs_still_get_theirs(
     await channel.delete()
     await sb.idle()
     reply = await sb.command(world.teacher, "prompt now")
-    assert "Posted the next prompt in 1 paired spaces" in reply.text
-    assert "1 spaces could not be reached" in reply.text
+    assert "Posted the next prompt in 1 paired space" in reply.text
+    assert "1 space could not be reached" in reply.text
     assert len(cards(sb, space_of(world, "Maya"))) == 1
     assert await count(sb, prompt_posts) == 1, "no post is recorded for the deleted space"
 
@@ -554,8 +554,8 @@ async def test_reports_count_an_answer_once_in_the_period_of_its_first_reply(
         **{"from": "2026-09-01", "to": "2026-10-02"},
     )
     assert report_fields(ben)["Month by month"].split("\n") == [
-        "2026-09: sessions 0/0 · prompts 1 · messages 1 · chess 0",
-        "2026-10: sessions 0/0 · prompts 0 · messages 1 · chess 0",
+        "September 2026: sessions 0/0 · prompts 1 · messages 1 · chess 0",
+        "October 2026: sessions 0/0 · prompts 0 · messages 1 · chess 0",
     ]
 
 

@@ -394,7 +394,7 @@ COMMANDS: dict[str, StaffAction] = {
         (paired,),
         "Omar",
     ),
-    "roster import": StaffAction(roster_import, (paired,), "1 students imported"),
+    "roster import": StaffAction(roster_import, (paired,), "1 student imported"),
     "roster export": StaffAction(cmd("roster export", exchange=exchange), (paired,), "as CSV"),
     "checkins": StaffAction(
         cmd("checkins", days=lambda s: 7, exchange=exchange), (paired,), "7 days after"
