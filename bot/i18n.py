@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
 from bot import plurals
@@ -64,10 +66,15 @@ def t(key: str, language: str | None = None, /, **params: Any) -> str:
         log.error("missing translation key %r", key)
         return key
     try:
-        return plurals.render(plurals.parse(template), params, style(language))
+        text = plurals.render(plurals.parse(template), params, style(language))
     except (KeyError, TypeError, ValueError):
         log.exception("bad parameters for translation key %r", key)
         return template
+    if FSI in text:
+        # A value in a code span (`own-1`) is copied and typed back: the isolates go around
+        # the span, never into it.
+        text = text.replace("`" + FSI, FSI + "`").replace(PDI + "`", "`" + PDI)
+    return text
 
 
 @cache
@@ -141,6 +148,13 @@ def weekday_name(iso_day: int, language: str | None = None, *, short: bool = Fal
     "martes", "الثلاثاء"."""
     width = "abbreviated" if short else "wide"
     return str(locale(language or DEFAULT_LANGUAGE).days["format"][width][(iso_day - 1) % 7])
+
+
+def month_of_year(month: date | str, language: str | None = None) -> str:
+    """A month with its year as `language` writes it ("October 2026", "octubre de 2026");
+    `month` is a date in it or "YYYY-MM"."""
+    day = month if isinstance(month, date) else date.fromisoformat(f"{month}-01")
+    return str(format_skeleton("yMMMM", day, locale=locale(language or DEFAULT_LANGUAGE)))
 
 
 def month_name(month: int, language: str | None = None, *, short: bool = False) -> str:

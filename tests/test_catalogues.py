@@ -199,7 +199,9 @@ def test_every_rtl_text_isolates_every_value(language: str) -> None:
             continue
         shown = t(key, language, **params_for(key, 7))
         for name in names - set(plurals.plural_forms(text)):
-            assert f"{FSI}‹{name}›{PDI}" in shown, (key, shown)
+            inside = f"{FSI}‹{name}›{PDI}" in shown
+            around_code = f"{FSI}`‹{name}›`{PDI}" in shown
+            assert inside or around_code, (key, shown)
         if plurals.plural_forms(text) and "7" in shown:
             assert f"{FSI}7{PDI}" in shown, (key, shown)
         assert shown.count(FSI) == shown.count(PDI)
@@ -231,3 +233,36 @@ def test_language_names_from_cldr_with_the_catalogues_notes() -> None:
     assert language_name("wo", "en") == "Wolof"  # no catalogue entry: CLDR still knows it
     assert language_name("wo", "fr") == "wolof"
     assert language_name("qqq", "en") == "qqq"
+
+
+def test_months_with_their_year_come_from_cldr() -> None:
+    from datetime import date
+
+    from bot.i18n import month_of_year
+
+    assert month_of_year("2026-10", "en") == "October 2026"
+    assert month_of_year(date(2026, 10, 31), "es") == "octubre de 2026"
+    assert month_of_year("2026-10", "ar") == "أكتوبر 2026"
+    assert month_of_year("2026-10", "tr") == "Ekim 2026"
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE])
+def test_discord_client_locales_reach_every_catalogue(language: str) -> None:
+    """Discord's fr and tr (es-ES, es-419…) answer in that catalogue as soon as it exists;
+    Arabic, which Discord lacks, is reached through the profile instead."""
+    import discord
+
+    from bot.translator import language_of_locale
+
+    locales = [loc for loc in discord.Locale if loc.value.split("-")[0] == language]
+    if language == "ar":
+        assert not locales
+    for loc in locales:
+        assert language_of_locale(loc) == language
+
+
+def test_isolates_stay_outside_code_spans() -> None:
+    """`own-1` is copied into a command: no invisible mark may travel with it."""
+    text = t("prompt.added", "ar", key="own-1", languages="العربية", ages="10-18")
+    assert "`own-1`" in text
+    assert f"{FSI}`own-1`{PDI}" in text

@@ -68,13 +68,14 @@ def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     """The transcript shows the exchange, /join, the roster, paired spaces, a session,
     prompts, a chess game, a report to teachers, and the attendance summary."""
     tmp_path = demo_output
-    transcript = (tmp_path / "transcript.txt").read_text("utf-8")
+    # As the reader sees it: Arabic lines isolate what they quote (FSI…PDI, invisible), which
+    # tests/test_catalogues.py checks on its own.
+    transcript = unisolated((tmp_path / "transcript.txt").read_text("utf-8"))
     assert "Minneapolis–Najaf" in transcript
     assert "Ustadh Kareem runs /join city:Najaf language:ar" in transcript
     assert "Ali runs /join city:Najaf language:ar" in transcript
     assert "Ali presses [متابعة ✍️]" in transcript
-    # Arabic isolates the name it puts in (FSI…PDI, invisible): compare what the reader sees.
-    assert "🎉 أهلًا بك في Minneapolis–Najaf!" in unisolated(transcript)
+    assert "🎉 أهلًا بك في Minneapolis–Najaf!" in transcript
     assert "Ben presses [Continue ✍️]" in transcript
     assert "Ms Rivera runs /roster list" in transcript
     assert "**Minneapolis**: 3 active · 0 paused" in transcript
@@ -204,7 +205,7 @@ def test_the_dashboards_are_saved_as_their_readers_see_them(demo_output: Path) -
     assert 'dir="rtl"' in najaf and "<bdi>Ali</bdi>" in najaf and "<bdi>Zainab</bdi>" in najaf
     for name in ("Ben", "Maya", "Sofia"):
         assert name not in najaf
-    transcript = (demo_output / "transcript.txt").read_text("utf-8")
+    transcript = unisolated((demo_output / "transcript.txt").read_text("utf-8"))
     assert "👤 Dr Baker runs /report link" in transcript
     assert "https://twinbridge.example.org/d/" in transcript
     assert "**#2** · Najaf · by @Ustadh Kareem" in transcript
@@ -231,7 +232,7 @@ def test_the_calendar_feed_follows_the_move_of_a_session(demo_output: Path) -> N
         return int(next(e for e in calendar.walk("VEVENT") if "RRULE" in e)["SEQUENCE"])
 
     assert series_sequence(after) > series_sequence(before)
-    transcript = (demo_output / "transcript.txt").read_text("utf-8")
+    transcript = unisolated((demo_output / "transcript.txt").read_text("utf-8"))
     assert "webcal://twinbridge.example.org/feeds/" in transcript
     assert "the session of Tue 2026-12-01 is on Tue 2026-12-08 08:00" in transcript
 
@@ -243,14 +244,14 @@ def test_a_report_as_a_workbook_and_the_monthly_digest(demo_output: Path) -> Non
     book = load_workbook(workbook)
     assert book.sheetnames == ["cities", "sessions", "students"]
     assert book["students"].freeze_panes == "A2"
-    transcript = (demo_output / "transcript.txt").read_text("utf-8")
+    transcript = unisolated((demo_output / "transcript.txt").read_text("utf-8"))
     assert (
         "(one sheet per level (cities, sessions, students), header rows frozen, dates as dates; "
         "python -m bot report attendance --format xlsx writes the same: reports/attendance-"
     ) in transcript
     assert "The monthly digest of **Minneapolis–Najaf** is on" in transcript
     digest = transcript.split(
-        "🤖 Twinbridge says in #teachers:\n     ▌ 📬 Minneapolis–Najaf · 2026-11"
+        "🤖 Twinbridge says in #teachers:\n     ▌ 📬 Minneapolis–Najaf · November 2026"
     )
     assert len(digest) == 2, "the digest is told once, in the teachers' channel"
     # October's 75%: Zainab, excused by her teacher's roll call, was not expected.

@@ -20,7 +20,7 @@ from bot.domain.reporting import (
     Tally,
     rate_text,
 )
-from bot.i18n import t
+from bot.i18n import month_of_year, t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
 from cogs.common.text import clip, shown, timestamp
 
@@ -282,7 +282,7 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
         t(
             "reporting.month_line",
             lang,
-            month=m.month,
+            month=month_of_year(m.month, lang),
             attended=m.sessions.attended,
             expected=m.sessions.expected,
             answers=m.prompt_answers,

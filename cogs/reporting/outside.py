@@ -14,7 +14,7 @@ from bot.domain.digest import Change
 from bot.domain.report_chart import attendance_chart
 from bot.domain.reporting import rate_text
 from bot.domain.workbook import exchange_workbook
-from bot.i18n import t
+from bot.i18n import month_of_year, t
 from bot.limits import (
     ACTION_ROWS,
     CONTENT,
@@ -149,7 +149,7 @@ def _changes(changes: Sequence[Change], language: str) -> str:
 def digest_embed(digest: Digest, language: str) -> discord.Embed:
     """One language's digest: what moved, the pairs to nudge, the footer."""
     figures = digest.figures
-    month = f"{figures.period.start:%Y-%m}"
+    month = month_of_year(figures.period.start, language)
     embed = discord.Embed(
         title=clip(
             t("digest.title", language, exchange=digest.exchange.name, month=month), EMBED_TITLE

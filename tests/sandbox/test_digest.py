@@ -60,9 +60,9 @@ async def test_the_digest_goes_to_the_teachers_channel_on_the_first_school_day(
         before = len(sb.messages_in(world.teachers_channel))
         await sb.advance_to(datetime(2027, 1, 4, 14, 1, tzinfo=UTC))
         posted = sb.messages_in(world.teachers_channel)[before:]
-        digest = next(m for m in posted if m.embeds and "2026-12" in m.embeds[0]["title"])
+        digest = next(m for m in posted if m.embeds and "December 2026" in m.embeds[0]["title"])
         titles = [e["title"] for e in digest.embeds]
-        assert titles[0] == "📬 Minneapolis–Najaf · 2026-12"
+        assert titles[0] == "📬 Minneapolis–Najaf · December 2026"
         assert len(digest.embeds) == 2  # English for Minneapolis, Arabic for Najaf
         fields = {f["name"]: f["value"] for f in digest.embeds[0]["fields"]}
         # December against November (tests/sandbox/reporting_story.py): Ben alone came in

@@ -554,8 +554,8 @@ async def test_reports_count_an_answer_once_in_the_period_of_its_first_reply(
         **{"from": "2026-09-01", "to": "2026-10-02"},
     )
     assert report_fields(ben)["Month by month"].split("\n") == [
-        "2026-09: sessions 0/0 · prompts 1 · messages 1 · chess 0",
-        "2026-10: sessions 0/0 · prompts 0 · messages 1 · chess 0",
+        "September 2026: sessions 0/0 · prompts 1 · messages 1 · chess 0",
+        "October 2026: sessions 0/0 · prompts 0 · messages 1 · chess 0",
     ]
 
 

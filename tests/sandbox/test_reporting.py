@@ -217,9 +217,9 @@ async def test_one_students_participation_over_time(story: Story) -> None:
     assert (found["Prompt answers"], found["Messages"]) == ("1", "2")
     assert found["Chess"] == "Games: 1 · points: 1"
     assert found["Month by month"].split("\n") == [
-        "2026-10: sessions 1/1 · prompts 0 · messages 0 · chess 0",
-        "2026-11: sessions 1/1 · prompts 0 · messages 0 · chess 0",
-        "2026-12: sessions 1/1 · prompts 1 · messages 2 · chess 1",
+        "October 2026: sessions 1/1 · prompts 0 · messages 0 · chess 0",
+        "November 2026: sessions 1/1 · prompts 0 · messages 0 · chess 0",
+        "December 2026: sessions 1/1 · prompts 1 · messages 2 · chess 1",
     ]
     maya = await sb.command(
         story.ex.world.teacher, "report student", student=story.student("Maya"), **PERIOD
