@@ -1,4 +1,9 @@
-"""The one translation function for user-facing text, backed by JSON catalogues per language."""
+"""The one translation function for user-facing text, backed by JSON catalogues per language.
+
+Texts use ICU MessageFormat's placeholders and plurals (bot/plurals.py): `{name}`, and for a
+count `{n, plural, one {# day} other {# days}}` with the categories CLDR gives the language
+(through Babel), `#` written the language's way.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,11 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal
+
+from bot import plurals
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +54,45 @@ def lookup(key: str, language: str) -> str | None:
 
 def t(key: str, language: str | None = None, /, **params: Any) -> str:
     """The text for `key` in `language` (falling back to English), formatted with params."""
-    template = _catalogue(language or DEFAULT_LANGUAGE).get(key)
+    language = language or DEFAULT_LANGUAGE
+    template = _catalogue(language).get(key)
     if template is None:
-        template = _catalogue(DEFAULT_LANGUAGE).get(key)
+        # An English text takes English plural rules.
+        language = DEFAULT_LANGUAGE
+        template = _catalogue(language).get(key)
     if template is None:
         log.error("missing translation key %r", key)
         return key
     try:
-        return template.format(**params)
-    except (KeyError, IndexError, ValueError):
+        return plurals.render(plurals.parse(template), params, style(language))
+    except (KeyError, TypeError, ValueError):
         log.exception("bad parameters for translation key %r", key)
         return template
+
+
+@cache
+def locale(language: str) -> Locale:
+    """Babel's locale (CLDR data) for a catalogue language; English's for one CLDR lacks."""
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT_LANGUAGE)
+
+
+@cache
+def style(language: str) -> plurals.Style:
+    """How texts in `language` categorise and write counted numbers."""
+    cldr = locale(language)
+
+    def number(value: plurals.Number) -> str:
+        return format_decimal(value, locale=cldr)
+
+    return plurals.Style(category=cldr.plural_form, number=number)
+
+
+def plural_categories(language: str) -> set[str]:
+    """The CLDR plural categories of `language`, `other` included."""
+    return set(locale(language).plural_form.tags) | {"other"}
 
 
 def listing(items: Iterable[str], language: str | None = None) -> str:

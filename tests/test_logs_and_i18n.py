@@ -101,10 +101,7 @@ def test_every_feature_file_exists_in_every_language() -> None:
 
 def test_catalogue_values_keep_their_placeholders() -> None:
     """A translation uses exactly the placeholders of its English text."""
-    import string
-
-    def fields(text: str) -> set[str]:
-        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    from bot.plurals import placeholders as fields
 
     english = _catalogue("en")
     for language in available_languages():
