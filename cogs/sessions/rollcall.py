@@ -61,7 +61,7 @@ def roll_embed(roll: RollCall, lang: str) -> discord.Embed:
         "rollcall.intro",
         lang,
         start=timestamp(roll.occurrence.starts_at, "F"),
-        minutes=f"{roll.voice_minutes:g}",
+        minutes=roll.voice_minutes,
     )
     body = "\n".join(_line(line, lang) for line in roll.lines) or t("rollcall.empty", lang)
     embed = discord.Embed(

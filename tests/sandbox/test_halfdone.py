@@ -151,7 +151,7 @@ async def test_a_welcome_discord_fails_is_posted_shortly_and_the_teacher_is_told
     sb.server.fail_next("POST", MESSAGES, status=503)
     reply = await sb.command(world.teacher, "pair confirm")
     assert "Done: 3 paired spaces" in reply.text
-    assert "1 welcome posts are not out yet" in reply.text
+    assert "1 welcome post is not out yet" in reply.text
     assert sorted(len(welcomes(sb, s)) for s in pair_spaces(sb)) == [0, 1, 1]
     await sb.advance(seconds=31)
     assert [len(welcomes(sb, s)) for s in pair_spaces(sb)] == [1, 1, 1]
@@ -184,7 +184,7 @@ async def test_a_prompt_discord_fails_for_a_moment_is_posted_shortly(world: Worl
     sb.server.fail_next("POST", MESSAGES, status=503, channel_id=spaces[1].id)
     reply = await sb.command(world.teacher, "prompt now")
     assert "Posted the next prompt in 2 paired spaces" in reply.text
-    assert "1 spaces get theirs shortly" in reply.text
+    assert "1 space gets its prompt shortly" in reply.text
     assert "could not be reached" not in reply.text
     assert [len(cards(sb, s)) for s in spaces] == [1, 0, 1]
     await sb.advance(seconds=31)

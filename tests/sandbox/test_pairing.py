@@ -162,7 +162,7 @@ async def test_paused_students_are_not_paired(world: World) -> None:
     await world.add_student("Omar", 1, status="paused")
     reply = await world.sb.command(world.teacher, "pair preview")
     assert "Omar" not in reply.text
-    assert "1 paused students" in reply.text
+    assert "1 paused student is left out" in reply.text
 
 
 async def test_keep_apart_is_never_violated(world: World) -> None:

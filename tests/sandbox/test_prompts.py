@@ -125,7 +125,7 @@ async def test_a_paused_pair_gets_no_prompt(world: World) -> None:
     async with sb.bot.ctx.db.transaction() as conn:
         await pairing_store.set_status(conn, paused.id, PairStatus.PAUSED, sb.now())
     reply = await sb.command(world.teacher, "prompt now")
-    assert "in 1 paired spaces" in reply.text
+    assert "in 1 paired space" in reply.text
     assert cards(sb, space_of(world, "Ali")) == []
     ask = await sb.command(world.students["Ali"], "prompt next", where=space_of(world, "Ali"))
     assert t("error.prompt_pair_paused", "ar") in ask.text, "Ali reads Arabic"
@@ -144,8 +144,8 @@ async def test_a_deleted_space_is_reported_and_the_other_pairs_still_get_theirs(
     await channel.delete()
     await sb.idle()
     reply = await sb.command(world.teacher, "prompt now")
-    assert "Posted the next prompt in 1 paired spaces" in reply.text
-    assert "1 spaces could not be reached" in reply.text
+    assert "Posted the next prompt in 1 paired space" in reply.text
+    assert "1 space could not be reached" in reply.text
     assert len(cards(sb, space_of(world, "Maya"))) == 1
     assert await count(sb, prompt_posts) == 1, "no post is recorded for the deleted space"
 

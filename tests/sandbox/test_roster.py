@@ -125,7 +125,7 @@ def posted_before(reply: Reply, label: str, custom_id: str) -> None:
         # Page 2 of the default list: both cities, active and paused, every band, students.
         ("roster:list:{ex}:0:c:-:s:2", ["Student 23", "Student 29"], "Page 2 of 2 · 32 people"),
         # Najaf only, paused only, ages 13–15 (the second band), students, page 1.
-        ("roster:list:{ex}:{najaf}:p:1:s:1", ["Omar"], "Page 1 of 1 · 1 people"),
+        ("roster:list:{ex}:{najaf}:p:1:s:1", ["Omar"], "Page 1 of 1 · 1 person"),
     ],
 )
 async def test_a_roster_page_button_posted_by_the_old_bot_still_works(
@@ -394,7 +394,7 @@ async def test_import_adds_good_rows_and_reports_bad_ones_by_line(world: World) 
     assert "line 5: Norole doesn't have the student role yet" in text
     assert "line 6: The same student is already on line 2." in text
     assert "line 7: “Basra” is not a city of this exchange" in text
-    assert "line 8: Your introduction is too long: 3000 characters" in text
+    assert "line 8: Your introduction is too long: 3,000 characters" in text
     me = await on_roster(sb, world.exchange_id, ali)
     assert me is not None
     assert (me.city_id, me.grade_band, me.languages) == (world.city_ids[1], "13-15", ("ar", "en"))
@@ -437,7 +437,7 @@ async def test_import_reads_semicolons_and_utf16_from_spreadsheets(world: World)
     text = "user;city;grade_band;languages\nzainab;Najaf;10-12;ar\n"
     upload = Upload("export.csv", text.encode("utf-16"))
     reply = await sb.command(world.teacher, "roster import", file=upload)
-    assert "1 students imported" in reply.text
+    assert "1 student imported" in reply.text
     assert await on_roster(sb, world.exchange_id, zainab) is not None
 
 
@@ -497,7 +497,7 @@ async def test_import_brings_back_a_removed_student(world: World) -> None:
     reply = await sb.command(
         world.teacher, "roster import", file=csv_file("ali,Najaf,16-18,ar,,Back again")
     )
-    assert "1 of them had been removed earlier and are back" in reply.text
+    assert "1 of them had been removed earlier and is back" in reply.text
     me = await on_roster(sb, world.exchange_id, ali)
     assert me is not None and (me.status, me.grade_band) == ("active", "16-18")
 

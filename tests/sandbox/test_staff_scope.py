@@ -392,7 +392,7 @@ COMMANDS: dict[str, StaffAction] = {
         (paired,),
         "Omar",
     ),
-    "roster import": StaffAction(roster_import, (paired,), "1 students imported"),
+    "roster import": StaffAction(roster_import, (paired,), "1 student imported"),
     "roster keep-apart add": StaffAction(
         cmd(
             "roster keep-apart add",
