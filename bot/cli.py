@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|migrate|demo|report|backup|restore]` (run is the default)."""
+"""Command line: `python -m bot [run|migrate|demo|report|backup|restore|i18n]`, run by default."""
 
 from __future__ import annotations
 
@@ -37,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     demo = sub.add_parser("demo", help="run a scripted exchange offline in the loopback sandbox")
     demo.add_argument("--output", default="demo-output", help="folder for images, CSV and charts")
+    i18n = sub.add_parser("i18n", help="translations: what is missing or stale per language")
+    i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
+    check = i18n_sub.add_parser(
+        "check",
+        help="missing and stale keys, placeholder and plural-form mismatches (exit 1 if any)",
+    )
+    check.add_argument(
+        "--language", action="append", help="only this language (repeatable); all by default"
+    )
     report = sub.add_parser(
         "report",
         help="attendance or the exchange's figures as CSV, JSON or an Excel workbook",
@@ -376,6 +385,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `twinbridge` script."""
     args = _parser().parse_args(argv)
     command = args.command or "run"
+    if command == "i18n":
+        # Needs no settings: a translator runs it on a fresh clone without a .env.
+        from bot import i18n_check
+
+        return i18n_check.main(args.language)
     try:
         settings = load_settings()
     except SettingsError as exc:

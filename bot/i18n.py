@@ -87,7 +87,30 @@ def style(language: str) -> plurals.Style:
     def number(value: plurals.Number) -> str:
         return format_decimal(value, locale=cldr)
 
+    if cldr.character_order == "right-to-left":
+        # A Latin name or a number inside Arabic text would otherwise pull the words around it
+        # into its own direction ("Ana" at a line's end reorders the sentence): first-strong
+        # isolates (FSI … PDI) keep each interpolated value to itself.
+        return plurals.Style(cldr.plural_form, number, isolate)
     return plurals.Style(category=cldr.plural_form, number=number)
+
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(value: str) -> str:
+    """`value` as a bidirectional island in right-to-left text (empty stays empty)."""
+    return f"{FSI}{value}{PDI}" if value else value
+
+
+def unisolated(text: str) -> str:
+    """`text` as a reader sees it, without the invisible isolates."""
+    return text.replace(FSI, "").replace(PDI, "")
+
+
+def is_rtl(language: str) -> bool:
+    """Whether `language` is written right to left (CLDR)."""
+    return locale(language).character_order == "right-to-left"
 
 
 def plural_categories(language: str) -> set[str]:
@@ -102,12 +125,28 @@ def listing(items: Iterable[str], language: str | None = None) -> str:
 
 def language_name(code: str, language: str | None = None) -> str:
     """A language's name as a reader of `language` writes it ("ar" → "Arabic", "árabe",
-    "العربية"); the code itself for a language the catalogue does not name."""
+    "العربية"): the catalogue's name where it says more than CLDR ("Akan (Twi)"), else CLDR's,
+    else the code itself."""
+    language = language or DEFAULT_LANGUAGE
     return (
-        lookup(f"language.{code}", language or DEFAULT_LANGUAGE)
+        lookup(f"language.{code}", language)
+        or locale(language).languages.get(code)
         or lookup(f"language.{code}", DEFAULT_LANGUAGE)
         or code
     )
+
+
+def weekday_name(iso_day: int, language: str | None = None, *, short: bool = False) -> str:
+    """The name of an ISO weekday (1 = Monday) in `language`, from CLDR: "Tuesday", "Tue",
+    "martes", "الثلاثاء"."""
+    width = "abbreviated" if short else "wide"
+    return str(locale(language or DEFAULT_LANGUAGE).days["format"][width][(iso_day - 1) % 7])
+
+
+def month_name(month: int, language: str | None = None, *, short: bool = False) -> str:
+    """The name of a month (1 = January) in `language`, from CLDR."""
+    width = "abbreviated" if short else "wide"
+    return str(locale(language or DEFAULT_LANGUAGE).months["format"][width][month])
 
 
 def language_list(codes: Iterable[str], language: str | None = None) -> str:

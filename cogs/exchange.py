@@ -10,7 +10,7 @@ from bot.app import Twinbridge
 from bot.domain.exchange import MAX_NAME, MAX_WEEKEND
 from bot.domain.holidays import MAX_REGION
 from bot.errors import UserError
-from bot.i18n import language_list, listing, t
+from bot.i18n import language_list, listing, t, weekday_name
 from bot.limits import CONTENT
 from bot.services.exchanges import CityInput, holiday_region
 from cogs.adapters.spaces import spaces_for
@@ -23,7 +23,7 @@ from cogs.common.text import NO_PINGS, clip, shown, timestamp
 def weekend_label(days: frozenset[int], language: str) -> str:
     """ "Friday, Saturday" (ISO day numbers), in the reader's language; a list, never a
     range, so a weekend of Friday and Sunday does not read as three days."""
-    return listing((t(f"session.weekday_{d}", language) for d in sorted(days)), language)
+    return listing((weekday_name(d, language) for d in sorted(days)), language)
 
 
 @app_commands.guild_only()

@@ -16,6 +16,7 @@ from importlib import resources
 
 from bot.domain.exchange import GRADE_BANDS, ProfileError, clean_text
 from bot.domain.text import snowflake
+from bot.i18n import available_languages
 
 # Themes of the bank, in the order rotation interleaves them; "other" is for teachers' own.
 THEMES = (
@@ -37,8 +38,9 @@ THEMES = (
 AGE_RANGES = ("10-18", "10-12", "13-15", "16-18", "10-15", "13-18")
 ALL_AGES = "10-18"
 
-# Every built-in prompt speaks these languages; a teacher's own needs at least one of them.
-PROMPT_LANGUAGES = ("en", "ar", "es")
+# Every built-in prompt speaks the bot's languages (a catalogue each, so French and Turkish
+# join when theirs land); a teacher's own prompt needs at least one of them.
+PROMPT_LANGUAGES = tuple(available_languages())
 
 MAX_PROMPT_TEXT = 300  # per language: short enough to read at a glance, and fits an embed field
 OWN_PREFIX = "own-"

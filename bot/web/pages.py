@@ -33,7 +33,7 @@ from bot.domain.reporting import (
 from bot.domain.spreadsheet import csv_bytes
 from bot.domain.workbook import XLSX_TYPE, attendance_workbook, exchange_workbook
 from bot.errors import UserError
-from bot.i18n import available_languages, language_name, lookup, t
+from bot.i18n import available_languages, language_name, lookup, t, weekday_name
 from bot.services.dashboard import Access, DashboardService
 from bot.services.feeds import FeedService
 from bot.web.charts import attendance_svg
@@ -224,9 +224,7 @@ async def overview(request: web.Request, access: Access, page: Page) -> web.Stre
 
 def _local(when: datetime, zone: str, language: str) -> str:
     local = when.astimezone(ZoneInfo(zone))
-    days = t("dashboard.weekdays", language).split(",")
-    day = days[local.weekday()] if len(days) == 7 else local.strftime("%a")
-    return f"{day} {local:%Y-%m-%d %H:%M}"
+    return f"{weekday_name(local.isoweekday(), language, short=True)} {local:%Y-%m-%d %H:%M}"
 
 
 async def sessions(request: web.Request, access: Access, page: Page) -> web.StreamResponse:

@@ -9,14 +9,9 @@ from zoneinfo import ZoneInfo
 from bot.domain import sessions as rules
 from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
-from bot.i18n import t
+from bot.i18n import t, weekday_name
 from bot.services.session_port import EventRefusedError
 from cogs.common.text import timestamp
-
-
-def weekday_name(iso_day: int, language: str) -> str:
-    """ "Tuesday" for ISO day 2."""
-    return t(f"session.weekday_{iso_day}", language)
 
 
 def rule_text(shape: rules.RuleShape, language: str, local_time: str = "", zone: str = "") -> str:
@@ -65,7 +60,7 @@ def local_line(slot: rules.Slot, zone: str, language: str) -> str:
     skip is never shown, and one they repeat carries its offset from UTC)."""
     start = slot.start.astimezone(ZoneInfo(zone))
     end = slot.end.astimezone(ZoneInfo(zone))
-    short = t(f"session.day_{start.isoweekday()}", language)
+    short = weekday_name(start.isoweekday(), language, short=True)
     if rules.is_ambiguous(start) or rules.is_ambiguous(end):
         return (
             f"{short} {start:%Y-%m-%d} {start:%H:%M} ({rules.utc_offset(start)})"
@@ -118,7 +113,7 @@ def blocks(languages: tuple[str, ...], render: Callable[[str], str]) -> str:
 def holiday_line(holiday: Holiday, language: str) -> str:
     """ "🎉 Najaf: Wed 2027-03-10 is Eid al-Fitr (an estimated date)", the city's own date."""
     key = "session.holiday_estimated" if holiday.estimated else "session.holiday"
-    day = f"{t(f'session.day_{holiday.day.isoweekday()}', language)} {holiday.day:%Y-%m-%d}"
+    day = f"{weekday_name(holiday.day.isoweekday(), language, short=True)} {holiday.day:%Y-%m-%d}"
     return "🎉 " + t(key, language, city=holiday.city, name=holiday.name, date=day)
 
 

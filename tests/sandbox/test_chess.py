@@ -950,7 +950,7 @@ async def test_a_student_is_told_their_turn_in_their_own_language(world: World) 
             game=1,
             name="Ben",
             san="e4",
-            words="البيدق e2 ← e4",
+            words=t("chess.words.move", "ar", piece="البيدق", origin="e2", target="e4"),
         )
         == board.content
     )

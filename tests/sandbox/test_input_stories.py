@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.i18n import t
+from bot.i18n import t, weekday_name
 from bot.sandbox.driver import Sandbox, Upload
 from bot.sandbox.looplag import LIMIT
 from bot.store.schema import participants, partnerships, sessions
@@ -184,7 +184,7 @@ async def test_the_second_to_last_friday_is_not_the_last_in_any_language(ex: Exc
         teacher = sb.add_member(f"Teacher {language}", roles=[ex.world.teachers_role])
         await sb.command(teacher, "join", city="Minneapolis", language=language)
         reply = await schedule(ex, member=teacher, repeat="FREQ=MONTHLY;BYDAY=-2FR", count=3)
-        weekday = t("session.weekday_5", language)
+        weekday = weekday_name(5, language)
         nth = t("session.nth_2", language)
         expected = t("session.rule_monthly_nth_from_end", language, nth=nth, weekday=weekday)
         assert expected in reply.text
