@@ -35,7 +35,7 @@ def described(command: app_commands.Command[Any, ..., Any]) -> Any:
     return TranslationContext(location=Where.command_description, data=command)
 
 
-@pytest.mark.parametrize("language", ["en", "es", "ar"])
+@pytest.mark.parametrize("language", ["en", "es", "ar", "fr", "tr"])
 def test_every_command_text_fits_discords_limits(language: str) -> None:
     """Menu names 1-32 characters, descriptions and choices 1-100: Discord refuses more."""
     entries: dict[str, str] = json.loads((LOCALES / language / "commands.json").read_text("utf-8"))
@@ -51,11 +51,14 @@ def test_every_command_text_fits_discords_limits(language: str) -> None:
         (discord.Locale.spain_spanish, "es"),
         (discord.Locale.latin_american_spanish, "es"),
         (discord.Locale.american_english, None),  # English is the registered default
-        (discord.Locale.french, None),  # no catalogue: Discord shows the English
+        (discord.Locale.french, "fr"),
+        (discord.Locale.turkish, "tr"),
+        (discord.Locale.german, None),  # no catalogue: Discord shows the English
     ],
 )
 def test_discord_locales_map_to_catalogues(locale: discord.Locale, language: str | None) -> None:
-    """Both Spanish locales read the Spanish catalogue; others fall back to English."""
+    """Both Spanish locales read the Spanish catalogue, French and Turkish theirs; a language
+    without a catalogue falls back to English."""
     assert language_of_locale(locale) == language
 
 

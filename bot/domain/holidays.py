@@ -25,7 +25,14 @@ from bot.domain.sessions import Slot
 from bot.domain.text import clean
 
 # Holiday names in the reader's language where the package has it.
-_LANGUAGES = {"en": ("en_US", "en_GB", "en"), "es": ("es",), "ar": ("ar",)}
+_LANGUAGES = {
+    "en": ("en_US", "en_GB", "en"),
+    "es": ("es",),
+    "ar": ("ar",),
+    # Senegal's calendar names its days in fr_SN, France's in fr.
+    "fr": ("fr", "fr_SN", "fr_FR"),
+    "tr": ("tr",),
+}
 # The longest region stored ("ES-Barcelona": some subdivisions are names, not codes).
 MAX_REGION = 40
 

@@ -101,8 +101,10 @@ async def test_spanish_clients_get_every_description_in_spanish(sb: Sandbox) -> 
     assert len(items) > 200
     for path, item in items:
         localised = item.get("description_localizations") or {}
-        assert set(localised) == set(SPANISH), path
+        # Spanish, and the other client languages the bot speaks (French, Turkish).
+        assert set(localised) == set(SPANISH) | {"fr", "tr"}, path
         assert localised["es-ES"] == localised["es-419"] != item["description"], path
+        assert localised["fr"] != item["description"] != localised["tr"], path
     swap = dict(items)["pair.swap"]
     assert swap["description_localizations"]["es-ES"] == (
         "Intercambia a dos estudiantes de la misma ciudad entre sus parejas"
@@ -125,6 +127,8 @@ async def test_choices_and_the_report_menu_are_registered_in_spanish(sb: Sandbox
     assert menu["name_localizations"] == {
         "es-ES": "Avisar al docente",
         "es-419": "Avisar al docente",
+        "fr": "Signaler à un enseignant",
+        "tr": "Öğretmene bildir",
     }
 
 
@@ -156,7 +160,7 @@ async def test_every_command_text_is_in_every_catalogue_and_english_matches_the_
     assert describe_options(tree) == []
     for key, english in texts.items():
         assert lookup(key, "en") == english, f"bot/locales/en/commands.json: {key}"
-        for language in ("es", "ar"):
+        for language in ("es", "ar", "fr", "tr"):
             assert lookup(key, language), f"bot/locales/{language}/commands.json lacks {key}"
     stale = {k for k in json.loads(COMMANDS_EN.read_text("utf-8")) if k not in texts}
     assert stale == set(), "entries of commands.json no command has any more"
