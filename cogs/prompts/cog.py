@@ -90,6 +90,8 @@ class PromptsCog(
         english=f"The prompt in English. {TEXT_HELP}",
         arabic=f"The prompt in Arabic. {TEXT_HELP}",
         spanish=f"The prompt in Spanish. {TEXT_HELP}",
+        french=f"The prompt in French. {TEXT_HELP}",
+        turkish=f"The prompt in Turkish. {TEXT_HELP}",
         ages="Who it suits (default: all ages)",
         theme="Its theme (default: Other)",
     )
@@ -100,6 +102,8 @@ class PromptsCog(
         english: PromptText | None = None,
         arabic: PromptText | None = None,
         spanish: PromptText | None = None,
+        french: PromptText | None = None,
+        turkish: PromptText | None = None,
         ages: str = "10-18",
         theme: str = "other",
         exchange: ExchangeId | None = None,
@@ -108,7 +112,7 @@ class PromptsCog(
         prompt = await self.bot.services.prompts.add(
             actor,
             exchange,
-            texts={"en": english, "ar": arabic, "es": spanish},
+            texts={"en": english, "ar": arabic, "es": spanish, "fr": french, "tr": turkish},
             ages=ages,
             theme=theme,
         )
@@ -129,6 +133,8 @@ class PromptsCog(
         english='New English text, or "-" to remove it',
         arabic='New Arabic text, or "-" to remove it',
         spanish='New Spanish text, or "-" to remove it',
+        french='New French text, or "-" to remove it',
+        turkish='New Turkish text, or "-" to remove it',
         ages="Who it suits",
         theme="Its theme",
     )
@@ -140,6 +146,8 @@ class PromptsCog(
         english: PromptText | None = None,
         arabic: PromptText | None = None,
         spanish: PromptText | None = None,
+        french: PromptText | None = None,
+        turkish: PromptText | None = None,
         ages: str | None = None,
         theme: str | None = None,
         exchange: ExchangeId | None = None,
@@ -149,7 +157,7 @@ class PromptsCog(
             actor,
             exchange,
             prompt,
-            texts={"en": english, "ar": arabic, "es": spanish},
+            texts={"en": english, "ar": arabic, "es": spanish, "fr": french, "tr": turkish},
             ages=ages,
             theme=theme,
         )
