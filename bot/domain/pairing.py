@@ -40,14 +40,20 @@ they come in, and ties are broken the same way every time.
   the same bipartite problem, so the same `linear_sum_assignment` path solves it optimally:
   two partner cities are never paired, and surplus students join groups as above.
 - Policy *any* (any two different cities): a general graph, not bipartite, so an assignment
-  solver does not apply. `networkx.max_weight_matching` (Edmonds' blossom algorithm, exact,
-  maintained, pure Python, no compiled extension to build) with `maxcardinality=True` finds the
-  matching that pairs the most students and, among those, has the highest utility (the same
-  lexicographic utility as above). Same-city and keep-apart edges are left out of the graph.
-  Blossom is cubic in pure Python, too slow on a complete graph of 1,800 students, so each
-  student keeps only their `NETWORK_EDGES` best partners (by utility; the graph is the union);
-  bench/bench_network_pairing.py measures the result against a greedy baseline. Students the
-  matching leaves out (one when the count is odd) join groups as the surplus does above.
+  alone does not solve it. Up to `EXACT_LIMIT` students (a few classes, the usual network),
+  `networkx.max_weight_matching` (Edmonds' blossom algorithm: exact, maintained) with
+  `maxcardinality=True` finds the matching that pairs the most students and, among those, has
+  the highest utility (the same lexicographic utility as above). Blossom is pure Python and
+  cubic: with the tiered penalties it took minutes for 1,800 students on this machine.
+  Beyond the limit the same utility goes to `linear_sum_assignment` over every student
+  against every student: a maximum-weight cycle cover (each student "sends" to one and
+  "receives" from one, never their own city). Its 2-cycles are pairs; each longer cycle is
+  cut into its best set of every other edge (an odd one leaves out the student whose
+  absence costs least), and the students left over are covered again among themselves
+  until no pair is left to make. This is not guaranteed optimal;
+  bench/bench_network_pairing.py measures it against a greedy baseline in the same run.
+  Same-city and keep-apart pairs are never made. Students no pair takes (one when the count
+  is odd) join groups as the surplus does above.
 """
 
 from __future__ import annotations
@@ -74,9 +80,9 @@ IndexArray: TypeAlias = npt.NDArray[np.intp]
 
 PairingFailure: TypeAlias = Literal["too_few_students", "one_city_only", "infeasible"]
 
-# In a network under policy 'any', how many best partners of each student the matching may
-# choose among (see the module docstring).
-NETWORK_EDGES = 16
+# In a network under policy 'any', up to how many students the exact blossom matching runs
+# (see the module docstring); beyond, the assignment-based cover.
+EXACT_LIMIT = 120
 
 _DAY_MINUTES = 24 * 60
 _WAKE_MINUTE = 7 * 60
@@ -609,7 +615,12 @@ def pair_network(
     utility = _utility(
         terms.soft, terms.cross_band.astype(np.int32), terms.repeat.astype(np.int32), forbidden
     )
-    pairs = _greedy_matching(utility) if greedy else _blossom_matching(utility)
+    if greedy:
+        pairs = _greedy_matching(utility)
+    elif len(pool) <= EXACT_LIMIT:
+        pairs = _blossom_matching(utility)
+    else:
+        pairs = _cover_matching(utility)
     assign = _greedy_assignment if greedy else _optimal_assignment
     if not pairs:
         raise PairingError("infeasible", pool.ids)
@@ -636,29 +647,88 @@ def _two_sided(
 
 
 def _blossom_matching(utility: FloatMatrix) -> list[tuple[int, int]]:
-    """Most students paired, then the highest utility, over each student's best edges."""
-    n = utility.shape[0]
-    keep = min(NETWORK_EDGES, max(n - 1, 1))
-    # Each row's `keep` highest entries (argpartition: no full sort of 1,800 × 1,800).
-    best = np.argpartition(-utility, keep - 1, axis=1)[:, :keep]
-    rows = np.repeat(np.arange(n), keep)
-    cols = best.ravel()
-    chosen = np.isfinite(utility[rows, cols])
-    rows, cols = rows[chosen], cols[chosen]
-    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
-    edges = np.unique(np.stack([lo, hi], axis=1), axis=0)
-    if edges.size == 0:
+    """Exact: most students paired, then the highest utility (Edmonds' blossom)."""
+    rows, cols = np.nonzero(np.triu(np.isfinite(utility), k=1))
+    if rows.size == 0:
         return []
-    values = utility[edges[:, 0], edges[:, 1]]
+    values = utility[rows, cols]
     # Blossom wants no negative weights; every maximum-cardinality matching has the same
     # number of edges, so a constant shift leaves the best one the best.
     shift = 1.0 - float(values.min())
     graph: nx.Graph[int] = nx.Graph()
     graph.add_weighted_edges_from(
-        zip(edges[:, 0].tolist(), edges[:, 1].tolist(), (values + shift).tolist(), strict=True)
+        zip(rows.tolist(), cols.tolist(), (values + shift).tolist(), strict=True)
     )
     matched = nx.max_weight_matching(graph, maxcardinality=True)
     return sorted((min(a, b), max(a, b)) for a, b in matched)
+
+
+def _cover_matching(utility: FloatMatrix) -> list[tuple[int, int]]:
+    """Pairs from maximum-weight cycle covers, cut along their cycles (see the docstring)."""
+    allowed = np.isfinite(utility)
+    out: list[tuple[int, int]] = []
+    waiting = np.arange(utility.shape[0], dtype=np.intp)
+    while waiting.size >= 2:
+        ok = allowed[np.ix_(waiting, waiting)]
+        if not ok.any():
+            break
+        found = _cut_cycles(utility[np.ix_(waiting, waiting)], ok)
+        if not found:
+            break
+        out += [(int(waiting[a]), int(waiting[b])) for a, b in found]
+        used = np.zeros(waiting.size, dtype=np.bool_)
+        for a, b in found:
+            used[a] = used[b] = True
+        waiting = waiting[~used]
+    return sorted((min(a, b), max(a, b)) for a, b in out)
+
+
+def _cut_cycles(utility: FloatMatrix, allowed: BoolMatrix) -> list[tuple[int, int]]:
+    """One round: the cycle cover of `utility` and the best alternate edges of each cycle."""
+    # A forbidden entry costs more than any cover of allowed ones, so none is taken while a
+    # cover without them exists; those taken anyway are dropped in `_best_alternate`.
+    big = float(np.abs(utility[allowed]).sum()) + 1.0
+    cost = np.where(allowed, -utility, big)
+    _rows, successor = linear_sum_assignment(cost)
+    successor = np.asarray(successor, dtype=np.intp)
+    seen = np.zeros(successor.size, dtype=np.bool_)
+    out: list[tuple[int, int]] = []
+    for start in range(successor.size):
+        cycle = []
+        at = start
+        while not seen[at]:
+            seen[at] = True
+            cycle.append(at)
+            at = int(successor[at])
+        out += _best_alternate(cycle, utility, allowed)
+    return out
+
+
+def _best_alternate(
+    cycle: list[int], utility: FloatMatrix, allowed: BoolMatrix
+) -> list[tuple[int, int]]:
+    """The best set of every other edge of a cycle (one student left out when it is odd):
+    most allowed edges, then the highest utility."""
+    size = len(cycle)
+    if size < 2:
+        return []
+    nodes = np.array(cycle, dtype=np.intp)
+    after = np.roll(nodes, -1)
+    edge_ok = allowed[nodes, after]
+    weight = np.where(edge_ok, utility[nodes, after], 0.0)
+    if size == 2:
+        return [(cycle[0], cycle[1])] if edge_ok[0] else []
+    count = size // 2
+    best: tuple[int, float] | None = None
+    best_start = 0
+    # Edges start, start + 2, …: an odd cycle leaves out the student just before `start`.
+    for start in range(size if size % 2 else 2):
+        picked = (start + 2 * np.arange(count)) % size
+        key = (int(edge_ok[picked].sum()), float(weight[picked].sum()))
+        if best is None or key > best:
+            best, best_start = key, start
+    picked = (best_start + 2 * np.arange(count)) % size
+    return [(int(nodes[i]), int(after[i])) for i in picked.tolist() if edge_ok[i]]
 
 
 def _greedy_matching(utility: FloatMatrix) -> list[tuple[int, int]]:

@@ -7,7 +7,13 @@ from collections import Counter
 
 import pytest
 
-from bot.domain.pairing import Candidate, PairingError, pair_network, pair_students
+from bot.domain.pairing import (
+    EXACT_LIMIT,
+    Candidate,
+    PairingError,
+    pair_network,
+    pair_students,
+)
 
 INTERESTS = ("art", "chess", "football", "music", "robots", "science")
 
@@ -130,3 +136,20 @@ def test_optimal_is_at_least_greedy() -> None:
 def test_pair_students_refuses_a_third_city() -> None:
     with pytest.raises(ValueError):
         pair_students(pool((1, 1, 1)))
+
+
+def test_a_large_network_keeps_every_hard_rule() -> None:
+    """Beyond EXACT_LIMIT students the cycle-cover path: every student placed once, no pair
+    of one city, keep-apart held, and nearly as many pairs as the cities allow (the cover is
+    not exact: students its cycles leave over, if of one city, join groups)."""
+    students = pool((50, 45, 40), seed=5)
+    assert len(students) > EXACT_LIMIT
+    where = city_of(students)
+    apart = [frozenset({1, 60}), frozenset({2, 100})]
+    plan = pair_network(students, keep_apart=apart)
+    placed = [m for g in plan.groups for m in g.members]
+    assert sorted(placed) == sorted(where)
+    for group in plan.groups:
+        assert where[group.members[0]] != where[group.members[1]]
+        assert not any(pair <= set(group.members) for pair in apart)
+    assert len(students) // 2 - 2 <= len(plan.groups) <= len(students) // 2

@@ -258,3 +258,11 @@ async def test_join_move_and_the_roster_csv_reach_a_third_city(sb: Sandbox) -> N
     assert people[teacher.user.id].city_id == kumasi
     assert people[kofi.user.id].city_id == kumasi
     assert people[ama.user.id].city_id == kumasi
+
+
+async def test_chess_standings_score_every_city_of_a_network(sb: Sandbox) -> None:
+    """/chess standings summed two cities' points as "A x – y B" and failed on a third."""
+    world = await make_world(sb)
+    await add_city(world, **KUMASI)
+    reply = await sb.command(world.teacher, "chess standings")
+    assert "Minneapolis 0 · Najaf 0 · Kumasi 0" in reply.text, reply.text
