@@ -30,7 +30,6 @@ def chapters() -> list[Chapter]:
         checkins,
         chess,
         directory,
-        league,
         network,
         outside,
         prompts,
@@ -49,9 +48,9 @@ def chapters() -> list[Chapter]:
         safety.chapter,
         reports.chapter,  # the summary of the months told before it
         outside.chapter,  # builds on that summary, and moves the clock on to December
-        network.chapter,  # a second exchange in the server: after the others, which name none
-        # Late: its games would change the figures the summary and the dashboards show.
-        league.chapter,
+        # A second exchange in the server, with its chess league: after the others, which
+        # name none, and whose figures its games would change.
+        network.chapter,
         directory.chapter,  # other servers: commands are registered globally (run_demo)
     ]
 

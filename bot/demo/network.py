@@ -10,6 +10,7 @@ the same network (issue 18, part B).
 
 from __future__ import annotations
 
+from bot.demo.league import league_round
 from bot.demo.story import DemoRun
 
 TITLE = "A network: one city, many sister cities"
@@ -101,8 +102,9 @@ async def chapter(run: DemoRun) -> None:
     await sb.command(coordinator, "pair preview", exchange=network)
     await sb.command(coordinator, "pair confirm", exchange=network)
 
-    # Issue 18, part B: a round of the chess league between the network's cities goes here,
-    # after the pairs and before the report (so the report counts its games).
+    # Issue 18, part B: a round of the chess league between the network's cities, after the
+    # pairs and before the report (so the report counts its games).
+    await league_round(run, network)
 
     story.section("The network's report: each city, and each hub–partner partnership")
     await sb.command(coordinator, "report exchange", exchange=network)

@@ -152,7 +152,7 @@ async def test_a_three_city_season_round_standings_and_match_pgn(sb: Sandbox, wo
 
     # The exchange's own /chess standings counts every city of the network too.
     overall = await sb.command(s["Ama"], "chess standings")
-    assert "**Minneapolis** 0 · **Najaf** 0 · **Accra** 2 · finished games: 2" in overall.text
+    assert "**Minneapolis 0 · Najaf 0 · Accra 2** · finished games: 2" in overall.text
 
     table = await sb.command(s["Ama"], "chess league standings")
     embed = table.embeds[0]

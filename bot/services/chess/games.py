@@ -433,10 +433,7 @@ class Games:
         if view.status in (GameStatus.DECLINED, GameStatus.WITHDRAWN, GameStatus.EXPIRED):
             raise UserError("chess.error.never_played", game=view.id)
         record = view.record
-        # The two players' cities in the exchange's order (in a network, not its first two).
-        theirs = {view.white.city, view.black.city}
-        ordered = [c.name for c in view.exchange.cities if c.name in theirs]
-        site = (ordered[0], ordered[1]) if len(ordered) == 2 else (view.white.city, view.black.city)
+        cities = view.exchange.cities
         played_on = (record.started_at or record.created_at).date()
         text = view.game.to_pgn(
             event=view.exchange.name,
