@@ -437,7 +437,10 @@ class Games:
         played_on = (record.started_at or record.created_at).date()
         text = view.game.to_pgn(
             event=view.exchange.name,
-            cities=site,
+            # A network's game is between two of its cities: the players'.
+            cities=(cities[0].name, cities[1].name)
+            if len(cities) == 2
+            else (view.white.city, view.black.city),
             played_on=played_on,
             white_name=view.white.name,
             black_name=view.black.name,
