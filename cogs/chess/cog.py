@@ -278,13 +278,11 @@ class ChessCog(
                 city_b=city_b,
                 games=found.games,
             )
-        else:  # a network of sister cities: every city's points
+        else:  # a network of cities: each city's points
             header = t(
-                "chess.standings_score_many",
+                "network.standings_score",
                 lang,
-                scores=" · ".join(
-                    f"**{shown(city)}** {points_text(points)}" for city, points in found.team_points
-                ),
+                scores=" · ".join(f"{city} {points_text(p)}" for city, p in found.team_points),
                 games=found.games,
             )
         embed = discord.Embed(

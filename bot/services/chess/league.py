@@ -39,7 +39,7 @@ class Standings:
     """An exchange's city-vs-city score and each student's results."""
 
     exchange: Exchange
-    team_points: tuple[tuple[str, float], ...]  # every city, in the exchange's order
+    team_points: tuple[tuple[str, float], ...]  # every city's, in the exchange's order
     rows: tuple[StandingRow, ...]
     games: int
 
@@ -124,9 +124,7 @@ class LeagueTable(Games):
         )
         return Standings(
             exchange=exchange,
-            team_points=tuple(
-                (city.name, table.team_points.get(city.id, 0.0)) for city in exchange.cities
-            ),
+            team_points=tuple((c.name, table.team_points.get(c.id, 0.0)) for c in exchange.cities),
             rows=rows,
             games=len(results),
         )
