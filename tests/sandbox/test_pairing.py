@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.i18n import t
+from bot.i18n import t, unisolated
 from bot.sandbox.driver import Sandbox, message_text
 from bot.sandbox.permissions import P
 from bot.sandbox.state import Channel, ChannelType
@@ -255,7 +255,7 @@ async def test_the_welcome_speaks_each_students_language_with_local_times(world:
     assert t("pair.welcome_title", "ar", exchange="Minneapolis–Najaf") in titles
     assert t("pair.welcome_title", "en", exchange="Minneapolis–Najaf") in titles
     text = message_text(post)
-    assert "🎯 اهتمامات مشتركة: الشطرنج" in text and "🎯 In common: chess" in text
+    assert "🎯 اهتمامات مشتركة: الشطرنج" in unisolated(text) and "🎯 In common: chess" in text
 
     def stamp(day: int, hour: int) -> str:
         return f"<t:{int(datetime(2026, 9, day, hour, tzinfo=UTC).timestamp())}:t>"
