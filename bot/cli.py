@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import PG_BACKUP_HINT, Settings, SettingsError, is_postgresql, load_settings
 from bot.logs import setup_logging
 
 NO_TOKEN_HINT = (
@@ -92,10 +92,12 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _migrate(settings: Settings) -> None:
     from bot.store import create_database
+    from bot.store.engine import wait_until_reachable
     from bot.store.migrate import upgrade
 
     db = create_database(settings.database_url)
     try:
+        await wait_until_reachable(db)
         await upgrade(db)
     finally:
         await db.dispose()
@@ -134,10 +136,19 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
 
     from bot.app import Context, Twinbridge
     from bot.store import create_database
+    from bot.store.engine import DatabaseUnreachableError, wait_until_reachable
 
     assert settings.discord_token is not None
+    db = create_database(settings.database_url)
+    try:
+        # Before Discord: a bot that cannot reach its database must not answer anyone.
+        await wait_until_reachable(db)
+    except DatabaseUnreachableError as exc:
+        await db.dispose()
+        print(f"Not started: {exc}.", file=sys.stderr)
+        return 1
     bot = Twinbridge(
-        Context(settings=settings, db=create_database(settings.database_url)),
+        Context(settings=settings, db=db),
         force_sync=force_sync,
         freeze_start_up_heap=True,
     )
@@ -289,6 +300,9 @@ def _backup(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.backups import BackupError, rotate, take_backup
 
     database = settings.sqlite_path()
+    if is_postgresql(settings.database_url):
+        print(f"Not backed up: {PG_BACKUP_HINT}.", file=sys.stderr)
+        return 2
     if database is None:
         print("DATABASE_URL names no database file to back up.", file=sys.stderr)
         return 2
@@ -337,6 +351,9 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
 
     database = settings.sqlite_path()
     key = settings.erasure_key_path()
+    if is_postgresql(settings.database_url):
+        print(f"Not restored: {PG_BACKUP_HINT}.", file=sys.stderr)
+        return 2
     if database is None or key is None:
         print("DATABASE_URL names no database file to restore into.", file=sys.stderr)
         return 2
@@ -386,7 +403,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = logging.getLogger("bot")
 
     if command == "migrate":
-        asyncio.run(_migrate(settings))
+        from bot.store.engine import DatabaseUnreachableError
+
+        try:
+            asyncio.run(_migrate(settings))
+        except DatabaseUnreachableError as exc:
+            print(f"Not migrated: {exc}.", file=sys.stderr)
+            return 1
         log.info("database is up to date")
         return 0
     if command == "demo":
