@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
-from bot.config import PG_BACKUP_HINT, Settings, SettingsError, is_postgresql, load_settings
+from bot.config import (
+    PG_BACKUP_HINT,
+    Settings,
+    SettingsError,
+    is_postgresql,
+    load_settings,
+    sqlite_file,
+)
 from bot.logs import setup_logging
 
 NO_TOKEN_HINT = (
@@ -87,7 +94,45 @@ def _parser() -> argparse.ArgumentParser:
         help="a name they were known by (repeatable), as /privacy export is given",
     )
     export.add_argument("--output", help="write to this file instead of standard output")
+    copy = sub.add_parser(
+        "copy-db",
+        help="copy a SQLite deployment into an empty PostgreSQL database (stop the bot first)",
+        description=(
+            "Migrates TARGET to the newest schema, copies every table in batches, and checks "
+            "the copy: the same rows in every table and the same /report figures. TARGET must "
+            "be empty. Then set DATABASE_URL to TARGET."
+        ),
+    )
+    copy.add_argument(
+        "source", metavar="SOURCE", help="e.g. sqlite+aiosqlite:///data/twinbridge.db"
+    )
+    copy.add_argument("target", metavar="TARGET", help="e.g. postgresql+asyncpg://u:p@host/db")
     return parser
+
+
+def _copy_db(args: argparse.Namespace) -> int:
+    """`copy-db SOURCE TARGET`: one line of outcome (the URLs' passwords never shown)."""
+    from bot.services.copy_db import CopyError, copy_database
+    from bot.store.backup import InUseError, exclusive_use
+    from bot.store.engine import DatabaseUnreachableError
+
+    source = sqlite_file(args.source)
+    try:
+        # The source must not change during the copy: the bot holds this lock while it runs.
+        with exclusive_use(source) if source and source.exists() else contextlib.nullcontext():
+            done = asyncio.run(copy_database(args.source, args.target))
+    except InUseError as exc:
+        print(f"Not copied: {exc} (stop the bot first).", file=sys.stderr)
+        return 1
+    except (CopyError, DatabaseUnreachableError) as exc:
+        print(f"Not copied: {exc}.", file=sys.stderr)
+        return 1
+    rows = sum(done.rows.values())
+    print(
+        f"Copied {rows} rows in {len(done.rows)} tables; row counts and the /report figures of "
+        f"{done.exchanges} exchanges are the same in both. Set DATABASE_URL to the target."
+    )
+    return 0
 
 
 async def _migrate(settings: Settings) -> None:
@@ -393,6 +438,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `twinbridge` script."""
     args = _parser().parse_args(argv)
     command = args.command or "run"
+    if command == "copy-db":
+        # Both databases are named on the command line: DATABASE_URL plays no part.
+        setup_logging("WARNING")
+        return _copy_db(args)
     try:
         settings = load_settings()
     except SettingsError as exc:
