@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck pytest run migrate bench clean
+.PHONY: install demo test test-postgres lint typecheck pytest run migrate bench clean
 
 # Reinstall whenever the declared dependencies change.
 $(STAMP): pyproject.toml
@@ -32,6 +32,13 @@ JOBS ?= auto
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n $(JOBS)
+
+# The same tests on PostgreSQL: a server whose role may CREATE DATABASE (each test gets a
+# database of its own, made from a migrated template). `.ci/postgres` starts one on Debian.
+PG_TEST_URL ?= postgresql+asyncpg://twinbridge:twinbridge@localhost/twinbridge
+
+test-postgres: $(STAMP)
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -n $(JOBS)
 
 run: $(STAMP)
 	$(BIN)/python -m bot run

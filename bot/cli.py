@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import (
+    PG_BACKUP_HINT,
+    Settings,
+    SettingsError,
+    is_postgresql,
+    load_settings,
+    sqlite_file,
+)
 from bot.logs import setup_logging
 
 NO_TOKEN_HINT = (
@@ -96,15 +103,55 @@ def _parser() -> argparse.ArgumentParser:
         help="a name they were known by (repeatable), as /privacy export is given",
     )
     export.add_argument("--output", help="write to this file instead of standard output")
+    copy = sub.add_parser(
+        "copy-db",
+        help="copy a SQLite deployment into an empty PostgreSQL database (stop the bot first)",
+        description=(
+            "Migrates TARGET to the newest schema, copies every table in batches, and checks "
+            "the copy: the same rows in every table and the same /report figures. TARGET must "
+            "be empty. Then set DATABASE_URL to TARGET."
+        ),
+    )
+    copy.add_argument(
+        "source", metavar="SOURCE", help="e.g. sqlite+aiosqlite:///data/twinbridge.db"
+    )
+    copy.add_argument("target", metavar="TARGET", help="e.g. postgresql+asyncpg://u:p@host/db")
     return parser
+
+
+def _copy_db(args: argparse.Namespace) -> int:
+    """`copy-db SOURCE TARGET`: one line of outcome (the URLs' passwords never shown)."""
+    from bot.services.copy_db import CopyError, copy_database
+    from bot.store.backup import InUseError, exclusive_use
+    from bot.store.engine import DatabaseUnreachableError
+
+    source = sqlite_file(args.source)
+    try:
+        # The source must not change during the copy: the bot holds this lock while it runs.
+        with exclusive_use(source) if source and source.exists() else contextlib.nullcontext():
+            done = asyncio.run(copy_database(args.source, args.target))
+    except InUseError as exc:
+        print(f"Not copied: {exc} (stop the bot first).", file=sys.stderr)
+        return 1
+    except (CopyError, DatabaseUnreachableError) as exc:
+        print(f"Not copied: {exc}.", file=sys.stderr)
+        return 1
+    rows = sum(done.rows.values())
+    print(
+        f"Copied {rows} rows in {len(done.rows)} tables; row counts and the /report figures of "
+        f"{done.exchanges} exchanges are the same in both. Set DATABASE_URL to the target."
+    )
+    return 0
 
 
 async def _migrate(settings: Settings) -> None:
     from bot.store import create_database
+    from bot.store.engine import wait_until_reachable
     from bot.store.migrate import upgrade
 
     db = create_database(settings.database_url)
     try:
+        await wait_until_reachable(db)
         await upgrade(db)
     finally:
         await db.dispose()
@@ -143,10 +190,19 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
 
     from bot.app import Context, Twinbridge
     from bot.store import create_database
+    from bot.store.engine import DatabaseUnreachableError, wait_until_reachable
 
     assert settings.discord_token is not None
+    db = create_database(settings.database_url)
+    try:
+        # Before Discord: a bot that cannot reach its database must not answer anyone.
+        await wait_until_reachable(db)
+    except DatabaseUnreachableError as exc:
+        await db.dispose()
+        print(f"Not started: {exc}.", file=sys.stderr)
+        return 1
     bot = Twinbridge(
-        Context(settings=settings, db=create_database(settings.database_url)),
+        Context(settings=settings, db=db),
         force_sync=force_sync,
         freeze_start_up_heap=True,
     )
@@ -298,6 +354,9 @@ def _backup(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.backups import BackupError, rotate, take_backup
 
     database = settings.sqlite_path()
+    if is_postgresql(settings.database_url):
+        print(f"Not backed up: {PG_BACKUP_HINT}.", file=sys.stderr)
+        return 2
     if database is None:
         print("DATABASE_URL names no database file to back up.", file=sys.stderr)
         return 2
@@ -346,6 +405,9 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
 
     database = settings.sqlite_path()
     key = settings.erasure_key_path()
+    if is_postgresql(settings.database_url):
+        print(f"Not restored: {PG_BACKUP_HINT}.", file=sys.stderr)
+        return 2
     if database is None or key is None:
         print("DATABASE_URL names no database file to restore into.", file=sys.stderr)
         return 2
@@ -390,6 +452,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot import i18n_check
 
         return i18n_check.main(args.language)
+    if command == "copy-db":
+        # Both databases are named on the command line: DATABASE_URL plays no part.
+        setup_logging("WARNING")
+        return _copy_db(args)
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -400,7 +466,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = logging.getLogger("bot")
 
     if command == "migrate":
-        asyncio.run(_migrate(settings))
+        from bot.store.engine import DatabaseUnreachableError
+
+        try:
+            asyncio.run(_migrate(settings))
+        except DatabaseUnreachableError as exc:
+            print(f"Not migrated: {exc}.", file=sys.stderr)
+            return 1
         log.info("database is up to date")
         return 0
     if command == "demo":

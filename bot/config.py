@@ -14,7 +14,15 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/twinbridge.db"
 # The async drivers Twinbridge is tested with. SQLAlchemy would accept a synchronous driver
 # (`sqlite://`) or one that is not installed (`postgresql://`) here and fail only when the bot
 # first touches the database, with a traceback; the settings refuse them up front instead.
-SUPPORTED_DATABASE_DRIVERS = ("sqlite+aiosqlite",)
+SUPPORTED_DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+# What each backend's URL must say instead of a driver Twinbridge does not use.
+_ASYNC_DRIVER = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+# What a PostgreSQL deployment does instead of the bot's own backups (a SQLite feature).
+PG_BACKUP_HINT = (
+    "the bot backs up a SQLite file only; on PostgreSQL leave it empty and back up with "
+    "pg_dump (e.g. `pg_dump -Fc twinbridge > twinbridge.dump`, restored with pg_restore)"
+)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LogFormat = Literal["text", "json"]
@@ -142,6 +150,13 @@ class Settings(BaseSettings):
         return text
 
     @model_validator(mode="after")
+    def _backups_of_a_file(self) -> Settings:
+        if self.backup_dir is not None and is_postgresql(self.database_url):
+            # The bot's backups copy a SQLite file; PostgreSQL has its own tools for it.
+            raise ValueError(f"BACKUP_DIR: {PG_BACKUP_HINT}")
+        return self
+
+    @model_validator(mode="after")
     def _key_outside_backups(self) -> Settings:
         key, backups = self.erasure_key_path(), self.backup_dir
         if (
@@ -183,17 +198,25 @@ def check_database_url(value: str) -> str:
         raise ValueError(f"not a database URL; {example}") from None
     if url.drivername not in SUPPORTED_DATABASE_DRIVERS:
         supported = " or ".join(f"{d}://" for d in SUPPORTED_DATABASE_DRIVERS)
-        if url.get_backend_name() == "sqlite":
-            hint = f"write {url.set(drivername=SUPPORTED_DATABASE_DRIVERS[0])!s}"
+        driver = _ASYNC_DRIVER.get(url.get_backend_name())
+        if driver is not None:
+            # Rendered with the password hidden: the line goes to logs and terminals.
+            hint = f"write {url.set(drivername=driver).render_as_string(hide_password=True)}"
         else:
             hint = example
         raise ValueError(
-            f"Twinbridge supports {supported} (SQLite through aiosqlite), "
-            f"not {url.drivername}://; {hint}"
+            f"Twinbridge supports {supported} (SQLite through aiosqlite, PostgreSQL through "
+            f"asyncpg), not {url.drivername}://; {hint}"
         )
     if not url.database:
-        raise ValueError(f"it names no database file; {example}")
+        what = "database file" if url.get_backend_name() == "sqlite" else "database"
+        raise ValueError(f"it names no {what}; {example}")
     return value.strip()
+
+
+def is_postgresql(url: str) -> bool:
+    """Whether url names a PostgreSQL database (else it is SQLite: the settings allow no other)."""
+    return url.strip().startswith("postgresql")
 
 
 def sqlite_file(url: str) -> Path | None:

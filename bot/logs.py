@@ -49,7 +49,13 @@ class RedactingFilter(logging.Filter):
 
 
 # Loggers whose DEBUG records carry what people wrote.
-PERSONAL_AT_DEBUG = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm")
+PERSONAL_AT_DEBUG = (
+    "aiosqlite",
+    "asyncpg",
+    "sqlalchemy.engine",
+    "sqlalchemy.pool",
+    "sqlalchemy.orm",
+)
 
 FORMAT = (
     "%(asctime)s %(levelname)-7s %(name)s "

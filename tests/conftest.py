@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from bot.sandbox import databases
 from bot.sandbox.driver import Sandbox
 from tests.sandbox.calendar_check import calendars_agree
 
@@ -20,6 +22,52 @@ ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS") or ROOT / ".ci" / "artifact
 # tests/browser/conftest.py: with pytest-xdist (`make test`) only this conftest is loaded in
 # the process that writes the summary, while the workers take the screenshots.
 STARTED = time.time()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """One line: which database the tests run on (PostgreSQL only when asked for)."""
+    url = os.environ.get(databases.TEST_DATABASE_ENV, "").strip()
+    if not url:
+        return (
+            "database: SQLite; PostgreSQL not tried (set TEST_DATABASE_URL=postgresql+asyncpg://"
+            "…, or run `make test-postgres`)"
+        )
+    shown = make_url(url).render_as_string(hide_password=True)
+    return f"database: {databases.current().dialect} ({shown})"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A PostgreSQL asked for but not reachable fails the run at once (never a skip)."""
+    source = databases.current()
+    if isinstance(source, databases.PostgresDatabases):
+        try:
+            asyncio.run(source.check())
+        except Exception as exc:
+            raise pytest.UsageError(f"TEST_DATABASE_URL: {exc}") from None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the databases this process made on the PostgreSQL server (its template)."""
+    asyncio.run(databases.current().close())
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database at the newest migration: a SQLite file in tmp_path, or a PostgreSQL
+    database of its own when TEST_DATABASE_URL names a server."""
+    source = databases.current()
+    url = await source.fresh(tmp_path / "db")
+    yield url
+    await source.release(url)
+
+
+@pytest.fixture
+async def empty_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database without any table (for migrations), on SQLite or PostgreSQL."""
+    source = databases.current()
+    url = await source.fresh(tmp_path / "db", migrated=False)
+    yield url
+    await source.release(url)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -34,8 +33,8 @@ class Pair:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = create_database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = create_database(database_url)
     await upgrade(database)
     yield database
     await database.dispose()
@@ -163,13 +162,14 @@ async def test_message_totals_add_up_per_student_and_day_across_batches(db: Data
     assert last == AT + timedelta(hours=2)
 
 
-async def test_a_failed_write_keeps_the_events_for_the_next_try(tmp_path: Path) -> None:
+async def test_a_failed_write_keeps_the_events_for_the_next_try(empty_database_url: str) -> None:
     """The database is not ready: the batch stays queued and is written once it is."""
-    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'late.db'}")
+    db = create_database(empty_database_url)
     writer = ActivityWriter(db)
     writer.log(at=AT, guild_id=1, kind="pair.message", details={"pair": 1, "length": None})
     writer.log(at=AT, guild_id=1, kind="pair.message", details={"pair": 1, "length": 3})
-    with pytest.raises(Exception, match="no such table"):
+    # SQLite: "no such table: activity"; PostgreSQL: 'relation "activity" does not exist'.
+    with pytest.raises(Exception, match=r"no such table: activity|\"activity\" does not exist"):
         await writer.flush()
     assert writer.pending == 2
     await upgrade(db)

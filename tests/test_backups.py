@@ -26,6 +26,9 @@ from bot.services.erasure_journal import ErasureJournal, JournalError
 from bot.store import create_database
 from bot.store.backup import TAKEN_AT_KEY, inspect
 from bot.store.migrate import head_revision, upgrade
+from tests.databases import sqlite_only
+
+pytestmark = sqlite_only("backups copy a SQLite file (PostgreSQL: pg_dump)")
 
 NOW = datetime(2027, 4, 20, 4, 0, tzinfo=UTC)
 

@@ -10,7 +10,10 @@ from bot.services.backups import backups_in
 from bot.store import create_database
 from bot.store.backup import exclusive_use
 from bot.store.migrate import upgrade
+from tests.databases import sqlite_only
 from tests.test_cli import run_cli
+
+pytestmark = sqlite_only("backups copy a SQLite file (PostgreSQL: pg_dump)")
 
 URL = "sqlite+aiosqlite:///data/twinbridge.db"
 

@@ -61,8 +61,6 @@ def test_malformed_setting_is_one_line_naming_it(
     [
         "sqlite:///x.db",  # synchronous driver: SQLAlchemy's async engine refuses it later
         "sqlite+pysqlite:///x.db",
-        "postgresql://u@h/db",  # no async driver installed: ModuleNotFoundError later
-        "postgresql+asyncpg://u@h/db",
         "mysql+aiomysql://u@h/db",
         "sqlite+aiosqlite://",  # no file: an in-memory database, lost at every restart
         "twinbridge.db",
@@ -89,6 +87,32 @@ def test_a_synchronous_sqlite_url_is_answered_with_its_async_spelling(
     monkeypatch.setenv("DATABASE_URL", "sqlite:///x.db")
     with pytest.raises(SettingsError, match=r"write sqlite\+aiosqlite:///x\.db$"):
         load_settings(env_file=None)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://admin:hunter2@db/tb", "postgresql+psycopg://admin:hunter2@db/tb"],
+)
+def test_a_postgresql_url_of_another_driver_is_answered_with_asyncpg(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """`postgresql://` (a synchronous driver) is told to write `postgresql+asyncpg://`, and the
+    password is not repeated."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    message = str(caught.value)
+    assert message.endswith("write postgresql+asyncpg://admin:***@db/tb")
+    assert "hunter2" not in message and "\n" not in message
+
+
+def test_postgresql_through_asyncpg_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`postgresql+asyncpg://…` is a database Twinbridge runs on; it has no file."""
+    url = "postgresql+asyncpg://tb:secret@db.internal:5432/twinbridge"
+    monkeypatch.setenv("DATABASE_URL", url)
+    settings = load_settings(env_file=None)
+    assert settings.database_url == url
+    assert settings.sqlite_path() is None
 
 
 def test_a_malformed_database_url_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:

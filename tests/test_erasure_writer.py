@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import or_, select
@@ -66,8 +65,8 @@ def privacy(db: Database, writer: ActivityWriter) -> PrivacyService:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = create_database(f"sqlite+aiosqlite:///{tmp_path / 'e.db'}")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = create_database(database_url)
     await upgrade(database)
     yield database
     await database.dispose()

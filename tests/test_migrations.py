@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from bot.store import create_database
 from bot.store.migrate import downgrade, upgrade
 from bot.store.schema import activity, message_days, metadata
+from tests.databases import sqlite_only
 
 
-async def test_upgrade_from_empty_creates_every_table(tmp_path: Path) -> None:
+async def test_upgrade_from_empty_creates_every_table(empty_database_url: str) -> None:
     """An empty database upgraded to head has every table the code declares."""
-    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+    db = create_database(empty_database_url)
     await upgrade(db)
     async with db.read() as conn:
         names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
@@ -24,9 +24,9 @@ async def test_upgrade_from_empty_creates_every_table(tmp_path: Path) -> None:
     assert set(metadata.tables) <= names
 
 
-async def test_downgrade_then_upgrade_round_trip(tmp_path: Path) -> None:
+async def test_downgrade_then_upgrade_round_trip(empty_database_url: str) -> None:
     """Down to base removes our tables; up again restores them."""
-    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
+    db = create_database(empty_database_url)
     await upgrade(db)
     await downgrade(db, "base")
     async with db.read() as conn:
@@ -39,9 +39,9 @@ async def test_downgrade_then_upgrade_round_trip(tmp_path: Path) -> None:
     assert set(metadata.tables) <= again
 
 
-async def test_migrations_match_metadata(tmp_path: Path) -> None:
+async def test_migrations_match_metadata(empty_database_url: str) -> None:
     """What the migrations build is exactly what the code's tables describe."""
-    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    db = create_database(empty_database_url)
     await upgrade(db)
 
     def diff(sync_conn: object) -> list[object]:
@@ -54,9 +54,10 @@ async def test_migrations_match_metadata(tmp_path: Path) -> None:
     assert differences == []
 
 
-async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> None:
+@sqlite_only("the connection pragmas are SQLite's")
+async def test_sqlite_connections_use_wal_and_foreign_keys(empty_database_url: str) -> None:
     """Every SQLite connection gets WAL, foreign keys and a busy timeout."""
-    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+    db = create_database(empty_database_url)
     async with db.read() as conn:
         journal = (await conn.execute(text("PRAGMA journal_mode"))).scalar_one()
         fks = (await conn.execute(text("PRAGMA foreign_keys"))).scalar_one()
@@ -65,10 +66,12 @@ async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> No
     assert (journal, fks, busy) == ("wal", 1, 5000)
 
 
-async def test_0009_builds_the_message_totals_from_the_log_already_kept(tmp_path: Path) -> None:
+async def test_0009_builds_the_message_totals_from_the_log_already_kept(
+    empty_database_url: str,
+) -> None:
     """Messages logged before reports existed are counted per student and day after upgrading;
     a teacher's note in a space and other kinds are not."""
-    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'e.db'}")
+    db = create_database(empty_database_url)
     await upgrade(db, "0008")
     at = datetime(2026, 10, 7, 9, tzinfo=UTC)
     async with db.transaction() as conn:
@@ -137,10 +140,10 @@ async def test_0009_builds_the_message_totals_from_the_log_already_kept(tmp_path
     assert {r.pair_id for r in rows} == {5} and {r.partnership_id for r in rows} == {1}
 
 
-async def test_0013_logs_each_students_first_reply_as_an_answer(tmp_path: Path) -> None:
+async def test_0013_logs_each_students_first_reply_as_an_answer(empty_database_url: str) -> None:
     """Replies stored before `prompt.answered` existed become one event per student and post,
     at the first reply, naming the pair, post and prompt."""
-    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'f.db'}")
+    db = create_database(empty_database_url)
     await upgrade(db, "0009")
     t0 = "'2026-10-07 09:00:00.000000'"
     statements = [

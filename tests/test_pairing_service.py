@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,8 @@ STUDENTS = [
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = create_database(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = create_database(database_url)
     yield database
     await database.dispose()
 

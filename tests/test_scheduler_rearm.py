@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,8 @@ NOW = datetime(2099, 10, 7, 9, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = create_database(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = create_database(database_url)
     await upgrade(database)
     yield database
     await database.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -18,8 +17,8 @@ from tests.test_activity_writer import AT, a_pair
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = create_database(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = create_database(database_url)
     await upgrade(database)
     yield database
     await database.dispose()

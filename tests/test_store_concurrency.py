@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.store import app_state, create_database
 from bot.store.migrate import upgrade
@@ -12,11 +11,11 @@ from bot.store.migrate import upgrade
 NOW = datetime(2026, 9, 1, tzinfo=UTC)
 
 
-async def test_read_then_write_transactions_at_once_all_commit(tmp_path: Path) -> None:
+async def test_read_then_write_transactions_at_once_all_commit(database_url: str) -> None:
     """Forty transactions each read a counter, yield, then write it plus one: every one commits
     and none is lost. With SQLite's deferred BEGIN, a writer whose read snapshot went stale
     fails at once with "database is locked" (no busy wait): what 200 chess moves at once met."""
-    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    db = create_database(database_url)
     try:
         await upgrade(db)
         async with db.transaction() as conn:

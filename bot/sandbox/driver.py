@@ -11,18 +11,14 @@ A test reads like what people do::
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import logging
 import os
 import secrets
-import shutil
-import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager, closing, contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -40,6 +36,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.errors import UserError
 from bot.limits import FILE_BYTES, LOCALES
+from bot.sandbox import databases
 from bot.sandbox.looplag import LoopWatch
 from bot.sandbox.permissions import ALL, Overwrite, P
 from bot.sandbox.ratelimit import Limits
@@ -60,7 +57,6 @@ from bot.sandbox.state import (
 )
 from bot.services.scheduler import clock_aware_apscheduler
 from bot.store import Database, create_database, sends
-from bot.store.migrate import upgrade
 
 log = logging.getLogger("bot.sandbox")
 
@@ -133,26 +129,6 @@ class _ProblemHandler(logging.Handler):
         self.server.problem(f"discord.py logged an error: {record.getMessage()}{cause}")
 
 
-_TEMPLATE: list[Path] = []
-
-
-async def _migrated_template() -> Path:
-    """An empty database at the newest migration, made once per process, to copy per test."""
-    if not _TEMPLATE:
-        folder = Path(tempfile.mkdtemp(prefix="twinbridge-template-"))
-        atexit.register(shutil.rmtree, folder, True)
-        path = folder / "template.db"
-        database = create_database(f"sqlite+aiosqlite:///{path}")
-        try:
-            await upgrade(database)
-        finally:
-            await database.dispose()
-        # Fold the write-ahead log into the file: the copy must be the whole database.
-        await asyncio.to_thread(_checkpoint, path)
-        _TEMPLATE.append(path)
-    return _TEMPLATE[0]
-
-
 @contextmanager
 def _modules_kept() -> Iterator[None]:
     """Closing a bot unloads its extensions, and discord.py then drops every module of theirs
@@ -173,16 +149,6 @@ def _modules_kept() -> Iterator[None]:
 
 # Packages of extensions (their submodules); each extension's top module is not kept.
 _KEPT_MODULES = ("cogs.",)
-
-
-def _checkpoint(path: Path) -> None:
-    with closing(sqlite3.connect(path)) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-def _copy_into(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
 
 
 @cache
@@ -435,14 +401,14 @@ class Sandbox:
         library_errors = _ProblemHandler(server)
         logging.getLogger("discord").addHandler(library_errors)
         undo_clock = clock_aware_apscheduler(clock)
+        made: str | None = None
         try:
             if database_url is None:
-                # A copy of one migrated database per process: each test's bot finds its
-                # schema ready instead of running every migration again.
-                template = await _migrated_template()
-                await asyncio.to_thread(_copy_into, template, folder / "sandbox.db")
-            url = database_url or f"sqlite+aiosqlite:///{folder / 'sandbox.db'}"
-            await sandbox.start_bot(url, extensions)
+                # A copy of one migrated database per process (a file on SQLite, a database
+                # made from a template on PostgreSQL): each test's bot finds its schema ready
+                # instead of running every migration again.
+                database_url = made = await databases.current().fresh(folder)
+            await sandbox.start_bot(database_url, extensions)
             if loop_lag is not None:
                 sandbox.loop_watch = LoopWatch(server.problem, loop_lag)
                 sandbox.loop_watch.start()
@@ -453,6 +419,8 @@ class Sandbox:
             if sandbox.loop_watch is not None:
                 await sandbox.loop_watch.stop()
             await sandbox.stop_bot()
+            if made is not None:
+                await databases.current().release(made)
             await server.stop()
             loop.set_exception_handler(previous_handler)
             logging.getLogger("discord").removeHandler(library_errors)

@@ -1,5 +1,8 @@
-"""The async engine: SQLite gets WAL, foreign keys, secure deletion and a busy timeout on every
-connection.
+"""The async engine, on SQLite (the default) or PostgreSQL.
+
+SQLite gets WAL, foreign keys, secure deletion and a busy timeout on every connection.
+PostgreSQL sessions run in UTC (what `CURRENT_TIMESTAMP` means in a naive UTC column, as on
+SQLite) and writers take one transaction-level advisory lock (see `Database.transaction`).
 
 `Database` also tells in-process caches when a transaction it ran committed writes to the
 tables they were read from (`Database.changes`), so a cache never outlives the data it copies.
@@ -8,11 +11,22 @@ Transactions take SQLite's write lock when they begin (`BEGIN IMMEDIATE`): what 
 reads before it writes cannot change under it, so "look, then insert or update" has one effect
 however many interactions run it at once. Reads see one snapshot from their first statement.
 
-The file itself is watched: deleted, moved or replaced under the running bot, everything
+On SQLite the file itself is watched: deleted, moved or replaced under the running bot, everything
 written after would be lost (SQLite keeps writing to the file it opened, which nobody will
 read again). Every use then raises `DatabaseGoneError` instead, and whoever listens is told
 (`Database.on_fault`): the bot logs why and its health fails. Should the very file it opened
-come back (moved back), work goes on.
+come back (moved back), work goes on. A PostgreSQL database has no file: nothing to watch.
+
+Portable SQL (what the store and migrations may not write, so both databases run them):
+no `INSERT OR IGNORE/REPLACE`, and `sqlalchemy.dialects.sqlite.insert` only beside its
+`postgresql.insert` twin (as `bot.store.reporting.add_message_days` does), or look then insert
+inside one `Database.transaction` (writers take turns on both databases); no
+`strftime`, `julianday`, `date()`/`datetime()` SQL functions (compute dates in Python and bind
+them); no `PRAGMA`, `rowid`, `sqlite_master` (use `sqlalchemy.inspect`); no `GROUP_CONCAT`
+(aggregate in Python); booleans are `true`/`false` values, not 1/0 in textual SQL; a textual
+SQL string must be plain SQL-92. tests/test_portable_sql.py fails on the first of these found
+in bot/store/ or migrations/, and `TEST_DATABASE_URL=postgresql+asyncpg://…` runs the suite on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -29,15 +43,20 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import ClauseElement, Select, TableClause
 from sqlalchemy.sql.dml import UpdateBase
 
-from bot.config import sqlite_file
+from bot.config import is_postgresql, sqlite_file
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+# The advisory lock every writing transaction takes on PostgreSQL (any constant; "TwinWrit").
+WRITER_LOCK = 0x5477696E57726974
+# How long connecting at start-up is retried before giving up (seconds, doubling from 1).
+CONNECT_ATTEMPTS = 6
 # How often a checkpoint that readers hold up is tried again (see `Database.checkpoint`).
 CHECKPOINT_ATTEMPTS = 6
 # Where a transaction collects the names of the tables it wrote to (in the connection's info).
@@ -163,6 +182,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine, path: Path | None = None) -> None:
         self.engine = engine
+        self.dialect = engine.dialect.name
         self.changes = Changes()
         # The SQLite file, and which file it was when first opened (device, inode).
         self.path = path
@@ -227,7 +247,10 @@ class Database:
         """A connection in a transaction committed on success, rolled back on error.
 
         It holds the write lock from its first statement: other writers wait (up to the busy
-        timeout), readers do not.
+        timeout), readers do not. On SQLite that is the database's own lock (BEGIN IMMEDIATE);
+        on PostgreSQL one advisory lock held until commit gives every process's writers the
+        same one-at-a-time order, so "look, then insert or update" keeps one effect there too
+        (READ COMMITTED: each statement after the lock sees every earlier commit).
         """
         self.check_file()
         written: set[str] = set()
@@ -235,6 +258,8 @@ class Database:
             conn.info[_IMMEDIATE] = True
             try:
                 async with conn.begin():
+                    if self.dialect == "postgresql":
+                        await _pg_writer_lock(conn)
                     conn.info[_WRITTEN] = written
                     yield conn
             finally:
@@ -296,13 +321,72 @@ class Database:
         await self.engine.dispose()
 
 
+async def _pg_writer_lock(conn: AsyncConnection) -> None:
+    """Wait for PostgreSQL's writer lock, at most as long as SQLite's busy timeout (then the
+    statement fails with a lock timeout, which the edge answers as "the database is busy")."""
+    await conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+
+
+class DatabaseUnreachableError(RuntimeError):
+    """The database server did not answer at start-up (after every retry)."""
+
+
+async def wait_until_reachable(
+    db: Database,
+    attempts: int = CONNECT_ATTEMPTS,
+    first_delay: float = 1.0,
+) -> None:
+    """Connect once, retrying with back-off (1, 2, 4 … s): a PostgreSQL server started with
+    the bot (a reboot) may come up a little later. Each failure is one log line naming the
+    server, never the password; DatabaseUnreachableError after the last."""
+    if db.dialect != "postgresql":
+        return
+    where = db.engine.url.render_as_string(hide_password=True)
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        try:
+            async with db.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+            return
+        except (OSError, SQLAlchemyError) as exc:
+            reason = _connect_reason(exc)
+            if attempt == attempts:
+                raise DatabaseUnreachableError(
+                    f"cannot connect to the database {where}: {reason} "
+                    f"(tried {attempts} times); check DATABASE_URL and that PostgreSQL runs"
+                ) from None
+            log.warning(
+                "cannot connect to the database %s: %s; trying again in %.0f s",
+                where,
+                reason,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay *= 2
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """The driver's own words on one line (asyncpg's "password authentication failed for
+    user …", or the socket's "Connect call failed …")."""
+    cause = getattr(exc, "orig", None) or exc
+    text = " ".join(str(cause).split()) or type(cause).__name__
+    return text[:200]
+
+
 def create_database(url: str) -> Database:
     """An engine for url; a SQLite file's directory is created on demand."""
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    options: dict[str, Any] = {}
+    if is_postgresql(url):
+        # UTC sessions: naive UTC columns and CURRENT_TIMESTAMP agree, as on SQLite. A short
+        # connect timeout: an unreachable server is told at once, then retried with back-off.
+        options["connect_args"] = {"server_settings": {"timezone": "UTC"}, "timeout": 10}
+        options["pool_pre_ping"] = True
     # Parameters are what people wrote: never in a log line or an error's text.
-    engine = create_async_engine(url, hide_parameters=True)
+    engine = create_async_engine(url, hide_parameters=True, **options)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

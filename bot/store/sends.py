@@ -191,22 +191,30 @@ async def pending_count(conn: AsyncConnection) -> int:
     return int(count or 0)
 
 
-def _with_prefix(prefix: str) -> list[ColumnElement[bool]]:
+def _with_prefix(conn: AsyncConnection, prefix: str) -> list[ColumnElement[bool]]:
     """Keys starting with `prefix`, as a range the unique index on keys answers.
 
-    (`LIKE 'prefix%'` cannot use that index: SQLite's LIKE ignores case.)
+    (`LIKE 'prefix%'` cannot use that index: SQLite's LIKE ignores case.) On PostgreSQL the
+    range is compared byte by byte (`COLLATE "C"`): in a language's collation (en_US) "a:b"
+    may sort outside ["a:", "a;") because punctuation is weighed last.
     """
     if not prefix:
         return []
     after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return [scheduled_sends.c.key >= prefix, scheduled_sends.c.key < after]
+    key: ColumnElement[str] = scheduled_sends.c.key
+    if conn.dialect.name == "postgresql":
+        key = key.collate("C")
+    return [key >= prefix, key < after]
 
 
-def _pending_among_few() -> ColumnElement[bool]:
+def _pending_among_few(conn: AsyncConnection) -> ColumnElement[bool]:
     """`+status = 'pending'`: a condition on the status that keeps SQLite from answering it
     with the status index, which would visit every pending send (thousands) when the key
-    range holds a handful."""
+    range holds a handful. SQLite's idiom only: PostgreSQL has no unary + on text, and its
+    planner weighs both indexes by their statistics."""
     column = scheduled_sends.c.status
+    if conn.dialect.name != "sqlite":
+        return column == SendStatus.PENDING
     status = UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
     return status == SendStatus.PENDING
 
@@ -261,7 +269,7 @@ async def cancel_matching(conn: AsyncConnection, prefix: str, now: datetime) -> 
     """Cancel every pending send whose key starts with prefix (a re-plan or a cancellation)."""
     result = await conn.execute(
         update(scheduled_sends)
-        .where(_pending_among_few(), *_with_prefix(prefix))
+        .where(_pending_among_few(conn), *_with_prefix(conn, prefix))
         .values(status=SendStatus.CANCELLED, done_at=now)
     )
     return int(result.rowcount)
@@ -292,7 +300,9 @@ async def by_keys(conn: AsyncConnection, keys: Sequence[str]) -> list[Send]:
 async def with_prefix(conn: AsyncConnection, prefix: str) -> list[Send]:
     rows = (
         await conn.execute(
-            select(scheduled_sends).where(*_with_prefix(prefix)).order_by(scheduled_sends.c.due_at)
+            select(scheduled_sends)
+            .where(*_with_prefix(conn, prefix))
+            .order_by(scheduled_sends.c.due_at)
         )
     ).all()
     return [_send(r) for r in rows]

@@ -69,7 +69,9 @@ def _database_busy(cause: BaseException) -> bool:
     if isinstance(cause, PoolTimeoutError):
         return True
     text = str(getattr(cause, "orig", cause)).lower()
-    return isinstance(cause, OperationalError) and ("locked" in text or "busy" in text)
+    # SQLite: "database is locked"; PostgreSQL: "canceling statement due to lock timeout".
+    busy = "locked" in text or "busy" in text or "lock timeout" in text
+    return isinstance(cause, OperationalError) and busy
 
 
 def note_done(interaction: discord.Interaction[Any], text: str) -> None:

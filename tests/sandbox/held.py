@@ -1,5 +1,5 @@
-"""A database held by someone else: a real SQLite write lock from another connection, and
-reads made to wait.
+"""A database held by someone else: a real write lock from another connection (SQLite's, or
+on PostgreSQL the writers' advisory lock), and reads made to wait.
 
 SQLite in WAL mode never blocks a reader, so a write lock alone would let every read through:
 the bot's `Database.read` and `Database.transaction` are gated as well, and while the gate is
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from bot.limits import ACKNOWLEDGE_WITHIN
 from bot.sandbox.driver import Reply, Sandbox
 from bot.sandbox.server import Interaction
 from bot.store import Database
+from bot.store.engine import WRITER_LOCK
 
 # Discord's "deferred channel message" and "deferred update message" callbacks.
 DEFERRED = (5, 6)
@@ -39,15 +41,23 @@ class HeldDatabase:
         self._read = db.read
         self._transaction = db.transaction
         self.path = path
+        self.url = db.engine.url
+        self.dialect = db.dialect
         self.open = asyncio.Event()
         self.open.set()
         self.asked = asyncio.Event()  # someone waited for the database while it was held
         self._locker: sqlite3.Connection | None = None
+        self._pg_locker: _AdvisoryLocker | None = None
 
     def hold(self) -> None:
-        """Take SQLite's write lock from another connection, and close the gate."""
+        """Take the write lock from another connection, and close the gate."""
         self.open.clear()
         self.asked.clear()
+        if self.dialect == "postgresql":
+            self._pg_locker = _AdvisoryLocker(
+                self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            )
+            return
         locker = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         locker.execute("BEGIN IMMEDIATE")
         self._locker = locker
@@ -61,6 +71,9 @@ class HeldDatabase:
             self._locker.execute("ROLLBACK")
             self._locker.close()
             self._locker = None
+        if self._pg_locker is not None:
+            self._pg_locker.release()
+            self._pg_locker = None
         self.open.set()
 
     async def _wait(self) -> None:
@@ -79,6 +92,42 @@ class HeldDatabase:
         await self._wait()
         async with self._transaction() as conn:
             yield conn
+
+
+class _AdvisoryLocker:
+    """PostgreSQL's writer lock held by a connection of another thread (as another process
+    would hold it) from construction until `release`."""
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._taken = threading.Event()
+        self._done = threading.Event()
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=asyncio.run, args=(self._hold(),), daemon=True)
+        self._thread.start()
+        # A short wait on the test's loop: the lock must be held before the acts begin.
+        if not self._taken.wait(10) or self._failure is not None:
+            raise AssertionError(f"could not take the writer lock: {self._failure!r}")
+
+    async def _hold(self) -> None:
+        import asyncpg
+
+        try:
+            conn = await asyncpg.connect(self._dsn)
+            await conn.execute(f"SELECT pg_advisory_lock({WRITER_LOCK})")
+        except BaseException as exc:
+            self._failure = exc
+            self._taken.set()
+            raise
+        self._taken.set()
+        try:
+            await asyncio.to_thread(self._done.wait)
+        finally:
+            await conn.close()
+
+    def release(self) -> None:
+        self._done.set()
+        self._thread.join(10)
 
 
 def hold_database(sb: Sandbox, monkeypatch: pytest.MonkeyPatch, folder: Path) -> HeldDatabase:

@@ -28,9 +28,12 @@ from bot.services.backups import (
 from bot.services.erasure_journal import ErasureJournal
 from bot.store import roster
 from bot.store.schema import activity, metadata, partnerships
+from tests.databases import sqlite_only
 from tests.sandbox.safety_world import search_store, six_students
 from tests.sandbox.test_privacy import NAME, ended, layla_everywhere
 from tests.sandbox.world import World, make_world
+
+pytestmark = sqlite_only("backups copy a SQLite file (PostgreSQL: pg_dump)")
 
 ERASED_WORDS = ("Layla", "Haddad", "horses", "phone")
 

@@ -20,8 +20,11 @@ from bot.i18n import t
 from bot.logs import PERSONAL_AT_DEBUG, setup_logging
 from bot.sandbox.driver import Sandbox
 from bot.store.schema import participants
+from tests.databases import sqlite_only
 from tests.sandbox.roster_steps import join, on_roster
 from tests.sandbox.world import World, make_world
+
+pytestmark = sqlite_only("the database file moved, replaced, or read byte by byte")
 
 LOGGERS = ("discord.gateway", "discord.http", "alembic", *PERSONAL_AT_DEBUG)
 

@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.sandbox.driver import Sandbox
 from bot.store import sends
+from tests.databases import sqlite_only
 from tests.sandbox.world import make_world
 
 
@@ -93,6 +94,7 @@ async def test_a_gateway_outage_turns_healthz_to_503_and_back(
     assert "Version" in reply.text
 
 
+@sqlite_only("a PostgreSQL database has no file to move")
 async def test_a_database_file_moved_under_the_bot_turns_healthz_to_503_and_back(
     served: Sandbox,
 ) -> None:

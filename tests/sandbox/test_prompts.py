@@ -14,7 +14,7 @@ from typing import Any
 import discord
 import pytest
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from bot.domain.pairing import PairStatus
 from bot.domain.prompts import builtin_by_key, builtin_prompts
@@ -730,10 +730,7 @@ async def every_value(sb: Sandbox) -> list[tuple[str, str, object]]:
     """(table, column, value) for every cell of every table in the database."""
     found: list[tuple[str, str, object]] = []
     async with sb.bot.ctx.db.read() as conn:
-        tables = [
-            r[0]
-            for r in await conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
-        ]
+        tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
         for table in tables:
             result = await conn.execute(text(f'SELECT * FROM "{table}"'))
             columns = list(result.keys())
@@ -775,6 +772,8 @@ async def test_no_message_text_reaches_the_database(
         assert marker.lower() not in shown.lower(), f"{table}.{column} holds the message text"
         assert "سرّي" not in shown, f"{table}.{column} holds the message text"
     await sb.idle()
+    if reading_sb.bot.ctx.db.dialect != "sqlite":
+        return  # PostgreSQL keeps no file of ours to read (every value was read above)
     files = {p.name: p.read_bytes() for p in tmp_path.glob("sandbox.db*")}  # noqa: ASYNC240
     assert "sandbox.db" in files
     for name, data in files.items():
