@@ -43,19 +43,27 @@ def _rewrite_sqlite(table: str, before: str, after: str) -> None:
     """Replace `before` by `after` in the stored CREATE TABLE of `table` (a constraint only;
     `before` "\n)" is the end of the table: `after` then adds a table constraint)."""
     bind = op.get_bind()
-    sql = bind.execute(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
-        {"name": table},
-    ).scalar_one()
+    sql = _stored_sql(bind, table)
     if before not in sql:
         raise RuntimeError(f"{table}: expected {before!r} in {sql!r}")
+    _store_sql(bind, table, after.join(sql.rsplit(before, 1)))
+
+
+def _stored_sql(bind: sa.engine.Connection, table: str) -> str:
+    if bind.dialect.name != "sqlite":
+        raise RuntimeError("only SQLite keeps its tables' CREATE statements")
+    query = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"
+    return str(bind.execute(sa.text(query), {"name": table}).scalar_one())
+
+
+def _store_sql(bind: sa.engine.Connection, table: str, sql: str) -> None:
+    # Other connections re-read the schema when its version changes.
+    if bind.dialect.name != "sqlite":
+        raise RuntimeError("only SQLite keeps its tables' CREATE statements")
     version = int(bind.execute(sa.text("PRAGMA schema_version")).scalar_one())
     bind.execute(sa.text("PRAGMA writable_schema = ON"))
-    bind.execute(
-        sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = :name"),
-        {"sql": after.join(sql.rsplit(before, 1)), "name": table},
-    )
-    # Other connections re-read the schema when its version changes.
+    update = "UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = :name"
+    bind.execute(sa.text(update), {"sql": sql, "name": table})
     bind.execute(sa.text(f"PRAGMA schema_version = {version + 1}"))
     bind.execute(sa.text("PRAGMA writable_schema = OFF"))
 
