@@ -25,7 +25,7 @@ from bot.domain.directory import (
 )
 from bot.domain.exchange import MAX_NAME
 from bot.errors import UserError
-from bot.i18n import language_list, listing, t
+from bot.i18n import language_list, listing, month_name, t
 from bot.limits import CONTENT, EMBED_DESCRIPTION, EMBED_FIELDS, EMBED_TITLE, FIELD_VALUE
 from bot.services.directory import Accepted, Delivery, ListingInput, Sent, steps_values
 from bot.store.directory import StoredListing
@@ -55,7 +55,7 @@ def months_label(months: tuple[int, ...], language: str) -> str:
         runs[0] = runs.pop() + runs[0]
     parts = []
     for run in runs:
-        first, last = (t(f"seek.month_{m}", language) for m in (run[0], run[-1]))
+        first, last = (month_name(m, language, short=True) for m in (run[0], run[-1]))
         parts.append(first if len(run) == 1 else f"{first}–{last}")
     return listing(parts, language)
 

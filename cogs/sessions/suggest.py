@@ -6,7 +6,7 @@ from __future__ import annotations
 import discord
 
 from bot.domain.suggest import Local, Window
-from bot.i18n import listing, t
+from bot.i18n import listing, t, weekday_name
 from bot.limits import EMBED_DESCRIPTION, EMBED_FIELDS, EMBED_TITLE, EMBEDS_TOTAL, FIELD_VALUE
 from bot.services.session_suggest import Suggested
 from cogs.common.text import chunk_lines, clip, pack_fields, shown, timestamp
@@ -18,7 +18,7 @@ _SPARE = 100
 
 def day_span(days: tuple[int, ...], language: str) -> str:
     """ "Mon–Thu" for ISO days 1–4, "Sun, Tue" when they are not consecutive."""
-    names = [t(f"session.day_{d}", language) for d in days]
+    names = [weekday_name(d, language, short=True) for d in days]
     if len(days) > 2 and days == tuple(range(days[0], days[-1] + 1)):
         return f"{names[0]}–{names[-1]}"
     return ", ".join(names)
