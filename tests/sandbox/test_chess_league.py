@@ -122,7 +122,7 @@ async def test_a_three_city_season_round_standings_and_match_pgn(sb: Sandbox, wo
     league = sb.add_channel("league")
     started = await sb.command(world.teacher, "chess league round", where=league)
     assert "Round 1 of 3 of league #1 started" in started.text, started.text
-    assert "1 boards, 2 games" in started.text
+    assert "1 board, 2 games" in started.text
     async with sb.bot.ctx.db.read() as conn:
         games = (await conn.execute(select(chess_games).order_by(chess_games.c.id))).all()
     assert [(g.status, g.time_kind, g.base_seconds, g.space_id) for g in games] == [
@@ -152,7 +152,7 @@ async def test_a_three_city_season_round_standings_and_match_pgn(sb: Sandbox, wo
 
     # The exchange's own /chess standings counts every city of the network too.
     overall = await sb.command(s["Ama"], "chess standings")
-    assert "**Minneapolis 0 · Najaf 0 · Accra 2** · finished games: 2" in overall.text
+    assert "**Minneapolis 0 · Najaf 0 · Accra 2** · 2 finished games" in overall.text
 
     table = await sb.command(s["Ama"], "chess league standings")
     embed = table.embeds[0]
@@ -223,7 +223,7 @@ async def test_bad_input_is_answered_and_nothing_changes(sb: Sandbox, world: Wor
     assert await count(sb, chess_seasons) == 0
 
     made = await sb.command(world.teacher, "chess league create", cities="Minneapolis, Najaf")
-    assert "League #1 created between Minneapolis, Najaf: 1 rounds" in made.text
+    assert "League #1 created between Minneapolis, Najaf: 1 round," in made.text
     outsider = await sb.command(s["Kofi"], "chess league join")
     assert "Your city, Accra, is not taking part in league #1" in outsider.text
     assert await count(sb, chess_season_players) == 0

@@ -166,7 +166,7 @@ async def test_a_student_of_the_old_band_is_flagged_until_a_teacher_sets_one(wor
     ben = await world.add_student("Ben", 0, grade_band="10-12")
     listed = await sb.command(world.teacher, "roster list")
     assert "⚠️" in listed.text and "(under 13: set a new band)" in listed.text
-    assert "1 students have the age band 10–12" in listed.text
+    assert "1 student has the age band 10–12" in listed.text
     # The stored band is not changed silently.
     async with sb.bot.ctx.db.read() as conn:
         found = await roster.find(conn, world.exchange_id, ben.user.id)
@@ -266,7 +266,7 @@ async def test_the_exchange_report_shows_consent_coverage_per_city(world: World)
     )
     assert "Minneapolis: 1 of 2 students" in field["value"]
     assert "Najaf: 2 of 2 students" in field["value"]
-    assert "1 students have an age band under 13" in field["value"]
+    assert "1 student has an age band under 13" in field["value"]
 
 
 async def test_privacy_export_and_erasure_cover_consent(world: World) -> None:

@@ -109,7 +109,7 @@ async def test_removing_a_city_says_what_to_do_first(sb: Sandbox) -> None:
     await sb.command(world.coordinator, "exchange policy", policy="any")
     kofi = await world.add_student("Kofi", 2)
     people = await sb.command(world.coordinator, "exchange city remove", city="Kumasi")
-    assert "1 people on the roster" in people.text and "/roster move" in people.text
+    assert "1 person on the roster" in people.text and "/roster move" in people.text
     await world.add_student("Ana", 0)
     await sb.command(world.coordinator, "pair confirm")
     async with sb.bot.ctx.db.transaction() as conn:
@@ -117,7 +117,7 @@ async def test_removing_a_city_says_what_to_do_first(sb: Sandbox) -> None:
         assert found is not None
         await roster.update_profile(conn, found.id, sb.now(), status="removed")
     pairs = await sb.command(world.coordinator, "exchange city remove", city="Kumasi")
-    assert "1 live pairs" in pairs.text and "/pair remove" in pairs.text
+    assert "in 1 live pair." in pairs.text and "/pair remove" in pairs.text
     assert await city_names(world) == ["Minneapolis", "Najaf", "Kumasi"]
     await sb.command(world.coordinator, "pair remove", student=world.students["Ana"])
     await sb.command(
@@ -249,7 +249,7 @@ async def test_join_move_and_the_roster_csv_reach_a_third_city(sb: Sandbox) -> N
     done = await sb.command(
         world.coordinator, "roster import", file=Upload("class.csv", csv_text.encode())
     )
-    assert "1 students imported" in done.text, done.text
+    assert "1 student imported" in done.text, done.text
     ama = await world.add_student("Ama", 1)
     moved = await sb.command(world.coordinator, "roster move", student=ama, city="Kumasi")
     assert "Kumasi" in moved.text
