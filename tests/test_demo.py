@@ -165,7 +165,7 @@ def test_the_page_shows_every_chapter_and_every_file_it_links_is_there(demo_outp
     index = demo_output / "index.html"
     page = read_page(index)
     titles = [title_of(chapter) for chapter in chapters()]
-    assert len(set(titles)) == len(titles) == 8
+    assert len(set(titles)) == len(titles) == 10
     assert [h for h in page.headings if h in titles] == titles
     assert "Outside Discord" in page.headings
     html = index.read_text("utf-8")
@@ -298,3 +298,17 @@ def test_a_league_round_between_the_networks_cities(demo_output: Path) -> None:
     pgn = pgns[0].read_text("utf-8")
     assert pgn.count("[Event ") == 2  # one board, a game with each colour
     assert pgn.count('[Result "1-0"]') == 1 and pgn.count('[Result "0-1"]') == 1
+
+
+def test_a_minneapolis_school_finds_a_partner_in_another_server(demo_output: Path) -> None:
+    """The directory chapter: schools of two other servers listed, Minneapolis's find ranked
+    with its reasons, an introduction that shows no name, then the names once accepted."""
+    transcript = unisolated((demo_output / "transcript.txt").read_text("utf-8"))
+    chapter = transcript[transcript.index("runs /seek post") :]
+    assert "runs /seek post city:Kumasi" in chapter and "(Kumasi Academy)" in chapter
+    assert "08:00–10:00 in Minneapolis = 14:00–16:00 in Kumasi" in chapter
+    asked = chapter.index("runs /seek introduce")
+    accepted = chapter.index("presses [Accept introduction]")
+    assert "Dr Baker (@dr_baker)" not in chapter[asked:accepted]
+    assert "Dr Baker (@dr_baker)" in chapter[accepted:]
+    assert "Mrs Mensah (@mrs_mensah)" in chapter[accepted:]
