@@ -337,6 +337,9 @@ class ExchangeService:
                 raise UserError("error.city_has_pairs", city=city.name, count=use.live_pairs)
             if use.open_games:
                 raise UserError("error.city_has_games", city=city.name, count=use.open_games)
+            if use.running_seasons:
+                # Its matches and standings would lose a team half-way through the season.
+                raise UserError("error.city_in_league", city=city.name)
             await store.remove_city(conn, city.id)
             await activity_log.append(
                 conn,

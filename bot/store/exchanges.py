@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.exchange import City, Exchange, PairingPolicy
 from bot.store.schema import (
     chess_games,
+    chess_season_cities,
+    chess_seasons,
     cities,
     exchange_spaces,
     guild_settings,
@@ -180,6 +182,7 @@ class CityUse:
     people: int  # on the roster (active or paused), any role
     live_pairs: int  # active or paused pairs with a member of the city
     open_games: int  # chess games offered or in play with a player of the city
+    running_seasons: int = 0  # chess league seasons still running with the city in them
 
 
 async def city_use(conn: AsyncConnection, city_id: int) -> CityUse:
@@ -207,7 +210,16 @@ async def city_use(conn: AsyncConnection, city_id: int) -> CityUse:
             or_(chess_games.c.white_id.in_(members), chess_games.c.black_id.in_(members)),
         )
     )
-    return CityUse(int(people or 0), int(live or 0), int(games or 0))
+    seasons = await conn.scalar(
+        select(func.count())
+        .select_from(
+            chess_season_cities.join(
+                chess_seasons, chess_seasons.c.id == chess_season_cities.c.season_id
+            )
+        )
+        .where(chess_season_cities.c.city_id == city_id, chess_seasons.c.status == "running")
+    )
+    return CityUse(int(people or 0), int(live or 0), int(games or 0), int(seasons or 0))
 
 
 async def set_policy(

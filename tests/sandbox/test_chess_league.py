@@ -247,3 +247,15 @@ async def test_bad_input_is_answered_and_nothing_changes(sb: Sandbox, world: Wor
     assert "**1. Minneapolis** — 2 match points" in table.embeds[0]["description"]
     finished = await sb.command(world.teacher, "chess league round", where=league)
     assert "League #1 has played all its rounds" in finished.text
+
+
+async def test_a_city_of_a_running_season_is_not_removed(sb: Sandbox, world: World) -> None:
+    """A city with nobody left, but in a season still running, keeps its place until the
+    season ends: its matches and the table would otherwise lose a team half-way."""
+    lagos = await add_city(world, "Lagos", "Africa/Lagos")
+    made = await sb.command(world.teacher, "chess league create", cities="Najaf, Lagos")
+    assert "League #1 created" in made.text
+    refused = await sb.command(world.coordinator, "exchange city remove", city="Lagos")
+    assert "still running" in refused.text
+    async with sb.bot.ctx.db.read() as conn:
+        assert await conn.scalar(select(func.count()).where(cities.c.id == lagos)) == 1
