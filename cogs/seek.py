@@ -269,6 +269,34 @@ async def deliver(bot: Twinbridge, delivery: Delivery) -> None:
             log.info("introduction %d: no direct message possible", request.id)
 
 
+def typed_listing(
+    *,
+    city: str | None,
+    zone: str | None,
+    country: str | None,
+    languages: str | None,
+    ages: str | None,
+    class_size: int | None,
+    themes: str | None,
+    months: str | None,
+    note: str | None,
+    direct_messages: bool | None,
+) -> ListingInput:
+    """The listing /seek post and /seek edit read from their shared options (None: not given)."""
+    return ListingInput(
+        city=city,
+        zone=zone,
+        country=country,
+        languages=languages,
+        age_bands=ages,
+        class_size=class_size,
+        themes=themes,
+        months=months,
+        note=note,
+        direct_messages=direct_messages,
+    )
+
+
 @app_commands.guild_only()
 class SeekCog(
     commands.GroupCog,
@@ -315,12 +343,12 @@ class SeekCog(
         stored = await self.bot.services.directory.post(
             actor,
             target,
-            ListingInput(
+            typed_listing(
                 city=city,
                 zone=zone,
                 country=country,
                 languages=languages,
-                age_bands=ages,
+                ages=ages,
                 class_size=class_size,
                 themes=themes,
                 months=months,
@@ -370,12 +398,12 @@ class SeekCog(
         stored = await self.bot.services.directory.edit(
             actor,
             listing,
-            ListingInput(
+            typed_listing(
                 city=city,
                 zone=zone,
                 country=country,
                 languages=languages,
-                age_bands=ages,
+                ages=ages,
                 class_size=class_size,
                 themes=themes,
                 months=months,
