@@ -8,7 +8,7 @@ as for any other game. Standings are read from those games, never copied.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -404,6 +404,10 @@ class Seasons(Clocks):
             matches = await league_store.matches_of_round(conn, this.id)
             entrants = await roster.by_ids(conn, await league_store.player_ids(conn, record.id))
             ratings = await self._ratings(conn, record.exchange_id)
+            so_far = await league_store.matches_of_season(conn, record.id)
+            boards = await league_store.boards_of(conn, [m.id for m in so_far])
+        # Boards each player has had this season: who sits out goes round a bigger side.
+        played = Counter(player for b in boards for player in (b.home_id, b.away_id))
         by_city: dict[int, list[Participant]] = defaultdict(list)
         for person in entrants:
             if _active_student(person) and person.city_id is not None:
@@ -416,6 +420,7 @@ class Seasons(Clocks):
             plan = lineup(
                 [Entrant(p.id, ratings.get(p.id, DEFAULT_RATING)) for p in home],
                 [Entrant(p.id, ratings.get(p.id, DEFAULT_RATING)) for p in away],
+                played,
             )
             plans.append((match, plan, bool(home), bool(away)))
         for _, plan, _, _ in plans:
