@@ -41,8 +41,8 @@ from bot.domain.text import same_name
 from bot.domain.timezones import UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, require
+from bot.services.audit import audit
 from bot.store import Database
-from bot.store import activity as activity_log
 from bot.store import directory as store
 from bot.store.directory import Introduction, StoredListing
 
@@ -231,14 +231,7 @@ class DirectoryService:
                 direct_messages=bool(typed.direct_messages),
                 now=now,
             )
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.posted",
-                details={"listing": listing_id},
-            )
+            await audit(conn, actor, "seek.posted", at=now, listing=listing_id)
             stored = await store.get_listing(conn, listing_id)
         assert stored is not None
         return stored
@@ -283,14 +276,7 @@ class DirectoryService:
             if typed.direct_messages is not None:
                 values["direct_messages"] = typed.direct_messages
             await store.update_listing(conn, own.listing.id, **values)
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.edited",
-                details={"listing": own.listing.id},
-            )
+            await audit(conn, actor, "seek.edited", at=now, listing=own.listing.id)
             stored = await store.get_listing(conn, own.listing.id)
         assert stored is not None
         return stored
@@ -305,13 +291,12 @@ class DirectoryService:
             values["expires_at"] = now + timedelta(days=self.settings.directory_listing_days)
         async with self.db.transaction() as conn:
             await store.update_listing(conn, own.listing.id, **values)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "seek.paused" if paused else "seek.resumed",
                 at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.paused" if paused else "seek.resumed",
-                details={"listing": own.listing.id},
+                listing=own.listing.id,
             )
             stored = await store.get_listing(conn, own.listing.id)
         assert stored is not None
@@ -324,14 +309,7 @@ class DirectoryService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await store.update_listing(conn, own.listing.id, status="removed")
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.removed",
-                details={"listing": own.listing.id},
-            )
+            await audit(conn, actor, "seek.removed", at=now, listing=own.listing.id)
         return own
 
     async def mine(self, actor: Actor) -> tuple[list[StoredListing], list[Sent]]:
@@ -432,13 +410,8 @@ class DirectoryService:
                 status="blocked" if blocked else "pending",
                 now=now,
             )
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.asked",
-                details={"introduction": request_id, "listing": to_listing_id},
+            await audit(
+                conn, actor, "seek.asked", at=now, introduction=request_id, listing=to_listing_id
             )
             request = await store.get_introduction(conn, request_id)
         assert request is not None
@@ -472,13 +445,12 @@ class DirectoryService:
                 conn, request.id, "accepted" if accept else "declined", by=actor.user_id, now=now
             ):
                 raise UserError("seek.error.answered_already")
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "seek.accepted" if accept else "seek.declined",
                 at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.accepted" if accept else "seek.declined",
-                details={"introduction": request.id},
+                introduction=request.id,
             )
             settled = await store.get_introduction(conn, request.id)
         assert settled is not None
@@ -511,13 +483,12 @@ class DirectoryService:
                 raise UserError(
                     "seek.error.blocked_already" if blocked else "seek.error.not_blocked"
                 )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "seek.blocked" if blocked else "seek.unblocked",
                 at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.blocked" if blocked else "seek.unblocked",
-                details={"listing": listing_id},
+                listing=listing_id,
             )
         return other
 
@@ -542,14 +513,7 @@ class DirectoryService:
                 reason=words,
                 now=now,
             )
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.reported",
-                details={"listing": listing_id, "report": report_id},
-            )
+            await audit(conn, actor, "seek.reported", at=now, listing=listing_id, report=report_id)
         return other, report_id
 
     async def language_of(self, listing: StoredListing) -> str:
