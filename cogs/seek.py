@@ -27,8 +27,18 @@ from bot.domain.exchange import MAX_NAME
 from bot.errors import UserError
 from bot.i18n import language_list, listing, month_name, t
 from bot.limits import CONTENT, EMBED_DESCRIPTION, EMBED_FIELDS, EMBED_TITLE, FIELD_VALUE
-from bot.services.directory import Accepted, Delivery, ListingInput, Sent, steps_values
+from bot.services.directory import (
+    ACCEPTED_KIND,
+    Accepted,
+    Delivery,
+    ListingInput,
+    Sent,
+    steps_values,
+)
+from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.store.directory import StoredListing
+from bot.store.sends import Send
+from cogs.adapters.spaces import POSTED_LOOKUP
 from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, show
 from cogs.common.params import ZoneName
@@ -592,6 +602,43 @@ class SeekCog(
             allowed_mentions=NO_PINGS,
         )
 
+    async def on_accepted(self, send: Send) -> None:
+        """Tell the asker's server who accepted its introduction, with the next steps. Its
+        message carries the send's nonce, and a try after an uncertain one looks first."""
+        found = await self.bot.services.directory.accepted_notice(send)
+        if found is None:
+            return
+        accepted, language = found
+        guild = self.bot.get_guild(send.guild_id)
+        if guild is None or guild.unavailable:
+            raise RetryLaterError(f"guild {send.guild_id} is not available")
+        answerer = await person_label(
+            self.bot,
+            accepted.receiving.listing.guild_id,
+            accepted.introduction.answered_by or 0,
+            language,
+        )
+        text = clip(
+            t(
+                "seek.accepted.there",
+                language,
+                title=listing_title(accepted.receiving.listing),
+                person=answerer,
+            )
+            + "\n\n"
+            + steps_text(accepted, language),
+            CONTENT,
+        )
+        channel = guild.get_channel_or_thread(accepted.asking.channel_id)
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            raise UndeliverableError(f"channel {accepted.asking.channel_id} is gone")
+        if send.uncertain:
+            # An earlier try may have posted before its answer was lost.
+            async for message in channel.history(limit=POSTED_LOOKUP):
+                if message.author.id == guild.me.id and message.content == text:
+                    return
+        await channel.send(text, nonce=send.nonce, allowed_mentions=NO_PINGS)
+
 
 class AcceptIntroduction(RestartButton, key="seek.accept"):
     """A coordinator of the receiving server accepts: both names cross, with next steps."""
@@ -624,26 +671,8 @@ class AcceptIntroduction(RestartButton, key="seek.accept"):
             view=None,
             allowed_mentions=NO_PINGS,
         )
-        # The asker's side learns who accepted, in its own channel.
-        asking_language = await service.language_of(accepted.asking)
-        answerer = await person_label(bot, actor.guild_id, actor.user_id, asking_language)
-        channel = bot.get_channel(accepted.asking.channel_id)
-        text = clip(
-            t(
-                "seek.accepted.there",
-                asking_language,
-                title=listing_title(accepted.receiving.listing),
-                person=answerer,
-            )
-            + "\n\n"
-            + steps_text(accepted, asking_language),
-            CONTENT,
-        )
-        if isinstance(channel, discord.TextChannel | discord.Thread):
-            try:
-                await channel.send(text, allowed_mentions=NO_PINGS)
-            except discord.HTTPException:
-                log.warning("introduction %d: the asker's channel refused", self.request)
+        # The asker's side learns who accepted in its own channel: a send the service planned
+        # and tried at once (`SeekCog.on_accepted`), retried if Discord fails at this moment.
 
 
 class DeclineIntroduction(RestartButton, key="seek.decline"):
@@ -664,5 +693,7 @@ class DeclineIntroduction(RestartButton, key="seek.decline"):
 
 
 async def setup(bot: Twinbridge) -> None:
-    """Extension entry point."""
-    await bot.add_cog(SeekCog(bot))
+    """Extension entry point: the cog and the asker's notice of an accepted introduction."""
+    cog = SeekCog(bot)
+    await bot.add_cog(cog)
+    bot.ctx.scheduler.handle(ACCEPTED_KIND, cog.on_accepted)

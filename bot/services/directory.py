@@ -4,6 +4,10 @@ silence look the same to the asker.
 
 The directory spans every server this process serves that the deployment opens it to
 (`Settings.directory_serves`): a listing of a closed server is neither shown nor reachable.
+
+The asker's notice of an accepted introduction is a scheduled send (kind `seek.accepted`,
+one key per introduction), planned in the acceptance's own transaction and tried at once: a
+Discord 5xx or a restart at that moment delays it, never loses it.
 """
 
 from __future__ import annotations
@@ -42,13 +46,21 @@ from bot.domain.timezones import UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, require
 from bot.services.audit import audit
-from bot.store import Database
+from bot.services.scheduler import Sender
+from bot.store import Database, sends
 from bot.store import directory as store
 from bot.store.directory import Introduction, StoredListing
 
 # Listings one server may show at once (a school district lists a few schools, not fifty).
 LISTINGS_PER_SERVER = 5
 COORDINATORS = ("coordinator",)
+# The scheduled send that tells an asker their introduction was accepted.
+ACCEPTED_KIND = "seek.accepted"
+
+
+def notice_key(introduction_id: int) -> str:
+    """The one send of an accepted introduction's notice to its asker."""
+    return f"{ACCEPTED_KIND}:{introduction_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +121,13 @@ def _zone(name: str) -> str:
 class DirectoryService:
     """Listings, ranking, introductions with consent, blocks and abuse reports."""
 
-    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, settings: Settings, scheduler: Sender | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
+        self.scheduler = scheduler
 
     # -- who may use it ------------------------------------------------------------------------
 
@@ -452,9 +467,39 @@ class DirectoryService:
                 at=now,
                 introduction=request.id,
             )
+            if accept:
+                await sends.plan(
+                    conn,
+                    key=notice_key(request.id),
+                    kind=ACCEPTED_KIND,
+                    due_at=now,
+                    guild_id=asking.listing.guild_id,
+                    payload={"introduction": request.id},
+                    # Worth telling for as long as a request is: after that it reads as lapsed.
+                    expires_at=now + timedelta(days=INTRODUCTION_DAYS),
+                )
             settled = await store.get_introduction(conn, request.id)
         assert settled is not None
-        return Accepted(settled, asking, receiving) if accept else None
+        if not accept:
+            return None
+        if self.scheduler is not None:
+            # Tried at once; a passing failure leaves it to the scheduler's retries.
+            await self.scheduler.run_now([notice_key(request.id)])
+        return Accepted(settled, asking, receiving)
+
+    async def accepted_notice(self, send: sends.Send) -> tuple[Accepted, str] | None:
+        """What a `seek.accepted` send tells the asker's server, and in which language; None
+        when there is nothing to tell any more (the introduction is gone)."""
+        async with self.db.read() as conn:
+            request = await store.get_introduction(conn, int(send.payload["introduction"]))
+            if request is None or request.status != "accepted":
+                return None
+            asking = await store.get_listing(conn, request.from_listing_id)
+            receiving = await store.get_listing(conn, request.to_listing_id)
+            if asking is None or receiving is None:
+                return None
+            language = await store.server_language(conn, asking.listing.guild_id, asking.author_id)
+        return Accepted(request, asking, receiving), language
 
     # -- safety --------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.sandbox.driver import Reply, Sandbox
 from bot.sandbox.state import Channel, Guild, Member, Message
-from bot.store.schema import directory_introductions, directory_listings
+from bot.store.schema import directory_introductions, directory_listings, scheduled_sends
 
 
 @dataclass
@@ -225,6 +226,49 @@ async def test_double_clicks_answer_once(sb: Sandbox, schools: Schools) -> None:
     )
     assert sum("answered already" in r.text for r in replies) == 1
     assert len(sb.messages_in(schools.minneapolis.channel)) == 1
+
+
+async def sends_of(sb: Sandbox, kind: str) -> list[tuple[str, int]]:
+    async with sb.bot.ctx.db.read() as conn:
+        rows = await conn.execute(
+            select(scheduled_sends.c.status, scheduled_sends.c.attempts).where(
+                scheduled_sends.c.kind == kind
+            )
+        )
+        return [(r.status, r.attempts) for r in rows]
+
+
+@pytest.mark.parametrize("lost_answer", [False, True], ids=["refused", "posted-answer-lost"])
+async def test_the_askers_notice_outlives_discord_failing_and_a_restart(
+    sb: Sandbox, schools: Schools, lost_answer: bool
+) -> None:
+    """Discord fails (503) as the asker's notice of an acceptance is posted, before or after
+    posting it: the notice is a planned send, tried again after a restart, and shown once."""
+    _, kumasi, _ = await listed(sb, schools)
+    await sb.command(schools.minneapolis.coordinator, "seek introduce", listing=kumasi)
+    request = sb.last_message(schools.kumasi.channel)
+    sb.server.fail_next(
+        "POST",
+        "/channels/{channel_id}/messages",
+        channel_id=schools.minneapolis.channel.id,
+        status=503,
+        lost_answer=lost_answer,
+    )
+    await sb.click(schools.kumasi.coordinator, request, "Accept introduction")
+    assert "Dr Baker" in sb.last_message(schools.kumasi.channel).content
+
+    def notices() -> list[Message]:
+        return [m for m in sb.messages_in(schools.minneapolis.channel) if "Mrs Mensah" in m.content]
+
+    assert len(notices()) == (1 if lost_answer else 0)
+    assert await sends_of(sb, "seek.accepted") == [("pending", 1)]
+    # Down longer than Discord keeps a nonce: only the look back keeps a posted one single.
+    await sb.restart_bot(timedelta(minutes=10))
+    await sb.idle()
+    told = notices()
+    assert len(told) == 1
+    assert "/exchange create name:Minneapolis–Kumasi" in told[0].content
+    assert await sends_of(sb, "seek.accepted") == [("sent", 1)]
 
 
 async def test_bad_input_is_refused_and_changes_nothing(sb: Sandbox, schools: Schools) -> None:
