@@ -4,6 +4,7 @@ and ask to be introduced; names cross only when the other side accepts."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -601,6 +602,40 @@ class SeekCog(
             content=t("seek.reported", actor.language, listing=listing),
             allowed_mentions=NO_PINGS,
         )
+
+    # -- the servers the bot is in ---------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # Removed from a server (not an outage: that is `on_guild_unavailable`).
+        hidden = await self.bot.services.directory.server_left(guild.id)
+        if hidden:
+            log.info("left guild %d: %d directory listing(s) hidden", guild.id, hidden)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        shown = await self.bot.services.directory.server_joined(guild.id)
+        if shown:
+            log.info("back in guild %d: %d directory listing(s) shown again", guild.id, shown)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # Servers left or rejoined while the bot was down; idempotent on every new session.
+        # Servers Discord has not sent yet (an outage) are listed, unavailable: kept.
+        hidden, shown = await self.bot.services.directory.settle_servers(
+            {g.id for g in self.bot.guilds}, self._served_here
+        )
+        if hidden or shown:
+            log.info("directory: %d listing(s) hidden, %d shown again at start", hidden, shown)
+
+    def _served_here(self, guild_id: int) -> bool:
+        """Whether this process's gateway shards carry `guild_id` (every server, unsharded):
+        another process's servers are not this one's to judge."""
+        count = self.bot.shard_count or 1
+        ids: Collection[int] | None = getattr(self.bot, "shard_ids", None)
+        if ids is None:
+            ids = [self.bot.shard_id] if self.bot.shard_id is not None else range(count)
+        return (guild_id >> 22) % count in ids
 
     async def on_accepted(self, send: Send) -> None:
         """Tell the asker's server who accepted its introduction, with the next steps. Its

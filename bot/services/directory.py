@@ -12,7 +12,7 @@ Discord 5xx or a restart at that moment delays it, never loses it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -301,7 +301,11 @@ class DirectoryService:
         await self._coordinator(actor)
         own = await self._own(actor, listing_id)
         now = self.clock.now()
-        values: dict[str, object] = {"status": "paused" if paused else "active"}
+        # Paused by its coordinator: no other reason (the bot's leaving had its own).
+        values: dict[str, object] = {
+            "status": "paused" if paused else "active",
+            "paused_reason": None,
+        }
         if not paused:
             values["expires_at"] = now + timedelta(days=self.settings.directory_listing_days)
         async with self.db.transaction() as conn:
@@ -345,6 +349,36 @@ class DirectoryService:
                     shown = "waiting"
                 sent.append(Sent(request, target.listing if target else None, shown))
         return listings, sent
+
+    # -- the servers the bot is in ---------------------------------------------------------------
+
+    async def server_left(self, guild_id: int) -> int:
+        """The bot left (or was removed from) a server: its listings are no longer shown, but
+        paused with that reason, not deleted (the school may invite the bot back); how many."""
+        async with self.db.transaction() as conn:
+            return await store.hide_server(conn, guild_id)
+
+    async def server_joined(self, guild_id: int) -> int:
+        """The bot is in a server again: the listings its leaving paused are shown again
+        (each until it expires, as before); how many."""
+        async with self.db.transaction() as conn:
+            return await store.show_server(conn, guild_id)
+
+    async def settle_servers(
+        self, present: Collection[int], served: Callable[[int], bool]
+    ) -> tuple[int, int]:
+        """At start-up, for what happened while the bot was down: hide the listings of servers
+        this process serves (`served`) that the bot is no longer in, show again those of
+        servers it is back in. (Listings hidden, listings shown.)"""
+        hidden = shown = 0
+        async with self.db.transaction() as conn:
+            for guild_id, away in (await store.listed_servers(conn)).items():
+                if guild_id in present:
+                    if away:
+                        shown += await store.show_server(conn, guild_id)
+                elif served(guild_id):
+                    hidden += await store.hide_server(conn, guild_id)
+        return hidden, shown
 
     # -- finding -------------------------------------------------------------------------------
 

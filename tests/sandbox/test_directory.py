@@ -271,6 +271,67 @@ async def test_the_askers_notice_outlives_discord_failing_and_a_restart(
     assert await sends_of(sb, "seek.accepted") == [("sent", 1)]
 
 
+async def statuses(sb: Sandbox) -> dict[int, tuple[str, str | None]]:
+    async with sb.bot.ctx.db.read() as conn:
+        rows = await conn.execute(
+            select(
+                directory_listings.c.id,
+                directory_listings.c.status,
+                directory_listings.c.paused_reason,
+            )
+        )
+        return {r.id: (r.status, r.paused_reason) for r in rows}
+
+
+async def test_a_server_the_bot_leaves_drops_out_of_the_directory_until_it_is_back(
+    sb: Sandbox, schools: Schools
+) -> None:
+    """Removed from Kumasi's server, the bot hides Kumasi's listing (paused with that reason,
+    not deleted); invited back, it shows it again. A coordinator's own pause stays a pause.
+    Removed, or invited back, while the bot is down: settled when it starts."""
+    mpls, kumasi, najaf = await listed(sb, schools)
+    coordinator = schools.minneapolis.coordinator
+    await sb.bot_leaves(schools.kumasi.guild)
+    found = await sb.command(coordinator, "seek find")
+    assert "Kumasi" not in found.text and "Najaf" in found.text
+    asked = await sb.command(coordinator, "seek introduce", listing=kumasi)
+    assert f"#{kumasi}" in asked.text and "not your name" not in asked.text
+    assert await statuses(sb) == {
+        mpls: ("active", None),
+        kumasi: ("paused", "bot_left"),
+        najaf: ("active", None),
+    }
+
+    await sb.bot_invited_back(schools.kumasi.guild)
+    found = await sb.command(coordinator, "seek find")
+    assert "Kumasi" in found.text
+    assert (await statuses(sb))[kumasi] == ("active", None)
+
+    # A coordinator's own pause is theirs: the bot leaving and coming back leaves it paused.
+    await sb.command(schools.najaf.coordinator, "seek pause", paused=True)
+    await sb.bot_leaves(schools.najaf.guild)
+    await sb.bot_invited_back(schools.najaf.guild)
+    assert (await statuses(sb))[najaf] == ("paused", None)
+
+    # Removed while the bot is down (no GUILD_DELETE reaches it): hidden when it starts.
+    async def removed() -> None:
+        await sb.bot_leaves(schools.kumasi.guild, told=False)
+
+    await sb.restart_bot(meanwhile=removed)
+    assert (await statuses(sb))[kumasi] == ("paused", "bot_left")
+    found = await sb.command(coordinator, "seek find")
+    assert "Kumasi" not in found.text
+
+    # Invited back while it is down: shown again when it starts.
+    async def back() -> None:
+        await sb.bot_invited_back(schools.kumasi.guild, told=False)
+
+    await sb.restart_bot(meanwhile=back)
+    assert (await statuses(sb))[kumasi] == ("active", None)
+    found = await sb.command(coordinator, "seek find")
+    assert "Kumasi" in found.text
+
+
 async def test_bad_input_is_refused_and_changes_nothing(sb: Sandbox, schools: Schools) -> None:
     mpls, kumasi, _ = await listed(sb, schools)
 
