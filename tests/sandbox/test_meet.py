@@ -107,6 +107,55 @@ async def test_we_need_help_reaches_the_teachers_channel(world: World) -> None:
     assert "we need help" in posted[0].content and f"<#{space.id}>" in posted[0].content
     assert "Ben" in posted[0].content
     assert not posted[0].mention_everyone and posted[0].mention_roles == []
+    # It is a concern like any other: its post has the report's buttons.
+    assert t("report.reason.checkin_help", "en") in posted[0].embeds[0]["title"]
+
+
+async def test_we_need_help_is_listed_in_concerns_once_per_student(world: World) -> None:
+    """A concern teachers find in /concerns (and resolve there); changing the answer away and
+    back files nothing new."""
+    sb = world.sb
+    await paired_and_asked(world)
+    ben = world.students["Ben"]
+    (post,) = checkins(sb, space_of(sb, ben))
+    await sb.click(ben, post, HELP)
+    await sb.click(ben, post, YES)
+    await sb.click(ben, post, HELP)
+    await sb.idle()
+    listed = await sb.command(world.teacher, "concerns")
+    assert t("report.reason.checkin_help", "en") in listed.text
+    assert "Ben" in listed.text
+    assert listed.text.count(t("report.reason.checkin_help", "en")) == 1
+    posts = [m for m in sb.messages_in(world.teachers_channel) if "we need help" in m.content]
+    assert len(posts) == 1
+
+
+async def test_we_need_help_is_posted_even_when_discord_fails_for_a_moment(
+    world: World,
+) -> None:
+    """The teachers' post is a scheduled send: Discord's 503 is tried again, a restart in
+    between loses nothing, and it is posted once."""
+    sb = world.sb
+    await paired_and_asked(world)
+    ben = world.students["Ben"]
+    (post,) = checkins(sb, space_of(sb, ben))
+    sb.server.fail_next(
+        "POST",
+        "/channels/{channel_id}/messages",
+        status=503,
+        channel_id=world.teachers_channel.id,
+    )
+    answered = await sb.click(ben, post, HELP)
+    assert "We need help" in answered.text
+    await sb.idle()
+    assert not [m for m in sb.messages_in(world.teachers_channel) if "we need help" in m.content]
+    await sb.restart_bot()
+    await sb.advance(timedelta(minutes=1))
+    await sb.idle()
+    posts = [m for m in sb.messages_in(world.teachers_channel) if "we need help" in m.content]
+    assert len(posts) == 1
+    listed = await sb.command(world.teacher, "concerns")
+    assert "/channels/" in listed.text, "the listing links to the post"
 
 
 async def test_not_yet_at_two_check_ins_in_a_row_is_shown_to_teachers(world: World) -> None:
