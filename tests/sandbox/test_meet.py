@@ -178,10 +178,20 @@ async def test_not_yet_at_two_check_ins_in_a_row_is_shown_to_teachers(world: Wor
     assert len(posts) == 2
     closed = await sb.click(ben, posts[0], YES)
     assert t("meet.error.closed", "en") in closed.text
+    # They wrote a moment ago: by its messages the pair is active...
+    await sb.say(ben, space_of(sb, ben), "Hello!")
+    report = await sb.command(world.coordinator, "report exchange")
+    nudge = {f["name"]: f["value"] for f in report.embeds[0]["fields"]}
+    assert "Pairs to nudge (1)" in nudge, "only the other pair, which never wrote"
+    assert "Ben" not in nudge["Pairs to nudge (1)"]
+    # ...but its second "not yet" in a row puts it among the pairs teachers nudge.
     await sb.click(ben, posts[1], NOT_YET)
     report = await sb.command(world.coordinator, "report exchange")
     field = next(f for f in report.embeds[0]["fields"] if f["name"] == t("meet.report_title", "en"))
     assert "Said “not yet” twice in a row: Ben" in field["value"]
+    nudge = {f["name"]: f["value"] for f in report.embeds[0]["fields"]}
+    assert "Ben" in nudge["Pairs to nudge (2)"]
+    assert "said “not yet” at two check-ins in a row" in nudge["Pairs to nudge (2)"]
 
 
 async def test_check_ins_are_off_unless_a_teacher_turns_them_on(sb: Sandbox) -> None:
