@@ -38,6 +38,7 @@ from cogs.common.components import item_routes
 from cogs.pairing.pages import HistoryPageButton, PreviewPageButton
 from cogs.pairing.rounds import ConfirmDueRound, SkipDueRound
 from cogs.reporting.outside import RevokeLink
+from cogs.roster.consent import EndPairForConsent
 from cogs.roster.pages import ListedPeople, ListedStatus, MarksPageButton, RosterPageButton
 from cogs.roster.removal import RemoveConfirm
 from cogs.safety.components import Action as ReportButton
@@ -162,6 +163,14 @@ def due_button(button: type[ConfirmDueRound] | type[SkipDueRound]) -> Run:
         return await forged(scope, actor, custom_id)
 
     return run
+
+
+async def end_pair_for_consent(scope: Scope, actor: Member, side: Side) -> Act:
+    """End this pair, under the notice that the side's first student's consent was withdrawn."""
+    custom_id = EndPairForConsent.custom_id_for(
+        exchange=side.exchange_id, student=side.student(0).user.id
+    )
+    return await forged(scope, actor, custom_id)
 
 
 async def keep_apart_marked(side: Side) -> None:
@@ -703,6 +712,7 @@ COMPONENTS: dict[str, StaffAction] = {
     "pair.due_confirm": StaffAction(
         due_button(ConfirmDueRound), (paired, round_due), "Confirmed by"
     ),
+    "roster.consent_end": StaffAction(end_pair_for_consent, (paired,), "ended the pair"),
     "pair.due_skip": StaffAction(due_button(SkipDueRound), (paired, round_due), "Skipped by"),
     "report.action (pause)": StaffAction(
         report_button(ReportButton.PAUSE), (paired, reported), "paused"
