@@ -176,3 +176,45 @@ async def test_cadence_off_and_bad_values(world: World) -> None:
     assert "has already passed" in past.text
     term = await sb.command(world.teacher, "pair cadence", every="term")
     assert "every term" in term.text and "Next due" in term.text
+
+
+async def test_a_teacher_of_another_exchange_cannot_confirm_or_skip(world: World) -> None:
+    """Every teacher of the server may read the post; only this exchange's staff may act."""
+    sb = world.sb
+    other = await world.other_exchange("Kofi", "Ama", paired=False)
+    owusu = sb.add_member("Mr Owusu", roles=[world.teachers_role])
+    await sb.command(owusu, "join", city="Kumasi", exchange=other)
+    await every_two_weeks(world)
+    await sb.advance_to(FIRST_DUE.replace(minute=5))
+    await sb.idle()
+    (post,) = due_posts(world)
+    for label in (CONFIRM, SKIP):
+        refused = await sb.click(owusu, post, label)
+        told = "\n".join(m.content for m in refused.followups)
+        assert t("error.not_staff_here", "en") in told
+    assert await rounds(world) == 0
+    (still,) = due_posts(world)
+    assert still.components, "the buttons wait for this exchange's teachers"
+    done = await sb.click(world.teacher, still, CONFIRM)
+    assert "Confirmed by" in done.text and await rounds(world) == 1
+
+
+async def test_every_term_is_due_when_school_is_back_after_a_long_break(world: World) -> None:
+    sb = world.sb
+    await sb.command(
+        world.teacher, "exchange break add", city="Najaf", start="2026-09-14", end="2026-09-25"
+    )
+    said = await sb.command(world.teacher, "pair cadence", every="term", start="2026-09-03")
+    assert "every term" in said.text
+    await sb.advance_to(FIRST_DUE.replace(minute=5))
+    await sb.idle()
+    (first,) = due_posts(world)
+    await sb.click(world.teacher, first, SKIP)
+    # Najaf's break ends on Friday the 25th; its weekend is Friday and Saturday, Minneapolis'
+    # Saturday and Sunday: both schools are open again on Monday the 28th.
+    await sb.advance_to(datetime(2026, 9, 28, 13, 0, tzinfo=UTC))
+    await sb.idle()
+    assert len(due_posts(world)) == 1
+    await sb.advance_to(datetime(2026, 9, 28, 14, 5, tzinfo=UTC))
+    await sb.idle()
+    assert len(due_posts(world)) == 2
