@@ -89,6 +89,10 @@ def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     assert "left out until a guardian's consent is on file (/roster consent): Zainab" in transcript
     assert "Ms Rivera runs /checkins days:7" in transcript
     assert "إجابتك الآن: نعم" in transcript  # Ali changed "not yet" to "yes", in Arabic
+    # Rounds on a schedule: the preview in the teachers' channel, skipped by Ustadh Kareem.
+    assert "Ms Rivera runs /pair cadence every:4" in transcript
+    assert "A new pairing round is due for" in transcript
+    assert "⏭️ تخطّاها" in transcript
     # Sessions: both cities' times and warnings, reminders, check-ins (one by voice), summary.
     assert "Ms Rivera runs /session suggest week:2026-10-05" in transcript
     assert "✅ Najaf: Mon–Thu 17:30–18:30" in transcript

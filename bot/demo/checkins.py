@@ -1,5 +1,6 @@
 """Chapter: "did you meet?" — a week after the round, each pair is asked privately; one
-student answers, another changes their mind (issue 23)."""
+student answers, another changes their mind; and rounds on a schedule, whose preview a teacher
+skips (issue 23)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import timedelta
 from bot.demo.story import DemoRun
 from bot.i18n import t
 from bot.sandbox.state import Channel
+from bot.services.rounds import DUE_KIND
+from bot.store import sends
 
 # The chapter's heading on the demo's page (index.html).
 TITLE = "Did you meet? A check-in a week after pairing"
@@ -34,6 +37,42 @@ async def chapter(run: DemoRun) -> None:
     await sb.click(ali, post, _label(run, space, "not_yet"))
     story.note("Ali had answered too soon: they did talk, so Ali changes the answer")
     await sb.click(ali, post, _label(run, space, "yes"))
+    await _scheduled_round(run)
+
+
+async def _scheduled_round(run: DemoRun) -> None:
+    """A round every four weeks from today: its preview reaches the teachers' channel, and a
+    teacher skips it (the pairs are a week old); then the schedule is turned off again."""
+    sb, story = run.sb, run.story
+    teacher = run.teachers["Ms Rivera"]
+    assert run.teachers_channel is not None
+    story.section("Rounds on a schedule: nobody is re-paired without a teacher's click")
+    await sb.command(teacher, "pair cadence", every="4")
+    async with sb.bot.ctx.db.read() as conn:
+        due = [
+            s.due_at
+            for s in await sends.with_prefix(conn, f"{DUE_KIND}:{run.exchange_id}:")
+            if s.status is sends.SendStatus.PENDING
+        ]
+    if due and min(due) > sb.now():
+        with story.quietly():
+            await sb.advance_to(min(due) + timedelta(minutes=1))
+    await sb.idle()
+    skip = t("rounds.button.skip", "en")
+    post = next(
+        m
+        for m in reversed(sb.messages_in(run.teachers_channel))
+        if any(skip in str(c.get("label", "")) for row in m.components for c in row["components"])
+    )
+    story.note("The teachers' channel gets the round's preview with Confirm and Skip this round")
+    label = next(
+        str(c["label"])
+        for row in post.components
+        for c in row["components"]
+        if skip in str(c.get("label", ""))
+    )
+    await sb.click(run.teachers["Ustadh Kareem"], post, label)
+    await sb.command(teacher, "pair cadence", every="off")
 
 
 def _label(run: DemoRun, space: Channel, answer: str) -> str:

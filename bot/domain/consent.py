@@ -57,7 +57,8 @@ def may_pair(
     *,
     required: bool,
 ) -> tuple[list[Participant], list[Participant]]:
-    """(paired, held back): the students a round may place, and those waiting for consent.
+    """(paired, held back): the students a round may place, and those waiting for consent
+    (none on file while the rule requires it, or withdrawn whatever the rule).
 
     Applied before the pairing algorithm, so a student without consent is never in a group,
     and the preview can name who waits and why.
@@ -65,7 +66,11 @@ def may_pair(
     allowed: list[Participant] = []
     held: list[Participant] = []
     for student in students:
-        if required and not has_consent(records.get(student.id)):
+        record = records.get(student.id)
+        # A guardian's withdrawal holds the student back whatever the exchange's rule: the
+        # rule only decides whether a missing record is enough.
+        withdrawn = record is not None and not record.on_file
+        if withdrawn or (required and not has_consent(record)):
             held.append(student)
         else:
             allowed.append(student)

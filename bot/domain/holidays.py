@@ -12,7 +12,7 @@ moon being seen, and schools may close a day earlier or later.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -187,3 +187,21 @@ def holidays_on(slots: Sequence[Slot], cities: Sequence[CityRegion], language: s
                     )
                 )
     return HolidayCheck(tuple(found), tuple(unchecked))
+
+
+@dataclass(frozen=True, slots=True)
+class DaysOff:
+    """A city's public holidays and weekend days (Monday 0), for finding its school days."""
+
+    holiday: Callable[[date], bool]
+    weekend: frozenset[int]
+
+
+def days_off(city: CityRegion) -> DaysOff:
+    """The city's holidays and weekend as its region's calendar gives them; a city whose
+    region is unknown has no holidays checked and a Saturday-Sunday weekend."""
+    region = region_of(city)
+    if region is None:
+        return DaysOff(lambda _day: False, frozenset({5, 6}))
+    calendar = holiday_data.country_holidays(region.country, subdiv=region.subdivision)
+    return DaysOff(lambda day: day in calendar, frozenset(calendar.weekend))

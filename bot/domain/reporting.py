@@ -575,6 +575,9 @@ class PairActivity:
     names: tuple[str, ...]
     last_message: datetime | None
     cities: frozenset[int] = frozenset()  # its students' cities (a network reports by them)
+    # Its students answered "not yet" at two "did you meet?" check-ins in a row: whatever
+    # they wrote, teachers are asked to nudge it.
+    not_met: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -652,7 +655,10 @@ def partnership_lines(figures: ExchangeFigures) -> list[PartnershipLine]:
 
 
 def is_active(pair: PairActivity, now: datetime) -> bool:
-    """A pair is active when one of its students wrote in the last 14 days."""
+    """A pair is active when one of its students wrote in the last 14 days, unless they said
+    "not yet" at two check-ins in a row."""
+    if pair.not_met:
+        return False
     return pair.last_message is not None and pair.last_message > now - ACTIVE_WINDOW
 
 

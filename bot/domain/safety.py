@@ -10,6 +10,9 @@ from bot.domain.text import clean
 # In the order the select menu shows them; each has a label in every catalogue.
 REASONS = ("unkind", "uncomfortable", "personal_info", "outside_contact", "spam", "other")
 MAX_DETAILS = 300
+# A concern the bot files for a student who answered a "did you meet?" check-in with "we need
+# help" (never offered in the reasons menu).
+CHECKIN_HELP = "checkin_help"
 
 
 class ReportKind(StrEnum):

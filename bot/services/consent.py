@@ -37,9 +37,12 @@ from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import consent as store
 from bot.store import exchanges as exchange_store
+from bot.store import pairing as pairing_store
 
 STAFF = {"teacher", "coordinator"}
 NOTICE_KIND = "consent.bands"
+# The teachers' notice that a paired student's consent was withdrawn.
+WITHDRAWN_KIND = "consent.withdrawn"
 # A start-up notice is still worth posting this long after it was planned.
 NOTICE_USEFUL_FOR = timedelta(hours=12)
 REMOVED = ParticipantStatus.REMOVED
@@ -54,6 +57,10 @@ class ConsentChange:
     record: ConsentRecord
     previous: ConsentRecord | None
     required: bool  # the exchange's rule: whether the student now waits for pairing
+    # Withdrawn while the student is in a live pair: its space and the partners' names (the
+    # pair goes on until a teacher ends it; the student is left out of the next round).
+    pair_space_id: int | None = None
+    partners: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +72,18 @@ class ConsentOverview:
     coverage: tuple[Coverage, ...]
     flagged: tuple[Participant, ...]
     records: dict[int, ConsentRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawnNotice:
+    """A notice for the teachers' channel: a paired student's consent was withdrawn."""
+
+    exchange: Exchange
+    channel_id: int
+    student: Participant
+    partners: tuple[str, ...]
+    space_id: int | None
+    languages: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +101,7 @@ async def held_back(
 ) -> tuple[list[Participant], list[Participant]]:
     """(may be paired, waiting for consent) among `students`, by the exchange's rule."""
     required = await store.required(conn, exchange_id)
-    found = await store.records(conn, exchange_id) if required else {}
+    found = await store.records(conn, exchange_id)
     return rules.may_pair(students, found, required=required)
 
 
@@ -157,8 +176,68 @@ class ConsentService:
                 details={"participant": student.id, "on_file": on_file},
             )
             required = await store.required(conn, exchange.id)
+            pair = None if on_file else await pairing_store.live_pair_of(conn, student.id)
+            partners: tuple[str, ...] = ()
+            if pair is not None:
+                others = [m for m in pair.members if m != student.id]
+                partners = tuple(p.display_name for p in await roster.by_ids(conn, others))
+                where = await exchange_store.spaces(conn, exchange.id)
+                if where.teachers_channel_id is not None:
+                    # Every teacher of the exchange is told (the partner's teacher too), with
+                    # what to do: a scheduled send, so a restart or a Discord hiccup loses none.
+                    await sends.plan(
+                        conn,
+                        key=f"{WITHDRAWN_KIND}:{student.id}:{now.isoformat()}",
+                        kind=WITHDRAWN_KIND,
+                        due_at=now,
+                        guild_id=actor.guild_id,
+                        partnership_id=exchange.id,
+                        payload={"participant": student.id, "pair": pair.id},
+                        expires_at=now + NOTICE_USEFUL_FOR,
+                    )
+        if pair is not None and self.scheduler is not None:
+            self.scheduler.wake_by(now)
         record = ConsentRecord(student.id, on_file, actor.user_id, now)
-        return ConsentChange(exchange, student, record, previous, required)
+        return ConsentChange(
+            exchange,
+            student,
+            record,
+            previous,
+            required,
+            pair.space_id if pair is not None else None,
+            partners,
+        )
+
+    async def withdrawn_notice(self, send: sends.Send) -> WithdrawnNotice | None:
+        """What a due notice about a paired student's withdrawn consent says (None: the pair
+        ended meanwhile, consent is back on file, or the exchange has no teachers' channel)."""
+        participant_id = int(send.payload["participant"])
+        pair_id = int(send.payload["pair"])
+        async with self.db.read() as conn:
+            exchange = (
+                await exchange_store.get_exchange(conn, send.guild_id, send.partnership_id)
+                if send.partnership_id is not None
+                else None
+            )
+            pair = await pairing_store.get_pair(conn, pair_id)
+            if exchange is None or pair is None or pair.status not in pairing_store.LIVE:
+                return None
+            record = (await store.records(conn, exchange.id, [participant_id])).get(participant_id)
+            if rules.has_consent(record):
+                return None
+            people = await roster.by_ids(conn, pair.members)
+            where = await exchange_store.spaces(conn, exchange.id)
+        student = next((p for p in people if p.id == participant_id), None)
+        if student is None or where.teachers_channel_id is None:
+            return None
+        return WithdrawnNotice(
+            exchange,
+            where.teachers_channel_id,
+            student,
+            tuple(p.display_name for p in people if p.id != participant_id),
+            pair.space_id,
+            languages_of(exchange),
+        )
 
     async def set_band(
         self, actor: Actor, exchange_id: int | None, user_id: int, band: str

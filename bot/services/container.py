@@ -35,6 +35,7 @@ from bot.services.prompts import PromptService
 from bot.services.reporting import ReportingService
 from bot.services.roll_call import RollCallService
 from bot.services.roster import RosterService
+from bot.services.rounds import RoundService
 from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
 from bot.services.sessions import SessionService
@@ -77,6 +78,7 @@ class Services:
         self.roster = RosterService(db, clock, scheduler, operations)
         self.consent = ConsentService(db, clock, scheduler)
         self.meet = MeetService(db, clock, scheduler)
+        self.rounds = RoundService(db, clock, self.pairing, scheduler)
         settings = infra.settings
         self.privacy = PrivacyService(
             db,

@@ -6,7 +6,7 @@ derived from the database: at start-up, when a teacher changes the delay, and on
 session held meanwhile gives its pairs a new occasion). Planning the same key twice does
 nothing, so restarts and sweeps never ask a pair twice about the same thing. Each student
 answers once per check-in and may change the answer until the pair's next check-in; "we need
-help" reaches the teachers' channel like a concern.
+help" is filed as a concern (`/concerns`), posted to the teachers' channel as a scheduled send.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from bot.domain import meet as rules
 from bot.domain.exchange import Exchange
 from bot.domain.meet import Answer, Tally
 from bot.errors import NotAllowedError, NotFoundError, UserError
+from bot.services import safety as safety_service
 from bot.services.access import Actor, staff_exchange
 from bot.services.scheduler import Rearm
-from bot.services.session_plans import languages_of, people_languages
+from bot.services.session_plans import people_languages
 from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
@@ -34,6 +35,8 @@ from bot.store import sessions as session_store
 STAFF = {"teacher", "coordinator"}
 CHECKIN_KIND = "meet.checkin"
 SWEEP_KIND = "meet.sweep"
+# The key prefix of the teachers' notice of a "we need help" (one per check-in and student).
+HELP_KEY = "meet.help"
 # The daily sweep that notices sessions held since: a quiet hour in both first cities.
 SWEEP_AT = time(4, 0)
 
@@ -54,11 +57,8 @@ class Answered:
 
     answer: Answer
     replaced: str | None  # their earlier answer to this check-in
-    # Set when the answer asks for help: what the teachers' channel is told.
-    help_channel_id: int | None = None
-    space_id: int | None = None
-    names: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
+    # "We need help": the concern filed for the teachers (None: none new).
+    report_id: int | None = None
 
 
 class MeetService:
@@ -194,16 +194,20 @@ class MeetService:
                 kind="meet.help",
                 details={"pair": pair_id, "checkin": checkin_id},
             )
-            where = await exchange_store.spaces(conn, exchange_id)
-            members = await roster.by_ids(conn, pair.members)
-        return Answered(
-            value,
-            replaced,
-            where.teachers_channel_id,
-            pair.space_id,
-            tuple(m.display_name for m in members),
-            languages_of(exchange),
-        )
+            # A concern like any other (`/concerns` lists it), posted to the teachers'
+            # channel by a scheduled send: retried if Discord fails, never lost to a restart.
+            report_id = await safety_service.file_help(
+                conn,
+                key=f"{HELP_KEY}:{checkin_id}:{me.id}",
+                guild_id=actor.guild_id,
+                exchange_id=exchange_id,
+                reporter_id=actor.user_id,
+                pair=pair,
+                now=now,
+            )
+        if report_id is not None and self.scheduler is not None:
+            self.scheduler.wake_by(now)
+        return Answered(value, replaced, report_id)
 
 
 @dataclass(frozen=True, slots=True)

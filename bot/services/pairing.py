@@ -16,7 +16,7 @@ import logging
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,7 @@ from bot.store import Database, app_state, roster, sends
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as store
+from bot.store import rounds as rounds_store
 from bot.store.operations import OperationStatus
 
 STAFF = frozenset({"teacher", "coordinator"})
@@ -564,8 +565,13 @@ class PairingService:
 
     async def propose(self, actor: Actor, exchange_id: int | None, port: SpacePort) -> Proposal:
         """The optimal pairs for the exchange's active students, with the reasons for each."""
+        exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
+        return await self.proposal_for(exchange, port)
+
+    async def proposal_for(self, exchange: Exchange, port: SpacePort) -> Proposal:
+        """`propose` for an exchange already known (a scheduled round's preview, which no
+        one asked for: teachers see it in their channel)."""
         db = self.db
-        exchange = await staff_exchange(db, actor, exchange_id, STAFF)
         students, previous, apart, live, paused = await _load(db, exchange)
         # Consent is a filter of who may be paired, before the algorithm (issue 23).
         async with db.read() as conn:
@@ -647,7 +653,14 @@ class PairingService:
             tuple(no_consent),
         )
 
-    async def confirm(self, actor: Actor, exchange_id: int | None, port: SpacePort) -> Confirmed:
+    async def confirm(
+        self,
+        actor: Actor,
+        exchange_id: int | None,
+        port: SpacePort,
+        *,
+        due: date | None = None,
+    ) -> Confirmed:
         """Create the proposed pairs and their private spaces; archive the previous round's.
 
         Discord is changed before the round is stored: the new spaces are created and the old
@@ -658,12 +671,15 @@ class PairingService:
         removed and old spaces already archived opened again, at once or at the next start,
         so no space stays that the database does not know and a retry starts clean. A round
         confirmed by someone else since this command began makes it change nothing.
+
+        `due`: the scheduled round (its due day) this confirms; it is recorded handled in the
+        round's transaction, and a round already confirmed or skipped changes nothing.
         """
         exchange = await staff_exchange(self.db, actor, exchange_id, STAFF)
         async with self.db.read() as conn:
             seen_round = await store.latest_round(conn, exchange.id)
         async with self.journal.exclusive(actor.guild_id, exchange.id, port):
-            done = await self._confirm(actor, exchange.id, port, seen_round)
+            done = await self._confirm(actor, exchange.id, port, seen_round, due)
             # A channel Discord made but answered with an error (discord.py then asks again)
             # leaves a second one nobody knows: it goes before anyone uses it.
             await self._reconcile_quietly(done.proposal.exchange, port)
@@ -681,7 +697,12 @@ class PairingService:
         return Outcome.of(await self.scheduler.run_now(keys))
 
     async def _confirm(
-        self, actor: Actor, exchange_id: int, port: SpacePort, seen_round: int | None
+        self,
+        actor: Actor,
+        exchange_id: int,
+        port: SpacePort,
+        seen_round: int | None,
+        due: date | None = None,
     ) -> Confirmed:
         db = self.db
         proposal = await self.propose(actor, exchange_id, port)
@@ -712,6 +733,8 @@ class PairingService:
             now = self.clock.now()
             async with db.transaction() as conn:
                 await _unchanged_round(conn, exchange.id, seen_round)
+                if due is not None and not await rounds_store.mark_handled(conn, exchange.id, due):
+                    raise UserError("rounds.error.handled")
                 round_id = await store.create_round(
                     conn, exchange.id, actor.user_id, now, kind, round(proposal.total_score)
                 )
@@ -754,6 +777,7 @@ class PairingService:
                         "pairs": len(proposal.groups),
                         "space_kind": kind,
                         "archived": len(live),
+                        **({"due": due.isoformat()} if due is not None else {}),
                     },
                 )
                 await self.journal.finish(conn, operation)

@@ -13,12 +13,13 @@ spreadsheet and an embed always show the same numbers. Looking at a report is lo
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from bot.clock import Clock
 from bot.domain.exchange import City, Exchange, Role
+from bot.domain.meet import dormant_by_answers
 from bot.domain.reporting import (
     Attendance,
     CityRef,
@@ -42,6 +43,7 @@ from bot.services.meet import MeetSummary, summary_of
 from bot.store import Database, roster
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
+from bot.store import meet as meet_store
 from bot.store import reporting as store
 from bot.store import sessions as session_store
 
@@ -200,6 +202,9 @@ class ReportingService:
             _points, games = await store.chess_score(conn, scope.exchange.id, period)
             posted = await store.prompts_posted(conn, scope.exchange.id, period)
             pairs = await store.pair_activity(conn, scope.exchange.id)
+            # "Not yet" at two check-ins in a row puts a pair among those to nudge.
+            quiet = dormant_by_answers(await meet_store.history(conn, [p.pair_id for p in pairs]))
+        pairs = [replace(p, not_met=True) if p.pair_id in quiet else p for p in pairs]
         return ExchangeFigures(
             exchange=scope.exchange.name,
             period=period,

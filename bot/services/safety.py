@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.domain.exchange import Exchange, ProfileError, Role
 from bot.domain.pairing import PairStatus
 from bot.domain.safety import (
+    CHECKIN_HELP,
     ReportKind,
     ReportStatus,
     clean_details,
@@ -28,7 +32,7 @@ from bot.services import chess as chess_service
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require, require_staff_of, staff_exchange
 from bot.services.scheduler import Rearm
-from bot.store import Database, roster
+from bot.store import Database, roster, sends
 from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
@@ -151,6 +155,64 @@ async def report_view(db: Database, guild_id: int, report_id: int) -> ReportView
         space_status=pair.status if pair else None,
         languages=await _post_languages(db, exchange) if exchange else ("en",),
     )
+
+
+# The post of a report in the teachers' channel, as a scheduled send (tried again when Discord
+# fails for a moment, and after a restart): the reports the bot files itself.
+NOTICE_KIND = "safety.notice"
+# A notice the bot could not post (it was down) is still worth posting this long after.
+NOTICE_USEFUL_FOR = timedelta(days=7)
+
+
+async def file_help(
+    conn: AsyncConnection,
+    *,
+    key: str,
+    guild_id: int,
+    exchange_id: int,
+    reporter_id: int,
+    pair: PairRecord,
+    now: datetime,
+) -> int | None:
+    """A concern for a student's "we need help" (in the caller's transaction): listed by
+    `/concerns` like any other, and posted to the teachers' channel by a scheduled send keyed
+    `key` (one per check-in and student: answering "help" again files nothing new). Returns
+    the report's id, or None when this key already filed one."""
+    if await sends.by_keys(conn, [key]):
+        return None
+    report_id = await store.add(
+        conn,
+        guild_id=guild_id,
+        exchange_id=exchange_id,
+        kind=ReportKind.CONCERN,
+        reason=CHECKIN_HELP,
+        reporter_id=reporter_id,
+        subject_id=None,
+        channel_id=pair.space_id,
+        message_id=None,
+        pair_id=pair.id,
+        now=now,
+    )
+    await activity_log.append(
+        conn,
+        at=now,
+        guild_id=guild_id,
+        partnership_id=exchange_id,
+        actor_id=reporter_id,
+        kind="safety.reported",
+        details={"report": report_id, "kind": ReportKind.CONCERN.value, "reason": CHECKIN_HELP},
+    )
+    await sends.plan(
+        conn,
+        key=key,
+        kind=NOTICE_KIND,
+        due_at=now,
+        guild_id=guild_id,
+        partnership_id=exchange_id,
+        payload={"report": report_id},
+        expires_at=now + NOTICE_USEFUL_FOR,
+    )
+    return report_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +408,33 @@ class SafetyService:
         if report.notice_channel_id is not None and report.notice_message_id is not None:
             await port.refresh_report(report.notice_channel_id, report.notice_message_id, view)
         return view
+
+    # -- reports the bot files: their post as a scheduled send ------------------------------------
+
+    async def notice_for(self, send: sends.Send) -> tuple[ReportView, int] | None:
+        """The report a due notice posts and the teachers' channel it goes to; None when the
+        report is gone, already posted (a repeat after a restart) or there is no channel."""
+        report_id = int(send.payload["report"])
+        try:
+            view = await report_view(self.db, send.guild_id, report_id)
+        except NotFoundError:
+            return None
+        if view.report.notice_message_id is not None:
+            return None
+        async with self.db.read() as conn:
+            where = await exchange_store.spaces(conn, view.report.exchange_id)
+        if where.teachers_channel_id is None:
+            return None  # `/concerns` lists it all the same
+        return view, where.teachers_channel_id
+
+    async def noticed(
+        self, guild_id: int, report_id: int, channel_id: int, message_id: int
+    ) -> None:
+        """Remember the post that shows a report (its buttons and later updates use it)."""
+        async with self.db.transaction() as conn:
+            report = await store.get(conn, guild_id, report_id)
+            if report is not None:
+                await store.set_notice(conn, report.id, channel_id, message_id)
 
     # -- what teachers see ----------------------------------------------------------------------
 

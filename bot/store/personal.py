@@ -444,6 +444,14 @@ REGISTRY: dict[str, Personal] = {
         plain=("days",),
         exchange="partnership_id",
     ),
+    "round_cadences": Personal(
+        purpose="how often an exchange's teachers are offered a new pairing round, and who set it",
+        kept=KEPT_WHILE_ACTIVE,
+        users=("changed_by",),
+        incidental=("changed_by",),
+        plain=("every_weeks", "starts_on", "handled_on"),
+        exchange="partnership_id",
+    ),
     "meet_checkins": Personal(
         purpose="which pair was asked whether they met, after what, and when",
         kept="always (no personal data)",

@@ -1176,3 +1176,25 @@ meet_answers = Table(
     Column("answered_at", UTCDateTime, nullable=False),
     CheckConstraint("answer IN ('yes', 'not_yet', 'help')", name="answer"),
 )
+
+# -- 0026: pairing rounds on a schedule (issue 23) -----------------------------------------------
+
+# An exchange's cadence of new pairing rounds; no row: off. `every_weeks` None: every term (the
+# first school day after each long break). `handled_on`: the latest due day a teacher confirmed
+# or skipped (the next one is counted from it, or from the last round, whichever is later).
+round_cadences = Table(
+    "round_cadences",
+    metadata,
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("every_weeks", Integer),
+    Column("starts_on", Date, nullable=False),
+    Column("handled_on", Date),
+    Column("changed_by", BigInteger, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)

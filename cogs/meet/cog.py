@@ -10,7 +10,6 @@ from bot.app import Twinbridge, http_reason
 from bot.domain.meet import MAX_DAYS, Answer
 from bot.i18n import t
 from bot.limits import BUTTON_LABEL, CONTENT
-from bot.services.meet import Answered
 from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.store.sends import Send
 from cogs.common.channels import find_space
@@ -42,21 +41,6 @@ class MeetAnswer(RestartButton, key="meet.answer"):
             content=t(key, actor.language, answer=t(f"meet.button.{done.answer}", actor.language)),
             allowed_mentions=NO_PINGS,
         )
-        if done.help_channel_id is not None:
-            await _tell_teachers(interaction.client, done)
-
-
-async def _tell_teachers(bot: Twinbridge, done: Answered) -> None:
-    """ "We need help" in the teachers' channel, like a concern (names, the space; no ping)."""
-    channel = bot.get_channel(done.help_channel_id or 0)
-    if not isinstance(channel, discord.abc.Messageable):
-        return  # no teachers' channel: the answer is stored and counted all the same
-    names = " & ".join(shown(n, 40) for n in done.names)
-    text = "\n".join(
-        t("meet.help_notice", lang, names=names, space=f"<#{done.space_id}>")
-        for lang in done.languages
-    )
-    await channel.send(clip(text, CONTENT), allowed_mentions=NO_PINGS)
 
 
 def checkin_view(checkin_id: int, languages: tuple[str, ...]) -> discord.ui.View:

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 from discord.utils import MISSING
 
 from bot.app import Twinbridge
+from bot.domain.rounds import EVERY_WEEKS, OFF, TERM
 from bot.i18n import t
 from bot.services.scheduler import Outcome, RetryLaterError
 from bot.store.sends import Send
 from cogs.adapters.spaces import DiscordSpaces, spaces_for
 from cogs.common.interactions import begin, show
-from cogs.common.params import ExchangeId
-from cogs.common.text import NO_PINGS, shown
+from cogs.common.params import Day, ExchangeId
+from cogs.common.text import NO_PINGS, shown, timestamp
 from cogs.pairing.pages import history_page, proposal_page
+
+# `/pair cadence every:` (names translated as `choice.every.<value>`).
+EVERY_CHOICES = [
+    *(
+        app_commands.Choice(name=f"every {n} week{'s' if n > 1 else ''}", value=str(n))
+        for n in EVERY_WEEKS
+    ),
+    app_commands.Choice(name="every term (after each school break)", value=TERM),
+    app_commands.Choice(name="off", value=OFF),
+]
+
+
+def day_shown(day: date) -> str:
+    """A due day as Discord shows a date to each reader (noon UTC: the same date in the
+    exchange's cities, from UTC-11 to UTC+11)."""
+    return timestamp(datetime.combine(day, time(12), UTC), "D")
 
 
 def welcome_lines(posts: Outcome, lang: str) -> list[str]:
@@ -83,6 +102,41 @@ class PairingCog(
         else:
             lines.append(t("pair.welcomes_posted", lang))
         await show(interaction, content=" ".join(lines), allowed_mentions=NO_PINGS)
+
+    @app_commands.command(
+        name="cadence",
+        description="A new pairing round every few weeks or every term; a teacher confirms each",
+    )
+    @app_commands.describe(
+        every="How often a new round is due (off: no scheduled rounds)",
+        start="The first due day (YYYY-MM-DD); today if not given",
+    )
+    @app_commands.choices(every=EVERY_CHOICES)
+    async def cadence(
+        self,
+        interaction: discord.Interaction[Twinbridge],
+        every: str,
+        start: Day | None = None,
+        exchange: ExchangeId | None = None,
+    ) -> None:
+        actor = await begin(interaction)
+        done = await self.bot.services.rounds.set_cadence(actor, exchange, every, start)
+        lang = actor.language
+        name = shown(done.exchange.name)
+        if done.cadence is None:
+            text = t("rounds.cadence_off", lang, exchange=name)
+        else:
+            how = (
+                t("rounds.every_term", lang)
+                if done.cadence.every_weeks is None
+                else t("rounds.every_weeks", lang, count=done.cadence.every_weeks)
+            )
+            text = t("rounds.cadence_set", lang, exchange=name, every=how)
+            if done.next_due is not None:
+                text += " " + t("rounds.next_due", lang, day=day_shown(done.next_due))
+            else:
+                text += " " + t("rounds.next_unknown", lang)
+        await show(interaction, content=text, allowed_mentions=NO_PINGS)
 
     @app_commands.command(
         name="swap", description="Swap two students of the same city between their pairs"

@@ -259,6 +259,12 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
     dormant = figures.dormant_pairs
     lines = [
         t(
+            "meet.dormant_line",
+            lang,
+            names=clip(" & ".join(map(shown, p.names)) or "—", NAMES_SHOWN),
+        )
+        if p.not_met
+        else t(
             "reporting.dormant_line",
             lang,
             names=clip(" & ".join(map(shown, p.names)) or "—", NAMES_SHOWN),

@@ -21,6 +21,7 @@ from cogs.common.files import Attachment, left_out_note, pack
 from cogs.common.interactions import begin, show
 from cogs.common.params import CityName, ExchangeId
 from cogs.common.text import NO_PINGS, clip, mention, shown, timestamp
+from cogs.roster.consent import end_pair_view, withdrawn_paired_line
 from cogs.roster.importing import DiscordDirectory, ImportProgress, import_embed, problems_file
 from cogs.roster.pages import marks_page, roster_embed, roster_pager
 from cogs.roster.removal import confirmation, removal_text
@@ -240,8 +241,18 @@ class RosterCog(
                 when=timestamp(done.record.recorded_at),
             )
         ]
-        if not on_file and done.required:
+        if not on_file:
+            # Withdrawn: left out of rounds whatever the exchange's rule.
             lines.append(t("consent.not_paired_until", lang))
+        if done.pair_space_id is not None:
+            lines.append(withdrawn_paired_line(done, lang))
+            await show(
+                interaction,
+                content=clip("\n".join(lines), CONTENT),
+                view=end_pair_view(done.exchange.id, student.id, (lang,)),
+                allowed_mentions=NO_PINGS,
+            )
+            return
         await show(interaction, content="\n".join(lines), allowed_mentions=NO_PINGS)
 
     @app_commands.command(

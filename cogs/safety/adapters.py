@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 import discord
 
+from bot.app import http_reason
 from bot.services.safety import ReportView
+from bot.services.scheduler import RetryLaterError, UndeliverableError
 from cogs.common.text import NO_PINGS
 from cogs.safety.embeds import report_embeds
 
@@ -46,6 +48,28 @@ class DiscordTeachers:
         except discord.HTTPException as exc:
             log.warning("could not post report %d: %s", view.report.id, exc)
             return None
+        return message.id
+
+    async def deliver(
+        self, channel_id: int, view: ReportView, *, content: str | None, nonce: str
+    ) -> int:
+        """Post a report as a scheduled send does: its message id; a passing failure raises
+        RetryLaterError (tried again), any other UndeliverableError (recorded)."""
+        channel = self._channel(channel_id)
+        if channel is None:
+            raise UndeliverableError(f"teachers' channel {channel_id} is gone")
+        try:
+            message = await channel.send(
+                content,
+                embeds=report_embeds(view),
+                view=self.actions(view),
+                nonce=nonce,
+                allowed_mentions=NO_PINGS,
+            )
+        except discord.DiscordServerError as exc:
+            raise RetryLaterError(http_reason(exc)) from exc
+        except discord.HTTPException as exc:
+            raise UndeliverableError(http_reason(exc)) from exc
         return message.id
 
     async def refresh_report(self, channel_id: int, message_id: int, view: ReportView) -> None:

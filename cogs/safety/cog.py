@@ -15,14 +15,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Twinbridge
+from bot.domain.safety import CHECKIN_HELP
+from bot.i18n import t
+from bot.limits import CONTENT
 from bot.services.access import Actor
 from bot.services.safety import ReportDraft
+from bot.services.scheduler import RetryLaterError
+from bot.store.sends import Send
 from cogs.adapters.spaces import spaces_for
 from cogs.common.checks import cooldown
 from cogs.common.components import buttons
 from cogs.common.interactions import begin, show
 from cogs.common.params import ExchangeId
-from cogs.common.text import NO_PINGS
+from cogs.common.text import NO_PINGS, clip, shown
 from cogs.safety.components import (
     REPORT_RATE,
     REPORT_WINDOW,
@@ -31,7 +36,7 @@ from cogs.safety.components import (
     ReasonSelect,
     teachers_port,
 )
-from cogs.safety.embeds import intro, reports_embed, space_done
+from cogs.safety.embeds import NAME_SHOWN, intro, reports_embed, space_done
 
 REPORT_MENU = "Report to teacher"
 
@@ -169,3 +174,30 @@ class SafetyCog(commands.Cog):
         exchange: ExchangeId | None = None,
     ) -> None:
         await self._set_paused(interaction, False, student, exchange)
+
+    async def on_notice(self, send: Send) -> None:
+        """A report the bot filed (a check-in's "we need help"), posted in the teachers'
+        channel as a scheduled send: tried again when Discord fails for a moment, after a
+        restart too, and not posted twice."""
+        found = await self.bot.services.safety.notice_for(send)
+        if found is None:
+            return
+        view, channel_id = found
+        guild = self.bot.get_guild(send.guild_id)
+        if guild is None or guild.unavailable:
+            raise RetryLaterError(f"guild {send.guild_id} is not available")
+        report = view.report
+        content = None
+        if report.reason == CHECKIN_HELP and view.space_id is not None:
+            who = shown(view.reporter_name or "—", NAME_SHOWN)
+            content = clip(
+                "\n".join(
+                    t("meet.help_notice", lang, names=who, space=f"<#{view.space_id}>")
+                    for lang in view.languages
+                ),
+                CONTENT,
+            )
+        message_id = await teachers_port(guild).deliver(
+            channel_id, view, content=content, nonce=send.nonce
+        )
+        await self.bot.services.safety.noticed(send.guild_id, report.id, channel_id, message_id)

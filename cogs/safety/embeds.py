@@ -23,6 +23,7 @@ REASON_EMOJI = {
     "outside_contact": "🚪",
     "spam": "📢",
     "other": "❓",
+    "checkin_help": "🆘",
 }
 
 

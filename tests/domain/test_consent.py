@@ -48,6 +48,14 @@ def test_nobody_is_held_back_when_the_exchange_does_not_require_consent() -> Non
     assert (len(allowed), held) == (2, [])
 
 
+def test_a_withdrawn_consent_holds_a_student_back_whatever_the_rule() -> None:
+    """The rule decides whether a missing record is enough; a guardian's "no" is never."""
+    students = [student(1), student(2), student(3)]
+    allowed, held = may_pair(students, {1: on(1), 2: on(2, on_file=False)}, required=False)
+    assert [s.id for s in allowed] == [1, 3]
+    assert [s.id for s in held] == [2]
+
+
 def test_coverage_counts_each_city_on_its_own() -> None:
     students = [student(1, 1), student(2, 1), student(3, 2)]
     found = {c.city_id: c for c in coverage(students, {1: on(1), 3: on(3, on_file=False)})}

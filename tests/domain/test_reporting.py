@@ -447,6 +447,16 @@ def test_a_pair_is_active_with_a_message_in_the_last_14_days() -> None:
     assert [p.pair_id for p in found.dormant_pairs] == [3, 4, 2]
 
 
+def test_a_pair_that_said_not_yet_twice_is_to_nudge_even_if_it_wrote_lately() -> None:
+    pairs = (
+        PairActivity(1, ("Ben", "Ali"), NOW - timedelta(days=1), not_met=True),
+        PairActivity(2, ("Maya", "Zainab"), NOW - timedelta(days=1)),
+    )
+    found = figures(pairs)
+    assert [p.pair_id for p in found.active_pairs] == [2]
+    assert [p.pair_id for p in found.dormant_pairs] == [1]
+
+
 def test_the_exchange_csv_has_a_column_per_city_and_totals_that_add_up() -> None:
     """Per-city figures sum to the total; exchange-wide figures have only a total."""
     rows = {r["metric"]: r for r in rows_of(exchange_csv(figures()))}

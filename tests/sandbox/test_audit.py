@@ -295,6 +295,11 @@ async def checkins(world: World) -> Member:
     return world.teacher
 
 
+async def pair_cadence(world: World) -> Member:
+    await world.sb.command(world.teacher, "pair cadence", every="4")
+    return world.teacher
+
+
 async def report_attendance(world: World) -> Member:
     await world.sb.command(world.coordinator, "report attendance")
     return world.coordinator
@@ -394,6 +399,7 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "pair confirm": ("pairing.confirmed", pair_confirm),
     "pair swap": ("pairing.swapped", pair_swap),
     "pair remove": ("pairing.removed", pair_remove),
+    "pair cadence": ("pairing.cadence_set", pair_cadence),
     "space pause": ("safety.space_paused", space_pause),
     "space reopen": ("safety.space_reopened", space_reopen),
     "privacy export": ("privacy.exported", privacy_export),

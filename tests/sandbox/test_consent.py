@@ -14,6 +14,7 @@ from bot.i18n import t, unisolated
 from bot.sandbox.driver import Sandbox, Upload
 from bot.sandbox.state import Channel, Member
 from bot.store import consent as consent_store
+from bot.store import pairing as pairing_store
 from bot.store import roster
 from bot.store.schema import activity, consents
 from tests.sandbox.world import World, make_world
@@ -66,6 +67,71 @@ async def test_withdrawn_consent_says_the_student_waits_for_pairing(world: World
     assert "Consent withdrawn for **Ben**" in reply.text
     assert "not paired until consent is on file again" in reply.text
     assert await consent_of(sb, world.exchange_id, ben) == (False, world.teacher.user.id)
+
+
+async def test_withdrawn_for_a_paired_student_teachers_are_told_and_may_end_the_pair(
+    world: World,
+) -> None:
+    """The teacher who withdrew it and the teachers' channel see the pair and what to do; the
+    pair goes on until one presses End this pair (the space turns read-only, nothing is
+    deleted); the student is left out of the next round either way."""
+    sb = world.sb
+    ben = await world.add_student("Ben", 0)
+    ali = await world.add_student("Ali", 1)
+    await world.add_student("Maya", 0)
+    await world.add_student("Zainab", 1)
+    await sb.command(world.teacher, "pair confirm")
+    await sb.idle()
+    before = len(sb.messages_in(world.teachers_channel))
+    reply = await sb.command(world.teacher, "roster consent", student=ben, on_file=False)
+    assert "**Ben** is in a pair now (with Ali, in <#" in reply.text
+    end = t("consent.button.end_pair", "en")
+    await sb.idle()
+    told = sb.messages_in(world.teachers_channel)[before:]
+    assert len(told) == 1
+    assert "consent for **Ben** was withdrawn" in told[0].content and "Ali" in told[0].content
+    assert not told[0].mention_everyone and told[0].mention_roles == []
+    # A restart does not tell them twice.
+    await sb.restart_bot()
+    await sb.idle()
+    assert len(sb.messages_in(world.teachers_channel)[before:]) == 1
+    # Nothing ended yet; the next round leaves Ben out.
+    space = next(c for c in pair_spaces(sb) if sb.guild.can_view(ben.user.id, c.id))
+    async with sb.bot.ctx.db.read() as conn:
+        me = await roster.find(conn, world.exchange_id, ben.user.id)
+        assert me is not None
+        assert await pairing_store.live_pair_of(conn, me.id) is not None
+    preview = await sb.command(world.teacher, "pair preview")
+    assert "1 student is left out until a guardian's consent is on file" in preview.text
+    # Ustadh Kareem (Ali's teacher) ends it from the channel's notice.
+    labels = " · ".join(t("consent.button.end_pair", lang) for lang in ("en", "ar"))
+    ended = await sb.click(world.partner_teacher, told[0], labels)
+    assert ended.acknowledged
+    async with sb.bot.ctx.db.read() as conn:
+        assert await pairing_store.live_pair_of(conn, me.id) is None
+    assert space.id in sb.guild.channels, "nothing is deleted"
+    (settled,) = sb.messages_in(world.teachers_channel)[before:]
+    assert not settled.components
+    who = f"<@{world.partner_teacher.user.id}>"
+    assert unisolated(t("consent.pair_ended", "ar", who=who)) in unisolated(settled.content)
+    # The teacher's own copy of the button now finds no pair to end: nothing more happens.
+    again = await sb.click(world.teacher, reply, end)
+    told_again = "\n".join(m.content for m in again.followups)
+    assert t("error.not_paired", "en", name="Ben") in told_again
+    assert sb.guild.can_view(ali.user.id, space.id), "Ali still reads the archived space"
+
+
+async def test_withdrawn_consent_holds_a_student_back_even_with_the_rule_off(
+    world: World,
+) -> None:
+    sb = world.sb
+    await world.add_student("Ben", 0)
+    await world.add_student("Ali", 1)
+    await world.add_student("Maya", 0, consent=False)
+    await sb.command(world.coordinator, "roster consent-rule", required=False)
+    preview = await sb.command(world.teacher, "pair preview")
+    assert "1 student is left out until a guardian's consent is on file" in preview.text
+    assert "Maya" in preview.text and "Maya (Minneapolis)" not in preview.text
 
 
 async def test_a_teacher_of_the_other_city_is_refused(world: World) -> None:

@@ -202,6 +202,7 @@ async def stage(sb: Sandbox) -> Stage:
         "checkins": {"days": 7},
         "pair swap": {"first": ben, "second": world.students["Maya"]},
         "pair remove": {"student": ben},
+        "pair cadence": {"every": "4"},
         "session schedule": {"start": "2026-11-10", "time": "15:00", "repeat": "weekly"},
         # November's session (the first Tuesday, 15:00 in Chicago), to another day.
         "session move": {"occurrence": "1793739600", "date": "2026-11-12", "time": "16:00"},

@@ -107,6 +107,55 @@ async def test_we_need_help_reaches_the_teachers_channel(world: World) -> None:
     assert "we need help" in posted[0].content and f"<#{space.id}>" in posted[0].content
     assert "Ben" in posted[0].content
     assert not posted[0].mention_everyone and posted[0].mention_roles == []
+    # It is a concern like any other: its post has the report's buttons.
+    assert t("report.reason.checkin_help", "en") in posted[0].embeds[0]["title"]
+
+
+async def test_we_need_help_is_listed_in_concerns_once_per_student(world: World) -> None:
+    """A concern teachers find in /concerns (and resolve there); changing the answer away and
+    back files nothing new."""
+    sb = world.sb
+    await paired_and_asked(world)
+    ben = world.students["Ben"]
+    (post,) = checkins(sb, space_of(sb, ben))
+    await sb.click(ben, post, HELP)
+    await sb.click(ben, post, YES)
+    await sb.click(ben, post, HELP)
+    await sb.idle()
+    listed = await sb.command(world.teacher, "concerns")
+    assert t("report.reason.checkin_help", "en") in listed.text
+    assert "Ben" in listed.text
+    assert listed.text.count(t("report.reason.checkin_help", "en")) == 1
+    posts = [m for m in sb.messages_in(world.teachers_channel) if "we need help" in m.content]
+    assert len(posts) == 1
+
+
+async def test_we_need_help_is_posted_even_when_discord_fails_for_a_moment(
+    world: World,
+) -> None:
+    """The teachers' post is a scheduled send: Discord's 503 is tried again, a restart in
+    between loses nothing, and it is posted once."""
+    sb = world.sb
+    await paired_and_asked(world)
+    ben = world.students["Ben"]
+    (post,) = checkins(sb, space_of(sb, ben))
+    sb.server.fail_next(
+        "POST",
+        "/channels/{channel_id}/messages",
+        status=503,
+        channel_id=world.teachers_channel.id,
+    )
+    answered = await sb.click(ben, post, HELP)
+    assert "We need help" in answered.text
+    await sb.idle()
+    assert not [m for m in sb.messages_in(world.teachers_channel) if "we need help" in m.content]
+    await sb.restart_bot()
+    await sb.advance(timedelta(minutes=1))
+    await sb.idle()
+    posts = [m for m in sb.messages_in(world.teachers_channel) if "we need help" in m.content]
+    assert len(posts) == 1
+    listed = await sb.command(world.teacher, "concerns")
+    assert "/channels/" in listed.text, "the listing links to the post"
 
 
 async def test_not_yet_at_two_check_ins_in_a_row_is_shown_to_teachers(world: World) -> None:
@@ -129,10 +178,20 @@ async def test_not_yet_at_two_check_ins_in_a_row_is_shown_to_teachers(world: Wor
     assert len(posts) == 2
     closed = await sb.click(ben, posts[0], YES)
     assert t("meet.error.closed", "en") in closed.text
+    # They wrote a moment ago: by its messages the pair is active...
+    await sb.say(ben, space_of(sb, ben), "Hello!")
+    report = await sb.command(world.coordinator, "report exchange")
+    nudge = {f["name"]: f["value"] for f in report.embeds[0]["fields"]}
+    assert "Pairs to nudge (1)" in nudge, "only the other pair, which never wrote"
+    assert "Ben" not in nudge["Pairs to nudge (1)"]
+    # ...but its second "not yet" in a row puts it among the pairs teachers nudge.
     await sb.click(ben, posts[1], NOT_YET)
     report = await sb.command(world.coordinator, "report exchange")
     field = next(f for f in report.embeds[0]["fields"] if f["name"] == t("meet.report_title", "en"))
     assert "Said “not yet” twice in a row: Ben" in field["value"]
+    nudge = {f["name"]: f["value"] for f in report.embeds[0]["fields"]}
+    assert "Ben" in nudge["Pairs to nudge (2)"]
+    assert "said “not yet” at two check-ins in a row" in nudge["Pairs to nudge (2)"]
 
 
 async def test_check_ins_are_off_unless_a_teacher_turns_them_on(sb: Sandbox) -> None:

@@ -16,20 +16,29 @@ import importlib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.app import EXTENSIONS
 from bot.i18n import lookup, t
 from bot.sandbox.driver import Reply, Sandbox, Upload, iter_components
 from bot.sandbox.state import Member
 from bot.store import roster
-from bot.store.schema import participants, partnerships, session_occurrences, sessions
+from bot.store.schema import (
+    pairing_rounds,
+    participants,
+    partnerships,
+    session_occurrences,
+    sessions,
+)
 from cogs.common.components import item_routes
 from cogs.pairing.pages import HistoryPageButton, PreviewPageButton
+from cogs.pairing.rounds import ConfirmDueRound, SkipDueRound
 from cogs.reporting.outside import RevokeLink
+from cogs.roster.consent import EndPairForConsent
 from cogs.roster.pages import ListedPeople, ListedStatus, MarksPageButton, RosterPageButton
 from cogs.roster.removal import RemoveConfirm
 from cogs.safety.components import Action as ReportButton
@@ -129,6 +138,39 @@ async def break_added(side: Side) -> None:
     found = re.search(r"#(\d+)", reply.text)
     assert found, reply.text
     side.break_id = int(found.group(1))
+
+
+async def round_due(side: Side) -> None:
+    """The side's pairs were made a week ago; its teacher puts rounds on a schedule from today,
+    so a round is due today (its preview's buttons are the act)."""
+    sb = side.sb
+    async with sb.bot.ctx.db.transaction() as conn:
+        await conn.execute(
+            update(pairing_rounds)
+            .where(pairing_rounds.c.partnership_id == side.exchange_id)
+            .values(created_at=sb.now() - timedelta(days=7))
+        )
+    reply = await sb.command(side.teacher, "pair cadence", every="2", exchange=side.exchange_id)
+    assert "Next due" in reply.text, reply.text
+
+
+def due_button(button: type[ConfirmDueRound] | type[SkipDueRound]) -> Run:
+    """Confirm or Skip under the side's due round (as posted in the teachers' channel)."""
+
+    async def run(scope: Scope, actor: Member, side: Side) -> Act:
+        today = scope.sb.now().astimezone(ZoneInfo("America/Chicago")).date().isoformat()
+        custom_id = button.custom_id_for(exchange=side.exchange_id, due=today)
+        return await forged(scope, actor, custom_id)
+
+    return run
+
+
+async def end_pair_for_consent(scope: Scope, actor: Member, side: Side) -> Act:
+    """End this pair, under the notice that the side's first student's consent was withdrawn."""
+    custom_id = EndPairForConsent.custom_id_for(
+        exchange=side.exchange_id, student=side.student(0).user.id
+    )
+    return await forged(scope, actor, custom_id)
 
 
 async def keep_apart_marked(side: Side) -> None:
@@ -469,6 +511,9 @@ COMMANDS: dict[str, StaffAction] = {
         cmd("roster keep-apart list", exchange=exchange), (paired, keep_apart_marked), "Ben"
     ),
     "pair preview": StaffAction(cmd("pair preview", exchange=exchange), (paired,), "Groups: 2"),
+    "pair cadence": StaffAction(
+        cmd("pair cadence", every=lambda s: "4", exchange=exchange), (), "every 4 weeks"
+    ),
     "pair confirm": StaffAction(
         cmd("pair confirm", exchange=exchange), (paired,), "paired spaces created"
     ),
@@ -664,6 +709,11 @@ COMPONENTS: dict[str, StaffAction] = {
     "roster.remove": StaffAction(remove_confirm, (paired,), "Ben"),
     "pair.preview": StaffAction(preview_page, (paired,), "Groups: 2"),
     "pair.history": StaffAction(history_page, (paired,), "Round 1"),
+    "pair.due_confirm": StaffAction(
+        due_button(ConfirmDueRound), (paired, round_due), "Confirmed by"
+    ),
+    "roster.consent_end": StaffAction(end_pair_for_consent, (paired,), "ended the pair"),
+    "pair.due_skip": StaffAction(due_button(SkipDueRound), (paired, round_due), "Skipped by"),
     "report.action (pause)": StaffAction(
         report_button(ReportButton.PAUSE), (paired, reported), "paused"
     ),
