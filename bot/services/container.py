@@ -38,6 +38,7 @@ from bot.services.roster import RosterService
 from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
 from bot.services.sessions import SessionService
+from bot.services.surveys import SurveyService
 from bot.store import Database
 
 
@@ -77,6 +78,7 @@ class Services:
         self.roster = RosterService(db, clock, scheduler, operations)
         self.consent = ConsentService(db, clock, scheduler)
         self.meet = MeetService(db, clock, scheduler)
+        self.surveys = SurveyService(db, clock, scheduler)
         settings = infra.settings
         self.privacy = PrivacyService(
             db,
