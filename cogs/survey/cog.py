@@ -1,4 +1,4 @@
-"""`/survey create|send|close|results` and `/survey item add`, and the Start posts in pair
+"""`/survey create|item|send|close|results`, and the Start posts in pair
 spaces: parse, call `services.surveys`, render."""
 
 from __future__ import annotations
@@ -89,8 +89,6 @@ class SurveyCog(
 ):
     """Teachers create, send, close and read surveys; students answer privately."""
 
-    item = app_commands.Group(name="item", description="A survey's own statements and questions")
-
     def __init__(self, bot: Twinbridge) -> None:
         self.bot = bot
 
@@ -135,7 +133,9 @@ class SurveyCog(
         lines.append(t("survey.next_steps", lang, id=made.survey.id))
         await show(interaction, content=clip("\n".join(lines), CONTENT), allowed_mentions=NO_PINGS)
 
-    @item.command(name="add", description="Add a statement or question to a survey not sent yet")
+    @app_commands.command(
+        name="item", description="Add a statement or question to a survey not sent yet"
+    )
     @app_commands.describe(
         survey="The survey",
         kind="scale (5-point agree), choice (2 to 10 options) or text (up to 300 characters)",
@@ -143,7 +143,7 @@ class SurveyCog(
         choices="For a choice: the options, separated by ;",
     )
     @app_commands.choices(kind=ITEM_CHOICES)
-    async def item_add(
+    async def item(
         self,
         interaction: discord.Interaction[Twinbridge],
         survey: SurveyId,

@@ -142,11 +142,11 @@ async def test_text_answers_are_anonymous_unless_the_survey_is_named(world: Worl
         empty = await sb.command(world.teacher, "survey send", survey=survey)
         assert "has no items yet" in empty.text
         await sb.command(
-            world.teacher, "survey item add", survey=survey, kind="text", text="What surprised you?"
+            world.teacher, "survey item", survey=survey, kind="text", text="What surprised you?"
         )
         await sb.command(
             world.teacher,
-            "survey item add",
+            "survey item",
             survey=survey,
             kind="choice",
             text="Best way to talk?",
@@ -184,12 +184,12 @@ async def test_bad_input_is_refused_with_the_reason(world: World) -> None:
     survey = await created(world, title="Many", kind="single", template=False)
     for n in range(20):
         await sb.command(
-            world.teacher, "survey item add", survey=survey, kind="scale", text=f"S{n}"
+            world.teacher, "survey item", survey=survey, kind="scale", text=f"S{n}"
         )
-    more = await sb.command(world.teacher, "survey item add", survey=survey, kind="scale", text="x")
+    more = await sb.command(world.teacher, "survey item", survey=survey, kind="scale", text="x")
     assert "at most 20 items" in more.text
     choice = await sb.command(
-        world.teacher, "survey item add", survey=survey, kind="choice", text="Q", choices="one"
+        world.teacher, "survey item", survey=survey, kind="choice", text="Q", choices="one"
     )
     assert "2 to 10 options" in choice.text
     student = await sb.command(world.students["Ben"], "survey create", title="Mine", kind="pre")
@@ -205,7 +205,7 @@ async def test_a_teacher_of_another_exchange_cannot_send_close_or_read(world: Wo
     for path in ("survey send", "survey close", "survey results"):
         reply = await sb.command(owusu, path, survey=survey)
         assert t("error.not_staff_here", "en") in reply.text, path
-    add = await sb.command(owusu, "survey item add", survey=survey, kind="text", text="Sneaky?")
+    add = await sb.command(owusu, "survey item", survey=survey, kind="text", text="Sneaky?")
     assert t("error.not_staff_here", "en") in add.text
     # Nothing was sent, and the teacher of the exchange still can.
     assert not start_posts(sb, world.students["Ben"])
