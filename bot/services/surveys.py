@@ -33,7 +33,7 @@ from bot.domain.surveys import (
     SurveyKind,
     SurveyStatus,
 )
-from bot.domain.text import same_name
+from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import STAFF, Actor, require_staff_of, staff_exchange, staff_scope
 from bot.services.consent import held_back
@@ -253,15 +253,14 @@ class SurveyService:
             raise closed_error(survey)
         city_id: int | None = None
         if city is not None:
-            wanted = same_name(city)
-            found = [c for c in exchange.cities if same_name(c.name) == wanted]
-            if not found:
+            found = exchange.city_named(city)
+            if found is None:
                 raise NotFoundError(
                     "survey.error.unknown_city",
-                    city=city,
+                    city=clean(city)[:100],
                     cities=", ".join(c.name for c in exchange.cities),
                 )
-            city_id = found[0].id
+            city_id = found.id
         if survey.status is SurveyStatus.OPEN and survey.city_id != city_id:
             raise UserError("survey.error.other_audience", title=survey.title)
         now = self.clock.now()

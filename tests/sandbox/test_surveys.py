@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.i18n import t
 from bot.sandbox.driver import Reply, Sandbox
 from bot.sandbox.state import Channel, Member, Message
+from bot.store.schema import survey_answers
 from cogs.survey.answering import scale_label
 from tests.sandbox.world import World, make_world
 
@@ -183,9 +187,7 @@ async def test_bad_input_is_refused_with_the_reason(world: World) -> None:
     sb = world.sb
     survey = await created(world, title="Many", kind="single", template=False)
     for n in range(20):
-        await sb.command(
-            world.teacher, "survey item", survey=survey, kind="scale", text=f"S{n}"
-        )
+        await sb.command(world.teacher, "survey item", survey=survey, kind="scale", text=f"S{n}")
     more = await sb.command(world.teacher, "survey item", survey=survey, kind="scale", text="x")
     assert "at most 20 items" in more.text
     choice = await sb.command(
@@ -211,3 +213,25 @@ async def test_a_teacher_of_another_exchange_cannot_send_close_or_read(world: Wo
     assert not start_posts(sb, world.students["Ben"])
     sent = await sb.command(world.teacher, "survey send", survey=survey)
     assert "posted in 5 pair spaces" in sent.text
+
+
+async def test_privacy_export_and_erasure_cover_survey_answers(world: World) -> None:
+    """A student's answers are in their export; erasure clears their text, keeps the count."""
+    sb = world.sb
+    survey = await created(world, title="Words", kind="single", template=False)
+    await sb.command(world.teacher, "survey item", survey=survey, kind="text", text="One word?")
+    await sb.command(world.teacher, "survey send", survey=survey)
+    ben = world.students["Ben"]
+    step = await sb.click(ben, start_posts(sb, ben)[-1], START)
+    form = await sb.click(ben, step, t("survey.write", "en"))
+    await sb.submit(ben, form, answer="Curious")
+    reply = await sb.command(world.coordinator, "privacy export", student=ben)
+    document: dict[str, Any] = json.loads(reply.files[0].data)
+    (row,) = document["tables"]["survey_answers"]
+    assert row["text"] == "Curious"
+    ask = await sb.command(world.coordinator, "privacy erase", student=ben)
+    await sb.click(world.coordinator, ask, t("privacy.erase_button", "en"))
+    await sb.idle()
+    async with sb.bot.ctx.db.read() as conn:
+        rows = (await conn.execute(select(survey_answers))).all()
+    assert [(r.text, r.choice) for r in rows] == [(None, None)]
