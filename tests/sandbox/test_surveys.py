@@ -235,3 +235,31 @@ async def test_privacy_export_and_erasure_cover_survey_answers(world: World) -> 
     async with sb.bot.ctx.db.read() as conn:
         rows = (await conn.execute(select(survey_answers))).all()
     assert [(r.text, r.choice) for r in rows] == [(None, None)]
+
+
+async def test_a_post_survey_shows_its_pre_survey_beside_it(world: World) -> None:
+    """The post survey is compared with the pre one: both figures, per city, side by side."""
+    sb = world.sb
+    pre = await created(world, title="Before", kind="pre")
+    await sb.command(world.teacher, "survey send", survey=pre, city="Minneapolis")
+    for name in FIRST:
+        await answer_all(sb, world.students[name], [2, 2, 3, 3, 2])
+    await sb.command(world.teacher, "survey close", survey=pre)
+    made = await sb.command(world.teacher, "survey create", title="After", kind="post")
+    assert "Compared with the pre survey “Before”" in made.text
+    post = int(re.search(r"Survey #(\d+)", made.text)[1])  # type: ignore[index]
+    await sb.command(world.teacher, "survey send", survey=post, city="Minneapolis")
+    for name in FIRST:
+        student = world.students[name]
+        step = await sb.click(student, start_posts(sb, student)[-1], START)
+        for point in (4, 4, 5, 5, 4):
+            step = await sb.click(student, step, scale_label(point, "en"))
+    for survey in (pre, post):
+        found = await sb.command(world.teacher, "survey results", survey=survey)
+        fields = {f["name"]: f["value"] for e in found.embeds for f in e["fields"]}
+        value = fields[f"Q1 · Minneapolis — {t('survey.template.curious', 'en')}"]
+        assert value.splitlines() == [
+            "Pre: mean 2.00 of 5 · 5 answers · 1:0 2:5 3:0 4:0 5:0",
+            "Post: mean 4.00 of 5 · 5 answers · 1:0 2:0 3:0 4:5 5:0",
+        ]
+        assert not any(name.startswith("Q1 · Najaf") for name in fields)
