@@ -50,7 +50,7 @@ def start_posts(sb: Sandbox, member: Member) -> list[Message]:
     return [m for m in sb.messages_in(space_of(sb, member)) if "A short survey" in m.content]
 
 
-async def created(world: World, **options: object) -> int:
+async def created(world: World, **options: Any) -> int:
     reply = await world.sb.command(world.teacher, "survey create", **options)
     found = re.search(r"Survey #(\d+)", reply.text)
     assert found, reply.text
