@@ -69,6 +69,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.roster",
     "cogs.pairing",
     "cogs.meet",
+    "cogs.survey",
     "cogs.sessions",
     "cogs.prompts",
     "cogs.chess",

@@ -37,6 +37,7 @@ def chapters() -> list[Chapter]:
         safety,
         sessions,
         setup,
+        surveys,
     )
 
     return [
@@ -52,6 +53,8 @@ def chapters() -> list[Chapter]:
         # name none, and whose figures its games would change.
         network.chapter,
         directory.chapter,  # other servers: commands are registered globally (run_demo)
+        # Last: its posts and answers would change the figures the chapters before report.
+        surveys.chapter,
     ]
 
 

@@ -39,6 +39,7 @@ from bot.services.rounds import RoundService
 from bot.services.safety import SafetyService
 from bot.services.scheduler import Scheduler
 from bot.services.sessions import SessionService
+from bot.services.surveys import SurveyService
 from bot.store import Database
 
 
@@ -79,6 +80,7 @@ class Services:
         self.consent = ConsentService(db, clock, scheduler)
         self.meet = MeetService(db, clock, scheduler)
         self.rounds = RoundService(db, clock, self.pairing, scheduler)
+        self.surveys = SurveyService(db, clock, scheduler)
         settings = infra.settings
         self.privacy = PrivacyService(
             db,

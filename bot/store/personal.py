@@ -467,6 +467,37 @@ REGISTRY: dict[str, Personal] = {
         participants=("participant_id",),
         plain=("answer",),
     ),
+    # -- 0025: surveys --
+    "surveys": Personal(
+        purpose=(
+            "an exchange's surveys for funders and research: title, kind (pre, post, single), "
+            "whether names are shown beside free text, to which city it was sent, when it was "
+            "sent and closed, and the staff members who created and closed it"
+        ),
+        kept=KEPT_WHILE_ACTIVE,
+        users=("created_by", "closed_by"),
+        incidental=("created_by", "closed_by"),
+        plain=("title", "kind", "status"),
+        guild="guild_id",
+        exchange="partnership_id",
+    ),
+    "survey_items": Personal(
+        purpose="a survey's statements and questions (a teacher's words or the template's)",
+        kept=KEPT_WHILE_ACTIVE,
+        plain=("kind", "text", "choices"),
+        parent=("survey_id", "surveys"),
+    ),
+    "survey_answers": Personal(
+        purpose=(
+            "each student's answer to a survey item (a point of the scale, an option, or a "
+            "short text) and when: results per city for funders and research, never shown "
+            "for a group under five"
+        ),
+        kept=KEPT_WHILE_ACTIVE + "; on erasure the text is cleared and the row points at the "
+        "anonymous roster row",
+        participants=("participant_id",),
+        text=("text",),
+    ),
     "report_digests": Personal(
         purpose="exchanges whose monthly digest is on, and the coordinator who turned it on",
         kept=KEPT_WHILE_ACTIVE,

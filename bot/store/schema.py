@@ -1198,3 +1198,80 @@ round_cadences = Table(
     Column("changed_by", BigInteger, nullable=False),
     Column("changed_at", UTCDateTime, nullable=False),
 )
+
+# -- 0025: surveys for funders and research (issue 23) -----------------------------------------
+
+# A survey of an exchange: draft (items may be added), open (sent) or closed. `city_id`: the
+# one city it was sent to (None: every city); `pre_id`: the pre survey a post one is compared
+# with; `named`: teachers see names beside free text.
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column(
+        "partnership_id",
+        Integer,
+        ForeignKey("partnerships.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("title", String(100), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("named", Boolean, nullable=False),
+    Column("status", String(8), nullable=False, server_default="draft"),
+    Column("city_id", Integer, nullable=True),
+    Column("pre_id", Integer, ForeignKey("surveys.id", ondelete="SET NULL"), nullable=True),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("closed_by", BigInteger, nullable=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+    CheckConstraint("kind IN ('pre', 'post', 'single')", name="kind"),
+    CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
+)
+
+# A survey's statements and questions in order: a built-in one holds a catalogue key.
+survey_items = Table(
+    "survey_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("text", String(200), nullable=False),
+    Column("builtin", Boolean, nullable=False),
+    Column("choices", Text, nullable=False, server_default="[]"),  # JSON list of options
+    CheckConstraint("kind IN ('scale', 'choice', 'text')", name="kind"),
+    UniqueConstraint("survey_id", "position"),
+)
+
+# A student's answer to an item: a scale point or option number, or a short text. One per
+# student and item; a later answer (before the survey closes) replaces it.
+survey_answers = Table(
+    "survey_answers",
+    metadata,
+    Column(
+        "item_id",
+        Integer,
+        ForeignKey("survey_items.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "participant_id",
+        Integer,
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column(
+        "survey_id",
+        Integer,
+        ForeignKey("surveys.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("choice", Integer, nullable=True),
+    Column("text", String(300), nullable=True),
+    Column("answered_at", UTCDateTime, nullable=False),
+)

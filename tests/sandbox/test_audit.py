@@ -6,6 +6,7 @@ read, or as open to everyone: `test_every_command_is_classified` fails until it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -300,6 +301,39 @@ async def pair_cadence(world: World) -> Member:
     return world.teacher
 
 
+async def _survey(world: World) -> int:
+    reply = await world.sb.command(world.teacher, "survey create", title="Before", kind="pre")
+    found = re.search(r"Survey #(\d+)", reply.text)
+    assert found, reply.text
+    return int(found[1])
+
+
+async def survey_create(world: World) -> Member:
+    await _survey(world)
+    return world.teacher
+
+
+async def survey_item(world: World) -> Member:
+    survey = await _survey(world)
+    await world.sb.command(world.teacher, "survey item", survey=survey, kind="text", text="Why?")
+    return world.teacher
+
+
+async def survey_send(world: World) -> Member:
+    await world.sb.command(world.teacher, "survey send", survey=await _survey(world))
+    return world.teacher
+
+
+async def survey_close(world: World) -> Member:
+    await world.sb.command(world.teacher, "survey close", survey=await _survey(world))
+    return world.teacher
+
+
+async def survey_results(world: World) -> Member:
+    await world.sb.command(world.teacher, "survey results", survey=await _survey(world))
+    return world.teacher
+
+
 async def report_attendance(world: World) -> Member:
     await world.sb.command(world.coordinator, "report attendance")
     return world.coordinator
@@ -431,6 +465,11 @@ STAFF_ACTIONS: dict[str, tuple[str, Action]] = {
     "roster consent-rule": ("roster.consent_rule", roster_consent_rule),
     "roster band": ("roster.band", roster_band),
     "checkins": ("meet.days_set", checkins),
+    "survey create": ("survey.created", survey_create),
+    "survey item": ("survey.item_added", survey_item),
+    "survey send": ("survey.sent", survey_send),
+    "survey close": ("survey.closed", survey_close),
+    "survey results": ("survey.results_viewed", survey_results),
     "report attendance": ("report.viewed", report_attendance),
     "report exchange": ("report.viewed", report_exchange),
     "report student": ("report.viewed", report_student),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from bot.store.schema import chess_games, participants, prompts
 from cogs.chess.components import ClaimDrawButton, PromoteButton
 from cogs.common.components import _MODAL_ROUTES, item_routes
 from cogs.join.card import SetOwnStatus
+from cogs.survey.answering import scale_label
 from tests.sandbox.directory_world import directory_listed, request_from_elsewhere
 from tests.sandbox.held import (
     DEFERRED,
@@ -372,6 +374,76 @@ async def meet_answer(scope: Scope) -> Act:
     return lambda: sb.click(member, post, t("meet.button.yes", "en"))
 
 
+async def a_surveyed(scope: Scope) -> None:
+    """A survey of a scale, a choice and a text item, sent to the pairs of A."""
+    sb, teacher = scope.sb, scope.a.teacher
+    reply = await sb.command(
+        teacher,
+        "survey create",
+        title="Our year",
+        kind="single",
+        template=False,
+        exchange=scope.a.exchange_id,
+    )
+    found = re.search(r"Survey #(\d+)", reply.text)
+    assert found, reply.text
+    for kind, text, choices in (("scale", "S", ""), ("choice", "C", "a;b"), ("text", "T", "")):
+        await sb.command(
+            teacher, "survey item", survey=int(found[1]), kind=kind, text=text, choices=choices
+        )
+    await sb.command(teacher, "survey send", survey=int(found[1]))
+
+
+async def survey_step(scope: Scope, answered: int) -> tuple[Member, Reply]:
+    """The first student's private survey message after `answered` answers."""
+    sb, member = scope.sb, scope.a.student(0)
+    post = [m for m in sb.messages_in(scope.a.space_of(member)) if m.components][-1]
+    step = await sb.click(member, post, t("survey.start", "en"))
+    if answered >= 1:
+        step = await sb.click(member, step, scale_label(3, "en"))
+    if answered >= 2:
+        step = await sb.choose(member, step, ["1"])
+    if answered >= 3:
+        form = await sb.click(member, step, t("survey.write", "en"))
+        step = await sb.submit(member, form, answer="The food")
+    return member, step
+
+
+async def survey_start(scope: Scope) -> Act:
+    sb, member = scope.sb, scope.a.student(0)
+    post = [m for m in sb.messages_in(scope.a.space_of(member)) if m.components][-1]
+    return lambda: sb.click(member, post, t("survey.start", "en"))
+
+
+async def survey_scale(scope: Scope) -> Act:
+    member, step = await survey_step(scope, 0)
+    return lambda: scope.sb.click(member, step, scale_label(4, "en"))
+
+
+async def survey_choice(scope: Scope) -> Act:
+    member, step = await survey_step(scope, 1)
+    return lambda: scope.sb.choose(member, step, ["2"])
+
+
+async def survey_write(scope: Scope) -> Act:
+    member, step = await survey_step(scope, 2)
+    return lambda: scope.sb.click(member, step, t("survey.write", "en"))
+
+
+async def survey_text(scope: Scope) -> Act:
+    member, step = await survey_step(scope, 2)
+    form = await scope.sb.click(member, step, t("survey.write", "en"))
+    return lambda: scope.sb.submit(member, form, answer="The music")
+
+
+async def survey_change(scope: Scope) -> Act:
+    member, step = await survey_step(scope, 3)
+    first = next(
+        o["value"] for row in step.components for c in row["components"] for o in c["options"]
+    )
+    return lambda: scope.sb.choose(member, step, [first])
+
+
 def asked_then(
     path: str, who: Callable[[Scope], Member], label: str, **options: Callable[[Scope], object]
 ) -> Ready:
@@ -552,6 +624,12 @@ OTHERS: dict[str, Everyone] = {
     "report.words": Everyone(report_words, (a_paired,)),
     "session.checkin": Everyone(check_in, (a_paired, a_scheduled, session_started)),
     "meet.answer": Everyone(meet_answer, (a_paired, a_checked_in)),
+    "survey.start": Everyone(survey_start, (a_paired, a_surveyed)),
+    "survey.scale": Everyone(survey_scale, (a_paired, a_surveyed)),
+    "survey.choice": Everyone(survey_choice, (a_paired, a_surveyed)),
+    "survey.write": Everyone(survey_write, (a_paired, a_surveyed)),
+    "survey.text": Everyone(survey_text, (a_paired, a_surveyed)),
+    "survey.change": Everyone(survey_change, (a_paired, a_surveyed)),
     "exchange.end": Everyone(
         asked_then("exchange end", coordinator, t("exchange.end_button", "en")), (a_paired,)
     ),

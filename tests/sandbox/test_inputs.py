@@ -37,13 +37,14 @@ from sqlalchemy import select
 
 from bot.errors import UserError
 from bot.i18n import lookup, t
-from bot.sandbox.driver import Reply, Sandbox, Upload
+from bot.sandbox.driver import Reply, Sandbox, Upload, iter_components
 from bot.sandbox.looplag import LIMIT
 from bot.sandbox.state import JSON, Channel, Member
 from bot.store import roster
 from bot.store.schema import metadata
 from cogs.common.components import RestartModal
 from cogs.common.errors import render_error
+from cogs.survey.answering import SurveyStart
 from tests.sandbox.calendar_check import calendars_agree
 from tests.sandbox.inputs import Option, examples_for, free_options, text_for, value_for
 from tests.sandbox.sessions_helpers import MONTHS_IN_SECONDS
@@ -173,6 +174,17 @@ async def stage(sb: Sandbox) -> Stage:
     )
     offer = sb.messages_in(space)[-1]
     await sb.click(partner, offer, "Accept")
+    # Surveys: #1 a draft to add items to, #2 the pre template to send, close and read, #3 a
+    # text question sent to the pairs (its form is typed into below).
+    await sb.command(
+        world.teacher, "survey create", title="Borrador", kind="single", template=False
+    )
+    await sb.command(world.teacher, "survey create", title="Antes", kind="pre")
+    await sb.command(world.teacher, "survey create", title="Texto", kind="single", template=False)
+    await sb.command(
+        world.teacher, "survey item", survey=3, kind="text", text="¿Qué te sorprendió?"
+    )
+    await sb.command(world.teacher, "survey send", survey=3)
     newcomer = sb.add_member("Newcomer", roles=[world.students_role], locale="es-ES")
     baseline: dict[str, dict[str, Any]] = {
         "exchange create": {
@@ -200,6 +212,11 @@ async def stage(sb: Sandbox) -> Stage:
         "roster consent-rule": {"required": True},
         "roster band": {"student": sam, "grade_band": "13-15"},
         "checkins": {"days": 7},
+        "survey create": {"title": "Después", "kind": "post"},
+        "survey item": {"survey": 1, "kind": "text", "text": "¿Por qué?"},
+        "survey send": {"survey": 2},
+        "survey close": {"survey": 2},
+        "survey results": {"survey": 2},
         "pair swap": {"first": ben, "second": world.students["Maya"]},
         "pair remove": {"student": ben},
         "pair cadence": {"every": "4"},
@@ -503,6 +520,27 @@ async def open_details_form(stage: Stage, person: Person) -> Reply:
     return await sb.click(person.member, done, t("report.add_details", person.language))
 
 
+async def open_survey_form(stage: Stage, person: Person) -> Reply:
+    """A student's short text answer to survey #3, from the Start button in their space (the
+    survey's one item chosen again once it was answered)."""
+    sb = stage.sb
+    assert person.where is not None
+    start = SurveyStart.custom_id_for(survey=3)
+    post = next(
+        m
+        for m in reversed(sb.messages_in(person.where))
+        if any(c.get("custom_id") == start for c in iter_components(m.components))
+    )
+    step = await sb.click(person.member, post, custom_id=start)
+    write = t("survey.write", person.language)
+    if not any(c.get("label") == write for c in iter_components(step.components)):
+        (item,) = [
+            o["value"] for c in iter_components(step.components) for o in c.get("options", [])
+        ]
+        step = await sb.choose(person.member, step, [item])
+    return await sb.click(person.member, step, write)
+
+
 # Every form, with how a person reaches it; a new form fails the test until it is added.
 FORMS: dict[str, Callable[[Stage], tuple[Person, Callable[[Stage, Person], Awaitable[Reply]]]]] = {
     "IntroForm": lambda s: (
@@ -510,6 +548,7 @@ FORMS: dict[str, Callable[[Stage], tuple[Person, Callable[[Stage, Person], Await
         open_intro_form,
     ),
     "DetailsForm": lambda s: (s.student, open_details_form),
+    "TextAnswerForm": lambda s: (s.student, open_survey_form),
 }
 
 

@@ -33,6 +33,7 @@ from bot.store.schema import (
     partnerships,
     session_occurrences,
     sessions,
+    surveys,
 )
 from cogs.common.components import item_routes
 from cogs.pairing.pages import HistoryPageButton, PreviewPageButton
@@ -409,6 +410,27 @@ async def revoke_link(scope: Scope, actor: Member, side: Side) -> Act:
     return await forged(scope, actor, RevokeLink.custom_id_for(link=side.link_id))
 
 
+async def surveyed(side: Side) -> None:
+    """The side's teacher created a pre survey from the template (not sent)."""
+    await side.sb.command(
+        side.teacher, "survey create", title="Before", kind="pre", exchange=side.exchange_id
+    )
+
+
+def survey_cmd(path: str, **options: object) -> Run:
+    """`/path` on the side's newest survey."""
+
+    async def run(scope: Scope, actor: Member, side: Side) -> Act:
+        async with scope.sb.bot.ctx.db.read() as conn:
+            survey = await conn.scalar(
+                select(func.max(surveys.c.id)).where(surveys.c.partnership_id == side.exchange_id)
+            )
+        assert survey is not None
+        return lambda: scope.sb.command(actor, path, survey=survey, **options)
+
+    return run
+
+
 # -- the matrix ---------------------------------------------------------------------------------
 
 COMMANDS: dict[str, StaffAction] = {
@@ -438,6 +460,17 @@ COMMANDS: dict[str, StaffAction] = {
     ),
     "roster import": StaffAction(roster_import, (paired,), "1 student imported"),
     "roster export": StaffAction(cmd("roster export", exchange=exchange), (paired,), "as CSV"),
+    "survey create": StaffAction(
+        cmd("survey create", title=lambda s: "Before", kind=lambda s: "pre", exchange=exchange),
+        (),
+        "Survey #",
+    ),
+    "survey item": StaffAction(
+        survey_cmd("survey item", kind="text", text="Why?"), (surveyed,), "Question 6"
+    ),
+    "survey send": StaffAction(survey_cmd("survey send"), (paired, surveyed), "posted in 2"),
+    "survey close": StaffAction(survey_cmd("survey close"), (surveyed,), "is closed"),
+    "survey results": StaffAction(survey_cmd("survey results"), (surveyed,), "no answers yet"),
     "checkins": StaffAction(
         cmd("checkins", days=lambda s: 7, exchange=exchange), (paired,), "7 days after"
     ),
@@ -814,6 +847,12 @@ EVERYONE_COMPONENTS = {
     "report.details",
     "session.checkin",
     "meet.answer",
+    # A student's survey, answered privately (refused to anyone it was not sent to).
+    "survey.start",
+    "survey.scale",
+    "survey.choice",
+    "survey.change",
+    "survey.write",
 }
 
 
