@@ -17,8 +17,10 @@ right-to-left text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import (
@@ -55,9 +57,13 @@ def format_day(day: date, language: str | None = None, *, weekday: bool = False)
     return str(format_date(day, "full" if weekday else "long", locale=locale(_lang(language))))
 
 
-def format_short_day(day: date, language: str | None = None) -> str:
-    """A day in few characters, for an axis or a table: "Dec 6", "6 déc.", "6 Ara"."""
-    return str(format_skeleton("MMMd", day, locale=locale(_lang(language))))
+def format_short_day(
+    day: date, language: str | None = None, *, year: bool = False, weekday: bool = False
+) -> str:
+    """A day in few characters, for an axis or a table: "Dec 6", "6 déc.", "6 Ara"; with
+    `year` "Dec 6, 2026", with `weekday` "Sun, Dec 6"."""
+    skeleton = ("y" if year else "") + "MMM" + ("E" if weekday else "") + "d"
+    return str(format_skeleton(skeleton, day, locale=locale(_lang(language))))
 
 
 def format_days(first: date, last: date, language: str | None = None) -> str:
@@ -74,23 +80,46 @@ def format_time_of_day(when: datetime, zone: str | tzinfo | None, language: str 
 
 
 def format_moment(
-    when: datetime, zone: str | tzinfo | None, language: str | None = None, *, offset: bool = True
+    when: datetime,
+    zone: str | tzinfo | None,
+    language: str | None = None,
+    *,
+    offset: bool = True,
+    short: bool = False,
 ) -> str:
     """A moment on the clocks of `zone`: "December 6, 2026, 4:30 PM (GMT+01:00)",
     "6 décembre 2026, 16:30 (UTC+01:00)"; `offset=False` leaves the zone out (when the
-    text already names it)."""
+    text already names it); `short` writes the day with its weekday in few characters ("Sun,
+    Dec 6, 2026, 4:30 PM"), for a table."""
     cldr = locale(_lang(language))
     local = when.astimezone(_zone(zone))
+    day = (
+        format_short_day(local.date(), language, year=True, weekday=True)
+        if short
+        else format_day(local.date(), language)
+    )
     text = (
-        str(get_datetime_format("long", locale=cldr))
+        str(get_datetime_format("medium" if short else "long", locale=cldr))
         .replace("'", "")
-        .replace("{1}", str(format_date(local.date(), "long", locale=cldr)))
+        .replace("{1}", day)
         .replace("{0}", str(format_time(local, "short", locale=cldr)))
     )
     if not offset:
         return text
     gmt = str(get_timezone_gmt(local, "long", locale=cldr))
     return f"{text} ({gmt})"
+
+
+def dated(params: Mapping[str, Any], language: str | None = None) -> dict[str, Any]:
+    """`params` of a text with each day and moment written for a reader of `language` (a
+    moment on UTC's clocks): for errors raised where the reader is not known."""
+    out = dict(params)
+    for key, value in params.items():
+        if isinstance(value, datetime):
+            out[key] = format_moment(value, UTC, language)
+        elif isinstance(value, date):
+            out[key] = format_day(value, language)
+    return out
 
 
 def format_month(month: date | str, language: str | None = None) -> str:
@@ -122,6 +151,7 @@ def format_percent(rate: float | None, language: str | None = None, *, digits: i
 
 
 __all__ = [
+    "dated",
     "format_day",
     "format_days",
     "format_list",

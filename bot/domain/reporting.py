@@ -129,9 +129,7 @@ def period_between(start: date | None, end: date | None, today: date) -> Period:
     except DayError as exc:
         raise ReportError(exc.key, **exc.params) from None
     if last < first:
-        raise ReportError(
-            "error.reporting_end_before_start", start=first.isoformat(), end=last.isoformat()
-        )
+        raise ReportError("error.reporting_end_before_start", start=first, end=last)
     if last >= _years_later(first, MAX_YEARS):
         raise ReportError("error.reporting_too_long", years=MAX_YEARS)
     return Period(first, last)

@@ -309,7 +309,8 @@ async def test_the_command_line_refuses_bad_dates_like_discord(
     args = ("report", "exchange", "--from", "2026-12-31", "--to", "2026-10-01")
     result = run_cli(*args, url=url, cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == b""
-    assert b"The last day (2026-10-01) is before the first day (2026-12-31)" in result.stderr
+    said = b"The last day (October 1, 2026) is before the first day (December 31, 2026)"
+    assert said in result.stderr
 
 
 DATES = ("--from", "2026-10-01", "--to", "2026-12-31")
@@ -418,7 +419,7 @@ async def test_someone_not_a_student_has_no_student_report(world: World) -> None
     [
         (
             {"from": "2026-11-01", "to": "2026-10-01"},
-            "The last day (2026-10-01) is before the first day (2026-11-01)",
+            "The last day (October 1, 2026) is before the first day (November 1, 2026)",
         ),
         ({"from": "2024-01-01", "to": "2026-06-30"}, "A report covers at most 2 years"),
         ({"from": "01/10/2026"}, "“01/10/2026” is not a date: write it as YYYY-MM-DD"),
