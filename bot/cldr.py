@@ -34,8 +34,9 @@ from babel.dates import (
 from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_percent
 
-from bot.i18n import DEFAULT_LANGUAGE, locale
+from bot.i18n import DEFAULT_LANGUAGE, locale, lookup, t
 from bot.i18n import listing as format_list
+from bot.plurals import MessageSyntaxError, plural_forms
 
 # Latin digits everywhere (see the module's docstring).
 DIGITS = "latn"
@@ -122,6 +123,25 @@ def dated(params: Mapping[str, Any], language: str | None = None) -> dict[str, A
     return out
 
 
+def counted(key: str, language: str | None = None, /, **params: Any) -> str:
+    """`t(key, language, **params)` for a text whose whole numbers are all counts: those a
+    plural chooses by stay ints, the others are written the reader's way ("1 234" in French,
+    "1.234" in Turkish). Not for a text that also names a number (a game's #12, a year)."""
+    language = _lang(language)
+    template = lookup(key, language) or lookup(key, DEFAULT_LANGUAGE) or ""
+    try:
+        chosen = plural_forms(template).keys()
+    except MessageSyntaxError:
+        chosen = params.keys()  # t() reports the broken text
+    written = {
+        name: format_number(value, language)
+        if isinstance(value, int) and not isinstance(value, bool) and name not in chosen
+        else value
+        for name, value in params.items()
+    }
+    return t(key, language, **written)
+
+
 def format_month(month: date | str, language: str | None = None) -> str:
     """A month with its year: "December 2026", "décembre 2026", "Aralık 2026"; `month` is a
     date in it or "YYYY-MM"."""
@@ -139,7 +159,8 @@ def format_percent(rate: float | None, language: str | None = None, *, digits: i
     `digits` decimals, none written when they are zero; an em dash for no rate."""
     if rate is None:
         return "—"
-    rounded = round(Decimal(str(rate)) * 100, digits) / 100
+    # The float's exact value, rounded half to even: what Python's f"{rate:.0%}" writes.
+    rounded = round(Decimal(rate) * 100, digits) / 100
     return str(
         babel_percent(
             rounded,
@@ -151,6 +172,7 @@ def format_percent(rate: float | None, language: str | None = None, *, digits: i
 
 
 __all__ = [
+    "counted",
     "dated",
     "format_day",
     "format_days",

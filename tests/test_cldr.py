@@ -8,6 +8,7 @@ import pytest
 from babel import Locale
 
 from bot.cldr import (
+    counted,
     format_day,
     format_days,
     format_list,
@@ -18,7 +19,7 @@ from bot.cldr import (
     format_short_day,
     format_time_of_day,
 )
-from bot.i18n import unisolated
+from bot.i18n import t, unisolated
 
 NBSP, NNBSP, THIN = "\xa0", "\u202f", "\u2009"
 SAINT_NICHOLAS = date(2026, 12, 6)
@@ -202,3 +203,35 @@ def test_babel_keeps_cldr_44s_arabic_list_pattern() -> None:
 def test_spanish_y_becomes_e_before_the_sound_i(items: list[str], expected: str) -> None:
     # CLDR's data has only "{0} y {1}"; the override in bot.i18n applies the rule ICU does.
     assert format_list(items, "es") == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Attendance: **12%** (1,234 of 10,000 expected)"),
+        (
+            "fr",
+            f"Présence{NBSP}: **12{NBSP}%** "
+            f"(venus{NBSP}: 1{NNBSP}234 · attendus{NBSP}: 10{NNBSP}000)",
+        ),
+        ("tr", "Katılım: **%12** (beklenen 10.000 katılımdan 1.234)"),
+    ],
+)
+def test_counts_in_a_sentence_are_written_the_readers_way(language: str, expected: str) -> None:
+    text = counted(
+        "reporting.overall",
+        language,
+        attended=1234,
+        expected=10000,
+        rate=format_percent(0.1234, language),
+    )
+    assert text == expected
+
+
+def test_a_count_a_plural_chooses_by_stays_a_number() -> None:
+    # "#" is written by the plural (through CLDR), the form chosen on the int itself: French
+    # "many" for a million, which a pre-written "1 000 000" could not choose.
+    said = counted("reporting.student_missed", "fr", count=1_000_000)
+    assert said == t("reporting.student_missed", "fr", count=1_000_000)
+    assert said == f"⚠️ A manqué les 1{NNBSP}000{NNBSP}000 dernières d'affilée"
+    assert counted("reporting.more", "fr", count=1200).startswith(f"… et 1{NNBSP}200 de plus")
