@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import sessions as rules
 from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
-from bot.i18n import t, weekday_name
+from bot.i18n import listing, t, weekday_name
 from bot.services.session_port import EventRefusedError
 from cogs.common.text import shown, timestamp
 
@@ -132,7 +132,7 @@ def holiday_line(holiday: Holiday, language: str) -> str:
 
 def unchecked_line(cities: tuple[str, ...], language: str) -> str:
     """Which cities' public holidays were not checked, and how to have them checked."""
-    return "ℹ️ " + t("session.holidays_unchecked", language, cities=", ".join(cities))
+    return "ℹ️ " + t("session.holidays_unchecked", language, cities=listing(cities, language))
 
 
 def break_line(found: OnBreak, zone: str, language: str) -> str:
