@@ -304,6 +304,7 @@ def _print_report(
 ) -> int:
     from sqlalchemy.exc import OperationalError
 
+    from bot.cldr import dated
     from bot.config import sqlite_file
     from bot.errors import UserError
     from bot.i18n import t
@@ -318,7 +319,7 @@ def _print_report(
     try:
         text = asyncio.run(make(settings, args))
     except UserError as error:
-        print(t(error.key, "en", **error.params), file=sys.stderr)
+        print(t(error.key, "en", **dated(error.params, "en")), file=sys.stderr)
         return 2
     except OperationalError:
         print("The database is not up to date: run `python -m bot migrate`.", file=sys.stderr)

@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -19,6 +19,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
+from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from bot import plurals
@@ -139,8 +140,40 @@ def plural_categories(language: str) -> set[str]:
 
 
 def listing(items: Iterable[str], language: str | None = None) -> str:
-    """Items joined as a list is written in `language` ("a, b" in English, "أ، ب" in Arabic)."""
-    return t("list.separator", language).join(items)
+    """Items joined as `language` writes a list, from CLDR: "Ana, Ben, and Chen", "Ana, Ben et
+    Chen", "Ana, Ben ve Chen", Arabic "Ana وBen وChen" (CLDR's "{0} و{1}"), "" for none.
+
+    In right-to-left text each item is isolated: the list then takes the direction of its
+    Arabic "و", and a Latin name can neither reorder its neighbours nor the list itself.
+    """
+    language = language or DEFAULT_LANGUAGE
+    names = [str(item) for item in items]
+    if is_rtl(language):
+        names = [isolate(name) for name in names]
+    text = str(format_list(names, locale=locale(language)))
+    override = LIST_ENDINGS.get(language)
+    if override is not None and len(names) > 1:
+        text = override(text, names[-1])
+    return text
+
+
+def _spanish_and(text: str, last: str) -> str:
+    # Spanish writes "y" as "e" before a word that starts with the sound /i/ ("árabe e
+    # inglés", "Ana e Hilda"), not before "hie-"/"hia-" ("agua y hielo"). CLDR's data has one
+    # "{0} y {1}"; ICU applies this rule in code, Babel does not.
+    word = last.lower()
+    sounds_i = word.startswith(("i", "í")) or (
+        word.startswith(("hi", "hí")) and not word.startswith(("hia", "hie", "hio", "hiu"))
+    )
+    head = text[: len(text) - len(last)]
+    if sounds_i and head.endswith(" y "):
+        return f"{head[:-3]} e {last}"
+    return text
+
+
+# Where CLDR's list pattern is not all a language needs: a fix-up of the formatted list, given
+# its last item. Arabic needs none: Babel 2.19 has CLDR's "{0} و{1}" (tests/test_cldr.py).
+LIST_ENDINGS: dict[str, Callable[[str, str], str]] = {"es": _spanish_and}
 
 
 def language_name(code: str, language: str | None = None) -> str:

@@ -96,7 +96,7 @@ def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     # Sessions: both cities' times and warnings, reminders, check-ins (one by voice), summary.
     assert "Ms Rivera runs /session suggest week:2026-10-05" in transcript
     assert "✅ Najaf: Mon–Thu 17:30–18:30" in transcript
-    assert "Najaf · Asia/Baghdad: Tue 2026-10-06 23:00–00:00" in transcript
+    assert "Najaf · Asia/Baghdad: Tue, Oct 6, 2026 11:00\u202fPM–12:00\u202fAM" in transcript
     assert "from 2026-11-03 the session is at 17:00 instead of 16:00" in transcript
     assert transcript.count("🔔 In 24 h: **Monthly exchange**") == 3
     assert transcript.count("🔔 In 1 h: **Monthly exchange**") == 3

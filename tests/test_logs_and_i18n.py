@@ -5,7 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import _catalogue, available_languages, language_list, language_name, listing, t
+from bot.i18n import (
+    _catalogue,
+    available_languages,
+    language_list,
+    language_name,
+    listing,
+    t,
+    unisolated,
+)
 from bot.logs import custom_id_prefix, interaction_tags, log_context, setup_logging
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -116,10 +124,13 @@ def test_translation_falls_back_to_english() -> None:
 
 
 def test_lists_are_written_the_way_each_language_writes_them() -> None:
-    """Arabic separates with its own comma; English and Spanish with theirs."""
-    assert listing(["شطرنج", "كرة القدم"], "ar") == "شطرنج، كرة القدم"
-    assert listing(["chess", "music"], "en") == "chess, music"
-    assert listing(["ajedrez", "música"], "es") == "ajedrez, música"
+    """CLDR's list patterns: Arabic joins with "و" (each item isolated), the others with
+    their "and"."""
+    assert listing(["شطرنج", "كرة القدم"], "ar") == "\u2068شطرنج\u2069 و\u2068كرة القدم\u2069"
+    assert listing(["chess", "music"], "en") == "chess and music"
+    assert listing(["ajedrez", "música"], "es") == "ajedrez y música"
+    assert listing(["échecs", "musique", "théâtre"], "fr") == "échecs, musique et théâtre"
+    assert listing(["satranç", "müzik", "tiyatro"], "tr") == "satranç, müzik ve tiyatro"
     assert listing([], "ar") == ""
 
 
@@ -132,8 +143,8 @@ def test_every_known_language_is_named_in_every_catalogue() -> None:
         assert language_name(code, "en") == english
         for reader in available_languages():
             assert _catalogue(reader).get(f"language.{code}"), (reader, code)
-    assert language_list(["en", "es"], "ar") == "الإنجليزية، الإسبانية"
-    assert language_list(["ar", "en"], "es") == "árabe, inglés"
+    assert unisolated(language_list(["en", "es"], "ar")) == "الإنجليزية والإسبانية"
+    assert language_list(["ar", "en"], "es") == "árabe e inglés"
     assert language_name("xx", "ar") == "xx"
 
 

@@ -29,7 +29,7 @@ class DayError(ValueError):
 def check_day(day: date) -> date:
     """`day` if it lies between FIRST_DAY and LAST_DAY; DayError otherwise."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise DayError("error.day_range", first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+        raise DayError("error.day_range", first=FIRST_DAY, last=LAST_DAY)
     return day
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
+from bot.cldr import format_moment
 from bot.domain.sessions import ONCE, Slot, first_instance
 
 PRODID = "-//Twinbridge//Sessions//EN"
@@ -46,6 +47,10 @@ class SeriesFile:
     sequence: int = 0
     # The series was called off at this moment: nothing after it happens.
     ended_at: datetime | None = None
+    # The cities (name, zone) whose clocks each event's description reads its start on, in
+    # the reader's `language` (CLDR): what people read, where DTSTART is for the app.
+    clocks: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    language: str = "en"
 
 
 def sequence_of(created: datetime, modified: datetime) -> int:
@@ -138,8 +143,17 @@ def _event(series: SeriesFile, start: datetime, duration: timedelta, stamp: date
     if series.modified is not None:
         event.add("last-modified", series.modified.astimezone(UTC))
         event.add("sequence", series.sequence)
-    if series.description:
-        event.add("description", series.description)
+    description = "\n".join(
+        [
+            *(
+                f"{name}: {format_moment(start, zone, series.language)}"
+                for name, zone in series.clocks
+            ),
+            *([series.description] if series.description else []),
+        ]
+    )
+    if description:
+        event.add("description", description)
     if series.location:
         event.add("location", series.location)
     return event

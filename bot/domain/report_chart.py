@@ -2,7 +2,7 @@
 
 matplotlib's object API with the Agg canvas (no pyplot, no display, no global state), so a
 chart can be drawn in a worker thread while the bot keeps answering. The chart carries almost
-no words: dates, percentages and the city names, so it reads the same in every language.
+no words: dates and percentages (written the reader's way, CLDR) and the city names.
 matplotlib (≥ 3.11, libraqm) joins Arabic letters and orders right-to-left text; each name is
 isolated so that the numbers beside it keep their place.
 """
@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from bot.cldr import format_percent, format_short_day
 from bot.domain.reporting import Attendance, CityLine, SessionLine, rate_text
+from bot.i18n import DEFAULT_LANGUAGE
 
 WIDTH_PX = 1200
 HEIGHT_PX = 600
@@ -53,12 +55,15 @@ def _name_font() -> Any:
     return FontProperties(family=["DejaVu Sans", *(f for f in FALLBACK_FONTS if f in installed)])
 
 
-def attendance_chart(report: Attendance, title: str, note: str = "") -> bytes:
+def attendance_chart(
+    report: Attendance, title: str, note: str = "", language: str = DEFAULT_LANGUAGE
+) -> bytes:
     """A 1200×600 PNG: for each ended session, one bar per city (rate, with "came/expected");
-    `note` under it (how many a teacher marked at roll call)."""
+    `note` under it (how many a teacher marked at roll call); dates and percentages as a
+    reader of `language` writes them."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter
 
     sessions: Sequence[SessionLine] = [s for s in report.sessions if s.slot.counted]
     cities: Sequence[CityLine] = report.cities
@@ -76,7 +81,7 @@ def attendance_chart(report: Attendance, title: str, note: str = "") -> bytes:
             heights,
             width=width * 0.95,
             color=COLOURS[index % len(COLOURS)],
-            label=f"{isolate(city.city.name)} ({rate_text(city.tally.rate)})",
+            label=f"{isolate(city.city.name)} ({rate_text(city.tally.rate, language)})",
         )
         if len(sessions) <= MAX_LABELS:
             axes.bar_label(
@@ -88,14 +93,16 @@ def attendance_chart(report: Attendance, title: str, note: str = "") -> bytes:
     step = max(1, -(-len(sessions) // MAX_LABELS))
     axes.set_xticks(
         list(positions)[::step],
-        [s.slot.starts_at.date().isoformat() for s in sessions][::step],
+        [format_short_day(s.slot.starts_at.date(), language, year=True) for s in sessions][::step],
         rotation=30,
         ha="right",
         fontsize=9,
     )
     axes.set_ylim(0, 110)
     axes.set_yticks([0, 25, 50, 75, 100])
-    axes.yaxis.set_major_formatter(PercentFormatter())
+    axes.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _: format_percent(value / 100, language))
+    )
     axes.grid(axis="y", alpha=0.3)
     axes.set_axisbelow(True)
     axes.set_title(title, fontproperties=_name_font(), fontsize=12, loc="left")

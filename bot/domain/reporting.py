@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
+from bot.cldr import format_percent
 from bot.domain.days import FIRST_DAY, DayError, check_day
 from bot.domain.days import parse_day as read_day
 from bot.domain.spreadsheet import to_csv
@@ -129,9 +130,7 @@ def period_between(start: date | None, end: date | None, today: date) -> Period:
     except DayError as exc:
         raise ReportError(exc.key, **exc.params) from None
     if last < first:
-        raise ReportError(
-            "error.reporting_end_before_start", start=first.isoformat(), end=last.isoformat()
-        )
+        raise ReportError("error.reporting_end_before_start", start=first, end=last)
     if last >= _years_later(first, MAX_YEARS):
         raise ReportError("error.reporting_too_long", years=MAX_YEARS)
     return Period(first, last)
@@ -256,9 +255,10 @@ class Tally:
         )
 
 
-def rate_text(rate: float | None) -> str:
-    """A rate as people read it ("67%"), or an em dash when there is none."""
-    return "—" if rate is None else f"{rate:.0%}"
+def rate_text(rate: float | None, language: str | None = None) -> str:
+    """A rate as a reader of `language` writes it ("67%", "67 %", "%67"), or an em dash when
+    there is none."""
+    return format_percent(rate, language)
 
 
 def _rate_cell(rate: float | None) -> str:

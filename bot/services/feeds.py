@@ -17,6 +17,7 @@ from bot.domain.exchange import City, Exchange
 from bot.domain.ical import feed_calendar
 from bot.domain.sessions import SeriesStatus
 from bot.errors import NotAllowedError, NotFoundError, UserError
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.services.access import Actor, staff_of, staff_scope
 from bot.services.dashboard import PublicAddress
 from bot.services.sessions import series_file
@@ -144,6 +145,8 @@ class FeedService:
             owner = await roster.find(conn, record.exchange_id, record.created_by)
             if exchange is None or (owner is not None and owner.status == "removed"):
                 return None
+            # The feed's words are its creator's language.
+            language = owner.language if owner is not None else DEFAULT_LANGUAGE
             every = await session_store.of_exchange(
                 conn, exchange.id, statuses=(SeriesStatus.ACTIVE, SeriesStatus.CANCELLED)
             )
@@ -151,7 +154,7 @@ class FeedService:
             now = self.clock.now()
             for series in every:
                 recorded = await session_store.occurrences(conn, series.id)
-                files.append(series_file(series, recorded, exchange, exchange.name, now))
+                files.append(series_file(series, recorded, exchange, exchange.name, now, language))
         async with self.db.transaction() as conn:
             await store.feed_used(conn, record.id, now)
         city = exchange.city(record.city_id) if record.city_id else None

@@ -127,7 +127,7 @@ class RollCallService:
                 if o.starts_at.astimezone(ZoneInfo(s.timezone)).date() == day
             ]
             if not begun:
-                raise UserError("error.rollcall_no_session_on", day=day.isoformat())
+                raise UserError("error.rollcall_no_session_on", day=day)
         if not begun:
             raise UserError("error.rollcall_nothing_begun")
         return begun[0][1].id

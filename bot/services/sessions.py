@@ -25,6 +25,7 @@ from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus,
 from bot.domain.text import whole_number
 from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.services import exchanges as exchange_service
 from bot.services import prompts as prompt_service
 from bot.services.access import (
@@ -884,7 +885,7 @@ class SessionService:
             or port.channel_label(where.exchange_channel_id)
             or exchange.name
         )
-        file = series_file(series, recorded, exchange, location, self.clock.now())
+        file = series_file(series, recorded, exchange, location, self.clock.now(), actor.language)
         return series, series_calendar(file)
 
 
@@ -894,10 +895,12 @@ def series_file(
     exchange: Exchange,
     location: str,
     now: datetime,
+    language: str = DEFAULT_LANGUAGE,
 ) -> SeriesFile:
     """A series as the calendar sees it: its rule, the dates called off (EXDATE), the moved
     ones (overrides), when it last changed and the SEQUENCE that says so; one called off
-    ends at that moment. `/session ics` and the calendar feeds share it."""
+    ends at that moment; each event's description gives its start on every city's clocks in
+    `language`. `/session ics` and the calendar feeds share it."""
     cancelled = [o.original_start for o in recorded if o.status in CALLED_OFF]
     moved = [
         rules.Slot(o.original_start, o.starts_at, o.ends_at)
@@ -912,7 +915,9 @@ def series_file(
     return SeriesFile(
         uid=f"session-{series.id}-{series.guild_id}@twinbridge",
         title=series.title,
-        description=" · ".join(f"{c.name} ({c.timezone})" for c in exchange.cities),
+        description="",
+        clocks=tuple((c.name, c.timezone) for c in exchange.cities),
+        language=language,
         zone=series.timezone,
         first=first_start(series),
         duration=series.duration,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from bot.cldr import format_day, format_percent, format_short_day
 from bot.domain.report_chart import COLOURS
-from bot.domain.reporting import Attendance, rate_text
+from bot.domain.reporting import Attendance
 
 WIDTH = 720
 HEIGHT = 300
@@ -18,8 +19,11 @@ LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 64
 MAX_LABELS = 12
 
 
-def attendance_svg(report: Attendance, title: str, description: str) -> Markup:
-    """Each ended session's attendance rate per city, as grouped bars (0–100 %)."""
+def attendance_svg(
+    report: Attendance, title: str, description: str, language: str = "en"
+) -> Markup:
+    """Each ended session's attendance rate per city, as grouped bars (0–100 %); dates and
+    percentages written as a reader of `language` writes them."""
     sessions = [s for s in report.sessions if s.slot.counted]
     cities = [c.city for c in report.cities]
     plot_w = WIDTH - LEFT - RIGHT
@@ -38,13 +42,14 @@ def attendance_svg(report: Attendance, title: str, description: str) -> Markup:
         )
         parts.append(
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
-            f'fill="#333">{tick}%</text>'
+            f'fill="#333">{format_percent(tick / 100, language)}</text>'
         )
     if sessions and cities:
         group = plot_w / len(sessions)
         bar = min(group * 0.8 / len(cities), 48)
         every = max(1, -(-len(sessions) // MAX_LABELS))
         for index, session in enumerate(sessions):
+            day = session.slot.starts_at.date()
             x0 = LEFT + group * index + (group - bar * len(cities)) / 2
             for position, city in enumerate(cities):
                 tally = session.by_city[city.id]
@@ -53,7 +58,8 @@ def attendance_svg(report: Attendance, title: str, description: str) -> Markup:
                 x = x0 + bar * position
                 y = TOP + plot_h - h
                 label = (
-                    f"{session.slot.starts_at.date()} · {city.name}: {rate_text(tally.rate)} "
+                    f"{format_day(day, language)} · {city.name}: "
+                    f"{format_percent(tally.rate, language)} "
                     f"({tally.attended}/{tally.expected})"
                 )
                 parts.append(
@@ -65,7 +71,8 @@ def attendance_svg(report: Attendance, title: str, description: str) -> Markup:
                 cx = LEFT + group * index + group / 2
                 parts.append(
                     f'<text x="{cx:.1f}" y="{TOP + plot_h + 18}" text-anchor="middle" '
-                    f'font-size="12" fill="#333">{session.slot.starts_at:%Y-%m-%d}</text>'
+                    f'font-size="12" fill="#333">{format_short_day(day, language, year=True)}'
+                    "</text>"
                 )
     for position, city in enumerate(cities):
         x = LEFT + position * 200

@@ -12,15 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from bot.cldr import dated, format_moment, format_percent, format_short_day
 from bot.domain.chess_league import points_text
 from bot.domain.reporting import (
     Attendance,
@@ -33,7 +33,7 @@ from bot.domain.reporting import (
 from bot.domain.spreadsheet import csv_bytes
 from bot.domain.workbook import XLSX_TYPE, attendance_workbook, exchange_workbook
 from bot.errors import UserError
-from bot.i18n import available_languages, language_name, lookup, t, weekday_name
+from bot.i18n import available_languages, language_name, lookup, t
 from bot.services.dashboard import Access, DashboardService
 from bot.services.feeds import FeedService
 from bot.web.charts import attendance_svg
@@ -123,7 +123,18 @@ class Page:
     name: str
 
     def _(self, key: str, **params: Any) -> str:
-        return t(key, self.language, **params)
+        # Days and moments in a page's texts are written the reader's way (CLDR).
+        return t(key, self.language, **dated(params, self.language))
+
+    def day(self, value: date | datetime) -> str:
+        """A day (a moment's day in UTC) as the reader writes it, in few characters."""
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).date()
+        return format_short_day(value, self.language, year=True)
+
+    def percent(self, rate: float | None) -> str:
+        """A rate as the reader writes a percentage ("67%", "67 %", "%67")."""
+        return format_percent(rate, self.language)
 
     def href(self, path: str = "", **changes: str | None) -> str:
         """A link to another page (relative to the link's folder), keeping the view."""
@@ -148,6 +159,8 @@ class Page:
             "lang": self.language,
             "dir": direction(self.language),
             "_": self._,
+            "day": self.day,
+            "rate_text": self.percent,
             "href": self.href,
             "page": self.name,
             "nav": nav,
@@ -188,7 +201,7 @@ def _period(page: Page) -> tuple[Period | None, str | None]:
             page.request.query.get("from"), page.request.query.get("to")
         )
     except UserError as error:
-        return None, t(error.key, page.language, **error.params)
+        return None, t(error.key, page.language, **dated(error.params, page.language))
     return found, None
 
 
@@ -209,6 +222,7 @@ async def overview(request: web.Request, access: Access, page: Page) -> web.Stre
         figures.attendance,
         page._("dashboard.chart_title"),
         page._("dashboard.chart_desc", start=period.start, end=period.end),
+        page.language,
     )
     return _render(
         "overview.html",
@@ -223,8 +237,7 @@ async def overview(request: web.Request, access: Access, page: Page) -> web.Stre
 
 
 def _local(when: datetime, zone: str, language: str) -> str:
-    local = when.astimezone(ZoneInfo(zone))
-    return f"{weekday_name(local.isoweekday(), language, short=True)} {local:%Y-%m-%d %H:%M}"
+    return format_moment(when, zone, language, offset=False, short=True)
 
 
 async def sessions(request: web.Request, access: Access, page: Page) -> web.StreamResponse:
@@ -232,7 +245,7 @@ async def sessions(request: web.Request, access: Access, page: Page) -> web.Stre
     try:
         found = await dashboard.calendar(access, request.query.get("from"), request.query.get("to"))
     except UserError as error:
-        return _bad_period(page, t(error.key, page.language, **error.params))
+        return _bad_period(page, t(error.key, page.language, **dated(error.params, page.language)))
     cities = access.exchange.cities
     rows = [
         {

@@ -297,10 +297,16 @@ class DiscordSpaces:
     ) -> None:
         space = await self._postable(space_id)
         member = newcomer.member
-        partners = ", ".join(shown(p) for p in newcomer.partners) or "—"
+        partners = [shown(p) for p in newcomer.partners]
         name = shown(member.name)
         lines = [
-            t("pair.swap_welcome", lang, name=name, city=shown(member.city), partners=partners)
+            t(
+                "pair.swap_welcome",
+                lang,
+                name=name,
+                city=shown(member.city),
+                partners=listing(partners, lang) or "—",
+            )
             for lang in newcomer.languages[:3] or ("en",)
         ]
         card = service.Welcome(

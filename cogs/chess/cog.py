@@ -13,9 +13,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Twinbridge
+from bot.cldr import format_day
 from bot.domain.chess_game import GameStatus
 from bot.domain.chess_league import points_text
-from bot.i18n import t
+from bot.i18n import listing, t
 from bot.limits import EMBED_TITLE
 from bot.services.chess import MAX_GAMES_PER_PAIR, ChessPort, ChessService
 from bot.services.chess.season import CITIES_TYPED
@@ -323,10 +324,10 @@ class ChessCog(
                 "chess.league.created",
                 actor.language,
                 league=season.id,
-                cities=", ".join(shown(c) for c in season.cities),
+                cities=listing((shown(c) for c in season.cities), actor.language),
                 rounds=season.rounds,
                 time=season.time_control.text,
-                start=season.record.starts_on.isoformat(),
+                start=format_day(season.record.starts_on, actor.language),
             ),
             allowed_mentions=NO_PINGS,
         )

@@ -7,6 +7,7 @@ import asyncio
 
 import discord
 
+from bot.cldr import format_day
 from bot.domain.chess_league import points_text
 from bot.domain.league_chart import ChartRow, league_chart
 from bot.i18n import t
@@ -89,7 +90,7 @@ def standings_embed(table: SeasonTable, lang: str, page: int) -> tuple[discord.E
                 cities=len(table.cities),
                 rounds=season.rounds,
                 time=season.time_control.text,
-                start=season.record.starts_on.isoformat(),
+                start=format_day(season.record.starts_on, lang),
                 status=status,
             ),
             t("chess.league.rules", lang),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -22,6 +23,7 @@ from discord import app_commands
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from bot.cldr import dated
 from bot.errors import UserError
 from bot.i18n import t
 from bot.logs import current_command
@@ -29,7 +31,7 @@ from bot.metrics import BUSY, ERROR, OK, REFUSED
 from bot.store.engine import commit_log, track_commits
 from cogs.common.checks import refund_cooldowns
 from cogs.common.interactions import language_soon, say
-from cogs.common.text import shown
+from cogs.common.text import shown, timestamp
 
 if TYPE_CHECKING:
     from bot.app import Twinbridge
@@ -62,7 +64,14 @@ def render_error(error: UserError, language: str, *, markdown: bool = True) -> s
             key: shown(value) if isinstance(value, str) and key not in _WRITTEN_BY_US else value
             for key, value in params.items()
         }
-    return t(error.key, language, **params)
+    # Services name days and moments without knowing the reader: a moment becomes a Discord
+    # timestamp (the reader's zone and language), a day is written the reader's way (CLDR).
+    if markdown:
+        params = {
+            key: timestamp(value, "f") if isinstance(value, datetime) else value
+            for key, value in params.items()
+        }
+    return t(error.key, language, **dated(params, language))
 
 
 def _database_busy(cause: BaseException) -> bool:

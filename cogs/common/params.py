@@ -17,10 +17,10 @@ from typing import Any, Literal, TypeVar
 import discord
 from discord import app_commands
 
+from bot.cldr import format_day
 from bot.domain.days import DayError, parse_day
 from bot.domain.timezones import UnknownZoneError, check_zone, search_zones
 from bot.errors import UserError
-from bot.i18n import weekday_name
 from bot.limits import CHOICE_NAME, CHOICE_VALUE, CHOICES
 from bot.services import exchanges as exchange_service
 from cogs.common.interactions import QUICK_READ, actor_of, client_of, language_soon
@@ -177,7 +177,8 @@ class DateParam(app_commands.Transformer):
         needle = typed.strip().casefold()
         found = []
         for day in dict.fromkeys(days):
-            name = f"{day.isoformat()} · {weekday_name(day.isoweekday(), language)}"
+            # ISO first, as it is typed (the filter matches it); then the day as people read it.
+            name = f"{day.isoformat()} · {format_day(day, language, weekday=True)}"
             if not needle or needle in name.casefold() or day == days[0]:
                 found.append(app_commands.Choice(name=name, value=day.isoformat()))
         return found[:CHOICES]

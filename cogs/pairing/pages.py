@@ -11,7 +11,7 @@ import math
 import discord
 
 from bot.app import Twinbridge
-from bot.i18n import t
+from bot.i18n import listing, t
 from bot.limits import EMBED_TITLE, EMBEDS_TOTAL, FIELD_NAME, FIELD_VALUE
 from bot.services.pairing import History, Proposal
 from cogs.adapters.spaces import spaces_for
@@ -39,9 +39,13 @@ HELD_NAMES = 10
 def held_back_line(proposal: Proposal, lang: str) -> str:
     """Who this round leaves out for want of guardian consent on file, and why."""
     held = proposal.no_consent
-    names = ", ".join(shown(p.display_name) for p in held[:HELD_NAMES])
+    shown_names = [shown(p.display_name) for p in held[:HELD_NAMES]]
     if len(held) > HELD_NAMES:
-        names += " " + t("consent.and_more", lang, count=len(held) - HELD_NAMES)
+        names = (
+            ", ".join(shown_names) + " " + t("consent.and_more", lang, count=len(held) - HELD_NAMES)
+        )
+    else:
+        names = listing(shown_names, lang)
     return t("consent.preview_held", lang, count=len(held), names=names)
 
 

@@ -6,6 +6,7 @@ import math
 
 import discord
 
+from bot.cldr import counted, format_percent
 from bot.i18n import t
 from bot.limits import EMBED_TITLE
 from bot.services.prompts import Listed, PromptStats, Show
@@ -62,12 +63,12 @@ def stats_embed(lang: str, found: PromptStats, page: int, *, lengths_sent: bool)
     page = min(page, pages)
     if found.rates:
         rate = found.answered / found.posts if found.posts else 0.0
-        summary = t(
+        summary = counted(
             "prompt.stats_summary",
             lang,
             posts=found.posts,
             answered=found.answered,
-            rate=f"{rate:.0%}",
+            rate=format_percent(rate, lang),
         )
         if not lengths_sent and not found.lengths_known:
             summary += "\n" + t("prompt.stats_lengths_unknown", lang)
@@ -89,12 +90,12 @@ def stats_embed(lang: str, found: PromptStats, page: int, *, lengths_sent: bool)
             name = t("prompt.stats_session", lang, title=shown(words.title))
             # No words of their own: the pairs got the session's starter.
             text = words.text or t("session.prompt_default", lang)
-        line = t(
+        line = counted(
             "prompt.stats_line",
             lang,
             posted=rate_row.posted,
             responded=rate_row.responded,
-            rate=f"{rate_row.rate:.0%}",
+            rate=format_percent(rate_row.rate, lang),
             messages=rate_row.messages,
         )
         if rate_row.average_length is not None:

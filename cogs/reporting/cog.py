@@ -136,8 +136,9 @@ class ReportingCog(
             png = await asyncio.to_thread(
                 attendance_chart,
                 found.attendance,
-                chart_title(scope.exchange.name, period, city_name),
+                chart_title(scope.exchange.name, period, city_name, actor.language),
                 marked_line(found.attendance.total, actor.language),
+                actor.language,
             )
             files.append(Attachment(f"{stem}.png", png))
         packed = pack(files)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import discord
 
+from bot.cldr import counted, format_day, format_days, format_number, format_short_day
 from bot.domain.chess_league import points_text
 from bot.domain.report_chart import isolate
 from bot.domain.reporting import (
@@ -21,7 +22,7 @@ from bot.domain.reporting import (
     partnership_lines,
     rate_text,
 )
-from bot.i18n import month_of_year, t
+from bot.i18n import listing, month_of_year, t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
 from bot.services.consent import ConsentOverview
 from bot.services.meet import MeetSummary
@@ -35,7 +36,12 @@ NAMES_SHOWN = 120
 
 
 def _period_text(period: Period, language: str) -> str:
-    return t("reporting.period", language, start=period.start, end=period.end)
+    return t(
+        "reporting.period",
+        language,
+        start=format_day(period.start, language),
+        end=format_day(period.end, language),
+    )
 
 
 def _lines(lines: Iterable[str], language: str, *, empty: str) -> str:
@@ -55,10 +61,11 @@ def _lines(lines: Iterable[str], language: str, *, empty: str) -> str:
     return clip("\n".join(shown), FIELD_VALUE)
 
 
-def chart_title(exchange: str, period: Period, city: str | None) -> str:
-    """The chart's title: no words to translate, only names (isolated) and dates."""
+def chart_title(exchange: str, period: Period, city: str | None, language: str) -> str:
+    """The chart's title: no words to translate, only names (isolated) and the period's days
+    as the reader writes them."""
     where = f"{isolate(exchange)} · {isolate(city)}" if city else isolate(exchange)
-    return f"{where} · {period.start} → {period.end}"
+    return f"{where} · {format_days(period.start, period.end, language)}"
 
 
 def attendance_embed(
@@ -75,7 +82,7 @@ def attendance_embed(
     total = report.total
     description = [
         _period_text(period, lang),
-        t(
+        counted(
             "reporting.sessions_line",
             lang,
             ended=report.ended,
@@ -86,12 +93,12 @@ def attendance_embed(
     ]
     if report.ended:
         description.append(
-            t(
+            counted(
                 "reporting.overall",
                 lang,
                 attended=total.attended,
                 expected=total.expected,
-                rate=rate_text(total.rate),
+                rate=rate_text(total.rate, lang),
             )
         )
         description.append(marked_line(total, lang))
@@ -103,10 +110,10 @@ def attendance_embed(
     for line in report.cities:
         embed.add_field(
             name=shown(line.city.name, FIELD_NAME),
-            value=t(
+            value=counted(
                 "reporting.city_value",
                 lang,
-                rate=rate_text(line.tally.rate),
+                rate=rate_text(line.tally.rate, lang),
                 attended=line.tally.attended,
                 expected=line.tally.expected,
                 held=line.held,
@@ -125,7 +132,7 @@ def attendance_embed(
             t(
                 "reporting.session_line" if session.slot.counted else "reporting.session_plain",
                 lang,
-                date=session.slot.starts_at.date(),
+                date=format_short_day(session.slot.starts_at.date(), lang, year=True),
                 title=shown(session.slot.title, IN_LINE),
                 outcome=t(f"reporting.outcome_{session.outcome}", lang),
                 cities=cities,
@@ -158,7 +165,9 @@ def attendance_embed(
 
 def marked_line(total: Tally, language: str) -> str:
     """How many of the counted attendances a teacher marked at roll call (and excused)."""
-    return t("reporting.marked_by_teachers", language, marked=total.marked, excused=total.excused)
+    return counted(
+        "reporting.marked_by_teachers", language, marked=total.marked, excused=total.excused
+    )
 
 
 def _score(figures: ExchangeFigures) -> str:
@@ -189,7 +198,7 @@ def _partnership_fields(embed: discord.Embed, figures: ExchangeFigures, lang: st
                 ),
                 FIELD_NAME,
             ),
-            value=t(
+            value=counted(
                 "network.partnership_figures",
                 lang,
                 pairs=line.pairs,
@@ -197,7 +206,7 @@ def _partnership_fields(embed: discord.Embed, figures: ExchangeFigures, lang: st
                 partner=shown(line.partner.name),
                 enrolled=line.counts.enrolled,
                 took_part=line.counts.active,
-                rate=rate_text(line.attendance.rate),
+                rate=rate_text(line.attendance.rate, lang),
                 messages=line.counts.messages,
             ),
         )
@@ -218,12 +227,12 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
         counts = figures.city_counts(line.city.id)
         embed.add_field(
             name=shown(line.city.name, FIELD_NAME),
-            value=t(
+            value=counted(
                 "reporting.city_figures",
                 lang,
                 enrolled=counts.enrolled,
                 active=counts.active,
-                rate=rate_text(line.tally.rate),
+                rate=rate_text(line.tally.rate, lang),
                 attended=line.tally.attended,
                 expected=line.tally.expected,
                 held=line.held,
@@ -236,12 +245,12 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
     total = report.total
     embed.add_field(
         name=t("reporting.exchange_field", lang),
-        value=t(
+        value=counted(
             "reporting.exchange_figures",
             lang,
             held=report.held,
             ended=report.ended,
-            rate=rate_text(total.rate),
+            rate=rate_text(total.rate, lang),
             minutes=report.minutes,
             posted=figures.prompts_posted,
             answers=figures.total.prompt_answers,
@@ -290,7 +299,7 @@ def exchange_embed(figures: ExchangeFigures, language: str) -> discord.Embed:
 def add_consent(embed: discord.Embed, overview: ConsentOverview, language: str) -> None:
     """Consent coverage per city (current students), the rule, and bands to fix."""
     lines = [
-        t(
+        counted(
             "consent.report_city",
             language,
             city=shown(overview.exchange.city(c.city_id).name) if c.city_id else "—",
@@ -313,9 +322,13 @@ def add_consent(embed: discord.Embed, overview: ConsentOverview, language: str) 
 def add_meet(embed: discord.Embed, summary: MeetSummary, language: str) -> None:
     """The check-ins' answers, and pairs that said "not yet" twice in a row (to nudge)."""
     found = summary.tally
-    lines = [t("meet.report_line", language, yes=found.yes, not_yet=found.not_yet, help=found.help)]
+    lines = [
+        counted("meet.report_line", language, yes=found.yes, not_yet=found.not_yet, help=found.help)
+    ]
     if summary.not_met:
-        names = ", ".join(" & ".join(shown(n, 30) for n in pair) for pair in summary.not_met)
+        names = listing(
+            (" & ".join(shown(n, 30) for n in pair) for pair in summary.not_met), language
+        )
         lines.append(t("meet.report_quiet", language, names=names))
     embed.add_field(
         name=t("meet.report_title", language),
@@ -341,19 +354,21 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
         description=_period_text(report.period, lang),
         colour=COLOUR,
     )
-    sessions = t(
+    sessions = counted(
         "reporting.student_sessions",
         lang,
         attended=line.tally.attended,
         expected=line.tally.expected,
-        rate=rate_text(line.tally.rate),
+        rate=rate_text(line.tally.rate, lang),
     )
     if line.missed_lately >= 2:
         sessions += "\n" + t("reporting.student_missed", lang, count=line.missed_lately)
     sessions += "\n" + marked_line(line.tally, lang)
     embed.add_field(name=t("reporting.sessions", lang), value=sessions)
-    embed.add_field(name=t("reporting.prompt_answers", lang), value=str(report.prompt_answers))
-    embed.add_field(name=t("reporting.messages", lang), value=str(report.messages))
+    embed.add_field(
+        name=t("reporting.prompt_answers", lang), value=format_number(report.prompt_answers, lang)
+    )
+    embed.add_field(name=t("reporting.messages", lang), value=format_number(report.messages, lang))
     embed.add_field(
         name=t("reporting.chess", lang),
         value=t(
@@ -361,7 +376,7 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
         ),
     )
     months = [
-        t(
+        counted(
             "reporting.month_line",
             lang,
             month=month_of_year(m.month, lang),
@@ -380,7 +395,7 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
         t(
             "reporting.session_attended" if came else "reporting.session_missed",
             lang,
-            date=slot.starts_at.date(),
+            date=format_short_day(slot.starts_at.date(), lang, year=True),
             title=shown(slot.title, IN_LINE),
         )
         for slot, came in reversed(report.sessions)

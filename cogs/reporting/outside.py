@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.app import Twinbridge
+from bot.cldr import format_number
 from bot.domain.digest import Change
 from bot.domain.report_chart import attendance_chart
 from bot.domain.reporting import rate_text
@@ -123,12 +124,12 @@ def digest_answer(state: DigestState, language: str) -> str:
     )
 
 
-def _value(metric: str, value: float | None) -> str:
+def _value(metric: str, value: float | None, language: str) -> str:
     if value is None:
         return "—"
     if metric == "attendance_rate":
-        return rate_text(value)
-    return str(int(value)) if value == int(value) else f"{value:g}"
+        return rate_text(value, language)
+    return format_number(int(value) if value == int(value) else value, language)
 
 
 def _changes(changes: Sequence[Change], language: str) -> str:
@@ -137,8 +138,8 @@ def _changes(changes: Sequence[Change], language: str) -> str:
             "digest.change_line",
             language,
             metric=t(f"digest.metric_{c.metric}", language),
-            before=_value(c.metric, c.before),
-            now=_value(c.metric, c.now),
+            before=_value(c.metric, c.before, language),
+            now=_value(c.metric, c.now, language),
         )
         for c in changes
         if c.moved
@@ -188,8 +189,9 @@ async def post_digest(channel: discord.abc.Messageable, digest: Digest, nonce: s
         png = await asyncio.to_thread(
             attendance_chart,
             figures.attendance,
-            chart_title(digest.exchange.name, figures.period, None),
+            chart_title(digest.exchange.name, figures.period, None, digest.languages[0]),
             marked_line(figures.attendance.total, digest.languages[0]),
+            digest.languages[0],
         )
         files.append(discord.File(io.BytesIO(png), filename=f"{stem}.png"))
         embeds[-1].set_image(url=f"attachment://{stem}.png")

@@ -12,7 +12,7 @@ from bot.domain import roster_csv
 from bot.domain.exchange import GRADE_BANDS, KNOWN_BANDS, ParticipantStatus, Role
 from bot.domain.spreadsheet import csv_bytes
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import listing, t
 from bot.limits import CONTENT
 from bot.services.roster import RosterFilter, RosterService, StatusFilter
 from bot.services.scheduler import RetryLaterError, UndeliverableError
@@ -311,14 +311,14 @@ class RosterCog(
         channel = self.bot.get_channel(notice.channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise UndeliverableError(f"channel {notice.channel_id} is gone")
-        names = ", ".join(shown(p.display_name, 40) for p in notice.flagged)
+        flagged = [shown(p.display_name, 40) for p in notice.flagged]
         text = "\n\n".join(
             t(
                 "consent.bands_notice",
                 lang,
                 exchange=shown(notice.exchange.name),
                 count=len(notice.flagged),
-                names=names,
+                names=listing(flagged, lang),
             )
             for lang in notice.languages
         )

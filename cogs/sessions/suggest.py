@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.cldr import format_day
 from bot.domain.suggest import Local, Window
 from bot.i18n import listing, t, weekday_name
 from bot.limits import EMBED_DESCRIPTION, EMBED_FIELDS, EMBED_TITLE, EMBEDS_TOTAL, FIELD_VALUE
@@ -60,7 +61,7 @@ def suggest_embed(found: Suggested, language: str) -> discord.Embed:
         t(
             "suggest.week",
             language,
-            monday=f"{result.monday:%Y-%m-%d}",
+            monday=format_day(result.monday, language),
             minutes=int(result.length.total_seconds() // 60),
             start=f"{found.earliest:%H:%M}",
             end=f"{found.latest:%H:%M}",

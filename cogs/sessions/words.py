@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.cldr import format_short_day, format_time_of_day
 from bot.domain import sessions as rules
 from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
-from bot.i18n import t, weekday_name
+from bot.i18n import listing, t, weekday_name
 from bot.services.session_port import EventRefusedError
 from cogs.common.text import shown, timestamp
 
@@ -56,17 +57,18 @@ def repeat_choice_name(code: str, start: date | None, language: str) -> str:
 
 
 def local_line(slot: rules.Slot, zone: str, language: str) -> str:
-    """ "Tue 2026-10-06 15:00–16:00" in a city's own time (its real clock: an hour the clocks
-    skip is never shown, and one they repeat carries its offset from UTC)."""
+    """ "Tue, Oct 6, 2026 3:00 PM–4:00 PM", "mar. 6 oct. 2026 15:00–16:00": a city's own clock,
+    which a Discord timestamp (the reader's clock) cannot show, written the reader's way
+    (CLDR). Its real clock: an hour the clocks skip is never shown, and one they repeat
+    carries its offset from UTC."""
     start = slot.start.astimezone(ZoneInfo(zone))
     end = slot.end.astimezone(ZoneInfo(zone))
-    short = weekday_name(start.isoweekday(), language, short=True)
+    day = format_short_day(start.date(), language, year=True, weekday=True)
+    begins = format_time_of_day(start, zone, language)
+    ends = format_time_of_day(end, zone, language)
     if rules.is_ambiguous(start) or rules.is_ambiguous(end):
-        return (
-            f"{short} {start:%Y-%m-%d} {start:%H:%M} ({rules.utc_offset(start)})"
-            f"–{end:%H:%M} ({rules.utc_offset(end)})"
-        )
-    return f"{short} {start:%Y-%m-%d} {start:%H:%M}–{end:%H:%M}"
+        return f"{day} {begins} ({rules.utc_offset(start)})–{ends} ({rules.utc_offset(end)})"
+    return f"{day} {begins}–{ends}"
 
 
 def city_times(start: datetime, end: datetime, cities: Sequence[tuple[str, str]]) -> str:
@@ -124,15 +126,15 @@ def blocks(languages: tuple[str, ...], render: Callable[[str], str]) -> str:
 
 
 def holiday_line(holiday: Holiday, language: str) -> str:
-    """ "🎉 Najaf: Wed 2027-03-10 is Eid al-Fitr (an estimated date)", the city's own date."""
+    """ "🎉 Najaf: Wed, Mar 10, 2027 is Eid al-Fitr (an estimated date)", the city's own date."""
     key = "session.holiday_estimated" if holiday.estimated else "session.holiday"
-    day = f"{weekday_name(holiday.day.isoweekday(), language, short=True)} {holiday.day:%Y-%m-%d}"
+    day = format_short_day(holiday.day, language, year=True, weekday=True)
     return "🎉 " + t(key, language, city=holiday.city, name=holiday.name, date=day)
 
 
 def unchecked_line(cities: tuple[str, ...], language: str) -> str:
     """Which cities' public holidays were not checked, and how to have them checked."""
-    return "ℹ️ " + t("session.holidays_unchecked", language, cities=", ".join(cities))
+    return "ℹ️ " + t("session.holidays_unchecked", language, cities=listing(cities, language))
 
 
 def break_line(found: OnBreak, zone: str, language: str) -> str:
@@ -143,6 +145,6 @@ def break_line(found: OnBreak, zone: str, language: str) -> str:
         language,
         city=found.city,
         date=local_line(found.slot, zone, language),
-        first=f"{brk.first}",
-        last=f"{brk.last}",
+        first=format_short_day(brk.first, language, year=True),
+        last=format_short_day(brk.last, language, year=True),
     )

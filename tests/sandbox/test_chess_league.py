@@ -111,7 +111,7 @@ def told(sb: Sandbox, channel: Channel, member: Member, round_number: int = 1) -
 async def test_a_three_city_season_round_standings_and_match_pgn(sb: Sandbox, world: World) -> None:
     s = world.students
     created = await sb.command(world.teacher, "chess league create")
-    assert "League #1 created between Minneapolis, Najaf, Accra: 3 rounds, 3d" in created.text
+    assert "League #1 created between Minneapolis, Najaf, and Accra: 3 rounds, 3d" in created.text
     for name in s:
         joined = await sb.command(s[name], "chess league join")
         assert "You're in league #1" in joined.text, joined.text
@@ -223,7 +223,7 @@ async def test_bad_input_is_answered_and_nothing_changes(sb: Sandbox, world: Wor
     assert await count(sb, chess_seasons) == 0
 
     made = await sb.command(world.teacher, "chess league create", cities="Minneapolis, Najaf")
-    assert "League #1 created between Minneapolis, Najaf: 1 round," in made.text
+    assert "League #1 created between Minneapolis and Najaf: 1 round," in made.text
     outsider = await sb.command(s["Kofi"], "chess league join")
     assert "Your city, Accra, is not taking part in league #1" in outsider.text
     assert await count(sb, chess_season_players) == 0

@@ -94,6 +94,16 @@ async def test_a_coordinators_pages_show_the_report_figures_and_downloads(tmp_pa
         # 67% and 33% per city, as tests/sandbox/reporting_story.py works out by hand.
         assert "67% (4/6)" in overview and "33% (2/6)" in overview
         assert "Maya &amp; " in overview  # the pair to nudge, named as /report exchange names it
+        # Days and percentages are written the reader's way (CLDR), never ISO.
+        assert "Figures per city, October 1, 2026 → December 31, 2026" in overview
+        french = (await fetch(url + query + "&lang=fr"))[1]
+        assert "67\xa0% (4/6)" in french and "1 octobre 2026 → 31 décembre 2026" in french
+        # ISO stays in links and the date inputs only, never in what the page says.
+        assert "2026-1" not in re.sub(r"<[^>]*>", "", french)
+        turkish = (await fetch(url + "attendance" + query + "&lang=tr"))[1]
+        assert "%67" in turkish and re.search(r"<td>\d+ (Eki|Kas|Ara) 2026</td>", turkish)
+        calendar = (await fetch(url + "sessions" + query + "&lang=fr"))[1]
+        assert re.search(r"(lun|mar|mer|jeu|ven|sam|dim)\. \d+ (oct|nov|déc)\. 2026", calendar)
         for page in PAGES[1:]:
             status, body, _ = await fetch(url + page + query)
             assert status == 200, (page, body)

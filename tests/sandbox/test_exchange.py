@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.i18n import unisolated
 from bot.sandbox.driver import Sandbox, SandboxError
 from bot.store.schema import activity, partnerships
 from tests.sandbox.world import make_world
@@ -36,7 +37,7 @@ async def test_coordinator_creates_an_exchange(sb: Sandbox) -> None:
     text = reply.text
     assert "Minneapolis" in text and "Najaf" in text
     assert "America/Chicago" in text and "Asia/Baghdad" in text
-    assert "Weekend: Friday, Saturday" in text
+    assert "Weekend: Friday and Saturday" in text
     async with sb.bot.ctx.db.read() as conn:
         row = (
             await conn.execute(select(activity).where(activity.c.kind == "exchange.created"))
@@ -45,14 +46,16 @@ async def test_coordinator_creates_an_exchange(sb: Sandbox) -> None:
 
 
 async def test_the_exchange_card_names_languages_in_the_readers_language(sb: Sandbox) -> None:
-    """The coordinator reads "English, Spanish"; Ustadh Kareem reads them in Arabic."""
+    """The coordinator reads "English and Spanish"; Ustadh Kareem reads them in Arabic."""
     world = await make_world(sb)
     english = await sb.command(world.coordinator, "exchange info")
-    assert "English, Spanish" in english.text and "Arabic, English" in english.text
+    assert "English and Spanish" in english.text and "Arabic and English" in english.text
     await world.partner_teacher_reads_arabic()
     arabic = await sb.command(world.partner_teacher, "exchange info")
-    assert "الإنجليزية، الإسبانية" in arabic.text and "العربية، الإنجليزية" in arabic.text
-    assert "الجمعة، السبت" in arabic.text
+    # CLDR's Arabic list: "و" joined to each following item, no comma.
+    read = unisolated(arabic.text)
+    assert "الإنجليزية والإسبانية" in read and "العربية والإنجليزية" in read
+    assert "الجمعة والسبت" in read
 
 
 async def test_a_server_admin_may_create_before_roles_exist(sb: Sandbox) -> None:

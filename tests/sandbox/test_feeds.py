@@ -227,3 +227,21 @@ async def test_a_feed_only_of_an_exchange_one_is_in(sb: Sandbox) -> None:
     expected = [(m.user.id, side.exchange_id) for m, side, _ in made]
     assert [(f.created_by, f.partnership_id) for f in feeds] == expected
     assert [(r.actor_id, r.partnership_id) for r in logged] == expected
+
+
+async def test_the_feeds_description_gives_each_citys_clock_in_the_readers_language(
+    ex: Exchange,
+) -> None:
+    """DTSTART is for the calendar app; the description is for people: each city's clock
+    for that event, written in the language of the teacher who subscribed (French here)."""
+    sb = ex.sb
+    await schedule_confirmed(ex, count=2)
+    teacher = sb.add_member("Mme Diallo", roles=[ex.world.teachers_role], locale="fr")
+    await sb.command(teacher, "join", city="Najaf", language="fr")
+    status, data, _ = await get(await subscribe(sb, teacher))
+    assert status == 200
+    (main,) = Calendar.from_ical(data).walk("VEVENT")
+    assert str(main["DESCRIPTION"]) == (
+        "Minneapolis: 6 octobre 2026, 15:00 (UTC-05:00)\nNajaf: 6 octobre 2026, 23:00 (UTC+03:00)"
+    )
+    assert str(main["SUMMARY"]) == "Exchange session"

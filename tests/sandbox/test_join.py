@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.domain.exchange import MAX_INTERESTS, Role, native_name
+from bot.domain.exchange import MAX_INTERESTS, Role
 from bot.i18n import t, unisolated
 from bot.sandbox.driver import Sandbox, SandboxError
 from bot.sandbox.permissions import P
@@ -72,10 +72,11 @@ async def test_a_student_joins_from_either_city(
     assert me.interests == ("chess", "music", "falconry", "poetry")
     assert me.intro == intro
     assert me.language == language
-    # The profile card lists in the reader's own way: "العربية، English" in Arabic.
-    separator = {"ar": "، ", "es": ", ", "en": ", "}[language]
+    # The profile card lists in the reader's own way (CLDR): "العربية وEnglish" in Arabic,
+    # "Español y English" in Spanish.
+    joined = {"ar": "العربية وEnglish", "es": "Español y English", "en": "English and Español"}
     if len(speaks) > 1:
-        assert separator.join(map(native_name, speaks)) in done.text
+        assert joined[language] in unisolated(done.text)
 
 
 async def test_the_panel_speaks_the_language_the_student_picks(world: World) -> None:
@@ -284,7 +285,7 @@ async def test_profile_shows_what_the_student_chose(world: World) -> None:
     text = unisolated(reply.text)  # what the reader sees; the isolates are tested on their own
     assert reply.ephemeral
     assert "Najaf" in text and "العمر 13–15" in text
-    assert "العربية، English" in text  # listed with the Arabic comma
+    assert "العربية وEnglish" in text  # CLDR's Arabic list: "و" joined to the next item
     assert "الشطرنج" in text  # "chess", in Arabic
     assert "Hello!" in text
 

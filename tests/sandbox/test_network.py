@@ -85,7 +85,7 @@ async def test_edit_changes_only_what_is_given(sb: Sandbox) -> None:
     reply = await sb.command(
         world.coordinator, "exchange city edit", city="Kumasi", weekend="fri,sat"
     )
-    assert "changed" in reply.text and "Friday, Saturday" in reply.text
+    assert "changed" in reply.text and "Friday and Saturday" in reply.text
     async with sb.bot.ctx.db.read() as conn:
         row = (await conn.execute(select(cities).where(cities.c.name == "Kumasi"))).one()
     assert (row.timezone, row.languages, row.weekend_days) == ("Africa/Accra", "en,ak", "5,6")

@@ -46,7 +46,7 @@ async def test_preview_shows_pairs_with_reasons_and_creates_nothing(world: World
     assert reply.ephemeral
     text = reply.text
     assert "Ali (Najaf) · Ben (Minneapolis)" in text or "Ben (Minneapolis) · Ali (Najaf)" in text
-    assert "shared: chess, music" in text
+    assert "shared: chess and music" in text
     assert "/pair confirm" in text
     assert pair_spaces(world.sb) == []
     assert await count(world.sb, pairing_rounds) == 0
@@ -108,7 +108,7 @@ async def test_confirm_creates_private_channels_with_a_welcome(world: World) -> 
     first = welcome[0]
     assert {world.students["Ali"].user.id, world.students["Ben"].user.id} == set(first.mentions)
     assert not first.mention_everyone
-    assert "In common: chess, music" in message_text(first)
+    assert "In common: chess and music" in message_text(first)
 
 
 async def test_confirm_is_recorded_in_the_activity_log(world: World) -> None:

@@ -250,7 +250,7 @@ async def test_a_teacher_edits_an_own_prompt_and_removes_a_translation(world: Wo
     reply = await sb.command(
         world.teacher, "prompt edit", prompt="own-1", english="-", arabic="ماذا تلعب في الاستراحة؟"
     )
-    assert "Arabic, Spanish" in reply.text
+    assert "Arabic and Spanish" in reply.text
     stored = json.loads((await rows(sb, select(prompts.c.texts)))[0].texts)
     assert stored == {"ar": "ماذا تلعب في الاستراحة؟", "es": "¿A qué juegas en el recreo?"}
 
@@ -355,7 +355,7 @@ async def test_the_built_in_bank_lists_in_pages_within_discord_limits(world: Wor
     first = await sb.command(world.teacher, "prompt list", show="builtin")
     assert first.embeds[0]["footer"]["text"].startswith(f"Page 1 of {pages} · {len(BANK)} prompts")
     assert first.text.count("· ages ") == 10
-    assert "English, Arabic, Spanish" in first.text
+    assert "English, Arabic, Spanish, French, and Turkish" in first.text
     last = await sb.command(world.teacher, "prompt list", show="builtin", page=pages)
     assert last.text.count("· ages ") == len(BANK) - 10 * (pages - 1)
     assert BANK[-1].key in last.text

@@ -92,9 +92,51 @@ async def test_attendance_matches_the_figures_computed_by_hand(story: Story) -> 
         "Ali (Najaf) — missed the last 2 sessions\nMaya (Minneapolis) — missed the last 2 sessions"
     )
     assert (
-        "2026-10-06 · Exchange session — ✅ held: Minneapolis 2/2 · Najaf 1/2"
+        "Oct 6, 2026 · Exchange session — ✅ held: Minneapolis 2/2 · Najaf 1/2"
         in (found["Sessions"])
     )
+
+
+async def test_a_report_in_french_writes_days_rates_and_lists_the_french_way(
+    story: Story,
+) -> None:
+    """Days (CLDR, not ISO), percentages ("33 %") and counts in the reader's language."""
+    world = story.ex.world
+    teacher = story.sb.add_member("Mme Diallo", roles=[world.teachers_role], locale="fr")
+    await story.sb.command(teacher, "join", city="Najaf", language="fr")
+    reply = await story.sb.command(
+        teacher, "report attendance", **{"from": "2026-10-01", "to": "2026-12-06"}
+    )
+    description = embed(reply)["description"]
+    assert "1 octobre 2026 → 6 décembre 2026" in description, description
+    assert "2026-1" not in description
+    assert fields(reply)["Najaf"].startswith("**33\xa0%** · 2 sur 6"), fields(reply)
+    assert "6 oct. 2026 · " in fields(reply)["Séances"]
+
+
+async def test_the_charts_title_and_axis_are_in_the_readers_language(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Turkish teacher's chart: its title names the period the Turkish way; its dates and
+    percentages are drawn Turkish too."""
+    drawn: list[tuple[Any, ...]] = []
+    cog = sys.modules["cogs.reporting.cog"]
+    draw = cog.attendance_chart  # type: ignore[attr-defined]
+
+    def recorded(*args: Any) -> bytes:
+        drawn.append(args)
+        return bytes(draw(*args))
+
+    monkeypatch.setattr(cog, "attendance_chart", recorded)
+    world = story.ex.world
+    teacher = story.sb.add_member("Ayşe Öğretmen", roles=[world.teachers_role], locale="tr")
+    await story.sb.command(teacher, "join", city="Najaf", language="tr")
+    reply = await story.sb.command(teacher, "report attendance", **PERIOD)
+    assert any(a.filename.endswith(".png") for a in reply.files)
+    ((_, title, _, language),) = drawn
+    assert language == "tr"
+    assert title.endswith("1 Eki\u2009–\u200931 Ara 2026"), title
+    assert "2026-" not in title
 
 
 async def test_pausing_or_removing_a_student_later_leaves_past_attendance_alone(
@@ -309,7 +351,8 @@ async def test_the_command_line_refuses_bad_dates_like_discord(
     args = ("report", "exchange", "--from", "2026-12-31", "--to", "2026-10-01")
     result = run_cli(*args, url=url, cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == b""
-    assert b"The last day (2026-10-01) is before the first day (2026-12-31)" in result.stderr
+    said = b"The last day (October 1, 2026) is before the first day (December 31, 2026)"
+    assert said in result.stderr
 
 
 DATES = ("--from", "2026-10-01", "--to", "2026-12-31")
@@ -418,7 +461,7 @@ async def test_someone_not_a_student_has_no_student_report(world: World) -> None
     [
         (
             {"from": "2026-11-01", "to": "2026-10-01"},
-            "The last day (2026-10-01) is before the first day (2026-11-01)",
+            "The last day (October 1, 2026) is before the first day (November 1, 2026)",
         ),
         ({"from": "2024-01-01", "to": "2026-06-30"}, "A report covers at most 2 years"),
         ({"from": "01/10/2026"}, "“01/10/2026” is not a date: write it as YYYY-MM-DD"),
@@ -438,7 +481,7 @@ async def test_dates_typed_with_arabic_indic_digits_are_read(world: World) -> No
     """A teacher on an Arabic keyboard types ٢٠٢٦-١٠-٠١: the report covers the days meant."""
     options = {"from": "٢٠٢٦-١٠-٠١", "to": "٢٠٢٦-١٠-٣١"}
     reply = await world.sb.command(world.coordinator, "report attendance", **options)
-    assert "2026-10-01 → 2026-10-31" in reply.text
+    assert "October 1, 2026 → October 31, 2026" in reply.text
 
 
 async def test_the_days_offered_for_a_report_are_today_and_before(world: World) -> None:

@@ -291,7 +291,7 @@ async def test_a_student_not_on_the_sessions_roster_is_refused(ex: Exchange) -> 
 async def test_a_session_not_yet_begun_has_no_roll_call(ex: Exchange) -> None:
     """November's session, asked for in October: a clear answer."""
     reply = await ex.sb.command(ex.world.teacher, "session attendance", day="2026-11-03")
-    assert t("error.rollcall_no_session_on", "en", day="2026-11-03") in reply.text
+    assert t("error.rollcall_no_session_on", "en", day="November 3, 2026") in reply.text
 
 
 async def test_voice_counts_minutes_from_a_share_the_exchange_sets(ex: Exchange) -> None:

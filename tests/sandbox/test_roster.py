@@ -68,7 +68,7 @@ async def test_the_roster_shows_each_student_with_city_band_status_and_space(wor
     assert "**Minneapolis**: 1 active · 0 paused" in text
     assert "**Najaf**: 1 active · 1 paused" in text
     space = space_of(sb, world.students["Ali"])
-    assert f"**Ali** · Najaf · Age 13–15 · العربية, English · <#{space.id}>" in text
+    assert f"**Ali** · Najaf · Age 13–15 · العربية and English · <#{space.id}>" in text
     assert "**Ben** · Minneapolis · Age 16–18 · English" in text
     assert "**Omar** · Najaf · Age 13–15 · English · ⏸️ paused" in text
 

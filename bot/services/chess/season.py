@@ -388,9 +388,7 @@ class Seasons(Clocks):
             raise UserError("chess.league.error.finished", league=record.id)
         now = self.clock.now()
         if now.date() < record.starts_on:
-            raise UserError(
-                "chess.league.error.not_yet", league=record.id, date=record.starts_on.isoformat()
-            )
+            raise UserError("chess.league.error.not_yet", league=record.id, date=record.starts_on)
         async with self.db.read() as conn:
             season = await self._season(conn, record)
             rounds = await league_store.rounds(conn, record.id)
