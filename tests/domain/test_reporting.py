@@ -106,11 +106,11 @@ def test_a_date_typed_with_arabic_indic_digits_is_read() -> None:
 
 
 def test_an_end_before_the_start_is_refused() -> None:
-    """The message names both dates."""
+    """The message names both dates (as days, written the reader's way when rendered)."""
     with pytest.raises(ReportError) as refused:
         period_of("2026-11-01", "2026-10-01", TODAY)
     assert refused.value.key == "error.reporting_end_before_start"
-    assert refused.value.params == {"start": "2026-11-01", "end": "2026-10-01"}
+    assert refused.value.params == {"start": date(2026, 11, 1), "end": date(2026, 10, 1)}
 
 
 def test_a_start_after_today_with_no_end_is_an_end_before_the_start() -> None:
