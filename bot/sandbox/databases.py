@@ -141,10 +141,42 @@ class PostgresDatabases:
             database = create_database(self._url(name))
             try:
                 await upgrade(database)
-            finally:
+            except BaseException:
+                # A migration that fails on PostgreSQL must not leave a half-made template
+                # behind on the server (every later test tries again, and fails as clearly).
                 await database.dispose()
+                await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                raise
+            await database.dispose()
             self._template = name
         return self._template
+
+    async def sweep(self) -> list[str]:
+        """Drop the databases test runs on this machine left behind (killed before they
+        could drop theirs): those whose process is gone. Returns their names."""
+        import asyncpg
+
+        plain = self.server.set(drivername="postgresql")
+        conn = await asyncpg.connect(plain.render_as_string(hide_password=False), timeout=10)
+        try:
+            names = [
+                str(row[0])
+                for row in await conn.fetch(
+                    r"SELECT datname FROM pg_database WHERE datname ~ '^tb_[0-9]+_[0-9a-f]{4}_'"
+                )
+            ]
+        finally:
+            await conn.close()
+        dropped = []
+        for name in names:
+            if _alive(int(name.split("_")[1])):
+                continue
+            try:
+                await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            except asyncpg.PostgresError:
+                continue  # another run sweeping at the same moment: theirs to drop
+            dropped.append(name)
+        return dropped
 
     async def fresh(self, folder: Path, *, migrated: bool = True) -> str:
         name = f"{self._prefix}_{next(self._counter)}"
@@ -168,6 +200,17 @@ class PostgresDatabases:
         if self._template is not None:
             await self._admin(f"DROP DATABASE IF EXISTS {self._template} WITH (FORCE)")
             self._template = None
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process `pid` runs on this machine (a database named after it is in use)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def source_for(url: str | None) -> DatabaseSource:
