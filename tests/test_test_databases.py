@@ -43,6 +43,7 @@ async def test_a_released_database_and_the_template_are_dropped(tmp_path: Path) 
     name = make_url(url).database
     assert name is not None and name in await _names(source)
     await source.release(url)
+    await source.settled()
     assert name not in await _names(source)
     kept = make_url(await source.fresh(tmp_path)).database
     await source.close()
@@ -77,3 +78,27 @@ async def test_a_sweep_drops_what_dead_runs_left_and_keeps_what_live_ones_use() 
     finally:
         for name in (dead, live):
             await source._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def test_the_next_database_is_made_ahead_and_commits_without_waiting_for_the_disk(
+    tmp_path: Path,
+) -> None:
+    source = _source()
+    try:
+        first = await source.fresh(tmp_path)
+        await source.settled()
+        ahead = await _names(source)
+        second = await source.fresh(tmp_path)
+        # The second was there before it was asked for.
+        assert make_url(second).database in ahead
+        assert make_url(first).database != make_url(second).database
+        plain = make_url(second).set(drivername="postgresql")
+        conn = await asyncpg.connect(plain.render_as_string(hide_password=False))
+        try:
+            assert await conn.fetchval("SHOW synchronous_commit") == "off"
+            assert await conn.fetchval("SELECT count(*) FROM alembic_version") == 1
+        finally:
+            await conn.close()
+    finally:
+        await source.close()
+    assert not {n for n in await _names(source) if n.startswith(source._prefix)}
