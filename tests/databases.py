@@ -12,8 +12,3 @@ ON_POSTGRESQL = databases.current().dialect == "postgresql"
 def sqlite_only(reason: str) -> pytest.MarkDecorator:
     """Skip on PostgreSQL, saying why the test is about SQLite itself (its file, WAL…)."""
     return pytest.mark.skipif(ON_POSTGRESQL, reason=f"SQLite only: {reason}")
-
-
-def postgresql_only(reason: str) -> pytest.MarkDecorator:
-    """Skip on SQLite, saying why the test is about PostgreSQL itself (its server…)."""
-    return pytest.mark.skipif(not ON_POSTGRESQL, reason=f"PostgreSQL only: {reason}")
