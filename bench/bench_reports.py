@@ -6,7 +6,7 @@ days (9 rows in 10 messages in paired spaces, the rest check-ins), the daily mes
 built from those rows exactly as migration 0009 builds them, 24 ended sessions with ~70%
 attendance, 50,000 prompts posted with ~60,000 answers, and 2,000 finished chess games. The log
 has 200,000 rows by default (`make bench` stays a few minutes); `python -m bench --rows 1000000
-reports` measures the issue's year of 1,000,000 rows (about two minutes more). The same rows
+reports` measures the issue's year of 1,000,000 rows (a few minutes more). The same rows
 are generated in each database by INSERT … SELECT (SQLite: a recursive CTE; PostgreSQL:
 generate_series), then measured through the same `compute_*` functions /report and
 `python -m bot report` call.
