@@ -46,8 +46,9 @@ run: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python -m bot migrate
 
+# BENCH_ARGS: e.g. `--rows 1000000 reports` (the reports on the issue's 1M log rows only).
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

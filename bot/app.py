@@ -39,7 +39,7 @@ from bot.services.health import (
 from bot.services.scheduler import Scheduler
 from bot.services.scheduler import classify as classify_plain
 from bot.store import Database, app_state, sends
-from bot.store.engine import DatabaseGoneError
+from bot.store.engine import DatabaseGoneError, server_bytes
 from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.translator import CatalogueTranslator, describe_options
 from bot.web import WebServer, build_app
@@ -343,6 +343,8 @@ class Twinbridge(commands.Bot):
                     size += path.with_name(path.name + suffix).stat().st_size
             metrics.database_bytes.set(size)
         async with ctx.db.read() as conn:
+            if path is None:  # PostgreSQL: no file here, the database's size on its server
+                metrics.database_bytes.set(await server_bytes(conn) or 0)
             metrics.sends_pending.set(await sends.pending_count(conn))
             due = await sends.next_due(conn)
         late = (ctx.clock.now() - due).total_seconds() if due is not None else 0.0

@@ -100,7 +100,7 @@ class Metrics:
         )
         self.database_bytes = Gauge(
             "twinbridge_database_bytes",
-            "Size of the database file and its write-ahead log",
+            "Size of the database file and its write-ahead log (PostgreSQL: of the database)",
             registry=r,
         )
         self.backup_age = Gauge(

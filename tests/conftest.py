@@ -44,6 +44,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             asyncio.run(source.check())
         except Exception as exc:
             raise pytest.UsageError(f"TEST_DATABASE_URL: {exc}") from None
+        if not os.environ.get("PYTEST_XDIST_WORKER"):
+            # Once per run (not per xdist worker): what killed runs left on the server.
+            asyncio.run(source.sweep())
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -41,7 +41,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -326,6 +326,13 @@ async def _pg_writer_lock(conn: AsyncConnection) -> None:
     statement fails with a lock timeout, which the edge answers as "the database is busy")."""
     await conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
     await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+
+
+async def server_bytes(conn: AsyncConnection) -> int | None:
+    """PostgreSQL: the database's size on its server (None on SQLite: its file is measured)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return int(await conn.scalar(text("SELECT pg_database_size(current_database())")) or 0)
 
 
 class DatabaseUnreachableError(RuntimeError):

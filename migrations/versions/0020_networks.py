@@ -74,8 +74,10 @@ def _set_check(old: str, new: str) -> None:
             "cities", f"CONSTRAINT {_CHECK} CHECK ({old})", f"CONSTRAINT {_CHECK} CHECK ({new})"
         )
     else:
-        op.drop_constraint(_CHECK, "cities", type_="check")
-        op.create_check_constraint(_CHECK, "cities", new)
+        # op.f: the name is final (the naming convention made it already in 0001; applied
+        # again it would name a constraint that does not exist).
+        op.drop_constraint(op.f(_CHECK), "cities", type_="check")
+        op.create_check_constraint(op.f(_CHECK), "cities", new)
 
 
 def upgrade() -> None:
@@ -97,7 +99,7 @@ def upgrade() -> None:
             sa.Column("pairing_policy", sa.String(8), server_default="any", nullable=False),
         )
         op.create_check_constraint(
-            "ck_partnerships_ck_partnerships_pairing_policy",
+            op.f("ck_partnerships_ck_partnerships_pairing_policy"),
             "partnerships",
             "pairing_policy IN ('hub', 'any')",
         )
@@ -130,7 +132,7 @@ def downgrade() -> None:
         op.drop_constraint("fk_partnerships_hub_city_id_cities", "partnerships", type_="foreignkey")
         op.drop_column("partnerships", "hub_city_id")
         op.drop_constraint(
-            "ck_partnerships_ck_partnerships_pairing_policy", "partnerships", type_="check"
+            op.f("ck_partnerships_ck_partnerships_pairing_policy"), "partnerships", type_="check"
         )
         op.drop_column("partnerships", "pairing_policy")
     _set_check(_MANY, _TWO)
