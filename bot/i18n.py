@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
-from bot import plurals
+from bot import plurals, pseudo
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,10 @@ def lookup(key: str, language: str) -> str | None:
 def t(key: str, language: str | None = None, /, **params: Any) -> str:
     """The text for `key` in `language` (falling back to English), formatted with params."""
     language = language or DEFAULT_LANGUAGE
+    # The pseudo-locale: English, marked and accented; or any language, marked (bot.pseudo).
+    marks, accents = pseudo.marking() or language == pseudo.LANGUAGE, language == pseudo.LANGUAGE
+    if accents:
+        language = DEFAULT_LANGUAGE
     template = _catalogue(language).get(key)
     if template is None:
         # An English text takes English plural rules.
@@ -66,7 +70,10 @@ def t(key: str, language: str | None = None, /, **params: Any) -> str:
         log.error("missing translation key %r", key)
         return key
     try:
-        text = plurals.render(plurals.parse(template), params, style(language))
+        message = plurals.parse(template)
+        if marks:
+            message = pseudo.marked_message(message, accents)
+        text = plurals.render(message, params, style(language))
     except (KeyError, TypeError, ValueError):
         log.exception("bad parameters for translation key %r", key)
         return template
@@ -102,6 +109,11 @@ def style(language: str) -> plurals.Style:
     return plurals.Style(category=cldr.plural_form, number=number)
 
 
+def _cldr(text: str) -> str:
+    # Names from CLDR are translations too: the pseudo-locale marks them as it marks `t()`'s.
+    return pseudo.mark(text) if pseudo.marking() else text
+
+
 FSI, PDI = "\u2068", "\u2069"
 
 
@@ -135,7 +147,7 @@ def language_name(code: str, language: str | None = None) -> str:
     "العربية"): the catalogue's name where it says more than CLDR ("Akan (Twi)"), else CLDR's,
     else the code itself."""
     language = language or DEFAULT_LANGUAGE
-    return (
+    return _cldr(
         lookup(f"language.{code}", language)
         or locale(language).languages.get(code)
         or lookup(f"language.{code}", DEFAULT_LANGUAGE)
@@ -147,20 +159,20 @@ def weekday_name(iso_day: int, language: str | None = None, *, short: bool = Fal
     """The name of an ISO weekday (1 = Monday) in `language`, from CLDR: "Tuesday", "Tue",
     "martes", "الثلاثاء"."""
     width = "abbreviated" if short else "wide"
-    return str(locale(language or DEFAULT_LANGUAGE).days["format"][width][(iso_day - 1) % 7])
+    return _cldr(str(locale(language or DEFAULT_LANGUAGE).days["format"][width][(iso_day - 1) % 7]))
 
 
 def month_of_year(month: date | str, language: str | None = None) -> str:
     """A month with its year as `language` writes it ("October 2026", "octubre de 2026");
     `month` is a date in it or "YYYY-MM"."""
     day = month if isinstance(month, date) else date.fromisoformat(f"{month}-01")
-    return str(format_skeleton("yMMMM", day, locale=locale(language or DEFAULT_LANGUAGE)))
+    return _cldr(str(format_skeleton("yMMMM", day, locale=locale(language or DEFAULT_LANGUAGE))))
 
 
 def month_name(month: int, language: str | None = None, *, short: bool = False) -> str:
     """The name of a month (1 = January) in `language`, from CLDR."""
     width = "abbreviated" if short else "wide"
-    return str(locale(language or DEFAULT_LANGUAGE).months["format"][width][month])
+    return _cldr(str(locale(language or DEFAULT_LANGUAGE).months["format"][width][month]))
 
 
 def language_list(codes: Iterable[str], language: str | None = None) -> str:
