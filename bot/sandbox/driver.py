@@ -37,6 +37,7 @@ from bot.app import Context, Twinbridge
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.exchange import NATIVE_NAMES
+from bot.domain.spaces import is_pair_space_name
 from bot.errors import UserError
 from bot.limits import FILE_BYTES, LOCALES
 from bot.sandbox import databases
@@ -409,7 +410,7 @@ class Sandbox:
         sandbox._settings = dict(settings or {})
         if pseudo_locale if pseudo_locale is not None else pseudo_by_default():
             sandbox.pseudo_locale = True
-            server.leak_check = LeakCheck()
+            server.leak_check = LeakCheck(identifiers=is_pair_space_name)
             # A language's own name ("Español" in every reader's picker) is shown as its
             # speakers write it, on purpose: data, not text to translate.
             server.leak_check.learn(list(NATIVE_NAMES.values()))
@@ -514,6 +515,12 @@ class Sandbox:
         """Let the scheduler look for due jobs now; they run as the bot's own work."""
         # APScheduler runs the jobs in the context of whoever woke it.
         self._bot_context().run(self.bot.ctx.scheduler.wakeup)
+
+    def typed(self, *values: object) -> None:
+        """Strings people wrote that a test put in the database itself (an introduction): data
+        the bot may repeat, not text that skipped the catalogue (pseudo-locale)."""
+        if self.server.leak_check is not None:
+            self.server.leak_check.learn(list(values))
 
     async def stop_bot(self) -> None:
         """Stop the bot cleanly (as a shutdown would)."""

@@ -33,6 +33,7 @@ SKIPPED = ("/applications/",)
 _DATA = re.compile(
     r"<(?:@[!&]?|#|/[\w -]+:|t:|a?:\w+:)[^>]*>"  # mentions, commands, timestamps, emoji
     r"|<?https?://\S+?>?(?=[\s)\]]|$)"  # links
+    r"|`[^`\n]*`"  # code: commands, ids, table names (a leak inside the marks is still marked)
     r"|\d+"
 )
 
@@ -40,7 +41,10 @@ _DATA = re.compile(
 class LeakCheck:
     """Finds unmarked text in what the bot sends; learns what people typed (data, not text)."""
 
-    def __init__(self) -> None:
+    def __init__(self, identifiers: Callable[[str], bool] = lambda text: False) -> None:
+        # Names the bot gives things as identifiers it finds them by again ("pair-001"):
+        # language-neutral on purpose.
+        self.identifiers = identifiers
         self.known: set[str] = set()
         self.leaks: list[str] = []
         self._pattern: re.Pattern[str] | None = None
@@ -66,9 +70,13 @@ class LeakCheck:
     def leftover(self, text: str, names: Callable[[], Iterable[str]] = tuple) -> str:
         """The letters of `text` that are neither marked nor data ("" when none); `names`
         gives the names in the world (people, roles, channels), read only when needed."""
+        if self.identifiers(text):
+            return ""
         rest = _DATA.sub(" ", pseudo.outside_marks(text))
         if not any(c.isalpha() for c in rest):
             return ""
+        # A name is written with its markdown escaped ("layla\\_haddad").
+        rest = re.sub(r"\\([*_~`|>\\])", r"\1", rest)
         self.learn(list(names()))
         rest = self._known().sub(" ", rest) if self.known else rest
         words = [w for w in re.split(r"\s+", rest) if any(c.isalpha() for c in w)]

@@ -96,6 +96,7 @@ class World:
         """A student joins (as /join would record them), with a guardian's consent on file
         unless told (`consent`: False withdrawn, None nothing recorded), as pairing needs."""
         member = self.sb.add_member(name, roles=[self.students_role])
+        self.sb.typed(intro)  # as if typed in /join's form
         async with self.sb.bot.ctx.db.transaction() as conn:
             participant_id = await roster.add(
                 conn,
