@@ -86,9 +86,11 @@ async def empty_database_url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    """The loopback Discord with the bot logged in and a seeded guild."""
-    async with Sandbox.running(tmp_path) as sandbox:
+async def sb(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Sandbox]:
+    """The loopback Discord with the bot logged in and a seeded guild; in the pseudo-locale
+    for a test marked `pseudo_locale` (and for every test with --pseudo-locale)."""
+    pseudo = True if request.node.get_closest_marker("pseudo_locale") else None
+    async with Sandbox.running(tmp_path, pseudo_locale=pseudo) as sandbox:
         yield sandbox
         await calendars_agree(sandbox)
 

@@ -496,7 +496,7 @@ class Sandbox:
         self.server.gateway.identified.clear()
         # The bot's own tasks (setup_hook's, the gateway's, the handlers') mark their texts in
         # the pseudo-locale; the test's own `t()` does not, so it reads the plain text.
-        context = self._bot_context()
+        context = self.bot_context()
         await asyncio.create_task(bot.login(self.server.token), context=context)
         self._task = asyncio.create_task(
             bot.connect(reconnect=True), name="sandbox-bot", context=context
@@ -505,7 +505,7 @@ class Sandbox:
         await self.wait_for(bot.is_ready, "the bot to be ready")
         await self.idle()
 
-    def _bot_context(self) -> contextvars.Context:
+    def bot_context(self) -> contextvars.Context:
         """A context for the bot's work: marking its texts when in the pseudo-locale."""
         context = contextvars.copy_context()
         context.run(pseudo.set_marking, self.pseudo_locale)
@@ -514,7 +514,7 @@ class Sandbox:
     def wake_scheduler(self) -> None:
         """Let the scheduler look for due jobs now; they run as the bot's own work."""
         # APScheduler runs the jobs in the context of whoever woke it.
-        self._bot_context().run(self.bot.ctx.scheduler.wakeup)
+        self.bot_context().run(self.bot.ctx.scheduler.wakeup)
 
     def typed(self, *values: object) -> None:
         """Strings people wrote that a test put in the database itself (an introduction): data
