@@ -72,13 +72,14 @@ class LeakCheck:
         gives the names in the world (people, roles, channels), read only when needed."""
         if self.identifiers(text):
             return ""
-        rest = _DATA.sub(" ", pseudo.outside_marks(text))
-        if not any(c.isalpha() for c in rest):
+        outside = pseudo.outside_marks(text)
+        if not any(c.isalpha() for c in _DATA.sub(" ", outside)):
             return ""
         # A name is written with its markdown escaped ("layla\\_haddad").
-        rest = re.sub(r"\\([*_~`|>\\])", r"\1", rest)
+        rest = re.sub(r"\\([*_~`|>\\])", r"\1", outside)
         self.learn(list(names()))
-        rest = self._known().sub(" ", rest) if self.known else rest
+        # Names first: a name may hold digits ("S012").
+        rest = _DATA.sub(" ", self._known().sub(" ", rest) if self.known else rest)
         words = [w for w in re.split(r"\s+", rest) if any(c.isalpha() for c in w)]
         return " ".join(words)
 

@@ -107,11 +107,6 @@ SPACE_PERMISSIONS = {
 }
 
 
-def permission_label(name: str) -> str:
-    """A permission as Discord's settings name it ("add_reactions" → "Add Reactions")."""
-    return name.replace("_", " ").title()
-
-
 ARCHIVED = "archived-"
 # A space the bot made that nothing stored explains, kept for staff because someone wrote there.
 CLOSED = "closed-"
@@ -166,7 +161,7 @@ class DiscordSpaces:
         if missing:
             raise BotMissingPermissionError(
                 "error.bot_missing_permission",
-                permission=", ".join(permission_label(m) for m in missing),
+                permission=tuple(missing),
             )
 
     async def channel_count(self) -> int:

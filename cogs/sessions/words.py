@@ -11,7 +11,7 @@ from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
 from bot.i18n import t, weekday_name
 from bot.services.session_port import EventRefusedError
-from cogs.common.text import shown, timestamp
+from cogs.common.text import permission_names, shown, timestamp
 
 
 def rule_text(shape: rules.RuleShape, language: str, local_time: str = "", zone: str = "") -> str:
@@ -114,7 +114,10 @@ def with_event_warning(text: str, refused: EventRefusedError | None, language: s
     kind = "event_update_refused" if refused.updating else "event_refused"
     params = {}
     if refused.why == "channel":
-        params = {"channel": f"<#{refused.channel_id}>", "permissions": ", ".join(refused.missing)}
+        params = {
+            "channel": f"<#{refused.channel_id}>",
+            "permissions": permission_names(refused.missing, language),
+        }
     return text + "\n\n" + t(f"session.{kind}_{refused.why}", language, **params)
 
 
