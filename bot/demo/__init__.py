@@ -13,10 +13,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot import pseudo
 from bot.clock import ManualClock
 from bot.demo.outside import PUBLIC_URL
 from bot.demo.page import write_page
 from bot.demo.story import DemoRun
+from bot.i18n import available_languages
 from bot.logs import setup_logging
 
 PAGE_TITLE = "Twinbridge: an exchange from start to finish"
@@ -55,10 +57,20 @@ def chapters() -> list[Chapter]:
     ]
 
 
-async def run_demo(output: str) -> int:
-    """Run the scripted scenario, print its transcript and save its files under `output`."""
+async def run_demo(output: str, language: str | None = None) -> int:
+    """Run the scripted scenario, print its transcript and save its files under `output`.
+
+    `language`: the one language of the exchange's teachers and students (None: each their
+    own, as the story tells it); `qps`, the pseudo-locale, tells the story in English with every
+    text checked for having gone through the catalogue (bot/sandbox/leaks.py).
+    """
     from bot.sandbox.driver import Sandbox
     from bot.sandbox.transcript import Transcript
+
+    pseudo_locale = language == pseudo.LANGUAGE
+    if language is not None and not pseudo_locale and language not in available_languages():
+        print(f"No catalogue for {language!r}: choose one of {available_languages()}.")
+        return 2
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
@@ -73,8 +85,11 @@ async def run_demo(output: str) -> int:
             "dev_guild_id": None,
             "directory": "on",
         }
-        async with Sandbox.running(Path(tmp), clock=ManualClock(), settings=settings) as sb:
-            run = DemoRun(sb=sb, story=Transcript(sb), out=out)
+        async with Sandbox.running(
+            Path(tmp), clock=ManualClock(), settings=settings, pseudo_locale=pseudo_locale
+        ) as sb:
+            speaks = None if pseudo_locale else language
+            run = DemoRun(sb=sb, story=Transcript(sb), out=out, language=speaks)
             for chapter in chapters():
                 run.story.chapter(title_of(chapter))
                 await chapter(run)

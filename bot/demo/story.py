@@ -27,6 +27,12 @@ class DemoRun:
     pair_spaces: list[Channel] = field(default_factory=list)
     # Files worth opening first, listed at the top of index.html: (label, path in `out`).
     highlights: list[tuple[str, str]] = field(default_factory=list)
+    # The one language of the exchange's people (`--language`); None: each their own.
+    language: str | None = None
+
+    def speaks(self, own: str) -> str:
+        """The language of a person of the story whose own language is `own`."""
+        return self.language or own
 
     def member(self, name: str) -> Member:
         """A student or teacher of the story by name."""

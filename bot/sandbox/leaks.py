@@ -34,6 +34,8 @@ _DATA = re.compile(
     r"<(?:@[!&]?|#|/[\w -]+:|t:|a?:\w+:)[^>]*>"  # mentions, commands, timestamps, emoji
     r"|<?https?://\S+?>?(?=[\s)\]]|$)"  # links
     r"|`[^`\n]*`"  # code: commands, ids, table names (a leak inside the marks is still marked)
+    # Chess notation, the same in every language: squares, moves (Nf3, exd5=Q+), castling.
+    r"|(?<!\w)(?:[KQRBN]?[a-h]?[1-8]?x?[a-h][1-8](?:=[QRBN])?[+#]?|O-O(?:-O)?[+#]?)(?!\w)"
     r"|\d+"
 )
 
