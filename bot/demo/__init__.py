@@ -90,12 +90,23 @@ async def run_demo(output: str, language: str | None = None) -> int:
         ) as sb:
             speaks = None if pseudo_locale else language
             run = DemoRun(sb=sb, story=Transcript(sb), out=out, language=speaks)
+            if sb.server.leak_check is not None:
+                # The whole story is told, and every leak listed at its end.
+                sb.server.leak_check.listing_only = True
             for chapter in chapters():
                 run.story.chapter(title_of(chapter))
                 await chapter(run)
             write_page(out, sb, run.story, PAGE_TITLE, run.highlights)
+            leaks = list(sb.server.leak_check.leaks) if sb.server.leak_check else []
         (out / "transcript.txt").write_text("\n".join(run.story.lines) + "\n", encoding="utf-8")
     print(f"\nTranscript, index.html and files saved in {out}/")
+    if leaks:
+        (out / "leaks.txt").write_text("\n".join(leaks) + "\n", encoding="utf-8")
+        print(f"\n{len(leaks)} texts skipped the catalogue (listed in {out}/leaks.txt):")
+        print("\n".join(f"  {leak}" for leak in leaks))
+        return 1
+    if pseudo_locale:
+        print("\nPseudo-locale: every text the bot sent went through the catalogue.")
     return 0
 
 

@@ -49,6 +49,8 @@ class LeakCheck:
         self.identifiers = identifiers
         self.known: set[str] = set()
         self.leaks: list[str] = []
+        # Leaks only listed (for a reader of the whole demo), not each a problem failing a test.
+        self.listing_only = False
         self._pattern: re.Pattern[str] | None = None
 
     def learn(self, value: Any) -> None:

@@ -685,7 +685,8 @@ class SandboxServer:
             found = len(self.leak_check.leaks)
             self.leak_check.inspect(method, template, body, self.world_names)
             for leak in self.leak_check.leaks[found:]:
-                self.problem(f"pseudo-locale: text that skipped the catalogue: {leak}")
+                if not self.leak_check.listing_only:
+                    self.problem(f"pseudo-locale: text that skipped the catalogue: {leak}")
         response = await self._answer(
             request, received, method, template, params, handler, body, files
         )
