@@ -155,6 +155,19 @@ def language_name(code: str, language: str | None = None) -> str:
     )
 
 
+def territory_name(code: str, language: str | None = None) -> str | None:
+    """A country's name (ISO code "GH") as a reader of `language` writes it, from CLDR; None
+    for a code CLDR lacks."""
+    name = locale(language or DEFAULT_LANGUAGE).territories.get(code.upper())
+    return _cldr(str(name)) if name else None
+
+
+def from_library(text: str) -> str:
+    """A name a library translated (a public holiday's): the pseudo-locale marks it as it
+    marks the catalogue's texts."""
+    return _cldr(text)
+
+
 def weekday_name(iso_day: int, language: str | None = None, *, short: bool = False) -> str:
     """The name of an ISO weekday (1 = Monday) in `language`, from CLDR: "Tuesday", "Tue",
     "martes", "الثلاثاء"."""

@@ -57,12 +57,13 @@ def chapters() -> list[Chapter]:
     ]
 
 
-async def run_demo(output: str, language: str | None = None) -> int:
+async def run_demo(output: str, language: str | None = None, *, told: int | None = None) -> int:
     """Run the scripted scenario, print its transcript and save its files under `output`.
 
     `language`: the one language of the exchange's teachers and students (None: each their
     own, as the story tells it); `qps`, the pseudo-locale, tells the story in English with every
-    text checked for having gone through the catalogue (bot/sandbox/leaks.py).
+    text checked for having gone through the catalogue (bot/sandbox/leaks.py). `told`: only
+    the first chapters (a quick look).
     """
     from bot.sandbox.driver import Sandbox
     from bot.sandbox.transcript import Transcript
@@ -90,10 +91,12 @@ async def run_demo(output: str, language: str | None = None) -> int:
         ) as sb:
             speaks = None if pseudo_locale else language
             run = DemoRun(sb=sb, story=Transcript(sb), out=out, language=speaks)
+            # The server's owner, who runs the first commands, reads their language too.
+            sb.owner.locale = run.client_locale
             if sb.server.leak_check is not None:
                 # The whole story is told, and every leak listed at its end.
                 sb.server.leak_check.listing_only = True
-            for chapter in chapters():
+            for chapter in chapters()[:told]:
                 run.story.chapter(title_of(chapter))
                 await chapter(run)
             write_page(out, sb, run.story, PAGE_TITLE, run.highlights)

@@ -30,12 +30,16 @@ NAMED = (
 # Commands' names and descriptions go through Discord's own localisations, not these texts.
 SKIPPED = ("/applications/",)
 
-_DATA = re.compile(
+# Data that is markup, read before names: a name may be part of a link ("twinbridge.org").
+_MARKUP = re.compile(
     r"<(?:@[!&]?|#|/[\w -]+:|t:|a?:\w+:)[^>]*>"  # mentions, commands, timestamps, emoji
-    r"|<?https?://\S+?>?(?=[\s)\]]|$)"  # links
+    r"|<?(?:https?|webcal)://[^\s)>\u2069]+>?"  # links
     r"|`[^`\n]*`"  # code: commands, ids, table names (a leak inside the marks is still marked)
-    # Chess notation, the same in every language: squares, moves (Nf3, exd5=Q+), castling.
-    r"|(?<!\w)(?:[KQRBN]?[a-h]?[1-8]?x?[a-h][1-8](?:=[QRBN])?[+#]?|O-O(?:-O)?[+#]?)(?!\w)"
+)
+# Notation the same in every language, read after names (a name may hold digits, "S012").
+_TOKENS = re.compile(
+    # Chess: squares, moves (Nf3, exd5=Q+), castling; time controls as typed ("2d", "10+5").
+    r"(?<!\w)(?:[KQRBN]?[a-h]?[1-8]?x?[a-h][1-8](?:=[QRBN])?[+#]?|O-O(?:-O)?[+#]?|\d+d)(?!\w)"
     r"|\d+"
 )
 
@@ -76,14 +80,13 @@ class LeakCheck:
         gives the names in the world (people, roles, channels), read only when needed."""
         if self.identifiers(text):
             return ""
-        outside = pseudo.outside_marks(text)
-        if not any(c.isalpha() for c in _DATA.sub(" ", outside)):
+        outside = _MARKUP.sub(" ", pseudo.outside_marks(text))
+        if not any(c.isalpha() for c in _TOKENS.sub(" ", outside)):
             return ""
         # A name is written with its markdown escaped ("layla\\_haddad").
         rest = re.sub(r"\\([*_~`|>\\])", r"\1", outside)
         self.learn(list(names()))
-        # Names first: a name may hold digits ("S012").
-        rest = _DATA.sub(" ", self._known().sub(" ", rest) if self.known else rest)
+        rest = _TOKENS.sub(" ", self._known().sub(" ", rest) if self.known else rest)
         words = [w for w in re.split(r"\s+", rest) if any(c.isalpha() for c in w)]
         return " ".join(words)
 
@@ -97,12 +100,23 @@ class LeakCheck:
         return self._pattern
 
     def inspect(
-        self, method: str, template: str, body: Any, names: Callable[[], Iterable[str]] = tuple
+        self,
+        method: str,
+        template: str,
+        body: Any,
+        names: Callable[[], Iterable[str]] = tuple,
+        before: Iterable[str] = (),
     ) -> None:
-        """Check a request's texts (recording each leak), then take the marks out of it."""
+        """Check a request's texts (recording each leak), then take the marks out of it.
+
+        `before`: the texts of the message an edit changes. The bot edits with what Discord
+        gave it back (without marks): the lines it keeps were checked when first sent."""
         if body is None or template.startswith(SKIPPED):
             return
+        kept = {line for text in before for line in text.split("\n") if line.strip()}
         for where, text in _texts(body, named=template in NAMED):
+            if kept:
+                text = "\n".join(line for line in text.split("\n") if line not in kept)
             left = self.leftover(text, names)
             if left:
                 self.leaks.append(f"{method} {template} {where}: {text!r} (unmarked: {left!r})")

@@ -683,7 +683,8 @@ class SandboxServer:
         # test's own raw request says so.
         if self.leak_check is not None and TEST_REQUEST not in request.headers:
             found = len(self.leak_check.leaks)
-            self.leak_check.inspect(method, template, body, self.world_names)
+            before = self._texts_before(method, params)
+            self.leak_check.inspect(method, template, body, self.world_names, before)
             for leak in self.leak_check.leaks[found:]:
                 if not self.leak_check.listing_only:
                     self.problem(f"pseudo-locale: text that skipped the catalogue: {leak}")
@@ -2150,6 +2151,18 @@ class SandboxServer:
         )
 
     # -- world building for the driver ---------------------------------------------------------
+
+    def _texts_before(self, method: str, params: dict[str, str]) -> list[str]:
+        """The texts of the message an edit changes (none for anything else)."""
+        found = params.get("message_id", "")
+        message = self.messages.get(int(found)) if method == "PATCH" and found.isdigit() else None
+        if message is None:
+            return []
+        texts = [message.content]
+        for embed in message.embeds:
+            texts += [str(embed.get(k, "")) for k in ("title", "description")]
+            texts += [str(f.get("value", "")) for f in embed.get("fields", [])]
+        return texts
 
     def world_names(self) -> list[str]:
         """Every name in this Discord: people, roles, servers, channels, events (data)."""

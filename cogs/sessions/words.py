@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import sessions as rules
 from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
-from bot.i18n import t, weekday_name
+from bot.i18n import from_library, t, weekday_name
 from bot.services.session_port import EventRefusedError
 from cogs.common.text import permission_names, shown, timestamp
 
@@ -130,7 +130,8 @@ def holiday_line(holiday: Holiday, language: str) -> str:
     """ "🎉 Najaf: Wed 2027-03-10 is Eid al-Fitr (an estimated date)", the city's own date."""
     key = "session.holiday_estimated" if holiday.estimated else "session.holiday"
     day = f"{weekday_name(holiday.day.isoweekday(), language, short=True)} {holiday.day:%Y-%m-%d}"
-    return "🎉 " + t(key, language, city=holiday.city, name=holiday.name, date=day)
+    name = from_library(holiday.name)  # the holidays library's own translation
+    return "🎉 " + t(key, language, city=holiday.city, name=name, date=day)
 
 
 def unchecked_line(cities: tuple[str, ...], language: str) -> str:
