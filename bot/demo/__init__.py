@@ -75,6 +75,7 @@ async def run_demo(output: str, language: str | None = None, *, told: int | None
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
+    (out / "leaks.txt").unlink(missing_ok=True)  # an earlier pseudo-locale run's
     with _only_warnings(), tempfile.TemporaryDirectory(prefix="twinbridge-demo-") as tmp:
         # The bot's web server on a free port of 127.0.0.1, for the dashboard and the feeds;
         # links are written with the address a host would give it (outside.PUBLIC_URL).

@@ -85,10 +85,10 @@ async def chapter(run: DemoRun) -> None:
         name="Minneapolis–Najaf",
         city_a="Minneapolis",
         zone_a="America/Chicago",
-        languages_a="en, es",
+        languages_a=run.language or "en, es",
         city_b="Najaf",
         zone_b="Asia/Baghdad",
-        languages_b="ar, en",
+        languages_b=run.language or "ar, en",
         weekend_b="fri,sat",
     )
     run.exchange_id = footer_number(reply)

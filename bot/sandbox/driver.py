@@ -37,6 +37,7 @@ from bot.app import Context, Twinbridge
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.exchange import NATIVE_NAMES
+from bot.domain.prompts import builtin_prompts
 from bot.domain.spaces import is_pair_space_name
 from bot.errors import UserError
 from bot.limits import FILE_BYTES, LOCALES
@@ -414,6 +415,8 @@ class Sandbox:
             # A language's own name ("Español" in every reader's picker) is shown as its
             # speakers write it, on purpose: data, not text to translate.
             server.leak_check.learn(list(NATIVE_NAMES.values()))
+            # The prompt bank's ids, shown under each prompt ("🔖 daily.morning").
+            server.leak_check.learn([p.key for p in builtin_prompts()])
         await server.start()
         sandbox._seed(bot_permissions, everyone_permissions)
         saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)

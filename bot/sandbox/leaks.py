@@ -35,6 +35,7 @@ _MARKUP = re.compile(
     r"<(?:@[!&]?|#|/[\w -]+:|t:|a?:\w+:)[^>]*>"  # mentions, commands, timestamps, emoji
     r"|<?(?:https?|webcal)://[^\s)>\u2069]+>?"  # links
     r"|`[^`\n]*`"  # code: commands, ids, table names (a leak inside the marks is still marked)
+    r"|(?<!\w)(?:[A-Z][A-Za-z_-]+/)+[A-Za-z0-9_+-]+"  # time zones: America/Chicago
 )
 # Notation the same in every language, read after names (a name may hold digits, "S012").
 _TOKENS = re.compile(
@@ -85,6 +86,8 @@ class LeakCheck:
             return ""
         # A name is written with its markdown escaped ("layla\\_haddad").
         rest = re.sub(r"\\([*_~`|>\\])", r"\1", outside)
+        # "@\u200beveryone": a typed @everyone, made harmless, is still what was typed.
+        rest = rest.replace("\u200b", "")
         self.learn(list(names()))
         rest = _TOKENS.sub(" ", self._known().sub(" ", rest) if self.known else rest)
         words = [w for w in re.split(r"\s+", rest) if any(c.isalpha() for c in w)]
