@@ -81,19 +81,25 @@ class LeakCheck:
         gives the names in the world (people, roles, channels), read only when needed."""
         if self.identifiers(text):
             return ""
-        outside = _MARKUP.sub(" ", pseudo.outside_marks(text))
-        if not any(c.isalpha() for c in _TOKENS.sub(" ", outside)):
+        outside = pseudo.outside_marks(text)
+        if not any(c.isalpha() for c in _TOKENS.sub(" ", _MARKUP.sub(" ", outside))):
             return ""
         # A name is written with its markdown escaped ("layla\\_haddad").
         rest = re.sub(r"\\([*_~`|>\\])", r"\1", outside)
         # "@\u200beveryone": a typed @everyone, made harmless, is still what was typed.
         rest = rest.replace("\u200b", "")
         self.learn(list(names()))
-        rest = _TOKENS.sub(" ", self._known().sub(" ", rest) if self.known else rest)
+        known = self._known()
+        # What was typed, whole (it may hold a mention); then markup, where a name left in a
+        # link ("twinbridge.example.org") goes with the link; then names again, then notation.
+        rest = known.sub(" ", _MARKUP.sub(" ", known.sub("", rest)))
+        rest = _TOKENS.sub(" ", rest)
         words = [w for w in re.split(r"\s+", rest) if any(c.isalpha() for c in w)]
         return " ".join(words)
 
     def _known(self) -> re.Pattern[str]:
+        if not self.known:
+            return re.compile(r"(?!)")  # matches nothing
         if self._pattern is None:
             # Longest first, so "Minneapolis–Najaf" goes before "Minneapolis"; never inside a
             # word, so a name "Al" does not hide the leak "Alarm".

@@ -36,6 +36,7 @@ async def newcomers(sb: Sandbox) -> World:
     return await make_world(sb, teachers_joined=False)
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 @pytest.mark.parametrize(
     ("city", "language", "speaks", "intro"),
     [
