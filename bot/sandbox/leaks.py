@@ -95,7 +95,13 @@ class LeakCheck:
         rest = known.sub(" ", _MARKUP.sub(" ", known.sub("", rest)))
         rest = _TOKENS.sub(" ", rest)
         words = [w for w in re.split(r"\s+", rest) if any(c.isalpha() for c in w)]
+        # A long name clipped to fit ("LagosLagos…") is still the name.
+        words = [w for w in words if not (w.endswith("…") and self._clipped_name(w[:-1]))]
         return " ".join(words)
+
+    def _clipped_name(self, start: str) -> bool:
+        start = start.casefold()
+        return len(start) >= 3 and any(k.casefold().startswith(start) for k in self.known)
 
     def _known(self) -> re.Pattern[str]:
         if not self.known:
