@@ -41,6 +41,7 @@ _MARKUP = re.compile(
 _TOKENS = re.compile(
     # Chess: squares, moves (Nf3, exd5=Q+), castling; time controls as typed ("2d", "10+5").
     r"(?<!\w)(?:[KQRBN]?[a-h]?[1-8]?x?[a-h][1-8](?:=[QRBN])?[+#]?|O-O(?:-O)?[+#]?|\d+d)(?!\w)"
+    r"|(?<!\w)UTC(?:[+−-]\d+(?::\d+)?)?(?!\w)"  # an offset: UTC−05:00
     r"|\d+"
 )
 
