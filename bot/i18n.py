@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 from collections.abc import Iterable
 from datetime import date
 from functools import cache
@@ -74,7 +76,9 @@ def t(key: str, language: str | None = None, /, **params: Any) -> str:
         if marks:
             message = pseudo.marked_message(message, accents)
         text = plurals.render(message, params, style(language))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, TypeError) and strict():
+            raise  # a count of the wrong type fails where it was passed (tests, debug runs)
         log.exception("bad parameters for translation key %r", key)
         return template
     if FSI in text:
@@ -105,8 +109,17 @@ def style(language: str) -> plurals.Style:
         # A Latin name or a number inside Arabic text would otherwise pull the words around it
         # into its own direction ("Ana" at a line's end reorders the sentence): first-strong
         # isolates (FSI … PDI) keep each interpolated value to itself.
-        return plurals.Style(cldr.plural_form, number, isolate)
-    return plurals.Style(category=cldr.plural_form, number=number)
+        return plurals.Style(cldr.plural_form, number, isolate, floats=not strict())
+    return plurals.Style(category=cldr.plural_form, number=number, floats=not strict())
+
+
+STRICT_ENV = "TWINBRIDGE_STRICT_TEXT"
+
+
+def strict() -> bool:
+    """Whether `t()` raises for a count of the wrong type (a float, a string) instead of logging
+    it: in tests (tests/__init__.py sets TWINBRIDGE_STRICT_TEXT=1) and `python -X dev`."""
+    return sys.flags.dev_mode or os.environ.get(STRICT_ENV) == "1"
 
 
 def _cldr(text: str) -> str:

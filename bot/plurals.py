@@ -227,12 +227,24 @@ class Style:
     category: Callable[[Number], str]
     number: Callable[[Number], str]
     value: Callable[[str], str] = str
+    # False in tests and debug runs: a float count (`minutes=10.0`) is a caller's slip that
+    # happens to render; a count is an int, or a Decimal (`amount`) when it has a fraction.
+    floats: bool = True
 
 
-def _count(name: str, value: Any) -> Number:
+def amount(value: float) -> int | Decimal:
+    """A measured quantity as a count: 10.0 → 10, 7.5 → Decimal("7.5") (its shortest form)."""
+    return int(value) if value.is_integer() else Decimal(repr(value))
+
+
+def _count(name: str, value: Any, floats: bool = True) -> Number:
     # bool is an int to Python, but never a count; a pre-formatted "3" is a caller's mistake.
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise TypeError(f"{name} counts something and must be a number, not {value!r}")
+    if isinstance(value, float) and not floats:
+        raise TypeError(
+            f"{name} counts something and must be an int (or a Decimal), not the float {value!r}"
+        )
     return value
 
 
@@ -260,7 +272,7 @@ def _render(
             # The parser only makes a Pound inside a plural, so `pound` is set.
             out.append(style.value(style.number(pound if pound is not None else 0)))
         else:
-            count = _count(node.name, params[node.name])
+            count = _count(node.name, params[node.name], style.floats)
             form = node.form(f"={int(count)}") if count % 1 == 0 else None
             if form is None:
                 form = node.form(style.category(count))

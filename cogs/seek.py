@@ -4,6 +4,7 @@ and ask to be introduced; names cross only when the other side accepts."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,8 +28,19 @@ from bot.domain.exchange import MAX_NAME
 from bot.errors import UserError
 from bot.i18n import language_list, listing, month_name, t, territory_name
 from bot.limits import CONTENT, EMBED_DESCRIPTION, EMBED_FIELDS, EMBED_TITLE, FIELD_VALUE
-from bot.services.directory import Accepted, Delivery, ListingInput, Sent, steps_values
+from bot.pseudo import unmarked
+from bot.services.directory import (
+    ACCEPTED_KIND,
+    Accepted,
+    Delivery,
+    ListingInput,
+    Sent,
+    steps_values,
+)
+from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.store.directory import StoredListing
+from bot.store.sends import Send
+from cogs.adapters.spaces import POSTED_LOOKUP
 from cogs.common.components import RestartButton, buttons
 from cogs.common.interactions import begin, show
 from cogs.common.params import ZoneName
@@ -270,6 +282,34 @@ async def deliver(bot: Twinbridge, delivery: Delivery) -> None:
             log.info("introduction %d: no direct message possible", request.id)
 
 
+def typed_listing(
+    *,
+    city: str | None,
+    zone: str | None,
+    country: str | None,
+    languages: str | None,
+    ages: str | None,
+    class_size: int | None,
+    themes: str | None,
+    months: str | None,
+    note: str | None,
+    direct_messages: bool | None,
+) -> ListingInput:
+    """The listing /seek post and /seek edit read from their shared options (None: not given)."""
+    return ListingInput(
+        city=city,
+        zone=zone,
+        country=country,
+        languages=languages,
+        age_bands=ages,
+        class_size=class_size,
+        themes=themes,
+        months=months,
+        note=note,
+        direct_messages=direct_messages,
+    )
+
+
 @app_commands.guild_only()
 class SeekCog(
     commands.GroupCog,
@@ -316,12 +356,12 @@ class SeekCog(
         stored = await self.bot.services.directory.post(
             actor,
             target,
-            ListingInput(
+            typed_listing(
                 city=city,
                 zone=zone,
                 country=country,
                 languages=languages,
-                age_bands=ages,
+                ages=ages,
                 class_size=class_size,
                 themes=themes,
                 months=months,
@@ -371,12 +411,12 @@ class SeekCog(
         stored = await self.bot.services.directory.edit(
             actor,
             listing,
-            ListingInput(
+            typed_listing(
                 city=city,
                 zone=zone,
                 country=country,
                 languages=languages,
-                age_bands=ages,
+                ages=ages,
                 class_size=class_size,
                 themes=themes,
                 months=months,
@@ -567,6 +607,78 @@ class SeekCog(
             allowed_mentions=NO_PINGS,
         )
 
+    # -- the servers the bot is in ---------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # Removed from a server (not an outage: that is `on_guild_unavailable`).
+        hidden = await self.bot.services.directory.server_left(guild.id)
+        if hidden:
+            log.info("left guild %d: %d directory listing(s) hidden", guild.id, hidden)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        shown = await self.bot.services.directory.server_joined(guild.id)
+        if shown:
+            log.info("back in guild %d: %d directory listing(s) shown again", guild.id, shown)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # Servers left or rejoined while the bot was down; idempotent on every new session.
+        # Servers Discord has not sent yet (an outage) are listed, unavailable: kept.
+        hidden, shown = await self.bot.services.directory.settle_servers(
+            {g.id for g in self.bot.guilds}, self._served_here
+        )
+        if hidden or shown:
+            log.info("directory: %d listing(s) hidden, %d shown again at start", hidden, shown)
+
+    def _served_here(self, guild_id: int) -> bool:
+        """Whether this process's gateway shards carry `guild_id` (every server, unsharded):
+        another process's servers are not this one's to judge."""
+        count = self.bot.shard_count or 1
+        ids: Collection[int] | None = getattr(self.bot, "shard_ids", None)
+        if ids is None:
+            ids = [self.bot.shard_id] if self.bot.shard_id is not None else range(count)
+        return (guild_id >> 22) % count in ids
+
+    async def on_accepted(self, send: Send) -> None:
+        """Tell the asker's server who accepted its introduction, with the next steps. Its
+        message carries the send's nonce, and a try after an uncertain one looks first."""
+        found = await self.bot.services.directory.accepted_notice(send)
+        if found is None:
+            return
+        accepted, language = found
+        guild = self.bot.get_guild(send.guild_id)
+        if guild is None or guild.unavailable:
+            raise RetryLaterError(f"guild {send.guild_id} is not available")
+        answerer = await person_label(
+            self.bot,
+            accepted.receiving.listing.guild_id,
+            accepted.introduction.answered_by or 0,
+            language,
+        )
+        text = clip(
+            t(
+                "seek.accepted.there",
+                language,
+                title=listing_title(accepted.receiving.listing, language),
+                person=answerer,
+            )
+            + "\n\n"
+            + steps_text(accepted, language),
+            CONTENT,
+        )
+        channel = guild.get_channel_or_thread(accepted.asking.channel_id)
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            raise UndeliverableError(f"channel {accepted.asking.channel_id} is gone")
+        if send.uncertain:
+            # An earlier try may have posted before its answer was lost.
+            async for message in channel.history(limit=POSTED_LOOKUP):
+                # Discord keeps the text without the pseudo-locale's marks (bot.pseudo).
+                if message.author.id == guild.me.id and message.content == unmarked(text):
+                    return
+        await channel.send(text, nonce=send.nonce, allowed_mentions=NO_PINGS)
+
 
 class AcceptIntroduction(RestartButton, key="seek.accept"):
     """A coordinator of the receiving server accepts: both names cross, with next steps."""
@@ -599,26 +711,8 @@ class AcceptIntroduction(RestartButton, key="seek.accept"):
             view=None,
             allowed_mentions=NO_PINGS,
         )
-        # The asker's side learns who accepted, in its own channel.
-        asking_language = await service.language_of(accepted.asking)
-        answerer = await person_label(bot, actor.guild_id, actor.user_id, asking_language)
-        channel = bot.get_channel(accepted.asking.channel_id)
-        text = clip(
-            t(
-                "seek.accepted.there",
-                asking_language,
-                title=listing_title(accepted.receiving.listing, asking_language),
-                person=answerer,
-            )
-            + "\n\n"
-            + steps_text(accepted, asking_language),
-            CONTENT,
-        )
-        if isinstance(channel, discord.TextChannel | discord.Thread):
-            try:
-                await channel.send(text, allowed_mentions=NO_PINGS)
-            except discord.HTTPException:
-                log.warning("introduction %d: the asker's channel refused", self.request)
+        # The asker's side learns who accepted in its own channel: a send the service planned
+        # and tried at once (`SeekCog.on_accepted`), retried if Discord fails at this moment.
 
 
 class DeclineIntroduction(RestartButton, key="seek.decline"):
@@ -639,5 +733,7 @@ class DeclineIntroduction(RestartButton, key="seek.decline"):
 
 
 async def setup(bot: Twinbridge) -> None:
-    """Extension entry point."""
-    await bot.add_cog(SeekCog(bot))
+    """Extension entry point: the cog and the asker's notice of an accepted introduction."""
+    cog = SeekCog(bot)
+    await bot.add_cog(cog)
+    bot.ctx.scheduler.handle(ACCEPTED_KIND, cog.on_accepted)

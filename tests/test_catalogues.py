@@ -14,6 +14,7 @@ from bot.i18n import (
     DEFAULT_LANGUAGE,
     FSI,
     PDI,
+    STRICT_ENV,
     _catalogue,
     available_languages,
     is_rtl,
@@ -170,8 +171,14 @@ def test_turkish_has_one_and_other() -> None:
     assert plural_categories("tr") == {"one", "other"}
 
 
-def test_a_count_given_as_text_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    """A caller that pre-formats a count is found (logged), not silently mis-pluralised."""
+def test_a_count_given_as_text_is_logged(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller that pre-formats a count is found (logged in a deployment, raised in tests),
+    not silently mis-pluralised."""
+    with pytest.raises(TypeError, match="count"):
+        t("session.rule_count", "en", count="3")
+    monkeypatch.delenv(STRICT_ENV)
     with caplog.at_level("ERROR", logger="bot.i18n"):
         t("session.rule_count", "en", count="3")
     assert "session.rule_count" in caplog.text

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from bot import plurals
-from bot.i18n import plural_categories, style, unisolated
-from bot.plurals import Arg, MessageSyntaxError, Plural, Pound, is_counted, parse, render
+from bot.i18n import plural_categories, strict, style, t, unisolated
+from bot.plurals import Arg, MessageSyntaxError, Plural, Pound, amount, is_counted, parse, render
 
 IMPORTED = (
     "{students, plural, one {# student imported} other {# students imported}}"
@@ -49,7 +50,7 @@ def test_exact_match_wins_over_the_category() -> None:
     assert say(text, n=0) == "nothing"
     assert say(text, n=1) == "1 thing"
     assert say(text, n=Decimal(0)) == "nothing"
-    assert say(text, n=0.5) == "0.5 things"
+    assert say(text, n=Decimal("0.5")) == "0.5 things"
 
 
 def test_empty_form_is_kept_empty() -> None:
@@ -137,6 +138,28 @@ def test_count_must_be_a_number() -> None:
         say("{n, plural, other {#}}", n=True)
     with pytest.raises(KeyError):
         say("{n, plural, other {#}}")
+
+
+def test_a_float_count_fails_in_tests_and_renders_in_production() -> None:
+    """`minutes=10.0` is a caller's slip: t() raises in tests (and `python -X dev`); a
+    deployment, whose style allows floats, still shows the sentence."""
+    assert strict()
+    with pytest.raises(TypeError, match="float"):
+        t("rollcall.voice", "en", minutes=10.0)
+    with pytest.raises(TypeError, match="float"):
+        t("rollcall.voice", "ar", minutes=10.0)
+    lenient = replace(style("en"), floats=True)
+    assert render(parse("{n, plural, one {# min} other {# mins}}"), {"n": 0.5}, lenient) == (
+        "0.5 mins"
+    )
+
+
+def test_a_measured_amount_becomes_an_int_or_an_exact_decimal() -> None:
+    assert amount(10.0) == 10 and type(amount(10.0)) is int
+    assert amount(7.5) == Decimal("7.5")
+    assert t("rollcall.voice", "en", minutes=amount(10.0)) == "10 min in voice"
+    assert t("rollcall.voice", "en", minutes=amount(7.5)) == "7.5 min in voice"
+    assert t("rollcall.voice", "en", minutes=amount(1.0)) == "1 min in voice"
 
 
 def test_placeholders_and_forms() -> None:

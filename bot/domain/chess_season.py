@@ -3,7 +3,8 @@
 A season is a round robin of cities (circle method): every city meets every other once, and
 when the number of cities is odd one city rests each round (a bye, which scores nothing: each
 city has exactly one in a season, so it is fair to all). In a match the players of the two
-cities are paired by rating, best with best; each board plays two games, one with each colour.
+cities are paired by rating, best with best; each board plays two games, one with each colour;
+when one city has more players, sitting out goes round its players (fewest boards play first).
 
 Standings, as stated to users:
 - match points: a won match 2, a drawn match 1, a lost match 0; a match counts once all its
@@ -18,7 +19,7 @@ Everything here is pure: ids in, plain values out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 MATCH_WIN = 2
@@ -84,23 +85,36 @@ class Lineup:
     sitting_out_side: str | None = None  # "home" or "away"; None when no one sits out
 
 
-def lineup(home: Sequence[Entrant], away: Sequence[Entrant]) -> Lineup:
+def lineup(
+    home: Sequence[Entrant], away: Sequence[Entrant], played: Mapping[int, int] | None = None
+) -> Lineup:
     """Pair the players of two cities by rating, best with best.
 
-    Ties in rating go to the lower id (the earlier to join), so a lineup never depends on
-    the order players are listed in. The bigger side's lowest-rated players sit out.
+    When one side has more players than the other, those who have played the fewest boards
+    this season (`played`: player → boards so far) play, so sitting out goes round the
+    bigger side round after round instead of falling on its lowest-rated players every
+    time; among equals the lower-rated sit out. Ties in rating go to the lower id (the
+    earlier to join), so a lineup never depends on the order players are listed in.
     """
+    so_far = played or {}
 
-    def order(side: Sequence[Entrant]) -> list[int]:
+    def by_rating(side: Iterable[Entrant]) -> list[int]:
         return [e.player for e in sorted(side, key=lambda e: (-e.rating, e.player))]
 
-    ours, theirs = order(home), order(away)
-    count = min(len(ours), len(theirs))
-    boards = tuple(zip(ours[:count], theirs[:count], strict=True))
-    if len(ours) > count:
-        return Lineup(boards, tuple(ours[count:]), "home")
-    if len(theirs) > count:
-        return Lineup(boards, tuple(theirs[count:]), "away")
+    count = min(len(home), len(away))
+
+    def split(side: Sequence[Entrant]) -> tuple[list[int], tuple[int, ...]]:
+        turn = sorted(side, key=lambda e: (so_far.get(e.player, 0), -e.rating, e.player))
+        out = turn[count:]
+        return by_rating(turn[:count]), tuple(by_rating(out))
+
+    ours, home_out = split(home)
+    theirs, away_out = split(away)
+    boards = tuple(zip(ours, theirs, strict=True))
+    if home_out:
+        return Lineup(boards, home_out, "home")
+    if away_out:
+        return Lineup(boards, away_out, "away")
     return Lineup(boards)
 
 

@@ -686,6 +686,36 @@ class Sandbox:
                 )
         await self.idle()
 
+    async def bot_leaves(self, guild: Guild, *, told: bool = True) -> None:
+        """The bot is removed from a server (kicked, or it left): for the bot the server is
+        gone (its routes answer Unknown Guild, a new gateway session does not list it) and
+        each session gets GUILD_DELETE without `unavailable`. `told=False`: the bot was down
+        and never got the event (only the state changes)."""
+        self.server.guilds.pop(guild.id, None)
+        guild.members.pop(self.server.bot_user.id, None)
+        if told:
+            await self.server.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id)})
+            await self.idle()
+
+    async def bot_invited_back(self, guild: Guild, *, told: bool = True) -> None:
+        """A server the bot left invites it again: its role back, a GUILD_CREATE per session
+        (`told=False`: the bot was down; a new gateway session lists the server)."""
+        role = self._bot_roles.get(guild.id, self.bot_role)
+        guild.members[self.server.bot_user.id] = Member(self.server.bot_user, roles=[role.id])
+        self.server.guilds[guild.id] = guild
+        if told:
+            await self._joined(guild)
+            await self.idle()
+
+    async def _joined(self, guild: Guild) -> None:
+        """GUILD_CREATE of a server the bot joins, on every session: without `unavailable`,
+        which marks one coming back from an outage (discord.py then says `guild_join`)."""
+        for session in list(self.server.gateway.sessions.values()):
+            if session.valid:
+                payload = self.server.guild_create(guild, session)
+                payload.pop("unavailable", None)
+                await self.server.gateway.send_to(session, "GUILD_CREATE", payload)
+
     async def gateway_down(self) -> None:
         """Discord's gateway goes away: the connection drops and reconnecting fails until
         `gateway_up` (the session stays resumable, as after a short outage)."""
@@ -865,11 +895,7 @@ class Sandbox:
         role.managed = True
         guild.members[self.server.bot_user.id] = Member(self.server.bot_user, roles=[role.id])
         self._bot_roles[guild.id] = role
-        for session in list(self.server.gateway.sessions.values()):
-            if session.valid:
-                await self.server.gateway.send_to(
-                    session, "GUILD_CREATE", self.server.guild_create(guild, session)
-                )
+        await self._joined(guild)
         self._generals[guild.id] = self.add_channel("general", guild=guild)
         await self.idle()
         return guild

@@ -115,4 +115,4 @@ class Services:
         )
         self.feeds = FeedService(db, clock, self.address)
         self.digest = DigestService(db, clock, scheduler, self.reporting)
-        self.directory = DirectoryService(db, clock, infra.settings)
+        self.directory = DirectoryService(db, clock, infra.settings, scheduler)

@@ -4,11 +4,15 @@ silence look the same to the asker.
 
 The directory spans every server this process serves that the deployment opens it to
 (`Settings.directory_serves`): a listing of a closed server is neither shown nor reachable.
+
+The asker's notice of an accepted introduction is a scheduled send (kind `seek.accepted`,
+one key per introduction), planned in the acceptance's own transaction and tried at once: a
+Discord 5xx or a restart at that moment delays it, never loses it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -41,14 +45,22 @@ from bot.domain.text import same_name
 from bot.domain.timezones import UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, require
-from bot.store import Database
-from bot.store import activity as activity_log
+from bot.services.audit import audit
+from bot.services.scheduler import Sender
+from bot.store import Database, sends
 from bot.store import directory as store
 from bot.store.directory import Introduction, StoredListing
 
 # Listings one server may show at once (a school district lists a few schools, not fifty).
 LISTINGS_PER_SERVER = 5
 COORDINATORS = ("coordinator",)
+# The scheduled send that tells an asker their introduction was accepted.
+ACCEPTED_KIND = "seek.accepted"
+
+
+def notice_key(introduction_id: int) -> str:
+    """The one send of an accepted introduction's notice to its asker."""
+    return f"{ACCEPTED_KIND}:{introduction_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +121,13 @@ def _zone(name: str) -> str:
 class DirectoryService:
     """Listings, ranking, introductions with consent, blocks and abuse reports."""
 
-    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, settings: Settings, scheduler: Sender | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
+        self.scheduler = scheduler
 
     # -- who may use it ------------------------------------------------------------------------
 
@@ -231,14 +246,7 @@ class DirectoryService:
                 direct_messages=bool(typed.direct_messages),
                 now=now,
             )
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.posted",
-                details={"listing": listing_id},
-            )
+            await audit(conn, actor, "seek.posted", at=now, listing=listing_id)
             stored = await store.get_listing(conn, listing_id)
         assert stored is not None
         return stored
@@ -283,14 +291,7 @@ class DirectoryService:
             if typed.direct_messages is not None:
                 values["direct_messages"] = typed.direct_messages
             await store.update_listing(conn, own.listing.id, **values)
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.edited",
-                details={"listing": own.listing.id},
-            )
+            await audit(conn, actor, "seek.edited", at=now, listing=own.listing.id)
             stored = await store.get_listing(conn, own.listing.id)
         assert stored is not None
         return stored
@@ -300,18 +301,21 @@ class DirectoryService:
         await self._coordinator(actor)
         own = await self._own(actor, listing_id)
         now = self.clock.now()
-        values: dict[str, object] = {"status": "paused" if paused else "active"}
+        # Paused by its coordinator: no other reason (the bot's leaving had its own).
+        values: dict[str, object] = {
+            "status": "paused" if paused else "active",
+            "paused_reason": None,
+        }
         if not paused:
             values["expires_at"] = now + timedelta(days=self.settings.directory_listing_days)
         async with self.db.transaction() as conn:
             await store.update_listing(conn, own.listing.id, **values)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "seek.paused" if paused else "seek.resumed",
                 at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.paused" if paused else "seek.resumed",
-                details={"listing": own.listing.id},
+                listing=own.listing.id,
             )
             stored = await store.get_listing(conn, own.listing.id)
         assert stored is not None
@@ -324,14 +328,7 @@ class DirectoryService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await store.update_listing(conn, own.listing.id, status="removed")
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.removed",
-                details={"listing": own.listing.id},
-            )
+            await audit(conn, actor, "seek.removed", at=now, listing=own.listing.id)
         return own
 
     async def mine(self, actor: Actor) -> tuple[list[StoredListing], list[Sent]]:
@@ -352,6 +349,36 @@ class DirectoryService:
                     shown = "waiting"
                 sent.append(Sent(request, target.listing if target else None, shown))
         return listings, sent
+
+    # -- the servers the bot is in ---------------------------------------------------------------
+
+    async def server_left(self, guild_id: int) -> int:
+        """The bot left (or was removed from) a server: its listings are no longer shown, but
+        paused with that reason, not deleted (the school may invite the bot back); how many."""
+        async with self.db.transaction() as conn:
+            return await store.hide_server(conn, guild_id)
+
+    async def server_joined(self, guild_id: int) -> int:
+        """The bot is in a server again: the listings its leaving paused are shown again
+        (each until it expires, as before); how many."""
+        async with self.db.transaction() as conn:
+            return await store.show_server(conn, guild_id)
+
+    async def settle_servers(
+        self, present: Collection[int], served: Callable[[int], bool]
+    ) -> tuple[int, int]:
+        """At start-up, for what happened while the bot was down: hide the listings of servers
+        this process serves (`served`) that the bot is no longer in, show again those of
+        servers it is back in. (Listings hidden, listings shown.)"""
+        hidden = shown = 0
+        async with self.db.transaction() as conn:
+            for guild_id, away in (await store.listed_servers(conn)).items():
+                if guild_id in present:
+                    if away:
+                        shown += await store.show_server(conn, guild_id)
+                elif served(guild_id):
+                    hidden += await store.hide_server(conn, guild_id)
+        return hidden, shown
 
     # -- finding -------------------------------------------------------------------------------
 
@@ -432,13 +459,8 @@ class DirectoryService:
                 status="blocked" if blocked else "pending",
                 now=now,
             )
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.asked",
-                details={"introduction": request_id, "listing": to_listing_id},
+            await audit(
+                conn, actor, "seek.asked", at=now, introduction=request_id, listing=to_listing_id
             )
             request = await store.get_introduction(conn, request_id)
         assert request is not None
@@ -472,17 +494,46 @@ class DirectoryService:
                 conn, request.id, "accepted" if accept else "declined", by=actor.user_id, now=now
             ):
                 raise UserError("seek.error.answered_already")
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "seek.accepted" if accept else "seek.declined",
                 at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.accepted" if accept else "seek.declined",
-                details={"introduction": request.id},
+                introduction=request.id,
             )
+            if accept:
+                await sends.plan(
+                    conn,
+                    key=notice_key(request.id),
+                    kind=ACCEPTED_KIND,
+                    due_at=now,
+                    guild_id=asking.listing.guild_id,
+                    payload={"introduction": request.id},
+                    # Worth telling for as long as a request is: after that it reads as lapsed.
+                    expires_at=now + timedelta(days=INTRODUCTION_DAYS),
+                )
             settled = await store.get_introduction(conn, request.id)
         assert settled is not None
-        return Accepted(settled, asking, receiving) if accept else None
+        if not accept:
+            return None
+        if self.scheduler is not None:
+            # Tried at once; a passing failure leaves it to the scheduler's retries.
+            await self.scheduler.run_now([notice_key(request.id)])
+        return Accepted(settled, asking, receiving)
+
+    async def accepted_notice(self, send: sends.Send) -> tuple[Accepted, str] | None:
+        """What a `seek.accepted` send tells the asker's server, and in which language; None
+        when there is nothing to tell any more (the introduction is gone)."""
+        async with self.db.read() as conn:
+            request = await store.get_introduction(conn, int(send.payload["introduction"]))
+            if request is None or request.status != "accepted":
+                return None
+            asking = await store.get_listing(conn, request.from_listing_id)
+            receiving = await store.get_listing(conn, request.to_listing_id)
+            if asking is None or receiving is None:
+                return None
+            language = await store.server_language(conn, asking.listing.guild_id, asking.author_id)
+        return Accepted(request, asking, receiving), language
 
     # -- safety --------------------------------------------------------------------------------
 
@@ -511,13 +562,12 @@ class DirectoryService:
                 raise UserError(
                     "seek.error.blocked_already" if blocked else "seek.error.not_blocked"
                 )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "seek.blocked" if blocked else "seek.unblocked",
                 at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.blocked" if blocked else "seek.unblocked",
-                details={"listing": listing_id},
+                listing=listing_id,
             )
         return other
 
@@ -542,14 +592,7 @@ class DirectoryService:
                 reason=words,
                 now=now,
             )
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="seek.reported",
-                details={"listing": listing_id, "report": report_id},
-            )
+            await audit(conn, actor, "seek.reported", at=now, listing=listing_id, report=report_id)
         return other, report_id
 
     async def language_of(self, listing: StoredListing) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.directory import Listing
@@ -143,6 +143,50 @@ async def listings_of(conn: AsyncConnection, guild_id: int) -> list[StoredListin
         )
     ).all()
     return [_listing(r) for r in rows]
+
+
+# The reason a listing is paused when the bot left its server (its coordinator did not pause it).
+BOT_LEFT = "bot_left"
+
+
+async def hide_server(conn: AsyncConnection, guild_id: int) -> int:
+    """Pause a server's shown listings because the bot left it; how many."""
+    result = await conn.execute(
+        update(directory_listings)
+        .where(directory_listings.c.guild_id == guild_id, directory_listings.c.status == "active")
+        .values(status="paused", paused_reason=BOT_LEFT)
+    )
+    return int(result.rowcount or 0)
+
+
+async def show_server(conn: AsyncConnection, guild_id: int) -> int:
+    """Show again the listings `hide_server` paused (not those a coordinator paused); how
+    many."""
+    result = await conn.execute(
+        update(directory_listings)
+        .where(
+            directory_listings.c.guild_id == guild_id,
+            directory_listings.c.status == "paused",
+            directory_listings.c.paused_reason == BOT_LEFT,
+        )
+        .values(status="active", paused_reason=None)
+    )
+    return int(result.rowcount or 0)
+
+
+async def listed_servers(conn: AsyncConnection) -> dict[int, bool]:
+    """Every server with a listing (not removed) → whether the bot's leaving hid them."""
+    rows = await conn.execute(
+        select(
+            directory_listings.c.guild_id,
+            func.max(case((directory_listings.c.paused_reason == BOT_LEFT, 1), else_=0)).label(
+                "hidden"
+            ),
+        )
+        .where(directory_listings.c.status != "removed")
+        .group_by(directory_listings.c.guild_id)
+    )
+    return {int(r.guild_id): bool(r.hidden) for r in rows}
 
 
 async def visible_listings(

@@ -487,6 +487,7 @@ REGISTRY: dict[str, Personal] = {
             "months",
             "note",
             "status",
+            "paused_reason",
         ),
         guild="guild_id",
     ),

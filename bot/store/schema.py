@@ -1013,6 +1013,9 @@ directory_listings = Table(
     Column("status", String(8), nullable=False, server_default="active"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
+    # Why it is paused when its coordinator did not pause it: "bot_left" (the bot left the
+    # server; shown again if the bot is invited back).
+    Column("paused_reason", String(16), nullable=True),
     CheckConstraint("status IN ('active', 'paused', 'removed')", name="status"),
 )
 

@@ -34,7 +34,7 @@ from cogs.chess.components import (
 from cogs.chess.league import round_summary, seat_text, standings_embed, standings_picture
 from cogs.chess.params import AnyGame, GameInPlay, Move, TimeText
 from cogs.chess.table import DiscordChessTable
-from cogs.chess.words import game_line, played_text
+from cogs.chess.words import game_line, played_text, standings_lines
 from cogs.common.checks import cooldown
 from cogs.common.files import Attachment, left_out_note, pack
 from cogs.common.interactions import begin, show
@@ -248,25 +248,7 @@ class ChessCog(
         actor = await begin(interaction)
         found = await self.chess.standings(actor, exchange)
         lang = actor.language
-        pages = max(1, math.ceil(len(found.rows) / PER_PAGE))
-        page = min(page, pages)
-        first = (page - 1) * PER_PAGE
-        lines = [
-            t(
-                "chess.standings_row",
-                lang,
-                rank=rank,
-                name=shown(row.name),
-                city=shown(row.city),
-                points=points_text(row.points),
-                played=row.played,
-                wins=row.wins,
-                draws=row.draws,
-                losses=row.losses,
-                rating=row.rating,
-            )
-            for rank, row in enumerate(found.rows[first : first + PER_PAGE], start=first + 1)
-        ]
+        lines, page, pages = standings_lines(found.rows, page, lang)
         if len(found.team_points) == 2:
             (city_a, points_a), (city_b, points_b) = found.team_points
             header = t(

@@ -4,7 +4,6 @@ is told when a round starts. The commands are in `cogs.chess.cog` (the `/chess l
 from __future__ import annotations
 
 import asyncio
-import math
 
 import discord
 
@@ -13,10 +12,10 @@ from bot.domain.league_chart import ChartRow, league_chart
 from bot.i18n import t
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE, FIELD_VALUE
 from bot.services.chess.season import RoundStarted, SeasonTable, Seat
+from cogs.chess.words import standings_lines
 from cogs.common.files import Attachment
 from cogs.common.text import chunk_lines, clip, mention, shown
 
-PER_PAGE = 15
 # The description and fields together stay far under Discord's 6000 characters per message.
 DESCRIPTION_BUDGET = EMBED_DESCRIPTION // 2
 
@@ -111,25 +110,7 @@ def standings_embed(table: SeasonTable, lang: str, page: int) -> tuple[discord.E
         description=clip(description, DESCRIPTION_BUDGET),
         colour=discord.Colour.gold(),
     )
-    pages = max(1, math.ceil(len(table.players) / PER_PAGE))
-    page = min(page, pages)
-    first = (page - 1) * PER_PAGE
-    player_lines = [
-        t(
-            "chess.standings_row",
-            lang,
-            rank=rank,
-            name=shown(row.name),
-            city=shown(row.city),
-            points=points_text(row.points),
-            played=row.played,
-            wins=row.wins,
-            draws=row.draws,
-            losses=row.losses,
-            rating=row.rating,
-        )
-        for rank, row in enumerate(table.players[first : first + PER_PAGE], start=first + 1)
-    ]
+    player_lines, page, pages = standings_lines(table.players, page, lang)
     embed.add_field(
         name=t("chess.league.players", lang),
         value=(chunk_lines(player_lines, FIELD_VALUE) or [t("chess.league.no_players", lang)])[0],

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Protocol
 
 from bot.domain.chess_game import Color, GameStatus, PlayedMove, TimeControl, TimeControlKind
+from bot.domain.chess_league import points_text
 from bot.i18n import t
 from bot.services.chess import GameLine, GameView, Moved
 from cogs.common.text import mention, shown, timestamp
@@ -167,3 +171,53 @@ def game_line(line: GameLine, lang: str, *, plain: bool = False) -> str:
         opponent=line.opponent,
         status=t(f"chess.status.{line.status}", lang),
     )
+
+
+STANDINGS_PER_PAGE = 15
+
+
+class PlayerResult(Protocol):
+    """A student's results as both standings show them (an exchange's and a league season's)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def played(self) -> int: ...
+    @property
+    def wins(self) -> int: ...
+    @property
+    def draws(self) -> int: ...
+    @property
+    def losses(self) -> int: ...
+    @property
+    def points(self) -> float: ...
+    @property
+    def rating(self) -> int: ...
+
+
+def standings_lines(
+    rows: Sequence[PlayerResult], page: int, lang: str
+) -> tuple[list[str], int, int]:
+    """One page of ranked player rows, the page shown (clamped to the last) and the page count."""
+    pages = max(1, math.ceil(len(rows) / STANDINGS_PER_PAGE))
+    page = min(page, pages)
+    first = (page - 1) * STANDINGS_PER_PAGE
+    lines = [
+        t(
+            "chess.standings_row",
+            lang,
+            rank=rank,
+            name=shown(row.name),
+            city=shown(row.city),
+            points=points_text(row.points),
+            played=row.played,
+            wins=row.wins,
+            draws=row.draws,
+            losses=row.losses,
+            rating=row.rating,
+        )
+        for rank, row in enumerate(rows[first : first + STANDINGS_PER_PAGE], start=first + 1)
+    ]
+    return lines, page, pages

@@ -13,6 +13,7 @@ import discord
 
 from bot.i18n import t
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE, SELECT_OPTION_TEXT
+from bot.plurals import amount
 from bot.services.roll_call import RollCall, RollLine
 from cogs.common.components import RestartButton, RestartSelect, buttons
 from cogs.common.interactions import begin, show
@@ -61,7 +62,7 @@ def roll_embed(roll: RollCall, lang: str) -> discord.Embed:
         "rollcall.intro",
         lang,
         start=timestamp(roll.occurrence.starts_at, "F"),
-        minutes=roll.voice_minutes,
+        minutes=amount(roll.voice_minutes),
     )
     body = "\n".join(_line(line, lang) for line in roll.lines) or t("rollcall.empty", lang)
     embed = discord.Embed(

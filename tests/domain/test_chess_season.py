@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import combinations
 
 import pytest
@@ -74,6 +75,35 @@ def test_boards_pair_best_with_best_and_the_bigger_sides_last_sit_out() -> None:
     assert lineup(away, home) == Lineup(((11, 2), (10, 1)), (3,), "away")
     assert lineup(home[:2], away) == Lineup(((2, 11), (1, 10)))
     assert lineup(home, []) == Lineup((), (2, 1, 3), "home")
+
+
+def test_sitting_out_goes_round_the_bigger_side() -> None:
+    """Five players against three, over a season: each round those who played fewest play,
+    so all five sit out in turn (never the same two lowest-rated every round)."""
+    home = [Entrant(p, 1500 - 10 * p) for p in (1, 2, 3, 4, 5)]
+    away = [Entrant(p, 1500) for p in (10, 11, 12)]
+    played: Counter[int] = Counter()
+    out: Counter[int] = Counter()
+    for _ in range(5):
+        plan = lineup(home, away, played)
+        assert len(plan.boards) == 3 and plan.sitting_out_side == "home"
+        # Boards still pair by rating, best with best, among those who play.
+        ratings = {e.player: e.rating for e in home}
+        assert [ratings[h] for h, _ in plan.boards] == sorted(
+            (ratings[h] for h, _ in plan.boards), reverse=True
+        )
+        played.update(p for board in plan.boards for p in board)
+        out.update(plan.sitting_out)
+    # 5 rounds × 2 sitting out = 10: each of the five sits out exactly twice.
+    assert out == Counter({1: 2, 2: 2, 3: 2, 4: 2, 5: 2})
+    assert all(played[p] == 5 for p in (10, 11, 12))
+
+
+def test_a_newcomer_plays_before_those_who_have_played_more() -> None:
+    home = [Entrant(1, 1800), Entrant(2, 1700), Entrant(3, 1000)]
+    away = [Entrant(10, 1500), Entrant(11, 1500)]
+    # Player 3 (the lowest-rated) joined late: the best-rated, with more boards, sits out.
+    assert lineup(home, away, {1: 2, 2: 1}) == Lineup(((2, 10), (3, 11)), (1,), "home")
 
 
 def test_match_points_win_two_draw_one_loss_nothing() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.sandbox.driver import Reply, Sandbox
 from bot.sandbox.state import Channel, Guild, Member, Message
-from bot.store.schema import directory_introductions, directory_listings
+from bot.store.schema import directory_introductions, directory_listings, scheduled_sends
 
 
 @dataclass
@@ -225,6 +226,110 @@ async def test_double_clicks_answer_once(sb: Sandbox, schools: Schools) -> None:
     )
     assert sum("answered already" in r.text for r in replies) == 1
     assert len(sb.messages_in(schools.minneapolis.channel)) == 1
+
+
+async def sends_of(sb: Sandbox, kind: str) -> list[tuple[str, int]]:
+    async with sb.bot.ctx.db.read() as conn:
+        rows = await conn.execute(
+            select(scheduled_sends.c.status, scheduled_sends.c.attempts).where(
+                scheduled_sends.c.kind == kind
+            )
+        )
+        return [(r.status, r.attempts) for r in rows]
+
+
+@pytest.mark.parametrize("lost_answer", [False, True], ids=["refused", "posted-answer-lost"])
+async def test_the_askers_notice_outlives_discord_failing_and_a_restart(
+    sb: Sandbox, schools: Schools, lost_answer: bool
+) -> None:
+    """Discord fails (503) as the asker's notice of an acceptance is posted, before or after
+    posting it: the notice is a planned send, tried again after a restart, and shown once."""
+    _, kumasi, _ = await listed(sb, schools)
+    await sb.command(schools.minneapolis.coordinator, "seek introduce", listing=kumasi)
+    request = sb.last_message(schools.kumasi.channel)
+    sb.server.fail_next(
+        "POST",
+        "/channels/{channel_id}/messages",
+        channel_id=schools.minneapolis.channel.id,
+        status=503,
+        lost_answer=lost_answer,
+    )
+    await sb.click(schools.kumasi.coordinator, request, "Accept introduction")
+    assert "Dr Baker" in sb.last_message(schools.kumasi.channel).content
+
+    def notices() -> list[Message]:
+        return [m for m in sb.messages_in(schools.minneapolis.channel) if "Mrs Mensah" in m.content]
+
+    assert len(notices()) == (1 if lost_answer else 0)
+    assert await sends_of(sb, "seek.accepted") == [("pending", 1)]
+    # Down longer than Discord keeps a nonce: only the look back keeps a posted one single.
+    await sb.restart_bot(timedelta(minutes=10))
+    await sb.idle()
+    told = notices()
+    assert len(told) == 1
+    assert "/exchange create name:Minneapolis–Kumasi" in told[0].content
+    assert await sends_of(sb, "seek.accepted") == [("sent", 1)]
+
+
+async def statuses(sb: Sandbox) -> dict[int, tuple[str, str | None]]:
+    async with sb.bot.ctx.db.read() as conn:
+        rows = await conn.execute(
+            select(
+                directory_listings.c.id,
+                directory_listings.c.status,
+                directory_listings.c.paused_reason,
+            )
+        )
+        return {r.id: (r.status, r.paused_reason) for r in rows}
+
+
+async def test_a_server_the_bot_leaves_drops_out_of_the_directory_until_it_is_back(
+    sb: Sandbox, schools: Schools
+) -> None:
+    """Removed from Kumasi's server, the bot hides Kumasi's listing (paused with that reason,
+    not deleted); invited back, it shows it again. A coordinator's own pause stays a pause.
+    Removed, or invited back, while the bot is down: settled when it starts."""
+    mpls, kumasi, najaf = await listed(sb, schools)
+    coordinator = schools.minneapolis.coordinator
+    await sb.bot_leaves(schools.kumasi.guild)
+    found = await sb.command(coordinator, "seek find")
+    assert "Kumasi" not in found.text and "Najaf" in found.text
+    asked = await sb.command(coordinator, "seek introduce", listing=kumasi)
+    assert f"#{kumasi}" in asked.text and "not your name" not in asked.text
+    assert await statuses(sb) == {
+        mpls: ("active", None),
+        kumasi: ("paused", "bot_left"),
+        najaf: ("active", None),
+    }
+
+    await sb.bot_invited_back(schools.kumasi.guild)
+    found = await sb.command(coordinator, "seek find")
+    assert "Kumasi" in found.text
+    assert (await statuses(sb))[kumasi] == ("active", None)
+
+    # A coordinator's own pause is theirs: the bot leaving and coming back leaves it paused.
+    await sb.command(schools.najaf.coordinator, "seek pause", paused=True)
+    await sb.bot_leaves(schools.najaf.guild)
+    await sb.bot_invited_back(schools.najaf.guild)
+    assert (await statuses(sb))[najaf] == ("paused", None)
+
+    # Removed while the bot is down (no GUILD_DELETE reaches it): hidden when it starts.
+    async def removed() -> None:
+        await sb.bot_leaves(schools.kumasi.guild, told=False)
+
+    await sb.restart_bot(meanwhile=removed)
+    assert (await statuses(sb))[kumasi] == ("paused", "bot_left")
+    found = await sb.command(coordinator, "seek find")
+    assert "Kumasi" not in found.text
+
+    # Invited back while it is down: shown again when it starts.
+    async def back() -> None:
+        await sb.bot_invited_back(schools.kumasi.guild, told=False)
+
+    await sb.restart_bot(meanwhile=back)
+    assert (await statuses(sb))[kumasi] == ("active", None)
+    found = await sb.command(coordinator, "seek find")
+    assert "Kumasi" in found.text
 
 
 async def test_bad_input_is_refused_and_changes_nothing(sb: Sandbox, schools: Schools) -> None:

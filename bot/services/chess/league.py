@@ -13,8 +13,8 @@ from bot.domain.exchange import Exchange, Role
 from bot.errors import NotAllowedError, UserError
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, staff_exchange, staff_of, staff_scope
+from bot.services.audit import audit
 from bot.services.chess.games import Games, stored_result
-from bot.store import activity as activity_log
 from bot.store import chess as store
 from bot.store import roster
 
@@ -139,13 +139,12 @@ class LeagueTable(Games):
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await store.set_games_per_pair(conn, exchange.id, games_allowed, actor.user_id, now)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "chess.limit_set",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="chess.limit_set",
-                details={"games_per_pair": games_allowed},
+                exchange_id=exchange.id,
+                games_per_pair=games_allowed,
             )
         return exchange

@@ -8,7 +8,7 @@ as for any other game. Standings are read from those games, never copied.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -37,10 +37,10 @@ from bot.domain.exchange import Exchange, Participant, Role
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, staff_exchange, staff_of, staff_scope
+from bot.services.audit import audit
 from bot.services.chess.clocks import Clocks, plan_clock
 from bot.services.chess.games import log, read_view, stored_result, time_error
 from bot.services.chess.port import ChessPort
-from bot.store import activity as activity_log
 from bot.store import chess as store
 from bot.store import chess_league as league_store
 from bot.store import exchanges as exchange_store
@@ -293,14 +293,15 @@ class Seasons(Clocks):
                 await league_store.add_round(
                     conn, season_id, fixture.number, fixture.bye, fixture.matches
                 )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "chess.league_created",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="chess.league_created",
-                details={"league": season_id, "cities": len(chosen), "time_control": tc.text},
+                exchange_id=exchange.id,
+                league=season_id,
+                cities=len(chosen),
+                time_control=tc.text,
             )
             record = await league_store.get_season(conn, season_id)
             assert record is not None
@@ -342,14 +343,13 @@ class Seasons(Clocks):
         async with self.db.transaction() as conn:
             added = await league_store.add_player(conn, running.id, me.id, now)
             if added:
-                await activity_log.append(
+                await audit(
                     conn,
+                    actor,
+                    "chess.league_joined",
                     at=now,
-                    guild_id=actor.guild_id,
-                    partnership_id=me.partnership_id,
-                    actor_id=actor.user_id,
-                    kind="chess.league_joined",
-                    details={"league": running.id},
+                    exchange_id=me.partnership_id,
+                    league=running.id,
                 )
         return season, added
 
@@ -404,6 +404,10 @@ class Seasons(Clocks):
             matches = await league_store.matches_of_round(conn, this.id)
             entrants = await roster.by_ids(conn, await league_store.player_ids(conn, record.id))
             ratings = await self._ratings(conn, record.exchange_id)
+            so_far = await league_store.matches_of_season(conn, record.id)
+            boards = await league_store.boards_of(conn, [m.id for m in so_far])
+        # Boards each player has had this season: who sits out goes round a bigger side.
+        played = Counter(player for b in boards for player in (b.home_id, b.away_id))
         by_city: dict[int, list[Participant]] = defaultdict(list)
         for person in entrants:
             if _active_student(person) and person.city_id is not None:
@@ -416,6 +420,7 @@ class Seasons(Clocks):
             plan = lineup(
                 [Entrant(p.id, ratings.get(p.id, DEFAULT_RATING)) for p in home],
                 [Entrant(p.id, ratings.get(p.id, DEFAULT_RATING)) for p in away],
+                played,
             )
             plans.append((match, plan, bool(home), bool(away)))
         for _, plan, _, _ in plans:
@@ -488,14 +493,15 @@ class Seasons(Clocks):
             if this.bye_city_id is not None:
                 for person in by_city[this.bye_city_id]:
                     seats.append(self._seat(exchange, person, None, why="bye"))
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "chess.league_round",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="chess.league_round",
-                details={"league": record.id, "round": this.number, "games": len(games)},
+                exchange_id=exchange.id,
+                league=record.id,
+                round=this.number,
+                games=len(games),
             )
         if wake is not None:
             self.scheduler.wake_by(wake)

@@ -1,0 +1,54 @@
+"""`audit(...)`: what a person did, in the activity log, written as the services used to
+write it by hand (their server, the exchange, who, ids only)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.services.access import Actor
+from bot.services.audit import audit
+from bot.store import Database, create_database
+from bot.store import exchanges as exchange_store
+from bot.store.migrate import upgrade
+from bot.store.schema import activity
+
+AT = datetime(2026, 10, 7, 9, tzinfo=UTC)
+ANA = Actor(guild_id=7, user_id=42, role_ids=frozenset(), is_admin=False)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = create_database(database_url)
+    await upgrade(database)
+    yield database
+    await database.dispose()
+
+
+async def test_an_action_is_logged_with_its_server_person_exchange_and_ids(db: Database) -> None:
+    async with db.transaction() as conn:
+        exchange_id = await exchange_store.create_exchange(
+            conn,
+            guild_id=ANA.guild_id,
+            name="Minneapolis–Najaf",
+            sides=[
+                ("Minneapolis", "America/Chicago", ("en",), frozenset({6, 7})),
+                ("Najaf", "Asia/Baghdad", ("ar",), frozenset({5, 6})),
+            ],
+            now=AT,
+        )
+        await audit(conn, ANA, "chess.league_joined", at=AT, exchange_id=exchange_id, league=3)
+        await audit(conn, ANA, "seek.posted", at=AT, listing=5)
+    async with db.read() as conn:
+        rows = (await conn.execute(select(activity).order_by(activity.c.id))).all()
+    logged = [
+        (r.guild_id, r.actor_id, r.partnership_id, r.kind, json.loads(r.details)) for r in rows
+    ]
+    assert logged[-2:] == [
+        (7, 42, exchange_id, "chess.league_joined", {"league": 3}),
+        (7, 42, None, "seek.posted", {"listing": 5}),
+    ]
