@@ -36,6 +36,7 @@ _MARKUP = re.compile(
     r"|<?(?:https?|webcal)://[^\s)>\u2069]+>?"  # links
     r"|`[^`\n]*`"  # code: commands, ids, table names (a leak inside the marks is still marked)
     r"|(?<!\w)(?:[A-Z][A-Za-z_-]+/)+[A-Za-z0-9_+-]+"  # time zones: America/Chicago
+    r"|[\w.-]+\.(?:csv|json|png|pgn|ics|xlsx|zip|db|txt)(?!\w)"  # file names the bot attaches
 )
 # Notation the same in every language, read after names (a name may hold digits, "S012").
 _TOKENS = re.compile(
