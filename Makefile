@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make demo DEMO_LANG=fr`: the exchange's people in one language (en ar es fr tr); qps, the
+# pseudo-locale, lists any text that skipped the catalogue.
+DEMO_LANG ?=
+
 demo: $(STAMP)
-	$(BIN)/python -m bot demo
+	$(BIN)/python -m bot demo $(if $(DEMO_LANG),--language $(DEMO_LANG))
 
 test: lint typecheck pytest
 

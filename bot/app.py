@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import pseudo
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.domain.cooldown import Cooldowns
@@ -362,7 +363,11 @@ class Twinbridge(commands.Bot):
         # The dashboard's pages and the calendar feeds: the same server, the same settings.
         self.outside = Outside(services.dashboard, services.feeds, Guard())
         web = WebServer(build_app(ops, self.outside), self.ctx.settings.http_host, port)
-        if await web.start():
+        # Pages and feeds are read outside Discord: the pseudo-locale (bot.pseudo) does not
+        # mark them, whatever context started the bot.
+        with pseudo.marked(False):
+            started = await web.start()
+        if started:
             self.web = web
             host = self.ctx.settings.http_host
             shown = f"[{host}]" if ":" in host else host

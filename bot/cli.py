@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     demo = sub.add_parser("demo", help="run a scripted exchange offline in the loopback sandbox")
     demo.add_argument("--output", default="demo-output", help="folder for images, CSV and charts")
+    demo.add_argument(
+        "--language",
+        default=None,
+        help="the language the exchange's teachers and students use (en, ar, es, fr, tr); "
+        "qps: the pseudo-locale, which fails on any text that skipped the catalogue",
+    )
     i18n = sub.add_parser("i18n", help="translations: what is missing or stale per language")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
     check = i18n_sub.add_parser(
@@ -479,7 +485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "demo":
         from bot.demo import run_demo
 
-        return asyncio.run(run_demo(args.output))
+        return asyncio.run(run_demo(args.output, args.language))
     if command == "report":
         return _print_report(settings, args)
     if command == "backup":

@@ -22,7 +22,7 @@ from babel.dates import format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
-from bot import plurals
+from bot import plurals, pseudo
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,10 @@ def lookup(key: str, language: str) -> str | None:
 def t(key: str, language: str | None = None, /, **params: Any) -> str:
     """The text for `key` in `language` (falling back to English), formatted with params."""
     language = language or DEFAULT_LANGUAGE
+    # The pseudo-locale: English, marked and accented; or any language, marked (bot.pseudo).
+    marks, accents = pseudo.marking() or language == pseudo.LANGUAGE, language == pseudo.LANGUAGE
+    if accents:
+        language = DEFAULT_LANGUAGE
     template = _catalogue(language).get(key)
     if template is None:
         # An English text takes English plural rules.
@@ -69,7 +73,10 @@ def t(key: str, language: str | None = None, /, **params: Any) -> str:
         log.error("missing translation key %r", key)
         return key
     try:
-        text = plurals.render(plurals.parse(template), params, style(language))
+        message = plurals.parse(template)
+        if marks:
+            message = pseudo.marked_message(message, accents)
+        text = plurals.render(message, params, style(language))
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, TypeError) and strict():
             raise  # a count of the wrong type fails where it was passed (tests, debug runs)
@@ -114,6 +121,11 @@ def strict() -> bool:
     """Whether `t()` raises for a count of the wrong type (a float, a string) instead of logging
     it: in tests (tests/__init__.py sets TWINBRIDGE_STRICT_TEXT=1) and `python -X dev`."""
     return sys.flags.dev_mode or os.environ.get(STRICT_ENV) == "1"
+
+
+def _cldr(text: str) -> str:
+    # Names from CLDR are translations too: the pseudo-locale marks them as it marks `t()`'s.
+    return pseudo.mark(text) if pseudo.marking() else text
 
 
 FSI, PDI = "\u2068", "\u2069"
@@ -181,7 +193,7 @@ def language_name(code: str, language: str | None = None) -> str:
     "العربية"): the catalogue's name where it says more than CLDR ("Akan (Twi)"), else CLDR's,
     else the code itself."""
     language = language or DEFAULT_LANGUAGE
-    return (
+    return _cldr(
         lookup(f"language.{code}", language)
         or locale(language).languages.get(code)
         or lookup(f"language.{code}", DEFAULT_LANGUAGE)
@@ -189,24 +201,37 @@ def language_name(code: str, language: str | None = None) -> str:
     )
 
 
+def territory_name(code: str, language: str | None = None) -> str | None:
+    """A country's name (ISO code "GH") as a reader of `language` writes it, from CLDR; None
+    for a code CLDR lacks."""
+    name = locale(language or DEFAULT_LANGUAGE).territories.get(code.upper())
+    return _cldr(str(name)) if name else None
+
+
+def from_library(text: str) -> str:
+    """A name a library translated (a public holiday's): the pseudo-locale marks it as it
+    marks the catalogue's texts."""
+    return _cldr(text)
+
+
 def weekday_name(iso_day: int, language: str | None = None, *, short: bool = False) -> str:
     """The name of an ISO weekday (1 = Monday) in `language`, from CLDR: "Tuesday", "Tue",
     "martes", "الثلاثاء"."""
     width = "abbreviated" if short else "wide"
-    return str(locale(language or DEFAULT_LANGUAGE).days["format"][width][(iso_day - 1) % 7])
+    return _cldr(str(locale(language or DEFAULT_LANGUAGE).days["format"][width][(iso_day - 1) % 7]))
 
 
 def month_of_year(month: date | str, language: str | None = None) -> str:
     """A month with its year as `language` writes it ("October 2026", "octubre de 2026");
     `month` is a date in it or "YYYY-MM"."""
     day = month if isinstance(month, date) else date.fromisoformat(f"{month}-01")
-    return str(format_skeleton("yMMMM", day, locale=locale(language or DEFAULT_LANGUAGE)))
+    return _cldr(str(format_skeleton("yMMMM", day, locale=locale(language or DEFAULT_LANGUAGE))))
 
 
 def month_name(month: int, language: str | None = None, *, short: bool = False) -> str:
     """The name of a month (1 = January) in `language`, from CLDR."""
     width = "abbreviated" if short else "wide"
-    return str(locale(language or DEFAULT_LANGUAGE).months["format"][width][month])
+    return _cldr(str(locale(language or DEFAULT_LANGUAGE).months["format"][width][month]))
 
 
 def language_list(codes: Iterable[str], language: str | None = None) -> str:

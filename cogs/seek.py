@@ -26,8 +26,9 @@ from bot.domain.directory import (
 )
 from bot.domain.exchange import MAX_NAME
 from bot.errors import UserError
-from bot.i18n import language_list, listing, month_name, t
+from bot.i18n import language_list, listing, month_name, t, territory_name
 from bot.limits import CONTENT, EMBED_DESCRIPTION, EMBED_FIELDS, EMBED_TITLE, FIELD_VALUE
+from bot.pseudo import unmarked
 from bot.services.directory import (
     ACCEPTED_KIND,
     Accepted,
@@ -71,8 +72,9 @@ def months_label(months: tuple[int, ...], language: str) -> str:
     return listing(parts, language)
 
 
-def country_name(code: str) -> str:
-    return countries().get(code, code)
+def country_name(code: str, language: str) -> str:
+    """A country as a reader of `language` names it (CLDR), else its English name."""
+    return territory_name(code, language) or countries().get(code, code)
 
 
 def listing_lines(item: Listing, language: str) -> str:
@@ -91,8 +93,8 @@ def listing_lines(item: Listing, language: str) -> str:
     return "\n".join(lines)
 
 
-def listing_title(item: Listing) -> str:
-    return f"#{item.id} · {shown(item.city, 80)}, {country_name(item.country)}"
+def listing_title(item: Listing, language: str) -> str:
+    return f"#{item.id} · {shown(item.city, 80)}, {country_name(item.country, language)}"
 
 
 def _clock(when: datetime, zone: str) -> str:
@@ -148,7 +150,7 @@ def match_embed(mine: StoredListing, matches: list[Match], language: str) -> dis
                 t(
                     "seek.find.match",
                     language,
-                    title=listing_title(match.listing),
+                    title=listing_title(match.listing, language),
                     score=match.score,
                 ),
                 EMBED_TITLE,
@@ -224,7 +226,7 @@ async def deliver(bot: Twinbridge, delivery: Delivery) -> None:
     channel = bot.get_channel(receiving.channel_id)
     request = delivery.introduction
     embed = discord.Embed(
-        title=t("seek.request.title", language, title=listing_title(delivery.asking)),
+        title=t("seek.request.title", language, title=listing_title(delivery.asking, language)),
         description=clip(
             t(
                 "seek.request.description",
@@ -371,7 +373,7 @@ class SeekCog(
         await show(
             interaction,
             embed=own_embed(
-                stored, lang, t("seek.posted", lang, title=listing_title(stored.listing))
+                stored, lang, t("seek.posted", lang, title=listing_title(stored.listing, lang))
             ),
             allowed_mentions=NO_PINGS,
         )
@@ -426,7 +428,7 @@ class SeekCog(
         await show(
             interaction,
             embed=own_embed(
-                stored, lang, t("seek.edited", lang, title=listing_title(stored.listing))
+                stored, lang, t("seek.edited", lang, title=listing_title(stored.listing, lang))
             ),
             allowed_mentions=NO_PINGS,
         )
@@ -450,7 +452,7 @@ class SeekCog(
         key = "seek.paused" if paused else "seek.resumed"
         await show(
             interaction,
-            embed=own_embed(stored, lang, t(key, lang, title=listing_title(stored.listing))),
+            embed=own_embed(stored, lang, t(key, lang, title=listing_title(stored.listing, lang))),
             allowed_mentions=NO_PINGS,
         )
 
@@ -465,7 +467,9 @@ class SeekCog(
         stored = await self.bot.services.directory.remove(actor, listing)
         await show(
             interaction,
-            content=t("seek.removed", actor.language, title=listing_title(stored.listing)),
+            content=t(
+                "seek.removed", actor.language, title=listing_title(stored.listing, actor.language)
+            ),
             allowed_mentions=NO_PINGS,
         )
 
@@ -479,7 +483,7 @@ class SeekCog(
         if not listings and not sent:
             await show(interaction, content=t("seek.mine.empty", lang))
             return
-        embeds = [own_embed(s, lang, listing_title(s.listing)) for s in listings[:9]]
+        embeds = [own_embed(s, lang, listing_title(s.listing, lang)) for s in listings[:9]]
         if sent:
             lines = "\n".join(sent_line(s, lang) for s in sent)
             embeds.append(
@@ -558,7 +562,7 @@ class SeekCog(
         key = "seek.unblocked" if unblock else "seek.blocked"
         await show(
             interaction,
-            content=t(key, actor.language, title=listing_title(other.listing)),
+            content=t(key, actor.language, title=listing_title(other.listing, actor.language)),
             allowed_mentions=NO_PINGS,
         )
 
@@ -584,7 +588,7 @@ class SeekCog(
                     t(
                         "seek.operator.description",
                         "en",
-                        title=listing_title(other.listing),
+                        title=listing_title(other.listing, "en"),
                         server=other.listing.guild_id,
                         reporter_server=actor.guild_id,
                         reporter=actor.user_id,
@@ -657,7 +661,7 @@ class SeekCog(
             t(
                 "seek.accepted.there",
                 language,
-                title=listing_title(accepted.receiving.listing),
+                title=listing_title(accepted.receiving.listing, language),
                 person=answerer,
             )
             + "\n\n"
@@ -670,7 +674,8 @@ class SeekCog(
         if send.uncertain:
             # An earlier try may have posted before its answer was lost.
             async for message in channel.history(limit=POSTED_LOOKUP):
-                if message.author.id == guild.me.id and message.content == text:
+                # Discord keeps the text without the pseudo-locale's marks (bot.pseudo).
+                if message.author.id == guild.me.id and message.content == unmarked(text):
                     return
         await channel.send(text, nonce=send.nonce, allowed_mentions=NO_PINGS)
 
@@ -696,7 +701,7 @@ class AcceptIntroduction(RestartButton, key="seek.accept"):
                 t(
                     "seek.accepted.here",
                     lang,
-                    title=listing_title(accepted.asking.listing),
+                    title=listing_title(accepted.asking.listing, lang),
                     person=asker,
                 )
                 + "\n\n"

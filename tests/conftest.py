@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.sandbox import databases
-from bot.sandbox.driver import Sandbox
+from bot.sandbox.driver import PSEUDO_ENV, Sandbox
 from tests.sandbox.calendar_check import calendars_agree
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +22,21 @@ ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS") or ROOT / ".ci" / "artifact
 # tests/browser/conftest.py: with pytest-xdist (`make test`) only this conftest is loaded in
 # the process that writes the summary, while the workers take the screenshots.
 STARTED = time.time()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--pseudo-locale",
+        action="store_true",
+        help="run every sandbox story in the pseudo-locale: fail on text the bot sends a person "
+        "without going through the catalogue (bot/sandbox/leaks.py); same as TWINBRIDGE_PSEUDO=1",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--pseudo-locale"):
+        # An environment variable, so the xdist workers (new processes) run in it too.
+        os.environ[PSEUDO_ENV] = "1"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -74,9 +89,11 @@ async def empty_database_url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    """The loopback Discord with the bot logged in and a seeded guild."""
-    async with Sandbox.running(tmp_path) as sandbox:
+async def sb(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Sandbox]:
+    """The loopback Discord with the bot logged in and a seeded guild; in the pseudo-locale
+    for a test marked `pseudo_locale` (and for every test with --pseudo-locale)."""
+    pseudo = True if request.node.get_closest_marker("pseudo_locale") else None
+    async with Sandbox.running(tmp_path, pseudo_locale=pseudo) as sandbox:
         yield sandbox
         await calendars_agree(sandbox)
 

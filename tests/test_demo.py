@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import recurring_ical_events
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from bot.demo import chapters, title_of
-from bot.i18n import unisolated
+from bot import plurals
+from bot.demo import chapters, run_demo, title_of
+from bot.i18n import _catalogue, unisolated
 
 
 class Links(HTMLParser):
@@ -319,3 +321,74 @@ def test_a_minneapolis_school_finds_a_partner_in_another_server(demo_output: Pat
     assert "Dr Baker (@dr_baker)" not in chapter[asked:accepted]
     assert "Dr Baker (@dr_baker)" in chapter[accepted:]
     assert "Mrs Mensah (@mrs_mensah)" in chapter[accepted:]
+
+
+async def test_the_demo_in_the_pseudo_locale_sends_nothing_past_the_catalogue(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The whole story, with every text the bot sends checked for the catalogue's marks
+    (bot/sandbox/leaks.py): a leak is listed in leaks.txt and the demo exits 1."""
+    assert await run_demo(str(tmp_path), "qps") == 0, (tmp_path / "leaks.txt").read_text("utf-8")
+    assert not (tmp_path / "leaks.txt").exists()
+    assert "every text the bot sent went through the catalogue" in capsys.readouterr().out
+    # The marks never reach what the story (and its reader) sees.
+    transcript = (tmp_path / "transcript.txt").read_text("utf-8")
+    assert "⟦" not in transcript and "Ben presses [Continue ✍️]" in transcript
+
+
+def english_sentences(language: str) -> set[str]:
+    """The English catalogue's sentences (three words or more) that `language` says
+    otherwise: one of them in a `language` reader's messages is English that reached them."""
+    own = _catalogue(language)
+    found: set[str] = set()
+    for key, text in _catalogue("en").items():
+        if own.get(key) == text:
+            continue
+        pieces = [n for n in _pieces(plurals.parse(text))]
+        found |= {p.strip() for p in pieces if len(p.split()) >= 3 and len(p.strip()) >= 15}
+    return found
+
+
+def _pieces(message: plurals.Message) -> list[str]:
+    out: list[str] = []
+    for node in message:
+        if isinstance(node, str):
+            out += [part for part in re.split(r"[\n.!?:;()]", node) if part.strip()]
+        elif isinstance(node, plurals.Plural):
+            for _, form in node.forms:
+                out += _pieces(form)
+    return out
+
+
+def bot_lines(transcript: str) -> list[str]:
+    """What the bot said in a transcript (its messages' lines, its buttons), not the story's
+    narration or what people typed."""
+    said: list[str] = []
+    speaking = False
+    for line in transcript.splitlines():
+        if line.startswith("🤖"):
+            speaking = True
+        elif not line.startswith("     "):
+            speaking = False
+        elif speaking:
+            said.append(unisolated(line.strip().removeprefix("▌").strip()))
+    return said
+
+
+@pytest.mark.parametrize("language", ["ar", "es", "fr", "tr"])
+async def test_the_demo_speaks_each_language_to_its_people(tmp_path: Path, language: str) -> None:
+    """A quick look in each language (the first chapters: setting up, the check-ins): the
+    exchange's teachers and students use `language`, and no English sentence of the catalogue
+    reaches them. (Arabic: the server's owner and the coordinator have no profile and Discord
+    has no Arabic client, so they read English there; only the people with a profile count.)"""
+    assert await run_demo(str(tmp_path), language, told=2) == 0
+    transcript = (tmp_path / "transcript.txt").read_text("utf-8")
+    assert f"Ali runs /join city:Najaf language:{language}" in transcript
+    said = bot_lines(transcript)
+    if language == "ar":
+        # From the teachers' /join on, everyone has an Arabic profile.
+        start = transcript.index("Teachers register with their city")
+        said = bot_lines(transcript[start:])
+    english = english_sentences(language)
+    leaked = sorted({s for line in said for s in english if s in line})
+    assert said and not leaked, leaked

@@ -13,10 +13,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot import pseudo
 from bot.clock import ManualClock
 from bot.demo.outside import PUBLIC_URL
 from bot.demo.page import write_page
 from bot.demo.story import DemoRun
+from bot.i18n import available_languages
 from bot.logs import setup_logging
 
 PAGE_TITLE = "Twinbridge: an exchange from start to finish"
@@ -58,13 +60,25 @@ def chapters() -> list[Chapter]:
     ]
 
 
-async def run_demo(output: str) -> int:
-    """Run the scripted scenario, print its transcript and save its files under `output`."""
+async def run_demo(output: str, language: str | None = None, *, told: int | None = None) -> int:
+    """Run the scripted scenario, print its transcript and save its files under `output`.
+
+    `language`: the one language of the exchange's teachers and students (None: each their
+    own, as the story tells it); `qps`, the pseudo-locale, tells the story in English with every
+    text checked for having gone through the catalogue (bot/sandbox/leaks.py). `told`: only
+    the first chapters (a quick look).
+    """
     from bot.sandbox.driver import Sandbox
     from bot.sandbox.transcript import Transcript
 
+    pseudo_locale = language == pseudo.LANGUAGE
+    if language is not None and not pseudo_locale and language not in available_languages():
+        print(f"No catalogue for {language!r}: choose one of {available_languages()}.")
+        return 2
+
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
+    (out / "leaks.txt").unlink(missing_ok=True)  # an earlier pseudo-locale run's
     with _only_warnings(), tempfile.TemporaryDirectory(prefix="twinbridge-demo-") as tmp:
         # The bot's web server on a free port of 127.0.0.1, for the dashboard and the feeds;
         # links are written with the address a host would give it (outside.PUBLIC_URL).
@@ -76,14 +90,30 @@ async def run_demo(output: str) -> int:
             "dev_guild_id": None,
             "directory": "on",
         }
-        async with Sandbox.running(Path(tmp), clock=ManualClock(), settings=settings) as sb:
-            run = DemoRun(sb=sb, story=Transcript(sb), out=out)
-            for chapter in chapters():
+        async with Sandbox.running(
+            Path(tmp), clock=ManualClock(), settings=settings, pseudo_locale=pseudo_locale
+        ) as sb:
+            speaks = None if pseudo_locale else language
+            run = DemoRun(sb=sb, story=Transcript(sb), out=out, language=speaks)
+            # The server's owner, who runs the first commands, reads their language too.
+            sb.owner.locale = run.client_locale
+            if sb.server.leak_check is not None:
+                # The whole story is told, and every leak listed at its end.
+                sb.server.leak_check.listing_only = True
+            for chapter in chapters()[:told]:
                 run.story.chapter(title_of(chapter))
                 await chapter(run)
             write_page(out, sb, run.story, PAGE_TITLE, run.highlights)
+            leaks = list(sb.server.leak_check.leaks) if sb.server.leak_check else []
         (out / "transcript.txt").write_text("\n".join(run.story.lines) + "\n", encoding="utf-8")
     print(f"\nTranscript, index.html and files saved in {out}/")
+    if leaks:
+        (out / "leaks.txt").write_text("\n".join(leaks) + "\n", encoding="utf-8")
+        print(f"\n{len(leaks)} texts skipped the catalogue (listed in {out}/leaks.txt):")
+        print("\n".join(f"  {leak}" for leak in leaks))
+        return 1
+    if pseudo_locale:
+        print("\nPseudo-locale: every text the bot sent went through the catalogue.")
     return 0
 
 

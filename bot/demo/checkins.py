@@ -78,7 +78,7 @@ async def _scheduled_round(run: DemoRun) -> None:
 def _label(run: DemoRun, space: Channel, answer: str) -> str:
     """The button's label: the answer in each language of the space's members."""
     post = [m for m in run.sb.messages_in(space) if m.components][-1]
-    wanted = {t(f"meet.button.{answer}", lang) for lang in ("en", "ar", "es")}
+    wanted = {t(f"meet.button.{answer}", lang) for lang in ("en", "ar", "es", run.speaks("en"))}
     for row in post.components:
         for item in row.get("components", []):
             label = str(item.get("label", ""))

@@ -52,7 +52,7 @@ async def chapter(run: DemoRun) -> None:
     await sb.command(
         white, "chess challenge", where=space, opponent=black, colour="white", time="2d"
     )
-    black_language = "ar" if black_name in ("Ali", "Zainab") else "en"
+    black_language = run.speaks("ar" if black_name in ("Ali", "Zainab") else "en")
     await sb.click(black, sb.messages_in(space)[-1], t("chess.button.accept", black_language))
     for number, (side, how, move) in enumerate(SCHOLARS_MATE, start=1):
         player = white if side == "white" else black

@@ -11,7 +11,7 @@ the same network (issue 18, part B).
 from __future__ import annotations
 
 from bot.demo.league import league_round
-from bot.demo.story import DemoRun
+from bot.demo.story import DemoRun, footer_number
 
 TITLE = "A network: one city, many sister cities"
 
@@ -55,7 +55,7 @@ async def chapter(run: DemoRun) -> None:
         zone_b=partner_zone,
         languages_b=partner_languages,
     )
-    network = int(reply.embeds[0]["footer"]["text"].rsplit("#", 1)[1])
+    network = footer_number(reply)
 
     story.section("More sister cities join: Kumasi (Ghana) and Chengdu (China)")
     for name, city_zone, spoken in PARTNERS[1:]:

@@ -20,7 +20,7 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 
 from bot.demo.snapshot import PAGES, Snapshot, save_dashboard
-from bot.demo.story import DemoRun
+from bot.demo.story import DemoRun, label
 from bot.i18n import available_languages, language_name
 from bot.sandbox.driver import Reply
 
@@ -164,7 +164,7 @@ async def chapter(run: DemoRun) -> None:
     )
     preview = moving.followups[-1] if moving.followups else moving.message
     assert preview is not None
-    await sb.click(teacher, preview, "Move it")
+    await sb.click(teacher, preview, label(preview, "session.move_confirm"))
     after = await _get(feed)
     _save(out / "calendar", "minneapolis-after-the-move.ics", after)
     story.note("the next poll of the same address: " + _move_note(before, after))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.demo.story import DemoRun
+from bot.demo.story import DemoRun, label
 from bot.sandbox.driver import Reply
 from bot.sandbox.state import ChannelType
 
@@ -13,7 +13,6 @@ TITLE = "Reports for coordinators and funders"
 
 # The first Tuesday of November: 08:00 in Minneapolis (CST) = 14:00 UTC = 17:00 in Najaf.
 NOVEMBER = datetime(2026, 11, 3, 14, tzinfo=UTC)
-CHECK_IN = "Check in · تسجيل الحضور"
 
 
 def _save(run: DemoRun, reply: Reply) -> list[str]:
@@ -35,7 +34,7 @@ async def chapter(run: DemoRun) -> None:
     with story.quietly():
         await sb.advance_to(NOVEMBER + timedelta(minutes=5))
         started = [m for m in sb.messages_in(run.announcements) if "▶️" in m.content][-1]
-        await sb.click(run.member("Ben"), started, CHECK_IN)
+        await sb.click(run.member("Ben"), started, label(started, "session.checkin_button"))
         await sb.join_voice(run.member("Ali"), voice)
         await sb.advance_to(NOVEMBER + timedelta(hours=1, minutes=1))
         await sb.join_voice(run.member("Ali"), None)

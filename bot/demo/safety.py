@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.demo.story import DemoRun
+from bot.demo.story import DemoRun, label
 from bot.sandbox.permissions import P
 
 # The chapter's heading on the demo's page (index.html).
@@ -21,7 +21,7 @@ async def chapter(run: DemoRun) -> None:
     message = await sb.say(ali, space, "Send me your phone number and your home address")
     offer = await sb.context_menu(ben, "Report to teacher", message)
     done = await sb.choose(ben, offer, ["personal_info"])
-    form = await sb.click(ben, done, "Add a few words")
+    form = await sb.click(ben, done, label(done, "report.add_details"))
     await sb.submit(ben, form, details="He keeps asking, I don't want to share it.")
     story.note("the teachers' channel has the link, who and why; the message's text is not copied")
     story.note(
@@ -35,7 +35,7 @@ async def chapter(run: DemoRun) -> None:
 
     story.section("A teacher pauses the space while talking with the pair")
     report = sb.last_message(run.teachers_channel)
-    await sb.click(teacher, report, "Pause space")
+    await sb.click(teacher, report, label(report, "report.button_pause"))
     for member in (ben, ali):
         perms = sb.guild.permissions_in(member.user.id, space.id)
         can_read = bool(perms & P.VIEW_CHANNEL)
@@ -45,9 +45,11 @@ async def chapter(run: DemoRun) -> None:
     await sb.say(partner_teacher, space, "Ali, we don't share phone numbers or addresses here.")
 
     story.section("The teachers reopen the space and close the report")
-    await sb.click(partner_teacher, sb.last_message(run.teachers_channel), "Reopen space")
+    reported = sb.last_message(run.teachers_channel)
+    await sb.click(partner_teacher, reported, label(reported, "report.button_reopen"))
     await sb.say(ali, space, "Sorry Ben. What music do you like?")
-    await sb.click(teacher, sb.last_message(run.teachers_channel), "Mark resolved")
+    reported = sb.last_message(run.teachers_channel)
+    await sb.click(teacher, reported, label(reported, "report.button_resolve"))
 
     story.section("A family asks what Twinbridge stores about their child")
     reply = await sb.command(run.coordinator, "privacy export", student=ben)

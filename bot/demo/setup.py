@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.demo.story import DemoRun
+from bot.demo.story import DemoRun, footer_number
 from bot.domain.exchange import MAX_INTERESTS
 from bot.i18n import t
 
@@ -76,24 +76,28 @@ async def chapter(run: DemoRun) -> None:
         teacher=run.roles["teacher"],
         coordinator=run.roles["coordinator"],
     )
-    run.coordinator = sb.add_member("Dr Baker", roles=[run.roles["coordinator"]])
+    run.coordinator = sb.add_member(
+        "Dr Baker", roles=[run.roles["coordinator"]], locale=run.client_locale
+    )
     reply = await sb.command(
         run.coordinator,
         "exchange create",
         name="Minneapolis–Najaf",
         city_a="Minneapolis",
         zone_a="America/Chicago",
-        languages_a="en, es",
+        languages_a=run.language or "en, es",
         city_b="Najaf",
         zone_b="Asia/Baghdad",
-        languages_b="ar, en",
+        languages_b=run.language or "ar, en",
         weekend_b="fri,sat",
     )
-    run.exchange_id = int(reply.embeds[0]["footer"]["text"].rsplit("#", 1)[1])
-    run.teachers["Ms Rivera"] = sb.add_member("Ms Rivera", roles=[run.roles["teacher"]])
+    run.exchange_id = footer_number(reply)
+    run.teachers["Ms Rivera"] = sb.add_member(
+        "Ms Rivera", roles=[run.roles["teacher"]], locale=run.client_locale
+    )
     # Discord has no Arabic: his client is in English, his profile (below) says Arabic.
     run.teachers["Ustadh Kareem"] = sb.add_member(
-        "Ustadh Kareem", roles=[run.roles["teacher"]], locale="en-US"
+        "Ustadh Kareem", roles=[run.roles["teacher"]], locale=run.client_locale
     )
     run.announcements = sb.add_channel("exchange")
     run.teachers_channel = sb.add_channel(
@@ -107,8 +111,10 @@ async def chapter(run: DemoRun) -> None:
     )
 
     story.section("Teachers register with their city")
-    await sb.command(run.teachers["Ms Rivera"], "join", city="Minneapolis", language="en")
-    await sb.command(run.teachers["Ustadh Kareem"], "join", city="Najaf", language="ar")
+    await sb.command(
+        run.teachers["Ms Rivera"], "join", city="Minneapolis", language=run.speaks("en")
+    )
+    await sb.command(run.teachers["Ustadh Kareem"], "join", city="Najaf", language=run.speaks("ar"))
 
     story.section("Students of both cities join with /join")
     for number, newcomer in enumerate(STUDENTS):
@@ -167,8 +173,8 @@ async def chapter(run: DemoRun) -> None:
 
 async def _join(run: DemoRun, who: Newcomer) -> None:
     """The student runs /join, picks in the panel's menus and sends the introduction form."""
-    sb, lang = run.sb, who.language
-    member = sb.add_member(who.name, roles=[run.roles["student"]])
+    sb, lang = run.sb, run.speaks(who.language)
+    member = sb.add_member(who.name, roles=[run.roles["student"]], locale=run.client_locale)
     run.students[who.name] = member
     panel = await sb.command(member, "join", city=who.city, language=lang)
     await sb.choose(member, panel, ["13-15"], placeholder=t("roster.pick_band", lang))

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.i18n import DEFAULT_LANGUAGE, t
+from bot.pseudo import unmarked
+
 CHANNELS_PER_CATEGORY = 50
 CHANNELS_PER_GUILD = 500
 WAKING_START = time(7, 0)
@@ -113,14 +116,14 @@ def is_pair_space_name(name: str) -> bool:
     return _PAIR_SPACE.fullmatch(name) is not None
 
 
-def category_name(exchange: str, number: int) -> str:
+def category_name(exchange: str, number: int, language: str = DEFAULT_LANGUAGE) -> str:
     """The name of an exchange's `number`-th category of paired channels."""
-    return f"{exchange} · pairs {number}"
+    return t("pairing.category_name", language, exchange=exchange, number=number)
 
 
-def thread_parent_name(exchange: str) -> str:
+def thread_parent_name(exchange: str, language: str = DEFAULT_LANGUAGE) -> str:
     """The name of the channel holding an exchange's private pair threads."""
-    return f"{exchange} pairs"
+    return t("pairing.thread_parent_name", language, exchange=exchange)
 
 
 def same_name(shown: str, given: str) -> bool:
@@ -128,7 +131,8 @@ def same_name(shown: str, given: str) -> bool:
     lower-cased with dashes for spaces, and a long name was clipped (ending in "…")."""
 
     def plain(name: str) -> str:
-        return re.sub(r"[\s-]+", "-", name.strip().casefold())
+        # The pseudo-locale's marks (bot.pseudo) are no part of a name.
+        return re.sub(r"[\s-]+", "-", unmarked(name).strip().casefold())
 
     if shown.endswith("…"):
         return plain(given).startswith(plain(shown[:-1]))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 import secrets
@@ -31,12 +32,17 @@ import discord.http
 import yarl
 from discord import app_commands
 
+from bot import pseudo
 from bot.app import Context, Twinbridge
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.exchange import NATIVE_NAMES
+from bot.domain.prompts import builtin_prompts
+from bot.domain.spaces import is_pair_space_name
 from bot.errors import UserError
 from bot.limits import FILE_BYTES, LOCALES
 from bot.sandbox import databases
+from bot.sandbox.leaks import LeakCheck
 from bot.sandbox.looplag import LoopWatch
 from bot.sandbox.permissions import ALL, Overwrite, P
 from bot.sandbox.ratelimit import Limits
@@ -61,6 +67,15 @@ from bot.store import Database, create_database, sends
 log = logging.getLogger("bot.sandbox")
 
 RECORD_ENV = "SANDBOX_RECORD"
+# "1": every sandbox runs the bot in the pseudo-locale and fails on text that skipped the
+# catalogue (bot.sandbox.leaks); `pytest --pseudo-locale` sets it.
+PSEUDO_ENV = "TWINBRIDGE_PSEUDO"
+
+
+def pseudo_by_default() -> bool:
+    """Whether sandboxes run in the pseudo-locale unless told otherwise (TWINBRIDGE_PSEUDO)."""
+    return os.environ.get(PSEUDO_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
 
 # What the README's invite link grants the bot. Add Reactions and Create Public Threads are
 # never used by the bot itself: paired spaces deny them to students, and Discord lets a bot
@@ -341,6 +356,7 @@ class Sandbox:
         # The demo's transcript listens here for what users do.
         self.narrator: Callable[[str], None] | None = None
         self.loop_watch: LoopWatch | None = None
+        self.pseudo_locale = False
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -361,6 +377,7 @@ class Sandbox:
         privileged_intents: int = 0,
         settings: dict[str, Any] | None = None,
         loop_lag: float | None = None,
+        pseudo_locale: bool | None = None,
     ) -> AsyncIterator[Sandbox]:
         """Start the sandbox, seed a guild, start the bot against it; stop both afterwards.
 
@@ -376,6 +393,9 @@ class Sandbox:
         Read Message History and Use Application Commands.
         `loop_lag` (seconds) makes it a problem that fails the test when the event loop is
         blocked for longer once the bot is ready (`bot.sandbox.looplag`).
+        `pseudo_locale` (default: the TWINBRIDGE_PSEUDO environment variable) runs the bot with
+        its catalogue texts marked, and makes any text it sends unmarked a problem
+        (`bot.sandbox.leaks`); the marks are gone before anything else sees the text.
         """
         clock = clock or ManualClock()
         if record_path is None and os.environ.get(RECORD_ENV):
@@ -389,6 +409,17 @@ class Sandbox:
         )
         sandbox = cls(server, clock)
         sandbox._settings = dict(settings or {})
+        if pseudo_locale if pseudo_locale is not None else pseudo_by_default():
+            sandbox.pseudo_locale = True
+            # The bot's ids for paired spaces, archived or closed ("closed-pair-001").
+            server.leak_check = LeakCheck(
+                identifiers=lambda name: is_pair_space_name(name.removeprefix("closed-"))
+            )
+            # A language's own name ("Español" in every reader's picker) is shown as its
+            # speakers write it, on purpose: data, not text to translate.
+            server.leak_check.learn(list(NATIVE_NAMES.values()))
+            # The prompt bank's ids, shown under each prompt ("🔖 daily.morning").
+            server.leak_check.learn([p.key for p in builtin_prompts()])
         await server.start()
         sandbox._seed(bot_permissions, everyone_permissions)
         saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
@@ -469,11 +500,32 @@ class Sandbox:
         bot.on_error = self._on_bot_error  # type: ignore[method-assign]
         bot.add_listener(self._on_command_error, "on_twinbridge_command_error")
         self.server.gateway.identified.clear()
-        await bot.login(self.server.token)
-        self._task = asyncio.create_task(bot.connect(reconnect=True), name="sandbox-bot")
+        # The bot's own tasks (setup_hook's, the gateway's, the handlers') mark their texts in
+        # the pseudo-locale; the test's own `t()` does not, so it reads the plain text.
+        await asyncio.create_task(bot.login(self.server.token), context=self.bot_context())
+        self._task = asyncio.create_task(
+            bot.connect(reconnect=True), name="sandbox-bot", context=self.bot_context()
+        )
         self._task.add_done_callback(self._bot_task_done)
         await self.wait_for(bot.is_ready, "the bot to be ready")
         await self.idle()
+
+    def bot_context(self) -> contextvars.Context:
+        """A context for the bot's work: marking its texts when in the pseudo-locale."""
+        context = contextvars.copy_context()
+        context.run(pseudo.set_marking, self.pseudo_locale)
+        return context
+
+    def wake_scheduler(self) -> None:
+        """Let the scheduler look for due jobs now; they run as the bot's own work."""
+        # APScheduler runs the jobs in the context of whoever woke it.
+        self.bot_context().run(self.bot.ctx.scheduler.wakeup)
+
+    def typed(self, *values: object) -> None:
+        """Strings people wrote that a test put in the database itself (an introduction): data
+        the bot may repeat, not text that skipped the catalogue (pseudo-locale)."""
+        if self.server.leak_check is not None:
+            self.server.leak_check.learn(list(values))
 
     async def stop_bot(self) -> None:
         """Stop the bot cleanly (as a shutdown would)."""
@@ -1046,6 +1098,9 @@ class Sandbox:
         """
         await self.server.catch_up()
         for item in pending:
+            if self.server.leak_check is not None:
+                # What people type or pick is data the bot may repeat, not its own text.
+                self.server.leak_check.learn(item.payload["data"])
             item.interaction.dispatched_monotonic = time.monotonic()
             await self.server.gateway.dispatch("INTERACTION_CREATE", item.payload)
         await self.idle(within)
@@ -1124,6 +1179,8 @@ class Sandbox:
             }
             return str(value.id)
         if kind == 11 and isinstance(value, Upload):
+            if self.server.leak_check is not None:
+                self.server.leak_check.learn_file(value.data)
             attachment = self.server._attachments(
                 [(value.filename, value.content_type, value.data)]
             )[0]
@@ -1354,6 +1411,8 @@ class Sandbox:
             except HttpError as refused:
                 raise SandboxError(f"#{channel.name}: {refused}") from None
         self._narrate(member, f"in #{channel.name}: {content}")
+        if self.server.leak_check is not None:
+            self.server.leak_check.learn(content)
         message = self.server._new_message(
             guild, channel, {"content": content}, [], author=member.user, check_perms=False
         )
@@ -1413,7 +1472,7 @@ class Sandbox:
                 if not sooner:
                     self.clock.set(max(discord_next, self.clock.now()))
                     await self.server.catch_up()
-                    self.bot.ctx.scheduler.wakeup()
+                    self.wake_scheduler()
                     await self.idle()
                     continue
             async with self.bot.ctx.db.read() as conn:
@@ -1422,7 +1481,7 @@ class Sandbox:
                 break
             self.clock.set(max(upcoming[0].due_at, self.clock.now()))
             await self.server.catch_up()
-            self.bot.ctx.scheduler.wakeup()
+            self.wake_scheduler()
             await self.idle()
             async with self.bot.ctx.db.read() as conn:
                 stuck = await sends.pending(conn, until=self.clock.now())
@@ -1430,7 +1489,7 @@ class Sandbox:
                 break
         now = self.clock.set(target)
         await self.server.catch_up()
-        self.bot.ctx.scheduler.wakeup()
+        self.wake_scheduler()
         await self.idle()
         async with self.bot.ctx.db.read() as conn:
             overdue = await sends.pending(conn, until=now)

@@ -27,6 +27,7 @@ from bot.sandbox import limits as discord_limits
 from bot.sandbox.commands import check_commands
 from bot.sandbox.gateway import GUILD_MEMBERS as GUILD_MEMBERS_INTENT
 from bot.sandbox.gateway import MESSAGE_CONTENT, Gateway, Session
+from bot.sandbox.leaks import LeakCheck
 from bot.sandbox.permissions import Overwrite, P, names
 from bot.sandbox.ratelimit import Limits, RateLimiter
 from bot.sandbox.spec import SpecValidator
@@ -67,6 +68,10 @@ LONG_WAIT_S = 10.0
 # "on the order of hours").
 EVENT_EMPTY_CHANNEL_ENDS_AFTER = timedelta(minutes=5)
 EVENT_UNSTARTED_CANCELLED_AFTER = timedelta(hours=3)
+
+
+# The header of a test's own raw request (tests/sandbox/rest.py): not the bot speaking.
+TEST_REQUEST = "X-Sandbox-Test"
 
 
 class HttpError(Exception):
@@ -332,6 +337,8 @@ class SandboxServer:
         # (author id, nonce) -> (message id, when): messages sent with `enforce_nonce`.
         self._nonces: dict[tuple[int, str], tuple[int, datetime]] = {}
         self.in_flight = 0
+        # The pseudo-locale's check of the bot's texts (bot.sandbox.leaks), when it is on.
+        self.leak_check: LeakCheck | None = None
         self.base_url = ""
         self.gateway = Gateway(
             token=self.token,
@@ -672,6 +679,15 @@ class SandboxServer:
             return self._json({"message": "404: Not Found", "code": 0}, status=404)
         template, params, handler = matched
         body, files = await self._read_body(request)
+        # Everything the bot sends (discord.py's webhooks carry no "DiscordBot" agent); a
+        # test's own raw request says so.
+        if self.leak_check is not None and TEST_REQUEST not in request.headers:
+            found = len(self.leak_check.leaks)
+            before = self._texts_before(method, params)
+            self.leak_check.inspect(method, template, body, self.world_names, before)
+            for leak in self.leak_check.leaks[found:]:
+                if not self.leak_check.listing_only:
+                    self.problem(f"pseudo-locale: text that skipped the catalogue: {leak}")
         response = await self._answer(
             request, received, method, template, params, handler, body, files
         )
@@ -2135,6 +2151,31 @@ class SandboxServer:
         )
 
     # -- world building for the driver ---------------------------------------------------------
+
+    def _texts_before(self, method: str, params: dict[str, str]) -> list[str]:
+        """The texts of the message an edit changes (none for anything else)."""
+        found = params.get("message_id", "")
+        message = self.messages.get(int(found)) if method == "PATCH" and found.isdigit() else None
+        if message is None:
+            return []
+        texts = [message.content]
+        for embed in message.embeds:
+            texts += [str(embed.get(k, "")) for k in ("title", "description")]
+            texts += [str(f.get("value", "")) for f in embed.get("fields", [])]
+        return texts
+
+    def world_names(self) -> list[str]:
+        """Every name in this Discord: people, roles, servers, channels, events (data)."""
+        found: list[str] = []
+        for user in self.users.values():
+            found += [user.username, user.global_name or ""]
+        for guild in self.guilds.values():
+            found.append(guild.name)
+            found += [m.nick or "" for m in guild.members.values()]
+            found += [r.name for r in guild.roles.values()]
+            found += [c.name for c in guild.channels.values()]
+            found += [e.name for e in guild.events.values()]
+        return found
 
     def add_role(
         self, guild: Guild, name: str, permissions: int = 0, position: int | None = None

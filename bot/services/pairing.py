@@ -47,6 +47,7 @@ from bot.domain.spaces import (
     waking_overlap_hours,
 )
 from bot.errors import NotFoundError, UserError
+from bot.i18n import DEFAULT_LANGUAGE, available_languages
 from bot.services import chess as chess_service
 from bot.services import consent as consent_service
 from bot.services.access import Actor, staff_exchange
@@ -809,7 +810,7 @@ class PairingService:
         categories = list(where.category_ids)
         thread_parent = where.thread_parent_id
         if proposal.space_plan.kind == "threads" and thread_parent is None:
-            name = thread_parent_name(exchange.name)
+            name = thread_parent_name(exchange.name, names_language(exchange))
             await self.journal.step(operation, creating={"what": "parent", "name": name})
             thread_parent = await port.create_thread_parent(name)
             steps["parent"] = thread_parent
@@ -830,7 +831,9 @@ class PairingService:
             else:
                 target = next((c for c, n in free.items() if n > 0), None)
                 if target is None:
-                    label = category_name(exchange.name, len(categories) + 1)
+                    label = category_name(
+                        exchange.name, len(categories) + 1, names_language(exchange)
+                    )
                     await self.journal.step(operation, creating={"what": "category", "name": label})
                     target = await port.create_category(label)
                     categories.append(target)
@@ -1324,3 +1327,14 @@ class PairingService:
                 )
             )
         return History(exchange, tuple(views))
+
+
+def names_language(exchange: Exchange) -> str:
+    """The language of the names everyone in the server reads (a category of paired
+    channels): the first city's first language the bot speaks, else the default."""
+    spoken = set(available_languages())
+    for city in exchange.cities:
+        for code in city.languages:
+            if code in spoken:
+                return code
+    return DEFAULT_LANGUAGE

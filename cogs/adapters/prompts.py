@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from bot.app import http_reason
-from bot.i18n import t
+from bot.i18n import from_library, t
 from bot.limits import FIELD_NAME, FIELD_VALUE
 from bot.services import prompts as service
 from bot.services.scheduler import RetryLaterError, UndeliverableError
@@ -30,7 +30,9 @@ def prompt_embed(card: service.PromptCard) -> discord.Embed:
         label = (
             f"{t('prompt.language_name', language)} · {t(f'prompt.theme.{card.theme}', language)}"
         )
-        embed.add_field(name=clip(label, FIELD_NAME), value=clip(text, FIELD_VALUE), inline=True)
+        # The bank's texts are translated in bot/data/prompts, not the catalogue.
+        shown = clip(from_library(text), FIELD_VALUE)
+        embed.add_field(name=clip(label, FIELD_NAME), value=shown, inline=True)
     embed.set_footer(text=f"🔖 {card.key}")
     return embed
 

@@ -28,6 +28,7 @@ from bot.limits import (
     THREAD_MAX_AUTO_ARCHIVE_MINUTES,
     THREAD_NAME,
 )
+from bot.pseudo import unmarked
 from bot.services import pairing as service
 from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.store.exchanges import role_ids
@@ -107,11 +108,6 @@ SPACE_PERMISSIONS = {
 }
 
 
-def permission_label(name: str) -> str:
-    """A permission as Discord's settings name it ("add_reactions" → "Add Reactions")."""
-    return name.replace("_", " ").title()
-
-
 ARCHIVED = "archived-"
 # A space the bot made that nothing stored explains, kept for staff because someone wrote there.
 CLOSED = "closed-"
@@ -166,7 +162,7 @@ class DiscordSpaces:
         if missing:
             raise BotMissingPermissionError(
                 "error.bot_missing_permission",
-                permission=", ".join(permission_label(m) for m in missing),
+                permission=tuple(missing),
             )
 
     async def channel_count(self) -> int:
@@ -273,9 +269,10 @@ class DiscordSpaces:
         space = await self._postable(space_id)
         mentions = " ".join(f"<@{m.user_id}>" for m in welcome.members)
         embeds = welcome_embeds(welcome)
-        titles = [e.title for e in embeds]
+        # What Discord keeps has no pseudo-locale marks (bot.pseudo): compare without them.
+        titles = [unmarked(e.title or "") for e in embeds]
         # A space gets one welcome ever: one with the same parts is this one.
-        if await self._posted(space, again, lambda m: [e.title for e in m.embeds] == titles):
+        if await self._posted(space, again, lambda m: [e.title or "" for e in m.embeds] == titles):
             return
         extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
         # Failures go to the scheduler as they are: a 5xx is tried again, a 403/404 recorded.
@@ -313,7 +310,7 @@ class DiscordSpaces:
             exchange="", members=(member,), shared_interests=(), common_languages=()
         )
         content = clip(f"<@{member.user_id}> " + "\n".join(dict.fromkeys(lines)), CONTENT)
-        if await self._posted(space, again, lambda m: m.content == content):
+        if await self._posted(space, again, lambda m: m.content == unmarked(content)):
             return
         extra: dict[str, Any] = {"nonce": nonce} if nonce is not None else {}
         await space.send(

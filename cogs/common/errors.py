@@ -31,7 +31,7 @@ from bot.metrics import BUSY, ERROR, OK, REFUSED
 from bot.store.engine import commit_log, track_commits
 from cogs.common.checks import refund_cooldowns
 from cogs.common.interactions import language_soon, say
-from cogs.common.text import shown, timestamp
+from cogs.common.text import permission_names, shown, timestamp
 
 if TYPE_CHECKING:
     from bot.app import Twinbridge
@@ -59,6 +59,8 @@ def render_error(error: UserError, language: str, *, markdown: bool = True) -> s
     params = dict(error.params)
     if isinstance(params.get("field"), str):
         params["field"] = t(f"field.{params['field']}", language)
+    if isinstance(params.get("permission"), tuple):
+        params["permission"] = permission_names(params["permission"], language)
     if markdown:
         params = {
             key: shown(value) if isinstance(value, str) and key not in _WRITTEN_BY_US else value

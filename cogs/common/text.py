@@ -8,7 +8,7 @@ from datetime import datetime
 import discord
 
 from bot.domain.exchange import INTERESTS
-from bot.i18n import t
+from bot.i18n import listing, lookup, t
 from bot.limits import EMBED_FIELDS
 
 # Text users typed that the bot repeats must never ping anyone (users, roles, @everyone).
@@ -94,3 +94,17 @@ def pack_fields(
         pages[-1].append((name, value))
         used += size
     return pages
+
+
+def permission_names(names: Iterable[str], language: str) -> str:
+    """Discord permissions ("manage_channels") as the reader's Discord settings name them,
+    listed their way; one the catalogue lacks as Discord's English name."""
+    return listing(
+        (
+            t(f"permission.{name}", language)
+            if lookup(f"permission.{name}", "en")
+            else name.replace("_", " ").title()
+            for name in names
+        ),
+        language,
+    )

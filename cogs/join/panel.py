@@ -25,7 +25,7 @@ from bot.domain.exchange import (
     Role,
 )
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import language_name, t
 from bot.limits import SELECT_OPTIONS, TEXT_INPUT_LABEL, TEXT_INPUT_PLACEHOLDER, TEXT_INPUT_VALUE
 from bot.services.roster import DraftView, Sent, bot_languages, first_missing
 from cogs.common.components import RestartButton, RestartModal, RestartSelect, buttons
@@ -52,6 +52,13 @@ async def read_soon(work: Awaitable[T]) -> T:
             return await work
     except TimeoutError:
         raise UserError("error.busy") from None
+
+
+def _reader_name(code: str, lang: str) -> str | None:
+    """A language's name for the reader, shown under the name its speakers use ("Español",
+    "الإسبانية"), unless the two are the same."""
+    name = language_name(code, lang)
+    return None if NATIVE_NAMES.get(code, code) in name else name
 
 
 def panel_view(panel: DraftView) -> discord.ui.View:
@@ -92,9 +99,7 @@ def panel_view(panel: DraftView) -> discord.ui.View:
                 [
                     discord.SelectOption(
                         label=NATIVE_NAMES.get(c, c),
-                        description=LANGUAGES.get(c)
-                        if NATIVE_NAMES.get(c) != LANGUAGES.get(c)
-                        else None,
+                        description=_reader_name(c, lang),
                         value=c,
                         default=c in draft.languages,
                     )

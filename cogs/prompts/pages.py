@@ -7,7 +7,7 @@ import math
 import discord
 
 from bot.cldr import counted, format_percent
-from bot.i18n import t
+from bot.i18n import from_library, t
 from bot.limits import EMBED_TITLE
 from bot.services.prompts import Listed, PromptStats, Show
 from cogs.common.text import clip, shown
@@ -42,7 +42,9 @@ def list_embed(
         )
         if item.retired and which != "retired":
             line += f" · *{t('prompt.retired_tag', lang)}*"
-        lines.append(f"{clip(line, LIST_LINE)}\n> {clip(prompt.text_in(lang)[1], LIST_TEXT)}")
+        # The bank's texts are translated in bot/data/prompts, not the catalogue.
+        text = from_library(prompt.text_in(lang)[1])
+        lines.append(f"{clip(line, LIST_LINE)}\n> {clip(text, LIST_TEXT)}")
     empty = "prompt.list_empty_own" if which == "own" else "prompt.list_empty"
     embed = discord.Embed(
         title=clip(t(f"prompt.list_{which}", lang, exchange=exchange_name), EMBED_TITLE),
@@ -82,7 +84,7 @@ def stats_embed(lang: str, found: PromptStats, page: int, *, lengths_sent: bool)
     for rate_row in found.rates[(page - 1) * PER_PAGE : page * PER_PAGE]:
         prompt = found.prompts.get(rate_row.key)
         words = found.sessions.get(rate_row.key)
-        text = prompt.text_in(lang)[1] if prompt else t("prompt.gone", lang)
+        text = from_library(prompt.text_in(lang)[1]) if prompt else t("prompt.gone", lang)
         theme = t(f"prompt.theme.{prompt.theme}", lang) if prompt else "—"
         name = f"{rate_row.key} · {theme}"
         if words is not None:

@@ -15,7 +15,6 @@ from bot.limits import EVENT_DESCRIPTION, EVENT_LOCATION, EVENT_NAME
 from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.services.session_port import EventRefusedError, EventSpec, Post
 from cogs.adapters.prompts import DiscordPrompts
-from cogs.adapters.spaces import permission_label
 from cogs.common.channels import active_space, find_space
 from cogs.common.text import NO_PINGS, clip
 from cogs.sessions.posts import closed_note, message_for
@@ -108,9 +107,7 @@ class DiscordSessions:
             return None
         have = channel.permissions_for(me)
         needed = EVENT_CHANNEL_PERMISSIONS[channel.type]
-        missing = tuple(
-            permission_label(name) for name, wanted in needed if wanted and not getattr(have, name)
-        )
+        missing = tuple(name for name, wanted in needed if wanted and not getattr(have, name))
         if not missing:
             return None
         return EventRefusedError(

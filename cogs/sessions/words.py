@@ -10,9 +10,9 @@ from bot.cldr import format_short_day, format_time_of_day
 from bot.domain import sessions as rules
 from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
-from bot.i18n import listing, t, weekday_name
+from bot.i18n import from_library, listing, t, weekday_name
 from bot.services.session_port import EventRefusedError
-from cogs.common.text import shown, timestamp
+from cogs.common.text import permission_names, shown, timestamp
 
 
 def rule_text(shape: rules.RuleShape, language: str, local_time: str = "", zone: str = "") -> str:
@@ -116,7 +116,10 @@ def with_event_warning(text: str, refused: EventRefusedError | None, language: s
     kind = "event_update_refused" if refused.updating else "event_refused"
     params = {}
     if refused.why == "channel":
-        params = {"channel": f"<#{refused.channel_id}>", "permissions": ", ".join(refused.missing)}
+        params = {
+            "channel": f"<#{refused.channel_id}>",
+            "permissions": permission_names(refused.missing, language),
+        }
     return text + "\n\n" + t(f"session.{kind}_{refused.why}", language, **params)
 
 
@@ -129,7 +132,8 @@ def holiday_line(holiday: Holiday, language: str) -> str:
     """ "🎉 Najaf: Wed, Mar 10, 2027 is Eid al-Fitr (an estimated date)", the city's own date."""
     key = "session.holiday_estimated" if holiday.estimated else "session.holiday"
     day = format_short_day(holiday.day, language, year=True, weekday=True)
-    return "🎉 " + t(key, language, city=holiday.city, name=holiday.name, date=day)
+    name = from_library(holiday.name)  # the holidays library's own translation
+    return "🎉 " + t(key, language, city=holiday.city, name=name, date=day)
 
 
 def unchecked_line(cities: tuple[str, ...], language: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 
 from bot.sandbox.driver import Sandbox
+from bot.sandbox.server import TEST_REQUEST
 
 
 async def call(
@@ -15,6 +16,7 @@ async def call(
 ) -> tuple[int, Any, dict[str, str]]:
     """Status, decoded body and headers of one request to the sandbox's `/api/v10`."""
     headers = {"Authorization": f"Bot {sb.server.token}"} if auth else {}
+    headers[TEST_REQUEST] = "1"  # the test speaking, not the bot: no pseudo-locale check
     async with (
         aiohttp.ClientSession() as session,
         session.request(

@@ -93,6 +93,7 @@ async def test_a_challenge_goes_to_the_paired_space_and_pings_the_partner(table:
     assert buttons(offer) == ["Accept", "Decline"]
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_accepting_starts_the_game_and_asks_white_to_move(table: Table) -> None:
     """Ali accepts: the challenge says so, and a board asks Ben (White) for his first move."""
     await challenge(table, table.ben, table.ali)

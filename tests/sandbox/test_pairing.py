@@ -85,6 +85,7 @@ async def test_pairing_needs_two_cities_and_two_students(
     assert pair_spaces(world.sb) == []
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_confirm_creates_private_channels_with_a_welcome(world: World) -> None:
     """Each pair gets a private channel that only it, the teachers and coordinators can see."""
     sb = world.sb

@@ -191,7 +191,7 @@ async def test_erase_asks_first_and_cancel_changes_nothing(sb: Sandbox) -> None:
     """The confirmation lists what will change; Cancel leaves everything as it was."""
     world, layla = await layla_everywhere(sb)
     ask = await sb.command(world.coordinator, "privacy erase", student=layla)
-    assert "This cannot be undone" in ask.text and "participants: 1" in ask.text
+    assert "This cannot be undone" in ask.text and "`participants`: 1" in ask.text
     assert NAME in ask.text
     before = await search_store(sb, layla.user.id, (NAME,))
     cancelled = await sb.click(world.coordinator, ask, "Cancel")

@@ -123,6 +123,7 @@ async def test_students_cannot_read_the_report(world: World) -> None:
         assert world.teachers_channel not in sb.visible_channels(member)
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_the_reporter_can_add_a_few_words(world: World) -> None:
     """Add a few words → a short form → the teachers' post shows them, without pinging anyone."""
     sb = world.sb

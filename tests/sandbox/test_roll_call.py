@@ -156,6 +156,7 @@ async def take_the_roll(ex: Exchange) -> None:
     )
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_a_teacher_takes_the_roll_of_a_whole_class_in_a_few_clicks(ex: Exchange) -> None:
     """The summary's button opens Minneapolis' roll call (two pages within Discord's limits);
     "the rest present", one select, a page, one select and one command mark 27 students."""
@@ -193,6 +194,7 @@ async def test_every_mark_and_change_is_logged_with_the_teacher(ex: Exchange) ->
     assert "Dentist" not in str(rows)
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_reports_use_the_marks_and_say_how_many_teachers_marked(ex: Exchange) -> None:
     """Minneapolis: 25 of 26 expected (Student 24 excused is not expected), all 27 marked;
     Najaf: Zainab's hour counts, Ali's 3 minutes do not. The embed says it too."""

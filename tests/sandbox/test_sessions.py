@@ -54,6 +54,7 @@ async def ex(sb: Sandbox) -> Exchange:
 # -- previews --------------------------------------------------------------------------------------
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_preview_shows_both_cities_times_and_warnings(ex: Exchange) -> None:
     """Before confirming, the teacher sees each city's local times and what to watch out for."""
     reply = await schedule(ex)

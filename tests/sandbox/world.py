@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.domain.exchange import INTERESTS as OFFERED
 from bot.domain.exchange import Role
 from bot.sandbox.driver import Sandbox
 from bot.sandbox.state import Channel, Member
@@ -96,6 +97,8 @@ class World:
         """A student joins (as /join would record them), with a guardian's consent on file
         unless told (`consent`: False withdrawn, None nothing recorded), as pairing needs."""
         member = self.sb.add_member(name, roles=[self.students_role])
+        # As if typed in /join's form (an interest of the bot's own list is translated).
+        self.sb.typed(intro, *(i for i in interests if i not in OFFERED))
         async with self.sb.bot.ctx.db.transaction() as conn:
             participant_id = await roster.add(
                 conn,
