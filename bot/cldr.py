@@ -17,10 +17,11 @@ right-to-left text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec
 from zoneinfo import ZoneInfo
 
 from babel.dates import (
@@ -34,12 +35,30 @@ from babel.dates import (
 from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_percent
 
+from bot import pseudo
 from bot.i18n import DEFAULT_LANGUAGE, locale, lookup, t
 from bot.i18n import listing as format_list
 from bot.plurals import MessageSyntaxError, plural_forms
 
 # Latin digits everywhere (see the module's docstring).
 DIGITS = "latn"
+
+
+_P = ParamSpec("_P")
+
+
+def _shown(format_: Callable[_P, str]) -> Callable[_P, str]:
+    # Days and times written by CLDR are translations too: the pseudo-locale marks each whole
+    # (once, not the pieces one formatter borrows from another).
+    @wraps(format_)
+    def written(*args: _P.args, **kwargs: _P.kwargs) -> str:
+        if not pseudo.marking():
+            return format_(*args, **kwargs)
+        with pseudo.marked(False):
+            text = format_(*args, **kwargs)
+        return pseudo.mark(text)
+
+    return written
 
 
 def _lang(language: str | None) -> str:
@@ -52,12 +71,14 @@ def _zone(zone: str | tzinfo | None) -> tzinfo:
     return ZoneInfo(zone) if isinstance(zone, str) else zone
 
 
+@_shown
 def format_day(day: date, language: str | None = None, *, weekday: bool = False) -> str:
     """A day as `language` writes it in full: "December 6, 2026", "6 décembre 2026",
     "6 Aralık 2026"; with `weekday`, "Sunday, December 6, 2026"."""
     return str(format_date(day, "full" if weekday else "long", locale=locale(_lang(language))))
 
 
+@_shown
 def format_short_day(
     day: date, language: str | None = None, *, year: bool = False, weekday: bool = False
 ) -> str:
@@ -67,6 +88,7 @@ def format_short_day(
     return str(format_skeleton(skeleton, day, locale=locale(_lang(language))))
 
 
+@_shown
 def format_days(first: date, last: date, language: str | None = None) -> str:
     """A span of whole days: "Dec 1 – 6, 2026", "1–6 déc. 2026" (one day written once)."""
     if first == last:
@@ -74,12 +96,14 @@ def format_days(first: date, last: date, language: str | None = None) -> str:
     return str(format_interval(first, last, "yMMMd", locale=locale(_lang(language))))
 
 
+@_shown
 def format_time_of_day(when: datetime, zone: str | tzinfo | None, language: str | None) -> str:
     """The clock time of `when` in `zone`: "4:30 PM", "16:30"."""
     local = when.astimezone(_zone(zone))
     return str(format_time(local, "short", locale=locale(_lang(language))))
 
 
+@_shown
 def format_moment(
     when: datetime,
     zone: str | tzinfo | None,
@@ -142,6 +166,7 @@ def counted(key: str, language: str | None = None, /, **params: Any) -> str:
     return t(key, language, **written)
 
 
+@_shown
 def format_month(month: date | str, language: str | None = None) -> str:
     """A month with its year: "December 2026", "décembre 2026", "Aralık 2026"; `month` is a
     date in it or "YYYY-MM"."""

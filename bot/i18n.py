@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -162,11 +163,27 @@ def listing(items: Iterable[str], language: str | None = None) -> str:
     names = [str(item) for item in items]
     if is_rtl(language):
         names = [isolate(name) for name in names]
+    if pseudo.marking() and len(names) > 1:
+        return _marked_listing(names, language)
     text = str(format_list(names, locale=locale(language)))
     override = LIST_ENDINGS.get(language)
     if override is not None and len(names) > 1:
         text = override(text, names[-1])
     return text
+
+
+_SLOT = re.compile("\ue000(\\d+)\ue001")
+
+
+def _marked_listing(names: list[str], language: str) -> str:
+    # CLDR's connectors (", ", " and ", " et ") are translated text: the pseudo-locale marks
+    # them, never the items, which are data. Items become private-use slots so the pattern's
+    # pieces can be told from them.
+    slots = [f"\ue000{i}\ue001" for i in range(len(names))]
+    shape = str(format_list(slots, locale=locale(language)))
+    pieces = _SLOT.split(shape)
+    # re.split with one group: text, index, text, index, …, text.
+    return "".join(names[int(piece)] if i % 2 else _cldr(piece) for i, piece in enumerate(pieces))
 
 
 def _spanish_and(text: str, last: str) -> str:

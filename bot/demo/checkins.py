@@ -58,18 +58,21 @@ async def _scheduled_round(run: DemoRun) -> None:
         with story.quietly():
             await sb.advance_to(min(due) + timedelta(minutes=1))
     await sb.idle()
-    skip = t("rounds.button.skip", "en")
+    # The label holds "Skip this round" in each of the exchange's languages (the demo's may
+    # be any of the bot's).
+    skips = {t("rounds.button.skip", lang) for lang in ("en", "ar", "es", "fr", "tr")}
+
+    def skipping(component: dict[str, object]) -> bool:
+        return bool(skips & set(str(component.get("label", "")).split(" · ")))
+
     post = next(
         m
         for m in reversed(sb.messages_in(run.teachers_channel))
-        if any(skip in str(c.get("label", "")) for row in m.components for c in row["components"])
+        if any(skipping(c) for row in m.components for c in row["components"])
     )
     story.note("The teachers' channel gets the round's preview with Confirm and Skip this round")
     label = next(
-        str(c["label"])
-        for row in post.components
-        for c in row["components"]
-        if skip in str(c.get("label", ""))
+        str(c["label"]) for row in post.components for c in row["components"] if skipping(c)
     )
     await sb.click(run.teachers["Ustadh Kareem"], post, label)
     await sb.command(teacher, "pair cadence", every="off")

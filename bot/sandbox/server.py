@@ -2155,7 +2155,13 @@ class SandboxServer:
     def _texts_before(self, method: str, params: dict[str, str]) -> list[str]:
         """The texts of the message an edit changes (none for anything else)."""
         found = params.get("message_id", "")
-        message = self.messages.get(int(found)) if method == "PATCH" and found.isdigit() else None
+        message: Message | None = None
+        if method == "PATCH" and found.isdigit():
+            message = self.messages.get(int(found))
+        elif method == "PATCH" and found == "@original":
+            # A component's update edits the message the button sits on, through its token.
+            interaction = self._by_token.get(params.get("webhook_token", ""))
+            message = interaction.response_message if interaction is not None else None
         if message is None:
             return []
         texts = [message.content]

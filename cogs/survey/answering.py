@@ -49,7 +49,10 @@ def render_step(step: Step, language: str, *, saved: bool = False) -> dict[str, 
         lines.append(t("survey.done", language, title=title, count=step.total))
         options = [
             discord.SelectOption(
-                label=clip(f"Q{i.position} · {question(i, language)}", SELECT_OPTION_TEXT),
+                label=clip(
+                    t("survey.item_label", language, number=i.position, text=question(i, language)),
+                    SELECT_OPTION_TEXT,
+                ),
                 value=str(i.id),
             )
             for i in step.items[:SELECT_OPTIONS]

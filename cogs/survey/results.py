@@ -80,7 +80,12 @@ def result_embeds(found: Results, language: str) -> list[discord.Embed]:
     fields: list[tuple[str, str]] = []
     for row in found.rows:
         name = clip(
-            f"Q{row.item.position} · {city(row.city_id)} — {question(row.item, language)}",
+            t(
+                "survey.item_label",
+                language,
+                number=row.item.position,
+                text=f"{city(row.city_id)} — {question(row.item, language)}",
+            ),
             FIELD_NAME,
         )
         value = "\n".join(_cell_text(row.item, c, language, several) for c in row.cells) or "—"
