@@ -507,3 +507,51 @@ class Twinbridge(commands.Bot):
         # After the gateway closed no event can queue more: write what is queued, then close.
         await self.ctx.activity_writer.stop()
         await self.ctx.db.dispose()
+
+
+# Discord lets a bot IDENTIFY one shard per 5 seconds (max_concurrency 1): discord.py waits
+# that long before every shard but the first. The sandbox has no such limit.
+IDENTIFY_PAUSE = 5.0
+
+
+class ShardedTwinbridge(Twinbridge, commands.AutoShardedBot):
+    """The bot holding some of Discord's shards (SHARD_COUNT, SHARD_IDS): one gateway
+    connection per shard, servers routed to them by `(guild_id >> 22) % shard_count`."""
+
+    identify_pause = IDENTIFY_PAUSE
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(self.identify_pause)
+
+    async def gateway_check(self) -> Verdict:
+        """Every shard this process holds is connected, and the bot is ready."""
+        if self.is_closed():
+            return Verdict(False, "the client is closed")
+        held = self.shards
+        down = sorted(shard_id for shard_id, shard in held.items() if shard.is_closed())
+        if not held or down:
+            which = ", ".join(map(str, down)) or "all"
+            return Verdict(False, f"disconnected from Discord's gateway (shards {which})")
+        if not self.is_ready():
+            return Verdict(False, "connected, not ready yet")
+        return Verdict(
+            True, f"{len(held)} shard(s) connected; heartbeat {self.latency * 1000:.0f} ms"
+        )
+
+
+def make_bot(context: Context, **options: Any) -> Twinbridge:
+    """The bot the settings ask for: sharded when SHARD_COUNT is set, else one connection.
+
+    `options` are `Twinbridge`'s keyword arguments.
+    """
+    shards = context.settings.shards()
+    if shards is None:
+        return Twinbridge(context, **options)
+    count, ids = shards
+    client_options = {
+        "shard_count": count,
+        "shard_ids": list(ids),
+        **(options.pop("client_options", None) or {}),
+    }
+    return ShardedTwinbridge(context, client_options=client_options, **options)

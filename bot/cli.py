@@ -188,7 +188,7 @@ def install_stop_handlers(
 async def _run(settings: Settings, force_sync: bool = False) -> int:
     import discord
 
-    from bot.app import Context, Twinbridge
+    from bot.app import Context, make_bot
     from bot.store import create_database
     from bot.store.engine import DatabaseUnreachableError, wait_until_reachable
 
@@ -201,7 +201,7 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
         await db.dispose()
         print(f"Not started: {exc}.", file=sys.stderr)
         return 1
-    bot = Twinbridge(
+    bot = make_bot(
         Context(settings=settings, db=db),
         force_sync=force_sync,
         freeze_start_up_heap=True,
@@ -490,6 +490,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not token:
         print(NO_TOKEN_HINT, file=sys.stderr)
         return 1
+    several = settings.several_processes_on_sqlite()
+    if several is not None:
+        print(several, file=sys.stderr)
+        return 2
     from bot.store.backup import InUseError, exclusive_use
 
     database = settings.sqlite_path()
