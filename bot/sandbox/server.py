@@ -332,12 +332,14 @@ class SandboxServer:
         # (author id, nonce) -> (message id, when): messages sent with `enforce_nonce`.
         self._nonces: dict[tuple[int, str], tuple[int, datetime]] = {}
         self.in_flight = 0
+        # The shards `GET /gateway/bot` recommends (Discord: one per 1,000 servers or so).
+        self.shard_count = 1
         self.base_url = ""
         self.gateway = Gateway(
             token=self.token,
             ready_payload=self._ready,
             guild_payloads=lambda session: [
-                self.guild_create(g, session) for g in self.guilds.values()
+                self.guild_create(g, session) for g in self.guilds.values() if session.serves(g.id)
             ],
             resume_url=lambda: self.gateway_url,
             privileged_allowed=privileged_intents,
@@ -379,10 +381,12 @@ class SandboxServer:
         return {
             "v": 10,
             "user": self.bot_user.to_payload(),
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "guilds": [
+                {"id": str(g), "unavailable": True} for g in self.guilds if session.serves(g)
+            ],
             "session_id": session.id,
             "resume_gateway_url": self.gateway_url,
-            "shard": [0, 1],
+            "shard": list(session.shard),
             "application": {"id": str(self.application_id), "flags": 0},
         }
 
@@ -1016,7 +1020,7 @@ class SandboxServer:
     async def _get_gateway(self, req: Request) -> JSON:
         return {
             "url": self.gateway_url,
-            "shards": 1,
+            "shards": self.shard_count,
             "session_start_limit": {
                 "total": 1000,
                 "remaining": 999,
