@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Context, ShardedTwinbridge, Twinbridge, make_bot
+from bot.app import Context, ShardedTwinbridge, Twinbridge, make_bot, pacer_share
 from bot.config import Settings, SettingsError, load_settings
 from bot.store import create_database
 from tests.test_cli import run_cli
@@ -112,3 +112,15 @@ async def test_the_bot_is_auto_sharded_with_those_shards(tmp_path: Path) -> None
     assert sharded.shard_ids == [0, 2]
     for bot in (plain, sharded):
         await bot.ctx.db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "share"),
+    [(None, None, 50), (2, [0, 1], 50), (2, [1], 25), (4, [0, 3], 25), (3, [2], 16), (100, [5], 1)],
+)
+def test_each_process_paces_itself_to_its_share_of_the_global_limit(
+    count: int | None, ids: list[int] | None, share: int
+) -> None:
+    """Discord's 50 requests a second are the bot's: two processes must not make 100."""
+    settings = Settings(_env_file=None, shard_count=count, shard_ids=ids)
+    assert pacer_share(settings) == share
