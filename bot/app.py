@@ -264,6 +264,8 @@ class Twinbridge(commands.Bot):
         self._register_health()
         self._watch: asyncio.Task[None] | None = None
         self._lead_watch: asyncio.Task[None] | None = None
+        # Set when the shards' locks were lost and the bot stops for it (`check_leases`).
+        self.leases_lost = False
         context.db.on_fault(self._database_file)
 
     def _database_file(self, reason: str | None) -> None:
@@ -418,11 +420,29 @@ class Twinbridge(commands.Bot):
         log.info("holding shard(s) %s of %d", ", ".join(map(str, ids)), count)
 
     async def _ask_for_the_lead(self) -> None:
-        """A process that does not lead asks again now and then: the leader may be gone."""
+        """Now and then: a process that does not lead asks again (the leader may be gone),
+        and every process checks that it still holds its shards."""
         while True:
             await asyncio.sleep(LEAD_RETRY_SECONDS)
+            if not await self.check_leases():
+                return
             if not self.ctx.leases.leading:
                 await self.ctx.scheduler.rearm()  # asks, and wakes for the lead's work
+
+    async def check_leases(self) -> bool:
+        """False, and the bot stops (exit status 1: its service restarts it), when the
+        database session holding this process's shards is gone: PostgreSQL freed its locks,
+        so another process may hold them now, and both would do the same servers' work."""
+        if await self.ctx.leases.alive():
+            return True
+        log.critical(
+            "the database connection holding shard(s) %s was lost: stopping, so that no "
+            "other process holding them now does the same work twice",
+            ", ".join(map(str, self.ctx.leases.shards)),
+        )
+        self.leases_lost = True
+        self.loop.create_task(self.close(), name="twinbridge:shutdown")
+        return False
 
     async def setup_hook(self) -> None:
         # First: a second process for the same shards must not touch anything.

@@ -236,6 +236,8 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
         # is queued: wait for all of it before the process ends.
         for task in shutdown:
             await task
+    if bot.leases_lost:
+        return 1  # not a clean stop: the service manager starts it again
     logging.getLogger("bot").info("stopped cleanly")
     return 0
 

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.engine import Database
@@ -76,6 +77,20 @@ class Leases:
             )
         self.shards = wanted
 
+    async def alive(self) -> bool:
+        """Whether the session holding the locks is still there (False: PostgreSQL restarted
+        or dropped it, and with it every lock: another process may hold the shards now)."""
+        if self._conn is None:
+            return not self.shards or self.db.dialect != "postgresql"
+        try:
+            await self._conn.exec_driver_sql("SELECT 1")
+        except (OSError, SQLAlchemyError):
+            conn, self._conn = self._conn, None
+            await conn.invalidate()  # gone: never back to the pool
+            await conn.close()
+            return False
+        return True
+
     async def try_lead(self) -> bool:
         """Take the lead if no other process has it; whether this process leads now."""
         if not self.leading:
@@ -90,8 +105,9 @@ class Leases:
         if conn is not None:
             try:
                 await conn.exec_driver_sql("SELECT pg_advisory_unlock_all()")
-            finally:
-                await conn.close()
+            except (OSError, SQLAlchemyError):
+                await conn.invalidate()  # the session is gone, and its locks with it
+            await conn.close()
         self._forget()
 
     async def abandon(self) -> None:

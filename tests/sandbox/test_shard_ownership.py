@@ -18,6 +18,7 @@ from typing import Any
 
 import discord
 import pytest
+from sqlalchemy import text
 
 from bot.app import Twinbridge
 from bot.domain.shards import NO_GUILD, shard_of
@@ -179,3 +180,24 @@ async def test_two_processes_a_month_each_send_once_through_a_kill(tmp_path: Pat
         # No-server work: the first process until it was killed, the second after.
         leaders = [by[f"shard-post:none:{d}"] for d in range(DAYS)]
         assert leaders[0] == "first" and "second" in leaders
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="shard leases are PostgreSQL sessions")
+async def test_a_process_that_lost_its_shards_session_stops(tmp_path: Path) -> None:
+    """PostgreSQL ends the session holding the shard locks (a server restart, an operator's
+    pg_terminate_backend): the locks are free for another process, so this one stops rather
+    than do the same servers' work beside it, and says it did not stop cleanly."""
+    settings = {"dev_guild_id": None, "shard_count": 2}
+    async with Sandbox.running(tmp_path, settings=settings) as sb:
+        bot = sb.bot
+        assert await bot.check_leases()
+        session = await bot.ctx.leases._session()
+        pid = await session.scalar(text("SELECT pg_backend_pid()"))
+        async with bot.ctx.db.read() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert not await bot.check_leases()
+        assert bot.leases_lost
+        await sb.wait_for(bot.is_closed, "the bot to stop")
+        # Its shards are free: another process takes them.
+        other = await sb.start_peer({})
+        assert other.ctx.leases.shards == (0, 1)
