@@ -35,6 +35,17 @@ def memory() -> dict[str, int]:
     return found
 
 
+def _poster(bot: Any) -> Any:
+    """A fan-out kind for bench/bench_shards.py: one post in the channel a send names, through
+    the same scheduler, pacer and client as a session start's posts."""
+
+    async def post(send: Any) -> None:
+        channel = bot.get_channel(int(send.payload["channel"]))
+        await channel.send(send.key)
+
+    return post
+
+
 async def run(
     base: str,
     gateway: str,
@@ -49,20 +60,32 @@ async def run(
     import discord.http
     import yarl
 
-    from bot.app import Context, Twinbridge
+    from bot.app import Context, make_bot
     from bot.config import Settings
     from bot.store import create_database
 
     imported = time.monotonic()
     discord.http.Route.BASE = base + "/api/v10"
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+    shards: dict[str, Any] = {}
+    if os.environ.get("BOTPROC_SHARD_COUNT"):
+        # One of several processes (bench/bench_shards.py): its shards, as SHARD_COUNT and
+        # SHARD_IDS would say.
+        shards["shard_count"] = int(os.environ["BOTPROC_SHARD_COUNT"])
+        shards["shard_ids"] = [int(s) for s in os.environ["BOTPROC_SHARD_IDS"].split(",")]
     settings = Settings(
-        _env_file=None, discord_token=token, database_url=database_url, dev_guild_id=guild_id
+        _env_file=None,
+        discord_token=token,
+        database_url=database_url,
+        dev_guild_id=guild_id,
+        **shards,
     )
     # As `make run` builds it (bot/cli.py).
-    bot = Twinbridge(
+    bot = make_bot(
         Context(settings=settings, db=create_database(database_url)), freeze_start_up_heap=True
     )
+    if os.environ.get("BOTPROC_BENCH_POSTS") == "1":
+        bot.ctx.scheduler.handle("bench.post", _poster(bot), fan_out=True)
     marks: dict[str, Any] = {"imported": imported - STARTED}
     setup_hook = bot.setup_hook
 

@@ -22,9 +22,10 @@ from bot import pseudo
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.domain.cooldown import Cooldowns
+from bot.domain.shards import Scope
 from bot.logs import current_command, interaction_tags, log_context
 from bot.metrics import OK, Metrics, received_now
-from bot.pacing import GlobalPacer
+from bot.pacing import GLOBAL_REQUESTS_PER_SECOND, GlobalPacer
 from bot.services.activity_writer import ActivityWriter
 from bot.services.backups import BACKUP_KIND, BackupError
 from bot.services.container import Services
@@ -41,6 +42,7 @@ from bot.services.scheduler import Scheduler
 from bot.services.scheduler import classify as classify_plain
 from bot.store import Database, app_state, sends
 from bot.store.engine import DatabaseGoneError, server_bytes
+from bot.store.leases import Leases
 from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.translator import CatalogueTranslator, describe_options
 from bot.web import WebServer, build_app
@@ -62,6 +64,9 @@ RATE_LIMIT_PATIENCE = 30.0
 # How often an idle bot checks that its database file is still the one it opened (every
 # database use checks too).
 DATABASE_WATCH_SECONDS = 15.0
+# How often a process that does not lead asks for the lead again (the leader may have died
+# with work of no server still to do: retention, backups, sweeps).
+LEAD_RETRY_SECONDS = 60.0
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
@@ -94,6 +99,17 @@ def intents(message_content: bool = False) -> discord.Intents:
     wanted.guild_scheduled_events = True  # keep session events in step
     wanted.message_content = message_content
     return wanted
+
+
+def pacer_share(settings: Settings) -> int:
+    """Requests a second this process may make: Discord's global limit is the bot's, however
+    many processes share its token, so each takes the share of its shards (servers are spread
+    evenly over shards). Uneven load is left unused, never over the limit."""
+    shards = settings.shards()
+    if shards is None:
+        return GLOBAL_REQUESTS_PER_SECOND
+    count, ids = shards
+    return max(1, GLOBAL_REQUESTS_PER_SECOND * len(ids) // count)
 
 
 def http_reason(exc: discord.HTTPException) -> str:
@@ -161,6 +177,8 @@ class Context:
     journal: ErasureJournal | None = field(init=False)
     # The database file as opened at start-up, to notice it replaced under the running bot.
     database_file: DatabaseFile = field(init=False)
+    # The shards this process holds among several, and the lead (bot/store/leases.py).
+    leases: Leases = field(init=False)
 
     def __post_init__(self) -> None:
         grace = timedelta(minutes=self.settings.reminder_grace_minutes)
@@ -172,6 +190,7 @@ class Context:
         key = self.settings.erasure_key_path()
         self.journal = ErasureJournal.beside(path, key) if path and key else None
         self.database_file = DatabaseFile(path)
+        self.leases = Leases(self.db)
 
 
 async def command_payload(
@@ -230,7 +249,7 @@ class Twinbridge(commands.Bot):
         self._migrate = migrate
         self._freeze_heap = freeze_start_up_heap
         self._force_sync = force_sync
-        self.pacer = GlobalPacer()
+        self.pacer = GlobalPacer(pacer_share(context.settings))
         self._pace_requests()
         self._tag_interactions()
         # Whether the gateway connection is up, and whether it ever was (a reconnect counts).
@@ -246,6 +265,9 @@ class Twinbridge(commands.Bot):
         self.outside: Outside | None = None
         self._register_health()
         self._watch: asyncio.Task[None] | None = None
+        self._lead_watch: asyncio.Task[None] | None = None
+        # Set when the shards' locks were lost and the bot stops for it (`check_leases`).
+        self.leases_lost = False
         context.db.on_fault(self._database_file)
 
     def _database_file(self, reason: str | None) -> None:
@@ -387,7 +409,52 @@ class Twinbridge(commands.Bot):
             return  # logged; health says so; the upgrade is not held hostage to the backup
         log.info("backup %s taken before upgrading the schema from %s", made.path.name, found)
 
+    def holds_shard_zero(self) -> bool:
+        """Whether this process holds shard 0 (not sharded: it holds everything)."""
+        shards = self.ctx.settings.shards()
+        return shards is None or 0 in shards[1]
+
+    async def _take_shards(self) -> None:
+        """Hold this process's shards (ShardHeldError if another process does) and do only
+        their servers' scheduled work, and work of no server while this process leads."""
+        shards = self.ctx.settings.shards()
+        if shards is None:
+            return
+        count, ids = shards
+        leases = self.ctx.leases
+        await leases.hold(ids)
+        scope = Scope(count, frozenset(ids), no_guild=False)
+        self.ctx.scheduler.share(scope, leases.try_lead)
+        log.info("holding shard(s) %s of %d", ", ".join(map(str, ids)), count)
+
+    async def _ask_for_the_lead(self) -> None:
+        """Now and then: a process that does not lead asks again (the leader may be gone),
+        and every process checks that it still holds its shards."""
+        while True:
+            await asyncio.sleep(LEAD_RETRY_SECONDS)
+            if not await self.check_leases():
+                return
+            if not self.ctx.leases.leading:
+                await self.ctx.scheduler.rearm()  # asks, and wakes for the lead's work
+
+    async def check_leases(self) -> bool:
+        """False, and the bot stops (exit status 1: its service restarts it), when the
+        database session holding this process's shards is gone: PostgreSQL freed its locks,
+        so another process may hold them now, and both would do the same servers' work."""
+        if await self.ctx.leases.alive():
+            return True
+        log.critical(
+            "the database connection holding shard(s) %s was lost: stopping, so that no "
+            "other process holding them now does the same work twice",
+            ", ".join(map(str, self.ctx.leases.shards)),
+        )
+        self.leases_lost = True
+        self.loop.create_task(self.close(), name="twinbridge:shutdown")
+        return False
+
     async def setup_hook(self) -> None:
+        # First: a second process for the same shards must not touch anything.
+        await self._take_shards()
         if self._migrate:
             await self._backup_before_upgrade()
             await upgrade(self.ctx.db)
@@ -405,10 +472,14 @@ class Twinbridge(commands.Bot):
         missing = describe_options(self.tree)
         if missing:
             log.error("options without a description in commands.json: %s", ", ".join(missing))
-        await self.sync_commands(force=self._force_sync)
+        if self.holds_shard_zero():
+            # Commands are the application's, not a shard's: one process registers them.
+            await self.sync_commands(force=self._force_sync)
         self.loop.create_task(self._start_scheduler(), name="twinbridge:scheduler-start")
-        # Not named "twinbridge:": it never finishes, and shutdown cancels it.
+        # Not named "twinbridge:": they never finish, and shutdown cancels them.
         self._watch = self.loop.create_task(self._watch_database(), name="database-watch")
+        if self.ctx.settings.shards() is not None:
+            self._lead_watch = self.loop.create_task(self._ask_for_the_lead(), name="lead-watch")
 
     async def _start_scheduler(self) -> None:
         # Sends post to channels: wait for the guild cache. Cogs registered their handlers
@@ -503,9 +574,10 @@ class Twinbridge(commands.Bot):
             gc.freeze()
 
     async def close(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
-            self._watch = None
+        for task in (self._watch, self._lead_watch):
+            if task is not None:
+                task.cancel()
+        self._watch = self._lead_watch = None
         await self._settle_background_work()
         if self.web is not None:
             await self.web.stop()
@@ -514,4 +586,53 @@ class Twinbridge(commands.Bot):
         await super().close()
         # After the gateway closed no event can queue more: write what is queued, then close.
         await self.ctx.activity_writer.stop()
+        await self.ctx.leases.close()
         await self.ctx.db.dispose()
+
+
+# Discord lets a bot IDENTIFY one shard per 5 seconds (max_concurrency 1): discord.py waits
+# that long before every shard but the first. The sandbox has no such limit.
+IDENTIFY_PAUSE = 5.0
+
+
+class ShardedTwinbridge(Twinbridge, commands.AutoShardedBot):
+    """The bot holding some of Discord's shards (SHARD_COUNT, SHARD_IDS): one gateway
+    connection per shard, servers routed to them by `(guild_id >> 22) % shard_count`."""
+
+    identify_pause = IDENTIFY_PAUSE
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(self.identify_pause)
+
+    async def gateway_check(self) -> Verdict:
+        """Every shard this process holds is connected, and the bot is ready."""
+        if self.is_closed():
+            return Verdict(False, "the client is closed")
+        held = self.shards
+        down = sorted(shard_id for shard_id, shard in held.items() if shard.is_closed())
+        if not held or down:
+            which = ", ".join(map(str, down)) or "all"
+            return Verdict(False, f"disconnected from Discord's gateway (shards {which})")
+        if not self.is_ready():
+            return Verdict(False, "connected, not ready yet")
+        return Verdict(
+            True, f"{len(held)} shard(s) connected; heartbeat {self.latency * 1000:.0f} ms"
+        )
+
+
+def make_bot(context: Context, **options: Any) -> Twinbridge:
+    """The bot the settings ask for: sharded when SHARD_COUNT is set, else one connection.
+
+    `options` are `Twinbridge`'s keyword arguments.
+    """
+    shards = context.settings.shards()
+    if shards is None:
+        return Twinbridge(context, **options)
+    count, ids = shards
+    client_options = {
+        "shard_count": count,
+        "shard_ids": list(ids),
+        **(options.pop("client_options", None) or {}),
+    }
+    return ShardedTwinbridge(context, client_options=client_options, **options)

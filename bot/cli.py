@@ -194,9 +194,10 @@ def install_stop_handlers(
 async def _run(settings: Settings, force_sync: bool = False) -> int:
     import discord
 
-    from bot.app import Context, Twinbridge
+    from bot.app import Context, make_bot
     from bot.store import create_database
     from bot.store.engine import DatabaseUnreachableError, wait_until_reachable
+    from bot.store.leases import ShardHeldError
 
     assert settings.discord_token is not None
     db = create_database(settings.database_url)
@@ -207,7 +208,7 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
         await db.dispose()
         print(f"Not started: {exc}.", file=sys.stderr)
         return 1
-    bot = Twinbridge(
+    bot = make_bot(
         Context(settings=settings, db=db),
         force_sync=force_sync,
         freeze_start_up_heap=True,
@@ -228,6 +229,9 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
     except discord.LoginFailure:
         print("DISCORD_TOKEN was rejected by Discord: copy the bot token again.", file=sys.stderr)
         return 1
+    except ShardHeldError as exc:
+        print(f"Not started: {exc}.", file=sys.stderr)
+        return 1
     except discord.PrivilegedIntentsRequired:
         print("Discord refused the gateway intents; see README 'Intents'.", file=sys.stderr)
         return 1
@@ -238,6 +242,8 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
         # is queued: wait for all of it before the process ends.
         for task in shutdown:
             await task
+    if bot.leases_lost:
+        return 1  # not a clean stop: the service manager starts it again
     logging.getLogger("bot").info("stopped cleanly")
     return 0
 
@@ -497,6 +503,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not token:
         print(NO_TOKEN_HINT, file=sys.stderr)
         return 1
+    several = settings.several_processes_on_sqlite()
+    if several is not None:
+        print(several, file=sys.stderr)
+        return 2
     from bot.store.backup import InUseError, exclusive_use
 
     database = settings.sqlite_path()

@@ -24,6 +24,10 @@ PG_BACKUP_HINT = (
     "pg_dump (e.g. `pg_dump -Fc twinbridge > twinbridge.dump`, restored with pg_restore)"
 )
 
+# Discord's own ceiling is far beyond what one deployment of Twinbridge will ever need; the
+# bound only catches a typo (an id pasted where the count goes).
+MAX_SHARDS = 1024
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LogFormat = Literal["text", "json"]
 # The key of the erasure journal lives beside the database unless ERASURE_KEY_FILE says where.
@@ -78,6 +82,10 @@ class Settings(BaseSettings):
     operator_channel_id: int | None = Field(default=None, gt=0)
     # Days a listing is shown before its coordinator must renew it.
     directory_listing_days: int = Field(default=90, ge=7, le=366)
+    # Discord shards: how many there are in all, and which of them this process holds (every
+    # one when SHARD_IDS is empty). Unset: one unsharded connection, as below 2,500 servers.
+    shard_count: int | None = Field(default=None, ge=1, le=MAX_SHARDS)
+    shard_ids: Annotated[list[int] | None, NoDecode] = None
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -98,6 +106,8 @@ class Settings(BaseSettings):
         "public_url",
         "operator_guild_id",
         "operator_channel_id",
+        "shard_count",
+        "shard_ids",
         mode="before",
     )
     @classmethod
@@ -122,6 +132,68 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, value: object) -> object:
+        # "0, 1" in .env, as DIRECTORY_SERVERS.
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("write shard numbers separated by commas, e.g. 0, 1")
+            return [int(p) for p in parts] or None
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @model_validator(mode="after")
+    def _shards(self) -> Settings:
+        ids, count = self.shard_ids, self.shard_count
+        if ids is None:
+            return self
+        if count is None:
+            raise ValueError(
+                "SHARD_IDS: set SHARD_COUNT too, the number of shards of every process together"
+            )
+        seen: set[int] = set()
+        for shard in ids:
+            if shard >= count:
+                raise ValueError(
+                    f"SHARD_IDS: shard {shard} is outside SHARD_COUNT={count} "
+                    f"(shards are numbered 0 to {count - 1})"
+                )
+            if shard in seen:
+                raise ValueError(f"SHARD_IDS: shard {shard} is listed twice")
+            seen.add(shard)
+        return self
+
+    def shards(self) -> tuple[int, tuple[int, ...]] | None:
+        """(SHARD_COUNT, the shard ids this process holds), or None when not sharded."""
+        if self.shard_count is None:
+            return None
+        ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count)
+        return self.shard_count, tuple(sorted(ids))
+
+    def several_processes_on_sqlite(self) -> str | None:
+        """Why this process may not start, when its SHARD_IDS leave shards to other processes
+        on a SQLite database (one line, naming the setting), else None.
+
+        Checked when the bot starts (`twinbridge run`), not by the settings themselves: tests
+        run one process holding some shards on SQLite to see it leave the others' work alone.
+        """
+        shards = self.shards()
+        if shards is None or is_postgresql(self.database_url):
+            return None
+        count, ids = shards
+        if set(ids) == set(range(count)):
+            return None
+        # The other shards would be another process's, on the same SQLite file: SQLite has
+        # one writer, and the bot takes the file for itself.
+        return (
+            f"Setting SHARD_IDS is invalid: this process holds shards {', '.join(map(str, ids))} "
+            f"of {count}, so others would run beside it, and several bot processes need "
+            "PostgreSQL (DATABASE_URL=postgresql+asyncpg://…); on SQLite leave SHARD_IDS empty"
+        )
 
     def directory_serves(self, guild_id: int) -> bool:
         """Whether the directory is open to this server."""

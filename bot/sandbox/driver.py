@@ -33,7 +33,7 @@ import yarl
 from discord import app_commands
 
 from bot import pseudo
-from bot.app import Context, Twinbridge
+from bot.app import Context, ShardedTwinbridge, Twinbridge, make_bot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.exchange import NATIVE_NAMES
@@ -263,6 +263,14 @@ class Reply:
         raise SandboxError(f"no file {filename!r} in the reply: {[a.filename for a in self.files]}")
 
 
+def _sockets(bot: Twinbridge) -> list[Any]:
+    """The bot's gateway websockets: one per shard it holds, or its only one."""
+    if isinstance(bot, ShardedTwinbridge):
+        # ShardInfo keeps its Shard (and that the websocket of the moment) as `_parent`.
+        return [info._parent.ws for info in bot.shards.values()]
+    return [getattr(bot, "ws", None)]
+
+
 def _cut_off(db: Database) -> None:
     """A dead process's database handle: every new transaction or read fails (one under way
     is never committed: its task fails at its next step)."""
@@ -349,6 +357,9 @@ class Sandbox:
         self._generals: dict[int, Channel] = {}
         self._bot_roles: dict[int, Role] = {}
         self._task: asyncio.Task[None] | None = None
+        # Further bot processes on the same database (`start_peer`): bot → its client task.
+        self.peers: dict[Twinbridge, asyncio.Task[None]] = {}
+        self._starting: Twinbridge | None = None
         self._checked_problems = 0
         self._checked_waits = 0
         self._extensions: tuple[str, ...] | None = None
@@ -449,6 +460,8 @@ class Sandbox:
         finally:
             if sandbox.loop_watch is not None:
                 await sandbox.loop_watch.stop()
+            for peer in list(sandbox.peers):
+                await sandbox.stop_peer(peer)
             await sandbox.stop_bot()
             if made is not None:
                 await databases.current().release(made)
@@ -476,6 +489,15 @@ class Sandbox:
 
     async def start_bot(self, database_url: str, extensions: Sequence[str] | None = None) -> None:
         """Start (or restart) the bot process against the same database."""
+        if extensions is not None:
+            self._extensions = tuple(extensions)
+        await self._launch(database_url, self._settings, main=True)
+
+    async def _launch(
+        self, database_url: str, overrides: dict[str, Any], *, main: bool = False
+    ) -> tuple[Twinbridge, asyncio.Task[None]]:
+        """A bot (sharded when the settings say so) logged in, connected and ready; `main`:
+        it is `self.bot` from now on (the one tests drive)."""
         settings = Settings(
             _env_file=None,
             **{
@@ -483,32 +505,93 @@ class Sandbox:
                 # several servers passes `settings={"dev_guild_id": None}` to register them
                 # globally, as in production.
                 "dev_guild_id": self.guild.id,
-                **self._settings,
+                **overrides,
                 "discord_token": self.server.token,
                 "database_url": database_url,
             },
         )
         context = Context(settings=settings, db=create_database(database_url), clock=self.clock)
         options: dict[str, Any] = {"guild_ready_timeout": 0.01}
-        if extensions is not None:
-            self._extensions = tuple(extensions)
         if self._extensions is not None:
-            bot = Twinbridge(context, extensions=self._extensions, client_options=options)
+            bot = make_bot(context, extensions=self._extensions, client_options=options)
         else:
-            bot = Twinbridge(context, client_options=options)
-        self.bot = bot
+            bot = make_bot(context, client_options=options)
+        if isinstance(bot, ShardedTwinbridge):
+            bot.identify_pause = 0.0  # the sandbox has no IDENTIFY rate limit
+        if main:
+            self.bot = bot
         bot.on_error = self._on_bot_error  # type: ignore[method-assign]
         bot.add_listener(self._on_command_error, "on_twinbridge_command_error")
         self.server.gateway.identified.clear()
-        # The bot's own tasks (setup_hook's, the gateway's, the handlers') mark their texts in
-        # the pseudo-locale; the test's own `t()` does not, so it reads the plain text.
-        await asyncio.create_task(bot.login(self.server.token), context=self.bot_context())
-        self._task = asyncio.create_task(
-            bot.connect(reconnect=True), name="sandbox-bot", context=self.bot_context()
-        )
-        self._task.add_done_callback(self._bot_task_done)
-        await self.wait_for(bot.is_ready, "the bot to be ready")
-        await self.idle()
+        self._starting = bot
+        try:
+            try:
+                # The bot's own tasks (setup_hook's, the gateway's, the handlers') mark their
+                # texts in the pseudo-locale; the test's own `t()` does not.
+                await asyncio.create_task(bot.login(self.server.token), context=self.bot_context())
+            except BaseException:
+                await bot.close()  # refused at start-up (its shards are held): nothing left
+                raise
+            task = asyncio.create_task(
+                bot.connect(reconnect=True), name="sandbox-bot", context=self.bot_context()
+            )
+            task.add_done_callback(self._bot_task_done)
+            if main:
+                self._task = task
+            await self.wait_for(bot.is_ready, "the bot to be ready")
+            await self.idle()
+        finally:
+            self._starting = None
+        return bot, task
+
+    def _bots(self) -> list[Twinbridge]:
+        """Every bot process running (or starting) against the sandbox."""
+        bots = [getattr(self, "bot", None), *self.peers, self._starting]
+        return list(dict.fromkeys(b for b in bots if b is not None))
+
+    async def start_peer(self, settings: dict[str, Any]) -> Twinbridge:
+        """Another bot process (the same code, its own settings, e.g. other SHARD_IDS) on the
+        bot's database and clock, as a second process of one deployment would be."""
+        url = self.bot.ctx.settings.database_url
+        bot, task = await self._launch(url, {**self._settings, **settings})
+        self.peers[bot] = task
+        return bot
+
+    async def stop_peer(self, bot: Twinbridge) -> None:
+        """Stop a peer cleanly (as a shutdown would)."""
+        task = self.peers.pop(bot)
+        with _modules_kept():
+            await bot.close()
+        try:
+            await asyncio.wait_for(task, 5)
+        except (TimeoutError, asyncio.CancelledError):
+            task.cancel()
+
+    async def kill_peer(self, bot: Twinbridge) -> None:
+        """A peer's process dies at this instant (kill -9): nothing it was doing is finished,
+        its gateway connections drop, and its database session ends (what it held, e.g.
+        PostgreSQL advisory locks, is freed as the server notices the closed connection)."""
+        task = self.peers.pop(bot)
+        await self._kill(bot, task)
+
+    async def _kill(self, bot: Twinbridge, task: asyncio.Task[None] | None) -> None:
+        # Only this process's connections drop (another process's stay up).
+        own = {ws.session_id for ws in _sockets(bot) if ws is not None} if self.peers else None
+        _cut_off(bot.ctx.db)
+        writer = bot.ctx.activity_writer
+        writer_task = getattr(writer, "_task", None)
+        if writer_task is not None:
+            writer_task.cancel()
+        await bot.ctx.scheduler.stop()
+        await bot.ctx.leases.abandon()  # its database session ends: its locks are freed
+        await bot.http.close()  # also ends a held request: the dead process gets no answer
+        self.server.release_stalls()
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self.server.gateway.cut(own)
+        await self._wait_for_the_dead()
+        await bot.ctx.db.engine.dispose()
 
     def bot_context(self) -> contextvars.Context:
         """A context for the bot's work: marking its texts when in the pseudo-locale."""
@@ -518,8 +601,10 @@ class Sandbox:
 
     def wake_scheduler(self) -> None:
         """Let the scheduler look for due jobs now; they run as the bot's own work."""
-        # APScheduler runs the jobs in the context of whoever woke it.
-        self.bot_context().run(self.bot.ctx.scheduler.wakeup)
+        # APScheduler runs the jobs in the context of whoever woke it. Every process's
+        # scheduler: each does the work of its own shards.
+        for bot in self._bots():
+            self.bot_context().run(bot.ctx.scheduler.wakeup)
 
     def typed(self, *values: object) -> None:
         """Strings people wrote that a test put in the database itself (an introduction): data
@@ -579,20 +664,7 @@ class Sandbox:
         bot, task = self.bot, self._task
         url = bot.ctx.settings.database_url
         self._task = None
-        _cut_off(bot.ctx.db)
-        writer = bot.ctx.activity_writer
-        writer_task = getattr(writer, "_task", None)
-        if writer_task is not None:
-            writer_task.cancel()
-        await bot.ctx.scheduler.stop()
-        await bot.http.close()  # also ends a held request: the dead process gets no answer
-        self.server.release_stalls()
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        await self.server.gateway.cut()
-        await self._wait_for_the_dead()
-        await bot.ctx.db.engine.dispose()
+        await self._kill(bot, task)
         self.expect_problems()
         self.clock.advance(downtime)
         if meanwhile is not None:
@@ -679,11 +751,10 @@ class Sandbox:
 
     async def guild_back(self) -> None:
         """The server is available again: each gateway session gets its GUILD_CREATE."""
-        for session in list(self.server.gateway.sessions.values()):
-            if session.valid:
-                await self.server.gateway.send_to(
-                    session, "GUILD_CREATE", self.server.guild_create(self.guild, session)
-                )
+        for session in self.server.gateway.sessions_for(self.guild.id):
+            await self.server.gateway.send_to(
+                session, "GUILD_CREATE", self.server.guild_create(self.guild, session)
+            )
         await self.idle()
 
     async def bot_leaves(self, guild: Guild, *, told: bool = True) -> None:
@@ -710,11 +781,10 @@ class Sandbox:
     async def _joined(self, guild: Guild) -> None:
         """GUILD_CREATE of a server the bot joins, on every session: without `unavailable`,
         which marks one coming back from an outage (discord.py then says `guild_join`)."""
-        for session in list(self.server.gateway.sessions.values()):
-            if session.valid:
-                payload = self.server.guild_create(guild, session)
-                payload.pop("unavailable", None)
-                await self.server.gateway.send_to(session, "GUILD_CREATE", payload)
+        for session in self.server.gateway.sessions_for(guild.id):  # its shard's only
+            payload = self.server.guild_create(guild, session)
+            payload.pop("unavailable", None)
+            await self.server.gateway.send_to(session, "GUILD_CREATE", payload)
 
     async def gateway_down(self) -> None:
         """Discord's gateway goes away: the connection drops and reconnecting fails until
@@ -780,9 +850,14 @@ class Sandbox:
         """Whether the bot or the sandbox still has work in flight."""
         if self.server.in_flight or self._activity_waiting():
             return True
-        ws = getattr(self.bot, "ws", None)
+        seen = {
+            ws.session_id: ws.sequence
+            for bot in self._bots()
+            for ws in _sockets(bot)
+            if ws is not None
+        }
         for session in self.server.gateway.sessions.values():
-            if session.socket is not None and ws is not None and ws.sequence != session.seq:
+            if session.socket is not None and seen.get(session.id, session.seq) != session.seq:
                 return True
         current = asyncio.current_task()
         for task in asyncio.all_tasks():
@@ -885,11 +960,14 @@ class Sandbox:
             {"guild_id": str(self.guild_of(member).id), **member.to_payload()},
         )
 
-    async def add_guild(self, name: str, owner: str = "Server Owner") -> Guild:
+    async def add_guild(
+        self, name: str, owner: str = "Server Owner", *, shard: tuple[int, int] | None = None
+    ) -> Guild:
         """Another server adds the bot: it gets a #general, the bot's managed role (the same
-        permissions as in the first server) and a GUILD_CREATE on every gateway session."""
+        permissions as in the first server) and a GUILD_CREATE on the gateway session of its
+        shard. `shard` (id, count) picks an id Discord routes to that shard."""
         owner_user = self._new_user(owner)
-        guild = new_guild(self.server.ids, name, owner_user)
+        guild = new_guild(self.server.ids, name, owner_user, shard)
         self.server.guilds[guild.id] = guild
         role = self.server.add_role(guild, "Twinbridge", self.bot_role.permissions, position=50)
         role.managed = True
@@ -1467,38 +1545,42 @@ class Sandbox:
         for _ in range(10_000):
             discord_next = self.server.next_change()
             if discord_next is not None and discord_next <= target:
-                async with self.bot.ctx.db.read() as conn:
-                    sooner = await sends.pending(conn, until=discord_next)
+                sooner = await self._pending_owned(discord_next)
                 if not sooner:
                     self.clock.set(max(discord_next, self.clock.now()))
                     await self.server.catch_up()
                     self.wake_scheduler()
                     await self.idle()
                     continue
-            async with self.bot.ctx.db.read() as conn:
-                upcoming = await sends.pending(conn, until=target)
+            upcoming = await self._pending_owned(target)
             if not upcoming:
                 break
             self.clock.set(max(upcoming[0].due_at, self.clock.now()))
             await self.server.catch_up()
             self.wake_scheduler()
             await self.idle()
-            async with self.bot.ctx.db.read() as conn:
-                stuck = await sends.pending(conn, until=self.clock.now())
+            stuck = await self._pending_owned(self.clock.now())
             if stuck and stuck[0].id == upcoming[0].id:
                 break
         now = self.clock.set(target)
         await self.server.catch_up()
         self.wake_scheduler()
         await self.idle()
-        async with self.bot.ctx.db.read() as conn:
-            overdue = await sends.pending(conn, until=now)
+        overdue = await self._pending_owned(now)
         if overdue:
             self.server.problem(
                 f"sends due but not done after the clock moved: {[s.key for s in overdue]}"
             )
         self.check()
         return now
+
+    async def _pending_owned(self, until: datetime) -> list[sends.Send]:
+        """Sends due by `until` that a running bot process is to do (with several processes
+        on shards, a send of a shard nobody holds waits for its process)."""
+        async with self.bot.ctx.db.read() as conn:
+            due = await sends.pending(conn, until=until)
+        scopes = [bot.ctx.scheduler.shards for bot in self._bots()]
+        return [s for s in due if any(scope.owns(s.guild_id) for scope in scopes)]
 
     async def advance_to(self, when: datetime) -> datetime:
         """Move the clock to an absolute time (forward only)."""

@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.domain.shards import shard_of
+
 log = logging.getLogger("bot.sandbox.gateway")
 
 # Intent bits (Discord's numbering) and which events each one carries.
@@ -52,6 +54,14 @@ EVENT_INTENT: dict[str, int] = {
 }
 
 HEARTBEAT_INTERVAL_MS = 41_250
+# Events whose own `id` is the server's (every other event names it in `guild_id`).
+_GUILD_ITSELF = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
+
+
+def guild_of(event: str, data: dict[str, Any]) -> int | None:
+    """The server an event is about, or None (a direct message: shard 0 gets those)."""
+    raw = data.get("id") if event in _GUILD_ITSELF else data.get("guild_id")
+    return int(raw) if raw is not None else None
 
 
 @dataclass
@@ -64,6 +74,15 @@ class Session:
     backlog: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     socket: Connection | None = None
     valid: bool = True
+    # (shard id, shard count) from IDENTIFY; (0, 1) for a bot that does not shard.
+    shard: tuple[int, int] = (0, 1)
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether this session's shard gets the events of that server (None: DMs)."""
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return shard_of(guild_id, count) == shard_id
 
 
 class Connection:
@@ -119,9 +138,12 @@ class Gateway:
         needed = EVENT_INTENT.get(event, 0)
         if self._visible is not None and not self._visible(event, data):
             return
+        guild_id = guild_of(event, data)
         for session in list(self.sessions.values()):
             if not session.valid or (needed and not session.intents & needed):
                 continue
+            if not session.serves(guild_id):
+                continue  # another shard's server
             await self._send(session, event, data)
 
     async def send_to(self, session: Session, event: str, data: dict[str, Any]) -> None:
@@ -140,15 +162,22 @@ class Gateway:
             except (ConnectionError, RuntimeError):
                 session.socket = None
 
+    def sessions_for(self, guild_id: int) -> list[Session]:
+        """The live sessions whose shard serves this server."""
+        return [s for s in self.sessions.values() if s.valid and s.serves(guild_id)]
+
     def has_intent(self, bit: int) -> bool:
         """Whether the connected bot identified with this intent."""
         return any(s.valid and s.intents & bit for s in self.sessions.values())
 
     # -- connection control for tests ----------------------------------------------------------
 
-    async def cut(self) -> None:
-        """Drop every connection as a network failure would; sessions stay resumable."""
+    async def cut(self, only: set[str] | None = None) -> None:
+        """Drop every connection (or those of the sessions `only` names) as a network failure
+        would; sessions stay resumable."""
         for session in self.sessions.values():
+            if only is not None and session.id not in only:
+                continue
             if session.socket is not None:
                 socket, session.socket = session.socket, None
                 await socket.ws.close(code=4000, message=b"sandbox: connection cut")
@@ -213,7 +242,19 @@ class Gateway:
         if intents & PRIVILEGED & ~self.privileged_allowed:
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
-        session = Session(id=secrets.token_hex(16), intents=intents, socket=conn)
+        shard = data.get("shard") or [0, 1]
+        if (
+            not isinstance(shard, list)
+            or len(shard) != 2
+            or not all(isinstance(n, int) for n in shard)
+            or not 0 <= shard[0] < shard[1]
+        ):
+            # Discord's close code for a shard outside its count.
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return None
+        session = Session(
+            id=secrets.token_hex(16), intents=intents, socket=conn, shard=(shard[0], shard[1])
+        )
         self.sessions[session.id] = session
         self.identify_count += 1
         session.seq += 1

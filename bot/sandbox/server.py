@@ -339,12 +339,14 @@ class SandboxServer:
         self.in_flight = 0
         # The pseudo-locale's check of the bot's texts (bot.sandbox.leaks), when it is on.
         self.leak_check: LeakCheck | None = None
+        # The shards `GET /gateway/bot` recommends (Discord: one per 1,000 servers or so).
+        self.shard_count = 1
         self.base_url = ""
         self.gateway = Gateway(
             token=self.token,
             ready_payload=self._ready,
             guild_payloads=lambda session: [
-                self.guild_create(g, session) for g in self.guilds.values()
+                self.guild_create(g, session) for g in self.guilds.values() if session.serves(g.id)
             ],
             resume_url=lambda: self.gateway_url,
             privileged_allowed=privileged_intents,
@@ -386,10 +388,12 @@ class SandboxServer:
         return {
             "v": 10,
             "user": self.bot_user.to_payload(),
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "guilds": [
+                {"id": str(g), "unavailable": True} for g in self.guilds if session.serves(g)
+            ],
             "session_id": session.id,
             "resume_gateway_url": self.gateway_url,
-            "shard": [0, 1],
+            "shard": list(session.shard),
             "application": {"id": str(self.application_id), "flags": 0},
         }
 
@@ -1032,7 +1036,7 @@ class SandboxServer:
     async def _get_gateway(self, req: Request) -> JSON:
         return {
             "url": self.gateway_url,
-            "shards": 1,
+            "shards": self.shard_count,
             "session_start_limit": {
                 "total": 1000,
                 "remaining": 999,

@@ -33,6 +33,13 @@ class Snowflakes:
         millis = int(time.time() * 1000) - DISCORD_EPOCH_MS
         return (millis << 22) | (next(self._counter) & 0x3FFFFF)
 
+    def on_shard(self, shard_id: int, shard_count: int) -> int:
+        """An id whose server Discord routes to that shard (`(id >> 22) % count`): its time
+        is moved back at most `shard_count - 1` milliseconds (the counter keeps it unique)."""
+        millis = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        millis -= (millis - shard_id) % shard_count
+        return (millis << 22) | (next(self._counter) & 0x3FFFFF)
+
 
 def iso(dt: datetime) -> str:
     """Discord's ISO-8601 timestamp format."""
@@ -500,9 +507,13 @@ class Guild:
         }
 
 
-def new_guild(ids: Snowflakes, name: str, owner: User) -> Guild:
-    """A guild with an @everyone role carrying Discord's defaults, owned by owner."""
-    guild = Guild(id=ids.next(), name=name, owner_id=owner.id)
+def new_guild(
+    ids: Snowflakes, name: str, owner: User, shard: tuple[int, int] | None = None
+) -> Guild:
+    """A guild with an @everyone role carrying Discord's defaults, owned by owner (on that
+    (shard id, shard count) when given)."""
+    guild_id = ids.on_shard(*shard) if shard is not None else ids.next()
+    guild = Guild(id=guild_id, name=name, owner_id=owner.id)
     guild.roles[guild.id] = Role(guild.id, "@everyone", int(EVERYONE_DEFAULT), position=0)
     guild.members[owner.id] = Member(owner)
     return guild

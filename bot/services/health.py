@@ -155,13 +155,14 @@ def database_check(db: Database, clock: Clock, file: DatabaseFile) -> Check:
 
 
 def scheduler_check(scheduler: Scheduler, db: Database, clock: Clock) -> Check:
-    """The scheduler runs, and no pending send is more than SCHEDULER_LAG overdue."""
+    """The scheduler runs, and no pending send of its own is more than SCHEDULER_LAG overdue
+    (with several processes, another process's sends are its health's to report)."""
 
     async def check() -> Verdict:
         if scheduler.up_since is None:
             return Verdict(False, "not started (the bot is not ready yet)")
         async with db.read() as conn:
-            due = await sends.next_due(conn)
+            due = await sends.next_due(conn, scheduler.shards)
         if due is None:
             return Verdict(True, "nothing pending")
         late = clock.now() - due

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.domain.shards import Scope
 from bot.metrics import Metrics
 from bot.store import Database
 from bot.store import sends as store
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[store.Send], Awaitable[None]]
 StartHook = Callable[[], Awaitable[None]]
+LeadHook = Callable[[], Awaitable[bool]]
 JOB_ID = "twinbridge-next-send"
 # Rounds of one run: sends planned by handlers and due at once are done in the same run.
 MAX_ROUNDS = 20
@@ -180,6 +182,30 @@ class Scheduler:
         # When this process began doing sends on time; None until `start`. A send due before
         # it fell due while the bot was down (or starting).
         self.up_since: datetime | None = None
+        # Whose sends this process does: every one, unless several processes share the
+        # shards (`share`).
+        self.shards = Scope()
+        self._lead: LeadHook | None = None
+
+    def share(self, shards: Scope, lead: LeadHook) -> None:
+        """Do only the sends of servers on `shards`, and those of no server while `lead()`
+        says this process leads (asked at every wake-up: the lead passes to another
+        process when its holder dies)."""
+        self.shards = shards
+        self._lead = lead
+
+    async def scope(self) -> Scope:
+        """The sends this process does now (it may have just taken the lead)."""
+        if self._lead is None:
+            return self.shards
+        was = self.shards.no_guild
+        leads = await self._lead()
+        self.shards = self.shards.leading(leads)
+        if leads and not was and self.up_since is not None:
+            # The lead came from a process that died: what it left half-done is done again.
+            async with self.db.transaction() as conn:
+                await store.reset_interrupted(conn, Scope(self.shards.shard_count, frozenset()))
+        return self.shards
 
     def handle(self, kind: str, handler: Handler, *, fan_out: bool = False) -> None:
         """Register what to do for sends of this kind.
@@ -199,8 +225,9 @@ class Scheduler:
     async def start(self) -> None:
         """Rebuild the schedule from the database and start waking up for it."""
         self.up_since = self.clock.now()
+        scope = await self.scope()
         async with self.db.transaction() as conn:
-            interrupted = await store.reset_interrupted(conn)
+            interrupted = await store.reset_interrupted(conn, scope)
         if interrupted:
             log.warning("%d sends were interrupted by a stop; they will be retried", interrupted)
         for hook in self._start_hooks:
@@ -233,8 +260,9 @@ class Scheduler:
             return
         self._arming += 1
         seen = self._arming
+        scope = await self.scope()
         async with self.db.read() as conn:
-            due = await store.next_due(conn)
+            due = await store.next_due(conn, scope)
         if self._arming != seen and self._armed is not None:
             # Set meanwhile by a call that may know of a send this read did not see.
             due = self._armed if due is None else min(due, self._armed)
@@ -340,8 +368,9 @@ class Scheduler:
     async def _round(self) -> tuple[int, int]:
         """One pass over the sends due now: (claimed, sent)."""
         now = self.clock.now()
+        scope = await self.scope()
         async with self.db.read() as conn:
-            due = await store.pending(conn, until=now)
+            due = await store.pending(conn, until=now, scope=scope)
         outcomes: list[tuple[bool, bool]] = []
         batch: list[store.Send] = []
         for send in due:

@@ -9,11 +9,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    and_,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
+from bot.domain.shards import NO_GUILD, Scope
 from bot.store.schema import scheduled_sends
 
 # Room for Discord's reason of a failure ("403 Forbidden (error code: 50013): Missing …").
@@ -159,9 +171,38 @@ async def plan_many(conn: AsyncConnection, planned: Sequence[Planned]) -> int:
     return len(fresh)
 
 
-async def pending(conn: AsyncConnection, until: datetime | None = None) -> list[Send]:
-    """Sends still to do (due by `until` when given), earliest first."""
-    query = select(scheduled_sends).where(scheduled_sends.c.status == SendStatus.PENDING)
+def in_scope(scope: Scope | None) -> list[ColumnElement[bool]]:
+    """The sends that are this process's to do (every send when `scope` is None or holds
+    everything): those of servers on its shards, and those of no server while it leads.
+
+    The shard is computed as Discord does, `(guild_id >> 22) % shard_count`, by the database
+    (both SQLite and PostgreSQL have `>>` and `%` on integers).
+    """
+    if scope is None or scope.everything:
+        return []
+    guild: ColumnElement[int] = scheduled_sends.c.guild_id
+    if scope.every_server:
+        servers: ColumnElement[bool] = guild != NO_GUILD
+    elif scope.shard_ids:
+        # Written into the SQL: PostgreSQL has `bigint >> integer` only, and a bound 22 is
+        # sent as a bigint.
+        shard = guild.op(">>", return_type=BigInteger)(literal_column("22", Integer)) % (
+            literal_column(str(int(scope.shard_count)), Integer)
+        )
+        servers = and_(guild != NO_GUILD, shard.in_(sorted(scope.shard_ids)))
+    else:
+        servers = false()
+    return [or_(guild == NO_GUILD, servers) if scope.no_guild else servers]
+
+
+async def pending(
+    conn: AsyncConnection, until: datetime | None = None, scope: Scope | None = None
+) -> list[Send]:
+    """Sends still to do (due by `until` when given; this process's when `scope` is),
+    earliest first."""
+    query = select(scheduled_sends).where(
+        scheduled_sends.c.status == SendStatus.PENDING, *in_scope(scope)
+    )
     if until is not None:
         query = query.where(scheduled_sends.c.due_at <= until)
     rows = (
@@ -170,14 +211,15 @@ async def pending(conn: AsyncConnection, until: datetime | None = None) -> list[
     return [_send(r) for r in rows]
 
 
-async def next_due(conn: AsyncConnection) -> datetime | None:
-    """When the earliest send still to do falls due (None: nothing to do).
+async def next_due(conn: AsyncConnection, scope: Scope | None = None) -> datetime | None:
+    """When the earliest send still to do (of `scope`, when given) falls due (None: nothing).
 
-    One value read from the (status, due_at) index, whatever the number of pending sends.
+    One value read from the (status, due_at) index, whatever the number of pending sends
+    (with a scope, the pending sends' guild ids are read from their rows too).
     """
     due: datetime | None = await conn.scalar(
         select(func.min(scheduled_sends.c.due_at)).where(
-            scheduled_sends.c.status == SendStatus.PENDING
+            scheduled_sends.c.status == SendStatus.PENDING, *in_scope(scope)
         )
     )
     return due
@@ -275,16 +317,17 @@ async def cancel_matching(conn: AsyncConnection, prefix: str, now: datetime) -> 
     return int(result.rowcount)
 
 
-async def reset_interrupted(conn: AsyncConnection) -> int:
+async def reset_interrupted(conn: AsyncConnection, scope: Scope | None = None) -> int:
     """Sends a crash left half-done go back to pending (at-least-once beats lost).
 
     A send is "sending" from its claim until its outcome is recorded. If the process died in
     between, its handler may or may not have reached Discord; doing it again is the only way
-    not to lose it, and the handlers make that repeat harmless where they can.
+    not to lose it, and the handlers make that repeat harmless where they can. With a
+    `scope`, only this process's: another process's "sending" ones are under way.
     """
     result = await conn.execute(
         update(scheduled_sends)
-        .where(scheduled_sends.c.status == SendStatus.SENDING)
+        .where(scheduled_sends.c.status == SendStatus.SENDING, *in_scope(scope))
         .values(status=SendStatus.PENDING, error=INTERRUPTED)
     )
     return int(result.rowcount)
