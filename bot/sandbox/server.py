@@ -689,8 +689,9 @@ class SandboxServer:
         answer: Any = None
         raw: bytes | None = None
         if response.body is not None and response.content_type == "application/json":
-            raw = response.body
-            assert isinstance(raw, bytes)
+            body_bytes = response.body
+            assert isinstance(body_bytes, bytes)
+            raw = body_bytes
             answer = json.loads(raw)
         if response.status == 429 and isinstance(answer, dict):
             wait = float(answer.get("retry_after") or 0)
