@@ -193,6 +193,13 @@ class Context:
         self.leases = Leases(self.db)
 
 
+# Translated command payloads (as JSON text) by their untranslated form. Translating asks the
+# translator for every text in each of Discord's ~30 locales, and the answer depends only on
+# the commands (what `to_dict` gives) and the catalogues, which do not change while a process
+# runs: the bot translates once per start, but a test process starts a bot per test.
+_TRANSLATED: dict[str, str] = {}
+
+
 async def command_payload(
     tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None = None
 ) -> list[dict[str, Any]]:
@@ -201,7 +208,17 @@ async def command_payload(
     translator = tree.translator
     if translator is None:
         return [command.to_dict(tree) for command in commands]
-    return [await command.get_translated_payload(tree, translator) for command in commands]
+    if type(translator) is not CatalogueTranslator:
+        # Another translator may answer differently from one call to the next.
+        return [await command.get_translated_payload(tree, translator) for command in commands]
+    plain = json.dumps([command.to_dict(tree) for command in commands], sort_keys=True)
+    translated = _TRANSLATED.get(plain)
+    if translated is None:
+        payload = [await command.get_translated_payload(tree, translator) for command in commands]
+        translated = _TRANSLATED[plain] = json.dumps(payload)
+    # A fresh copy each time: callers may change what they get.
+    result: list[dict[str, Any]] = json.loads(translated)
+    return result
 
 
 def commands_digest(payload: list[dict[str, Any]]) -> str:

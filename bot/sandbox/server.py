@@ -707,9 +707,11 @@ class SandboxServer:
         scope = response.headers.get("X-RateLimit-Scope")
         self.ratelimiter.count_invalid(response.status, scope)
         answer: Any = None
+        raw: bytes | None = None
         if response.body is not None and response.content_type == "application/json":
-            raw = response.body
-            assert isinstance(raw, bytes)
+            body_bytes = response.body
+            assert isinstance(body_bytes, bytes)
+            raw = body_bytes
             answer = json.loads(raw)
         if response.status == 429 and isinstance(answer, dict):
             wait = float(answer.get("retry_after") or 0)
@@ -724,16 +726,18 @@ class SandboxServer:
         # leaves them out.
         checked = response.status < 500 and (answer is not None or response.status != 429)
         if self.spec is not None and checked:
-            violations = self._check_response(method, path, response.status, answer)
+            violations = self._check_response(method, path, response.status, answer, raw)
             if violations:
                 self.problem(
                     f"the sandbox's {response.status} answer to {method} {path} breaks "
                     f"Discord's OpenAPI spec: {violations[:3]}"
                 )
 
-    def _check_response(self, method: str, path: str, status: int, answer: Any) -> list[str]:
+    def _check_response(
+        self, method: str, path: str, status: int, answer: Any, raw: bytes | None = None
+    ) -> list[str]:
         assert self.spec is not None
-        return self.spec.response_verdict(method, path, status, answer)
+        return self.spec.response_verdict(method, path, status, answer, raw)
 
     async def _answer(
         self,

@@ -6,6 +6,7 @@ beside the project. Without it validation is skipped, with one warning, never si
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -93,6 +94,8 @@ class SpecValidator:
         # registration alone takes almost half a second.
         self._response_verdicts: dict[tuple[str, str, int, Any], tuple[str, ...]] = {}
         self._response_validators: dict[tuple[str, str, str], Draft202012Validator | None] = {}
+        # The same verdicts by the answer's outlined JSON text (`response_verdict`).
+        self._response_texts: dict[tuple[str, str, int, bytes], tuple[str, ...]] = {}
 
     @staticmethod
     def _route(template: str) -> _Route:
@@ -224,15 +227,32 @@ class SpecValidator:
             return [f"(body): a {status} answer has a JSON body in the spec"]
         return self._check(validator, body)
 
-    def response_verdict(self, method: str, path: str, status: int, body: Any) -> list[str]:
-        """`validate_response`, remembered for every answer of the same `shape`."""
-        key = (method, self.template_for(path) or path, status, shape(body))
+    def response_verdict(
+        self, method: str, path: str, status: int, body: Any, raw: bytes | None = None
+    ) -> list[str]:
+        """`validate_response`, remembered for every answer of the same `shape`.
+
+        `raw` is the answer's JSON text, when there is one: answers whose texts are the same
+        once ids and timestamps are outlined (`outline`) have the same shape, and outlining
+        text is far cheaper than `shape` (the answer to a command registration is large)."""
+        template = self.template_for(path) or path
+        quick = None
+        if raw is not None:
+            quick = (method, template, status, hashlib.blake2b(outline(raw)).digest())
+            known = self._response_texts.get(quick)
+            if known is not None:
+                return list(known)
+        key = (method, template, status, shape(body))
         found = self._response_verdicts.get(key)
         if found is None:
             if len(self._response_verdicts) >= _VERDICTS:
                 self._response_verdicts.pop(next(iter(self._response_verdicts)))
             found = tuple(self.validate_response(method, path, status, body))
             self._response_verdicts[key] = found
+        if quick is not None:
+            if len(self._response_texts) >= _VERDICTS:
+                self._response_texts.pop(next(iter(self._response_texts)))
+            self._response_texts[quick] = found
         return list(found)
 
     @staticmethod
@@ -253,6 +273,20 @@ def _describe(error: ValidationError) -> str:
 _SNOWFLAKE = re.compile(r"^[0-9]{1,20}$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 _WORD = re.compile(r"^[a-z_]{1,24}$")
+
+
+# A string token of JSON text (`json.dumps`' separators) that `shape` outlines as a snowflake
+# or a timestamp, never an object's key. Inside a string a quote is always escaped, so a quote
+# after ": ", ", " or "[" opens a string token, and its digits run to the quote that closes it.
+_OUTLINED = re.compile(
+    rb'(?:(?<=: )|(?<=, )|(?<=\[))"(?:[0-9]{1,20}|\d{4}-\d\d-\d\dT\d\d:\d\d[^"\\]*)"(?!:)'
+)
+
+
+def outline(raw: bytes) -> bytes:
+    """JSON text with its snowflakes and timestamps outlined as `#` (a bare `#` is no JSON, so
+    it never stands for anything else): two texts outlined alike have the same `shape`."""
+    return _OUTLINED.sub(b"#", raw)
 
 
 def shape(value: Any) -> Any:

@@ -20,7 +20,7 @@ import discord
 import pytest
 
 from bot.sandbox.driver import Sandbox
-from bot.sandbox.spec import SpecValidator
+from bot.sandbox.spec import SpecValidator, outline
 from bot.sandbox.state import ChannelType
 from tests.sandbox.rest import raw
 
@@ -135,3 +135,43 @@ async def test_an_answer_unlike_discords_is_a_problem(sb: Sandbox, spec: SpecVal
     assert status == 200
     problems = sb.expect_problems()
     assert any("answer to GET /users/@me breaks Discord's OpenAPI spec" in p for p in problems)
+
+
+def test_outlining_an_answer_hides_only_ids_and_times() -> None:
+    """Answers are remembered by their text with ids and timestamps outlined: keys, text that
+    merely holds digits, and other values stay, so differently shaped answers never meet."""
+    one = {
+        "id": "1234567890123456789",
+        "name": 'say "123"',
+        "123": 1,
+        "ids": ["1", "22"],
+        "at": "2026-12-06T17:00:00+00:00",
+    }
+    other = one | {"id": "987", "ids": ["5", "66"], "at": "2027-01-01T00:00:00.5+00:00"}
+    text = outline(json.dumps(one).encode())
+    assert text == outline(json.dumps(other).encode())
+    assert b'"id": #' in text and b'"ids": [#, #]' in text and b'"at": #' in text
+    assert b'"123": 1' in text and b'"name": "say \\"123\\""' in text
+    assert text != outline(json.dumps(one | {"name": "x"}).encode())
+    assert text != outline(json.dumps(one | {"123": 2}).encode())
+
+
+def test_a_verdict_remembered_by_text_is_the_verdict_of_that_answer(spec: SpecValidator) -> None:
+    """A wrong answer stays wrong and a right one right, however often each comes."""
+    right = {
+        "id": "1",
+        "username": "omar",
+        "discriminator": "0",
+        "avatar": None,
+        "public_flags": 0,
+        "flags": 0,
+        "global_name": None,
+        "mfa_enabled": False,
+        "locale": "en-US",
+    }
+    wrong = {"id": "1", "username": 5}
+    for _ in range(2):
+        for body in (right, wrong, right | {"id": "22"}, wrong | {"id": "22"}):
+            found = spec.response_verdict("GET", "/users/@me", 200, body, json.dumps(body).encode())
+            assert bool(found) == (body["username"] == 5), (body, found)
+            assert found == spec.validate_response("GET", "/users/@me", 200, body)
