@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from bot.cldr import dated
@@ -80,9 +80,10 @@ def _database_busy(cause: BaseException) -> bool:
     if isinstance(cause, PoolTimeoutError):
         return True
     text = str(getattr(cause, "orig", cause)).lower()
-    # SQLite: "database is locked"; PostgreSQL: "canceling statement due to lock timeout".
+    # SQLite: "database is locked"; PostgreSQL: "canceling statement due to lock timeout",
+    # which asyncpg's adapter raises as a plain DBAPIError, not an OperationalError.
     busy = "locked" in text or "busy" in text or "lock timeout" in text
-    return isinstance(cause, OperationalError) and busy
+    return isinstance(cause, DBAPIError) and busy
 
 
 def note_done(interaction: discord.Interaction[Any], text: str) -> None:
