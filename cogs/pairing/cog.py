@@ -23,7 +23,7 @@ from cogs.pairing.pages import history_page, proposal_page
 # `/pair cadence every:` (names translated as `choice.every.<value>`).
 EVERY_CHOICES = [
     *(
-        app_commands.Choice(name=f"every {n} week{'s' if n > 1 else ''}", value=str(n))
+        app_commands.Choice(name="every week" if n == 1 else f"every {n} weeks", value=str(n))
         for n in EVERY_WEEKS
     ),
     app_commands.Choice(name="every term (after each school break)", value=TERM),
