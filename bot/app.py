@@ -44,7 +44,7 @@ from bot.store import Database, app_state, sends
 from bot.store.engine import DatabaseGoneError, server_bytes
 from bot.store.leases import Leases
 from bot.store.migrate import current_revision, head_revision, upgrade
-from bot.translator import CatalogueTranslator, describe_options
+from bot.translator import CatalogueTranslator, bound_integer_options, describe_options
 from bot.web import WebServer, build_app
 from bot.web.guard import Guard
 from bot.web.pages import Outside
@@ -487,6 +487,7 @@ class Twinbridge(commands.Bot):
             self.ctx.scheduler.handle(BACKUP_KIND, self.services.backups.daily)
             await self.services.backups.plan_daily()
         missing = describe_options(self.tree)
+        bound_integer_options(self.tree)
         if missing:
             log.error("options without a description in commands.json: %s", ", ".join(missing))
         if self.holds_shard_zero():

@@ -124,3 +124,9 @@ LOCALES: Final = frozenset(
         "ko",
     }
 )
+
+# The database's INTEGER (PostgreSQL's int4; ids are stored in it). Discord lets an integer
+# option reach ±2**53: every integer option declares these bounds unless it has its own, so a
+# typed "exchange: 9007199254740992" is refused by Discord instead of failing a query.
+INTEGER_MIN: Final = -(2**31)
+INTEGER_MAX: Final = 2**31 - 1

@@ -38,6 +38,7 @@ from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
 from bot.i18n import DEFAULT_LANGUAGE, available_languages, lookup
+from bot.limits import INTEGER_MAX, INTEGER_MIN
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,20 @@ def describe_options(tree: app_commands.CommandTree[Any]) -> list[str]:
             else:
                 parameter.description = app_commands.locale_str(text)
     return missing
+
+
+def bound_integer_options(tree: app_commands.CommandTree[Any]) -> None:
+    """Give integer options without bounds the database's (bot.limits.INTEGER_MIN/MAX)."""
+    for command in walk(tree):
+        if not isinstance(command, app_commands.Command):
+            continue
+        for parameter in command._params.values():
+            if parameter.type is not discord.AppCommandOptionType.integer:
+                continue
+            if parameter.min_value is None:
+                parameter.min_value = INTEGER_MIN
+            if parameter.max_value is None:
+                parameter.max_value = INTEGER_MAX
 
 
 @cache  # asked for every text and each of Discord's 34 locales at every registration
