@@ -24,6 +24,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from bot import plurals, pseudo
+from bot.domain.privacy import ERASED
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ def lookup(key: str, language: str) -> str | None:
 def t(key: str, language: str | None = None, /, **params: Any) -> str:
     """The text for `key` in `language` (falling back to English), formatted with params."""
     language = language or DEFAULT_LANGUAGE
+    if any(isinstance(v, str) and ERASED in v for v in params.values()):
+        # Every name a text shows passes here: an erased person's reads in the reader's words.
+        params = {
+            k: shown_name(v, language) if isinstance(v, str) else v for k, v in params.items()
+        }
     # The pseudo-locale: English, marked and accented; or any language, marked (bot.pseudo).
     marks, accents = pseudo.marking() or language == pseudo.LANGUAGE, language == pseudo.LANGUAGE
     if accents:
@@ -88,6 +94,20 @@ def t(key: str, language: str | None = None, /, **params: Any) -> str:
         # the span, never into it.
         text = text.replace("`" + FSI, FSI + "`").replace(PDI + "`", "`" + PDI)
     return text
+
+
+def shown_name(name: str, language: str | None = None) -> str:
+    """A stored name (or text) as a reader of `language` sees it: the sentinel erasure writes
+    in place of a person's name (bot.domain.privacy.ERASED, in a column or inside scrubbed
+    text) becomes the catalogue's word for it, "[erased]", "[effacé]", "[محذوف]".
+
+    The database keeps the one language-free sentinel: a row is read by people of both cities,
+    erasure writes it into NOT NULL columns and into free text, and backups and the erasure
+    checks look for it.
+    """
+    if ERASED not in name:
+        return name
+    return name.replace(ERASED, t("privacy.erased_name", language))
 
 
 @cache

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from bot.cldr import dated, format_moment, format_percent, format_short_day
 from bot.domain.chess_league import points_text
@@ -33,7 +34,7 @@ from bot.domain.reporting import (
 from bot.domain.spreadsheet import csv_bytes
 from bot.domain.workbook import XLSX_TYPE, attendance_workbook, exchange_workbook
 from bot.errors import UserError
-from bot.i18n import available_languages, language_name, lookup, t
+from bot.i18n import available_languages, language_name, lookup, shown_name, t
 from bot.services.dashboard import Access, DashboardService
 from bot.services.feeds import FeedService
 from bot.web.charts import attendance_svg
@@ -58,12 +59,22 @@ class Outside:
 OUTSIDE = web.AppKey("outside", Outside)
 
 
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    # Every value a page prints passes here: an erased person's name reads in the page's
+    # language (the texts themselves come through `_`, which does that for their values).
+    if isinstance(value, str):
+        return shown_name(value, context.get("lang"))
+    return value
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("bot.web", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.globals.update(rate_text=rate_text, points_text=points_text)
     return env
