@@ -31,6 +31,7 @@ from bot.domain.reporting import (
     exchange_csv,
     rate_text,
 )
+from bot.domain.sessions import title_in
 from bot.domain.spreadsheet import csv_bytes
 from bot.domain.workbook import XLSX_TYPE, attendance_workbook, exchange_workbook
 from bot.errors import UserError
@@ -171,6 +172,7 @@ class Page:
             "dir": direction(self.language),
             "_": self._,
             "day": self.day,
+            "session_title": lambda title: title_in(title, self.language),
             "rate_text": self.percent,
             "href": self.href,
             "page": self.name,
@@ -260,7 +262,7 @@ async def sessions(request: web.Request, access: Access, page: Page) -> web.Stre
     cities = access.exchange.cities
     rows = [
         {
-            "title": slot.title,
+            "title": title_in(slot.title, page.language),
             "status": slot.status,
             "times": [_local(slot.starts_at, c.timezone, page.language) for c in cities],
             "minutes": slot.minutes,
@@ -349,8 +351,10 @@ async def attendance_file(
     report = await request.app[OUTSIDE].dashboard.attendance(access, period)
     stem = _stem("attendance", access, period)
     if xlsx:
-        return _download(attendance_workbook(report), XLSX_TYPE, f"{stem}.xlsx")
-    return _download(csv_bytes(attendance_csv(report)), "text/csv; charset=utf-8", f"{stem}.csv")
+        return _download(attendance_workbook(report, page.language), XLSX_TYPE, f"{stem}.xlsx")
+    return _download(
+        csv_bytes(attendance_csv(report, page.language)), "text/csv; charset=utf-8", f"{stem}.csv"
+    )
 
 
 async def figures_file(
@@ -362,7 +366,7 @@ async def figures_file(
     found = await request.app[OUTSIDE].dashboard.overview(access, period)
     stem = _stem("exchange", access, period)
     if xlsx:
-        return _download(exchange_workbook(found.figures), XLSX_TYPE, f"{stem}.xlsx")
+        return _download(exchange_workbook(found.figures, page.language), XLSX_TYPE, f"{stem}.xlsx")
     return _download(
         csv_bytes(exchange_csv(found.figures)), "text/csv; charset=utf-8", f"{stem}.csv"
     )
@@ -377,7 +381,7 @@ async def prompts(request: web.Request, access: Access, page: Page) -> web.Strea
         if prompt is not None:
             text = prompt.text_in(page.language)[1]
         elif session is not None:
-            text = session.text or session.title
+            text = session.text or title_in(session.title, page.language)
         else:
             text = rate.key
         rows.append({"key": rate.key, "text": text, "rate": rate})

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.domain.sessions import title_in
 from bot.i18n import shown_name, t
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE, SELECT_OPTION_TEXT
 from bot.plurals import amount
@@ -56,7 +57,7 @@ def roll_embed(roll: RollCall, lang: str) -> discord.Embed:
     title = t(
         "rollcall.title",
         lang,
-        title=roll.title,
+        title=title_in(roll.title, lang),
         city=roll.city.name,
     )
     intro = t(
