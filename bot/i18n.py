@@ -125,7 +125,7 @@ def style(language: str) -> plurals.Style:
     cldr = locale(language)
 
     def number(value: plurals.Number) -> str:
-        return format_decimal(value, locale=cldr)
+        return number_text(value, language)
 
     if cldr.character_order == "right-to-left":
         # A Latin name or a number inside Arabic text would otherwise pull the words around it
@@ -133,6 +133,25 @@ def style(language: str) -> plurals.Style:
         # isolates (FSI … PDI) keep each interpolated value to itself.
         return plurals.Style(cldr.plural_form, number, isolate, floats=not strict())
     return plurals.Style(category=cldr.plural_form, number=number, floats=not strict())
+
+
+# Latin digits in every language, Arabic's included (bot.cldr says why).
+DIGITS = "latn"
+# CLDR's minimumGroupingDigits where it is not 1: a number gets its first group separator
+# only with this many digits before the first group ("1234" but "12.345" in Spanish). Babel
+# 2.19 does not carry this CLDR value, so it is kept here, for the catalogue languages.
+MIN_GROUPING = {"es": 2}
+
+
+def number_text(value: plurals.Number, language: str | None = None) -> str:
+    """A quantity as `language` writes it, from CLDR: "1,234" (en), "1\u202f234" (fr),
+    "1.234" (tr), "1234" and "12.345" (es), "1,234" (ar, Latin digits)."""
+    language = language or DEFAULT_LANGUAGE
+    cldr = locale(language)
+    grouping = MIN_GROUPING.get(language, 1)
+    # A primary group is 3 digits in every catalogue language's pattern.
+    grouped = grouping == 1 or abs(value) >= 10 ** (3 + grouping - 1)
+    return str(format_decimal(value, locale=cldr, group_separator=grouped, numbering_system=DIGITS))
 
 
 STRICT_ENV = "TWINBRIDGE_STRICT_TEXT"
