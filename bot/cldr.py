@@ -32,16 +32,14 @@ from babel.dates import (
     get_datetime_format,
     get_timezone_gmt,
 )
-from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_percent
 
 from bot import pseudo
-from bot.i18n import DEFAULT_LANGUAGE, locale, lookup, t
+from bot.i18n import DEFAULT_LANGUAGE, DIGITS, locale, lookup, number_text, t
 from bot.i18n import listing as format_list
-from bot.plurals import MessageSyntaxError, plural_forms
+from bot.plurals import MessageSyntaxError, numbers, plural_forms
 
-# Latin digits everywhere (see the module's docstring).
-DIGITS = "latn"
+# Latin digits everywhere (see the module's docstring): bot.i18n.DIGITS.
 
 
 _P = ParamSpec("_P")
@@ -154,9 +152,10 @@ def counted(key: str, language: str | None = None, /, **params: Any) -> str:
     language = _lang(language)
     template = lookup(key, language) or lookup(key, DEFAULT_LANGUAGE) or ""
     try:
-        chosen = plural_forms(template).keys()
+        # Counts a plural chooses by, and quantities the text writes itself: left as numbers.
+        chosen = plural_forms(template).keys() | numbers(template)
     except MessageSyntaxError:
-        chosen = params.keys()  # t() reports the broken text
+        chosen = set(params)  # t() reports the broken text
     written = {
         name: format_number(value, language)
         if isinstance(value, int) and not isinstance(value, bool) and name not in chosen
@@ -176,7 +175,7 @@ def format_month(month: date | str, language: str | None = None) -> str:
 
 def format_number(value: int | float | Decimal, language: str | None = None) -> str:
     """A number as `language` writes it: "1,234.5", "1 234,5", "1.234,5"."""
-    return str(format_decimal(value, locale=locale(_lang(language)), numbering_system=DIGITS))
+    return number_text(value, language)
 
 
 def format_percent(rate: float | None, language: str | None = None, *, digits: int = 0) -> str:

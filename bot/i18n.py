@@ -24,6 +24,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from bot import plurals, pseudo
+from bot.domain.privacy import ERASED
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ def lookup(key: str, language: str) -> str | None:
 def t(key: str, language: str | None = None, /, **params: Any) -> str:
     """The text for `key` in `language` (falling back to English), formatted with params."""
     language = language or DEFAULT_LANGUAGE
+    if any(isinstance(v, str) and ERASED in v for v in params.values()):
+        # Every name a text shows passes here: an erased person's reads in the reader's words.
+        params = {
+            k: shown_name(v, language) if isinstance(v, str) else v for k, v in params.items()
+        }
     # The pseudo-locale: English, marked and accented; or any language, marked (bot.pseudo).
     marks, accents = pseudo.marking() or language == pseudo.LANGUAGE, language == pseudo.LANGUAGE
     if accents:
@@ -90,6 +96,20 @@ def t(key: str, language: str | None = None, /, **params: Any) -> str:
     return text
 
 
+def shown_name(name: str, language: str | None = None) -> str:
+    """A stored name (or text) as a reader of `language` sees it: the sentinel erasure writes
+    in place of a person's name (bot.domain.privacy.ERASED, in a column or inside scrubbed
+    text) becomes the catalogue's word for it, "[erased]", "[effacé]", "[محذوف]".
+
+    The database keeps the one language-free sentinel: a row is read by people of both cities,
+    erasure writes it into NOT NULL columns and into free text, and backups and the erasure
+    checks look for it.
+    """
+    if ERASED not in name:
+        return name
+    return name.replace(ERASED, t("privacy.erased_name", language))
+
+
 @cache
 def locale(language: str) -> Locale:
     """Babel's locale (CLDR data) for a catalogue language; English's for one CLDR lacks."""
@@ -105,7 +125,7 @@ def style(language: str) -> plurals.Style:
     cldr = locale(language)
 
     def number(value: plurals.Number) -> str:
-        return format_decimal(value, locale=cldr)
+        return number_text(value, language)
 
     if cldr.character_order == "right-to-left":
         # A Latin name or a number inside Arabic text would otherwise pull the words around it
@@ -113,6 +133,25 @@ def style(language: str) -> plurals.Style:
         # isolates (FSI … PDI) keep each interpolated value to itself.
         return plurals.Style(cldr.plural_form, number, isolate, floats=not strict())
     return plurals.Style(category=cldr.plural_form, number=number, floats=not strict())
+
+
+# Latin digits in every language, Arabic's included (bot.cldr says why).
+DIGITS = "latn"
+# CLDR's minimumGroupingDigits where it is not 1: a number gets its first group separator
+# only with this many digits before the first group ("1234" but "12.345" in Spanish). Babel
+# 2.19 does not carry this CLDR value, so it is kept here, for the catalogue languages.
+MIN_GROUPING = {"es": 2}
+
+
+def number_text(value: plurals.Number, language: str | None = None) -> str:
+    """A quantity as `language` writes it, from CLDR: "1,234" (en), "1\u202f234" (fr),
+    "1.234" (tr), "1234" and "12.345" (es), "1,234" (ar, Latin digits)."""
+    language = language or DEFAULT_LANGUAGE
+    cldr = locale(language)
+    grouping = MIN_GROUPING.get(language, 1)
+    # A primary group is 3 digits in every catalogue language's pattern.
+    grouped = grouping == 1 or abs(value) >= 10 ** (3 + grouping - 1)
+    return str(format_decimal(value, locale=cldr, group_separator=grouped, numbering_system=DIGITS))
 
 
 STRICT_ENV = "TWINBRIDGE_STRICT_TEXT"

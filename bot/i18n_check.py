@@ -67,6 +67,13 @@ def check(language: str) -> LanguageCheck:
         ours = plurals.placeholders(english[key])
         if theirs != ours:
             result.placeholders[key] = f"has {_names(theirs)}, English has {_names(ours)}"
+        elif (written := plurals.numbers(own[key])) != (
+            wanted_numbers := plurals.numbers(english[key])
+        ):
+            # A quantity English writes the language's way ("1,234") must be one here too.
+            result.placeholders[key] = (
+                f"writes {_names(written)} as numbers, English writes {_names(wanted_numbers)}"
+            )
         counted = set(plurals.plural_forms(english[key]))
         if set(forms) != counted:
             result.plurals[key] = (

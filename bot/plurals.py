@@ -1,14 +1,19 @@
-"""The subset of ICU MessageFormat the catalogues use: `{name}` and `{name, plural, …}`.
+"""The subset of ICU MessageFormat the catalogues use: `{name}`, `{name, number}` and
+`{name, plural, …}`.
 
     "{students, plural, one {# student} other {# students}} from {rows, plural, =0 {no row}
      one {# row} other {# rows}}"
 
 A plural names its forms by CLDR category (zero, one, two, few, many, other — the ones its
 language has) or by exact value (`=0`); `other` is required. `#` inside a form is the innermost
-plural's number. Plurals nest. An apostrophe before `{`, `}` (or `#` inside a plural) quotes
-text up to the next apostrophe and `''` is one apostrophe, as in ICU; any other apostrophe is
-text, so "don't" needs no escaping. This module knows no language: the caller passes how a
-number is categorised and written (bot.i18n does, through Babel's CLDR data).
+plural's number. Plurals nest. `#` and `{name, number}` are written the language's way
+("1,234", "1 234", "1234" in Spanish); a plain `{name}` is written as it is, so an id, a year
+or a number inside a command or a link stays as it was given: a text declares which of its
+numbers are quantities (`{minutes, number} min`). An apostrophe before `{`, `}` (or `#`
+inside a plural) quotes text up to the next apostrophe and `''` is one apostrophe, as in ICU;
+any other apostrophe is text, so "don't" needs no escaping. This module knows no language:
+the caller passes how a number is categorised and written (bot.i18n does, through Babel's
+CLDR data).
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ class MessageSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Arg:
-    """A plain `{name}` placeholder."""
+    """A plain `{name}` placeholder, or `{name, number}` (a quantity: `number` is True)."""
 
     name: str
+    number: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,8 +159,12 @@ class _Parser:
         self.expect(",")
         self.skip_spaces()
         kind = self.word("plural")
+        if kind == "number":
+            self.skip_spaces()
+            self.expect("}")
+            return Arg(name, number=True)
         if kind != "plural":
-            raise self.fail(f"unsupported argument type {kind!r} (only plural)")
+            raise self.fail(f"unsupported argument type {kind!r} (only plural and number)")
         self.skip_spaces()
         self.expect(",")
         forms: list[tuple[str, Message]] = []
@@ -215,6 +225,11 @@ def plural_forms(text: str) -> dict[str, set[str]]:
     return found
 
 
+def numbers(text: str) -> set[str]:
+    """The names a text writes as quantities (`{name, number}`), the language's way."""
+    return {n.name for n in _walk(parse(text)) if isinstance(n, Arg) and n.number}
+
+
 def is_counted(text: str) -> bool:
     """Whether a text has a plural."""
     return any(isinstance(n, Plural) for n in _walk(parse(text)))
@@ -267,7 +282,11 @@ def _render(
         if isinstance(node, str):
             out.append(node)
         elif isinstance(node, Arg):
-            out.append(style.value(format(params[node.name], "")))
+            if node.number:
+                value = _count(node.name, params[node.name], style.floats)
+                out.append(style.value(style.number(value)))
+            else:
+                out.append(style.value(format(params[node.name], "")))
         elif isinstance(node, Pound):
             # The parser only makes a Pound inside a plural, so `pound` is set.
             out.append(style.value(style.number(pound if pound is not None else 0)))

@@ -18,6 +18,7 @@ from bot.i18n import (
     _catalogue,
     available_languages,
     is_rtl,
+    number_text,
     plural_categories,
     t,
 )
@@ -25,6 +26,8 @@ from bot.i18n import (
 LANGUAGES = available_languages()
 COUNTED = sorted(k for k, v in _catalogue(DEFAULT_LANGUAGE).items() if plurals.is_counted(v))
 COUNTS = (0, 1, 2, 3, 11, 100)
+# Numbers written with CLDR's group separators ("1,234", "1 234", Spanish "1234").
+BIG_COUNTS = (1234, 1_000_000)
 
 
 def plain(text: str) -> str:
@@ -35,7 +38,7 @@ def plain(text: str) -> str:
 def params_for(key: str, count: int) -> dict[str, Any]:
     """Every counted name of `key` at `count`, every other placeholder a visible marker."""
     english = _catalogue(DEFAULT_LANGUAGE)[key]
-    counted = plurals.plural_forms(english)
+    counted = plurals.plural_forms(english).keys() | plurals.numbers(english)
     return {
         name: count if name in counted else f"‹{name}›" for name in plurals.placeholders(english)
     }
@@ -84,6 +87,15 @@ def test_the_check_finds_what_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
     assert i18n_check.check("en").ok
 
 
+def test_the_check_finds_a_number_written_as_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`{n, number}` in English and a plain `{n}` in a translation: the translation would
+    write 1234 where English writes 1,234 (or the reverse), so it is named."""
+    books = {"en": {"a": "{n, number} left"}, "fr": {"a": "il en reste {n}"}}
+    monkeypatch.setattr(i18n_check, "_catalogue", lambda language: books[language])
+    found = i18n_check.check("fr")
+    assert not found.ok and set(found.placeholders) == {"a"}
+
+
 def test_cli_check_exits_zero_when_all_is_well(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(["i18n", "check"]) == 0
     out = capsys.readouterr().out
@@ -114,7 +126,7 @@ def expected_form(node: plurals.Plural, count: int, language: str) -> plurals.Me
     return found if found is not None else node.form("other") or ()
 
 
-@pytest.mark.parametrize("count", COUNTS)
+@pytest.mark.parametrize("count", COUNTS + BIG_COUNTS)
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("key", COUNTED)
 def test_counted_message_reads_right(key: str, language: str, count: int) -> None:
@@ -132,7 +144,7 @@ def test_counted_message_reads_right(key: str, language: str, count: int) -> Non
         if words:
             assert max(words, key=len) in shown, (language, key, count, shown)
         if any(isinstance(piece, plurals.Pound) for piece in form):
-            assert str(count) in shown
+            assert number_text(count, language) in shown, (language, key, count, shown)
 
 
 def test_the_sentences_the_issue_quotes() -> None:
@@ -205,11 +217,11 @@ def test_every_rtl_text_isolates_every_value(language: str) -> None:
         if not names:
             continue
         shown = t(key, language, **params_for(key, 7))
-        for name in names - set(plurals.plural_forms(text)):
+        for name in names - set(plurals.plural_forms(text)) - plurals.numbers(text):
             inside = f"{FSI}‹{name}›{PDI}" in shown
             around_code = f"{FSI}`‹{name}›`{PDI}" in shown
             assert inside or around_code, (key, shown)
-        if plurals.plural_forms(text) and "7" in shown:
+        if (plurals.plural_forms(text) or plurals.numbers(text)) and "7" in shown:
             assert f"{FSI}7{PDI}" in shown, (key, shown)
         assert shown.count(FSI) == shown.count(PDI)
 

@@ -249,3 +249,52 @@ async def test_0020_networks_keeps_every_row_and_allows_more_cities(tmp_path: Pa
     await downgrade(db, "0019")
     await upgrade(db)
     await db.dispose()
+
+
+async def test_0028_clears_the_translated_default_titles_and_keeps_typed_ones(
+    empty_database_url: str,
+) -> None:
+    """A session stored with a catalogue's default title (any of the five languages) becomes
+    untitled, shown to each reader in theirs; a title a teacher typed stays; a downgrade gives
+    untitled ones English's default back."""
+    db = create_database(empty_database_url)
+    await upgrade(db, "0027")
+    t0 = "'2026-10-07 09:00:00.000000'"
+    titles = {
+        1: "Exchange session",
+        2: "جلسة التبادل",
+        3: "Sesión de intercambio",
+        4: "Séance d'échange",
+        5: "Değişim oturumu",
+        6: "Book club",
+        7: "Exchange session 2",
+    }
+    async with db.transaction() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO partnerships (id, guild_id, name, status, created_at) "
+                f"VALUES (1, 7, 'X', 'active', {t0})"
+            )
+        )
+        for id_, title in titles.items():
+            await conn.execute(
+                text(
+                    "INSERT INTO sessions (id, guild_id, partnership_id, title, timezone, "
+                    "first_local, starts_at, rrule, duration_minutes, created_by, created_at, "
+                    f"updated_at) VALUES ({id_}, 7, 1, :title, 'UTC', '2026-10-07T09:00', {t0}, "
+                    f"'FREQ=DAILY;COUNT=1', 60, 303, {t0}, {t0})"
+                ),
+                {"title": title},
+            )
+
+    async def stored() -> dict[int, str]:
+        async with db.read() as conn:
+            rows = (await conn.execute(text("SELECT id, title FROM sessions"))).all()
+        return {row.id: row.title for row in rows}
+
+    await upgrade(db)
+    assert await stored() == {1: "", 2: "", 3: "", 4: "", 5: "", 6: "Book club", 7: titles[7]}
+    await downgrade(db, "0027")
+    after = await stored()
+    await db.dispose()
+    assert after == {**dict.fromkeys(range(1, 6), "Exchange session"), 6: "Book club", 7: titles[7]}

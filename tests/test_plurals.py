@@ -83,10 +83,45 @@ def test_french_zero_is_singular_and_numbers_are_french() -> None:
 
 
 def test_spanish_thousands() -> None:
+    """CLDR's minimumGroupingDigits is 2 for Spanish: no separator in a four-digit number."""
     text = "{n, plural, one {# sesión} many {# de sesiones} other {# sesiones}}"
     assert say(text, "es", n=1) == "1 sesión"
-    assert say(text, "es", n=2500) == "2.500 sesiones"
+    assert say(text, "es", n=2500) == "2500 sesiones"
+    assert say(text, "es", n=25_000) == "25.000 sesiones"
     assert say(text, "es", n=1_000_000) == "1.000.000 de sesiones"
+
+
+BIG = {
+    "en": ("1,234", "1,000,000"),
+    "ar": ("1,234", "1,000,000"),
+    "es": ("1234", "1.000.000"),
+    "fr": ("1\u202f234", "1\u202f000\u202f000"),
+    "tr": ("1.234", "1.000.000"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(BIG))
+def test_a_count_and_a_number_are_written_the_languages_way(language: str) -> None:
+    """`#` and `{n, number}` go through CLDR (Latin digits in Arabic too); a plain `{n}` is
+    left as it was given, so an id or a year is never grouped ("game #12345", "2026")."""
+    thousands, million = BIG[language]
+    text = "{n, plural, other {#}} | {m, number} | #{id} | {year}"
+    shown = unisolated(say(text, language, n=1234, m=1_000_000, id=12345, year=2026))
+    assert shown == f"{thousands} | {million} | #12345 | 2026"
+
+
+def test_a_number_placeholder_is_parsed_and_named() -> None:
+    assert parse("{n, number} min") == (Arg("n", number=True), " min")
+    assert plurals.numbers("{n, number} of {total, plural, other {#}} {id}") == {"n"}
+    assert plurals.placeholders("{n, number}") == {"n"}
+
+
+def test_a_number_placeholder_needs_a_number() -> None:
+    with pytest.raises(TypeError):
+        say("{n, number}", n="1,234")
+    with pytest.raises(TypeError):
+        say("{n, number}", n=True)
+    assert say("{n, number}", "fr", n=Decimal("1234.5")) == "1\u202f234,5"
 
 
 def test_nested_plurals_and_pound_of_the_innermost() -> None:

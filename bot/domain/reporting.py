@@ -36,8 +36,10 @@ from typing import Any, NamedTuple
 from bot.cldr import format_percent
 from bot.domain.days import FIRST_DAY, DayError, check_day
 from bot.domain.days import parse_day as read_day
+from bot.domain.sessions import title_in
 from bot.domain.spreadsheet import to_csv
 from bot.domain.text import ascii_digits, clean
+from bot.i18n import DEFAULT_LANGUAGE, shown_name
 
 DEFAULT_DAYS = 90
 MAX_YEARS = 2
@@ -466,10 +468,11 @@ def attendance(
     return Attendance(tuple(city_lines), tuple(sessions), tuple(lines))
 
 
-def attendance_rows(report: Attendance) -> list[dict[str, Any]]:
+def attendance_rows(report: Attendance, language: str = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:
     """The CSV rows: one per city, per session and city, and per student.
 
-    One sheet for spreadsheets: filter the `level` column (city, session, student).
+    One sheet for spreadsheets: filter the `level` column (city, session, student). A
+    session without a title and an erased student read in `language` (the reader's).
     """
     rows: list[dict[str, Any]] = []
     for city in report.cities:
@@ -495,7 +498,7 @@ def attendance_rows(report: Attendance) -> list[dict[str, Any]]:
                     "level": "session",
                     "date": session.slot.starts_at.date().isoformat(),
                     "starts_at_utc": session.slot.starts_at.isoformat(),
-                    "session": session.slot.title,
+                    "session": title_in(session.slot.title, language),
                     "outcome": session.outcome,
                     "city": city.city.name,
                     "expected": tally.expected,
@@ -512,7 +515,7 @@ def attendance_rows(report: Attendance) -> list[dict[str, Any]]:
             {
                 "level": "student",
                 "city": names.get(line.student.city_id or 0, ""),
-                "student": line.student.name,
+                "student": shown_name(line.student.name, language),
                 "expected": line.tally.expected,
                 "attended": line.tally.attended,
                 "missed": line.tally.missed,
@@ -548,9 +551,9 @@ ATTENDANCE_COLUMNS = (
 )
 
 
-def attendance_csv(report: Attendance) -> str:
-    """The attendance report as one CSV sheet."""
-    return to_csv(ATTENDANCE_COLUMNS, attendance_rows(report))
+def attendance_csv(report: Attendance, language: str = DEFAULT_LANGUAGE) -> str:
+    """The attendance report as one CSV sheet (names and titles read in `language`)."""
+    return to_csv(ATTENDANCE_COLUMNS, attendance_rows(report, language))
 
 
 # -- exchange figures ------------------------------------------------------------------------------

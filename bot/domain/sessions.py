@@ -21,6 +21,7 @@ from dateutil.rrule import rrule, rrulestr
 
 from bot.domain.days import DayError, parse_day
 from bot.domain.text import ascii_digits, clean, whole_number
+from bot.i18n import t
 
 MAX_TITLE = 100
 MAX_PROMPT = 1500
@@ -45,6 +46,27 @@ MIN_REMINDER = 5
 MAX_REMINDER = 7 * 24 * 60
 
 ONCE = "FREQ=DAILY;COUNT=1"
+
+# A series the teacher gave no title: stored as this (a typed title is never empty), and shown
+# as the catalogue's default title in each reader's language — never stored translated, since
+# the other city reads the same row in theirs.
+NO_TITLE = ""
+
+
+def title_in(title: str, language: str | None) -> str:
+    """A series' title as a reader of `language` sees it: its own, or the default one."""
+    return title if title != NO_TITLE else t("session.default_title", language)
+
+
+def titles_in(title: str, languages: Sequence[str]) -> str:
+    """A series' title for readers of several languages at once (a Discord event both cities
+    see): its own, or the default title in each language, once each ("Exchange session ·
+    Séance d'échange")."""
+    if title != NO_TITLE:
+        return title
+    return " · ".join(dict.fromkeys(title_in(title, lang) for lang in languages or ("en",)))
+
+
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # index + 1 = ISO weekday
 _WEEKDAY_WORDS = {
     "mon": 1,

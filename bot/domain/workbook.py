@@ -24,6 +24,8 @@ from bot.domain.reporting import (
     attendance_rows,
     exchange_rows,
 )
+from bot.domain.sessions import title_in
+from bot.i18n import DEFAULT_LANGUAGE, shown_name
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -159,9 +161,10 @@ class Workbook:
         return out.getvalue()
 
 
-def attendance_workbook(report: Attendance) -> bytes:
-    """The attendance report: sheets `cities`, `sessions` and `students`."""
-    rows = attendance_rows(report)
+def attendance_workbook(report: Attendance, language: str = DEFAULT_LANGUAGE) -> bytes:
+    """The attendance report: sheets `cities`, `sessions` and `students` (names and titles
+    read in `language`)."""
+    rows = attendance_rows(report, language)
     book = Workbook()
     for title, columns in LEVEL_SHEETS.items():
         level = LEVEL_OF_SHEET[title]
@@ -169,7 +172,7 @@ def attendance_workbook(report: Attendance) -> bytes:
     return book.bytes()
 
 
-def exchange_workbook(figures: ExchangeFigures) -> bytes:
+def exchange_workbook(figures: ExchangeFigures, language: str = DEFAULT_LANGUAGE) -> bytes:
     """The exchange's figures: `figures` (a metric a line, a column per city and the total),
     then `cities` and `sessions` (the whole exchange's attendance, counts only) and `dormant
     pairs` (the pairs to nudge, named as `/report exchange` names them)."""
@@ -183,7 +186,7 @@ def exchange_workbook(figures: ExchangeFigures) -> bytes:
     book = Workbook()
     columns = ["metric", *names, "total"]
     book.sheet("figures", columns, [_rate_metric(line, columns) for line in lines])
-    rows = attendance_rows(figures.attendance)
+    rows = attendance_rows(figures.attendance, language)
     for title in ("cities", "sessions"):
         level = LEVEL_OF_SHEET[title]
         book.sheet(title, LEVEL_SHEETS[title], [r for r in rows if r["level"] == level])
@@ -191,7 +194,10 @@ def exchange_workbook(figures: ExchangeFigures) -> bytes:
         "dormant pairs",
         ("students", "last_message_utc"),
         [
-            {"students": " & ".join(p.names), "last_message_utc": p.last_message}
+            {
+                "students": " & ".join(shown_name(n, language) for n in p.names),
+                "last_message_utc": p.last_message,
+            }
             for p in figures.dormant_pairs
         ],
     )
@@ -205,7 +211,7 @@ def _rate_metric(line: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]
     return {c: (float(line[c]) if c != "metric" and line.get(c) else line.get(c)) for c in columns}
 
 
-def student_workbook(report: StudentReport) -> bytes:
+def student_workbook(report: StudentReport, language: str = DEFAULT_LANGUAGE) -> bytes:
     """One student: `months` (a month a line) and `sessions` (each counted session)."""
     book = Workbook()
     book.sheet(
@@ -230,7 +236,7 @@ def student_workbook(report: StudentReport) -> bytes:
             {
                 "date": slot.starts_at.date().isoformat(),
                 "starts_at_utc": slot.starts_at.isoformat(),
-                "session": slot.title,
+                "session": title_in(slot.title, language),
                 "attended": came,
             }
             for slot, came in report.sessions

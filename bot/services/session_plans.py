@@ -290,9 +290,13 @@ async def materialise(
 def event_spec(
     series: SessionRecord, occurrence: OccurrenceRecord, exchange: Exchange, location: str
 ) -> EventSpec:
-    """The Discord event of an occurrence (a voice/stage event when the series has a channel)."""
+    """The Discord event of an occurrence (a voice/stage event when the series has a channel).
+
+    Both cities read one event: a series without a title is named by the default title in
+    each of the exchange's languages.
+    """
     return EventSpec(
-        name=series.title,
+        name=rules.titles_in(series.title, languages_of(exchange)),
         description=description_for(exchange, occurrence),
         start=occurrence.starts_at,
         end=occurrence.ends_at,

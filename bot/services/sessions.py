@@ -75,9 +75,10 @@ PROBE_SECONDS = 2.0
 
 @dataclass(frozen=True, slots=True)
 class ScheduleInput:
-    """What a teacher typed into /session schedule."""
+    """What a teacher typed into /session schedule (no title: each reader sees the default
+    title in their language)."""
 
-    title: str
+    title: str | None
     repeat: str
     start: date
     time: str
@@ -218,7 +219,11 @@ class SessionService:
         if where.exchange_channel_id is None:
             raise UserError("error.session_needs_channels")
         try:
-            title = clean_text(typed.title, limit=rules.MAX_TITLE, what="name")
+            title = (
+                clean_text(typed.title, limit=rules.MAX_TITLE, what="name")
+                if typed.title is not None
+                else rules.NO_TITLE
+            )
             prompt = (
                 clean_text(typed.prompt, limit=rules.MAX_PROMPT, what="prompt", multiline=True)
                 if typed.prompt and typed.prompt.strip()
@@ -914,7 +919,7 @@ def series_file(
     ended = series.updated_at if series.status is SeriesStatus.CANCELLED else None
     return SeriesFile(
         uid=f"session-{series.id}-{series.guild_id}@twinbridge",
-        title=series.title,
+        title=rules.title_in(series.title, language),
         description="",
         clocks=tuple((c.name, c.timezone) for c in exchange.cities),
         language=language,

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from bot.cldr import dated, format_moment, format_percent, format_short_day
 from bot.domain.chess_league import points_text
@@ -30,10 +31,11 @@ from bot.domain.reporting import (
     exchange_csv,
     rate_text,
 )
+from bot.domain.sessions import title_in
 from bot.domain.spreadsheet import csv_bytes
 from bot.domain.workbook import XLSX_TYPE, attendance_workbook, exchange_workbook
 from bot.errors import UserError
-from bot.i18n import available_languages, language_name, lookup, t
+from bot.i18n import available_languages, language_name, lookup, shown_name, t
 from bot.services.dashboard import Access, DashboardService
 from bot.services.feeds import FeedService
 from bot.web.charts import attendance_svg
@@ -58,12 +60,22 @@ class Outside:
 OUTSIDE = web.AppKey("outside", Outside)
 
 
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    # Every value a page prints passes here: an erased person's name reads in the page's
+    # language (the texts themselves come through `_`, which does that for their values).
+    if isinstance(value, str):
+        return shown_name(value, context.get("lang"))
+    return value
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("bot.web", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.globals.update(rate_text=rate_text, points_text=points_text)
     return env
@@ -160,6 +172,7 @@ class Page:
             "dir": direction(self.language),
             "_": self._,
             "day": self.day,
+            "session_title": lambda title: title_in(title, self.language),
             "rate_text": self.percent,
             "href": self.href,
             "page": self.name,
@@ -249,7 +262,7 @@ async def sessions(request: web.Request, access: Access, page: Page) -> web.Stre
     cities = access.exchange.cities
     rows = [
         {
-            "title": slot.title,
+            "title": title_in(slot.title, page.language),
             "status": slot.status,
             "times": [_local(slot.starts_at, c.timezone, page.language) for c in cities],
             "minutes": slot.minutes,
@@ -338,8 +351,10 @@ async def attendance_file(
     report = await request.app[OUTSIDE].dashboard.attendance(access, period)
     stem = _stem("attendance", access, period)
     if xlsx:
-        return _download(attendance_workbook(report), XLSX_TYPE, f"{stem}.xlsx")
-    return _download(csv_bytes(attendance_csv(report)), "text/csv; charset=utf-8", f"{stem}.csv")
+        return _download(attendance_workbook(report, page.language), XLSX_TYPE, f"{stem}.xlsx")
+    return _download(
+        csv_bytes(attendance_csv(report, page.language)), "text/csv; charset=utf-8", f"{stem}.csv"
+    )
 
 
 async def figures_file(
@@ -351,7 +366,7 @@ async def figures_file(
     found = await request.app[OUTSIDE].dashboard.overview(access, period)
     stem = _stem("exchange", access, period)
     if xlsx:
-        return _download(exchange_workbook(found.figures), XLSX_TYPE, f"{stem}.xlsx")
+        return _download(exchange_workbook(found.figures, page.language), XLSX_TYPE, f"{stem}.xlsx")
     return _download(
         csv_bytes(exchange_csv(found.figures)), "text/csv; charset=utf-8", f"{stem}.csv"
     )
@@ -366,7 +381,7 @@ async def prompts(request: web.Request, access: Access, page: Page) -> web.Strea
         if prompt is not None:
             text = prompt.text_in(page.language)[1]
         elif session is not None:
-            text = session.text or session.title
+            text = session.text or title_in(session.title, page.language)
         else:
             text = rate.key
         rows.append({"key": rate.key, "text": text, "rate": rate})

@@ -8,7 +8,7 @@ from datetime import datetime
 import discord
 
 from bot.domain.exchange import INTERESTS
-from bot.i18n import listing, lookup, t
+from bot.i18n import listing, lookup, shown_name, t
 from bot.limits import EMBED_FIELDS
 
 # Text users typed that the bot repeats must never ping anyone (users, roles, @everyone).
@@ -35,13 +35,17 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def shown(name: str, limit: int | None = None) -> str:
+def shown(name: str, limit: int | None = None, *, language: str | None = None) -> str:
     """A name people typed (a student, an exchange, a city, a session's title), as markdown
     shows it: literally, never bold, a link, a heading, a quote or a mention of someone.
 
     For text Discord renders as markdown (contents, embed titles, descriptions and fields);
     not for plain-text places (button and menu labels, event and channel names, files).
+    With `language`, an erased person's name reads in it (`bot.i18n.shown_name`): for a name
+    shown outside `t()`, which does that for the names put into a text.
     """
+    if language is not None:
+        name = shown_name(name, language)
     text = clip(name, limit) if limit is not None else name
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 

@@ -39,7 +39,7 @@ HELD_NAMES = 10
 def held_back_line(proposal: Proposal, lang: str) -> str:
     """Who this round leaves out for want of guardian consent on file, and why."""
     held = proposal.no_consent
-    shown_names = [shown(p.display_name) for p in held[:HELD_NAMES]]
+    shown_names = [shown(p.display_name, language=lang) for p in held[:HELD_NAMES]]
     if len(held) > HELD_NAMES:
         names = (
             ", ".join(shown_names) + " " + t("consent.and_more", lang, count=len(held) - HELD_NAMES)
@@ -80,9 +80,10 @@ def proposal_page(
     first = (page - 1) * PER_PAGE
     for number, group in enumerate(proposal.groups[first : first + PER_PAGE], start=first + 1):
         names = " · ".join(
-            f"{shown(m.display_name)} ({shown(proposal.exchange.city(m.city_id).name)})"
+            f"{shown(m.display_name, language=lang)} "
+            f"({shown(proposal.exchange.city(m.city_id).name)})"
             if m.city_id
-            else shown(m.display_name)
+            else shown(m.display_name, language=lang)
             for m in group.members
         )
         embed.add_field(
@@ -126,8 +127,9 @@ def history_fields(found: History, lang: str) -> list[tuple[str, str]]:
         for index, names in enumerate(r.pairs):
             left = r.left[index] if index < len(r.left) else ()
             # Students who left a pair that went on (removed, or swapped out) are struck through.
-            names_shown = [shown(n) for n in names]
-            lines.append(" · ".join([*names_shown, *(f"~~{shown(n)}~~" for n in left)]))
+            names_shown = [shown(n, language=lang) for n in names]
+            struck = [f"~~{shown(n, language=lang)}~~" for n in left]
+            lines.append(" · ".join([*names_shown, *struck]))
         header = t(
             "pair.history_round",
             lang,

@@ -7,6 +7,7 @@ import math
 import discord
 
 from bot.cldr import counted, format_percent
+from bot.domain.sessions import title_in
 from bot.i18n import from_library, t
 from bot.limits import EMBED_TITLE
 from bot.services.prompts import Listed, PromptStats, Show
@@ -89,7 +90,7 @@ def stats_embed(lang: str, found: PromptStats, page: int, *, lengths_sent: bool)
         name = f"{rate_row.key} · {theme}"
         if words is not None:
             # A session's own words: named by the session, shown as the teacher wrote them.
-            name = t("prompt.stats_session", lang, title=shown(words.title))
+            name = t("prompt.stats_session", lang, title=shown(title_in(words.title, lang)))
             # No words of their own: the pairs got the session's starter.
             text = words.text or t("session.prompt_default", lang)
         line = counted(

@@ -128,9 +128,9 @@ class ReportingCog(
         )
         stem = _stem("attendance", scope.exchange.id, period)
         if file == "xlsx":
-            data = await asyncio.to_thread(attendance_workbook, found.attendance)
+            data = await asyncio.to_thread(attendance_workbook, found.attendance, actor.language)
         else:
-            data = csv_bytes(attendance_csv(found.attendance))
+            data = csv_bytes(attendance_csv(found.attendance, actor.language))
         files = [Attachment(f"{stem}.{_suffix(file)}", data)]
         if found.attendance.ended:
             png = await asyncio.to_thread(
@@ -187,7 +187,7 @@ class ReportingCog(
             add_meet(embed, found.meet, actor.language)
         stem = _stem("exchange", found.scope.exchange.id, figures.period)
         if file == "xlsx":
-            data = await asyncio.to_thread(exchange_workbook, figures)
+            data = await asyncio.to_thread(exchange_workbook, figures, actor.language)
         else:
             data = csv_bytes(exchange_csv(figures))
         await say_packed(
@@ -228,7 +228,7 @@ class ReportingCog(
         )
         files: list[Attachment] = []
         if file == "xlsx":
-            data = await asyncio.to_thread(student_workbook, found.report)
+            data = await asyncio.to_thread(student_workbook, found.report, actor.language)
             # The file is named by the exchange and the period, never by the child.
             stem = _stem("student", found.scope.exchange.id, found.report.period)
             files.append(Attachment(f"{stem}.xlsx", data))

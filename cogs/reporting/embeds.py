@@ -22,6 +22,7 @@ from bot.domain.reporting import (
     partnership_lines,
     rate_text,
 )
+from bot.domain.sessions import title_in
 from bot.i18n import listing, month_of_year, t
 from bot.limits import EMBED_TITLE, FIELD_NAME, FIELD_VALUE
 from bot.services.consent import ConsentOverview
@@ -133,7 +134,7 @@ def attendance_embed(
                 "reporting.session_line" if session.slot.counted else "reporting.session_plain",
                 lang,
                 date=format_short_day(session.slot.starts_at.date(), lang, year=True),
-                title=shown(session.slot.title, IN_LINE),
+                title=shown(title_in(session.slot.title, lang), IN_LINE),
                 outcome=t(f"reporting.outcome_{session.outcome}", lang),
                 cities=cities,
             )
@@ -396,7 +397,7 @@ def student_embed(report: StudentReport, language: str) -> discord.Embed:
             "reporting.session_attended" if came else "reporting.session_missed",
             lang,
             date=format_short_day(slot.starts_at.date(), lang, year=True),
-            title=shown(slot.title, IN_LINE),
+            title=shown(title_in(slot.title, lang), IN_LINE),
         )
         for slot, came in reversed(report.sessions)
     ]

@@ -180,7 +180,7 @@ async def post_digest(channel: discord.abc.Messageable, digest: Digest, nonce: s
     stem = f"digest-{digest.exchange.id}-{figures.period.start:%Y-%m}"
     files = [
         discord.File(
-            io.BytesIO(await asyncio.to_thread(exchange_workbook, figures)),
+            io.BytesIO(await asyncio.to_thread(exchange_workbook, figures, digest.languages[0])),
             filename=f"{stem}.xlsx",
         )
     ]

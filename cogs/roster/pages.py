@@ -191,8 +191,8 @@ def marks_page(
     pages = max(1, -(-len(marks) // MARKS_PER_PAGE))
     page = min(max(page, 1), pages)
     lines = [
-        f"• **{shown(m.first.display_name, 60)}** ↔ "
-        f"**{shown(m.second.display_name, 60)}** · "
+        f"• **{shown(m.first.display_name, 60, language=lang)}** ↔ "
+        f"**{shown(m.second.display_name, 60, language=lang)}** · "
         f"<t:{int(m.marked_at.timestamp())}:d>"
         for m in marks[(page - 1) * MARKS_PER_PAGE : page * MARKS_PER_PAGE]
     ]

@@ -7,6 +7,7 @@ import math
 
 import discord
 
+from bot.domain.sessions import title_in
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, EMBEDS_TOTAL, FIELD_NAME, FIELD_VALUE
 from bot.services.sessions import Preview, SeriesView
@@ -98,7 +99,7 @@ def preview_embed(
     if preview.free_text_prompt:
         lines.append(t("session.preview_prompt_hint", language))
     embed = discord.Embed(
-        title=clip(t(key, language, title=shown(preview.title)), EMBED_TITLE),
+        title=clip(t(key, language, title=shown(title_in(preview.title, language))), EMBED_TITLE),
         description="\n".join(lines),
         colour=discord.Colour.orange()
         if preview.warnings
@@ -128,7 +129,7 @@ def preview_embed(
             + t(
                 "session.warn_overlap",
                 language,
-                other=preview.overlap.other,
+                other=shown(title_in(preview.overlap.other, language)),
                 when=timestamp(preview.overlap.start, "F"),
             ),
         )
@@ -204,7 +205,7 @@ def list_embed(views: list[SeriesView], page: int, language: str) -> discord.Emb
             lines.append(t("session.list_no_upcoming", language))
         elif view.holidays.unchecked:
             lines.append(unchecked_line(view.holidays.unchecked, language))
-        name = shown(f"{series.title} (#{series.id})", FIELD_NAME)
+        name = shown(f"{title_in(series.title, language)} (#{series.id})", FIELD_NAME)
         more = t("session.list_continued", language)
         chunks = chunk_lines(lines, FIELD_VALUE)
         fields += [(name if i == 0 else more, chunk) for i, chunk in enumerate(chunks)]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.domain.sessions import title_in
 from bot.i18n import t
 from cogs.common.components import RestartButton
 from cogs.common.interactions import begin, show
@@ -31,7 +32,10 @@ class CheckInButton(RestartButton, key="session.checkin", legacy=r"tb:checkin:(?
         await show(
             interaction,
             content=t(
-                key, actor.language, title=shown(done.title), when=timestamp(done.first_seen, "t")
+                key,
+                actor.language,
+                title=shown(title_in(done.title, actor.language)),
+                when=timestamp(done.first_seen, "t"),
             ),
             allowed_mentions=NO_PINGS,
         )

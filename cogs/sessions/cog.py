@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.app import Twinbridge
 from bot.domain import sessions as rules
-from bot.domain.sessions import OccurrenceStatus
+from bot.domain.sessions import OccurrenceStatus, title_in
 from bot.domain.suggest import LONGEST, SHORTEST
 from bot.errors import UserError
 from bot.i18n import listing, t
@@ -103,7 +103,7 @@ class SessionsCog(
             actor,
             exchange,
             ScheduleInput(
-                title=title if title is not None else t("session.default_title", lang),
+                title=title,
                 repeat=repeat,
                 start=start,
                 time=time,
@@ -194,7 +194,7 @@ class SessionsCog(
                 content=t(
                     "session.end_series_ask",
                     lang,
-                    title=shown(end.series.title),
+                    title=shown(title_in(end.series.title, lang)),
                     count=end.upcoming,
                 ),
                 view=view,
@@ -208,7 +208,7 @@ class SessionsCog(
         text = t(
             "session.cancelled",
             lang,
-            title=shown(done.series.title),
+            title=shown(title_in(done.series.title, lang)),
             start=timestamp(done.occurrence.starts_at, "F"),
         )
         await show(
@@ -230,7 +230,7 @@ class SessionsCog(
         text = t(
             "session.skipped",
             lang,
-            title=shown(done.series.title),
+            title=shown(title_in(done.series.title, lang)),
             start=timestamp(done.occurrence.starts_at, "F"),
         )
         await show(
@@ -310,7 +310,11 @@ class SessionsCog(
             ),
             session_port(interaction),
         )
-        text = t("session.edited", actor.language, title=shown(done.series.title))
+        text = t(
+            "session.edited",
+            actor.language,
+            title=shown(title_in(done.series.title, actor.language)),
+        )
         await show(
             interaction,
             content=with_event_warning(text, done.event_refused, actor.language),
@@ -350,11 +354,14 @@ class SessionsCog(
     ) -> None:
         actor = await begin(interaction)
         series, data = await self.sessions.ics(actor, session, session_port(interaction))
-        slug = re.sub(r"[^a-z0-9]+", "-", series.title.casefold()).strip("-") or "session"
+        slug = (
+            re.sub(r"[^a-z0-9]+", "-", title_in(series.title, actor.language).casefold()).strip("-")
+            or "session"
+        )
         await say_packed(
             interaction,
             pack([Attachment(f"{slug[:SLUG_LONGEST]}-{series.id}.ics", data)]),
-            t("session.ics", actor.language, title=shown(series.title)),
+            t("session.ics", actor.language, title=shown(title_in(series.title, actor.language))),
             language=actor.language,
             allowed_mentions=NO_PINGS,
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.domain.sessions import title_in
 from bot.i18n import t
 from bot.services.sessions import Preview
 from cogs.common.components import RestartButton, buttons
@@ -40,7 +41,8 @@ class ConfirmSchedule(RestartButton, key="session.schedule", legacy=r"tb:sched:o
             f"• {timestamp(s.start, 'F')} ({timestamp(s.start, 'R')})" for s in done.next_slots
         )
         key = "session.scheduled" if done.event_refused is None else "session.scheduled_no_event"
-        text = t(key, lang, title=shown(done.series.title), id=done.series.id, upcoming=upcoming)
+        title = shown(title_in(done.series.title, lang))
+        text = t(key, lang, title=title, id=done.series.id, upcoming=upcoming)
         await show(
             interaction,
             content=with_event_warning(text, done.event_refused, lang),
@@ -125,7 +127,7 @@ class ConfirmMove(
         text = t(
             "session.moved",
             lang,
-            title=shown(done.series.title),
+            title=shown(title_in(done.series.title, lang)),
             start=timestamp(done.occurrence.starts_at, "F"),
         )
         await show(
@@ -152,7 +154,7 @@ class EndSeries(RestartButton, key="session.end", legacy=r"tb:endseries:ok:(?P<s
             content=t(
                 "session.series_cancelled",
                 actor.language,
-                title=shown(end.series.title),
+                title=shown(title_in(end.series.title, actor.language)),
                 count=end.upcoming,
             ),
             view=None,

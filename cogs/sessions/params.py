@@ -15,10 +15,11 @@ import discord
 from discord import app_commands
 
 from bot.domain import sessions as rules
+from bot.domain.sessions import title_in
 from bot.domain.text import clean
 from bot.domain.timezones import ALIASES
 from bot.limits import CHOICE_NAME, CHOICE_VALUE, CHOICES
-from cogs.common.interactions import client_of, language_soon
+from cogs.common.interactions import client_of, language_for, language_soon
 from cogs.common.params import ZoneParam, bounded, chosen
 from cogs.common.text import clip
 from cogs.sessions.words import local_line, repeat_choice_name
@@ -49,10 +50,12 @@ class SeriesParam(app_commands.Transformer):
 
         async def choices() -> list[app_commands.Choice[int]]:
             every = await client_of(interaction).services.sessions.series_in_guild(guild_id)
+            language = await language_for(interaction)
+            titled = [(s, title_in(s.title, language)) for s in every]
             return [
-                app_commands.Choice(name=clip(f"{s.title} (#{s.id})", CHOICE_NAME), value=s.id)
-                for s in every
-                if not needle or needle in s.title.casefold() or needle == str(s.id)
+                app_commands.Choice(name=clip(f"{title} (#{s.id})", CHOICE_NAME), value=s.id)
+                for s, title in titled
+                if not needle or needle in title.casefold() or needle == str(s.id)
             ]
 
         return await bounded(choices)

@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from bot.domain.sessions import title_in
 from bot.domain.spreadsheet import csv_bytes, to_csv
 from bot.i18n import t
 from bot.limits import (
@@ -47,8 +48,10 @@ def render_announcement(post: Announcement, language: str) -> str:
     }
     if post.kind == "scheduled" and post.shape is not None:
         rule = rule_text(post.shape, language, post.local_time, post.zone)
-        return t("session.ann_scheduled", language, title=shown(post.title), rule=rule, **times)
-    return t(f"session.ann_{post.kind}", language, title=shown(post.title), **times)
+        title = shown(title_in(post.title, language))
+        return t("session.ann_scheduled", language, title=title, rule=rule, **times)
+    title = shown(title_in(post.title, language))
+    return t(f"session.ann_{post.kind}", language, title=title, **times)
 
 
 def render_reminder(post: Reminder, language: str) -> str:
@@ -57,7 +60,7 @@ def render_reminder(post: Reminder, language: str) -> str:
         "session.reminder",
         language,
         lead=duration_text(post.minutes_before, language),
-        title=shown(post.title),
+        title=shown(title_in(post.title, language)),
         start=timestamp(post.start, "F"),
         relative=timestamp(post.start, "R"),
     )
@@ -68,7 +71,8 @@ def render_reminder(post: Reminder, language: str) -> str:
 
 def render_started(post: Started, language: str) -> str:
     """The "session started" post, above its check-in button."""
-    text = t("session.started", language, title=shown(post.title), end=timestamp(post.end, "t"))
+    title = shown(title_in(post.title, language))
+    text = t("session.started", language, title=title, end=timestamp(post.end, "t"))
     if post.voice_channel_id:
         text += "\n" + t("session.started_voice", language, channel=f"<#{post.voice_channel_id}>")
     return text
@@ -77,7 +81,8 @@ def render_started(post: Started, language: str) -> str:
 def render_prompt(post: PromptPost) -> str:
     """A session's prompt in one paired space: the teacher's words, or an invitation to talk."""
     header = "\n".join(
-        t("session.prompt_header", lang, title=shown(post.title)) for lang in post.languages
+        t("session.prompt_header", lang, title=shown(title_in(post.title, lang)))
+        for lang in post.languages
     )
     body = post.text or blocks(post.languages, lambda lang: t("session.prompt_default", lang))
     return f"{header}\n\n{body}"
@@ -218,7 +223,7 @@ def summary_embed(post: Summary) -> tuple[discord.Embed, discord.File | None]:
                 t(
                     "session.summary_title",
                     first,
-                    title=shown(post.title),
+                    title=shown(title_in(post.title, first)),
                     date=timestamp(post.start, "D"),
                 ),
                 EMBED_TITLE,

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.i18n import t
+from bot.domain.sessions import title_in
+from bot.i18n import shown_name, t
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE, SELECT_OPTION_TEXT
 from bot.plurals import amount
 from bot.services.roll_call import RollCall, RollLine
@@ -42,11 +43,12 @@ def _evidence(line: RollLine, lang: str) -> str:
 
 def _line(line: RollLine, lang: str) -> str:
     if line.mark is not None:
-        head = f"{MARK_EMOJI[line.mark]} **{shown(line.name)}** — {_mark_name(line.mark, lang)}"
+        name = shown(line.name, language=lang)
+        head = f"{MARK_EMOJI[line.mark]} **{name}** — {_mark_name(line.mark, lang)}"
         if line.reason:
             head += f" ({shown(line.reason)})"
     else:
-        head = ("☑️" if line.counted else "⬜") + f" {shown(line.name)}"
+        head = ("☑️" if line.counted else "⬜") + f" {shown(line.name, language=lang)}"
     return f"{head}\n  {_evidence(line, lang)}"
 
 
@@ -55,7 +57,7 @@ def roll_embed(roll: RollCall, lang: str) -> discord.Embed:
     title = t(
         "rollcall.title",
         lang,
-        title=roll.title,
+        title=title_in(roll.title, lang),
         city=roll.city.name,
     )
     intro = t(
@@ -95,7 +97,7 @@ def roll_view(roll: RollCall, lang: str) -> discord.ui.View | None:
     for row, mark in enumerate(MARK_EMOJI):
         options = [
             discord.SelectOption(
-                label=clip(line.name, SELECT_OPTION_TEXT),
+                label=clip(shown_name(line.name, lang), SELECT_OPTION_TEXT),
                 value=str(line.participant_id),
                 emoji=MARK_EMOJI[line.mark] if line.mark else None,
             )

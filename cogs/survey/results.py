@@ -47,7 +47,7 @@ def _cell_text(item: Item, cell: Cell, language: str, several: bool) -> str:
             key = "survey.too_few" if figure.respondents else "survey.no_answers"
             return head + t(key, language, count=figure.respondents)
         quoted = [
-            f"{shown(name)}: “{shown(text)}”" if name else f"“{shown(text)}”"
+            f"{shown(name, language=language)}: “{shown(text)}”" if name else f"“{shown(text)}”"
             for name, text in cell.texts
         ]
         return (

@@ -233,7 +233,8 @@ async def test_the_feeds_description_gives_each_citys_clock_in_the_readers_langu
     ex: Exchange,
 ) -> None:
     """DTSTART is for the calendar app; the description is for people: each city's clock
-    for that event, written in the language of the teacher who subscribed (French here)."""
+    for that event, written in the language of the teacher who subscribed (French here), as
+    is the title of a series scheduled without one."""
     sb = ex.sb
     await schedule_confirmed(ex, count=2)
     teacher = sb.add_member("Mme Diallo", roles=[ex.world.teachers_role], locale="fr")
@@ -244,4 +245,5 @@ async def test_the_feeds_description_gives_each_citys_clock_in_the_readers_langu
     assert str(main["DESCRIPTION"]) == (
         "Minneapolis: 6 octobre 2026, 15:00 (UTC-05:00)\nNajaf: 6 octobre 2026, 23:00 (UTC+03:00)"
     )
-    assert str(main["SUMMARY"]) == "Exchange session"
+    # An untitled series: the default title in the subscriber's language, not the organiser's.
+    assert str(main["SUMMARY"]) == "Séance d'échange"

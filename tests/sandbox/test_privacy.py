@@ -273,6 +273,27 @@ async def test_the_bot_keeps_working_after_an_erasure(sb: Sandbox) -> None:
     assert "Layla" not in preview.text and "[erased]" not in preview.text
 
 
+async def test_an_erased_name_reads_in_each_readers_language(sb: Sandbox) -> None:
+    """The database keeps one sentinel; a French teacher reads « [effacé] », not English."""
+    world, layla = await layla_everywhere(sb)
+    ask = await sb.command(world.coordinator, "privacy erase", student=layla)
+    await sb.click(world.coordinator, ask, "Erase for good")
+    teacher = sb.add_member("Mme Diallo", roles=[world.teachers_role], locale="fr")
+    await sb.command(teacher, "join", city="Najaf", language="fr")
+    history = (await sb.command(teacher, "pair history")).text
+    assert t("privacy.erased_name", "fr") == "[effacé]"
+    assert "[effacé]" in history and "[erased]" not in history and "Layla" not in history
+    assert "[erased]" in (await sb.command(world.teacher, "pair history")).text
+
+
+@pytest.mark.pseudo_locale  # an erased name is the catalogue's word, marked like every other
+async def test_an_erased_name_is_no_text_past_the_catalogue(sb: Sandbox) -> None:
+    world, layla = await layla_everywhere(sb)
+    ask = await sb.command(world.coordinator, "privacy erase", student=layla)
+    await sb.click(world.coordinator, ask, "Erase for good")
+    await sb.command(world.teacher, "pair history")
+
+
 async def ended(world: World) -> Reply:
     sb = world.sb
     ask = await sb.command(world.coordinator, "exchange end", exchange=world.exchange_id)

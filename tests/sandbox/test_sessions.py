@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from bot.domain.sessions import MAX_PROMPT, MAX_TITLE
+from bot.domain.sessions import MAX_PROMPT, MAX_TITLE, NO_TITLE
 from bot.i18n import t
 from bot.sandbox.driver import Sandbox, SandboxError, iter_components, message_text
 from bot.sandbox.state import Message
@@ -358,7 +358,7 @@ async def test_discords_client_holds_titles_and_prompts_to_the_limits(
             await ex.sb.command(ex.world.teacher, "session edit", **too_long)
     async with ex.sb.bot.ctx.db.read() as conn:
         titles = [r[0] for r in await conn.execute(select(sessions.c.title))]
-    assert titles == ([] if subcommand == "schedule" else ["Exchange session"])
+    assert titles == ([] if subcommand == "schedule" else [NO_TITLE])  # untouched: untitled
 
 
 async def test_scheduling_needs_the_announcements_channel(sb: Sandbox) -> None:
@@ -874,3 +874,23 @@ async def test_a_teachers_own_prompt_is_posted_once_per_pair_after_a_restart(
     await sb.restart_bot(downtime=timedelta(minutes=10))
     for space in ex.spaces():
         assert len(texts(sb, space, "💬")) == 1
+
+
+async def test_a_session_without_a_title_is_named_in_each_readers_language(ex: Exchange) -> None:
+    """A French teacher schedules without a title: nothing translated is stored, the English
+    teacher reads "Exchange session", the French one « Séance d'échange », and the Discord
+    event both cities see names it in the exchange's languages."""
+    sb = ex.sb
+    teacher = sb.add_member("Mme Diallo", roles=[ex.world.teachers_role], locale="fr")
+    await sb.command(teacher, "join", city="Najaf", language="fr")
+    reply = await schedule(ex, member=teacher)
+    done = await sb.click(teacher, preview_of(reply), t("session.confirm", "fr"))
+    assert "Séance d'échange" in done.text
+    async with sb.bot.ctx.db.read() as conn:
+        assert (await conn.scalars(select(sessions.c.title))).all() == [""]
+    (event,) = sb.events()
+    assert event["name"] == "Exchange session · جلسة التبادل"
+    english = (await sb.command(ex.world.teacher, "session list")).text
+    assert "Exchange session" in english and "Séance" not in english
+    french = (await sb.command(teacher, "session list")).text
+    assert "Séance d'échange" in french and "Exchange session" not in french
