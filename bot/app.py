@@ -64,8 +64,9 @@ RATE_LIMIT_PATIENCE = 30.0
 # How often an idle bot checks that its database file is still the one it opened (every
 # database use checks too).
 DATABASE_WATCH_SECONDS = 15.0
-# How often a process that does not lead asks for the lead again (the leader may have died
-# with work of no server still to do: retention, backups, sweeps).
+# How often a sharded process re-reads its next send (another process may have planned some
+# of its servers' sends) and, when it does not lead, asks for the lead again (the leader may
+# have died with work of no server still to do: retention, backups, sweeps).
 LEAD_RETRY_SECONDS = 60.0
 
 EXTENSIONS: tuple[str, ...] = (
@@ -445,14 +446,16 @@ class Twinbridge(commands.Bot):
         log.info("holding shard(s) %s of %d", ", ".join(map(str, ids)), count)
 
     async def _ask_for_the_lead(self) -> None:
-        """Now and then: a process that does not lead asks again (the leader may be gone),
-        and every process checks that it still holds its shards."""
+        """Now and then: every process checks that it still holds its shards, and re-reads
+        when its next send is due: another process may have planned sends of this one's
+        servers (the lead's daily sweeps plan for every server) or of no server, and only
+        the planning process's timer knew of them. A process that does not lead asks for
+        the lead again in the same read (the leader may be gone)."""
         while True:
             await asyncio.sleep(LEAD_RETRY_SECONDS)
             if not await self.check_leases():
                 return
-            if not self.ctx.leases.leading:
-                await self.ctx.scheduler.rearm()  # asks, and wakes for the lead's work
+            await self.ctx.scheduler.rearm()
 
     async def check_leases(self) -> bool:
         """False, and the bot stops (exit status 1: its service restarts it), when the
