@@ -434,13 +434,15 @@ class Twinbridge(commands.Bot):
 
     async def _take_shards(self) -> None:
         """Hold this process's shards (ShardHeldError if another process does) and do only
-        their servers' scheduled work, and work of no server while this process leads."""
+        their servers' scheduled work, and work of no server while this process leads.
+        Unsharded: hold the whole deployment (InUseError if any other process runs)."""
         shards = self.ctx.settings.shards()
+        leases = self.ctx.leases
         if shards is None:
+            await leases.hold_all()
             return
         count, ids = shards
-        leases = self.ctx.leases
-        await leases.hold(ids)
+        await leases.hold(ids, count)
         scope = Scope(count, frozenset(ids), no_guild=False)
         self.ctx.scheduler.share(scope, leases.try_lead)
         log.info("holding shard(s) %s of %d", ", ".join(map(str, ids)), count)
@@ -463,10 +465,11 @@ class Twinbridge(commands.Bot):
         so another process may hold them now, and both would do the same servers' work."""
         if await self.ctx.leases.alive():
             return True
+        shards = self.ctx.leases.shards
         log.critical(
-            "the database connection holding shard(s) %s was lost: stopping, so that no "
-            "other process holding them now does the same work twice",
-            ", ".join(map(str, self.ctx.leases.shards)),
+            "the database connection holding %s was lost: stopping, so that no other process "
+            "holding them now does the same work twice",
+            f"shard(s) {', '.join(map(str, shards))}" if shards else "every server",
         )
         self.leases_lost = True
         self.loop.create_task(self.close(), name="twinbridge:shutdown")
@@ -499,7 +502,7 @@ class Twinbridge(commands.Bot):
         self.loop.create_task(self._start_scheduler(), name="twinbridge:scheduler-start")
         # Not named "twinbridge:": they never finish, and shutdown cancels them.
         self._watch = self.loop.create_task(self._watch_database(), name="database-watch")
-        if self.ctx.settings.shards() is not None:
+        if self.ctx.settings.shards() is not None or self.ctx.leases.alone:
             self._lead_watch = self.loop.create_task(self._ask_for_the_lead(), name="lead-watch")
 
     async def _start_scheduler(self) -> None:
