@@ -376,6 +376,12 @@ class Twinbridge(commands.Bot):
         """Bring the gauges read on demand up to date (before /metrics answers)."""
         metrics, ctx = self.ctx.metrics, self.ctx
         metrics.gateway_connected.set(1 if self.gateway_up else 0)
+        for shard, up in self.shards_up().items():
+            metrics.shard_connected.labels(shard=str(shard)).set(1 if up else 0)
+        # Several processes: each counts its own sends; the lead alone the deployment's figures.
+        scope = ctx.scheduler.shards
+        metrics.leading = scope.no_guild
+        metrics.lead.set(1 if scope.no_guild else 0)
         path = ctx.settings.sqlite_path()
         if path is not None:
             size = 0
@@ -384,15 +390,20 @@ class Twinbridge(commands.Bot):
                     size += path.with_name(path.name + suffix).stat().st_size
             metrics.database_bytes.set(size)
         async with ctx.db.read() as conn:
-            if path is None:  # PostgreSQL: no file here, the database's size on its server
+            if path is None and metrics.leading:
+                # PostgreSQL: no file here, the database's size on its server.
                 metrics.database_bytes.set(await server_bytes(conn) or 0)
-            metrics.sends_pending.set(await sends.pending_count(conn))
-            due = await sends.next_due(conn)
+            metrics.sends_pending.set(await sends.pending_count(conn, scope))
+            due = await sends.next_due(conn, scope)
         late = (ctx.clock.now() - due).total_seconds() if due is not None else 0.0
         metrics.sends_overdue.set(max(late, 0.0))
         newest = self.services.backups.newest() if self.services.backups.enabled else None
         age = (ctx.clock.now() - newest).total_seconds() if newest else math.nan
         metrics.backup_age.set(age)
+
+    def shards_up(self) -> dict[int, bool]:
+        """Whether each shard this process holds is connected (none when not sharded)."""
+        return {}
 
     async def _start_web(self) -> None:
         port = self.ctx.settings.http_port
@@ -629,12 +640,16 @@ class ShardedTwinbridge(Twinbridge, commands.AutoShardedBot):
         if not initial:
             await asyncio.sleep(self.identify_pause)
 
+    def shards_up(self) -> dict[int, bool]:
+        """Whether each shard this process holds is connected."""
+        return {shard_id: not shard.is_closed() for shard_id, shard in self.shards.items()}
+
     async def gateway_check(self) -> Verdict:
         """Every shard this process holds is connected, and the bot is ready."""
         if self.is_closed():
             return Verdict(False, "the client is closed")
         held = self.shards
-        down = sorted(shard_id for shard_id, shard in held.items() if shard.is_closed())
+        down = sorted(shard_id for shard_id, up in self.shards_up().items() if not up)
         if not held or down:
             which = ", ".join(map(str, down)) or "all"
             return Verdict(False, f"disconnected from Discord's gateway (shards {which})")
