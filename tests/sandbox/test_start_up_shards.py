@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.domain.exchange import Role
 from bot.domain.shards import NO_GUILD, shard_of
@@ -24,8 +24,9 @@ from bot.sandbox.driver import Sandbox
 from bot.sandbox.state import Channel, Guild
 from bot.services.consent import NOTICE_KIND
 from bot.services.meet import CHECKIN_KIND, SWEEP_KIND
+from bot.services.operations import RECOVER_KIND
 from bot.services.rounds import DUE_KIND
-from bot.store import roster
+from bot.store import operations, roster
 from bot.store.exchanges import get_exchange
 from bot.store.schema import exchange_spaces, participants, partnerships, scheduled_sends
 from tests.databases import ON_POSTGRESQL
@@ -106,11 +107,30 @@ async def planned(sb: Sandbox, exchange_id: int | None) -> Counter[str]:
 async def test_a_process_plans_at_start_up_only_its_own_servers_work(tmp_path: Path) -> None:
     """One process holding the first server's shard of two (SQLite: it is the only one, and
     leads): its start-up plans that server's notice, due round and check-ins, and the
-    check-ins' daily sweep (work of no server); nothing of the server on the other shard."""
+    check-ins' daily sweep (work of no server); nothing of the server on the other shard, and
+    it leaves alone an operation the other shard's process has under way there."""
     async with Sandbox.running(tmp_path, settings=SHARDS) as sb:
-        world, other, _, far_teachers = await two_servers(sb)
+        world, other, far, far_teachers = await two_servers(sb)
+        async with sb.bot.ctx.db.transaction() as conn:
+            under_way = await operations.begin(
+                conn,
+                guild_id=far.id,
+                exchange_id=other,
+                kind="pairing.confirmed",
+                owner="the-other-process",
+                actor_id=None,
+                plan={},
+                now=sb.now(),
+            )
         await sb.restart_bot(settings={"shard_ids": [shard_of(sb.guild.id, 2)]})
         await sb.idle()
+        async with sb.bot.ctx.db.read() as conn:
+            still = await operations.get(conn, under_way)
+            recoveries = await conn.scalar(
+                select(func.count()).where(scheduled_sends.c.kind == RECOVER_KIND)
+            )
+        assert still is not None and still.status == operations.OperationStatus.RUNNING
+        assert recoveries == 0, "not this process's operation to settle or retry"
         assert sb.bot.ctx.leases.leading
         assert set(await planned(sb, world.exchange_id)) >= PLANNED_AT_START
         assert await planned(sb, other) == Counter(), "the other shard's process plans those"
