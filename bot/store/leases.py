@@ -46,11 +46,13 @@ COUNTS = 0x54775343
 _TRY = text("SELECT pg_try_advisory_lock(:space, :key)")
 _TRY_SHARED = text("SELECT pg_try_advisory_lock_shared(:space, :key)")
 _UNLOCK_SHARED = text("SELECT pg_advisory_unlock_shared(:space, :key)")
-# Two-key advisory locks are listed with classid, objid = the keys and objsubid = 2.
+# Two-key advisory locks are listed with classid, objid = the keys (as unsigned oids) and
+# objsubid = 2; compared as bigint, so that a negative key (the lead's, the deployment's)
+# never meets an int4 cast.
 _OTHER_COUNTS = text(
-    "SELECT DISTINCT objid::int FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 "
+    "SELECT DISTINCT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 "
     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-    "AND classid::bigint = :space AND objid::int <> :count"
+    "AND classid::bigint = :space AND objid::bigint <> :count"
 )
 
 
