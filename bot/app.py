@@ -64,8 +64,9 @@ RATE_LIMIT_PATIENCE = 30.0
 # How often an idle bot checks that its database file is still the one it opened (every
 # database use checks too).
 DATABASE_WATCH_SECONDS = 15.0
-# How often a process that does not lead asks for the lead again (the leader may have died
-# with work of no server still to do: retention, backups, sweeps).
+# How often a sharded process re-reads its next send (another process may have planned some
+# of its servers' sends) and, when it does not lead, asks for the lead again (the leader may
+# have died with work of no server still to do: retention, backups, sweeps).
 LEAD_RETRY_SECONDS = 60.0
 
 EXTENSIONS: tuple[str, ...] = (
@@ -375,6 +376,12 @@ class Twinbridge(commands.Bot):
         """Bring the gauges read on demand up to date (before /metrics answers)."""
         metrics, ctx = self.ctx.metrics, self.ctx
         metrics.gateway_connected.set(1 if self.gateway_up else 0)
+        for shard, up in self.shards_up().items():
+            metrics.shard_connected.labels(shard=str(shard)).set(1 if up else 0)
+        # Several processes: each counts its own sends; the lead alone the deployment's figures.
+        scope = ctx.scheduler.shards
+        metrics.leading = scope.no_guild
+        metrics.lead.set(1 if scope.no_guild else 0)
         path = ctx.settings.sqlite_path()
         if path is not None:
             size = 0
@@ -383,15 +390,20 @@ class Twinbridge(commands.Bot):
                     size += path.with_name(path.name + suffix).stat().st_size
             metrics.database_bytes.set(size)
         async with ctx.db.read() as conn:
-            if path is None:  # PostgreSQL: no file here, the database's size on its server
+            if path is None and metrics.leading:
+                # PostgreSQL: no file here, the database's size on its server.
                 metrics.database_bytes.set(await server_bytes(conn) or 0)
-            metrics.sends_pending.set(await sends.pending_count(conn))
-            due = await sends.next_due(conn)
+            metrics.sends_pending.set(await sends.pending_count(conn, scope))
+            due = await sends.next_due(conn, scope)
         late = (ctx.clock.now() - due).total_seconds() if due is not None else 0.0
         metrics.sends_overdue.set(max(late, 0.0))
         newest = self.services.backups.newest() if self.services.backups.enabled else None
         age = (ctx.clock.now() - newest).total_seconds() if newest else math.nan
         metrics.backup_age.set(age)
+
+    def shards_up(self) -> dict[int, bool]:
+        """Whether each shard this process holds is connected (none when not sharded)."""
+        return {}
 
     async def _start_web(self) -> None:
         port = self.ctx.settings.http_port
@@ -433,26 +445,30 @@ class Twinbridge(commands.Bot):
 
     async def _take_shards(self) -> None:
         """Hold this process's shards (ShardHeldError if another process does) and do only
-        their servers' scheduled work, and work of no server while this process leads."""
+        their servers' scheduled work, and work of no server while this process leads.
+        Unsharded: hold the whole deployment (InUseError if any other process runs)."""
         shards = self.ctx.settings.shards()
+        leases = self.ctx.leases
         if shards is None:
+            await leases.hold_all()
             return
         count, ids = shards
-        leases = self.ctx.leases
-        await leases.hold(ids)
+        await leases.hold(ids, count)
         scope = Scope(count, frozenset(ids), no_guild=False)
         self.ctx.scheduler.share(scope, leases.try_lead)
         log.info("holding shard(s) %s of %d", ", ".join(map(str, ids)), count)
 
     async def _ask_for_the_lead(self) -> None:
-        """Now and then: a process that does not lead asks again (the leader may be gone),
-        and every process checks that it still holds its shards."""
+        """Now and then: every process checks that it still holds its shards, and re-reads
+        when its next send is due: another process may have planned sends of this one's
+        servers (the lead's daily sweeps plan for every server) or of no server, and only
+        the planning process's timer knew of them. A process that does not lead asks for
+        the lead again in the same read (the leader may be gone)."""
         while True:
             await asyncio.sleep(LEAD_RETRY_SECONDS)
             if not await self.check_leases():
                 return
-            if not self.ctx.leases.leading:
-                await self.ctx.scheduler.rearm()  # asks, and wakes for the lead's work
+            await self.ctx.scheduler.rearm()
 
     async def check_leases(self) -> bool:
         """False, and the bot stops (exit status 1: its service restarts it), when the
@@ -460,10 +476,11 @@ class Twinbridge(commands.Bot):
         so another process may hold them now, and both would do the same servers' work."""
         if await self.ctx.leases.alive():
             return True
+        shards = self.ctx.leases.shards
         log.critical(
-            "the database connection holding shard(s) %s was lost: stopping, so that no "
-            "other process holding them now does the same work twice",
-            ", ".join(map(str, self.ctx.leases.shards)),
+            "the database connection holding %s was lost: stopping, so that no other process "
+            "holding them now does the same work twice",
+            f"shard(s) {', '.join(map(str, shards))}" if shards else "every server",
         )
         self.leases_lost = True
         self.loop.create_task(self.close(), name="twinbridge:shutdown")
@@ -496,7 +513,7 @@ class Twinbridge(commands.Bot):
         self.loop.create_task(self._start_scheduler(), name="twinbridge:scheduler-start")
         # Not named "twinbridge:": they never finish, and shutdown cancels them.
         self._watch = self.loop.create_task(self._watch_database(), name="database-watch")
-        if self.ctx.settings.shards() is not None:
+        if self.ctx.settings.shards() is not None or self.ctx.leases.alone:
             self._lead_watch = self.loop.create_task(self._ask_for_the_lead(), name="lead-watch")
 
     async def _start_scheduler(self) -> None:
@@ -623,12 +640,16 @@ class ShardedTwinbridge(Twinbridge, commands.AutoShardedBot):
         if not initial:
             await asyncio.sleep(self.identify_pause)
 
+    def shards_up(self) -> dict[int, bool]:
+        """Whether each shard this process holds is connected."""
+        return {shard_id: not shard.is_closed() for shard_id, shard in self.shards.items()}
+
     async def gateway_check(self) -> Verdict:
         """Every shard this process holds is connected, and the bot is ready."""
         if self.is_closed():
             return Verdict(False, "the client is closed")
         held = self.shards
-        down = sorted(shard_id for shard_id, shard in held.items() if shard.is_closed())
+        down = sorted(shard_id for shard_id, up in self.shards_up().items() if not up)
         if not held or down:
             which = ", ".join(map(str, down)) or "all"
             return Verdict(False, f"disconnected from Discord's gateway (shards {which})")

@@ -197,7 +197,7 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
     from bot.app import Context, make_bot
     from bot.store import create_database
     from bot.store.engine import DatabaseUnreachableError, wait_until_reachable
-    from bot.store.leases import ShardHeldError
+    from bot.store.leases import InUseError
 
     assert settings.discord_token is not None
     db = create_database(settings.database_url)
@@ -229,7 +229,7 @@ async def _run(settings: Settings, force_sync: bool = False) -> int:
     except discord.LoginFailure:
         print("DISCORD_TOKEN was rejected by Discord: copy the bot token again.", file=sys.stderr)
         return 1
-    except ShardHeldError as exc:
+    except InUseError as exc:
         print(f"Not started: {exc}.", file=sys.stderr)
         return 1
     except discord.PrivilegedIntentsRequired:

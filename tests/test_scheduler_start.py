@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import ManualClock
+from bot.domain.shards import Scope
 from bot.services.scheduler import Scheduler
 from bot.store import Database, create_database, sends
 from bot.store.migrate import upgrade
@@ -38,7 +39,8 @@ async def started(db: Database, *hooks_fail: bool) -> tuple[Scheduler, list[str]
     scheduler.handle("probe", handler)
     for number, fails in enumerate(hooks_fail):
 
-        async def hook(number: int = number, fails: bool = fails) -> None:
+        async def hook(scope: Scope, number: int = number, fails: bool = fails) -> None:
+            assert scope.everything, "one process: every server's work is its own"
             assert scheduler.up_since == NOW, "the hook knows since when the bot is up"
             done.append(f"hook {number}")
             if fails:

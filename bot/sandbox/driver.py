@@ -629,12 +629,15 @@ class Sandbox:
         downtime: timedelta = timedelta(0),
         *,
         meanwhile: Callable[[], Awaitable[object]] | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         """Stop the bot, let `downtime` pass, and start a new one on the same database.
 
         `meanwhile` runs while the bot is down, at the end of the downtime (people keep using
-        Discord: e.g. a student joins the session's voice channel).
+        Discord: e.g. a student joins the session's voice channel). `settings` change the
+        bot's settings from this start on (e.g. other SHARD_IDS).
         """
+        self._settings.update(settings or {})
         url = self.bot.ctx.settings.database_url
         with self.loop_watch.pause() if self.loop_watch else contextlib.nullcontext():
             await self.stop_bot()

@@ -29,6 +29,7 @@ from bot.domain.exchange import (
     Role,
     parse_grade_band,
 )
+from bot.domain.shards import Scope
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, require_staff_of, staff_exchange
 from bot.services.scheduler import Rearm
@@ -290,18 +291,21 @@ class ConsentService:
 
     # -- the start-up notice about under-age bands ----------------------------------------------
 
-    async def at_start(self) -> None:
-        """Start-up work: the day's notices about under-age bands."""
-        await self.plan_band_notices()
+    async def at_start(self, scope: Scope) -> None:
+        """Start-up work: the day's notices about under-age bands, in this process's servers."""
+        await self.plan_band_notices(scope)
 
-    async def plan_band_notices(self) -> int:
+    async def plan_band_notices(self, scope: Scope | None = None) -> int:
         """Plan a notice in each exchange's teachers' channel that has students with a band
         under the minimum age; one a day at most per exchange (keyed by the day), however
-        often the bot restarts. Returns how many were planned."""
+        often the bot restarts. Only servers of `scope` when given (the process that posts
+        a server's notice plans it, and wakes for it). Returns how many were planned."""
         now = self.clock.now()
         planned = 0
         async with self.db.transaction() as conn:
             for exchange in await exchange_store.exchanges_in(conn, None):
+                if scope is not None and not scope.owns(exchange.guild_id):
+                    continue
                 students = await roster.listing(conn, exchange.id, role=Role.STUDENT)
                 if not rules.flagged_bands(students):
                     continue

@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.domain import meet as rules
 from bot.domain.exchange import Exchange
 from bot.domain.meet import Answer, Tally
+from bot.domain.shards import Scope
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import safety as safety_service
 from bot.services.access import Actor, staff_exchange
@@ -90,16 +91,21 @@ class MeetService:
                 kind="meet.days_set",
                 details={"days": days},
             )
-        await self.plan_due()
+        await self.plan_due(only=exchange.id)
         return exchange, days
 
-    async def at_start(self) -> None:
-        """Start-up: check-ins derived from the database."""
-        await self.plan_due()
+    async def at_start(self, scope: Scope) -> None:
+        """Start-up: check-ins derived from the database, of this process's servers."""
+        await self.plan_due(scope)
 
-    async def plan_due(self) -> int:
+    async def plan_due(self, scope: Scope | None = None, *, only: int | None = None) -> int:
         """Plan each live pair's next check-in (idempotent by key) and tomorrow's sweep;
-        returns how many check-ins were new."""
+        returns how many check-ins were new.
+
+        With `only`, check-ins of that exchange only (a command in its server). With
+        `scope`, check-ins only in its servers: the process that posts them plans them
+        and wakes for them. The sweep (work of no server, done by the lead) is planned by
+        whichever process sees check-ins on anywhere, once a day by its key."""
         now = self.clock.now()
         planned = 0
         any_on = False
@@ -109,6 +115,10 @@ class MeetService:
                 if not days:
                     continue
                 any_on = True
+                if only not in (None, exchange.id):
+                    continue
+                if scope is not None and not scope.owns(exchange.guild_id):
+                    continue
                 held = [
                     (occ.id, occ.starts_at)
                     for _, occ in await session_store.begun(conn, exchange.id, now)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
+from bot.domain.shards import Scope
 from bot.errors import UserError
 from bot.services.scheduler import Rearm, SendError
 from bot.store import Database, sends
@@ -259,10 +260,18 @@ class Journal:
         return True
 
     async def recover(
-        self, port_for: PortFor, *, only: int | None = None, retry: bool = True
+        self,
+        port_for: PortFor,
+        *,
+        only: int | None = None,
+        retry: bool = True,
+        scope: Scope | None = None,
     ) -> int:
         """Settle every operation a stopped process left (or only the one `only`), changes
         within one exchange before changes across exchanges; returns how many remain.
+
+        With `scope`, only operations in its servers: another running process's operations
+        are under way, not left (every process has its own owner token).
 
         One that fails (Discord failing, the server unavailable) is tried again shortly by a
         scheduled send when `retry`, and at every start.
@@ -271,6 +280,8 @@ class Journal:
             left = await store.unfinished(conn, not_owner=self.owner)
         if only is not None:
             left = [o for o in left if o.id == only]
+        if scope is not None:
+            left = [o for o in left if scope.owns(o.guild_id)]
         # An erasure (across exchanges) finishes the removals it began inside them first.
         left.sort(key=lambda o: (o.exchange_id is None, o.id))
         remaining = 0

@@ -24,6 +24,7 @@ from bot.domain import rounds as rules
 from bot.domain.exchange import Exchange
 from bot.domain.holidays import CityRegion, days_off
 from bot.domain.rounds import Cadence, CadenceError
+from bot.domain.shards import Scope
 from bot.errors import UserError
 from bot.services.access import Actor, staff_exchange
 from bot.services.pairing import Confirmed, PairingService, Proposal, SpacePort
@@ -156,17 +157,20 @@ class RoundService:
         await self.plan_due(exchange.id)
         return CadenceSet(exchange, cadence, due)
 
-    async def at_start(self) -> None:
-        """Start-up: the due previews derived from the database."""
-        await self.plan_due()
+    async def at_start(self, scope: Scope) -> None:
+        """Start-up: the due previews derived from the database, of this process's servers."""
+        await self.plan_due(scope=scope)
 
-    async def plan_due(self, exchange_id: int | None = None) -> int:
-        """Plan each exchange's next due preview (idempotent by key); how many were new."""
+    async def plan_due(self, exchange_id: int | None = None, *, scope: Scope | None = None) -> int:
+        """Plan each exchange's next due preview (idempotent by key; of the servers of `scope`
+        when given: another process plans and posts its own); how many were new."""
         planned = 0
         async with self.db.transaction() as conn:
             wanted = await store.exchanges_with_cadence(conn)
             for exchange in await exchange_store.exchanges_in(conn, None):
                 if exchange.id not in wanted or exchange_id not in (None, exchange.id):
+                    continue
+                if scope is not None and not scope.owns(exchange.guild_id):
                     continue
                 _, due = await current_due(conn, exchange)
                 if due is None:

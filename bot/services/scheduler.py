@@ -43,7 +43,9 @@ from bot.store import sends as store
 log = logging.getLogger(__name__)
 
 Handler = Callable[[store.Send], Awaitable[None]]
-StartHook = Callable[[], Awaitable[None]]
+# Start-up work is given the sends this process does: with several processes, each settles
+# and plans only its own servers' (and work of no server only while it leads).
+StartHook = Callable[[Scope], Awaitable[None]]
 LeadHook = Callable[[], Awaitable[bool]]
 JOB_ID = "twinbridge-next-send"
 # Rounds of one run: sends planned by handlers and due at once are done in the same run.
@@ -219,7 +221,8 @@ class Scheduler:
 
     def at_start(self, hook: StartHook) -> None:
         """Register work for start-up that must come before the sends that fell due while the
-        bot was down (chess gives games the outage caught a fair new deadline first)."""
+        bot was down (chess gives games the outage caught a fair new deadline first). The hook
+        is given this process's `Scope` and leaves other processes' servers alone."""
         self._start_hooks.append(hook)
 
     async def start(self) -> None:
@@ -232,7 +235,7 @@ class Scheduler:
             log.warning("%d sends were interrupted by a stop; they will be retried", interrupted)
         for hook in self._start_hooks:
             try:
-                await hook()
+                await hook(scope)
             except Exception:
                 # One feature's start-up work failing must not keep every other send waiting.
                 log.exception("start-up work %r failed", hook)

@@ -225,10 +225,10 @@ async def next_due(conn: AsyncConnection, scope: Scope | None = None) -> datetim
     return due
 
 
-async def pending_count(conn: AsyncConnection) -> int:
-    """How many sends are still to do (for the operator's metrics)."""
+async def pending_count(conn: AsyncConnection, scope: Scope | None = None) -> int:
+    """How many sends are still to do (of `scope`, when given), for the operator's metrics."""
     count = await conn.scalar(
-        select(func.count()).where(scheduled_sends.c.status == SendStatus.PENDING)
+        select(func.count()).where(scheduled_sends.c.status == SendStatus.PENDING, *in_scope(scope))
     )
     return int(count or 0)
 

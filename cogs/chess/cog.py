@@ -16,6 +16,7 @@ from bot.app import Twinbridge
 from bot.cldr import format_day
 from bot.domain.chess_game import GameStatus
 from bot.domain.chess_league import points_text
+from bot.domain.shards import Scope
 from bot.i18n import listing, t
 from bot.limits import EMBED_TITLE
 from bot.services.chess import MAX_GAMES_PER_PAIR, ChessPort, ChessService
@@ -61,10 +62,11 @@ class ChessCog(
     def chess(self) -> ChessService:
         return self.bot.services.chess
 
-    async def sweep(self) -> None:
+    async def sweep(self, scope: Scope) -> None:
         """At start-up (before the sends that fell due meanwhile): settle what the outage
-        caught, lapsed challenges and games whose time ran out while the bot was down."""
-        lapsed, extended = await self.chess.sweep(self.port_for)
+        caught, lapsed challenges and games whose time ran out while the bot was down, in
+        this process's servers."""
+        lapsed, extended = await self.chess.sweep(self.port_for, scope)
         if lapsed or extended:
             log.warning(
                 "after the outage: %d chess challenges lapsed, %d games got more time",

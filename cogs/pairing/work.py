@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.app import Twinbridge
+from bot.domain.shards import Scope
 from bot.services.scheduler import RetryLaterError
 from bot.store.sends import Send
 from cogs.adapters.spaces import DiscordSpaces, spaces_for
@@ -66,12 +67,15 @@ class PairingWork:
         if left:
             raise RetryLaterError(f"operation {operation} could not be settled yet")
 
-    async def at_start(self) -> None:
+    async def at_start(self, scope: Scope) -> None:
         """Before the sends the outage held back: finish or undo every change a stop cut
         short, then remove spaces the bot made that nothing stored explains, and flag pairs
-        whose space is gone."""
-        await self.bot.services.operations.recover(self.port_for)
+        whose space is gone. Only this process's servers (`scope`): another process's
+        operations are its own, under way."""
+        await self.bot.services.operations.recover(self.port_for, scope=scope)
         for guild in self.bot.guilds:
+            if not scope.owns(guild.id):
+                continue
             port = await self.port_for(guild.id)
             if port is None:
                 continue

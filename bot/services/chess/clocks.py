@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.chess_game import GameStatus, TimeControlKind, clock_state, deadline_after_outage
+from bot.domain.shards import Scope
 from bot.errors import UserError
 from bot.services.chess.games import Games, GameView, log, read_view, send_prefix
 from bot.services.chess.port import ChessPort, PortFor
@@ -249,14 +250,15 @@ class Clocks(Games):
         await port.extended(after)
         return after
 
-    async def sweep(self, port_for: PortFor) -> tuple[int, int]:
+    async def sweep(self, port_for: PortFor, scope: Scope | None = None) -> tuple[int, int]:
         """At start-up, before the sends that fell due while the bot was down: close
         challenges that lapsed, and give a fair new deadline to every game whose time ran out
         (or whose correspondence reminder fell due) during the outage. Returns (lapsed,
         extended).
 
         The scheduler records a send missed by more than its grace window instead of running
-        it, so without this sweep a game caught by the outage would wait forever.
+        it, so without this sweep a game caught by the outage would wait forever. Only games
+        in servers of `scope` when given (another process's are its own to settle).
         """
         now = self.clock.now()
         async with self.db.read() as conn:
@@ -264,6 +266,8 @@ class Clocks(Games):
             due = await store.overdue(conn, now + REMINDER_BEFORE)
         lapsed = extended = 0
         for record in due:
+            if scope is not None and not scope.owns(record.guild_id):
+                continue
             port = await port_for(record.guild_id)
             if port is None:
                 continue
