@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.services.access import Actor
-from bot.services.audit import audit
+from bot.services.audit import By, audit
 from bot.store import Database, create_database
 from bot.store import exchanges as exchange_store
 from bot.store.migrate import upgrade
@@ -51,4 +51,27 @@ async def test_an_action_is_logged_with_its_server_person_exchange_and_ids(db: D
     assert logged[-2:] == [
         (7, 42, exchange_id, "chess.league_joined", {"league": 3}),
         (7, 42, None, "seek.posted", {"listing": 5}),
+    ]
+
+
+async def test_the_bot_or_a_saved_operations_author_is_logged_without_an_actor(
+    db: Database,
+) -> None:
+    """`By`: a scheduled job (no person) or the author of a journalled operation; and a detail
+    may be named like the event's own `kind` (safety reports log theirs)."""
+    async with db.transaction() as conn:
+        await audit(conn, By(7), "digest.posted", at=AT, month="2026-10")
+        await audit(conn, By(7, 42), "pairing.removed", at=AT, pair=9)
+        await audit(conn, ANA, "safety.reported", at=AT, report=1, kind="concern")
+        await audit(conn, ANA, "break.added", at=AT, **{"from": "2026-10-01", "to": "2026-10-02"})
+    async with db.read() as conn:
+        rows = (await conn.execute(select(activity).order_by(activity.c.id))).all()
+    logged = [
+        (r.guild_id, r.actor_id, r.partnership_id, r.kind, json.loads(r.details)) for r in rows
+    ]
+    assert logged[-4:] == [
+        (7, None, None, "digest.posted", {"month": "2026-10"}),
+        (7, 42, None, "pairing.removed", {"pair": 9}),
+        (7, 42, None, "safety.reported", {"report": 1, "kind": "concern"}),
+        (7, 42, None, "break.added", {"from": "2026-10-01", "to": "2026-10-02"}),
     ]

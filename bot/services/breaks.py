@@ -19,8 +19,8 @@ from bot.domain.exchange import City, Exchange
 from bot.domain.text import clean
 from bot.errors import NotFoundError, UserError
 from bot.services.access import Actor, staff_exchange
+from bot.services.audit import audit
 from bot.store import Database, roster
-from bot.store import activity as activity_log
 from bot.store import breaks as store
 from bot.store.pairing import PairRecord
 
@@ -92,14 +92,13 @@ class BreakService:
                 created_by=actor.user_id,
                 now=now,
             )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "break.added",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="break.added",
-                details={"break": break_id, "city": city.id, "from": f"{first}", "to": f"{last}"},
+                exchange_id=exchange.id,
+                **{"break": break_id, "city": city.id, "from": f"{first}", "to": f"{last}"},
             )
         return exchange, SchoolBreak(break_id, city.id, first, last)
 
@@ -110,14 +109,8 @@ class BreakService:
         async with self.db.transaction() as conn:
             if not await store.remove(conn, exchange.id, break_id):
                 raise NotFoundError("error.break_unknown", id=break_id)
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="break.removed",
-                details={"break": break_id},
+            await audit(
+                conn, actor, "break.removed", at=now, exchange_id=exchange.id, **{"break": break_id}
             )
         return exchange
 

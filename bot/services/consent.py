@@ -32,10 +32,10 @@ from bot.domain.exchange import (
 from bot.domain.shards import Scope
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, require_staff_of, staff_exchange
+from bot.services.audit import audit
 from bot.services.scheduler import Rearm
 from bot.services.session_plans import languages_of
 from bot.store import Database, roster, sends
-from bot.store import activity as activity_log
 from bot.store import consent as store
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
@@ -167,14 +167,14 @@ class ConsentService:
         async with self.db.transaction() as conn:
             previous = (await store.records(conn, exchange.id, [student.id])).get(student.id)
             await store.record(conn, exchange.id, student.id, on_file, actor.user_id, now)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "roster.consent",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="roster.consent",
-                details={"participant": student.id, "on_file": on_file},
+                exchange_id=exchange.id,
+                participant=student.id,
+                on_file=on_file,
             )
             required = await store.required(conn, exchange.id)
             pair = None if on_file else await pairing_store.live_pair_of(conn, student.id)
@@ -253,14 +253,13 @@ class ConsentService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await roster.update_profile(conn, student.id, now, grade_band=value)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "roster.band",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="roster.band",
-                details={"participant": student.id, "from": student.grade_band, "to": value},
+                exchange_id=exchange.id,
+                **{"participant": student.id, "from": student.grade_band, "to": value},
             )
             saved = (await roster.by_ids(conn, [student.id]))[0]
         return exchange, saved, student.grade_band
@@ -273,14 +272,13 @@ class ConsentService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await store.set_required(conn, exchange.id, required, actor.user_id, now)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "roster.consent_rule",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="roster.consent_rule",
-                details={"required": required},
+                exchange_id=exchange.id,
+                required=required,
             )
             return await overview_of(conn, exchange)
 

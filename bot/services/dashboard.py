@@ -32,11 +32,11 @@ from bot.domain.reporting import (
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services.access import Actor, require, staff_exchange_ids, staff_of, standing
+from bot.services.audit import By, audit
 from bot.services.chess.league import LeagueTable, Standings
 from bot.services.prompts import PromptService, PromptStats
 from bot.services.reporting import REPORTERS, ReportingService, Scope
 from bot.store import Database, roster
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import links as store
 from bot.store import reporting as report_store
@@ -161,18 +161,15 @@ class DashboardService:
                 now=now,
                 expires_at=expires,
             )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "dashboard.link_created",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=scope.exchange.id,
-                actor_id=actor.user_id,
-                kind="dashboard.link_created",
-                details={
-                    "link": link_id,
-                    "city": scope.city.id if scope.city else None,
-                    "expires": expires.isoformat(),
-                },
+                exchange_id=scope.exchange.id,
+                link=link_id,
+                city=scope.city.id if scope.city else None,
+                expires=expires.isoformat(),
             )
         return NewLink(f"{base}/d/{token.text}/", scope, expires)
 
@@ -220,14 +217,14 @@ class DashboardService:
             # Two clicks at once: the write lock orders them, the second finds it revoked.
             if not await store.revoke_link(conn, link_id, actor.user_id, now):
                 raise UserError("dashboard.error.already_revoked")
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "dashboard.link_revoked",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=record.exchange_id,
-                actor_id=actor.user_id,
-                kind="dashboard.link_revoked",
-                details={"link": link_id, "created_by": record.created_by},
+                exchange_id=record.exchange_id,
+                link=link_id,
+                created_by=record.created_by,
             )
         return record.exchange_id
 
@@ -260,19 +257,16 @@ class DashboardService:
         async with self.db.transaction() as conn:
             if scope is not None:
                 await store.link_used(conn, record.id, now)
-            await activity_log.append(
+            await audit(
                 conn,
+                By(record.guild_id),
+                "dashboard.viewed" if scope is not None else "dashboard.refused",
                 at=now,
-                guild_id=record.guild_id,
-                partnership_id=record.exchange_id,
-                actor_id=None,
-                kind="dashboard.viewed" if scope is not None else "dashboard.refused",
-                details={
-                    "link": record.id,
-                    "created_by": record.created_by,
-                    "page": page if page in PAGES else "other",
-                    **({"why": why} if why else {}),
-                },
+                exchange_id=record.exchange_id,
+                link=record.id,
+                created_by=record.created_by,
+                page=page if page in PAGES else "other",
+                **({"why": why} if why else {}),
             )
         if scope is None:
             return None

@@ -22,11 +22,11 @@ from bot.domain.reporting import ExchangeFigures
 from bot.errors import UserError
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require
+from bot.services.audit import By, audit
 from bot.services.reporting import ReportingService, Scope
 from bot.services.scheduler import Rearm, UndeliverableError
 from bot.services.session_plans import languages_of
 from bot.store import Database, sends
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import links as store
 
@@ -98,14 +98,8 @@ class DigestService:
             if not await store.digest_on(conn, exchange.id, actor.guild_id, actor.user_id, now):
                 raise UserError("digest.error.already_on")
             due = await self._plan(conn, exchange, now)
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="digest.on",
-                details={"next": due.isoformat()},
+            await audit(
+                conn, actor, "digest.on", at=now, exchange_id=exchange.id, next=due.isoformat()
             )
         self.scheduler.wake_by(due)
         return DigestState(exchange, True, due, where.teachers_channel_id)
@@ -119,15 +113,7 @@ class DigestService:
             if not await store.digest_off(conn, exchange.id):
                 raise UserError("digest.error.already_off")
             await sends.cancel_matching(conn, f"{KIND}:{exchange.id}:", now)
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="digest.off",
-                details={},
-            )
+            await audit(conn, actor, "digest.off", at=now, exchange_id=exchange.id)
         await self.scheduler.rearm()
         return DigestState(exchange, False, None)
 
@@ -165,12 +151,11 @@ class DigestService:
     async def posted(self, digest: Digest) -> None:
         """Log that a digest went out (it names no one: the log holds its month)."""
         async with self.db.transaction() as conn:
-            await activity_log.append(
+            await audit(
                 conn,
+                By(digest.exchange.guild_id),
+                "digest.posted",
                 at=self.clock.now(),
-                guild_id=digest.exchange.guild_id,
-                partnership_id=digest.exchange.id,
-                actor_id=None,
-                kind="digest.posted",
-                details={"month": f"{digest.figures.period.start:%Y-%m}"},
+                exchange_id=digest.exchange.id,
+                month=f"{digest.figures.period.start:%Y-%m}",
             )

@@ -23,8 +23,8 @@ from bot.domain.text import clean, same_name
 from bot.domain.timezones import UnknownZoneError, check_zone
 from bot.errors import NotFoundError, UserError
 from bot.services.access import Actor, require
+from bot.services.audit import audit
 from bot.store import Database, roster
-from bot.store import activity as activity_log
 from bot.store import exchanges as store
 
 
@@ -194,14 +194,13 @@ class ExchangeService:
             exchange_id = await store.create_exchange(
                 conn, guild_id=actor.guild_id, name=title, sides=sides, now=now, regions=regions
             )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "exchange.created",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange_id,
-                actor_id=actor.user_id,
-                kind="exchange.created",
-                details={"cities": [s[0] for s in sides]},
+                exchange_id=exchange_id,
+                cities=[s[0] for s in sides],
             )
             exchange = await store.get_exchange(conn, actor.guild_id, exchange_id)
         assert exchange is not None
@@ -221,14 +220,14 @@ class ExchangeService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await store.set_holiday_region(conn, city.id, region)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "exchange.holidays_set",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="exchange.holidays_set",
-                details={"city": city.id, "region": region},
+                exchange_id=exchange.id,
+                city=city.id,
+                region=region,
             )
             found = await store.get_exchange(conn, actor.guild_id, exchange.id)
         assert found is not None
@@ -260,14 +259,14 @@ class ExchangeService:
                 weekend=weekend,
                 region=region,
             )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "exchange.city_added",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="exchange.city_added",
-                details={"city": city_id, "name": name},
+                exchange_id=exchange.id,
+                city=city_id,
+                name=name,
             )
             found = await store.get_exchange(conn, actor.guild_id, exchange.id)
         assert found is not None
@@ -301,17 +300,14 @@ class ExchangeService:
             )
             if change.holidays is not None:
                 await store.set_holiday_region(conn, city.id, region)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "exchange.city_edited",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="exchange.city_edited",
-                details={
-                    "city": city.id,
-                    "changed": sorted(k for k, v in vars_of(change).items() if v is not None),
-                },
+                exchange_id=exchange.id,
+                city=city.id,
+                changed=sorted(k for k, v in vars_of(change).items() if v is not None),
             )
             found = await store.get_exchange(conn, actor.guild_id, exchange.id)
         assert found is not None
@@ -341,14 +337,14 @@ class ExchangeService:
                 # Its matches and standings would lose a team half-way through the season.
                 raise UserError("error.city_in_league", city=city.name)
             await store.remove_city(conn, city.id)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "exchange.city_removed",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="exchange.city_removed",
-                details={"city": city.id, "name": city.name},
+                exchange_id=exchange.id,
+                city=city.id,
+                name=city.name,
             )
             found = await store.get_exchange(conn, actor.guild_id, exchange.id)
         assert found is not None
@@ -372,14 +368,14 @@ class ExchangeService:
             await store.set_policy(
                 conn, exchange.id, policy.value, None if hub_city is None else hub_city.id
             )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "exchange.policy_set",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="exchange.policy_set",
-                details={"policy": policy.value, "hub": None if hub_city is None else hub_city.id},
+                exchange_id=exchange.id,
+                policy=policy.value,
+                hub=None if hub_city is None else hub_city.id,
             )
             found = await store.get_exchange(conn, actor.guild_id, exchange.id)
         assert found is not None
@@ -402,13 +398,14 @@ class ExchangeService:
             await store.set_role_ids(
                 conn, actor.guild_id, now, student=student, teacher=teacher, coordinator=coordinator
             )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "guild.roles_set",
                 at=now,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                kind="guild.roles_set",
-                details={"student": student, "teacher": teacher, "coordinator": coordinator},
+                student=student,
+                teacher=teacher,
+                coordinator=coordinator,
             )
 
     async def info(self, guild_id: int, exchange_id: int | None) -> ExchangeInfo:
@@ -449,13 +446,13 @@ class ExchangeService:
             await store.set_spaces(
                 conn, exchange.id, exchange_channel_id=announcements, teachers_channel_id=teachers
             )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "exchange.channels_set",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="exchange.channels_set",
-                details={"announcements": announcements, "teachers": teachers},
+                exchange_id=exchange.id,
+                announcements=announcements,
+                teachers=teachers,
             )
         return exchange

@@ -19,10 +19,10 @@ from bot.domain.sessions import SeriesStatus
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.services.access import Actor, staff_of, staff_scope
+from bot.services.audit import audit
 from bot.services.dashboard import PublicAddress
 from bot.services.sessions import series_file
 from bot.store import Database, roster
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import links as store
 from bot.store import sessions as session_store
@@ -84,14 +84,14 @@ class FeedService:
             )
             # The first address that reaches outside Discord for students too: who holds
             # one is in the audit log, as dashboard links are.
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "feeds.created",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="feeds.created",
-                details={"feed": feed_id, "city": wanted.id if wanted else None},
+                exchange_id=exchange.id,
+                feed=feed_id,
+                city=wanted.id if wanted else None,
             )
         url = f"{base}/feeds/{token.text}.ics"
         return NewFeed(url, webcal(url), exchange, wanted)

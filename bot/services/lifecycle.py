@@ -13,10 +13,10 @@ from bot.errors import UserError
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, require
+from bot.services.audit import By, audit
 from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster, sends
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
 from bot.store.operations import OperationStatus
@@ -157,14 +157,14 @@ class LifecycleService:
             # Renamed once the pairs are stored archived (`plan_labels`); archiving does not.
             await pairing_service.plan_labels(conn, operation.guild_id, live, now)
             await exchange_store.end_exchange(conn, exchange_id, now)
-            await activity_log.append(
+            await audit(
                 conn,
+                By(operation.guild_id, operation.actor_id),
+                "exchange.ended",
                 at=now,
-                guild_id=operation.guild_id,
-                partnership_id=exchange_id,
-                actor_id=operation.actor_id,
-                kind="exchange.ended",
-                details={"archived": len(live), "cancelled_sends": cancelled},
+                exchange_id=exchange_id,
+                archived=len(live),
+                cancelled_sends=cancelled,
             )
             await self.journal.finish(conn, operation)
         await self.scheduler.rearm()  # its cancelled sends no longer wake the bot

@@ -24,10 +24,10 @@ from bot.domain.shards import Scope
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services import safety as safety_service
 from bot.services.access import Actor, staff_exchange
+from bot.services.audit import audit
 from bot.services.scheduler import Rearm
 from bot.services.session_plans import people_languages
 from bot.store import Database, roster, sends
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import meet as store
 from bot.store import pairing as pairing_store
@@ -82,15 +82,7 @@ class MeetService:
             await store.set_days(conn, exchange.id, days, actor.user_id, now)
             if days == 0:
                 await sends.cancel_matching(conn, f"{CHECKIN_KIND}:{exchange.id}:", now)
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="meet.days_set",
-                details={"days": days},
-            )
+            await audit(conn, actor, "meet.days_set", at=now, exchange_id=exchange.id, days=days)
         await self.plan_due(only=exchange.id)
         return exchange, days
 
@@ -195,14 +187,14 @@ class MeetService:
             replaced = await store.answer(conn, checkin_id, me.id, value.value, now)
             if value is not Answer.HELP or replaced == Answer.HELP:
                 return Answered(value, replaced)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "meet.help",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange_id,
-                actor_id=actor.user_id,
-                kind="meet.help",
-                details={"pair": pair_id, "checkin": checkin_id},
+                exchange_id=exchange_id,
+                pair=pair_id,
+                checkin=checkin_id,
             )
             # A concern like any other (`/concerns` lists it), posted to the teachers'
             # channel by a scheduled send: retried if Discord fails, never lost to a restart.

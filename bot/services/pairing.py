@@ -51,10 +51,10 @@ from bot.i18n import DEFAULT_LANGUAGE, available_languages
 from bot.services import chess as chess_service
 from bot.services import consent as consent_service
 from bot.services.access import Actor, staff_exchange
+from bot.services.audit import By, audit
 from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.scheduler import Outcome, Sender
 from bot.store import Database, app_state, roster, sends
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as store
 from bot.store import rounds as rounds_store
@@ -766,20 +766,17 @@ class PairingService:
                     exchange_id=exchange.id,
                     now=now,
                 )
-                await activity_log.append(
+                await audit(
                     conn,
+                    actor,
+                    "pairing.confirmed",
                     at=now,
-                    guild_id=actor.guild_id,
-                    partnership_id=exchange.id,
-                    actor_id=actor.user_id,
-                    kind="pairing.confirmed",
-                    details={
-                        "round": round_id,
-                        "pairs": len(proposal.groups),
-                        "space_kind": kind,
-                        "archived": len(live),
-                        **({"due": due.isoformat()} if due is not None else {}),
-                    },
+                    exchange_id=exchange.id,
+                    round=round_id,
+                    pairs=len(proposal.groups),
+                    space_kind=kind,
+                    archived=len(live),
+                    **({"due": due.isoformat()} if due is not None else {}),
                 )
                 await self.journal.finish(conn, operation)
         except BaseException as exc:
@@ -935,18 +932,15 @@ class PairingService:
         """An undo is over: the operation goes, with an entry in the log if Discord changed."""
         async with self.db.transaction() as conn:
             if reopened or removed:
-                await activity_log.append(
+                await audit(
                     conn,
+                    By(operation.guild_id, operation.actor_id),
+                    "pairing.undone",
                     at=self.clock.now(),
-                    guild_id=operation.guild_id,
-                    partnership_id=operation.exchange_id,
-                    actor_id=operation.actor_id,
-                    kind="pairing.undone",
-                    details={
-                        "operation": operation.kind,
-                        "reopened": reopened,
-                        "removed": removed,
-                    },
+                    exchange_id=operation.exchange_id,
+                    operation=operation.kind,
+                    reopened=reopened,
+                    removed=removed,
                 )
             await self.journal.finish(conn, operation)
 
@@ -1003,14 +997,13 @@ class PairingService:
             await store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
             await end_pauses(conn, [pair], now)
             await plan_labels(conn, operation.guild_id, [pair], now)
-            await activity_log.append(
+            await audit(
                 conn,
+                By(operation.guild_id, operation.actor_id),
+                "pairing.removed",
                 at=now,
-                guild_id=operation.guild_id,
-                partnership_id=operation.exchange_id,
-                actor_id=operation.actor_id,
-                kind="pairing.removed",
-                details={"pair": pair.id},
+                exchange_id=operation.exchange_id,
+                pair=pair.id,
             )
             await self.journal.finish(conn, operation)
         if self.scheduler is not None:
@@ -1118,14 +1111,13 @@ class PairingService:
                     exchange_id=exchange.id,
                     now=now,
                 )
-                await activity_log.append(
+                await audit(
                     conn,
+                    actor,
+                    "pairing.swapped",
                     at=now,
-                    guild_id=actor.guild_id,
-                    partnership_id=exchange.id,
-                    actor_id=actor.user_id,
-                    kind="pairing.swapped",
-                    details={"pairs": [pair_a.id, pair_b.id]},
+                    exchange_id=exchange.id,
+                    pairs=[pair_a.id, pair_b.id],
                 )
                 await self.journal.finish(conn, operation)
         except BaseException as exc:
@@ -1268,13 +1260,14 @@ class PairingService:
                     exchange.id,
                     len(removed) + len(closed),
                 )
-                await activity_log.append(
+                await audit(
                     conn,
+                    By(exchange.guild_id),
+                    "pairing.unknown_spaces_removed",
                     at=now,
-                    guild_id=exchange.guild_id,
-                    partnership_id=exchange.id,
-                    kind="pairing.unknown_spaces_removed",
-                    details={"deleted": removed, "closed": closed},
+                    exchange_id=exchange.id,
+                    deleted=removed,
+                    closed=closed,
                 )
             for pair in gone:
                 flag = f"pairing:space_missing:{pair.id}"
@@ -1284,13 +1277,14 @@ class PairingService:
                     "exchange %d: pair %d's space %s is gone", exchange.id, pair.id, pair.space_id
                 )
                 await app_state.put(conn, flag, str(pair.space_id), now)
-                await activity_log.append(
+                await audit(
                     conn,
+                    By(exchange.guild_id),
+                    "pairing.space_missing",
                     at=now,
-                    guild_id=exchange.guild_id,
-                    partnership_id=exchange.id,
-                    kind="pairing.space_missing",
-                    details={"pair": pair.id, "space": pair.space_id},
+                    exchange_id=exchange.id,
+                    pair=pair.id,
+                    space=pair.space_id,
                 )
         return Reconciled(tuple(removed + closed), tuple(p.id for p in gone))
 

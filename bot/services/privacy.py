@@ -19,13 +19,13 @@ from bot.domain.exchange import Role
 from bot.errors import NotFoundError
 from bot.services.access import Actor, require
 from bot.services.activity_writer import ActivityWriter
+from bot.services.audit import By, audit
 from bot.services.erasure_journal import EXCHANGE, PERSON, ErasureJournal, JournalError
 from bot.services.operations import Journal, Operation, OperationKind
 from bot.services.pairing import SpacePort
 from bot.services.roster import RosterService
 from bot.services.scheduler import Rearm
 from bot.store import Database, personal, roster, sends
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 
 log = logging.getLogger(__name__)
@@ -168,14 +168,7 @@ class PrivacyService:
             details: dict[str, Any] = {"subject_id": user_id, "rows": rows}
             if actor_id is None:
                 details["via"] = by
-            await activity_log.append(
-                conn,
-                at=now,
-                guild_id=guild_id,
-                actor_id=actor_id,
-                kind="privacy.exported",
-                details=details,
-            )
+            await audit(conn, By(guild_id, actor_id), "privacy.exported", at=now, **details)
         document: dict[str, Any] = {
             "about": (
                 "Everything Twinbridge stores about one person in this server, table by table. "
@@ -269,13 +262,13 @@ class PrivacyService:
                 changed = await personal.erase(conn, person)
                 if not changed:
                     raise NotFoundError("error.nothing_stored")
-                await activity_log.append(
+                await audit(
                     conn,
+                    By(guild_id, operation.actor_id),
+                    "privacy.erased",
                     at=now,
-                    guild_id=guild_id,
-                    actor_id=operation.actor_id,
-                    kind="privacy.erased",
-                    details={"rows": changed, "spaces_left": len(left)},
+                    rows=changed,
+                    spaces_left=len(left),
                 )
                 await self.operations.finish(conn, operation)
             self.writer.forget(user_id)
@@ -363,13 +356,15 @@ async def prune_exchange(
             totals.update(await personal.erase(conn, person))
     async with db.transaction() as conn:
         await exchange_store.mark_pruned(conn, exchange_id, now)
-        await activity_log.append(
+        await audit(
             conn,
+            By(guild_id),
+            "privacy.pruned",
             at=now,
-            guild_id=guild_id,
-            partnership_id=exchange_id,
-            kind="privacy.pruned",
-            details={"people": len(people), "rows": dict(totals), **details},
+            exchange_id=exchange_id,
+            people=len(people),
+            rows=dict(totals),
+            **details,
         )
     log.info("pruned exchange %d: %d people, %d rows", exchange_id, len(people), totals.total())
     return Pruned(exchange_id, len(people), dict(totals))
@@ -407,12 +402,8 @@ async def reapply_erasures(
                 async with db.transaction() as conn:
                     changed = await personal.erase(conn, personal.Person(guild_id, user_id))
                     if changed:
-                        await activity_log.append(
-                            conn,
-                            at=now,
-                            guild_id=guild_id,
-                            kind="privacy.erased_again",
-                            details={"rows": changed},
+                        await audit(
+                            conn, By(guild_id), "privacy.erased_again", at=now, rows=changed
                         )
                 if changed:
                     people += 1

@@ -50,6 +50,7 @@ from bot.domain.text import ascii_digits, clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, staff_exchange, standing_from
 from bot.services.activity_writer import ActivityWriter, PromptReply
+from bot.services.audit import By, audit
 from bot.services.breaks import pairs_on_break
 from bot.services.scheduler import Outcome, Sender
 from bot.store import Database, roster, sends
@@ -296,19 +297,17 @@ async def post_session_words(
     async with db.transaction() as conn:
         guild_id = await store.exchange_guild(conn, exchange_id)
         if guild_id is not None:
-            await activity_log.append(
+            await audit(
                 conn,
+                By(guild_id),
+                "prompt.posted",
                 at=clock.now(),
-                guild_id=guild_id,
-                partnership_id=exchange_id,
-                kind="prompt.posted",
-                details={
-                    "reason": "session",
-                    "session": session_key,
-                    "pairs": 1,
-                    "unreachable": 0,
-                    "prompts": [outcome.key],
-                },
+                exchange_id=exchange_id,
+                reason="session",
+                session=session_key,
+                pairs=1,
+                unreachable=0,
+                prompts=[outcome.key],
             )
     return True
 
@@ -534,15 +533,7 @@ async def _log(
     conn: AsyncConnection, at: datetime, actor: Actor, exchange: Exchange, kind: str, key: str
 ) -> None:
     """A teacher's change to the bank, logged in the change's own transaction."""
-    await activity_log.append(
-        conn,
-        at=at,
-        guild_id=actor.guild_id,
-        partnership_id=exchange.id,
-        actor_id=actor.user_id,
-        kind=kind,
-        details={"prompt": key},
-    )
+    await audit(conn, actor, kind, at=at, exchange_id=exchange.id, prompt=key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -654,14 +645,15 @@ class PromptService:
             )
         async with self.db.transaction() as conn:
             await sends.plan_many(conn, planned)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "prompt.requested_now",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="prompt.requested_now",
-                details={"batch": batch, "pairs": len(planned), "without_prompt": without},
+                exchange_id=exchange.id,
+                batch=batch,
+                pairs=len(planned),
+                without_prompt=without,
             )
         keys = [p.key for p in planned]
         if self.scheduler is None or not keys:
@@ -785,14 +777,14 @@ class PromptService:
         if not isinstance(outcome, PostedPrompt):
             raise UserError("error.prompt_space_unreachable")
         async with self.db.transaction() as conn:
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "prompt.requested",
                 at=self.clock.now(),
-                guild_id=actor.guild_id,
-                partnership_id=where.exchange_id,
-                actor_id=actor.user_id,
-                kind="prompt.requested",
-                details={"pair": pair.id, "prompt": prompt.key},
+                exchange_id=where.exchange_id,
+                pair=pair.id,
+                prompt=prompt.key,
             )
         return Requested(outcome, self.clock.now() + PAIR_REQUEST_INTERVAL)
 
@@ -882,14 +874,14 @@ class PromptService:
                 by=actor.user_id,
                 now=now,
             )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "prompt.added",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="prompt.added",
-                details={"prompt": prompt.key, "languages": sorted(cleaned)},
+                exchange_id=exchange.id,
+                prompt=prompt.key,
+                languages=sorted(cleaned),
             )
         return prompt
 

@@ -38,10 +38,10 @@ from bot.domain.reporting import (
 from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import Actor, require, staff_exchange_ids
+from bot.services.audit import By, audit
 from bot.services.consent import ConsentOverview, overview_of
 from bot.services.meet import MeetSummary, summary_of
 from bot.store import Database, roster
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import meet as meet_store
 from bot.store import reporting as store
@@ -165,18 +165,15 @@ class ReportingService:
     async def _viewed(self, actor_id: int | None, scope: Scope, what: str, **details: Any) -> None:
         """Log that a report was taken (`actor_id` None: on the command line)."""
         async with self.db.transaction() as conn:
-            await activity_log.append(
+            await audit(
                 conn,
+                By(scope.exchange.guild_id, actor_id),
+                "report.viewed",
                 at=self.clock.now(),
-                guild_id=scope.exchange.guild_id,
-                partnership_id=scope.exchange.id,
-                actor_id=actor_id,
-                kind="report.viewed",
-                details={
-                    "report": what,
-                    "city": scope.city.id if scope.city else None,
-                    **details,
-                },
+                exchange_id=scope.exchange.id,
+                report=what,
+                city=scope.city.id if scope.city else None,
+                **details,
             )
 
     # -- the computations everyone shares -------------------------------------------------------

@@ -31,8 +31,8 @@ from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.limits import SELECT_OPTIONS
 from bot.services.access import Actor, require_staff_of, staff_exchange
+from bot.services.audit import By, audit
 from bot.store import Database, roster
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import reporting as reporting_store
 from bot.store import sessions as store
@@ -300,21 +300,18 @@ class RollCallService:
                 )
                 if was is not None and (was.mark, was.reason) == (mark, why or None):
                     continue
-                await activity_log.append(
+                await audit(
                     conn,
+                    By(found.exchange.guild_id, actor.user_id),
+                    "session.marked",
                     at=now,
-                    guild_id=found.exchange.guild_id,
-                    partnership_id=found.exchange.id,
-                    actor_id=actor.user_id,
-                    kind="session.marked",
-                    details={
-                        "session": found.series.id,
-                        "occurrence": found.occurrence.starts_at.isoformat(),
-                        "student": participant_id,
-                        "mark": mark,
-                        "was": was.mark if was else None,
-                        "reason": bool(why),
-                    },
+                    exchange_id=found.exchange.id,
+                    session=found.series.id,
+                    occurrence=found.occurrence.starts_at.isoformat(),
+                    student=participant_id,
+                    mark=mark,
+                    was=was.mark if was else None,
+                    reason=bool(why),
                 )
         return await self.panel(actor, found.occurrence.id, found.city.id, page)
 
@@ -361,13 +358,12 @@ class RollCallService:
             raise UserError("error.rollcall_voice_minutes", longest=MAX_VOICE_MINUTES)
         async with self.db.transaction() as conn:
             await store.set_voice_minutes(conn, exchange.id, minutes)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "session.voice_minutes_set",
                 at=self.clock.now(),
-                guild_id=exchange.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="session.voice_minutes_set",
-                details={"minutes": minutes},
+                exchange_id=exchange.id,
+                minutes=minutes,
             )
         return exchange

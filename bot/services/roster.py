@@ -53,12 +53,12 @@ from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
 from bot.services import pairing as pairing_service
 from bot.services.access import Actor, staff_exchange, standing_from
+from bot.services.audit import By, audit
 from bot.services.consent import acting_cities
 from bot.services.operations import Journal, Operation, OperationKind, Undo, passing_failure
 from bot.services.pairing import SpacePort
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster
-from bot.store import activity as activity_log
 from bot.store import consent as consent_store
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
@@ -140,25 +140,6 @@ def find_city(exchange: Exchange, text: str) -> City:
         "error.unknown_city",
         city=clean(text)[:40] or "—",
         cities=" / ".join(c.name for c in exchange.cities),
-    )
-
-
-async def _log(
-    conn: AsyncConnection,
-    actor: Actor,
-    exchange_id: int,
-    kind: str,
-    now: datetime,
-    **details: object,
-) -> None:
-    await activity_log.append(
-        conn,
-        at=now,
-        guild_id=actor.guild_id,
-        partnership_id=exchange_id,
-        actor_id=actor.user_id,
-        kind=kind,
-        details=details,
     )
 
 
@@ -513,12 +494,12 @@ class RosterService:
                 raise UserError(
                     "error.already_joined", exchange=start.exchange.name, city=start.city.name
                 ) from None
-            await _log(
+            await audit(
                 conn,
                 actor,
-                start.exchange.id,
                 "roster.joined",
-                now,
+                at=now,
+                exchange_id=start.exchange.id,
                 role=role.value,
                 city=start.city.id,
                 via="join",
@@ -569,12 +550,12 @@ class RosterService:
                     "error.already_joined", exchange=exchange.name, city=city.name
                 ) from None
             # The intro is the student's own words: it lives in the profile, never in the log.
-            await _log(
+            await audit(
                 conn,
                 actor,
-                exchange.id,
                 "roster.joined",
-                now,
+                at=now,
+                exchange_id=exchange.id,
                 role="student",
                 city=city.id,
                 grade_band=profile.grade_band,
@@ -802,8 +783,13 @@ class RosterService:
             async with self.db.transaction() as conn:
                 if changed:
                     await roster.update_profile(conn, me.id, now, **values)
-                    await _log(
-                        conn, actor, exchange.id, "roster.profile_changed", now, fields=changed
+                    await audit(
+                        conn,
+                        actor,
+                        "roster.profile_changed",
+                        at=now,
+                        exchange_id=exchange.id,
+                        fields=changed,
                     )
                 if draft_id is not None:
                     await drafts.drop(conn, draft_id)
@@ -822,7 +808,9 @@ class RosterService:
             async with self.db.transaction() as conn:
                 await roster.update_profile(conn, me.id, now, status=wanted)
                 kind = "roster.paused" if paused else "roster.resumed"
-                await _log(conn, actor, exchange.id, kind, now, participant=me.id, by="self")
+                await audit(
+                    conn, actor, kind, at=now, exchange_id=exchange.id, participant=me.id, by="self"
+                )
         return await self._view(exchange, me.id)
 
     # -- the teacher's roster -------------------------------------------------------------------
@@ -1015,18 +1003,15 @@ class RosterService:
                     await pairing_store.set_status(conn, pair.id, PairStatus.ARCHIVED, now)
                     await pairing_service.end_pauses(conn, [pair], now)
                     await pairing_service.plan_labels(conn, operation.guild_id, [pair], now)
-            await activity_log.append(
+            await audit(
                 conn,
+                By(operation.guild_id, operation.actor_id),
+                "roster.removed",
                 at=now,
-                guild_id=operation.guild_id,
-                partnership_id=operation.exchange_id,
-                actor_id=operation.actor_id,
-                kind="roster.removed",
-                details={
-                    "participant": student.id,
-                    "pair": pair_id,
-                    "pair_ended": bool(plan.get("pair_ends")),
-                },
+                exchange_id=operation.exchange_id,
+                participant=student.id,
+                pair=pair_id,
+                pair_ended=bool(plan.get("pair_ends")),
             )
             await self.journal.finish(conn, operation)
         if self.scheduler is not None:
@@ -1077,12 +1062,12 @@ class RosterService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await roster.update_profile(conn, student.id, now, city_id=target.id)
-            await _log(
+            await audit(
                 conn,
                 actor,
-                exchange.id,
                 "roster.moved",
-                now,
+                at=now,
+                exchange_id=exchange.id,
                 participant=student.id,
                 from_city=student.city_id,
                 to_city=target.id,
@@ -1116,8 +1101,14 @@ class RosterService:
                 kind = "roster.restored"
             async with self.db.transaction() as conn:
                 await roster.update_profile(conn, student.id, now, status=status)
-                await _log(
-                    conn, actor, exchange.id, kind, now, participant=student.id, by="teacher"
+                await audit(
+                    conn,
+                    actor,
+                    kind,
+                    at=now,
+                    exchange_id=exchange.id,
+                    participant=student.id,
+                    by="teacher",
                 )
                 student = (await roster.by_ids(conn, [student.id]))[0]
         return exchange, student, previous
@@ -1227,12 +1218,12 @@ class RosterService:
                     await consent_store.record(
                         conn, exchange.id, participant_id, row.consent, actor.user_id, now
                     )
-                await _log(
+                await audit(
                     conn,
                     actor,
-                    exchange.id,
                     "roster.joined",
-                    now,
+                    at=now,
+                    exchange_id=exchange.id,
                     role="student",
                     participant=participant_id,
                     city=row.city_id,
@@ -1242,12 +1233,12 @@ class RosterService:
                     **({} if row.consent is None else {"consent": row.consent}),
                 )
                 imported.append(Imported(name, row.city_id, existing is not None))
-            await _log(
+            await audit(
                 conn,
                 actor,
-                exchange.id,
                 "roster.imported",
-                now,
+                at=now,
+                exchange_id=exchange.id,
                 rows=len(parsed.rows) + len(parsed.problems),
                 imported=len(imported),
                 problems=len(problems),
@@ -1306,12 +1297,12 @@ class RosterService:
                 conn, exchange.id, first.id, second.id, actor.user_id, now
             )
             if added:
-                await _log(
+                await audit(
                     conn,
                     actor,
-                    exchange.id,
                     "roster.keep_apart_added",
-                    now,
+                    at=now,
+                    exchange_id=exchange.id,
                     students=[first.id, second.id],
                 )
             pair = await pairing_store.live_pair_of(conn, first.id)
@@ -1329,12 +1320,12 @@ class RosterService:
         async with self.db.transaction() as conn:
             removed = await roster.remove_keep_apart(conn, exchange.id, first.id, second.id)
             if removed:
-                await _log(
+                await audit(
                     conn,
                     actor,
-                    exchange.id,
                     "roster.keep_apart_removed",
-                    now,
+                    at=now,
+                    exchange_id=exchange.id,
                     students=[first.id, second.id],
                 )
         return KeepApart(exchange, first, second, removed)

@@ -27,11 +27,11 @@ from bot.domain.rounds import Cadence, CadenceError
 from bot.domain.shards import Scope
 from bot.errors import UserError
 from bot.services.access import Actor, staff_exchange
+from bot.services.audit import audit
 from bot.services.pairing import Confirmed, PairingService, Proposal, SpacePort
 from bot.services.scheduler import Rearm
 from bot.services.session_plans import languages_of
 from bot.store import Database, sends
-from bot.store import activity as activity_log
 from bot.store import breaks as break_store
 from bot.store import exchanges as exchange_store
 from bot.store import rounds as store
@@ -141,17 +141,14 @@ class RoundService:
                 await store.set_cadence(conn, exchange.id, weeks, first, actor.user_id, now)
             # The previews planned for the old cadence go; the new one is planned below.
             await sends.cancel_matching(conn, f"{DUE_KIND}:{exchange.id}:", now)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "pairing.cadence_set",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="pairing.cadence_set",
-                details={
-                    "every": rules.OFF if weeks == 0 else (rules.TERM if weeks is None else weeks),
-                    "start": first.isoformat(),
-                },
+                exchange_id=exchange.id,
+                every=rules.OFF if weeks == 0 else (rules.TERM if weeks is None else weeks),
+                start=first.isoformat(),
             )
             cadence, due = await current_due(conn, exchange)
         await self.plan_due(exchange.id)
@@ -245,14 +242,13 @@ class RoundService:
         async with self.db.transaction() as conn:
             if not await store.mark_handled(conn, exchange.id, due):
                 raise UserError("rounds.error.handled")
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "pairing.round_skipped",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="pairing.round_skipped",
-                details={"due": due.isoformat()},
+                exchange_id=exchange.id,
+                due=due.isoformat(),
             )
             _, next_due = await current_due(conn, exchange)
         await self.plan_due(exchange.id)

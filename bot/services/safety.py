@@ -31,9 +31,9 @@ from bot.i18n import available_languages
 from bot.services import chess as chess_service
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor, require, require_staff_of, staff_exchange
+from bot.services.audit import By, audit
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster, sends
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
 from bot.store import safety as store
@@ -193,14 +193,15 @@ async def file_help(
         pair_id=pair.id,
         now=now,
     )
-    await activity_log.append(
+    await audit(
         conn,
+        By(guild_id, reporter_id),
+        "safety.reported",
         at=now,
-        guild_id=guild_id,
-        partnership_id=exchange_id,
-        actor_id=reporter_id,
-        kind="safety.reported",
-        details={"report": report_id, "kind": ReportKind.CONCERN.value, "reason": CHECKIN_HELP},
+        exchange_id=exchange_id,
+        report=report_id,
+        kind=ReportKind.CONCERN.value,
+        reason=CHECKIN_HELP,
     )
     await sends.plan(
         conn,
@@ -329,14 +330,15 @@ class SafetyService:
                 pair_id=pair.id if pair else None,
                 now=now,
             )
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "safety.reported",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="safety.reported",
-                details={"report": report_id, "kind": draft.kind.value, "reason": reason},
+                exchange_id=exchange.id,
+                report=report_id,
+                kind=draft.kind.value,
+                reason=reason,
             )
         view = await report_view(self.db, actor.guild_id, report_id)
         async with self.db.read() as conn:
@@ -367,14 +369,14 @@ class SafetyService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await store.set_details(conn, report.id, details)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "safety.report_details",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=report.exchange_id,
-                actor_id=actor.user_id,
-                kind="safety.report_details",
-                details={"report": report.id, "length": len(details)},
+                exchange_id=report.exchange_id,
+                report=report.id,
+                length=len(details),
             )
         return await self._refresh(actor.guild_id, report.id, port)
 
@@ -391,14 +393,13 @@ class SafetyService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await store.resolve(conn, report.id, actor.user_id, now)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "safety.report_resolved",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=report.exchange_id,
-                actor_id=actor.user_id,
-                kind="safety.report_resolved",
-                details={"report": report.id},
+                exchange_id=report.exchange_id,
+                report=report.id,
             )
         return await self._refresh(actor.guild_id, report.id, port)
 
@@ -560,14 +561,14 @@ class SafetyService:
             else:
                 await pairing_store.close_pause(conn, pair.id, now)
                 await chess_service.restart_clocks(conn, pair.space_id, now)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "safety.space_paused" if paused else "safety.space_reopened",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=owner,
-                actor_id=actor.user_id,
-                kind="safety.space_paused" if paused else "safety.space_reopened",
-                details={"pair": pair.id, "report": report_id},
+                exchange_id=owner,
+                pair=pair.id,
+                report=report_id,
             )
             affected = await store.with_pair(conn, pair.id)
         await self.scheduler.rearm()

@@ -23,6 +23,7 @@ from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus
 from bot.errors import NotFoundError, UserError
 from bot.services import prompts as prompt_service
 from bot.services.access import Actor
+from bot.services.audit import By, audit
 from bot.services.breaks import pairs_on_break
 from bot.services.session_plans import (
     SessionPlans,
@@ -40,7 +41,6 @@ from bot.services.session_port import (
     Started,
     Summary,
 )
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
 from bot.store import roster, sends
@@ -189,13 +189,14 @@ class SessionRuns:
             if await store.set_occurrence_status(
                 conn, occurrence.id, OccurrenceStatus.STARTED, was=(OccurrenceStatus.SCHEDULED,)
             ):
-                await activity_log.append(
+                await audit(
                     conn,
+                    By(series.guild_id),
+                    "session.started",
                     at=now,
-                    guild_id=series.guild_id,
-                    partnership_id=series.exchange_id,
-                    kind="session.started",
-                    details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
+                    exchange_id=series.exchange_id,
+                    session=series.id,
+                    occurrence=occurrence.starts_at.isoformat(),
                 )
             where = await exchange_store.spaces(conn, series.exchange_id)
             spaces = await _pair_spaces(conn, series.exchange_id, occurrence.starts_at)
@@ -246,17 +247,15 @@ class SessionRuns:
                 current = await store.by_id(conn, series.id)
                 if current is not None:
                     await extend(conn, current, now)
-                await activity_log.append(
+                await audit(
                     conn,
+                    By(series.guild_id),
+                    "session.ended",
                     at=now,
-                    guild_id=series.guild_id,
-                    partnership_id=series.exchange_id,
-                    kind="session.ended",
-                    details={
-                        "session": series.id,
-                        "occurrence": fresh.starts_at.isoformat(),
-                        "attended": count,
-                    },
+                    exchange_id=series.exchange_id,
+                    session=series.id,
+                    occurrence=fresh.starts_at.isoformat(),
+                    attended=count,
                 )
         if not closed:
             return
@@ -482,14 +481,14 @@ class SessionRuns:
                 conn, occurrence=occurrence, participant_id=me.id, method="button", now=now
             )
             if seen is None:
-                await activity_log.append(
+                await audit(
                     conn,
+                    By(series.guild_id, actor.user_id),
+                    "session.checked_in",
                     at=now,
-                    guild_id=series.guild_id,
-                    partnership_id=series.exchange_id,
-                    actor_id=actor.user_id,
-                    kind="session.checked_in",
-                    details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
+                    exchange_id=series.exchange_id,
+                    session=series.id,
+                    occurrence=occurrence.starts_at.isoformat(),
                 )
         return CheckIn(series.title, seen or now, seen is not None)
 
@@ -509,18 +508,15 @@ class SessionRuns:
                 await store.voice_joined(conn, occurrence, me.id, now)
                 if seen is None:
                     recorded += 1
-                    await activity_log.append(
+                    await audit(
                         conn,
+                        By(guild_id, user_id),
+                        "session.present",
                         at=now,
-                        guild_id=guild_id,
-                        partnership_id=series.exchange_id,
-                        actor_id=user_id,
-                        kind="session.present",
-                        details={
-                            "session": series.id,
-                            "occurrence": occurrence.starts_at.isoformat(),
-                            "channel": channel_id,
-                        },
+                        exchange_id=series.exchange_id,
+                        session=series.id,
+                        occurrence=occurrence.starts_at.isoformat(),
+                        channel=channel_id,
                     )
         return recorded
 

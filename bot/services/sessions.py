@@ -35,6 +35,7 @@ from bot.services.access import (
     staff_exchange,
     staff_exchange_ids,
 )
+from bot.services.audit import audit
 from bot.services.scheduler import Rearm, SendError
 from bot.services.session_plans import (
     SessionPlans,
@@ -58,7 +59,6 @@ from bot.services.session_port import Announcement, EventRefusedError, SessionPo
 from bot.services.session_runs import SessionRuns
 from bot.services.session_suggest import Suggested, SuggestInput, suggest_times
 from bot.store import Database, roster, sends
-from bot.store import activity as activity_log
 from bot.store import breaks as break_store
 from bot.store import exchanges as exchange_store
 from bot.store import sessions as store
@@ -379,19 +379,16 @@ class SessionService:
             assert series is not None
             await extend(conn, series, now)
             exchange = await exchange_of(conn, series)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "session.scheduled",
                 at=now,
-                guild_id=series.guild_id,
-                partnership_id=series.exchange_id,
-                actor_id=actor.user_id,
-                kind="session.scheduled",
-                details={
-                    "session": series.id,
-                    "rule": series.rrule,
-                    "zone": series.timezone,
-                    "first": series.starts_at.isoformat(),
-                },
+                exchange_id=series.exchange_id,
+                session=series.id,
+                rule=series.rrule,
+                zone=series.timezone,
+                first=series.starts_at.isoformat(),
             )
             upcoming = await effective_slots(
                 conn, series, after=now, before=now + rules.EXAMINED_SPAN, limit=3
@@ -567,16 +564,16 @@ class SessionService:
             )
             await extend(conn, series, now)
             exchange = await exchange_of(conn, series)
-            await activity_log.append(
+            await audit(
                 conn,
-                at=now,
-                guild_id=series.guild_id,
-                partnership_id=series.exchange_id,
-                actor_id=actor.user_id,
-                kind="session.skipped"
+                actor,
+                "session.skipped"
                 if kind == OccurrenceStatus.SKIPPED
                 else "session.occurrence_cancelled",
-                details={"session": series.id, "occurrence": occurrence.starts_at.isoformat()},
+                at=now,
+                exchange_id=series.exchange_id,
+                session=series.id,
+                occurrence=occurrence.starts_at.isoformat(),
             )
         await self.scheduler.rearm()
         if occurrence.event_id is not None:
@@ -630,14 +627,14 @@ class SessionService:
                 if occurrence.event_id is not None:
                     events.append(occurrence)
             exchange = await exchange_of(conn, series)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "session.cancelled",
                 at=now,
-                guild_id=series.guild_id,
-                partnership_id=series.exchange_id,
-                actor_id=actor.user_id,
-                kind="session.cancelled",
-                details={"session": series.id, "occurrences": len(live)},
+                exchange_id=series.exchange_id,
+                session=series.id,
+                occurrences=len(live),
             )
         await self.scheduler.rearm()
         for occurrence in events:
@@ -743,14 +740,13 @@ class SessionService:
             assert moved is not None
             await plan_occurrence(conn, series, moved, now)
             exchange = await exchange_of(conn, series)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "session.moved",
                 at=now,
-                guild_id=series.guild_id,
-                partnership_id=series.exchange_id,
-                actor_id=actor.user_id,
-                kind="session.moved",
-                details={
+                exchange_id=series.exchange_id,
+                **{
                     "session": series.id,
                     "from": occurrence.starts_at.isoformat(),
                     "to": start.isoformat(),
@@ -824,15 +820,14 @@ class SessionService:
                     moved = await store.occurrence(conn, occurrence.id)
                     assert moved is not None
                     await plan_occurrence(conn, fresh, moved, now)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "session.edited",
                 at=now,
-                guild_id=series.guild_id,
-                partnership_id=series.exchange_id,
-                actor_id=actor.user_id,
-                kind="session.edited",
-                # Which fields changed, never the text itself.
-                details={"session": series.id, "changed": sorted(values)},
+                exchange_id=series.exchange_id,
+                session=series.id,
+                changed=sorted(values),  # which fields changed, never the text itself
             )
         await self.scheduler.rearm()
         refused = await self.plans.sync_event(series.id, port)
@@ -856,14 +851,13 @@ class SessionService:
                 ):
                     if occurrence.starts_at > now:
                         await replan(conn, series, occurrence, now)
-            await activity_log.append(
+            await audit(
                 conn,
+                actor,
+                "session.reminders_set",
                 at=now,
-                guild_id=actor.guild_id,
-                partnership_id=exchange.id,
-                actor_id=actor.user_id,
-                kind="session.reminders_set",
-                details={"minutes": list(minutes)},
+                exchange_id=exchange.id,
+                minutes=list(minutes),
             )
         await self.scheduler.rearm()
         return exchange, minutes

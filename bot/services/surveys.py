@@ -36,11 +36,11 @@ from bot.domain.surveys import (
 from bot.domain.text import clean
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import STAFF, Actor, require_staff_of, staff_exchange, staff_scope
+from bot.services.audit import audit
 from bot.services.consent import held_back
 from bot.services.scheduler import Outcome, Sender
 from bot.services.session_plans import people_languages
 from bot.store import Database, roster, sends
-from bot.store import activity as activity_log
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
 from bot.store import surveys as store
@@ -145,19 +145,6 @@ class SurveyService:
             raise NotFoundError("survey.error.unknown")
         return survey, exchange
 
-    async def _log(
-        self, conn: AsyncConnection, actor: Actor, exchange_id: int, what: str, **details: object
-    ) -> None:
-        await activity_log.append(
-            conn,
-            at=self.clock.now(),
-            guild_id=actor.guild_id,
-            partnership_id=exchange_id,
-            actor_id=actor.user_id,
-            kind=what,
-            details=dict(details),
-        )
-
     async def create(
         self,
         actor: Actor,
@@ -191,11 +178,12 @@ class SurveyService:
             )
             items = rules.template_items() if template else []
             await store.add_items(conn, survey_id, items)
-            await self._log(
+            await audit(
                 conn,
                 actor,
-                exchange.id,
                 "survey.created",
+                at=self.clock.now(),
+                exchange_id=exchange.id,
                 survey=survey_id,
                 kind=kind.value,
                 template=template,
@@ -224,8 +212,14 @@ class SurveyService:
                     "survey.error.too_many_items", limit=rules.MAX_ITEMS, count=count + 1
                 )
             await store.add_items(conn, survey.id, [item])
-            await self._log(
-                conn, actor, exchange.id, "survey.item_added", survey=survey.id, kind=kind.value
+            await audit(
+                conn,
+                actor,
+                "survey.item_added",
+                at=self.clock.now(),
+                exchange_id=exchange.id,
+                survey=survey.id,
+                kind=kind.value,
             )
             saved = (await store.items(conn, survey.id))[-1]
         return survey, saved
@@ -292,11 +286,12 @@ class SurveyService:
             fresh = await sends.plan_many(conn, planned)
             if survey.status is SurveyStatus.DRAFT:
                 await store.mark_sent(conn, survey.id, city_id, now)
-            await self._log(
+            await audit(
                 conn,
                 actor,
-                exchange.id,
                 "survey.sent",
+                at=self.clock.now(),
+                exchange_id=exchange.id,
                 survey=survey.id,
                 city=city_id,
                 spaces=fresh,
@@ -320,8 +315,14 @@ class SurveyService:
             await store.close(conn, survey.id, actor.user_id, now)
             await sends.cancel_matching(conn, f"{INVITE_KIND}:{survey.id}:", now)
             count = await store.respondents(conn, survey.id)
-            await self._log(
-                conn, actor, exchange.id, "survey.closed", survey=survey.id, respondents=count
+            await audit(
+                conn,
+                actor,
+                "survey.closed",
+                at=self.clock.now(),
+                exchange_id=exchange.id,
+                survey=survey.id,
+                respondents=count,
             )
             survey = await store.get(conn, survey.id) or survey
         return survey, count
@@ -343,7 +344,14 @@ class SurveyService:
             ]
             items = await store.items(conn, survey.id)
             count = await store.respondents(conn, survey.id)
-            await self._log(conn, actor, exchange.id, "survey.results_viewed", survey=survey.id)
+            await audit(
+                conn,
+                actor,
+                "survey.results_viewed",
+                at=self.clock.now(),
+                exchange_id=exchange.id,
+                survey=survey.id,
+            )
         city_ids = tuple(
             c.id for c in exchange.cities if survey.city_id is None or c.id == survey.city_id
         )

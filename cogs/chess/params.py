@@ -14,9 +14,10 @@ from bot.domain.chess_game import TimeControlError, parse_time_control
 from bot.errors import UserError
 from bot.i18n import t
 from bot.limits import CHOICE_NAME, CHOICES
+from bot.services.access import Actor
 from cogs.chess.words import game_line, piece_name, time_control_text
 from cogs.common.interactions import actor_of, client_of, language_soon
-from cogs.common.params import bounded, chosen
+from cogs.common.params import ActorIdParam, bounded, chosen
 from cogs.common.text import clip
 
 # The usual time controls, offered first.
@@ -24,7 +25,7 @@ TIME_CHOICES = ("2d", "1d", "3d", "10+5", "5+3", "15+10")
 LONGEST_MOVE = 20  # "e7e8q", "Nbxd7+", with room for what people add
 
 
-class GameParam(app_commands.Transformer):
+class GameParam(ActorIdParam):
     """A game by its number; the player's games are offered (staff: the server's).
 
     `finished`: finished games too (a board or a PGN), not only games in play.
@@ -33,36 +34,19 @@ class GameParam(app_commands.Transformer):
     def __init__(self, *, finished: bool) -> None:
         self.finished = finished
 
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.integer
-
-    async def transform(self, interaction: discord.Interaction[Any], value: Any) -> int:
-        return int(value)
-
-    async def autocomplete(  # type: ignore[override]
-        self, interaction: discord.Interaction[Any], value: int | float | str, /
+    async def offer_to(
+        self, interaction: discord.Interaction[Any], actor: Actor, typed: str
     ) -> list[app_commands.Choice[int]]:
-        if interaction.guild_id is None:
-            return []
-
-        async def choices() -> list[app_commands.Choice[int]]:
-            try:
-                actor = await actor_of(interaction)
-            except UserError:
-                return []
-            lines = await client_of(interaction).services.chess.game_choices(
-                actor, str(value), finished=self.finished
+        lines = await client_of(interaction).services.chess.game_choices(
+            actor, typed, finished=self.finished
+        )
+        return [
+            app_commands.Choice(
+                name=clip(game_line(line, actor.language, plain=True), CHOICE_NAME),
+                value=line.id,
             )
-            return [
-                app_commands.Choice(
-                    name=clip(game_line(line, actor.language, plain=True), CHOICE_NAME),
-                    value=line.id,
-                )
-                for line in lines
-            ]
-
-        return await bounded(choices)
+            for line in lines
+        ]
 
 
 class MoveParam(app_commands.Transformer):

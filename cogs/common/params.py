@@ -23,6 +23,7 @@ from bot.domain.timezones import UnknownZoneError, check_zone, search_zones
 from bot.errors import UserError
 from bot.limits import CHOICE_NAME, CHOICE_VALUE, CHOICES
 from bot.services import exchanges as exchange_service
+from bot.services.access import Actor
 from cogs.common.interactions import QUICK_READ, actor_of, client_of, language_soon
 from cogs.common.text import clip
 
@@ -45,8 +46,10 @@ def chosen(interaction: discord.Interaction[Any], name: str) -> Any:
     return getattr(interaction.namespace, name, None)
 
 
-class ExchangeParam(app_commands.Transformer):
-    """An exchange of this server, offered by name and passed on as its id."""
+class IdParam(app_commands.Transformer):
+    """A row of this server passed on as its id: an integer option (bounded by the database's
+    INTEGER when the tree is built), offered as you type by `offer`. `transform` only makes it
+    an `int`: whether the id exists, and is the person's to use, is the service's to say."""
 
     @property
     def type(self) -> discord.AppCommandOptionType:
@@ -61,17 +64,47 @@ class ExchangeParam(app_commands.Transformer):
         guild_id = interaction.guild_id
         if guild_id is None:
             return []
-        needle = str(value).casefold()
+        return await bounded(lambda: self.offer(interaction, guild_id, str(value)))
 
-        async def choices() -> list[app_commands.Choice[int]]:
-            found = await exchange_service.exchanges(client_of(interaction).ctx.db, guild_id)
-            return [
-                app_commands.Choice(name=clip(f"{e.name} (#{e.id})", CHOICE_NAME), value=e.id)
-                for e in found
-                if needle in e.name.casefold() or needle == str(e.id)
-            ]
+    async def offer(
+        self, interaction: discord.Interaction[Any], guild_id: int, typed: str
+    ) -> list[app_commands.Choice[int]]:
+        """The choices for what is typed so far (read within `bounded`'s time limit)."""
+        raise NotImplementedError
 
-        return await bounded(choices)
+
+class ActorIdParam(IdParam):
+    """An id offered from what the person may see: `offer_to` gets them as an `Actor`."""
+
+    async def offer(
+        self, interaction: discord.Interaction[Any], guild_id: int, typed: str
+    ) -> list[app_commands.Choice[int]]:
+        try:
+            actor = await actor_of(interaction)
+        except UserError:
+            return []  # not a member of the server: nothing to offer
+        return await self.offer_to(interaction, actor, typed)
+
+    async def offer_to(
+        self, interaction: discord.Interaction[Any], actor: Actor, typed: str
+    ) -> list[app_commands.Choice[int]]:
+        """The choices `actor` may pick for what is typed so far."""
+        raise NotImplementedError
+
+
+class ExchangeParam(IdParam):
+    """An exchange of this server, offered by name and passed on as its id."""
+
+    async def offer(
+        self, interaction: discord.Interaction[Any], guild_id: int, typed: str
+    ) -> list[app_commands.Choice[int]]:
+        needle = typed.casefold()
+        found = await exchange_service.exchanges(client_of(interaction).ctx.db, guild_id)
+        return [
+            app_commands.Choice(name=clip(f"{e.name} (#{e.id})", CHOICE_NAME), value=e.id)
+            for e in found
+            if needle in e.name.casefold() or needle == str(e.id)
+        ]
 
 
 class CityParam(app_commands.Transformer):

@@ -20,7 +20,7 @@ from bot.domain.text import clean
 from bot.domain.timezones import ALIASES
 from bot.limits import CHOICE_NAME, CHOICE_VALUE, CHOICES
 from cogs.common.interactions import client_of, language_for, language_soon
-from cogs.common.params import ZoneParam, bounded, chosen
+from cogs.common.params import IdParam, ZoneParam, bounded, chosen
 from cogs.common.text import clip
 from cogs.sessions.words import local_line, repeat_choice_name
 
@@ -30,35 +30,21 @@ REPEAT_LONGEST = 300
 ZONE_LONGEST = 64
 
 
-class SeriesParam(app_commands.Transformer):
+class SeriesParam(IdParam):
     """One of the server's active series, offered by title and passed on as its id."""
 
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.integer
-
-    async def transform(self, interaction: discord.Interaction[Any], value: Any) -> int:
-        return int(value)
-
-    async def autocomplete(  # type: ignore[override]
-        self, interaction: discord.Interaction[Any], value: int | float | str, /
+    async def offer(
+        self, interaction: discord.Interaction[Any], guild_id: int, typed: str
     ) -> list[app_commands.Choice[int]]:
-        guild_id = interaction.guild_id
-        if guild_id is None:
-            return []
-        needle = str(value).strip().casefold()
-
-        async def choices() -> list[app_commands.Choice[int]]:
-            every = await client_of(interaction).services.sessions.series_in_guild(guild_id)
-            language = await language_for(interaction)
-            titled = [(s, title_in(s.title, language)) for s in every]
-            return [
-                app_commands.Choice(name=clip(f"{title} (#{s.id})", CHOICE_NAME), value=s.id)
-                for s, title in titled
-                if not needle or needle in title.casefold() or needle == str(s.id)
-            ]
-
-        return await bounded(choices)
+        needle = typed.strip().casefold()
+        every = await client_of(interaction).services.sessions.series_in_guild(guild_id)
+        language = await language_for(interaction)
+        titled = [(s, title_in(s.title, language)) for s in every]
+        return [
+            app_commands.Choice(name=clip(f"{title} (#{s.id})", CHOICE_NAME), value=s.id)
+            for s, title in titled
+            if not needle or needle in title.casefold() or needle == str(s.id)
+        ]
 
 
 class OccurrenceParam(app_commands.Transformer):

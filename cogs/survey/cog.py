@@ -14,12 +14,13 @@ from bot.app import Twinbridge, http_reason
 from bot.domain.surveys import ITEM_LENGTH, TITLE_LENGTH, ItemKind, SurveyKind
 from bot.i18n import t
 from bot.limits import CHOICE_NAME, CONTENT
+from bot.services.access import Actor
 from bot.services.scheduler import RetryLaterError, UndeliverableError
 from bot.store.sends import Send
 from cogs.common.channels import find_space
 from cogs.common.files import Attachment, pack, say_packed
-from cogs.common.interactions import actor_of, begin, client_of, say, show
-from cogs.common.params import CityName, ExchangeId, bounded
+from cogs.common.interactions import begin, client_of, say, show
+from cogs.common.params import ActorIdParam, CityName, ExchangeId
 from cogs.common.text import NO_PINGS, clip, only_users, shown
 from cogs.survey.answering import start_view
 from cogs.survey.results import (
@@ -48,34 +49,20 @@ FILE_CHOICES = [
 ]
 
 
-class SurveyParam(app_commands.Transformer):
+class SurveyParam(ActorIdParam):
     """A survey of the exchanges the person is staff of, offered by title, passed as its id."""
 
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.integer
-
-    async def transform(self, interaction: discord.Interaction[Any], value: Any) -> int:
-        return int(value)
-
-    async def autocomplete(  # type: ignore[override]
-        self, interaction: discord.Interaction[Any], value: int | float | str, /
+    async def offer_to(
+        self, interaction: discord.Interaction[Any], actor: Actor, typed: str
     ) -> list[app_commands.Choice[int]]:
-        if interaction.guild_id is None:
-            return []
-
-        async def choices() -> list[app_commands.Choice[int]]:
-            actor = await actor_of(interaction)
-            found = await client_of(interaction).services.surveys.choices(actor, str(value))
-            return [
-                app_commands.Choice(
-                    name=clip(f"#{s.id} {s.title} ({s.kind.value}, {s.status.value})", CHOICE_NAME),
-                    value=s.id,
-                )
-                for s in found
-            ]
-
-        return await bounded(choices)
+        found = await client_of(interaction).services.surveys.choices(actor, typed)
+        return [
+            app_commands.Choice(
+                name=clip(f"#{s.id} {s.title} ({s.kind.value}, {s.status.value})", CHOICE_NAME),
+                value=s.id,
+            )
+            for s in found
+        ]
 
 
 SurveyId = app_commands.Transform[int, SurveyParam]

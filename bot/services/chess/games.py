@@ -37,9 +37,9 @@ from bot.domain.exchange import Exchange
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.limits import CHOICES
 from bot.services.access import Actor, require_staff_scope, staff_of, staff_scope
+from bot.services.audit import By, audit
 from bot.services.scheduler import Rearm
 from bot.store import Database, roster, sends
-from bot.store import activity as activity_log
 from bot.store import breaks as break_store
 from bot.store import chess as store
 from bot.store import exchanges as exchange_store
@@ -308,14 +308,14 @@ async def log(
     **details: object,
 ) -> None:
     """A game's activity entry: ids and chess notation only, never anybody's text."""
-    await activity_log.append(
+    await audit(
         conn,
+        By(record.guild_id, actor_id),
+        kind,
         at=now,
-        guild_id=record.guild_id,
-        partnership_id=record.exchange_id,
-        actor_id=actor_id,
-        kind=kind,
-        details={"game": record.id, **details},
+        exchange_id=record.exchange_id,
+        game=record.id,
+        **details,
     )
 
 
