@@ -31,6 +31,7 @@ from babel.dates import (
     format_time,
     get_datetime_format,
     get_timezone_gmt,
+    get_timezone_name,
 )
 from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_percent
@@ -101,6 +102,28 @@ def format_time_of_day(when: datetime, zone: str | tzinfo | None, language: str 
     """The clock time of `when` in `zone`: "4:30 PM", "16:30"."""
     local = when.astimezone(_zone(zone))
     return str(format_time(local, "short", locale=locale(_lang(language))))
+
+
+@_shown
+def format_local_span(
+    start: datetime, end: datetime, zone: str | tzinfo, language: str | None = None
+) -> str:
+    """A span on the clocks of `zone`, with the zone's name, for a reader who lives elsewhere:
+    "Tue, Oct 6, 2026 3:00 PM–4:00 PM (Central Daylight Time)", "mar. 6 oct. 2026
+    15:00–16:00 (heure d’été du centre nord-américain)". A span that ends on another day
+    names that day too; one across a clock change names the zone's time at each end."""
+    cldr = locale(_lang(language))
+    local, until = start.astimezone(_zone(zone)), end.astimezone(_zone(zone))
+    begins = str(format_time(local, "short", locale=cldr))
+    ends = str(format_time(until, "short", locale=cldr))
+    dash = "–"
+    if until.date() != local.date():
+        ends, dash = f"{format_short_day(until.date(), language, weekday=True)} {ends}", " – "
+    day = format_short_day(local.date(), language, year=True, weekday=True)
+    named, named_end = (str(get_timezone_name(m, "long", locale=cldr)) for m in (local, until))
+    if named != named_end:
+        return f"{day} {begins} ({named}){dash}{ends} ({named_end})"
+    return f"{day} {begins}{dash}{ends} ({named})"
 
 
 @_shown
@@ -202,6 +225,7 @@ __all__ = [
     "format_day",
     "format_days",
     "format_list",
+    "format_local_span",
     "format_moment",
     "format_month",
     "format_number",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.cldr import format_short_day, format_time_of_day
+from bot.cldr import format_local_span, format_short_day, format_time_of_day
 from bot.domain import sessions as rules
 from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
@@ -71,17 +71,24 @@ def local_line(slot: rules.Slot, zone: str, language: str) -> str:
     return f"{day} {begins}–{ends}"
 
 
-def city_times(start: datetime, end: datetime, cities: Sequence[tuple[str, str]]) -> str:
-    """ "🕒 Najaf: 2026-10-07 00:00–01:00", a line for each city (name, zone) in its own clock.
+def city_times(
+    start: datetime, end: datetime, cities: Sequence[tuple[str, str]], language: str
+) -> str:
+    """ "🕒 Najaf: Tue, Oct 6, 2026 11:00 PM – Wed, Oct 7 12:00 AM (Arabian Standard Time)", a
+    line for each city (name, zone) on its own clock, written for a reader of `language`.
 
-    Written once under a post's language blocks: names, ISO dates and 24-hour times read the
-    same in every language, and Discord's timestamps show only the reader's own clock.
+    Under each language's block of a post: Discord's timestamps show only the reader's own
+    clock, these lines show the partners' too, in the reader's words (CLDR).
     """
-    lines = []
-    for name, zone in cities:
-        local, until = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
-        lines.append(f"🕒 {shown(name)}: {local:%Y-%m-%d %H:%M}–{until:%H:%M}")
-    return "\n".join(lines)
+    return "\n".join(
+        t(
+            "session.city_time",
+            language,
+            city=shown(name),
+            when=format_local_span(start, end, zone, language),
+        )
+        for name, zone in cities
+    )
 
 
 def warning_line(warning: rules.Warning, language: str) -> str:

@@ -11,7 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.domain.sessions import MAX_PROMPT, MAX_TITLE
-from bot.i18n import t
+from bot.i18n import t, unisolated
 from bot.sandbox.driver import Sandbox, SandboxError, iter_components, message_text
 from bot.sandbox.state import Message
 from bot.services.session_plans import effective_slots
@@ -126,7 +126,13 @@ async def test_confirming_creates_the_series_and_the_next_event(ex: Exchange) ->
     event = events[0]
     assert event["scheduled_start_time"] == OCT.isoformat()
     assert event["entity_type"] == 2 and event["channel_id"] == str(ex.voice.id)
-    assert "Najaf: 2026-10-06 23:00" in event["description"]
+    description = unisolated(event["description"])
+    assert (
+        "Najaf: Tue, Oct 6, 2026 11:00\u202fPM – Wed, Oct 7 12:00\u202fAM (Arabian Standard Time)"
+        in description
+    )
+    # Najaf's readers have their own block, in Arabic (Latin digits, CLDR's Arabic words).
+    assert "Najaf: الثلاثاء، 6 أكتوبر 2026 11:00 م – الأربعاء، 7 أكتوبر 12:00 ص" in description
 
 
 async def test_confirming_announces_the_series_to_everyone(ex: Exchange) -> None:
