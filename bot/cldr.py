@@ -18,7 +18,7 @@ right-to-left text.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from functools import wraps
 from typing import Any, ParamSpec
@@ -102,6 +102,14 @@ def format_time_of_day(when: datetime, zone: str | tzinfo | None, language: str 
     """The clock time of `when` in `zone`: "4:30 PM", "16:30"."""
     local = when.astimezone(_zone(zone))
     return str(format_time(local, "short", locale=locale(_lang(language))))
+
+
+@_shown
+def format_wall(clock: time | datetime, language: str | None = None) -> str:
+    """A wall-clock time as read on its own clock, never converted: "3:00 PM", "15:00" (also
+    one the clocks skip, which a teacher typed)."""
+    wall = clock.time() if isinstance(clock, datetime) else clock
+    return str(format_time(wall, "short", locale=locale(_lang(language))))
 
 
 @_shown
@@ -232,4 +240,5 @@ __all__ = [
     "format_percent",
     "format_short_day",
     "format_time_of_day",
+    "format_wall",
 ]

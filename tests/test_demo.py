@@ -99,7 +99,9 @@ def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     assert "Ms Rivera runs /session suggest week:2026-10-05" in transcript
     assert "✅ Najaf: Mon–Thu 17:30–18:30" in transcript
     assert "Najaf · Asia/Baghdad: Tue, Oct 6, 2026 11:00\u202fPM–12:00\u202fAM" in transcript
-    assert "from 2026-11-03 the session is at 17:00 instead of 16:00" in transcript
+    assert (
+        "from November 3, 2026 the session is at 5:00\u202fPM instead of 4:00\u202fPM" in transcript
+    )
     assert transcript.count("🔔 In 24 h: **Monthly exchange**") == 3
     assert transcript.count("🔔 In 1 h: **Monthly exchange**") == 3
     assert "You are checked in for **Monthly exchange**" in transcript

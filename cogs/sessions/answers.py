@@ -16,6 +16,7 @@ from cogs.sessions.words import (
     holiday_line,
     local_line,
     rule_text,
+    school_hours,
     unchecked_line,
     warning_line,
 )
@@ -135,7 +136,7 @@ def preview_embed(
     # Each ✅ says only what was checked: hours and weekends always, public holidays where
     # a city's country is known; school breaks are not claimed.
     if not warned:
-        warned.append(t("session.no_warnings", language))
+        warned.append(t("session.no_warnings", language, **school_hours(language)))
     holidays = preview.holidays
     zones = {c.name: c.timezone for c in preview.exchange.cities}
     warned += [break_line(b, zones[b.city], language) for b in preview.on_break]

@@ -6,7 +6,13 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.cldr import format_local_span, format_short_day, format_time_of_day
+from bot.cldr import (
+    format_day,
+    format_local_span,
+    format_short_day,
+    format_time_of_day,
+    format_wall,
+)
 from bot.domain import sessions as rules
 from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
@@ -91,16 +97,33 @@ def city_times(
     )
 
 
+def school_hours(language: str) -> dict[str, str]:
+    """The school day the warnings measure against ("opens", "closes"), the reader's way."""
+    return {
+        "opens": format_wall(rules.DAY_START, language),
+        "closes": format_wall(rules.DAY_END, language),
+    }
+
+
 def warning_line(warning: rules.Warning, language: str) -> str:
-    """One warning of a preview (a weekend, a clock change, a time outside school hours)."""
-    params = {
+    """One warning of a preview (a weekend, a clock change, a time outside school hours), its
+    days and times on the city's clock, written the reader's way."""
+    params: dict[str, object] = {
         "city": warning.city,
         "count": warning.count,
         "total": warning.total,
-        "example": warning.example,
-        "before": warning.before,
-        "after": warning.after,
+        **school_hours(language),
+        "before": format_wall(warning.before, language) if warning.before else "",
+        "after": format_wall(warning.after, language) if warning.after else warning.offset,
     }
+    example = warning.example
+    if example is not None and warning.kind == "hours" and warning.until is not None:
+        day = format_short_day(example.date(), language, year=True, weekday=True)
+        params["example"] = (
+            f"{day} {format_wall(example, language)}–{format_wall(warning.until, language)}"
+        )
+    elif example is not None:
+        params["example"] = format_day(example.date(), language, weekday=warning.kind == "weekend")
     return "⚠️ " + t(f"session.warn_{warning.kind}", language, **params)
 
 

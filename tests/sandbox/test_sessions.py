@@ -64,8 +64,11 @@ async def test_preview_shows_both_cities_times_and_warnings(ex: Exchange) -> Non
     assert "Tue, Oct 6, 2026 3:00\u202fPM–4:00\u202fPM" in text  # Minneapolis
     assert "Tue, Oct 6, 2026 11:00\u202fPM–12:00\u202fAM" in text  # Najaf, summer time in the US
     assert "Wed, Nov 4, 2026 12:00\u202fAM–1:00\u202fAM" in text  # Najaf after the US clock change
-    assert "Najaf: 3 of 3 sessions fall outside 07:00–21:00" in text
-    assert "Najaf: from 2026-11-04 the session is at 00:00 instead of 23:00" in text
+    assert "Najaf: 3 of 3 sessions fall outside 7:00\u202fAM–9:00\u202fPM" in text
+    assert (
+        "Najaf: from November 4, 2026 the session is at 12:00\u202fAM instead of 11:00\u202fPM"
+        in text
+    )
     assert "Nothing is scheduled until you confirm" in text
 
 
