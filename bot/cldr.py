@@ -167,14 +167,16 @@ def format_moment(
 
 
 def dated(params: Mapping[str, Any], language: str | None = None) -> dict[str, Any]:
-    """`params` of a text with each day and moment written for a reader of `language` (a
-    moment on UTC's clocks): for errors raised where the reader is not known."""
+    """`params` of a text with each day, moment and wall time written for a reader of
+    `language` (a moment on UTC's clocks): for errors raised where the reader is not known."""
     out = dict(params)
     for key, value in params.items():
         if isinstance(value, datetime):
             out[key] = format_moment(value, UTC, language)
         elif isinstance(value, date):
             out[key] = format_day(value, language)
+        elif isinstance(value, time):
+            out[key] = format_wall(value, language)
     return out
 
 

@@ -164,6 +164,11 @@ def parse_time(text: str) -> time:
     return time(hour, minute)
 
 
+def first_wall(first_local: str) -> time:
+    """The wall time of a series' stored first local start ("2026-10-06T15:00")."""
+    return time.fromisoformat(first_local[-5:])
+
+
 def nth_weekday(day: date) -> int:
     """Which weekday of its month `day` is: 1–4, or -1 for a fifth (the last)."""
     nth = (day.day - 1) // 7 + 1

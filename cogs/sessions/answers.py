@@ -7,6 +7,7 @@ import math
 
 import discord
 
+from bot.domain.sessions import first_wall
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, EMBEDS_TOTAL, FIELD_NAME, FIELD_VALUE
 from bot.services.sessions import Preview, SeriesView
@@ -183,7 +184,7 @@ def list_embed(views: list[SeriesView], page: int, language: str) -> discord.Emb
     fields: list[tuple[str, str]] = []
     for view in views[(page - 1) * per_page : page * per_page]:
         series = view.series
-        lines = [rule_text(view.shape, language, series.first_local[-5:], series.timezone)]
+        lines = [rule_text(view.shape, language, first_wall(series.first_local), series.timezone)]
         # Two cities share a line; a network's cities get one each.
         joint = "\n  " if len(view.exchange.cities) > 2 else " · "
         for slot in view.upcoming:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.cldr import (
@@ -21,8 +21,11 @@ from bot.services.session_port import EventRefusedError
 from cogs.common.text import permission_names, shown, timestamp
 
 
-def rule_text(shape: rules.RuleShape, language: str, local_time: str = "", zone: str = "") -> str:
-    """A rule in words: "The first Tuesday of each month at 15:00 (America/Chicago), 6 times"."""
+def rule_text(
+    shape: rules.RuleShape, language: str, local_time: time | None = None, zone: str = ""
+) -> str:
+    """A rule in words: "The first Tuesday of each month at 3:00 PM (America/Chicago), 6 times"
+    (the time on the zone's wall clock, written the reader's way)."""
     day = weekday_name(shape.weekday, language) if shape.weekday else ""
     if shape.kind == "once":
         text = t("session.rule_once", language)
@@ -41,8 +44,9 @@ def rule_text(shape: rules.RuleShape, language: str, local_time: str = "", zone:
         text = t("session.rule_monthly_day", language, day=shape.monthday)
     else:
         text = t("session.rule_custom", language, rule=shape.raw)
-    if local_time:
-        text += " " + t("session.rule_at", language, time=local_time, zone=zone)
+    if local_time is not None:
+        at = format_wall(local_time, language)
+        text += " " + t("session.rule_at", language, time=at, zone=zone)
     if shape.kind == "once":
         return text
     sep = t("session.sep", language)

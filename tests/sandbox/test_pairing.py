@@ -263,8 +263,9 @@ async def test_the_welcome_speaks_each_students_language_with_local_times(world:
 
     # 12:00 UTC on 1 September: 07:00 in Minneapolis (CDT), 15:00 in Najaf. Each one's
     # 07:00-21:00 day, and the stretch both are awake, render in the reader's own time.
-    assert f"🕒 07:00 · ☀️ {stamp(1, 12)}–{stamp(2, 2)}\n🌍 America/Chicago" in text
-    assert f"🕒 15:00 · ☀️ {stamp(1, 4)}–{stamp(1, 18)}\n🌍 Asia/Baghdad" in text
+    # Their clocks as each reader writes a time: Arabic (Latin digits), then English.
+    assert f"🕒 7:00 ص / 7:00\u202fAM · ☀️ {stamp(1, 12)}–{stamp(2, 2)}\n🌍 America/Chicago" in text
+    assert f"🕒 3:00 م / 3:00\u202fPM · ☀️ {stamp(1, 4)}–{stamp(1, 18)}\n🌍 Asia/Baghdad" in text
     assert f"between {stamp(1, 12)} and {stamp(1, 18)}" in text
     assert t("pair.welcome_legend", "ar") in text
     assert "أحب الشطرنج" in text and "I play chess." in text
@@ -397,7 +398,7 @@ def test_the_welcome_never_passes_6000_characters() -> None:
             intro="ق" * 4000,
             languages=("ar", "en", "es"),
             language=language,
-            local_time="07:00",
+            local_time=now,
             awake=(now, now),
         )
         for i, (name, language) in enumerate((("A", "ar"), ("B", "en"), ("C", "es")))

@@ -60,7 +60,7 @@ async def test_preview_shows_both_cities_times_and_warnings(ex: Exchange) -> Non
     reply = await schedule(ex)
     assert reply.ephemeral or preview_of(reply).flags & 64
     text = reply.text
-    assert "The first Tuesday of each month at 15:00 (America/Chicago), 3 sessions" in text
+    assert "The first Tuesday of each month at 3:00\u202fPM (America/Chicago), 3 sessions" in text
     assert "Tue, Oct 6, 2026 3:00\u202fPM–4:00\u202fPM" in text  # Minneapolis
     assert "Tue, Oct 6, 2026 11:00\u202fPM–12:00\u202fAM" in text  # Najaf, summer time in the US
     assert "Wed, Nov 4, 2026 12:00\u202fAM–1:00\u202fAM" in text  # Najaf after the US clock change
@@ -143,7 +143,7 @@ async def test_confirming_announces_the_series_to_everyone(ex: Exchange) -> None
     await schedule_confirmed(ex)
     posts = texts(ex.sb, ex.world.announcements, "📅")
     assert len(posts) == 1
-    assert "The first Tuesday of each month at 15:00" in posts[0]
+    assert "The first Tuesday of each month at 3:00\u202fPM" in posts[0]
     assert "جلسة جديدة" in posts[0]
     assert f"<t:{int(OCT.timestamp())}:F>" in posts[0]
 
