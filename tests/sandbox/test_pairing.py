@@ -215,7 +215,7 @@ async def test_missing_manage_channels_is_named_and_nothing_is_created(world: Wo
     await four_students(world)
     sb.set_bot_permissions(int(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.MANAGE_ROLES))
     reply = await sb.command(world.teacher, "pair confirm")
-    assert "Manage Channels" in reply.text
+    assert "I need the **Manage Channels and Create Private Threads** permissions" in reply.text
     assert pair_spaces(sb) == []
     assert await count(sb, pairing_rounds) == 0
 
@@ -228,7 +228,9 @@ async def test_missing_manage_roles_is_named_and_nothing_is_created(world: World
     sb.set_bot_permissions(int(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.MANAGE_CHANNELS))
     reply = await sb.command(world.teacher, "pair confirm")
     assert reply.ephemeral
-    assert "I need the **Manage Roles and Create Private Threads** permission" in reply.text
+    assert (
+        "I need the **Manage Roles and Create Private Threads** permissions for that." in reply.text
+    )
     assert pair_spaces(sb) == []
     assert await count(sb, pairing_rounds) == 0
 
