@@ -41,8 +41,10 @@ from tests.sandbox.sessions_helpers import (
 
 
 @pytest.fixture
-async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with compressed_time(tmp_path) as sandbox:
+async def sb(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Sandbox]:
+    # A test marked `pseudo_locale` runs in it (as with the shared `sb` fixture).
+    pseudo = True if request.node.get_closest_marker("pseudo_locale") else None
+    async with compressed_time(tmp_path, pseudo_locale=pseudo) as sandbox:
         yield sandbox
 
 
@@ -118,8 +120,10 @@ async def test_a_zone_from_the_partner_city_is_kept(ex: Exchange) -> None:
 # -- confirming ------------------------------------------------------------------------------------
 
 
+@pytest.mark.pseudo_locale  # the event's description too: no text past the catalogue or CLDR
 async def test_confirming_creates_the_series_and_the_next_event(ex: Exchange) -> None:
-    """Confirmed: one active series, and one Discord event, for the next occurrence only."""
+    """Confirmed: one active series, and one Discord event, for the next occurrence only; its
+    description gives each city's time in each language the exchange reads."""
     sb = ex.sb
     done = await schedule_confirmed(ex)
     assert "Scheduled **Exchange session**" in done.text
