@@ -16,11 +16,18 @@ from bot.domain.suggest import Local
 from bot.errors import BotMissingPermissionError, UserError
 from bot.i18n import unisolated
 from bot.services.session_plans import description_for
+from bot.services.session_port import EventRefusedError
 from bot.services.surveys import closed_error
 from bot.store.sessions import OccurrenceRecord
 from cogs.common.errors import render_error
 from cogs.sessions.suggest import city_line
-from cogs.sessions.words import city_times, rule_text, school_hours, warning_line
+from cogs.sessions.words import (
+    city_times,
+    rule_text,
+    school_hours,
+    warning_line,
+    with_event_warning,
+)
 
 LANGUAGES = ("en", "ar", "es", "fr", "tr")
 # 20:00 UTC on Tuesday 6 October 2026: 15:00 in Chicago (summer time), 23:00 in Najaf.
@@ -206,3 +213,21 @@ def test_a_missing_permission_is_singular_and_two_are_plural(language: str) -> N
     )
     assert SINGULAR[language] in unisolated(render_error(one, language))
     assert PLURAL[language] in unisolated(render_error(two, language))
+
+
+GIVE = {
+    "en": ("**Manage Events** in that channel. Give it", "in that channel. Give them"),
+    "ar": ("صلاحية **إدارة الفعاليات**", "صلاحيتَي"),
+    "es": ("Dáselo a su rol", "Dáselos a su rol"),
+    "fr": ("Accordez-la à son rôle", "Accordez-les à son rôle"),
+    "tr": ("**Etkinlikleri Yönet** iznine sahip", "izinlerine sahip"),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_event_refused_in_a_channel_names_one_permission_or_several(language: str) -> None:
+    one = EventRefusedError("channel", "", missing=("manage_events",), channel_id=1)
+    two = EventRefusedError("channel", "", missing=("manage_events", "connect"), channel_id=1)
+    singular, plural = GIVE[language]
+    assert singular in unisolated(with_event_warning("", one, language))
+    assert plural in unisolated(with_event_warning("", two, language))

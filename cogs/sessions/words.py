@@ -148,11 +148,12 @@ def with_event_warning(text: str, refused: EventRefusedError | None, language: s
     if refused is None:
         return text
     kind = "event_update_refused" if refused.updating else "event_refused"
-    params = {}
+    params: dict[str, object] = {}
     if refused.why == "channel":
         params = {
             "channel": f"<#{refused.channel_id}>",
             "permissions": permission_names(refused.missing, language),
+            "count": len(refused.missing),
         }
     return text + "\n\n" + t(f"session.{kind}_{refused.why}", language, **params)
 
