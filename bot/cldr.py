@@ -18,7 +18,7 @@ right-to-left text.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from functools import wraps
 from typing import Any, ParamSpec
@@ -31,6 +31,7 @@ from babel.dates import (
     format_time,
     get_datetime_format,
     get_timezone_gmt,
+    get_timezone_name,
 )
 from babel.numbers import format_percent as babel_percent
 
@@ -102,6 +103,36 @@ def format_time_of_day(when: datetime, zone: str | tzinfo | None, language: str 
 
 
 @_shown
+def format_wall(clock: time | datetime, language: str | None = None) -> str:
+    """A wall-clock time as read on its own clock, never converted: "3:00 PM", "15:00" (also
+    one the clocks skip, which a teacher typed)."""
+    wall = clock.time() if isinstance(clock, datetime) else clock
+    return str(format_time(wall, "short", locale=locale(_lang(language))))
+
+
+@_shown
+def format_local_span(
+    start: datetime, end: datetime, zone: str | tzinfo, language: str | None = None
+) -> str:
+    """A span on the clocks of `zone`, with the zone's name, for a reader who lives elsewhere:
+    "Tue, Oct 6, 2026 3:00 PM–4:00 PM (Central Daylight Time)", "mar. 6 oct. 2026
+    15:00–16:00 (heure d’été du centre nord-américain)". A span that ends on another day
+    names that day too; one across a clock change names the zone's time at each end."""
+    cldr = locale(_lang(language))
+    local, until = start.astimezone(_zone(zone)), end.astimezone(_zone(zone))
+    begins = str(format_time(local, "short", locale=cldr))
+    ends = str(format_time(until, "short", locale=cldr))
+    dash = "–"
+    if until.date() != local.date():
+        ends, dash = f"{format_short_day(until.date(), language, weekday=True)} {ends}", " – "
+    day = format_short_day(local.date(), language, year=True, weekday=True)
+    named, named_end = (str(get_timezone_name(m, "long", locale=cldr)) for m in (local, until))
+    if named != named_end:
+        return f"{day} {begins} ({named}){dash}{ends} ({named_end})"
+    return f"{day} {begins}{dash}{ends} ({named})"
+
+
+@_shown
 def format_moment(
     when: datetime,
     zone: str | tzinfo | None,
@@ -134,14 +165,16 @@ def format_moment(
 
 
 def dated(params: Mapping[str, Any], language: str | None = None) -> dict[str, Any]:
-    """`params` of a text with each day and moment written for a reader of `language` (a
-    moment on UTC's clocks): for errors raised where the reader is not known."""
+    """`params` of a text with each day, moment and wall time written for a reader of
+    `language` (a moment on UTC's clocks): for errors raised where the reader is not known."""
     out = dict(params)
     for key, value in params.items():
         if isinstance(value, datetime):
             out[key] = format_moment(value, UTC, language)
         elif isinstance(value, date):
             out[key] = format_day(value, language)
+        elif isinstance(value, time):
+            out[key] = format_wall(value, language)
     return out
 
 
@@ -201,10 +234,12 @@ __all__ = [
     "format_day",
     "format_days",
     "format_list",
+    "format_local_span",
     "format_moment",
     "format_month",
     "format_number",
     "format_percent",
     "format_short_day",
     "format_time_of_day",
+    "format_wall",
 ]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Twinbridge
+from bot.cldr import format_number, format_wall
 from bot.domain.directory import (
     INTRODUCTION_DAYS,
     MAX_CITY,
@@ -97,10 +96,6 @@ def listing_title(item: Listing, language: str) -> str:
     return f"#{item.id} · {shown(item.city, 80)}, {country_name(item.country, language)}"
 
 
-def _clock(when: datetime, zone: str) -> str:
-    return when.astimezone(ZoneInfo(zone)).strftime("%H:%M")
-
-
 def reason_text(reason: Reason, match: Match, mine: Listing, language: str) -> str:
     """One reason, in the reader's words; the overlap in both cities' own clocks."""
     params = dict(reason.params)
@@ -111,13 +106,13 @@ def reason_text(reason: Reason, match: Match, mine: Listing, language: str) -> s
         return t(
             reason.key,
             language,
-            hours=f"{match.overlap.hours:g}",
+            hours=format_number(match.overlap.hours, language),
             mine=shown(mine.city, 40),
-            mine_from=window_mine[0].strftime("%H:%M"),
-            mine_to=window_mine[1].strftime("%H:%M"),
+            mine_from=format_wall(window_mine[0], language),
+            mine_to=format_wall(window_mine[1], language),
             theirs=shown(match.listing.city, 40),
-            theirs_from=window_theirs[0].strftime("%H:%M"),
-            theirs_to=window_theirs[1].strftime("%H:%M"),
+            theirs_from=format_wall(window_theirs[0], language),
+            theirs_to=format_wall(window_theirs[1], language),
         )
     if reason.key == "seek.reason.language":
         return t(reason.key, language, languages=language_list(params["languages"], language))  # type: ignore[arg-type]

@@ -97,9 +97,11 @@ def test_the_demo_runs_end_to_end(demo_output: Path) -> None:
     assert "⏭️ تخطّاها" in transcript
     # Sessions: both cities' times and warnings, reminders, check-ins (one by voice), summary.
     assert "Ms Rivera runs /session suggest week:2026-10-05" in transcript
-    assert "✅ Najaf: Mon–Thu 17:30–18:30" in transcript
+    assert "✅ Najaf: Mon–Thu 5:30\u202fPM–6:30\u202fPM" in transcript
     assert "Najaf · Asia/Baghdad: Tue, Oct 6, 2026 11:00\u202fPM–12:00\u202fAM" in transcript
-    assert "from 2026-11-03 the session is at 17:00 instead of 16:00" in transcript
+    assert (
+        "from November 3, 2026 the session is at 5:00\u202fPM instead of 4:00\u202fPM" in transcript
+    )
     assert transcript.count("🔔 In 24 h: **Monthly exchange**") == 3
     assert transcript.count("🔔 In 1 h: **Monthly exchange**") == 3
     assert "You are checked in for **Monthly exchange**" in transcript
@@ -315,7 +317,9 @@ def test_a_minneapolis_school_finds_a_partner_in_another_server(demo_output: Pat
     transcript = unisolated((demo_output / "transcript.txt").read_text("utf-8"))
     chapter = transcript[transcript.index("runs /seek post") :]
     assert "runs /seek post city:Kumasi" in chapter and "(Kumasi Academy)" in chapter
-    assert "08:00–10:00 in Minneapolis = 14:00–16:00 in Kumasi" in chapter
+    assert (
+        "8:00\u202fAM–10:00\u202fAM in Minneapolis = 2:00\u202fPM–4:00\u202fPM in Kumasi" in chapter
+    )
     asked = chapter.index("runs /seek introduce")
     accepted = chapter.index("presses [Accept introduction]")
     assert "Dr Baker (@dr_baker)" not in chapter[asked:accepted]

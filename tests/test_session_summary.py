@@ -91,6 +91,15 @@ def test_a_network_s_summary_gives_the_session_in_every_city_s_clock() -> None:
         embed, _ = summary_embed(post)
         assert len(embed.fields) <= 25 and len(embed) <= 6000
         description = embed.description or ""
-        assert "🕒 Winston-Salem: 2026-10-06 16:00–17:00" in description
-        assert "🕒 Chengdu: 2026-10-07 04:00–05:00" in description
-        assert "🕒 Kumasi: 2026-10-06 20:00–21:00" in description
+        assert (
+            "🕒 Winston-Salem: Tue, Oct 6, 2026 4:00\u202fPM–5:00\u202fPM (Eastern Daylight Time)"
+            in description
+        )
+        assert (
+            "🕒 Chengdu: Wed, Oct 7, 2026 4:00\u202fAM–5:00\u202fAM (China Standard Time)"
+            in description
+        )
+        assert (
+            "🕒 Kumasi: Tue, Oct 6, 2026 8:00\u202fPM–9:00\u202fPM (Greenwich Mean Time)"
+            in description
+        )

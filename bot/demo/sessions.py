@@ -34,8 +34,8 @@ async def chapter(run: DemoRun) -> None:
     story.note("Ms Rivera asks for the best times of the first session's week")
     suggested = await sb.command(teacher, "session suggest", week="2026-10-05")
     if run.in_english:
-        assert "✅ Minneapolis: Mon–Thu 09:30–10:30" in suggested.text
-        assert "✅ Najaf: Mon–Thu 17:30–18:30" in suggested.text
+        assert "✅ Minneapolis: Mon–Thu 9:30\u202fAM–10:30\u202fAM" in suggested.text
+        assert "✅ Najaf: Mon–Thu 5:30\u202fPM–6:30\u202fPM" in suggested.text
     story.note(
         "the best: 09:30 in Minneapolis, 17:30 in Najaf, Monday to Thursday (Friday is Najaf's"
         " weekend); every time is shown in both cities' clocks"

@@ -67,9 +67,9 @@ def parse_every(value: str) -> int | None:
 def check_start(start: date, today: date) -> None:
     """A cadence starts today or later, within a year."""
     if start < today:
-        raise CadenceError("rounds.error.start_past", day=start.isoformat())
+        raise CadenceError("rounds.error.start_past", day=start)
     if start > today + MAX_START_AHEAD:
-        raise CadenceError("rounds.error.start_far", day=start.isoformat())
+        raise CadenceError("rounds.error.start_far", day=start)
 
 
 def next_school_day(day: date, closed: Callable[[date], bool]) -> date:

@@ -186,6 +186,11 @@ def parse_time(text: str) -> time:
     return time(hour, minute)
 
 
+def first_wall(first_local: str) -> time:
+    """The wall time of a series' stored first local start ("2026-10-06T15:00")."""
+    return time.fromisoformat(first_local[-5:])
+
+
 def nth_weekday(day: date) -> int:
     """Which weekday of its month `day` is: 1–4, or -1 for a fifth (the last)."""
     nth = (day.day - 1) // 7 + 1
@@ -495,26 +500,28 @@ class CityClock:
 class Warning:
     """Something a teacher should know before confirming; rendered by the cog.
 
-    kind "hours": `count` of `total` occurrences fall outside 07:00–21:00, e.g. `example`.
-    kind "weekend": `count` of `total` fall on the city's weekend, e.g. `example`.
-    kind "clock_change": from local date `example`, the local time moves `before` → `after`.
-    kind "gap": on `example` the organiser's `before` does not exist in zone `city` (clocks go
-    forward): the session starts at `after`, the real local time.
-    kind "twice": on `example` the organiser's `before` happens twice in zone `city` (clocks go
-    back): the session starts at the first, whose offset from UTC is `after`.
+    kind "hours": `count` of `total` occurrences fall outside DAY_START–DAY_END, e.g. the one
+    from `example` to `until`.
+    kind "weekend": `count` of `total` fall on the city's weekend, e.g. on `example`'s day.
+    kind "clock_change": from `example`'s day, the local time moves `before` → `after`.
+    kind "gap": on `example`'s day the organiser's `before` does not exist in zone `city`
+    (clocks go forward): the session starts at `after`, the real local time.
+    kind "twice": on `example`'s day the organiser's `before` happens twice in zone `city`
+    (clocks go back): the session starts at the first, whose offset from UTC is `offset`.
+
+    Moments are the city's local wall times (aware; a "gap" `before` is one the clocks skip):
+    the cog writes them the reader's way.
     """
 
     kind: str
     city: str
     count: int = 0
     total: int = 0
-    example: str = ""
-    before: str = ""
-    after: str = ""
-
-
-def hm(moment: datetime) -> str:
-    return f"{moment:%H:%M}"
+    example: datetime | None = None
+    until: datetime | None = None
+    before: datetime | None = None
+    after: datetime | None = None
+    offset: str = ""
 
 
 def utc_offset(moment: datetime) -> str:
@@ -542,20 +549,10 @@ def dst_notes(slots: Sequence[Slot], zone: str, wall: time) -> list[Warning]:
             if typed.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != typed.replace(
                 tzinfo=None
             ):
-                found.append(
-                    Warning(
-                        "gap", zone, example=f"{local:%Y-%m-%d}", before=hm(typed), after=hm(local)
-                    )
-                )
+                found.append(Warning("gap", zone, example=local, before=typed, after=local))
         elif is_ambiguous(local):
             found.append(
-                Warning(
-                    "twice",
-                    zone,
-                    example=f"{local:%Y-%m-%d}",
-                    before=hm(local),
-                    after=utc_offset(local),
-                )
+                Warning("twice", zone, example=local, before=local, offset=utc_offset(local))
             )
     return found
 
@@ -570,7 +567,7 @@ def warnings(
     """School-hours, weekend and clock-change warnings for each city; with the `organiser`'s
     zone and local `wall` time, also the sessions a clock change there moves (`dst_notes`)."""
     notes = dst_notes(slots, organiser, wall) if organiser is not None and wall is not None else []
-    skipped = {note.example for note in notes if note.kind == "gap"}
+    skipped = {note.example.date() for note in notes if note.kind == "gap" and note.example}
     found: list[Warning] = []
     for city in cities:
         zone = ZoneInfo(city.zone)
@@ -582,26 +579,18 @@ def warnings(
         ]
         if late:
             a, b = late[0]
-            found.append(
-                Warning(
-                    "hours",
-                    city.name,
-                    len(late),
-                    len(local),
-                    f"{a:%Y-%m-%d} {hm(a)}–{hm(b)}",
-                )
-            )
+            found.append(Warning("hours", city.name, len(late), len(local), example=a, until=b))
         weekend = [a for a, _ in local if a.isoweekday() in city.weekend_days]
         if weekend:
             found.append(
-                Warning("weekend", city.name, len(weekend), len(local), f"{weekend[0]:%Y-%m-%d}")
+                Warning("weekend", city.name, len(weekend), len(local), example=weekend[0])
             )
         # A session the organiser's clock change moved by an hour is told apart (`notes`); the
         # times around it have not changed.
         steady = [
             (a, b)
             for a, b in local
-            if not (city.zone == organiser and f"{a:%Y-%m-%d}" in skipped and a.time() != wall)
+            if not (city.zone == organiser and a.date() in skipped and a.time() != wall)
         ]
         for (previous, _), (current, _) in pairwise(steady):
             if previous.time() != current.time():
@@ -609,9 +598,9 @@ def warnings(
                     Warning(
                         "clock_change",
                         city.name,
-                        example=f"{current:%Y-%m-%d}",
-                        before=hm(previous),
-                        after=hm(current),
+                        example=current,
+                        before=previous,
+                        after=current,
                     )
                 )
     return notes + found

@@ -127,9 +127,8 @@ def check_hours(start: time, end: time, length: timedelta) -> None:
     """Refuse school hours that cannot hold a session of `length`."""
     span = datetime.combine(date.min, end) - datetime.combine(date.min, start)
     if span < length:
-        raise SuggestError(
-            "error.suggest_hours", start=f"{start:%H:%M}", end=f"{end:%H:%M}", minutes=_mins(length)
-        )
+        # Times, not text: the edge writes them the reader's way.
+        raise SuggestError("error.suggest_hours", start=start, end=end, minutes=_mins(length))
 
 
 def _mins(delta: timedelta) -> int:

@@ -87,7 +87,8 @@ class WelcomeMember:
     intro: str
     languages: tuple[str, ...]
     language: str = "en"  # the language the bot speaks to them
-    local_time: str = ""  # their wall clock when the space opened, e.g. "21:00"
+    # Their wall clock when the space opened (in their city's zone); the edge writes it.
+    local_time: datetime | None = None
     # Their waking day (07:00-21:00 local) as UTC instants: Discord shows it in each
     # reader's own time zone.
     awake: tuple[datetime, datetime] | None = None
@@ -272,7 +273,7 @@ def _welcome_member(exchange: Exchange, person: Participant, now: datetime) -> W
         intro=person.intro,
         languages=person.languages,
         language=person.language,
-        local_time=now.astimezone(ZoneInfo(city.timezone)).strftime("%H:%M"),
+        local_time=now.astimezone(ZoneInfo(city.timezone)),
         awake=shared_waking_window([city.timezone], now),
     )
 

@@ -14,18 +14,18 @@ import logging
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.cldr import format_local_span
 from bot.clock import Clock
 from bot.domain import sessions as rules
 from bot.domain.exchange import Exchange, ProfileError
 from bot.domain.holidays import CityRegion, HolidayCheck, holidays_on
 from bot.domain.sessions import LIVE, EventStatus, OccurrenceStatus, SeriesStatus
 from bot.errors import NotFoundError, UserError
-from bot.i18n import available_languages
-from bot.limits import EVENT_LOCATION
+from bot.i18n import available_languages, t
+from bot.limits import EVENT_DESCRIPTION, EVENT_LOCATION
 from bot.services.scheduler import Rearm
 from bot.services.session_port import EventRefusedError, EventSpec, SessionPort
 from bot.store import Database, sends
@@ -306,13 +306,26 @@ def event_spec(
 
 
 def description_for(exchange: Exchange, occurrence: OccurrenceRecord) -> str:
-    """Every city's local time, for the event's description (readers see their own too)."""
-    parts = []
-    for city in exchange.cities:
-        local = occurrence.starts_at.astimezone(ZoneInfo(city.timezone))
-        end = occurrence.ends_at.astimezone(ZoneInfo(city.timezone))
-        parts.append(f"{city.name}: {local:%Y-%m-%d %H:%M}–{end:%H:%M}")
-    return f"{exchange.name} · " + " · ".join(parts)
+    """Every city's local time with its zone's name, in each language the exchange reads (the
+    event's readers see their own time too, in Discord's own words): as many languages as
+    Discord's limit holds, the first always."""
+    text = exchange.name
+    for language in languages_of(exchange):
+        block = "\n".join(
+            t(
+                "session.city_time",
+                language,
+                city=city.name,
+                when=format_local_span(
+                    occurrence.starts_at, occurrence.ends_at, city.timezone, language
+                ),
+            )
+            for city in exchange.cities
+        )
+        if text != exchange.name and len(text) + 2 + len(block) > EVENT_DESCRIPTION:
+            break
+        text += "\n\n" + block
+    return text
 
 
 EVENT_STATUS = "session.event"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import astuple, dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Protocol
 
 from bot.domain.sessions import EventStatus, RuleShape
@@ -46,7 +46,7 @@ class Announcement:
     previous: datetime | None = None
     shape: RuleShape | None = None
     zone: str = ""
-    local_time: str = ""
+    local_time: time | None = None  # on the wall clocks of `zone`
     # Every city of the exchange (name, zone): the start in each one's own clock.
     cities: tuple[tuple[str, str], ...] = ()
 

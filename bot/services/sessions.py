@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.clock import Clock
 from bot.domain import sessions as rules
@@ -97,7 +97,7 @@ class Preview:
     exchange: Exchange
     title: str
     zone: str
-    local_time: str
+    local_time: time
     duration: timedelta
     shape: rules.RuleShape
     slots: tuple[rules.Slot, ...]
@@ -309,7 +309,7 @@ class SessionService:
             exchange=exchange,
             title=draft.title,
             zone=draft.timezone,
-            local_time=f"{wall:%H:%M}",
+            local_time=wall,
             duration=draft.duration,
             shape=rules.describe(draft.rrule),
             slots=tuple(slots),
@@ -407,7 +407,7 @@ class SessionService:
                 end=first_slot.end,
                 shape=shape,
                 zone=series.timezone,
-                local_time=series.first_local[-5:],
+                local_time=rules.first_wall(series.first_local),
                 cities=zones_of(exchange),
             ),
             port,
@@ -689,7 +689,7 @@ class SessionService:
             exchange=exchange,
             title=series.title,
             zone=series.timezone,
-            local_time=f"{at:%H:%M}",
+            local_time=at,
             duration=duration,
             shape=rules.describe(series.rrule),
             slots=(slot,),

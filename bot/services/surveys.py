@@ -456,9 +456,9 @@ class SurveyService:
 
 
 def closed_error(survey: SurveyRecord) -> UserError:
-    """ "This survey closed on …": the day in ISO form, the same for every reader."""
-    day = survey.closed_at.date().isoformat() if survey.closed_at else "?"
-    return UserError("survey.error.closed", title=survey.title, day=day)
+    """ "This survey closed on …": the moment, which the edge writes for each reader (a
+    Discord timestamp in a message, CLDR elsewhere)."""
+    return UserError("survey.error.closed", title=survey.title, day=survey.closed_at or "—")
 
 
 def _phase_order(survey: SurveyRecord) -> int:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.app import http_reason
+from bot.cldr import format_wall
 from bot.domain.exchange import native_name, native_names
 from bot.errors import BotMissingPermissionError, UserError
 from bot.i18n import listing, t
@@ -595,7 +596,13 @@ def welcome_embeds(welcome: service.Welcome) -> list[discord.Embed]:
     )
     abouts = []
     for member in welcome.members:
-        about = f"🗣️ {native_names(member.languages) or '—'}\n🕒 {member.local_time}"
+        # Their clock when the space opened, as each reader of the post writes a time.
+        clock = " / ".join(
+            dict.fromkeys(format_wall(member.local_time, lang) for lang in languages)
+            if member.local_time is not None
+            else ["—"]
+        )
+        about = f"🗣️ {native_names(member.languages) or '—'}\n🕒 {clock}"
         if member.awake is not None:
             start, end = member.awake
             about += f" · ☀️ {timestamp(start, 't')}–{timestamp(end, 't')}"

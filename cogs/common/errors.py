@@ -60,6 +60,8 @@ def render_error(error: UserError, language: str, *, markdown: bool = True) -> s
     if isinstance(params.get("field"), str):
         params["field"] = t(f"field.{params['field']}", language)
     if isinstance(params.get("permission"), tuple):
+        # The message's words follow how many: "the X permission", "the X and Y permissions".
+        params.setdefault("count", len(params["permission"]))
         params["permission"] = permission_names(params["permission"], language)
     if markdown:
         params = {
@@ -101,8 +103,13 @@ def error_text(interaction: discord.Interaction[Any], cause: BaseException, lang
     if isinstance(cause, app_commands.CommandOnCooldown):
         return t("error.cooldown", language, seconds=round(cause.retry_after))
     if isinstance(cause, app_commands.BotMissingPermissions):
-        missing = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
-        return t("error.bot_missing_permission", language, permission=missing)
+        missing = cause.missing_permissions
+        return t(
+            "error.bot_missing_permission",
+            language,
+            permission=permission_names(missing, language),
+            count=len(missing),
+        )
     done: list[str] = interaction.extras.get(_DONE, [])
     if isinstance(cause, discord.RateLimited):
         # discord.py raises it instead of sleeping past RATE_LIMIT_PATIENCE (bot/app.py).

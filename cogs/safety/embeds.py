@@ -113,7 +113,8 @@ def reports_embed(found: ReportsPage, open_only: bool, language: str) -> discord
     for view in found.views:
         report = view.report
         lines = [
-            _status(view, lang),
+            # When, in the value: Discord leaves a timestamp in a field's name as typed.
+            f"{_status(view, lang)} · {timestamp(report.created_at, 'R')}",
             f"{t('report.field_reporter', lang)}: {person(report.reporter_id, view.reporter_name)}",
         ]
         if report.subject_id is not None:
@@ -128,7 +129,7 @@ def reports_embed(found: ReportsPage, open_only: bool, language: str) -> discord
             lines.append(f"[{t('reports.post', lang)}]({post})")
         reason = t(f"report.reason.{report.reason}", lang)
         embed.add_field(
-            name=clip(f"#{report.id} · {reason} · {timestamp(report.created_at, 'R')}", FIELD_NAME),
+            name=clip(f"#{report.id} · {reason}", FIELD_NAME),
             value=clip("\n".join(lines), FIELD_VALUE),
             inline=False,
         )

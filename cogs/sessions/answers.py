@@ -7,7 +7,7 @@ import math
 
 import discord
 
-from bot.domain.sessions import title_in
+from bot.domain.sessions import first_wall, title_in
 from bot.i18n import t
 from bot.limits import EMBED_TITLE, EMBEDS_TOTAL, FIELD_NAME, FIELD_VALUE
 from bot.services.sessions import Preview, SeriesView
@@ -17,6 +17,7 @@ from cogs.sessions.words import (
     holiday_line,
     local_line,
     rule_text,
+    school_hours,
     unchecked_line,
     warning_line,
 )
@@ -136,7 +137,7 @@ def preview_embed(
     # Each ✅ says only what was checked: hours and weekends always, public holidays where
     # a city's country is known; school breaks are not claimed.
     if not warned:
-        warned.append(t("session.no_warnings", language))
+        warned.append(t("session.no_warnings", language, **school_hours(language)))
     holidays = preview.holidays
     zones = {c.name: c.timezone for c in preview.exchange.cities}
     warned += [break_line(b, zones[b.city], language) for b in preview.on_break]
@@ -183,7 +184,7 @@ def list_embed(views: list[SeriesView], page: int, language: str) -> discord.Emb
     fields: list[tuple[str, str]] = []
     for view in views[(page - 1) * per_page : page * per_page]:
         series = view.series
-        lines = [rule_text(view.shape, language, series.first_local[-5:], series.timezone)]
+        lines = [rule_text(view.shape, language, first_wall(series.first_local), series.timezone)]
         # Two cities share a line; a network's cities get one each.
         joint = "\n  " if len(view.exchange.cities) > 2 else " · "
         for slot in view.upcoming:

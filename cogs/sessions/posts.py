@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.cldr import format_day
 from bot.domain.sessions import title_in
 from bot.domain.spreadsheet import csv_bytes, to_csv
 from bot.i18n import t
@@ -94,6 +96,13 @@ def closed_note(content: str, count: int, languages: tuple[str, ...]) -> str:
     return clip(f"{content}\n\n{closed}", CONTENT)
 
 
+def with_times(text: str, post: Announcement | Reminder, language: str) -> str:
+    """A post's text in `language` with, under it, each city's own clock in that language."""
+    if post.start is None or post.end is None or not post.cities:
+        return text
+    return text + "\n" + city_times(post.start, post.end, post.cities, language)
+
+
 def _mentioning(user_ids: tuple[int, ...], text: str) -> dict[str, Any]:
     """A post that pings exactly the pair's members (and nobody the text names)."""
     if not user_ids:
@@ -107,14 +116,13 @@ def message_for(post: Post) -> dict[str, Any]:
     ping beyond the people a reminder or prompt is for."""
     kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS}
     if isinstance(post, Announcement):
-        text = blocks(post.languages, lambda lang: render_announcement(post, lang))
-        if post.start is not None and post.end is not None and post.cities:
-            text += "\n\n" + city_times(post.start, post.end, post.cities)
-        kwargs["content"] = text
+        kwargs["content"] = blocks(
+            post.languages, lambda lang: with_times(render_announcement(post, lang), post, lang)
+        )
     elif isinstance(post, Reminder):
-        text = blocks(post.languages, lambda lang: render_reminder(post, lang))
-        if post.cities:
-            text += "\n\n" + city_times(post.start, post.end, post.cities)
+        text = blocks(
+            post.languages, lambda lang: with_times(render_reminder(post, lang), post, lang)
+        )
         kwargs.update(_mentioning(post.mentions, text))
     elif isinstance(post, Started):
         kwargs["content"] = blocks(post.languages, lambda lang: render_started(post, lang))
@@ -205,17 +213,18 @@ def summary_embed(post: Summary) -> tuple[discord.Embed, discord.File | None]:
     total = sum(len(c.present) + len(c.absent) for c in post.cities)
 
     def embed_with(fields: list[tuple[str, str]], note: str | None = None) -> discord.Embed:
-        description = blocks(
-            post.languages,
-            lambda lang: t(
+        def summary(lang: str) -> str:
+            text = t(
                 "session.summary_detailed" if post.detailed else "session.summary_public",
                 lang,
                 present=present,
                 total=total,
-            ),
-        )
-        if post.end is not None and post.zones:
-            description += "\n\n" + city_times(post.start, post.end, post.zones)
+            )
+            if post.end is None or not post.zones:
+                return text
+            return text + "\n" + city_times(post.start, post.end, post.zones, lang)
+
+        description = blocks(post.languages, summary)
         if note:
             description += "\n\n" + note
         embed = discord.Embed(
@@ -224,7 +233,14 @@ def summary_embed(post: Summary) -> tuple[discord.Embed, discord.File | None]:
                     "session.summary_title",
                     first,
                     title=shown(title_in(post.title, first)),
-                    date=timestamp(post.start, "D"),
+                    # Discord leaves a timestamp in a title as typed: the day, the CLDR way, on
+                    # the first city's clock.
+                    date=format_day(
+                        post.start.astimezone(
+                            ZoneInfo(post.zones[0][1] if post.zones else "UTC")
+                        ).date(),
+                        first,
+                    ),
                 ),
                 EMBED_TITLE,
             ),

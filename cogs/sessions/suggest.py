@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.cldr import format_day
+from bot.cldr import format_day, format_wall
 from bot.domain.suggest import Local, Window
 from bot.i18n import listing, t, weekday_name
 from bot.limits import EMBED_DESCRIPTION, EMBED_FIELDS, EMBED_TITLE, EMBEDS_TOTAL, FIELD_VALUE
@@ -33,8 +33,8 @@ def city_line(local: Local, language: str) -> str:
         language,
         city=shown(local.city),
         days=day_span(local.days, language),
-        start=f"{local.start:%H:%M}",
-        end=f"{local.end:%H:%M}",
+        start=format_wall(local.start, language),
+        end=format_wall(local.end, language),
     )
 
 
@@ -63,8 +63,8 @@ def suggest_embed(found: Suggested, language: str) -> discord.Embed:
             language,
             monday=format_day(result.monday, language),
             minutes=int(result.length.total_seconds() // 60),
-            start=f"{found.earliest:%H:%M}",
-            end=f"{found.latest:%H:%M}",
+            start=format_wall(found.earliest, language),
+            end=format_wall(found.latest, language),
         )
     ]
     if not result.ranked:

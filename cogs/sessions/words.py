@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.cldr import format_short_day, format_time_of_day
+from bot.cldr import (
+    format_day,
+    format_local_span,
+    format_short_day,
+    format_time_of_day,
+    format_wall,
+)
 from bot.domain import sessions as rules
 from bot.domain.breaks import OnBreak
 from bot.domain.holidays import Holiday
@@ -15,8 +21,11 @@ from bot.services.session_port import EventRefusedError
 from cogs.common.text import permission_names, shown, timestamp
 
 
-def rule_text(shape: rules.RuleShape, language: str, local_time: str = "", zone: str = "") -> str:
-    """A rule in words: "The first Tuesday of each month at 15:00 (America/Chicago), 6 times"."""
+def rule_text(
+    shape: rules.RuleShape, language: str, local_time: time | None = None, zone: str = ""
+) -> str:
+    """A rule in words: "The first Tuesday of each month at 3:00 PM (America/Chicago), 6 times"
+    (the time on the zone's wall clock, written the reader's way)."""
     day = weekday_name(shape.weekday, language) if shape.weekday else ""
     if shape.kind == "once":
         text = t("session.rule_once", language)
@@ -35,8 +44,9 @@ def rule_text(shape: rules.RuleShape, language: str, local_time: str = "", zone:
         text = t("session.rule_monthly_day", language, day=shape.monthday)
     else:
         text = t("session.rule_custom", language, rule=shape.raw)
-    if local_time:
-        text += " " + t("session.rule_at", language, time=local_time, zone=zone)
+    if local_time is not None:
+        at = format_wall(local_time, language)
+        text += " " + t("session.rule_at", language, time=at, zone=zone)
     if shape.kind == "once":
         return text
     sep = t("session.sep", language)
@@ -71,29 +81,53 @@ def local_line(slot: rules.Slot, zone: str, language: str) -> str:
     return f"{day} {begins}–{ends}"
 
 
-def city_times(start: datetime, end: datetime, cities: Sequence[tuple[str, str]]) -> str:
-    """ "🕒 Najaf: 2026-10-07 00:00–01:00", a line for each city (name, zone) in its own clock.
+def city_times(
+    start: datetime, end: datetime, cities: Sequence[tuple[str, str]], language: str
+) -> str:
+    """ "🕒 Najaf: Tue, Oct 6, 2026 11:00 PM – Wed, Oct 7 12:00 AM (Arabian Standard Time)", a
+    line for each city (name, zone) on its own clock, written for a reader of `language`.
 
-    Written once under a post's language blocks: names, ISO dates and 24-hour times read the
-    same in every language, and Discord's timestamps show only the reader's own clock.
+    Under each language's block of a post: Discord's timestamps show only the reader's own
+    clock, these lines show the partners' too, in the reader's words (CLDR).
     """
-    lines = []
-    for name, zone in cities:
-        local, until = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
-        lines.append(f"🕒 {shown(name)}: {local:%Y-%m-%d %H:%M}–{until:%H:%M}")
-    return "\n".join(lines)
+    return "\n".join(
+        t(
+            "session.city_time",
+            language,
+            city=shown(name),
+            when=format_local_span(start, end, zone, language),
+        )
+        for name, zone in cities
+    )
+
+
+def school_hours(language: str) -> dict[str, str]:
+    """The school day the warnings measure against ("opens", "closes"), the reader's way."""
+    return {
+        "opens": format_wall(rules.DAY_START, language),
+        "closes": format_wall(rules.DAY_END, language),
+    }
 
 
 def warning_line(warning: rules.Warning, language: str) -> str:
-    """One warning of a preview (a weekend, a clock change, a time outside school hours)."""
-    params = {
+    """One warning of a preview (a weekend, a clock change, a time outside school hours), its
+    days and times on the city's clock, written the reader's way."""
+    params: dict[str, object] = {
         "city": warning.city,
         "count": warning.count,
         "total": warning.total,
-        "example": warning.example,
-        "before": warning.before,
-        "after": warning.after,
+        **school_hours(language),
+        "before": format_wall(warning.before, language) if warning.before else "",
+        "after": format_wall(warning.after, language) if warning.after else warning.offset,
     }
+    example = warning.example
+    if example is not None and warning.kind == "hours" and warning.until is not None:
+        day = format_short_day(example.date(), language, year=True, weekday=True)
+        params["example"] = (
+            f"{day} {format_wall(example, language)}–{format_wall(warning.until, language)}"
+        )
+    elif example is not None:
+        params["example"] = format_day(example.date(), language, weekday=warning.kind == "weekend")
     return "⚠️ " + t(f"session.warn_{warning.kind}", language, **params)
 
 
@@ -114,11 +148,12 @@ def with_event_warning(text: str, refused: EventRefusedError | None, language: s
     if refused is None:
         return text
     kind = "event_update_refused" if refused.updating else "event_refused"
-    params = {}
+    params: dict[str, object] = {}
     if refused.why == "channel":
         params = {
             "channel": f"<#{refused.channel_id}>",
             "permissions": permission_names(refused.missing, language),
+            "count": len(refused.missing),
         }
     return text + "\n\n" + t(f"session.{kind}_{refused.why}", language, **params)
 

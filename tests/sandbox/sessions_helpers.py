@@ -36,9 +36,14 @@ MONTHS_IN_SECONDS = Limits(messages_window=0.01)
 
 
 @asynccontextmanager
-async def compressed_time(folder: Path) -> AsyncIterator[Sandbox]:
-    """A sandbox whose per-channel message window suits a clock moving by weeks."""
-    async with Sandbox.running(folder, limits=MONTHS_IN_SECONDS) as sandbox:
+async def compressed_time(
+    folder: Path, *, pseudo_locale: bool | None = None
+) -> AsyncIterator[Sandbox]:
+    """A sandbox whose per-channel message window suits a clock moving by weeks; in the
+    pseudo-locale when asked (a test marked `pseudo_locale`), or as `Sandbox.running` decides."""
+    async with Sandbox.running(
+        folder, limits=MONTHS_IN_SECONDS, pseudo_locale=pseudo_locale
+    ) as sandbox:
         yield sandbox
         await calendars_agree(sandbox)
 

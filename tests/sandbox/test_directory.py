@@ -139,7 +139,10 @@ async def test_a_minneapolis_school_finds_a_partner_and_names_cross_only_on_acce
         f"#{kumasi} · Kumasi, Ghana",
         f"#{najaf} · Najaf, Iraq",
     ]
-    assert "08:00–11:00 in Minneapolis = 13:00–16:00 in Kumasi" in fields[0]["value"]
+    assert (
+        "8:00\u202fAM–11:00\u202fAM in Minneapolis = 1:00\u202fPM–4:00\u202fPM in Kumasi"
+        in fields[0]["value"]
+    )
     assert "Shared language: English" in fields[0]["value"]
     assert "Shared themes: chess" in fields[0]["value"]
     assert "never overlap" in fields[1]["value"]

@@ -215,10 +215,10 @@ async def test_a_session_in_the_hour_the_clocks_skip_shows_its_real_local_time(
         t(
             "session.warn_gap",
             "en",
-            example="2027-03-14",
-            before="02:30",
+            example="March 14, 2027",
+            before="2:30\u202fAM",
             city="America/Chicago",
-            after="03:30",
+            after="3:30\u202fAM",
         )
         in text
     )

@@ -215,7 +215,7 @@ async def test_missing_manage_channels_is_named_and_nothing_is_created(world: Wo
     await four_students(world)
     sb.set_bot_permissions(int(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.MANAGE_ROLES))
     reply = await sb.command(world.teacher, "pair confirm")
-    assert "Manage Channels" in reply.text
+    assert "I need the **Manage Channels and Create Private Threads** permissions" in reply.text
     assert pair_spaces(sb) == []
     assert await count(sb, pairing_rounds) == 0
 
@@ -228,7 +228,9 @@ async def test_missing_manage_roles_is_named_and_nothing_is_created(world: World
     sb.set_bot_permissions(int(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.MANAGE_CHANNELS))
     reply = await sb.command(world.teacher, "pair confirm")
     assert reply.ephemeral
-    assert "I need the **Manage Roles and Create Private Threads** permission" in reply.text
+    assert (
+        "I need the **Manage Roles and Create Private Threads** permissions for that." in reply.text
+    )
     assert pair_spaces(sb) == []
     assert await count(sb, pairing_rounds) == 0
 
@@ -263,8 +265,9 @@ async def test_the_welcome_speaks_each_students_language_with_local_times(world:
 
     # 12:00 UTC on 1 September: 07:00 in Minneapolis (CDT), 15:00 in Najaf. Each one's
     # 07:00-21:00 day, and the stretch both are awake, render in the reader's own time.
-    assert f"🕒 07:00 · ☀️ {stamp(1, 12)}–{stamp(2, 2)}\n🌍 America/Chicago" in text
-    assert f"🕒 15:00 · ☀️ {stamp(1, 4)}–{stamp(1, 18)}\n🌍 Asia/Baghdad" in text
+    # Their clocks as each reader writes a time: Arabic (Latin digits), then English.
+    assert f"🕒 7:00 ص / 7:00\u202fAM · ☀️ {stamp(1, 12)}–{stamp(2, 2)}\n🌍 America/Chicago" in text
+    assert f"🕒 3:00 م / 3:00\u202fPM · ☀️ {stamp(1, 4)}–{stamp(1, 18)}\n🌍 Asia/Baghdad" in text
     assert f"between {stamp(1, 12)} and {stamp(1, 18)}" in text
     assert t("pair.welcome_legend", "ar") in text
     assert "أحب الشطرنج" in text and "I play chess." in text
@@ -397,7 +400,7 @@ def test_the_welcome_never_passes_6000_characters() -> None:
             intro="ق" * 4000,
             languages=("ar", "en", "es"),
             language=language,
-            local_time="07:00",
+            local_time=now,
             awake=(now, now),
         )
         for i, (name, language) in enumerate((("A", "ar"), ("B", "en"), ("C", "es")))

@@ -7,6 +7,7 @@ never the message's text, and buttons to pause the space and to mark the report 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -295,6 +296,10 @@ async def test_reports_lists_open_reports_for_staff_only(world: World) -> None:
     listed = await sb.command(world.teacher, "concerns")
     assert listed.ephemeral and "#1 · Sharing personal information" in listed.text
     assert f"<@{world.students[partner].user.id}>" in listed.text
+    # When it was reported is a timestamp in the field's value, where Discord renders it.
+    (field,) = listed.embeds[0]["fields"]
+    assert field["name"] == "#1 · Sharing personal information"
+    assert re.search(r" · <t:\d+:R>", field["value"].split("\n")[0])
     refused = await sb.command(world.students["Ben"], "concerns")
     assert "Only teachers" in refused.text
 

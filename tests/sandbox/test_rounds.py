@@ -173,7 +173,7 @@ async def test_cadence_off_and_bad_values(world: World) -> None:
     await sb.idle()
     assert not due_posts(world)
     past = await sb.command(world.teacher, "pair cadence", every="2", start="2026-08-01")
-    assert "has already passed" in past.text
+    assert "The first due day August 1, 2026 has already passed" in past.text
     term = await sb.command(world.teacher, "pair cadence", every="term")
     assert "every term" in term.text and "Next due" in term.text
 

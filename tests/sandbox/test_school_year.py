@@ -56,7 +56,7 @@ async def test_the_preview_says_no_holiday_only_when_both_cities_were_checked(
     US or Iraq: each ✅ says what was checked (hours, weekends, public holidays) and nothing
     claims school days."""
     reply = await schedule(ex, start="2026-11-03", time="10:00")
-    assert "✅ Within 07:00–21:00 and not on a weekend in either city." in reply.text
+    assert "✅ Within 7:00\u202fAM–9:00\u202fPM and not on a weekend in either city." in reply.text
     assert "✅ No session on a public holiday in either city." in reply.text
     assert "school days" not in reply.text
 

@@ -27,12 +27,12 @@ async def test_the_coming_week_for_minneapolis_and_najaf(sb: Sandbox) -> None:
     from either edge of 07:00–21:00; Friday is Najaf's weekend, Monday the US holiday."""
     world = await make_world(sb)
     text = await suggest(sb, world.teacher)
-    assert "Week of September 7, 2026 · 60 min · school hours 07:00–21:00" in text
+    assert "Week of September 7, 2026 · 60 min · school hours 7:00\u202fAM–9:00\u202fPM" in text
     assert "falls inside school hours in all 2 cities" in text
     assert "Option 1 · 2 of 2 cities" in text
     assert f"<t:{unix(2026, 9, 8, 14, 30)}:F>" in text
-    assert "✅ Minneapolis: Tue–Thu 09:30–10:30" in text
-    assert "✅ Najaf: Tue–Thu 17:30–18:30" in text
+    assert "✅ Minneapolis: Tue–Thu 9:30\u202fAM–10:30\u202fAM" in text
+    assert "✅ Najaf: Tue–Thu 5:30\u202fPM–6:30\u202fPM" in text
 
 
 async def test_a_network_with_chengdu_gets_two_sittings(sb: Sandbox) -> None:
@@ -48,10 +48,10 @@ async def test_a_network_with_chengdu_gets_two_sittings(sb: Sandbox) -> None:
     assert "Together they reach every city" in text
     assert "Sitting 1 · 2 of 3 cities" in text and "Sitting 2 · 2 of 3 cities" in text
     assert f"<t:{unix(2026, 12, 7, 7)}:F>" in text and f"<t:{unix(2026, 12, 7, 14)}:F>" in text
-    assert "✅ Najaf: Mon–Thu 10:00–11:00" in text
-    assert "✅ Chengdu: Mon–Thu 15:00–16:00" in text
-    assert "✅ Minneapolis: Mon–Thu 08:00–09:00" in text
-    assert "🌙 Chengdu: Mon–Thu 22:00–23:00, outside school hours" in text
+    assert "✅ Najaf: Mon–Thu 10:00\u202fAM–11:00\u202fAM" in text
+    assert "✅ Chengdu: Mon–Thu 3:00\u202fPM–4:00\u202fPM" in text
+    assert "✅ Minneapolis: Mon–Thu 8:00\u202fAM–9:00\u202fAM" in text
+    assert "🌙 Chengdu: Mon–Thu 10:00\u202fPM–11:00\u202fPM, outside school hours" in text
     # The sittings are not offered again among the options that follow.
     assert text.count(f"<t:{unix(2026, 12, 7, 7)}:F>") == 1
 
@@ -83,6 +83,8 @@ async def test_students_may_not_ask_and_bad_hours_are_explained(sb: Sandbox) -> 
     refused = await sb.command(student, "session suggest")
     assert "teachers" in refused.text.lower()
     short = await suggest(sb, world.teacher, earliest="18:00", latest="08:00")
-    assert short == t("error.suggest_hours", "en", start="18:00", end="08:00", minutes=60)
+    assert short == t(
+        "error.suggest_hours", "en", start="6:00\u202fPM", end="8:00\u202fAM", minutes=60
+    )
     typo = await suggest(sb, world.teacher, earliest="soon")
     assert "soon" in typo

@@ -11,7 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.domain.sessions import MAX_PROMPT, MAX_TITLE, NO_TITLE
-from bot.i18n import t
+from bot.i18n import t, unisolated
 from bot.sandbox.driver import Sandbox, SandboxError, iter_components, message_text
 from bot.sandbox.state import Message
 from bot.services.session_plans import effective_slots
@@ -41,8 +41,10 @@ from tests.sandbox.sessions_helpers import (
 
 
 @pytest.fixture
-async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with compressed_time(tmp_path) as sandbox:
+async def sb(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Sandbox]:
+    # A test marked `pseudo_locale` runs in it (as with the shared `sb` fixture).
+    pseudo = True if request.node.get_closest_marker("pseudo_locale") else None
+    async with compressed_time(tmp_path, pseudo_locale=pseudo) as sandbox:
         yield sandbox
 
 
@@ -60,12 +62,15 @@ async def test_preview_shows_both_cities_times_and_warnings(ex: Exchange) -> Non
     reply = await schedule(ex)
     assert reply.ephemeral or preview_of(reply).flags & 64
     text = reply.text
-    assert "The first Tuesday of each month at 15:00 (America/Chicago), 3 sessions" in text
+    assert "The first Tuesday of each month at 3:00\u202fPM (America/Chicago), 3 sessions" in text
     assert "Tue, Oct 6, 2026 3:00\u202fPM–4:00\u202fPM" in text  # Minneapolis
     assert "Tue, Oct 6, 2026 11:00\u202fPM–12:00\u202fAM" in text  # Najaf, summer time in the US
     assert "Wed, Nov 4, 2026 12:00\u202fAM–1:00\u202fAM" in text  # Najaf after the US clock change
-    assert "Najaf: 3 of 3 sessions fall outside 07:00–21:00" in text
-    assert "Najaf: from 2026-11-04 the session is at 00:00 instead of 23:00" in text
+    assert "Najaf: 3 of 3 sessions fall outside 7:00\u202fAM–9:00\u202fPM" in text
+    assert (
+        "Najaf: from November 4, 2026 the session is at 12:00\u202fAM instead of 11:00\u202fPM"
+        in text
+    )
     assert "Nothing is scheduled until you confirm" in text
 
 
@@ -115,8 +120,10 @@ async def test_a_zone_from_the_partner_city_is_kept(ex: Exchange) -> None:
 # -- confirming ------------------------------------------------------------------------------------
 
 
+@pytest.mark.pseudo_locale  # the event's description too: no text past the catalogue or CLDR
 async def test_confirming_creates_the_series_and_the_next_event(ex: Exchange) -> None:
-    """Confirmed: one active series, and one Discord event, for the next occurrence only."""
+    """Confirmed: one active series, and one Discord event, for the next occurrence only; its
+    description gives each city's time in each language the exchange reads."""
     sb = ex.sb
     done = await schedule_confirmed(ex)
     assert "Scheduled **Exchange session**" in done.text
@@ -126,7 +133,13 @@ async def test_confirming_creates_the_series_and_the_next_event(ex: Exchange) ->
     event = events[0]
     assert event["scheduled_start_time"] == OCT.isoformat()
     assert event["entity_type"] == 2 and event["channel_id"] == str(ex.voice.id)
-    assert "Najaf: 2026-10-06 23:00" in event["description"]
+    description = unisolated(event["description"])
+    assert (
+        "Najaf: Tue, Oct 6, 2026 11:00\u202fPM – Wed, Oct 7 12:00\u202fAM (Arabian Standard Time)"
+        in description
+    )
+    # Najaf's readers have their own block, in Arabic (Latin digits, CLDR's Arabic words).
+    assert "Najaf: الثلاثاء، 6 أكتوبر 2026 11:00 م – الأربعاء، 7 أكتوبر 12:00 ص" in description
 
 
 async def test_confirming_announces_the_series_to_everyone(ex: Exchange) -> None:
@@ -134,7 +147,7 @@ async def test_confirming_announces_the_series_to_everyone(ex: Exchange) -> None
     await schedule_confirmed(ex)
     posts = texts(ex.sb, ex.world.announcements, "📅")
     assert len(posts) == 1
-    assert "The first Tuesday of each month at 15:00" in posts[0]
+    assert "The first Tuesday of each month at 3:00\u202fPM" in posts[0]
     assert "جلسة جديدة" in posts[0]
     assert f"<t:{int(OCT.timestamp())}:F>" in posts[0]
 

@@ -128,10 +128,13 @@ async def test_the_pre_survey_is_sent_answered_resumed_replaced_closed_and_count
     assert len(rows) == 10 and {r["shown"] for r in rows} == {"True"}
 
     # Closed: an answer after it is refused, saying when it closed.
+    closing = int(sb.now().timestamp())
     closed = await sb.command(world.teacher, "survey close", survey=survey)
     assert "10 students answered" in closed.text
     late = await sb.click(world.students["Maya"], start_posts(sb, world.students["Maya"])[0], START)
-    assert f"This survey closed on {sb.now().date().isoformat()}" in late.text
+    # The moment as a Discord timestamp: each reader's own day, language and zone.
+    stamp = re.search(r"This survey closed on <t:(\d+):f>", late.text)
+    assert stamp is not None and closing <= int(stamp[1]) <= sb.now().timestamp()
     # Changing an answer from the private message is refused too.
     refused = await sb.choose(ben, replaced, [item_one])
     assert "This survey closed on" in refused.text
