@@ -38,6 +38,7 @@ from bot.store import activity as activity_log
 from bot.store import consent as store
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
+from bot.store.engine import batches
 
 STAFF = {"teacher", "coordinator"}
 NOTICE_KIND = "consent.bands"
@@ -300,24 +301,28 @@ class ConsentService:
         often the bot restarts. Returns how many were planned."""
         now = self.clock.now()
         planned = 0
-        async with self.db.transaction() as conn:
-            for exchange in await exchange_store.exchanges_in(conn, None):
-                students = await roster.listing(conn, exchange.id, role=Role.STUDENT)
-                if not rules.flagged_bands(students):
-                    continue
-                where = await exchange_store.spaces(conn, exchange.id)
-                if where.teachers_channel_id is None:
-                    continue
-                planned += await sends.plan(
-                    conn,
-                    key=f"{NOTICE_KIND}:{exchange.id}:{now.date().isoformat()}",
-                    kind=NOTICE_KIND,
-                    due_at=now,
-                    guild_id=exchange.guild_id,
-                    partnership_id=exchange.id,
-                    payload={"exchange": exchange.id},
-                    expires_at=now + NOTICE_USEFUL_FOR,
-                )
+        async with self.db.read() as conn:
+            every = await exchange_store.exchanges_in(conn, None)
+        # A transaction per batch: the writers' lock is free between them (bot.store.engine).
+        for batch in batches(every):
+            async with self.db.transaction() as conn:
+                for exchange in batch:
+                    students = await roster.listing(conn, exchange.id, role=Role.STUDENT)
+                    if not rules.flagged_bands(students):
+                        continue
+                    where = await exchange_store.spaces(conn, exchange.id)
+                    if where.teachers_channel_id is None:
+                        continue
+                    planned += await sends.plan(
+                        conn,
+                        key=f"{NOTICE_KIND}:{exchange.id}:{now.date().isoformat()}",
+                        kind=NOTICE_KIND,
+                        due_at=now,
+                        guild_id=exchange.guild_id,
+                        partnership_id=exchange.id,
+                        payload={"exchange": exchange.id},
+                        expires_at=now + NOTICE_USEFUL_FOR,
+                    )
         if planned and self.scheduler is not None:
             self.scheduler.wake_by(now)
         return planned

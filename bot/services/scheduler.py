@@ -39,6 +39,7 @@ from bot.domain.shards import Scope
 from bot.metrics import Metrics
 from bot.store import Database
 from bot.store import sends as store
+from bot.store.engine import background
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +225,12 @@ class Scheduler:
 
     async def start(self) -> None:
         """Rebuild the schedule from the database and start waking up for it."""
+        # Background work: a writers' lock another process holds is waited out, never a
+        # failed start (bot.store.engine's policy).
+        with background():
+            await self._start()
+
+    async def _start(self) -> None:
         self.up_since = self.clock.now()
         scope = await self.scope()
         async with self.db.transaction() as conn:
@@ -313,6 +320,11 @@ class Scheduler:
 
     async def run_due(self) -> int:
         """Do every send that is due now; returns how many were done."""
+        # Nobody waits on a scheduled send's answer: its writes wait out a busy lock.
+        with background():
+            return await self._run_due()
+
+    async def _run_due(self) -> int:
         done = 0
         async with self._lock:
             # A handler may plan sends that are due at once (a fan-out: one post per channel).
