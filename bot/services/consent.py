@@ -302,7 +302,10 @@ class ConsentService:
         now = self.clock.now()
         planned = 0
         async with self.db.read() as conn:
-            every = await exchange_store.exchanges_in(conn, None)
+            with_students = await roster.exchanges_with(conn, Role.STUDENT)
+            every = [
+                e for e in await exchange_store.exchanges_in(conn, None) if e.id in with_students
+            ]
         # A transaction per batch: the writers' lock is free between them (bot.store.engine).
         for batch in batches(every):
             async with self.db.transaction() as conn:

@@ -105,8 +105,10 @@ class MeetService:
         planned = 0
         any_on = False
         async with self.db.read() as conn:
-            every = await exchange_store.exchanges_in(conn, None)
+            on = await store.exchanges_with_days(conn)
+            every = [e for e in await exchange_store.exchanges_in(conn, None) if e.id in on]
         # A transaction per batch: the writers' lock is free between them (bot.store.engine).
+        # Each batch reads the days again under the lock: a change meanwhile is seen.
         for batch in batches(every):
             async with self.db.transaction() as conn:
                 for exchange in batch:

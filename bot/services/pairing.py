@@ -1260,6 +1260,9 @@ class PairingService:
         parent = where.thread_parent_id
         if threads and (parent is None or await port.missing([parent])):
             gone += threads  # their channel is gone, and every thread in it
+        if not (removed or closed or gone):
+            # Nothing to record: no writer's turn taken (a start-up reconciles every exchange).
+            return Reconciled((), ())
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if removed or closed:
