@@ -1,7 +1,8 @@
 """Two bot processes, one shard each, against the sandbox with many servers (issue 24).
 
     python -m bench.bench_shards            # 200 servers, 20,000 members (a few minutes)
-    python -m bench.bench_shards --full     # 2,000 servers, 200,000 members
+    python -m bench.bench_shards --full     # 2,000 servers, 200,000 members (about 10 min)
+    python -m bench shards --full           # the same, its rows written to bench/RESULTS.md
 
 Needs PostgreSQL (several processes share one database): the server of `BENCH_DATABASE_URL`
 or `TEST_DATABASE_URL` (e.g. postgresql+asyncpg://twinbridge:twinbridge@localhost/twinbridge);
@@ -51,6 +52,8 @@ from bot.store.migrate import upgrade
 SERVERS = 200
 FULL_SERVERS = 2000
 MEMBERS_PER_SERVER = 100
+# Set (to anything) by `python -m bench --full`: the full size.
+FULL_ENV = "BENCH_SHARDS_FULL"
 SHARDS = 2
 KIND = "bench.post"  # bench/botproc.py posts these (BOTPROC_BENCH_POSTS=1)
 NOW = datetime(2026, 9, 1, 12, tzinfo=UTC)
@@ -200,7 +203,9 @@ async def _floors(server: SandboxServer, folder: Path) -> list[dict[str, Any]]:
     return found
 
 
-async def figures(servers: int = SERVERS) -> list[Figure]:
+async def figures(servers: int | None = None) -> list[Figure]:
+    if servers is None:
+        servers = FULL_SERVERS if os.environ.get(FULL_ENV) else SERVERS
     server_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     if not server_url or not server_url.startswith("postgresql"):
         return [
