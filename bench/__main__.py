@@ -1,10 +1,11 @@
 """Run every `bench/bench_*.py` and write `bench/RESULTS.md`.
 
-    python -m bench [--rows N] [NAME …]
+    python -m bench [--rows N] [--full] [NAME …]
 
 NAMEs pick the modules whose names contain them; `--rows N` sizes the activity log of the
 reports benchmark (bench_reports.py; 200,000 by default, the issue's 1,000,000 with
-`--rows 1000000`).
+`--rows 1000000`); `--full` runs the shard benchmark at the issue's size (bench_shards.py:
+2,000 servers and 200,000 members instead of 200 and 20,000; `python -m bench shards --full`).
 """
 
 from __future__ import annotations
@@ -106,13 +107,17 @@ async def main(selected: list[str]) -> int:
 
 
 def _options(argv: list[str]) -> list[str]:
-    """Take `--rows N` out of argv (into the environment bench_reports reads); the rest."""
+    """Take `--rows N` and `--full` out of argv (into the environment bench_reports and
+    bench_shards read); the rest."""
     from bench.bench_reports import ROWS_ENV
+    from bench.bench_shards import FULL_ENV
 
     rest = []
     words = iter(argv)
     for word in words:
-        if word == "--rows" or word.startswith("--rows="):
+        if word == "--full":
+            os.environ[FULL_ENV] = "1"
+        elif word == "--rows" or word.startswith("--rows="):
             value = word.partition("=")[2] or next(words, "")
             if not value.replace("_", "").isdigit() or int(value) < 1000:
                 raise SystemExit(f"--rows: a number of log rows (at least 1000), not {value!r}")

@@ -41,7 +41,7 @@ from bot.services.health import (
 from bot.services.scheduler import Scheduler
 from bot.services.scheduler import classify as classify_plain
 from bot.store import Database, app_state, sends
-from bot.store.engine import DatabaseGoneError, server_bytes
+from bot.store.engine import DatabaseGoneError, background, server_bytes
 from bot.store.leases import Leases
 from bot.store.migrate import current_revision, head_revision, upgrade
 from bot.translator import CatalogueTranslator, bound_integer_options, describe_options
@@ -487,6 +487,13 @@ class Twinbridge(commands.Bot):
         return False
 
     async def setup_hook(self) -> None:
+        # Start-up writes are background work: a writers' lock another process holds for a
+        # while (its own start-up, a fan-out) is waited out, never a failed start
+        # (bot.store.engine). The tasks started here (the scheduler's start) inherit it.
+        with background():
+            await self._set_up()
+
+    async def _set_up(self) -> None:
         # First: a second process for the same shards must not touch anything.
         await self._take_shards()
         if self._migrate:
@@ -494,7 +501,9 @@ class Twinbridge(commands.Bot):
             await upgrade(self.ctx.db)
         self.ctx.database_file.remember()
         await self._start_web()
-        self.ctx.activity_writer.start()
+        with background(False):
+            # Its own policy: a batch the database refused stays queued for the next tick.
+            self.ctx.activity_writer.start()
         await self.tree.set_translator(CatalogueTranslator(self.tree))
         for name in self._extensions:
             await self.load_extension(name)

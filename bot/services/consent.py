@@ -39,6 +39,7 @@ from bot.store import Database, roster, sends
 from bot.store import consent as store
 from bot.store import exchanges as exchange_store
 from bot.store import pairing as pairing_store
+from bot.store.engine import batches
 
 STAFF = {"teacher", "coordinator"}
 NOTICE_KIND = "consent.bands"
@@ -300,26 +301,33 @@ class ConsentService:
         a server's notice plans it, and wakes for it). Returns how many were planned."""
         now = self.clock.now()
         planned = 0
-        async with self.db.transaction() as conn:
-            for exchange in await exchange_store.exchanges_in(conn, None):
-                if scope is not None and not scope.owns(exchange.guild_id):
-                    continue
-                students = await roster.listing(conn, exchange.id, role=Role.STUDENT)
-                if not rules.flagged_bands(students):
-                    continue
-                where = await exchange_store.spaces(conn, exchange.id)
-                if where.teachers_channel_id is None:
-                    continue
-                planned += await sends.plan(
-                    conn,
-                    key=f"{NOTICE_KIND}:{exchange.id}:{now.date().isoformat()}",
-                    kind=NOTICE_KIND,
-                    due_at=now,
-                    guild_id=exchange.guild_id,
-                    partnership_id=exchange.id,
-                    payload={"exchange": exchange.id},
-                    expires_at=now + NOTICE_USEFUL_FOR,
-                )
+        async with self.db.read() as conn:
+            with_students = await roster.exchanges_with(conn, Role.STUDENT)
+            every = [
+                e
+                for e in await exchange_store.exchanges_in(conn, None)
+                if e.id in with_students and (scope is None or scope.owns(e.guild_id))
+            ]
+        # A transaction per batch: the writers' lock is free between them (bot.store.engine).
+        for batch in batches(every):
+            async with self.db.transaction() as conn:
+                for exchange in batch:
+                    students = await roster.listing(conn, exchange.id, role=Role.STUDENT)
+                    if not rules.flagged_bands(students):
+                        continue
+                    where = await exchange_store.spaces(conn, exchange.id)
+                    if where.teachers_channel_id is None:
+                        continue
+                    planned += await sends.plan(
+                        conn,
+                        key=f"{NOTICE_KIND}:{exchange.id}:{now.date().isoformat()}",
+                        kind=NOTICE_KIND,
+                        due_at=now,
+                        guild_id=exchange.guild_id,
+                        partnership_id=exchange.id,
+                        payload={"exchange": exchange.id},
+                        expires_at=now + NOTICE_USEFUL_FOR,
+                    )
         if planned and self.scheduler is not None:
             self.scheduler.wake_by(now)
         return planned

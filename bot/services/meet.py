@@ -32,6 +32,7 @@ from bot.store import exchanges as exchange_store
 from bot.store import meet as store
 from bot.store import pairing as pairing_store
 from bot.store import sessions as session_store
+from bot.store.engine import batches
 
 STAFF = {"teacher", "coordinator"}
 CHECKIN_KIND = "meet.checkin"
@@ -100,38 +101,44 @@ class MeetService:
         whichever process sees check-ins on anywhere, once a day by its key."""
         now = self.clock.now()
         planned = 0
-        any_on = False
-        async with self.db.transaction() as conn:
-            for exchange in await exchange_store.exchanges_in(conn, None):
-                days = await store.days(conn, exchange.id)
-                if not days:
-                    continue
-                any_on = True
-                if only not in (None, exchange.id):
-                    continue
-                if scope is not None and not scope.owns(exchange.guild_id):
-                    continue
-                held = [
-                    (occ.id, occ.starts_at)
-                    for _, occ in await session_store.begun(conn, exchange.id, now)
-                ]
-                for pair in await pairing_store.live_pairs(conn, exchange.id):
-                    if pair.space_id is None:
+        async with self.db.read() as conn:
+            on = await store.exchanges_with_days(conn)
+            every = [e for e in await exchange_store.exchanges_in(conn, None) if e.id in on]
+        # The sweep is planned while check-ins are on anywhere, whichever servers are ours.
+        any_on = bool(every)
+        every = [
+            e for e in every if only in (None, e.id) and (scope is None or scope.owns(e.guild_id))
+        ]
+        # A transaction per batch: the writers' lock is free between them (bot.store.engine).
+        # Each batch reads the days again under the lock: a change meanwhile is seen.
+        for batch in batches(every):
+            async with self.db.transaction() as conn:
+                for exchange in batch:
+                    days = await store.days(conn, exchange.id)
+                    if not days:
                         continue
-                    occasion = rules.latest_occasion(pair.created_at, held, now)
-                    due = rules.due_at(occasion, days)
-                    planned += await sends.plan(
-                        conn,
-                        key=f"{CHECKIN_KIND}:{exchange.id}:{pair.id}:{occasion.key}",
-                        kind=CHECKIN_KIND,
-                        due_at=due,
-                        guild_id=exchange.guild_id,
-                        partnership_id=exchange.id,
-                        payload={"pair": pair.id, "occasion": occasion.key},
-                        expires_at=due + rules.USEFUL_FOR,
-                    )
-            if any_on:
-                tomorrow = datetime.combine(now.date() + timedelta(days=1), SWEEP_AT, now.tzinfo)
+                    held = [
+                        (occ.id, occ.starts_at)
+                        for _, occ in await session_store.begun(conn, exchange.id, now)
+                    ]
+                    for pair in await pairing_store.live_pairs(conn, exchange.id):
+                        if pair.space_id is None:
+                            continue
+                        occasion = rules.latest_occasion(pair.created_at, held, now)
+                        due = rules.due_at(occasion, days)
+                        planned += await sends.plan(
+                            conn,
+                            key=f"{CHECKIN_KIND}:{exchange.id}:{pair.id}:{occasion.key}",
+                            kind=CHECKIN_KIND,
+                            due_at=due,
+                            guild_id=exchange.guild_id,
+                            partnership_id=exchange.id,
+                            payload={"pair": pair.id, "occasion": occasion.key},
+                            expires_at=due + rules.USEFUL_FOR,
+                        )
+        if any_on:
+            tomorrow = datetime.combine(now.date() + timedelta(days=1), SWEEP_AT, now.tzinfo)
+            async with self.db.transaction() as conn:
                 await sends.plan(
                     conn,
                     key=f"{SWEEP_KIND}:{tomorrow.date().isoformat()}",

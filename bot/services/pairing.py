@@ -1223,14 +1223,18 @@ class PairingService:
             log.exception("could not check exchange %d's spaces against Discord", exchange.id)
 
     async def _reconcile(self, exchange: Exchange, port: SpacePort) -> Reconciled:
-        known = await self._known_ids(exchange.id)
         async with self.db.read() as conn:
             where = await exchange_store.spaces(conn, exchange.id)
             live = await store.live_pairs(conn, exchange.id)
-            kinds = {r["id"]: r["space_kind"] for r in await store.rounds(conn, exchange.id)}
         containers = [*where.category_ids]
         if where.thread_parent_id is not None:
             containers.append(where.thread_parent_id)
+        if not containers and not live:
+            # Never paired: nothing to look for (a start-up reconciles every exchange).
+            return Reconciled((), ())
+        known = await self._known_ids(exchange.id)
+        async with self.db.read() as conn:
+            kinds = {r["id"]: r["space_kind"] for r in await store.rounds(conn, exchange.id)}
         unknown = [
             found
             for container in containers
@@ -1253,6 +1257,9 @@ class PairingService:
         parent = where.thread_parent_id
         if threads and (parent is None or await port.missing([parent])):
             gone += threads  # their channel is gone, and every thread in it
+        if not (removed or closed or gone):
+            # Nothing to record: no writer's turn taken (a start-up reconciles every exchange).
+            return Reconciled((), ())
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if removed or closed:

@@ -35,6 +35,7 @@ from bot.store import Database, sends
 from bot.store import breaks as break_store
 from bot.store import exchanges as exchange_store
 from bot.store import rounds as store
+from bot.store.engine import batches
 
 STAFF = {"teacher", "coordinator"}
 DUE_KIND = "pairing.round_due"
@@ -162,27 +163,34 @@ class RoundService:
         """Plan each exchange's next due preview (idempotent by key; of the servers of `scope`
         when given: another process plans and posts its own); how many were new."""
         planned = 0
-        async with self.db.transaction() as conn:
+        async with self.db.read() as conn:
             wanted = await store.exchanges_with_cadence(conn)
-            for exchange in await exchange_store.exchanges_in(conn, None):
-                if exchange.id not in wanted or exchange_id not in (None, exchange.id):
-                    continue
-                if scope is not None and not scope.owns(exchange.guild_id):
-                    continue
-                _, due = await current_due(conn, exchange)
-                if due is None:
-                    continue
-                at = due_moment(exchange, due)
-                planned += await sends.plan(
-                    conn,
-                    key=due_key(exchange.id, due),
-                    kind=DUE_KIND,
-                    due_at=at,
-                    guild_id=exchange.guild_id,
-                    partnership_id=exchange.id,
-                    payload={"due": due.isoformat()},
-                    expires_at=at + USEFUL_FOR,
-                )
+            chosen = [
+                exchange
+                for exchange in await exchange_store.exchanges_in(conn, None)
+                if exchange.id in wanted
+                and exchange_id in (None, exchange.id)
+                and (scope is None or scope.owns(exchange.guild_id))
+            ]
+        # A transaction per batch: the writers' lock is free between them (bot.store.engine);
+        # each batch reads the cadence again under the lock, so a change meanwhile is seen.
+        for batch in batches(chosen):
+            async with self.db.transaction() as conn:
+                for exchange in batch:
+                    _, due = await current_due(conn, exchange)
+                    if due is None:
+                        continue
+                    at = due_moment(exchange, due)
+                    planned += await sends.plan(
+                        conn,
+                        key=due_key(exchange.id, due),
+                        kind=DUE_KIND,
+                        due_at=at,
+                        guild_id=exchange.guild_id,
+                        partnership_id=exchange.id,
+                        payload={"due": due.isoformat()},
+                        expires_at=at + USEFUL_FOR,
+                    )
         if self.scheduler is not None:
             await self.scheduler.rearm()
         return planned

@@ -27,6 +27,19 @@ them); no `PRAGMA`, `rowid`, `sqlite_master` (use `sqlalchemy.inspect`); no `GRO
 SQL string must be plain SQL-92. tests/test_portable_sql.py fails on the first of these found
 in bot/store/ or migrations/, and `TEST_DATABASE_URL=postgresql+asyncpg://…` runs the suite on
 PostgreSQL.
+
+Waiting for the writers' lock (one policy on both databases):
+- interactive writes (the default: a person is waiting for the answer, acknowledged within
+  Discord's 3 s, then followed up) wait at most `BUSY_TIMEOUT_MS`, once; then the edge answers
+  "the database is busy, try again" (cogs.common.errors): a prompt "busy" beats a silence.
+- background work (`with background():` start-up, scheduled sends and their fan-outs) waits
+  as long, then gives the lock up, lets this process's other writers (people's commands) have
+  their turn, and tries again after a growing pause (`BACKGROUND_PAUSES`), for up to
+  `BACKGROUND_PATIENCE` in all: a lock another process holds for a while (its own start-up, a
+  fan-out) must not fail this process's start-up. No try holds this process's turn longer
+  than an interactive write would.
+- long start-up work is written in batches (`batches`: `WRITE_BATCH` exchanges per
+  transaction), each its own short transaction, so the lock is free between them.
 """
 
 from __future__ import annotations
@@ -35,15 +48,16 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import ClauseElement, Select, TableClause
 from sqlalchemy.sql.dml import UpdateBase
@@ -52,7 +66,17 @@ from bot.config import is_postgresql, sqlite_file
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
+# How long a write waits for the writers' lock (SQLite's busy timeout, PostgreSQL's
+# lock_timeout) before it fails as "busy": what a person may wait, well inside 3 s + a margin.
 BUSY_TIMEOUT_MS = 5000
+# Background work (see `background`): after a try that found the lock busy, the pauses before
+# the next (the last one repeats), and how long it keeps trying in all before it fails.
+BACKGROUND_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0)
+BACKGROUND_PATIENCE = 600.0
+# Units of start-up work (exchanges, series) written per transaction (see `batches`).
+WRITE_BATCH = 50
 # The advisory lock every writing transaction takes on PostgreSQL (any constant; "TwinWrit").
 WRITER_LOCK = 0x5477696E57726974
 # How long connecting at start-up is retried before giving up (seconds, doubling from 1).
@@ -67,6 +91,8 @@ ANY_TABLE = "*"
 _IMMEDIATE = "twinbridge.immediate"
 # Set while the current task is inside a `Database.transaction` (its writer turn is held).
 _in_transaction: ContextVar[bool] = ContextVar("in_transaction", default=False)
+# Set while the current task does background work (see `background`).
+_background: ContextVar[bool] = ContextVar("background", default=False)
 # The commits seen by whoever called `track_commits` (and the tasks it started), or None.
 _commit_log: ContextVar[list[frozenset[str]] | None] = ContextVar("commit_log", default=None)
 
@@ -95,6 +121,42 @@ def commit_log() -> list[frozenset[str]]:
     seen: list[frozenset[str]] = []
     _commit_log.set(seen)
     return seen
+
+
+@contextmanager
+def background(on: bool = True) -> Iterator[None]:
+    """Within the block (and the tasks it starts), writes are background work: nobody waits
+    for their answer, so a busy writers' lock is waited out, with pauses that let people's
+    writes in between, instead of failing (see the module's docstring). `on=False`: the
+    block's writes are not (work with a retry policy of its own, started from start-up)."""
+    token = _background.set(on)
+    try:
+        yield
+    finally:
+        _background.reset(token)
+
+
+def is_background() -> bool:
+    """Whether the current task's writes are background work."""
+    return _background.get()
+
+
+def batches(items: Sequence[T], size: int | None = None) -> Iterator[Sequence[T]]:
+    """`items` in slices of `size` (default `WRITE_BATCH`): start-up work over every exchange
+    writes one slice per transaction, so the writers' lock is free between slices and people's
+    commands (and other processes' writers) are not kept waiting behind all of it."""
+    step = size or WRITE_BATCH
+    for start in range(0, len(items), step):
+        yield items[start : start + step]
+
+
+def lock_busy(exc: BaseException) -> bool:
+    """Whether `exc` is a write that waited its time for the writers' lock in vain: SQLite's
+    "database is locked" (busy timeout), PostgreSQL's lock timeout."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    said = str(exc.orig if exc.orig is not None else exc).lower()
+    return "database is locked" in said or "lock timeout" in said
 
 
 class DatabaseGoneError(RuntimeError):
@@ -250,26 +312,60 @@ class Database:
         timeout), readers do not. On SQLite that is the database's own lock (BEGIN IMMEDIATE);
         on PostgreSQL one advisory lock held until commit gives every process's writers the
         same one-at-a-time order, so "look, then insert or update" keeps one effect there too
-        (READ COMMITTED: each statement after the lock sees every earlier commit).
+        (READ COMMITTED: each statement after the lock sees every earlier commit). Background
+        work waits longer for the lock (see `background`); the block itself runs once.
         """
         self.check_file()
         written: set[str] = set()
-        async with self._turn(), self.engine.connect() as conn:
-            conn.info[_IMMEDIATE] = True
+        async with self._writer() as conn:
+            conn.info[_WRITTEN] = written
             try:
-                async with conn.begin():
-                    if self.dialect == "postgresql":
-                        await _pg_writer_lock(conn)
-                    conn.info[_WRITTEN] = written
-                    yield conn
+                yield conn
             finally:
                 conn.info.pop(_WRITTEN, None)
-                conn.info.pop(_IMMEDIATE, None)
         # Told only now, after the commit: a cache refilled before it would hold old rows.
         self.changes.committed(written)
         seen = _commit_log.get()
         if seen is not None and written:
             seen.append(frozenset(written))
+
+    @asynccontextmanager
+    async def _writer(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction holding the writers' lock: one try for an interactive
+        write; for background work, tries until `BACKGROUND_PATIENCE`, each after a pause
+        without this process's turn (its other writers go first)."""
+        patient = _background.get() and not _in_transaction.get()
+        give_up = time.monotonic() + BACKGROUND_PATIENCE
+        tries = 0
+        while True:
+            async with AsyncExitStack() as held:
+                await held.enter_async_context(self._turn())
+                conn = await held.enter_async_context(self.engine.connect())
+                conn.info[_IMMEDIATE] = True
+                held.callback(conn.info.pop, _IMMEDIATE, None)
+                try:
+                    # SQLite: BEGIN IMMEDIATE waits here (busy timeout); PostgreSQL: the lock.
+                    await held.enter_async_context(conn.begin())
+                    if self.dialect == "postgresql":
+                        await _pg_writer_lock(conn)
+                except DBAPIError as exc:
+                    if not (patient and lock_busy(exc) and time.monotonic() < give_up):
+                        raise
+                    if conn.in_transaction():
+                        await conn.rollback()  # not committed on leaving the block
+                else:
+                    yield conn
+                    return
+            pause = BACKGROUND_PAUSES[min(tries, len(BACKGROUND_PAUSES) - 1)]
+            tries += 1
+            log.info(
+                "the writers' lock stayed busy for %d ms (try %d): background work tries "
+                "again in %.2f s",
+                BUSY_TIMEOUT_MS,
+                tries,
+                pause,
+            )
+            await asyncio.sleep(pause)
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:

@@ -248,7 +248,12 @@ async def exchanges_in(
     city_rows = (
         await conn.execute(select(cities).where(cities.c.partnership_id.in_([r.id for r in rows])))
     ).all()
-    return [_exchange(r, [c for c in city_rows if c.partnership_id == r.id]) for r in rows]
+    # Grouped once: every exchange scanning every city was quadratic (2,000 exchanges at a
+    # start-up took seconds of CPU).
+    by_exchange: dict[int, list[Row[Any]]] = {}
+    for city in city_rows:
+        by_exchange.setdefault(city.partnership_id, []).append(city)
+    return [_exchange(r, by_exchange.get(r.id, [])) for r in rows]
 
 
 async def get_exchange(

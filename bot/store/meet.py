@@ -20,6 +20,14 @@ async def days(conn: AsyncConnection, exchange_id: int) -> int:
     return int(value or 0)
 
 
+async def exchanges_with_days(conn: AsyncConnection) -> set[int]:
+    """The exchanges whose check-ins are on (one statement: start-up's filter)."""
+    rows = await conn.execute(
+        select(meet_settings.c.partnership_id).where(meet_settings.c.days > 0)
+    )
+    return {int(r[0]) for r in rows}
+
+
 async def set_days(
     conn: AsyncConnection, exchange_id: int, value: int, by: int, now: datetime
 ) -> None:

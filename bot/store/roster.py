@@ -126,6 +126,16 @@ async def listing(
     return [_participant(r) for r in rows]
 
 
+async def exchanges_with(conn: AsyncConnection, role: Role) -> set[int]:
+    """The exchanges with someone current in `role` (one statement: start-up's filter)."""
+    rows = await conn.execute(
+        select(participants.c.partnership_id)
+        .where(participants.c.role == role.value, participants.c.status.in_(list(CURRENT)))
+        .distinct()
+    )
+    return {int(r[0]) for r in rows}
+
+
 async def update_profile(
     conn: AsyncConnection, participant_id: int, now: datetime, **values: Any
 ) -> None:

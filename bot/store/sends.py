@@ -271,6 +271,39 @@ async def claim(conn: AsyncConnection, send_id: int) -> bool:
     return bool(result.rowcount)
 
 
+async def claim_many(conn: AsyncConnection, send_ids: Sequence[int]) -> set[int]:
+    """Take the pending ones of these sends for doing (inside `Database.transaction`, whose
+    writer lock makes the look and the update one step); the ids taken."""
+    pending = {
+        int(row[0])
+        for row in await conn.execute(
+            select(scheduled_sends.c.id).where(
+                scheduled_sends.c.id.in_(list(send_ids)),
+                scheduled_sends.c.status == SendStatus.PENDING,
+            )
+        )
+    }
+    if pending:
+        await conn.execute(
+            update(scheduled_sends)
+            .where(scheduled_sends.c.id.in_(sorted(pending)))
+            .values(status=SendStatus.SENDING)
+        )
+    return pending
+
+
+async def finish_many(
+    conn: AsyncConnection, send_ids: Sequence[int], status: SendStatus, now: datetime
+) -> None:
+    """Record that these sends ended alike (a fan-out's posts done: "sent")."""
+    if send_ids:
+        await conn.execute(
+            update(scheduled_sends)
+            .where(scheduled_sends.c.id.in_(list(send_ids)))
+            .values(status=status, done_at=now)
+        )
+
+
 async def finish(
     conn: AsyncConnection,
     send_id: int,
