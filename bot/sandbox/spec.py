@@ -284,15 +284,17 @@ _WORD = re.compile(r"^[a-z_]{1,24}$")
 # A string token of JSON text (`json.dumps`' separators) that `shape` outlines as a snowflake
 # or a timestamp, never an object's key. Inside a string a quote is always escaped, so a quote
 # after ": ", ", " or "[" opens a string token, and its digits run to the quote that closes it.
+# The quote comes first and the lookbehinds after it: a pattern that starts with a literal is
+# searched for by that literal, five times faster on a large answer than lookbehinds first.
 _OUTLINED = re.compile(
-    rb'(?:(?<=: )|(?<=, )|(?<=\[))"(?:[0-9]{1,20}|\d{4}-\d\d-\d\dT\d\d:\d\d[^"\\]*)"(?!:)'
+    rb'"(?:(?<=: ")|(?<=, ")|(?<=\["))(?:[0-9]{1,20}|\d{4}-\d\d-\d\dT\d\d:\d\d[^"\\]*)"(?!:)'
 )
 
 
 # A string token of JSON text (as `_OUTLINED`) holding a snowflake of today (17 to 20 digits)
 # or an ISO 8601 time: what differs between two tests' bodies that are otherwise the same.
 _IDS = re.compile(
-    rb'(?:(?<=: )|(?<=, )|(?<=\[))"(?:[1-9][0-9]{16,19}|'
+    rb'"(?:(?<=: ")|(?<=, ")|(?<=\["))(?:[1-9][0-9]{16,19}|'
     rb'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)?)"(?!:)'
 )
 # The spec's string patterns under which every such token of one length is judged alike:
