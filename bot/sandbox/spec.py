@@ -89,7 +89,7 @@ class SpecValidator:
         self._routes = sorted((self._route(t) for t in self._paths), key=lambda r: -r.literals)
         self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
         self._verdicts: dict[tuple[str, str, bytes], tuple[str, ...]] = {}
-        # Whether remembered request verdicts outline ids and times (`ids_alike`).
+        # How remembered request verdicts outline ids and times (`ids_alike`); None: not.
         self.ids_outlined = ids_alike(document)
         # Answers alike in `shape` get the same verdict; kept with the spec (one per process),
         # so every test's sandbox reuses them: checking the answer to the bot's command
@@ -170,7 +170,7 @@ class SpecValidator:
         except (TypeError, ValueError):
             key = None
         else:
-            key = (method, template, outline_ids(text) if self.ids_outlined else text)
+            key = (method, template, self.ids_outlined(text) if self.ids_outlined else text)
         if key is not None and key in self._verdicts:
             return list(self._verdicts[key])
         found = self._check(validator, body)
@@ -291,45 +291,88 @@ _OUTLINED = re.compile(
 )
 
 
-# A string token of JSON text (as `_OUTLINED`) holding a snowflake of today (17 to 20 digits)
-# or an ISO 8601 time: what differs between two tests' bodies that are otherwise the same.
-_IDS = re.compile(
-    rb'"(?:(?<=: ")|(?<=, ")|(?<=\["))(?:[1-9][0-9]{16,19}|'
-    rb'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)?)"(?!:)'
+# A snowflake of today (17 to 20 digits) anywhere in JSON text: a string, part of a string
+# ("<@id>" in a message) or an integer (discord.py sends some ids as integers), never part
+# of a longer number, a negative one or a float.
+_ID_DIGITS = re.compile(rb"(?<![0-9.\-])[1-9][0-9]{16,19}(?![0-9.eE])")
+# An ISO 8601 time string token (as `_OUTLINED`).
+_TIME = re.compile(
+    rb'"(?:(?<=: ")|(?<=, ")|(?<=\["))'
+    rb'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)?"(?!:)'
 )
-# The spec's string patterns under which every such token of one length is judged alike:
-# Discord's snowflake (all match) and a hex colour (none does).
+# The spec's string patterns under which any two strings of one length that differ only in
+# such ids or times are judged alike: Discord's snowflake (an id string matches, a string
+# with anything else does not) and a hex colour (none matches).
 _PATTERNS_ALIKE = frozenset({"^(0|[1-9][0-9]*)$", "^#(([0-9a-fA-F]{2}){3}|([0-9a-fA-F]){3})$"})
+# Keywords whose rules could tell such strings or integers apart in ways not checked here.
+_UNCHECKED = frozenset({"patternProperties", "propertyNames", "multipleOf"})
+# Today's snowflakes are near this: the integers outlined lie between the spec's bounds
+# around it (`ids_alike`).
+_SNOWFLAKE_NOW = 1 << 60
 
 
-def outline_ids(raw: bytes) -> bytes:
-    """JSON text (`json.dumps`' separators) with each snowflake and time string (`_IDS`)
-    outlined as `#` and its length (a bare `#` is no JSON): lengths are kept, since the spec
-    limits them."""
-    return _IDS.sub(lambda found: b"#%d" % (len(found.group()) - 2), raw)
+@dataclass(frozen=True, slots=True)
+class IdOutline:
+    """Outlines snowflakes and times in JSON text (`json.dumps`' separators) for a spec that
+    judges the bodies that differ only in them alike (`ids_alike`): each becomes `#` and its
+    length (a bare `#` is no JSON), and integers only between `above` and `below`, where no
+    minimum or maximum of the spec lies."""
+
+    above: int
+    below: int
+
+    def __call__(self, raw: bytes) -> bytes:
+        def digits(found: re.Match[bytes]) -> bytes:
+            if not self.above < int(found.group()) < self.below:
+                return found.group()
+            return b"#%d" % len(found.group())
+
+        text = _ID_DIGITS.sub(digits, raw)
+        return _TIME.sub(lambda found: b"#t%d" % (len(found.group()) - 2), text)
 
 
-def ids_alike(document: Any) -> bool:
-    """Whether the spec judges every two strings that `outline_ids` outlines alike (same
-    length) the same way: JSON Schema tells strings of one length apart only by `pattern`
-    (formats are not asserted), `enum` and `const`. Checked, not assumed: a new pattern in a
-    later spec turns the outlining off rather than letting a body pass unchecked."""
+def ids_alike(document: Any) -> IdOutline | None:
+    """The outline under which the spec judges two bodies alike, or None when it may not.
+
+    Bodies that differ only in outlined ids and times have strings of the same lengths, and
+    JSON Schema tells such strings apart only by `pattern` (formats are not asserted),
+    `enum` and `const`; integers only by bounds, `multipleOf`, `enum` and `const`. Checked,
+    not assumed: a later spec with another pattern turns the outlining off rather than let a
+    body pass unchecked.
+    """
+    bounds: list[int | float] = []
+    values: list[Any] = []
     stack = [document]
     while stack:
         node = stack.pop()
-        if isinstance(node, dict):
-            pattern = node.get("pattern")
-            if isinstance(pattern, str) and pattern not in _PATTERNS_ALIKE:
-                return False
-            for word in ("enum", "const"):
-                values = node.get(word)
-                for value in values if isinstance(values, list) else [values]:
-                    if isinstance(value, str) and _IDS.search(json.dumps([value]).encode()):
-                        return False
-            stack.extend(node.values())
-        elif isinstance(node, list):
+        if isinstance(node, list):
             stack.extend(node)
-    return True
+            continue
+        if not isinstance(node, dict):
+            continue
+        if _UNCHECKED & node.keys():
+            return None
+        pattern = node.get("pattern")
+        if isinstance(pattern, str) and pattern not in _PATTERNS_ALIKE:
+            return None
+        for word in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            bound = node.get(word)
+            if isinstance(bound, (int, float)) and not isinstance(bound, bool):
+                bounds.append(bound)
+        for word in ("enum", "const"):
+            found = node.get(word)
+            values.extend(found if isinstance(found, list) else [found])
+        stack.extend(node.values())
+    above = max((b for b in bounds if b <= _SNOWFLAKE_NOW), default=0)
+    below = min((b for b in bounds if b > _SNOWFLAKE_NOW), default=10**20)
+    outline = IdOutline(int(above), int(below))
+    for value in values:
+        text = json.dumps(value).encode()
+        if isinstance(value, str) and outline(text) != text:
+            return None  # an enum holding an id or a time
+        if isinstance(value, int) and above < value < below:
+            return None
+    return outline
 
 
 def outline(raw: bytes) -> bytes:

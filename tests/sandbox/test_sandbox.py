@@ -602,6 +602,11 @@ def test_remembered_verdicts_tell_apart_what_the_spec_does() -> None:
     assert spec.validate("POST", "/things", {"at": "2026-12-06T20:00:00Z"}) == []
     # The same shape, two characters longer than the spec allows: lengths are kept.
     assert spec.validate("POST", "/things", {"at": "2026-12-06T20:00:00.5Z"})
+    # Integers are outlined only between the spec's bounds: one past a maximum is judged.
+    bounded = _spec_of({"n": {"type": "integer", "maximum": 1_500_000_000_000_000_000}})
+    assert bounded.validate("POST", "/things", {"n": 1_400_000_000_000_000_000}) == []
+    assert bounded.validate("POST", "/things", {"n": 1_400_000_000_000_000_001}) == []
+    assert bounded.validate("POST", "/things", {"n": 1_600_000_000_000_000_000})
     # A pattern that tells two snowflakes of one length apart turns the outlining off.
     picky = _spec_of({"id": {"type": "string", "pattern": "^1[0-9]*$"}})
     assert picky.validate("POST", "/things", {"id": "123456789012345678"}) == []
