@@ -315,15 +315,22 @@ _SNOWFLAKE_NOW = 1 << 60
 class IdOutline:
     """Outlines snowflakes and times in JSON text (`json.dumps`' separators) for a spec that
     judges the bodies that differ only in them alike (`ids_alike`): each becomes `#` and its
-    length (a bare `#` is no JSON), and integers only between `above` and `below`, where no
-    minimum or maximum of the spec lies."""
+    length (a bare `#` is no JSON); integers only between `above` and `below`, where no
+    minimum or maximum of the spec lies, digits in text whatever their value (discord.py's
+    random nonces too)."""
 
     above: int
     below: int
 
     def __call__(self, raw: bytes) -> bytes:
         def digits(found: re.Match[bytes]) -> bytes:
-            if not self.above < int(found.group()) < self.below:
+            start, end = found.span()
+            text = found.string
+            bare = text[end : end + 1] in (b",", b"}", b"]", b"") and (
+                text[start - 2 : start] in (b": ", b", ") or text[start - 1 : start] == b"["
+            )
+            # An integer (or text that looks like one: outlined less often, never wrongly).
+            if bare and not self.above < int(found.group()) < self.below:
                 return found.group()
             return b"#%d" % len(found.group())
 
