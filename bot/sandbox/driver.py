@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import copy
+import importlib.abc
 import logging
 import os
 import secrets
@@ -23,7 +25,9 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from importlib.machinery import ModuleSpec
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import discord
@@ -144,12 +148,36 @@ class _ProblemHandler(logging.Handler):
         self.server.problem(f"discord.py logged an error: {record.getMessage()}{cause}")
 
 
+class _AlreadyRun(importlib.abc.Loader):
+    """The loader of a module this process has already run: importing it again (discord.py's
+    `load_extension` does, through `importlib`) gives back that module instead of reading and
+    running its file once more. Everything else is its first loader's (`get_source`...)."""
+
+    def __init__(self, module: ModuleType, first: Any) -> None:
+        self.module = module
+        self.first = first
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType:
+        return self.module
+
+    def exec_module(self, module: ModuleType) -> None:
+        """Already run: its classes, commands and `setup` are those of the first bot."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.first, name)
+
+
 @contextmanager
 def _modules_kept() -> Iterator[None]:
     """Closing a bot unloads its extensions, and discord.py then drops every module of theirs
     from `sys.modules`, so the next bot (each test starts one) would import and compile each
-    feature package again. Its modules hold no state, so they are kept for the next bot; each
-    extension's own module is still run afresh by `load_extension`."""
+    feature package again, and `load_extension` would run each extension's file again.
+
+    Their modules hold no state, so they are kept for the next bot, and each extension's
+    module is given back to `load_extension` as it is (`_AlreadyRun`) rather than run again:
+    as in production, where a process runs each module once. The next bot still goes
+    through `load_extension`, each extension's `setup`, and `unload_extension` at its close.
+    """
     loaded = {
         name: module
         for name, module in sys.modules.items()
@@ -160,9 +188,14 @@ def _modules_kept() -> Iterator[None]:
     finally:
         for name, module in loaded.items():
             sys.modules.setdefault(name, module)
+            spec = getattr(module, "__spec__", None)
+            if spec is not None and not isinstance(spec.loader, _AlreadyRun):
+                again = copy.copy(spec)
+                again.loader = _AlreadyRun(module, spec.loader)
+                module.__spec__ = again
 
 
-# Packages of extensions (their submodules); each extension's top module is not kept.
+# Packages of extensions, their own modules and their submodules.
 _KEPT_MODULES = ("cogs.",)
 
 
