@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 
 from bot.sandbox import databases
 from bot.sandbox.driver import PSEUDO_ENV, Sandbox
+from bot.store import Database, create_database
+from bot.store.migrate import upgrade
 from tests.sandbox.calendar_check import calendars_agree
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +79,15 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
     url = await source.fresh(tmp_path / "db")
     yield url
     await source.release(url)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """The store of a fresh database at the newest migration, for tests below the bot."""
+    database = create_database(database_url)
+    await upgrade(database)
+    yield database
+    await database.dispose()
 
 
 @pytest.fixture

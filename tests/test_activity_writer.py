@@ -4,7 +4,6 @@ nothing, a failed write is retried, and the daily message totals always match th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -30,14 +29,6 @@ class Pair:
     pair_id: int
     ben: int  # participant ids
     ali: int
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = create_database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 async def a_pair(db: Database) -> Pair:

@@ -4,29 +4,18 @@ write it by hand (their server, the exchange, who, ids only)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from bot.services.access import Actor
 from bot.services.audit import By, audit
-from bot.store import Database, create_database
+from bot.store import Database
 from bot.store import exchanges as exchange_store
-from bot.store.migrate import upgrade
 from bot.store.schema import activity
 
 AT = datetime(2026, 10, 7, 9, tzinfo=UTC)
 ANA = Actor(guild_id=7, user_id=42, role_ids=frozenset(), is_admin=False)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = create_database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 async def test_an_action_is_logged_with_its_server_person_exchange_and_ids(db: Database) -> None:

@@ -3,18 +3,16 @@ are written before the log is scrubbed, and none lands with their id afterwards.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-import pytest
 from sqlalchemy import or_, select
 
 from bot.clock import ManualClock
 from bot.services.access import Actor
 from bot.services.activity_writer import ActivityWriter
 from bot.services.privacy import PrivacyService
-from bot.store import Database, create_database
-from bot.store.migrate import upgrade
+from bot.store import Database
 from bot.store.schema import activity
 from tests.test_activity_writer import AT, a_pair, message
 
@@ -62,14 +60,6 @@ class Scheduler:
 
 def privacy(db: Database, writer: ActivityWriter) -> PrivacyService:
     return PrivacyService(db, ManualClock(AT), Scheduler(), writer, retention_days=180)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = create_database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 async def rows_naming(db: Database, user_id: int) -> int:

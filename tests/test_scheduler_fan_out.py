@@ -6,27 +6,15 @@ writer transactions, every one taking the lock all processes share on PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.clock import ManualClock
 from bot.services.scheduler import FAN_OUT_CLAIM, RetryLaterError, Scheduler
-from bot.store import Database, create_database, sends
+from bot.store import Database, sends
 from bot.store.engine import track_commits
-from bot.store.migrate import upgrade
 
 NOW = datetime(2026, 10, 7, 9, tzinfo=UTC)
 SPACES = 2 * FAN_OUT_CLAIM + 7
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = create_database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 async def _planned(db: Database) -> None:

@@ -12,19 +12,10 @@ from sqlalchemy import event
 
 from bot.clock import ManualClock
 from bot.services.scheduler import JOB_ID, Scheduler
-from bot.store import Database, create_database, sends
-from bot.store.migrate import upgrade
+from bot.store import Database, sends
 
 # Far ahead of the wall clock, which APScheduler reads here: no timer goes off during a test.
 NOW = datetime(2099, 10, 7, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = create_database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.clock import ManualClock
 from bot.domain.shards import Scope
 from bot.services.scheduler import Scheduler
-from bot.store import Database, create_database, sends
-from bot.store.migrate import upgrade
+from bot.store import Database, sends
 
 NOW = datetime(2026, 10, 7, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = create_database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 async def started(db: Database, *hooks_fail: bool) -> tuple[Scheduler, list[str]]:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
 from bot.services import prompts as service
-from bot.store import Database, create_database
+from bot.store import Database
 from bot.store import prompts as prompt_store
-from bot.store.migrate import upgrade
 from bot.store.schema import pairs
 from tests.test_activity_writer import AT, a_pair
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = create_database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture
