@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 import discord.gateway
@@ -65,6 +65,8 @@ from bot.services.scheduler import clock_aware_apscheduler
 from bot.store import Database, create_database, sends
 
 log = logging.getLogger("bot.sandbox")
+
+T = TypeVar("T")
 
 RECORD_ENV = "SANDBOX_RECORD"
 # "1": every sandbox runs the bot in the pseudo-locale and fails on text that skipped the
@@ -598,6 +600,15 @@ class Sandbox:
         context = contextvars.copy_context()
         context.run(pseudo.set_marking, self.pseudo_locale)
         return context
+
+    async def as_bot(self, work: Awaitable[T]) -> T:
+        """Run `work` as the bot's own (a test calling a service or a port directly): in the
+        pseudo-locale its texts are marked, as they are when a handler or a job runs it."""
+
+        async def run() -> T:
+            return await work
+
+        return await asyncio.create_task(run(), context=self.bot_context())
 
     def wake_scheduler(self) -> None:
         """Let the scheduler look for due jobs now; they run as the bot's own work."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot import pseudo
+from bot.domain.prompts import OWN_PREFIX
 
 # Keys whose string is text for a person wherever they appear in a request.
 TEXT_KEYS = frozenset({"content", "title", "description", "label", "placeholder", "text"})
@@ -43,6 +44,7 @@ _TOKENS = re.compile(
     # Chess: squares, moves (Nf3, exd5=Q+), castling; time controls as typed ("2d", "10+5").
     r"(?<!\w)(?:[KQRBN]?[a-h]?[1-8]?x?[a-h][1-8](?:=[QRBN])?[+#]?|O-O(?:-O)?[+#]?|\d+d)(?!\w)"
     r"|(?<!\w)UTC(?:[+−-]\d+(?::\d+)?)?(?!\w)"  # an offset: UTC−05:00
+    rf"|(?<!\w){OWN_PREFIX}\d+(?!\w)"  # an exchange's own prompt's id ("own-12"), as typed back
     r"|\d+"
 )
 
