@@ -455,7 +455,7 @@ async def test_import_with_many_problems_attaches_them_all(world: World) -> None
 @pytest.mark.parametrize(
     ("upload", "expected"),
     [
-        (Upload("x.csv", b"name,city\nAli,Najaf\n"), "missing: user, grade_band, languages"),
+        (Upload("x.csv", b"name,city\nAli,Najaf\n"), "missing: `user`, `grade_band`, `languages`"),
         (Upload("x.csv", b""), "That file is empty."),
         # A Windows-1252 export: "élève" is not UTF-8.
         (
