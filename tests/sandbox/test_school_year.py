@@ -96,11 +96,11 @@ async def test_a_coordinator_sets_where_a_citys_holidays_come_from(ex: Exchange)
     sb = ex.sb
     coordinator = ex.world.coordinator
     done = await sb.command(coordinator, "exchange holidays", city="Najaf", region="us mn")
-    assert "Public holidays of **Najaf** now come from **US-MN**." in done.text, done.text
+    assert "Public holidays of **Najaf** now come from **`US-MN`**." in done.text, done.text
     reply = await schedule(ex, **THANKSGIVING)
     assert "🎉 Najaf: Thu, Nov 26, 2026 is Thanksgiving Day" in reply.text
     back = await sb.command(coordinator, "exchange holidays", city="Najaf", region="auto")
-    assert "from its time zone's country: **IQ**" in back.text, back.text
+    assert "from its time zone's country: **`IQ`**" in back.text, back.text
     async with sb.bot.ctx.db.read() as conn:
         stored = (await conn.execute(select(cities.c.name, cities.c.holiday_region))).all()
         kinds = (
@@ -116,7 +116,7 @@ async def test_a_coordinator_sets_where_a_citys_holidays_come_from(ex: Exchange)
     ("region", "expected"),
     [
         ("ZZ", "“ZZ” is not a country whose public holidays I know"),
-        ("US-XX", "“US-XX” is not a region of US I know"),
+        ("US-XX", "“US-XX” is not a region of `US` I know"),
         ("Minnesota", "“Minnesota” is not a country whose public holidays I know"),
     ],
 )
