@@ -67,9 +67,14 @@ class SurveyParam(app_commands.Transformer):
         async def choices() -> list[app_commands.Choice[int]]:
             actor = await actor_of(interaction)
             found = await client_of(interaction).services.surveys.choices(actor, str(value))
+            lang = actor.language
             return [
                 app_commands.Choice(
-                    name=clip(f"#{s.id} {s.title} ({s.kind.value}, {s.status.value})", CHOICE_NAME),
+                    name=clip(
+                        f"#{s.id} {s.title} ({t(f'survey.kind.{s.kind.value}', lang)}, "
+                        f"{t(f'survey.status.{s.status.value}', lang)})",
+                        CHOICE_NAME,
+                    ),
                     value=s.id,
                 )
                 for s in found
