@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import pseudo
 from bot.domain.prompts import OWN_PREFIX
+from bot.domain.text import clean
 
 # Keys whose string is text for a person wherever they appear in a request.
 TEXT_KEYS = frozenset({"content", "title", "description", "label", "placeholder", "text"})
@@ -64,9 +65,12 @@ class LeakCheck:
 
     def learn(self, value: Any) -> None:
         """Every string in `value` (an interaction's data, a message, a name) is data."""
-        for whole in _strings(value):
-            # A typed list ("falconry, poetry") comes back item by item.
-            for text in (whole, *re.split(r"[,;،\n]", whole)):
+        for typed in _strings(value):
+            # The bot repeats what it stores: the text cleaned (NFC, no invisible characters,
+            # single spaces: bot.domain.text.clean), and a typed list ("falconry, poetry")
+            # item by item.
+            forms = {typed, clean(typed), clean(typed, multiline=True)}
+            for text in (*forms, *(i for f in forms for i in re.split(r"[,;،\n]", f))):
                 text = text.strip()
                 if text and any(c.isalpha() for c in text) and text not in self.known:
                     self.known.add(text)
