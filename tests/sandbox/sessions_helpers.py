@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox.driver import Reply, Sandbox, message_text
@@ -36,9 +37,16 @@ MONTHS_IN_SECONDS = Limits(messages_window=0.01)
 
 
 @asynccontextmanager
-async def compressed_time(folder: Path) -> AsyncIterator[Sandbox]:
-    """A sandbox whose per-channel message window suits a clock moving by weeks."""
-    async with Sandbox.running(folder, limits=MONTHS_IN_SECONDS) as sandbox:
+async def compressed_time(
+    folder: Path, request: pytest.FixtureRequest | None = None
+) -> AsyncIterator[Sandbox]:
+    """A sandbox whose per-channel message window suits a clock moving by weeks; in the
+    pseudo-locale for a test marked `pseudo_locale` (`request`), as the `sb` fixture is."""
+    marked = request is not None and request.node.get_closest_marker("pseudo_locale")
+    pseudo_locale = True if marked else None
+    async with Sandbox.running(
+        folder, limits=MONTHS_IN_SECONDS, pseudo_locale=pseudo_locale
+    ) as sandbox:
         yield sandbox
         await calendars_agree(sandbox)
 

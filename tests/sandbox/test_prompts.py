@@ -201,6 +201,7 @@ async def test_a_student_cannot_run_teacher_prompt_commands(
 # -- an exchange's own prompts --------------------------------------------------------------------
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_a_teachers_own_prompt_in_arabic_only_comes_up_first(world: World) -> None:
     """Ustadh Kareem adds an Arabic prompt (emoji and all); it is the next one every pair gets."""
     sb = world.sb
@@ -334,6 +335,7 @@ async def test_a_bank_change_the_log_cannot_record_does_not_happen(
     assert after == before
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_autocomplete_offers_prompts_by_text_in_the_teachers_language(world: World) -> None:
     """Typing part of a prompt finds it; at most 25 choices, each within 100 characters."""
     sb = world.sb
@@ -658,6 +660,7 @@ async def test_delivery_for_a_session_posts_once_however_often_it_is_called(worl
         assert len(keys) == 2 and keys[0] != keys[1]
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_a_sessions_prompt_set_is_used_while_it_lasts(world: World) -> None:
     """With `only`, pairs get a prompt from the session's set; once used, the bank takes over."""
     sb = world.sb

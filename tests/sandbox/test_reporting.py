@@ -35,8 +35,8 @@ from tests.sandbox.world import World, make_world
 
 
 @pytest.fixture
-async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with compressed_time(tmp_path) as sandbox:
+async def sb(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    async with compressed_time(tmp_path, request) as sandbox:
         yield sandbox
 
 
@@ -115,6 +115,7 @@ async def test_a_report_in_french_writes_days_rates_and_lists_the_french_way(
     assert "6 oct. 2026 · " in fields(reply)["Séances"]
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_the_charts_title_and_axis_are_in_the_readers_language(
     story: Story, monkeypatch: pytest.MonkeyPatch
 ) -> None:

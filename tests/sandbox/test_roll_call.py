@@ -45,8 +45,8 @@ CLASSMATES = [f"Student {n:02d}" for n in range(1, 26)]
 
 
 @pytest.fixture
-async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with compressed_time(tmp_path) as sandbox:
+async def sb(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    async with compressed_time(tmp_path, request) as sandbox:
         yield sandbox
 
 

@@ -39,8 +39,8 @@ THANKSGIVING = {"start": "2026-11-26", "time": "10:00", "repeat": "once", "count
 
 
 @pytest.fixture
-async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with compressed_time(tmp_path) as sandbox:
+async def sb(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    async with compressed_time(tmp_path, request) as sandbox:
         yield sandbox
 
 
@@ -90,6 +90,7 @@ async def test_the_list_flags_holidays_in_the_readers_language(ex: Exchange) -> 
     assert "عيد الفطر" in arabic.text and "تقديري" in arabic.text, arabic.text
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_a_coordinator_sets_where_a_citys_holidays_come_from(ex: Exchange) -> None:
     """Najaf set to the US (as a test of the setting): the preview then flags Thanksgiving
     there too; "auto" goes back to its zone's country; each change is audited."""
