@@ -453,6 +453,10 @@ class Sandbox:
                 # instead of running every migration again.
                 database_url = made = await databases.current().fresh(folder)
             await sandbox.start_bot(database_url, extensions)
+            # A test's own extension (a probe) says what it sends in its module's WORDS:
+            # the test's words, not text for the catalogue.
+            for name in extensions or ():
+                sandbox.typed(*getattr(sys.modules.get(name), "WORDS", ()))
             if loop_lag is not None:
                 sandbox.loop_watch = LoopWatch(server.problem, loop_lag)
                 sandbox.loop_watch.start()
