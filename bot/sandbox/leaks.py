@@ -93,10 +93,12 @@ class LeakCheck:
         if not any(c.isalpha() for c in _TOKENS.sub(" ", _MARKUP.sub(" ", outside))):
             return ""
         # A name is written with its markdown escaped ("layla\\_haddad").
-        rest = re.sub(r"\\([*_~`|>\\])", r"\1", outside)
+        rest = re.sub(r"\\([*_~`|>\[#\\-])", r"\1", outside)
         # "@\u200beveryone": a typed @everyone, made harmless, is still what was typed.
         rest = rest.replace("\u200b", "")
         self.learn(list(names()))
+        if "…" in rest:
+            rest = self._without_clipped(rest)
         known = self._known()
         # What was typed, whole (it may hold a mention); then markup, where a name left in a
         # link ("twinbridge.example.org") goes with the link; then names again, then notation.
@@ -106,6 +108,17 @@ class LeakCheck:
         # A long name clipped to fit ("LagosLagos…") is still the name.
         words = [w for w in words if not (w.endswith("…") and self._clipped_name(w[:-1]))]
         return " ".join(words)
+
+    def _without_clipped(self, text: str) -> str:
+        # A name clipped to fit, markup and all ("**Sly** [win](https://…) <@&…"): whole,
+        # before its markup is read apart.
+        for name in sorted(self.known, key=len, reverse=True):
+            for end in range(len(name) - 1, 2, -1):
+                clipped = name[:end].rstrip() + "…"
+                if clipped in text:
+                    text = text.replace(clipped, " ")
+                    break
+        return text
 
     def _clipped_name(self, start: str) -> bool:
         start = start.casefold()

@@ -86,6 +86,10 @@ def test_what_was_typed_is_data_as_the_bot_stores_it() -> None:
     check.learn({"value": unicodedata.normalize("NFD", "Çhé") + "\u200b  Club"})
     assert check.leftover("⟦Made⟧ «\u2068Çhé Club\u2069»") == ""
     assert check.leftover("⟦Made⟧ «\u2068Çhé Club\u2069» today") == "today"
+    # A name with markup, clipped to fit, is still the name; a word after it is not.
+    check.learn({"value": "**Sly** [win](https://evil.example) <@&123> end"})
+    assert check.leftover("`1` **Sly** [win](https://evil.example) <@&… · ⟦Age⟧") == ""
+    assert check.leftover("**Sly** [win](https://evil.example) <@&… boo") == "boo"
     # An exchange's own prompt id, as the teacher types it back.
     assert check.leftover("🔖 own-12") == ""
 
