@@ -44,6 +44,7 @@ _MARKUP = re.compile(
 _TOKENS = re.compile(
     # Chess: squares, moves (Nf3, exd5=Q+), castling; time controls as typed ("2d", "10+5").
     r"(?<!\w)(?:[KQRBN]?[a-h]?[1-8]?x?[a-h][1-8](?:=[QRBN])?[+#]?|O-O(?:-O)?[+#]?|\d+d)(?!\w)"
+    r"|(?<!\w)[a-h][1-8][a-h][1-8][qrbn]?(?!\w)"  # a move as a button carries it (UCI: e7e8q)
     r"|(?<!\w)UTC(?:[+−-]\d+(?::\d+)?)?(?!\w)"  # an offset: UTC−05:00
     rf"|(?<!\w){OWN_PREFIX}\d+(?!\w)"  # an exchange's own prompt's id ("own-12"), as typed back
     r"|\d+"
