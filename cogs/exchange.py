@@ -355,7 +355,8 @@ class ExchangeCog(
             text = t("exchange.holidays_none", lang, city=shown(changed.name))
         else:
             key = "exchange.holidays_set" if changed.holiday_region else "exchange.holidays_auto"
-            text = t(key, lang, city=shown(changed.name), region=effective.code)
+            # A region's code ("US-MN") is written the same in every language.
+            text = t(key, lang, city=shown(changed.name), region=f"`{effective.code}`")
         await show(
             interaction,
             content=text + "\n" + t("exchange.holidays_next", lang, exchange=shown(found.name)),

@@ -100,11 +100,12 @@ def parse_region(text: str) -> Region:
     # The package's own spelling: codes ("MN") and, for a few, names ("Barcelona").
     subdivision = next((s for s in supported[country] if s.casefold() == wanted.casefold()), None)
     if subdivision is None:
+        # Codes are written the same in every language: shown as code, not as words.
         raise RegionError(
             "error.holiday_subdivision",
             value=typed[:MAX_REGION],
             country=country,
-            example=", ".join(supported[country][:5]) or "—",
+            codes=", ".join(f"`{s}`" for s in supported[country][:5]) or "—",
         )
     return Region(country, subdivision)
 

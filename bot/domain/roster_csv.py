@@ -316,8 +316,11 @@ def parse(text: str, cities: Sequence[City], bot_languages: Collection[str]) -> 
     names = [_column(h) for h in header]
     missing = [c for c in REQUIRED if c not in names]
     if missing:
+        # Column names are typed as they are in every language: shown as code, not words.
         raise CsvFileError(
-            "error.csv_columns", missing=", ".join(missing), expected=",".join(COLUMNS)
+            "error.csv_columns",
+            missing=", ".join(f"`{c}`" for c in missing),
+            expected=f"`{','.join(COLUMNS)}`",
         )
     ignored = tuple(h.strip() for h, n in zip(header, names, strict=True) if n not in COLUMNS)
     rows: list[CsvRow] = []

@@ -28,7 +28,7 @@ from functools import cache
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 import discord.gateway
@@ -69,6 +69,8 @@ from bot.services.scheduler import clock_aware_apscheduler
 from bot.store import Database, create_database, sends
 
 log = logging.getLogger("bot.sandbox")
+
+T = TypeVar("T")
 
 RECORD_ENV = "SANDBOX_RECORD"
 # "1": every sandbox runs the bot in the pseudo-locale and fails on text that skipped the
@@ -484,6 +486,10 @@ class Sandbox:
                 # instead of running every migration again.
                 database_url = made = await databases.current().fresh(folder)
             await sandbox.start_bot(database_url, extensions)
+            # A test's own extension (a probe) says what it sends in its module's WORDS:
+            # the test's words, not text for the catalogue.
+            for name in extensions or ():
+                sandbox.typed(*getattr(sys.modules.get(name), "WORDS", ()))
             if loop_lag is not None:
                 sandbox.loop_watch = LoopWatch(server.problem, loop_lag)
                 sandbox.loop_watch.start()
@@ -631,6 +637,15 @@ class Sandbox:
         context = contextvars.copy_context()
         context.run(pseudo.set_marking, self.pseudo_locale)
         return context
+
+    async def as_bot(self, work: Awaitable[T]) -> T:
+        """Run `work` as the bot's own (a test calling a service or a port directly): in the
+        pseudo-locale its texts are marked, as they are when a handler or a job runs it."""
+
+        async def run() -> T:
+            return await work
+
+        return await asyncio.create_task(run(), context=self.bot_context())
 
     def wake_scheduler(self) -> None:
         """Let the scheduler look for due jobs now; they run as the bot's own work."""

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot import pseudo
+from bot.domain.prompts import OWN_PREFIX
+from bot.domain.text import clean
 
 # Keys whose string is text for a person wherever they appear in a request.
 TEXT_KEYS = frozenset({"content", "title", "description", "label", "placeholder", "text"})
@@ -42,7 +44,9 @@ _MARKUP = re.compile(
 _TOKENS = re.compile(
     # Chess: squares, moves (Nf3, exd5=Q+), castling; time controls as typed ("2d", "10+5").
     r"(?<!\w)(?:[KQRBN]?[a-h]?[1-8]?x?[a-h][1-8](?:=[QRBN])?[+#]?|O-O(?:-O)?[+#]?|\d+d)(?!\w)"
+    r"|(?<!\w)[a-h][1-8][a-h][1-8][qrbn]?(?!\w)"  # a move as a button carries it (UCI: e7e8q)
     r"|(?<!\w)UTC(?:[+−-]\d+(?::\d+)?)?(?!\w)"  # an offset: UTC−05:00
+    rf"|(?<!\w){OWN_PREFIX}\d+(?!\w)"  # an exchange's own prompt's id ("own-12"), as typed back
     r"|\d+"
 )
 
@@ -62,9 +66,12 @@ class LeakCheck:
 
     def learn(self, value: Any) -> None:
         """Every string in `value` (an interaction's data, a message, a name) is data."""
-        for whole in _strings(value):
-            # A typed list ("falconry, poetry") comes back item by item.
-            for text in (whole, *re.split(r"[,;،\n]", whole)):
+        for typed in _strings(value):
+            # The bot repeats what it stores: the text cleaned (NFC, no invisible characters,
+            # single spaces: bot.domain.text.clean), and a typed list ("falconry, poetry")
+            # item by item.
+            forms = {typed, clean(typed), clean(typed, multiline=True)}
+            for text in (*forms, *(i for f in forms for i in re.split(r"[,;،\n]", f))):
                 text = text.strip()
                 if text and any(c.isalpha() for c in text) and text not in self.known:
                     self.known.add(text)
@@ -87,10 +94,12 @@ class LeakCheck:
         if not any(c.isalpha() for c in _TOKENS.sub(" ", _MARKUP.sub(" ", outside))):
             return ""
         # A name is written with its markdown escaped ("layla\\_haddad").
-        rest = re.sub(r"\\([*_~`|>\\])", r"\1", outside)
+        rest = re.sub(r"\\([*_~`|>\[#\\-])", r"\1", outside)
         # "@\u200beveryone": a typed @everyone, made harmless, is still what was typed.
         rest = rest.replace("\u200b", "")
         self.learn(list(names()))
+        if "…" in rest:
+            rest = self._without_clipped(rest)
         known = self._known()
         # What was typed, whole (it may hold a mention); then markup, where a name left in a
         # link ("twinbridge.example.org") goes with the link; then names again, then notation.
@@ -100,6 +109,17 @@ class LeakCheck:
         # A long name clipped to fit ("LagosLagos…") is still the name.
         words = [w for w in words if not (w.endswith("…") and self._clipped_name(w[:-1]))]
         return " ".join(words)
+
+    def _without_clipped(self, text: str) -> str:
+        # A name clipped to fit, markup and all ("**Sly** [win](https://…) <@&…"): whole,
+        # before its markup is read apart.
+        for name in sorted(self.known, key=len, reverse=True):
+            for end in range(len(name) - 1, 2, -1):
+                clipped = name[:end].rstrip() + "…"
+                if clipped in text:
+                    text = text.replace(clipped, " ")
+                    break
+        return text
 
     def _clipped_name(self, start: str) -> bool:
         start = start.casefold()

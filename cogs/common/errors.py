@@ -43,10 +43,22 @@ _DONE = "twinbridge.done"
 _COMMITS = "twinbridge.commits"
 
 
-# Parameters the bot writes itself (column names, choices it offers, a timestamp, a channel
-# mention), shown as they are; every other one may repeat what a person typed or named.
+# Parameters the bot writes itself (column names, choices it offers, a library's codes, a
+# timestamp, a channel mention), shown as they are; every other one may repeat what a person
+# typed or named.
 _WRITTEN_BY_US = frozenset(
-    ("field", "missing", "expected", "bands", "languages", "when", "channel", "space", "permission")
+    (
+        "field",
+        "missing",
+        "expected",
+        "bands",
+        "languages",
+        "when",
+        "channel",
+        "space",
+        "permission",
+        "codes",
+    )
 )
 
 

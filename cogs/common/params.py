@@ -21,6 +21,7 @@ from bot.cldr import format_day
 from bot.domain.days import DayError, parse_day
 from bot.domain.timezones import UnknownZoneError, check_zone, search_zones
 from bot.errors import UserError
+from bot.i18n import from_library
 from bot.limits import CHOICE_NAME, CHOICE_VALUE, CHOICES
 from bot.services import exchanges as exchange_service
 from bot.services.access import Actor
@@ -258,8 +259,11 @@ class PromptParam(app_commands.Transformer):
                 str(value),
                 self.which,
             )
+            # The bank's texts are translated in bot/data/prompts, not the catalogue.
             return [
-                app_commands.Choice(name=clip(f"{key} · {text}", CHOICE_NAME), value=key)
+                app_commands.Choice(
+                    name=clip(f"{key} · {from_library(text)}", CHOICE_NAME), value=key
+                )
                 for key, text in found
             ]
 

@@ -56,9 +56,14 @@ class SurveyParam(ActorIdParam):
         self, interaction: discord.Interaction[Any], actor: Actor, typed: str
     ) -> list[app_commands.Choice[int]]:
         found = await client_of(interaction).services.surveys.choices(actor, typed)
+        lang = actor.language
         return [
             app_commands.Choice(
-                name=clip(f"#{s.id} {s.title} ({s.kind.value}, {s.status.value})", CHOICE_NAME),
+                name=clip(
+                    f"#{s.id} {s.title} ({t(f'survey.kind.{s.kind.value}', lang)}, "
+                    f"{t(f'survey.status.{s.status.value}', lang)})",
+                    CHOICE_NAME,
+                ),
                 value=s.id,
             )
             for s in found

@@ -101,7 +101,7 @@ def test_missing_columns_refuse_the_whole_file() -> None:
     """Without the required columns nothing can be read; the error names what is missing."""
     with pytest.raises(roster_csv.CsvFileError) as caught:
         parse("Ben,Minneapolis", header="name,city")
-    assert caught.value.params["missing"] == "user, grade_band, languages"
+    assert caught.value.params["missing"] == "`user`, `grade_band`, `languages`"
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t"])

@@ -47,6 +47,7 @@ async def directory_listed(world: World) -> int:
         expires_at=now + timedelta(days=90),
     )
     channel = sb.add_channel("kumasi-inbox")
+    sb.typed(other.city)  # as if typed in the other server's /seek post: data
     async with sb.bot.ctx.db.transaction() as conn:
         return await directory_store.add_listing(
             conn,
@@ -69,8 +70,10 @@ async def request_from_elsewhere(world: World) -> Message:
     service = sb.bot.services.directory
     async with sb.bot.ctx.db.read() as conn:
         ours = await directory_store.listings_of(conn, sb.guild.id)
-    delivery = await service.introduce(elsewhere, ours[0].listing.id, kumasi, "Hello!")
+    sb.typed("Hello!")
+    # As the other server's /seek introduce does: the bot's own work (marked texts).
+    delivery = await sb.as_bot(service.introduce(elsewhere, ours[0].listing.id, kumasi, "Hello!"))
     assert delivery is not None
-    await deliver(sb.bot, delivery)
+    await sb.as_bot(deliver(sb.bot, delivery))
     await sb.idle()
     return sb.last_message(sb.channel_by_id(delivery.receiving.channel_id))

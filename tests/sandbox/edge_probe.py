@@ -14,6 +14,26 @@ from cogs.common.components import RestartButton, RestartModal, buttons
 from cogs.common.errors import note_done
 from cogs.common.interactions import begin, open_modal, say, show
 
+# The probe's own words (a test's, not the bot's): data to the pseudo-locale's check (the
+# sandbox reads a loaded extension's WORDS). "the round was saved" is repeated by the bot's
+# "part of this was saved" answer, in the catalogue's words around it.
+WORDS = (
+    "pressed",
+    "yours",
+    "noted",
+    "Note",
+    "A note",
+    "old form",
+    "new form",
+    "old",
+    "new",
+    "mine",
+    "broken",
+    "posted",
+    "renamed",
+    "the round was saved",
+)
+
 
 class Counter(RestartButton, key="probe.count", legacy=r"probe:count:(?P<n>\d+)"):
     """Shows the number it carries; its old form was `probe:count:<n>`."""

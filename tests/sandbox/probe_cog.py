@@ -15,6 +15,29 @@ from bot.store.sends import Send
 
 # Each handler logs one line, so tests can see the context its records carry.
 log = logging.getLogger("tests.probe")
+# The probe's own words (a test's, not the bot's): data to the pseudo-locale's check (the
+# sandbox reads a loaded extension's WORDS).
+WORDS = (
+    "Tell us",
+    "Something",
+    "You said",
+    "Count",
+    "Pick a fruit",
+    "apple",
+    "date",
+    "fig",
+    "Picked",
+    "hello",
+    "help",
+    "salaam",
+    "hola",
+    "done",
+    "one",
+    "two",
+    "has",
+    "True",
+    "False",
+)
 
 
 class EchoModal(discord.ui.Modal, title="Tell us"):

@@ -71,6 +71,7 @@ class Side:
     async def add_student(self, name: str, city: int, *, status: str = "active") -> Member:
         sb = self.sb
         member = sb.add_member(name, roles=[student_role(sb)])
+        sb.typed("Hello!")  # as if typed in /join's form: the introduction is data
         async with sb.bot.ctx.db.transaction() as conn:
             participant = await roster.add(
                 conn,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox.driver import Reply, Sandbox, message_text
@@ -37,10 +38,12 @@ MONTHS_IN_SECONDS = Limits(messages_window=0.01)
 
 @asynccontextmanager
 async def compressed_time(
-    folder: Path, *, pseudo_locale: bool | None = None
+    folder: Path, request: pytest.FixtureRequest | None = None
 ) -> AsyncIterator[Sandbox]:
     """A sandbox whose per-channel message window suits a clock moving by weeks; in the
-    pseudo-locale when asked (a test marked `pseudo_locale`), or as `Sandbox.running` decides."""
+    pseudo-locale for a test marked `pseudo_locale` (`request`), as the `sb` fixture is."""
+    marked = request is not None and request.node.get_closest_marker("pseudo_locale")
+    pseudo_locale = True if marked else None
     async with Sandbox.running(
         folder, limits=MONTHS_IN_SECONDS, pseudo_locale=pseudo_locale
     ) as sandbox:

@@ -33,9 +33,9 @@ from tests.sandbox.world import World, make_world
 
 
 @pytest.fixture
-async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
+async def sb(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
     # Weeks pass in these stories: the per-channel message window of a clock moving by weeks.
-    async with compressed_time(tmp_path) as sandbox:
+    async with compressed_time(tmp_path, request) as sandbox:
         yield sandbox
 
 

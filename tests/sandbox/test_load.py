@@ -54,6 +54,7 @@ async def test_a_burst_of_posts_is_paced_under_the_global_limit(sb: Sandbox) -> 
     sb.bot.pacer.period = 1.5
     targets = [sb.bot.get_channel(c.id) for c in channels]
     assert all(isinstance(t, discord.TextChannel) for t in targets)
+    sb.typed("Hello")  # the test's own words, sent through the bot's client: data
     await asyncio.gather(*(t.send("Hello") for t in targets if isinstance(t, discord.TextChannel)))
     await sb.idle()
     assert sb.server.ratelimiter.limited == []

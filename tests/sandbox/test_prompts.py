@@ -201,6 +201,7 @@ async def test_a_student_cannot_run_teacher_prompt_commands(
 # -- an exchange's own prompts --------------------------------------------------------------------
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_a_teachers_own_prompt_in_arabic_only_comes_up_first(world: World) -> None:
     """Ustadh Kareem adds an Arabic prompt (emoji and all); it is the next one every pair gets."""
     sb = world.sb
@@ -334,6 +335,7 @@ async def test_a_bank_change_the_log_cannot_record_does_not_happen(
     assert after == before
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_autocomplete_offers_prompts_by_text_in_the_teachers_language(world: World) -> None:
     """Typing part of a prompt finds it; at most 25 choices, each within 100 characters."""
     sb = world.sb
@@ -639,22 +641,18 @@ async def test_delivery_for_a_session_posts_once_however_often_it_is_called(worl
     port = DiscordPrompts(guild)
     ctx = sb.bot.ctx
 
-    async def deliver() -> service.Delivery:
-        return await service.deliver_to_pairs(
-            ctx.db, ctx.clock, world.exchange_id, port, reason="session", session_key="session:7:a"
+    async def deliver(key: str) -> service.Delivery:
+        # As a session's job does: in the bot's context (marked texts in the pseudo-locale).
+        return await sb.as_bot(
+            service.deliver_to_pairs(
+                ctx.db, ctx.clock, world.exchange_id, port, reason="session", session_key=key
+            )
         )
 
-    first = await deliver()
-    again = await deliver()
+    first = await deliver("session:7:a")
+    again = await deliver("session:7:a")
     assert len(first.posted) == 2 and again.posted == () and again.already == 2
-    both = await asyncio.gather(
-        service.deliver_to_pairs(
-            ctx.db, ctx.clock, world.exchange_id, port, reason="session", session_key="session:7:b"
-        ),
-        service.deliver_to_pairs(
-            ctx.db, ctx.clock, world.exchange_id, port, reason="session", session_key="session:7:b"
-        ),
-    )
+    both = await asyncio.gather(deliver("session:7:b"), deliver("session:7:b"))
     await sb.idle()
     assert sum(len(d.posted) for d in both) == 2
     for student in ("Ali", "Maya"):
@@ -662,6 +660,7 @@ async def test_delivery_for_a_session_posts_once_however_often_it_is_called(worl
         assert len(keys) == 2 and keys[0] != keys[1]
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_a_sessions_prompt_set_is_used_while_it_lasts(world: World) -> None:
     """With `only`, pairs get a prompt from the session's set; once used, the bank takes over."""
     sb = world.sb
@@ -670,12 +669,18 @@ async def test_a_sessions_prompt_set_is_used_while_it_lasts(world: World) -> Non
     assert guild is not None
     port, ctx = DiscordPrompts(guild), sb.bot.ctx
     chosen = {"food.breakfast"}
-    await service.deliver_to_pairs(
-        ctx.db, ctx.clock, world.exchange_id, port, reason="session", session_key="s1", only=chosen
-    )
-    await service.deliver_to_pairs(
-        ctx.db, ctx.clock, world.exchange_id, port, reason="session", session_key="s2", only=chosen
-    )
+    for key in ("s1", "s2"):
+        await sb.as_bot(
+            service.deliver_to_pairs(
+                ctx.db,
+                ctx.clock,
+                world.exchange_id,
+                port,
+                reason="session",
+                session_key=key,
+                only=chosen,
+            )
+        )
     keys = [key_of(c) for c in cards(sb, space_of(world, "Ali"))]
     assert keys == ["food.breakfast", BANK[0].key]
 

@@ -4,6 +4,7 @@ the story that sent it, naming the text and where it went."""
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 
 import pytest
 
@@ -76,6 +77,21 @@ def test_the_check_reads_marks_and_data() -> None:
     assert check.leftover("⟦Saved⟧. Sent by Minneapolis–Najaf staff") == "Sent by staff"
     # A clip that cut the closing mark off still counts as marked.
     assert check.leftover("⟦A long sentence cut…") == ""
+
+
+def test_what_was_typed_is_data_as_the_bot_stores_it() -> None:
+    """The bot repeats a typed name cleaned (NFC, no invisible characters, single spaces);
+    it is still what was typed. A word it adds is not."""
+    check = LeakCheck()
+    check.learn({"value": unicodedata.normalize("NFD", "Çhé") + "\u200b  Club"})
+    assert check.leftover("⟦Made⟧ «\u2068Çhé Club\u2069»") == ""
+    assert check.leftover("⟦Made⟧ «\u2068Çhé Club\u2069» today") == "today"
+    # A name with markup, clipped to fit, is still the name; a word after it is not.
+    check.learn({"value": "**Sly** [win](https://evil.example) <@&123> end"})
+    assert check.leftover("`1` **Sly** [win](https://evil.example) <@&… · ⟦Age⟧") == ""
+    assert check.leftover("**Sly** [win](https://evil.example) <@&… boo") == "boo"
+    # An exchange's own prompt id, as the teacher types it back.
+    assert check.leftover("🔖 own-12") == ""
 
 
 def test_the_check_names_the_text_and_where_it_went() -> None:

@@ -45,10 +45,8 @@ CLASSMATES = [f"Student {n:02d}" for n in range(1, 26)]
 
 
 @pytest.fixture
-async def sb(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Sandbox]:
-    # A test marked `pseudo_locale` runs in it (as with the shared `sb` fixture).
-    pseudo = True if request.node.get_closest_marker("pseudo_locale") else None
-    async with compressed_time(tmp_path, pseudo_locale=pseudo) as sandbox:
+async def sb(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    async with compressed_time(tmp_path, request) as sandbox:
         yield sandbox
 
 

@@ -257,6 +257,7 @@ async def test_bot_without_manage_channels_gets_50013(sb: Sandbox) -> None:
     await sb.idle()
     guild = sb.bot.get_guild(sb.guild.id)
     assert guild is not None
+    sb.typed("pair-1")  # the test's own words, sent through the bot's client
     with pytest.raises(discord.Forbidden) as caught:
         await guild.create_text_channel("pair-1")
     assert caught.value.code == 50013
@@ -290,6 +291,7 @@ async def test_private_thread_is_visible_to_members_and_thread_managers_only(sb:
     student, other = sb.add_member("Ali"), sb.add_member("Noor")
     channel = sb.bot.get_channel(sb.general.id)
     assert isinstance(channel, discord.TextChannel)
+    sb.typed("pair-1", "hi")  # the test's own words, sent through the bot's client
     thread = await channel.create_thread(name="pair-1", type=discord.ChannelType.private_thread)
     await thread.add_user(discord.Object(student.user.id))
     state_thread = sb.guild.channels[thread.id]
@@ -449,6 +451,9 @@ async def test_route_rate_limit_paces_a_burst_without_loss(tmp_path: Path) -> No
     limits = Limits(messages_per_channel=3, messages_window=0.3)
     async with Sandbox.running(tmp_path, limits=limits) as sb:
         channel = _channel(sb)
+        sb.typed(
+            *(f"m{i}" for i in range(8))
+        )  # the test's own words, sent through the bot's client
         await asyncio.gather(*(channel.send(f"m{i}") for i in range(8)))
         await sb.idle()
         assert sorted(m.content for m in sb.messages_in(sb.general)) == sorted(
@@ -475,6 +480,7 @@ async def test_global_rate_limit_paces_a_burst_without_loss(tmp_path: Path) -> N
 
 async def test_rate_limit_headers_are_sent(sb: Sandbox) -> None:
     """Responses carry Discord's X-RateLimit headers."""
+    sb.typed("hi")  # the test's own words, sent with the bot's token
     async with (
         aiohttp.ClientSession() as session,
         session.post(
@@ -666,6 +672,7 @@ async def test_scheduled_events_follow_discords_status_moves(sb: Sandbox) -> Non
     """An event goes scheduled → active → completed; skipping a step is refused, as on Discord."""
     http = sb.bot.http
     start = sb.now() + timedelta(hours=1)
+    sb.typed("Session")  # the test's own words, sent through the bot's client
     created = await http.create_guild_scheduled_event(
         sb.guild.id,
         name="Session",
@@ -720,6 +727,7 @@ async def test_discord_py_retrying_a_lost_answer_posts_once(sb: Sandbox) -> None
     sb.server.fail_next("POST", "/channels/{channel_id}/messages", status=500, lost_answer=True)
     channel = sb.bot.get_channel(sb.general.id)
     assert isinstance(channel, discord.TextChannel)
+    sb.typed("once")  # the test's own words, sent through the bot's client
     sent = await channel.send("once")
     path = ("POST", f"/channels/{sb.general.id}/messages")
     assert sb.server.requests.count(path) == 2
@@ -742,6 +750,7 @@ async def test_discord_py_retries_a_single_500_by_itself(sb: Sandbox) -> None:
     sb.server.fail_next("POST", "/channels/{channel_id}/messages", times=1, status=500)
     channel = sb.bot.get_channel(sb.general.id)
     assert isinstance(channel, discord.TextChannel)
+    sb.typed("through")  # the test's own words, sent through the bot's client
     await channel.send("through")
     assert [m.content for m in sb.messages_in(sb.general)] == ["through"]
 

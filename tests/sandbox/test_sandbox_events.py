@@ -24,6 +24,7 @@ STAGE, VOICE, EXTERNAL = 1, 2, 3
 
 async def _create(sb: Sandbox, kind: int, channel_id: int | None = None, **extra: Any) -> int:
     start = sb.now() + timedelta(hours=1)
+    sb.typed("Session", "Moved", "Later")  # the test's own names, sent through the bot's client
     fields: dict[str, Any] = {
         "name": "Session",
         "privacy_level": 2,

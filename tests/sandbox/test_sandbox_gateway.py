@@ -47,6 +47,7 @@ async def test_a_private_thread_the_bot_cannot_see_sends_it_nothing(sb: Sandbox)
     student = sb.add_member("Ali")
     parent = sb.bot.get_channel(sb.general.id)
     assert isinstance(parent, discord.TextChannel)
+    sb.typed("pair-1")  # the test's own name, sent through the bot's client
     thread = await parent.create_thread(name="pair-1", type=discord.ChannelType.private_thread)
     await thread.add_user(discord.Object(student.user.id))
     await thread.leave()

@@ -64,6 +64,7 @@ async def test_discord_py_would_sleep_out_a_third_rename_and_the_test_says_so(
     sb.bot.http.max_ratelimit_timeout = None
     channel = sb.bot.get_channel(sb.general.id)
     assert isinstance(channel, discord.TextChannel)
+    sb.typed("one", "two", "three")  # the test's own names, sent through the bot's client
     await channel.edit(name="one")
     await channel.edit(name="two")
     stuck = asyncio.get_running_loop().create_task(
@@ -80,6 +81,7 @@ async def test_with_max_ratelimit_timeout_a_third_rename_raises_at_once(sb: Sand
     sb.bot.http.max_ratelimit_timeout = 30.0
     channel = sb.bot.get_channel(sb.general.id)
     assert isinstance(channel, discord.TextChannel)
+    sb.typed("one", "two", "three")  # the test's own names, sent through the bot's client
     await channel.edit(name="one")
     await channel.edit(name="two")
     with pytest.raises(discord.RateLimited) as waited:
@@ -119,5 +121,6 @@ async def test_too_many_invalid_requests_get_the_address_banned(tmp_path: Path) 
         assert banned.value.status == 429
         assert any("bans the bot" in p for p in sb.expect_problems())
         await sb.advance(minutes=10)
+        sb.typed("back")
         await channel.send("back")
         assert sb.last_message(sb.general).content == "back"

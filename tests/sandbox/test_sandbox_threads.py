@@ -24,6 +24,8 @@ async def _thread(sb: Sandbox, *members: Member) -> discord.Thread:
     """A private thread the bot makes in #general (discord.py's default: archive after a day)."""
     parent = sb.bot.get_channel(sb.general.id)
     assert isinstance(parent, discord.TextChannel)
+    # The test's own words, sent through the bot's client: data to the pseudo-locale's check.
+    sb.typed("pair-1", "pair-1-renamed", "welcome")
     thread = await parent.create_thread(name="pair-1", type=discord.ChannelType.private_thread)
     for member in members:
         await thread.add_user(discord.Object(member.user.id))

@@ -23,6 +23,7 @@ async def probe(tmp_path: Path) -> AsyncIterator[Sandbox]:
 
 
 async def plan(sb: Sandbox, key: str, after: timedelta, text: str) -> None:
+    sb.typed(text)  # the probe posts the test's own words: data, not the bot's text
     async with sb.bot.ctx.db.transaction() as conn:
         await sends.plan(
             conn,
@@ -186,6 +187,7 @@ async def test_planning_many_sends_adds_only_those_not_yet_planned(probe: Sandbo
 async def plan_until(sb: Sandbox, key: str, after: timedelta, text: str, useful: timedelta) -> None:
     """A send due `after` from now that stays useful `useful` after its due time."""
     due = sb.now() + after
+    sb.typed(text)
     async with sb.bot.ctx.db.transaction() as conn:
         await sends.plan(
             conn,

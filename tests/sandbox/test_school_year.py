@@ -39,8 +39,8 @@ THANKSGIVING = {"start": "2026-11-26", "time": "10:00", "repeat": "once", "count
 
 
 @pytest.fixture
-async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with compressed_time(tmp_path) as sandbox:
+async def sb(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    async with compressed_time(tmp_path, request) as sandbox:
         yield sandbox
 
 
@@ -90,17 +90,18 @@ async def test_the_list_flags_holidays_in_the_readers_language(ex: Exchange) -> 
     assert "عيد الفطر" in arabic.text and "تقديري" in arabic.text, arabic.text
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_a_coordinator_sets_where_a_citys_holidays_come_from(ex: Exchange) -> None:
     """Najaf set to the US (as a test of the setting): the preview then flags Thanksgiving
     there too; "auto" goes back to its zone's country; each change is audited."""
     sb = ex.sb
     coordinator = ex.world.coordinator
     done = await sb.command(coordinator, "exchange holidays", city="Najaf", region="us mn")
-    assert "Public holidays of **Najaf** now come from **US-MN**." in done.text, done.text
+    assert "Public holidays of **Najaf** now come from **`US-MN`**." in done.text, done.text
     reply = await schedule(ex, **THANKSGIVING)
     assert "🎉 Najaf: Thu, Nov 26, 2026 is Thanksgiving Day" in reply.text
     back = await sb.command(coordinator, "exchange holidays", city="Najaf", region="auto")
-    assert "from its time zone's country: **IQ**" in back.text, back.text
+    assert "from its time zone's country: **`IQ`**" in back.text, back.text
     async with sb.bot.ctx.db.read() as conn:
         stored = (await conn.execute(select(cities.c.name, cities.c.holiday_region))).all()
         kinds = (
@@ -116,7 +117,7 @@ async def test_a_coordinator_sets_where_a_citys_holidays_come_from(ex: Exchange)
     ("region", "expected"),
     [
         ("ZZ", "“ZZ” is not a country whose public holidays I know"),
-        ("US-XX", "“US-XX” is not a region of US I know"),
+        ("US-XX", "“US-XX” is not a region of `US` I know"),
         ("Minnesota", "“Minnesota” is not a country whose public holidays I know"),
     ],
 )

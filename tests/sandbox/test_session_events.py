@@ -33,8 +33,8 @@ CHECK_IN = "Check in · تسجيل الحضور"
 
 
 @pytest.fixture
-async def sb(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with compressed_time(tmp_path) as sandbox:
+async def sb(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    async with compressed_time(tmp_path, request) as sandbox:
         yield sandbox
 
 

@@ -41,10 +41,8 @@ from tests.sandbox.sessions_helpers import (
 
 
 @pytest.fixture
-async def sb(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Sandbox]:
-    # A test marked `pseudo_locale` runs in it (as with the shared `sb` fixture).
-    pseudo = True if request.node.get_closest_marker("pseudo_locale") else None
-    async with compressed_time(tmp_path, pseudo_locale=pseudo) as sandbox:
+async def sb(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    async with compressed_time(tmp_path, request) as sandbox:
         yield sandbox
 
 
@@ -59,6 +57,7 @@ async def ex(sb: Sandbox) -> Exchange:
 @pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
 async def test_preview_shows_both_cities_times_and_warnings(ex: Exchange) -> None:
     """Before confirming, the teacher sees each city's local times and what to watch out for."""
+    assert ex.sb.pseudo_locale  # the mark reaches this file's own `sb` fixture
     reply = await schedule(ex)
     assert reply.ephemeral or preview_of(reply).flags & 64
     text = reply.text

@@ -79,6 +79,7 @@ async def plan_month(sb: Sandbox, guilds: dict[str, Guild]) -> list[str]:
         )
     async with sb.bot.ctx.db.transaction() as conn:
         await sends.plan_many(conn, planned)
+    sb.typed(*(p.key for p in planned))  # each send posts its key: the test's own words
     return [p.key for p in planned]
 
 

@@ -186,6 +186,18 @@ async def test_text_answers_are_anonymous_unless_the_survey_is_named(world: Worl
         assert book.file(f"survey-{survey}.xlsx").data.startswith(b"PK")
 
 
+@pytest.mark.pseudo_locale  # always in the pseudo-locale: no text past the catalogue
+async def test_the_survey_picker_names_kind_and_status_in_the_teachers_language(
+    world: World,
+) -> None:
+    """Autocomplete offers "#1 Term start (Pre, not sent yet)": words, never the codes."""
+    sb = world.sb
+    survey = await created(world, title="Term start", kind="pre")
+    found = await sb.autocomplete(world.teacher, "survey send", "survey", "")
+    kind, status = t("survey.kind.pre", "en"), t("survey.status.draft", "en")
+    assert [c["name"] for c in found] == [f"#{survey} Term start ({kind}, {status})"]
+
+
 async def test_bad_input_is_refused_with_the_reason(world: World) -> None:
     sb = world.sb
     survey = await created(world, title="Many", kind="single", template=False)
