@@ -47,6 +47,8 @@ _TOKENS = re.compile(
     r"|(?<!\w)[a-h][1-8][a-h][1-8][qrbn]?(?!\w)"  # a move as a button carries it (UCI: e7e8q)
     r"|(?<!\w)UTC(?:[+−-]\d+(?::\d+)?)?(?!\w)"  # an offset: UTC−05:00
     rf"|(?<!\w){OWN_PREFIX}\d+(?!\w)"  # an exchange's own prompt's id ("own-12"), as typed back
+    # The one emoji Unicode counts as a letter (U+2139, "ℹ️", a lowercase letter by category).
+    r"|\u2139\ufe0f?"
     r"|\d+"
 )
 

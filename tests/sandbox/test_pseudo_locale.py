@@ -77,6 +77,9 @@ def test_the_check_reads_marks_and_data() -> None:
     assert check.leftover("⟦Saved⟧. Sent by Minneapolis–Najaf staff") == "Sent by staff"
     # A clip that cut the closing mark off still counts as marked.
     assert check.leftover("⟦A long sentence cut…") == ""
+    # "ℹ️" is an emoji, though Unicode files U+2139 as a letter; a word beside it is not.
+    assert check.leftover("ℹ️ ⟦Holidays not checked⟧") == ""
+    assert check.leftover("ℹ️ Holidays") == "Holidays"
 
 
 def test_what_was_typed_is_data_as_the_bot_stores_it() -> None:
