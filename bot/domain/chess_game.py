@@ -19,7 +19,7 @@ from enum import StrEnum
 import chess
 import chess.pgn
 
-from bot.domain.text import ascii_digits
+from bot.domain.text import ascii_digits, echo
 
 # Discord's limits: an embed description and an autocomplete answer.
 EMBED_DESCRIPTION_LIMIT = 4096
@@ -253,12 +253,12 @@ def _unique(moves: Iterable[chess.Move]) -> list[chess.Move]:
 def parse_move(board: chess.Board, text: str) -> chess.Move:
     """The legal move `text` means in UCI, SAN or case-tolerant SAN; else ChessMoveError."""
     token = _clean(text)
-    echo = text.strip()[:_TEXT_ECHO]
+    said = echo(text.strip(), _TEXT_ECHO)
     if not token:
-        raise ChessMoveError(MoveErrorReason.UNPARSEABLE, text=echo)
+        raise ChessMoveError(MoveErrorReason.UNPARSEABLE, text=said)
     lower = token.lower()
     if uci := _UCI.match(lower):
-        return _parse_uci(board, uci, echo)
+        return _parse_uci(board, uci, said)
     if _CASTLING.match(lower):
         readings = ["O-O-O" if lower.count("o") + lower.count("0") == 3 else "O-O"]
     else:
@@ -286,13 +286,13 @@ def parse_move(board: chess.Board, text: str) -> chess.Move:
     candidates = found or _unique(choices)
     if candidates:
         raise ChessMoveError(
-            MoveErrorReason.AMBIGUOUS, text=echo, candidates=_sans(board, candidates)
+            MoveErrorReason.AMBIGUOUS, text=said, candidates=_sans(board, candidates)
         )
     reason = MoveErrorReason.ILLEGAL if understood else MoveErrorReason.UNPARSEABLE
-    raise ChessMoveError(reason, text=echo)
+    raise ChessMoveError(reason, text=said)
 
 
-def _parse_uci(board: chess.Board, match: re.Match[str], echo: str) -> chess.Move:
+def _parse_uci(board: chess.Board, match: re.Match[str], said: str) -> chess.Move:
     start, end, promotion = match.groups()
     try:
         return board.parse_uci(start + end + (promotion or ""))
@@ -301,8 +301,8 @@ def _parse_uci(board: chess.Board, match: re.Match[str], echo: str) -> chess.Mov
     # "e7e8" without a piece: the four promotions are the candidates.
     choices = [m for m in board.legal_moves if m.uci()[:4] == start + end and not promotion]
     if choices:
-        raise ChessMoveError(MoveErrorReason.AMBIGUOUS, text=echo, candidates=_sans(board, choices))
-    raise ChessMoveError(MoveErrorReason.ILLEGAL, text=echo)
+        raise ChessMoveError(MoveErrorReason.AMBIGUOUS, text=said, candidates=_sans(board, choices))
+    raise ChessMoveError(MoveErrorReason.ILLEGAL, text=said)
 
 
 def _sans(board: chess.Board, moves: Iterable[chess.Move]) -> tuple[str, ...]:
@@ -884,7 +884,7 @@ def parse_time_control(text: str) -> TimeControl:
         return TimeControl.correspondence(int(match.group(1)))
     if match := _LIVE_TEXT.match(value):
         return TimeControl.live(int(match.group(1)), int(match.group(2)))
-    raise TimeControlError(TimeControlErrorReason.UNPARSEABLE, text=text.strip()[:_TEXT_ECHO])
+    raise TimeControlError(TimeControlErrorReason.UNPARSEABLE, text=echo(text.strip(), _TEXT_ECHO))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.domain.text import ascii_digits, clean
+from bot.domain.text import ascii_digits, clean, echo
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2999, 12, 31)
@@ -39,9 +39,9 @@ def parse_day(text: str) -> date:
     typed = clean(text)
     value = ascii_digits(typed).split(" ", 1)[0]
     if not _ISO_DAY.fullmatch(value):
-        raise DayError("error.date", value=typed[:40])
+        raise DayError("error.date", value=echo(typed, 40))
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise DayError("error.date", value=typed[:40]) from None
+        raise DayError("error.date", value=echo(typed, 40)) from None
     return check_day(day)

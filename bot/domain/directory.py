@@ -22,7 +22,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from bot.domain.exchange import ProfileError, clean_text
-from bot.domain.text import ascii_digits, clean
+from bot.domain.text import ascii_digits, clean, echo
 
 MAX_NOTE = 500
 MAX_CITY = 100
@@ -162,7 +162,7 @@ def _month(text: str) -> int:
         return int(text)
     found = _MONTHS.get(text)
     if found is None:
-        raise ProfileError("seek.error.month", month=text[:20])
+        raise ProfileError("seek.error.month", month=echo(text, 20))
     return found
 
 
@@ -187,7 +187,7 @@ def parse_country(text: str) -> str:
     for code, name in countries().items():
         if name.casefold() == wanted:
             return code
-    raise ProfileError("seek.error.country", country=typed[:40])
+    raise ProfileError("seek.error.country", country=echo(typed, 40))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.domain.text import ascii_digits, clean, same_name
+from bot.domain.text import ascii_digits, clean, echo, same_name
 
 MAX_NAME = 100
 MAX_INTRO = 500
@@ -175,7 +175,7 @@ def parse_languages(text: str) -> tuple[str, ...]:
     for part in parts:
         code = part if part in LANGUAGES else _BY_NAME.get(part)
         if code is None:
-            raise ProfileError("error.unknown_language", language=part[:40])
+            raise ProfileError("error.unknown_language", language=echo(part, 40))
         if code not in codes:
             codes.append(code)
     if not codes:
@@ -193,7 +193,7 @@ def parse_grade_band(text: str) -> str:
         )
     if value not in GRADE_BANDS:
         raise ProfileError(
-            "error.unknown_grade_band", band=typed[:20], bands=", ".join(GRADE_BANDS)
+            "error.unknown_grade_band", band=echo(typed, 20), bands=", ".join(GRADE_BANDS)
         )
     return value
 
@@ -217,7 +217,7 @@ def parse_weekend(text: str) -> frozenset[int]:
             continue
         day = WEEKDAYS.get(part[:3])
         if day is None:
-            raise ProfileError("error.unknown_weekday", day=part[:20])
+            raise ProfileError("error.unknown_weekday", day=echo(part, 20))
         days.add(day)
     if not days or len(days) > 3:
         raise ProfileError("error.weekend_days")

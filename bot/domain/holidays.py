@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import holidays as holiday_data
 
 from bot.domain.sessions import Slot
-from bot.domain.text import clean
+from bot.domain.text import clean, echo
 
 # Holiday names in the reader's language where the package has it.
 _LANGUAGES = {
@@ -94,7 +94,7 @@ def parse_region(text: str) -> Region:
     country = country.upper()
     supported = holiday_data.list_supported_countries()
     if country not in supported:
-        raise RegionError("error.holiday_country", value=typed[:MAX_REGION])
+        raise RegionError("error.holiday_country", value=echo(typed, MAX_REGION))
     if not wanted:
         return Region(country)
     # The package's own spelling: codes ("MN") and, for a few, names ("Barcelona").
@@ -103,7 +103,7 @@ def parse_region(text: str) -> Region:
         # Codes are written the same in every language: shown as code, not as words.
         raise RegionError(
             "error.holiday_subdivision",
-            value=typed[:MAX_REGION],
+            value=echo(typed, MAX_REGION),
             country=country,
             codes=", ".join(f"`{s}`" for s in supported[country][:5]) or "—",
         )

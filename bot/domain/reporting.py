@@ -38,7 +38,7 @@ from bot.domain.days import FIRST_DAY, DayError, check_day
 from bot.domain.days import parse_day as read_day
 from bot.domain.sessions import title_in
 from bot.domain.spreadsheet import to_csv
-from bot.domain.text import ascii_digits, clean
+from bot.domain.text import ascii_digits, clean, echo
 from bot.i18n import DEFAULT_LANGUAGE, shown_name
 
 DEFAULT_DAYS = 90
@@ -98,12 +98,12 @@ def parse_day(text: str) -> date:
     """
     typed = clean(text)
     if not DATE_FORMAT.fullmatch(ascii_digits(typed)):
-        raise ReportError("error.reporting_bad_date", value=typed[:20])
+        raise ReportError("error.reporting_bad_date", value=echo(typed, 20))
     try:
         return read_day(typed)
     except DayError as exc:
         if exc.key == "error.date":
-            raise ReportError("error.reporting_bad_date", value=typed[:20]) from None
+            raise ReportError("error.reporting_bad_date", value=echo(typed, 20)) from None
         raise ReportError(exc.key, **exc.params) from None
 
 

@@ -34,7 +34,7 @@ from bot.domain.exchange import (
     parse_languages,
 )
 from bot.domain.spreadsheet import to_csv
-from bot.domain.text import ascii_digits, clean, same_name, snowflake, whole_number
+from bot.domain.text import ascii_digits, clean, echo, same_name, snowflake, whole_number
 
 COLUMNS = (
     "user",
@@ -162,7 +162,7 @@ def _city(text: str, cities: Sequence[City]) -> int:
     if not wanted:
         raise ProfileError("error.empty", field="city")
     raise ProfileError(
-        "error.unknown_city", city=clean(text)[:40], cities=" / ".join(c.name for c in cities)
+        "error.unknown_city", city=echo(clean(text), 40), cities=" / ".join(c.name for c in cities)
     )
 
 
@@ -179,7 +179,7 @@ def _row(
         raise ProfileError("error.too_long", field="user", limit=MAX_USER, length=len(user))
     if user.isascii() and user.isdigit() and snowflake(user) is None:
         # Digits are an id; past 64 bits no account has it (nor could the database hold it).
-        raise ProfileError("error.bad_user_id", value=user[:20])
+        raise ProfileError("error.bad_user_id", value=echo(user, 20))
     city_id = _city(values.get("city", ""), cities)
     band = values.get("grade_band", "")
     if not band.strip():
@@ -196,7 +196,9 @@ def _row(
     language = values.get("language", "").strip().lower() or None
     if language is not None and language not in bot_languages:
         raise ProfileError(
-            "error.unknown_bot_language", language=language[:20], languages=", ".join(bot_languages)
+            "error.unknown_bot_language",
+            language=echo(language, 20),
+            languages=", ".join(bot_languages),
         )
     return CsvRow(
         line,
@@ -220,7 +222,7 @@ def parse_consent(text: str) -> bool | None:
         return True
     if value in _NO:
         return False
-    raise ProfileError("error.csv_consent", value=clean(text)[:20])
+    raise ProfileError("error.csv_consent", value=echo(clean(text), 20))
 
 
 EXPORT_COLUMNS = ("user", "city", "grade_band", "languages", "consent")

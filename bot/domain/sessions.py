@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from bot.domain.days import DayError, parse_day
-from bot.domain.text import ascii_digits, clean, whole_number
+from bot.domain.text import ascii_digits, clean, echo, whole_number
 from bot.i18n import t
 
 MAX_TITLE = 100
@@ -157,7 +157,7 @@ def parse_date(text: str) -> date:
         return parse_day(text)
     except DayError as exc:
         if exc.key == "error.date":
-            raise RuleError("error.session_date", value=clean(text)[:40]) from None
+            raise RuleError("error.session_date", value=echo(clean(text), 40)) from None
         raise RuleError(exc.key, **exc.params) from None
 
 
@@ -174,15 +174,15 @@ def parse_time(text: str) -> time:
         value = f"{value[:-2]}:{value[-2:]}"
     found = _TIME.match(value)
     if found is None:
-        raise RuleError("error.session_time", value=typed[:40])
+        raise RuleError("error.session_time", value=echo(typed, 40))
     hour, minute = int(found["h"]), int(found["m"] or 0)
     ampm = (found["ampm"] or "").replace(".", "")
     if ampm:
         if not 1 <= hour <= 12:
-            raise RuleError("error.session_time", value=typed[:40])
+            raise RuleError("error.session_time", value=echo(typed, 40))
         hour = hour % 12 + (12 if ampm == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise RuleError("error.session_time", value=typed[:40])
+        raise RuleError("error.session_time", value=echo(typed, 40))
     return time(hour, minute)
 
 
@@ -242,7 +242,7 @@ def parse_repeat(text: str, first_day: date) -> str:
         return f"FREQ=MONTHLY;BYDAY={_ORDINALS[words[0]]}{code}"
     if len(words) == 1 and value.startswith("every") and words[0][:3] in _WEEKDAY_WORDS:
         return _weekly(1, WEEKDAY_CODES[_WEEKDAY_WORDS[words[0][:3]] - 1])
-    raise RuleError("error.session_repeat", repeat=raw[:60])
+    raise RuleError("error.session_repeat", repeat=echo(raw, 60))
 
 
 def _weekly(interval: int, weekday: str) -> str:
@@ -260,7 +260,7 @@ def rule_parts(rule: str) -> dict[str, str]:
             continue
         name, sep, value = part.partition("=")
         if not sep or not value.strip():
-            raise RuleError("error.session_rule", rule=rule[:80])
+            raise RuleError("error.session_rule", rule=echo(rule, 80))
         parts[name.strip().upper()] = value.strip().upper()
     return parts
 
@@ -274,13 +274,13 @@ def canonical_rule(text: str) -> str:
     if parts.get("FREQ") not in _FREQUENCIES:
         raise RuleError("error.session_frequency")
     if any(name.startswith(_REFUSED_PARTS) for name in parts):
-        raise RuleError("error.session_rule", rule=text.strip()[:80])
+        raise RuleError("error.session_rule", rule=echo(text.strip(), 80))
     if "COUNT" in parts and "UNTIL" in parts:
         raise RuleError("error.session_count_and_until")
     unknown = [name for name in parts if name not in _RFC_PARTS]
     if unknown:
         # dateutil also reads BYEASTER and others RFC 5545 does not have; calendars would not.
-        raise RuleError("error.session_rule", rule=text.strip()[:80])
+        raise RuleError("error.session_rule", rule=echo(text.strip(), 80))
     interval = whole_number(parts.get("INTERVAL", "1"))
     if interval is None or not 1 <= interval <= MAX_INTERVAL:
         raise RuleError("error.session_interval", limit=MAX_INTERVAL)
@@ -291,7 +291,7 @@ def canonical_rule(text: str) -> str:
     try:
         rrulestr(canonical, dtstart=datetime(2026, 1, 1, tzinfo=UTC))
     except (ValueError, TypeError, OverflowError, KeyError, IndexError):
-        raise RuleError("error.session_rule", rule=text.strip()[:80]) from None
+        raise RuleError("error.session_rule", rule=echo(text.strip(), 80)) from None
     return canonical
 
 
@@ -334,14 +334,14 @@ def parse_reminders(text: str) -> tuple[int, ...]:
             continue
         match = re.fullmatch(r"(\d+)(d|days?|h|hours?|hrs?|m|mins?|minutes?)?", part)
         if match is None:
-            raise RuleError("error.session_reminders", value=typed[:40])
+            raise RuleError("error.session_reminders", value=echo(typed, 40))
         unit = (match[2] or "h")[0]
         minutes = int(match[1]) * {"d": 1440, "h": 60, "m": 1}[unit]
         if not MIN_REMINDER <= minutes <= MAX_REMINDER:
-            raise RuleError("error.session_reminders", value=typed[:40])
+            raise RuleError("error.session_reminders", value=echo(typed, 40))
         found.add(minutes)
     if not found or len(found) > MAX_REMINDERS:
-        raise RuleError("error.session_reminders", value=typed[:40])
+        raise RuleError("error.session_reminders", value=echo(typed, 40))
     return tuple(sorted(found, reverse=True))
 
 
@@ -461,7 +461,7 @@ def check_rule(rule: str, first: datetime) -> None:
     except RuleError:
         raise
     except (ValueError, TypeError, OverflowError, KeyError, IndexError):
-        raise RuleError("error.session_rule", rule=rule[:80]) from None
+        raise RuleError("error.session_rule", rule=echo(rule, 80)) from None
 
 
 def is_finite(rule: str) -> bool:

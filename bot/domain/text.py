@@ -114,3 +114,9 @@ def snowflake(text: str) -> int | None:
     past 64 bits included, which no account has and the database cannot hold."""
     value = whole_number(text)
     return value if value is not None and 0 < value <= MAX_SNOWFLAKE else None
+
+
+def echo(text: str, limit: int) -> str:
+    """What a person typed, repeated in an answer: cut to `limit` characters with an ellipsis,
+    so a reader sees the text was longer (and is not shown half a word as if it were all)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,6 +16,7 @@ from bot.domain import tokens
 from bot.domain.exchange import City, Exchange
 from bot.domain.ical import feed_calendar
 from bot.domain.sessions import SeriesStatus
+from bot.domain.text import echo
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.services.access import Actor, staff_of, staff_scope
@@ -45,7 +46,7 @@ def _city(exchange: Exchange, name: str | None) -> City | None:
     for city in exchange.cities:
         if city.name.casefold() == wanted:
             return city
-    raise NotFoundError("error.reporting_unknown_city", city=name.strip()[:100])
+    raise NotFoundError("error.reporting_unknown_city", city=echo(name.strip(), 100))
 
 
 def webcal(url: str) -> str:

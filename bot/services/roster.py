@@ -47,7 +47,7 @@ from bot.domain.exchange import (
 )
 from bot.domain.member_search import Progress
 from bot.domain.pairing import PairStatus
-from bot.domain.text import clean
+from bot.domain.text import clean, echo
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import available_languages
 from bot.services import exchanges as exchange_service
@@ -109,7 +109,7 @@ def _check_bot_language(language: str) -> None:
     if language not in bot_languages():
         raise UserError(
             "error.unknown_bot_language",
-            language=language[:20],
+            language=echo(language, 20),
             languages=", ".join(bot_languages()),
         )
 
@@ -138,7 +138,7 @@ def find_city(exchange: Exchange, text: str) -> City:
         return found
     raise UserError(
         "error.unknown_city",
-        city=clean(text)[:40] or "—",
+        city=echo(clean(text), 40) or "—",
         cities=" / ".join(c.name for c in exchange.cities),
     )
 
@@ -201,10 +201,10 @@ def _check_picks(languages: Sequence[str], interests: Sequence[str]) -> None:
     """Menu picks are among the menus' options (a menu drawn before an update may not be)."""
     for code in languages:
         if code not in LANGUAGES:
-            raise ProfileError("error.unknown_language", language=code[:40])
+            raise ProfileError("error.unknown_language", language=echo(code, 40))
     for picked in interests:
         if picked not in INTERESTS:
-            raise ProfileError("error.unknown_interest", interest=picked[:40])
+            raise ProfileError("error.unknown_interest", interest=echo(picked, 40))
 
 
 def first_missing(draft: ProfileDraft) -> str | None:
@@ -1087,7 +1087,7 @@ class RosterService:
         Returns the exchange, the student and their previous status.
         """
         if status not in (ACTIVE, PAUSED):
-            raise UserError("error.unknown_status", status=str(status)[:20])
+            raise UserError("error.unknown_status", status=echo(str(status), 20))
         exchange = await self.staff_exchange(actor, exchange_id)
         async with self.db.read() as conn:
             student = await _student(conn, exchange, user_id)

@@ -22,7 +22,7 @@ from bot.domain.exchange import Exchange, ProfileError, clean_text
 from bot.domain.holidays import HolidayCheck
 from bot.domain.ical import SeriesFile, sequence_of, series_calendar
 from bot.domain.sessions import CALLED_OFF, LIVE, EventStatus, OccurrenceStatus, SeriesStatus
-from bot.domain.text import whole_number
+from bot.domain.text import echo, whole_number
 from bot.domain.timezones import ALIASES, UnknownZoneError, check_zone
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.i18n import DEFAULT_LANGUAGE
@@ -126,7 +126,7 @@ def _zone(typed: str | None, fallback: str) -> str:
     try:
         check_zone(name)
     except UnknownZoneError:
-        raise UserError("error.unknown_zone", zone=name[:64]) from None
+        raise UserError("error.unknown_zone", zone=echo(name, 64)) from None
     return name
 
 

@@ -33,7 +33,7 @@ from bot.domain.surveys import (
     SurveyKind,
     SurveyStatus,
 )
-from bot.domain.text import clean
+from bot.domain.text import clean, echo
 from bot.errors import NotAllowedError, NotFoundError, UserError
 from bot.services.access import STAFF, Actor, require_staff_of, staff_exchange, staff_scope
 from bot.services.audit import audit
@@ -251,7 +251,7 @@ class SurveyService:
             if found is None:
                 raise NotFoundError(
                     "survey.error.unknown_city",
-                    city=clean(city)[:100],
+                    city=echo(clean(city), 100),
                     cities=", ".join(c.name for c in exchange.cities),
                 )
             city_id = found.id

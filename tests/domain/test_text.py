@@ -10,7 +10,7 @@ import pytest
 from bot.domain.days import DayError, parse_day
 from bot.domain.exchange import City, Exchange, clean_text, parse_grade_band
 from bot.domain.spreadsheet import safe_cell
-from bot.domain.text import ascii_digits, clean, same_name
+from bot.domain.text import ascii_digits, clean, echo, same_name
 
 
 @pytest.mark.parametrize(
@@ -138,3 +138,17 @@ def test_a_day_not_written_yyyy_mm_dd_is_refused(typed: str) -> None:
     with pytest.raises(DayError) as refused:
         parse_day(typed)
     assert refused.value.key == "error.date"
+
+
+def test_typed_text_echoed_in_an_answer_shows_it_was_cut() -> None:
+    assert echo("15:00", 40) == "15:00"
+    assert echo("x" * 40, 40) == "x" * 40
+    cut = echo("y" * 41, 40)
+    assert len(cut) == 40 and cut.endswith("…") and cut.startswith("y" * 39)
+
+
+def test_a_long_unparseable_date_is_quoted_cut_with_an_ellipsis() -> None:
+    with pytest.raises(DayError) as caught:
+        parse_day("z" * 300)
+    value = caught.value.params["value"]
+    assert value.endswith("…") and len(value) == 40
