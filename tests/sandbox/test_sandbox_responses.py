@@ -49,6 +49,8 @@ async def _a_busy_day(sb: Sandbox) -> None:
     await sb.command(member, "about")
     parent = sb.bot.get_channel(sb.general.id)
     assert isinstance(parent, discord.TextChannel)
+    # The test's own words, sent through the bot's client (pseudo-locale: data, not text).
+    sb.typed("pair", "welcome", "welcome!", "Session")
     thread = await parent.create_thread(name="pair", type=discord.ChannelType.private_thread)
     await thread.add_user(discord.Object(member.user.id))
     sent = await thread.send("welcome")
