@@ -8,6 +8,7 @@ from datetime import datetime
 import discord
 
 from bot.domain.exchange import INTERESTS
+from bot.domain.text import echo
 from bot.i18n import listing, lookup, shown_name, t
 from bot.limits import EMBED_FIELDS
 
@@ -32,7 +33,7 @@ def mention(user_id: int) -> str:
 
 def clip(text: str, limit: int) -> str:
     """Text cut to Discord's limit with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return echo(text, limit)
 
 
 def shown(name: str, limit: int | None = None, *, language: str | None = None) -> str:
